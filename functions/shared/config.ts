@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+
+/**
+ * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time, the Lambdas read it
+ * from the `SPOKELINK_CONFIG` environment variable (JSON, set by CDK), the CLI reads it from `--config FILE`.
+ * Validation errors name the bad field (`segments.prod.associationRouteTableId: ...`).
+ */
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1');
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, 'must be an IPv4 CIDR such as 10.0.0.0/16')
+  .refine(
+    (value) =>
+      value
+        .split('/')[0]!
+        .split('.')
+        .every((octet) => Number(octet) <= 255),
+    'octets must be 0-255',
+  );
+const name = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,30}$/,
+    'must be 1-31 lowercase letters, digits or hyphens, starting with a letter or digit',
+  );
+const ouId = z
+  .string()
+  .regex(/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/, 'must be an organizational unit id (ou-xxxx-xxxxxxxx)');
+
+export const SegmentSchema = z.strictObject({
+  /** TGW route table the spoke attachment is associated with (exactly one). */
+  associationRouteTableId: z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id (tgw-rtb-...)'),
+  /** TGW route tables the attachment propagates its CIDRs to: the set is made exactly this list. */
+  propagationRouteTableIds: z
+    .array(z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id'))
+    .default([]),
+  /** Accounts that may use the segment; `*` for every account of the organization. */
+  allowedAccounts: z.union([z.literal('*'), z.array(accountId)]).default([]),
+  /** Organizational units (direct parents, or any ancestor) whose accounts may use the segment. */
+  allowedOrganizationalUnits: z.array(ouId).default([]),
+  /** Onboarding waits for an approval (`spokelink approve`) before it changes anything. */
+  requiresApproval: z.boolean().default(false),
+  description: z.string().max(256).optional(),
+});
+
+export const EndpointSchema = z.strictObject({
+  /** Private hosted zones that resolve this service's names to the hub's endpoint (often exactly one). */
+  privateHostedZoneIds: z
+    .array(z.string().regex(/^Z[0-9A-Z]{1,32}$/, 'must be a Route 53 hosted zone id (Z...)'))
+    .min(1),
+  /** Security group of the interface endpoint: spoke CIDRs get ingress on `ports`. */
+  securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-...)'),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]),
+  /** Segments allowed to use this endpoint; absent means every segment. */
+  segments: z.array(name).optional(),
+  description: z.string().max(256).optional(),
+});
+
+export const EndpointServiceSchema = z.strictObject({
+  serviceId: z.string().regex(/^vpce-svc-[0-9a-f]{8,17}$/, 'must be a VPC endpoint service id (vpce-svc-...)'),
+  /** Accept pending endpoint connections from registered consumer accounts. */
+  acceptConnections: z.boolean().default(true),
+  description: z.string().max(256).optional(),
+});
+
+export const HubConfigSchema = z
+  .strictObject({
+    version: z.literal(1),
+    /** Prefix of every name spokelink creates (stacks, functions, table, execution names). */
+    prefix: name.default('spokelink'),
+    hub: z.strictObject({
+      accountId,
+      region,
+      transitGatewayId: z.string().regex(/^tgw-[0-9a-f]{8,17}$/, 'must be a Transit Gateway id (tgw-...)'),
+      /** The shared-services VPC holding the centralized endpoints. */
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
+    }),
+    organization: z.strictObject({
+      id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-...)'),
+      /** Where the spoke stack set auto-deploys (service-managed StackSet targets). */
+      spokeOrganizationalUnits: z.array(z.union([ouId, z.string().regex(/^r-[0-9a-z]{4,32}$/)])).min(1),
+      /** Accounts outside the organization that may still be onboarded (RAM invitations are accepted for them). */
+      externalAccounts: z.array(accountId).default([]),
+    }),
+    /** Regions whose VPCs this hub serves; PrivateLink is regional, so by default only the hub's region. */
+    regions: z.array(region).optional(),
+    spokeRole: z.strictObject({
+      name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name'),
+      /** Shared secret-less guard against the confused deputy; not a credential, but never logged anyway. */
+      externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
+    }),
+    segments: z.record(name, SegmentSchema).refine((s) => Object.keys(s).length > 0, 'at least one segment is needed'),
+    defaultSegment: name,
+    /** CIDRs that spoke VPCs route to through the TGW (the shared-services networks). */
+    destinations: z.array(z.strictObject({ cidr, description: z.string().max(200).optional() })).min(1),
+    /** The centralized-endpoint catalog: tag `spokelink:services` names its keys. */
+    endpoints: z.record(name, EndpointSchema),
+    endpointServices: z.array(EndpointServiceSchema).default([]),
+    registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
+    reconcile: z
+      .strictObject({
+        schedule: z.string().default('rate(1 hour)'),
+        maxConcurrency: z.number().int().min(1).max(40).default(5),
+      })
+      .default({ schedule: 'rate(1 hour)', maxConcurrency: 5 }),
+    approvals: z
+      .strictObject({ timeoutSeconds: z.number().int().min(60).max(31_536_000).default(86_400) })
+      .default({ timeoutSeconds: 86_400 }),
+    notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+  })
+  .superRefine((config, ctx) => {
+    if (!(config.defaultSegment in config.segments)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultSegment'],
+        message: `names no segment (${Object.keys(config.segments).join(', ')})`,
+      });
+    }
+    for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
+      for (const segment of endpoint.segments ?? []) {
+        if (!(segment in config.segments)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['endpoints', endpointName, 'segments'],
+            message: `unknown segment "${segment}"`,
+          });
+        }
+      }
+    }
+  });
+
+export type HubConfig = z.infer<typeof HubConfigSchema>;
+export type Segment = z.infer<typeof SegmentSchema>;
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+/** Regions served: `regions` or, by default, the hub's region alone. */
+export function servedRegions(config: HubConfig): string[] {
+  return config.regions ?? [config.hub.region];
+}
+
+/** Name of the consumer registry table. */
+export function registryTableName(config: HubConfig): string {
+  return config.registry?.tableName ?? `${config.prefix}-registry`;
+}
+
+/** Validates a parsed configuration; the error lists every bad field by its path. */
+export function parseConfig(raw: unknown, source = 'configuration'): HubConfig {
+  const result = HubConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigurationError(`${source} is invalid:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a configuration file. */
+export function loadConfigFile(path: string): HubConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`cannot read configuration ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, path);
+}
+
+let cached: HubConfig | undefined;
+
+/** The Lambda's configuration, from `SPOKELINK_CONFIG` (JSON set by CDK); parsed once per container. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  if (cached && env === process.env) return cached;
+  const text = env.SPOKELINK_CONFIG;
+  if (!text) throw new ConfigurationError('SPOKELINK_CONFIG is not set');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`SPOKELINK_CONFIG is not valid JSON: ${(error as Error).message}`);
+  }
+  const config = parseConfig(raw, 'SPOKELINK_CONFIG');
+  if (env === process.env) cached = config;
+  return config;
+}
+
+/** Forgets the cached configuration (tests and the local runner switch configurations). */
+export function resetConfigCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * The consumer registry's record: what spokelink created for one spoke VPC. Source of truth for overlap checks,
+ * offboarding (remove exactly this) and chargeback (membership history). Stored in DynamoDB:
+ * - current record:  pk = `VPC#<vpcId>`, sk = `CURRENT`
+ * - history record:  pk = `VPC#<vpcId>`, sk = `HISTORY#<connectedAt ISO>` (written at offboarding, with `disconnectedAt`)
+ * - GSI `byAccount`: accountId / sk; items carry `kind` = `current` | `history`.
+ */
+
+export interface RouteRecord {
+  routeTableId: string;
+  destinationCidr: string;
+}
+
+export interface ZoneRecord {
+  endpoint: string;
+  zoneId: string;
+  zoneName: string;
+}
+
+export interface SecurityGroupRuleRecord {
+  endpoint: string;
+  groupId: string;
+  cidr: string;
+  port: number;
+  /** The description spokelink wrote: how offboarding finds exactly its own rule. */
+  description: string;
+  ruleId?: string;
+}
+
+export interface EndpointServicePrincipalRecord {
+  serviceId: string;
+  principal: string;
+}
+
+export interface ConsumerRecord {
+  vpcId: string;
+  accountId: string;
+  region: string;
+  segment: string;
+  /** Endpoint catalog names this VPC consumes. */
+  services: string[];
+  cidrs: string[];
+  attachmentId?: string;
+  attachmentSubnetIds: string[];
+  routes: RouteRecord[];
+  zones: ZoneRecord[];
+  securityGroupRules: SecurityGroupRuleRecord[];
+  endpointServicePrincipals: EndpointServicePrincipalRecord[];
+  status: 'onboarding' | 'connected' | 'failed' | 'offboarding' | 'disconnected';
+  /** ISO times. `connectedAt` is when the VPC first became connected in this membership. */
+  createdAt: string;
+  connectedAt?: string;
+  disconnectedAt?: string;
+  updatedAt: string;
+  /** Execution ARNs that changed this record, oldest first (audit trail cross-reference). */
+  executions: string[];
+}
+
+/** Membership interval of one consumer VPC, as chargeback reads it. */
+export interface MembershipInterval {
+  vpcId: string;
+  accountId: string;
+  segment: string;
+  services: string[];
+  connectedAt: string;
+  disconnectedAt?: string;
+}
+
+export const registryKeys = {
+  current: (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'CURRENT' }),
+  history: (vpcId: string, connectedAt: string) => ({ pk: `VPC#${vpcId}`, sk: `HISTORY#${connectedAt}` }),
+};
+
+/** Description written on every security group rule spokelink creates (bounded to AWS's 255 characters). */
+export function ruleDescription(vpcId: string, accountId: string): string {
+  return `spokelink ${vpcId} ${accountId}`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The tag contract: a public interface (README, "Tag contract").
+ * Request tags are set by application teams and are untrusted input; status tags are written by spokelink only and
+ * are never read as a request.
+ */
+
+export const TAG_PREFIX = 'spokelink:';
+
+export const RequestTag = {
+  connect: 'spokelink:connect',
+  segment: 'spokelink:segment',
+  services: 'spokelink:services',
+} as const;
+
+/** On subnets: `true` picks the attachment subnet of its AZ. */
+export const SUBNET_ATTACH_TAG = 'spokelink:attach';
+
+export const StatusTag = {
+  status: 'spokelink:status',
+  detail: 'spokelink:detail',
+  execution: 'spokelink:execution',
+} as const;
+
+export const REQUEST_TAG_KEYS: readonly string[] = Object.values(RequestTag);
+export const STATUS_TAG_KEYS: readonly string[] = Object.values(StatusTag);
+
+export type Status =
+  | 'onboarding'
+  | 'pending-approval'
+  | 'connected'
+  | 'rejected'
+  | 'failed'
+  | 'offboarding'
+  | 'disconnected';
+
+/** AWS tag value limit (characters). */
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+export type Tags = Record<string, string>;
+
+/** The request a VPC's tags express, or the precise reason it is malformed. */
+export type TagRequest =
+  | { action: 'connect'; segment: string | undefined; services: '*' | string[] }
+  | { action: 'disconnect' }
+  | { action: 'malformed'; reason: string };
+
+const SERVICE_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+/** Shows an untrusted value safely inside a status detail or error (printable ASCII, bounded). */
+export function quoteUntrusted(value: string, max = 40): string {
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}...` : clean);
+}
+
+/**
+ * Reads the request from a VPC's current tags. Never throws: malformed values become `{ action: 'malformed' }`
+ * with a reason naming the tag.
+ */
+export function parseRequestTags(tags: Tags): TagRequest {
+  const connect = tags[RequestTag.connect];
+  if (connect === undefined || connect.trim().toLowerCase() === 'false') return { action: 'disconnect' };
+  if (connect.trim().toLowerCase() !== 'true') {
+    return {
+      action: 'malformed',
+      reason: `${RequestTag.connect} must be "true" or "false", not ${quoteUntrusted(connect)}`,
+    };
+  }
+
+  let segment: string | undefined;
+  const rawSegment = tags[RequestTag.segment];
+  if (rawSegment !== undefined) {
+    segment = rawSegment.trim();
+    if (!SERVICE_NAME.test(segment)) {
+      return {
+        action: 'malformed',
+        reason: `${RequestTag.segment} ${quoteUntrusted(rawSegment)} is not a segment name`,
+      };
+    }
+  }
+
+  const rawServices = tags[RequestTag.services];
+  if (rawServices === undefined || rawServices.trim() === '*') return { action: 'connect', segment, services: '*' };
+  const names = rawServices.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) {
+    return { action: 'malformed', reason: `${RequestTag.services} has an empty entry: ${quoteUntrusted(rawServices)}` };
+  }
+  const bad = names.find((n) => !SERVICE_NAME.test(n));
+  if (bad !== undefined) {
+    return { action: 'malformed', reason: `${RequestTag.services} entry ${quoteUntrusted(bad)} is not a service name` };
+  }
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) {
+    return { action: 'malformed', reason: `${RequestTag.services} names ${quoteUntrusted(duplicate)} twice` };
+  }
+  return { action: 'connect', segment, services: names };
+}
+
+/** Truncates a status detail to the AWS tag value limit, keeping it readable. */
+export function statusDetail(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= MAX_TAG_VALUE_LENGTH ? oneLine : `${oneLine.slice(0, MAX_TAG_VALUE_LENGTH - 3)}...`;
+}
+
+/** True when the changed keys include at least one request key (status-only changes never start work). */
+export function touchesRequestTags(changedKeys: readonly string[]): boolean {
+  return changedKeys.some((key) => REQUEST_TAG_KEYS.includes(key));
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { loadConfigFile, parseConfig, registryTableName, servedRegions } from '#shared/config';
+import { ConfigurationError } from '#shared/errors';
+
+const example = JSON.parse(readFileSync('config/example.hub.json', 'utf8'));
+
+describe('Hub configuration', () => {
+  it('accepts the committed example and fills defaults', () => {
+    const config = loadConfigFile('config/example.hub.json');
+    expect(config.segments.nonprod?.requiresApproval).toBe(false);
+    expect(servedRegions(config)).toEqual(['us-east-1']);
+    expect(registryTableName(config)).toBe('spokelink-registry');
+  });
+
+  it('names every bad field in one error', () => {
+    const bad = { ...example, defaultSegment: 'gold', hub: { ...example.hub, transitGatewayId: 'tgw-xyz' } };
+    expect(() => parseConfig(bad)).toThrow(ConfigurationError);
+    expect(() => parseConfig(bad)).toThrow(
+      /hub\.transitGatewayId: must be a Transit Gateway id[\s\S]*defaultSegment: names no segment/,
+    );
+  });
+
+  it('rejects unknown fields instead of ignoring a typo', () => {
+    expect(() => parseConfig({ ...example, segmnets: {} })).toThrow(/Unrecognized key.*segmnets/);
+  });
+
+  it('rejects an endpoint restricted to a segment that does not exist', () => {
+    const endpoints = { ...example.endpoints, ssm: { ...example.endpoints.ssm, segments: ['gold'] } };
+    expect(() => parseConfig({ ...example, endpoints })).toThrow(/endpoints\.ssm\.segments: unknown segment "gold"/);
+  });
+
+  it('reports a missing file by path', () => {
+    expect(() => loadConfigFile('config/nope.json')).toThrow(/cannot read configuration config\/nope\.json/);
+  });
+});
