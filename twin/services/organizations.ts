@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { TwinError } from '../errors';
+import type { CallContext, ServiceModule } from '../types';
+
+/** World file section: the organization, its OU tree and its member accounts. */
+export const organizationsWorldSchema = z
+  .strictObject({
+    id: z.string().regex(/^o-[a-z0-9]{10,32}$/),
+    managementAccountId: z.string().regex(/^\d{12}$/),
+    rootId: z
+      .string()
+      .regex(/^r-[0-9a-z]{4,32}$/)
+      .default('r-ab12'),
+    organizationalUnits: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/),
+          name: z.string(),
+          parentId: z.string().optional(),
+        }),
+      )
+      .default([]),
+    accounts: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^\d{12}$/),
+          name: z.string(),
+          parentId: z.string().optional(),
+        }),
+      )
+      .default([]),
+  })
+  .optional();
+export type OrganizationsWorld = z.infer<typeof organizationsWorldSchema>;
+
+export interface OrganizationsState {
+  organization?: { id: string; managementAccountId: string; rootId: string };
+  /** child id (account or OU) -> parent id (OU or root). */
+  parents: Record<string, string>;
+  accounts: Record<string, { id: string; name: string }>;
+  ous: Record<string, { id: string; name: string }>;
+  /** Accounts registered as delegated administrators (may read the structure like the management account). */
+  delegated: string[];
+}
+
+function state(ctx: CallContext): OrganizationsState {
+  return ctx.twin.stateOf<OrganizationsState>('organizations');
+}
+
+function requireMember(ctx: CallContext): NonNullable<OrganizationsState['organization']> {
+  const s = state(ctx);
+  if (!s.organization || !(ctx.caller.accountId in s.accounts)) {
+    throw new TwinError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.', 400);
+  }
+  return s.organization;
+}
+
+/** Only the management account (or a delegated administrator) may read the organization's structure. */
+function requireManagement(ctx: CallContext): NonNullable<OrganizationsState['organization']> {
+  const org = requireMember(ctx);
+  if (ctx.caller.accountId !== org.managementAccountId && !delegatedAdmins(ctx).includes(ctx.caller.accountId)) {
+    throw new TwinError(
+      'AccessDeniedException',
+      'You don\u2019t have permissions to access this resource. Only the management account or a delegated administrator can call this.',
+      400,
+    );
+  }
+  return org;
+}
+
+function delegatedAdmins(ctx: CallContext): string[] {
+  return state(ctx).delegated;
+}
+
+/** True when `accountId` is in the organization (used by STS for `aws:PrincipalOrgID`). */
+export function organizationOf(orgState: OrganizationsState, accountId: string): string | undefined {
+  return orgState.organization && accountId in orgState.accounts ? orgState.organization.id : undefined;
+}
+
+/** Ancestors of an account, nearest first (OU ids, then the root id). */
+export function ancestorsOf(orgState: OrganizationsState, childId: string): string[] {
+  const out: string[] = [];
+  let current = orgState.parents[childId];
+  while (current !== undefined && out.length < 10) {
+    out.push(current);
+    current = orgState.parents[current];
+  }
+  return out;
+}
+
+export const organizations: ServiceModule<
+  OrganizationsState,
+  { organization?: OrganizationsWorld; delegatedAdministrators?: string[] }
+> = {
+  name: 'organizations',
+  createState: () => ({ parents: {}, accounts: {}, ous: {}, delegated: [] }),
+  seed(twin, world) {
+    const org = world.organization;
+    if (!org) return;
+    const s = twin.stateOf<OrganizationsState>('organizations');
+    s.organization = { id: org.id, managementAccountId: org.managementAccountId, rootId: org.rootId };
+    s.delegated = world.delegatedAdministrators ?? [];
+    for (const ou of org.organizationalUnits) {
+      s.ous[ou.id] = { id: ou.id, name: ou.name };
+      s.parents[ou.id] = ou.parentId ?? org.rootId;
+    }
+    const accounts = [...org.accounts];
+    if (!accounts.some((a) => a.id === org.managementAccountId)) {
+      accounts.push({ id: org.managementAccountId, name: 'management', parentId: org.rootId });
+    }
+    for (const account of accounts) {
+      s.accounts[account.id] = { id: account.id, name: account.name };
+      s.parents[account.id] = account.parentId ?? org.rootId;
+    }
+  },
+  operations: {
+    DescribeOrganization(ctx) {
+      const org = requireMember(ctx);
+      return {
+        Organization: {
+          Id: org.id,
+          Arn: `arn:aws:organizations::${org.managementAccountId}:organization/${org.id}`,
+          MasterAccountId: org.managementAccountId,
+          FeatureSet: 'ALL',
+        },
+      };
+    },
+    ListParents(ctx, input: { ChildId?: string }) {
+      const org = requireManagement(ctx);
+      const childId = input.ChildId ?? '';
+      const parent = state(ctx).parents[childId];
+      if (parent === undefined) {
+        throw new TwinError(
+          'ChildNotFoundException',
+          `We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.`,
+          400,
+        );
+      }
+      return { Parents: [{ Id: parent, Type: parent === org.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
+    },
+    DescribeAccount(ctx, input: { AccountId?: string }) {
+      const org = requireManagement(ctx);
+      const account = state(ctx).accounts[input.AccountId ?? ''];
+      if (!account) {
+        throw new TwinError(
+          'AccountNotFoundException',
+          `We can't find an AWS account with the AccountId that you specified.`,
+          400,
+        );
+      }
+      return {
+        Account: {
+          Id: account.id,
+          Arn: `arn:aws:organizations::${org.managementAccountId}:account/${org.id}/${account.id}`,
+          Name: account.name,
+          Status: 'ACTIVE',
+        },
+      };
+    },
+  },
+};
