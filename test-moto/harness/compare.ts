@@ -1,0 +1,157 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { RAMClient } from '@aws-sdk/client-ram';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { STSClient } from '@aws-sdk/client-sts';
+import { twinPlugin } from '#twin/plugin';
+import type { Twin } from '#twin/twin';
+import { createTwin, parseWorld } from '#twin/world';
+
+/** moto's default account: scenarios run as a principal of it on both sides. */
+export const MOTO_ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+export interface Clients {
+  ec2: EC2Client;
+  route53: Route53Client;
+  ram: RAMClient;
+  sts: STSClient;
+  organizations: OrganizationsClient;
+}
+
+export interface Target {
+  kind: 'twin' | 'moto';
+  clients: Clients;
+  twin?: Twin;
+}
+
+/** One observation of a scenario: what a call returned (the part a scenario looks at) or the error code. */
+export interface Observation {
+  step: string;
+  result?: unknown;
+  error?: string;
+}
+
+export class Tracer {
+  readonly observations: Observation[] = [];
+
+  /** Runs a call, records `pick(output)` or the AWS error name, returns the output (undefined on error). */
+  async step<T>(
+    step: string,
+    call: () => Promise<T>,
+    pick: (output: T) => unknown = () => 'ok',
+  ): Promise<T | undefined> {
+    try {
+      const output = await call();
+      this.observations.push({ step, result: pick(output) });
+      return output;
+    } catch (error) {
+      this.observations.push({ step, error: (error as Error).name });
+      return undefined;
+    }
+  }
+}
+
+export type Scenario = (clients: Clients, trace: Tracer) => Promise<void>;
+
+/** A twin seeded with moto's account and one principal, so the same scenario runs on both. */
+export function twinTarget(): Target {
+  const twin = createTwin(
+    parseWorld({
+      version: 1,
+      iam: { principals: [`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`], roles: [] },
+    }),
+    { throttling: false },
+  );
+  const { accessKeyId, secretAccessKey } = twin.credentialsFor(`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`);
+  const config = { region: REGION, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 };
+  const clients: Clients = {
+    ec2: new EC2Client(config),
+    route53: new Route53Client(config),
+    ram: new RAMClient(config),
+    sts: new STSClient(config),
+    organizations: new OrganizationsClient(config),
+  };
+  for (const client of Object.values(clients)) client.middlewareStack.use(twinPlugin(twin));
+  return { kind: 'twin', clients, twin };
+}
+
+export function motoTarget(endpoint: string): Target {
+  const config = {
+    region: REGION,
+    endpoint,
+    credentials: { accessKeyId: 'AKIAMOTOTESTER000001', secretAccessKey: 'moto' },
+    maxAttempts: 1,
+  };
+  return {
+    kind: 'moto',
+    clients: {
+      ec2: new EC2Client(config),
+      route53: new Route53Client(config),
+      ram: new RAMClient(config),
+      sts: new STSClient(config),
+      organizations: new OrganizationsClient(config),
+    },
+  };
+}
+
+const ID_PATTERNS: RegExp[] = [
+  /\b(?:vpc|subnet|rtb|rtbassoc|sg|sgr|igw|tgw|tgw-attach|tgw-rtb|vpce|vpce-svc|vpc-cidr-assoc|eni|acl|dopt)-[0-9a-f]{8,17}\b/g,
+  /\bZ[0-9A-Z]{12,32}\b/g,
+  /\bC[0-9A-Z]{12,32}\b/g,
+  /\barn:aws:ram:[a-z0-9-]+:\d{12}:resource-share(?:-invitation)?\/[0-9a-f-]{36}\b/g,
+];
+
+/** Replaces generated ids by placeholders in order of first appearance (`vpc-#1`), so two runs compare. */
+export function normalize(observations: Observation[]): Observation[] {
+  const seen = new Map<string, string>();
+  const counters = new Map<string, number>();
+  const text = JSON.stringify(observations);
+  let out = text;
+  for (const pattern of ID_PATTERNS) {
+    out = out.replace(pattern, (id) => {
+      let placeholder = seen.get(id);
+      if (!placeholder) {
+        const prefix = id.startsWith('arn:')
+          ? id.split(':')[5]!.split('/')[0]!
+          : id.startsWith('Z') || id.startsWith('C')
+            ? id[0]!
+            : id.replace(/-[0-9a-f]+$/, '');
+        const n = (counters.get(prefix) ?? 0) + 1;
+        counters.set(prefix, n);
+        placeholder = `${prefix}-#${n}`;
+        seen.set(id, placeholder);
+      }
+      return placeholder;
+    });
+  }
+  return JSON.parse(out) as Observation[];
+}
+
+/** Runs one scenario on the twin and on moto; returns both normalized traces. */
+export async function compareScenario(scenario: Scenario, motoEndpoint: string) {
+  const twinTrace = new Tracer();
+  await scenario(twinTarget().clients, twinTrace);
+  const motoTrace = new Tracer();
+  await scenario(motoTarget(motoEndpoint).clients, motoTrace);
+  return { twin: normalize(twinTrace.observations), moto: normalize(motoTrace.observations) };
+}
+
+/**
+ * Steps where twin and moto differ on purpose, each with the AWS documentation that says the twin is right.
+ * A comparison test asserts that the traces differ in exactly these steps, so a new divergence fails the build.
+ */
+export interface KnownDifference {
+  step: string;
+  why: string;
+  awsDoc: string;
+}
+
+export function differingSteps(a: Observation[], b: Observation[]): string[] {
+  const steps = new Set([...a.map((o) => o.step), ...b.map((o) => o.step)]);
+  return [...steps].filter((step) => {
+    const x = a.find((o) => o.step === step);
+    const y = b.find((o) => o.step === step);
+    return JSON.stringify(x) !== JSON.stringify(y);
+  });
+}
