@@ -10,7 +10,7 @@ describe('SimClock (virtual)', () => {
     const seen: [string, number][] = [];
     setTimeout(() => seen.push(['c', Date.now() - start]), 300_000);
     setTimeout(() => seen.push(['a', Date.now() - start]), 1_000);
-    setTimeout(() => seen.push(['b', new Date().getTime() - start]), 90_000);
+    setTimeout(() => seen.push(['b', Date.parse(new Date().toISOString()) - start]), 90_000);
 
     const result = await clock.runUntilIdle();
 
