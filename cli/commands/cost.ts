@@ -1,0 +1,226 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { type HubConfig, loadConfigFile } from '#shared/config';
+import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '#shared/cost';
+import { type ChartAxis, costChartSpec, renderSvg } from '#shared/cost-chart';
+import { formatCostReport } from '#shared/cost-format';
+import {
+  costFromRecords,
+  type DerivedInputs,
+  parseRegistryRecords,
+  parseScenario,
+  type RegistryRecord,
+  recordsFromWorld,
+  type Scenario,
+} from '#shared/cost-inputs';
+import { ConfigurationError } from '#shared/errors';
+
+/** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** What the integrator injects (the registry scan); files are read from disk otherwise. */
+export interface CostDeps {
+  /** Records of the consumer registry (a DynamoDB scan of current records), used by `--from-registry`. */
+  loadRecords?: () => Promise<RegistryRecord[]>;
+}
+
+export const COST_USAGE = `usage: spokelink cost --vpcs N --services S --azs A --gb G [options]
+  --vpcs N            spoke VPCs (1-4999)
+  --services S        endpoint services in the catalog
+  --azs A             availability zones each endpoint spans
+  --gb G              GB per VPC per month through the endpoints
+  --hub-azs A         AZs of the hub's endpoints (default: --azs)
+  --tgw-exists        spoke VPCs are attached to a TGW anyway: their attachments are a sunk cost
+  --scenario FILE     YAML or JSON with vpcs, services, azs, gb, hubAzs, tgwExists, prices (flags win)
+  --prices FILE       JSON price overrides merged over pricing/us-east-1.json
+  --from-registry     N and S from the consumer registry (--registry-file FILE: a JSON array of records)
+  --from-world FILE   N and S from a simulate world file
+  --config FILE       hub configuration for --from-registry/--from-world (default config/example.hub.json)
+  --plot FILE.svg     write a chart of both costs
+  --axis vpcs|gb      the chart's x axis (default vpcs)
+  --json              print JSON instead of the table
+`;
+
+/** Bad flags or inputs: the command prints the message and exits 2. */
+export class UsageError extends ConfigurationError {}
+
+const OPTIONS = {
+  vpcs: { type: 'string' },
+  services: { type: 'string' },
+  azs: { type: 'string' },
+  gb: { type: 'string' },
+  'hub-azs': { type: 'string' },
+  'tgw-exists': { type: 'boolean' },
+  scenario: { type: 'string' },
+  prices: { type: 'string' },
+  'from-registry': { type: 'boolean' },
+  'registry-file': { type: 'string' },
+  'from-world': { type: 'string' },
+  config: { type: 'string' },
+  plot: { type: 'string' },
+  axis: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags>;
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Reads a file or fails with a usage error naming the flag. */
+export function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/** Parses a JSON (or, for .yaml/.yml, YAML) file given by a flag. */
+export function readData(path: string, flag: string): unknown {
+  const text = readText(path, flag);
+  try {
+    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
+  }
+}
+
+function integerFlag(flags: Flags, name: 'vpcs' | 'services' | 'azs' | 'hub-azs'): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(`--${name} must be a whole number >= 1, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function gbFlag(flags: Flags): number | undefined {
+  const raw = flags.gb;
+  if (raw === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--gb must be a number of GB >= 0, not ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function axisFlag(flags: Flags): ChartAxis {
+  if (flags.axis === undefined) return 'vpcs';
+  if (flags.axis !== 'vpcs' && flags.axis !== 'gb') {
+    throw new UsageError(`--axis must be vpcs or gb, not ${JSON.stringify(flags.axis)}`);
+  }
+  if (flags.plot === undefined) throw new UsageError('--axis needs --plot FILE.svg');
+  return flags.axis;
+}
+
+async function derive(flags: Flags, deps: CostDeps): Promise<(DerivedInputs & { source: string }) | undefined> {
+  const fromRegistry = flags['from-registry'] === true;
+  const world = flags['from-world'];
+  if (!fromRegistry && world === undefined) {
+    if (flags['registry-file'] !== undefined) throw new UsageError('--registry-file needs --from-registry');
+    return undefined;
+  }
+  if (fromRegistry && world !== undefined) throw new UsageError('--from-registry and --from-world are exclusive');
+  for (const name of ['vpcs', 'services'] as const) {
+    if (flags[name] !== undefined)
+      throw new UsageError(`--${name} conflicts with ${fromRegistry ? '--from-registry' : '--from-world'}`);
+  }
+  const configPath = flags.config ?? 'config/example.hub.json';
+  const config: HubConfig = loadConfigFile(configPath);
+  let records: RegistryRecord[];
+  let source: string;
+  if (world !== undefined) {
+    records = recordsFromWorld(readData(world, '--from-world'), config, world);
+    source = `world ${world}`;
+  } else if (flags['registry-file'] !== undefined) {
+    records = parseRegistryRecords(readData(flags['registry-file'], '--registry-file'), flags['registry-file']);
+    source = `registry file ${flags['registry-file']}`;
+  } else if (deps.loadRecords) {
+    records = await deps.loadRecords();
+    source = 'the consumer registry';
+  } else {
+    throw new UsageError('--from-registry needs --registry-file FILE (the registry scan is not wired in yet)');
+  }
+  const derived = costFromRecords(records, config);
+  if (derived.vpcs === 0) throw new UsageError(`${source} has no connected VPC: nothing to price`);
+  if (derived.services === 0) throw new UsageError(`${source}: the connected VPCs use no catalog service`);
+  return { ...derived, source };
+}
+
+function prices(flags: Flags, scenario: Scenario | undefined) {
+  const overrides: PriceOverride[] = [];
+  if (scenario?.prices) overrides.push({ source: `${flags.scenario} prices`, raw: scenario.prices });
+  if (flags.prices !== undefined) overrides.push({ source: flags.prices, raw: readData(flags.prices, '--prices') });
+  return overrides.length === 0
+    ? defaultPriceTable()
+    : loadPriceTable(defaultPriceTable(), overrides, 'pricing/us-east-1.json');
+}
+
+function required<T>(value: T | undefined, flag: string): T {
+  if (value === undefined) throw new UsageError(`missing ${flag} (or set it in --scenario FILE)`);
+  return value;
+}
+
+async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags.help) {
+    io.stdout(COST_USAGE);
+    return 0;
+  }
+  const axis = axisFlag(flags);
+  const scenario =
+    flags.scenario === undefined ? undefined : parseScenario(readData(flags.scenario, '--scenario'), flags.scenario);
+  const derived = await derive(flags, deps);
+  const input = {
+    vpcs: derived?.vpcs ?? required(integerFlag(flags, 'vpcs') ?? scenario?.vpcs, '--vpcs'),
+    services: derived?.services ?? required(integerFlag(flags, 'services') ?? scenario?.services, '--services'),
+    azs: required(integerFlag(flags, 'azs') ?? scenario?.azs, '--azs'),
+    gbPerVpcMonth: required(gbFlag(flags) ?? scenario?.gb, '--gb'),
+    hubVpcAzs: integerFlag(flags, 'hub-azs') ?? scenario?.hubAzs,
+    existingTgw: flags['tgw-exists'] === true || scenario?.tgwExists === true,
+    ...(derived ? { servicesPerVpc: derived.servicesPerVpc } : {}),
+    prices: prices(flags, scenario),
+  };
+  const result = costModel(input);
+  if (flags.json) {
+    io.stdout(`${JSON.stringify(derived ? { ...result, derivedFrom: derived } : result, null, 2)}\n`);
+  } else {
+    io.stdout(formatCostReport(result, derived));
+  }
+  if (flags.plot !== undefined) {
+    const svg = await renderSvg(costChartSpec(input, result, axis));
+    writeFileSync(flags.plot, svg);
+    io.stderr(`chart written to ${flags.plot}\n`);
+  }
+  return 0;
+}
+
+/**
+ * `spokelink cost`: the monthly cost of decentralized against centralized interface endpoints. Exit code 0 on
+ * success, 2 on bad flags, files or inputs (the message says which), 1 on anything unexpected.
+ */
+export async function run(argv: string[], io: CommandIo, deps: CostDeps = {}): Promise<number> {
+  try {
+    return await execute(argv, io, deps);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      io.stderr(`spokelink cost: ${error.message}\n`);
+      if (error instanceof UsageError) io.stderr(`run "spokelink cost --help" for the flags\n`);
+      return 2;
+    }
+    io.stderr(`spokelink cost: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
