@@ -1,0 +1,153 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { registryTableDefinition } from './registry-table';
+
+/**
+ * DynamoDB for local runs: dynalite (a real DynamoDB emulator on LevelDB/memdown), started in this process on
+ * 127.0.0.1 and a free port. The registry code talks to it through the ordinary SDK client: the only switch is the
+ * service-specific endpoint variable `AWS_ENDPOINT_URL_DYNAMODB`, which SDK v3 clients read at construction
+ * ("Service-specific endpoints", https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+ */
+
+/** The environment variable SDK v3 reads for the DynamoDB endpoint. */
+export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
+
+type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+export interface StartDynamoOptions {
+  /** Called when a request reaches the server; the returned function when its response is done (IO tracking). */
+  onRequest?: () => () => void;
+}
+
+/** A running dynalite server. */
+export class LocalDynamo {
+  private stopped = false;
+  private inflight = 0;
+
+  constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  /** `http://127.0.0.1:<port>`. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Requests received by the server whose response is not finished yet. */
+  get requestsInFlight(): number {
+    return this.inflight;
+  }
+
+  /** @internal counts requests (see startDynalite). */
+  track(onRequest?: () => () => void): void {
+    this.server.on('request', (_req, res) => {
+      this.inflight += 1;
+      const done = onRequest?.();
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        this.inflight -= 1;
+        done?.();
+      };
+      res.once('finish', finish);
+      res.once('close', finish);
+    });
+  }
+
+  /** A DynamoDB client pointed at this server (dummy credentials: dynalite does not check signatures). */
+  client(region = 'us-east-1'): DynamoDBClient {
+    return new DynamoDBClient({
+      region,
+      endpoint: this.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    });
+  }
+
+  /** Creates the registry table (definition shared with the moto tier) and waits until it is ACTIVE. */
+  async createRegistryTable(tableName: string, client: DynamoDBClient = this.client()): Promise<void> {
+    try {
+      await client.send(new CreateTableCommand(registryTableDefinition(tableName)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    // dynalite flips CREATING -> ACTIVE on a timer (createTableMs): create tables before faking timers.
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error(`dynalite: table ${tableName} did not become ACTIVE`);
+  }
+
+  /** Every item of a table, unmarshalled (paginated scan). */
+  async scan(tableName: string, client: DynamoDBClient = this.client()): Promise<Record<string, unknown>[]> {
+    const documents = DynamoDBDocumentClient.from(client);
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /**
+   * Points every SDK client created from now on at this server (`AWS_ENDPOINT_URL_DYNAMODB`); returns a function
+   * that restores the previous value.
+   */
+  useAsDefaultEndpoint(): () => void {
+    const previous = process.env[DYNAMODB_ENDPOINT_ENV];
+    process.env[DYNAMODB_ENDPOINT_ENV] = this.endpoint;
+    return () => {
+      if (previous === undefined) delete process.env[DYNAMODB_ENDPOINT_ENV];
+      else process.env[DYNAMODB_ENDPOINT_ENV] = previous;
+    };
+  }
+
+  /** True until `stop()`. */
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  /**
+   * Stops the server and closes its store. Uses timers internally: call it with real timers installed.
+   * Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Keep-alive sockets of SDK clients would hold `close()` open until they time out.
+    (this.server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error?: Error) => (error ? reject(error) : resolve()));
+    });
+  }
+}
+
+/** Starts dynalite in this process on 127.0.0.1 and a free port; tables are ACTIVE as soon as created. */
+export async function startDynalite(options: StartDynamoOptions = {}): Promise<LocalDynamo> {
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const dynamo = new LocalDynamo(server, port);
+  dynamo.track(options.onRequest);
+  return dynamo;
+}
