@@ -191,6 +191,17 @@ describe('Command: spokelink cost', () => {
     expect(c.stderr()).toMatch(/--scenario .*broken\.yaml: not valid YAML/);
   });
 
+  it('prints exactly the README example output that docs/cost.md explains', async () => {
+    const doc = readFileSync('docs/cost.md', 'utf8');
+    const section = doc.slice(doc.indexOf('### The README example'));
+    const block = section.slice(section.indexOf('```\n') + 4, section.indexOf('\n```', section.indexOf('```\n') + 4));
+    const c = capture();
+
+    expect(await run(readme, c.io)).toBe(0);
+
+    expect(c.stdout().trimEnd()).toBe(block);
+  });
+
   it('prints the usage with --help', async () => {
     const c = capture();
 
