@@ -1,0 +1,472 @@
+import { ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { HubConfig } from '#shared/config';
+import { STATUS_TAG_KEYS } from '#shared/tags';
+import { resourceNames } from './config';
+
+/**
+ * The least-privilege manifest: for every hub Lambda, exactly the AWS calls it makes, scoped to the resources the
+ * configuration names wherever the service supports resource-level permissions (Service Authorization Reference).
+ * Calls made in spoke accounts are not here: they happen under the spoke execution role (`spokeExecutionPolicy`),
+ * which these functions reach through `sts:AssumeRole`.
+ *
+ * A function the workflow references but this manifest does not list fails the synth: a new step's permissions are
+ * reviewed, never defaulted. A step that calls no AWS API gets an entry with an empty `grant`.
+ */
+
+/** Hub resources the manifest scopes permissions to. */
+export interface PermissionContext {
+  readonly config: HubConfig;
+  /** The hub stack: ARNs are built with its partition, account and region. */
+  readonly stack: Stack;
+  readonly registry: ITable;
+  readonly approvalTopic: ITopic;
+  /** ARN of the state machine built from `<id>.asl.json` (known name, so no dependency cycle). */
+  stateMachineArn(id: string): string;
+}
+
+export interface FunctionSpec {
+  /** What the step does, in one line (becomes the Lambda description). */
+  readonly description: string;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+  /** Adds exactly the step's permissions to its role. */
+  grant(role: IGrantable, ctx: PermissionContext): void;
+}
+
+export const DEFAULT_MEMORY_MB = 256;
+export const DEFAULT_TIMEOUT = Duration.seconds(30);
+
+function allow(role: IGrantable, sid: string, actions: string[], resources: string[], conditions?: object): void {
+  role.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ sid, actions, resources, conditions: conditions as Record<string, unknown> | undefined }),
+  );
+}
+
+/** `arn:<partition>:iam::*:role/<spokeRole.name>`: the spoke execution role in any account. */
+export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'stack'>): string {
+  return ctx.stack.formatArn({
+    service: 'iam',
+    region: '',
+    account: '*',
+    resource: 'role',
+    resourceName: ctx.config.spokeRole.name,
+  });
+}
+
+function assumeSpokeRole(role: IGrantable, ctx: PermissionContext): void {
+  allow(role, 'AssumeSpokeExecutionRole', ['sts:AssumeRole'], [spokeRoleArnPattern(ctx)]);
+}
+
+function ec2Arn(ctx: PermissionContext, resource: string, name: string, account?: string): string {
+  return ctx.stack.formatArn({ service: 'ec2', resource, resourceName: name, account });
+}
+
+/** Every TGW route table of the configuration (association and propagation tables of all segments). */
+export function routeTableIds(config: HubConfig): string[] {
+  const ids = Object.values(config.segments).flatMap((s) => [s.associationRouteTableId, ...s.propagationRouteTableIds]);
+  return [...new Set(ids)].sort();
+}
+
+/** Every private hosted zone of the endpoint catalog. */
+export function hostedZoneIds(config: HubConfig): string[] {
+  return [...new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds))].sort();
+}
+
+/** Every endpoint security group of the catalog. */
+export function securityGroupIds(config: HubConfig): string[] {
+  return [...new Set(Object.values(config.endpoints).map((e) => e.securityGroupId))].sort();
+}
+
+export function hostedZoneArn(stack: Stack, zoneId: string): string {
+  return stack.formatArn({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: zoneId });
+}
+
+/**
+ * Attachments are created by the spoke accounts and accepted by the hub: their ids are unknown at deploy time and the
+ * account in their ARN is not documented for the accepter side, so the account is a wildcard; the region is pinned.
+ */
+function attachmentArns(ctx: PermissionContext): string[] {
+  return [ec2Arn(ctx, 'transit-gateway-attachment', '*', '*')];
+}
+
+function stateMachineArns(ctx: PermissionContext, ids: string[]): string[] {
+  return ids.map((id) => ctx.stateMachineArn(id));
+}
+
+const TABLE_READ_WRITE = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const;
+
+/** The manifest. Keys are function folder names (`functions/<name>/handler.ts`). */
+export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
+  intake: {
+    description: 'EventBridge target: turns a VPC tag or lifecycle event into an onboard/offboard execution',
+    grant(role, ctx) {
+      allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+    },
+  },
+  validate: {
+    description: 'Checks a request against the configuration, the organization and the registry (reads only)',
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query');
+      // ListParents supports the account and organizationalunit resource types; their ARNs carry the management
+      // account id, which the configuration does not know, so that part is a wildcard and the organization is pinned.
+      const org = ctx.config.organization.id;
+      allow(
+        role,
+        'ReadOrganizationParents',
+        ['organizations:ListParents'],
+        ['account', 'ou'].map((resource) =>
+          ctx.stack.formatArn({
+            service: 'organizations',
+            region: '',
+            account: '*',
+            resource,
+            resourceName: `${org}/*`,
+          }),
+        ),
+      );
+      allow(role, 'DescribeAttachments', ['ec2:DescribeTransitGatewayAttachments'], ['*']);
+    },
+  },
+  lease: {
+    description: 'Takes and releases the per-VPC lease in the registry table',
+    grant(role, ctx) {
+      ctx.registry.grant(role, ...TABLE_READ_WRITE);
+    },
+  },
+  registry: {
+    description: 'Reads and writes the consumer registry record of a VPC',
+    grant(role, ctx) {
+      ctx.registry.grant(role, ...TABLE_READ_WRITE);
+    },
+  },
+  'transit-gateway': {
+    description: 'Shares the TGW, accepts the attachment, sets its route table association and propagations',
+    timeout: Duration.seconds(60),
+    grant(role, ctx) {
+      const { config, stack } = ctx;
+      const tgwArn = ec2Arn(ctx, 'transit-gateway', config.hub.transitGatewayId);
+      const shareArns = [stack.formatArn({ service: 'ram', resource: 'resource-share', resourceName: '*' })];
+      assumeSpokeRole(role, ctx);
+      // CreateResourceShare has no resource type: it is scoped by what it shares, which must be the hub TGW.
+      allow(role, 'CreateTransitGatewayShare', ['ram:CreateResourceShare'], ['*'], {
+        StringEquals: { 'ram:RequestedResourceType': 'ec2:TransitGateway', 'ram:ResourceArn': tgwArn },
+      });
+      // Adding or removing principals carries no resource ARN; adding a resource must be the hub TGW.
+      allow(
+        role,
+        'ManageTransitGatewayShare',
+        ['ram:AssociateResourceShare', 'ram:DisassociateResourceShare'],
+        shareArns,
+        { StringEqualsIfExists: { 'ram:ResourceArn': tgwArn } },
+      );
+      allow(role, 'ReadShares', ['ram:GetResourceShares', 'ram:GetResourceShareAssociations'], ['*']);
+      allow(
+        role,
+        'ManageSpokeAttachments',
+        [
+          'ec2:AcceptTransitGatewayVpcAttachment',
+          'ec2:RejectTransitGatewayVpcAttachment',
+          'ec2:DeleteTransitGatewayVpcAttachment',
+          'ec2:GetTransitGatewayAttachmentPropagations',
+        ],
+        attachmentArns(ctx),
+      );
+      allow(
+        role,
+        'SetAttachmentRouting',
+        [
+          'ec2:AssociateTransitGatewayRouteTable',
+          'ec2:DisassociateTransitGatewayRouteTable',
+          'ec2:EnableTransitGatewayRouteTablePropagation',
+          'ec2:DisableTransitGatewayRouteTablePropagation',
+        ],
+        [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
+      );
+      allow(
+        role,
+        'DescribeAttachments',
+        ['ec2:DescribeTransitGatewayAttachments', 'ec2:DescribeTransitGatewayVpcAttachments'],
+        ['*'],
+      );
+    },
+  },
+  routes: {
+    description: 'Adds and removes the spoke VPC routes to the TGW (in the spoke account)',
+    grant: assumeSpokeRole,
+  },
+  status: {
+    description: 'Writes the spokelink:status|detail|execution tags on the spoke VPC (in the spoke account)',
+    grant: assumeSpokeRole,
+  },
+  zones: {
+    description: 'Authorizes the spoke VPC on the catalog private hosted zones, then removes the authorization',
+    timeout: Duration.seconds(60),
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      const zones = hostedZoneIds(ctx.config).map((id) => hostedZoneArn(ctx.stack, id));
+      if (zones.length > 0) {
+        allow(
+          role,
+          'AuthorizeCatalogZones',
+          [
+            'route53:CreateVPCAssociationAuthorization',
+            'route53:DeleteVPCAssociationAuthorization',
+            'route53:ListVPCAssociationAuthorizations',
+            'route53:GetHostedZone',
+          ],
+          zones,
+        );
+      }
+    },
+  },
+  consumer: {
+    description: 'Opens the endpoint security groups to the spoke CIDRs and allows the spoke on endpoint services',
+    timeout: Duration.seconds(60),
+    grant(role, ctx) {
+      const groups = securityGroupIds(ctx.config).map((id) => ec2Arn(ctx, 'security-group', id));
+      if (groups.length > 0) {
+        allow(
+          role,
+          'ManageEndpointIngress',
+          [
+            'ec2:AuthorizeSecurityGroupIngress',
+            'ec2:RevokeSecurityGroupIngress',
+            'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
+          ],
+          groups,
+        );
+      }
+      const services = ctx.config.endpointServices.map((s) => ec2Arn(ctx, 'vpc-endpoint-service', s.serviceId));
+      if (services.length > 0) {
+        allow(
+          role,
+          'ManageEndpointServiceConsumers',
+          ['ec2:ModifyVpcEndpointServicePermissions', 'ec2:AcceptVpcEndpointConnections'],
+          services,
+        );
+      }
+      allow(
+        role,
+        'DescribeEndpointAccess',
+        [
+          'ec2:DescribeSecurityGroupRules',
+          'ec2:DescribeVpcEndpointServicePermissions',
+          'ec2:DescribeVpcEndpointConnections',
+        ],
+        ['*'],
+      );
+    },
+  },
+  reconcile: {
+    description: 'Finds drift between spoke tags, the registry and executions; starts the repairing executions',
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan');
+      const machines = stateMachineArns(ctx, ['onboard', 'offboard']);
+      allow(role, 'StartWorkflows', ['states:StartExecution'], machines);
+      allow(role, 'ListWorkflowExecutions', ['states:ListExecutions'], machines);
+    },
+  },
+  approval: {
+    description: 'Stores the approval task token and notifies the approvers',
+    grant(role, ctx) {
+      ctx.approvalTopic.grantPublish(role);
+      ctx.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    },
+  },
+};
+
+/**
+ * Actions allowed on `Resource: "*"`, each with the reason. The cdk-nag acknowledgements are generated from this
+ * table (nothing else gets acknowledged), and the infra tests hold their own copy as an allowlist.
+ */
+export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
+  'ec2:DescribeTransitGatewayAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeVpcEndpointConnections': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeVpcs': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeSubnets': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeRouteTables': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeVpcAttribute': 'read-only VPC attribute lookup (enableDnsSupport/Hostnames) on VPCs chosen at run time',
+  'ec2:DescribeTags': 'EC2 Describe* actions do not support resource-level permissions',
+  'ram:GetResourceShares': 'RAM GetResourceShares has no resource type (Service Authorization Reference)',
+  'ram:GetResourceShareAssociations': 'RAM GetResourceShareAssociations has no resource type',
+  'ram:GetResourceShareInvitations': 'RAM GetResourceShareInvitations has no resource type',
+  'ram:CreateResourceShare':
+    'RAM CreateResourceShare has no resource type; the statement is limited by ram:ResourceArn to the hub TGW',
+  'xray:PutTraceSegments': 'X-Ray trace upload does not support resource-level permissions (tracing is on)',
+  'xray:PutTelemetryRecords': 'X-Ray trace upload does not support resource-level permissions (tracing is on)',
+  'xray:GetSamplingRules': 'X-Ray sampling lookup does not support resource-level permissions (tracing is on)',
+  'xray:GetSamplingTargets': 'X-Ray sampling lookup does not support resource-level permissions (tracing is on)',
+  'logs:CreateLogDelivery': 'Step Functions logging: CloudWatch Logs vended delivery APIs take no resource ARN',
+  'logs:GetLogDelivery': 'Step Functions logging: CloudWatch Logs vended delivery APIs take no resource ARN',
+  'logs:UpdateLogDelivery': 'Step Functions logging: CloudWatch Logs vended delivery APIs take no resource ARN',
+  'logs:DeleteLogDelivery': 'Step Functions logging: CloudWatch Logs vended delivery APIs take no resource ARN',
+  'logs:ListLogDeliveries': 'Step Functions logging: CloudWatch Logs vended delivery APIs take no resource ARN',
+  'logs:PutResourcePolicy': 'Step Functions logging: the log group resource policy API takes no resource ARN',
+  'logs:DescribeResourcePolicies': 'Step Functions logging: the log group resource policy API takes no resource ARN',
+  'logs:DescribeLogGroups': 'Step Functions logging: DescribeLogGroups takes no resource ARN',
+};
+
+/** An ARN's partition as cdk-nag shows it: literal when the stack's region is known, else the pseudo parameter. */
+const P = '(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|<AWS::Partition>)';
+const arn = (rest: string) => new RegExp(`^Resource::arn:${P}:${rest}$`);
+
+/** Wildcards inside otherwise scoped resources or actions, recognised by pattern, each with the reason. */
+export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
+  {
+    pattern: arn('iam::\\*:role/[\\w+=,.@-]+'),
+    reason: 'the spoke execution role has a fixed name in every spoke account; accounts join the org at any time',
+  },
+  {
+    pattern: /^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/,
+    reason: 'the registry table GSIs (byAccount), granted by the DynamoDB grant helper together with the table',
+  },
+  {
+    pattern: /^Resource::<[A-Za-z0-9]+\.Arn>:\*$/,
+    reason: 'qualified ARNs (versions, aliases) of exactly this workflow function, as added by grantInvoke',
+  },
+  {
+    pattern: arn('ec2:[a-z0-9-]+:\\*:transit-gateway-attachment/\\*'),
+    reason: 'spoke attachments are created by spoke accounts at run time; the region is pinned to the hub',
+  },
+  {
+    pattern: arn('ram:[a-z0-9-]+:\\d{12}:resource-share/\\*'),
+    reason: 'resource shares of the hub account are created at run time (their ids are unknown at deploy time)',
+  },
+  {
+    pattern: arn('organizations::\\*:(account|ou)/o-[a-z0-9]+/\\*'),
+    reason: 'accounts and OUs of this organization only; the management account id in the ARN is not configured',
+  },
+  {
+    pattern: arn('ec2:[a-z0-9-]+:<AWS::AccountId>:(vpc|subnet|route-table|transit-gateway-attachment)/\\*'),
+    reason: 'spoke VPCs, subnets, route tables and attachments are chosen by the app team at run time (own account)',
+  },
+  {
+    pattern: arn('ram:[a-z0-9-]+:\\*:resource-share-invitation/\\*'),
+    reason: 'invitation ids are unknown in advance; ram:ShareOwnerAccountId limits them to the hub account',
+  },
+  {
+    pattern: arn('states:[a-z0-9-]+:\\d{12}:execution:[\\w-]+:\\*'),
+    reason: 'executions of exactly the child state machine started synchronously (.sync) by this workflow',
+  },
+  {
+    pattern: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/,
+    reason: 'the SNS topic KMS key grant added by grantPublish (data-key generation for this one key)',
+  },
+];
+
+/** The spoke execution role's permissions (spoke account, every served region). */
+export function spokeExecutionStatements(props: {
+  config: HubConfig;
+  stack: Stack;
+  regions: readonly string[];
+}): PolicyStatement[] {
+  const { config, stack, regions } = props;
+  const hub = config.hub;
+  const tgwArn = `arn:${stack.partition}:ec2:${hub.region}:${hub.accountId}:transit-gateway/${hub.transitGatewayId}`;
+  const own = (resource: string) =>
+    regions.map((region) => stack.formatArn({ service: 'ec2', region, resource, resourceName: '*' }));
+  const zones = hostedZoneIds(config).map((id) => hostedZoneArn(stack, id));
+  const statements = [
+    new PolicyStatement({
+      sid: 'CreateAttachmentToHubTransitGateway',
+      actions: ['ec2:CreateTransitGatewayVpcAttachment'],
+      resources: [tgwArn, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
+    }),
+    new PolicyStatement({
+      sid: 'TagAttachmentAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: own('transit-gateway-attachment'),
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' } },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnAttachment',
+      actions: ['ec2:DeleteTransitGatewayVpcAttachment'],
+      resources: own('transit-gateway-attachment'),
+    }),
+    new PolicyStatement({
+      sid: 'RoutesToHub',
+      actions: ['ec2:CreateRoute', 'ec2:DeleteRoute'],
+      resources: own('route-table'),
+    }),
+    new PolicyStatement({
+      // Only the status keys, and only when keys are named: DeleteTags without keys would delete every tag.
+      sid: 'WriteStatusTagsOnly',
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: own('vpc'),
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...STATUS_TAG_KEYS] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'ReadNetwork',
+      actions: [
+        'ec2:DescribeVpcs',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeVpcAttribute',
+        'ec2:DescribeTransitGatewayAttachments',
+        'ec2:DescribeTransitGatewayVpcAttachments',
+        'ec2:DescribeTags',
+      ],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'AcceptHubShareInvitation',
+      actions: ['ram:AcceptResourceShareInvitation'],
+      resources: [
+        stack.formatArn({
+          service: 'ram',
+          region: hub.region,
+          account: '*',
+          resource: 'resource-share-invitation',
+          resourceName: '*',
+        }),
+      ],
+      conditions: { StringEquals: { 'ram:ShareOwnerAccountId': hub.accountId } },
+    }),
+    new PolicyStatement({
+      sid: 'ListShareInvitations',
+      actions: ['ram:GetResourceShareInvitations'],
+      resources: ['*'],
+    }),
+  ];
+  if (zones.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'AssociateCatalogZones',
+        actions: ['route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone'],
+        resources: zones,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** ARN of the state machine `<prefix>-<id>` in the hub account. */
+export function stateMachineArnFor(stack: Stack, config: HubConfig, id: string): string {
+  return stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: resourceNames(config).stateMachine(id),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}

@@ -1,0 +1,407 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { HubConfig } from '#shared/config';
+import {
+  DEFAULT_FUNCTIONS_DIR,
+  DEFAULT_STATE_MACHINES_DIR,
+  REPO_ROOT,
+  type ResourceNames,
+  resourceNames,
+} from '../config';
+import { toCdkEventPattern } from '../constructs/cdk-event-pattern';
+import { deadLetterQueue } from '../constructs/dead-letter-queue';
+import { acknowledge, acknowledgeDocumentedWildcards } from '../constructs/nag';
+import { SpokelinkFunction } from '../constructs/spokelink-function';
+import { type PlaceholderResource, WorkflowStateMachine } from '../constructs/workflow-state-machine';
+import { ACCEPTED_DETAIL_TYPES, ACCEPTED_SOURCES, INTAKE_EVENT_PATTERNS } from '../event-patterns';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT,
+  FUNCTION_SPECS,
+  type FunctionSpec,
+  type PermissionContext,
+  stateMachineArnFor,
+} from '../permissions';
+import {
+  functionEntry,
+  planWorkflow,
+  RECONCILE_STATE_MACHINE,
+  type ResourcePlaceholder,
+  type WorkflowPlan,
+} from '../workflow-sources';
+
+/** Lambda's limit for all environment variables of a function together (keys and values). */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+export interface HubStackProps extends StackProps {
+  /** The validated hub configuration. */
+  readonly config: HubConfig;
+  /** Folder of `<name>/handler.ts` entries. @default `<repo>/functions` */
+  readonly functionsDir?: string;
+  /** Folder of `*.asl.json` workflows. @default `<repo>/statemachines` */
+  readonly stateMachinesDir?: string;
+  /** The permission manifest. @default FUNCTION_SPECS from infra/permissions.ts */
+  readonly functionSpecs?: Readonly<Record<string, FunctionSpec>>;
+  /** Repository root: esbuild's project root (package-lock.json, tsconfig.json). @default the repository */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The hub (network / shared-services account): the event bus the spoke accounts forward to, the intake, one Standard
+ * state machine per ASL file with one Lambda per referenced step, the consumer registry, notifications and the
+ * reconcile schedule.
+ */
+export class HubStack extends Stack {
+  readonly names: ResourceNames;
+  readonly plan: WorkflowPlan;
+  readonly bus: EventBus;
+  readonly registry: Table;
+  readonly failureTopic: Topic;
+  readonly approvalTopic: Topic;
+  readonly functions: ReadonlyMap<string, SpokelinkFunction>;
+  readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
+
+  constructor(scope: Construct, id: string, props: HubStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const names = resourceNames(config);
+    this.names = names;
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+    this.plan = planWorkflow(
+      props.functionsDir ?? `${REPO_ROOT}/${DEFAULT_FUNCTIONS_DIR}`,
+      props.stateMachinesDir ?? `${REPO_ROOT}/${DEFAULT_STATE_MACHINES_DIR}`,
+    );
+    const specs = props.functionSpecs ?? FUNCTION_SPECS;
+    const unlisted = this.plan.functions.filter((name) => specs[name] === undefined);
+    if (unlisted.length > 0) {
+      throw new Error(
+        `spokelink: no permission entry in infra/permissions.ts for function(s) ${unlisted.join(', ')}; ` +
+          'list exactly the calls each one makes (an empty grant for a step that calls no AWS API)',
+      );
+    }
+    const stateMachineArn = (machineId: string) => stateMachineArnFor(this, config, machineId);
+
+    // Notifications: one customer-managed key, because EventBridge and CloudWatch alarms cannot publish to a topic
+    // encrypted with the AWS-managed SNS key.
+    const key = new Key(this, 'NotificationsKey', {
+      description: `${config.prefix}: encrypts the failure and approval topics`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `Publish${service.split('.')[0]}`,
+          principals: [new ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    }
+    const notificationsDlq = deadLetterQueue(this, 'NotificationsDlq', 'undeliverable e-mail notifications');
+    this.failureTopic = new Topic(this, 'FailureTopic', {
+      topicName: `${config.prefix}-failures`,
+      displayName: 'spokelink failures',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.approvalTopic = new Topic(this, 'ApprovalTopic', {
+      topicName: `${config.prefix}-approvals`,
+      displayName: 'spokelink approvals',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of config.notifications.emails) {
+      for (const topic of [this.failureTopic, this.approvalTopic]) {
+        topic.addSubscription(new EmailSubscription(email, { deadLetterQueue: notificationsDlq }));
+      }
+    }
+
+    this.registry = new Table(this, 'Registry', {
+      tableName: names.registryTable,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Short-lived items (leases, approval tokens) set `expiresAt` (epoch seconds) and disappear on their own.
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.registry.addGlobalSecondaryIndex({
+      indexName: 'byAccount',
+      partitionKey: { name: 'accountId', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+    });
+
+    this.bus = this.createHubBus(config, names);
+
+    // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
+    const environment = {
+      SPOKELINK_CONFIG: JSON.stringify(config),
+      REGISTRY_TABLE_NAME: this.registry.tableName,
+      POWERTOOLS_SERVICE_NAME: config.prefix,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ONBOARD_STATE_MACHINE_ARN: stateMachineArn('onboard'),
+      OFFBOARD_STATE_MACHINE_ARN: stateMachineArn('offboard'),
+      APPROVAL_TOPIC_ARN: this.approvalTopic.topicArn,
+    };
+    checkEnvironmentSize(environment);
+    const intakeFailures = deadLetterQueue(this, 'IntakeFailureQueue', 'intake invocations that failed');
+    const ctx: PermissionContext = {
+      config,
+      stack: this,
+      registry: this.registry,
+      approvalTopic: this.approvalTopic,
+      stateMachineArn,
+    };
+    const functions = new Map<string, SpokelinkFunction>();
+    for (const name of this.plan.functions) {
+      const spec = specs[name]!;
+      const isIntake = name === 'intake';
+      const fn = new SpokelinkFunction(this, `${pascal(name)}Step`, {
+        name,
+        functionName: names.function(name),
+        roleName: names.functionRole(name),
+        entry: functionEntry(this.plan.functionsDir, name),
+        projectRoot,
+        description: spec.description,
+        environment,
+        memorySize: spec.memorySize ?? DEFAULT_MEMORY_MB,
+        timeout: spec.timeout ?? DEFAULT_TIMEOUT,
+        onFailure: isIntake ? new SqsDestination(intakeFailures) : undefined,
+      });
+      spec.grant(fn.role, ctx);
+      acknowledgeRuntime(fn);
+      acknowledge(
+        fn.function,
+        'Serverless-LambdaDLQ',
+        isIntake
+          ? 'Asynchronous failures go to the on-failure destination (intake failure queue), which keeps the error ' +
+              'with the event; a dead-letter queue would store the same events a second time.'
+          : 'Invoked synchronously by Step Functions: a failure surfaces in the execution, where the ASL retries or ' +
+              'catches it by name; a dead-letter queue only applies to asynchronous invocations.',
+      );
+      functions.set(name, fn);
+    }
+    this.functions = functions;
+
+    // State machines: one per ASL file, named <prefix>-<id>.
+    const lambdas = new Map<string, IFunction>([...functions].map(([name, fn]) => [name, fn.function]));
+    const resources: Record<ResourcePlaceholder, PlaceholderResource> = {
+      ApprovalTopicArn: {
+        value: this.approvalTopic.topicArn,
+        grant: (machine) => this.approvalTopic.grantPublish(machine),
+      },
+      FailureTopicArn: {
+        value: this.failureTopic.topicArn,
+        grant: (machine) => this.failureTopic.grantPublish(machine),
+      },
+      RegistryTableName: {
+        value: this.registry.tableName,
+        grant: (machine) =>
+          this.registry.grant(
+            machine,
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:Query',
+          ),
+      },
+    };
+    const workflows = new Map<string, WorkflowStateMachine>();
+    for (const source of this.plan.stateMachines) {
+      workflows.set(
+        source.id,
+        new WorkflowStateMachine(this, `${pascal(source.id)}Workflow`, {
+          source,
+          stateMachineName: names.stateMachine(source.id),
+          functions: lambdas,
+          stateMachineArn,
+          stateMachineNameOf: (machineId) => names.stateMachine(machineId),
+          resources,
+        }),
+      );
+    }
+    this.workflows = workflows;
+
+    this.routeEventsToIntake(functions.get('intake')!.function);
+    this.notifyFailedExecutions([...workflows.values()].map((w) => w.stateMachine.stateMachineArn));
+    this.alarmOnDeadLetters([intakeFailures]);
+    this.scheduleReconcile(config, workflows.get(RECONCILE_STATE_MACHINE));
+
+    new CfnOutput(this, 'HubEventBusArn', { value: this.bus.eventBusArn, description: 'Spoke rules forward here' });
+    new CfnOutput(this, 'RegistryTableName', { value: this.registry.tableName });
+    new CfnOutput(this, 'FailureTopicArn', { value: this.failureTopic.topicArn });
+    new CfnOutput(this, 'ApprovalTopicArn', { value: this.approvalTopic.topicArn });
+    for (const [machineId, workflow] of workflows) {
+      new CfnOutput(this, `${pascal(machineId)}StateMachineArn`, { value: workflow.stateMachine.stateMachineArn });
+    }
+
+    acknowledgeDocumentedWildcards(this);
+  }
+
+  /** `<prefix>-hub`: accepts PutEvents from the organization and the listed external accounts, nothing else. */
+  private createHubBus(config: HubConfig, names: ResourceNames): EventBus {
+    const bus = new EventBus(this, 'HubBus', { eventBusName: names.hubBus });
+    // Only AWS-originated tag and CloudTrail events, as forwarded by the spoke rules: a member account cannot
+    // PutEvents with an `aws.*` source itself, so these conditions also stop forged requests ("Example policy: Send
+    // events to a custom bus in a different account in Amazon EventBridge", EventBridge User Guide:
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-custom-bus-source.html).
+    const onlyForwardedEvents = {
+      'ForAllValues:StringEquals': {
+        'events:source': [...ACCEPTED_SOURCES],
+        'events:detail-type': [...ACCEPTED_DETAIL_TYPES],
+      },
+    };
+    bus.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AcceptOrganizationForwardedEvents',
+        principals: [new AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organization.id }, ...onlyForwardedEvents },
+      }),
+    );
+    // Accounts outside the organization fail the aws:PrincipalOrgID test: each is named explicitly.
+    for (const account of config.organization.externalAccounts) {
+      bus.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `AcceptExternalAccount${account}`,
+          principals: [new AccountPrincipal(account)],
+          actions: ['events:PutEvents'],
+          resources: [bus.eventBusArn],
+          conditions: onlyForwardedEvents,
+        }),
+      );
+    }
+    return bus;
+  }
+
+  /** One rule per intake pattern on the hub bus, each with a DLQ, retries and a max event age. */
+  private routeEventsToIntake(intake: IFunction): void {
+    const undelivered = deadLetterQueue(this, 'IntakeDeliveryDlq', 'hub events the intake could not be sent');
+    for (const [name, pattern] of Object.entries(INTAKE_EVENT_PATTERNS)) {
+      new Rule(this, `${pascal(name)}Rule`, {
+        ruleName: `${this.names.hubBus}-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        description: `spokelink intake: ${name}`,
+        eventBus: this.bus,
+        eventPattern: toCdkEventPattern(pattern),
+        targets: [
+          new LambdaFunction(intake, {
+            deadLetterQueue: undelivered,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(2),
+          }),
+        ],
+      });
+    }
+    this.alarmOnDeadLetters([undelivered]);
+  }
+
+  /** Failed, timed-out or aborted executions of any spokelink workflow are mailed to the platform team. */
+  private notifyFailedExecutions(stateMachineArns: string[]): void {
+    const undelivered = deadLetterQueue(this, 'FailureNotificationDlq', 'failure notifications SNS did not accept');
+    new Rule(this, 'FailedExecutionsRule', {
+      description: 'spokelink: notify failed workflow executions',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
+      },
+      targets: [
+        new SnsTopic(this.failureTopic, {
+          message: RuleTargetInput.fromText(
+            `spokelink execution ${EventField.fromPath('$.detail.name')} ended ` +
+              `${EventField.fromPath('$.detail.status')}: ${EventField.fromPath('$.detail.executionArn')}`,
+          ),
+          deadLetterQueue: undelivered,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+  }
+
+  /** Any message in a dead-letter queue is worth a look: alarm to the failure topic. */
+  private alarmOnDeadLetters(queues: Queue[]): void {
+    for (const queue of queues) {
+      const alarm = queue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+        .createAlarm(queue, 'NotEmpty', {
+          alarmDescription: 'spokelink: messages are waiting in a dead-letter queue',
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+      alarm.addAlarmAction(new SnsAction(this.failureTopic));
+    }
+  }
+
+  /** EventBridge Scheduler starts the reconcile workflow on `config.reconcile.schedule`. */
+  private scheduleReconcile(config: HubConfig, reconcile: WorkflowStateMachine | undefined): void {
+    if (!reconcile) return;
+    const undelivered = deadLetterQueue(this, 'ReconcileScheduleDlq', 'reconcile runs the scheduler could not start');
+    new Schedule(this, 'ReconcileSchedule', {
+      scheduleName: `${config.prefix}-reconcile`,
+      description: 'spokelink: repair lost events (best-effort tag events) and drift',
+      schedule: ScheduleExpression.expression(config.reconcile.schedule),
+      target: new StepFunctionsStartExecution(reconcile.stateMachine, {
+        input: ScheduleTargetInput.fromObject({ source: 'schedule', maxConcurrency: config.reconcile.maxConcurrency }),
+        deadLetterQueue: undelivered,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+    this.alarmOnDeadLetters([undelivered]);
+  }
+}
+
+/** `transit-gateway` or `vpcLifecycle` -> `TransitGateway`, `VpcLifecycle` (construct ids). */
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+function acknowledgeRuntime(fn: SpokelinkFunction): void {
+  const reason =
+    'Pinned to nodejs22.x, the runtime the workflow code is built and tested for (esbuild target node22); ' +
+    'nodejs24.x is adopted together with the toolchain, not silently.';
+  acknowledge(fn.function, 'AwsSolutions-L1', reason);
+  acknowledge(fn.function, 'Serverless-LambdaLatestVersion', reason);
+}
+
+/** Lambda rejects functions whose environment exceeds 4 KB: fail at synth with the reason instead. */
+function checkEnvironmentSize(environment: Record<string, string>): void {
+  // Unresolved tokens (ARNs, names) are estimated generously.
+  const size = Object.entries(environment).reduce(
+    (total, [name, value]) => total + name.length + (Token.isUnresolved(value) ? 160 : Buffer.byteLength(value)),
+    0,
+  );
+  if (size > LAMBDA_ENV_LIMIT_BYTES - 200) {
+    throw new Error(
+      `spokelink: the Lambda environment would be about ${size} bytes (limit ${LAMBDA_ENV_LIMIT_BYTES}); ` +
+        'SPOKELINK_CONFIG carries the whole configuration: shorten descriptions or split the endpoint catalog',
+    );
+  }
+}
