@@ -1,0 +1,812 @@
+import type {
+  AcceptTransitGatewayVpcAttachmentRequest,
+  AssociateTransitGatewayRouteTableRequest,
+  CreateTransitGatewayRequest,
+  CreateTransitGatewayRouteTableRequest,
+  CreateTransitGatewayVpcAttachmentRequest,
+  DeleteTransitGatewayVpcAttachmentRequest,
+  DescribeTransitGatewayAttachmentsRequest,
+  DescribeTransitGatewayRouteTablesRequest,
+  DescribeTransitGatewaysRequest,
+  DescribeTransitGatewayVpcAttachmentsRequest,
+  DisableTransitGatewayRouteTablePropagationRequest,
+  DisassociateTransitGatewayRouteTableRequest,
+  EnableTransitGatewayRouteTablePropagationRequest,
+  GetTransitGatewayAttachmentPropagationsRequest,
+  GetTransitGatewayRouteTableAssociationsRequest,
+  GetTransitGatewayRouteTablePropagationsRequest,
+  RejectTransitGatewayVpcAttachmentRequest,
+  TransitGatewayAttachment as SdkAttachment,
+  TransitGatewayRoute as SdkTgwRoute,
+  TransitGatewayRouteTable as SdkTgwRouteTable,
+  TransitGateway as SdkTransitGateway,
+  TransitGatewayVpcAttachment as SdkVpcAttachment,
+  SearchTransitGatewayRoutesRequest,
+} from '@aws-sdk/client-ec2';
+import { errors } from '../../errors';
+import type { Twin } from '../../twin';
+import type { CallContext, OperationHandler } from '../../types';
+import {
+  applyFilters,
+  cidrContains,
+  cidrOverlaps,
+  creationTags,
+  type Ec2State,
+  ec2State,
+  emitCreationTags,
+  err,
+  incorrectState,
+  isSharedWith,
+  isVisible,
+  notFound,
+  owned,
+  paginate,
+  QUOTAS,
+  requireParam,
+  selectIds,
+  stateAt,
+  type TgwAttachment,
+  type TgwLink,
+  type TgwRouteTable,
+  type TransitGateway,
+  tagList,
+  tgwArn,
+  timeOf,
+  transition,
+} from './model';
+
+// ---- visibility ------------------------------------------------------------------------------------------------------
+
+/** A TGW the caller owns, or one RAM shares with it (past the share's visibility delay). */
+function canSee(ctx: CallContext, tgw: TransitGateway): boolean {
+  return (
+    isVisible(tgw, ctx) &&
+    (tgw.ownerId === ctx.caller.accountId || isSharedWith(ctx.twin, tgwArn(tgw), ctx.caller.accountId, ctx.now))
+  );
+}
+
+function visibleTgw(ctx: CallContext, id: string | undefined): TransitGateway {
+  const key = requireParam(id, 'TransitGatewayId');
+  const tgw = ec2State(ctx.twin).transitGateways[key];
+  if (!tgw || !canSee(ctx, tgw)) throw notFound(key);
+  return tgw;
+}
+
+function attachmentVisible(ctx: CallContext, att: TgwAttachment): boolean {
+  const s = ec2State(ctx.twin);
+  const tgw = s.transitGateways[att.transitGatewayId];
+  if (!isVisible(att, ctx)) return false;
+  if (att.vpcOwnerId !== ctx.caller.accountId && tgw?.ownerId !== ctx.caller.accountId) return false;
+  // Deleted attachments stay describable for a while, then disappear.
+  const deletedAt = timeOf(att.timeline, 'deleted');
+  return !(deletedAt !== undefined && ctx.now >= deletedAt + s.settings.deletedRetentionMs);
+}
+
+function visibleAttachment(ctx: CallContext, id: string | undefined): TgwAttachment {
+  const key = requireParam(id, 'TransitGatewayAttachmentId');
+  const att = ec2State(ctx.twin).attachments[key];
+  if (!att || !attachmentVisible(ctx, att)) throw notFound(key);
+  return att;
+}
+
+/** Only the TGW owner manages its route tables: for anyone else they do not exist. */
+function ownedRouteTable(ctx: CallContext, id: string | undefined): TgwRouteTable {
+  return owned(ctx, 'tgwRouteTables', id, 'TransitGatewayRouteTableId');
+}
+
+// ---- lazily computed states --------------------------------------------------------------------------------------------
+
+export function attachmentState(att: TgwAttachment, now: number): string {
+  return stateAt(att.timeline, now);
+}
+
+const LIVE = new Set(['available', 'modifying']);
+
+/** State of an association (`associating|associated|disassociating`) or propagation (`enabling|enabled|disabling`). */
+function linkState(s: Ec2State, link: TgwLink, now: number, kind: 'association' | 'propagation'): string | undefined {
+  const att = s.attachments[link.attachmentId];
+  if (!att) return undefined;
+  const attState = attachmentState(att, now);
+  if (attState === 'deleted' || (link.goneAt !== undefined && now >= link.goneAt)) return undefined;
+  if ((link.removingAt !== undefined && now >= link.removingAt) || attState === 'deleting') {
+    return kind === 'association' ? 'disassociating' : 'disabling';
+  }
+  if (LIVE.has(attState) && now >= link.readyAt) return kind === 'association' ? 'associated' : 'enabled';
+  return kind === 'association' ? 'associating' : 'enabling';
+}
+
+function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'propagation', now: number) {
+  const links = kind === 'association' ? table.associations : table.propagations;
+  return links.flatMap((link) => {
+    const state = linkState(s, link, now, kind);
+    return state ? [{ link, state, att: s.attachments[link.attachmentId]! }] : [];
+  });
+}
+
+function associationOf(s: Ec2State, att: TgwAttachment, now: number) {
+  for (const table of Object.values(s.tgwRouteTables)) {
+    if (table.transitGatewayId !== att.transitGatewayId) continue;
+    const found = liveLinks(s, table, 'association', now).find((l) => l.att.id === att.id);
+    if (found) return { table, state: found.state, link: found.link };
+  }
+  return undefined;
+}
+
+interface PropagatedRoute {
+  cidr: string;
+  attachment: TgwAttachment;
+}
+
+/**
+ * Propagated routes of a TGW route table: each enabled propagation of an available attachment brings its VPC's CIDRs,
+ * in the order the propagations were enabled. A CIDR that overlaps one already propagated by another attachment is not
+ * propagated: the later attachment loses
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html).
+ */
+export function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
+  const routes: PropagatedRoute[] = [];
+  const links = liveLinks(s, table, 'propagation', now)
+    .filter((l) => l.state === 'enabled')
+    .sort((a, b) => a.link.createdAt - b.link.createdAt || a.att.createdAt - b.att.createdAt);
+  for (const { att } of links) {
+    const vpc = s.vpcs[att.vpcId];
+    for (const cidr of vpc?.cidrBlocks ?? []) {
+      if (routes.some((r) => r.attachment !== att && cidrOverlaps(r.cidr, cidr))) continue;
+      routes.push({ cidr, attachment: att });
+    }
+  }
+  return routes;
+}
+
+function routesOfTgw(s: Ec2State, tgwId: string, now: number): number {
+  return Object.values(s.tgwRouteTables)
+    .filter((t) => t.transitGatewayId === tgwId)
+    .reduce((n, t) => n + propagatedRoutes(s, t, now).length, 0);
+}
+
+/** Starts the `pending` phase: `available` (or `failed`, see settings) after attachmentPendingMs. */
+function startPending(twin: Twin, s: Ec2State, att: TgwAttachment, now: number): void {
+  const readyAt = now + twin.draw(twin.timings.attachmentPendingMs);
+  const p = s.settings.attachmentFailureProbability;
+  const fails = p > 0 && twin.random() < p;
+  transition(att.timeline, now, [
+    { at: now, state: 'pending' },
+    { at: readyAt, state: fails ? 'failed' : 'available' },
+  ]);
+  // Default association/propagation, as the TGW's options say: they take effect once the attachment is available.
+  const tgw = s.transitGateways[att.transitGatewayId]!;
+  const link = (): TgwLink => ({ attachmentId: att.id, createdAt: now, readyAt: now });
+  if (tgw.defaultRouteTableAssociation === 'enable' && tgw.associationDefaultRouteTableId) {
+    s.tgwRouteTables[tgw.associationDefaultRouteTableId]?.associations.push(link());
+  }
+  if (tgw.defaultRouteTablePropagation === 'enable' && tgw.propagationDefaultRouteTableId) {
+    s.tgwRouteTables[tgw.propagationDefaultRouteTableId]?.propagations.push(link());
+  }
+}
+
+/** Non-deleted attachments (every state but `deleted` counts against quotas and duplicates). */
+function nonDeleted(s: Ec2State, now: number, where: (a: TgwAttachment) => boolean): TgwAttachment[] {
+  return Object.values(s.attachments).filter((a) => where(a) && attachmentState(a, now) !== 'deleted');
+}
+
+// ---- views -----------------------------------------------------------------------------------------------------------
+
+function tgwView(ctx: CallContext, tgw: TransitGateway): SdkTransitGateway {
+  return {
+    TransitGatewayId: tgw.id,
+    TransitGatewayArn: tgwArn(tgw),
+    State: stateAt(tgw.timeline, ctx.now) as SdkTransitGateway['State'],
+    OwnerId: tgw.ownerId,
+    ...(tgw.description !== undefined ? { Description: tgw.description } : {}),
+    CreationTime: new Date(tgw.createdAt),
+    Options: {
+      AmazonSideAsn: tgw.amazonSideAsn,
+      AutoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
+      DefaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
+      ...(tgw.associationDefaultRouteTableId
+        ? { AssociationDefaultRouteTableId: tgw.associationDefaultRouteTableId }
+        : {}),
+      DefaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
+      ...(tgw.propagationDefaultRouteTableId
+        ? { PropagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId }
+        : {}),
+      VpnEcmpSupport: 'enable',
+      DnsSupport: 'enable',
+      MulticastSupport: 'disable',
+      SecurityGroupReferencingSupport: 'disable',
+    },
+    // Tags are not shared with the accounts a TGW is shared with.
+    Tags: tgw.ownerId === ctx.caller.accountId ? tagList(tgw.tags) : [],
+  };
+}
+
+function routeTableView(s: Ec2State, table: TgwRouteTable): SdkTgwRouteTable {
+  const tgw = s.transitGateways[table.transitGatewayId];
+  return {
+    TransitGatewayRouteTableId: table.id,
+    TransitGatewayId: table.transitGatewayId,
+    State: 'available',
+    DefaultAssociationRouteTable: tgw?.associationDefaultRouteTableId === table.id,
+    DefaultPropagationRouteTable: tgw?.propagationDefaultRouteTableId === table.id,
+    CreationTime: new Date(table.createdAt),
+    Tags: tagList(table.tags),
+  };
+}
+
+function vpcAttachmentView(ctx: CallContext, att: TgwAttachment): SdkVpcAttachment {
+  return {
+    TransitGatewayAttachmentId: att.id,
+    TransitGatewayId: att.transitGatewayId,
+    VpcId: att.vpcId,
+    VpcOwnerId: att.vpcOwnerId,
+    State: attachmentState(att, ctx.now) as SdkVpcAttachment['State'],
+    SubnetIds: [...att.subnetIds],
+    CreationTime: new Date(att.createdAt),
+    Options: {
+      DnsSupport: 'enable',
+      SecurityGroupReferencingSupport: 'enable',
+      Ipv6Support: 'disable',
+      ApplianceModeSupport: 'disable',
+    },
+    // Tags belong to the account that wrote them (the attachment's creator).
+    Tags: att.ownerId === ctx.caller.accountId ? tagList(att.tags) : [],
+  };
+}
+
+function attachmentView(ctx: CallContext, att: TgwAttachment): SdkAttachment {
+  const s = ec2State(ctx.twin);
+  const tgw = s.transitGateways[att.transitGatewayId];
+  const association = associationOf(s, att, ctx.now);
+  return {
+    TransitGatewayAttachmentId: att.id,
+    TransitGatewayId: att.transitGatewayId,
+    TransitGatewayOwnerId: tgw?.ownerId,
+    ResourceOwnerId: att.vpcOwnerId,
+    ResourceType: 'vpc',
+    ResourceId: att.vpcId,
+    State: attachmentState(att, ctx.now) as SdkAttachment['State'],
+    ...(association
+      ? {
+          Association: {
+            TransitGatewayRouteTableId: association.table.id,
+            State: association.state as 'associated',
+          },
+        }
+      : {}),
+    CreationTime: new Date(att.createdAt),
+    Tags: att.ownerId === ctx.caller.accountId ? tagList(att.tags) : [],
+  };
+}
+
+function visibleAttachments(ctx: CallContext, ids: string[] | undefined): TgwAttachment[] {
+  const pool = Object.values(ec2State(ctx.twin).attachments).filter((a) => attachmentVisible(ctx, a));
+  return selectIds(pool, ids);
+}
+
+const attachmentFilters = (ctx: CallContext) => ({
+  'transit-gateway-attachment-id': (a: TgwAttachment) => a.id,
+  'transit-gateway-id': (a: TgwAttachment) => a.transitGatewayId,
+  'vpc-id': (a: TgwAttachment) => a.vpcId,
+  'resource-id': (a: TgwAttachment) => a.vpcId,
+  'resource-owner-id': (a: TgwAttachment) => a.vpcOwnerId,
+  'resource-type': () => 'vpc',
+  'transit-gateway-owner-id': (a: TgwAttachment) => ec2State(ctx.twin).transitGateways[a.transitGatewayId]?.ownerId,
+  state: (a: TgwAttachment) => attachmentState(a, ctx.now),
+  'association.transit-gateway-route-table-id': (a: TgwAttachment) =>
+    associationOf(ec2State(ctx.twin), a, ctx.now)?.table.id,
+  'association.state': (a: TgwAttachment) => associationOf(ec2State(ctx.twin), a, ctx.now)?.state,
+});
+
+function linkView(att: TgwAttachment, table: TgwRouteTable, state: string) {
+  return {
+    TransitGatewayAttachmentId: att.id,
+    ResourceId: att.vpcId,
+    ResourceType: 'vpc' as const,
+    TransitGatewayRouteTableId: table.id,
+    State: state,
+  };
+}
+
+// ---- operations --------------------------------------------------------------------------------------------------------
+
+export const transitGatewayOperations: Record<string, OperationHandler> = {
+  CreateTransitGateway(ctx, input: CreateTransitGatewayRequest) {
+    const s = ec2State(ctx.twin);
+    const mine = Object.values(s.transitGateways).filter(
+      (t) =>
+        t.ownerId === ctx.caller.accountId && t.region === ctx.region && stateAt(t.timeline, ctx.now) !== 'deleted',
+    );
+    if (mine.length >= QUOTAS.transitGatewaysPerAccount) {
+      // Quota 5 per account (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html); AWS documents
+      // no specific error code for it: twin's choice, see docs/twin-ec2.md.
+      throw err('TransitGatewayLimitExceeded', 'You have reached the maximum number of transit gateways.');
+    }
+    const o = input.Options ?? {};
+    const flag = (v: string | undefined, dflt: 'enable' | 'disable') => (v === undefined ? dflt : (v as 'enable'));
+    const tgw: TransitGateway = {
+      id: ctx.twin.newId('tgw'),
+      ownerId: ctx.caller.accountId,
+      region: ctx.region,
+      tags: creationTags(input.TagSpecifications, 'transit-gateway'),
+      createdAt: ctx.now,
+      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+      description: input.Description,
+      amazonSideAsn: o.AmazonSideAsn ?? 64512,
+      // Defaults (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRequestOptions.html):
+      // AutoAcceptSharedAttachments disable, default association/propagation enable.
+      autoAcceptSharedAttachments: flag(o.AutoAcceptSharedAttachments, 'disable'),
+      defaultRouteTableAssociation: flag(o.DefaultRouteTableAssociation, 'enable'),
+      defaultRouteTablePropagation: flag(o.DefaultRouteTablePropagation, 'enable'),
+      timeline: [
+        { at: ctx.now, state: 'pending' },
+        { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentPendingMs), state: 'available' },
+      ],
+    };
+    s.transitGateways[tgw.id] = tgw;
+    if (tgw.defaultRouteTableAssociation === 'enable' || tgw.defaultRouteTablePropagation === 'enable') {
+      const table: TgwRouteTable = {
+        id: ctx.twin.newId('tgw-rtb'),
+        ownerId: tgw.ownerId,
+        region: tgw.region,
+        tags: {},
+        createdAt: ctx.now,
+        visibleAt: tgw.visibleAt,
+        transitGatewayId: tgw.id,
+        isDefault: true,
+        associations: [],
+        propagations: [],
+      };
+      s.tgwRouteTables[table.id] = table;
+      if (tgw.defaultRouteTableAssociation === 'enable') tgw.associationDefaultRouteTableId = table.id;
+      if (tgw.defaultRouteTablePropagation === 'enable') tgw.propagationDefaultRouteTableId = table.id;
+    }
+    emitCreationTags(ctx, tgw);
+    return { TransitGateway: tgwView(ctx, tgw) };
+  },
+
+  DescribeTransitGateways(ctx, input: DescribeTransitGatewaysRequest) {
+    const pool = Object.values(ec2State(ctx.twin).transitGateways).filter((t) => canSee(ctx, t));
+    const tgws = applyFilters(selectIds(pool, input.TransitGatewayIds), input.Filters, {
+      'transit-gateway-id': (t) => t.id,
+      'owner-id': (t) => t.ownerId,
+      state: (t) => stateAt(t.timeline, ctx.now),
+      'options.auto-accept-shared-attachments': (t) => t.autoAcceptSharedAttachments,
+      'options.default-route-table-association': (t) => t.defaultRouteTableAssociation,
+      'options.default-route-table-propagation': (t) => t.defaultRouteTablePropagation,
+    });
+    const { page, NextToken } = paginate(tgws, input);
+    return { TransitGateways: page.map((t) => tgwView(ctx, t)), NextToken };
+  },
+
+  CreateTransitGatewayRouteTable(ctx, input: CreateTransitGatewayRouteTableRequest) {
+    const tgw = visibleTgw(ctx, input.TransitGatewayId);
+    if (tgw.ownerId !== ctx.caller.accountId) {
+      throw errors.accessDenied('ec2', 'CreateTransitGatewayRouteTable', ctx.caller.arn, tgwArn(tgw));
+    }
+    const s = ec2State(ctx.twin);
+    const count = Object.values(s.tgwRouteTables).filter((t) => t.transitGatewayId === tgw.id).length;
+    if (count >= QUOTAS.routeTablesPerTransitGateway) {
+      // 20 per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html); no documented code.
+      throw err(
+        'TransitGatewayRouteTableLimitExceeded',
+        `Transit gateway ${tgw.id} has reached its route table limit.`,
+      );
+    }
+    const table: TgwRouteTable = {
+      id: ctx.twin.newId('tgw-rtb'),
+      ownerId: tgw.ownerId,
+      region: tgw.region,
+      tags: creationTags(input.TagSpecifications, 'transit-gateway-route-table'),
+      createdAt: ctx.now,
+      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+      transitGatewayId: tgw.id,
+      isDefault: false,
+      associations: [],
+      propagations: [],
+    };
+    s.tgwRouteTables[table.id] = table;
+    emitCreationTags(ctx, table);
+    return { TransitGatewayRouteTable: { ...routeTableView(s, table), State: 'pending' } };
+  },
+
+  DescribeTransitGatewayRouteTables(ctx, input: DescribeTransitGatewayRouteTablesRequest) {
+    const s = ec2State(ctx.twin);
+    const pool = Object.values(s.tgwRouteTables).filter((t) => isVisible(t, ctx) && t.ownerId === ctx.caller.accountId);
+    const tables = applyFilters(selectIds(pool, input.TransitGatewayRouteTableIds), input.Filters, {
+      'transit-gateway-id': (t) => t.transitGatewayId,
+      'transit-gateway-route-table-id': (t) => t.id,
+      'default-association-route-table': (t) =>
+        String(s.transitGateways[t.transitGatewayId]?.associationDefaultRouteTableId === t.id),
+      'default-propagation-route-table': (t) =>
+        String(s.transitGateways[t.transitGatewayId]?.propagationDefaultRouteTableId === t.id),
+      state: () => 'available',
+    });
+    const { page, NextToken } = paginate(tables, input);
+    return { TransitGatewayRouteTables: page.map((t) => routeTableView(s, t)), NextToken };
+  },
+
+  AssociateTransitGatewayRouteTable(ctx, input: AssociateTransitGatewayRouteTableRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    if (att.transitGatewayId !== table.transitGatewayId) {
+      throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
+    }
+    const state = attachmentState(att, ctx.now);
+    if (state !== 'available') throw incorrectState(att.id, state);
+    const s = ec2State(ctx.twin);
+    const current = associationOf(s, att, ctx.now);
+    if (current?.state === 'disassociating') throw incorrectState(att.id, 'disassociating');
+    if (current) {
+      throw err(
+        'Resource.AlreadyAssociated',
+        `Transit Gateway Attachment ${att.id} is already associated to a route table.`,
+      );
+    }
+    const link: TgwLink = { attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs };
+    table.associations.push(link);
+    return { Association: linkView(att, table, 'associating') };
+  },
+
+  DisassociateTransitGatewayRouteTable(ctx, input: DisassociateTransitGatewayRouteTableRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const s = ec2State(ctx.twin);
+    const found = liveLinks(s, table, 'association', ctx.now).find((l) => l.att.id === att.id);
+    if (!found) {
+      throw err('InvalidAssociation.NotFound', `Association of ${att.id} with ${table.id} does not exist.`);
+    }
+    if (found.state !== 'associated') throw incorrectState(att.id, found.state);
+    found.link.removingAt = ctx.now;
+    found.link.goneAt = ctx.now + s.settings.associationMs;
+    return { Association: linkView(att, table, 'disassociating') };
+  },
+
+  EnableTransitGatewayRouteTablePropagation(ctx, input: EnableTransitGatewayRouteTablePropagationRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    if (att.transitGatewayId !== table.transitGatewayId) {
+      throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
+    }
+    const state = attachmentState(att, ctx.now);
+    if (state !== 'available') throw incorrectState(att.id, state);
+    const s = ec2State(ctx.twin);
+    const existing = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
+    if (existing?.state === 'disabling') throw incorrectState(att.id, 'disabling');
+    if (existing) {
+      throw err(
+        'TransitGatewayRouteTablePropagation.Duplicate',
+        `Propagation of ${att.id} to ${table.id} already exists.`,
+      );
+    }
+    const cidrs = s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0;
+    if (routesOfTgw(s, table.transitGatewayId, ctx.now) + cidrs > QUOTAS.routesPerTransitGateway) {
+      // 10,000 routes per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
+      throw err('RouteLimitExceeded', `Transit gateway ${table.transitGatewayId} has reached its route limit.`);
+    }
+    table.propagations.push({ attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs });
+    return { Propagation: linkView(att, table, 'enabling') };
+  },
+
+  DisableTransitGatewayRouteTablePropagation(ctx, input: DisableTransitGatewayRouteTablePropagationRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const s = ec2State(ctx.twin);
+    const found = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
+    if (!found) {
+      throw err(
+        'TransitGatewayRouteTablePropagation.NotFound',
+        `Propagation of ${att.id} to ${table.id} does not exist.`,
+      );
+    }
+    if (found.state !== 'enabled') throw incorrectState(att.id, found.state);
+    found.link.removingAt = ctx.now;
+    found.link.goneAt = ctx.now + s.settings.associationMs;
+    return { Propagation: linkView(att, table, 'disabling') };
+  },
+
+  GetTransitGatewayAttachmentPropagations(ctx, input: GetTransitGatewayAttachmentPropagationsRequest) {
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const s = ec2State(ctx.twin);
+    const rows = Object.values(s.tgwRouteTables).flatMap((table) =>
+      liveLinks(s, table, 'propagation', ctx.now)
+        .filter((l) => l.att.id === att.id)
+        .map((l) => ({ TransitGatewayRouteTableId: table.id, State: l.state, tags: {} })),
+    );
+    const filtered = applyFilters(rows, input.Filters, {
+      'transit-gateway-route-table-id': (r) => r.TransitGatewayRouteTableId,
+    });
+    const { page, NextToken } = paginate(filtered, input);
+    return {
+      TransitGatewayAttachmentPropagations: page.map(({ TransitGatewayRouteTableId, State }) => ({
+        TransitGatewayRouteTableId,
+        State,
+      })),
+      NextToken,
+    };
+  },
+
+  GetTransitGatewayRouteTableAssociations(ctx, input: GetTransitGatewayRouteTableAssociationsRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const s = ec2State(ctx.twin);
+    const rows = applyFilters(
+      liveLinks(s, table, 'association', ctx.now).map((l) => ({ ...l, tags: {} })),
+      input.Filters,
+      {
+        'transit-gateway-attachment-id': (l) => l.att.id,
+        'resource-id': (l) => l.att.vpcId,
+        'resource-type': () => 'vpc',
+      },
+    );
+    const { page, NextToken } = paginate(rows, input);
+    return {
+      Associations: page.map((l) => ({
+        TransitGatewayAttachmentId: l.att.id,
+        ResourceId: l.att.vpcId,
+        ResourceType: 'vpc',
+        State: l.state,
+      })),
+      NextToken,
+    };
+  },
+
+  GetTransitGatewayRouteTablePropagations(ctx, input: GetTransitGatewayRouteTablePropagationsRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const s = ec2State(ctx.twin);
+    const rows = applyFilters(
+      liveLinks(s, table, 'propagation', ctx.now).map((l) => ({ ...l, tags: {} })),
+      input.Filters,
+      {
+        'transit-gateway-attachment-id': (l) => l.att.id,
+        'resource-id': (l) => l.att.vpcId,
+        'resource-type': () => 'vpc',
+      },
+    );
+    const { page, NextToken } = paginate(rows, input);
+    return {
+      TransitGatewayRouteTablePropagations: page.map((l) => ({
+        TransitGatewayAttachmentId: l.att.id,
+        ResourceId: l.att.vpcId,
+        ResourceType: 'vpc',
+        State: l.state,
+      })),
+      NextToken,
+    };
+  },
+
+  SearchTransitGatewayRoutes(ctx, input: SearchTransitGatewayRoutesRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    // Filters are required (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html).
+    if (!input.Filters?.length) throw errors.missingParameter('Filters');
+    const s = ec2State(ctx.twin);
+    const rows = propagatedRoutes(s, table, ctx.now).map((r) => ({ ...r, tags: {} }));
+    const filtered = applyFilters(
+      rows,
+      input.Filters.filter((f) => !f.Name?.startsWith('route-search.')),
+      {
+        type: () => 'propagated',
+        state: () => 'active',
+        'attachment.transit-gateway-attachment-id': (r) => r.attachment.id,
+        'attachment.resource-id': (r) => r.attachment.vpcId,
+        'attachment.resource-type': () => 'vpc',
+      },
+    ).filter((r) =>
+      input
+        .Filters!.filter((f) => f.Name?.startsWith('route-search.'))
+        .every((f) => {
+          const values = f.Values ?? [];
+          switch (f.Name) {
+            case 'route-search.exact-match':
+              return values.includes(r.cidr);
+            case 'route-search.subnet-of-match':
+              return values.some((v) => cidrContains(v, r.cidr));
+            case 'route-search.supernet-of-match':
+              return values.some((v) => cidrContains(r.cidr, v));
+            case 'route-search.longest-prefix-match':
+              return values.some((v) => cidrContains(r.cidr, v));
+            default:
+              throw errors.invalidParameter(`The filter '${f.Name}' is invalid`);
+          }
+        }),
+    );
+    const max = input.MaxResults ?? 1000;
+    const routes: SdkTgwRoute[] = filtered.slice(0, max).map((r) => ({
+      DestinationCidrBlock: r.cidr,
+      TransitGatewayAttachments: [
+        { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
+      ],
+      Type: 'propagated',
+      State: 'active',
+    }));
+    return { Routes: routes, AdditionalRoutesAvailable: filtered.length > max };
+  },
+
+  CreateTransitGatewayVpcAttachment(ctx, input: CreateTransitGatewayVpcAttachmentRequest) {
+    const subnetIds = input.SubnetIds ?? [];
+    requireParam(input.VpcId, 'VpcId');
+    if (subnetIds.length === 0) throw errors.missingParameter('SubnetIds');
+    // Right after a RAM share the TGW stays invisible to the spoke: InvalidTransitGatewayID.NotFound (aws-facts).
+    const tgw = visibleTgw(ctx, input.TransitGatewayId);
+    // Only the VPC's owner can attach it: the hub cannot attach a spoke's VPC (it does not see it).
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const tgwState = stateAt(tgw.timeline, ctx.now);
+    if (tgwState !== 'available') throw incorrectState(tgw.id, tgwState);
+    const zones = new Set<string>();
+    for (const id of subnetIds) {
+      const subnet = owned(ctx, 'subnets', id, 'SubnetIds');
+      if (subnet.vpcId !== vpc.id) throw errors.invalidParameter(`Subnet ${id} does not belong to VPC ${vpc.id}`);
+      // One subnet per Availability Zone (API reference, SubnetIds).
+      if (zones.has(subnet.availabilityZone)) throw err('DuplicateSubnetsInSameZone', 'Duplicate Subnets for same AZ');
+      zones.add(subnet.availabilityZone);
+    }
+    const s = ec2State(ctx.twin);
+    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id && a.transitGatewayId === tgw.id).length > 0) {
+      throw err(
+        'DuplicateTransitGatewayAttachment',
+        `${tgw.id} has non-deleted Transit Gateway Attachments with same VPC ID.`,
+      );
+    }
+    // 5 TGW attachments per VPC; 5,000 per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
+    // AWS documents no error code for these quotas: twin's choice, see docs/twin-ec2.md.
+    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id).length >= QUOTAS.attachmentsPerVpc) {
+      throw err(
+        'TransitGatewayAttachmentLimitExceeded',
+        `VPC ${vpc.id} has reached the maximum number of transit gateway attachments (${QUOTAS.attachmentsPerVpc}).`,
+      );
+    }
+    if (nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id).length >= QUOTAS.attachmentsPerTransitGateway) {
+      throw err(
+        'TransitGatewayAttachmentLimitExceeded',
+        `Transit gateway ${tgw.id} has reached the maximum number of attachments (${QUOTAS.attachmentsPerTransitGateway}).`,
+      );
+    }
+    const att: TgwAttachment = {
+      id: ctx.twin.newId('tgw-attach'),
+      ownerId: ctx.caller.accountId,
+      region: ctx.region,
+      tags: creationTags(input.TagSpecifications, 'transit-gateway-attachment'),
+      createdAt: ctx.now,
+      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+      transitGatewayId: tgw.id,
+      vpcId: vpc.id,
+      vpcOwnerId: vpc.ownerId,
+      subnetIds: [...subnetIds],
+      timeline: [],
+    };
+    s.attachments[att.id] = att;
+    const crossAccount = tgw.ownerId !== vpc.ownerId;
+    if (crossAccount && tgw.autoAcceptSharedAttachments === 'disable') {
+      att.timeline.push({ at: ctx.now, state: 'pendingAcceptance' });
+    } else {
+      startPending(ctx.twin, s, att, ctx.now);
+    }
+    emitCreationTags(ctx, att);
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+  },
+
+  DescribeTransitGatewayVpcAttachments(ctx, input: DescribeTransitGatewayVpcAttachmentsRequest) {
+    const atts = applyFilters(
+      visibleAttachments(ctx, input.TransitGatewayAttachmentIds),
+      input.Filters,
+      attachmentFilters(ctx),
+    );
+    const { page, NextToken } = paginate(atts, input);
+    return { TransitGatewayVpcAttachments: page.map((a) => vpcAttachmentView(ctx, a)), NextToken };
+  },
+
+  DescribeTransitGatewayAttachments(ctx, input: DescribeTransitGatewayAttachmentsRequest) {
+    const atts = applyFilters(
+      visibleAttachments(ctx, input.TransitGatewayAttachmentIds),
+      input.Filters,
+      attachmentFilters(ctx),
+    );
+    const { page, NextToken } = paginate(atts, input);
+    return { TransitGatewayAttachments: page.map((a) => attachmentView(ctx, a)), NextToken };
+  },
+
+  AcceptTransitGatewayVpcAttachment(ctx, input: AcceptTransitGatewayVpcAttachmentRequest) {
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const s = ec2State(ctx.twin);
+    const tgw = s.transitGateways[att.transitGatewayId]!;
+    // Only the TGW owner accepts (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject).
+    if (tgw.ownerId !== ctx.caller.accountId) {
+      throw errors.accessDenied('ec2', 'AcceptTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
+    }
+    const state = attachmentState(att, ctx.now);
+    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+    startPending(ctx.twin, s, att, ctx.now);
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+  },
+
+  RejectTransitGatewayVpcAttachment(ctx, input: RejectTransitGatewayVpcAttachmentRequest) {
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const s = ec2State(ctx.twin);
+    const tgw = s.transitGateways[att.transitGatewayId]!;
+    if (tgw.ownerId !== ctx.caller.accountId) {
+      throw errors.accessDenied('ec2', 'RejectTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
+    }
+    const state = attachmentState(att, ctx.now);
+    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+    const rejectedAt = ctx.now + s.settings.associationMs;
+    transition(att.timeline, ctx.now, [
+      { at: ctx.now, state: 'rejecting' },
+      { at: rejectedAt, state: 'rejected' },
+      { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+    ]);
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+  },
+
+  DeleteTransitGatewayVpcAttachment(ctx, input: DeleteTransitGatewayVpcAttachmentRequest) {
+    // Either owner (the VPC's or the TGW's) may delete an attachment.
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const state = attachmentState(att, ctx.now);
+    if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
+    transition(att.timeline, ctx.now, [
+      { at: ctx.now, state: 'deleting' },
+      { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+    ]);
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+  },
+};
+
+/** A TGW attachment that names no attachment of the twin. */
+export class UnknownAttachmentError extends Error {
+  override name = 'UnknownAttachmentError';
+}
+
+/**
+ * Fault hook: the attachment goes to `failed` now (whatever it was about to become). For tests and simulations of
+ * AWS failing an attachment; see also `Ec2Settings.attachmentFailureProbability`.
+ */
+export function failAttachment(twin: Twin, attachmentId: string): void {
+  const att = ec2State(twin).attachments[attachmentId];
+  if (!att) throw new UnknownAttachmentError(`twin: no TGW attachment ${attachmentId}`);
+  transition(att.timeline, twin.now(), [{ at: twin.now(), state: 'failed' }]);
+}
+
+/** Snapshot views (computed at `now`). */
+export function tgwSnapshot(s: Ec2State, now: number) {
+  const tgws = Object.values(s.transitGateways)
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((tgw) => ({
+      id: tgw.id,
+      ownerId: tgw.ownerId,
+      region: tgw.region,
+      state: stateAt(tgw.timeline, now),
+      options: {
+        autoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
+        defaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
+        defaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
+        associationDefaultRouteTableId: tgw.associationDefaultRouteTableId ?? null,
+        propagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId ?? null,
+      },
+      tags: tgw.tags,
+      routeTables: Object.values(s.tgwRouteTables)
+        .filter((t) => t.transitGatewayId === tgw.id)
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((t) => ({
+          id: t.id,
+          default: t.isDefault,
+          tags: t.tags,
+          associations: liveLinks(s, t, 'association', now)
+            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+          propagations: liveLinks(s, t, 'propagation', now)
+            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+          routes: propagatedRoutes(s, t, now).map((r) => ({ cidr: r.cidr, attachmentId: r.attachment.id })),
+        })),
+    }));
+  const attachments = Object.values(s.attachments)
+    .filter((a) => attachmentState(a, now) !== 'deleted')
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((a) => ({
+      id: a.id,
+      transitGatewayId: a.transitGatewayId,
+      vpcId: a.vpcId,
+      vpcOwnerId: a.vpcOwnerId,
+      state: attachmentState(a, now),
+      subnetIds: a.subnetIds,
+      tags: a.tags,
+    }));
+  return { transitGateways: tgws, transitGatewayAttachments: attachments };
+}

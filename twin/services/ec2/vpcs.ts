@@ -1,0 +1,502 @@
+import type {
+  AssociateRouteTableRequest,
+  CreateRouteRequest,
+  CreateRouteTableRequest,
+  CreateSubnetRequest,
+  CreateVpcRequest,
+  DeleteRouteRequest,
+  DeleteSubnetRequest,
+  DeleteVpcRequest,
+  DescribeRouteTablesRequest,
+  DescribeSubnetsRequest,
+  DescribeVpcAttributeRequest,
+  DescribeVpcsRequest,
+  ModifyVpcAttributeRequest,
+  Route as SdkRoute,
+  RouteTable as SdkRouteTable,
+  Subnet as SdkSubnet,
+  Vpc as SdkVpc,
+} from '@aws-sdk/client-ec2';
+import { errors } from '../../errors';
+import type { CallContext, OperationHandler } from '../../types';
+import {
+  applyFilters,
+  canonicalCidr,
+  cidrContains,
+  cidrOverlaps,
+  creationTags,
+  type Ec2State,
+  ec2State,
+  emitApiCall,
+  emitCreationTags,
+  err,
+  isSharedWith,
+  isVisible,
+  owned,
+  ownedList,
+  paginate,
+  parseCidr,
+  QUOTAS,
+  type RouteTable,
+  requireParam,
+  type Subnet,
+  selectIds,
+  stateAt,
+  tagList,
+  tgwArn,
+  type Vpc,
+} from './model';
+
+// ---- views -----------------------------------------------------------------------------------------------------------
+
+function vpcView(vpc: Vpc): SdkVpc {
+  return {
+    VpcId: vpc.id,
+    OwnerId: vpc.ownerId,
+    CidrBlock: vpc.cidrBlocks[0],
+    CidrBlockAssociationSet: vpc.cidrBlocks.map((CidrBlock, i) => ({
+      AssociationId: vpc.cidrAssociationIds[i],
+      CidrBlock,
+      CidrBlockState: { State: 'associated' },
+    })),
+    State: 'available',
+    IsDefault: false,
+    InstanceTenancy: 'default',
+    DhcpOptionsId: 'dopt-00000000000000000',
+    Tags: tagList(vpc.tags),
+  };
+}
+
+function subnetView(subnet: Subnet): SdkSubnet {
+  const prefix = parseCidr(subnet.cidrBlock)?.prefix ?? 32;
+  return {
+    SubnetId: subnet.id,
+    SubnetArn: `arn:aws:ec2:${subnet.region}:${subnet.ownerId}:subnet/${subnet.id}`,
+    VpcId: subnet.vpcId,
+    OwnerId: subnet.ownerId,
+    AvailabilityZone: subnet.availabilityZone,
+    AvailabilityZoneId: `${subnet.region.replace(/-/g, '').slice(0, 4)}-az${subnet.availabilityZone.charCodeAt(subnet.availabilityZone.length - 1) - 96}`,
+    CidrBlock: subnet.cidrBlock,
+    // AWS reserves 5 addresses per subnet.
+    AvailableIpAddressCount: Math.max(0, 2 ** (32 - prefix) - 5),
+    State: 'available',
+    DefaultForAz: false,
+    MapPublicIpOnLaunch: false,
+    Tags: tagList(subnet.tags),
+  };
+}
+
+/** A route to a TGW is `active` while the VPC has an available attachment to it, `blackhole` otherwise. */
+function routeView(ctx: CallContext, table: RouteTable, route: RouteTable['routes'][number]): SdkRoute {
+  let state: 'active' | 'blackhole' = 'active';
+  if (route.transitGatewayId) {
+    const attached = Object.values(ec2State(ctx.twin).attachments).some(
+      (a) =>
+        a.vpcId === table.vpcId &&
+        a.transitGatewayId === route.transitGatewayId &&
+        stateAt(a.timeline, ctx.now) === 'available',
+    );
+    state = attached ? 'active' : 'blackhole';
+  }
+  return {
+    DestinationCidrBlock: route.destinationCidrBlock,
+    ...(route.gatewayId ? { GatewayId: route.gatewayId } : {}),
+    ...(route.transitGatewayId ? { TransitGatewayId: route.transitGatewayId } : {}),
+    ...(route.natGatewayId ? { NatGatewayId: route.natGatewayId } : {}),
+    ...(route.vpcPeeringConnectionId ? { VpcPeeringConnectionId: route.vpcPeeringConnectionId } : {}),
+    Origin: route.origin,
+    State: state,
+  };
+}
+
+function routeTableView(ctx: CallContext, table: RouteTable): SdkRouteTable {
+  return {
+    RouteTableId: table.id,
+    VpcId: table.vpcId,
+    OwnerId: table.ownerId,
+    Routes: table.routes.map((r) => routeView(ctx, table, r)),
+    Associations: [
+      ...(table.main && table.mainAssociationId
+        ? [
+            {
+              Main: true,
+              RouteTableAssociationId: table.mainAssociationId,
+              RouteTableId: table.id,
+              AssociationState: { State: 'associated' as const },
+            },
+          ]
+        : []),
+      ...table.associations.map((a) => ({
+        Main: false,
+        RouteTableAssociationId: a.id,
+        RouteTableId: table.id,
+        SubnetId: a.subnetId,
+        AssociationState: { State: 'associated' as const },
+      })),
+    ],
+    PropagatingVgws: [],
+    Tags: tagList(table.tags),
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------------------------
+
+function mainRouteTable(s: Ec2State, vpcId: string): RouteTable | undefined {
+  return Object.values(s.routeTables).find((t) => t.vpcId === vpcId && t.main);
+}
+
+/** The route table a subnet uses: its explicit association, else the VPC's main route table. */
+export function routeTableOfSubnet(s: Ec2State, subnet: Subnet): RouteTable | undefined {
+  return (
+    Object.values(s.routeTables).find((t) => t.associations.some((a) => a.subnetId === subnet.id)) ??
+    mainRouteTable(s, subnet.vpcId)
+  );
+}
+
+function newRouteTable(ctx: CallContext, vpc: Vpc, main: boolean, tags: Record<string, string>): RouteTable {
+  return {
+    id: ctx.twin.newId('rtb'),
+    ownerId: vpc.ownerId,
+    region: vpc.region,
+    tags,
+    createdAt: ctx.now,
+    visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    vpcId: vpc.id,
+    main,
+    mainAssociationId: main ? ctx.twin.newId('rtbassoc') : undefined,
+    associations: [],
+    routes: vpc.cidrBlocks.map((c) => ({ destinationCidrBlock: c, gatewayId: 'local', origin: 'CreateRouteTable' })),
+  };
+}
+
+function validCidr(value: string | undefined, param: string): string {
+  const cidr = requireParam(value, param);
+  const canonical = canonicalCidr(cidr);
+  if (!canonical)
+    throw errors.invalidParameter(
+      `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
+    );
+  return canonical;
+}
+
+// ---- operations -------------------------------------------------------------------------------------------------------
+
+export const vpcOperations: Record<string, OperationHandler> = {
+  DescribeVpcs(ctx, input: DescribeVpcsRequest) {
+    const vpcs = applyFilters(selectIds(ownedList(ctx, 'vpcs'), input.VpcIds), input.Filters, {
+      'vpc-id': (v) => v.id,
+      'owner-id': (v) => v.ownerId,
+      'cidr-block': (v) => v.cidrBlocks[0],
+      'cidr-block-association.cidr-block': (v) => v.cidrBlocks,
+      'is-default': () => 'false',
+      state: () => 'available',
+    });
+    const { page, NextToken } = paginate(vpcs, input);
+    return { Vpcs: page.map(vpcView), NextToken };
+  },
+
+  CreateVpc(ctx, input: CreateVpcRequest) {
+    const cidr = validCidr(input.CidrBlock, 'CidrBlock');
+    const prefix = parseCidr(cidr)!.prefix;
+    // VPC CIDR sizes /16 to /28 (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+    if (prefix < 16 || prefix > 28) throw err('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
+    const tags = creationTags(input.TagSpecifications, 'vpc');
+    const s = ec2State(ctx.twin);
+    const vpc: Vpc = {
+      id: ctx.twin.newId('vpc'),
+      ownerId: ctx.caller.accountId,
+      region: ctx.region,
+      tags,
+      createdAt: ctx.now,
+      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+      cidrBlocks: [cidr],
+      cidrAssociationIds: [ctx.twin.newId('vpc-cidr-assoc')],
+      enableDnsSupport: true,
+      // Non-default VPCs start with DNS hostnames disabled
+      // (https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html#vpc-dns-support).
+      enableDnsHostnames: false,
+    };
+    s.vpcs[vpc.id] = vpc;
+    const main = newRouteTable(ctx, vpc, true, {});
+    s.routeTables[main.id] = main;
+    const sgId = ctx.twin.newId('sg');
+    s.securityGroups[sgId] = {
+      id: sgId,
+      ownerId: vpc.ownerId,
+      region: vpc.region,
+      tags: {},
+      createdAt: ctx.now,
+      visibleAt: vpc.visibleAt,
+      vpcId: vpc.id,
+      name: 'default',
+      description: 'default VPC security group',
+      isDefault: true,
+      rules: [
+        { id: ctx.twin.newId('sgr'), isEgress: true, protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' },
+      ],
+    };
+    emitCreationTags(ctx, vpc);
+    const view = vpcView(vpc);
+    emitApiCall(ctx, 'CreateVpc', { cidrBlock: cidr }, { vpc: { vpcId: vpc.id, cidrBlock: cidr, state: 'pending' } });
+    return { Vpc: { ...view, State: 'pending' } };
+  },
+
+  DeleteVpc(ctx, input: DeleteVpcRequest) {
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const s = ec2State(ctx.twin);
+    const dependency = (what: string) =>
+      err('DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted. (${what})`);
+    if (Object.values(s.subnets).some((x) => x.vpcId === vpc.id)) throw dependency('subnets');
+    if (Object.values(s.routeTables).some((x) => x.vpcId === vpc.id && !x.main)) throw dependency('route tables');
+    if (Object.values(s.securityGroups).some((x) => x.vpcId === vpc.id && !x.isDefault)) {
+      throw dependency('security groups');
+    }
+    if (Object.values(s.attachments).some((a) => a.vpcId === vpc.id && stateAt(a.timeline, ctx.now) !== 'deleted')) {
+      throw dependency('transit gateway attachments');
+    }
+    if (Object.values(s.endpoints).some((e) => e.vpcId === vpc.id && stateAt(e.timeline, ctx.now) !== 'deleted')) {
+      throw dependency('VPC endpoints');
+    }
+    for (const t of Object.values(s.routeTables)) if (t.vpcId === vpc.id) delete s.routeTables[t.id];
+    for (const g of Object.values(s.securityGroups)) if (g.vpcId === vpc.id) delete s.securityGroups[g.id];
+    delete s.vpcs[vpc.id];
+    emitApiCall(ctx, 'DeleteVpc', { vpcId: vpc.id }, { _return: true });
+    return {};
+  },
+
+  DescribeVpcAttribute(ctx, input: DescribeVpcAttributeRequest) {
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const attribute = requireParam(input.Attribute, 'Attribute');
+    if (attribute === 'enableDnsSupport') return { VpcId: vpc.id, EnableDnsSupport: { Value: vpc.enableDnsSupport } };
+    if (attribute === 'enableDnsHostnames') {
+      return { VpcId: vpc.id, EnableDnsHostnames: { Value: vpc.enableDnsHostnames } };
+    }
+    throw errors.invalidParameter(`Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`);
+  },
+
+  ModifyVpcAttribute(ctx, input: ModifyVpcAttributeRequest) {
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const given = [input.EnableDnsSupport, input.EnableDnsHostnames, input.EnableNetworkAddressUsageMetrics].filter(
+      (v) => v !== undefined,
+    );
+    // "You can only modify one attribute in a single request"
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html).
+    if (given.length !== 1) {
+      throw err('InvalidParameterCombination', 'Exactly one attribute must be specified in a single request.');
+    }
+    if (input.EnableDnsSupport?.Value !== undefined) vpc.enableDnsSupport = input.EnableDnsSupport.Value;
+    if (input.EnableDnsHostnames?.Value !== undefined) vpc.enableDnsHostnames = input.EnableDnsHostnames.Value;
+    return {};
+  },
+
+  DescribeSubnets(ctx, input: DescribeSubnetsRequest) {
+    const subnets = applyFilters(selectIds(ownedList(ctx, 'subnets'), input.SubnetIds), input.Filters, {
+      'vpc-id': (x) => x.vpcId,
+      'subnet-id': (x) => x.id,
+      'availability-zone': (x) => x.availabilityZone,
+      'cidr-block': (x) => x.cidrBlock,
+      'owner-id': (x) => x.ownerId,
+      state: () => 'available',
+    });
+    const { page, NextToken } = paginate(subnets, input);
+    return { Subnets: page.map((x) => subnetView(x)), NextToken };
+  },
+
+  CreateSubnet(ctx, input: CreateSubnetRequest) {
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const cidr = validCidr(input.CidrBlock, 'CidrBlock');
+    const prefix = parseCidr(cidr)!.prefix;
+    if (prefix < 16 || prefix > 28 || !vpc.cidrBlocks.some((c) => cidrContains(c, cidr))) {
+      throw err('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
+    }
+    const s = ec2State(ctx.twin);
+    if (Object.values(s.subnets).some((x) => x.vpcId === vpc.id && cidrOverlaps(x.cidrBlock, cidr))) {
+      throw err('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+    }
+    const zone = input.AvailabilityZone ?? `${ctx.region}a`;
+    if (!new RegExp(`^${ctx.region}[a-f]$`).test(zone)) {
+      throw errors.invalidParameter(`Value (${zone}) for parameter availabilityZone is invalid.`);
+    }
+    const subnet: Subnet = {
+      id: ctx.twin.newId('subnet'),
+      ownerId: vpc.ownerId,
+      region: vpc.region,
+      tags: creationTags(input.TagSpecifications, 'subnet'),
+      createdAt: ctx.now,
+      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+      vpcId: vpc.id,
+      availabilityZone: zone,
+      cidrBlock: cidr,
+    };
+    s.subnets[subnet.id] = subnet;
+    emitCreationTags(ctx, subnet);
+    return { Subnet: { ...subnetView(subnet), State: 'pending' } };
+  },
+
+  DeleteSubnet(ctx, input: DeleteSubnetRequest) {
+    const subnet = owned(ctx, 'subnets', input.SubnetId, 'SubnetId');
+    const s = ec2State(ctx.twin);
+    const inUse =
+      Object.values(s.attachments).some(
+        (a) => a.subnetIds.includes(subnet.id) && stateAt(a.timeline, ctx.now) !== 'deleted',
+      ) ||
+      Object.values(s.endpoints).some(
+        (e) => e.subnetIds.includes(subnet.id) && stateAt(e.timeline, ctx.now) !== 'deleted',
+      );
+    if (inUse) {
+      throw err('DependencyViolation', `The subnet '${subnet.id}' has dependencies and cannot be deleted.`);
+    }
+    for (const t of Object.values(s.routeTables))
+      t.associations = t.associations.filter((a) => a.subnetId !== subnet.id);
+    delete s.subnets[subnet.id];
+    return {};
+  },
+
+  DescribeRouteTables(ctx, input: DescribeRouteTablesRequest) {
+    const tables = applyFilters(selectIds(ownedList(ctx, 'routeTables'), input.RouteTableIds), input.Filters, {
+      'vpc-id': (t) => t.vpcId,
+      'route-table-id': (t) => t.id,
+      'owner-id': (t) => t.ownerId,
+      'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
+      'association.route-table-association-id': (t) => [t.mainAssociationId, ...t.associations.map((a) => a.id)],
+      'association.main': (t) => (t.main ? 'true' : 'false'),
+      'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
+      'route.transit-gateway-id': (t) => t.routes.map((r) => r.transitGatewayId),
+    });
+    const { page, NextToken } = paginate(tables, input, { min: 5, max: 100 });
+    return { RouteTables: page.map((t) => routeTableView(ctx, t)), NextToken };
+  },
+
+  CreateRouteTable(ctx, input: CreateRouteTableRequest) {
+    const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
+    const table = newRouteTable(ctx, vpc, false, creationTags(input.TagSpecifications, 'route-table'));
+    ec2State(ctx.twin).routeTables[table.id] = table;
+    emitCreationTags(ctx, table);
+    return { RouteTable: routeTableView(ctx, table) };
+  },
+
+  AssociateRouteTable(ctx, input: AssociateRouteTableRequest) {
+    const table = owned(ctx, 'routeTables', input.RouteTableId, 'RouteTableId');
+    const subnet = owned(ctx, 'subnets', input.SubnetId, 'SubnetId');
+    if (subnet.vpcId !== table.vpcId) {
+      throw errors.invalidParameter(`Route table ${table.id} and subnet ${subnet.id} belong to different networks`);
+    }
+    const s = ec2State(ctx.twin);
+    const current = Object.values(s.routeTables).find((t) => t.associations.some((a) => a.subnetId === subnet.id));
+    if (current) {
+      throw err(
+        'Resource.AlreadyAssociated',
+        `the specified association for route table ${table.id} conflicts with an existing association`,
+      );
+    }
+    const id = ctx.twin.newId('rtbassoc');
+    table.associations.push({ id, subnetId: subnet.id });
+    return { AssociationId: id, AssociationState: { State: 'associated' } };
+  },
+
+  CreateRoute(ctx, input: CreateRouteRequest) {
+    const table = owned(ctx, 'routeTables', input.RouteTableId, 'RouteTableId');
+    const destination = validCidr(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const targets = {
+      gatewayId: input.GatewayId,
+      transitGatewayId: input.TransitGatewayId,
+      natGatewayId: input.NatGatewayId,
+      vpcPeeringConnectionId: input.VpcPeeringConnectionId,
+    };
+    const given = Object.entries(targets).filter(([, v]) => v !== undefined);
+    const other = Object.entries(input).filter(
+      ([k, v]) =>
+        v !== undefined &&
+        /(Id|Arn)$/.test(k) &&
+        !['RouteTableId', 'GatewayId', 'TransitGatewayId', 'NatGatewayId', 'VpcPeeringConnectionId'].includes(k),
+    );
+    if (other.length > 0) throw new Error(`twin: CreateRoute target ${other[0]![0]} is not modeled`);
+    if (given.length !== 1) {
+      throw err(
+        'InvalidParameterCombination',
+        'The request must contain exactly one of gatewayId, transitGatewayId, natGatewayId, vpcPeeringConnectionId',
+      );
+    }
+    // RouteAlreadyExists whatever the existing route points to: CreateRoute never overwrites
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html, ReplaceRoute replaces).
+    if (table.routes.some((r) => r.destinationCidrBlock === destination)) {
+      throw err('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
+    }
+    const s = ec2State(ctx.twin);
+    if (input.TransitGatewayId) {
+      const tgwId = input.TransitGatewayId;
+      const tgw = s.transitGateways[tgwId];
+      const visible =
+        !!tgw &&
+        isVisible(tgw, ctx) &&
+        (tgw.ownerId === ctx.caller.accountId || isSharedWith(ctx.twin, tgwArn(tgw), ctx.caller.accountId, ctx.now));
+      // A route to a TGW needs an available attachment of this VPC to it; AWS answers
+      // InvalidTransitGatewayID.NotFound "The transitGateway ID '...' does not exist." otherwise (reported in
+      // https://github.com/hashicorp/terraform-provider-aws/issues/9222 and https://github.com/aws-ia/terraform-aws-vpc/issues/101).
+      const attached = Object.values(s.attachments).some(
+        (a) =>
+          a.vpcId === table.vpcId &&
+          a.transitGatewayId === tgwId &&
+          isVisible(a, ctx) &&
+          stateAt(a.timeline, ctx.now) === 'available',
+      );
+      if (!visible || !attached) {
+        throw err('InvalidTransitGatewayID.NotFound', `The transitGateway ID '${tgwId}' does not exist.`);
+      }
+    } else {
+      // Internet/NAT gateways and peering connections are not modeled: a target is known when a route of this VPC
+      // (from the world) already uses it.
+      const [key, id] = given[0] as [keyof typeof targets, string];
+      const known = Object.values(s.routeTables).some(
+        (t) => t.vpcId === table.vpcId && t.routes.some((r) => r[key] === id),
+      );
+      if (!known) {
+        const code =
+          key === 'natGatewayId'
+            ? 'InvalidNatGatewayID.NotFound'
+            : key === 'vpcPeeringConnectionId'
+              ? 'InvalidVpcPeeringConnectionID.NotFound'
+              : 'InvalidGatewayID.NotFound';
+        throw err(code, `The ${key.replace(/Id$/, '')} ID '${id}' does not exist`);
+      }
+    }
+    if (table.routes.length >= QUOTAS.routesPerRouteTable) {
+      throw err('RouteLimitExceeded', `The maximum number of routes has been reached for route table ${table.id}.`);
+    }
+    table.routes.push({
+      destinationCidrBlock: destination,
+      ...Object.fromEntries(given),
+      origin: 'CreateRoute',
+    });
+    return { Return: true };
+  },
+
+  DeleteRoute(ctx, input: DeleteRouteRequest) {
+    const table = owned(ctx, 'routeTables', input.RouteTableId, 'RouteTableId');
+    const destination = validCidr(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const route = table.routes.find((r) => r.destinationCidrBlock === destination);
+    if (!route) {
+      throw err(
+        'InvalidRoute.NotFound',
+        `no route with destination-cidr-block ${destination} in route table ${table.id}`,
+      );
+    }
+    if (route.gatewayId === 'local') {
+      throw errors.invalidParameter(`cannot remove local route ${destination} in route table ${table.id}`);
+    }
+    table.routes = table.routes.filter((r) => r !== route);
+    return {};
+  },
+};
+
+/** For other twin modules (Route 53 checks the DNS attributes of a VPC it associates). */
+export function vpcSummary(vpc: Vpc) {
+  return {
+    id: vpc.id,
+    ownerId: vpc.ownerId,
+    region: vpc.region,
+    cidrBlocks: [...vpc.cidrBlocks],
+    enableDnsSupport: vpc.enableDnsSupport,
+    enableDnsHostnames: vpc.enableDnsHostnames,
+  };
+}
