@@ -2,6 +2,7 @@ import {
   AcceptTransitGatewayVpcAttachmentCommand,
   AssociateTransitGatewayRouteTableCommand,
   CreateRouteCommand,
+  CreateTagsCommand,
   CreateTransitGatewayCommand,
   CreateTransitGatewayRouteTableCommand,
   CreateTransitGatewayVpcAttachmentCommand,
@@ -34,6 +35,7 @@ import { twinPlugin } from '#twin/plugin';
 import { configureEc2, failAttachment, findTransitGateway } from '#twin/services/ec2';
 import { QUOTAS } from '#twin/services/ec2/model';
 import type { Twin } from '#twin/twin';
+import type { TagChangeEvent } from '#twin/types';
 import { createTwin, parseWorld } from '#twin/world';
 
 const HUB = '111111111111';
@@ -545,6 +547,20 @@ describe('Twin EC2: TGW route tables, associations and propagations', () => {
       }),
     );
     expect(routes.Routes?.map((r) => r.DestinationCidrBlock)).toEqual(['10.0.0.0/16']);
+  });
+});
+
+describe('Twin EC2: TGW tags', () => {
+  it('emits a transit-gateway tag event to the owner, and hides the TGW from a spoke tagging it', async () => {
+    const { twin, hub, spoke } = setup();
+    await hub.send(new CreateTagsCommand({ Resources: [TGW], Tags: [{ Key: 'Name', Value: 'hub' }] }));
+    const events = twin.events.filter((e): e is TagChangeEvent => e.source === 'aws.tag');
+    expect(events.map((e) => [e.resources[0], e.detail['resource-type'], e.detail.tags])).toEqual([
+      [TGW_ARN, 'transit-gateway', { Name: 'hub' }],
+    ]);
+    await expect(
+      spoke.send(new CreateTagsCommand({ Resources: [TGW], Tags: [{ Key: 'Name', Value: 'mine' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidTransitGatewayID.NotFound' });
   });
 });
 

@@ -356,6 +356,28 @@ describe('Twin EC2: tags and tag events', () => {
     });
   });
 
+  it('emits the CloudTrail CreateTags and DeleteTags events with the resources and tags', async () => {
+    const { twin, spoke } = setup();
+    await spoke.send(
+      new CreateTagsCommand({ Resources: [SPOKE_VPC], Tags: [{ Key: 'spokelink:segment', Value: 'prod' }] }),
+    );
+    await spoke.send(new DeleteTagsCommand({ Resources: [SPOKE_VPC], Tags: [{ Key: 'spokelink:segment' }] }));
+    const trail = twin.events.filter((e): e is ApiCallEvent => e.source === 'aws.ec2');
+    expect(trail.map((e) => [e.detail.eventName, e.detail.requestParameters])).toEqual([
+      [
+        'CreateTags',
+        {
+          resourcesSet: { items: [{ resourceId: SPOKE_VPC }] },
+          tagSet: { items: [{ key: 'spokelink:segment', value: 'prod' }] },
+        },
+      ],
+      [
+        'DeleteTags',
+        { resourcesSet: { items: [{ resourceId: SPOKE_VPC }] }, tagSet: { items: [{ key: 'spokelink:segment' }] } },
+      ],
+    ]);
+  });
+
   it('emits an event for a status-tag write made by spokelink itself', async () => {
     const { twin, spoke } = setup();
     await spoke.send(

@@ -5,6 +5,7 @@ import {
   applyFilters,
   collectionOf,
   ec2State,
+  emitApiCall,
   err,
   owned,
   ownedList,
@@ -22,6 +23,17 @@ function taggable(ctx: CallContext, id: string) {
   return owned(ctx, collection, id, 'ResourceId');
 }
 
+/**
+ * CloudTrail's request parameters of CreateTags/DeleteTags (`resourcesSet.items[].resourceId`,
+ * `tagSet.items[].{key,value}`), as the "AWS API Call via CloudTrail" event carries them (aws-facts, Events).
+ */
+function tagTrail(ids: string[], tags: { key: string; value?: string }[]) {
+  return {
+    resourcesSet: { items: ids.map((resourceId) => ({ resourceId })) },
+    tagSet: { items: tags.map((t) => (t.value === undefined ? { key: t.key } : { key: t.key, value: t.value })) },
+  };
+}
+
 export const tagOperations: Record<string, OperationHandler> = {
   CreateTags(ctx, input: CreateTagsRequest) {
     const ids = input.Resources ?? [];
@@ -37,6 +49,7 @@ export const tagOperations: Record<string, OperationHandler> = {
       }
     }
     for (const r of resources) writeTags(ctx, r, { set: tags });
+    emitApiCall(ctx, 'CreateTags', tagTrail(ids, tags), { _return: true });
     return {};
   },
 
@@ -53,6 +66,15 @@ export const tagOperations: Record<string, OperationHandler> = {
           : input.Tags.map((t) => ({ key: t.Key ?? '', value: t.Value }));
       writeTags(ctx, r, { remove });
     }
+    emitApiCall(
+      ctx,
+      'DeleteTags',
+      tagTrail(
+        ids,
+        (input.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value })),
+      ),
+      { _return: true },
+    );
     return {};
   },
 
