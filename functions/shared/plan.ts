@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The Plan: what onboarding one VPC will create, computed by ValidateAndPlan before anything changes and passed to
+ * every later state (it is the task output of ValidateAndPlan, so the execution history shows it). Later steps act
+ * only on the plan, never on the event's tags, so a plan is the single statement of intent of an execution.
+ */
+
+const ZonePlan = z.object({
+  /** Endpoint catalog name the zone belongs to. */
+  endpoint: z.string(),
+  zoneId: z.string(),
+  /** Zone name without the trailing dot (`ssm.us-east-1.amazonaws.com`). */
+  zoneName: z.string(),
+});
+
+const SecurityGroupRulePlan = z.object({
+  endpoint: z.string(),
+  groupId: z.string(),
+  cidr: z.string(),
+  port: z.number().int(),
+  /** `ruleDescription(vpcId, accountId)`: how offboarding finds exactly this rule. */
+  description: z.string(),
+});
+
+const EndpointServicePlan = z.object({ serviceId: z.string(), acceptConnections: z.boolean() });
+
+const SubnetPlan = z.object({
+  subnetId: z.string(),
+  availabilityZone: z.string(),
+  cidr: z.string(),
+});
+
+export const PlanSchema = z.object({
+  vpcId: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  /** True when the account is outside the organization (RAM invitations are accepted by the spoke role). */
+  externalAccount: z.boolean(),
+  segment: z.string(),
+  /** Endpoint catalog names, sorted. */
+  services: z.array(z.string()),
+  /** Every associated IPv4 CIDR block of the VPC, sorted. */
+  cidrs: z.array(z.string()),
+  transitGatewayId: z.string(),
+  /** RAM share of the TGW, by name (`<prefix>-tgw`). */
+  shareName: z.string(),
+  /** `Name` tag of the attachment. */
+  attachmentName: z.string(),
+  /** How the attachment subnets were chosen: tagged `spokelink:attach=true`, or one per AZ by lowest CIDR. */
+  subnetSelection: z.enum(['tagged', 'one-per-az']),
+  attachmentSubnets: z.array(SubnetPlan),
+  attachmentSubnetIds: z.array(z.string()),
+  /** Route tables of all the VPC's subnets (explicit association, else the main table), sorted. */
+  routeTableIds: z.array(z.string()),
+  /** Hub destination CIDRs routed through the TGW. */
+  destinations: z.array(z.string()),
+  associationRouteTableId: z.string(),
+  propagationRouteTableIds: z.array(z.string()),
+  zones: z.array(ZonePlan),
+  securityGroupRules: z.array(SecurityGroupRulePlan),
+  endpointServices: z.array(EndpointServicePlan),
+  /** `arn:aws:iam::<account>:root`: the principal added to endpoint services. */
+  principal: z.string(),
+});
+
+export type Plan = z.infer<typeof PlanSchema>;
+export type ZonePlan = z.infer<typeof ZonePlan>;
+export type SecurityGroupRulePlan = z.infer<typeof SecurityGroupRulePlan>;
+export type SubnetPlan = z.infer<typeof SubnetPlan>;

@@ -1,0 +1,528 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { hubClients } from './aws';
+import { cidrsOverlap, claimBucketOf } from './cidr';
+import type { HubConfig } from './config';
+import { requireEnv } from './env';
+import { isAwsError, RejectedError, VpcBusyError } from './errors';
+import { logger } from './logger';
+import type { Plan } from './plan';
+import { type ConsumerRecord, registryKeys } from './registry-model';
+import { ClaimContentionError, RegistryRecordMissingError } from './workflow-errors';
+
+/**
+ * The consumer registry table (DynamoDB, `pk`/`sk`), shared by every step. Besides the consumer records of
+ * registry-model.ts it holds two kinds of coordination items:
+ *
+ * - the per-VPC lease, `VPC#<vpcId>` / `LEASE`: `{ owner: <execution ARN>, expiresAt: <epoch s> }`. Written with a
+ *   condition (absent, expired, or already ours), so two executions for one VPC never work at the same time;
+ * - CIDR claims, `CIDR#<a.b>` / `CLAIMS`: `{ version, claims: { <vpcId>: { cidrs, accountId } } }`, one item per /16
+ *   (see claimBucketOf). Every VPC that is not disconnected has its CIDRs claimed here. A claim is a read, an overlap
+ *   check against the other VPCs of the bucket, and a write conditioned on the version read: two VPCs with
+ *   overlapping CIDRs necessarily share a bucket, so the second writer's condition fails, it re-reads, sees the
+ *   first VPC's claim and is rejected. No transaction is needed (the local DynamoDB emulator has none).
+ *
+ * All writes use ExpressionAttributeNames because `status`, `owner`, `region`, `version` ... are reserved words.
+ */
+
+export interface RegistryTable {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The registry of this Lambda: the hub's DynamoDB client and the table named by `REGISTRY_TABLE_NAME`. */
+export function registryTable(config: HubConfig, env: NodeJS.ProcessEnv = process.env): RegistryTable {
+  return { dynamo: hubClients(config.hub.region).dynamo, tableName: requireEnv('REGISTRY_TABLE_NAME', env) };
+}
+
+const leaseKey = (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'LEASE' });
+const claimKey = (bucket: string) => ({ pk: `CIDR#${bucket}`, sk: 'CLAIMS' });
+
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
+
+// ---- lease ---------------------------------------------------------------------------------------------------------
+
+export interface Lease {
+  vpcId: string;
+  /** Execution ARN of the holder. */
+  owner: string;
+  acquiredAt: string;
+  /** Epoch seconds after which the lease may be taken over without asking whether the holder still runs. */
+  expiresAt: number;
+}
+
+export interface AcquireLeaseOptions {
+  vpcId: string;
+  owner: string;
+  now: number;
+  ttlSeconds: number;
+  /** Whether the execution holding an unexpired lease still runs (a stopped execution never releases). */
+  isOwnerLive: (owner: string) => Promise<boolean>;
+}
+
+/** The current lease of a VPC, if any (strongly consistent read). */
+export async function getLease(table: RegistryTable, vpcId: string): Promise<Lease | undefined> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: leaseKey(vpcId), ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  return {
+    vpcId,
+    owner: String(Item.owner),
+    acquiredAt: String(Item.acquiredAt),
+    expiresAt: Number(Item.expiresAt),
+  };
+}
+
+/**
+ * Takes the VPC's lease for `owner`. Idempotent for the holder (a retried AcquireLease succeeds). Throws VpcBusyError
+ * while another live execution holds it; a lease that expired, or whose holder no longer runs, is taken over.
+ */
+export async function acquireLease(table: RegistryTable, options: AcquireLeaseOptions): Promise<Lease> {
+  const { vpcId, owner, now } = options;
+  const lease: Lease = {
+    vpcId,
+    owner,
+    acquiredAt: new Date(now).toISOString(),
+    expiresAt: Math.floor(now / 1000) + options.ttlSeconds,
+  };
+  const put = (condition: string, values: Record<string, unknown>) =>
+    table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...leaseKey(vpcId), kind: 'lease', ...lease },
+        ConditionExpression: condition,
+        ExpressionAttributeNames: {
+          '#owner': 'owner',
+          ...(condition.includes('#expiresAt') ? { '#expiresAt': 'expiresAt' } : {}),
+        },
+        ExpressionAttributeValues: values,
+      }),
+    );
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await put('attribute_not_exists(pk) OR #owner = :me OR #expiresAt < :now', {
+        ':me': owner,
+        ':now': Math.floor(now / 1000),
+      });
+      return lease;
+    } catch (error) {
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    }
+    const current = await getLease(table, vpcId);
+    if (!current || current.owner === owner) continue;
+    if (current.expiresAt >= Math.floor(now / 1000) && (await options.isOwnerLive(current.owner))) {
+      throw new VpcBusyError(`${vpcId} is being changed by ${current.owner} (lease since ${current.acquiredAt})`);
+    }
+    logger.warn('taking over the lease of an execution that no longer runs', { vpcId, previousOwner: current.owner });
+    try {
+      await put('#owner = :stale', { ':stale': current.owner });
+      return lease;
+    } catch (error) {
+      if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    }
+  }
+  throw new VpcBusyError(`${vpcId}: the lease changed hands while acquiring it`);
+}
+
+/** Releases the lease if `owner` holds it; true when it did. Never fails because someone else holds it. */
+export async function releaseLease(table: RegistryTable, vpcId: string, owner: string): Promise<boolean> {
+  try {
+    await table.dynamo.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: leaseKey(vpcId),
+        ConditionExpression: '#owner = :me',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':me': owner },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, CONDITION_FAILED)) return false;
+    throw error;
+  }
+}
+
+// ---- CIDR claims ---------------------------------------------------------------------------------------------------
+
+export interface ClaimEntry {
+  cidrs: string[];
+  accountId: string;
+}
+
+export interface ClaimBucket {
+  bucket: string;
+  /** 0 when the item does not exist yet. */
+  version: number;
+  claims: Record<string, ClaimEntry>;
+}
+
+export interface Overlap {
+  cidr: string;
+  otherVpcId: string;
+  otherAccountId: string;
+  otherCidr: string;
+}
+
+/** Reads one claim bucket (strongly consistent). */
+export async function readClaimBucket(table: RegistryTable, bucket: string): Promise<ClaimBucket> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: claimKey(bucket), ConsistentRead: true }),
+  );
+  return {
+    bucket,
+    version: Item ? Number(Item.version) : 0,
+    claims: (Item?.claims as Record<string, ClaimEntry> | undefined) ?? {},
+  };
+}
+
+/** The distinct claim buckets of `cidrs`, sorted. */
+export function bucketsOf(cidrs: readonly string[]): string[] {
+  return [...new Set(cidrs.map(claimBucketOf))].sort();
+}
+
+/** Overlaps between `cidrs` of `vpcId` and the claims of OTHER VPCs in `buckets`. */
+export function findOverlaps(vpcId: string, cidrs: readonly string[], buckets: readonly ClaimBucket[]): Overlap[] {
+  const out: Overlap[] = [];
+  for (const bucket of buckets) {
+    for (const [otherVpcId, entry] of Object.entries(bucket.claims)) {
+      if (otherVpcId === vpcId) continue;
+      for (const cidr of cidrs) {
+        for (const otherCidr of entry.cidrs) {
+          if (cidrsOverlap(cidr, otherCidr)) out.push({ cidr, otherVpcId, otherAccountId: entry.accountId, otherCidr });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Reads the claims of every bucket `cidrs` fall in and returns the overlaps with other VPCs (no write). */
+export async function overlapsInRegistry(table: RegistryTable, vpcId: string, cidrs: readonly string[]) {
+  const buckets = await Promise.all(bucketsOf(cidrs).map((b) => readClaimBucket(table, b)));
+  return findOverlaps(vpcId, cidrs, buckets);
+}
+
+/** The rejection for an overlap with another VPC of the registry. */
+export function overlapRejection(vpcId: string, overlap: Overlap): RejectedError {
+  return new RejectedError(
+    `cidr-overlap: ${vpcId} CIDR ${overlap.cidr} overlaps ${overlap.otherCidr} of ${overlap.otherVpcId} ` +
+      `(account ${overlap.otherAccountId}), already in the registry`,
+    'cidr-overlap',
+  );
+}
+
+const sameEntry = (a: ClaimEntry | undefined, b: ClaimEntry | undefined) =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Writes `claims[vpcId] = entry` (or removes it) conditioned on the version read; false when the version moved. */
+async function writeClaim(
+  table: RegistryTable,
+  bucket: ClaimBucket,
+  vpcId: string,
+  entry: ClaimEntry | undefined,
+): Promise<boolean> {
+  const claims = { ...bucket.claims };
+  if (entry) claims[vpcId] = entry;
+  else delete claims[vpcId];
+  try {
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          ...claimKey(bucket.bucket),
+          kind: 'claims',
+          bucket: bucket.bucket,
+          version: bucket.version + 1,
+          claims,
+        },
+        ConditionExpression: bucket.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+        ...(bucket.version === 0
+          ? {}
+          : {
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':version': bucket.version },
+            }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, CONDITION_FAILED)) return false;
+    throw error;
+  }
+}
+
+const MAX_CLAIM_ATTEMPTS = 8;
+
+/**
+ * Claims `cidrs` for `vpcId` in the registry, race-free against other VPCs claiming at the same moment (see the
+ * module comment), and drops the VPC's claims in buckets of `previousCidrs` it no longer uses. Idempotent: claims
+ * that already hold the same value are not rewritten. Throws RejectedError(`cidr-overlap`) after undoing the claims
+ * this call wrote, or ClaimContentionError when a bucket keeps changing under it.
+ */
+export async function claimCidrs(
+  table: RegistryTable,
+  args: { vpcId: string; accountId: string; cidrs: string[]; previousCidrs?: string[] },
+): Promise<{ buckets: string[] }> {
+  const { vpcId } = args;
+  const mine = bucketsOf(args.cidrs);
+  const dropped = bucketsOf(args.previousCidrs ?? []).filter((b) => !mine.includes(b));
+  const written: { bucket: string; previous: ClaimEntry | undefined }[] = [];
+
+  for (const name of [...mine, ...dropped].sort()) {
+    const entry: ClaimEntry | undefined = mine.includes(name)
+      ? { cidrs: args.cidrs.filter((c) => claimBucketOf(c) === name).sort(), accountId: args.accountId }
+      : undefined;
+    let done = false;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS && !done; attempt++) {
+      const bucket = await readClaimBucket(table, name);
+      if (entry) {
+        const overlaps = findOverlaps(vpcId, entry.cidrs, [bucket]);
+        if (overlaps.length > 0) {
+          await undoClaims(table, vpcId, written);
+          throw overlapRejection(vpcId, overlaps[0]!);
+        }
+      }
+      const previous = bucket.claims[vpcId];
+      if (sameEntry(previous, entry)) {
+        done = true;
+      } else if (await writeClaim(table, bucket, vpcId, entry)) {
+        written.push({ bucket: name, previous });
+        done = true;
+      }
+    }
+    if (!done) {
+      await undoClaims(table, vpcId, written);
+      throw new ClaimContentionError(`CIDR claim bucket ${name} kept changing; retry`);
+    }
+  }
+  return { buckets: mine };
+}
+
+/** Restores the claims this execution wrote (best effort: a leftover claim only makes later checks stricter). */
+async function undoClaims(
+  table: RegistryTable,
+  vpcId: string,
+  written: { bucket: string; previous: ClaimEntry | undefined }[],
+): Promise<void> {
+  for (const { bucket: name, previous } of written) {
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      try {
+        if (await writeClaim(table, await readClaimBucket(table, name), vpcId, previous)) break;
+      } catch (error) {
+        logger.error('could not undo a CIDR claim', { vpcId, bucket: name, error });
+        break;
+      }
+    }
+  }
+}
+
+// ---- consumer record -----------------------------------------------------------------------------------------------
+
+/** Most recent execution ARNs kept on a record (DynamoDB items are limited to 400 KB). */
+export const MAX_EXECUTIONS = 100;
+
+function appendExecution(executions: readonly string[], arn: string): string[] {
+  const list = executions.includes(arn) ? [...executions] : [...executions, arn];
+  return list.slice(-MAX_EXECUTIONS);
+}
+
+/** The VPC's current consumer record, if any (strongly consistent read). */
+export async function getRecord(table: RegistryTable, vpcId: string): Promise<ConsumerRecord | undefined> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: registryKeys.current(vpcId), ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, kind: _kind, ...record } = Item;
+  return record as ConsumerRecord;
+}
+
+async function putRecord(table: RegistryTable, record: ConsumerRecord): Promise<void> {
+  await table.dynamo.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { ...registryKeys.current(record.vpcId), kind: 'current', ...record },
+    }),
+  );
+}
+
+/**
+ * Starts (or resumes) the VPC's membership for an onboarding execution: status `onboarding`, the plan's segment,
+ * services and CIDRs, the execution appended. What earlier executions created is kept (it still exists); a record of
+ * a disconnected VPC starts a new membership.
+ */
+export async function beginOnboarding(
+  table: RegistryTable,
+  plan: Plan,
+  executionArn: string,
+  now: number,
+): Promise<ConsumerRecord> {
+  const at = new Date(now).toISOString();
+  const existing = await getRecord(table, plan.vpcId);
+  const fresh = !existing || existing.status === 'disconnected';
+  const record: ConsumerRecord = fresh
+    ? {
+        vpcId: plan.vpcId,
+        accountId: plan.accountId,
+        region: plan.region,
+        segment: plan.segment,
+        services: plan.services,
+        cidrs: plan.cidrs,
+        attachmentSubnetIds: [],
+        routes: [],
+        zones: [],
+        securityGroupRules: [],
+        endpointServicePrincipals: [],
+        status: 'onboarding',
+        createdAt: at,
+        updatedAt: at,
+        executions: [executionArn],
+      }
+    : {
+        ...existing,
+        segment: plan.segment,
+        services: plan.services,
+        cidrs: plan.cidrs,
+        status: 'onboarding',
+        updatedAt: at,
+        executions: appendExecution(existing.executions ?? [], executionArn),
+      };
+  await putRecord(table, record);
+  return record;
+}
+
+type MergeableField = 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals';
+
+const identity: { [K in MergeableField]: (item: ConsumerRecord[K][number]) => string } = {
+  routes: (r) => `${r.routeTableId}|${r.destinationCidr}`,
+  zones: (z) => z.zoneId,
+  securityGroupRules: (r) => `${r.groupId}|${r.cidr}|${r.port}`,
+  endpointServicePrincipals: (p) => `${p.serviceId}|${p.principal}`,
+};
+
+async function updateRecord(
+  table: RegistryTable,
+  vpcId: string,
+  values: Record<string, unknown>,
+  options: { ifExists?: boolean } = {},
+): Promise<boolean> {
+  const names: Record<string, string> = {};
+  const exprValues: Record<string, unknown> = {};
+  const sets = Object.entries(values).map(([key, value], i) => {
+    names[`#a${i}`] = key;
+    exprValues[`:v${i}`] = value;
+    return `#a${i} = :v${i}`;
+  });
+  try {
+    await table.dynamo.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: registryKeys.current(vpcId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: exprValues,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    if (options.ifExists) return false;
+    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  }
+}
+
+/**
+ * Write-through from a step: adds what the step created (or found already in place) to the record, replacing items
+ * with the same identity (a rule's id learned on a retry). Each step writes its own attribute, so the parallel
+ * branches never overwrite each other; the lease keeps other executions out.
+ */
+export async function mergeIntoRecord<K extends MergeableField>(
+  table: RegistryTable,
+  vpcId: string,
+  field: K,
+  items: ConsumerRecord[K],
+  now: number,
+): Promise<void> {
+  if (items.length === 0) return;
+  const record = await getRecord(table, vpcId);
+  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const key = identity[field] as (item: ConsumerRecord[K][number]) => string;
+  const merged = new Map<string, ConsumerRecord[K][number]>();
+  for (const item of (record[field] ?? []) as ConsumerRecord[K][number][]) merged.set(key(item), item);
+  for (const item of items as ConsumerRecord[K][number][]) merged.set(key(item), item);
+  await updateRecord(table, vpcId, { [field]: [...merged.values()], updatedAt: new Date(now).toISOString() });
+}
+
+/** Write-through from CreateAttachment: the attachment and the subnets it actually uses. */
+export async function recordAttachment(
+  table: RegistryTable,
+  vpcId: string,
+  attachmentId: string,
+  subnetIds: string[],
+  now: number,
+): Promise<void> {
+  await updateRecord(table, vpcId, {
+    attachmentId,
+    attachmentSubnetIds: [...subnetIds].sort(),
+    updatedAt: new Date(now).toISOString(),
+  });
+}
+
+/** RecordConsumer: the VPC is connected; `connectedAt` is set once per membership. */
+export async function markConnected(
+  table: RegistryTable,
+  vpcId: string,
+  executionArn: string,
+  now: number,
+): Promise<ConsumerRecord> {
+  const record = await getRecord(table, vpcId);
+  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const at = new Date(now).toISOString();
+  const updated: ConsumerRecord = {
+    ...record,
+    status: 'connected',
+    connectedAt: record.connectedAt ?? at,
+    updatedAt: at,
+    executions: appendExecution(record.executions ?? [], executionArn),
+  };
+  await updateRecord(table, vpcId, {
+    status: updated.status,
+    connectedAt: updated.connectedAt,
+    updatedAt: updated.updatedAt,
+    executions: updated.executions,
+  });
+  return updated;
+}
+
+/**
+ * RecordFailure: status `failed`, keeping what exists. Only an execution that began onboarding on the record (it is in
+ * `executions`) marks it: a failure before AcquireLease created nothing and must not touch another membership's
+ * record. False when nothing was written.
+ */
+export async function markFailed(
+  table: RegistryTable,
+  vpcId: string,
+  executionArn: string,
+  now: number,
+): Promise<boolean> {
+  const record = await getRecord(table, vpcId);
+  if (!record || !(record.executions ?? []).includes(executionArn)) return false;
+  return updateRecord(
+    table,
+    vpcId,
+    {
+      status: 'failed',
+      updatedAt: new Date(now).toISOString(),
+      executions: appendExecution(record.executions ?? [], executionArn),
+    },
+    { ifExists: true },
+  );
+}

@@ -1,0 +1,400 @@
+import {
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+  type RouteTable,
+  type Subnet,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { cidrsOverlap, compareCidrs } from '#shared/cidr';
+import { type Endpoint, type HubConfig, type Segment, servedRegions } from '#shared/config';
+import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
+import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
+import type { Plan, SubnetPlan, ZonePlan } from '#shared/plan';
+import { overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
+import { ruleDescription } from '#shared/registry-model';
+import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+
+/**
+ * ValidateAndPlan: reads the VPC as it is now (never the event's tags: events arrive late, twice, out of order),
+ * checks every policy and prerequisite, and returns the Plan. It makes no mutating call: a rejection means nothing
+ * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
+ * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
+ * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`.
+ */
+
+export interface ValidateTarget {
+  vpcId: string;
+  accountId: string;
+  region: string;
+}
+
+export interface ValidateDeps {
+  config: HubConfig;
+  /** Clients acting as the spoke execution role in the VPC's account and region. */
+  spoke: () => Promise<{ ec2: EC2Client; route53: Route53Client }>;
+  hub: { route53: Route53Client; organizations: OrganizationsClient };
+  registry: RegistryTable;
+}
+
+/** A RejectedError whose message starts with its reason, so the status detail carries it. */
+export function reject(reason: string, text: string): RejectedError {
+  return new RejectedError(`${reason}: ${text}`, reason);
+}
+
+/** Validates the VPC and plans its onboarding. Throws RejectedError, IgnoredEventError or VpcNotFoundError. */
+export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps): Promise<Plan> {
+  const { config } = deps;
+  const { vpcId, accountId, region } = target;
+  if (!servedRegions(config).includes(region)) {
+    throw reject('region-not-served', `${region} is not served by this hub (${servedRegions(config).join(', ')})`);
+  }
+  const spoke = await deps.spoke();
+
+  const vpc = await describeVpc(spoke.ec2, vpcId);
+  const tags = tagMap(vpc.Tags);
+  const request = parseRequestTags(tags);
+  if (request.action === 'disconnect') throw new IgnoredEventError(`${vpcId} no longer asks to connect`);
+  if (request.action === 'malformed') throw reject('malformed-tags', request.reason);
+
+  const segmentName = request.segment ?? config.defaultSegment;
+  const segment = config.segments[segmentName];
+  if (!segment) {
+    throw reject(
+      'unknown-segment',
+      `segment ${quoteUntrusted(segmentName)} is not one of ${Object.keys(config.segments).join(', ')}`,
+    );
+  }
+  const services = selectServices(config, segmentName, request.services);
+  const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
+
+  const cidrs = associatedCidrs(vpc);
+  await checkCidrs(config, vpcId, cidrs, deps.registry);
+  await checkDnsAttributes(spoke.ec2, vpcId);
+
+  const subnets = await describeAll(spoke.ec2, vpcId, 'subnets');
+  const selection = selectSubnets(vpcId, subnets);
+  const routeTables = await describeAll(spoke.ec2, vpcId, 'routeTables');
+  const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
+
+  const zones = await planZones(config, services, deps.hub.route53);
+  await checkZoneConflicts(spoke.route53, target, zones);
+
+  const description = ruleDescription(vpcId, accountId);
+  return {
+    vpcId,
+    accountId,
+    region,
+    externalAccount: !membership.inOrganization,
+    segment: segmentName,
+    services,
+    cidrs,
+    transitGatewayId: config.hub.transitGatewayId,
+    shareName: `${config.prefix}-tgw`,
+    attachmentName: `${config.prefix}-${vpcId}`,
+    subnetSelection: selection.how,
+    attachmentSubnets: selection.subnets,
+    attachmentSubnetIds: selection.subnets.map((s) => s.subnetId),
+    routeTableIds,
+    destinations: config.destinations.map((d) => d.cidr),
+    associationRouteTableId: segment.associationRouteTableId,
+    propagationRouteTableIds: [...segment.propagationRouteTableIds].sort(),
+    zones,
+    securityGroupRules: services.flatMap((name) => {
+      const endpoint = config.endpoints[name]!;
+      return cidrs.flatMap((cidr) =>
+        endpoint.ports.map((port) => ({ endpoint: name, groupId: endpoint.securityGroupId, cidr, port, description })),
+      );
+    }),
+    endpointServices: config.endpointServices.map((s) => ({
+      serviceId: s.serviceId,
+      acceptConnections: s.acceptConnections,
+    })),
+    principal: `arn:aws:iam::${accountId}:root`,
+  };
+}
+
+function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Tags {
+  const out: Tags = {};
+  for (const tag of tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
+  return out;
+}
+
+async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc> {
+  try {
+    const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+    const vpc = Vpcs?.[0];
+    if (vpc) return vpc;
+  } catch (error) {
+    if (!isAwsError(error, 'InvalidVpcID.NotFound')) throw error;
+  }
+  throw new VpcNotFoundError(`${vpcId} does not exist (deleted?)`);
+}
+
+/** Endpoint names the request selects, sorted; `*` means every endpoint the segment may use. */
+export function selectServices(config: HubConfig, segment: string, requested: '*' | string[]): string[] {
+  const allowed = (endpoint: Endpoint) => endpoint.segments === undefined || endpoint.segments.includes(segment);
+  if (requested === '*') {
+    return Object.entries(config.endpoints)
+      .filter(([, endpoint]) => allowed(endpoint))
+      .map(([name]) => name)
+      .sort();
+  }
+  for (const name of requested) {
+    const endpoint = config.endpoints[name];
+    if (!endpoint) {
+      throw reject(
+        'unknown-service',
+        `service ${quoteUntrusted(name)} is not in the catalog (${Object.keys(config.endpoints).join(', ')})`,
+      );
+    }
+    if (!allowed(endpoint)) {
+      throw reject('service-not-allowed', `service ${name} is not available to segment ${segment}`);
+    }
+  }
+  return [...requested].sort();
+}
+
+/**
+ * Whether the account may use the segment. `allowedAccounts: '*'` means every member of the organization and every
+ * configured external account; a list names accounts; `allowedOrganizationalUnits` admits members whose OU (or any
+ * ancestor OU) is listed. Organizations is asked (ListParents, up the tree: the hub is a delegated administrator)
+ * only when the answer depends on it.
+ */
+async function checkAccountAllowed(
+  config: HubConfig,
+  segmentName: string,
+  segment: Segment,
+  accountId: string,
+  organizations: OrganizationsClient,
+): Promise<{ inOrganization: boolean }> {
+  const external = config.organization.externalAccounts.includes(accountId);
+  const listed = segment.allowedAccounts !== '*' && segment.allowedAccounts.includes(accountId);
+  const denied = () => reject('account-not-allowed', `account ${accountId} may not use segment ${segmentName}`);
+
+  if (external) {
+    if (segment.allowedAccounts === '*' || listed) return { inOrganization: false };
+    throw denied();
+  }
+  // Configuration names it: trusted without asking Organizations (an unlisted outside account never gets here).
+  if (listed) return { inOrganization: true };
+  if (segment.allowedAccounts !== '*' && segment.allowedOrganizationalUnits.length === 0) throw denied();
+
+  const ancestors = await ancestorsOf(organizations, accountId, (id) =>
+    segment.allowedOrganizationalUnits.includes(id),
+  );
+  if (ancestors === undefined) {
+    throw reject('account-not-allowed', `account ${accountId} is not a member of the organization`);
+  }
+  if (segment.allowedAccounts === '*') return { inOrganization: true };
+  if (ancestors.some((id) => segment.allowedOrganizationalUnits.includes(id))) return { inOrganization: true };
+  throw denied();
+}
+
+/**
+ * OU ids then the root id above an account, nearest first, up to the first id `stop` accepts (Organizations calls are
+ * few per second: walk no further than needed); undefined when the account is not a member of the organization.
+ */
+async function ancestorsOf(
+  organizations: OrganizationsClient,
+  accountId: string,
+  stop: (id: string) => boolean,
+): Promise<string[] | undefined> {
+  const out: string[] = [];
+  let child = accountId;
+  // OUs nest at most five levels under the root.
+  for (let depth = 0; depth < 7; depth++) {
+    let parent: { Id?: string; Type?: string } | undefined;
+    try {
+      const { Parents } = await organizations.send(new ListParentsCommand({ ChildId: child }));
+      parent = Parents?.[0];
+    } catch (error) {
+      if (depth === 0 && isAwsError(error, 'ChildNotFoundException')) return undefined;
+      throw error;
+    }
+    if (!parent?.Id) break;
+    out.push(parent.Id);
+    if (parent.Type === 'ROOT' || stop(parent.Id)) break;
+    child = parent.Id;
+  }
+  return out;
+}
+
+/** The VPC's IPv4 CIDR blocks that are (being) associated, sorted. */
+function associatedCidrs(vpc: Vpc): string[] {
+  const blocks = (vpc.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlock && ['associated', 'associating'].includes(a.CidrBlockState?.State ?? ''))
+    .map((a) => a.CidrBlock!);
+  if (blocks.length === 0 && vpc.CidrBlock) blocks.push(vpc.CidrBlock);
+  return [...new Set(blocks)].sort(compareCidrs);
+}
+
+async function checkCidrs(config: HubConfig, vpcId: string, cidrs: string[], registry: RegistryTable) {
+  for (const cidr of cidrs) {
+    const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
+    if (destination) {
+      throw reject(
+        'cidr-overlap',
+        `${vpcId} CIDR ${cidr} overlaps the hub destination ${destination.cidr}` +
+          (destination.description ? ` (${destination.description})` : ''),
+      );
+    }
+  }
+  // A first look (AcquireLease re-checks race-free when it claims the CIDRs).
+  const overlaps = await overlapsInRegistry(registry, vpcId, cidrs);
+  if (overlaps.length > 0) throw overlapRejection(vpcId, overlaps[0]!);
+}
+
+async function checkDnsAttributes(ec2: EC2Client, vpcId: string) {
+  const [support, hostnames] = await Promise.all([
+    ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsSupport' })),
+    ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: 'enableDnsHostnames' })),
+  ]);
+  const off = [
+    support.EnableDnsSupport?.Value === true ? undefined : 'enableDnsSupport',
+    hostnames.EnableDnsHostnames?.Value === true ? undefined : 'enableDnsHostnames',
+  ].filter((name): name is string => name !== undefined);
+  if (off.length > 0) {
+    throw reject(
+      'dns-attributes',
+      `${vpcId} has ${off.join(' and ')} off: private hosted zones need both on (ModifyVpcAttribute)`,
+    );
+  }
+}
+
+function describeAll(ec2: EC2Client, vpcId: string, kind: 'subnets'): Promise<Subnet[]>;
+function describeAll(ec2: EC2Client, vpcId: string, kind: 'routeTables'): Promise<RouteTable[]>;
+async function describeAll(ec2: EC2Client, vpcId: string, kind: 'subnets' | 'routeTables'): Promise<unknown[]> {
+  const out: unknown[] = [];
+  const Filters = [{ Name: 'vpc-id', Values: [vpcId] }];
+  let NextToken: string | undefined;
+  do {
+    if (kind === 'subnets') {
+      const page = await ec2.send(new DescribeSubnetsCommand({ Filters, NextToken }));
+      out.push(...(page.Subnets ?? []));
+      NextToken = page.NextToken;
+    } else {
+      const page = await ec2.send(new DescribeRouteTablesCommand({ Filters, NextToken }));
+      out.push(...(page.RouteTables ?? []));
+      NextToken = page.NextToken;
+    }
+  } while (NextToken);
+  return out;
+}
+
+/**
+ * The attachment subnets: those tagged `spokelink:attach=true` (at most one per AZ), else one per AZ chosen
+ * deterministically: the subnet with the lowest IPv4 CIDR (network address, then the larger block), ties broken by
+ * subnet id. Subnets without an IPv4 CIDR are never chosen. Sorted by AZ.
+ */
+export function selectSubnets(
+  vpcId: string,
+  subnets: Subnet[],
+): { how: Plan['subnetSelection']; subnets: SubnetPlan[] } {
+  const usable = subnets
+    .filter((s) => s.SubnetId && s.AvailabilityZone && s.CidrBlock)
+    .map((s) => ({
+      subnetId: s.SubnetId!,
+      availabilityZone: s.AvailabilityZone!,
+      cidr: s.CidrBlock!,
+      tagged: (tagMap(s.Tags)[SUBNET_ATTACH_TAG] ?? '').trim().toLowerCase() === 'true',
+    }));
+  const byAz = (a: SubnetPlan, b: SubnetPlan) => a.availabilityZone.localeCompare(b.availabilityZone);
+  const plain = ({ subnetId, availabilityZone, cidr }: SubnetPlan) => ({ subnetId, availabilityZone, cidr });
+
+  const tagged = usable.filter((s) => s.tagged);
+  if (tagged.length > 0) {
+    const seen = new Map<string, string>();
+    for (const s of tagged) {
+      const other = seen.get(s.availabilityZone);
+      if (other) {
+        throw reject(
+          'duplicate-attach-subnet',
+          `${other} and ${s.subnetId} are both tagged ${SUBNET_ATTACH_TAG}=true in ${s.availabilityZone}: ` +
+            'a Transit Gateway attachment uses one subnet per Availability Zone',
+        );
+      }
+      seen.set(s.availabilityZone, s.subnetId);
+    }
+    return { how: 'tagged', subnets: tagged.map(plain).sort(byAz) };
+  }
+
+  const chosen = new Map<string, SubnetPlan>();
+  for (const s of usable) {
+    const current = chosen.get(s.availabilityZone);
+    if (
+      !current ||
+      compareCidrs(s.cidr, current.cidr) < 0 ||
+      (compareCidrs(s.cidr, current.cidr) === 0 && s.subnetId < current.subnetId)
+    ) {
+      chosen.set(s.availabilityZone, plain(s));
+    }
+  }
+  if (chosen.size === 0) throw reject('no-subnet', `${vpcId} has no subnet with an IPv4 CIDR to attach`);
+  return { how: 'one-per-az', subnets: [...chosen.values()].sort(byAz) };
+}
+
+/** Route tables of every subnet of the VPC (its explicit association, else the main table), sorted. */
+export function routeTablesOfSubnets(vpcId: string, subnets: Subnet[], routeTables: RouteTable[]): string[] {
+  let main: string | undefined;
+  const explicit = new Map<string, string>();
+  for (const table of routeTables) {
+    for (const association of table.Associations ?? []) {
+      if (association.Main && table.RouteTableId) main = table.RouteTableId;
+      if (association.SubnetId && table.RouteTableId) explicit.set(association.SubnetId, table.RouteTableId);
+    }
+  }
+  const ids = new Set<string>();
+  for (const subnet of subnets) {
+    const id = (subnet.SubnetId && explicit.get(subnet.SubnetId)) ?? main;
+    if (!id) throw new Error(`${vpcId}: subnet ${subnet.SubnetId} has no route table and the VPC no main table`);
+    ids.add(id);
+  }
+  return [...ids].sort();
+}
+
+/** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */
+const zoneNames = new Map<string, string>();
+
+async function planZones(config: HubConfig, services: string[], route53: Route53Client): Promise<ZonePlan[]> {
+  const zones: ZonePlan[] = [];
+  for (const endpoint of services) {
+    for (const zoneId of config.endpoints[endpoint]!.privateHostedZoneIds) {
+      let zoneName = zoneNames.get(zoneId);
+      if (zoneName === undefined) {
+        const { HostedZone } = await route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+        zoneName = bareZoneName(HostedZone?.Name ?? '');
+        zoneNames.set(zoneId, zoneName);
+      }
+      zones.push({ endpoint, zoneId: bareZoneId(zoneId), zoneName });
+    }
+  }
+  return zones;
+}
+
+/** A VPC associated with another zone of the same name could never be associated with ours (ConflictingDomainExists). */
+async function checkZoneConflicts(route53: Route53Client, target: ValidateTarget, zones: ZonePlan[]) {
+  if (zones.length === 0) return;
+  const associated = await zonesOfVpc(route53, target.vpcId, target.region);
+  for (const zone of zones) {
+    const clash = associated.find(
+      (z) => bareZoneName(z.Name ?? '') === zone.zoneName && bareZoneId(z.HostedZoneId ?? '') !== zone.zoneId,
+    );
+    if (clash) {
+      throw reject(
+        'zone-conflict',
+        `${target.vpcId} is already associated with zone ${bareZoneId(clash.HostedZoneId ?? '')} named ` +
+          `${zone.zoneName}, so the hub's ${zone.endpoint} zone ${zone.zoneId} cannot be associated`,
+      );
+    }
+  }
+}
+
+/** Forgets cached zone names (tests). */
+export function resetZoneNameCache(): void {
+  zoneNames.clear();
+}

@@ -1,0 +1,463 @@
+import 'aws-sdk-client-mock-jest';
+import {
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type RouteTable,
+  type Subnet,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import { ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  GetHostedZoneCommand,
+  type HostedZoneSummary,
+  ListHostedZonesByVPCCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { IgnoredEventError, RejectedError, VpcNotFoundError } from '#shared/errors';
+import { handler } from '../../../functions/validate/handler';
+import { resetZoneNameCache } from '../../../functions/validate/validate';
+import { awsError, EXTERNAL, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
+
+const ec2 = mockClient(EC2Client);
+const route53 = mockClient(Route53Client);
+const organizations = mockClient(OrganizationsClient);
+const sts = mockClient(STSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+// biome-ignore lint/suspicious/noExplicitAny: the stubs of several SDK clients, inspected generically.
+const allMocks: AwsStub<any, any, any>[] = [ec2, route53, organizations, sts, dynamo];
+
+interface World {
+  account: string;
+  region: string;
+  tags: Record<string, string>;
+  cidrs: string[];
+  dnsSupport: boolean;
+  dnsHostnames: boolean;
+  subnets: Subnet[];
+  routeTables: RouteTable[];
+  zonesOfVpc: HostedZoneSummary[];
+  claims: Record<string, Record<string, { cidrs: string[]; accountId: string }>>;
+  parents: Record<string, { Id: string; Type: 'ORGANIZATIONAL_UNIT' | 'ROOT' }>;
+}
+
+function defaultWorld(): World {
+  return {
+    account: SPOKE,
+    region: 'us-east-1',
+    tags: { Name: 'payments-dev', 'spokelink:connect': 'true', 'spokelink:services': 'ssm,sts' },
+    cidrs: ['10.1.0.0/16'],
+    dnsSupport: true,
+    dnsHostnames: true,
+    subnets: [
+      { SubnetId: 'subnet-0000000000000000b', AvailabilityZone: 'us-east-1a', CidrBlock: '10.1.1.0/24' },
+      { SubnetId: 'subnet-0000000000000000a', AvailabilityZone: 'us-east-1a', CidrBlock: '10.1.0.0/24' },
+      { SubnetId: 'subnet-0000000000000000c', AvailabilityZone: 'us-east-1b', CidrBlock: '10.1.2.0/24' },
+    ],
+    routeTables: [
+      { RouteTableId: 'rtb-00000000000000main', Associations: [{ Main: true }] },
+      {
+        RouteTableId: 'rtb-0000000000000priv',
+        Associations: [{ Main: false, SubnetId: 'subnet-0000000000000000c' }],
+      },
+    ],
+    zonesOfVpc: [],
+    claims: {},
+    parents: {
+      [SPOKE]: { Id: 'ou-ab12-wkld0001', Type: 'ORGANIZATIONAL_UNIT' },
+      'ou-ab12-wkld0001': { Id: 'r-ab12', Type: 'ROOT' },
+    },
+  };
+}
+
+const ZONE_NAMES: Record<string, string> = {
+  Z0SSM00000000000000001: 'ssm.us-east-1.amazonaws.com.',
+  Z0STS00000000000000001: 'sts.us-east-1.amazonaws.com.',
+  Z0SECRETS000000000001: 'secretsmanager.us-east-1.amazonaws.com.',
+};
+
+function install(world: World) {
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: 'ASIASPOKE',
+      SecretAccessKey: 'secret',
+      SessionToken: 'token',
+      Expiration: new Date(Date.now() + 3_600_000),
+    },
+  });
+  const vpc: Vpc = {
+    VpcId: VPC,
+    OwnerId: world.account,
+    CidrBlock: world.cidrs[0],
+    CidrBlockAssociationSet: world.cidrs.map((c) => ({ CidrBlock: c, CidrBlockState: { State: 'associated' } })),
+    Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc] });
+  ec2
+    .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsSupport' })
+    .resolves({ EnableDnsSupport: { Value: world.dnsSupport } });
+  ec2
+    .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsHostnames' })
+    .resolves({ EnableDnsHostnames: { Value: world.dnsHostnames } });
+  ec2.on(DescribeSubnetsCommand).resolves({ Subnets: world.subnets });
+  ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: world.routeTables });
+  route53.on(GetHostedZoneCommand).callsFake(({ Id }: { Id: string }) => ({
+    HostedZone: { Id: `/hostedzone/${Id}`, Name: ZONE_NAMES[Id], CallerReference: 'x' },
+  }));
+  route53.on(ListHostedZonesByVPCCommand).resolves({ HostedZoneSummaries: world.zonesOfVpc });
+  organizations.on(ListParentsCommand).callsFake(({ ChildId }: { ChildId: string }) => {
+    const parent = world.parents[ChildId];
+    if (!parent) throw awsError('ChildNotFoundException');
+    return { Parents: [parent] };
+  });
+  dynamo.on(GetCommand).callsFake(({ Key }: { Key: { pk: string } }) => {
+    const bucket = Key.pk.replace(/^CIDR#/, '');
+    const claims = world.claims[bucket];
+    return { Item: claims ? { ...Key, version: 1, claims } : undefined };
+  });
+}
+
+function eventFor(world: World) {
+  const event = loadEvent('tag-change-connect');
+  event.account = world.account;
+  event.region = world.region;
+  event.resources = [`arn:aws:ec2:${world.region}:${world.account}:vpc/${VPC}`];
+  return event;
+}
+
+async function run(world: World) {
+  install(world);
+  return handler({ event: eventFor(world) });
+}
+
+/** Every SDK command the function sent, by name. */
+function commandsSent(): string[] {
+  return allMocks.flatMap((mock) => mock.calls().map((call) => (call.args[0] as object).constructor.name));
+}
+
+const READ_ONLY = /^(Describe|List|Get|AssumeRole)/;
+
+describe('Function: validateAndPlan', () => {
+  beforeEach(() => {
+    for (const mock of allMocks) mock.reset();
+    resetZoneNameCache();
+    useExampleConfig();
+  });
+
+  it('plans a compliant VPC: segment, services, one subnet per AZ by lowest CIDR, route tables of all subnets', async () => {
+    const plan = await run(defaultWorld());
+
+    expect(plan).toEqual({
+      vpcId: VPC,
+      accountId: SPOKE,
+      region: 'us-east-1',
+      externalAccount: false,
+      segment: 'nonprod',
+      services: ['ssm', 'sts'],
+      cidrs: ['10.1.0.0/16'],
+      transitGatewayId: 'tgw-0a1b2c3d4e5f60718',
+      shareName: 'spokelink-tgw',
+      attachmentName: `spokelink-${VPC}`,
+      subnetSelection: 'one-per-az',
+      attachmentSubnets: [
+        { subnetId: 'subnet-0000000000000000a', availabilityZone: 'us-east-1a', cidr: '10.1.0.0/24' },
+        { subnetId: 'subnet-0000000000000000c', availabilityZone: 'us-east-1b', cidr: '10.1.2.0/24' },
+      ],
+      attachmentSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000c'],
+      routeTableIds: ['rtb-00000000000000main', 'rtb-0000000000000priv'],
+      destinations: ['10.0.0.0/16'],
+      associationRouteTableId: 'tgw-rtb-0b000000000000002',
+      propagationRouteTableIds: ['tgw-rtb-0c000000000000003'],
+      zones: [
+        { endpoint: 'ssm', zoneId: 'Z0SSM00000000000000001', zoneName: 'ssm.us-east-1.amazonaws.com' },
+        { endpoint: 'sts', zoneId: 'Z0STS00000000000000001', zoneName: 'sts.us-east-1.amazonaws.com' },
+      ],
+      securityGroupRules: [
+        {
+          endpoint: 'ssm',
+          groupId: 'sg-0e55e0000000000a1',
+          cidr: '10.1.0.0/16',
+          port: 443,
+          description: `spokelink ${VPC} ${SPOKE}`,
+        },
+        {
+          endpoint: 'sts',
+          groupId: 'sg-0e55e0000000000a2',
+          cidr: '10.1.0.0/16',
+          port: 443,
+          description: `spokelink ${VPC} ${SPOKE}`,
+        },
+      ],
+      endpointServices: [{ serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true }],
+      principal: `arn:aws:iam::${SPOKE}:root`,
+    });
+    expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
+  });
+
+  it('reads the tags through the spoke role, assumed with the external id', async () => {
+    await run(defaultWorld());
+
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: `arn:aws:iam::${SPOKE}:role/spokelink-spoke`,
+      ExternalId: 'spokelink-example-external-id',
+    });
+  });
+
+  it('uses the VPC current tags, not the event tags', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:services'] = 'ssm';
+
+    const plan = await run(world);
+
+    expect(plan.services).toEqual(['ssm']);
+  });
+
+  it('selects every endpoint the segment may use for services "*"', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:segment'] = 'prod';
+    world.tags['spokelink:services'] = '*';
+
+    const plan = await run(world);
+
+    expect(plan.segment).toBe('prod');
+    expect(plan.services).toEqual(['secretsmanager', 'ssm', 'sts']);
+    expect(plan.associationRouteTableId).toBe('tgw-rtb-0a000000000000001');
+  });
+
+  it('uses the subnets tagged spokelink:attach=true when there are any', async () => {
+    const world = defaultWorld();
+    world.subnets[0]!.Tags = [{ Key: 'spokelink:attach', Value: 'true' }];
+
+    const plan = await run(world);
+
+    expect(plan.subnetSelection).toBe('tagged');
+    expect(plan.attachmentSubnetIds).toEqual(['subnet-0000000000000000b']);
+    // Routes still go into the route tables of every subnet of the VPC.
+    expect(plan.routeTableIds).toEqual(['rtb-00000000000000main', 'rtb-0000000000000priv']);
+  });
+
+  it('plans every associated CIDR block of the VPC', async () => {
+    const world = defaultWorld();
+    world.cidrs = ['10.1.0.0/16', '10.2.0.0/24'];
+
+    const plan = await run(world);
+
+    expect(plan.cidrs).toEqual(['10.1.0.0/16', '10.2.0.0/24']);
+    expect(plan.securityGroupRules.map((r) => `${r.groupId} ${r.cidr}`)).toEqual([
+      'sg-0e55e0000000000a1 10.1.0.0/16',
+      'sg-0e55e0000000000a1 10.2.0.0/24',
+      'sg-0e55e0000000000a2 10.1.0.0/16',
+      'sg-0e55e0000000000a2 10.2.0.0/24',
+    ]);
+  });
+
+  it('admits an account through an allowed OU anywhere above it', async () => {
+    const world = defaultWorld();
+    world.account = '444444444444';
+    world.tags['spokelink:segment'] = 'prod';
+    world.parents = {
+      '444444444444': { Id: 'ou-ab12-team0001', Type: 'ORGANIZATIONAL_UNIT' },
+      'ou-ab12-team0001': { Id: 'ou-ab12-prod0001', Type: 'ORGANIZATIONAL_UNIT' },
+      'ou-ab12-prod0001': { Id: 'r-ab12', Type: 'ROOT' },
+    };
+
+    const plan = await run(world);
+
+    expect(plan.segment).toBe('prod');
+    expect(organizations).toHaveReceivedCommandTimes(ListParentsCommand, 2);
+  });
+
+  it('does not ask Organizations about an account the segment lists', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:segment'] = 'prod';
+
+    await run(world);
+
+    expect(organizations).not.toHaveReceivedCommand(ListParentsCommand);
+  });
+
+  it('admits an external account to a "*" segment without Organizations and marks it external', async () => {
+    const world = defaultWorld();
+    world.account = EXTERNAL;
+
+    const plan = await run(world);
+
+    expect(plan.externalAccount).toBe(true);
+    expect(organizations).not.toHaveReceivedCommand(ListParentsCommand);
+  });
+
+  const rejections: [string, string, (world: World) => void][] = [
+    [
+      'malformed-tags',
+      'spokelink:connect must be',
+      (w) => {
+        w.tags['spokelink:connect'] = 'maybe';
+      },
+    ],
+    [
+      'malformed-tags',
+      'names "ssm" twice',
+      (w) => {
+        w.tags['spokelink:services'] = 'ssm,ssm';
+      },
+    ],
+    [
+      'unknown-segment',
+      '"staging"',
+      (w) => {
+        w.tags['spokelink:segment'] = 'staging';
+      },
+    ],
+    [
+      'account-not-allowed',
+      'may not use segment prod',
+      (w) => {
+        w.account = '444444444444';
+        w.tags['spokelink:segment'] = 'prod';
+        w.parents = { '444444444444': { Id: 'r-ab12', Type: 'ROOT' } };
+      },
+    ],
+    [
+      'account-not-allowed',
+      'not a member of the organization',
+      (w) => {
+        w.account = '666666666666';
+      },
+    ],
+    [
+      'account-not-allowed',
+      `account ${EXTERNAL} may not use segment prod`,
+      (w) => {
+        w.account = EXTERNAL;
+        w.tags['spokelink:segment'] = 'prod';
+      },
+    ],
+    [
+      'unknown-service',
+      '"kinesis"',
+      (w) => {
+        w.tags['spokelink:services'] = 'ssm,kinesis';
+      },
+    ],
+    [
+      'service-not-allowed',
+      'secretsmanager',
+      (w) => {
+        w.tags['spokelink:services'] = 'secretsmanager';
+      },
+    ],
+    [
+      'cidr-overlap',
+      'hub destination 10.0.0.0/16',
+      (w) => {
+        w.cidrs = ['10.0.128.0/17'];
+      },
+    ],
+    [
+      'cidr-overlap',
+      'vpc-0ther000000000001',
+      (w) => {
+        w.claims['10.1'] = { 'vpc-0ther000000000001': { cidrs: ['10.1.64.0/18'], accountId: '333333333333' } };
+      },
+    ],
+    [
+      'dns-attributes',
+      'enableDnsHostnames',
+      (w) => {
+        w.dnsHostnames = false;
+      },
+    ],
+    [
+      'dns-attributes',
+      'enableDnsSupport',
+      (w) => {
+        w.dnsSupport = false;
+      },
+    ],
+    [
+      'duplicate-attach-subnet',
+      'us-east-1a',
+      (w) => {
+        w.subnets[0]!.Tags = [{ Key: 'spokelink:attach', Value: 'true' }];
+        w.subnets[1]!.Tags = [{ Key: 'spokelink:attach', Value: 'true' }];
+      },
+    ],
+    [
+      'no-subnet',
+      'no subnet',
+      (w) => {
+        w.subnets = [];
+      },
+    ],
+    [
+      'zone-conflict',
+      'Z0THERSSM000000000001',
+      (w) => {
+        w.zonesOfVpc = [
+          {
+            HostedZoneId: 'Z0THERSSM000000000001',
+            Name: 'ssm.us-east-1.amazonaws.com.',
+            Owner: { OwningAccount: SPOKE },
+          },
+        ];
+      },
+    ],
+  ];
+
+  it.each(rejections)('rejects with %s (%s) and makes no mutating call', async (reason, text, change) => {
+    const world = defaultWorld();
+    change(world);
+
+    const error = await run(world).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RejectedError);
+    expect(error).toMatchObject({ reason, message: expect.stringContaining(text) });
+    expect((error as Error).message.startsWith(`${reason}: `)).toBe(true);
+    expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
+  });
+
+  it('rejects a VPC in a region the hub does not serve', async () => {
+    const world = defaultWorld();
+    world.region = 'eu-west-1';
+
+    await expect(run(world)).rejects.toMatchObject({ name: 'RejectedError', reason: 'region-not-served' });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('accepts a zone the VPC is already associated with (same id)', async () => {
+    const world = defaultWorld();
+    world.zonesOfVpc = [{ HostedZoneId: 'Z0SSM00000000000000001', Name: 'ssm.us-east-1.amazonaws.com.', Owner: {} }];
+
+    await expect(run(world)).resolves.toMatchObject({ services: ['ssm', 'sts'] });
+  });
+
+  it('ignores a VPC whose request was withdrawn since the event', async () => {
+    const world = defaultWorld();
+    delete world.tags['spokelink:connect'];
+
+    await expect(run(world)).rejects.toBeInstanceOf(IgnoredEventError);
+  });
+
+  it('reports a deleted VPC as VpcNotFoundError', async () => {
+    install(defaultWorld());
+    ec2.on(DescribeVpcsCommand).rejects(awsError('InvalidVpcID.NotFound'));
+
+    await expect(handler({ event: eventFor(defaultWorld()) })).rejects.toBeInstanceOf(VpcNotFoundError);
+  });
+
+  it('throws IgnoredEventError for an input event it cannot trust', async () => {
+    await expect(handler({ event: loadEvent('forged-account-mismatch') })).rejects.toBeInstanceOf(IgnoredEventError);
+  });
+
+  it('reads each zone name from Route 53 once per container', async () => {
+    await run(defaultWorld());
+    await run(defaultWorld());
+
+    expect(route53).toHaveReceivedCommandTimes(GetHostedZoneCommand, 2);
+  });
+});
