@@ -340,6 +340,28 @@ describe('Twin Route 53: association errors', () => {
   });
 });
 
+describe('Twin Route 53: throttling buckets', () => {
+  it('takes DisassociateVPCFromHostedZone calls from their own bucket as well as the account bucket', async () => {
+    // The documented 10/5 per-operation bucket, given explicitly (the twin's defaults may not list it).
+    const twin = newTwin(world(), {
+      buckets: { 'route53:DisassociateVPCFromHostedZone': { burst: 10, refillPerSecond: 5 } },
+    });
+    const hub = r53As(twin, HUB);
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () =>
+        hub.send(new DisassociateVPCFromHostedZoneCommand({ HostedZoneId: SSM, VPC: ref(HUB_VPC_2) })),
+      ),
+    );
+
+    const names = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'ok'));
+    expect(names.filter((n) => n === 'Throttling')).toHaveLength(2);
+    expect(names.filter((n) => n === 'VPCAssociationNotFound')).toHaveLength(10);
+    // Other operations still have tokens: only the account bucket is shared.
+    await expect(hub.send(new GetHostedZoneCommand({ Id: SSM }))).resolves.toBeDefined();
+  });
+});
+
 describe('Twin Route 53: disassociation', () => {
   async function spokeAssociated() {
     const twin = newTwin();

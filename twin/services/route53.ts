@@ -373,9 +373,12 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
     }
   },
 
-  // Throttling: every call also takes from 'route53:account' (added by the core); this one has its own bucket.
-  bucketFor: (operation) =>
-    operation === 'AssociateVPCWithHostedZone' ? 'route53:AssociateVPCWithHostedZone' : undefined,
+  // Every call takes a token from the account bucket ('route53:account', added by the core) and from its
+  // operation's own bucket: AssociateVPCWithHostedZone 20/5, DisassociateVPCFromHostedZone 10/5, CreateHostedZone
+  // 40/2, DeleteHostedZone 40/5, any other 50/10 per s
+  // (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html). A bucket name without
+  // a spec in the throttler is not enforced.
+  bucketFor: (operation) => `route53:${operation}`,
 
   operations: {
     CreateHostedZone(ctx, input: CreateHostedZoneRequest): CreateHostedZoneResponse {
