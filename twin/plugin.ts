@@ -50,7 +50,8 @@ export function toSdkError(client: string, error: TwinError, requestId: string):
  * signing middleware: the request is signed as for AWS (the twin reads the caller from the credential scope), errors
  * go through the SDK's own retry strategy, and clients are the same objects production uses.
  */
-export function twinPlugin(twin: Twin): Pluggable<object, object> {
+// biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
+export function twinPlugin(twin: Twin): Pluggable<any, any> {
   return {
     applyToStack(stack) {
       stack.add(
