@@ -14,7 +14,7 @@ import {
   RejectResourceShareInvitationCommand,
 } from '@aws-sdk/client-ram';
 import { twinPlugin } from '#twin/plugin';
-import { isResourceSharedWith, RAM_INVITATION_EXPIRY_MS } from '#twin/services/ram';
+import { DEFAULT_RAM_INVITATION_EXPIRY_MS, isResourceSharedWith } from '#twin/services/ram';
 import type { Twin } from '#twin/twin';
 import { createTwin, parseWorld } from '#twin/world';
 
@@ -33,7 +33,7 @@ const SUBNET = `arn:aws:ec2:us-east-1:${HUB}:subnet/subnet-0a1b2c3d4e5f60718`;
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 const VISIBILITY_MS = 30_000;
 
-function world(options: { sharingEnabled?: boolean; shares?: unknown[] } = {}) {
+function world(options: { sharingEnabled?: boolean; shares?: unknown[]; invitationExpiryHours?: number } = {}) {
   return parseWorld({
     version: 1,
     organization: {
@@ -47,7 +47,11 @@ function world(options: { sharingEnabled?: boolean; shares?: unknown[] } = {}) {
       ],
     },
     iam: { principals: [MGMT, HUB, SPOKE, OTHER_MEMBER, EXTERNAL].map(role) },
-    ram: { sharingWithOrganizationEnabled: options.sharingEnabled ?? true, shares: options.shares ?? [] },
+    ram: {
+      sharingWithOrganizationEnabled: options.sharingEnabled ?? true,
+      shares: options.shares ?? [],
+      invitationExpiryHours: options.invitationExpiryHours,
+    },
   });
 }
 
@@ -216,11 +220,11 @@ describe('Twin RAM: principals outside the organization', () => {
     ).rejects.toMatchObject({ name: 'ResourceShareInvitationAlreadyRejectedException' });
   });
 
-  it('expires an invitation left unanswered for 7 days', async () => {
+  it('expires an invitation left unanswered for 12 hours by default', async () => {
     const twin = newTwin();
     await share(twin, [EXTERNAL]);
     const [invitation] = await invitationsOf(twin, EXTERNAL);
-    jest.setSystemTime(T0 + RAM_INVITATION_EXPIRY_MS);
+    jest.setSystemTime(T0 + DEFAULT_RAM_INVITATION_EXPIRY_MS);
 
     await expect(
       ramAs(twin, EXTERNAL).send(
@@ -230,6 +234,19 @@ describe('Twin RAM: principals outside the organization', () => {
       ),
     ).rejects.toMatchObject({ name: 'ResourceShareInvitationExpiredException' });
     expect(await invitationsOf(twin, EXTERNAL)).toEqual([expect.objectContaining({ status: 'EXPIRED' })]);
+  });
+
+  it('keeps an invitation open for the hours the world sets (seven days for the listed resource types)', async () => {
+    const twin = newTwin({ invitationExpiryHours: 168 });
+    await share(twin, [EXTERNAL]);
+    const [invitation] = await invitationsOf(twin, EXTERNAL);
+    jest.setSystemTime(T0 + 168 * 3600_000 - 1);
+
+    const out = await ramAs(twin, EXTERNAL).send(
+      new AcceptResourceShareInvitationCommand({ resourceShareInvitationArn: invitation!.resourceShareInvitationArn }),
+    );
+
+    expect(out.resourceShareInvitation?.status).toBe('ACCEPTED');
   });
 
   it('hides an invitation from every account but its receiver', async () => {

@@ -55,10 +55,13 @@ const SHARE_ARN = /^arn:aws:ram:([a-z0-9-]+):(\d{12}):resource-share\/[0-9a-f-]+
 const INVITATION_ARN = /^arn:aws:ram:([a-z0-9-]+):(\d{12}):resource-share-invitation\/[0-9a-f-]+$/;
 
 /**
- * Invitations expire when not answered within 7 days (RAM User Guide, "Accepting and rejecting invitations":
- * https://docs.aws.amazon.com/ram/latest/userguide/working-with-shared-invitations.html).
+ * How long an invitation waits for an answer. AWS gives seven days for a listed set of resource types and 12 hours
+ * for every other type ("Accepting and rejecting resource share invitations",
+ * https://docs.aws.amazon.com/ram/latest/userguide/working-with-shared-invitations.html). Whether transit gateways are
+ * on the seven-day list could not be verified, so the twin defaults to the stricter 12 hours; a world sets
+ * `ram.invitationExpiryHours: 168` to model seven days.
  */
-export const RAM_INVITATION_EXPIRY_MS = 7 * 24 * 3600 * 1000;
+export const DEFAULT_RAM_INVITATION_EXPIRY_MS = 12 * 3600 * 1000;
 
 // ---- world ----------------------------------------------------------------------------------------------------
 
@@ -69,6 +72,8 @@ export const ramWorldSchema = z
   .strictObject({
     /** EnableSharingWithAwsOrganization was called by the management account. */
     sharingWithOrganizationEnabled: z.boolean().default(false),
+    /** Hours an invitation stays PENDING before it expires (default 12, see DEFAULT_RAM_INVITATION_EXPIRY_MS). */
+    invitationExpiryHours: z.number().positive().max(168).optional(),
     shares: z
       .array(
         z.strictObject({
@@ -127,11 +132,13 @@ interface InvitationRecord {
   receiverAccountId: string;
   region: string;
   createdAt: number;
+  expiresAt: number;
   answer?: { status: 'ACCEPTED' | 'REJECTED'; at: number };
 }
 
 export interface RamState {
   sharingWithOrganizationEnabled: boolean;
+  invitationExpiryMs: number;
   shares: Record<string, ShareRecord>;
   invitations: Record<string, InvitationRecord>;
   /** `operation/account/clientToken` -> parameters fingerprint and the response given. */
@@ -229,7 +236,7 @@ interface InvitationView {
 
 function invitationStatus(invitation: InvitationRecord, now: number): InvitationView {
   if (invitation.answer) return { status: invitation.answer.status, at: invitation.answer.at };
-  const expiresAt = invitation.createdAt + RAM_INVITATION_EXPIRY_MS;
+  const expiresAt = invitation.expiresAt;
   if (now >= expiresAt) return { status: 'EXPIRED', at: expiresAt };
   return { status: 'PENDING', at: invitation.createdAt };
 }
@@ -475,6 +482,7 @@ function addPrincipal(twin: Twin, share: ShareRecord, raw: string, now: number, 
       receiverAccountId: raw,
       region: share.region,
       createdAt: now,
+      expiresAt: now + state.invitationExpiryMs,
     };
     if (accepted) invitation.answer = { status: 'ACCEPTED', at: now };
     state.invitations[invitation.arn] = invitation;
@@ -546,12 +554,20 @@ export function isResourceSharedWith(twin: Twin, resourceArn: string, accountId:
 
 export const ram: ServiceModule<RamState, { ram: RamWorld }> = {
   name: 'ram',
-  createState: () => ({ sharingWithOrganizationEnabled: false, shares: {}, invitations: {}, clientTokens: {} }),
+  createState: () => ({
+    sharingWithOrganizationEnabled: false,
+    invitationExpiryMs: DEFAULT_RAM_INVITATION_EXPIRY_MS,
+    shares: {},
+    invitations: {},
+    clientTokens: {},
+  }),
 
   seed(twin, world) {
     const state = ramState(twin);
     const section = world.ram;
     state.sharingWithOrganizationEnabled = section.sharingWithOrganizationEnabled;
+    if (section.invitationExpiryHours !== undefined)
+      state.invitationExpiryMs = section.invitationExpiryHours * 3600_000;
     // Seeded associations are long established: visible from the start, whatever the visibility delay.
     const longAgo = twin.now() - 365 * 24 * 3600 * 1000;
     for (const [i, def] of section.shares.entries()) {
