@@ -454,8 +454,10 @@ function checkPrincipal(twin: Twin, share: ShareRecord, raw: string): { external
   const enabled = ramState(twin).sharingWithOrganizationEnabled;
   if (principal.kind === 'account') {
     const inOrg = ownerOrg !== undefined && organizationOf(orgs, principal.accountId) === ownerOrg;
-    // Without organization sharing even a member account is invited, and counts as outside the organization for
-    // allowExternalPrincipals (https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html).
+    // Without organization sharing even a member account is invited ("An account inside your organization when
+    // sharing with AWS Organizations is not enabled",
+    // https://docs.aws.amazon.com/ram/latest/userguide/working-with-shared-invitations.html) and is treated as an
+    // external account (https://docs.aws.amazon.com/ram/latest/userguide/getting-started.html).
     const invite = !(inOrg && enabled);
     if (invite && !share.allowExternalPrincipals) throw err.notPermitted();
     return { external: !inOrg, invite };

@@ -312,9 +312,9 @@ function page<T>(items: T[], max: number | undefined, token: string | undefined,
   }
   const size = max ?? defaultMax;
   if (!Number.isInteger(size) || size < 1) throw invalidInput(`Invalid value for MaxItems: ${size}`);
-  const items2 = items.slice(offset, offset + size);
+  const slice = items.slice(offset, offset + size);
   const next = offset + size < items.length ? Buffer.from(`r53:${offset + size}`).toString('base64') : undefined;
-  return { items: items2, next, size };
+  return { items: slice, next, size };
 }
 
 // ---- helpers for other modules and tests --------------------------------------------------------------------------
