@@ -1,4 +1,4 @@
-import FakeTimers, { type InstalledClock } from '@sinonjs/fake-timers';
+import { type Clock as InstalledClock, withGlobal } from '@sinonjs/fake-timers';
 
 /**
  * The simulation clock. In `virtual` mode, `setTimeout`/`setInterval`/`Date` are faked (@sinonjs/fake-timers) while
@@ -92,7 +92,7 @@ export class SimClock {
   /** Installs the fake timers (virtual mode; no-op in real mode). Idempotent. */
   install(): this {
     if (this.mode === 'virtual' && !this.fake) {
-      this.fake = FakeTimers.withGlobal(globalThis).install({
+      this.fake = withGlobal(globalThis).install({
         now: this.startNow,
         toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
       });
