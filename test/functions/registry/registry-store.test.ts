@@ -1,0 +1,256 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type LocalDynamo, startDynalite } from '#local/dynamo';
+import { RejectedError, VpcBusyError } from '#shared/errors';
+import type { Plan } from '#shared/plan';
+import {
+  acquireLease,
+  beginOnboarding,
+  claimCidrs,
+  getLease,
+  getRecord,
+  markConnected,
+  markFailed,
+  mergeIntoRecord,
+  type RegistryTable,
+  readClaimBucket,
+  recordAttachment,
+  releaseLease,
+} from '#shared/registry';
+
+// The registry against a real DynamoDB emulator: conditional writes are what makes the lease and the CIDR claims
+// race-free, so they are tested with DynamoDB's own semantics rather than a mock's.
+
+let dynamo: LocalDynamo;
+let tableCounter = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+async function freshTable(): Promise<RegistryTable> {
+  tableCounter += 1;
+  const tableName = `registry-${tableCounter}`;
+  const client = dynamo.client();
+  await dynamo.createRegistryTable(tableName, client);
+  return {
+    tableName,
+    dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+  };
+}
+
+const live = async () => true;
+const dead = async () => false;
+
+function plan(vpcId: string, cidrs: string[]): Plan {
+  return {
+    vpcId,
+    accountId: '222222222222',
+    region: 'us-east-1',
+    externalAccount: false,
+    segment: 'nonprod',
+    services: ['ssm'],
+    cidrs,
+    transitGatewayId: 'tgw-0a1b2c3d4e5f60718',
+    shareName: 'spokelink-tgw',
+    attachmentName: `spokelink-${vpcId}`,
+    subnetSelection: 'one-per-az',
+    attachmentSubnets: [],
+    attachmentSubnetIds: ['subnet-0000000000000000a'],
+    routeTableIds: [],
+    destinations: ['10.0.0.0/16'],
+    associationRouteTableId: 'tgw-rtb-0b000000000000002',
+    propagationRouteTableIds: [],
+    zones: [],
+    securityGroupRules: [],
+    endpointServices: [],
+    principal: 'arn:aws:iam::222222222222:root',
+  };
+}
+
+describe('Registry: lease', () => {
+  it('gives the lease to one of two executions racing for one VPC; the other is told the VPC is busy', async () => {
+    const table = await freshTable();
+    const now = Date.now();
+
+    const results = await Promise.allSettled(
+      ['arn:exec-a', 'arn:exec-b'].map((owner) =>
+        acquireLease(table, { vpcId: 'vpc-1', owner, now, ttlSeconds: 600, isOwnerLive: live }),
+      ),
+    );
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(VpcBusyError);
+  });
+
+  it('lets the holder acquire again (a retried AcquireLease) and only the holder release', async () => {
+    const table = await freshTable();
+    const args = { vpcId: 'vpc-1', now: Date.now(), ttlSeconds: 600, isOwnerLive: live };
+    await acquireLease(table, { ...args, owner: 'arn:exec-a' });
+
+    await expect(acquireLease(table, { ...args, owner: 'arn:exec-a' })).resolves.toMatchObject({ owner: 'arn:exec-a' });
+    await expect(releaseLease(table, 'vpc-1', 'arn:exec-b')).resolves.toBe(false);
+    expect(await getLease(table, 'vpc-1')).toMatchObject({ owner: 'arn:exec-a' });
+    await expect(releaseLease(table, 'vpc-1', 'arn:exec-a')).resolves.toBe(true);
+    expect(await getLease(table, 'vpc-1')).toBeUndefined();
+  });
+
+  it('takes over the lease of an execution that no longer runs', async () => {
+    const table = await freshTable();
+    const args = { vpcId: 'vpc-1', now: Date.now(), ttlSeconds: 600 };
+    await acquireLease(table, { ...args, owner: 'arn:stopped', isOwnerLive: live });
+
+    await acquireLease(table, { ...args, owner: 'arn:exec-b', isOwnerLive: dead });
+
+    expect(await getLease(table, 'vpc-1')).toMatchObject({ owner: 'arn:exec-b' });
+  });
+
+  it('takes over an expired lease without asking whether its holder runs', async () => {
+    const table = await freshTable();
+    const now = Date.now();
+    await acquireLease(table, { vpcId: 'vpc-1', owner: 'arn:old', now, ttlSeconds: 60, isOwnerLive: live });
+    const asked = jest.fn(live);
+
+    await acquireLease(table, {
+      vpcId: 'vpc-1',
+      owner: 'arn:new',
+      now: now + 120_000,
+      ttlSeconds: 60,
+      isOwnerLive: asked,
+    });
+
+    expect(asked).not.toHaveBeenCalled();
+    expect(await getLease(table, 'vpc-1')).toMatchObject({ owner: 'arn:new' });
+  });
+});
+
+describe('Registry: CIDR claims', () => {
+  it('admits exactly one of two VPCs with overlapping CIDRs claiming at the same moment', async () => {
+    const table = await freshTable();
+
+    const results = await Promise.allSettled([
+      claimCidrs(table, { vpcId: 'vpc-a', accountId: '222222222222', cidrs: ['10.1.0.0/16'] }),
+      claimCidrs(table, { vpcId: 'vpc-b', accountId: '333333333333', cidrs: ['10.1.128.0/20'] }),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(RejectedError);
+    expect(rejected.reason).toMatchObject({ reason: 'cidr-overlap' });
+    const bucket = await readClaimBucket(table, '10.1');
+    expect(Object.keys(bucket.claims)).toHaveLength(1);
+  });
+
+  it('admits many disjoint VPCs claiming the same /16 at once (version conflicts are retried)', async () => {
+    const table = await freshTable();
+    const vpcs = Array.from({ length: 6 }, (_, i) => `vpc-${i}`);
+
+    await Promise.all(
+      vpcs.map((vpcId, i) => claimCidrs(table, { vpcId, accountId: '222222222222', cidrs: [`10.7.${i}.0/24`] })),
+    );
+
+    const bucket = await readClaimBucket(table, '10.7');
+    expect(Object.keys(bucket.claims).sort()).toEqual(vpcs);
+  });
+
+  it('does not rewrite a claim that already holds the same CIDRs', async () => {
+    const table = await freshTable();
+    const args = { vpcId: 'vpc-a', accountId: '222222222222', cidrs: ['10.1.0.0/16'] };
+    await claimCidrs(table, args);
+    const before = await readClaimBucket(table, '10.1');
+
+    await claimCidrs(table, args);
+
+    expect((await readClaimBucket(table, '10.1')).version).toBe(before.version);
+  });
+
+  it('undoes the claims it wrote when a later CIDR of the same VPC overlaps', async () => {
+    const table = await freshTable();
+    await claimCidrs(table, { vpcId: 'vpc-other', accountId: '333333333333', cidrs: ['10.6.0.0/24'] });
+
+    await expect(
+      claimCidrs(table, { vpcId: 'vpc-a', accountId: '222222222222', cidrs: ['10.5.0.0/16', '10.6.0.0/20'] }),
+    ).rejects.toMatchObject({ reason: 'cidr-overlap', message: expect.stringContaining('vpc-other') });
+
+    expect((await readClaimBucket(table, '10.5')).claims).toEqual({});
+  });
+
+  it('drops the claims of CIDRs the VPC no longer has', async () => {
+    const table = await freshTable();
+    await claimCidrs(table, { vpcId: 'vpc-a', accountId: '222222222222', cidrs: ['10.1.0.0/16', '10.2.0.0/16'] });
+
+    await claimCidrs(table, {
+      vpcId: 'vpc-a',
+      accountId: '222222222222',
+      cidrs: ['10.1.0.0/16'],
+      previousCidrs: ['10.1.0.0/16', '10.2.0.0/16'],
+    });
+
+    expect((await readClaimBucket(table, '10.2')).claims).toEqual({});
+    expect((await readClaimBucket(table, '10.1')).claims['vpc-a']).toEqual({
+      cidrs: ['10.1.0.0/16'],
+      accountId: '222222222222',
+    });
+  });
+});
+
+describe('Registry: consumer record', () => {
+  it('starts a record, merges write-through items by identity and marks it connected once', async () => {
+    const table = await freshTable();
+    const p = plan('vpc-a', ['10.1.0.0/16']);
+    await beginOnboarding(table, p, 'arn:exec-1', Date.parse('2026-11-27T12:00:00Z'));
+    await recordAttachment(table, 'vpc-a', 'tgw-attach-1', ['subnet-b', 'subnet-a'], Date.now());
+    const rule = { endpoint: 'ssm', groupId: 'sg-1', cidr: '10.1.0.0/16', port: 443, description: 'd' };
+    await mergeIntoRecord(table, 'vpc-a', 'securityGroupRules', [rule], Date.now());
+    await mergeIntoRecord(table, 'vpc-a', 'securityGroupRules', [{ ...rule, ruleId: 'sgr-1' }], Date.now());
+    await mergeIntoRecord(
+      table,
+      'vpc-a',
+      'routes',
+      [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }],
+      Date.now(),
+    );
+
+    const first = await markConnected(table, 'vpc-a', 'arn:exec-1', Date.parse('2026-11-27T12:05:00Z'));
+    await beginOnboarding(table, p, 'arn:exec-2', Date.parse('2026-11-28T12:00:00Z'));
+    await markConnected(table, 'vpc-a', 'arn:exec-2', Date.parse('2026-11-28T12:05:00Z'));
+
+    const record = await getRecord(table, 'vpc-a');
+    expect(first.connectedAt).toBe('2026-11-27T12:05:00.000Z');
+    expect(record).toMatchObject({
+      status: 'connected',
+      connectedAt: '2026-11-27T12:05:00.000Z',
+      attachmentId: 'tgw-attach-1',
+      attachmentSubnetIds: ['subnet-a', 'subnet-b'],
+      securityGroupRules: [{ ...rule, ruleId: 'sgr-1' }],
+      routes: [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }],
+      executions: ['arn:exec-1', 'arn:exec-2'],
+    });
+  });
+
+  it('marks failed only a record this execution began, keeping what was created', async () => {
+    const table = await freshTable();
+    await beginOnboarding(table, plan('vpc-a', ['10.1.0.0/16']), 'arn:exec-1', Date.now());
+    await mergeIntoRecord(table, 'vpc-a', 'zones', [{ endpoint: 'ssm', zoneId: 'Z1', zoneName: 'ssm.x' }], Date.now());
+
+    await expect(markFailed(table, 'vpc-a', 'arn:exec-other', Date.now())).resolves.toBe(false);
+    await expect(markFailed(table, 'vpc-a', 'arn:exec-1', Date.now())).resolves.toBe(true);
+
+    expect(await getRecord(table, 'vpc-a')).toMatchObject({
+      status: 'failed',
+      zones: [{ endpoint: 'ssm', zoneId: 'Z1', zoneName: 'ssm.x' }],
+    });
+  });
+
+  it('refuses write-through to a record that does not exist', async () => {
+    const table = await freshTable();
+
+    await expect(
+      mergeIntoRecord(table, 'vpc-missing', 'zones', [{ endpoint: 'ssm', zoneId: 'Z1', zoneName: 'x' }], Date.now()),
+    ).rejects.toMatchObject({ name: 'RegistryRecordMissingError' });
+  });
+});
