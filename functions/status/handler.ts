@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { spokeClients } from '#shared/aws';
+import { configFromEnv } from '#shared/config';
+import { logger } from '#shared/logger';
+import { registryTable } from '#shared/registry';
+import { targetOf, WorkflowStateSchema } from '#shared/workflow-state';
+import { type StatusResult, setStatus } from './status';
+
+const Input = z.object({
+  status: z.enum(['onboarding', 'connected', 'rejected', 'failed']),
+  executionName: z.string().min(1),
+  executionArn: z.string().min(1),
+  /** The whole execution state (`"state.$": "$"`). */
+  state: WorkflowStateSchema,
+});
+
+/** SetStatus* states: writes the status tags on the VPC. */
+export const handler = async (input: unknown): Promise<StatusResult> => {
+  logger.resetKeys();
+  const { status, executionName, executionArn, state } = Input.parse(input);
+  const target = targetOf(state);
+  if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
+  const config = configFromEnv();
+  return setStatus(
+    status,
+    target,
+    state,
+    { name: executionName, arn: executionArn },
+    {
+      spokeEc2: async (t) => (await spokeClients(config, t.accountId, t.region)).ec2,
+      registry: registryTable(config),
+      now: () => Date.now(),
+    },
+  );
+};

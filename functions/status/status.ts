@@ -1,0 +1,113 @@
+import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { isAwsError, SpokeAccessError } from '#shared/errors';
+import { causeMessage, describeFailure } from '#shared/failure';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import { getLease, type RegistryTable } from '#shared/registry';
+import { StatusTag, statusDetail } from '#shared/tags';
+import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
+
+/** Statuses the onboarding workflow writes. */
+export type OnboardingStatus = 'onboarding' | 'connected' | 'rejected' | 'failed';
+
+export interface StatusDeps {
+  /** EC2 client of the spoke role in the VPC's account and region (may throw SpokeAccessError). */
+  spokeEc2: (target: VpcTarget) => Promise<EC2Client>;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+export interface StatusResult {
+  written: boolean;
+  status: OnboardingStatus;
+  detail: string;
+  /** Why nothing was written. */
+  skipped?: string;
+  /** For `failed`: the Fail state's error and cause, naming the step. */
+  error?: string;
+  cause?: string;
+}
+
+function onboardingDetail(plan: Plan): string {
+  const subnets = plan.attachmentSubnets.map((s) => `${s.subnetId} (${s.availabilityZone})`).join(', ');
+  const how = plan.subnetSelection === 'tagged' ? 'tagged spokelink:attach' : 'one per AZ, lowest CIDR';
+  return (
+    `onboarding to segment ${plan.segment}; services ${plan.services.join(',') || 'none'}; ` +
+    `attachment subnets ${subnets} (${how})`
+  );
+}
+
+/** The detail for a status, from the execution state. */
+export function detailFor(status: OnboardingStatus, state: WorkflowState): string {
+  switch (status) {
+    case 'onboarding':
+      return statusDetail(state.plan ? onboardingDetail(state.plan) : 'onboarding');
+    case 'connected':
+      return statusDetail(state.record?.summary ?? 'connected');
+    case 'rejected':
+      return statusDetail(causeMessage(state.error?.Cause) || state.error?.Error || 'rejected');
+    case 'failed':
+      return statusDetail(describeFailure(state).detail);
+  }
+}
+
+/**
+ * Writes `spokelink:status`, `spokelink:detail` and `spokelink:execution` on the VPC through the spoke role.
+ *
+ * Only the lease holder writes status, so that two executions for one VPC never leave the older outcome last: a
+ * `rejected` or `failed` written outside the lease (a rejection before AcquireLease) is skipped while another
+ * execution holds it; that execution will write the final status. A VPC that is gone, or a spoke role that cannot be
+ * assumed, leaves nothing to write on: reported as `written: false`, never thrown (the workflow still ends cleanly).
+ * These tag writes come back as tag-change events; the intake ignores status-only changes.
+ */
+export async function setStatus(
+  status: OnboardingStatus,
+  target: VpcTarget | undefined,
+  state: WorkflowState,
+  execution: { name: string; arn: string },
+  deps: StatusDeps,
+): Promise<StatusResult> {
+  const detail = detailFor(status, state);
+  const failure = status === 'failed' ? describeFailure(state) : undefined;
+  const result: StatusResult = {
+    written: false,
+    status,
+    detail,
+    ...(failure ? { error: failure.error, cause: failure.cause } : {}),
+  };
+  // No trustworthy VPC to write on (an event that names none): nothing to do, but the outcome is still described.
+  if (!target) return { ...result, skipped: 'the execution names no VPC' };
+
+  if (status === 'rejected' || status === 'failed') {
+    const lease = await getLease(deps.registry, target.vpcId);
+    if (lease && lease.owner !== execution.arn && lease.expiresAt >= Math.floor(deps.now() / 1000)) {
+      logger.info('another execution holds the VPC: it writes the status', { holder: lease.owner, status });
+      return { ...result, skipped: `another execution (${lease.owner}) holds the VPC` };
+    }
+  }
+
+  try {
+    const ec2 = await deps.spokeEc2(target);
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [target.vpcId],
+        Tags: [
+          { Key: StatusTag.status, Value: status },
+          { Key: StatusTag.detail, Value: detail },
+          { Key: StatusTag.execution, Value: execution.name },
+        ],
+      }),
+    );
+    return { ...result, written: true };
+  } catch (error) {
+    if (error instanceof SpokeAccessError) {
+      logger.warn('cannot write the status: the spoke role cannot be assumed', { error: error.message });
+      return { ...result, skipped: error.message };
+    }
+    if (isAwsError(error, 'InvalidVpcID.NotFound')) {
+      logger.warn('cannot write the status: the VPC is gone');
+      return { ...result, skipped: `${target.vpcId} no longer exists` };
+    }
+    throw error;
+  }
+}
