@@ -48,8 +48,7 @@ function newTwin(): Twin {
 function clientAs<C extends RAMClient | EC2Client>(twin: Twin, account: string, Client: new (config: object) => C): C {
   const { accessKeyId, secretAccessKey } = twin.credentialsFor(role(account));
   const client = new Client({ region: R, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  // twinPlugin is typed for `object` outputs; the clients' output unions are narrower.
-  (client.middlewareStack as { use(p: unknown): void }).use(twinPlugin(twin));
+  client.middlewareStack.use(twinPlugin(twin));
   return client;
 }
 

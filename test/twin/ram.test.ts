@@ -62,8 +62,7 @@ function newTwin(options: Parameters<typeof world>[0] = {}): Twin {
 function ramAs(twin: Twin, account: string): RAMClient {
   const { accessKeyId, secretAccessKey } = twin.credentialsFor(role(account));
   const client = new RAMClient({ region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  // twinPlugin is typed for `object` outputs; RAM's output union is narrower (see docs/twin-route53-ram.md).
-  client.middlewareStack.use(twinPlugin(twin) as Parameters<typeof client.middlewareStack.use>[0]);
+  client.middlewareStack.use(twinPlugin(twin));
   return client;
 }
 

@@ -76,8 +76,7 @@ function newTwin(w = world(), options: TwinOptions = {}): Twin {
 function r53As(twin: Twin, account: string): Route53Client {
   const { accessKeyId, secretAccessKey } = twin.credentialsFor(role(account));
   const client = new Route53Client({ region: R, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  // twinPlugin is typed for `object` outputs; the client's output union is narrower.
-  client.middlewareStack.use(twinPlugin(twin) as Parameters<typeof client.middlewareStack.use>[0]);
+  client.middlewareStack.use(twinPlugin(twin));
   return client;
 }
 
