@@ -24,6 +24,11 @@ export const DEFAULT_BUCKETS: Record<string, BucketSpec> = {
   // Route 53 (Route 53 developer guide, API request throttling): account-wide bucket plus a per-action one.
   'route53:account': { burst: 50, refillPerSecond: 10 },
   'route53:AssociateVPCWithHostedZone': { burst: 20, refillPerSecond: 5 },
+  // Per-action buckets besides the account bucket
+  // (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html).
+  'route53:DisassociateVPCFromHostedZone': { burst: 10, refillPerSecond: 5 },
+  'route53:CreateHostedZone': { burst: 40, refillPerSecond: 2 },
+  'route53:DeleteHostedZone': { burst: 40, refillPerSecond: 5 },
 };
 
 interface Bucket {
