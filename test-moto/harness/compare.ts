@@ -32,6 +32,14 @@ export interface Observation {
   error?: string;
 }
 
+/** A scenario named two steps alike: steps are compared by name, so each must be unique. */
+export class DuplicateStepError extends Error {
+  override name = 'DuplicateStepError';
+  constructor(step: string) {
+    super(`step "${step}" is recorded twice in one scenario`);
+  }
+}
+
 export class Tracer {
   readonly observations: Observation[] = [];
 
@@ -41,6 +49,7 @@ export class Tracer {
     call: () => Promise<T>,
     pick: (output: T) => unknown = () => 'ok',
   ): Promise<T | undefined> {
+    if (this.observations.some((o) => o.step === step)) throw new DuplicateStepError(step);
     try {
       const output = await call();
       this.observations.push({ step, result: pick(output) });
@@ -52,17 +61,35 @@ export class Tracer {
   }
 }
 
-export type Scenario = (clients: Clients, trace: Tracer) => Promise<void>;
+/**
+ * What a scenario may ask of its target besides calls: let time pass. On the twin, `advance(ms)` moves the twin's clock
+ * (asynchronous states such as a TGW attachment's `pending` progress lazily from it); moto has no clock (its resources
+ * are in their final state at once), so there it does nothing. A scenario never learns which target it runs on.
+ */
+export interface ScenarioEnv {
+  advance(ms: number): void;
+}
 
-/** A twin seeded with moto's account and one principal, so the same scenario runs on both. */
-export function twinTarget(): Target {
+export type Scenario = (clients: Clients, trace: Tracer, env: ScenarioEnv) => Promise<void>;
+
+/** Extra world sections for the twin side (only where moto creates the same thing through an API call, see callers). */
+export type TwinWorldExtra = Record<string, unknown>;
+
+/**
+ * A twin seeded with moto's account and one principal, so the same scenario runs on both; throttling off. `world`
+ * adds world sections (e.g. `ec2.endpointServices`). The twin's clock is the real clock plus what `advance` added.
+ */
+export function twinTarget(world: TwinWorldExtra = {}): Target & { env: ScenarioEnv } {
   const twin = createTwin(
     parseWorld({
       version: 1,
       iam: { principals: [`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`], roles: [] },
+      ...world,
     }),
     { throttling: false },
   );
+  let offsetMs = 0;
+  twin.now = () => Date.now() + offsetMs;
   const { accessKeyId, secretAccessKey } = twin.credentialsFor(`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`);
   const config = { region: REGION, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 };
   const clients: Clients = {
@@ -73,7 +100,16 @@ export function twinTarget(): Target {
     organizations: new OrganizationsClient(config),
   };
   for (const client of Object.values(clients)) client.middlewareStack.use(twinPlugin(twin));
-  return { kind: 'twin', clients, twin };
+  return {
+    kind: 'twin',
+    clients,
+    twin,
+    env: {
+      advance(ms: number) {
+        offsetMs += ms;
+      },
+    },
+  };
 }
 
 export function motoTarget(endpoint: string): Target {
@@ -128,12 +164,22 @@ export function normalize(observations: Observation[]): Observation[] {
   return JSON.parse(out) as Observation[];
 }
 
+export interface CompareOptions {
+  /** World sections for the twin side. */
+  twinWorld?: TwinWorldExtra;
+  /** Calls made on moto before the scenario (the twin side gets the same through `twinWorld`); not traced. */
+  motoSetup?: (clients: Clients) => Promise<void>;
+}
+
 /** Runs one scenario on the twin and on moto; returns both normalized traces. */
-export async function compareScenario(scenario: Scenario, motoEndpoint: string) {
+export async function compareScenario(scenario: Scenario, motoEndpoint: string, options: CompareOptions = {}) {
+  const twinSide = twinTarget(options.twinWorld);
   const twinTrace = new Tracer();
-  await scenario(twinTarget().clients, twinTrace);
+  await scenario(twinSide.clients, twinTrace, twinSide.env);
+  const motoSide = motoTarget(motoEndpoint);
+  await options.motoSetup?.(motoSide.clients);
   const motoTrace = new Tracer();
-  await scenario(motoTarget(motoEndpoint).clients, motoTrace);
+  await scenario(motoSide.clients, motoTrace, { advance: () => undefined });
   return { twin: normalize(twinTrace.observations), moto: normalize(motoTrace.observations) };
 }
 
@@ -145,6 +191,16 @@ export interface KnownDifference {
   step: string;
   why: string;
   awsDoc: string;
+  /**
+   * The twin is the one that is wrong per `awsDoc`: the test pins the twin's current (wrong) answer so the fix shows up
+   * as a failing test to flip. Absent: moto is wrong or the difference is deliberate.
+   */
+  twinDefect?: true;
+}
+
+/** The observation of `step` in a trace (a scenario names each step once). */
+export function stepOf(trace: Observation[], step: string): Observation | undefined {
+  return trace.find((o) => o.step === step);
 }
 
 export function differingSteps(a: Observation[], b: Observation[]): string[] {
