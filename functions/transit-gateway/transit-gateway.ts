@@ -1,0 +1,459 @@
+import {
+  AcceptTransitGatewayVpcAttachmentCommand,
+  AssociateTransitGatewayRouteTableCommand,
+  CreateTagsCommand,
+  CreateTransitGatewayVpcAttachmentCommand,
+  DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DisableTransitGatewayRouteTablePropagationCommand,
+  DisassociateTransitGatewayRouteTableCommand,
+  type EC2Client,
+  EnableTransitGatewayRouteTablePropagationCommand,
+  GetTransitGatewayAttachmentPropagationsCommand,
+  type Tag,
+  type TransitGatewayAttachment,
+  type TransitGatewayVpcAttachment,
+} from '@aws-sdk/client-ec2';
+import {
+  AcceptResourceShareInvitationCommand,
+  AssociateResourceShareCommand,
+  CreateResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceShareInvitationsCommand,
+  GetResourceSharesCommand,
+  type RAMClient,
+  type ResourceShare,
+} from '@aws-sdk/client-ram';
+import type { HubConfig } from '#shared/config';
+import { AttachmentFailedError, AttachmentNotReadyError, isAwsError, VpcNotFoundError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import { type RegistryTable, recordAttachment } from '#shared/registry';
+import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
+
+/**
+ * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
+ * accept it (hub), wait until it is available, associate it with the segment's route table and set its propagations
+ * to exactly the segment's list (hub: only the TGW owner manages route tables). Every action is idempotent: it reads
+ * what exists first and treats "already done" answers as success.
+ */
+
+export interface TgwDeps {
+  config: HubConfig;
+  hub: { ec2: EC2Client; ram: RAMClient };
+  /** Clients of the spoke role in the VPC's account and region. */
+  spoke: () => Promise<{ ec2: EC2Client; ram: RAMClient }>;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+const SPOKELINK_VPC_TAG = 'spokelink:vpc';
+
+/** Attachment states from which it can still become (or is) usable. */
+const LIVE_STATES = new Set([
+  'initiating',
+  'initiatingRequest',
+  'pendingAcceptance',
+  'pending',
+  'available',
+  'modifying',
+]);
+/** States that end in `deleted`: a new attachment cannot be created until then (DuplicateTransitGatewayAttachment). */
+const GOING_STATES = new Set(['deleting', 'rollingBack']);
+const FAILED_STATES = new Set(['failed', 'failing', 'rejected', 'rejecting', 'deleted', 'deleting', 'rollingBack']);
+
+function tgwArn(config: HubConfig): string {
+  return `arn:aws:ec2:${config.hub.region}:${config.hub.accountId}:transit-gateway/${config.hub.transitGatewayId}`;
+}
+
+// ---- ShareTransitGateway -------------------------------------------------------------------------------------------
+
+export interface ShareResult {
+  shareArn?: string;
+  principalAdded: boolean;
+  invitationAccepted: boolean;
+  /** Why nothing was shared (the VPC is in the hub account). */
+  skipped?: string;
+}
+
+async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await ram.send(
+      new GetResourceSharesCommand({ resourceOwner: 'SELF', name, resourceShareStatus: 'ACTIVE', nextToken }),
+    );
+    const share = page.resourceShares?.find((s) => s.name === name && s.resourceShareArn);
+    if (share) return share;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/**
+ * Makes sure the TGW is shared with the spoke account: finds the share `<prefix>-tgw` in the hub (created by the
+ * hub stack; created here if missing), adds the account as a principal if it is not one, and for an account outside
+ * the organization accepts the pending invitation as the spoke role (in-organization principals need none when RAM
+ * sharing with the organization is on).
+ */
+export async function shareTransitGateway(plan: Plan, deps: TgwDeps): Promise<ShareResult> {
+  const { config } = deps;
+  if (plan.accountId === config.hub.accountId) {
+    return { principalAdded: false, invitationAccepted: false, skipped: 'the VPC is in the hub account' };
+  }
+  let share = await findShare(deps.hub.ram, plan.shareName);
+  if (!share) {
+    try {
+      const created = await deps.hub.ram.send(
+        new CreateResourceShareCommand({
+          name: plan.shareName,
+          resourceArns: [tgwArn(config)],
+          allowExternalPrincipals: config.organization.externalAccounts.length > 0,
+          // Two executions creating it at once get the same share back.
+          clientToken: `${plan.shareName}-create`,
+          tags: [{ key: 'spokelink:managed', value: 'true' }],
+        }),
+      );
+      share = created.resourceShare;
+    } catch (error) {
+      if (!isAwsError(error, 'IdempotentParameterMismatchException', 'ResourceShareLimitExceededException'))
+        throw error;
+    }
+    share = share?.resourceShareArn ? share : await findShare(deps.hub.ram, plan.shareName);
+    if (!share?.resourceShareArn) throw new Error(`RAM share ${plan.shareName} could not be found or created`);
+  }
+  const shareArn = share.resourceShareArn!;
+
+  const { resourceShareAssociations = [] } = await deps.hub.ram.send(
+    new GetResourceShareAssociationsCommand({
+      associationType: 'PRINCIPAL',
+      resourceShareArns: [shareArn],
+      principal: plan.accountId,
+    }),
+  );
+  const association = resourceShareAssociations.find(
+    (a) => a.associatedEntity === plan.accountId && ['ASSOCIATED', 'ASSOCIATING'].includes(a.status ?? ''),
+  );
+  let principalAdded = false;
+  if (!association) {
+    await deps.hub.ram.send(
+      new AssociateResourceShareCommand({ resourceShareArn: shareArn, principals: [plan.accountId] }),
+    );
+    principalAdded = true;
+  }
+
+  let invitationAccepted = false;
+  if (plan.externalAccount && association?.status !== 'ASSOCIATED') {
+    invitationAccepted = await acceptInvitation(await deps.spoke(), shareArn, plan.accountId);
+  }
+  return { shareArn, principalAdded, invitationAccepted };
+}
+
+/** Accepts the spoke's pending invitation to the share; false when it was accepted before. */
+async function acceptInvitation(spoke: { ram: RAMClient }, shareArn: string, accountId: string): Promise<boolean> {
+  const { resourceShareInvitations = [] } = await spoke.ram.send(
+    new GetResourceShareInvitationsCommand({ resourceShareArns: [shareArn] }),
+  );
+  const pending = resourceShareInvitations.find((i) => i.status === 'PENDING');
+  if (pending?.resourceShareInvitationArn) {
+    try {
+      await spoke.ram.send(
+        new AcceptResourceShareInvitationCommand({ resourceShareInvitationArn: pending.resourceShareInvitationArn }),
+      );
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceShareInvitationAlreadyAcceptedException')) throw error;
+    }
+    return true;
+  }
+  if (resourceShareInvitations.some((i) => i.status === 'ACCEPTED')) return false;
+  if (resourceShareInvitations.length > 0) {
+    const states = resourceShareInvitations.map((i) => i.status).join(', ');
+    throw new ShareInvitationRejectedError(
+      `account ${accountId}'s invitation to the TGW share is ${states}: remove and re-add the principal`,
+    );
+  }
+  throw new ShareInvitationPendingError(`no invitation to the TGW share has reached account ${accountId} yet`);
+}
+
+// ---- CreateAttachment ----------------------------------------------------------------------------------------------
+
+export interface AttachmentResult {
+  attachmentId: string;
+  state: string;
+  reused: boolean;
+  subnetIds: string[];
+}
+
+async function attachmentsOfVpc(ec2: EC2Client, plan: Plan): Promise<TransitGatewayVpcAttachment[]> {
+  const out: TransitGatewayVpcAttachment[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeTransitGatewayVpcAttachmentsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [plan.vpcId] },
+          { Name: 'transit-gateway-id', Values: [plan.transitGatewayId] },
+        ],
+        NextToken,
+      }),
+    );
+    out.push(...(page.TransitGatewayVpcAttachments ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+function attachmentTags(plan: Plan): Tag[] {
+  return [
+    { Key: 'Name', Value: plan.attachmentName },
+    { Key: SPOKELINK_VPC_TAG, Value: plan.vpcId },
+  ];
+}
+
+/** An existing attachment of the VPC to the TGW that is usable, or one still going away (blocks creation). */
+function pickExisting(attachments: TransitGatewayVpcAttachment[]) {
+  return {
+    live: attachments.find((a) => LIVE_STATES.has(a.State ?? '')),
+    going: attachments.find((a) => GOING_STATES.has(a.State ?? '')),
+  };
+}
+
+/**
+ * Creates the VPC attachment from the spoke account (the VPC owner), or reuses the non-deleted one that exists (one
+ * attachment per VPC per TGW). A reused attachment keeps its subnets (what it really uses is recorded). Right after
+ * sharing, creation fails with `InvalidTransitGatewayID.NotFound` until RAM has propagated: that error propagates for
+ * the ASL to retry.
+ */
+export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<AttachmentResult> {
+  const spoke = await deps.spoke();
+  const reuse = async (attachment: TransitGatewayVpcAttachment): Promise<AttachmentResult> => {
+    const tags = new Map((attachment.Tags ?? []).map((t) => [t.Key, t.Value]));
+    // Tags of an attachment belong to its creator (the VPC owner): tag it as the spoke.
+    if (tags.get('Name') !== plan.attachmentName || tags.get(SPOKELINK_VPC_TAG) !== plan.vpcId) {
+      await spoke.ec2.send(
+        new CreateTagsCommand({ Resources: [attachment.TransitGatewayAttachmentId!], Tags: attachmentTags(plan) }),
+      );
+    }
+    return done(attachment, true);
+  };
+  const done = async (attachment: TransitGatewayVpcAttachment, reused: boolean): Promise<AttachmentResult> => {
+    const result = {
+      attachmentId: attachment.TransitGatewayAttachmentId!,
+      state: attachment.State ?? 'unknown',
+      reused,
+      subnetIds: attachment.SubnetIds ?? [],
+    };
+    await recordAttachment(deps.registry, plan.vpcId, result.attachmentId, result.subnetIds, deps.now());
+    return result;
+  };
+
+  const existing = pickExisting(await attachmentsOfVpc(spoke.ec2, plan));
+  if (existing.live) return reuse(existing.live);
+  if (existing.going) {
+    throw new AttachmentNotReadyError(
+      `${existing.going.TransitGatewayAttachmentId} of ${plan.vpcId} is ${existing.going.State}: waiting for it to go`,
+    );
+  }
+
+  try {
+    const { TransitGatewayVpcAttachment: created } = await spoke.ec2.send(
+      new CreateTransitGatewayVpcAttachmentCommand({
+        TransitGatewayId: plan.transitGatewayId,
+        VpcId: plan.vpcId,
+        SubnetIds: plan.attachmentSubnetIds,
+        TagSpecifications: [{ ResourceType: 'transit-gateway-attachment', Tags: attachmentTags(plan) }],
+      }),
+    );
+    if (!created?.TransitGatewayAttachmentId) throw new Error('CreateTransitGatewayVpcAttachment returned no id');
+    logger.info('attachment created', { attachmentId: created.TransitGatewayAttachmentId, state: created.State });
+    return done(created, false);
+  } catch (error) {
+    if (isAwsError(error, 'DuplicateTransitGatewayAttachment')) {
+      // Created by a retried or concurrent attempt: reuse it once it is visible.
+      const again = pickExisting(await attachmentsOfVpc(spoke.ec2, plan));
+      if (again.live) return reuse(again.live);
+      throw new AttachmentNotReadyError(`an attachment of ${plan.vpcId} exists but is not visible yet`);
+    }
+    if (isAwsError(error, 'InvalidVpcID.NotFound')) throw new VpcNotFoundError(`${plan.vpcId} no longer exists`);
+    throw quotaErrorOf(error, `attaching ${plan.vpcId} to ${plan.transitGatewayId}`) ?? error;
+  }
+}
+
+// ---- AcceptAttachment / WaitForAttachment --------------------------------------------------------------------------
+
+async function describeFromHub(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
+  try {
+    const { TransitGatewayAttachments = [] } = await ec2.send(
+      new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }),
+    );
+    const attachment = TransitGatewayAttachments[0];
+    if (attachment) return attachment;
+  } catch (error) {
+    if (!isAwsError(error, 'InvalidTransitGatewayAttachmentID.NotFound')) throw error;
+  }
+  // Just created: EC2 is eventually consistent, the hub may not see it yet.
+  throw new AttachmentNotReadyError(`${attachmentId} is not visible to the hub yet`);
+}
+
+function failedError(attachment: TransitGatewayAttachment): AttachmentFailedError {
+  return new AttachmentFailedError(
+    `${attachment.TransitGatewayAttachmentId} is ${attachment.State}: delete it (or let offboarding) and retry`,
+  );
+}
+
+/** Accepts a `pendingAcceptance` attachment as the TGW owner; true when this call accepted it. */
+async function acceptIfPending(ec2: EC2Client, attachment: TransitGatewayAttachment): Promise<boolean> {
+  if (attachment.State !== 'pendingAcceptance') return false;
+  try {
+    await ec2.send(
+      new AcceptTransitGatewayVpcAttachmentCommand({
+        TransitGatewayAttachmentId: attachment.TransitGatewayAttachmentId,
+      }),
+    );
+    return true;
+  } catch (error) {
+    // Accepted meanwhile (a retried invocation): the next describe tells.
+    if (isAwsError(error, 'IncorrectState')) return false;
+    throw error;
+  }
+}
+
+/**
+ * AcceptAttachment: a cross-account attachment to a TGW with auto-accept disabled (the default) waits in
+ * `pendingAcceptance` until the TGW owner accepts it. Before that state (`initiating`): AttachmentNotReadyError.
+ */
+export async function acceptAttachment(
+  attachmentId: string,
+  deps: TgwDeps,
+): Promise<{ attachmentId: string; state: string; accepted: boolean }> {
+  const attachment = await describeFromHub(deps.hub.ec2, attachmentId);
+  const state = attachment.State ?? '';
+  if (state === 'initiating' || state === 'initiatingRequest') {
+    throw new AttachmentNotReadyError(`${attachmentId} is ${state}`);
+  }
+  if (FAILED_STATES.has(state)) throw failedError(attachment);
+  const accepted = await acceptIfPending(deps.hub.ec2, attachment);
+  return { attachmentId, state: accepted ? 'pending' : state, accepted };
+}
+
+/**
+ * WaitForAttachment: succeeds once the attachment is `available`; AttachmentNotReadyError before (the ASL retries it
+ * at a short constant interval so little delay is added after it becomes available). A `pendingAcceptance`
+ * attachment is accepted here too, so the wait cannot stall on an acceptance that was lost.
+ */
+export async function waitForAttachment(
+  attachmentId: string,
+  deps: TgwDeps,
+): Promise<{ attachmentId: string; state: 'available' }> {
+  const attachment = await describeFromHub(deps.hub.ec2, attachmentId);
+  const state = attachment.State ?? '';
+  if (state === 'available') return { attachmentId, state };
+  if (FAILED_STATES.has(state)) throw failedError(attachment);
+  if (await acceptIfPending(deps.hub.ec2, attachment)) logger.info('accepted while waiting', { attachmentId });
+  throw new AttachmentNotReadyError(`${attachmentId} is ${state}`);
+}
+
+// ---- AssociateAndPropagate -----------------------------------------------------------------------------------------
+
+export interface AssociationResult {
+  attachmentId: string;
+  associationRouteTableId: string;
+  propagationRouteTableIds: string[];
+  changes: string[];
+}
+
+async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new GetTransitGatewayAttachmentPropagationsCommand({ TransitGatewayAttachmentId: attachmentId, NextToken }),
+    );
+    for (const p of page.TransitGatewayAttachmentPropagations ?? []) {
+      if (p.TransitGatewayRouteTableId) out.set(p.TransitGatewayRouteTableId, p.State ?? '');
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/**
+ * Associates the attachment with the segment's route table (moving it from another table if needed) and makes its
+ * propagations exactly the segment's list. `Resource.AlreadyAssociated` and
+ * `TransitGatewayRouteTablePropagation.Duplicate` mean done; `IncorrectState` propagates for the ASL to retry.
+ */
+export async function associateAndPropagate(
+  plan: Plan,
+  attachmentId: string,
+  deps: TgwDeps,
+): Promise<AssociationResult> {
+  const ec2 = deps.hub.ec2;
+  const target = plan.associationRouteTableId;
+  const changes: string[] = [];
+
+  const attachment = await describeFromHub(ec2, attachmentId);
+  const association = attachment.Association;
+  const current =
+    association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
+  if (current?.TransitGatewayRouteTableId !== target) {
+    if (current?.TransitGatewayRouteTableId) {
+      await ec2.send(
+        new DisassociateTransitGatewayRouteTableCommand({
+          TransitGatewayRouteTableId: current.TransitGatewayRouteTableId,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+      changes.push(`disassociated from ${current.TransitGatewayRouteTableId}`);
+    }
+    try {
+      await ec2.send(
+        new AssociateTransitGatewayRouteTableCommand({
+          TransitGatewayRouteTableId: target,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+      changes.push(`associated with ${target}`);
+    } catch (error) {
+      if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
+      const now = (await describeFromHub(ec2, attachmentId)).Association;
+      if (now?.TransitGatewayRouteTableId !== target) {
+        throw new AttachmentNotReadyError(
+          `${attachmentId} is still ${now?.State ?? 'associated'} with ${now?.TransitGatewayRouteTableId}`,
+        );
+      }
+    }
+  }
+
+  const desired = new Set(plan.propagationRouteTableIds);
+  const propagations = await enabledPropagations(ec2, attachmentId);
+  for (const tableId of [...desired].sort()) {
+    const state = propagations.get(tableId);
+    if (state === 'enabled' || state === 'enabling') continue;
+    try {
+      await ec2.send(
+        new EnableTransitGatewayRouteTablePropagationCommand({
+          TransitGatewayRouteTableId: tableId,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+      changes.push(`propagation to ${tableId} enabled`);
+    } catch (error) {
+      if (!isAwsError(error, 'TransitGatewayRouteTablePropagation.Duplicate')) throw error;
+    }
+  }
+  for (const [tableId, state] of [...propagations].sort()) {
+    if (desired.has(tableId) || (state !== 'enabled' && state !== 'enabling')) continue;
+    await ec2.send(
+      new DisableTransitGatewayRouteTablePropagationCommand({
+        TransitGatewayRouteTableId: tableId,
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    changes.push(`propagation to ${tableId} disabled`);
+  }
+  return {
+    attachmentId,
+    associationRouteTableId: target,
+    propagationRouteTableIds: [...desired].sort(),
+    changes,
+  };
+}

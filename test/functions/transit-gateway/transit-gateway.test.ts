@@ -1,0 +1,458 @@
+import 'aws-sdk-client-mock-jest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AcceptTransitGatewayVpcAttachmentCommand,
+  AssociateTransitGatewayRouteTableCommand,
+  CreateTagsCommand,
+  CreateTransitGatewayVpcAttachmentCommand,
+  DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DisableTransitGatewayRouteTablePropagationCommand,
+  DisassociateTransitGatewayRouteTableCommand,
+  EC2Client,
+  EnableTransitGatewayRouteTablePropagationCommand,
+  GetTransitGatewayAttachmentPropagationsCommand,
+  type TransitGatewayAttachment,
+} from '@aws-sdk/client-ec2';
+import {
+  AcceptResourceShareInvitationCommand,
+  AssociateResourceShareCommand,
+  CreateResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceShareInvitationsCommand,
+  GetResourceSharesCommand,
+  RAMClient,
+} from '@aws-sdk/client-ram';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AttachmentFailedError, AttachmentNotReadyError, QuotaExceededError } from '#shared/errors';
+import { ShareInvitationPendingError } from '#shared/workflow-errors';
+import {
+  acceptAttachment,
+  associateAndPropagate,
+  createAttachment,
+  shareTransitGateway,
+  type TgwDeps,
+  waitForAttachment,
+} from '../../../functions/transit-gateway/transit-gateway';
+import { awsError, EXTERNAL, SPOKE, useExampleConfig, VPC } from '../helpers';
+import { examplePlan } from '../plan-fixture';
+
+const hubEc2 = new EC2Client({ region: 'us-east-1' });
+const hubRam = new RAMClient({ region: 'us-east-1' });
+const spokeEc2 = new EC2Client({ region: 'us-east-1' });
+const spokeRam = new RAMClient({ region: 'us-east-1' });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const hubEc2Mock = mockClient(hubEc2);
+const hubRamMock = mockClient(hubRam);
+const spokeEc2Mock = mockClient(spokeEc2);
+const spokeRamMock = mockClient(spokeRam);
+const dynamoMock = mockClient(documents);
+
+const SHARE_ARN = 'arn:aws:ram:us-east-1:111111111111:resource-share/7ab63972-b505-7e2a-420d-6f5d3EXAMPLE';
+const ATTACHMENT = 'tgw-attach-0000000000000001';
+const TGW = 'tgw-0a1b2c3d4e5f60718';
+
+let deps: TgwDeps;
+
+function attachment(state: string, extra: Partial<TransitGatewayAttachment> = {}): TransitGatewayAttachment {
+  return { TransitGatewayAttachmentId: ATTACHMENT, TransitGatewayId: TGW, ResourceId: VPC, State: state, ...extra };
+}
+
+describe('Function: transit-gateway', () => {
+  beforeEach(() => {
+    for (const mock of [hubEc2Mock, hubRamMock, spokeEc2Mock, spokeRamMock, dynamoMock]) mock.reset();
+    const config = useExampleConfig();
+    deps = {
+      config,
+      hub: { ec2: hubEc2, ram: hubRam },
+      spoke: async () => ({ ec2: spokeEc2, ram: spokeRam }),
+      registry: { dynamo: documents, tableName: 'spokelink-registry' },
+      now: () => Date.parse('2026-11-27T12:00:00Z'),
+    };
+    dynamoMock.on(GetCommand).resolves({ Item: { vpcId: VPC, executions: [] } });
+    dynamoMock.on(UpdateCommand).resolves({});
+  });
+
+  describe('ShareTransitGateway', () => {
+    beforeEach(() => {
+      hubRamMock.on(GetResourceSharesCommand).resolves({
+        resourceShares: [{ resourceShareArn: SHARE_ARN, name: 'spokelink-tgw', status: 'ACTIVE' }],
+      });
+    });
+
+    it('adds the spoke account to the existing spokelink share when it is not a principal yet', async () => {
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({ resourceShareAssociations: [] });
+      hubRamMock.on(AssociateResourceShareCommand).resolves({});
+
+      const result = await shareTransitGateway(examplePlan(), deps);
+
+      expect(result).toEqual({ shareArn: SHARE_ARN, principalAdded: true, invitationAccepted: false });
+      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceSharesCommand, {
+        resourceOwner: 'SELF',
+        name: 'spokelink-tgw',
+      });
+      expect(hubRamMock).toHaveReceivedCommandWith(AssociateResourceShareCommand, {
+        resourceShareArn: SHARE_ARN,
+        principals: [SPOKE],
+      });
+      expect(spokeRamMock).not.toHaveReceivedCommand(GetResourceShareInvitationsCommand);
+    });
+
+    it('changes nothing when the account is already a principal', async () => {
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({
+        resourceShareAssociations: [{ associatedEntity: SPOKE, status: 'ASSOCIATED', resourceShareArn: SHARE_ARN }],
+      });
+
+      const result = await shareTransitGateway(examplePlan(), deps);
+
+      expect(result.principalAdded).toBe(false);
+      expect(hubRamMock).not.toHaveReceivedCommand(AssociateResourceShareCommand);
+    });
+
+    it('accepts the pending invitation as the spoke role for an account outside the organization', async () => {
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({ resourceShareAssociations: [] });
+      hubRamMock.on(AssociateResourceShareCommand).resolves({});
+      const invitation = 'arn:aws:ram:us-east-1:111111111111:resource-share-invitation/1111-2222';
+      spokeRamMock.on(GetResourceShareInvitationsCommand).resolves({
+        resourceShareInvitations: [
+          { resourceShareInvitationArn: invitation, status: 'PENDING', resourceShareArn: SHARE_ARN },
+        ],
+      });
+      spokeRamMock.on(AcceptResourceShareInvitationCommand).resolves({});
+
+      const result = await shareTransitGateway(examplePlan({ accountId: EXTERNAL, externalAccount: true }), deps);
+
+      expect(result).toMatchObject({ principalAdded: true, invitationAccepted: true });
+      expect(spokeRamMock).toHaveReceivedCommandWith(GetResourceShareInvitationsCommand, {
+        resourceShareArns: [SHARE_ARN],
+      });
+      expect(spokeRamMock).toHaveReceivedCommandWith(AcceptResourceShareInvitationCommand, {
+        resourceShareInvitationArn: invitation,
+      });
+      expect(hubRamMock).not.toHaveReceivedCommand(AcceptResourceShareInvitationCommand);
+    });
+
+    it('waits (retriable error) while the outside account has no invitation yet', async () => {
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({
+        resourceShareAssociations: [{ associatedEntity: EXTERNAL, status: 'ASSOCIATING' }],
+      });
+      spokeRamMock.on(GetResourceShareInvitationsCommand).resolves({ resourceShareInvitations: [] });
+
+      await expect(
+        shareTransitGateway(examplePlan({ accountId: EXTERNAL, externalAccount: true }), deps),
+      ).rejects.toBeInstanceOf(ShareInvitationPendingError);
+    });
+
+    it('creates the share when the hub has none, then adds the principal', async () => {
+      hubRamMock
+        .on(GetResourceSharesCommand)
+        .resolves({ resourceShares: [] })
+        .on(CreateResourceShareCommand)
+        .resolves({ resourceShare: { resourceShareArn: SHARE_ARN, name: 'spokelink-tgw' } });
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({ resourceShareAssociations: [] });
+
+      await shareTransitGateway(examplePlan(), deps);
+
+      expect(hubRamMock).toHaveReceivedCommandWith(CreateResourceShareCommand, {
+        name: 'spokelink-tgw',
+        resourceArns: [`arn:aws:ec2:us-east-1:111111111111:transit-gateway/${TGW}`],
+        allowExternalPrincipals: true,
+      });
+      expect(hubRamMock).toHaveReceivedCommandWith(AssociateResourceShareCommand, { principals: [SPOKE] });
+    });
+
+    it('shares nothing for a VPC in the hub account', async () => {
+      const result = await shareTransitGateway(examplePlan({ accountId: '111111111111' }), deps);
+
+      expect(result.skipped).toBeDefined();
+      expect(hubRamMock.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('CreateAttachment', () => {
+    it('creates the attachment from the spoke account, tagged, in the planned subnets, and records it', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
+      spokeEc2Mock.on(CreateTransitGatewayVpcAttachmentCommand).resolves({
+        TransitGatewayVpcAttachment: {
+          TransitGatewayAttachmentId: ATTACHMENT,
+          State: 'pendingAcceptance',
+          SubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000c'],
+        },
+      });
+
+      const result = await createAttachment(examplePlan(), deps);
+
+      expect(result).toMatchObject({ attachmentId: ATTACHMENT, reused: false, state: 'pendingAcceptance' });
+      expect(spokeEc2Mock).toHaveReceivedCommandWith(CreateTransitGatewayVpcAttachmentCommand, {
+        TransitGatewayId: TGW,
+        VpcId: VPC,
+        SubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000c'],
+        TagSpecifications: [
+          {
+            ResourceType: 'transit-gateway-attachment',
+            Tags: [
+              { Key: 'Name', Value: `spokelink-${VPC}` },
+              { Key: 'spokelink:vpc', Value: VPC },
+            ],
+          },
+        ],
+      });
+      expect(hubEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayVpcAttachmentCommand);
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateCommand, {
+        ExpressionAttributeValues: expect.objectContaining({ ':v0': ATTACHMENT }),
+      });
+    });
+
+    it('reuses the existing attachment of the VPC instead of creating a second one', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({
+        TransitGatewayVpcAttachments: [
+          { TransitGatewayAttachmentId: 'tgw-attach-0ld', State: 'deleted' },
+          {
+            TransitGatewayAttachmentId: ATTACHMENT,
+            State: 'available',
+            SubnetIds: ['subnet-0000000000000000a'],
+            Tags: [
+              { Key: 'Name', Value: `spokelink-${VPC}` },
+              { Key: 'spokelink:vpc', Value: VPC },
+            ],
+          },
+        ],
+      });
+
+      const result = await createAttachment(examplePlan(), deps);
+
+      expect(result).toMatchObject({ attachmentId: ATTACHMENT, reused: true, subnetIds: ['subnet-0000000000000000a'] });
+      expect(spokeEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayVpcAttachmentCommand);
+      expect(spokeEc2Mock).not.toHaveReceivedCommand(CreateTagsCommand);
+    });
+
+    it('tags a reused attachment that lacks the spokelink tags', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({
+        TransitGatewayVpcAttachments: [{ TransitGatewayAttachmentId: ATTACHMENT, State: 'pending', Tags: [] }],
+      });
+      spokeEc2Mock.on(CreateTagsCommand).resolves({});
+
+      await createAttachment(examplePlan(), deps);
+
+      expect(spokeEc2Mock).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [ATTACHMENT] });
+    });
+
+    it('reuses the attachment a concurrent attempt created (DuplicateTransitGatewayAttachment)', async () => {
+      spokeEc2Mock
+        .on(DescribeTransitGatewayVpcAttachmentsCommand)
+        .resolvesOnce({ TransitGatewayVpcAttachments: [] })
+        .resolves({
+          TransitGatewayVpcAttachments: [
+            {
+              TransitGatewayAttachmentId: ATTACHMENT,
+              State: 'pendingAcceptance',
+              Tags: [
+                { Key: 'Name', Value: `spokelink-${VPC}` },
+                { Key: 'spokelink:vpc', Value: VPC },
+              ],
+            },
+          ],
+        });
+      spokeEc2Mock.on(CreateTransitGatewayVpcAttachmentCommand).rejects(awsError('DuplicateTransitGatewayAttachment'));
+
+      await expect(createAttachment(examplePlan(), deps)).resolves.toMatchObject({
+        attachmentId: ATTACHMENT,
+        reused: true,
+      });
+    });
+
+    it('lets InvalidTransitGatewayID.NotFound (RAM not propagated yet) reach the ASL retry', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
+      spokeEc2Mock.on(CreateTransitGatewayVpcAttachmentCommand).rejects(awsError('InvalidTransitGatewayID.NotFound'));
+
+      await expect(createAttachment(examplePlan(), deps)).rejects.toMatchObject({
+        name: 'InvalidTransitGatewayID.NotFound',
+      });
+    });
+
+    it('waits while a previous attachment of the VPC is still being deleted', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({
+        TransitGatewayVpcAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-0ld', State: 'deleting' }],
+      });
+
+      await expect(createAttachment(examplePlan(), deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      expect(spokeEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayVpcAttachmentCommand);
+    });
+
+    it('reports a reached attachment quota as QuotaExceededError', async () => {
+      spokeEc2Mock.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
+      spokeEc2Mock
+        .on(CreateTransitGatewayVpcAttachmentCommand)
+        .rejects(awsError('TransitGatewayAttachmentLimitExceeded'));
+
+      await expect(createAttachment(examplePlan(), deps)).rejects.toBeInstanceOf(QuotaExceededError);
+    });
+  });
+
+  describe('AcceptAttachment and WaitForAttachment', () => {
+    it('accepts a pendingAcceptance attachment from the hub (the TGW owner)', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('pendingAcceptance')] });
+      hubEc2Mock.on(AcceptTransitGatewayVpcAttachmentCommand).resolves({});
+
+      const result = await acceptAttachment(ATTACHMENT, deps);
+
+      expect(result).toEqual({ attachmentId: ATTACHMENT, state: 'pending', accepted: true });
+      expect(hubEc2Mock).toHaveReceivedCommandWith(AcceptTransitGatewayVpcAttachmentCommand, {
+        TransitGatewayAttachmentId: ATTACHMENT,
+      });
+    });
+
+    it('has nothing to accept once the attachment is pending or available', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('pending')] });
+
+      await expect(acceptAttachment(ATTACHMENT, deps)).resolves.toMatchObject({ accepted: false, state: 'pending' });
+      expect(hubEc2Mock).not.toHaveReceivedCommand(AcceptTransitGatewayVpcAttachmentCommand);
+    });
+
+    it('is not ready to accept while the attachment is still initiating or invisible to the hub', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolvesOnce({ TransitGatewayAttachments: [attachment('initiating')] })
+        .rejectsOnce(awsError('InvalidTransitGatewayAttachmentID.NotFound'));
+
+      await expect(acceptAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      await expect(acceptAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+    });
+
+    it('waits with AttachmentNotReadyError until the attachment is available', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolvesOnce({ TransitGatewayAttachments: [attachment('pending')] })
+        .resolves({ TransitGatewayAttachments: [attachment('available')] });
+
+      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      await expect(waitForAttachment(ATTACHMENT, deps)).resolves.toEqual({
+        attachmentId: ATTACHMENT,
+        state: 'available',
+      });
+    });
+
+    it.each(['failed', 'rejected', 'deleted'])('fails for good on an attachment that is %s', async (state) => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment(state)] });
+
+      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentFailedError);
+    });
+  });
+
+  describe('AssociateAndPropagate', () => {
+    const plan = examplePlan();
+
+    it('associates with the segment table and enables the segment propagations', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('available')] });
+      hubEc2Mock
+        .on(GetTransitGatewayAttachmentPropagationsCommand)
+        .resolves({ TransitGatewayAttachmentPropagations: [] });
+
+      const result = await associateAndPropagate(plan, ATTACHMENT, deps);
+
+      expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
+        TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
+        TransitGatewayAttachmentId: ATTACHMENT,
+      });
+      expect(hubEc2Mock).toHaveReceivedCommandWith(EnableTransitGatewayRouteTablePropagationCommand, {
+        TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003',
+      });
+      expect(result.changes).toEqual([
+        'associated with tgw-rtb-0b000000000000002',
+        'propagation to tgw-rtb-0c000000000000003 enabled',
+      ]);
+    });
+
+    it('changes nothing when association and propagations are already right', async () => {
+      hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+        TransitGatewayAttachments: [
+          attachment('available', {
+            Association: { TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002', State: 'associated' },
+          }),
+        ],
+      });
+      hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
+        TransitGatewayAttachmentPropagations: [
+          { TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003', State: 'enabled' },
+        ],
+      });
+
+      const result = await associateAndPropagate(plan, ATTACHMENT, deps);
+
+      expect(result.changes).toEqual([]);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(EnableTransitGatewayRouteTablePropagationCommand);
+    });
+
+    it('moves the attachment from another route table and disables propagations outside the segment', async () => {
+      hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+        TransitGatewayAttachments: [
+          attachment('available', {
+            Association: { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'associated' },
+          }),
+        ],
+      });
+      hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
+        TransitGatewayAttachmentPropagations: [
+          { TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003', State: 'enabled' },
+          { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'enabled' },
+        ],
+      });
+
+      await associateAndPropagate(plan, ATTACHMENT, deps);
+
+      expect(hubEc2Mock).toHaveReceivedCommandWith(DisassociateTransitGatewayRouteTableCommand, {
+        TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
+      });
+      expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
+        TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
+      });
+      expect(hubEc2Mock).toHaveReceivedCommandWith(DisableTransitGatewayRouteTablePropagationCommand, {
+        TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
+      });
+      expect(hubEc2Mock).not.toHaveReceivedCommand(EnableTransitGatewayRouteTablePropagationCommand);
+    });
+
+    it('treats Resource.AlreadyAssociated and TransitGatewayRouteTablePropagation.Duplicate as done', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolvesOnce({ TransitGatewayAttachments: [attachment('available')] })
+        .resolves({
+          TransitGatewayAttachments: [
+            attachment('available', {
+              Association: { TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002', State: 'associating' },
+            }),
+          ],
+        });
+      hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
+      hubEc2Mock
+        .on(GetTransitGatewayAttachmentPropagationsCommand)
+        .resolves({ TransitGatewayAttachmentPropagations: [] });
+      hubEc2Mock
+        .on(EnableTransitGatewayRouteTablePropagationCommand)
+        .rejects(awsError('TransitGatewayRouteTablePropagation.Duplicate'));
+
+      await expect(associateAndPropagate(plan, ATTACHMENT, deps)).resolves.toMatchObject({
+        associationRouteTableId: 'tgw-rtb-0b000000000000002',
+      });
+    });
+
+    it('lets IncorrectState propagate for the ASL to retry', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('available')] });
+      hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('IncorrectState'));
+
+      await expect(associateAndPropagate(plan, ATTACHMENT, deps)).rejects.toMatchObject({ name: 'IncorrectState' });
+    });
+  });
+});
