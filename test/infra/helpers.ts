@@ -7,6 +7,9 @@ import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
 import { HubStack, type HubStackProps } from '../../infra/stacks/hub-stack';
 import { SpokeStack } from '../../infra/stacks/spoke-stack';
 
+// The first synthesis of a file loads aws-cdk-lib and compiles the infra code (15-20 s on a busy machine).
+jest.setTimeout(120_000);
+
 export const REPO = join(__dirname, '..', '..');
 export const FIXTURES = join(__dirname, 'fixtures');
 export const FIXTURE_FUNCTIONS = join(FIXTURES, 'functions');

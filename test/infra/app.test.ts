@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { hubBusArn, readSettings } from '../../infra/config';
+import { buildSpokelinkApp } from '../../infra/spokelink-app';
+import { EXAMPLE_CONFIG_PATH, exampleConfig, newApp, REPO } from './helpers';
+
+function withConfigFile(edit: (raw: Record<string, unknown>) => void, run: (path: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'spokelink-config-'));
+  try {
+    const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8'));
+    edit(raw);
+    const path = join(dir, 'hub.json');
+    writeFileSync(path, JSON.stringify(raw));
+    run(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('CDK app', () => {
+  it('reads the example configuration and the repository folders by default', () => {
+    const settings = readSettings(newApp({ functionsDir: undefined, stateMachinesDir: undefined }).node);
+    expect(settings).toEqual({
+      configPath: join(REPO, 'config', 'example.hub.json'),
+      functionsDir: join(REPO, 'functions'),
+      stateMachinesDir: join(REPO, 'statemachines'),
+      stackSetAccount: undefined,
+    });
+  });
+
+  it('builds the hub, spoke and StackSet stacks, named from the prefix, in the hub account and region', () => {
+    withConfigFile(
+      (raw) => {
+        raw.prefix = 'netlink';
+      },
+      (config) => {
+        const { hub, spoke, stackSet } = buildSpokelinkApp(newApp({ config }));
+        expect([hub.stackName, spoke.stackName, stackSet.stackName]).toEqual([
+          'netlink-hub',
+          'netlink-spoke',
+          'netlink-spoke-stackset',
+        ]);
+        expect([hub.account, hub.region]).toEqual(['111111111111', 'us-east-1']);
+        expect([stackSet.account, stackSet.region]).toEqual(['111111111111', 'us-east-1']);
+        Template.fromStack(hub).hasResourceProperties('AWS::Events::EventBus', { Name: 'netlink-hub' });
+        Template.fromStack(hub).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'netlink-intake' });
+      },
+    );
+  });
+
+  it('points the spoke rules at the hub bus of the configuration', () => {
+    const config = exampleConfig();
+    const { spoke } = buildSpokelinkApp(newApp());
+    expect(hubBusArn(config)).toBe('arn:aws:events:us-east-1:111111111111:event-bus/spokelink-hub');
+    Template.fromStack(spoke).hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Arn: hubBusArn(config) })],
+    });
+  });
+
+  it('deploys the StackSet from the management account when stackSetAccount is given', () => {
+    const { stackSet } = buildSpokelinkApp(newApp({ stackSetAccount: '999999999999' }));
+    expect(stackSet.account).toBe('999999999999');
+    Template.fromStack(stackSet).hasResourceProperties('AWS::CloudFormation::StackSet', { CallAs: 'SELF' });
+  });
+
+  it('uses the delegated administrator call when the StackSet stays in the hub account', () => {
+    const { stackSet } = buildSpokelinkApp(newApp());
+    Template.fromStack(stackSet).hasResourceProperties('AWS::CloudFormation::StackSet', {
+      CallAs: 'DELEGATED_ADMIN',
+    });
+  });
+
+  it('fails the synth with the invalid field named when the configuration is wrong', () => {
+    withConfigFile(
+      (raw) => {
+        (raw.hub as Record<string, unknown>).transitGatewayId = 'tgw-nope';
+      },
+      (config) => {
+        expect(() => buildSpokelinkApp(newApp({ config }))).toThrow(
+          /hub\.transitGatewayId: must be a Transit Gateway id/,
+        );
+      },
+    );
+  });
+
+  it('rejects a stackSetAccount that is not an account id', () => {
+    expect(() => buildSpokelinkApp(newApp({ stackSetAccount: 'management' }))).toThrow(
+      /"stackSetAccount" must be a 12-digit account id/,
+    );
+  });
+
+  it('names the missing workflow sources when the folders are not ready', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'spokelink-empty-'));
+    try {
+      expect(() => buildSpokelinkApp(newApp({ stateMachinesDir: empty }))).toThrow(
+        /onboard\.asl\.json is missing: the intake starts it[\s\S]*offboard\.asl\.json is missing/,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

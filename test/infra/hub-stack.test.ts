@@ -1,0 +1,372 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '#shared/config';
+import { FUNCTION_SPECS } from '../../infra/permissions';
+import { placeholdersOf } from '../../infra/workflow-sources';
+import { exampleConfig, FIXTURE_STATE_MACHINES, newHubStack } from './helpers';
+
+function functionNamed(template: Template, name: string): Record<string, unknown> {
+  const found = Object.values(template.findResources('AWS::Lambda::Function')).find(
+    (fn) => fn.Properties.FunctionName === name,
+  );
+  if (!found) throw new Error(`no function ${name}`);
+  return found.Properties as Record<string, unknown>;
+}
+
+describe('Hub stack: event bus', () => {
+  it('only accepts PutEvents from the organization, and only forwarded tag and CloudTrail events', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'spokelink-hub' });
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: { AWS: '*' },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' },
+          'ForAllValues:StringEquals': {
+            'events:source': ['aws.tag', 'aws.ec2'],
+            'events:detail-type': ['Tag Change on Resource', 'AWS API Call via CloudTrail'],
+          },
+        },
+      },
+    });
+  });
+
+  it('names each external account explicitly, since they fail the organization condition', () => {
+    const config = exampleConfig({
+      organization: {
+        id: 'o-exampleorg1',
+        spokeOrganizationalUnits: ['ou-ab12-wkld0001'],
+        externalAccounts: ['555555555555', '666666666666'],
+      },
+    });
+    const template = Template.fromStack(newHubStack({ config }));
+    for (const account of ['555555555555', '666666666666']) {
+      template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        Statement: {
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Condition: { 'ForAllValues:StringEquals': { 'events:source': ['aws.tag', 'aws.ec2'] } },
+        },
+      });
+    }
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 3);
+  });
+
+  it('never lets an unconditioned wildcard principal in', () => {
+    const template = Template.fromStack(newHubStack());
+    for (const policy of Object.values(template.findResources('AWS::Events::EventBusPolicy'))) {
+      const statement = policy.Properties.Statement;
+      if (JSON.stringify(statement.Principal).includes('"*"')) {
+        expect(statement.Condition?.StringEquals?.['aws:PrincipalOrgID']).toBe('o-exampleorg1');
+      }
+    }
+  });
+
+  it('sends bus events to the intake with a dead-letter queue, retries and a maximum event age', () => {
+    const template = Template.fromStack(newHubStack());
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventBusName: { Ref: Match.stringLikeRegexp('HubBus') } },
+    });
+    expect(Object.keys(rules)).toHaveLength(2);
+    for (const rule of Object.values(rules)) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^IntakeStepFunction/), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^IntakeDeliveryDlq/), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ]);
+    }
+  });
+
+  it('sends failed asynchronous intake invocations to an on-failure queue', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^IntakeStepFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IntakeFailureQueue'), 'Arn'] } },
+      },
+    });
+  });
+
+  it('encrypts every dead-letter queue and refuses plain-text access to it', () => {
+    const template = Template.fromStack(newHubStack());
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues).length).toBeGreaterThanOrEqual(4);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    }
+    for (const [id] of Object.entries(queues)) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('Hub stack: functions', () => {
+  it('builds one function per referenced step, named from the prefix', () => {
+    const template = Template.fromStack(newHubStack());
+    const names = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties.FunctionName)
+      .sort();
+    expect(names).toEqual(
+      Object.keys(FUNCTION_SPECS)
+        .map((name) => `spokelink-${name}`)
+        .sort(),
+    );
+  });
+
+  it('gives every function the house defaults: arm64, nodejs22.x, explicit memory and timeout, tracing, own logs', () => {
+    const template = Template.fromStack(newHubStack());
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: expect.any(Number),
+        Timeout: expect.any(Number),
+      });
+      const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(logGroups[logGroup]?.Properties.RetentionInDays).toBe(90);
+    }
+    expect(functionNamed(template, 'spokelink-reconcile')).toMatchObject({ MemorySize: 512, Timeout: 300 });
+    expect(functionNamed(template, 'spokelink-validate')).toMatchObject({ MemorySize: 256, Timeout: 30 });
+  });
+
+  it('gives every function the configuration and the names it needs in its environment', () => {
+    const config = exampleConfig();
+    const template = Template.fromStack(newHubStack({ config }));
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(JSON.parse(variables.SPOKELINK_CONFIG)).toEqual(config);
+      expect(parseConfig(JSON.parse(variables.SPOKELINK_CONFIG))).toEqual(config);
+      expect(variables).toMatchObject({
+        REGISTRY_TABLE_NAME: { Ref: expect.stringMatching(/^Registry/) },
+        POWERTOOLS_SERVICE_NAME: 'spokelink',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ONBOARD_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-onboard',
+        OFFBOARD_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard',
+        APPROVAL_TOPIC_ARN: { Ref: expect.stringMatching(/^ApprovalTopic/) },
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('refuses a configuration too large for the Lambda environment, saying why', () => {
+    const raw = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'example.hub.json'), 'utf8'));
+    const endpoints: Record<string, unknown> = {};
+    for (let i = 0; i < 40; i++) {
+      endpoints[`svc${i}`] = { ...raw.endpoints.ssm, description: 'x'.repeat(100) };
+    }
+    const config = parseConfig({ ...raw, endpoints });
+    expect(() => newHubStack({ config })).toThrow(/Lambda environment would be about \d+ bytes \(limit 4096\)/);
+  });
+
+  it('refuses a referenced function that has no entry in the permission manifest', () => {
+    const { zones: _zones, ...withoutZones } = FUNCTION_SPECS;
+    expect(() => newHubStack({ functionSpecs: withoutZones })).toThrow(
+      /no permission entry in infra\/permissions\.ts for function\(s\) zones/,
+    );
+  });
+
+  it('gives each function its own role, named for the spoke trust pattern, with no managed policy', () => {
+    const template = Template.fromStack(newHubStack());
+    for (const name of Object.keys(FUNCTION_SPECS)) {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: `spokelink-fn-${name}`,
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+        },
+        ManagedPolicyArns: Match.absent(),
+      });
+    }
+  });
+});
+
+describe('Hub stack: state machines', () => {
+  it('builds a Standard state machine per ASL file with X-Ray and every event logged', () => {
+    const template = Template.fromStack(newHubStack());
+    for (const id of ['onboard', 'offboard', 'reconcile']) {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `spokelink-${id}`,
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: false,
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } }],
+        },
+        DefinitionS3Location: Match.anyValue(),
+      });
+    }
+  });
+
+  it.each(['onboard', 'offboard', 'reconcile'])(
+    'resolves every placeholder of %s.asl.json to a function, machine or resource',
+    (id) => {
+      const template = Template.fromStack(newHubStack());
+      const placeholders = placeholdersOf(readFileSync(join(FIXTURE_STATE_MACHINES, `${id}.asl.json`), 'utf8'));
+      const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).find(
+        (m) => m.Properties.StateMachineName === `spokelink-${id}`,
+      );
+      const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+      expect(Object.keys(substitutions).sort()).toEqual([...placeholders].sort());
+      for (const [placeholder, value] of Object.entries(substitutions)) {
+        const name = placeholder.replace(/FunctionArn$/, '');
+        if (placeholder.endsWith('FunctionArn')) {
+          expect(value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${name}StepFunction`)), 'Arn'] });
+        }
+      }
+      if (id === 'reconcile') {
+        expect(substitutions.OnboardStateMachineArn).toBe(
+          'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-onboard',
+        );
+      }
+      if (id === 'onboard') {
+        expect(substitutions).toMatchObject({
+          RegistryTableName: { Ref: expect.stringMatching(/^Registry/) },
+          ApprovalTopicArn: { Ref: expect.stringMatching(/^ApprovalTopic/) },
+          FailureTopicArn: { Ref: expect.stringMatching(/^FailureTopic/) },
+        });
+      }
+    },
+  );
+
+  it('lets each state machine invoke exactly the functions its ASL references', () => {
+    const template = Template.fromStack(newHubStack());
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    for (const machine of Object.values(machines)) {
+      const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
+      const expected = Object.keys(machine.Properties.DefinitionSubstitutions)
+        .filter((p) => p.endsWith('FunctionArn'))
+        .map((p) => p.replace(/FunctionArn$/, ''))
+        .sort();
+      const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+        (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
+      );
+      if (!policy) throw new Error(`no policy for ${roleId}`);
+      const invoked = (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown[] }[])
+        .filter((s) => s.Action === 'lambda:InvokeFunction')
+        .flatMap((s) => s.Resource)
+        .map((r) => JSON.stringify(r).match(/"(\w+?)StepFunction[0-9A-F]{8}"/)?.[1])
+        .filter((n): n is string => n !== undefined);
+      expect([...new Set(invoked)].sort()).toEqual(expected);
+    }
+  });
+
+  it('starts the reconcile workflow on the configured schedule, with a dead-letter queue', () => {
+    const config = exampleConfig({ reconcile: { schedule: 'rate(30 minutes)', maxConcurrency: 7 } });
+    const template = Template.fromStack(newHubStack({ config }));
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'spokelink-reconcile',
+      ScheduleExpression: 'rate(30 minutes)',
+      Target: {
+        Arn: { Ref: Match.stringLikeRegexp('^ReconcileWorkflowStateMachine') },
+        Input: JSON.stringify({ source: 'schedule', maxConcurrency: 7 }),
+        DeadLetterConfig: { Arn: Match.anyValue() },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 3 }),
+      },
+    });
+  });
+});
+
+describe('Hub stack: registry and notifications', () => {
+  it('keeps the registry on demand, recoverable, encrypted, protected and retained', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: 'spokelink-registry',
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'byAccount',
+            KeySchema: [
+              { AttributeName: 'accountId', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      },
+    });
+  });
+
+  it('uses the configured registry table name', () => {
+    const config = exampleConfig({ registry: { tableName: 'network-consumers' } });
+    Template.fromStack(newHubStack({ config })).hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'network-consumers',
+    });
+  });
+
+  it('encrypts both topics with a rotating key and subscribes the configured e-mails with a DLQ', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const name of ['spokelink-failures', 'spokelink-approvals']) {
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: name,
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsKey'), 'Arn'] },
+      });
+    }
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.allResourcesProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform-network@example.com',
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  it('publishes failed, timed-out and aborted executions of every workflow to the failure topic', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^OnboardWorkflowStateMachine') }]),
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('^FailureTopic') },
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it('alarms to the failure topic when a dead-letter queue holds messages', () => {
+    const template = Template.fromStack(newHubStack());
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^FailureTopic') }],
+      },
+      3,
+    );
+  });
+});

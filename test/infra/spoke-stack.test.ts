@@ -1,0 +1,181 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STATUS_TAG_KEYS } from '#shared/tags';
+import { exampleConfig, newSpokeStack, resourcesOf, statementsOfRole } from './helpers';
+
+const HUB_BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/spokelink-hub';
+
+describe('Spoke stack: execution role', () => {
+  it('is trusted only by the hub function roles, with the external id', () => {
+    const template = Template.fromStack(newSpokeStack());
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'spokelink-spoke',
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+            Condition: {
+              StringEquals: { 'sts:ExternalId': 'spokelink-example-external-id' },
+              ArnLike: {
+                'aws:PrincipalArn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-*']],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('takes its name and external id from the configuration', () => {
+    const config = exampleConfig({ spokeRole: { name: 'net-hub-access', externalId: 'another-external-id' } });
+    const template = Template.fromStack(newSpokeStack(config));
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'net-hub-access',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Condition: Match.objectLike({ StringEquals: { 'sts:ExternalId': 'another-external-id' } }),
+          }),
+        ],
+      },
+    });
+  });
+
+  it('writes only the spokelink status tag keys on VPCs, and never deletes tags without naming them', () => {
+    const template = Template.fromStack(newSpokeStack());
+    const tagging = statementsOfRole(template, 'spokelink-spoke').filter((s) => s.actions.includes('ec2:DeleteTags'));
+    expect(tagging).toHaveLength(1);
+    expect(tagging[0]).toMatchObject({
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: ['arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:vpc/*'],
+      condition: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...STATUS_TAG_KEYS] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    });
+  });
+
+  it('tags attachments only while creating them', () => {
+    const template = Template.fromStack(newSpokeStack());
+    const onAttachments = statementsOfRole(template, 'spokelink-spoke').filter(
+      (s) => s.actions.includes('ec2:CreateTags') && !s.actions.includes('ec2:DeleteTags'),
+    );
+    expect(onAttachments).toEqual([
+      expect.objectContaining({
+        resources: ['arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:transit-gateway-attachment/*'],
+        condition: { StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' } },
+      }),
+    ]);
+  });
+
+  it('creates attachments only to the hub transit gateway, from its own VPCs and subnets', () => {
+    const template = Template.fromStack(newSpokeStack());
+    expect(resourcesOf(template, 'spokelink-spoke', 'ec2:CreateTransitGatewayVpcAttachment')).toEqual([
+      'arn:<AWS::Partition>:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:subnet/*',
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:transit-gateway-attachment/*',
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:vpc/*',
+    ]);
+  });
+
+  it('allows exactly the spoke-side calls of the workflow', () => {
+    const template = Template.fromStack(newSpokeStack());
+    const actions = [...new Set(statementsOfRole(template, 'spokelink-spoke').flatMap((s) => s.actions))].sort();
+    expect(actions).toEqual([
+      'ec2:CreateRoute',
+      'ec2:CreateTags',
+      'ec2:CreateTransitGatewayVpcAttachment',
+      'ec2:DeleteRoute',
+      'ec2:DeleteTags',
+      'ec2:DeleteTransitGatewayVpcAttachment',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeTags',
+      'ec2:DescribeTransitGatewayAttachments',
+      'ec2:DescribeTransitGatewayVpcAttachments',
+      'ec2:DescribeVpcAttribute',
+      'ec2:DescribeVpcs',
+      'ram:AcceptResourceShareInvitation',
+      'ram:GetResourceShareInvitations',
+      'route53:AssociateVPCWithHostedZone',
+      'route53:DisassociateVPCFromHostedZone',
+    ]);
+  });
+
+  it('associates only the catalog hosted zones and accepts only the hub account invitations', () => {
+    const template = Template.fromStack(newSpokeStack());
+    expect(resourcesOf(template, 'spokelink-spoke', 'route53:AssociateVPCWithHostedZone')).toEqual([
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SECRETS000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SSM00000000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0STS00000000000000001',
+    ]);
+    const accept = statementsOfRole(template, 'spokelink-spoke').find((s) =>
+      s.actions.includes('ram:AcceptResourceShareInvitation'),
+    );
+    expect(accept?.condition).toEqual({ StringEquals: { 'ram:ShareOwnerAccountId': '111111111111' } });
+  });
+
+  it('covers every served region in its resource ARNs', () => {
+    const config = exampleConfig({ regions: ['us-east-1', 'us-west-2'] });
+    const template = Template.fromStack(newSpokeStack(config));
+    expect(resourcesOf(template, 'spokelink-spoke', 'ec2:CreateRoute')).toEqual([
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:route-table/*',
+      'arn:<AWS::Partition>:ec2:us-west-2:<AWS::AccountId>:route-table/*',
+    ]);
+  });
+
+  it('is created in the hub region only, since IAM roles are global and the StackSet deploys per region', () => {
+    const template = Template.fromStack(newSpokeStack());
+    template.hasCondition('IsHubRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
+    template.hasResource('AWS::IAM::Role', { Condition: 'IsHubRegion', Properties: { RoleName: 'spokelink-spoke' } });
+  });
+});
+
+describe('Spoke stack: event forwarding', () => {
+  it('forwards to the hub bus with a role allowed only events:PutEvents on that bus', () => {
+    const template = Template.fromStack(newSpokeStack());
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(2);
+    for (const rule of Object.values(rules)) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: HUB_BUS_ARN,
+          RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^ForwardingRole/), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ForwardingDlq/), 'Arn'] } },
+        }),
+      ]);
+    }
+    const forwardingRole = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+      id.startsWith('ForwardingRole'),
+    )!;
+    expect(forwardingRole[1].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === forwardingRole[0]),
+    );
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN },
+    ]);
+  });
+
+  it('is account- and region-agnostic and needs no CDK bootstrap', () => {
+    const stack = newSpokeStack();
+    const text = JSON.stringify(Template.fromStack(stack).toJSON());
+    expect(stack.account).toMatch(/^\$\{Token/);
+    expect(stack.region).toMatch(/^\$\{Token/);
+    expect(text).not.toContain('BootstrapVersion');
+    expect(text).not.toContain('AWS::CDK::Metadata');
+    // The only literal accounts are the hub's (trust, TGW, bus, invitations).
+    expect(new Set(text.match(/(?<=[:"])\d{12}(?=[:"])/g))).toEqual(new Set(['111111111111']));
+  });
+});
