@@ -56,7 +56,13 @@ const TGW = 'tgw-0a1b2c3d4e5f60718';
 let deps: TgwDeps;
 
 function attachment(state: string, extra: Partial<TransitGatewayAttachment> = {}): TransitGatewayAttachment {
-  return { TransitGatewayAttachmentId: ATTACHMENT, TransitGatewayId: TGW, ResourceId: VPC, State: state, ...extra };
+  return {
+    TransitGatewayAttachmentId: ATTACHMENT,
+    TransitGatewayId: TGW,
+    ResourceId: VPC,
+    State: state as TransitGatewayAttachment['State'],
+    ...extra,
+  };
 }
 
 describe('Function: transit-gateway', () => {
