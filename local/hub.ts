@@ -1,0 +1,503 @@
+import '#local/polyfills';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { Pluggable } from '@smithy/types';
+import { resetClients, useClientPlugin } from '#shared/aws';
+import { type HubConfig, registryTableName, resetConfigCache, servedRegions } from '#shared/config';
+import { REQUEST_TAG_KEYS } from '#shared/tags';
+import { twinPlugin } from '#twin/plugin';
+import { ec2State } from '#twin/services/ec2/model';
+import type { OrganizationsState } from '#twin/services/organizations';
+import type { Twin, TwinOptions } from '#twin/twin';
+import { createTwin, type World } from '#twin/world';
+import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
+import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
+import { type LocalDynamo, startDynalite } from './dynamo';
+import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
+import type { LibEvent } from './history';
+import { type LambdaOptions, LocalLambdas } from './lambda';
+import { buildReport, type SimulationReport } from './report';
+import { type ExecutionRecord, LocalStepFunctions } from './sfn';
+import { LocalSns } from './sns';
+
+/**
+ * The local hub: everything spokelink's hub does, in one process, on the twin. Real ASL on aws-local-stepfunctions,
+ * Task states bound to the real handlers, every SDK client answered by the twin, the registry on dynalite, the tag
+ * events routed by a local EventBridge to the real intake, on a virtual or real clock.
+ *
+ * ```ts
+ * const hub = await createLocalHub({ config, world });
+ * await hub.tagVpc('vpc-0a...', { 'spokelink:connect': 'true' });
+ * await hub.runUntilIdle();
+ * const report = await hub.report();
+ * await hub.close();
+ * ```
+ */
+
+const REPO_ROOT = resolve(__dirname, '..');
+
+export interface LocalHubOptions {
+  config: HubConfig;
+  world: World;
+  /** `virtual` (default): timers and Date faked, hours run in seconds. `real`: nothing faked. */
+  clock?: ClockMode;
+  /** Start of the virtual clock (epoch ms; default: now). */
+  startTime?: number;
+  twinOptions?: TwinOptions;
+  lambdaOptions?: Partial<LambdaOptions>;
+  /** EventBridge delivery knobs (drop, duplicate, delay). */
+  events?: DeliveryKnobs;
+  /** Folder of the ASL files (default: the repository's `statemachines`). */
+  stateMachinesDir?: string;
+  /** Folder of the Lambda entries (default: the repository's `functions`). */
+  functionsDir?: string;
+  /** Powertools log level of the handlers (default SILENT: the runner shows progress itself). */
+  logLevel?: string;
+}
+
+/** Something visible happened (for live progress). */
+export type HubProgress =
+  | {
+      kind: 'state';
+      at: number;
+      execution: string;
+      vpcId?: string;
+      event: 'entered' | 'exited' | 'failed' | 'retried' | 'caught';
+      state: string;
+      stateType: string;
+      error?: string;
+      cause?: string;
+    }
+  | {
+      kind: 'execution';
+      at: number;
+      execution: string;
+      vpcId?: string;
+      event: 'started' | 'succeeded' | 'failed' | 'aborted' | 'timedOut';
+      error?: string;
+      cause?: string;
+    }
+  | { kind: 'intake'; at: number; vpcId?: string; eventId: string; outcome: string };
+
+/** The handle on a running local hub. */
+export interface LocalHub {
+  readonly config: HubConfig;
+  readonly world: World;
+  readonly twin: Twin;
+  readonly clock: SimClock;
+  readonly lambdas: LocalLambdas;
+  readonly sfn: LocalStepFunctions;
+  readonly sns: LocalSns;
+  readonly events: LocalEventBridge;
+  readonly dynamo: LocalDynamo;
+  /** Epoch ms at which the hub started (on its clock). */
+  readonly startedAt: number;
+  /** The twin's state when the hub started (`twin.snapshot()`), for "what changed". */
+  readonly initialSnapshot: Record<string, unknown>;
+  /** Sets tags on a VPC as the app team of its account (EC2 CreateTags): the twin emits the tag event. */
+  tagVpc(vpcId: string, tags: Record<string, string>): Promise<void>;
+  /** Removes tags from a VPC as the app team of its account (EC2 DeleteTags). */
+  untagVpc(vpcId: string, keys: string[]): Promise<void>;
+  /**
+   * Emits the tag event of a VPC's current request tags, as if the app team had just set them (for worlds whose VPCs
+   * are already tagged). Returns false when the VPC carries no request tag.
+   */
+  announceTags(vpcId: string): boolean;
+  /** Puts an event on the default bus of its account (`bus: 'hub'`: straight on the hub bus). */
+  deliver(event: BusEvent, options?: { bus?: 'default' | 'hub' }): void;
+  /** Drives the clock until no execution, delivery or invocation can make progress (or the limit). */
+  runUntilIdle(options?: RunOptions): Promise<RunResult>;
+  /** Drives the clock until `predicate()` holds (or nothing can happen any more, or the limit). */
+  runUntil(predicate: () => boolean, options?: RunOptions): Promise<RunResult>;
+  /** True when nothing can make progress without an outside action. */
+  idle(): boolean;
+  /** Every execution (newest last). */
+  executions(): ExecutionRecord[];
+  /** Every item of the registry table (a scan). */
+  registry(): Promise<Record<string, unknown>[]>;
+  /** Listens to live progress. */
+  onProgress(listener: (progress: HubProgress) => void): () => void;
+  /** The run so far: VPC status tags, registry records, executions, AWS calls, timings. */
+  report(): Promise<SimulationReport>;
+  /** Writes executions (with histories), the registry and the report to `dir` (e.g. `.spokelink/last-run`). */
+  save(dir: string): Promise<void>;
+  /** Stops everything and restores the environment, timers and SDK plugins. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Environment variables the hub sets for the handlers (restored by `close`). */
+const ENV_KEYS = [
+  'SPOKELINK_CONFIG',
+  'REGISTRY_TABLE_NAME',
+  'ONBOARD_STATE_MACHINE_ARN',
+  'OFFBOARD_STATE_MACHINE_ARN',
+  'APPROVAL_TOPIC_ARN',
+  'FAILURE_TOPIC_ARN',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_LOG_LEVEL',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+] as const;
+
+let active: LocalHub | undefined;
+
+/** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
+function deployedTimeouts(): Record<string, number> | undefined {
+  try {
+    const permissions = require('../infra/permissions') as {
+      FUNCTION_SPECS: Record<string, { timeout?: { toMilliseconds(): number } }>;
+      DEFAULT_TIMEOUT: { toMilliseconds(): number };
+    };
+    const out: Record<string, number> = {};
+    for (const [name, spec] of Object.entries(permissions.FUNCTION_SPECS)) {
+      out[name] = (spec.timeout ?? permissions.DEFAULT_TIMEOUT).toMilliseconds();
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function vpcIdOf(text: string | undefined): string | undefined {
+  return /vpc-[0-9a-f]{8,17}/.exec(text ?? '')?.[0];
+}
+
+/**
+ * Starts a local hub. Only one hub may run per process at a time (it owns process.env, the SDK client plugin and
+ * the global timers).
+ */
+export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub> {
+  if (active) throw new Error('a local hub is already running in this process: close it first');
+  const { config, world } = options;
+  const region = config.hub.region;
+  const hubAccount = config.hub.accountId;
+  const prefix = config.prefix;
+
+  const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreEnv = () => {
+    for (const [key, value] of savedEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+
+  // dynalite first, on real timers: its table creation completes on a timer.
+  const clock = new SimClock(options.clock ?? 'virtual', { now: options.startTime ?? Date.now() });
+  const dynamo = await startDynalite({ onRequest: () => clock.ioStarted() });
+  const tableName = registryTableName(config);
+  try {
+    await dynamo.createRegistryTable(tableName);
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+  clock.install();
+
+  try {
+    const twin = createTwin(world, options.twinOptions);
+    const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
+    const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
+    const identity = twin.credentialsFor(functionsRole);
+    const plugin = localPlugin(twin, clock);
+
+    const lambdas = new LocalLambdas({
+      functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
+      prefix,
+      region,
+      accountId: hubAccount,
+      timeoutMs: deployedTimeouts(),
+      ...options.lambdaOptions,
+    });
+
+    const sns = new LocalSns(twin, region);
+    const approvalTopic = sns.createTopic(hubAccount, `${prefix}-approvals`);
+    const failureTopic = sns.createTopic(hubAccount, `${prefix}-failures`);
+    sns.attach();
+
+    const dynamoForTasks = new DynamoDBClient({ region, endpoint: dynamo.endpoint, maxAttempts: 3 });
+    dynamoForTasks.middlewareStack.use(plugin);
+    const sfn = new LocalStepFunctions({
+      twin,
+      lambdas,
+      region,
+      accountId: hubAccount,
+      roleArn: stateMachineRole,
+      publish: async (args) => sns.publish(hubAccount, args),
+      dynamodb: dynamoForTasks,
+    });
+    sfn.attach();
+
+    const env: Record<string, string> = {
+      SPOKELINK_CONFIG: JSON.stringify(config),
+      REGISTRY_TABLE_NAME: tableName,
+      ONBOARD_STATE_MACHINE_ARN: sfn.arnOf(`${prefix}-onboard`),
+      OFFBOARD_STATE_MACHINE_ARN: sfn.arnOf(`${prefix}-offboard`),
+      APPROVAL_TOPIC_ARN: approvalTopic,
+      FAILURE_TOPIC_ARN: failureTopic,
+      POWERTOOLS_SERVICE_NAME: prefix,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: identity.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    };
+    for (const key of ENV_KEYS) delete process.env[key];
+    Object.assign(process.env, env);
+    resetConfigCache();
+    useClientPlugin(plugin);
+
+    const stateMachinesDir = options.stateMachinesDir ?? join(REPO_ROOT, 'statemachines');
+    const substitutions = workflowSubstitutions(stateMachinesDir, {
+      functionArn: (name) => lambdas.arnOf(name),
+      stateMachineArn: (id) => sfn.arnOf(`${prefix}-${id}`),
+      ApprovalTopicArn: approvalTopic,
+      FailureTopicArn: failureTopic,
+      RegistryTableName: tableName,
+    });
+    sfn.registerDirectory(stateMachinesDir, prefix, substitutions);
+
+    const orgAccounts = () => new Set(Object.keys(twin.stateOf<OrganizationsState>('organizations').accounts));
+    const spokeRoles = new Set(
+      (world.iam?.roles ?? [])
+        .filter((r) => r.arn.endsWith(`:role/${config.spokeRole.name}`))
+        .map((r) => r.arn.split(':')[4]!),
+    );
+    const listeners: ((progress: HubProgress) => void)[] = [];
+    const emit = (progress: HubProgress) => {
+      for (const listener of [...listeners]) listener(progress);
+    };
+    const startedAt = clock.now();
+    const initialSnapshot = twin.snapshot();
+    const since = () => clock.now() - startedAt;
+
+    const events = new LocalEventBridge({
+      twin,
+      hubAccountId: hubAccount,
+      hubRegion: region,
+      // The spoke stack (role and forwarding rule, one StackSet) is deployed where the spoke role exists.
+      forwardsFrom: (account, eventRegion) => spokeRoles.has(account) && servedRegions(config).includes(eventRegion),
+      hubAccepts: (account) => orgAccounts().has(account) || config.organization.externalAccounts.includes(account),
+      target: async (event) => {
+        const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+        const e = event as { id?: unknown; resources?: unknown; detail?: { requestParameters?: unknown } };
+        const vpcId = vpcIdOf(JSON.stringify(e.resources ?? e.detail ?? ''));
+        const outcome = !result
+          ? 'no result'
+          : 'started' in result
+            ? `started ${(result.started as { name?: string }).name}`
+            : 'duplicate' in result
+              ? `duplicate of ${String(result.name)}`
+              : `ignored: ${String(result.ignored)}`;
+        emit({ kind: 'intake', at: since(), vpcId, eventId: String(e.id ?? ''), outcome });
+        return result;
+      },
+      knobs: options.events,
+    });
+    events.start();
+
+    sfn.onProgress(({ execution, event }) => {
+      const progress = toProgress(execution, event, since());
+      if (progress) emit(progress);
+    });
+
+    const appTeamEc2 = (vpcId: string) => {
+      const vpc = ec2State(twin).vpcs[vpcId];
+      if (!vpc) throw new Error(`no VPC ${vpcId} in the world`);
+      const team = twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
+      const client = new EC2Client({
+        region: vpc.region,
+        credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
+        maxAttempts: 1,
+      });
+      client.middlewareStack.use(plugin);
+      return client;
+    };
+
+    const idle = () => events.pending === 0 && sfn.quiescent();
+    let closed = false;
+    const hub: LocalHub = {
+      config,
+      world,
+      twin,
+      clock,
+      lambdas,
+      sfn,
+      sns,
+      events,
+      dynamo,
+      startedAt,
+      initialSnapshot,
+      async tagVpc(vpcId, tags) {
+        await appTeamEc2(vpcId).send(
+          new CreateTagsCommand({
+            Resources: [vpcId],
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
+      },
+      async untagVpc(vpcId, keys) {
+        await appTeamEc2(vpcId).send(new DeleteTagsCommand({ Resources: [vpcId], Tags: keys.map((Key) => ({ Key })) }));
+      },
+      announceTags(vpcId) {
+        const vpc = ec2State(twin).vpcs[vpcId];
+        if (!vpc) throw new Error(`no VPC ${vpcId} in the world`);
+        const changed = REQUEST_TAG_KEYS.filter((key) => key in vpc.tags);
+        if (changed.length === 0) return false;
+        twin.emitTagChange({
+          accountId: vpc.ownerId,
+          region: vpc.region,
+          service: 'ec2',
+          resourceType: 'vpc',
+          resourceId: vpc.id,
+          changedKeys: changed,
+          tagsAfter: vpc.tags,
+        });
+        return true;
+      },
+      deliver(event, deliverOptions = {}) {
+        if (deliverOptions.bus === 'hub') events.putOnHubBus(event);
+        else events.putOnDefaultBus(event);
+      },
+      runUntilIdle: (runOptions) => clock.runUntil(idle, runOptions),
+      runUntil: (predicate, runOptions) => clock.runUntil(predicate, runOptions),
+      idle,
+      executions: () => sfn.executions(),
+      registry: () => dynamo.scan(tableName),
+      onProgress(listener) {
+        listeners.push(listener);
+        return () => {
+          const i = listeners.indexOf(listener);
+          if (i >= 0) listeners.splice(i, 1);
+        };
+      },
+      async report() {
+        return buildReport(hub, await hub.registry());
+      },
+      async save(dir) {
+        mkdirSync(dir, { recursive: true });
+        sfn.save(dir);
+        const registry = await hub.registry();
+        writeFileSync(join(dir, 'registry.json'), `${JSON.stringify(registry, null, 2)}\n`);
+        writeFileSync(join(dir, 'report.json'), `${JSON.stringify(buildReport(hub, registry), null, 2)}\n`);
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        events.stop();
+        clock.uninstall();
+        useClientPlugin(undefined);
+        resetClients();
+        resetConfigCache();
+        restoreEnv();
+        dynamoForTasks.destroy();
+        await dynamo.stop();
+        active = undefined;
+      },
+    };
+    active = hub;
+    return hub;
+  } catch (error) {
+    clock.uninstall();
+    useClientPlugin(undefined);
+    resetConfigCache();
+    restoreEnv();
+    await dynamo.stop();
+    throw error;
+  }
+}
+
+/**
+ * The SDK plugin of local runs: the twin beneath every modeled client, and DynamoDB requests (real HTTP to dynalite)
+ * counted as IO in flight so the virtual clock never jumps while one is on the wire.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
+export function localPlugin(twin: Twin, clock: SimClock): Pluggable<any, any> {
+  const base = twinPlugin(twin);
+  return {
+    applyToStack(stack) {
+      base.applyToStack(stack);
+      stack.add(
+        (next, context) => async (args) => {
+          if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
+          return clock.trackIo(() => next(args));
+        },
+        // Inside the retry middleware: retry back-offs are timers, not IO.
+        { step: 'finalizeRequest', name: 'spokelinkLocalIo', priority: 'low' },
+      );
+    },
+  };
+}
+
+/** Values of every `${...}` placeholder of the ASL files of `dir` (see infra/workflow-sources.ts). */
+export function workflowSubstitutions(
+  dir: string,
+  values: {
+    functionArn: (name: string) => string;
+    stateMachineArn: (id: string) => string;
+    ApprovalTopicArn: string;
+    FailureTopicArn: string;
+    RegistryTableName: string;
+  },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.asl.json')) continue;
+    for (const placeholder of placeholdersOf(readFileSync(join(dir, file), 'utf8'))) {
+      const p = classifyPlaceholder(placeholder);
+      if (p.kind === 'function') out[placeholder] = values.functionArn(p.name);
+      else if (p.kind === 'stateMachine') out[placeholder] = values.stateMachineArn(p.id);
+      else if (p.kind === 'resource') out[placeholder] = values[p.placeholder];
+    }
+  }
+  return out;
+}
+
+function toProgress(execution: ExecutionRecord, event: LibEvent, at: number): HubProgress | undefined {
+  const base = { at, execution: execution.name, vpcId: vpcIdOf(execution.name) };
+  const cause = typeof event.Cause === 'string' ? event.Cause : undefined;
+  switch (event.type) {
+    case 'ExecutionStarted':
+      return { kind: 'execution', ...base, event: 'started' };
+    case 'ExecutionSucceeded':
+      return { kind: 'execution', ...base, event: 'succeeded' };
+    case 'ExecutionFailed':
+      return { kind: 'execution', ...base, event: 'failed', error: event.Error, cause };
+    case 'ExecutionAborted':
+      return { kind: 'execution', ...base, event: 'aborted' };
+    case 'ExecutionTimeout':
+      return { kind: 'execution', ...base, event: 'timedOut' };
+    case 'StateEntered':
+    case 'StateExited':
+    case 'StateFailed':
+    case 'StateRetried':
+    case 'StateCaught': {
+      const kind = {
+        StateEntered: 'entered',
+        StateExited: 'exited',
+        StateFailed: 'failed',
+        StateRetried: 'retried',
+        StateCaught: 'caught',
+      } as const;
+      return {
+        kind: 'state',
+        ...base,
+        event: kind[event.type],
+        state: event.state?.name ?? '',
+        stateType: event.state?.type ?? '',
+        ...(event.Error ? { error: event.Error } : {}),
+        ...(cause ? { cause } : {}),
+      };
+    }
+    default:
+      return undefined;
+  }
+}

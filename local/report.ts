@@ -1,0 +1,263 @@
+import { RequestTag, StatusTag } from '#shared/tags';
+import { THROTTLING } from '#twin/errors';
+import { ec2State } from '#twin/services/ec2/model';
+import type { LocalHub } from './hub';
+
+/**
+ * The report of a local run (`spokelink simulate`, `npm run demo`, tests, bench): what each VPC asked for and got,
+ * what was created, how the workflow ran and what it cost in AWS calls and state transitions. Plain JSON (it is
+ * saved to `.spokelink/last-run/report.json` and printed by `--json`).
+ */
+export interface SimulationReport {
+  version: 1;
+  clock: {
+    mode: 'virtual' | 'real';
+    startedAt: string;
+    endedAt: string;
+    /** Simulated seconds from the hub's start to now. */
+    simulatedSeconds: number;
+    /** Real seconds the run took. */
+    wallSeconds: number;
+  };
+  vpcs: VpcReport[];
+  executions: ExecutionReport[];
+  registry: RegistryReport[];
+  stateTransitions: number;
+  lambdaInvocations: { total: number; byFunction: Record<string, number>; failed: number };
+  awsCalls: {
+    total: number;
+    failed: number;
+    throttled: number;
+    byOperation: { service: string; operation: string; calls: number; failed: number; throttled: number }[];
+  };
+  /** Twin resources added, changed or removed, per service and kind (`ec2.transitGatewayAttachments`). */
+  changes: Record<string, { added: number; changed: number; removed: number }>;
+  events: {
+    delivered: number;
+    dropped: number;
+    failed: number;
+    unmatched: number;
+    notForwarded: number;
+    denied: number;
+  };
+  notifications: { topic: string; subject?: string; at: string }[];
+}
+
+export interface VpcReport {
+  vpcId: string;
+  accountId: string;
+  region: string;
+  cidrs: string[];
+  requested: { connect?: string; segment?: string; services?: string };
+  status?: string;
+  detail?: string;
+  execution?: string;
+}
+
+export interface ExecutionReport {
+  name: string;
+  stateMachine: string;
+  vpcId?: string;
+  status: string;
+  /** Seconds after the hub started. */
+  startedAtSeconds: number;
+  durationSeconds?: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  error?: string;
+  cause?: string;
+}
+
+export interface RegistryReport {
+  vpcId: string;
+  accountId?: string;
+  status?: string;
+  segment?: string;
+  services?: string[];
+  attachmentId?: string;
+  attachmentSubnetIds?: string[];
+  routes: number;
+  zones: string[];
+  securityGroupRules: number;
+  endpointServicePrincipals: number;
+  executions: string[];
+}
+
+const THROTTLING_CODES = new Set(Object.values(THROTTLING).map((t) => t.code));
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A snapshot collection keyed by id: objects keyed by id as they are, arrays of `{ id }` indexed by id. */
+function byId(value: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(value)) {
+    if (!value.every((v) => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string')) {
+      return undefined;
+    }
+    return Object.fromEntries(value.map((v) => [(v as { id: string }).id, v]));
+  }
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Counts resources added/changed/removed per `service.collection` between two twin snapshots. */
+export function summarizeChanges(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): SimulationReport['changes'] {
+  const out: SimulationReport['changes'] = {};
+  for (const service of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const b = byId(before[service]) ?? {};
+    const a = byId(after[service]) ?? {};
+    for (const collection of new Set([...Object.keys(b), ...Object.keys(a)])) {
+      const bItems = byId(b[collection]);
+      const aItems = byId(a[collection]);
+      if (!bItems && !aItems) continue;
+      const counts = { added: 0, changed: 0, removed: 0 };
+      for (const id of new Set([...Object.keys(bItems ?? {}), ...Object.keys(aItems ?? {})])) {
+        if (!bItems || !(id in bItems)) counts.added += 1;
+        else if (!aItems || !(id in aItems)) counts.removed += 1;
+        else if (JSON.stringify(bItems[id]) !== JSON.stringify(aItems[id])) counts.changed += 1;
+      }
+      if (counts.added + counts.changed + counts.removed > 0) out[`${service}.${collection}`] = counts;
+    }
+  }
+  return out;
+}
+
+/** Builds the report of a hub's run so far; `registry` is a scan of the registry table. */
+export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]): SimulationReport {
+  const now = hub.clock.now();
+  const clockStats = hub.clock.stats();
+  const ec2 = ec2State(hub.twin);
+  const vpcs: VpcReport[] = Object.values(ec2.vpcs)
+    .sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.id.localeCompare(b.id))
+    .map((vpc) => ({
+      vpcId: vpc.id,
+      accountId: vpc.ownerId,
+      region: vpc.region,
+      cidrs: [...vpc.cidrBlocks],
+      requested: {
+        ...(vpc.tags[RequestTag.connect] !== undefined ? { connect: vpc.tags[RequestTag.connect] } : {}),
+        ...(vpc.tags[RequestTag.segment] !== undefined ? { segment: vpc.tags[RequestTag.segment] } : {}),
+        ...(vpc.tags[RequestTag.services] !== undefined ? { services: vpc.tags[RequestTag.services] } : {}),
+      },
+      ...(vpc.tags[StatusTag.status] !== undefined ? { status: vpc.tags[StatusTag.status] } : {}),
+      ...(vpc.tags[StatusTag.detail] !== undefined ? { detail: vpc.tags[StatusTag.detail] } : {}),
+      ...(vpc.tags[StatusTag.execution] !== undefined ? { execution: vpc.tags[StatusTag.execution] } : {}),
+    }));
+
+  const invocationsByExecution = new Map<string, number>();
+  for (const invocation of hub.lambdas.invocations) {
+    if (invocation.execution) {
+      invocationsByExecution.set(invocation.execution, (invocationsByExecution.get(invocation.execution) ?? 0) + 1);
+    }
+  }
+  const executions: ExecutionReport[] = hub.sfn.executions().map((e) => ({
+    name: e.name,
+    stateMachine: e.stateMachineName,
+    ...(/vpc-[0-9a-f]{8,17}/.exec(e.name) ? { vpcId: /vpc-[0-9a-f]{8,17}/.exec(e.name)![0] } : {}),
+    status: e.status,
+    startedAtSeconds: seconds(e.startDate - hub.startedAt),
+    ...(e.stopDate !== undefined ? { durationSeconds: seconds(e.stopDate - e.startDate) } : {}),
+    stateTransitions: hub.sfn.stateTransitions(e.executionArn),
+    lambdaInvocations: invocationsByExecution.get(e.executionArn) ?? 0,
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  }));
+
+  const registryReport: RegistryReport[] = registry
+    .filter((item) => item.sk === 'CURRENT')
+    .map((item) => ({
+      vpcId: String(item.vpcId ?? String(item.pk ?? '').replace(/^VPC#/, '')),
+      ...(typeof item.accountId === 'string' ? { accountId: item.accountId } : {}),
+      ...(typeof item.status === 'string' ? { status: item.status } : {}),
+      ...(typeof item.segment === 'string' ? { segment: item.segment } : {}),
+      ...(Array.isArray(item.services) ? { services: item.services.map(String) } : {}),
+      ...(typeof item.attachmentId === 'string' ? { attachmentId: item.attachmentId } : {}),
+      ...(Array.isArray(item.attachmentSubnetIds) ? { attachmentSubnetIds: item.attachmentSubnetIds.map(String) } : {}),
+      routes: list(item.routes).length,
+      zones: list(item.zones).map((z) => String((z as { zoneName?: unknown }).zoneName ?? '')),
+      securityGroupRules: list(item.securityGroupRules).length,
+      endpointServicePrincipals: list(item.endpointServicePrincipals).length,
+      executions: list(item.executions).map(String),
+    }))
+    .sort((a, b) => a.vpcId.localeCompare(b.vpcId));
+
+  const byOperation = new Map<
+    string,
+    { service: string; operation: string; calls: number; failed: number; throttled: number }
+  >();
+  let failed = 0;
+  let throttled = 0;
+  for (const call of hub.twin.calls) {
+    const key = `${call.service}:${call.operation}`;
+    const entry = byOperation.get(key) ?? {
+      service: call.service,
+      operation: call.operation,
+      calls: 0,
+      failed: 0,
+      throttled: 0,
+    };
+    entry.calls += 1;
+    if (call.error) {
+      entry.failed += 1;
+      failed += 1;
+      if (THROTTLING_CODES.has(call.error)) {
+        entry.throttled += 1;
+        throttled += 1;
+      }
+    }
+    byOperation.set(key, entry);
+  }
+
+  const byFunction = hub.lambdas.counts();
+  const deliveries = hub.events.records;
+  const count = (outcome: string) => deliveries.filter((d) => d.outcome === outcome).length;
+
+  return {
+    version: 1,
+    clock: {
+      mode: hub.clock.mode,
+      startedAt: new Date(hub.startedAt).toISOString(),
+      endedAt: new Date(now).toISOString(),
+      simulatedSeconds: seconds(now - hub.startedAt),
+      wallSeconds: seconds(clockStats.wallMs),
+    },
+    vpcs,
+    executions,
+    registry: registryReport,
+    stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
+    lambdaInvocations: {
+      total: hub.lambdas.invocations.length,
+      byFunction,
+      failed: hub.lambdas.invocations.filter((i) => i.outcome && i.outcome !== 'succeeded').length,
+    },
+    awsCalls: {
+      total: hub.twin.calls.length,
+      failed,
+      throttled,
+      byOperation: [...byOperation.values()].sort(
+        (a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation),
+      ),
+    },
+    changes: summarizeChanges(hub.initialSnapshot, hub.twin.snapshot()),
+    events: {
+      delivered: count('delivered'),
+      dropped: count('dropped'),
+      failed: count('failed'),
+      unmatched: count('unmatched'),
+      notForwarded: count('not-forwarded'),
+      denied: count('denied'),
+    },
+    notifications: hub.sns.messages.map((m) => ({
+      topic: m.topicArn,
+      ...(m.subject !== undefined ? { subject: m.subject } : {}),
+      at: new Date(m.at).toISOString(),
+    })),
+  };
+}
