@@ -1,0 +1,130 @@
+import { CreateRouteCommand, DescribeRouteTablesCommand, type EC2Client, type Route } from '@aws-sdk/client-ec2';
+import { ConflictError, isAwsError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
+import type { RouteRecord } from '#shared/registry-model';
+import { quotaErrorOf } from '#shared/workflow-errors';
+
+/**
+ * CreateSpokeRoutes: in every route table of the plan, a route to each hub destination through the TGW. A route that
+ * already goes to this TGW is kept; one that goes anywhere else is never overwritten: ConflictError naming the route
+ * table, the CIDR and the other target, and no route is created by this call.
+ */
+
+export interface RoutesDeps {
+  /** EC2 client of the spoke role in the VPC's account and region. */
+  spokeEc2: () => Promise<EC2Client>;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+export interface RoutesResult {
+  /** Routes this call created. */
+  created: RouteRecord[];
+  /** Routes that already went to the TGW. */
+  existing: RouteRecord[];
+}
+
+/** Where a route goes, for the conflict message. */
+function targetOf(route: Route): string {
+  return (
+    route.TransitGatewayId ??
+    route.VpcPeeringConnectionId ??
+    route.NatGatewayId ??
+    route.GatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.LocalGatewayId ??
+    route.CarrierGatewayId ??
+    route.CoreNetworkArn ??
+    route.EgressOnlyInternetGatewayId ??
+    'another target'
+  );
+}
+
+/** Static routes only: a route propagated from a virtual private gateway yields to a static one, it is no conflict. */
+const isStatic = (route: Route) => route.Origin !== 'EnableVgwRoutePropagation';
+
+async function routesByTable(ec2: EC2Client, tableIds: string[]): Promise<Map<string, Route[]>> {
+  const out = new Map<string, Route[]>();
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tableIds, NextToken }));
+    for (const table of page.RouteTables ?? []) {
+      if (table.RouteTableId) out.set(table.RouteTableId, (table.Routes ?? []).filter(isStatic));
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+function conflictError(plan: Plan, conflicts: { routeTableId: string; cidr: string; target: string }[]): ConflictError {
+  const list = conflicts.map((c) => `${c.routeTableId} routes ${c.cidr} to ${c.target}`).join('; ');
+  return new ConflictError(
+    `route conflict: ${list} (not to ${plan.transitGatewayId}); spokelink never overwrites a route: remove it or ` +
+      'change the hub destinations',
+  );
+}
+
+/** Creates the missing routes; records every route that goes to the TGW (even when it fails half-way). */
+export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<RoutesResult> {
+  const ec2 = await deps.spokeEc2();
+  const result: RoutesResult = { created: [], existing: [] };
+  if (plan.routeTableIds.length === 0 || plan.destinations.length === 0) return result;
+
+  const record = async () => {
+    const routes = [...result.existing, ...result.created];
+    await mergeIntoRecord(deps.registry, plan.vpcId, 'routes', routes, deps.now());
+  };
+
+  try {
+    const tables = await routesByTable(ec2, plan.routeTableIds);
+    const missing: RouteRecord[] = [];
+    const conflicts: { routeTableId: string; cidr: string; target: string }[] = [];
+    for (const routeTableId of plan.routeTableIds) {
+      const routes = tables.get(routeTableId) ?? [];
+      for (const cidr of plan.destinations) {
+        const route = routes.find((r) => r.DestinationCidrBlock === cidr);
+        if (!route) missing.push({ routeTableId, destinationCidr: cidr });
+        else if (route.TransitGatewayId === plan.transitGatewayId) {
+          result.existing.push({ routeTableId, destinationCidr: cidr });
+        } else conflicts.push({ routeTableId, cidr, target: targetOf(route) });
+      }
+    }
+    if (conflicts.length > 0) throw conflictError(plan, conflicts);
+
+    for (const route of missing) {
+      try {
+        await ec2.send(
+          new CreateRouteCommand({
+            RouteTableId: route.routeTableId,
+            DestinationCidrBlock: route.destinationCidr,
+            TransitGatewayId: plan.transitGatewayId,
+          }),
+        );
+        result.created.push(route);
+      } catch (error) {
+        if (!isAwsError(error, 'RouteAlreadyExists')) {
+          throw quotaErrorOf(error, `route in ${route.routeTableId}`) ?? error;
+        }
+        // Created meanwhile: ours (a retried invocation) or someone else's.
+        const now = (await routesByTable(ec2, [route.routeTableId])).get(route.routeTableId) ?? [];
+        const found = now.find((r) => r.DestinationCidrBlock === route.destinationCidr);
+        if (found?.TransitGatewayId !== plan.transitGatewayId) {
+          throw conflictError(plan, [
+            { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? targetOf(found) : '?' },
+          ]);
+        }
+        result.existing.push(route);
+      }
+    }
+  } catch (error) {
+    await record().catch((recordError: unknown) =>
+      logger.error('could not record the routes made before the failure', { recordError }),
+    );
+    throw error;
+  }
+  await record();
+  return result;
+}
