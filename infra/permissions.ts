@@ -94,6 +94,16 @@ function attachmentArns(ctx: PermissionContext): string[] {
   return [ec2Arn(ctx, 'transit-gateway-attachment', '*', '*')];
 }
 
+/** `arn:...:execution:<prefix>-<id>:*`: every execution of one workflow. */
+function executionArnPattern(ctx: PermissionContext, id: string): string {
+  return ctx.stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${resourceNames(ctx.config).stateMachine(id)}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
 function stateMachineArns(ctx: PermissionContext, ids: string[]): string[] {
   return ids.map((id) => ctx.stateMachineArn(id));
 }
@@ -137,12 +147,22 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         ),
       );
       allow(role, 'DescribeAttachments', ['ec2:DescribeTransitGatewayAttachments'], ['*']);
+      // The catalog zones' names, for the conflict check against the zones the VPC already uses.
+      const zones = hostedZoneIds(ctx.config).map((id) => hostedZoneArn(ctx.stack, id));
+      if (zones.length > 0) allow(role, 'ReadCatalogZones', ['route53:GetHostedZone'], zones);
     },
   },
   lease: {
     description: 'Takes and releases the per-VPC lease in the registry table',
     grant(role, ctx) {
       ctx.registry.grant(role, ...TABLE_READ_WRITE);
+      // A lease whose holder execution has ended is taken over: the holder is one of the workflow executions.
+      allow(
+        role,
+        'CheckLeaseHolder',
+        ['states:DescribeExecution'],
+        ['onboard', 'offboard'].map((id) => executionArnPattern(ctx, id)),
+      );
     },
   },
   registry: {
@@ -308,6 +328,7 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ram:GetResourceShares': 'RAM GetResourceShares has no resource type (Service Authorization Reference)',
   'ram:GetResourceShareAssociations': 'RAM GetResourceShareAssociations has no resource type',
   'ram:GetResourceShareInvitations': 'RAM GetResourceShareInvitations has no resource type',
+  'route53:ListHostedZonesByVPC': 'Route 53 ListHostedZonesByVPC has no resource type (it is asked about a VPC)',
   'ram:CreateResourceShare':
     'RAM CreateResourceShare has no resource type; the statement is limited by ram:ResourceArn to the hub TGW',
   'xray:PutTraceSegments': 'X-Ray trace upload does not support resource-level permissions (tracing is on)',
@@ -364,13 +385,16 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
   },
   {
     pattern: arn('states:[a-z0-9-]+:\\d{12}:execution:[\\w-]+:\\*'),
-    reason: 'executions of exactly the child state machine started synchronously (.sync) by this workflow',
+    reason: 'executions of exactly one named spokelink workflow (execution names are chosen at run time)',
   },
   {
     pattern: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/,
     reason: 'the SNS topic KMS key grant added by grantPublish (data-key generation for this one key)',
   },
 ];
+
+/** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
+export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
 
 /** The spoke execution role's permissions (spoke account, every served region). */
 export function spokeExecutionStatements(props: {
@@ -395,6 +419,16 @@ export function spokeExecutionStatements(props: {
       actions: ['ec2:CreateTags'],
       resources: own('transit-gateway-attachment'),
       conditions: { StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' } },
+    }),
+    new PolicyStatement({
+      // A reused attachment gets spokelink's own tags (its Name and the VPC it serves), and nothing else.
+      sid: 'TagOwnAttachments',
+      actions: ['ec2:CreateTags'],
+      resources: own('transit-gateway-attachment'),
+      conditions: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...ATTACHMENT_TAG_KEYS] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
     }),
     new PolicyStatement({
       sid: 'DeleteOwnAttachment',
@@ -446,6 +480,12 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'ListShareInvitations',
       actions: ['ram:GetResourceShareInvitations'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      // Conflict check: the zones the VPC is already associated with (only the VPC owner may ask).
+      sid: 'ListZonesOfOwnVpcs',
+      actions: ['route53:ListHostedZonesByVPC'],
       resources: ['*'],
     }),
   ];

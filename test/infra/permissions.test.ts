@@ -38,6 +38,7 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ram:GetResourceShareAssociations',
   'ram:GetResourceShareInvitations',
   'ram:GetResourceShares',
+  'route53:ListHostedZonesByVPC',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
   'xray:PutTelemetryRecords',
@@ -110,14 +111,20 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('validate reads the registry and its indexes, the organization parents and the attachments', () => {
+  it('validate reads the registry and its indexes, the organization parents, the catalog zones and the attachments', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'validate')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
       'ec2:DescribeTransitGatewayAttachments',
       'organizations:ListParents',
+      'route53:GetHostedZone',
       'sts:AssumeRole',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-validate', 'route53:GetHostedZone')).toEqual([
+      'arn:aws:route53:::hostedzone/Z0SECRETS000000000001',
+      'arn:aws:route53:::hostedzone/Z0SSM00000000000000001',
+      'arn:aws:route53:::hostedzone/Z0STS00000000000000001',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-validate', 'dynamodb:Query')).toEqual([
       expect.stringMatching(/^<Registry\w+\.Arn>$/),
@@ -129,20 +136,36 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it.each(['lease', 'registry'])('%s reads and writes the registry table only', (name) => {
+  it('registry reads and writes the registry table only', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, name)).toEqual([
+    expect(fnActions(template, 'registry')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    for (const action of fnActions(template, name)) {
-      for (const resource of resourcesOf(template, `spokelink-fn-${name}`, action)) {
+    for (const action of fnActions(template, 'registry')) {
+      for (const resource of resourcesOf(template, 'spokelink-fn-registry', action)) {
         expect(resource).toMatch(/^<Registry\w+\.Arn>(\/index\/\*)?$/);
       }
     }
+  });
+
+  it('lease writes the registry and checks only whether the holding workflow execution still runs', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'lease')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'states:DescribeExecution',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-lease', 'states:DescribeExecution')).toEqual([
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-offboard:*',
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-onboard:*',
+    ]);
   });
 
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {

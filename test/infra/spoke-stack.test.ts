@@ -59,15 +59,23 @@ describe('Spoke stack: execution role', () => {
     });
   });
 
-  it('tags attachments only while creating them', () => {
+  it('tags attachments while creating them, and existing ones only with the Name and spokelink:vpc keys', () => {
     const template = Template.fromStack(newSpokeStack());
     const onAttachments = statementsOfRole(template, 'spokelink-spoke').filter(
       (s) => s.actions.includes('ec2:CreateTags') && !s.actions.includes('ec2:DeleteTags'),
     );
+    const attachments = ['arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:transit-gateway-attachment/*'];
     expect(onAttachments).toEqual([
       expect.objectContaining({
-        resources: ['arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:transit-gateway-attachment/*'],
+        resources: attachments,
         condition: { StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' } },
+      }),
+      expect.objectContaining({
+        resources: attachments,
+        condition: {
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name', 'spokelink:vpc'] },
+          Null: { 'aws:TagKeys': 'false' },
+        },
       }),
     ]);
   });
@@ -103,6 +111,7 @@ describe('Spoke stack: execution role', () => {
       'ram:GetResourceShareInvitations',
       'route53:AssociateVPCWithHostedZone',
       'route53:DisassociateVPCFromHostedZone',
+      'route53:ListHostedZonesByVPC',
     ]);
   });
 
