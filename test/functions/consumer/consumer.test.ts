@@ -1,0 +1,208 @@
+import 'aws-sdk-client-mock-jest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AcceptVpcEndpointConnectionsCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeVpcEndpointConnectionsCommand,
+  DescribeVpcEndpointServicePermissionsCommand,
+  EC2Client,
+  ModifyVpcEndpointServicePermissionsCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { QuotaExceededError } from '#shared/errors';
+import { EndpointAcceptanceError } from '#shared/workflow-errors';
+import { type ConsumerDeps, registerConsumer } from '../../../functions/consumer/consumer';
+import { awsError, SPOKE, VPC } from '../helpers';
+import { examplePlan } from '../plan-fixture';
+
+const hubEc2 = new EC2Client({ region: 'us-east-1' });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const ec2 = mockClient(hubEc2);
+const dynamo = mockClient(documents);
+const SERVICE = 'vpce-svc-0d000000000000001';
+const DESCRIPTION = `spokelink ${VPC} ${SPOKE}`;
+
+let deps: ConsumerDeps;
+
+function rule(groupId: string, description: string, id: string): SecurityGroupRule {
+  return {
+    SecurityGroupRuleId: id,
+    GroupId: groupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: 443,
+    ToPort: 443,
+    CidrIpv4: '10.1.0.0/16',
+    Description: description,
+  };
+}
+
+/** The value the registry was given for an attribute (last write of it). */
+function recorded(attribute: string): unknown {
+  for (const call of dynamo.commandCalls(UpdateCommand).reverse()) {
+    const input = call.args[0].input;
+    const alias = Object.entries(input.ExpressionAttributeNames ?? {}).find(([, name]) => name === attribute)?.[0];
+    if (alias) return input.ExpressionAttributeValues?.[alias.replace('#a', ':v')];
+  }
+  return undefined;
+}
+
+describe('Function: consumer', () => {
+  beforeEach(() => {
+    ec2.reset();
+    dynamo.reset();
+    deps = { hubEc2, registry: { dynamo: documents, tableName: 'spokelink-registry' }, now: () => Date.now() };
+    dynamo.on(GetCommand).resolves({ Item: { vpcId: VPC } });
+    dynamo.on(UpdateCommand).resolves({});
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => ({
+      Return: true,
+      SecurityGroupRules: [{ SecurityGroupRuleId: `sgr-${input.GroupId.slice(-3)}` }],
+    }));
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [] });
+    ec2.on(ModifyVpcEndpointServicePermissionsCommand).resolves({ ReturnValue: true });
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({ VpcEndpointConnections: [] });
+  });
+
+  it('authorizes each endpoint security group for the spoke CIDR and port, described for offboarding', async () => {
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(result.rulesCreated).toBe(2);
+    for (const groupId of ['sg-0e55e0000000000a1', 'sg-0e55e0000000000a2']) {
+      expect(ec2).toHaveReceivedCommandWith(AuthorizeSecurityGroupIngressCommand, {
+        GroupId: groupId,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            IpRanges: [{ CidrIp: '10.1.0.0/16', Description: DESCRIPTION }],
+          },
+        ],
+      });
+    }
+    expect(recorded('securityGroupRules')).toEqual([
+      expect.objectContaining({ groupId: 'sg-0e55e0000000000a1', ruleId: 'sgr-0a1', description: DESCRIPTION }),
+      expect.objectContaining({ groupId: 'sg-0e55e0000000000a2', ruleId: 'sgr-0a2', description: DESCRIPTION }),
+    ]);
+  });
+
+  it('finds its existing rules by description and records their ids without authorizing again', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [
+        rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-1'),
+        rule('sg-0e55e0000000000a2', DESCRIPTION, 'sgr-2'),
+      ],
+    });
+
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(result).toMatchObject({ rulesCreated: 0, rulesExisting: 2 });
+    expect(ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
+    expect(recorded('securityGroupRules')).toEqual([
+      expect.objectContaining({ ruleId: 'sgr-1' }),
+      expect.objectContaining({ ruleId: 'sgr-2' }),
+    ]);
+  });
+
+  it('treats InvalidPermission.Duplicate as done and looks the rule id up', async () => {
+    ec2
+      .on(DescribeSecurityGroupRulesCommand)
+      .resolvesOnce({ SecurityGroupRules: [] })
+      .resolves({ SecurityGroupRules: [rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-raced')] });
+    ec2
+      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: 'sg-0e55e0000000000a1' })
+      .rejects(awsError('InvalidPermission.Duplicate'));
+
+    await registerConsumer(examplePlan(), deps);
+
+    expect(recorded('securityGroupRules')).toEqual([
+      expect.objectContaining({ groupId: 'sg-0e55e0000000000a1', ruleId: 'sgr-raced' }),
+      expect.objectContaining({ groupId: 'sg-0e55e0000000000a2', ruleId: 'sgr-0a2' }),
+    ]);
+  });
+
+  it('does not record as its own an equivalent rule that someone else described', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [rule('sg-0e55e0000000000a1', 'platform team rule', 'sgr-theirs')],
+    });
+
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(result.rulesNotOurs).toBe(1);
+    expect(ec2).toHaveReceivedCommandTimes(AuthorizeSecurityGroupIngressCommand, 1);
+    expect(recorded('securityGroupRules')).toEqual([expect.objectContaining({ groupId: 'sg-0e55e0000000000a2' })]);
+  });
+
+  it('adds the account root principal to the endpoint service, never "*"', async () => {
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(ec2).toHaveReceivedCommandWith(ModifyVpcEndpointServicePermissionsCommand, {
+      ServiceId: SERVICE,
+      AddAllowedPrincipals: [`arn:aws:iam::${SPOKE}:root`],
+    });
+    expect(result.principalsAdded).toEqual([SERVICE]);
+    expect(recorded('endpointServicePrincipals')).toEqual([
+      { serviceId: SERVICE, principal: `arn:aws:iam::${SPOKE}:root` },
+    ]);
+  });
+
+  it('leaves an already allowed principal alone', async () => {
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({
+      AllowedPrincipals: [{ Principal: `arn:aws:iam::${SPOKE}:root` }],
+    });
+
+    await registerConsumer(examplePlan(), deps);
+
+    expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
+  });
+
+  it("accepts the account's pending endpoint connections", async () => {
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
+      VpcEndpointConnections: [{ VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
+    });
+    ec2.on(AcceptVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
+
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(ec2).toHaveReceivedCommandWith(DescribeVpcEndpointConnectionsCommand, {
+      Filters: expect.arrayContaining([{ Name: 'vpc-endpoint-owner', Values: [SPOKE] }]),
+    });
+    expect(ec2).toHaveReceivedCommandWith(AcceptVpcEndpointConnectionsCommand, {
+      ServiceId: SERVICE,
+      VpcEndpointIds: ['vpce-0123'],
+    });
+    expect(result.connectionsAccepted).toEqual(['vpce-0123']);
+  });
+
+  it('fails with EndpointAcceptanceError when AcceptVpcEndpointConnections reports Unsuccessful items', async () => {
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
+      VpcEndpointConnections: [{ VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
+    });
+    ec2.on(AcceptVpcEndpointConnectionsCommand).resolves({
+      Unsuccessful: [{ ResourceId: 'vpce-0123', Error: { Code: 'IncorrectState', Message: 'not pending' } }],
+    });
+
+    const error = await registerConsumer(examplePlan(), deps).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EndpointAcceptanceError);
+    expect((error as Error).message).toContain('vpce-0123: IncorrectState');
+    // What was made before the failure is recorded.
+    expect(recorded('securityGroupRules')).toHaveLength(2);
+  });
+
+  it('does not accept connections for a service configured not to', async () => {
+    await registerConsumer(examplePlan({ endpointServices: [{ serviceId: SERVICE, acceptConnections: false }] }), deps);
+
+    expect(ec2).not.toHaveReceivedCommand(DescribeVpcEndpointConnectionsCommand);
+  });
+
+  it('reports a full security group as QuotaExceededError', async () => {
+    ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('RulesPerSecurityGroupLimitExceeded'));
+
+    await expect(registerConsumer(examplePlan(), deps)).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+});
