@@ -1,0 +1,142 @@
+import type { SimulationReport } from '#local/report';
+import { causeMessage, clip, duration, table } from './format';
+
+/** Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1; ../shared pricing table). */
+const PRICE_PER_TRANSITION = 0.025 / 1000;
+
+/** The end-of-run report of `spokelink simulate` as text. */
+export function renderReport(report: SimulationReport, options: { savedTo?: string } = {}): string {
+  const out: string[] = [];
+  const accounts = new Set(report.vpcs.map((v) => v.accountId));
+  const { clock } = report;
+  out.push(
+    `Simulated ${duration(clock.simulatedSeconds * 1000)} of AWS time in ${duration(clock.wallSeconds * 1000)} ` +
+      `(${clock.mode} clock${clock.mode === 'virtual' ? '; --clock real runs at AWS pace' : ''}), ` +
+      `${report.vpcs.length} VPCs in ${accounts.size} accounts.`,
+  );
+
+  out.push('', 'VPCs (status tags written by spokelink):');
+  out.push(
+    table(
+      ['VPC', 'account', 'CIDR', 'requested', 'status', 'detail'],
+      report.vpcs.map((v) => [
+        v.vpcId,
+        v.accountId,
+        v.cidrs.join(','),
+        v.requested.connect === undefined
+          ? '-'
+          : [
+              `connect=${v.requested.connect}`,
+              v.requested.segment ? `segment=${v.requested.segment}` : '',
+              v.requested.services ? `services=${v.requested.services}` : '',
+            ]
+              .filter(Boolean)
+              .join(' '),
+        v.status ?? (v.requested.connect === undefined ? 'untouched' : '(none)'),
+        clip(v.detail ?? '', 110),
+      ]),
+    ),
+  );
+
+  out.push('', 'Created (consumer registry):');
+  if (report.registry.length === 0) {
+    out.push('  nothing');
+  } else {
+    out.push(
+      table(
+        ['VPC', 'status', 'segment', 'attachment', 'routes', 'zones', 'SG rules', 'endpoint services'],
+        report.registry.map((r) => [
+          r.vpcId,
+          r.status ?? '',
+          r.segment ?? '',
+          r.attachmentId ?? '-',
+          String(r.routes),
+          r.zones.length > 0 ? r.zones.join(',') : '-',
+          String(r.securityGroupRules),
+          String(r.endpointServicePrincipals),
+        ]),
+      ),
+    );
+  }
+
+  const changes = Object.entries(report.changes);
+  if (changes.length > 0) {
+    out.push('', 'AWS resources changed (twin state before/after):');
+    out.push(
+      `  ${changes
+        .map(([kind, c]) =>
+          [c.added ? `+${c.added}` : '', c.changed ? `~${c.changed}` : '', c.removed ? `-${c.removed}` : '']
+            .filter(Boolean)
+            .map((n) => `${kind} ${n}`)
+            .join(', '),
+        )
+        .join('; ')}`,
+    );
+  }
+
+  out.push('', 'Executions:');
+  if (report.executions.length === 0) {
+    out.push('  none');
+  } else {
+    out.push(
+      table(
+        ['name', 'status', 'started', 'took', 'transitions', 'lambdas', 'error'],
+        report.executions.map((e) => [
+          e.name,
+          e.status,
+          `T+${duration(e.startedAtSeconds * 1000)}`,
+          e.durationSeconds === undefined ? 'running' : duration(e.durationSeconds * 1000),
+          String(e.stateTransitions),
+          String(e.lambdaInvocations),
+          e.error ? clip(`${e.error}: ${causeMessage(e.cause)}`, 80) : '',
+        ]),
+      ),
+    );
+  }
+  const cost = report.stateTransitions * PRICE_PER_TRANSITION;
+  out.push(
+    `  ${report.stateTransitions} state transitions (Step Functions Standard: $${cost.toFixed(4)}), ` +
+      `${report.lambdaInvocations.total} Lambda invocations` +
+      (report.lambdaInvocations.failed ? ` (${report.lambdaInvocations.failed} failed)` : ''),
+  );
+
+  const { awsCalls } = report;
+  out.push(
+    '',
+    `AWS calls: ${awsCalls.total}` +
+      (awsCalls.failed ? ` (${awsCalls.failed} answered with an error, ${awsCalls.throttled} of them throttled)` : ''),
+  );
+  out.push(
+    table(
+      ['service', 'operation', 'calls', 'errors', 'throttled'],
+      awsCalls.byOperation.map((o) => [
+        o.service,
+        o.operation,
+        String(o.calls),
+        o.failed ? String(o.failed) : '',
+        o.throttled ? String(o.throttled) : '',
+      ]),
+    ),
+  );
+
+  const ev = report.events;
+  out.push(
+    '',
+    `Events: ${ev.delivered} delivered to the intake` +
+      (ev.dropped ? `, ${ev.dropped} dropped` : '') +
+      (ev.failed ? `, ${ev.failed} failed` : '') +
+      `; ${ev.unmatched} matched no rule (status-only tag changes, other API calls)` +
+      (ev.notForwarded ? `; ${ev.notForwarded} from accounts without the spoke stack` : '') +
+      (ev.denied ? `; ${ev.denied} refused by the hub bus policy` : '') +
+      '.',
+  );
+  if (report.notifications.length > 0) {
+    out.push(
+      `Notifications: ${report.notifications.length} (${report.notifications.map((n) => n.subject ?? n.topic).join('; ')})`,
+    );
+  }
+  if (options.savedTo) {
+    out.push('', `Executions, histories, registry and this report saved to ${options.savedTo}.`);
+  }
+  return `${out.join('\n')}\n`;
+}
