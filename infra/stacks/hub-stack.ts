@@ -141,8 +141,9 @@ export class HubStack extends Stack {
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      // Short-lived items (leases, approval tokens) set `expiresAt` (epoch seconds) and disappear on their own.
-      timeToLiveAttribute: 'expiresAt',
+      // Items that should disappear on their own (approval tokens, say) set `ttl` (epoch seconds). A dedicated name,
+      // so that no attribute with another meaning (the lease's `expiresAt`) ever deletes an item by accident.
+      timeToLiveAttribute: 'ttl',
     });
     this.registry.addGlobalSecondaryIndex({
       indexName: 'byAccount',
