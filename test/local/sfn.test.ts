@@ -320,3 +320,35 @@ describe('Local Step Functions API (through @aws-sdk/client-sfn)', () => {
     }
   });
 });
+
+describe('openLastRun', () => {
+  it('answers ListExecutions and GetExecutionHistory of a saved run through a real SFNClient', async () => {
+    const runner = fixtureRunner();
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-last-'));
+    try {
+      const execution = runner.sfn.start(runner.arns.flow!, 'onboard-vpc-0a1', '{"vpc":"vpc-0a1"}');
+      await runner.settle();
+      runner.sfn.save(dir);
+      const live = runner.sfn.history(execution.executionArn);
+      runner.clock.uninstall();
+
+      const { openLastRun } = await import('#local/last-run');
+      const last = openLastRun(dir);
+      const listed = await last.client.send(
+        new ListExecutionsCommand({ stateMachineArn: last.stateMachines['spokelink-flow'] }),
+      );
+      const history = await fullHistory(last.client, execution.executionArn);
+
+      expect(listed.executions!.map((e) => e.name)).toEqual(['onboard-vpc-0a1']);
+      expect(history).toEqual(JSON.parse(JSON.stringify(live), (k, v) => (k === 'timestamp' ? new Date(v) : v)));
+    } finally {
+      runner.clock.uninstall();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says to run simulate first when there is no saved run', async () => {
+    const { openLastRun } = await import('#local/last-run');
+    expect(() => openLastRun(join(tmpdir(), 'spokelink-nothing-here'))).toThrow(/run "spokelink simulate"/);
+  });
+});
