@@ -108,6 +108,14 @@ function stateMachineArns(ctx: PermissionContext, ids: string[]): string[] {
   return ids.map((id) => ctx.stateMachineArn(id));
 }
 
+/**
+ * Write-through of a step into the VPC's registry record (`functions/shared/registry.ts`: mergeIntoRecord,
+ * recordAttachment): read the record, update the step's own attributes.
+ */
+function updateRegistryRecord(role: IGrantable, ctx: PermissionContext): void {
+  ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+}
+
 const TABLE_READ_WRITE = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -179,6 +187,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       const tgwArn = ec2Arn(ctx, 'transit-gateway', config.hub.transitGatewayId);
       const shareArns = [stack.formatArn({ service: 'ram', resource: 'resource-share', resourceName: '*' })];
       assumeSpokeRole(role, ctx);
+      updateRegistryRecord(role, ctx);
       // CreateResourceShare has no resource type: it is scoped by what it shares, which must be the hub TGW.
       allow(role, 'CreateTransitGatewayShare', ['ram:CreateResourceShare'], ['*'], {
         StringEquals: { 'ram:RequestedResourceType': 'ec2:TransitGateway', 'ram:ResourceArn': tgwArn },
@@ -224,17 +233,25 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   routes: {
     description: 'Adds and removes the spoke VPC routes to the TGW (in the spoke account)',
-    grant: assumeSpokeRole,
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      updateRegistryRecord(role, ctx);
+    },
   },
   status: {
     description: 'Writes the spokelink:status|detail|execution tags on the spoke VPC (in the spoke account)',
-    grant: assumeSpokeRole,
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      // Reads the VPC's lease: a failing execution that no longer holds it leaves the status to the holder.
+      ctx.registry.grant(role, 'dynamodb:GetItem');
+    },
   },
   zones: {
     description: 'Authorizes the spoke VPC on the catalog private hosted zones, then removes the authorization',
     timeout: Duration.seconds(60),
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
+      updateRegistryRecord(role, ctx);
       const zones = hostedZoneIds(ctx.config).map((id) => hostedZoneArn(ctx.stack, id));
       if (zones.length > 0) {
         allow(
@@ -255,6 +272,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Opens the endpoint security groups to the spoke CIDRs and allows the spoke on endpoint services',
     timeout: Duration.seconds(60),
     grant(role, ctx) {
+      updateRegistryRecord(role, ctx);
       const groups = securityGroupIds(ctx.config).map((id) => ec2Arn(ctx, 'security-group', id));
       if (groups.length > 0) {
         allow(

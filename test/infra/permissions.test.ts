@@ -168,6 +168,30 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
+  it('transit-gateway shares the TGW, manages attachments and routing, and records the attachment', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'transit-gateway')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'ec2:AcceptTransitGatewayVpcAttachment',
+      'ec2:AssociateTransitGatewayRouteTable',
+      'ec2:DeleteTransitGatewayVpcAttachment',
+      'ec2:DescribeTransitGatewayAttachments',
+      'ec2:DescribeTransitGatewayVpcAttachments',
+      'ec2:DisableTransitGatewayRouteTablePropagation',
+      'ec2:DisassociateTransitGatewayRouteTable',
+      'ec2:EnableTransitGatewayRouteTablePropagation',
+      'ec2:GetTransitGatewayAttachmentPropagations',
+      'ec2:RejectTransitGatewayVpcAttachment',
+      'ram:AssociateResourceShare',
+      'ram:CreateResourceShare',
+      'ram:DisassociateResourceShare',
+      'ram:GetResourceShareAssociations',
+      'ram:GetResourceShares',
+      'sts:AssumeRole',
+    ]);
+  });
+
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {
     const template = Template.fromStack(newHubStack());
     const role = 'spokelink-fn-transit-gateway';
@@ -212,14 +236,25 @@ describe('Permissions: hub functions', () => {
     });
   });
 
-  it.each(['routes', 'status'])('%s only assumes the spoke role (its calls happen in the spoke account)', (name) => {
+  it('routes works in the spoke account and writes its routes through to the registry record', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, name)).toEqual(['sts:AssumeRole']);
+    expect(fnActions(template, 'routes')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
+  });
+
+  it('status works in the spoke account and only reads the lease from the registry', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'status')).toEqual(['dynamodb:GetItem', 'sts:AssumeRole']);
+    expect(resourcesOf(template, 'spokelink-fn-status', 'dynamodb:GetItem')).toEqual([
+      expect.stringMatching(/^<Registry\w+\.Arn>$/),
+      expect.stringMatching(/^<Registry\w+\.Arn>\/index\/\*$/),
+    ]);
   });
 
   it('zones manages authorizations on exactly the catalog hosted zones', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'zones')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
       'route53:CreateVPCAssociationAuthorization',
       'route53:DeleteVPCAssociationAuthorization',
       'route53:GetHostedZone',
@@ -244,7 +279,18 @@ describe('Permissions: hub functions', () => {
     expect(resourcesOf(template, role, 'ec2:ModifyVpcEndpointServicePermissions')).toEqual([
       'arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-0d000000000000001',
     ]);
-    expect(fnActions(template, 'consumer')).not.toContain('sts:AssumeRole');
+    expect(fnActions(template, 'consumer')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'ec2:AcceptVpcEndpointConnections',
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeVpcEndpointConnections',
+      'ec2:DescribeVpcEndpointServicePermissions',
+      'ec2:ModifyVpcEndpointServicePermissions',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
+    ]);
   });
 
   it('consumer has no endpoint-service statement when none is configured', () => {
