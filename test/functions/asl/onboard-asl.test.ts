@@ -1,0 +1,374 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { loadEvent } from '../helpers';
+import { examplePlan } from '../plan-fixture';
+
+// The onboarding ASL itself: its shape (static checks) and its data flow, run on aws-local-stepfunctions with stub
+// handlers per state (the real handlers on the twin are the workflow tests of the local runner).
+
+const ROOT = join(__dirname, '..', '..', '..');
+const TEXT = readFileSync(join(ROOT, 'statemachines', 'onboard.asl.json'), 'utf8');
+
+type State = Record<string, unknown> & { Type: string };
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
+interface Catcher {
+  ErrorEquals: string[];
+  Next: string;
+  ResultPath?: string;
+}
+
+const definition = JSON.parse(TEXT) as { StartAt: string; States: Record<string, State> };
+
+/** Every state with the states map it lives in (top level and Parallel branches). */
+function allStates(states = definition.States): { name: string; state: State; scope: Record<string, State> }[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    { name, state, scope: states },
+    ...((state.Branches as { States: Record<string, State> }[] | undefined) ?? []).flatMap((b) => allStates(b.States)),
+  ]);
+}
+
+const tasks = allStates().filter((s) => s.state.Type === 'Task');
+const THROTTLING = ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException'];
+const LAMBDA = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** Longest total wait a retrier allows (no jitter): the sum of its clamped intervals. */
+function totalWait(r: Retrier): number {
+  let sum = 0;
+  for (let attempt = 0; attempt < (r.MaxAttempts ?? 3); attempt++) {
+    const wait = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** attempt;
+    sum += Math.min(wait, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+  }
+  return sum;
+}
+
+const retrier = (state: State, error: string) =>
+  (state.Retry as Retrier[] | undefined)?.find((r) => r.ErrorEquals.includes(error));
+const catcher = (state: State, error: string) =>
+  (state.Catch as Catcher[] | undefined)?.find((c) => c.ErrorEquals.includes(error));
+
+describe('ASL: onboard.asl.json shape', () => {
+  it('uses unique state names (local handlers and the execution history are keyed by them)', () => {
+    const names = allStates().map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('gives every Task a TimeoutSeconds', () => {
+    const missing = tasks.filter((t) => typeof t.state.TimeoutSeconds !== 'number' || t.state.TimeoutSeconds <= 0);
+    expect(missing.map((t) => t.name)).toEqual([]);
+  });
+
+  it('invokes Lambdas directly by <PascalName>FunctionArn placeholder, each with a functions/<kebab>/handler.ts', () => {
+    const placeholders = [...TEXT.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]!);
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const placeholder of new Set(placeholders)) {
+      expect(placeholder).toMatch(/^[A-Z][A-Za-z0-9]*FunctionArn$/);
+      const kebab = placeholder
+        .replace(/FunctionArn$/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+        .toLowerCase();
+      expect(existsSync(join(ROOT, 'functions', kebab, 'handler.ts'))).toBe(true);
+    }
+    for (const t of tasks) expect(t.state.Resource).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
+  });
+
+  it('retries throttling and Lambda service errors on every Task with backoff, a delay cap and full jitter', () => {
+    for (const t of tasks) {
+      for (const error of [...THROTTLING, ...LAMBDA]) {
+        const r = retrier(t.state, error);
+        expect({ state: t.name, error, jitter: r?.JitterStrategy }).toEqual({ state: t.name, error, jitter: 'FULL' });
+        expect(r!.BackoffRate).toBeGreaterThan(1);
+        expect(r!.MaxDelaySeconds).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('never retries blindly (no States.ALL retrier) and never retries business errors', () => {
+    for (const t of tasks) {
+      for (const error of [
+        'States.ALL',
+        'RejectedError',
+        'ConflictError',
+        'AttachmentFailedError',
+        'SpokeAccessError',
+      ]) {
+        expect({ state: t.name, retried: retrier(t.state, error) !== undefined, error }).toEqual({
+          state: t.name,
+          retried: false,
+          error,
+        });
+      }
+    }
+  });
+
+  it('retries exactly the transient errors where they arise', () => {
+    const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
+    expect(retrier(s.AssociateZones!, 'PriorRequestNotComplete')).toBeDefined();
+    expect(retrier(s.AssociateAndPropagate!, 'IncorrectState')).toBeDefined();
+    expect(retrier(s.AcceptAttachment!, 'IncorrectState')).toBeDefined();
+    expect(retrier(s.CreateAttachment!, 'InvalidTransitGatewayID.NotFound')).toBeDefined();
+    expect(retrier(s.AcquireLease!, 'VpcBusyError')).toMatchObject({ JitterStrategy: 'FULL' });
+  });
+
+  it('waits for the attachment up to 10 minutes while adding at most 3 s after it becomes available', () => {
+    const wait = retrier(allStates().find((x) => x.name === 'WaitForAttachment')!.state, 'AttachmentNotReadyError')!;
+
+    const longestInterval = Math.min(
+      (wait.IntervalSeconds ?? 1) * (wait.BackoffRate ?? 2) ** ((wait.MaxAttempts ?? 3) - 1),
+      wait.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+    );
+
+    expect(totalWait(wait)).toBeGreaterThanOrEqual(600);
+    expect(longestInterval).toBeLessThanOrEqual(3);
+  });
+
+  it('catches every Task: named business errors first, States.ALL last', () => {
+    for (const t of tasks) {
+      const catches = (t.state.Catch as Catcher[] | undefined) ?? [];
+      expect({ state: t.name, last: catches.at(-1)?.ErrorEquals }).toEqual({ state: t.name, last: ['States.ALL'] });
+    }
+    const s = definition.States;
+    expect(catcher(s.ValidateAndPlan!, 'RejectedError')?.Next).toBe('SetStatusRejected');
+    expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('IgnoreWithdrawnRequest');
+    expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('EndBecauseVpcIsGone');
+    expect(catcher(s.AcquireLease!, 'RejectedError')?.Next).toBe('SetStatusRejected');
+    expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('RecordFailure');
+  });
+
+  it('names the failing step in the catch path of every main-work Task', () => {
+    const mainWork = tasks.filter((t) => !/^(SetStatus(Rejected|Failed)|Release|RecordFailure)/.test(t.name));
+    for (const t of mainWork) {
+      expect({ state: t.name, path: catcher(t.state, 'States.ALL')?.ResultPath }).toEqual({
+        state: t.name,
+        path: `$.failure.${t.name}`,
+      });
+    }
+  });
+
+  it('points every transition at a state of the same scope', () => {
+    for (const { name, state, scope } of allStates()) {
+      const targets = [
+        state.Next,
+        state.Default,
+        ...((state.Catch as Catcher[] | undefined) ?? []).map((c) => c.Next),
+        ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ].filter((t): t is string => typeof t === 'string');
+      for (const target of targets)
+        expect({ from: name, to: target, exists: target in scope }).toEqual({ from: name, to: target, exists: true });
+    }
+  });
+});
+
+// ---- data flow with stub handlers ------------------------------------------------------------------------------
+
+type Handler = (input: Record<string, unknown>) => unknown;
+
+function named(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+const EXECUTION_ID = 'arn:aws:states:us-east-1:111111111111:execution:spokelink-onboard:vpc-x-onboard-abc';
+
+function run(overrides: Record<string, Handler> = {}) {
+  const calls: { state: string; input: Record<string, unknown> }[] = [];
+  const plan = examplePlan();
+  const defaults: Record<string, Handler> = {
+    ValidateAndPlan: () => plan,
+    AcquireLease: () => ({ owner: EXECUTION_ID }),
+    SetStatusOnboarding: (i) => ({ written: true, status: i.status }),
+    ShareTransitGateway: () => ({ principalAdded: true }),
+    CreateAttachment: () => ({ attachmentId: 'tgw-attach-1', state: 'pendingAcceptance' }),
+    AcceptAttachment: () => ({ accepted: true }),
+    WaitForAttachment: () => ({ state: 'available' }),
+    AssociateAndPropagate: () => ({ changes: [] }),
+    CreateSpokeRoutes: () => ({ created: [], existing: [] }),
+    AssociateZones: () => ({ associated: [] }),
+    RegisterConsumer: () => ({ rulesCreated: 2 }),
+    RecordConsumer: () => ({ status: 'connected', summary: 'connected via tgw-attach-1' }),
+    SetStatusConnected: () => ({ written: true }),
+    ReleaseLease: () => ({ released: true }),
+    SetStatusRejected: () => ({ written: true }),
+    ReleaseLeaseAfterRejection: () => ({ released: false }),
+    RecordFailure: () => ({ recorded: true }),
+    SetStatusFailed: () => ({ written: true, error: 'ConflictError', cause: 'CreateSpokeRoutes: ConflictError: x' }),
+    ReleaseLeaseAfterFailure: () => ({ released: true }),
+  };
+  const handlers = Object.fromEntries(
+    Object.entries({ ...defaults, ...overrides }).map(([state, fn]) => [
+      state,
+      async (input: unknown) => {
+        calls.push({ state, input: input as Record<string, unknown> });
+        return fn(input as Record<string, unknown>) as never;
+      },
+    ]),
+  );
+  const text = TEXT.replace(
+    /\$\{([A-Za-z]+)FunctionArn\}/g,
+    'arn:aws:lambda:us-east-1:111111111111:function:spokelink-$1',
+  );
+  const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition, {
+    validationOptions: { checkArn: true },
+  });
+  const retryIntervalOverrides = Object.fromEntries(tasks.map((t) => [t.name, 0]));
+  const execution = machine.run(loadEvent('tag-change-connect') as never, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+    context: { Execution: { Id: EXECUTION_ID, Name: 'vpc-x-onboard-abc', StartTime: '2026-11-27T12:00:00Z' } } as never,
+  });
+  return { result: execution.result, calls, states: () => calls.map((c) => c.state) };
+}
+
+describe('ASL: onboard.asl.json data flow', () => {
+  it('connects: validate, lease, onboarding status, three branches, record, connected status, release', async () => {
+    const { result, calls, states } = run();
+
+    await expect(result).resolves.toBeDefined();
+    expect(states().slice(0, 3)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding']);
+    expect(states().slice(-3)).toEqual(['RecordConsumer', 'SetStatusConnected', 'ReleaseLease']);
+    expect(states()).toEqual(expect.arrayContaining(['CreateSpokeRoutes', 'AssociateZones', 'RegisterConsumer']));
+    const validate = calls.find((c) => c.state === 'ValidateAndPlan')!;
+    expect(validate.input).toEqual({ event: loadEvent('tag-change-connect') });
+    const lease = calls.find((c) => c.state === 'AcquireLease')!;
+    expect(lease.input).toMatchObject({ action: 'acquire', plan: examplePlan(), executionArn: EXECUTION_ID });
+    const accept = calls.find((c) => c.state === 'AcceptAttachment')!;
+    expect(accept.input).toMatchObject({ action: 'accept', attachmentId: 'tgw-attach-1' });
+    const connected = calls.find((c) => c.state === 'SetStatusConnected')!;
+    expect(connected.input).toMatchObject({
+      status: 'connected',
+      executionName: 'vpc-x-onboard-abc',
+      state: { record: { summary: 'connected via tgw-attach-1' } },
+    });
+    const release = calls.find((c) => c.state === 'ReleaseLease')!;
+    expect(release.input).toEqual({
+      action: 'release',
+      event: loadEvent('tag-change-connect'),
+      executionArn: EXECUTION_ID,
+    });
+  });
+
+  it('retries WaitForAttachment on AttachmentNotReadyError until the attachment is available', async () => {
+    let polls = 0;
+    const { result, states } = run({
+      WaitForAttachment: () => {
+        polls += 1;
+        if (polls < 4) throw named('AttachmentNotReadyError', 'pending');
+        return { state: 'available' };
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states().filter((s) => s === 'WaitForAttachment')).toHaveLength(4);
+  });
+
+  it('rejects without a lease: status rejected with the caught error, release, success', async () => {
+    const { result, calls, states } = run({
+      ValidateAndPlan: () => {
+        throw named('RejectedError', 'unknown-segment: segment "x" is not one of prod, nonprod');
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states()).toEqual(['ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+    expect(calls[1]!.input).toMatchObject({
+      status: 'rejected',
+      state: { error: { Error: 'RejectedError', Cause: expect.stringContaining('unknown-segment') } },
+    });
+  });
+
+  it('rejects an overlap found when claiming the CIDRs and releases the lease', async () => {
+    const { result, states } = run({
+      AcquireLease: () => {
+        throw named('RejectedError', 'cidr-overlap: x');
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states()).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+  });
+
+  it('ends quietly for a withdrawn request or a VPC that is gone', async () => {
+    for (const error of ['IgnoredEventError', 'VpcNotFoundError']) {
+      const { result, states } = run({
+        ValidateAndPlan: () => {
+          throw named(error, 'x');
+        },
+      });
+      await expect(result).resolves.toBeDefined();
+      expect(states()).toEqual(['ValidateAndPlan']);
+    }
+  });
+
+  it('lets the other branches finish when one fails, records the failure naming the step, then fails', async () => {
+    const { result, calls, states } = run({
+      CreateSpokeRoutes: () => {
+        throw named('ConflictError', 'route conflict: rtb-1 routes 10.0.0.0/16 to pcx-1');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    const error = await result.catch((e: Error & { cause?: { name?: string; message?: string } }) => e.cause);
+    expect(error).toMatchObject({ name: 'ConflictError', message: 'CreateSpokeRoutes: ConflictError: x' });
+    expect(states()).toEqual(expect.arrayContaining(['AssociateZones', 'RegisterConsumer']));
+    expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
+    const record = calls.find((c) => c.state === 'RecordFailure')!;
+    expect((record.input.state as { branches: unknown[] }).branches[0]).toEqual({
+      failed: {
+        CreateSpokeRoutes: { Error: 'ConflictError', Cause: 'route conflict: rtb-1 routes 10.0.0.0/16 to pcx-1' },
+      },
+    });
+    expect(states()).not.toContain('RecordConsumer');
+  });
+
+  it('records a top-level failure under $.failure.<step>', async () => {
+    const { result, calls } = run({
+      SetStatusOnboarding: () => {
+        throw named('SomethingElse', 'boom');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    const record = calls.find((c) => c.state === 'RecordFailure')!;
+    expect(record.input.state).toMatchObject({
+      failure: { SetStatusOnboarding: { Error: 'SomethingElse', Cause: 'boom' } },
+    });
+  });
+
+  it('still fails with a described outcome when even the failed status cannot be written', async () => {
+    const { result } = run({
+      CreateAttachment: () => {
+        throw named('AttachmentFailedError', 'failed');
+      },
+      SetStatusFailed: () => {
+        throw named('Unexpected', 'down');
+      },
+    });
+
+    const error = await result.catch((e: Error & { cause?: { name?: string } }) => e.cause);
+    expect(error).toMatchObject({ name: 'StepFailedError' });
+  });
+
+  it('gives up without writing any status when another execution keeps the VPC busy', async () => {
+    const { result, states } = run({
+      AcquireLease: () => {
+        throw named('VpcBusyError', 'held');
+      },
+    });
+
+    const error = await result.catch((e: Error & { cause?: { name?: string } }) => e.cause);
+    expect(error).toMatchObject({ name: 'VpcBusyError' });
+    expect(states().filter((s) => s.startsWith('SetStatus'))).toEqual([]);
+  });
+});
