@@ -133,26 +133,47 @@ export function motoTarget(endpoint: string): Target {
 
 const ID_PATTERNS: RegExp[] = [
   /\b(?:vpc|subnet|rtb|rtbassoc|sg|sgr|igw|tgw|tgw-attach|tgw-rtb|vpce|vpce-svc|vpc-cidr-assoc|eni|acl|dopt)-[0-9a-f]{8,17}\b/g,
-  /\bZ[0-9A-Z]{12,32}\b/g,
-  /\bC[0-9A-Z]{12,32}\b/g,
   /\barn:aws:ram:[a-z0-9-]+:\d{12}:resource-share(?:-invitation)?\/[0-9a-f-]{36}\b/g,
 ];
+
+/**
+ * Route 53 ids have no fixed shape (the twin's start with Z, moto's do not): a zone or change id is recognised where
+ * it appears (`/hostedzone/ID`, `/change/ID`, `"HostedZoneId":"ID"`), then replaced wherever it occurs.
+ */
+const ROUTE53_ID_CONTEXT = /(\/hostedzone\/|\/change\/|"HostedZoneId":")([0-9A-Z]{8,32})(?![0-9A-Za-z])/g;
+
+function normalizeRoute53(text: string): string {
+  const kinds = new Map<string, 'Z' | 'C'>();
+  for (const m of text.matchAll(ROUTE53_ID_CONTEXT)) {
+    const id = m[2]!;
+    if (!kinds.has(id)) kinds.set(id, m[1] === '/change/' ? 'C' : 'Z');
+  }
+  if (kinds.size === 0) return text;
+  const counters = { Z: 0, C: 0 };
+  const seen = new Map<string, string>();
+  const any = new RegExp(`(?<![0-9A-Za-z])(${[...kinds.keys()].join('|')})(?![0-9A-Za-z])`, 'g');
+  return text.replace(any, (id) => {
+    let placeholder = seen.get(id);
+    if (!placeholder) {
+      const kind = kinds.get(id)!;
+      counters[kind] += 1;
+      placeholder = `${kind}-#${counters[kind]}`;
+      seen.set(id, placeholder);
+    }
+    return placeholder;
+  });
+}
 
 /** Replaces generated ids by placeholders in order of first appearance (`vpc-#1`), so two runs compare. */
 export function normalize(observations: Observation[]): Observation[] {
   const seen = new Map<string, string>();
   const counters = new Map<string, number>();
-  const text = JSON.stringify(observations);
-  let out = text;
+  let out = normalizeRoute53(JSON.stringify(observations));
   for (const pattern of ID_PATTERNS) {
     out = out.replace(pattern, (id) => {
       let placeholder = seen.get(id);
       if (!placeholder) {
-        const prefix = id.startsWith('arn:')
-          ? id.split(':')[5]!.split('/')[0]!
-          : id.startsWith('Z') || id.startsWith('C')
-            ? id[0]!
-            : id.replace(/-[0-9a-f]+$/, '');
+        const prefix = id.startsWith('arn:') ? id.split(':')[5]!.split('/')[0]! : id.replace(/-[0-9a-f]+$/, '');
         const n = (counters.get(prefix) ?? 0) + 1;
         counters.set(prefix, n);
         placeholder = `${prefix}-#${n}`;
