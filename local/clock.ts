@@ -95,6 +95,9 @@ export class SimClock {
       this.fake = withGlobal(globalThis).install({
         now: this.startNow,
         toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+        // Timers created before the install (and the -1 "no timer" ids the SDK's HTTP handler clears) are
+        // cleared by the real clearTimeout instead of a warning.
+        shouldClearNativeTimers: true,
       });
     }
     this.startWall = real.dateNow();

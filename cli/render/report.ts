@@ -97,7 +97,9 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
   out.push(
     `  ${report.stateTransitions} state transitions (Step Functions Standard: $${cost.toFixed(4)}), ` +
       `${report.lambdaInvocations.total} Lambda invocations` +
-      (report.lambdaInvocations.failed ? ` (${report.lambdaInvocations.failed} failed)` : ''),
+      (report.lambdaInvocations.failed
+        ? ` (${report.lambdaInvocations.failed} ended in an error that the workflow retried or caught)`
+        : ''),
   );
 
   const { awsCalls } = report;
