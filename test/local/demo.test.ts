@@ -28,12 +28,12 @@ describe('Demo: the example organization', () => {
     });
     const vpcs = taggedVpcs(world);
     let announced = 0;
-    vpcs.forEach((vpcId, i) =>
+    vpcs.forEach((vpcId, i) => {
       setTimeout(() => {
         hub.announceTags(vpcId);
         announced += 1;
-      }, i * 15_000),
-    );
+      }, i * 15_000);
+    });
     const run = await hub.runUntil(() => announced === vpcs.length && hub.idle(), { maxVirtualMs: 3_600_000 });
     expect(run.reason).toBe('predicate');
     report = await hub.report();
