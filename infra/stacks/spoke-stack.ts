@@ -31,7 +31,8 @@ export interface SpokeStackProps extends StackProps {
  *
  * The template is account- and region-agnostic (pseudo parameters only) and needs no CDK bootstrap: the StackSet
  * deploys it to the organization's OUs, and accounts outside the organization deploy the same template themselves.
- * The role is global, so it is created in the hub's region only (a StackSet deploys one stack per region).
+ * The role is global, so only one of the regional stacks creates it: the one in the hub's region (or, if the hub's
+ * region is not served, the first served region).
  */
 export class SpokeStack extends Stack {
   readonly executionRole: Role;
@@ -49,8 +50,11 @@ export class SpokeStack extends Stack {
     const names = resourceNames(config);
     const hub = config.hub;
 
-    const isRoleRegion = new CfnCondition(this, 'IsHubRegion', {
-      expression: Fn.conditionEquals(Aws.REGION, hub.region),
+    const regions = servedRegions(config);
+    // The hub's region when it is served (the default), else the first served region: exactly one stack per account.
+    const roleRegion = regions.includes(hub.region) ? hub.region : regions[0]!;
+    const isRoleRegion = new CfnCondition(this, 'IsRoleRegion', {
+      expression: Fn.conditionEquals(Aws.REGION, roleRegion),
     });
     // Trust: only the hub's function roles (the account alone would let any hub principal in), and only with the
     // external id. No aws:PrincipalOrgID condition: the principal is already pinned to one account and one role-name
@@ -66,7 +70,7 @@ export class SpokeStack extends Stack {
       }),
       inlinePolicies: {
         spokelink: new PolicyDocument({
-          statements: spokeExecutionStatements({ config, stack: this, regions: servedRegions(config) }),
+          statements: spokeExecutionStatements({ config, stack: this, regions }),
         }),
       },
     });

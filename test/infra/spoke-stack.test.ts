@@ -139,8 +139,13 @@ describe('Spoke stack: execution role', () => {
 
   it('is created in the hub region only, since IAM roles are global and the StackSet deploys per region', () => {
     const template = Template.fromStack(newSpokeStack());
-    template.hasCondition('IsHubRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
-    template.hasResource('AWS::IAM::Role', { Condition: 'IsHubRegion', Properties: { RoleName: 'spokelink-spoke' } });
+    template.hasCondition('IsRoleRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
+    template.hasResource('AWS::IAM::Role', { Condition: 'IsRoleRegion', Properties: { RoleName: 'spokelink-spoke' } });
+  });
+
+  it('is created in the first served region when the hub region is not served', () => {
+    const template = Template.fromStack(newSpokeStack(exampleConfig({ regions: ['eu-west-1', 'eu-central-1'] })));
+    template.hasCondition('IsRoleRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] });
   });
 });
 
