@@ -19,12 +19,13 @@ export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world F
   --events FILE       EventBridge events to deliver instead (a JSON array, or one JSON event per line)
   --clock MODE        virtual (default: simulated time, a run of minutes takes seconds) or real (AWS pace)
   --stagger SECONDS   app teams tag their VPCs this many seconds apart, in world order (default 15; 0: all at once)
+  --latency MS        simulated latency of every AWS call (default 0: only AWS's asynchronous work takes time)
   --json              print only the report, as JSON
   --quiet             no live progress
   --seed N            seed of the twin's ids and timing draws (default: the twin's)
   --save DIR          where to save executions, histories, registry and report (default .spokelink/last-run;
                       "none" to skip); \`spokelink audit\`, \`cost --from-registry\` and \`chargeback\` read it
-  --verbose           the handlers' Powertools logs (INFO) on stderr
+  --verbose           the handlers' Powertools logs (INFO) too
   -h, --help          this help
 `;
 
@@ -34,6 +35,7 @@ const OPTIONS = {
   events: { type: 'string' },
   clock: { type: 'string' },
   stagger: { type: 'string' },
+  latency: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   seed: { type: 'string' },
@@ -59,6 +61,7 @@ interface Inputs {
   clock: 'virtual' | 'real';
   seed?: number;
   staggerMs: number;
+  latencyMs: number;
   saveDir?: string;
 }
 
@@ -119,6 +122,9 @@ function inputs(flags: ReturnType<typeof parse>): Inputs {
   if (!/^\d+(\.\d+)?$/.test(stagger)) {
     throw new SimulateUsageError(`--stagger must be a number of seconds, not ${JSON.stringify(stagger)}`);
   }
+  const latency = flags.latency ?? '0';
+  if (!/^\d+$/.test(latency))
+    throw new SimulateUsageError(`--latency must be whole milliseconds, not ${JSON.stringify(latency)}`);
   const config = loadConfigFile(flags.config);
   let world: World;
   try {
@@ -145,6 +151,7 @@ function inputs(flags: ReturnType<typeof parse>): Inputs {
     clock,
     seed,
     staggerMs: Math.round(Number(stagger) * 1000),
+    latencyMs: Number(latency),
     saveDir: save === 'none' ? undefined : resolve(save),
   };
 }
@@ -169,7 +176,7 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
     config: input.config,
     world: input.world,
     clock: input.clock,
-    twinOptions: input.seed === undefined ? {} : { seed: input.seed },
+    twinOptions: { ...(input.seed === undefined ? {} : { seed: input.seed }), latencyMs: input.latencyMs },
     logLevel: flags.verbose ? 'INFO' : 'SILENT',
   });
   try {
