@@ -25,6 +25,9 @@ export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
  */
 export const MAX_LOCAL_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
+/** Step Functions' payload limit for a task result (256 KB; Lambda itself allows 6 MB). */
+export const MAX_TASK_RESULT_BYTES = 262_144;
+
 /** Stands in for `$$.Task.Token` in the context object; replaced by a fresh token when the task starts. */
 export const TASK_TOKEN_MARKER = '__spokelink_local_task_token__';
 
@@ -291,6 +294,13 @@ async function runTask(task: TaskBinding, rawInput: Json, runtime: TaskRuntime):
     if (token) {
       recorder.submitted(output);
       output = await runtime.waitForToken(task.state, token, task.heartbeatSeconds);
+    }
+    if (Buffer.byteLength(JSON.stringify(output ?? null), 'utf8') > MAX_TASK_RESULT_BYTES) {
+      throw new LambdaInvocationError(
+        'States.DataLimitExceeded',
+        'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+        'The state/task returned a result with a size exceeding the maximum number of bytes service limit.',
+      );
     }
     recorder.succeeded(output);
     return output;

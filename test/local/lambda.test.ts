@@ -173,3 +173,20 @@ describe('prepareDefinition', () => {
     expect(each.TimeoutSeconds).toBe(2_147_483);
   });
 });
+
+describe('Step Functions payload limit', () => {
+  it('fails a task whose result exceeds 256 KB with States.DataLimitExceeded', async () => {
+    const runner = fixtureRunner({
+      loadHandler: (name) => async () => (name === 'validate' ? { blob: 'x'.repeat(300_000) } : {}),
+    });
+    try {
+      const execution = runner.sfn.start(runner.arns.flow!, 'big-vpc-9', JSON.stringify({ vpc: 'vpc-9' }));
+      await runner.settle();
+
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('States.DataLimitExceeded');
+    } finally {
+      runner.clock.uninstall();
+    }
+  });
+});
