@@ -40,7 +40,7 @@ async function threeVpcs(ec2: Clients['ec2']) {
     a,
     b,
     c,
-    vpc: (id: string) => ({ VPCId: id, VPCRegion: REGION }),
+    vpc: (id: string): VPC => ({ VPCId: id, VPCRegion: REGION }),
     /** VPCs by name, sorted (the order of an answer's VPCs is not specified). */
     names: (list: VPC[] | undefined) =>
       (list ?? []).map((v) => `${v.VPCRegion}/${names.get(v.VPCId ?? '') ?? v.VPCId}`).sort(),
