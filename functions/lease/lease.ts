@@ -69,6 +69,17 @@ export async function acquire(plan: Plan, executionArn: string, deps: LeaseDeps)
   return { ...lease, claimedBuckets: buckets };
 }
 
+/** The lease alone (VpcBusyError while another live execution holds it): for workflows without a plan. */
+export async function acquireOnly(vpcId: string, executionArn: string, deps: LeaseDeps): Promise<Lease> {
+  return acquireLease(deps.registry, {
+    vpcId,
+    owner: executionArn,
+    now: deps.now(),
+    ttlSeconds: LEASE_TTL_SECONDS,
+    isOwnerLive: (owner) => isExecutionRunning(deps.sfn, owner),
+  });
+}
+
 /** ReleaseLease: gives the lease back if this execution holds it (never fails because it does not). */
 export async function release(vpcId: string, executionArn: string, deps: LeaseDeps): Promise<{ released: boolean }> {
   return { released: await releaseLease(deps.registry, vpcId, executionArn) };

@@ -72,6 +72,18 @@ describe('Function: lease', () => {
     expect(dynamo).not.toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ sk: 'CURRENT' }) });
   });
 
+  it('takes the lease alone for a workflow without a plan (offboarding): no claims, no record', async () => {
+    const lease = await handler({
+      action: 'acquire-lease-only',
+      event: loadEvent('tag-change-disconnect'),
+      executionArn: EXECUTION_ARN,
+    });
+
+    expect(lease).toMatchObject({ vpcId: VPC, owner: EXECUTION_ARN });
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ sk: 'LEASE' }) });
+  });
+
   it('releases only its own lease, from the raw event', async () => {
     dynamo.on(DeleteCommand).resolves({});
 
