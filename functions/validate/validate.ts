@@ -184,8 +184,11 @@ async function checkAccountAllowed(
   if (listed) return { inOrganization: true };
   if (segment.allowedAccounts !== '*' && segment.allowedOrganizationalUnits.length === 0) throw denied();
 
-  const ancestors = await ancestorsOf(organizations, accountId, (id) =>
-    segment.allowedOrganizationalUnits.includes(id),
+  // For `*` the first parent proves membership; for OUs, walk up until an allowed one (or the root).
+  const ancestors = await ancestorsOf(
+    organizations,
+    accountId,
+    (id) => segment.allowedAccounts === '*' || segment.allowedOrganizationalUnits.includes(id),
   );
   if (ancestors === undefined) {
     throw reject('account-not-allowed', `account ${accountId} is not a member of the organization`);

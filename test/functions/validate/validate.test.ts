@@ -272,6 +272,19 @@ describe('Function: validateAndPlan', () => {
     expect(organizations).toHaveReceivedCommandTimes(ListParentsCommand, 2);
   });
 
+  it('proves membership for a "*" segment with a single ListParents call', async () => {
+    const world = defaultWorld();
+    world.parents = {
+      [SPOKE]: { Id: 'ou-ab12-team0001', Type: 'ORGANIZATIONAL_UNIT' },
+      'ou-ab12-team0001': { Id: 'ou-ab12-wkld0001', Type: 'ORGANIZATIONAL_UNIT' },
+      'ou-ab12-wkld0001': { Id: 'r-ab12', Type: 'ROOT' },
+    };
+
+    await run(world);
+
+    expect(organizations).toHaveReceivedCommandTimes(ListParentsCommand, 1);
+  });
+
   it('does not ask Organizations about an account the segment lists', async () => {
     const world = defaultWorld();
     world.tags['spokelink:segment'] = 'prod';
