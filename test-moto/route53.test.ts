@@ -2,10 +2,13 @@ import { CreateVpcCommand } from '@aws-sdk/client-ec2';
 import {
   AssociateVPCWithHostedZoneCommand,
   CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
   DisassociateVPCFromHostedZoneCommand,
+  GetChangeCommand,
   GetHostedZoneCommand,
   type HostedZone,
   ListHostedZonesByVPCCommand,
+  ListHostedZonesCommand,
   type VPC,
 } from '@aws-sdk/client-route-53';
 import { type Clients, type KnownDifference, MOTO_ACCOUNT, REGION, stepOf } from './harness/compare';
@@ -274,5 +277,85 @@ describe('Twin vs moto: Route 53 private hosted zones (one account)', () => {
     expect(error('AssociateVPCWithHostedZone of a VPC that does not exist')).toBe('InvalidVPCId');
     // Same on both: an unknown zone is NoSuchHostedZone.
     expect(error('GetHostedZone of a zone that does not exist')).toBe('NoSuchHostedZone');
+  });
+  it('follows a change to INSYNC, lists the zones, deletes a zone', async () => {
+    const api = 'https://docs.aws.amazon.com/Route53/latest/APIReference/';
+    const known: KnownDifference[] = [
+      {
+        step: 'GetChange right after creating',
+        why: 'The change is PENDING until it reaches every Route 53 server, and ChangeInfo.Id is answered as `/change/ID` (GetChange sample response); moto answers INSYNC with a bare id.',
+        awsDoc: `${api}API_GetChange.html`,
+      },
+      {
+        step: 'ListHostedZones',
+        why: 'A zone created with a VPC is a private hosted zone (VPC: "Private hosted zones only"), so Config.PrivateZone is true; moto answers false when HostedZoneConfig.PrivateZone is not given.',
+        awsDoc: `${api}API_CreateHostedZone.html`,
+      },
+      {
+        step: 'DeleteHostedZone',
+        why: 'The deletion change is PENDING first; moto answers INSYNC.',
+        awsDoc: `${api}API_DeleteHostedZone.html`,
+      },
+      {
+        step: 'GetChange of a change that does not exist',
+        why: 'NoSuchChange: "A change with the specified change ID does not exist"; moto answers a change for any id.',
+        awsDoc: `${api}API_GetChange.html`,
+      },
+    ];
+    const { twin } = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2, route53 }, trace, env) => {
+        const { a, b, vpc } = await threeVpcs(ec2);
+        const first = await route53.send(
+          new CreateHostedZoneCommand({ Name: ZONE, CallerReference: 'ref-a', VPC: vpc(a) }),
+        );
+        const zoneId = first.HostedZone?.Id ?? '/hostedzone/ZMISSING';
+        await trace.step(
+          'GetChange right after creating',
+          () => route53.send(new GetChangeCommand({ Id: first.ChangeInfo?.Id ?? '' })),
+          (o) => ({
+            Id: o.ChangeInfo?.Id?.startsWith('/change/') ? '/change/<id>' : o.ChangeInfo?.Id && '<bare id>',
+            Status: o.ChangeInfo?.Status,
+          }),
+        );
+        env.advance(CHANGE_SETTLED_MS);
+        await trace.step(
+          'GetChange once settled',
+          () => route53.send(new GetChangeCommand({ Id: first.ChangeInfo?.Id ?? '' })),
+          (o) => o.ChangeInfo?.Status,
+        );
+        await route53.send(
+          new CreateHostedZoneCommand({ Name: 'sts.us-east-1.amazonaws.com', CallerReference: 'ref-b', VPC: vpc(b) }),
+        );
+        await trace.step(
+          'ListHostedZones',
+          () => route53.send(new ListHostedZonesCommand({})),
+          (o) => ({
+            zones: (o.HostedZones ?? []).map(zoneView).sort((x, y) => (x.Name ?? '').localeCompare(y.Name ?? '')),
+            IsTruncated: o.IsTruncated,
+          }),
+        );
+        await trace.step(
+          'DeleteHostedZone',
+          () => route53.send(new DeleteHostedZoneCommand({ Id: zoneId })),
+          (o) => o.ChangeInfo?.Status,
+        );
+        await trace.step('GetHostedZone after deleting', () => route53.send(new GetHostedZoneCommand({ Id: zoneId })));
+        await trace.step('DeleteHostedZone again', () => route53.send(new DeleteHostedZoneCommand({ Id: zoneId })));
+        await trace.step('GetChange of a change that does not exist', () =>
+          route53.send(new GetChangeCommand({ Id: 'C0AAAAAAAAAAAAAAAAAA' })),
+        );
+      },
+      known,
+    );
+    expect(stepOf(twin, 'GetChange right after creating')?.result).toEqual({ Id: '/change/<id>', Status: 'PENDING' });
+    expect(stepOf(twin, 'ListHostedZones')?.result).toMatchObject({
+      zones: [{ PrivateZone: true }, { PrivateZone: true }],
+    });
+    expect(stepOf(twin, 'DeleteHostedZone')?.result).toBe('PENDING');
+    expect(stepOf(twin, 'GetChange of a change that does not exist')?.error).toBe('NoSuchChange');
+    // Same on both: INSYNC once settled; a deleted zone is NoSuchHostedZone.
+    expect(stepOf(twin, 'GetChange once settled')?.result).toBe('INSYNC');
+    expect(stepOf(twin, 'GetHostedZone after deleting')?.error).toBe('NoSuchHostedZone');
   });
 });
