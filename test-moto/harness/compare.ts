@@ -134,6 +134,8 @@ export function motoTarget(endpoint: string): Target {
 const ID_PATTERNS: RegExp[] = [
   /\b(?:vpc|subnet|rtb|rtbassoc|sg|sgr|igw|tgw|tgw-attach|tgw-rtb|vpce|vpce-svc|vpc-cidr-assoc|eni|acl|dopt)-[0-9a-f]{8,17}\b/g,
   /\barn:aws:ram:[a-z0-9-]+:\d{12}:resource-share(?:-invitation)?\/[0-9a-f-]{36}\b/g,
+  // Organizations: organization, root and OU ids.
+  /\b(?:o-[a-z0-9]{10,32}|r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})\b/g,
 ];
 
 /**
@@ -173,7 +175,11 @@ export function normalize(observations: Observation[]): Observation[] {
     out = out.replace(pattern, (id) => {
       let placeholder = seen.get(id);
       if (!placeholder) {
-        const prefix = id.startsWith('arn:') ? id.split(':')[5]!.split('/')[0]! : id.replace(/-[0-9a-f]+$/, '');
+        const prefix = id.startsWith('arn:')
+          ? id.split(':')[5]!.split('/')[0]!
+          : /^(?:o|r|ou)-/.test(id)
+            ? id.split('-')[0]!
+            : id.replace(/-[0-9a-f]+$/, '');
         const n = (counters.get(prefix) ?? 0) + 1;
         counters.set(prefix, n);
         placeholder = `${prefix}-#${n}`;
