@@ -62,6 +62,11 @@ export interface ClockOptions {
   now?: number | Date;
   /** Real event-loop turns with nothing in flight that count as "settled" (default 3). */
   settleTurns?: number;
+  /**
+   * Virtual mode: replace `Math.random` with a generator seeded with this value while installed, so retry jitter
+   * (the interpreter's `JitterStrategy: FULL`, the SDK's back-off) and everything else random repeats run to run.
+   */
+  randomSeed?: number;
 }
 
 const DEFAULT_MAX_VIRTUAL_MS = 30 * 24 * 3_600_000;
@@ -81,12 +86,15 @@ export class SimClock {
   private startWall = 0;
   private startVirtual = 0;
   private fired = 0;
+  private readonly randomSeed: number | undefined;
+  private realRandom: (() => number) | undefined;
 
   constructor(mode: ClockMode, options: ClockOptions = {}) {
     this.mode = mode;
     const now = options.now ?? real.dateNow();
     this.startNow = typeof now === 'number' ? now : now.getTime();
     this.settleTurns = options.settleTurns ?? 3;
+    this.randomSeed = options.randomSeed;
   }
 
   /** Installs the fake timers (virtual mode; no-op in real mode). Idempotent. */
@@ -99,6 +107,10 @@ export class SimClock {
         // cleared by the real clearTimeout instead of a warning.
         shouldClearNativeTimers: true,
       });
+      if (this.randomSeed !== undefined) {
+        this.realRandom = Math.random;
+        Math.random = seededRandom(this.randomSeed);
+      }
     }
     this.startWall = real.dateNow();
     this.startVirtual = this.now();
@@ -110,6 +122,10 @@ export class SimClock {
     if (this.fake) {
       this.fake.uninstall();
       this.fake = undefined;
+    }
+    if (this.realRandom) {
+      Math.random = this.realRandom;
+      this.realRandom = undefined;
     }
   }
 
@@ -238,6 +254,18 @@ function peekNextTimer(clock: InstalledClock): number | undefined {
   const heap = (clock as unknown as { timerHeap?: { peek?: () => TimerPeek | undefined } }).timerHeap;
   const first = typeof heap?.peek === 'function' ? heap.peek() : undefined;
   return typeof first?.callAt === 'number' ? first.callAt : undefined;
+}
+
+/** A seeded uniform [0, 1) generator (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Real (unfaked) wall-clock milliseconds: for measuring how long a simulation took. */

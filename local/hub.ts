@@ -45,6 +45,11 @@ export interface LocalHubOptions {
   clock?: ClockMode;
   /** Start of the virtual clock (epoch ms; default: now). */
   startTime?: number;
+  /**
+   * Virtual clock: seed of `Math.random` while the hub runs (retry jitter of the interpreter and the SDK), so a
+   * run repeats exactly (default: the twin's seed, else a fixed value).
+   */
+  randomSeed?: number;
   twinOptions?: TwinOptions;
   lambdaOptions?: Partial<LambdaOptions>;
   /** EventBridge delivery knobs (drop, duplicate, delay). */
@@ -148,6 +153,8 @@ const ENV_KEYS = [
 
 let active: LocalHub | undefined;
 
+const DEFAULT_RANDOM_SEED = 20_261_127;
+
 /** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
 function deployedTimeouts(): Record<string, number> | undefined {
   try {
@@ -189,7 +196,10 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   };
 
   // dynalite first, on real timers: its table creation completes on a timer.
-  const clock = new SimClock(options.clock ?? 'virtual', { now: options.startTime ?? Date.now() });
+  const clock = new SimClock(options.clock ?? 'virtual', {
+    now: options.startTime ?? Date.now(),
+    randomSeed: options.randomSeed ?? options.twinOptions?.seed ?? DEFAULT_RANDOM_SEED,
+  });
   const dynamo = await startDynalite({ onRequest: () => clock.ioStarted() });
   const tableName = registryTableName(config);
   try {

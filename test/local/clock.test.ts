@@ -116,3 +116,22 @@ describe('SimClock (real)', () => {
     expect(clock.installed).toBe(false);
   });
 });
+
+describe('SimClock random seed', () => {
+  it('makes Math.random repeat for the same seed while installed, and restores it after', () => {
+    const draw = () => {
+      const clock = new SimClock('virtual', { now: 0, randomSeed: 42 }).install();
+      const values = [Math.random(), Math.random(), Math.random()];
+      clock.uninstall();
+      return values;
+    };
+    const original = Math.random;
+
+    const first = draw();
+    const second = draw();
+
+    expect(second).toEqual(first);
+    expect(new Set(first).size).toBe(3);
+    expect(Math.random).toBe(original);
+  });
+});
