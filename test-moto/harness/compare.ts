@@ -61,13 +61,22 @@ export class Tracer {
   }
 }
 
+/** Credentials a scenario got (from STS AssumeRole) and wants to call with. */
+export interface ScenarioCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 /**
- * What a scenario may ask of its target besides calls: let time pass. On the twin, `advance(ms)` moves the twin's clock
- * (asynchronous states such as a TGW attachment's `pending` progress lazily from it); moto has no clock (its resources
- * are in their final state at once), so there it does nothing. A scenario never learns which target it runs on.
+ * What a scenario may ask of its target besides calls. `advance(ms)` lets time pass: on the twin it moves the twin's
+ * clock (asynchronous states such as a TGW attachment's `pending` progress lazily from it); moto has no clock (its
+ * resources are in their final state at once), so there it does nothing. `clientsFor(credentials)` gives clients of the
+ * same target that sign with other credentials (an assumed role). A scenario never learns which target it runs on.
  */
 export interface ScenarioEnv {
   advance(ms: number): void;
+  clientsFor(credentials: ScenarioCredentials): Clients;
 }
 
 export type Scenario = (clients: Clients, trace: Tracer, env: ScenarioEnv) => Promise<void>;
@@ -75,23 +84,16 @@ export type Scenario = (clients: Clients, trace: Tracer, env: ScenarioEnv) => Pr
 /** Extra world sections for the twin side (only where moto creates the same thing through an API call, see callers). */
 export type TwinWorldExtra = Record<string, unknown>;
 
-/**
- * A twin seeded with moto's account and one principal, so the same scenario runs on both; throttling off. `world`
- * adds world sections (e.g. `ec2.endpointServices`). The twin's clock is the real clock plus what `advance` added.
- */
-export function twinTarget(world: TwinWorldExtra = {}): Target & { env: ScenarioEnv } {
-  const twin = createTwin(
-    parseWorld({
-      version: 1,
-      iam: { principals: [`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`], roles: [] },
-      ...world,
-    }),
-    { throttling: false },
-  );
-  let offsetMs = 0;
-  twin.now = () => Date.now() + offsetMs;
-  const { accessKeyId, secretAccessKey } = twin.credentialsFor(`arn:aws:iam::${MOTO_ACCOUNT}:user/tester`);
-  const config = { region: REGION, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 };
+const TESTER = `arn:aws:iam::${MOTO_ACCOUNT}:user/tester`;
+
+interface ClientConfig {
+  region: string;
+  credentials: ScenarioCredentials;
+  maxAttempts: number;
+  endpoint?: string;
+}
+
+function makeClients(config: ClientConfig, twin?: Twin): Clients {
   const clients: Clients = {
     ec2: new EC2Client(config),
     route53: new Route53Client(config),
@@ -99,34 +101,65 @@ export function twinTarget(world: TwinWorldExtra = {}): Target & { env: Scenario
     sts: new STSClient(config),
     organizations: new OrganizationsClient(config),
   };
-  for (const client of Object.values(clients)) client.middlewareStack.use(twinPlugin(twin));
+  if (twin) for (const client of Object.values(clients)) client.middlewareStack.use(twinPlugin(twin));
+  return clients;
+}
+
+function iamSection(value: unknown): { principals: string[]; roles: unknown[] } {
+  const iam = (typeof value === 'object' && value !== null ? value : {}) as { principals?: unknown; roles?: unknown };
+  return {
+    principals: Array.isArray(iam.principals) ? iam.principals.filter((p): p is string => typeof p === 'string') : [],
+    roles: Array.isArray(iam.roles) ? iam.roles : [],
+  };
+}
+
+/**
+ * A twin seeded with moto's account and one principal (`user/tester`), so the same scenario runs on both; throttling
+ * off. `world` adds world sections (e.g. `ec2.endpointServices`; `iam` roles and principals are added to the tester).
+ * The twin's clock is the real clock plus what `advance` added.
+ */
+export function twinTarget(world: TwinWorldExtra = {}): Target & { env: ScenarioEnv } {
+  const { iam, ...rest } = world;
+  const extraIam = iamSection(iam);
+  const twin = createTwin(
+    parseWorld({
+      version: 1,
+      ...rest,
+      iam: { principals: [TESTER, ...extraIam.principals], roles: extraIam.roles },
+    }),
+    { throttling: false },
+  );
+  let offsetMs = 0;
+  twin.now = () => Date.now() + offsetMs;
+  const { accessKeyId, secretAccessKey } = twin.credentialsFor(TESTER);
+  const config = (credentials: ScenarioCredentials): ClientConfig => ({ region: REGION, credentials, maxAttempts: 1 });
   return {
     kind: 'twin',
-    clients,
+    clients: makeClients(config({ accessKeyId, secretAccessKey }), twin),
     twin,
     env: {
       advance(ms: number) {
         offsetMs += ms;
       },
+      clientsFor: (credentials) => makeClients(config(credentials), twin),
     },
   };
 }
 
-export function motoTarget(endpoint: string): Target {
-  const config = {
+/** Clients of moto's server (account 123456789012 for these keys); `env.advance` does nothing there. */
+export function motoTarget(endpoint: string): Target & { env: ScenarioEnv } {
+  const config = (credentials: ScenarioCredentials): ClientConfig => ({
     region: REGION,
     endpoint,
-    credentials: { accessKeyId: 'AKIAMOTOTESTER000001', secretAccessKey: 'moto' },
+    credentials,
     maxAttempts: 1,
-  };
+  });
   return {
     kind: 'moto',
-    clients: {
-      ec2: new EC2Client(config),
-      route53: new Route53Client(config),
-      ram: new RAMClient(config),
-      sts: new STSClient(config),
-      organizations: new OrganizationsClient(config),
+    clients: makeClients(config({ accessKeyId: 'AKIAMOTOTESTER000001', secretAccessKey: 'moto' })),
+    env: {
+      advance: () => undefined,
+      clientsFor: (credentials) => makeClients(config(credentials)),
     },
   };
 }
@@ -206,7 +239,7 @@ export async function compareScenario(scenario: Scenario, motoEndpoint: string, 
   const motoSide = motoTarget(motoEndpoint);
   await options.motoSetup?.(motoSide.clients);
   const motoTrace = new Tracer();
-  await scenario(motoSide.clients, motoTrace, { advance: () => undefined });
+  await scenario(motoSide.clients, motoTrace, motoSide.env);
   return { twin: normalize(twinTrace.observations), moto: normalize(motoTrace.observations) };
 }
 
