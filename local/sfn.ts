@@ -63,6 +63,8 @@ export interface ExecutionRecord {
   attempts: Map<string, AttemptRecord[]>;
   /** Task tokens of this execution still waiting. */
   waiting: Set<string>;
+  /** Task attempts at work (started, neither finished nor handed over to a task token). */
+  openAttempts: number;
   abort?: { error?: string; cause?: string };
   /** For executions loaded from a saved run: their history as saved. */
   savedHistory?: HistoryEvent[];
@@ -117,6 +119,8 @@ function byteLength(text: string): number {
 export class LocalStepFunctions {
   readonly stateMachines = new Map<string, StateMachineRecord>();
   readonly executionsByArn = new Map<string, ExecutionRecord>();
+  /** Executions still RUNNING (the idle check walks only these). */
+  private readonly running = new Set<ExecutionRecord>();
   private readonly tokens = new Map<string, TokenWait>();
   private readonly listeners: ((progress: ExecutionProgress) => void)[] = [];
   private tokenCounter = 0;
@@ -189,23 +193,16 @@ export class LocalStepFunctions {
     return [...this.executionsByArn.values()];
   }
 
-  /** True when no execution can make progress by itself (all finished, or waiting for a task token). */
+  /**
+   * True when no execution can make progress by itself (all finished, or waiting for a task token with no other Task
+   * at work). Checked after every step of the clock driver: O(1) while any execution works (the first running one
+   * answers), O(running executions) otherwise.
+   */
   quiescent(): boolean {
-    for (const execution of this.executionsByArn.values()) {
-      if (execution.status !== 'RUNNING') continue;
-      if (execution.waiting.size === 0) return false;
-      // Waiting for a token, unless a Task of another branch is still working.
-      if (this.hasOpenAttemptsBesidesTokens(execution)) return false;
+    for (const execution of this.running) {
+      if (execution.waiting.size === 0 || execution.openAttempts > 0) return false;
     }
     return true;
-  }
-
-  private hasOpenAttemptsBesidesTokens(execution: ExecutionRecord): boolean {
-    for (const attempts of execution.attempts.values()) {
-      for (const attempt of attempts)
-        if (attempt.outcome === undefined && attempt.submittedAt === undefined) return true;
-    }
-    return false;
   }
 
   /** Executions waiting for a task token, with the token (approvals). */
@@ -288,11 +285,13 @@ export class LocalStepFunctions {
       lib: [],
       attempts: new Map(),
       waiting: new Set(),
+      openAttempts: 0,
       done: new Promise<void>((resolve) => {
         finish = resolve;
       }),
     };
     this.executionsByArn.set(executionArn, record);
+    this.running.add(record);
     // Step Functions runs the execution after StartExecution has returned.
     queueMicrotask(() => {
       this.run(machine, record, parsed).then(finish, finish);
@@ -353,6 +352,7 @@ export class LocalStepFunctions {
     this.closeTokens(record, 'execution finished');
     record.status = status;
     record.stopDate = Date.now();
+    this.running.delete(record);
   }
 
   private closeTokens(record: ExecutionRecord, reason: string): void {
@@ -436,6 +436,12 @@ export class LocalStepFunctions {
     const list = record.attempts.get(state) ?? [];
     list.push(attempt);
     record.attempts.set(state, list);
+    record.openAttempts += 1;
+    let open = true;
+    const close = () => {
+      if (open) record.openAttempts -= 1;
+      open = false;
+    };
     return {
       started: () => {
         attempt.startedAt = Date.now();
@@ -443,17 +449,20 @@ export class LocalStepFunctions {
       submitted: (output) => {
         attempt.submittedAt = Date.now();
         attempt.submittedOutput = output;
+        close();
       },
       succeeded: (output) => {
         attempt.endedAt = Date.now();
         attempt.outcome = 'succeeded';
         attempt.output = output;
+        close();
       },
       failed: (error, cause) => {
         attempt.endedAt = Date.now();
         attempt.outcome = 'failed';
         attempt.error = error;
         attempt.cause = cause;
+        close();
       },
     };
   }
@@ -780,6 +789,7 @@ export class LocalStepFunctions {
         lib: [],
         attempts: new Map(),
         waiting: new Set(),
+        openAttempts: 0,
         savedHistory: e.history.map((h) => ({ ...h, timestamp: new Date(h.timestamp ?? 0) }) as HistoryEvent),
         savedTransitions: e.stateTransitions,
         done: Promise.resolve(),
