@@ -1,13 +1,15 @@
 import { CreateTransitGatewayCommand } from '@aws-sdk/client-ec2';
+import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
 import {
   CreateResourceShareCommand,
   DeleteResourceShareCommand,
+  EnableSharingWithAwsOrganizationCommand,
   GetResourceShareAssociationsCommand,
   GetResourceSharesCommand,
   type ResourceShare,
   type ResourceShareAssociation,
 } from '@aws-sdk/client-ram';
-import { type KnownDifference, MOTO_ACCOUNT, stepOf } from './harness/compare';
+import { type Clients, type KnownDifference, MOTO_ACCOUNT, stepOf, type Tracer } from './harness/compare';
 import { expectOnlyKnownDifferences, useMoto } from './harness/suite';
 
 const moto = useMoto();
@@ -143,5 +145,44 @@ describe('Twin vs moto: RAM (the owner account view)', () => {
     expect(stepOf(twin, 'GetResourceShares SELF after deleting')?.result).toEqual([
       { name: 'hub-tgw', status: 'DELETED' },
     ]);
+  });
+  it('enables sharing with the organization only from its management account', async () => {
+    const enable = (trace: Tracer, ram: Clients['ram'], step: string) =>
+      trace.step(
+        step,
+        () => ram.send(new EnableSharingWithAwsOrganizationCommand({})),
+        (o) => o.returnValue,
+      );
+    const without = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ram }, trace) => {
+        await enable(trace, ram, 'EnableSharingWithAwsOrganization without an organization');
+      },
+      [],
+    );
+    expect(stepOf(without.twin, 'EnableSharingWithAwsOrganization without an organization')?.error).toBe(
+      'OperationNotPermittedException',
+    );
+    await moto().reset();
+    const withOrg = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ram }, trace) => {
+        await enable(trace, ram, 'EnableSharingWithAwsOrganization as the management account');
+      },
+      [],
+      {
+        twinWorld: {
+          organization: {
+            id: 'o-motoorg0001',
+            managementAccountId: MOTO_ACCOUNT,
+            accounts: [{ id: MOTO_ACCOUNT, name: 'master' }],
+          },
+        },
+        motoSetup: async ({ organizations }) => {
+          await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+        },
+      },
+    );
+    expect(stepOf(withOrg.twin, 'EnableSharingWithAwsOrganization as the management account')?.result).toBe(true);
   });
 });
