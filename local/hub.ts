@@ -296,17 +296,27 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       forwardsFrom: (account, eventRegion) => spokeRoles.has(account) && servedRegions(config).includes(eventRegion),
       hubAccepts: (account) => orgAccounts().has(account) || config.organization.externalAccounts.includes(account),
       target: async (event) => {
-        const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
-        const e = event as { id?: unknown; resources?: unknown; detail?: { requestParameters?: unknown } };
+        const e = event as {
+          id?: unknown;
+          'detail-type'?: unknown;
+          resources?: unknown;
+          detail?: { 'changed-tag-keys'?: unknown; eventName?: unknown };
+        };
         const vpcId = vpcIdOf(JSON.stringify(e.resources ?? e.detail ?? ''));
-        const outcome = !result
-          ? 'no result'
-          : 'started' in result
-            ? `started ${(result.started as { name?: string }).name}`
-            : 'duplicate' in result
-              ? `duplicate of ${String(result.name)}`
-              : `ignored: ${String(result.ignored)}`;
-        emit({ kind: 'intake', at: since(), vpcId, eventId: String(e.id ?? ''), outcome });
+        const eventId = String(e.id ?? '');
+        const what = Array.isArray(e.detail?.['changed-tag-keys'])
+          ? `tag change (${e.detail['changed-tag-keys'].join(', ')})`
+          : typeof e.detail?.eventName === 'string'
+            ? `${e.detail.eventName} call`
+            : String(e['detail-type'] ?? 'event');
+        emit({ kind: 'intake', at: since(), vpcId, eventId, outcome: `${what} delivered to the intake` });
+        const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+        // A started execution shows itself; say why nothing started otherwise.
+        if (result && !('started' in result)) {
+          const outcome =
+            'duplicate' in result ? `duplicate of ${String(result.name)}` : `ignored: ${String(result.ignored)}`;
+          emit({ kind: 'intake', at: since(), vpcId, eventId, outcome });
+        }
         return result;
       },
       knobs: options.events,

@@ -21,7 +21,7 @@ export class ProgressPrinter {
     const prefix = `${offset(progress.at)}  ${who.padEnd(21)}`;
     switch (progress.kind) {
       case 'intake':
-        this.write(`${prefix}  ⇢ event ${clip(progress.outcome, 90)}`);
+        this.write(`${prefix}  ⇢ ${clip(progress.outcome, 100)}`);
         return;
       case 'execution': {
         const key = `${progress.execution}`;
