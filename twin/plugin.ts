@@ -28,11 +28,22 @@ export function parseCredentialScope(authorization: string | undefined): { acces
 
 type ExceptionCtor = new (options: Record<string, unknown>) => Error;
 
+const sdkModules = new Map<string, Record<string, unknown>>();
+
+function sdkModule(name: string): Record<string, unknown> {
+  let module = sdkModules.get(name);
+  if (!module) {
+    module = require(name) as Record<string, unknown>;
+    sdkModules.set(name, module);
+  }
+  return module;
+}
+
 /** The exception the real SDK throws for this error response. */
 export function toSdkError(client: string, error: TwinError, requestId: string): Error {
   const spec = CLIENTS[client];
   if (!spec) return error;
-  const sdk = require(spec.module) as Record<string, unknown>;
+  const sdk = sdkModule(spec.module);
   const Base = sdk[spec.base] as ExceptionCtor;
   const $metadata = { httpStatusCode: error.status, requestId, attempts: 1, totalRetryDelay: 0 };
   const Modeled = sdk[error.code];
