@@ -142,6 +142,7 @@ describe('Twin vs moto: RAM (the owner account view)', () => {
       'InvalidParameterException',
     );
     expect(stepOf(twin, 'CreateResourceShare with a malformed resource ARN')?.error).toBe('MalformedArnException');
+    expect(stepOf(twin, 'CreateResourceShare with a malformed principal')?.error).toBe('InvalidParameterException');
     expect(stepOf(twin, 'GetResourceShares SELF after deleting')?.result).toEqual([
       { name: 'hub-tgw', status: 'DELETED' },
     ]);
