@@ -280,7 +280,13 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
 
 // ---- AcceptAttachment / WaitForAttachment --------------------------------------------------------------------------
 
-async function describeFromHub(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
+/**
+ * The attachment as `ec2` sees it. The spoke (the attachment's owner) and the hub (the TGW's owner) both see it; the
+ * polls of AcceptAttachment and WaitForAttachment use the spoke's EC2 describe bucket (one per account and region:
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so that hundreds of onboardings do not
+ * share the hub's 20 describes per second. Only AssociateAndPropagate reads the hub's view (the association).
+ */
+async function describeAttachment(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
   try {
     const { TransitGatewayAttachments = [] } = await ec2.send(
       new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }),
@@ -291,7 +297,7 @@ async function describeFromHub(ec2: EC2Client, attachmentId: string): Promise<Tr
     if (!isAwsError(error, 'InvalidTransitGatewayAttachmentID.NotFound')) throw error;
   }
   // Just created: EC2 is eventually consistent, the hub may not see it yet.
-  throw new AttachmentNotReadyError(`${attachmentId} is not visible to the hub yet`);
+  throw new AttachmentNotReadyError(`${attachmentId} is not visible yet`);
 }
 
 function failedError(attachment: TransitGatewayAttachment): AttachmentFailedError {
@@ -325,7 +331,7 @@ export async function acceptAttachment(
   attachmentId: string,
   deps: TgwDeps,
 ): Promise<{ attachmentId: string; state: string; accepted: boolean }> {
-  const attachment = await describeFromHub(deps.hub.ec2, attachmentId);
+  const attachment = await describeAttachment((await deps.spoke()).ec2, attachmentId);
   const state = attachment.State ?? '';
   if (state === 'initiating' || state === 'initiatingRequest') {
     throw new AttachmentNotReadyError(`${attachmentId} is ${state}`);
@@ -344,7 +350,7 @@ export async function waitForAttachment(
   attachmentId: string,
   deps: TgwDeps,
 ): Promise<{ attachmentId: string; state: 'available' }> {
-  const attachment = await describeFromHub(deps.hub.ec2, attachmentId);
+  const attachment = await describeAttachment((await deps.spoke()).ec2, attachmentId);
   const state = attachment.State ?? '';
   if (state === 'available') return { attachmentId, state };
   if (FAILED_STATES.has(state)) throw failedError(attachment);
@@ -390,7 +396,7 @@ export async function associateAndPropagate(
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
 
-  const attachment = await describeFromHub(ec2, attachmentId);
+  const attachment = await describeAttachment(ec2, attachmentId);
   const association = attachment.Association;
   const current =
     association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
@@ -414,7 +420,7 @@ export async function associateAndPropagate(
       changes.push(`associated with ${target}`);
     } catch (error) {
       if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
-      const now = (await describeFromHub(ec2, attachmentId)).Association;
+      const now = (await describeAttachment(ec2, attachmentId)).Association;
       if (now?.TransitGatewayRouteTableId !== target) {
         throw new AttachmentNotReadyError(
           `${attachmentId} is still ${now?.State ?? 'associated'} with ${now?.TransitGatewayRouteTableId}`,

@@ -298,7 +298,7 @@ describe('Function: transit-gateway', () => {
 
   describe('AcceptAttachment and WaitForAttachment', () => {
     it('accepts a pendingAcceptance attachment from the hub (the TGW owner)', async () => {
-      hubEc2Mock
+      spokeEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolves({ TransitGatewayAttachments: [attachment('pendingAcceptance')] });
       hubEc2Mock.on(AcceptTransitGatewayVpcAttachmentCommand).resolves({});
@@ -311,8 +311,32 @@ describe('Function: transit-gateway', () => {
       });
     });
 
+    it('polls the attachment from the spoke account, never from the hub (the hub describe bucket is shared)', async () => {
+      spokeEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('pending')] });
+
+      await expect(acceptAttachment(ATTACHMENT, deps)).resolves.toMatchObject({ accepted: false });
+      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+
+      expect(spokeEc2Mock).toHaveReceivedCommandTimes(DescribeTransitGatewayAttachmentsCommand, 2);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
+    });
+
+    it('accepts from the hub an attachment the spoke still sees in pendingAcceptance while waiting', async () => {
+      spokeEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('pendingAcceptance')] });
+      hubEc2Mock.on(AcceptTransitGatewayVpcAttachmentCommand).resolves({});
+
+      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      expect(hubEc2Mock).toHaveReceivedCommandWith(AcceptTransitGatewayVpcAttachmentCommand, {
+        TransitGatewayAttachmentId: ATTACHMENT,
+      });
+    });
+
     it('has nothing to accept once the attachment is pending or available', async () => {
-      hubEc2Mock
+      spokeEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolves({ TransitGatewayAttachments: [attachment('pending')] });
 
@@ -320,8 +344,8 @@ describe('Function: transit-gateway', () => {
       expect(hubEc2Mock).not.toHaveReceivedCommand(AcceptTransitGatewayVpcAttachmentCommand);
     });
 
-    it('is not ready to accept while the attachment is still initiating or invisible to the hub', async () => {
-      hubEc2Mock
+    it('is not ready to accept while the attachment is still initiating or not visible yet', async () => {
+      spokeEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolvesOnce({ TransitGatewayAttachments: [attachment('initiating')] })
         .rejectsOnce(awsError('InvalidTransitGatewayAttachmentID.NotFound'));
@@ -331,7 +355,7 @@ describe('Function: transit-gateway', () => {
     });
 
     it('waits with AttachmentNotReadyError until the attachment is available', async () => {
-      hubEc2Mock
+      spokeEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolvesOnce({ TransitGatewayAttachments: [attachment('pending')] })
         .resolves({ TransitGatewayAttachments: [attachment('available')] });
@@ -344,7 +368,7 @@ describe('Function: transit-gateway', () => {
     });
 
     it.each(['failed', 'rejected', 'deleted'])('fails for good on an attachment that is %s', async (state) => {
-      hubEc2Mock
+      spokeEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolves({ TransitGatewayAttachments: [attachment(state)] });
 
