@@ -213,8 +213,8 @@ export class LocalLambdas {
     return t?.[name] ?? DEFAULT_TIMEOUT_MS;
   }
 
-  private faultFor(name: string, meta: InvokeMeta): LambdaFaultRule | undefined {
-    let hit: LambdaFaultRule | undefined;
+  private faultFor(name: string, meta: InvokeMeta): ActiveFault | undefined {
+    let hit: ActiveFault | undefined;
     for (const active of this.faults) {
       const { rule } = active;
       if (rule.function && rule.function !== name) continue;
@@ -224,7 +224,7 @@ export class LocalLambdas {
       if (rule.times !== undefined && active.applied >= rule.times) continue;
       if (!hit) {
         active.applied += 1;
-        hit = rule;
+        hit = active;
       }
     }
     return hit;
@@ -250,7 +250,8 @@ export class LocalLambdas {
       if (error) record.error = error;
     };
 
-    const fault = this.faultFor(name, meta);
+    const active = this.faultFor(name, meta);
+    const fault = active?.rule;
     if (fault && (fault.phase ?? 'after-handler') === 'before-handler') {
       const error = faultError(fault, this.timeoutOf(name));
       finish('fault', error.name);
@@ -298,6 +299,8 @@ export class LocalLambdas {
       return JSON.parse(text) as Json;
     } catch (error) {
       if (record.outcome) throw error;
+      // The handler failed by itself: an after-handler fault did not happen, so it is not used up (`times`).
+      if (active) active.applied -= 1;
       if (error instanceof LambdaInvocationError) {
         finish(error.name === LambdaErrorName.timeout ? 'timedOut' : 'failed', error.name);
         throw error;

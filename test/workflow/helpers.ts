@@ -381,3 +381,78 @@ export class WorkflowHub {
     return (HostedZone?.Id ?? '').replace('/hostedzone/', '');
   }
 }
+
+/**
+ * Adds a spoke account to a raw world as the spoke StackSet would leave it: a member of `parentId` (the workloads OU
+ * by default; `null` for an account outside the organization), the spoke role trusting the hub's functions with the
+ * example external id, and an `app-team` principal that tags its VPCs.
+ */
+export function withAccount(
+  world: RawWorld,
+  accountId: string,
+  parentId: string | null = 'ou-ab12-wkld0001',
+): RawWorld {
+  if (parentId !== null) {
+    world.organization!.accounts = [
+      ...(world.organization!.accounts ?? []),
+      { id: accountId, name: `account-${accountId}`, parentId },
+    ];
+  }
+  world.iam!.principals = [...(world.iam!.principals ?? []), `arn:aws:iam::${accountId}:role/app-team`];
+  world.iam!.roles = [
+    ...(world.iam!.roles ?? []),
+    {
+      arn: `arn:aws:iam::${accountId}:role/spokelink-spoke`,
+      trust: {
+        principalArnPatterns: [`arn:aws:iam::${HUB_ACCOUNT}:role/spokelink-*`],
+        externalId: 'spokelink-example-external-id',
+      },
+    },
+  ];
+  return world;
+}
+
+/** What a connected VPC should have exactly once, however many executions or retries touched it. */
+export interface ConnectedOnce {
+  vpcId: string;
+  accountId: string;
+  services: EndpointName[];
+  cidrs: string[];
+  /** Route tables of the VPC's subnets. */
+  routeTableIds: string[];
+}
+
+/**
+ * Asserts the VPC is connected with one of everything: one attachment (available), one route to the hub per route
+ * table, one association per selected zone, one rule per CIDR on each selected endpoint's security group, its account
+ * once on the endpoint service, one registry record saying so.
+ */
+export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnce): Promise<void> {
+  const { vpcId, accountId, services, cidrs, routeTableIds } = expected;
+  const snapshot = w.snapshot();
+  expect(w.status(vpcId).status).toBe('connected');
+  const attachments = w.attachmentsOf(vpcId, snapshot);
+  expect(attachments.map((a) => a.state)).toEqual(['available']);
+  for (const table of routeTableIds) {
+    const toHub = w.routes(table, snapshot).filter((r) => r.destinationCidrBlock === HUB_DESTINATION);
+    expect({ table, toHub }).toEqual({ table, toHub: [expect.objectContaining({ transitGatewayId: TGW })] });
+  }
+  const description = `spokelink ${vpcId} ${accountId}`;
+  for (const [endpoint, zone] of Object.entries(ZONES)) {
+    const selected = services.includes(endpoint as EndpointName);
+    const associations = w.zone(zone.id, snapshot).vpcs.filter((v) => v === `us-east-1/${vpcId}`);
+    expect({ endpoint, associations: associations.length }).toEqual({ endpoint, associations: selected ? 1 : 0 });
+    const rules = w.ingress(zone.sg, snapshot).filter((r) => r.description === description);
+    expect({ endpoint, rules: rules.map((r) => r.cidr).sort() }).toEqual({ endpoint, rules: selected ? cidrs : [] });
+  }
+  const principal = `arn:aws:iam::${accountId}:root`;
+  expect(w.allowedPrincipals(ENDPOINT_SERVICE, snapshot).filter((p) => p === principal)).toEqual([principal]);
+  const records = (await w.hub.registry()).filter((i) => i.pk === `VPC#${vpcId}`);
+  expect(records.map((r) => [r.sk, r.status])).toEqual([['CURRENT', 'connected']]);
+  const record = records[0] as unknown as ConsumerRecord;
+  expect(record.attachmentId).toBe(attachments[0]!.id);
+  expect(record.routes).toHaveLength(routeTableIds.length);
+  expect(record.zones).toHaveLength(services.length);
+  expect(record.securityGroupRules).toHaveLength(services.length * cidrs.length);
+  expect(record.securityGroupRules.every((r) => typeof r.ruleId === 'string')).toBe(true);
+}
