@@ -153,6 +153,18 @@ describe('Twin vs moto: security groups', () => {
     expect(stepOf(twin, 'AuthorizeSecurityGroupIngress new rule and a duplicate in one request')?.error).toBe(
       'InvalidPermission.Duplicate',
     );
+    expect(stepOf(twin, 'DescribeSecurityGroups by id')?.result).toEqual([
+      expect.objectContaining({
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+            IpRanges: [{ CidrIp: '10.1.0.0/16', Description: 'spoke vpc-a' }],
+          },
+        ],
+      }),
+    ]);
     expect(stepOf(twin, 'DescribeSecurityGroupRules by group-id')?.result).toEqual([
       expect.objectContaining({ IsEgress: false, CidrIpv4: '10.1.0.0/16', Description: 'spoke vpc-a' }),
       expect.objectContaining({ IsEgress: true, CidrIpv4: '0.0.0.0/0' }),

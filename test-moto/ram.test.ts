@@ -131,6 +131,9 @@ describe('Twin vs moto: RAM (the owner account view)', () => {
       status: 'ACTIVE',
       tags: ['spokelink=hub'],
     });
+    expect(stepOf(twin, 'GetResourceShares SELF')?.result).toEqual([
+      expect.objectContaining({ name: 'hub-tgw', status: 'ACTIVE', tags: ['spokelink=hub'] }),
+    ]);
     expect(stepOf(twin, 'GetResourceShareAssociations PRINCIPAL')?.result).toEqual([
       expect.objectContaining({ associatedEntity: SPOKE, status: 'ASSOCIATING', external: true }),
     ]);
