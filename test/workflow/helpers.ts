@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { z } from 'zod';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
@@ -358,19 +359,21 @@ export class WorkflowHub {
     return seen;
   }
 
+  /** SDK clients of the `app-team` role of an account (through the twin). */
+  appTeam(accountId: string, region = 'us-east-1'): { ec2: EC2Client; route53: Route53Client } {
+    const { accessKeyId, secretAccessKey } = this.twin.credentialsFor(`arn:aws:iam::${accountId}:role/app-team`);
+    const config = { region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 };
+    const clients = { ec2: new EC2Client(config), route53: new Route53Client({ ...config, region: 'us-east-1' }) };
+    for (const client of Object.values(clients)) client.middlewareStack.use(localPlugin(this.twin, this.hub.clock));
+    return clients;
+  }
+
   /**
    * The app team of `accountId` creates its own private hosted zone `name` with its VPC (Route 53 CreateHostedZone,
    * through the SDK and the twin). Returns the new zone's id.
    */
   async appTeamCreatesZone(accountId: string, name: string, vpcId: string): Promise<string> {
-    const { accessKeyId, secretAccessKey } = this.twin.credentialsFor(`arn:aws:iam::${accountId}:role/app-team`);
-    const client = new Route53Client({
-      region: 'us-east-1',
-      credentials: { accessKeyId, secretAccessKey },
-      maxAttempts: 1,
-    });
-    client.middlewareStack.use(localPlugin(this.twin, this.hub.clock));
-    const { HostedZone } = await client.send(
+    const { HostedZone } = await this.appTeam(accountId).route53.send(
       new CreateHostedZoneCommand({
         Name: name,
         CallerReference: `app-team-${vpcId}-${name}`,

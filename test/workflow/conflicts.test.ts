@@ -1,0 +1,154 @@
+import { DeleteRouteCommand } from '@aws-sdk/client-ec2';
+import {
+  ACCOUNTS,
+  exampleWorld,
+  expectConnectedOnce,
+  HUB_DESTINATION,
+  type RawWorld,
+  scenarioRouteTableId,
+  scenarioSubnetId,
+  scenarioVpc,
+  startWorkflowHub,
+  TGW,
+  type WorkflowHub,
+  withVpcs,
+  ZONES,
+} from './helpers';
+
+/**
+ * Conflicts found while connecting (after validation): spokelink never overwrites what is not its own and reports it
+ * by name. The other branches still run to the end and record what they made; the status says `failed`, naming the
+ * step; a retry after the conflict is removed converges.
+ */
+
+const ANALYTICS = ACCOUNTS.analytics;
+const PEERING = 'pcx-0e00000000000a001';
+
+/** A VPC whose private route table already routes the hub destination to a peering connection. */
+const ROUTED_ELSEWHERE = (() => {
+  const vpc = scenarioVpc(31, {
+    ownerId: ANALYTICS,
+    cidrs: ['10.131.0.0/16'],
+    tags: { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' },
+  });
+  // Subnet c uses the main table (no route to the hub yet): no route may be created there either.
+  vpc.routeTables![1]!.subnetIds = [scenarioSubnetId(31, 0), scenarioSubnetId(31, 1)];
+  vpc.routeTables![1]!.routes = [{ destinationCidrBlock: HUB_DESTINATION, vpcPeeringConnectionId: PEERING }];
+  return vpc;
+})();
+/** A VPC whose team associates its own zone named like the hub's sts zone while the workflow runs. */
+const ZONE_RACE = scenarioVpc(32, {
+  ownerId: ANALYTICS,
+  cidrs: ['10.132.0.0/16'],
+  tags: { 'spokelink:connect': 'true', 'spokelink:services': 'ssm,sts' },
+});
+
+function scenario(): RawWorld {
+  return withVpcs(exampleWorld(), ROUTED_ELSEWHERE, ZONE_RACE);
+}
+
+describe('Conflicts: reported by name, never overwritten', () => {
+  let w: WorkflowHub;
+  beforeAll(async () => {
+    w = await startWorkflowHub({ world: scenario() });
+  });
+  afterAll(() => w?.close());
+
+  describe('a route to the hub destination that points elsewhere', () => {
+    const vpcId = ROUTED_ELSEWHERE.id!;
+    const privateTable = scenarioRouteTableId(31, 1);
+    const mainTable = scenarioRouteTableId(31, 0);
+
+    it('fails CreateSpokeRoutes naming the route table, the CIDR and the other target; the route is unchanged', async () => {
+      const routesBefore = { [privateTable]: w.routes(privateTable), [mainTable]: w.routes(mainTable) };
+      const [execution] = await w.onboard(vpcId);
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ConflictError' });
+      expect(execution!.cause).toMatch(/^CreateSpokeRoutes: ConflictError: route conflict: /);
+      expect(w.status(vpcId)).toEqual({
+        status: 'failed',
+        detail: expect.stringContaining(
+          `CreateSpokeRoutes: ConflictError: route conflict: ${privateTable} routes ${HUB_DESTINATION} to ${PEERING} ` +
+            `(not to ${TGW})`,
+        ),
+        execution: execution!.name,
+      });
+      // Nothing was created in any route table: the conflict is found before the first route.
+      expect({ [privateTable]: w.routes(privateTable), [mainTable]: w.routes(mainTable) }).toEqual(routesBefore);
+    });
+
+    it('still ran the other branches and recorded what exists, with status failed', async () => {
+      expect(w.zone(ZONES.ssm.id).vpcs).toContain(`us-east-1/${vpcId}`);
+      expect(w.ingress(ZONES.ssm.sg).map((r) => r.description)).toContain(`spokelink ${vpcId} ${ANALYTICS}`);
+      const record = await w.record(vpcId);
+      expect(record).toMatchObject({
+        status: 'failed',
+        routes: [],
+        zones: [{ endpoint: 'ssm', zoneId: ZONES.ssm.id, zoneName: ZONES.ssm.name }],
+        attachmentId: w.attachmentsOf(vpcId)[0]!.id,
+      });
+      expect(record!.securityGroupRules).toHaveLength(1);
+    });
+
+    it('converges once the team removes the route and asks again', async () => {
+      await w
+        .appTeam(ANALYTICS)
+        .ec2.send(new DeleteRouteCommand({ RouteTableId: privateTable, DestinationCidrBlock: HUB_DESTINATION }));
+      const [retry] = await w.onboard(vpcId);
+      expect(retry!.status).toBe('SUCCEEDED');
+      await expectConnectedOnce(w, {
+        vpcId,
+        accountId: ANALYTICS,
+        services: ['ssm'],
+        cidrs: ['10.131.0.0/16'],
+        routeTableIds: [mainTable, privateTable],
+      });
+    });
+  });
+
+  describe('a zone of the same name associated with the VPC after validation (ConflictingDomainExists)', () => {
+    const vpcId = ZONE_RACE.id!;
+    let appTeamZone: Promise<string> | undefined;
+
+    beforeAll(async () => {
+      const stop = w.hub.onProgress((p) => {
+        if (p.kind === 'state' && p.event === 'exited' && p.state === 'ValidateAndPlan' && p.vpcId === vpcId) {
+          appTeamZone = w.appTeamCreatesZone(ANALYTICS, ZONES.sts.name, vpcId);
+          stop();
+        }
+      });
+      await w.onboard(vpcId);
+    });
+
+    it('fails AssociateZones with a ConflictError naming the zone, its id and the other zone', async () => {
+      const otherZone = await appTeamZone;
+      expect(otherZone).toMatch(/^Z/);
+      const [execution] = w.executionsOf(vpcId);
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'ConflictError' });
+      expect(w.status(vpcId)).toEqual({
+        status: 'failed',
+        detail:
+          `AssociateZones: ConflictError: zone ${ZONES.sts.name} (${ZONES.sts.id}, endpoint sts): ${vpcId} is ` +
+          `already associated with another zone of that name (${otherZone})`,
+        execution: execution!.name,
+      });
+      // Route 53 answered ConflictingDomainExists to the spoke's association.
+      const associations = w.twin.calls.filter(
+        (c) => c.operation === 'AssociateVPCWithHostedZone' && c.accountId === ANALYTICS,
+      );
+      expect(associations.map((c) => c.error)).toContain('ConflictingDomainExists');
+    });
+
+    it("leaves no authorization on the hub's zones and records exactly the zones the VPC is associated with", async () => {
+      expect(w.zone(ZONES.sts.id).vpcs).not.toContain(`us-east-1/${vpcId}`);
+      const associated = Object.values(ZONES)
+        .filter((z) => w.zone(z.id).vpcs.includes(`us-east-1/${vpcId}`))
+        .map((z) => z.id);
+      for (const zone of Object.values(ZONES))
+        expect({ zone: zone.id, auth: w.zone(zone.id).authorizations }).toEqual({ zone: zone.id, auth: [] });
+      const record = await w.record(vpcId);
+      expect(record!.status).toBe('failed');
+      expect(record!.zones.map((z) => z.zoneId).sort()).toEqual(associated.sort());
+    });
+  });
+});
