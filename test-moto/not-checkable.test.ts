@@ -415,7 +415,7 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
   ),
   sts: { GetCallerIdentity: 'sts.test.ts', AssumeRole: 'sts.test.ts' },
   organizations: Object.fromEntries(
-    ['DescribeOrganization', 'ListParents', 'DescribeAccount'].map((op) => [op, 'organizations.test.ts']),
+    ['DescribeOrganization', 'ListParents', 'DescribeAccount'].map((op) => [op, 'sts.test.ts']),
   ),
 };
 
