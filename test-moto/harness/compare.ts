@@ -263,6 +263,7 @@ export function stepOf(trace: Observation[], step: string): Observation | undefi
   return trace.find((o) => o.step === step);
 }
 
+/** The steps (in order of first appearance in either trace) whose observations are not identical. */
 export function differingSteps(a: Observation[], b: Observation[]): string[] {
   const steps = new Set([...a.map((o) => o.step), ...b.map((o) => o.step)]);
   return [...steps].filter((step) => {
