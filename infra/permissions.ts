@@ -188,6 +188,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       const shareArns = [stack.formatArn({ service: 'ram', resource: 'resource-share', resourceName: '*' })];
       assumeSpokeRole(role, ctx);
       updateRegistryRecord(role, ctx);
+      // Offboarding unshares the TGW only when no other VPC of the account uses it (registry index byAccount).
+      ctx.registry.grant(role, 'dynamodb:Query');
       // CreateResourceShare has no resource type: it is scoped by what it shares, which must be the hub TGW.
       allow(role, 'CreateTransitGatewayShare', ['ram:CreateResourceShare'], ['*'], {
         StringEquals: { 'ram:RequestedResourceType': 'ec2:TransitGateway', 'ram:ResourceArn': tgwArn },
@@ -265,6 +267,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           ],
           zones,
         );
+        // Offboarding and pruning: the hub, as the zones' owner, disassociates the VPC (also a deleted VPC's).
+        allow(role, 'DisassociateFromCatalogZones', ['route53:DisassociateVPCFromHostedZone'], zones);
       }
     },
   },
@@ -273,6 +277,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     timeout: Duration.seconds(60),
     grant(role, ctx) {
       updateRegistryRecord(role, ctx);
+      // Offboarding removes the account's principal only when no other VPC of the account uses it (index byAccount).
+      ctx.registry.grant(role, 'dynamodb:Query');
       const groups = securityGroupIds(ctx.config).map((id) => ec2Arn(ctx, 'security-group', id));
       if (groups.length > 0) {
         allow(
@@ -307,6 +313,13 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       );
     },
   },
+  offboard: {
+    description: 'Plans an offboarding: reads the VPC (through the spoke role) and its registry record',
+    grant(role, ctx) {
+      assumeSpokeRole(role, ctx);
+      ctx.registry.grant(role, 'dynamodb:GetItem');
+    },
+  },
   reconcile: {
     description: 'Finds drift between spoke tags, the registry and executions; starts the repairing executions',
     memorySize: 512,
@@ -323,7 +336,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Stores the approval task token and notifies the approvers',
     grant(role, ctx) {
       ctx.approvalTopic.grantPublish(role);
-      ctx.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+      // The pending approval item (VPC#<id> / APPROVAL); approvers answer and delete it with their own credentials.
+      ctx.registry.grant(role, 'dynamodb:PutItem');
     },
   },
 };

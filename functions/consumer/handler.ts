@@ -3,20 +3,34 @@ import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable } from '#shared/registry';
+import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { type ConsumerResult, registerConsumer } from './consumer';
+import { type ConsumerRemovalResult, revokeEndpointAccess } from './revoke';
 
-const Input = z.object({ plan: PlanSchema });
+const Input = z.union([
+  /** RegisterConsumer (no action: the onboarding ASL's original input). */
+  z.object({ action: z.literal('register').optional(), plan: PlanSchema }),
+  /** PruneEndpointAccess: after a change, the recorded rules the plan no longer wants. */
+  z.object({ action: z.literal('prune'), plan: PlanSchema }),
+  /** RevokeEndpointAccess: offboarding, every recorded rule and (if no other VPC of the account needs it) principal. */
+  z.object({ action: z.literal('revoke'), vpc: VpcRefSchema }),
+]);
 
-/** RegisterConsumer: `{ plan }` -> what was registered (hub account only). */
-export const handler = async (input: unknown): Promise<ConsumerResult> => {
+/**
+ * RegisterConsumer `{ plan }` -> what was registered; PruneEndpointAccess `{ action: 'prune', plan }` and
+ * RevokeEndpointAccess `{ action: 'revoke', vpc }` -> what was removed (hub account only).
+ */
+export const handler = async (input: unknown): Promise<ConsumerResult | ConsumerRemovalResult> => {
   logger.resetKeys();
-  const { plan } = Input.parse(input);
-  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
+  const request = Input.parse(input);
   const config = configFromEnv();
-  return registerConsumer(plan, {
-    hubEc2: hubClients(config.hub.region).ec2,
-    registry: registryTable(config),
-    now: () => Date.now(),
-  });
+  const deps = { hubEc2: hubClients(config.hub.region).ec2, registry: registryTable(config), now: () => Date.now() };
+  if (request.action === 'revoke' || request.action === 'prune') {
+    const vpc = request.action === 'revoke' ? request.vpc : vpcOfPlan(request.plan);
+    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+    return revokeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, deps);
+  }
+  const { plan } = request;
+  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
+  return registerConsumer(plan, deps);
 };

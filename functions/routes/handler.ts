@@ -3,20 +3,40 @@ import { spokeClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable } from '#shared/registry';
+import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
+import { type RouteRemovalResult, removeSpokeRoutes } from './remove';
 import { createSpokeRoutes, type RoutesResult } from './routes';
 
-const Input = z.object({ plan: PlanSchema });
+const Input = z.union([
+  /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
+  z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
+  /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
+  z.object({ action: z.literal('prune'), plan: PlanSchema }),
+  /** RemoveSpokeRoutes: offboarding, every recorded route. */
+  z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
+]);
 
-/** CreateSpokeRoutes: `{ plan }` -> the routes created and found. */
-export const handler = async (input: unknown): Promise<RoutesResult> => {
+/** CreateSpokeRoutes `{ plan }`, PruneSpokeRoutes `{ action: 'prune', plan }`, RemoveSpokeRoutes `{ action: 'remove', vpc }`. */
+export const handler = async (input: unknown): Promise<RoutesResult | RouteRemovalResult> => {
   logger.resetKeys();
-  const { plan } = Input.parse(input);
-  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
+  const request = Input.parse(input);
   const config = configFromEnv();
+  const registry = registryTable(config);
+  if (request.action === 'remove' || request.action === 'prune') {
+    const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
+    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+    return removeSpokeRoutes(vpc, request.action === 'prune' ? request.plan : undefined, {
+      spokeEc2: async () => (await spokeClients(config, vpc.accountId, vpc.region)).ec2,
+      transitGatewayId: config.hub.transitGatewayId,
+      registry,
+      now: () => Date.now(),
+    });
+  }
+  const { plan } = request;
+  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   return createSpokeRoutes(plan, {
     spokeEc2: async () => (await spokeClients(config, plan.accountId, plan.region)).ec2,
-    registry: registryTable(config),
+    registry,
     now: () => Date.now(),
   });
 };

@@ -3,8 +3,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { hubClients } from './aws';
 import { cidrsOverlap, claimBucketOf } from './cidr';
 import type { HubConfig } from './config';
@@ -398,7 +400,7 @@ export async function beginOnboarding(
   return record;
 }
 
-type MergeableField = 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals';
+export type MergeableField = 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals';
 
 const identity: { [K in MergeableField]: (item: ConsumerRecord[K][number]) => string } = {
   routes: (r) => `${r.routeTableId}|${r.destinationCidr}`,
@@ -525,4 +527,240 @@ export async function markFailed(
     },
     { ifExists: true },
   );
+}
+
+// ---- lifecycle: offboarding, changes, history ----------------------------------------------------------------------
+
+/**
+ * The VPC a removal step works on (offboarding, or pruning after a change). `exists` is false once the VPC is deleted:
+ * what lived inside it (routes, its side of zone associations) went with it, the hub side is still cleaned up.
+ * `spokeReachable` is false when the spoke role cannot be assumed (the account left, or the spoke stack is gone):
+ * spoke-side items are then reported as retained instead of removed.
+ */
+export const VpcRefSchema = z.object({
+  vpcId: z.string().min(1),
+  accountId: z.string().regex(/^\d{12}$/),
+  region: z.string().min(1),
+  exists: z.boolean().default(true),
+  spokeReachable: z.boolean().default(true),
+});
+export type VpcRef = z.infer<typeof VpcRefSchema>;
+
+/** The VPC of a plan (it exists and its spoke role answered: the plan was just made through it). */
+export function vpcOfPlan(plan: Plan): VpcRef {
+  return { vpcId: plan.vpcId, accountId: plan.accountId, region: plan.region, exists: true, spokeReachable: true };
+}
+
+/** Identity of a record item (what `mergeIntoRecord` and `forgetInRecord` compare). */
+export function recordItemKey<K extends MergeableField>(field: K, item: ConsumerRecord[K][number]): string {
+  return (identity[field] as (item: ConsumerRecord[K][number]) => string)(item);
+}
+
+/**
+ * Write-through of a removal step: drops items from the record (they were removed, vanished with the VPC, or are no
+ * longer spokelink's). A missing record is nothing to forget.
+ */
+export async function forgetInRecord<K extends MergeableField>(
+  table: RegistryTable,
+  vpcId: string,
+  field: K,
+  items: ConsumerRecord[K],
+  now: number,
+): Promise<void> {
+  if (items.length === 0) return;
+  const record = await getRecord(table, vpcId);
+  if (!record) return;
+  const gone = new Set(items.map((item) => recordItemKey(field, item)));
+  const kept = ((record[field] ?? []) as ConsumerRecord[K][number][]).filter(
+    (item) => !gone.has(recordItemKey(field, item)),
+  );
+  await updateRecord(table, vpcId, { [field]: kept, updatedAt: new Date(now).toISOString() }, { ifExists: true });
+}
+
+/** Write-through of DeleteAttachment: the record no longer names an attachment. */
+export async function forgetAttachment(table: RegistryTable, vpcId: string, now: number): Promise<void> {
+  try {
+    await table.dynamo.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: registryKeys.current(vpcId),
+        UpdateExpression: 'REMOVE #attachment SET #updated = :now, #subnets = :none',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: {
+          '#attachment': 'attachmentId',
+          '#updated': 'updatedAt',
+          '#subnets': 'attachmentSubnetIds',
+        },
+        ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':none': [] },
+      }),
+    );
+  } catch (error) {
+    if (!isAwsError(error, CONDITION_FAILED)) throw error;
+  }
+}
+
+/** Offboarding begins: record status `offboarding`, the execution appended. Undefined when there is no record. */
+export async function markOffboarding(
+  table: RegistryTable,
+  vpcId: string,
+  executionArn: string,
+  now: number,
+): Promise<ConsumerRecord | undefined> {
+  const record = await getRecord(table, vpcId);
+  if (!record) return undefined;
+  const at = new Date(now).toISOString();
+  const executions = appendExecution(record.executions ?? [], executionArn);
+  await updateRecord(table, vpcId, { status: 'offboarding', updatedAt: at, executions }, { ifExists: true });
+  return { ...record, status: 'offboarding', updatedAt: at, executions };
+}
+
+/**
+ * Offboarding ends: the VPC's CIDR claims are released, the membership is kept as a history record
+ * (`HISTORY#<connectedAt>`, with `disconnectedAt`, for chargeback) and the current record becomes `disconnected`.
+ * What the removal steps could not remove stays listed on it (a zone whose last VPC it is, say). A membership that
+ * never connected (a failed onboarding) has no history record: it was never billed.
+ */
+export async function archiveMembership(
+  table: RegistryTable,
+  vpcId: string,
+  executionArn: string,
+  now: number,
+): Promise<{ record: ConsumerRecord; history: boolean } | undefined> {
+  const record = await getRecord(table, vpcId);
+  if (!record) return undefined;
+  const at = new Date(now).toISOString();
+  await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs ?? [] });
+  const executions = appendExecution(record.executions ?? [], executionArn);
+  const ended: ConsumerRecord = { ...record, status: 'disconnected', disconnectedAt: at, updatedAt: at, executions };
+  if (record.connectedAt) {
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...registryKeys.history(vpcId, record.connectedAt), kind: 'history', ...ended },
+      }),
+    );
+  }
+  await updateRecord(
+    table,
+    vpcId,
+    { status: 'disconnected', disconnectedAt: at, updatedAt: at, executions },
+    { ifExists: true },
+  );
+  return { record: ended, history: record.connectedAt !== undefined };
+}
+
+/** Name of the registry's account index (`accountId` / `sk`, every attribute projected). */
+export const ACCOUNT_INDEX = 'byAccount';
+
+/**
+ * The current records of an account's VPCs (GSI `byAccount`). GSI reads are eventually consistent: callers that
+ * decide from them (is another VPC of the account still connected?) check again after acting.
+ */
+export async function currentRecordsOfAccount(table: RegistryTable, accountId: string): Promise<ConsumerRecord[]> {
+  const out: ConsumerRecord[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.dynamo.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        IndexName: ACCOUNT_INDEX,
+        KeyConditionExpression: '#account = :account AND #sk = :current',
+        ExpressionAttributeNames: { '#account': 'accountId', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':account': accountId, ':current': 'CURRENT' },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
+      out.push(record as ConsumerRecord);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+/** Statuses of a record whose VPC still uses the account-wide grants (TGW share, endpoint service principal). */
+const USING_ACCOUNT_GRANTS: ReadonlySet<ConsumerRecord['status']> = new Set(['onboarding', 'connected', 'failed']);
+
+/** Other VPCs of the account that still use its account-wide grants (any VPC not leaving or gone). */
+export async function otherVpcsUsingAccountGrants(
+  table: RegistryTable,
+  accountId: string,
+  vpcId: string,
+): Promise<string[]> {
+  const records = await currentRecordsOfAccount(table, accountId);
+  return records.filter((r) => r.vpcId !== vpcId && USING_ACCOUNT_GRANTS.has(r.status)).map((r) => r.vpcId);
+}
+
+// ---- pending approvals ---------------------------------------------------------------------------------------------
+
+/**
+ * The pending approval of a VPC, in the registry table: `VPC#<vpcId>` / `APPROVAL`. It holds the task token of the
+ * onboarding execution that waits (`.waitForTaskToken`), so that `spokelink approve|deny VPC_ID` can answer it by VPC
+ * id. One per VPC: a newer request replaces an older one (whose execution then times out). `ttl` lets DynamoDB drop
+ * items nobody answered. The token is a credential to resume the workflow: it is never logged or printed.
+ */
+
+export interface PendingApproval {
+  vpcId: string;
+  accountId: string;
+  region: string;
+  executionArn: string;
+  executionName: string;
+  segment: string;
+  services: string[];
+  /** ISO time of the request. */
+  requestedAt: string;
+  /** Epoch seconds after which the execution no longer waits (it is rejected: approval timed out). */
+  expiresAt: number;
+  taskToken: string;
+}
+
+/** Kept a day past the deadline, then DynamoDB TTL removes it. */
+const TTL_SLACK_SECONDS = 86_400;
+
+export const approvalKey = (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'APPROVAL' });
+
+/** Stores (or replaces) the VPC's pending approval. */
+export async function putApproval(table: RegistryTable, approval: PendingApproval): Promise<void> {
+  await table.dynamo.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: {
+        ...approvalKey(approval.vpcId),
+        kind: 'approval',
+        ...approval,
+        ttl: approval.expiresAt + TTL_SLACK_SECONDS,
+      },
+    }),
+  );
+}
+
+/** The VPC's pending approval, if any (strongly consistent). */
+export async function getApproval(table: RegistryTable, vpcId: string): Promise<PendingApproval | undefined> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: approvalKey(vpcId), ConsistentRead: true }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, kind: _kind, ttl: _ttl, ...approval } = Item;
+  return approval as PendingApproval;
+}
+
+/** Removes the pending approval if it still holds `taskToken` (a newer request is left in place). */
+export async function deleteApproval(table: RegistryTable, vpcId: string, taskToken: string): Promise<boolean> {
+  try {
+    await table.dynamo.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: approvalKey(vpcId),
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#token': 'taskToken' },
+        ExpressionAttributeValues: { ':token': taskToken },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'ConditionalCheckFailedException')) return false;
+    throw error;
+  }
 }

@@ -7,14 +7,26 @@ import { getLease, type RegistryTable } from '#shared/registry';
 import { StatusTag, statusDetail } from '#shared/tags';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
-/** Statuses the onboarding workflow writes. */
-export type OnboardingStatus = 'onboarding' | 'connected' | 'rejected' | 'failed';
+/** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md). */
+export type OnboardingStatus =
+  | 'onboarding'
+  | 'pending-approval'
+  | 'connected'
+  | 'rejected'
+  | 'failed'
+  | 'offboarding'
+  | 'disconnected';
+
+/** Another execution of the VPC waits for an approval (its item in the registry), and until when (epoch s). */
+export type PendingApprovalLookup = (vpcId: string) => Promise<{ executionArn: string; expiresAt: number } | undefined>;
 
 export interface StatusDeps {
   /** EC2 client of the spoke role in the VPC's account and region (may throw SpokeAccessError). */
   spokeEc2: (target: VpcTarget) => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
+  /** The VPC's pending approval, if any: a rejection by another execution must not hide it. */
+  pendingApproval?: PendingApprovalLookup;
 }
 
 export interface StatusResult {
@@ -37,9 +49,21 @@ function onboardingDetail(plan: Plan): string {
   );
 }
 
-/** The detail for a status, from the execution state. */
-export function detailFor(status: OnboardingStatus, state: WorkflowState): string {
+/** The detail for a status, from the execution state (`override`: a detail the workflow computed). */
+export function detailFor(status: OnboardingStatus, state: WorkflowState, override?: string): string {
+  if (override !== undefined && status !== 'failed') return statusDetail(override);
   switch (status) {
+    case 'pending-approval':
+      return statusDetail(
+        state.plan
+          ? `pending-approval: segment ${state.plan.segment} requires approval (services ` +
+              `${state.plan.services.join(',') || 'none'}); spokelink approve|deny ${state.plan.vpcId}`
+          : 'pending-approval',
+      );
+    case 'offboarding':
+      return statusDetail('offboarding: removing what spokelink created');
+    case 'disconnected':
+      return statusDetail(state.record?.summary ?? 'disconnected');
     case 'onboarding':
       return statusDetail(state.plan ? onboardingDetail(state.plan) : 'onboarding');
     case 'connected':
@@ -66,8 +90,9 @@ export async function setStatus(
   state: WorkflowState,
   execution: { name: string; arn: string },
   deps: StatusDeps,
+  override?: { detail?: string },
 ): Promise<StatusResult> {
-  const detail = detailFor(status, state);
+  const detail = detailFor(status, state, override?.detail);
   const failure = status === 'failed' ? describeFailure(state) : undefined;
   const result: StatusResult = {
     written: false,
@@ -83,6 +108,11 @@ export async function setStatus(
     if (lease && lease.owner !== execution.arn && lease.expiresAt >= Math.floor(deps.now() / 1000)) {
       logger.info('another execution holds the VPC: it writes the status', { holder: lease.owner, status });
       return { ...result, skipped: `another execution (${lease.owner}) holds the VPC` };
+    }
+    const waiting = await deps.pendingApproval?.(target.vpcId);
+    if (waiting && waiting.executionArn !== execution.arn && waiting.expiresAt >= Math.floor(deps.now() / 1000)) {
+      logger.info('another execution waits for an approval: it writes the status', { status });
+      return { ...result, skipped: `another execution (${waiting.executionArn}) waits for an approval` };
     }
   }
 

@@ -3,7 +3,8 @@ import { hubClients, spokeClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable } from '#shared/registry';
+import { registryTable, VpcRefSchema } from '#shared/registry';
+import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
 import {
   acceptAttachment,
   associateAndPropagate,
@@ -19,15 +20,34 @@ const Input = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), plan: PlanSchema, attachmentId: z.string().min(1) }),
   z.object({ action: z.literal('wait'), plan: PlanSchema, attachmentId: z.string().min(1) }),
   z.object({ action: z.literal('associate'), plan: PlanSchema, attachmentId: z.string().min(1) }),
+  /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
+  z.object({ action: z.literal('detach'), vpc: VpcRefSchema }),
+  z.object({ action: z.literal('unshare'), vpc: VpcRefSchema }),
 ]);
 
 /**
  * ShareTransitGateway (`share`), CreateAttachment (`create`), AcceptAttachment (`accept`), WaitForAttachment
- * (`wait`) and AssociateAndPropagate (`associate`): `{ action, plan, attachmentId? }`.
+ * (`wait`) and AssociateAndPropagate (`associate`): `{ action, plan, attachmentId? }`; offboarding's
+ * DeleteAttachment (`detach`) and UnshareTransitGateway (`unshare`): `{ action, vpc }`.
  */
 export const handler = async (input: unknown) => {
   logger.resetKeys();
   const request = Input.parse(input);
+  if (request.action === 'detach' || request.action === 'unshare') {
+    const { vpc } = request;
+    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+    const config = configFromEnv();
+    const hub = hubClients(config.hub.region);
+    const deps: DetachDeps = {
+      hub: { ec2: hub.ec2, ram: hub.ram },
+      transitGatewayId: config.hub.transitGatewayId,
+      hubAccountId: config.hub.accountId,
+      shareName: `${config.prefix}-tgw`,
+      registry: registryTable(config),
+      now: () => Date.now(),
+    };
+    return request.action === 'detach' ? deleteAttachment(vpc, deps) : unshareTransitGateway(vpc, deps);
+  }
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   const config = configFromEnv();

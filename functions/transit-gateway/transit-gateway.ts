@@ -76,7 +76,7 @@ export interface ShareResult {
   skipped?: string;
 }
 
-async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
+export async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
   let nextToken: string | undefined;
   do {
     const page = await ram.send(

@@ -3,19 +3,42 @@ import { hubClients, spokeClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable } from '#shared/registry';
+import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
+import { disassociateZones, type ZoneRemovalResult } from './disassociate';
 import { associateZones, type ZonesResult } from './zones';
 
-const Input = z.object({ plan: PlanSchema });
+const Input = z.union([
+  /** AssociateZones (no action: the onboarding ASL's original input). */
+  z.object({ action: z.literal('associate').optional(), plan: PlanSchema }),
+  /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
+  z.object({ action: z.literal('prune'), plan: PlanSchema }),
+  /** RemoveZoneAssociations: offboarding, every recorded zone. */
+  z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
+]);
 
-/** AssociateZones: `{ plan }` -> the zones associated now and those already associated. */
-export const handler = async (input: unknown): Promise<ZonesResult> => {
+/**
+ * AssociateZones `{ plan }` -> the zones associated now and those already associated; PruneZoneAssociations
+ * `{ action: 'prune', plan }` and RemoveZoneAssociations `{ action: 'remove', vpc }` -> what was disassociated.
+ */
+export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemovalResult> => {
   logger.resetKeys();
-  const { plan } = Input.parse(input);
-  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
+  const request = Input.parse(input);
   const config = configFromEnv();
+  const hubRoute53 = hubClients(config.hub.region).route53;
+  if (request.action === 'remove' || request.action === 'prune') {
+    const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
+    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+    return disassociateZones(vpc, request.action === 'prune' ? request.plan : undefined, {
+      hubRoute53,
+      zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
+      registry: registryTable(config),
+      now: () => Date.now(),
+    });
+  }
+  const { plan } = request;
+  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   return associateZones(plan, {
-    hubRoute53: hubClients(config.hub.region).route53,
+    hubRoute53,
     spokeRoute53: async () => (await spokeClients(config, plan.accountId, plan.region)).route53,
     hubAccountId: config.hub.accountId,
     registry: registryTable(config),

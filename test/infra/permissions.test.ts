@@ -86,7 +86,15 @@ describe('Permissions: every role', () => {
     const assumers = Object.keys(FUNCTION_SPECS).filter((name) =>
       actionsOfRole(template, `spokelink-fn-${name}`).includes('sts:AssumeRole'),
     );
-    expect(assumers.sort()).toEqual(['reconcile', 'routes', 'status', 'transit-gateway', 'validate', 'zones']);
+    expect(assumers.sort()).toEqual([
+      'offboard',
+      'reconcile',
+      'routes',
+      'status',
+      'transit-gateway',
+      'validate',
+      'zones',
+    ]);
     for (const name of assumers) {
       expect(resourcesOf(template, `spokelink-fn-${name}`, 'sts:AssumeRole')).toEqual([SPOKE_ROLE_PATTERN]);
     }
@@ -172,6 +180,7 @@ describe('Permissions: hub functions', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'transit-gateway')).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'ec2:AcceptTransitGatewayVpcAttachment',
       'ec2:AssociateTransitGatewayRouteTable',
@@ -257,9 +266,15 @@ describe('Permissions: hub functions', () => {
       'dynamodb:UpdateItem',
       'route53:CreateVPCAssociationAuthorization',
       'route53:DeleteVPCAssociationAuthorization',
+      'route53:DisassociateVPCFromHostedZone',
       'route53:GetHostedZone',
       'route53:ListVPCAssociationAuthorizations',
       'sts:AssumeRole',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-zones', 'route53:DisassociateVPCFromHostedZone')).toEqual([
+      'arn:aws:route53:::hostedzone/Z0SECRETS000000000001',
+      'arn:aws:route53:::hostedzone/Z0SSM00000000000000001',
+      'arn:aws:route53:::hostedzone/Z0STS00000000000000001',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-zones', 'route53:CreateVPCAssociationAuthorization')).toEqual([
       'arn:aws:route53:::hostedzone/Z0SECRETS000000000001',
@@ -281,6 +296,7 @@ describe('Permissions: hub functions', () => {
     ]);
     expect(fnActions(template, 'consumer')).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'ec2:AcceptVpcEndpointConnections',
       'ec2:AuthorizeSecurityGroupIngress',
@@ -311,11 +327,14 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
+  it('offboard reads the VPC through the spoke role and its registry record', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'offboard')).toEqual(['dynamodb:GetItem', 'sts:AssumeRole']);
+  });
+
   it('approval publishes to the approval topic and stores tokens in the registry', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'approval')).toEqual([
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'kms:Decrypt',
       'kms:GenerateDataKey*',

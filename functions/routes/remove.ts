@@ -1,0 +1,133 @@
+import { DeleteRouteCommand, DescribeRouteTablesCommand, type EC2Client, type Route } from '@aws-sdk/client-ec2';
+import { isAwsError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
+import type { RouteRecord } from '#shared/registry-model';
+
+/**
+ * RemoveSpokeRoutes (offboarding) and PruneSpokeRoutes (after a change): deletes the spoke routes the registry record
+ * says spokelink created, except those the plan still wants. Only a route that still goes to the hub's TGW is
+ * deleted: a route someone has pointed elsewhere since is no longer spokelink's and is reported, never touched.
+ * Routes of a deleted VPC went with it. Each route leaves the record as it goes (write-through).
+ */
+
+export interface RouteRemovalDeps {
+  /** EC2 client of the spoke role in the VPC's account and region. */
+  spokeEc2: () => Promise<EC2Client>;
+  transitGatewayId: string;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+export interface RouteRemovalResult {
+  removed: RouteRecord[];
+  /** Already gone: the VPC, the route table or the route itself was deleted by someone else. */
+  vanished: RouteRecord[];
+  /** Now pointing elsewhere: left alone and no longer recorded as spokelink's (drift to report). */
+  notOurs: (RouteRecord & { target: string })[];
+  /** Could not be looked at (the spoke role cannot be assumed): still recorded. */
+  retained: RouteRecord[];
+}
+
+const key = (r: RouteRecord) => `${r.routeTableId}|${r.destinationCidr}`;
+
+/** Where a route goes, for the drift report. */
+export function routeTarget(route: Route): string {
+  return (
+    route.TransitGatewayId ??
+    route.VpcPeeringConnectionId ??
+    route.NatGatewayId ??
+    route.GatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.LocalGatewayId ??
+    route.CarrierGatewayId ??
+    route.CoreNetworkArn ??
+    route.EgressOnlyInternetGatewayId ??
+    'another target'
+  );
+}
+
+/** The routes a plan wants (every route table of the VPC x every hub destination). */
+export function wantedRoutes(plan: Plan | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!plan) return out;
+  for (const routeTableId of plan.routeTableIds) {
+    for (const destinationCidr of plan.destinations) out.add(key({ routeTableId, destinationCidr }));
+  }
+  return out;
+}
+
+/** Removes the recorded routes that `keep` (the plan of a change) does not want; all of them when offboarding. */
+export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, deps: RouteRemovalDeps) {
+  const result: RouteRemovalResult = { removed: [], vanished: [], notOurs: [], retained: [] };
+  const record = await getRecord(deps.registry, vpc.vpcId);
+  const wanted = wantedRoutes(keep);
+  const candidates = (record?.routes ?? []).filter((r) => !wanted.has(key(r)));
+  if (candidates.length === 0) return result;
+
+  if (!vpc.exists) {
+    // A deleted VPC's route tables, and their routes, were deleted with it.
+    result.vanished.push(...candidates);
+    await forgetInRecord(deps.registry, vpc.vpcId, 'routes', candidates, deps.now());
+    return result;
+  }
+  if (!vpc.spokeReachable) {
+    result.retained.push(...candidates);
+    return result;
+  }
+
+  const forget = () =>
+    forgetInRecord(
+      deps.registry,
+      vpc.vpcId,
+      'routes',
+      [...result.removed, ...result.vanished, ...result.notOurs.map(({ target: _t, ...r }) => r)],
+      deps.now(),
+    );
+  try {
+    const ec2 = await deps.spokeEc2();
+    const tableIds = [...new Set(candidates.map((r) => r.routeTableId))].sort();
+    const tables = new Map<string, Route[]>();
+    let NextToken: string | undefined;
+    do {
+      // A filter, not RouteTableIds: a table deleted meanwhile is simply absent instead of failing the call.
+      const page = await ec2.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: tableIds }], NextToken }),
+      );
+      for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t.Routes ?? []);
+      NextToken = page.NextToken;
+    } while (NextToken);
+
+    for (const route of candidates) {
+      const found = tables
+        .get(route.routeTableId)
+        ?.find((r) => r.DestinationCidrBlock === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
+      if (!found) {
+        result.vanished.push(route);
+      } else if (found.TransitGatewayId !== deps.transitGatewayId) {
+        const target = routeTarget(found);
+        logger.warn('a recorded route now points elsewhere: left alone', { ...route, target });
+        result.notOurs.push({ ...route, target });
+      } else {
+        try {
+          await ec2.send(
+            new DeleteRouteCommand({ RouteTableId: route.routeTableId, DestinationCidrBlock: route.destinationCidr }),
+          );
+          result.removed.push(route);
+        } catch (error) {
+          if (!isAwsError(error, 'InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound')) throw error;
+          result.vanished.push(route);
+        }
+      }
+    }
+  } catch (error) {
+    await forget().catch((recordError: unknown) =>
+      logger.error('could not record the routes removed before the failure', { recordError }),
+    );
+    throw error;
+  }
+  await forget();
+  return result;
+}

@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DeleteSubnetCommand,
+  DeleteTransitGatewayVpcAttachmentCommand,
+  DeleteVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
+import { type HubConfig, parseConfig } from '#shared/config';
+import { ec2State } from '#twin/services/ec2/model';
+import { diffSnapshots } from '#twin/twin';
+import { parseWorld, type World } from '#twin/world';
+
+/** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
+
+const ROOT = join(__dirname, '..', '..');
+export const HUB = '111111111111';
+export const TGW = 'tgw-0a1b2c3d4e5f60718';
+export const HUB_VPC = 'vpc-0f000000000000001';
+/** Payments (222222222222), prod OU: two subnets tagged for the attachment, an explicit route table. */
+export const PAYMENTS = 'vpc-0a200000000000001';
+/** Ledger (222222222222), prod OU, same account as PAYMENTS. */
+export const LEDGER = 'vpc-0a200000000000002';
+/** Analytics (333333333333), workloads OU. */
+export const ANALYTICS = 'vpc-0b300000000000001';
+/** A VPC of 333333333333 whose subnets use the main route table only (its app team can delete it). */
+export const SCRATCH = 'vpc-0e3000000000000a1';
+export const SHARE_ARN = `arn:aws:ram:us-east-1:${HUB}:resource-share/0f5e7a11-0000-4000-8000-00000000a001`;
+export const SERVICE = 'vpce-svc-0d000000000000001';
+export const ZONES = { ssm: 'Z0SSM00000000000000001', sts: 'Z0STS00000000000000001', secrets: 'Z0SECRETS000000000001' };
+export const START = Date.UTC(2026, 5, 1, 9, 0, 0);
+
+/** The example configuration plus a `restricted` segment that requires approval (10 minutes to decide). */
+export function lifecycleConfig(change: (raw: Record<string, unknown>) => void = () => {}): HubConfig {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'config', 'example.hub.json'), 'utf8')) as Record<string, unknown>;
+  const segments = raw.segments as Record<string, unknown>;
+  segments.restricted = {
+    associationRouteTableId: 'tgw-rtb-0b000000000000002',
+    propagationRouteTableIds: ['tgw-rtb-0c000000000000003'],
+    allowedAccounts: '*',
+    requiresApproval: true,
+    description: 'needs a person to say yes',
+  };
+  raw.approvals = { timeoutSeconds: 600 };
+  change(raw);
+  return parseConfig(raw, 'lifecycle test configuration');
+}
+
+/** The example world, untagged, with the hub's TGW share deployed (no principal yet) and one deletable VPC. */
+export function lifecycleWorld(): World {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'worlds', 'example.world.json'), 'utf8')) as {
+    ec2: { vpcs: { id: string; tags: Record<string, string> }[] };
+    ram: Record<string, unknown>;
+  };
+  for (const vpc of raw.ec2.vpcs) {
+    vpc.tags = Object.fromEntries(Object.entries(vpc.tags).filter(([key]) => !key.startsWith('spokelink:')));
+  }
+  raw.ec2.vpcs.push({
+    id: SCRATCH,
+    ownerId: '333333333333',
+    region: 'us-east-1',
+    cidrBlocks: ['10.31.0.0/16'],
+    tags: { Name: 'scratch' },
+    subnets: [
+      { id: 'subnet-0e3000000000000a1', availabilityZone: 'us-east-1a', cidrBlock: '10.31.0.0/24', tags: {} },
+      { id: 'subnet-0e3000000000000a2', availabilityZone: 'us-east-1b', cidrBlock: '10.31.1.0/24', tags: {} },
+    ],
+    routeTables: [{ id: 'rtb-0e3000000000000a0', main: true, tags: {} }],
+  } as never);
+  raw.ram = {
+    sharingWithOrganizationEnabled: true,
+    shares: [
+      {
+        name: 'spokelink-tgw',
+        ownerId: HUB,
+        region: 'us-east-1',
+        arn: SHARE_ARN,
+        allowExternalPrincipals: true,
+        resourceArns: [`arn:aws:ec2:us-east-1:${HUB}:transit-gateway/${TGW}`],
+        tags: [{ key: 'spokelink:managed', value: 'true' }],
+      },
+    ],
+  };
+  return parseWorld(raw);
+}
+
+/** A local hub on the lifecycle world (virtual clock, fixed start). */
+export function lifecycleHub(options: Partial<LocalHubOptions> = {}): Promise<LocalHub> {
+  return createLocalHub({
+    config: options.config ?? lifecycleConfig(),
+    world: options.world ?? lifecycleWorld(),
+    startTime: START,
+    ...options,
+  });
+}
+
+/** Runs until nothing can progress, and fails the test if that does not happen within a simulated day. */
+export async function settle(hub: LocalHub): Promise<void> {
+  const run = await hub.runUntilIdle({ maxVirtualMs: 24 * 3_600_000 });
+  if (run.reason !== 'predicate') throw new Error(`the hub did not settle: ${run.reason}`);
+}
+
+/** Lets simulated time pass (AWS finishing deletions: attachments are `deleting` for a minute). */
+export async function advance(hub: LocalHub, ms: number): Promise<void> {
+  const until = hub.clock.now() + ms;
+  let reached = false;
+  // The virtual clock jumps from timer to timer: this one is where time has passed.
+  setTimeout(() => {
+    reached = true;
+  }, ms);
+  await hub.runUntil(() => reached && hub.clock.now() >= until && hub.idle(), { maxVirtualMs: ms + 24 * 3_600_000 });
+}
+
+/** The VPC's spokelink status tags as the twin holds them. */
+export function statusOf(hub: LocalHub, vpcId: string): { status?: string; detail?: string; execution?: string } {
+  const tags = ec2State(hub.twin).vpcs[vpcId]?.tags ?? {};
+  return { status: tags['spokelink:status'], detail: tags['spokelink:detail'], execution: tags['spokelink:execution'] };
+}
+
+/** The registry items of a VPC, by sort key (`CURRENT`, `HISTORY#...`, `LEASE`, `APPROVAL`). */
+export async function registryOf(hub: LocalHub, vpcId: string): Promise<Record<string, Record<string, unknown>>> {
+  const items = await hub.registry();
+  return Object.fromEntries(items.filter((i) => i.pk === `VPC#${vpcId}`).map((i) => [String(i.sk), i]));
+}
+
+/** Every CIDR claim of the registry: vpcId -> CIDRs. */
+export async function claims(hub: LocalHub): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const item of await hub.registry()) {
+    if (!String(item.pk).startsWith('CIDR#')) continue;
+    for (const [vpcId, entry] of Object.entries((item.claims ?? {}) as Record<string, { cidrs: string[] }>)) {
+      out[vpcId] = [...(out[vpcId] ?? []), ...entry.cidrs];
+    }
+  }
+  return out;
+}
+
+const STATUS_KEYS = /\.tags\.spokelink:(status|detail|execution)$/;
+
+/**
+ * Paths where the twin differs from `before`, without the VPCs' status tags (what offboarding leaves on purpose:
+ * status `disconnected`) and without the local Step Functions/SNS records (history, not AWS resources).
+ */
+export function networkDiff(hub: LocalHub, before: Record<string, unknown>): string[] {
+  const strip = (snapshot: Record<string, unknown>) => {
+    const { sfn: _sfn, sns: _sns, ...rest } = snapshot;
+    return rest;
+  };
+  return diffSnapshots(strip(before), strip(hub.twin.snapshot()))
+    .map((line) => line.split(': ')[0]!)
+    .filter((path) => !STATUS_KEYS.test(path.replace(/\.\d+$/, '')));
+}
+
+/** An EC2 client acting as the app team of the VPC's account. */
+export function appTeamEc2(hub: LocalHub, vpcId: string): EC2Client {
+  const vpc = ec2State(hub.twin).vpcs[vpcId];
+  if (!vpc) throw new Error(`no VPC ${vpcId}`);
+  const team = hub.twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
+  const client = new EC2Client({
+    region: vpc.region,
+    credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.use(localPlugin(hub.twin, hub.clock));
+  return client;
+}
+
+/** The app team tears the VPC down: its attachment (waiting until AWS deleted it), its subnets, then the VPC. */
+export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string): Promise<void> {
+  const ec2 = appTeamEc2(hub, vpcId);
+  const s = ec2State(hub.twin);
+  for (const att of Object.values(s.attachments).filter((a) => a.vpcId === vpcId)) {
+    await ec2
+      .send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: att.id }))
+      .catch(() => undefined);
+  }
+  await advance(hub, 5 * 60_000);
+  for (const subnet of Object.values(s.subnets).filter((x) => x.vpcId === vpcId)) {
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
+  }
+  await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+}
