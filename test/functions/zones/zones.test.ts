@@ -11,7 +11,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConflictError, QuotaExceededError } from '#shared/errors';
-import { associateZones, type ZonesDeps } from '../../../functions/zones/zones';
+import { associateZones, ZoneAuthorizationsFullError, type ZonesDeps, zoneOrder } from '../../../functions/zones/zones';
 import { awsError, HUB, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
@@ -26,6 +26,9 @@ const STS = 'Z0STS00000000000000001';
 const VPC_REF: VpcRef = { VPCId: VPC, VPCRegion: 'us-east-1' };
 
 let deps: ZonesDeps;
+const authorized = new Set<string>();
+/** The zone the example VPC handles first (zones are handled one at a time, from a VPC-dependent start). */
+const [FIRST, SECOND] = zoneOrder([SSM, STS], VPC) as [string, string];
 
 function recordedZones(): unknown {
   const calls = dynamo.commandCalls(UpdateCommand);
@@ -47,15 +50,24 @@ describe('Function: zones', () => {
     spokeMock.on(ListHostedZonesByVPCCommand).resolves({ HostedZoneSummaries: [] });
     hubMock.on(CreateVPCAssociationAuthorizationCommand).resolves({ HostedZoneId: SSM, VPC: VPC_REF });
     hubMock.on(DeleteVPCAssociationAuthorizationCommand).resolves({});
-    spokeMock
-      .on(AssociateVPCWithHostedZoneCommand)
-      .resolves({ ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } });
+    authorized.clear();
+    hubMock.on(CreateVPCAssociationAuthorizationCommand).callsFake((input: { HostedZoneId: string }) => {
+      authorized.add(input.HostedZoneId);
+      return { HostedZoneId: input.HostedZoneId, VPC: VPC_REF };
+    });
+    // As Route 53 answers: the spoke may associate once the zone's owner has authorized the VPC.
+    spokeMock.on(AssociateVPCWithHostedZoneCommand).callsFake((input: { HostedZoneId: string }) => {
+      if (!authorized.has(input.HostedZoneId)) throw awsError('NotAuthorizedException');
+      return { ChangeInfo: { Id: 'c', Status: 'PENDING', SubmittedAt: new Date() } };
+    });
   });
 
-  it('authorizes in the hub, associates as the spoke, then deletes the authorization, zone by zone', async () => {
+  it('authorizes in the hub, associates as the spoke, then deletes the authorization, one zone at a time', async () => {
     const sequence: string[] = [];
     const track = (step: string) => (input: { HostedZoneId: string }) => {
       sequence.push(`${step} ${input.HostedZoneId}`);
+      if (step === 'authorize') authorized.add(input.HostedZoneId);
+      if (step === 'associate' && !authorized.has(input.HostedZoneId)) throw awsError('NotAuthorizedException');
       return {};
     };
     hubMock.on(CreateVPCAssociationAuthorizationCommand).callsFake(track('authorize'));
@@ -70,18 +82,30 @@ describe('Function: zones', () => {
         HostedZoneId: zone,
         VPC: VPC_REF,
       });
-      expect(spokeMock).toHaveReceivedCommandWith(AssociateVPCWithHostedZoneCommand, {
-        HostedZoneId: zone,
-        VPC: VPC_REF,
-      });
       expect(hubMock).toHaveReceivedCommandWith(DeleteVPCAssociationAuthorizationCommand, {
         HostedZoneId: zone,
         VPC: VPC_REF,
       });
     }
     expect(hubMock).not.toHaveReceivedCommand(AssociateVPCWithHostedZoneCommand);
-    expect(sequence.slice(0, 3)).toEqual([`authorize ${SSM}`, `associate ${SSM}`, `delete authorization ${SSM}`]);
+    // The spoke tries first (not authorized yet), the hub authorizes, the spoke associates, the hub cleans up.
+    expect(sequence).toEqual(
+      [FIRST, SECOND].flatMap((zone) => [
+        `associate ${zone}`,
+        `authorize ${zone}`,
+        `associate ${zone}`,
+        `delete authorization ${zone}`,
+      ]),
+    );
     expect(recordedZones()).toEqual(examplePlan().zones);
+  });
+
+  it('spreads concurrent VPCs over the zones: the first zone depends on the VPC id', () => {
+    const firsts = new Set(
+      Array.from({ length: 20 }, (_, i) => zoneOrder([SSM, STS], `vpc-0a${String(i).padStart(15, '0')}`)[0]),
+    );
+    expect(firsts).toEqual(new Set([SSM, STS]));
+    expect(zoneOrder([SSM, STS], VPC)).toEqual(zoneOrder([SSM, STS], VPC));
   });
 
   it('skips zones the VPC is already associated with', async () => {
@@ -89,12 +113,15 @@ describe('Function: zones', () => {
       HostedZoneSummaries: [{ HostedZoneId: SSM, Name: 'ssm.us-east-1.amazonaws.com.', Owner: { OwningAccount: HUB } }],
     });
 
+    dynamo.on(GetCommand).resolves({ Item: { vpcId: VPC, zones: [examplePlan().zones[0]] } });
+
     const result = await associateZones(examplePlan(), deps);
 
     expect(result.alreadyAssociated.map((z) => z.zoneId)).toEqual([SSM]);
-    expect(spokeMock).toHaveReceivedCommandTimes(AssociateVPCWithHostedZoneCommand, 1);
+    expect(spokeMock).not.toHaveReceivedCommandWith(AssociateVPCWithHostedZoneCommand, { HostedZoneId: SSM });
     expect(spokeMock).toHaveReceivedCommandWith(AssociateVPCWithHostedZoneCommand, { HostedZoneId: STS });
     expect(hubMock).not.toHaveReceivedCommandWith(CreateVPCAssociationAuthorizationCommand, { HostedZoneId: SSM });
+    expect(hubMock).not.toHaveReceivedCommandWith(DeleteVPCAssociationAuthorizationCommand, { HostedZoneId: SSM });
   });
 
   it('reports ConflictingDomainExists as a ConflictError naming the zone, and removes the authorization', async () => {
@@ -125,19 +152,68 @@ describe('Function: zones', () => {
   });
 
   it('lets PriorRequestNotComplete propagate for the ASL to retry, recording the zones done so far', async () => {
-    spokeMock.on(AssociateVPCWithHostedZoneCommand, { HostedZoneId: STS }).rejects(awsError('PriorRequestNotComplete'));
+    spokeMock
+      .on(AssociateVPCWithHostedZoneCommand, { HostedZoneId: SECOND })
+      .rejects(awsError('PriorRequestNotComplete'));
 
     await expect(associateZones(examplePlan(), deps)).rejects.toMatchObject({ name: 'PriorRequestNotComplete' });
-    expect(recordedZones()).toEqual([examplePlan().zones[0]]);
+    expect(recordedZones()).toEqual(examplePlan().zones.filter((z) => z.zoneId === FIRST));
   });
 
-  it('reports a zone with 300 VPCs as QuotaExceededError', async () => {
-    spokeMock.on(AssociateVPCWithHostedZoneCommand).rejects(awsError('LimitsExceeded'));
+  it('waits for a busy zone holding its authorization, and retries it from the spoke without the hub', async () => {
+    authorized.add(FIRST);
+    spokeMock
+      .on(AssociateVPCWithHostedZoneCommand, { HostedZoneId: FIRST })
+      .rejectsOnce(awsError('PriorRequestNotComplete'))
+      .resolves({});
+
+    await expect(associateZones(examplePlan(), deps)).rejects.toMatchObject({ name: 'PriorRequestNotComplete' });
+    expect(hubMock).not.toHaveReceivedCommand(CreateVPCAssociationAuthorizationCommand);
+    expect(hubMock).not.toHaveReceivedCommand(DeleteVPCAssociationAuthorizationCommand);
+    // Nothing new to record while waiting.
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+    // One zone at a time: the second zone is not touched while the first is busy.
+    expect(spokeMock).not.toHaveReceivedCommandWith(AssociateVPCWithHostedZoneCommand, { HostedZoneId: SECOND });
+
+    await associateZones(examplePlan(), deps);
+    expect(hubMock).toHaveReceivedCommandTimes(CreateVPCAssociationAuthorizationCommand, 1);
+    expect(hubMock).toHaveReceivedCommandWith(CreateVPCAssociationAuthorizationCommand, { HostedZoneId: SECOND });
+    expect(hubMock).toHaveReceivedCommandWith(DeleteVPCAssociationAuthorizationCommand, { HostedZoneId: FIRST });
+  });
+
+  it('deletes the authorization an attempt left when it associated and failed before deleting it', async () => {
+    spokeMock.on(ListHostedZonesByVPCCommand).resolves({
+      HostedZoneSummaries: [{ HostedZoneId: SSM, Name: 'ssm.us-east-1.amazonaws.com.', Owner: { OwningAccount: HUB } }],
+    });
+    dynamo.on(GetCommand).resolves({ Item: { vpcId: VPC, zones: [] } });
+
+    await associateZones(examplePlan(), deps);
+
+    expect(hubMock).toHaveReceivedCommandWith(DeleteVPCAssociationAuthorizationCommand, { HostedZoneId: SSM });
+  });
+
+  it('answers a zone full of authorizations (other onboardings waiting) with a retried error, not a quota', async () => {
+    hubMock
+      .on(CreateVPCAssociationAuthorizationCommand, { HostedZoneId: FIRST })
+      .rejects(awsError('TooManyVPCAssociationAuthorizations'));
+
+    const error = await associateZones(examplePlan(), deps).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ZoneAuthorizationsFullError);
+    expect((error as Error).message).toContain(FIRST);
+  });
+
+  it('reports a zone with 300 VPCs as QuotaExceededError and removes the authorization it made', async () => {
+    authorized.add(FIRST);
+    spokeMock.on(AssociateVPCWithHostedZoneCommand, { HostedZoneId: FIRST }).rejects(awsError('LimitsExceeded'));
 
     await expect(associateZones(examplePlan(), deps)).rejects.toBeInstanceOf(QuotaExceededError);
+    expect(hubMock).toHaveReceivedCommandWith(DeleteVPCAssociationAuthorizationCommand, { HostedZoneId: FIRST });
   });
 
   it('associates a VPC of the hub account directly, without authorizations', async () => {
+    spokeMock.on(AssociateVPCWithHostedZoneCommand).resolves({});
+
     await associateZones(examplePlan({ accountId: HUB }), deps);
 
     expect(hubMock).not.toHaveReceivedCommand(CreateVPCAssociationAuthorizationCommand);
