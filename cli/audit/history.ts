@@ -373,7 +373,10 @@ export function parseExecution(execution: ExecutionData, history: readonly Histo
     const lastFailure = step.failures[step.failures.length - 1];
     const failedTask =
       step.type === 'Task' && b.output === undefined && lastFailure !== undefined && !lastFailure.retried;
-    if (failedTask || b.containerFailed) {
+    if (running && !b.exited && !b.hasSuccessor && step.type !== 'Fail' && step.type !== 'Succeed') {
+      // Still in this state (a failed attempt may be waiting for its retry).
+      step.outcome = 'running';
+    } else if (failedTask || b.containerFailed) {
       step.outcome = b.hasSuccessor ? 'caught' : 'failed';
       const err = lastFailure ?? { error: finished?.error ?? 'States.BranchFailed', cause: finished?.cause ?? '' };
       if (lastFailure || finished?.error) {
@@ -385,8 +388,6 @@ export function parseExecution(execution: ExecutionData, history: readonly Histo
         step.error = { error: finished.error, cause: finished.cause ?? '', message: finished.cause ?? '' };
     } else if (b.exited || b.hasSuccessor || step.type === 'Succeed') {
       step.outcome = 'succeeded';
-    } else if (running) {
-      step.outcome = 'running';
     } else {
       // Never exited and nothing followed: stopped with the execution, or with its failed Parallel/Map.
       step.outcome = 'aborted';
