@@ -161,7 +161,7 @@ describe('Twin vs moto: VPCs', () => {
   // Both accept this, although the API reference says "You can only enable DNS hostnames if you've enabled DNS
   // support" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html): reported as a
   // suspected twin defect (docs/twin-moto.md); pinned here so a fix shows up.
-  it('lets DNS hostnames be enabled while DNS support is off, on both (suspected twin defect)', async () => {
+  it('refuses DNS hostnames while DNS support is off, where moto accepts them', async () => {
     const { twin } = await expectOnlyKnownDifferences(
       moto(),
       async ({ ec2 }, trace) => {
@@ -179,9 +179,23 @@ describe('Twin vs moto: VPCs', () => {
           (o) => o.EnableDnsHostnames?.Value,
         );
       },
-      [],
+      [
+        {
+          step: 'ModifyVpcAttribute enableDnsHostnames true without DNS support',
+          why: 'AWS: "You can only enable DNS hostnames if you\'ve enabled DNS support"; moto accepts the change',
+          awsDoc: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html',
+        },
+        {
+          step: 'DescribeVpcAttribute enableDnsHostnames',
+          why: 'follows from the refused change: hostnames stay off on the twin',
+          awsDoc: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html',
+        },
+      ],
     );
-    expect(stepOf(twin, 'ModifyVpcAttribute enableDnsHostnames true without DNS support')?.result).toBe('ok');
+    expect(stepOf(twin, 'ModifyVpcAttribute enableDnsHostnames true without DNS support')?.error).toBe(
+      'InvalidParameterValue',
+    );
+    expect(stepOf(twin, 'DescribeVpcAttribute enableDnsHostnames')?.result).toBe(false);
   });
 
   it('refuses VPC CIDRs outside /16../28 the same way', async () => {

@@ -170,6 +170,16 @@ describe('Twin EC2: VPCs and subnets', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
   });
 
+  it('refuses to enable DNS hostnames while DNS support is off', async () => {
+    const { twin, spoke } = setup();
+    await spoke.send(new ModifyVpcAttributeCommand({ VpcId: SPOKE_VPC, EnableDnsHostnames: { Value: false } }));
+    await spoke.send(new ModifyVpcAttributeCommand({ VpcId: SPOKE_VPC, EnableDnsSupport: { Value: false } }));
+    await expect(
+      spoke.send(new ModifyVpcAttributeCommand({ VpcId: SPOKE_VPC, EnableDnsHostnames: { Value: true } })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } });
+    expect(findVpc(twin, SPOKE_VPC)).toMatchObject({ enableDnsSupport: false, enableDnsHostnames: false });
+  });
+
   it('creates a VPC with a main route table and a default security group, and emits CreateVpc and its tags', async () => {
     const { twin, spoke } = setup();
     const { Vpc } = await spoke.send(

@@ -284,6 +284,11 @@ export const vpcOperations: Record<string, OperationHandler> = {
     if (given.length !== 1) {
       throw err('InvalidParameterCombination', 'Exactly one attribute must be specified in a single request.');
     }
+    // "You can only enable DNS hostnames if you've enabled DNS support" (same page). AWS documents no error code
+    // for it; the twin answers the generic InvalidParameterValue rather than accepting the change.
+    if (input.EnableDnsHostnames?.Value === true && !vpc.enableDnsSupport) {
+      throw err('InvalidParameterValue', 'DNS hostnames can only be enabled when DNS support is enabled.');
+    }
     if (input.EnableDnsSupport?.Value !== undefined) vpc.enableDnsSupport = input.EnableDnsSupport.Value;
     if (input.EnableDnsHostnames?.Value !== undefined) vpc.enableDnsHostnames = input.EnableDnsHostnames.Value;
     return {};
