@@ -31,6 +31,14 @@ export const MAX_TASK_RESULT_BYTES = 262_144;
 /** Stands in for `$$.Task.Token` in the context object; replaced by a fresh token when the task starts. */
 export const TASK_TOKEN_MARKER = '__spokelink_local_task_token__';
 
+/**
+ * Parameter that carries a `TimeoutSecondsPath` value to the interpreter. Step Functions resolves the path against the
+ * state input; aws-local-stepfunctions resolves it against the effective input (after `Parameters`), where the state
+ * input's fields are gone. The path is therefore also resolved by `Parameters` (on the state input, like AWS), into
+ * this parameter, which the interpreter then reads and the runner removes before calling the resource.
+ */
+export const TIMEOUT_PARAMETER = '__spokelink_timeout_seconds';
+
 export type TaskKind = 'lambda' | 'lambda:invoke' | 'sns:publish' | 'states:startExecution' | 'dynamodb' | 'aws-sdk';
 
 /** One Task state and how it runs locally. */
@@ -176,6 +184,10 @@ export function prepareDefinition(source: unknown, lambdas: LocalLambdas, name =
     } catch (error) {
       problems.push((error as Error).message);
     }
+    if (typeof state.TimeoutSecondsPath === 'string' && state.Parameters && typeof state.Parameters === 'object') {
+      (state.Parameters as Record<string, unknown>)[`${TIMEOUT_PARAMETER}.$`] = state.TimeoutSecondsPath;
+      state.TimeoutSecondsPath = `$.${TIMEOUT_PARAMETER}`;
+    }
     if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
       state.TimeoutSeconds = Math.min(AWS_DEFAULT_TASK_TIMEOUT_SECONDS, MAX_LOCAL_TIMEOUT_SECONDS);
     } else if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
@@ -276,7 +288,15 @@ export function taskHandlers(tasks: TaskBinding[], runtime: TaskRuntime): Record
   return handlers;
 }
 
-async function runTask(task: TaskBinding, rawInput: Json, runtime: TaskRuntime): Promise<Json> {
+/** The effective input without the runner's own timeout parameter (see TIMEOUT_PARAMETER). */
+function withoutTimeoutParameter(input: Json): Json {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || !(TIMEOUT_PARAMETER in input)) return input;
+  const { [TIMEOUT_PARAMETER]: _timeout, ...rest } = input;
+  return rest;
+}
+
+async function runTask(task: TaskBinding, givenInput: Json, runtime: TaskRuntime): Promise<Json> {
+  const rawInput = withoutTimeoutParameter(givenInput);
   const token = task.waitForToken ? runtime.newToken() : undefined;
   const input = token ? replaceMarker(rawInput, token) : rawInput;
   const resourceName = task.resource.replace(/^arn:aws[a-z-]*:states:::[a-z0-9-]+:/, '');

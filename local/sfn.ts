@@ -315,6 +315,9 @@ export class LocalStepFunctions {
       for await (const event of handle.eventLogs) {
         const lib = event as unknown as LibEvent;
         record.lib.push(lib);
+        if (['StateFailed', 'StateCaught', 'StateRetried'].includes(lib.type) && lib.state?.name) {
+          this.expireTokensOf(record, lib.state.name);
+        }
         for (const listener of [...this.listeners]) listener({ execution: record, event: lib });
       }
     })();
@@ -353,6 +356,21 @@ export class LocalStepFunctions {
     record.status = status;
     record.stopDate = Date.now();
     this.running.delete(record);
+  }
+
+  /**
+   * The Task state stopped waiting (its TimeoutSeconds ran out, or it failed otherwise): its token is dead, and
+   * SendTaskSuccess/Failure with it answer TaskTimedOut as in Step Functions. The abandoned wait is left unsettled:
+   * the interpreter has already recorded how the state ended.
+   */
+  private expireTokensOf(record: ExecutionRecord, state: string): void {
+    for (const token of [...record.waiting]) {
+      const wait = this.tokens.get(token);
+      if (!wait || wait.closed || wait.state !== state) continue;
+      wait.closed = true;
+      clearTimeout(wait.heartbeatTimer);
+      record.waiting.delete(token);
+    }
   }
 
   private closeTokens(record: ExecutionRecord, reason: string): void {

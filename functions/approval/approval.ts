@@ -1,0 +1,86 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SpokelinkError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import type { RegistryTable } from '#shared/registry';
+import { type PendingApproval, putApproval } from '#shared/registry';
+
+/**
+ * RequestApproval (`lambda:invoke.waitForTaskToken`): the onboarding of a VPC into a segment that `requiresApproval`
+ * waits here. The task token is stored with the request in the registry (so `spokelink approve|deny VPC_ID` finds it)
+ * and the approvers are told, on the approval topic, what was requested: account, VPC, segment, services, CIDRs, until
+ * when, and how to answer. The execution resumes when SendTaskSuccess/SendTaskFailure is called with the token, or is
+ * rejected when the Task's TimeoutSecondsPath (`approvals.timeoutSeconds`) runs out.
+ */
+
+/** The RequestApproval input is not what the ASL sends (reported by field path: the input holds the token). */
+export class ApprovalInputError extends SpokelinkError {}
+
+export interface ApprovalDeps {
+  registry: RegistryTable;
+  sns: SNSClient;
+  topicArn: string;
+  now: () => number;
+}
+
+export interface ApprovalRequest {
+  taskToken: string;
+  plan: Plan;
+  executionArn: string;
+  executionName: string;
+  timeoutSeconds: number;
+}
+
+/** The notification approvers receive (no token: the CLI looks it up by VPC id). */
+export function approvalMessage(approval: PendingApproval, plan: Plan): string {
+  return [
+    `spokelink: ${plan.vpcId} (account ${plan.accountId}, ${plan.region}) asks to join segment ${plan.segment}, ` +
+      'which requires approval.',
+    '',
+    `services: ${plan.services.join(', ') || 'none'}`,
+    `CIDRs: ${plan.cidrs.join(', ')}`,
+    `execution: ${approval.executionName}`,
+    `requested: ${approval.requestedAt}`,
+    `decide before: ${new Date(approval.expiresAt * 1000).toISOString()} (then it is rejected: approval timed out)`,
+    '',
+    `approve: spokelink approve ${plan.vpcId} --reason "..."`,
+    `deny:    spokelink deny ${plan.vpcId} --reason "..."`,
+  ].join('\n');
+}
+
+/** Stores the request and notifies the approvers; the execution then waits for the token. */
+export async function requestApproval(request: ApprovalRequest, deps: ApprovalDeps) {
+  const { plan } = request;
+  const now = deps.now();
+  const approval: PendingApproval = {
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    region: plan.region,
+    executionArn: request.executionArn,
+    executionName: request.executionName,
+    segment: plan.segment,
+    services: plan.services,
+    requestedAt: new Date(now).toISOString(),
+    expiresAt: Math.floor(now / 1000) + request.timeoutSeconds,
+    taskToken: request.taskToken,
+  };
+  await putApproval(deps.registry, approval);
+  const { MessageId } = await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.topicArn,
+      Subject: `spokelink: approve ${plan.vpcId} into ${plan.segment}?`.slice(0, 99),
+      Message: approvalMessage(approval, plan),
+      MessageAttributes: {
+        vpcId: { DataType: 'String', StringValue: plan.vpcId },
+        segment: { DataType: 'String', StringValue: plan.segment },
+      },
+    }),
+  );
+  logger.info('approval requested', {
+    segment: plan.segment,
+    execution: request.executionName,
+    expiresAt: approval.expiresAt,
+    messageId: MessageId,
+  });
+  return { requested: true, expiresAt: approval.expiresAt, messageId: MessageId };
+}
