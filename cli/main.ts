@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '#shared/errors';
 import type { CommandIo } from './commands/cost';
@@ -14,51 +14,38 @@ type Run = (argv: string[], io: CommandIo, deps?: never) => Promise<number>;
 interface Command {
   summary: string;
   load: () => { run: Run };
-  /** Dependencies injected into the command (local data of the last simulate run). */
-  deps?: () => unknown;
+  /**
+   * Takes the flags main handles off the command line and builds the command's dependencies: the registry source
+   * of cost and chargeback (`--local`, `--run-dir`, `--region`, `--profile`: cli/audit/source.ts).
+   */
+  prepare?: (argv: string[]) => { argv: string[]; deps: unknown };
+  /** Appended to the command's own `--help`. */
+  help?: () => string;
 }
 
-/** Folder where `spokelink simulate` saves its last run (relative to the working directory). */
-const RUN_DIR = '.spokelink/last-run';
-
-/** Registry records saved by the last `spokelink simulate` (current and history items). */
-function lastRunRegistry(): unknown[] {
-  const path = join(process.cwd(), RUN_DIR, 'registry.json');
-  if (!existsSync(path)) {
-    throw new ConfigurationError(
-      `no local registry at ${join(RUN_DIR, 'registry.json')}: run "spokelink simulate" (or "npm run demo") first, or pass --registry-file FILE`,
-    );
-  }
-  const items = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
-  // The table also holds leases and other short-lived items: only consumer records count.
-  return items.filter((item) => item.sk === 'CURRENT' || String(item.sk ?? '').startsWith('HISTORY#'));
-}
+/** The source module (registry and Step Functions readers), loaded only by the commands that read a registry. */
+const source = () => require('./audit/source') as typeof import('./audit/source');
 
 const COMMANDS: Record<string, Command> = {
   simulate: {
     summary: 'run the onboarding workflow on the local AWS twin and report what it did',
     load: () => require('./commands/simulate') as { run: Run },
   },
+  audit: {
+    summary: "a VPC's executions as a timeline (who asked, each step, resources, retries, result), or --all",
+    load: () => require('./commands/audit') as { run: Run },
+  },
   cost: {
     summary: 'monthly cost of centralized vs decentralized endpoints, break-even and recommendation',
     load: () => require('./commands/cost') as { run: Run },
-    deps: () => ({
-      loadRecords: async () => {
-        const { parseRegistryRecords } = require('#shared/cost-inputs') as typeof import('#shared/cost-inputs');
-        return parseRegistryRecords(lastRunRegistry(), join(RUN_DIR, 'registry.json'));
-      },
-    }),
+    prepare: (argv) => source().costDeps(argv),
+    help: () => source().SOURCE_HELP,
   },
   chargeback: {
     summary: "split the hub's monthly cost across consumer VPCs and accounts",
     load: () => require('./commands/chargeback') as { run: Run },
-    deps: () => ({
-      loadMembership: async () => {
-        const { parseRegistryRecords } = require('#shared/cost-inputs') as typeof import('#shared/cost-inputs');
-        const { membershipFromRecords } = require('#shared/chargeback') as typeof import('#shared/chargeback');
-        return membershipFromRecords(parseRegistryRecords(lastRunRegistry(), join(RUN_DIR, 'registry.json')));
-      },
-    }),
+    prepare: (argv) => source().chargebackDeps(argv),
+    help: () => source().SOURCE_HELP,
   },
 };
 
@@ -107,8 +94,21 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`spokelink: ${hint} (commands: ${Object.keys(COMMANDS).join(', ')})\nrun "spokelink --help"\n`);
     return 2;
   }
+  let args = rest;
+  let deps: unknown;
+  if (command.prepare) {
+    try {
+      ({ argv: args, deps } = command.prepare(rest));
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      io.stderr(`spokelink ${name}: ${error.message}\nrun "spokelink ${name} --help" for the flags\n`);
+      return 2;
+    }
+  }
   const { run } = command.load();
-  return run(rest, io, command.deps?.() as never);
+  const code = await run(args, io, deps as never);
+  if (code === 0 && command.help && (args.includes('--help') || args.includes('-h'))) io.stdout(command.help());
+  return code;
 }
 
 if (require.main === module || process.argv[1]?.endsWith('spokelink.js')) {
