@@ -132,8 +132,11 @@ export function peekFlag(argv: readonly string[], name: string): string | undefi
 
 // ---- AWS errors, explained ------------------------------------------------------------------------------------
 
+/** Errors of a request that never reached AWS (DNS, connection). */
+const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
 /**
- * Turns the errors a user fixes with flags or credentials into a SourceAccessError naming what to do; anything else
+ * Turns the errors a user fixes with flags, credentials or the network into a SourceAccessError naming what to do; anything else
  * is rethrown as is.
  */
 export function explainAwsError(error: unknown, what: string, hint: { region: string; table?: string }): never {
@@ -141,9 +144,13 @@ export function explainAwsError(error: unknown, what: string, hint: { region: st
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     throw new SourceAccessError(
-      `${what}: no AWS credentials (standard chain: environment, --profile/AWS_PROFILE, SSO, container or instance ` +
-        `role). To read the last simulate run instead, add --local`,
+      `${what}: no AWS credentials (${message.replace(/\.$/, '')}; the standard chain looks at the environment, ` +
+        '--profile/AWS_PROFILE, SSO, container and instance roles). To read the last simulate run instead, add --local',
     );
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    throw new SourceAccessError(`${what}: cannot reach AWS in ${hint.region} (${code}: ${message})`);
   }
   if (name === 'ResourceNotFoundException' && hint.table) {
     throw new SourceAccessError(
