@@ -72,6 +72,59 @@ function delegatedAdmins(ctx: CallContext): string[] {
   return state(ctx).delegated;
 }
 
+/** The ARN of an account as Organizations shows it. */
+function accountArn(org: NonNullable<OrganizationsState['organization']>, accountId: string): string {
+  return `arn:aws:organizations::${org.managementAccountId}:account/${org.id}/${accountId}`;
+}
+
+function accountView(org: NonNullable<OrganizationsState['organization']>, account: { id: string; name: string }) {
+  return { Id: account.id, Arn: accountArn(org, account.id), Name: account.name, Status: 'ACTIVE' };
+}
+
+/**
+ * Pagination of the List* operations: `MaxResults` 1-20 (ListAccounts, ListAccountsForParent,
+ * ListOrganizationalUnitsForParent all document "Valid Range: Minimum value of 1. Maximum value of 20."), and
+ * `NextToken` present in the answer only when more results follow. Organizations may also answer fewer results than
+ * asked with a NextToken ("Remember to check the NextToken response parameter ... even when there are no more
+ * results to display"): callers must loop, which the default page size of 20 exercises.
+ */
+function page<T>(items: T[], input: { MaxResults?: number; NextToken?: string }): { page: T[]; NextToken?: string } {
+  const size = input.MaxResults ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > 20) {
+    throw new TwinError(
+      'InvalidInputException',
+      'You provided a value that does not match the required pattern. (MaxResults must be between 1 and 20)',
+      400,
+    );
+  }
+  let offset = 0;
+  if (input.NextToken !== undefined) {
+    const match = /^twin-org:(\d+)$/.exec(Buffer.from(input.NextToken, 'base64').toString('utf8'));
+    if (!match) throw new TwinError('InvalidInputException', 'The NextToken value is not valid.', 400);
+    offset = Number(match[1]);
+  }
+  const end = offset + size;
+  return {
+    page: items.slice(offset, end),
+    ...(end < items.length ? { NextToken: Buffer.from(`twin-org:${end}`).toString('base64') } : {}),
+  };
+}
+
+/**
+ * A parent (root or OU) of the organization, or ParentNotFoundException. ListAccountsForParent lists the accounts
+ * directly in the parent, not those of its child OUs
+ * (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html).
+ */
+function requireParent(ctx: CallContext, org: NonNullable<OrganizationsState['organization']>, parentId: string) {
+  if (parentId !== org.rootId && !(parentId in state(ctx).ous)) {
+    throw new TwinError(
+      'ParentNotFoundException',
+      "We can't find a root or OU with the ParentId that you specified.",
+      400,
+    );
+  }
+}
+
 /** True when `accountId` is in the organization (used by STS for `aws:PrincipalOrgID`). */
 export function organizationOf(orgState: OrganizationsState, accountId: string): string | undefined {
   return orgState.organization && accountId in orgState.accounts ? orgState.organization.id : undefined;
@@ -138,6 +191,41 @@ export const organizations: ServiceModule<
       }
       return { Parents: [{ Id: parent, Type: parent === org.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
     },
+    ListAccounts(ctx, input: { MaxResults?: number; NextToken?: string }) {
+      const org = requireManagement(ctx);
+      const accounts = Object.values(state(ctx).accounts).sort((a, b) => a.id.localeCompare(b.id));
+      const { page: items, NextToken } = page(accounts, input);
+      return { Accounts: items.map((a) => accountView(org, a)), ...(NextToken ? { NextToken } : {}) };
+    },
+    ListAccountsForParent(ctx, input: { ParentId?: string; MaxResults?: number; NextToken?: string }) {
+      const org = requireManagement(ctx);
+      const parentId = input.ParentId ?? '';
+      requireParent(ctx, org, parentId);
+      const s = state(ctx);
+      const accounts = Object.values(s.accounts)
+        .filter((a) => s.parents[a.id] === parentId)
+        .sort((a, b) => a.id.localeCompare(b.id));
+      const { page: items, NextToken } = page(accounts, input);
+      return { Accounts: items.map((a) => accountView(org, a)), ...(NextToken ? { NextToken } : {}) };
+    },
+    ListOrganizationalUnitsForParent(ctx, input: { ParentId?: string; MaxResults?: number; NextToken?: string }) {
+      const org = requireManagement(ctx);
+      const parentId = input.ParentId ?? '';
+      requireParent(ctx, org, parentId);
+      const s = state(ctx);
+      const ous = Object.values(s.ous)
+        .filter((ou) => s.parents[ou.id] === parentId)
+        .sort((a, b) => a.id.localeCompare(b.id));
+      const { page: items, NextToken } = page(ous, input);
+      return {
+        OrganizationalUnits: items.map((ou) => ({
+          Id: ou.id,
+          Arn: `arn:aws:organizations::${org.managementAccountId}:ou/${org.id}/${ou.id}`,
+          Name: ou.name,
+        })),
+        ...(NextToken ? { NextToken } : {}),
+      };
+    },
     DescribeAccount(ctx, input: { AccountId?: string }) {
       const org = requireManagement(ctx);
       const account = state(ctx).accounts[input.AccountId ?? ''];
@@ -148,14 +236,7 @@ export const organizations: ServiceModule<
           400,
         );
       }
-      return {
-        Account: {
-          Id: account.id,
-          Arn: `arn:aws:organizations::${org.managementAccountId}:account/${org.id}/${account.id}`,
-          Name: account.name,
-          Status: 'ACTIVE',
-        },
-      };
+      return { Account: accountView(org, account) };
     },
   },
 };
