@@ -44,11 +44,12 @@ export async function listExecutions(
   client: SFNClient,
   stateMachineArn: string,
   window: TimeWindow = {},
+  pageSize = 1000,
 ): Promise<ExecutionListItem[]> {
   const out: ExecutionListItem[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: pageSize, nextToken }));
     for (const e of page.executions ?? []) {
       if (!e.startDate) continue;
       if (window.since !== undefined && e.startDate.getTime() < window.since) return out;
@@ -81,12 +82,13 @@ export async function executionHistory(
   client: SFNClient,
   executionArn: string,
   includeExecutionData: boolean,
+  pageSize = 1000,
 ): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
     const page = await client.send(
-      new GetExecutionHistoryCommand({ executionArn, includeExecutionData, maxResults: 1000, nextToken }),
+      new GetExecutionHistoryCommand({ executionArn, includeExecutionData, maxResults: pageSize, nextToken }),
     );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;

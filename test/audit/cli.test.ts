@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createLocalHub, type LocalHub } from '#local/hub';
 import { loadConfigFile, registryTableName } from '#shared/config';
 import { loadWorldFile } from '#twin/world';
+import { executionHistory, listExecutions, stateMachines } from '../../cli/audit/reader';
 import { type AuditSource, chargebackDeps, costDeps, dynamoRegistry, itemsRegistry } from '../../cli/audit/source';
 import { run as audit } from '../../cli/commands/audit';
 import { run as chargeback } from '../../cli/commands/chargeback';
@@ -183,6 +184,25 @@ describe('spokelink audit, cost and chargeback on a local hub', () => {
       const lines = csv.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(4);
       expect(lines[2]).toMatch(/,vpc-0c400000000000001,444444444444,onboard,SUCCEEDED,rejected,"?cidr-overlap/);
+    });
+  });
+
+  describe('Step Functions reads', () => {
+    it('reads a whole history page by page (nextToken), in order', async () => {
+      const arn = hub.executions().find((e) => e.name.startsWith(CONNECTED))!.executionArn;
+      const paged = await executionHistory(source.sfn, arn, true, 7);
+      const whole = await executionHistory(source.sfn, arn, true);
+      expect(paged.length).toBeGreaterThan(7 * 10);
+      expect(paged).toEqual(whole);
+      expect(paged.map((e) => e.id)).toEqual(whole.map((_, i) => i + 1));
+    });
+
+    it('lists executions page by page, newest first, keeping those started since --since', async () => {
+      const machine = (await stateMachines(source.sfn, 'spokelink')).find((m) => m.name === 'spokelink-onboard')!;
+      const all = await listExecutions(source.sfn, machine.arn, {}, 1);
+      expect(all.map((e) => e.name!.slice(0, 21))).toEqual([SECOND, REJECTED, CONNECTED]);
+      const recent = await listExecutions(source.sfn, machine.arn, { since: startOf.get(REJECTED)! }, 1);
+      expect(recent.map((e) => e.name!.slice(0, 21))).toEqual([SECOND, REJECTED]);
     });
   });
 
