@@ -31,10 +31,6 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the onboarding workflow on the local AWS twin and report what it did',
     load: () => require('./commands/simulate') as { run: Run },
   },
-  audit: {
-    summary: "a VPC's executions as a timeline (who asked, each step, resources, retries, result), or --all",
-    load: () => require('./commands/audit') as { run: Run },
-  },
   cost: {
     summary: 'monthly cost of centralized vs decentralized endpoints, break-even and recommendation',
     load: () => require('./commands/cost') as { run: Run },
@@ -46,6 +42,10 @@ const COMMANDS: Record<string, Command> = {
     load: () => require('./commands/chargeback') as { run: Run },
     prepare: (argv) => source().chargebackDeps(argv),
     help: () => source().SOURCE_HELP,
+  },
+  audit: {
+    summary: "a VPC's executions as a timeline (who asked, each step, resources, retries, result), or --all",
+    load: () => require('./commands/audit') as { run: Run },
   },
 };
 
