@@ -134,14 +134,16 @@ export function errorName(error: unknown): string | undefined {
  * Every execution of a VPC: those of the state machines `<prefix>-*` whose names start with `<vpcId>-`, plus the
  * execution ARNs the registry names (`executions` of its records, the lease's owner) that the listing did not find
  * (a state machine of another prefix, an execution started by hand). ARNs of another region are left out.
- * Returns the ARNs found and the registry's ARNs Step Functions no longer has.
+ * Returns the ARNs found (oldest first), the registry's ARNs Step Functions no longer has, and how many state
+ * machines were searched.
  */
 export async function findVpcExecutions(
   client: SFNClient,
   options: { vpcId: string; prefix: string | undefined; registryArns: readonly string[]; window?: TimeWindow },
-): Promise<{ arns: string[]; missing: string[] }> {
+): Promise<{ arns: string[]; missing: string[]; machines: number }> {
   const found = new Map<string, Date>();
-  for (const machine of await stateMachines(client, options.prefix)) {
+  const machines = await stateMachines(client, options.prefix);
+  for (const machine of machines) {
     for (const e of await listExecutions(client, machine.arn, options.window)) {
       if (e.executionArn && e.name?.startsWith(`${options.vpcId}-`)) found.set(e.executionArn, e.startDate!);
     }
@@ -159,5 +161,5 @@ export async function findVpcExecutions(
     }
   }
   const arns = [...found.entries()].sort((a, b) => a[1].getTime() - b[1].getTime()).map(([arn]) => arn);
-  return { arns, missing };
+  return { arns, missing, machines: machines.length };
 }

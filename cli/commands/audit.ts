@@ -111,6 +111,13 @@ async function reading<T>(source: AuditSource, fn: () => Promise<T>): Promise<T>
   }
 }
 
+/** Why nothing can be found: no state machine of the hub where we looked. */
+function noMachines(source: AuditSource): string {
+  return source.machinePrefix === undefined
+    ? 'the saved run has no state machine'
+    : `no state machine named ${source.machinePrefix}-* in ${source.region}: check --region, --profile and --config (prefix)`;
+}
+
 /** ARNs a VPC's registry items name: each record's `executions` and the lease holder. */
 function registryArns(items: readonly Record<string, unknown>[]): string[] {
   const arns = new Set<string>();
@@ -137,7 +144,7 @@ async function auditVpc(
     if (!(error instanceof SourceAccessError)) throw error;
     registryNote = error.message;
   }
-  const { arns, missing } = await reading(source, () =>
+  const { arns, missing, machines } = await reading(source, () =>
     findVpcExecutions(source.sfn, {
       vpcId,
       prefix: source.machinePrefix,
@@ -145,6 +152,7 @@ async function auditVpc(
       window,
     }),
   );
+  if (machines === 0) io.stderr(`spokelink audit: ${noMachines(source)}\n`);
   if (arns.length === 0) {
     io.stderr(
       `spokelink audit: no executions found for ${vpcId}` +
@@ -180,7 +188,9 @@ async function auditVpc(
 async function auditAll(flags: Parsed['values'], source: AuditSource, window: TimeWindow, io: CommandIo) {
   const arns = await reading(source, async () => {
     const out: { arn: string; startDate: Date }[] = [];
-    for (const machine of await stateMachines(source.sfn, source.machinePrefix)) {
+    const machines = await stateMachines(source.sfn, source.machinePrefix);
+    if (machines.length === 0) io.stderr(`spokelink audit: ${noMachines(source)}\n`);
+    for (const machine of machines) {
       for (const e of await listExecutions(source.sfn, machine.arn, window)) {
         if (e.executionArn && e.startDate && inWindow(e.startDate, window)) {
           out.push({ arn: e.executionArn, startDate: e.startDate });

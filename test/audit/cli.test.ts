@@ -127,6 +127,17 @@ describe('spokelink audit, cost and chargeback on a local hub', () => {
       expect(out.stderr).toBe('spokelink audit: no executions found for vpc-0123456789abcdef0 (source: local hub)\n');
     });
 
+    it('says where it looked when no state machine has the prefix (wrong region or configuration)', async () => {
+      const out = await capture((io) =>
+        audit([CONNECTED], io, { source: { ...source, machinePrefix: 'other' }, now: () => hub.clock.now() }),
+      );
+      expect(out.code).toBe(0); // still found through the registry's execution ARNs
+      expect(out.stderr).toBe(
+        'spokelink audit: no state machine named other-* in us-east-1: check --region, --profile and --config (prefix)\n',
+      );
+      expect(out.stdout).toContain('result    connected');
+    });
+
     it('finds nothing for a VPC when --since is after its execution (exit 1)', async () => {
       const after = new Date(startOf.get(CONNECTED)! + 1).toISOString();
       const out = await auditLive([CONNECTED, '--since', after]);
