@@ -321,15 +321,38 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   reconcile: {
-    description: 'Finds drift between spoke tags, the registry and executions; starts the repairing executions',
+    description: 'Compares the VPCs asking to connect and the configuration with the registry; lists the work to start',
     memorySize: 512,
     timeout: Duration.minutes(5),
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan');
-      const machines = stateMachineArns(ctx, ['onboard', 'offboard']);
-      allow(role, 'StartWorkflows', ['states:StartExecution'], machines);
-      allow(role, 'ListWorkflowExecutions', ['states:ListExecutions'], machines);
+      // One scan per run: consumer records, leases (work in progress) and pending approvals.
+      ctx.registry.grant(role, 'dynamodb:Scan');
+      // The member accounts: walking the spoke OUs down (the hub is a delegated administrator). The ARNs of OUs and
+      // roots carry the management account id, which the configuration does not know; the organization is pinned.
+      const org = ctx.config.organization.id;
+      allow(
+        role,
+        'ListSpokeAccounts',
+        ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
+        ['ou', 'root'].map((resource) =>
+          ctx.stack.formatArn({
+            service: 'organizations',
+            region: '',
+            account: '*',
+            resource,
+            resourceName: `${org}/*`,
+          }),
+        ),
+      );
+      // Drift in the hub: the endpoint rules (descriptions changed) and the attachments' associations.
+      allow(
+        role,
+        'DescribeHubDrift',
+        ['ec2:DescribeSecurityGroupRules', 'ec2:DescribeTransitGatewayAttachments'],
+        ['*'],
+      );
+      // The executions are started by the reconcile state machine (a Map bounded by MaxConcurrency), not here.
     },
   },
   approval: {
@@ -404,8 +427,8 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'resource shares of the hub account are created at run time (their ids are unknown at deploy time)',
   },
   {
-    pattern: arn('organizations::\\*:(account|ou)/o-[a-z0-9]+/\\*'),
-    reason: 'accounts and OUs of this organization only; the management account id in the ARN is not configured',
+    pattern: arn('organizations::\\*:(account|ou|root)/o-[a-z0-9]+/\\*'),
+    reason: 'accounts, OUs and roots of this organization only; the management account id in the ARN is not configured',
   },
   {
     pattern: arn('ec2:[a-z0-9-]+:<AWS::AccountId>:(vpc|subnet|route-table|transit-gateway-attachment)/\\*'),

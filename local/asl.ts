@@ -1,4 +1,5 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { TwinError } from '#twin/errors';
 import { type Json, LambdaInvocationError, type LocalLambdas } from './lambda';
 
 /**
@@ -274,7 +275,9 @@ function pascal(word: string): string {
 
 /** Error name Step Functions gives an AWS error raised by an optimized or SDK integration. */
 function integrationError(prefix: string, error: unknown): LambdaInvocationError {
-  const name = error instanceof Error ? error.name : 'Error';
+  // A service error of the local services (the twin's TwinError) is named by its AWS error code, as Step Functions
+  // names it (`StepFunctions.ExecutionAlreadyExistsException`).
+  const name = error instanceof TwinError ? error.code : error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof LambdaInvocationError) return error;
   const code = name.endsWith('Exception') ? name : `${name}Exception`;

@@ -419,7 +419,9 @@ export class LocalStepFunctions {
             JSON.stringify(describe(child, true)),
           );
         }
-        const described = describe(child, true) as Record<string, unknown>;
+        // The integration answers DescribeExecution's fields with Step Functions' own capitalization
+        // (`ExecutionArn`, `Status`, `Output`...); `.sync:2` gives Output as JSON, `.sync` as a string.
+        const described = integrationShape(describe(child, true));
         if (sync === 'sync:2') described.Output = JSON.parse(child.output ?? 'null') as Json;
         return JSON.parse(JSON.stringify(described)) as Json;
       },
@@ -858,6 +860,16 @@ export function readSavedRun(dir: string): SavedRun {
   const run = JSON.parse(readFileSync(path, 'utf8')) as SavedRun;
   if (run.version !== 1 || !Array.isArray(run.executions)) throw new Error(`${path}: not a saved spokelink run`);
   return run;
+}
+
+/** `executionArn` -> `ExecutionArn`, nested objects included (`inputDetails.included` -> `InputDetails.Included`). */
+function integrationShape(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k.charAt(0).toUpperCase() + k.slice(1),
+      v && typeof v === 'object' && !(v instanceof Date) ? integrationShape(v as Record<string, unknown>) : v,
+    ]),
+  );
 }
 
 function describe(e: ExecutionRecord, includeData: boolean): Record<string, unknown> {

@@ -314,16 +314,19 @@ describe('Permissions: hub functions', () => {
     expect(fnActions(template, 'consumer')).not.toContain('ec2:ModifyVpcEndpointServicePermissions');
   });
 
-  it('reconcile reads the registry and starts or lists executions of the workflows', () => {
+  it('reconcile scans the registry, walks the spoke OUs and reads spoke VPCs and hub drift; it starts nothing itself', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'reconcile')).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
       'dynamodb:Scan',
-      'states:ListExecutions',
-      'states:StartExecution',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeTransitGatewayAttachments',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
       'sts:AssumeRole',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-reconcile', 'organizations:ListAccountsForParent')).toEqual([
+      'arn:aws:organizations::*:ou/o-exampleorg1/*',
+      'arn:aws:organizations::*:root/o-exampleorg1/*',
     ]);
   });
 

@@ -7,7 +7,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
-import { type HubConfig, parseConfig } from '#shared/config';
+import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
@@ -30,6 +30,8 @@ export const SHARE_ARN = `arn:aws:ram:us-east-1:${HUB}:resource-share/0f5e7a11-0
 export const SERVICE = 'vpce-svc-0d000000000000001';
 export const ZONES = { ssm: 'Z0SSM00000000000000001', sts: 'Z0STS00000000000000001', secrets: 'Z0SECRETS000000000001' };
 export const START = Date.UTC(2026, 5, 1, 9, 0, 0);
+/** The logs endpoint: deployed in the hub (zone, security group), not in the catalog until a test adds it. */
+export const LOGS = { zone: 'Z0LOGS000000000000001', group: 'sg-0e55e0000000000a4' };
 
 /** The example configuration plus a `restricted` segment that requires approval (10 minutes to decide). */
 export function lifecycleConfig(change: (raw: Record<string, unknown>) => void = () => {}): HubConfig {
@@ -52,6 +54,7 @@ export function lifecycleWorld(): World {
   const raw = JSON.parse(readFileSync(join(ROOT, 'worlds', 'example.world.json'), 'utf8')) as {
     ec2: { vpcs: { id: string; tags: Record<string, string> }[] };
     ram: Record<string, unknown>;
+    route53: { zones: unknown[] };
   };
   for (const vpc of raw.ec2.vpcs) {
     vpc.tags = Object.fromEntries(Object.entries(vpc.tags).filter(([key]) => !key.startsWith('spokelink:')));
@@ -68,6 +71,21 @@ export function lifecycleWorld(): World {
     ],
     routeTables: [{ id: 'rtb-0e3000000000000a0', main: true, tags: {} }],
   } as never);
+  // A logs endpoint deployed in the hub but not yet in the catalog (a configuration change adds it).
+  const hubVpc = raw.ec2.vpcs.find((v) => v.id === HUB_VPC) as unknown as { securityGroups: unknown[] };
+  hubVpc.securityGroups.push({
+    id: LOGS.group,
+    name: 'endpoint-logs',
+    description: 'interface endpoint logs',
+    tags: {},
+  });
+  raw.route53.zones.push({
+    id: LOGS.zone,
+    name: 'logs.us-east-1.amazonaws.com',
+    ownerId: HUB,
+    vpcs: [{ vpcId: HUB_VPC, region: 'us-east-1' }],
+    comment: 'centralized endpoint logs',
+  });
   raw.ram = {
     sharingWithOrganizationEnabled: true,
     shares: [
@@ -180,4 +198,37 @@ export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string): Promise<
     await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
   }
   await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+}
+
+/** Changes the hub configuration the handlers read (SPOKELINK_CONFIG), as a redeploy of the hub stack would. */
+export function changeConfig(hub: LocalHub, change: (raw: Record<string, unknown>) => void): HubConfig {
+  const raw = JSON.parse(process.env.SPOKELINK_CONFIG ?? JSON.stringify(hub.config)) as Record<string, unknown>;
+  change(raw);
+  const config = parseConfig(raw, 'changed configuration');
+  process.env.SPOKELINK_CONFIG = JSON.stringify(config);
+  resetConfigCache();
+  return config;
+}
+
+export interface ReconcileOutput {
+  summary: Record<string, number>;
+  drift: { vpcId: string; kind: string; detail: string }[];
+  deferred: number;
+  results: Record<string, unknown>[];
+}
+
+let reconcileRuns = 0;
+
+/** Starts the reconcile workflow as the schedule does and runs until everything it started has ended. */
+export async function runReconcile(hub: LocalHub, maxConcurrency = 5): Promise<ReconcileOutput> {
+  reconcileRuns += 1;
+  const execution = hub.sfn.start(
+    hub.sfn.arnOf(`${hub.config.prefix}-reconcile`),
+    `scheduled-${reconcileRuns}-${hub.clock.now()}`,
+    JSON.stringify({ source: 'schedule', maxConcurrency }),
+  );
+  await settle(hub);
+  if (execution.status !== 'SUCCEEDED')
+    throw new Error(`reconcile ${execution.status}: ${execution.error} ${execution.cause}`);
+  return JSON.parse(execution.output ?? '{}') as ReconcileOutput;
 }

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { hubClients, spokeClients } from '#shared/aws';
+import { configFromEnv } from '#shared/config';
+import { logger } from '#shared/logger';
+import { registryTable } from '#shared/registry';
+import { type ReconcileResult, reconcile } from './reconcile';
+
+const Input = z.object({
+  /** `schedule` when EventBridge Scheduler starts it; anything else for a run by hand. */
+  source: z.string().optional(),
+  /** Executions started at once (the Map's MaxConcurrency); default `reconcile.maxConcurrency`. */
+  maxConcurrency: z.number().int().min(1).max(40).optional(),
+});
+
+/** FindWork: `{ source, maxConcurrency? }` -> the executions to start and the drift to report. */
+export const handler = async (input: unknown): Promise<ReconcileResult> => {
+  logger.resetKeys();
+  const request = Input.parse(input ?? {});
+  logger.appendKeys({ source: request.source ?? 'manual' });
+  const config = configFromEnv();
+  const hub = hubClients(config.hub.region);
+  return reconcile(request, {
+    config,
+    organizations: hub.organizations,
+    hubEc2: hub.ec2,
+    spokeEc2: async (accountId, region) => (await spokeClients(config, accountId, region)).ec2,
+    registry: registryTable(config),
+    now: () => Date.now(),
+  });
+};

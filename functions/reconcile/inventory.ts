@@ -1,0 +1,173 @@
+import {
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeTransitGatewayAttachmentsCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+  type Route,
+  type SecurityGroupRule,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import {
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { RegistryTable } from '#shared/registry';
+import type { ConsumerRecord } from '#shared/registry-model';
+import { RequestTag } from '#shared/tags';
+
+/**
+ * What the reconcile reads, each source in as few calls as it allows: the member accounts (Organizations, walking the
+ * spoke OUs), the registry (one scan: records, leases, pending approvals), the spoke VPCs (per account and region,
+ * through the spoke role: the tagged VPCs in one filtered describe, the recorded ones that lost their tag in another),
+ * the route tables of connected VPCs, and in the hub the endpoint rules and the TGW attachments (one paginated
+ * describe each).
+ */
+
+/** Accounts under the spoke OUs (or roots), every level down; sorted. */
+export async function accountsUnder(organizations: OrganizationsClient, parents: readonly string[]): Promise<string[]> {
+  const accounts = new Set<string>();
+  const queue = [...parents];
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    if (seen.has(parent)) continue;
+    seen.add(parent);
+    let NextToken: string | undefined;
+    do {
+      const page = await organizations.send(new ListAccountsForParentCommand({ ParentId: parent, NextToken }));
+      for (const a of page.Accounts ?? []) if (a.Id && a.Status !== 'SUSPENDED') accounts.add(a.Id);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    do {
+      const page = await organizations.send(
+        new ListOrganizationalUnitsForParentCommand({ ParentId: parent, NextToken }),
+      );
+      for (const ou of page.OrganizationalUnits ?? []) if (ou.Id) queue.push(ou.Id);
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return [...accounts].sort();
+}
+
+export interface RegistryInventory {
+  records: ConsumerRecord[];
+  /** VPC id -> the lease's expiry (epoch s). */
+  leases: Map<string, number>;
+  /** VPC id -> the pending approval's expiry (epoch s). */
+  approvals: Map<string, number>;
+}
+
+/** One scan of the registry table (records, leases, approvals; claims and history are skipped). */
+export async function scanRegistry(table: RegistryTable): Promise<RegistryInventory> {
+  const out: RegistryInventory = { records: [], leases: new Map(), approvals: new Map() };
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.dynamo.send(
+      new ScanCommand({
+        TableName: table.tableName,
+        FilterExpression: 'begins_with(#pk, :vpc) AND #sk IN (:current, :lease, :approval)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        ExpressionAttributeValues: {
+          ':vpc': 'VPC#',
+          ':current': 'CURRENT',
+          ':lease': 'LEASE',
+          ':approval': 'APPROVAL',
+        },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const vpcId = String(item.pk).slice('VPC#'.length);
+      if (item.sk === 'LEASE') out.leases.set(vpcId, Number(item.expiresAt));
+      else if (item.sk === 'APPROVAL') out.approvals.set(vpcId, Number(item.expiresAt));
+      else {
+        const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
+        out.records.push(record as ConsumerRecord);
+      }
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+async function describeVpcs(ec2: EC2Client, filter: { Name: string; Values: string[] }): Promise<Vpc[]> {
+  const out: Vpc[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeVpcsCommand({ Filters: [filter], NextToken }));
+    out.push(...(page.Vpcs ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** The VPCs of one account and region that ask something of spokelink, plus the recorded ones that still exist. */
+export async function spokeVpcs(ec2: EC2Client, recordedVpcIds: readonly string[]): Promise<Vpc[]> {
+  const tagged = await describeVpcs(ec2, { Name: 'tag-key', Values: [RequestTag.connect] });
+  const seen = new Set(tagged.map((v) => v.VpcId));
+  const missing = recordedVpcIds.filter((id) => !seen.has(id));
+  // A vpc-id filter answers the VPCs that exist; an id in VpcIds that does not would fail the whole call.
+  const untagged = missing.length > 0 ? await describeVpcs(ec2, { Name: 'vpc-id', Values: missing }) : [];
+  return [...tagged, ...untagged];
+}
+
+/** Routes of the given route tables (a table deleted since is absent). */
+export async function routesOf(ec2: EC2Client, tableIds: readonly string[]): Promise<Map<string, Route[]>> {
+  const out = new Map<string, Route[]>();
+  if (tableIds.length === 0) return out;
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: [...tableIds] }], NextToken }),
+    );
+    for (const t of page.RouteTables ?? []) if (t.RouteTableId) out.set(t.RouteTableId, t.Routes ?? []);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** Ingress rules of the catalog's endpoint security groups, by rule id. */
+export async function endpointRules(
+  ec2: EC2Client,
+  groupIds: readonly string[],
+): Promise<Map<string, SecurityGroupRule>> {
+  const out = new Map<string, SecurityGroupRule>();
+  if (groupIds.length === 0) return out;
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [...groupIds] }], NextToken }),
+    );
+    for (const r of page.SecurityGroupRules ?? [])
+      if (r.SecurityGroupRuleId && !r.IsEgress) out.set(r.SecurityGroupRuleId, r);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** Attachment id -> the TGW route table it is associated with (hub view of its own TGW). */
+export async function associations(ec2: EC2Client, transitGatewayId: string): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  let NextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeTransitGatewayAttachmentsCommand({
+        Filters: [
+          { Name: 'transit-gateway-id', Values: [transitGatewayId] },
+          { Name: 'resource-type', Values: ['vpc'] },
+        ],
+        NextToken,
+      }),
+    );
+    for (const a of page.TransitGatewayAttachments ?? []) {
+      if (!a.TransitGatewayAttachmentId) continue;
+      const association = a.Association?.State === 'associated' || a.Association?.State === 'associating';
+      out.set(a.TransitGatewayAttachmentId, association ? a.Association?.TransitGatewayRouteTableId : undefined);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}

@@ -1,0 +1,432 @@
+import { createHash } from 'node:crypto';
+import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-ec2';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { compareCidrs } from '#shared/cidr';
+import { type HubConfig, servedRegions } from '#shared/config';
+import { RejectedError, SpokeAccessError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { RegistryTable } from '#shared/registry';
+import type { ConsumerRecord } from '#shared/registry-model';
+import { parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
+import { selectServices } from '../validate/validate';
+import { accountsUnder, associations, endpointRules, routesOf, scanRegistry, spokeVpcs } from './inventory';
+
+/**
+ * The reconcile: tag events are delivered best effort, and the hub configuration changes under connected VPCs, so the
+ * desired state (the VPCs' request tags, the configuration) is compared with the actual one (the registry, what exists
+ * in AWS) and the missing work is handed to the very workflows the events would have started:
+ * - a VPC that asks to connect and is not a member: onboarding (`missing-onboarding`);
+ * - a member that no longer asks, or whose VPC was deleted: offboarding (`missing-offboarding`, `vpc-deleted`);
+ * - a member whose desired state moved: onboarding, which converges by difference (`segment-changed`,
+ *   `services-changed`, `destinations-changed`, `endpoints-changed`, `cidrs-changed`, `association-drift`,
+ *   `route-missing`, `rule-missing`), or whose work was interrupted or failed (`interrupted`, `failed`), or whose
+ *   status tag is stale (`status-stale`).
+ * Drift it must not fix (a route someone pointed elsewhere, a rule whose description someone changed: no longer
+ * spokelink's) is reported, in its output and in the VPC's status detail. VPCs with a live lease (work in progress) or
+ * a pending approval are left alone. Executions get deterministic names `<vpcId>-reconcile-<12 hex>` from the desired
+ * and actual state, so a repeated reconcile of an unchanged situation starts nothing twice.
+ */
+
+export interface ReconcileDeps {
+  config: HubConfig;
+  organizations: OrganizationsClient;
+  hubEc2: EC2Client;
+  /** EC2 client of the spoke role (throws SpokeAccessError when the role cannot be assumed). */
+  spokeEc2: (accountId: string, region: string) => Promise<EC2Client>;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+export type RepairReason =
+  | 'missing-onboarding'
+  | 'missing-offboarding'
+  | 'vpc-deleted'
+  | 'segment-changed'
+  | 'services-changed'
+  | 'destinations-changed'
+  | 'endpoints-changed'
+  | 'cidrs-changed'
+  | 'association-drift'
+  | 'route-missing'
+  | 'rule-missing'
+  | 'interrupted'
+  | 'failed'
+  | 'status-stale';
+
+/** Something the reconcile leaves alone and reports. */
+export interface Drift {
+  vpcId: string;
+  accountId: string;
+  kind: 'route-elsewhere' | 'rule-redescribed' | 'request-invalid' | 'account-unreachable';
+  detail: string;
+}
+
+interface VpcRef {
+  vpcId: string;
+  accountId: string;
+  region: string;
+}
+
+/** One item of the repair Map: start a workflow, or write the drift into the VPC's status detail. */
+export type ReconcileItem =
+  | (VpcRef & { action: 'onboard' | 'offboard'; name: string; reasons: RepairReason[]; input: TriggerEvent })
+  | (VpcRef & { action: 'report'; status: string; detail: string; input: TriggerEvent });
+
+/** The event shape every workflow reads (the tag-change event), marked as coming from the reconcile. */
+export interface TriggerEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Tag Change on Resource';
+  source: 'aws.tag';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: { 'changed-tag-keys': string[]; service: 'ec2'; 'resource-type': 'vpc'; version: 1; tags: Tags };
+  spokelink: { origin: 'reconcile'; reasons: string[] };
+}
+
+export interface ReconcileResult {
+  maxConcurrency: number;
+  items: ReconcileItem[];
+  drift: Drift[];
+  /** Repairs over the per-run limit, left for the next run. */
+  deferred: number;
+  summary: {
+    accounts: number;
+    vpcs: number;
+    onboard: number;
+    offboard: number;
+    reports: number;
+    inProgress: number;
+    pendingApproval: number;
+  };
+}
+
+/** Items per run: keeps the Map's input well under Step Functions' 256 KB; the rest waits for the next run. */
+export const MAX_ITEMS_PER_RUN = 250;
+
+const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+
+function tagMap(vpc: Vpc | undefined): Tags {
+  const out: Tags = {};
+  for (const tag of vpc?.Tags ?? []) if (tag.Key !== undefined) out[tag.Key] = tag.Value ?? '';
+  return out;
+}
+
+function associatedCidrs(vpc: Vpc): string[] {
+  const blocks = (vpc.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlock && ['associated', 'associating'].includes(a.CidrBlockState?.State ?? ''))
+    .map((a) => a.CidrBlock!);
+  if (blocks.length === 0 && vpc.CidrBlock) blocks.push(vpc.CidrBlock);
+  return [...new Set(blocks)].sort(compareCidrs);
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: string[]): TriggerEvent {
+  return {
+    version: '0',
+    id: `spokelink-reconcile-${id}`,
+    'detail-type': 'Tag Change on Resource',
+    source: 'aws.tag',
+    account: ref.accountId,
+    time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: ref.region,
+    resources: [`arn:aws:ec2:${ref.region}:${ref.accountId}:vpc/${ref.vpcId}`],
+    detail: {
+      'changed-tag-keys': [RequestTag.connect],
+      service: 'ec2',
+      'resource-type': 'vpc',
+      version: 1,
+      // Only the request tags: the workflows read the VPC's current tags themselves.
+      tags: Object.fromEntries(
+        Object.entries(tags).filter(([k]) => (Object.values(RequestTag) as string[]).includes(k)),
+      ),
+    },
+    spokelink: { origin: 'reconcile', reasons },
+  };
+}
+
+/** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
+function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
+  const request = parseRequestTags(tags);
+  if (request.action !== 'connect') return undefined;
+  const segment = request.segment ?? config.defaultSegment;
+  if (!config.segments[segment]) return undefined;
+  const services = selectServices(config, segment, request.services);
+  const zones = services.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  const rules = services
+    .flatMap((s) =>
+      cidrs.flatMap((cidr) =>
+        config.endpoints[s]!.ports.map((p) => `${config.endpoints[s]!.securityGroupId}|${cidr}|${p}`),
+      ),
+    )
+    .sort();
+  return {
+    segment,
+    services,
+    destinations: config.destinations.map((d) => d.cidr).sort(),
+    zones,
+    rules,
+    association: config.segments[segment]!.associationRouteTableId,
+    cidrs,
+  };
+}
+
+/** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */
+function fingerprint(record: ConsumerRecord | undefined) {
+  if (!record) return null;
+  return {
+    status: record.status,
+    createdAt: record.createdAt,
+    segment: record.segment,
+    services: record.services,
+    cidrs: record.cidrs,
+    attachmentId: record.attachmentId ?? null,
+    routes: (record.routes ?? []).map((r) => `${r.routeTableId}|${r.destinationCidr}`).sort(),
+    zones: (record.zones ?? []).map((z) => z.zoneId).sort(),
+    rules: (record.securityGroupRules ?? []).map((r) => `${r.groupId}|${r.cidr}|${r.port}`).sort(),
+  };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time (the spoke accounts' API rates are per account). */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+interface Observed {
+  ref: VpcRef;
+  vpc?: Vpc;
+  record?: ConsumerRecord;
+  routes?: Map<string, Route[]>;
+}
+
+/** Compares desired and actual state and lists the work: see the module comment. */
+export async function reconcile(input: { maxConcurrency?: number }, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { config } = deps;
+  const now = deps.now();
+  const nowSeconds = Math.floor(now / 1000);
+  const registry = await scanRegistry(deps.registry);
+  const members = registry.records.filter((r) => r.status !== 'disconnected');
+  const orgAccounts = await accountsUnder(deps.organizations, config.organization.spokeOrganizationalUnits);
+  const accounts = [
+    ...new Set([...orgAccounts, ...config.organization.externalAccounts, ...members.map((r) => r.accountId)]),
+  ].sort();
+  const drift: Drift[] = [];
+
+  // Spoke side: per account and served region, the VPCs that ask something and the recorded ones.
+  const observed = new Map<string, Observed>();
+  const recordsByVpc = new Map(registry.records.map((r) => [r.vpcId, r]));
+  const unreachable = new Set<string>();
+  const pairs = accounts.flatMap((accountId) => servedRegions(config).map((region) => ({ accountId, region })));
+  await eachLimited(pairs, 8, async ({ accountId, region }) => {
+    const recorded = members.filter((r) => r.accountId === accountId && r.region === region);
+    let ec2: EC2Client;
+    let vpcs: Vpc[];
+    try {
+      ec2 = await deps.spokeEc2(accountId, region);
+      vpcs = await spokeVpcs(
+        ec2,
+        recorded.map((r) => r.vpcId),
+      );
+    } catch (error) {
+      if (!(error instanceof SpokeAccessError)) throw error;
+      unreachable.add(accountId);
+      if (recorded.length > 0) {
+        drift.push({
+          vpcId: recorded.map((r) => r.vpcId).join(','),
+          accountId,
+          kind: 'account-unreachable',
+          detail: `${error.message}: its ${recorded.length} member VPC(s) cannot be checked`,
+        });
+      }
+      return;
+    }
+    const byId = new Map(vpcs.map((v) => [v.VpcId!, v]));
+    for (const vpcId of new Set([...byId.keys(), ...recorded.map((r) => r.vpcId)])) {
+      observed.set(vpcId, { ref: { vpcId, accountId, region }, vpc: byId.get(vpcId), record: recordsByVpc.get(vpcId) });
+    }
+    // Route tables of the connected members, for missing routes and routes pointing elsewhere.
+    const connected = recorded.filter((r) => r.status === 'connected' && byId.has(r.vpcId));
+    const tables = [...new Set(connected.flatMap((r) => (r.routes ?? []).map((x) => x.routeTableId)))];
+    const routes = await routesOf(ec2, tables);
+    for (const r of connected) observed.get(r.vpcId)!.routes = routes;
+  });
+
+  // Hub side: endpoint rules and attachment associations, one describe each.
+  const groups = [...new Set(Object.values(config.endpoints).map((e) => e.securityGroupId))].sort();
+  const rules = await endpointRules(deps.hubEc2, groups);
+  const associated = await associations(deps.hubEc2, config.hub.transitGatewayId);
+
+  const items: ReconcileItem[] = [];
+  let inProgress = 0;
+  let pendingApproval = 0;
+  for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
+    a.ref.vpcId.localeCompare(b.ref.vpcId),
+  )) {
+    if ((registry.leases.get(ref.vpcId) ?? 0) >= nowSeconds) {
+      inProgress += 1;
+      continue;
+    }
+    if ((registry.approvals.get(ref.vpcId) ?? 0) >= nowSeconds) {
+      pendingApproval += 1;
+      continue;
+    }
+    const member = record !== undefined && record.status !== 'disconnected';
+    const tags = tagMap(vpc);
+    const request = vpc ? parseRequestTags(tags) : undefined;
+    const reasons: RepairReason[] = [];
+    const reported: string[] = [];
+    let action: 'onboard' | 'offboard' | undefined;
+    let desired: ReturnType<typeof desiredOf>;
+
+    if (!vpc) {
+      if (member) action = 'offboard';
+      if (member) reasons.push('vpc-deleted');
+    } else if (request?.action === 'disconnect') {
+      if (member) {
+        action = 'offboard';
+        reasons.push('missing-offboarding');
+      }
+    } else if (request?.action === 'connect') {
+      try {
+        desired = desiredOf(config, tags, associatedCidrs(vpc));
+      } catch (error) {
+        if (!(error instanceof RejectedError)) throw error;
+        desired = undefined;
+      }
+      if (!member) {
+        action = 'onboard';
+        reasons.push('missing-onboarding');
+      } else if (!desired) {
+        drift.push({
+          ...ref,
+          kind: 'request-invalid',
+          detail: 'the request tags no longer validate: see its next onboarding',
+        });
+      } else {
+        if (record.status === 'onboarding' || record.status === 'offboarding') reasons.push('interrupted');
+        if (record.status === 'failed') reasons.push('failed');
+        if (record.status === 'connected') {
+          reasons.push(...driftOf(record, desired, tags, associated));
+          const routeDrift = routeDriftOf(record, routes, config.hub.transitGatewayId);
+          if (routeDrift.missing) reasons.push('route-missing');
+          reported.push(...routeDrift.elsewhere);
+          const ruleDrift = ruleDriftOf(record, rules);
+          if (ruleDrift.missing) reasons.push('rule-missing');
+          reported.push(...ruleDrift.redescribed);
+          for (const d of routeDrift.elsewhere) drift.push({ ...ref, kind: 'route-elsewhere', detail: d });
+          for (const d of ruleDrift.redescribed) drift.push({ ...ref, kind: 'rule-redescribed', detail: d });
+        }
+        if (reasons.length > 0) action = 'onboard';
+      }
+    }
+
+    if (action) {
+      const id = hash({
+        action,
+        desired: desired ?? null,
+        request: request ?? null,
+        actual: fingerprint(record),
+        reasons,
+      });
+      items.push({
+        ...ref,
+        action,
+        name: `${ref.vpcId}-reconcile-${id}`,
+        reasons,
+        input: triggerEvent(ref, now, id, tags, reasons),
+      });
+    } else if (reported.length > 0 && record) {
+      const id = hash({ report: reported });
+      items.push({
+        ...ref,
+        action: 'report',
+        status: record.status,
+        detail: statusDetail(`${record.status}; drift spokelink leaves alone: ${reported.join('; ')}`),
+        input: triggerEvent(ref, now, id, tags, ['drift']),
+      });
+    }
+  }
+
+  const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
+  const kept = items.slice(0, MAX_ITEMS_PER_RUN);
+  const result: ReconcileResult = {
+    maxConcurrency,
+    items: kept,
+    drift,
+    deferred: items.length - kept.length,
+    summary: {
+      accounts: accounts.length - unreachable.size,
+      vpcs: observed.size,
+      onboard: kept.filter((i) => i.action === 'onboard').length,
+      offboard: kept.filter((i) => i.action === 'offboard').length,
+      reports: kept.filter((i) => i.action === 'report').length,
+      inProgress,
+      pendingApproval,
+    },
+  };
+  logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
+  return result;
+}
+
+function driftOf(
+  record: ConsumerRecord,
+  desired: NonNullable<ReturnType<typeof desiredOf>>,
+  tags: Tags,
+  associated: Map<string, string | undefined>,
+): RepairReason[] {
+  const reasons: RepairReason[] = [];
+  if (record.segment !== desired.segment) reasons.push('segment-changed');
+  if (!sameSet(record.services ?? [], desired.services)) reasons.push('services-changed');
+  const recordedDestinations = [...new Set((record.routes ?? []).map((r) => r.destinationCidr))];
+  if (!sameSet(recordedDestinations, desired.destinations)) reasons.push('destinations-changed');
+  const recordedZones = (record.zones ?? []).map((z) => z.zoneId);
+  const recordedRules = (record.securityGroupRules ?? []).map((r) => `${r.groupId}|${r.cidr}|${r.port}`);
+  if (!sameSet(recordedZones, desired.zones) || !sameSet(recordedRules, desired.rules)) {
+    reasons.push(sameSet(record.cidrs ?? [], desired.cidrs) ? 'endpoints-changed' : 'cidrs-changed');
+  }
+  if (record.attachmentId && associated.has(record.attachmentId)) {
+    if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
+  }
+  if (tags[StatusTag.status] !== 'connected') reasons.push('status-stale');
+  return [...new Set(reasons)];
+}
+
+function routeDriftOf(record: ConsumerRecord, routes: Map<string, Route[]> | undefined, tgwId: string) {
+  const out = { missing: false, elsewhere: [] as string[] };
+  if (!routes) return out;
+  for (const r of record.routes ?? []) {
+    const table = routes.get(r.routeTableId);
+    const found = table?.find((x) => x.DestinationCidrBlock === r.destinationCidr);
+    if (!found) out.missing = true;
+    else if (found.TransitGatewayId !== tgwId) {
+      const target =
+        found.NatGatewayId ??
+        found.VpcPeeringConnectionId ??
+        found.GatewayId ??
+        found.TransitGatewayId ??
+        'another target';
+      out.elsewhere.push(`${r.routeTableId} ${r.destinationCidr} now to ${target}`);
+    }
+  }
+  return out;
+}
+
+function ruleDriftOf(record: ConsumerRecord, rules: Map<string, SecurityGroupRule>) {
+  const out = { missing: false, redescribed: [] as string[] };
+  for (const r of record.securityGroupRules ?? []) {
+    const found = r.ruleId ? rules.get(r.ruleId) : undefined;
+    if (!found) out.missing = true;
+    else if (found.Description !== r.description) {
+      out.redescribed.push(`rule ${r.ruleId} on ${r.groupId} redescribed ${JSON.stringify(found.Description ?? '')}`);
+    }
+  }
+  return out;
+}
