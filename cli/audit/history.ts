@@ -100,7 +100,7 @@ export interface ExecutionTimeline {
     /** `connected`, `rejected`, `failed`, `running`, ...: the terminal state's name in kebab case, or the status. */
     result: string;
     terminalState?: string;
-    /** Why: a rejection's reason (the caught error), a failure's cause. */
+    /** Why: a rejection's reason (the caught error), a failure's cause; where a running execution is. */
     reason?: string;
     error?: string;
     cause?: string;
@@ -455,6 +455,11 @@ export function parseExecution(execution: ExecutionData, history: readonly Histo
   let reason: string | undefined;
   if (running) {
     result = 'running';
+    const open = steps.filter((s) => s.outcome === 'running' && s.type !== 'Parallel' && s.type !== 'Map');
+    if (open.length > 0) {
+      const waiting = open.some((s) => s.resource?.endsWith('.waitForTaskToken'));
+      reason = `in ${open.map((s) => s.name).join(', ')}${waiting ? ' (waiting for its task token)' : ''}`;
+    }
   } else if (status === 'SUCCEEDED' || finished?.type === 'ExecutionSucceeded') {
     result = terminalState ? kebab(terminalState) : 'succeeded';
     if (lastCaught?.error) reason = lastCaught.error.message;

@@ -20,7 +20,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { createLocalHub, type LocalHub, type LocalHubOptions } from '#local/hub';
-import { loadConfigFile } from '#shared/config';
+import { type HubConfig, loadConfigFile } from '#shared/config';
 import { errors } from '#twin/errors';
 import { loadWorldFile } from '#twin/world';
 import { HISTORIES, hubSfnClient, ROOT } from './helpers';
@@ -31,6 +31,8 @@ interface Scenario {
   /** The VPC whose (single) execution is captured. */
   vpcId: string;
   options?: Partial<LocalHubOptions>;
+  /** Changes to the example hub configuration. */
+  configure?: (config: HubConfig) => void;
   /** Faults to inject once the hub runs. */
   arrange?: (hub: LocalHub) => void;
   /** What the app team (or CloudTrail) does. */
@@ -96,6 +98,19 @@ export const SCENARIOS: Scenario[] = [
             'perform: route53:CreateVPCAssociationAuthorization on resource: arn:aws:route53:::hostedzone/Z0SSM00000000000000001',
         },
       });
+    },
+    act: async (hub) => {
+      hub.announceTags('vpc-0a200000000000001');
+    },
+  },
+  {
+    name: 'pending-approval',
+    description:
+      'payments-prod (222222222222) asks for segment prod, which requires approval: the execution waits for the ' +
+      'approval task token (still RUNNING when captured)',
+    vpcId: 'vpc-0a200000000000001',
+    configure: (config) => {
+      config.segments.prod!.requiresApproval = true;
     },
     act: async (hub) => {
       hub.announceTags('vpc-0a200000000000001');
@@ -184,8 +199,10 @@ async function fullHistory(client: SFNClient, executionArn: string): Promise<His
 
 /** Runs one scenario on a fresh local hub and returns the fixture's JSON text. */
 export async function capture(scenario: Scenario): Promise<string> {
+  const config = loadConfigFile(join(ROOT, 'config/example.hub.json'));
+  scenario.configure?.(config);
   const hub = await createLocalHub({
-    config: loadConfigFile(join(ROOT, 'config/example.hub.json')),
+    config,
     world: loadWorldFile(join(ROOT, 'worlds/example.world.json')),
     startTime: CAPTURE_START,
     twinOptions: { timings: SHORT_TIMINGS },

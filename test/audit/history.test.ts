@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { type ExecutionTimeline, parseExecution } from '../../cli/audit/history';
-import { changeLine, clean, renderTimeline, renderVpcAudit } from '../../cli/audit/render';
+import { changeLine, clean, renderTimeline, renderVpcAudit, timelineJson } from '../../cli/audit/render';
 import { type HistoryFixture, loadHistoryFixture } from './helpers';
 
 /**
@@ -264,6 +264,36 @@ describe('Audit history: a VPC created with tags (CloudTrail)', () => {
   });
 });
 
+describe('Audit history: an onboarding waiting for approval', () => {
+  const fixture = loadHistoryFixture('pending-approval');
+  const t = timeline(fixture);
+
+  it('is running, in the approval step, waiting for its task token', () => {
+    expect(t.status).toBe('RUNNING');
+    expect(t.outcome).toEqual({ result: 'running', reason: 'in RequestApproval (waiting for its task token)' });
+    expect(step(t, 'RequestApproval')).toMatchObject({
+      outcome: 'running',
+      type: 'Task',
+      resource: 'lambda:invoke.waitForTaskToken',
+      attempts: 1,
+    });
+    expect(step(t, 'CheckApprovalNeeded').next).toBe('SetStatusPendingApproval');
+    expect(t.changes).toContainEqual({
+      change: 'modified',
+      kind: 'status-tags',
+      id: 'spokelink:status=pending-approval',
+    });
+    expect(renderTimeline(t)).toContain('result    running (RUNNING)\n  reason    in RequestApproval (waiting');
+  });
+
+  it('never prints the task token the history holds in the Task parameters', () => {
+    const token = /AQCE[A-Za-z0-9_-]{20,}/.exec(JSON.stringify(fixture.events))?.[0];
+    expect(token).toBeDefined();
+    expect(renderTimeline(t)).not.toContain(token);
+    expect(JSON.stringify(timelineJson(t))).not.toContain(token);
+  });
+});
+
 describe('Audit history: partial and data-less histories', () => {
   const fixture = loadHistoryFixture('connected');
 
@@ -274,7 +304,7 @@ describe('Audit history: partial and data-less histories', () => {
     const events = fixture.events.filter((e) => e.id! <= waitEntered.id! + 3);
     const { stopDate: _stop, ...running } = fixture.execution;
     const t = parseExecution({ ...running, status: 'RUNNING', output: undefined }, events);
-    expect(t.outcome).toEqual({ result: 'running' });
+    expect(t.outcome).toEqual({ result: 'running', reason: 'in WaitForAttachment' });
     expect(step(t, 'WaitForAttachment').outcome).toBe('running');
     expect(step(t, 'WaitForAttachment').durationMs).toBeUndefined();
     expect(step(t, 'ConnectSpokeVpc').outcome).toBe('running');
