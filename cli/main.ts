@@ -47,6 +47,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "a VPC's executions as a timeline (who asked, each step, resources, retries, result), or --all",
     load: () => require('./commands/audit') as { run: Run },
   },
+  approve: {
+    summary: 'let a VPC join a segment that requires approval (its waiting onboarding resumes)',
+    load: () => ({ run: (require('./commands/approve') as typeof import('./commands/approve')).runApprove as Run }),
+  },
+  deny: {
+    summary: 'refuse a VPC the segment that requires approval (rejected, nothing changed)',
+    load: () => ({ run: (require('./commands/approve') as typeof import('./commands/approve')).runDeny as Run }),
+  },
 };
 
 /** Top-level usage. */

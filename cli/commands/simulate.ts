@@ -17,6 +17,8 @@ export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world F
   --config FILE       hub configuration (e.g. config/example.hub.json)
   --world FILE        world file seeding the twin (e.g. worlds/example.world.json)
   --events FILE       EventBridge events to deliver instead (a JSON array, or one JSON event per line)
+  --scenario FILE     a lifecycle scenario instead: steps tag, untag, delete-vpc, approve, deny, advance-time,
+                      config-change, reconcile, drop-next-event, expect (docs/lifecycle.md)
   --clock MODE        virtual (default: simulated time, a run of minutes takes seconds) or real (AWS pace)
   --stagger SECONDS   app teams tag their VPCs this many seconds apart, in world order (default 15; 0: all at once)
   --latency MS        simulated latency of every AWS call (default 0: only AWS's asynchronous work takes time)
@@ -33,6 +35,7 @@ const OPTIONS = {
   config: { type: 'string' },
   world: { type: 'string' },
   events: { type: 'string' },
+  scenario: { type: 'string' },
   clock: { type: 'string' },
   stagger: { type: 'string' },
   latency: { type: 'string' },
@@ -169,6 +172,16 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
   }
   const input = inputs(flags);
   if (flags.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  if (flags.scenario !== undefined) {
+    if (flags.events !== undefined) throw new SimulateUsageError('--scenario and --events cannot be combined');
+    // A lifecycle scenario drives its own hub, step by step (cli/commands/scenario.ts).
+    const { runScenario } = require('./scenario') as typeof import('./scenario');
+    return runScenario(
+      flags.scenario,
+      { ...input, json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true },
+      io,
+    );
+  }
 
   // Loaded only now: the hub pulls in the interpreter, the twin and the handlers.
   const { createLocalHub } = require('../../local/hub') as typeof import('../../local/hub');

@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DeleteSubnetCommand,
-  DeleteTransitGatewayVpcAttachmentCommand,
-  DeleteVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
+import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
 
 /** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
 
@@ -185,19 +181,8 @@ export function appTeamEc2(hub: LocalHub, vpcId: string): EC2Client {
 }
 
 /** The app team tears the VPC down: its attachment (waiting until AWS deleted it), its subnets, then the VPC. */
-export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string): Promise<void> {
-  const ec2 = appTeamEc2(hub, vpcId);
-  const s = ec2State(hub.twin);
-  for (const att of Object.values(s.attachments).filter((a) => a.vpcId === vpcId)) {
-    await ec2
-      .send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: att.id }))
-      .catch(() => undefined);
-  }
-  await advance(hub, 5 * 60_000);
-  for (const subnet of Object.values(s.subnets).filter((x) => x.vpcId === vpcId)) {
-    await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
-  }
-  await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+export function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string): Promise<void> {
+  return deleteVpc(hub, vpcId, appTeamEc2(hub, vpcId));
 }
 
 /** Changes the hub configuration the handlers read (SPOKELINK_CONFIG), as a redeploy of the hub stack would. */

@@ -1,0 +1,337 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import {
+  DeleteSubnetCommand,
+  DeleteTransitGatewayVpcAttachmentCommand,
+  DeleteVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { LocalHub } from '#local/hub';
+import { hubClients } from '#shared/aws';
+import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
+import { ConfigurationError } from '#shared/errors';
+import { registryTable } from '#shared/registry';
+import { ec2State } from '#twin/services/ec2/model';
+import type { World } from '#twin/world';
+import { ApprovalExpiredError, decide, NoPendingApprovalError } from '../../functions/approval/decide';
+import { ProgressPrinter } from '../render/progress';
+import { renderReport } from '../render/report';
+import type { CommandIo } from './cost';
+
+/**
+ * `spokelink simulate --scenario FILE`: a VPC's whole life on the local hub, step by step. Each step acts like the
+ * people and events around spokelink (an app team tags, untags or deletes its VPC; an approver approves or denies; the
+ * platform team changes the hub configuration; the schedule runs the reconcile; time passes; EventBridge loses an
+ * event), then the hub runs until nothing can progress. `expect` steps check the outcome, so a scenario file is also
+ * an executable specification. The file is JSON: `{ "description": "...", "steps": [ { "do": "tag", ... } ] }`.
+ */
+
+const VpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)');
+const Note = { note: z.string().optional() };
+
+export const ScenarioStepSchema = z.discriminatedUnion('do', [
+  z.strictObject({ do: z.literal('tag'), vpc: VpcId, tags: z.record(z.string(), z.string()), ...Note }),
+  z.strictObject({ do: z.literal('untag'), vpc: VpcId, keys: z.array(z.string()).min(1), ...Note }),
+  z.strictObject({ do: z.literal('delete-vpc'), vpc: VpcId, ...Note }),
+  z.strictObject({
+    do: z.literal('approve'),
+    vpc: VpcId,
+    reason: z.string().optional(),
+    by: z.string().optional(),
+    ...Note,
+  }),
+  z.strictObject({
+    do: z.literal('deny'),
+    vpc: VpcId,
+    reason: z.string().optional(),
+    by: z.string().optional(),
+    ...Note,
+  }),
+  z.strictObject({ do: z.literal('advance-time'), seconds: z.number().positive(), ...Note }),
+  z.strictObject({ do: z.literal('config-change'), set: z.record(z.string(), z.unknown()), ...Note }),
+  z.strictObject({
+    do: z.literal('reconcile'),
+    maxConcurrency: z.number().int().min(1).max(40).optional(),
+    ...Note,
+  }),
+  z.strictObject({ do: z.literal('drop-next-event'), vpc: VpcId, ...Note }),
+  z.strictObject({
+    do: z.literal('expect'),
+    vpc: VpcId,
+    /** The VPC's `spokelink:status` tag (`none`: no status tag). */
+    status: z.string().optional(),
+    /** A text the status detail contains. */
+    detail: z.string().optional(),
+    /** The status of the VPC's registry record (`none`: no record). */
+    registry: z.string().optional(),
+    ...Note,
+  }),
+]);
+
+export const ScenarioSchema = z.strictObject({
+  description: z.string().optional(),
+  steps: z.array(ScenarioStepSchema).min(1),
+});
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioStep = z.infer<typeof ScenarioStepSchema>;
+
+/** A scenario file that cannot be used (exit code 2, nothing run). */
+export class ScenarioFileError extends ConfigurationError {}
+
+/** Reads and validates a scenario file; errors name the step and field. */
+export function loadScenario(path: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioFileError(`cannot read scenario ${path}: ${(error as Error).message}`);
+  }
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ScenarioFileError(`${path} is not a valid scenario:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export interface ScenarioRun {
+  config: HubConfig;
+  world: World;
+  clock: 'virtual' | 'real';
+  seed?: number;
+  latencyMs: number;
+  saveDir?: string;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+const MAX_VIRTUAL_MS = 7 * 24 * 3_600_000;
+const MAX_WALL_MS = 60 * 60_000;
+
+/** Describes a step in one line (progress and failures name steps this way). */
+export function describeStep(step: ScenarioStep): string {
+  switch (step.do) {
+    case 'tag':
+      return `tag ${step.vpc} ${Object.entries(step.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`;
+    case 'untag':
+      return `untag ${step.vpc} ${step.keys.join(' ')}`;
+    case 'delete-vpc':
+    case 'drop-next-event':
+      return `${step.do} ${step.vpc}`;
+    case 'approve':
+    case 'deny':
+      return `${step.do} ${step.vpc}${step.reason ? ` (${step.reason})` : ''}`;
+    case 'advance-time':
+      return `advance-time ${step.seconds} s`;
+    case 'config-change':
+      return `config-change ${Object.keys(step.set).join(', ')}`;
+    case 'reconcile':
+      return `reconcile${step.maxConcurrency ? ` (maxConcurrency ${step.maxConcurrency})` : ''}`;
+    case 'expect':
+      return `expect ${step.vpc}${step.status ? ` status ${step.status}` : ''}${step.registry ? ` registry ${step.registry}` : ''}`;
+  }
+}
+
+/** The app team tears its VPC down: the attachment (until AWS has deleted it), the subnets, then the VPC. */
+export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string, ec2: EC2Client): Promise<void> {
+  const s = ec2State(hub.twin);
+  for (const att of Object.values(s.attachments).filter((a) => a.vpcId === vpcId)) {
+    await ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: att.id })).catch(() => {
+      // already deleting or deleted
+    });
+  }
+  await passTime(hub, 5 * 60_000);
+  for (const subnet of Object.values(s.subnets).filter((x) => x.vpcId === vpcId)) {
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
+  }
+  await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+}
+
+/** Lets simulated time pass (the virtual clock jumps from timer to timer: this one marks the end). */
+export async function passTime(hub: LocalHub, ms: number): Promise<void> {
+  let reached = false;
+  setTimeout(() => {
+    reached = true;
+  }, ms);
+  await hub.runUntil(() => reached && hub.idle(), { maxVirtualMs: ms + MAX_VIRTUAL_MS });
+}
+
+/** Replaces top-level fields of the configuration; an object value is merged one level (adds an endpoint, say). */
+export function changedConfig(current: HubConfig, set: Record<string, unknown>): HubConfig {
+  const raw = JSON.parse(JSON.stringify(current)) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(set)) {
+    const before = raw[key];
+    const plain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+    raw[key] = plain(before) && plain(value) ? { ...before, ...value } : value;
+  }
+  return parseConfig(raw, 'config-change');
+}
+
+function appTeamEc2(hub: LocalHub, vpcId: string, plugin: Parameters<EC2Client['middlewareStack']['use']>[0]) {
+  const vpc = ec2State(hub.twin).vpcs[vpcId];
+  if (!vpc) throw new ScenarioStepError(`no VPC ${vpcId} in the world`);
+  const team = hub.twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
+  const client = new EC2Client({
+    region: vpc.region,
+    credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.use(plugin);
+  return client;
+}
+
+/** A step that could not be carried out (the run stops, exit code 1). */
+export class ScenarioStepError extends Error {
+  override name = 'ScenarioStepError';
+}
+
+/** Runs a scenario on a local hub; exit code 0 when every step ran, every expectation held and no execution failed. */
+export async function runScenario(path: string, input: ScenarioRun, io: CommandIo): Promise<number> {
+  const scenario = loadScenario(path);
+  const { createLocalHub, localPlugin } = require('../../local/hub') as typeof import('../../local/hub');
+  const dropNext = new Set<string>();
+  const hub = await createLocalHub({
+    config: input.config,
+    world: input.world,
+    clock: input.clock,
+    twinOptions: { ...(input.seed === undefined ? {} : { seed: input.seed }), latencyMs: input.latencyMs },
+    logLevel: input.verbose ? 'INFO' : 'SILENT',
+    events: {
+      drop: (event) => {
+        const text = JSON.stringify(event);
+        const vpcId = [...dropNext].find((id) => text.includes(id));
+        if (vpcId === undefined) return false;
+        dropNext.delete(vpcId);
+        return true;
+      },
+    },
+  });
+  const live = !input.json && !input.quiet;
+  const say = (text: string) => {
+    if (live) io.stdout(text);
+  };
+  const failures: string[] = [];
+  let config = input.config;
+  let reconciles = 0;
+  try {
+    if (live) {
+      const printer = new ProgressPrinter((line) => io.stdout(`${line}\n`), { showEntered: input.clock === 'real' });
+      hub.onProgress((p) => printer.handle(p));
+    }
+    say(`spokelink simulate --scenario ${path}${scenario.description ? `: ${scenario.description}` : ''}\n`);
+    const settle = async () => {
+      const run = await hub.runUntilIdle({ maxVirtualMs: MAX_VIRTUAL_MS, maxWallMs: MAX_WALL_MS });
+      if (run.reason !== 'predicate') throw new ScenarioStepError(`the hub did not settle (${run.reason})`);
+    };
+
+    for (const [index, step] of scenario.steps.entries()) {
+      say(`\n── step ${index + 1}: ${describeStep(step)}${step.note ? `  (${step.note})` : ''}\n`);
+      switch (step.do) {
+        case 'tag':
+          await hub.tagVpc(step.vpc, step.tags);
+          break;
+        case 'untag':
+          await hub.untagVpc(step.vpc, step.keys);
+          break;
+        case 'delete-vpc':
+          await deleteVpcAsAppTeam(hub, step.vpc, appTeamEc2(hub, step.vpc, localPlugin(hub.twin, hub.clock)));
+          break;
+        case 'approve':
+        case 'deny': {
+          try {
+            const result = await decide(
+              { vpcId: step.vpc, decision: step.do, reason: step.reason, by: step.by ?? 'scenario' },
+              { registry: registryTable(config), sfn: hubClients(config.hub.region).sfn, now: () => Date.now() },
+            );
+            say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${result.executionArn.split(':').at(-1)}\n`);
+          } catch (error) {
+            if (!(error instanceof NoPendingApprovalError || error instanceof ApprovalExpiredError)) throw error;
+            failures.push(`step ${index + 1} (${describeStep(step)}): ${error.message}`);
+            say(`   ${error.message}\n`);
+          }
+          break;
+        }
+        case 'advance-time':
+          await passTime(hub, step.seconds * 1000);
+          break;
+        case 'config-change':
+          config = changedConfig(config, step.set);
+          // What a redeploy of the hub stack does: the functions read the new SPOKELINK_CONFIG.
+          process.env.SPOKELINK_CONFIG = JSON.stringify(config);
+          resetConfigCache();
+          break;
+        case 'reconcile': {
+          reconciles += 1;
+          hub.sfn.start(
+            hub.sfn.arnOf(`${config.prefix}-reconcile`),
+            `scenario-reconcile-${reconciles}`,
+            JSON.stringify({
+              source: 'schedule',
+              maxConcurrency: step.maxConcurrency ?? config.reconcile.maxConcurrency,
+            }),
+          );
+          break;
+        }
+        case 'drop-next-event':
+          dropNext.add(step.vpc);
+          break;
+        case 'expect': {
+          const problems = await check(hub, step);
+          for (const p of problems) failures.push(`step ${index + 1} (${describeStep(step)}): ${p}`);
+          say(problems.length === 0 ? '   ✓ as expected\n' : problems.map((p) => `   ✗ ${p}\n`).join(''));
+          break;
+        }
+      }
+      if (step.do !== 'expect' && step.do !== 'drop-next-event' && step.do !== 'config-change') await settle();
+    }
+
+    const report = await hub.report();
+    if (input.saveDir) await hub.save(input.saveDir);
+    if (input.json) io.stdout(`${JSON.stringify({ ...report, scenario: { path, failures } }, null, 2)}\n`);
+    else {
+      const savedTo = input.saveDir ? relative(process.cwd(), input.saveDir) || '.' : undefined;
+      io.stdout(`\n${renderReport(report, { savedTo })}`);
+    }
+    const broken = report.executions.filter((e) => e.status === 'FAILED' || e.status === 'TIMED_OUT');
+    for (const e of broken) failures.push(`execution ${e.name} ended ${e.status}`);
+    if (failures.length > 0) {
+      io.stderr(
+        `spokelink simulate: the scenario did not go as expected:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`,
+      );
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ScenarioStepError) {
+      io.stderr(`spokelink simulate: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await hub.close();
+  }
+}
+
+async function check(hub: LocalHub, step: Extract<ScenarioStep, { do: 'expect' }>): Promise<string[]> {
+  const problems: string[] = [];
+  const tags = ec2State(hub.twin).vpcs[step.vpc]?.tags ?? {};
+  const status = tags['spokelink:status'] ?? 'none';
+  if (step.status !== undefined && status !== step.status) problems.push(`status is ${status}, not ${step.status}`);
+  if (step.detail !== undefined && !(tags['spokelink:detail'] ?? '').includes(step.detail)) {
+    problems.push(
+      `the status detail ${JSON.stringify(tags['spokelink:detail'] ?? '')} does not say ${JSON.stringify(step.detail)}`,
+    );
+  }
+  if (step.registry !== undefined) {
+    const items = await hub.registry();
+    const record = items.find((i) => i.pk === `VPC#${step.vpc}` && i.sk === 'CURRENT');
+    const actual = record ? String(record.status) : 'none';
+    if (actual !== step.registry) problems.push(`the registry record is ${actual}, not ${step.registry}`);
+  }
+  return problems;
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalHub } from '#local/hub';
+import { hubClients } from '#shared/aws';
+import { registryTable } from '#shared/registry';
+import { runApprove, runDeny } from '../../cli/commands/approve';
+import { main } from '../../cli/main';
+import { ANALYTICS, lifecycleHub, lifecycleWorld, registryOf, SCRATCH, settle, statusOf } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: {
+      stdout: (t: string) => {
+        out.stdout += t;
+      },
+      stderr: (t: string) => {
+        out.stderr += t;
+      },
+    },
+  };
+}
+
+describe('CLI: spokelink approve | deny', () => {
+  let hub: LocalHub;
+  let token: string;
+  beforeEach(async () => {
+    hub = await lifecycleHub();
+    await hub.tagVpc(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
+    await settle(hub);
+    token = hub.sfn.waitingForTokens()[0]!.token;
+  });
+  afterEach(() => hub?.close());
+
+  const deps = () => ({
+    clients: () => ({
+      registry: registryTable(hub.config),
+      sfn: hubClients(hub.config.hub.region).sfn,
+      caller: async () => 'arn:aws:sts::111111111111:assumed-role/network-admin/alice',
+    }),
+  });
+
+  it('approves by VPC id: the onboarding resumes; the caller is recorded; the token is never printed', async () => {
+    const { out, io } = capture();
+    const code = await runApprove(
+      [ANALYTICS, '--reason', 'ticket NET-42', '--table', 'x', '--region', 'us-east-1'],
+      io,
+      deps(),
+    );
+    await settle(hub);
+
+    expect(code).toBe(0);
+    expect(out.stdout).toMatch(
+      /^approved vpc-0b300000000000001 into segment restricted: execution vpc-0b300000000000001-onboard-\w+ resumes\n$/,
+    );
+    expect(out.stdout + out.stderr).not.toContain(token);
+    expect(statusOf(hub, ANALYTICS).status).toBe('connected');
+    const history = hub.sfn.history(hub.executions()[0]!.executionArn);
+    expect(JSON.stringify(history)).toContain('assumed-role/network-admin/alice');
+  });
+
+  it('denies with the reason in the status detail; nothing is connected', async () => {
+    const { out, io } = capture();
+    const code = await runDeny(
+      [ANALYTICS, '--reason', 'not restricted', '--by', 'bob', '--table', 'x', '--region', 'us-east-1'],
+      io,
+      deps(),
+    );
+    await settle(hub);
+
+    expect(code).toBe(0);
+    expect(out.stdout).toContain('ends rejected, nothing changed');
+    expect(statusOf(hub, ANALYTICS).detail).toMatch(/^approval-denied: not restricted \(by bob, /);
+    expect((await registryOf(hub, ANALYTICS)).CURRENT).toBeUndefined();
+  });
+
+  it('exits 1 when nothing waits for a decision, and 2 on a bad VPC id', async () => {
+    const first = capture();
+    expect(await runApprove(['vpc-0a200000000000002', '--table', 'x', '--region', 'us-east-1'], first.io, deps())).toBe(
+      1,
+    );
+    expect(first.out.stderr).toContain('vpc-0a200000000000002 has no pending approval');
+    const second = capture();
+    expect(await runDeny(['i-123'], second.io, deps())).toBe(2);
+    expect(second.out.stderr).toContain('give exactly one VPC id');
+  });
+
+  it('is a registered command with its help', async () => {
+    const { out, io } = capture();
+    expect(await main(['deny', '--help'], io)).toBe(0);
+    expect(out.stdout).toContain('usage: spokelink deny VPC_ID');
+    expect(out.stdout).toContain('--profile NAME');
+  });
+});
+
+describe('CLI: spokelink simulate --scenario', () => {
+  const simulate = (...args: string[]) => {
+    const { out, io } = capture();
+    return main(['simulate', '--quiet', '--save', 'none', ...args], io).then((code) => ({ code, ...out }));
+  };
+
+  it('runs the example scenario on the example organization: every expectation holds', async () => {
+    const result = await simulate(
+      '--config',
+      join(ROOT, 'config', 'example.hub.json'),
+      '--world',
+      join(ROOT, 'worlds', 'example.world.json'),
+      '--scenario',
+      join(__dirname, 'fixtures', 'example.scenario.json'),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('vpc-0b300000000000002');
+  });
+
+  it('offboards a deleted VPC in a scenario, and exits 1 naming the expectation that did not hold', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-scenario-'));
+    try {
+      writeFileSync(join(dir, 'world.json'), JSON.stringify(lifecycleWorld()));
+      writeFileSync(
+        join(dir, 'scenario.json'),
+        JSON.stringify({
+          steps: [
+            { do: 'tag', vpc: SCRATCH, tags: { 'spokelink:connect': 'true' } },
+            { do: 'delete-vpc', vpc: SCRATCH },
+            { do: 'expect', vpc: SCRATCH, registry: 'disconnected' },
+            { do: 'expect', vpc: SCRATCH, registry: 'connected', note: 'wrong on purpose' },
+          ],
+        }),
+      );
+      const result = await simulate(
+        '--config',
+        join(ROOT, 'config', 'example.hub.json'),
+        '--world',
+        join(dir, 'world.json'),
+        '--scenario',
+        join(dir, 'scenario.json'),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `step 4 (expect ${SCRATCH} registry connected): the registry record is disconnected, not connected`,
+      );
+      expect(result.stderr).not.toContain('step 3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an invalid scenario with the step and field, exit 2, nothing run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-scenario-'));
+    try {
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ steps: [{ do: 'tag', vpc: 'vpc-x', tags: {} }] }));
+      const result = await simulate(
+        '--config',
+        join(ROOT, 'config', 'example.hub.json'),
+        '--world',
+        join(ROOT, 'worlds', 'example.world.json'),
+        '--scenario',
+        join(dir, 'bad.json'),
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('steps.0.vpc: must be a VPC id');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
