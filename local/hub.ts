@@ -341,6 +341,21 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return client;
     };
 
+    /**
+     * An app team's call takes the twin's latency on the clock like any AWS call: on the virtual clock nothing would
+     * advance while the caller awaits it, so the clock is driven until the call returns.
+     */
+    const whileClockRuns = async <T>(call: Promise<T>): Promise<T> => {
+      if (!clock.installed) return call;
+      let settled = false;
+      const watched = call.finally(() => {
+        settled = true;
+      });
+      watched.catch(() => undefined);
+      await clock.runUntil(() => settled);
+      return watched;
+    };
+
     const idle = () => events.pending === 0 && sfn.quiescent();
     let closed = false;
     const hub: LocalHub = {
@@ -356,15 +371,19 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       startedAt,
       initialSnapshot,
       async tagVpc(vpcId, tags) {
-        await appTeamEc2(vpcId).send(
-          new CreateTagsCommand({
-            Resources: [vpcId],
-            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
+        await whileClockRuns(
+          appTeamEc2(vpcId).send(
+            new CreateTagsCommand({
+              Resources: [vpcId],
+              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+            }),
+          ),
         );
       },
       async untagVpc(vpcId, keys) {
-        await appTeamEc2(vpcId).send(new DeleteTagsCommand({ Resources: [vpcId], Tags: keys.map((Key) => ({ Key })) }));
+        await whileClockRuns(
+          appTeamEc2(vpcId).send(new DeleteTagsCommand({ Resources: [vpcId], Tags: keys.map((Key) => ({ Key })) })),
+        );
       },
       announceTags(vpcId) {
         const vpc = ec2State(twin).vpcs[vpcId];
