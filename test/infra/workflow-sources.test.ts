@@ -66,6 +66,7 @@ describe('Workflow sources: plan', () => {
       'consumer',
       'intake',
       'lease',
+      'offboard',
       'reconcile',
       'registry',
       'routes',
