@@ -60,6 +60,26 @@ export interface RegistryInventory {
   approvals: Map<string, number>;
 }
 
+/** Attributes the reconcile reads from the registry items. */
+const PROJECTED = [
+  'pk',
+  'sk',
+  'expiresAt',
+  'vpcId',
+  'accountId',
+  'region',
+  'segment',
+  'services',
+  'cidrs',
+  'status',
+  'createdAt',
+  'attachmentId',
+  'routes',
+  'zones',
+  'securityGroupRules',
+  'endpointServicePrincipals',
+] as const;
+
 /** One scan of the registry table (records, leases, approvals; claims and history are skipped). */
 export async function scanRegistry(table: RegistryTable): Promise<RegistryInventory> {
   const out: RegistryInventory = { records: [], leases: new Map(), approvals: new Map() };
@@ -68,21 +88,29 @@ export async function scanRegistry(table: RegistryTable): Promise<RegistryInvent
     const page = await table.dynamo.send(
       new ScanCommand({
         TableName: table.tableName,
-        FilterExpression: 'begins_with(#pk, :vpc) AND #sk IN (:current, :lease, :approval)',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+        FilterExpression: '(begins_with(#pk, :vpc) AND #sk IN (:current, :lease)) OR begins_with(#pk, :approval)',
+        // The token stays out of the Lambda entirely: only what the comparison reads is projected (every name
+        // aliased, reserved words such as STATUS, REGION or SEGMENT included).
+        ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#sk': 'sk',
+          ...Object.fromEntries(PROJECTED.map((name, i) => [`#p${i}`, name])),
+        },
         ExpressionAttributeValues: {
           ':vpc': 'VPC#',
           ':current': 'CURRENT',
           ':lease': 'LEASE',
-          ':approval': 'APPROVAL',
+          ':approval': 'APPROVAL#',
         },
         ExclusiveStartKey,
       }),
     );
     for (const item of page.Items ?? []) {
-      const vpcId = String(item.pk).slice('VPC#'.length);
-      if (item.sk === 'LEASE') out.leases.set(vpcId, Number(item.expiresAt));
-      else if (item.sk === 'APPROVAL') out.approvals.set(vpcId, Number(item.expiresAt));
+      const pk = String(item.pk);
+      const vpcId = pk.slice(pk.indexOf('#') + 1);
+      if (pk.startsWith('APPROVAL#')) out.approvals.set(vpcId, Number(item.expiresAt));
+      else if (item.sk === 'LEASE') out.leases.set(vpcId, Number(item.expiresAt));
       else {
         const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
         out.records.push(record as ConsumerRecord);

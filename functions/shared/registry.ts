@@ -695,7 +695,7 @@ export async function otherVpcsUsingAccountGrants(
 // ---- pending approvals ---------------------------------------------------------------------------------------------
 
 /**
- * The pending approval of a VPC, in the registry table: `VPC#<vpcId>` / `APPROVAL`. It holds the task token of the
+ * The pending approval of a VPC, in the registry table: `APPROVAL#<vpcId>` / `PENDING`. It holds the task token of the
  * onboarding execution that waits (`.waitForTaskToken`), so that `spokelink approve|deny VPC_ID` can answer it by VPC
  * id. One per VPC: a newer request replaces an older one (whose execution then times out). `ttl` lets DynamoDB drop
  * items nobody answered. The token is a credential to resume the workflow: it is never logged or printed.
@@ -719,7 +719,8 @@ export interface PendingApproval {
 /** Kept a day past the deadline, then DynamoDB TTL removes it. */
 const TTL_SLACK_SECONDS = 86_400;
 
-export const approvalKey = (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'APPROVAL' });
+// Not under `VPC#<vpcId>`: readers of a VPC's items (audit, exports) never come across the token by accident.
+export const approvalKey = (vpcId: string) => ({ pk: `APPROVAL#${vpcId}`, sk: 'PENDING' });
 
 /** Stores (or replaces) the VPC's pending approval. */
 export async function putApproval(table: RegistryTable, approval: PendingApproval): Promise<void> {

@@ -132,10 +132,13 @@ export function statusOf(hub: LocalHub, vpcId: string): { status?: string; detai
   return { status: tags['spokelink:status'], detail: tags['spokelink:detail'], execution: tags['spokelink:execution'] };
 }
 
-/** The registry items of a VPC, by sort key (`CURRENT`, `HISTORY#...`, `LEASE`, `APPROVAL`). */
+/** The registry items of a VPC, by sort key (`CURRENT`, `HISTORY#...`, `LEASE`), and its pending `APPROVAL`. */
 export async function registryOf(hub: LocalHub, vpcId: string): Promise<Record<string, Record<string, unknown>>> {
   const items = await hub.registry();
-  return Object.fromEntries(items.filter((i) => i.pk === `VPC#${vpcId}`).map((i) => [String(i.sk), i]));
+  return Object.fromEntries([
+    ...items.filter((i) => i.pk === `VPC#${vpcId}`).map((i) => [String(i.sk), i] as const),
+    ...items.filter((i) => i.pk === `APPROVAL#${vpcId}`).map((i) => ['APPROVAL', i] as const),
+  ]);
 }
 
 /** Every CIDR claim of the registry: vpcId -> CIDRs. */
