@@ -48,7 +48,8 @@ describe('Lifecycle: offboarding while an onboarding runs for the same VPC', () 
   });
 
   it('never connects a VPC untagged before its onboarding read it', async () => {
-    hub = await lifecycleHub();
+    // Both events are on their way (EventBridge delivers seconds later) when the onboarding first reads the VPC.
+    hub = await lifecycleHub({ events: { delayMs: 5_000 } });
     const before = hub.twin.snapshot();
     await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true' });
     await hub.untagVpc(PAYMENTS, ['spokelink:connect']);
