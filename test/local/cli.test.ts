@@ -39,7 +39,7 @@ describe('spokelink CLI', () => {
   it('names an unknown command and exits 2', async () => {
     const { code, stderr } = await cli('simualte');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/unknown command "simualte" \(commands: simulate, cost, chargeback\)/);
+    expect(stderr).toMatch(/unknown command "simualte" \(commands: simulate, cost, chargeback, audit, approve, deny\)/);
   });
 
   it('shows the help of a command', async () => {

@@ -65,8 +65,12 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('gives every Task a TimeoutSeconds', () => {
-    const missing = tasks.filter((t) => typeof t.state.TimeoutSeconds !== 'number' || t.state.TimeoutSeconds <= 0);
+  it('gives every Task a TimeoutSeconds (or, for the approval wait, a TimeoutSecondsPath from the plan)', () => {
+    const missing = tasks.filter(
+      (t) =>
+        !(typeof t.state.TimeoutSeconds === 'number' && t.state.TimeoutSeconds > 0) &&
+        t.state.TimeoutSecondsPath !== '$.plan.approval.timeoutSeconds',
+    );
     expect(missing.map((t) => t.name)).toEqual([]);
   });
 
@@ -81,7 +85,14 @@ describe('ASL: onboard.asl.json shape', () => {
         .toLowerCase();
       expect(existsSync(join(ROOT, 'functions', kebab, 'handler.ts'))).toBe(true);
     }
-    for (const t of tasks) expect(t.state.Resource).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
+    for (const t of tasks) {
+      if (t.state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        // The approval wait: a Lambda invoked with the task token, resumed by SendTaskSuccess/SendTaskFailure.
+        expect((t.state.Parameters as { FunctionName?: string }).FunctionName).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
+      } else {
+        expect(t.state.Resource).toMatch(/^\$\{[A-Za-z]+FunctionArn\}$/);
+      }
+    }
   });
 
   it('retries throttling and Lambda service errors on every Task with backoff, a delay cap and full jitter', () => {

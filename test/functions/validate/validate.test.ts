@@ -195,6 +195,14 @@ describe('Function: validateAndPlan', () => {
       ],
       endpointServices: [{ serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true }],
       principal: `arn:aws:iam::${SPOKE}:root`,
+      change: {
+        membership: 'new',
+        previousSegment: null,
+        segmentChanged: false,
+        servicesAdded: ['ssm', 'sts'],
+        servicesRemoved: [],
+      },
+      approval: { required: false, timeoutSeconds: 86400 },
     });
     expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
   });
