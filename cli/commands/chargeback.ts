@@ -51,7 +51,9 @@ async function membership(flags: Flags, deps: ChargebackDeps): Promise<Membershi
   const file = flags['registry-file'];
   if (file !== undefined) return membershipFromRecords(parseRegistryRecords(readData(file, '--registry-file'), file));
   if (deps.loadMembership) return deps.loadMembership();
-  throw new UsageError('needs --registry-file FILE (the registry scan is not wired in yet)');
+  throw new UsageError(
+    'needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry table)',
+  );
 }
 
 function hubAzs(flags: Flags): number {

@@ -151,7 +151,9 @@ async function derive(flags: Flags, deps: CostDeps): Promise<(DerivedInputs & { 
     records = await deps.loadRecords();
     source = 'the consumer registry';
   } else {
-    throw new UsageError('--from-registry needs --registry-file FILE (the registry scan is not wired in yet)');
+    throw new UsageError(
+      '--from-registry needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry table)',
+    );
   }
   const derived = costFromRecords(records, config);
   if (derived.vpcs === 0) throw new UsageError(`${source} has no connected VPC: nothing to price`);

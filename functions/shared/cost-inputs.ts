@@ -124,8 +124,16 @@ const TagsSchema = z.union([
   z.array(z.looseObject({ Key: z.string(), Value: z.string() })),
 ]);
 
+/** A VPC of a twin world file (`ec2.vpcs[]`, see twin/world.ts): only the fields pricing needs. */
+const TwinWorldVpcSchema = z.looseObject({
+  id: z.string().min(1),
+  ownerId: z.string().min(1),
+  tags: TagsSchema.optional(),
+});
+
 const WorldSchema = z.looseObject({
   registry: z.array(z.unknown()).optional(),
+  ec2: z.looseObject({ vpcs: z.array(TwinWorldVpcSchema).optional() }).optional(),
   vpcs: z
     .array(
       z.looseObject({
@@ -161,18 +169,22 @@ export function recordsFromWorld(raw: unknown, config: HubConfig, source = 'worl
   if (!result.success) throw new CostSourceError(describe(source, result.error));
   const world = result.data;
   if (world.registry !== undefined) return parseRegistryRecords(world.registry, `${source} registry`);
-  if (world.vpcs === undefined) {
-    throw new CostSourceError(`${source} has neither a "registry" nor a "vpcs" array: nothing to price`);
+  // A twin world file (worlds/*.world.json) lists its VPCs under ec2.vpcs, with `id` and `ownerId`.
+  const twinVpcs = world.ec2?.vpcs?.map((vpc) => ({ vpcId: vpc.id, accountId: vpc.ownerId, tags: vpc.tags }));
+  const vpcs = world.vpcs ?? twinVpcs;
+  if (vpcs === undefined) {
+    throw new CostSourceError(`${source} has neither a "registry", a "vpcs" nor an "ec2.vpcs" array: nothing to price`);
   }
   const records: RegistryRecord[] = [];
-  for (const vpc of world.vpcs) {
+  for (const vpc of vpcs) {
     const request = parseRequestTags(tagMap(vpc.tags));
     if (request.action !== 'connect') continue;
     const segment = request.segment ?? config.defaultSegment;
     const services = request.services === '*' ? servicesForSegment(config, segment) : request.services;
     records.push({
       vpcId: vpc.vpcId,
-      accountId: vpc.accountId ?? vpc.ownerId ?? 'unknown',
+      accountId:
+        ('accountId' in vpc ? vpc.accountId : undefined) ?? ('ownerId' in vpc ? vpc.ownerId : undefined) ?? 'unknown',
       segment,
       services,
       status: 'connected',

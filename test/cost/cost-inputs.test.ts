@@ -74,8 +74,28 @@ describe('Function: recordsFromWorld', () => {
 
   it('fails with the file name when the world has nothing to price', () => {
     expect(() => recordsFromWorld({ accounts: [] }, config, 'w.json')).toThrow(
-      /w\.json has neither a "registry" nor a "vpcs" array/,
+      /w\.json has neither a "registry", a "vpcs" nor an "ec2\.vpcs" array/,
     );
+  });
+
+  it('prices the VPCs of a twin world file (ec2.vpcs), as the committed example world asks for them', () => {
+    const world = JSON.parse(readFileSync('worlds/example.world.json', 'utf8'));
+
+    const records = recordsFromWorld(world, config, 'worlds/example.world.json');
+
+    // Five VPCs ask to connect (the hub VPC and the untagged spoke VPC do not).
+    expect(records.map((r) => r.vpcId).sort()).toEqual([
+      'vpc-0a200000000000001',
+      'vpc-0a200000000000002',
+      'vpc-0b300000000000001',
+      'vpc-0c400000000000001',
+      'vpc-0d500000000000001',
+    ]);
+    expect(records.find((r) => r.vpcId === 'vpc-0d500000000000001')).toMatchObject({
+      accountId: '555555555555',
+      segment: 'nonprod',
+      services: ['ssm'],
+    });
   });
 });
 
