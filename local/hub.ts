@@ -352,7 +352,15 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         settled = true;
       });
       watched.catch(() => undefined);
-      await clock.runUntil(() => settled);
+      // Without latency the call answers in promise jobs alone: then nothing else runs before it returns.
+      await new Promise<void>((resolve) => {
+        watched.then(
+          () => resolve(),
+          () => resolve(),
+        );
+        setImmediate(resolve);
+      });
+      if (!settled) await clock.runUntil(() => settled);
       return watched;
     };
 
