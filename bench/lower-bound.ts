@@ -1,0 +1,198 @@
+import type { HubConfig } from '#shared/config';
+import type { BucketSpec } from '#twin/throttle';
+import type { BulkWorld, SpokeVpc } from './worlds';
+
+/**
+ * The lower bound of a bulk onboarding's makespan implied by AWS's rate limits and the attachment latencies: no
+ * implementation, however clever, can connect every VPC sooner. It counts only the calls the workload strictly needs
+ * (not the calls spokelink happens to make), so it is a bound on the problem, not on the code.
+ *
+ * For each token bucket b (per account): `e_b + max(0, N_b - burst_b) / refill_b`, where N_b is the number of calls
+ * the workload needs in that bucket and e_b the earliest moment the first of them can be made (a bucket holds at most
+ * `burst` tokens, so capacity saved before e_b is capped). For each private hosted zone z (Route 53 processes one VPC
+ * association change per zone at a time: `PriorRequestNotComplete` until the previous one is INSYNC):
+ * `e_z + (N_z - 1) * changeTime`. For the attachments: the first attachment can be created only once the TGW share is
+ * visible to the spoke (`ramShareVisibility` after the first tag), and some attachment takes the longest drawn
+ * pending time: `firstTag + ramShareVisibility + max(pending)`. The bound is the largest of these terms.
+ */
+
+export interface BoundTerm {
+  /** `hub ec2:mutating`, `zone Z0SSM...`, `attachment latency`, ... */
+  name: string;
+  /** Calls (or changes) the workload needs there. */
+  calls?: number;
+  burst?: number;
+  refillPerSecond?: number;
+  /** Earliest possible first call, s after the start. */
+  earliestSeconds: number;
+  /** The term's bound, s after the start. */
+  seconds: number;
+  /** What the calls are. */
+  what: string;
+}
+
+export interface LowerBound {
+  seconds: number;
+  /** The term that sets the bound. */
+  binding: string;
+  terms: BoundTerm[];
+  formula: string;
+}
+
+export const LOWER_BOUND_FORMULA =
+  'max( max over buckets b [ e_b + max(0, N_b - burst_b) / refill_b ], ' +
+  'max over zones z [ e_z + (N_z - 1) * route53ChangeTime ], ' +
+  'firstTag + ramShareVisibility + max attachment pending )';
+
+interface Need {
+  endpoints: { name: string; zones: string[]; groupId: string; ports: number[] }[];
+}
+
+/** The endpoints a spoke consumes (services `*`: every endpoint its segment may use). */
+function needsOf(config: HubConfig, spoke: SpokeVpc): Need {
+  const requested = spoke.tags['spokelink:services'];
+  const names =
+    requested && requested !== '*'
+      ? requested.split(',').map((s) => s.trim())
+      : Object.entries(config.endpoints)
+          .filter(([, e]) => !e.segments || e.segments.includes(spoke.segment))
+          .map(([name]) => name);
+  return {
+    endpoints: names.map((name) => {
+      const e = config.endpoints[name]!;
+      return { name, zones: e.privateHostedZoneIds, groupId: e.securityGroupId, ports: e.ports };
+    }),
+  };
+}
+
+export interface BoundInputs {
+  /** Attachment pending range (ms). */
+  attachmentPendingMs: [number, number];
+  /** The pending times actually drawn in the run (ms), if known: the largest one is used. */
+  pendingDrawsMs?: number[];
+  /** The last tag's time (ms after the start); the first is taken as 0. */
+  lastTagMs: number;
+  ramShareVisibilityMs: number;
+  route53ChangeMs: number;
+  buckets: Record<string, BucketSpec>;
+}
+
+/** Computes the lower bound for a generated world; see the module comment for the formula. */
+export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
+  const { config, spokes } = bulk;
+  const n = spokes.length;
+  const accounts = new Set(spokes.map((s) => s.accountId));
+  const needs = spokes.map((s) => needsOf(config, s));
+  const ram = inputs.ramShareVisibilityMs / 1000;
+  const terms: BoundTerm[] = [];
+  const bucket = (
+    name: string,
+    spec: string,
+    calls: number,
+    earliestSeconds: number,
+    what: string,
+  ): BoundTerm | undefined => {
+    const b = inputs.buckets[spec];
+    if (!b || calls === 0) return undefined;
+    const seconds = earliestSeconds + Math.max(0, calls - b.burst) / b.refillPerSecond;
+    return { name, calls, burst: b.burst, refillPerSecond: b.refillPerSecond, earliestSeconds, seconds, what };
+  };
+  const push = (t: BoundTerm | undefined) => {
+    if (t) terms.push(t);
+  };
+
+  // Hub EC2 mutating: accept, associate, enable each propagation (per VPC); endpoint service principal (per account
+  // and service). The first of them (an accept) needs an attachment, hence the share visible to a spoke.
+  const propagations = spokes.reduce((sum, s) => sum + config.segments[s.segment]!.propagationRouteTableIds.length, 0);
+  const principals = accounts.size * config.endpointServices.length;
+  push(
+    bucket(
+      'hub ec2:mutating',
+      'ec2:mutating',
+      2 * n + propagations + principals,
+      ram,
+      `${n} AcceptTransitGatewayVpcAttachment + ${n} AssociateTransitGatewayRouteTable + ${propagations} ` +
+        `EnableTransitGatewayRouteTablePropagation + ${principals} ModifyVpcEndpointServicePermissions`,
+    ),
+  );
+  // Hub security group ingress: one call per VPC and security group (a call carries all CIDRs and ports).
+  const sgCalls = needs.reduce((sum, need) => sum + new Set(need.endpoints.map((e) => e.groupId)).size, 0);
+  push(
+    bucket(
+      'hub ec2:AuthorizeSecurityGroupIngress',
+      'ec2:AuthorizeSecurityGroupIngress',
+      sgCalls,
+      0,
+      `${sgCalls} AuthorizeSecurityGroupIngress (one per VPC and endpoint security group)`,
+    ),
+  );
+  // Hub Route 53 (account-wide bucket): authorize and delete the authorization, per VPC and zone.
+  const zoneAssociations = needs.reduce((sum, need) => sum + need.endpoints.reduce((s, e) => s + e.zones.length, 0), 0);
+  push(
+    bucket(
+      'hub route53:account',
+      'route53:account',
+      2 * zoneAssociations,
+      0,
+      `${zoneAssociations} CreateVPCAssociationAuthorization + ${zoneAssociations} DeleteVPCAssociationAuthorization`,
+    ),
+  );
+  // Spoke buckets, per account: the busiest account.
+  const perAccount = new Map<string, { associate: number; route53: number; mutating: number; describe: number }>();
+  spokes.forEach((s, i) => {
+    const a = perAccount.get(s.accountId) ?? { associate: 0, route53: 0, mutating: 0, describe: 0 };
+    const zones = needs[i]!.endpoints.reduce((sum, e) => sum + e.zones.length, 0);
+    a.associate += zones;
+    a.route53 += zones + 1; // + ListHostedZonesByVPC (zone conflicts and idempotency)
+    a.mutating += 1 + 1; // CreateTransitGatewayVpcAttachment + CreateRoute (one table, one destination here)
+    perAccount.set(s.accountId, a);
+  });
+  const busiest = (key: 'associate' | 'route53' | 'mutating') =>
+    Math.max(0, ...[...perAccount.values()].map((a) => a[key]));
+  push(
+    bucket(
+      'spoke route53:AssociateVPCWithHostedZone',
+      'route53:AssociateVPCWithHostedZone',
+      busiest('associate'),
+      0,
+      'AssociateVPCWithHostedZone of the busiest spoke account',
+    ),
+  );
+  push(
+    bucket('spoke route53:account', 'route53:account', busiest('route53'), 0, 'Route 53 calls of the busiest spoke'),
+  );
+  push(bucket('spoke ec2:mutating', 'ec2:mutating', busiest('mutating'), ram, 'attachments and routes, busiest spoke'));
+
+  // Route 53 zones: one association change in flight per zone.
+  const perZone = new Map<string, number>();
+  for (const need of needs)
+    for (const e of need.endpoints) for (const z of e.zones) perZone.set(z, (perZone.get(z) ?? 0) + 1);
+  for (const [zoneId, count] of [...perZone].sort()) {
+    terms.push({
+      name: `zone ${zoneId}`,
+      calls: count,
+      earliestSeconds: 0,
+      seconds: ((count - 1) * inputs.route53ChangeMs) / 1000,
+      what: `${count} AssociateVPCWithHostedZone, one at a time (${inputs.route53ChangeMs / 1000} s each until INSYNC)`,
+    });
+  }
+
+  // Attachment latency: share visibility, then the longest pending time drawn.
+  const maxPending = Math.max(inputs.attachmentPendingMs[0], ...(inputs.pendingDrawsMs ?? []));
+  terms.push({
+    name: 'attachment latency',
+    earliestSeconds: ram,
+    seconds: ram + maxPending / 1000,
+    what: `first tag + RAM share visibility (${ram} s) + the longest attachment pending time (${(maxPending / 1000).toFixed(1)} s)`,
+  });
+
+  const top = terms.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  return {
+    seconds: round(top.seconds),
+    binding: top.name,
+    terms: terms.map((t) => ({ ...t, seconds: round(t.seconds) })),
+    formula: LOWER_BOUND_FORMULA,
+  };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
