@@ -97,9 +97,12 @@ export function checkInvariants(
     attachments.set(a.vpcId, [...(attachments.get(a.vpcId) ?? []), a]);
   }
   for (const [vpcId, list] of attachments) {
-    if (list.length > 1) report.duplicates.push(`${vpcId}: ${list.length} attachments (${ids(list)})`);
+    const live = list.filter((a) => a.state !== 'deleting');
+    if (live.length > 1) report.duplicates.push(`${vpcId}: ${live.length} attachments (${ids(live)})`);
     const recorded = records.get(vpcId)?.attachmentId;
     for (const a of list) {
+      // An attachment being deleted (offboarding) is on its way out: no record needed.
+      if (a.state === 'deleting') continue;
       if (recorded !== a.id) report.lost.push(`${vpcId}: attachment ${a.id} (${a.state}) not in its record`);
     }
   }

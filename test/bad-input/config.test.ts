@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configFromEnv, loadConfigFile, resetConfigCache } from '#shared/config';
+import { ConfigurationError } from '#shared/errors';
+import { main } from '../../cli/main';
+import { ROOT } from './helpers';
+
+/**
+ * A configuration file with errors: refused before anything runs, with a message that names the bad field, never a
+ * crash. The same for the Lambdas' SPOKELINK_CONFIG (fail fast with a named error the workflow reports).
+ */
+
+const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')) as Record<string, unknown>;
+
+/** The parts of the example configuration the cases edit. */
+interface Draft {
+  version: unknown;
+  hub: Record<string, unknown>;
+  segments: Record<string, Record<string, unknown>>;
+  endpoints: Record<string, Record<string, unknown>>;
+  destinations: unknown;
+}
+
+function edited(edit: (raw: Draft) => void): string {
+  const raw = structuredClone(EXAMPLE) as unknown as Draft;
+  edit(raw);
+  return JSON.stringify(raw);
+}
+
+describe('Bad input: configuration files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'spokelink-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (text: string) => {
+    const path = join(dir, 'hub.json');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it.each([
+    ['not JSON', '{ "version": 1, ', /is not valid JSON/],
+    ['an empty file', '', /is not valid JSON/],
+    ['a JSON array', '[]', /./],
+    [
+      'a wrong account id',
+      edited((c) => (c.hub.accountId = '1111')),
+      /hub\.accountId: must be a 12-digit AWS account id/,
+    ],
+    ['an unknown field', edited((c) => (c.hub.tgw = 'tgw-1')), /hub: .*tgw/],
+    [
+      'a route table id that is not one',
+      edited((c) => (c.segments.prod!.associationRouteTableId = 'rtb-123')),
+      /segments\.prod\.associationRouteTableId: must be a TGW route table id/,
+    ],
+    [
+      'an injection in a segment name',
+      edited((c) => {
+        c.segments["prod'; DROP TABLE"] = c.segments.prod!;
+      }),
+      /segments/,
+    ],
+    [
+      'a destination that is not a CIDR',
+      edited((c) => (c.destinations = [{ cidr: '10.0.0.0/33' }])),
+      /destinations\.0\.cidr: /,
+    ],
+    [
+      'an endpoint without zones',
+      edited((c) => (c.endpoints.ssm!.privateHostedZoneIds = [])),
+      /endpoints\.ssm\.privateHostedZoneIds/,
+    ],
+    ['a port out of range', edited((c) => (c.endpoints.sts!.ports = [70000])), /endpoints\.sts\.ports\.0/],
+    ['a wrong version', edited((c) => (c.version = 2)), /version/],
+  ])('refuses %s with a ConfigurationError naming the field', (_name, text, message) => {
+    const path = write(text);
+    let error: unknown;
+    try {
+      loadConfigFile(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses a missing file with a ConfigurationError naming it', () => {
+    expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(ConfigurationError);
+  });
+
+  it('makes `spokelink simulate` exit 2 with the message and run nothing', async () => {
+    const path = write(edited((c) => (c.hub.accountId = 'not-an-account')));
+    let stderr = '';
+    const code = await main(
+      ['simulate', '--config', path, '--world', join(ROOT, 'worlds/example.world.json'), '--save', 'none', '--quiet'],
+      { stdout: () => undefined, stderr: (t) => (stderr += t) },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/hub\.accountId: must be a 12-digit AWS account id/);
+  });
+
+  it('fails a Lambda fast with a named ConfigurationError on a broken SPOKELINK_CONFIG (never a crash)', () => {
+    for (const text of ['', '{', JSON.stringify({ version: 1 })]) {
+      resetConfigCache();
+      expect(() => configFromEnv({ SPOKELINK_CONFIG: text })).toThrow(ConfigurationError);
+    }
+    resetConfigCache();
+  });
+});
