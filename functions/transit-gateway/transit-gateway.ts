@@ -246,14 +246,9 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
     return result;
   };
 
-  const existing = pickExisting(await attachmentsOfVpc(spoke.ec2, plan));
-  if (existing.live) return reuse(existing.live);
-  if (existing.going) {
-    throw new AttachmentNotReadyError(
-      `${existing.going.TransitGatewayAttachmentId} of ${plan.vpcId} is ${existing.going.State}: waiting for it to go`,
-    );
-  }
-
+  // Create first: EC2 allows one attachment per VPC and TGW and answers DuplicateTransitGatewayAttachment otherwise,
+  // so the common path is one call (also each retry while RAM has not propagated the share), and only a VPC that
+  // has an attachment already (a retried or concurrent attempt, a reused attachment) pays a describe.
   try {
     const { TransitGatewayVpcAttachment: created } = await spoke.ec2.send(
       new CreateTransitGatewayVpcAttachmentCommand({
@@ -268,9 +263,17 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
     return done(created, false);
   } catch (error) {
     if (isAwsError(error, 'DuplicateTransitGatewayAttachment')) {
-      // Created by a retried or concurrent attempt: reuse it once it is visible.
-      const again = pickExisting(await attachmentsOfVpc(spoke.ec2, plan));
-      if (again.live) return reuse(again.live);
+      const attachments = await attachmentsOfVpc(spoke.ec2, plan);
+      const existing = pickExisting(attachments);
+      if (existing.live) return reuse(existing.live);
+      if (existing.going) {
+        throw new AttachmentNotReadyError(
+          `${existing.going.TransitGatewayAttachmentId} of ${plan.vpcId} is ${existing.going.State}: waiting for it to go`,
+        );
+      }
+      const failed = attachments.find((a) => FAILED_STATES.has(a.State ?? '') && a.State !== 'deleted');
+      if (failed) throw failedError(failed);
+      // Created by a concurrent attempt an instant ago: reuse it once it is visible.
       throw new AttachmentNotReadyError(`an attachment of ${plan.vpcId} exists but is not visible yet`);
     }
     if (isAwsError(error, 'InvalidVpcID.NotFound')) throw new VpcNotFoundError(`${plan.vpcId} no longer exists`);
@@ -396,7 +399,11 @@ export async function associateAndPropagate(
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
 
-  const attachment = await describeAttachment(ec2, attachmentId);
+  // The two reads are independent: made together, they cost one round trip on the critical path.
+  const [attachment, propagations] = await Promise.all([
+    describeAttachment(ec2, attachmentId),
+    enabledPropagations(ec2, attachmentId),
+  ]);
   const association = attachment.Association;
   const current =
     association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
@@ -430,7 +437,6 @@ export async function associateAndPropagate(
   }
 
   const desired = new Set(plan.propagationRouteTableIds);
-  const propagations = await enabledPropagations(ec2, attachmentId);
   for (const tableId of [...desired].sort()) {
     const state = propagations.get(tableId);
     if (state === 'enabled' || state === 'enabling') continue;
