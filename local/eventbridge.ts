@@ -1,3 +1,4 @@
+import { mulberry32 } from '#twin/random';
 import type { Twin } from '#twin/twin';
 import type { TwinEvent } from '#twin/types';
 import { INTAKE_EVENT_PATTERNS } from '../infra/event-patterns';
@@ -181,17 +182,6 @@ export interface DeliveryRecord {
   attempt?: number;
   duplicate?: boolean;
   error?: string;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The local EventBridge of a hub (see the module comment). */

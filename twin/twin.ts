@@ -1,5 +1,6 @@
 import { errors, TwinError } from './errors';
 import { type FaultRule, Faults } from './faults';
+import { mulberry32 } from './random';
 import { type BucketSpec, Throttler } from './throttle';
 import type {
   CallContext,
@@ -294,17 +295,6 @@ function bucketsFor(module: ServiceModule<unknown, unknown>, operation: string, 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function defaultServices(): ServiceModule<unknown, unknown>[] {

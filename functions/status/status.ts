@@ -4,18 +4,12 @@ import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { getLease, type RegistryTable } from '#shared/registry';
+import type { Status } from '#shared/tags';
 import { StatusTag, statusDetail } from '#shared/tags';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
-/** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md). */
-export type OnboardingStatus =
-  | 'onboarding'
-  | 'pending-approval'
-  | 'connected'
-  | 'rejected'
-  | 'failed'
-  | 'offboarding'
-  | 'disconnected';
+/** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */
+export type OnboardingStatus = Status;
 
 /** Another execution of the VPC waits for an approval (its item in the registry), and until when (epoch s). */
 export type PendingApprovalLookup = (vpcId: string) => Promise<{ executionArn: string; expiresAt: number } | undefined>;
