@@ -22,16 +22,20 @@ type AnyPluggable = Pluggable<any, any>;
 
 let plugins: AnyPluggable[] = [];
 const cache = new Map<string, unknown>();
+/** Spoke sessions being assumed (concurrent first uses share one AssumeRole). */
+const assuming = new Map<string, Promise<SpokeSession>>();
 
 /** Local runs only: routes every client created from now on through `plugin` (the twin). Clears the caches. */
 export function useClientPlugin(plugin: AnyPluggable | undefined): void {
   plugins = plugin ? [plugin] : [];
   cache.clear();
+  assuming.clear();
 }
 
 /** Forgets cached clients and spoke credentials (tests, credential rotation). */
 export function resetClients(): void {
   cache.clear();
+  assuming.clear();
 }
 
 interface Configurable {
@@ -52,6 +56,46 @@ function cached<T>(key: string, make: () => T): T {
   return value;
 }
 
+/** Settings of every client: retries are the SDK's standard mode (3 attempts), the workflow retries beyond. */
+const base = (region: string) => ({ region, maxAttempts: 3 });
+
+/*
+ * One factory per service, each building its client on first use and caching it for the container. A handler that
+ * imports only the factories it needs gets only those SDK clients in its bundle (esbuild drops the others): the
+ * EC2 client alone is over half a megabyte minified.
+ */
+
+/** EC2 as the hub function's own role, in `region`. */
+export const hubEc2 = (region: string): EC2Client =>
+  cached(`hub/ec2/${region}`, () => configure(new EC2Client(base(region))));
+/** Route 53 (global: its endpoint is in us-east-1) as the hub function's role. */
+export const hubRoute53 = (region: string): Route53Client =>
+  cached(`hub/route53/${region}`, () => configure(new Route53Client({ ...base(region), region: 'us-east-1' })));
+/** RAM as the hub function's role. */
+export const hubRam = (region: string): RAMClient =>
+  cached(`hub/ram/${region}`, () => configure(new RAMClient(base(region))));
+/** STS as the hub function's role. */
+export const hubSts = (region: string): STSClient =>
+  cached(`hub/sts/${region}`, () => configure(new STSClient(base(region))));
+/** Organizations (its endpoint is in us-east-1) as the hub function's role. */
+export const hubOrganizations = (region: string): OrganizationsClient =>
+  cached(`hub/organizations/${region}`, () =>
+    configure(new OrganizationsClient({ ...base(region), region: 'us-east-1' })),
+  );
+/** Step Functions as the hub function's role. */
+export const hubSfn = (region: string): SFNClient =>
+  cached(`hub/sfn/${region}`, () => configure(new SFNClient(base(region))));
+/** SNS as the hub function's role. */
+export const hubSns = (region: string): SNSClient =>
+  cached(`hub/sns/${region}`, () => configure(new SNSClient(base(region))));
+/** The registry's DynamoDB document client as the hub function's role. */
+export const hubDynamo = (region: string): DynamoDBDocumentClient =>
+  cached(`hub/dynamo/${region}`, () =>
+    DynamoDBDocumentClient.from(configure(new DynamoDBClient(base(region))), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+  );
+
 export interface HubClients {
   ec2: EC2Client;
   route53: Route53Client;
@@ -63,24 +107,37 @@ export interface HubClients {
   dynamo: DynamoDBDocumentClient;
 }
 
-/** Clients acting as the hub function's own role, in `region`. */
+/**
+ * Every hub client, each built on first use. Bundles every SDK client into the function that imports it: prefer
+ * the per-service factories (`hubEc2`, `hubDynamo`, ...) in new code.
+ */
 export function hubClients(region: string): HubClients {
-  return cached(`hub/${region}`, () => {
-    const base = { region, maxAttempts: 3 };
-    return {
-      ec2: configure(new EC2Client(base)),
-      // Route 53 is global; its endpoint lives in us-east-1.
-      route53: configure(new Route53Client({ ...base, region: 'us-east-1' })),
-      ram: configure(new RAMClient(base)),
-      sts: configure(new STSClient(base)),
-      organizations: configure(new OrganizationsClient({ ...base, region: 'us-east-1' })),
-      sfn: configure(new SFNClient(base)),
-      sns: configure(new SNSClient(base)),
-      dynamo: DynamoDBDocumentClient.from(configure(new DynamoDBClient(base)), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-    };
-  });
+  return {
+    get ec2() {
+      return hubEc2(region);
+    },
+    get route53() {
+      return hubRoute53(region);
+    },
+    get ram() {
+      return hubRam(region);
+    },
+    get sts() {
+      return hubSts(region);
+    },
+    get organizations() {
+      return hubOrganizations(region);
+    },
+    get sfn() {
+      return hubSfn(region);
+    },
+    get sns() {
+      return hubSns(region);
+    },
+    get dynamo() {
+      return hubDynamo(region);
+    },
+  };
 }
 
 export interface SpokeClients {
@@ -91,27 +148,37 @@ export interface SpokeClients {
   ram: RAMClient;
 }
 
-interface CachedSpoke {
-  clients: SpokeClients;
+interface SpokeSession {
+  credentials: AwsCredentialIdentity;
   expiresAt: number;
+  clients: Map<string, unknown>;
 }
 
 /** Renew spoke credentials this long before they expire. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
- * Clients acting as the spoke execution role of `accountId`. Throws SpokeAccessError when the role cannot be assumed
- * (not deployed, trust or external id wrong): a business error the workflow reports, never retried blindly.
+ * The spoke execution role's session in `accountId` (assumed with the external id, cached until shortly before it
+ * expires). Throws SpokeAccessError when the role cannot be assumed (not deployed, trust or external id wrong): a
+ * business error the workflow reports, never retried blindly.
  */
-export async function spokeClients(config: HubConfig, accountId: string, region: string): Promise<SpokeClients> {
+async function spokeSession(config: HubConfig, accountId: string, region: string): Promise<SpokeSession> {
   const key = `spoke/${accountId}/${region}`;
-  const hit = cache.get(key) as CachedSpoke | undefined;
-  if (hit && hit.expiresAt - RENEW_BEFORE_MS > Date.now()) return hit.clients;
+  const hit = cache.get(key) as SpokeSession | undefined;
+  if (hit && hit.expiresAt - RENEW_BEFORE_MS > Date.now()) return hit;
+  // Concurrent first uses share one AssumeRole.
+  const pending = assuming.get(key);
+  if (pending) return pending;
+  const promise = assumeSpokeRole(config, accountId, key).finally(() => assuming.delete(key));
+  assuming.set(key, promise);
+  return promise;
+}
 
+async function assumeSpokeRole(config: HubConfig, accountId: string, key: string): Promise<SpokeSession> {
   const roleArn = `arn:aws:iam::${accountId}:role/${config.spokeRole.name}`;
   let credentials: AwsCredentialIdentity;
   try {
-    const { Credentials } = await hubClients(config.hub.region).sts.send(
+    const { Credentials } = await hubSts(config.hub.region).send(
       new AssumeRoleCommand({
         RoleArn: roleArn,
         RoleSessionName: `${config.prefix}-hub`,
@@ -135,14 +202,53 @@ export async function spokeClients(config: HubConfig, accountId: string, region:
     }
     throw error;
   }
-  const base = { region, credentials, maxAttempts: 3 };
-  const clients: SpokeClients = {
-    accountId,
-    region,
-    ec2: configure(new EC2Client(base)),
-    route53: configure(new Route53Client({ ...base, region: 'us-east-1' })),
-    ram: configure(new RAMClient(base)),
+  const session: SpokeSession = {
+    credentials,
+    expiresAt: credentials.expiration?.getTime() ?? Date.now() + 3_600_000,
+    clients: new Map(),
   };
-  cache.set(key, { clients, expiresAt: credentials.expiration?.getTime() ?? Date.now() + 3_600_000 });
-  return clients;
+  cache.set(key, session);
+  return session;
+}
+
+async function spokeClient<T>(
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  service: string,
+  make: (settings: { region: string; credentials: AwsCredentialIdentity; maxAttempts: number }) => T,
+): Promise<T> {
+  const session = await spokeSession(config, accountId, region);
+  let client = session.clients.get(service) as T | undefined;
+  if (client === undefined) {
+    client = make({ ...base(region), credentials: session.credentials });
+    session.clients.set(service, client);
+  }
+  return client;
+}
+
+/** EC2 as the spoke execution role of `accountId` (see `spokeClients` for the errors). */
+export const spokeEc2 = (config: HubConfig, accountId: string, region: string): Promise<EC2Client> =>
+  spokeClient(config, accountId, region, 'ec2', (settings) => configure(new EC2Client(settings)));
+/** Route 53 (endpoint in us-east-1) as the spoke execution role of `accountId`. */
+export const spokeRoute53 = (config: HubConfig, accountId: string, region: string): Promise<Route53Client> =>
+  spokeClient(config, accountId, region, 'route53', (settings) =>
+    configure(new Route53Client({ ...settings, region: 'us-east-1' })),
+  );
+/** RAM as the spoke execution role of `accountId`. */
+export const spokeRam = (config: HubConfig, accountId: string, region: string): Promise<RAMClient> =>
+  spokeClient(config, accountId, region, 'ram', (settings) => configure(new RAMClient(settings)));
+
+/**
+ * Clients acting as the spoke execution role of `accountId`. Throws SpokeAccessError when the role cannot be assumed
+ * (not deployed, trust or external id wrong): a business error the workflow reports, never retried blindly.
+ * Bundles all three clients: prefer `spokeEc2`, `spokeRoute53`, `spokeRam` in new code.
+ */
+export async function spokeClients(config: HubConfig, accountId: string, region: string): Promise<SpokeClients> {
+  const [ec2, route53, ram] = await Promise.all([
+    spokeEc2(config, accountId, region),
+    spokeRoute53(config, accountId, region),
+    spokeRam(config, accountId, region),
+  ]);
+  return { accountId, region, ec2, route53, ram };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hubClients, spokeClients } from '#shared/aws';
+import { hubEc2, hubRam, spokeEc2, spokeRam } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -37,9 +37,8 @@ export const handler = async (input: unknown) => {
     const { vpc } = request;
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     const config = configFromEnv();
-    const hub = hubClients(config.hub.region);
     const deps: DetachDeps = {
-      hub: { ec2: hub.ec2, ram: hub.ram },
+      hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },
       transitGatewayId: config.hub.transitGatewayId,
       hubAccountId: config.hub.accountId,
       shareName: `${config.prefix}-tgw`,
@@ -51,11 +50,13 @@ export const handler = async (input: unknown) => {
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   const config = configFromEnv();
-  const hub = hubClients(config.hub.region);
   const deps: TgwDeps = {
     config,
-    hub: { ec2: hub.ec2, ram: hub.ram },
-    spoke: () => spokeClients(config, plan.accountId, plan.region),
+    hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },
+    spoke: async () => ({
+      ec2: await spokeEc2(config, plan.accountId, plan.region),
+      ram: await spokeRam(config, plan.accountId, plan.region),
+    }),
     registry: registryTable(config),
     now: () => Date.now(),
   };

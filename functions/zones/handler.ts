@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hubClients, spokeClients } from '#shared/aws';
+import { hubRoute53 as hubRoute53Client, spokeRoute53 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -24,7 +24,7 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
   logger.resetKeys();
   const request = Input.parse(input);
   const config = configFromEnv();
-  const hubRoute53 = hubClients(config.hub.region).route53;
+  const hubRoute53 = hubRoute53Client(config.hub.region);
   if (request.action === 'remove' || request.action === 'prune') {
     const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
@@ -39,7 +39,7 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   return associateZones(plan, {
     hubRoute53,
-    spokeRoute53: async () => (await spokeClients(config, plan.accountId, plan.region)).route53,
+    spokeRoute53: () => spokeRoute53(config, plan.accountId, plan.region),
     hubAccountId: config.hub.accountId,
     registry: registryTable(config),
     now: () => Date.now(),
