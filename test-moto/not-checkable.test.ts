@@ -415,7 +415,14 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
   ),
   sts: { GetCallerIdentity: 'sts.test.ts', AssumeRole: 'sts.test.ts' },
   organizations: Object.fromEntries(
-    ['DescribeOrganization', 'ListParents', 'DescribeAccount'].map((op) => [op, 'sts.test.ts']),
+    [
+      'DescribeOrganization',
+      'ListParents',
+      'DescribeAccount',
+      'ListAccounts',
+      'ListAccountsForParent',
+      'ListOrganizationalUnitsForParent',
+    ].map((op) => [op, 'sts.test.ts']),
   ),
 };
 

@@ -3,6 +3,9 @@ import {
   CreateOrganizationCommand,
   DescribeAccountCommand,
   DescribeOrganizationCommand,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
   ListParentsCommand,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -176,5 +179,45 @@ describe('Twin vs moto: Organizations (read by the management account)', () => {
     expect(stepOf(twin, 'DescribeAccount of an account outside the organization')?.error).toBe(
       'AccountNotFoundException',
     );
+  });
+  it('lists the accounts and organizational units under the root the same way (what the reconcile walks)', async () => {
+    const { twin } = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ organizations }, trace) => {
+        const parents = await organizations.send(new ListParentsCommand({ ChildId: MOTO_ACCOUNT }));
+        const rootId = parents.Parents?.[0]?.Id ?? 'r-missing';
+        await trace.step(
+          'ListAccounts',
+          () => organizations.send(new ListAccountsCommand({})),
+          (o) => o.Accounts?.map((a) => ({ Id: a.Id, Name: a.Name, Status: a.Status })),
+        );
+        await trace.step(
+          'ListAccountsForParent of the root',
+          () => organizations.send(new ListAccountsForParentCommand({ ParentId: rootId })),
+          (o) => o.Accounts?.map((a) => ({ Id: a.Id, Name: a.Name, Status: a.Status })),
+        );
+        await trace.step(
+          'ListOrganizationalUnitsForParent of the root',
+          () => organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: rootId })),
+          (o) => o.OrganizationalUnits ?? [],
+        );
+      },
+      [],
+      {
+        twinWorld: {
+          organization: {
+            id: 'o-motoorg0001',
+            managementAccountId: MOTO_ACCOUNT,
+            rootId: 'r-ab12',
+            accounts: [{ id: MOTO_ACCOUNT, name: 'master' }],
+          },
+        },
+        motoSetup: async ({ organizations }) => {
+          await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+        },
+      },
+    );
+    expect(stepOf(twin, 'ListAccounts')?.result).toEqual([{ Id: MOTO_ACCOUNT, Name: 'master', Status: 'ACTIVE' }]);
+    expect(stepOf(twin, 'ListOrganizationalUnitsForParent of the root')?.result).toEqual([]);
   });
 });
