@@ -35,6 +35,8 @@ export interface LowerBound {
   seconds: number;
   /** The term that sets the bound. */
   binding: string;
+  /** The bound from the token buckets and the attachment latency alone (without the zones' serialization). */
+  bucketsAndLatencySeconds: number;
   terms: BoundTerm[];
   formula: string;
 }
@@ -187,9 +189,11 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   });
 
   const top = terms.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  const withoutZones = terms.filter((t) => !t.name.startsWith('zone '));
   return {
     seconds: round(top.seconds),
     binding: top.name,
+    bucketsAndLatencySeconds: round(Math.max(...withoutZones.map((t) => t.seconds))),
     terms: terms.map((t) => ({ ...t, seconds: round(t.seconds) })),
     formula: LOWER_BOUND_FORMULA,
   };

@@ -1,0 +1,324 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import fc from 'fast-check';
+import { type BulkResult, runBulk } from './bulk';
+import { type BundleMeasurement, measureBundles } from './bundles';
+import {
+  convergenceProblems,
+  FAULT_VPCS,
+  type FaultRunResult,
+  faultFree,
+  faultScenarios,
+  runFaultScenario,
+  successStatus,
+} from './faults';
+import { violations } from './invariants';
+import { LOWER_BOUND_FORMULA } from './lower-bound';
+import {
+  CALL_LATENCY_MS,
+  FIRST_IN_ACCOUNT_VPC,
+  MEASURED_VPC,
+  measureOnboarding,
+  minimumCalls,
+  WARMUP_VPC,
+  withBaselineStateMachine,
+} from './onboarding';
+import { bulkWorld, exampleConfig } from './worlds';
+
+/**
+ * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
+ * baseline, written to bench/results.json and printed as a table. docs/performance.md explains every figure.
+ *
+ *   npm run bench                      # everything, full sizes (about 30 minutes on 2 cores)
+ *   npm run bench -- --only onboarding,bundles
+ *   npm run bench -- --accounts 10 --vpcs-per-account 10 --fault-runs 20 --out /tmp/results.json
+ */
+
+const SECTIONS = ['onboarding', 'bulk', 'limits', 'faults', 'bundles'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    accounts: { type: 'string', default: '100' },
+    'vpcs-per-account': { type: 'string', default: '10' },
+    'fault-runs': { type: 'string', default: '100' },
+    'import-runs': { type: 'string', default: '9' },
+    seed: { type: 'string', default: '7' },
+    out: { type: 'string', default: join(__dirname, 'results.json') },
+  },
+});
+const only = new Set((flags.only?.split(',') ?? SECTIONS).map((s) => s.trim()) as Section[]);
+for (const s of only)
+  if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Seeds of the onboarding measurements: each draws another attachment time (60-300 s), so polls meet it at another phase. */
+const ONBOARDING_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const PENDING: [number, number] = [60_000, 300_000];
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function onboardingSection() {
+  log(`onboarding: the example world, ${ONBOARDING_SEEDS.length} seeds, then the sequential 15 s-polling baseline ...`);
+  const vpcs = [WARMUP_VPC, MEASURED_VPC];
+  const runs = async (vpcList: string[], stateMachinesDir?: string) => {
+    const out = [];
+    for (const seed of ONBOARDING_SEEDS) {
+      out.push(
+        await measureOnboarding({
+          vpcs: vpcList,
+          seed,
+          attachmentPendingMs: PENDING,
+          ...(stateMachinesDir ? { stateMachinesDir } : {}),
+        }),
+      );
+    }
+    return out;
+  };
+  const ours = await runs(vpcs);
+  const first = await runs([FIRST_IN_ACCOUNT_VPC]);
+  const baseline = await withBaselineStateMachine((dir) => runs(vpcs, dir));
+  const baselineFirst = await withBaselineStateMachine((dir) => runs([FIRST_IN_ACCOUNT_VPC], dir));
+  const minimum = minimumCalls(exampleConfig(), 'prod', 1);
+  type Run = (typeof ours)[number];
+  const avg = (xs: Run[], key: 'apiCalls' | 'stateTransitions' | 'lambdaInvocations' | 'criticalPathOverheadSeconds') =>
+    round(mean(xs.map((x) => x[key])), 2);
+  const worst = (xs: Run[]) => round(Math.max(...xs.map((x) => x.criticalPathOverheadSeconds)), 2);
+  return {
+    vpcId: MEASURED_VPC,
+    runs: ONBOARDING_SEEDS.length,
+    callLatencyMs: CALL_LATENCY_MS,
+    attachmentPendingSeconds: ours.map((x) => round(x.attachmentSeconds)),
+    apiCalls: avg(ours, 'apiCalls'),
+    minimumApiCalls: minimum.reduce((sum, c) => sum + c.count, 0),
+    minimumCalls: minimum,
+    callsByOperation: ours[0]!.callsByOperation,
+    stateTransitions: avg(ours, 'stateTransitions'),
+    lambdaInvocations: avg(ours, 'lambdaInvocations'),
+    criticalPathOverheadSeconds: avg(ours, 'criticalPathOverheadSeconds'),
+    criticalPathOverheadWorstSeconds: worst(ours),
+    criticalPathOverheadRuns: ours.map((x) => round(x.criticalPathOverheadSeconds, 2)),
+    baselineOverheadSeconds: avg(baseline, 'criticalPathOverheadSeconds'),
+    baselineOverheadWorstSeconds: worst(baseline),
+    baselineOverheadRuns: baseline.map((x) => round(x.criticalPathOverheadSeconds, 2)),
+    baselineApiCalls: avg(baseline, 'apiCalls'),
+    baselineStateTransitions: avg(baseline, 'stateTransitions'),
+    baselineLambdaInvocations: avg(baseline, 'lambdaInvocations'),
+    firstInAccount: {
+      vpcId: FIRST_IN_ACCOUNT_VPC,
+      criticalPathOverheadSeconds: avg(first, 'criticalPathOverheadSeconds'),
+      criticalPathOverheadWorstSeconds: worst(first),
+      baselineOverheadSeconds: avg(baselineFirst, 'criticalPathOverheadSeconds'),
+      apiCalls: avg(first, 'apiCalls'),
+      baselineApiCalls: avg(baselineFirst, 'apiCalls'),
+      stateTransitions: avg(first, 'stateTransitions'),
+      lambdaInvocations: avg(first, 'lambdaInvocations'),
+    },
+  };
+}
+
+function bulkFigures(result: BulkResult) {
+  const throttlingRetries = Object.entries(result.stateRetries)
+    .filter(([key]) => /RequestLimitExceeded|Throttling|ThrottlingException|TooManyRequests/.test(key))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    vpcs: result.vpcs,
+    connected: result.connected,
+    failed: result.executions.failed,
+    executions: result.executions,
+    duplicates: result.invariants.duplicates.length,
+    lostRecords: result.invariants.lost.length,
+    orphans: result.invariants.orphans.length,
+    makespanSeconds: round(result.makespanSeconds),
+    lowerBoundSeconds: result.lowerBound.seconds,
+    lowerBoundBucketsAndLatencySeconds: result.lowerBound.bucketsAndLatencySeconds,
+    makespanOverLowerBound: round(result.makespanSeconds / result.lowerBound.seconds, 3),
+    lowerBound: result.lowerBound,
+    throttledCalls: result.throttledCalls,
+    throttlingRetries,
+    stateRetries: result.stateRetries,
+    throttledByOperation: result.throttledByOperation,
+    awsCalls: result.awsCalls,
+    stateTransitions: result.stateTransitions,
+    lambdaInvocations: result.lambdaInvocations,
+    wallSeconds: round(result.wallSeconds),
+    notConnected: result.notConnected.slice(0, 20),
+    failures: result.failures.slice(0, 20),
+  };
+}
+
+async function bulkSection() {
+  const accounts = Number(flags.accounts);
+  const vpcsPerAccount = Number(flags['vpcs-per-account']);
+  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute ...`);
+  const result = await runBulk({ bulk: bulkWorld({ accounts, vpcsPerAccount }), seed: Number(flags.seed) });
+  return { accounts, ...bulkFigures(result), callsByOperation: result.callsByOperation };
+}
+
+async function limitsSection() {
+  log('limits: 5,000 attachments on one TGW (4,899 attached before, 110 asking) ...');
+  const tgw = await runBulk({
+    bulk: bulkWorld({ accounts: 11, vpcsPerAccount: 10, attachedVpcs: 4_899 }),
+    seed: Number(flags.seed),
+  });
+  log('limits: the 300-VPC zone limit (310 VPCs asking for the same zones) ...');
+  const zone = await runBulk({
+    bulk: bulkWorld({ accounts: 31, vpcsPerAccount: 10, prodEvery: Number.POSITIVE_INFINITY, zoneMaxVpcs: 300 }),
+    seed: Number(flags.seed),
+  });
+  const summary = (r: BulkResult) => ({
+    vpcs: r.vpcs,
+    connected: r.connected,
+    failed: r.executions.failed,
+    violations: violations(r.invariants),
+    invariants: r.invariants,
+    statuses: [
+      ...new Set(r.notConnected.map((v) => `${v.status}: ${(v.detail ?? '').replace(/vpc-[0-9a-f]+/g, 'vpc-…')}`)),
+    ],
+    failureErrors: [...new Set(r.failures.map((f) => f.error))],
+    makespanSeconds: round(r.makespanSeconds),
+    wallSeconds: round(r.wallSeconds),
+  });
+  return { transitGateway5000: { alreadyAttached: 4_899 + 1, ...summary(tgw) }, zone300: summary(zone) };
+}
+
+async function faultsSection() {
+  const runs = Number(flags['fault-runs']);
+  const out: Record<string, unknown> = {};
+  for (const workflow of ['onboard', 'offboard'] as const) {
+    log(`faults: ${workflow}, ${runs} fault schedules ...`);
+    const references = new Map<string, FaultRunResult>();
+    for (const vpcId of FAULT_VPCS) references.set(vpcId, await faultFree(vpcId, workflow));
+    const tally = { runs: 0, faultsInjected: 0, endedAsFaultFree: 0, failedThenConverged: 0, problems: [] as string[] };
+    await fc.assert(
+      fc.asyncProperty(faultScenarios(workflow === 'onboard' ? 90 : 60, workflow), async (scenario) => {
+        const outcome = await runFaultScenario(scenario);
+        tally.runs += 1;
+        tally.faultsInjected += outcome.first.injected;
+        if (outcome.first.status === successStatus(scenario)) tally.endedAsFaultFree += 1;
+        else if (outcome.rerun?.status === successStatus(scenario)) tally.failedThenConverged += 1;
+        const problems = convergenceProblems(outcome, references.get(scenario.vpcId)!);
+        for (const p of problems) tally.problems.push(`${JSON.stringify(scenario)}: ${p}`);
+        return true;
+      }),
+      { numRuns: runs, seed: workflow === 'onboard' ? 7_000 : 7_001 },
+    );
+    out[workflow] = tally;
+  }
+  return out;
+}
+
+async function bundlesSection(): Promise<BundleMeasurement[]> {
+  log('bundles: esbuild as the CDK app bundles, then cold imports ...');
+  return measureBundles(Number(flags['import-runs']));
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printTable(results: Record<string, unknown>): void {
+  const rows: [string, string, string][] = [];
+  const o = results.onboarding as Awaited<ReturnType<typeof onboardingSection>> | undefined;
+  if (o) {
+    rows.push([
+      'onboarding.apiCalls',
+      String(o.apiCalls),
+      `minimum ${o.minimumApiCalls}, baseline ${o.baselineApiCalls}`,
+    ]);
+    rows.push(['onboarding.stateTransitions', String(o.stateTransitions), `baseline ${o.baselineStateTransitions}`]);
+    rows.push(['onboarding.lambdaInvocations', String(o.lambdaInvocations), `baseline ${o.baselineLambdaInvocations}`]);
+    rows.push([
+      'onboarding.criticalPathOverheadSeconds',
+      `${o.criticalPathOverheadSeconds} (worst ${o.criticalPathOverheadWorstSeconds})`,
+      `baseline ${o.baselineOverheadSeconds} (worst ${o.baselineOverheadWorstSeconds}); target < 5`,
+    ]);
+    rows.push([
+      'onboarding.firstInAccount.overhead',
+      String(o.firstInAccount.criticalPathOverheadSeconds),
+      `baseline ${o.firstInAccount.baselineOverheadSeconds} (includes RAM share visibility)`,
+    ]);
+  }
+  const b = results.bulk as Awaited<ReturnType<typeof bulkSection>> | undefined;
+  if (b) {
+    rows.push([
+      'bulk.vpcs / connected / failed',
+      `${b.vpcs} / ${b.connected} / ${b.failed}`,
+      `duplicates ${b.duplicates}`,
+    ]);
+    rows.push([
+      'bulk.makespanSeconds',
+      String(b.makespanSeconds),
+      `lower bound ${b.lowerBoundSeconds} (${b.lowerBound.binding}); ratio ${b.makespanOverLowerBound} (target <= 1.25)`,
+    ]);
+    rows.push([
+      'bulk.lowerBound without the zones',
+      String(b.lowerBoundBucketsAndLatencySeconds),
+      'token buckets and attachment latency only',
+    ]);
+    rows.push(['bulk.throttledCalls / retries', `${b.throttledCalls} / ${b.throttlingRetries}`, '']);
+    rows.push(['bulk.wallSeconds', String(b.wallSeconds), `${b.lambdaInvocations} Lambda invocations`]);
+  }
+  const l = results.limits as Awaited<ReturnType<typeof limitsSection>> | undefined;
+  if (l) {
+    for (const [name, x] of Object.entries(l)) {
+      rows.push([`limits.${name}`, `${x.connected} connected, ${x.failed} failed`, x.statuses[0] ?? '']);
+    }
+  }
+  const f = results.faults as Record<string, { runs: number; failedThenConverged: number; problems: string[] }>;
+  if (f) {
+    for (const [name, x] of Object.entries(f)) {
+      rows.push([
+        `faults.${name}`,
+        `${x.runs} runs`,
+        `${x.failedThenConverged} failed then converged; ${x.problems.length} problems`,
+      ]);
+    }
+  }
+  for (const bundle of (results.bundles as BundleMeasurement[] | undefined) ?? []) {
+    rows.push([
+      `bundle ${bundle.name}`,
+      `${round(bundle.bytes / 1024)} KiB`,
+      `import ${bundle.importMs} ms vs node -e 0 ${bundle.baselineMs} ms`,
+    ]);
+  }
+  const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) process.stdout.write(`${r[0].padEnd(width[0]!)}  ${r[1].padEnd(width[1]!)}  ${r[2]}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: Record<string, unknown> = {
+    meta: {
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      date: new Date().toISOString(),
+      commit: git(['rev-parse', '--short', 'HEAD']),
+      node: process.version,
+      cpus: cpus().length,
+      lowerBoundFormula: LOWER_BOUND_FORMULA,
+    },
+  };
+  if (only.has('onboarding')) results.onboarding = await onboardingSection();
+  if (only.has('bulk')) results.bulk = await bulkSection();
+  if (only.has('limits')) results.limits = await limitsSection();
+  if (only.has('faults')) results.faults = await faultsSection();
+  if (only.has('bundles')) results.bundles = await bundlesSection();
+  (results.meta as Record<string, unknown>).benchWallSeconds = round((performance.now() - started) / 1000);
+  writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  log(`written to ${flags.out}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
