@@ -38,7 +38,8 @@ export interface ConsumerResult {
   connectionsAccepted: string[];
 }
 
-async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<SecurityGroupRule[]> {
+/** The ingress rules of the given security groups (all pages). */
+export async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<SecurityGroupRule[]> {
   const out: SecurityGroupRule[] = [];
   let NextToken: string | undefined;
   do {

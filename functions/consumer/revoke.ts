@@ -1,5 +1,4 @@
 import {
-  DescribeSecurityGroupRulesCommand,
   DescribeVpcEndpointServicePermissionsCommand,
   type EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
@@ -17,6 +16,7 @@ import {
   type VpcRef,
 } from '#shared/registry';
 import type { EndpointServicePrincipalRecord, SecurityGroupRuleRecord } from '#shared/registry-model';
+import { ingressRules } from './consumer';
 
 /**
  * RevokeEndpointAccess (offboarding) and PruneEndpointAccess (after a change), in the hub account:
@@ -57,19 +57,6 @@ function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord)
       r.ToPort === recorded.port &&
       r.CidrIpv4 === recorded.cidr,
   );
-}
-
-async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<SecurityGroupRule[]> {
-  const out: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: groupIds }], NextToken }),
-    );
-    out.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
 }
 
 /** Removes the endpoint access the record holds and `keep` (a change's plan) does not want; all when offboarding. */

@@ -5,6 +5,7 @@ import type { Plan } from '#shared/plan';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry-model';
 import { quotaErrorOf } from '#shared/workflow-errors';
+import { routeTarget } from './remove';
 
 /**
  * CreateSpokeRoutes: in every route table of the plan, a route to each hub destination through the TGW. A route that
@@ -24,23 +25,6 @@ export interface RoutesResult {
   created: RouteRecord[];
   /** Routes that already went to the TGW. */
   existing: RouteRecord[];
-}
-
-/** Where a route goes, for the conflict message. */
-function targetOf(route: Route): string {
-  return (
-    route.TransitGatewayId ??
-    route.VpcPeeringConnectionId ??
-    route.NatGatewayId ??
-    route.GatewayId ??
-    route.NetworkInterfaceId ??
-    route.InstanceId ??
-    route.LocalGatewayId ??
-    route.CarrierGatewayId ??
-    route.CoreNetworkArn ??
-    route.EgressOnlyInternetGatewayId ??
-    'another target'
-  );
 }
 
 /** Static routes only: a route propagated from a virtual private gateway yields to a static one, it is no conflict. */
@@ -89,7 +73,7 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
         if (!route) missing.push({ routeTableId, destinationCidr: cidr });
         else if (route.TransitGatewayId === plan.transitGatewayId) {
           result.existing.push({ routeTableId, destinationCidr: cidr });
-        } else conflicts.push({ routeTableId, cidr, target: targetOf(route) });
+        } else conflicts.push({ routeTableId, cidr, target: routeTarget(route) });
       }
     }
     if (conflicts.length > 0) throw conflictError(plan, conflicts);
@@ -113,7 +97,7 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
         const found = now.find((r) => r.DestinationCidrBlock === route.destinationCidr);
         if (found?.TransitGatewayId !== plan.transitGatewayId) {
           throw conflictError(plan, [
-            { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? targetOf(found) : '?' },
+            { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? routeTarget(found) : '?' },
           ]);
         }
         result.existing.push(route);
