@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ec2WorldSchema } from './services/ec2';
 import { organizationsWorldSchema } from './services/organizations';
 import { ramWorldSchema } from './services/ram';

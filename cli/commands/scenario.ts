@@ -6,7 +6,7 @@ import {
   DeleteVpcCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LocalHub } from '#local/hub';
 import { hubClients } from '#shared/aws';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { spokeClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { IgnoredEventError } from '#shared/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HubConfig } from './config';
 import { ConfigurationError } from './errors';
 import type { ConsumerRecord } from './registry-model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import usEast1 from '../../pricing/us-east-1.json';
 import { ConfigurationError } from './errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Reads the errors the onboarding ASL caught, to name the failing step in the status detail, the registry and the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The Plan: what onboarding one VPC will create, computed by ValidateAndPlan before anything changes and passed to

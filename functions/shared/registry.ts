@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hubClients } from './aws';
 import { cidrsOverlap, claimBucketOf } from './cidr';
 import type { HubConfig } from './config';

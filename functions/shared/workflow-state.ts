@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseTrigger } from './events';
 import { CaughtErrorSchema } from './failure';
 import { PlanSchema } from './plan';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import type { ExecutionRecord } from '#local/sfn';
 import { type HubConfig, loadConfigFile } from '#shared/config';

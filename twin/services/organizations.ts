@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TwinError } from '../errors';
 import type { CallContext, ServiceModule } from '../types';
 

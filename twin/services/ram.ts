@@ -28,7 +28,7 @@ import type {
   ResourceShareInvitationStatus,
   Tag,
 } from '@aws-sdk/client-ram';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TwinError } from '../errors';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';

@@ -28,7 +28,7 @@ import type {
   VPC,
   VPCRegion,
 } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TwinError } from '../errors';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';
