@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../infra/constructs/spokelink-function';
+import type { Metafile } from 'esbuild';
+import { bundleLambda } from '../infra/bundling/esbuild';
 
 /**
- * Each Lambda bundled the way the CDK app bundles it (infra/constructs/spokelink-function.ts: NodejsFunction with
- * ESM output, target node22, platform node, mainFields module,main, the createRequire banner, minified, external
- * source map without sources, the AWS SDK bundled), then cold-imported in a fresh Node.js process, against
+ * Each Lambda bundled by the CDK app's own bundler (infra/bundling/esbuild.ts: ESM for node22, minified, the AWS SDK
+ * inside, its schema modules made tree-shakable), then cold-imported in a fresh Node.js process, against
  * `node -e 0` (the process start alone), median of several runs each.
  */
 
@@ -35,28 +34,12 @@ export function functionNames(): string[] {
     .sort();
 }
 
-/** Bundles one function as CDK does; returns the output folder and the metafile. */
+/** Bundles one function as the CDK app does; returns the output file and the metafile. */
 export async function bundle(name: string, outDir: string): Promise<{ file: string; metafile: Metafile }> {
   const dir = join(outDir, name);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'index.mjs');
-  const result = await build({
-    entryPoints: [join(ROOT, 'functions', name, 'handler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    tsconfig: join(ROOT, 'tsconfig.json'),
-    outfile: file,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return { file, metafile: result.metafile };
+  const result = await bundleLambda(ROOT, join(ROOT, 'functions', name, 'handler.ts'), dir);
+  return { file: join(dir, 'index.mjs'), metafile: result.metafile };
 }
 
 function wallMs(args: string[], env: NodeJS.ProcessEnv): number {

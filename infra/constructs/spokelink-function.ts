@@ -1,19 +1,20 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
+import { join, relative } from 'node:path';
+import { AssetHashType, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IDestination, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  type IDestination,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** Retention of every spokelink log group (Lambda and state machines). */
 export const LOG_RETENTION = RetentionDays.THREE_MONTHS;
-
-/**
- * ESM output needs `require` for the CommonJS dependencies esbuild inlines (the AWS SDK, zod): the usual banner.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __spokelinkCreateRequire } from 'node:module';" +
-  'const require = __spokelinkCreateRequire(import.meta.url);';
 
 export interface SpokelinkFunctionProps {
   /** Step name: the folder under the functions directory (`transit-gateway`). */
@@ -24,7 +25,7 @@ export interface SpokelinkFunctionProps {
   readonly roleName: string;
   /** Absolute path of `handler.ts`. */
   readonly entry: string;
-  /** Repository root (esbuild's working directory, where package-lock.json and tsconfig.json live). */
+  /** Repository root (where package-lock.json, tsconfig.json and infra/bundling live). */
   readonly projectRoot: string;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
@@ -38,12 +39,12 @@ export interface SpokelinkFunctionProps {
 
 /**
  * The one place Lambda defaults are set: arm64, Node.js 22, explicit memory and timeout, its own log group with
- * retention, active tracing, and an esbuild bundle that is ESM, minified, with source maps and the AWS SDK inside
- * (the SDK is pinned in package-lock.json; the runtime's copy would silently differ). Each function has its own role
- * with no managed policy: its permissions come from the manifest (`infra/permissions.ts`).
+ * retention, active tracing, and the bundle of infra/bundling/esbuild.ts (ESM, minified, source maps, the AWS SDK
+ * inside and tree-shaken; the same bundle `npm run bench` measures). Each function has its own role with no managed
+ * policy: its permissions come from the manifest (`infra/permissions.ts`).
  */
 export class SpokelinkFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: IRole;
   readonly logGroup: LogGroup;
 
@@ -61,13 +62,11 @@ export class SpokelinkFunction extends Construct {
     this.logGroup.grantWrite(role);
     this.role = role;
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new LambdaFunction(this, 'Function', {
       functionName: props.functionName,
       description: props.description,
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      code: lambdaCode(props.projectRoot, props.entry),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -79,20 +78,40 @@ export class SpokelinkFunction extends Construct {
       onFailure: props.onFailure,
       retryAttempts: props.onFailure ? 2 : undefined,
       maxEventAge: props.onFailure ? Duration.hours(1) : undefined,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        externalModules: [],
-        tsconfig: `${props.projectRoot}/tsconfig.json`,
-      },
     });
   }
+}
+
+/**
+ * The function's code: the repository bundled by infra/bundling/cli.ts, run locally with the Node.js that runs the
+ * CDK app (esbuild's plugin API is asynchronous, so the bundler runs in its own process). The asset hash is the
+ * bundle's, as for NodejsFunction; stacks excluded from bundling (`cdk synth --exclusively`, the infra tests) skip it.
+ * Bundling is local only: a failure stops the synthesis with the bundler's message (the Docker image below is never
+ * used, `tryBundle` either succeeds or throws).
+ */
+function lambdaCode(projectRoot: string, entry: string): Code {
+  const cli = join(projectRoot, 'infra', 'bundling', 'cli.ts');
+  return Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: Runtime.NODEJS_22_X.bundlingImage,
+      // The command names the entry: CDK caches staged assets by source path and bundling options, and every
+      // function's source path is the repository, so without it all functions would get the first one's bundle.
+      command: [
+        'bash',
+        '-c',
+        `echo "spokelink bundles ${relative(projectRoot, entry)} locally: run the CDK app where npm ci has run" >&2; exit 1`,
+      ],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          execFileSync(process.execPath, ['--import', 'tsx', cli, entry, outputDir], {
+            cwd: projectRoot,
+            stdio: ['ignore', 'inherit', 'inherit'],
+            env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          });
+          return true;
+        },
+      },
+    },
+  });
 }
