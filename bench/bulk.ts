@@ -2,7 +2,6 @@ import { createLocalHub, type HubProgress, type LocalHub, type LocalHubOptions }
 import { THROTTLING } from '#twin/errors';
 import { checkInvariants, type InvariantReport, invariantSnapshot } from './invariants';
 import { type LowerBound, lowerBound } from './lower-bound';
-import { withRaisedSecurityGroupRuleQuota } from './quotas';
 import type { BulkWorld } from './worlds';
 
 /**
@@ -68,75 +67,73 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkResult> {
   const seed = options.seed ?? 7;
   const window = options.tagWindowMs ?? 60_000;
   const [minPending, maxPending] = options.attachmentPendingMs ?? [60_000, 300_000];
-  return withRaisedSecurityGroupRuleQuota(async () => {
-    const hub = await createLocalHub({
-      config: bulk.config,
-      world: bulk.world,
-      startTime: DAY_START,
-      randomSeed: seed,
-      // The full snapshot is quadratic in the world's VPCs; the invariants read their own (invariantSnapshot).
-      snapshotAtStart: false,
-      ...options.hubOptions,
-      twinOptions: {
-        seed,
-        ...options.hubOptions?.twinOptions,
-        timings: {
-          attachmentPendingMs: (random) => minPending + random() * (maxPending - minPending),
-          ...options.hubOptions?.twinOptions?.timings,
-        },
+  const hub = await createLocalHub({
+    config: bulk.config,
+    world: bulk.world,
+    startTime: DAY_START,
+    randomSeed: seed,
+    // The full snapshot is quadratic in the world's VPCs; the invariants read their own (invariantSnapshot).
+    snapshotAtStart: false,
+    ...options.hubOptions,
+    twinOptions: {
+      seed,
+      ...options.hubOptions?.twinOptions,
+      timings: {
+        attachmentPendingMs: (random) => minPending + random() * (maxPending - minPending),
+        ...options.hubOptions?.twinOptions?.timings,
       },
-    });
-    try {
-      options.onHub?.(hub);
-      const stateRetries: Record<string, number> = {};
-      const lastError = new Map<string, string>();
-      hub.onProgress((p: HubProgress) => {
-        if (p.kind !== 'state') return;
-        const key = `${p.execution} ${p.state}`;
-        if (p.event === 'failed' && p.error) lastError.set(key, p.error);
-        if (p.event === 'retried') {
-          const name = `${p.state} ${lastError.get(key) ?? '?'}`;
-          stateRetries[name] = (stateRetries[name] ?? 0) + 1;
-        }
-      });
-
-      // Tag times: seeded, uniform in the window, in a shuffled order of the VPCs.
-      const random = hub.twin.random.bind(hub.twin);
-      const times = bulk.spokes.map(() => Math.floor(random() * window));
-      let tagged = 0;
-      const tagErrors: string[] = [];
-      bulk.spokes.forEach((spoke, i) => {
-        setTimeout(() => {
-          hub
-            .tagVpc(spoke.vpcId, spoke.tags)
-            .catch((error: unknown) => tagErrors.push(`${spoke.vpcId}: ${String(error)}`))
-            .finally(() => {
-              tagged += 1;
-            });
-        }, times[i]);
-      });
-
-      const wallStart = performance.now();
-      const run = await hub.runUntil(() => tagged === bulk.spokes.length && hub.idle(), {
-        maxVirtualMs: options.maxVirtualMs ?? 6 * 3_600_000,
-      });
-      const wallSeconds = (performance.now() - wallStart) / 1000;
-      if (tagErrors.length > 0) throw new Error(`tagging failed: ${tagErrors.slice(0, 3).join('; ')}`);
-      if (run.reason !== 'predicate') throw new Error(`the run did not settle (${run.reason})`);
-      const summary = await summarize(
-        hub,
-        bulk,
-        stateRetries,
-        wallSeconds,
-        [minPending, maxPending],
-        Math.max(...times, 0),
-      );
-      await options.beforeClose?.(hub);
-      return summary;
-    } finally {
-      await hub.close();
-    }
+    },
   });
+  try {
+    options.onHub?.(hub);
+    const stateRetries: Record<string, number> = {};
+    const lastError = new Map<string, string>();
+    hub.onProgress((p: HubProgress) => {
+      if (p.kind !== 'state') return;
+      const key = `${p.execution} ${p.state}`;
+      if (p.event === 'failed' && p.error) lastError.set(key, p.error);
+      if (p.event === 'retried') {
+        const name = `${p.state} ${lastError.get(key) ?? '?'}`;
+        stateRetries[name] = (stateRetries[name] ?? 0) + 1;
+      }
+    });
+
+    // Tag times: seeded, uniform in the window, in a shuffled order of the VPCs.
+    const random = hub.twin.random.bind(hub.twin);
+    const times = bulk.spokes.map(() => Math.floor(random() * window));
+    let tagged = 0;
+    const tagErrors: string[] = [];
+    bulk.spokes.forEach((spoke, i) => {
+      setTimeout(() => {
+        hub
+          .tagVpc(spoke.vpcId, spoke.tags)
+          .catch((error: unknown) => tagErrors.push(`${spoke.vpcId}: ${String(error)}`))
+          .finally(() => {
+            tagged += 1;
+          });
+      }, times[i]);
+    });
+
+    const wallStart = performance.now();
+    const run = await hub.runUntil(() => tagged === bulk.spokes.length && hub.idle(), {
+      maxVirtualMs: options.maxVirtualMs ?? 6 * 3_600_000,
+    });
+    const wallSeconds = (performance.now() - wallStart) / 1000;
+    if (tagErrors.length > 0) throw new Error(`tagging failed: ${tagErrors.slice(0, 3).join('; ')}`);
+    if (run.reason !== 'predicate') throw new Error(`the run did not settle (${run.reason})`);
+    const summary = await summarize(
+      hub,
+      bulk,
+      stateRetries,
+      wallSeconds,
+      [minPending, maxPending],
+      Math.max(...times, 0),
+    );
+    await options.beforeClose?.(hub);
+    return summary;
+  } finally {
+    await hub.close();
+  }
 }
 
 async function summarize(

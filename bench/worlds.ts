@@ -39,6 +39,12 @@ export interface BulkWorldOptions {
   zoneMaxVpcs?: number;
   /** VPCs (in other accounts) already attached to the TGW, `available`, before the run (default 0). */
   attachedVpcs?: number;
+  /**
+   * The hub account's "inbound rules per security group" quota. spokelink adds one rule per spoke CIDR to each
+   * endpoint's security group, so the default raises it to fit every spoke, within AWS's maximum of 1,000
+   * (docs/twin-ec2.md, world `ec2.quotas`); pass 60 to meet AWS's default.
+   */
+  securityGroupRuleQuota?: number;
 }
 
 export interface SpokeVpc {
@@ -77,6 +83,7 @@ interface RawWorld {
   };
   iam: { roles: { arn: string }[]; principals: string[] };
   ec2: {
+    quotas?: { rulesPerSecurityGroup?: number };
     vpcs: { id: string; ownerId: string }[];
     transitGateways: unknown[];
     transitGatewayAttachments: { vpcId: string }[];
@@ -150,6 +157,8 @@ export function bulkWorld(options: BulkWorldOptions): BulkWorld {
   addAttachedVpcs(raw, options.attachedVpcs ?? 0, config.hub.transitGatewayId);
   const zoneMaxVpcs = options.zoneMaxVpcs ?? Math.max(300, spokes.length + (options.attachedVpcs ?? 0) + 10);
   for (const zone of raw.route53.zones) zone.maxVpcs = zoneMaxVpcs;
+  const rulesPerSecurityGroup = options.securityGroupRuleQuota ?? Math.min(1_000, Math.max(60, spokes.length + 10));
+  raw.ec2.quotas = { ...raw.ec2.quotas, rulesPerSecurityGroup };
 
   return { config, world: parseWorld(raw, 'bulk world'), spokes };
 }

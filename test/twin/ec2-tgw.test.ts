@@ -33,7 +33,7 @@ import {
 import type { Pluggable } from '@smithy/types';
 import { twinPlugin } from '#twin/plugin';
 import { configureEc2, failAttachment, findTransitGateway } from '#twin/services/ec2';
-import { QUOTAS } from '#twin/services/ec2/model';
+import { quotas } from '#twin/services/ec2/model';
 import type { Twin } from '#twin/twin';
 import type { TagChangeEvent } from '#twin/types';
 import { createTwin, parseWorld } from '#twin/world';
@@ -299,15 +299,10 @@ describe('Twin EC2: TGW attachment rules', () => {
   });
 
   it('counts non-deleted attachments against the per-TGW quota', async () => {
-    const { hub, spoke } = setup();
-    const saved = QUOTAS.attachmentsPerTransitGateway;
-    QUOTAS.attachmentsPerTransitGateway = 1;
-    try {
-      await attach(hub, HUB_VPC, ['subnet-0f00000000000000a']);
-      await expect(attach(spoke)).rejects.toMatchObject({ name: 'TransitGatewayAttachmentLimitExceeded' });
-    } finally {
-      QUOTAS.attachmentsPerTransitGateway = saved;
-    }
+    const { twin, hub, spoke } = setup();
+    quotas(twin).attachmentsPerTransitGateway = 1;
+    await attach(hub, HUB_VPC, ['subnet-0f00000000000000a']);
+    await expect(attach(spoke)).rejects.toMatchObject({ name: 'TransitGatewayAttachmentLimitExceeded' });
   });
 
   it('does not let the hub attach a spoke VPC, nor a spoke accept its own attachment', async () => {

@@ -533,6 +533,27 @@ describe('Twin EC2: security groups', () => {
     ).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
   });
 
+  it('allows inbound rules up to the quota a world raised it to, and refuses the next one', async () => {
+    const twin = createTwin(world({ quotas: { rulesPerSecurityGroup: 100 } }));
+    const hub = ec2As(twin, HUB_ROLE, { maxAttempts: 1 });
+    const authorize = (count: number, offset: number) =>
+      hub.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: HUB_SG,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 443,
+              ToPort: 443,
+              IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `10.${offset + i}.0.0/16` })),
+            },
+          ],
+        }),
+      );
+    await authorize(99, 100); // with the seeded rule: 100
+    await expect(authorize(1, 10)).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
+  });
+
   it('updates a rule description and revokes by rule id or by exact rule', async () => {
     const { hub } = setup();
     await hub.send(
@@ -659,6 +680,29 @@ describe('Twin EC2: world', () => {
     const bad = world();
     bad.ec2.vpcs[1]!.routeTables[0]!.subnetIds = ['subnet-0f000000000000001'];
     expect(() => createTwin(bad)).toThrow(/route table rtb-0b000000000000021 names subnet subnet-0f000000000000001/);
+  });
+
+  it('refuses a quota above what AWS grants, or below its default', () => {
+    expect(() => world({ quotas: { rulesPerSecurityGroup: 1001 } })).toThrow(
+      /ec2\.quotas\.rulesPerSecurityGroup: AWS allows at most 1,000/,
+    );
+    expect(() => world({ quotas: { routesPerRouteTable: 10 } })).toThrow(
+      /ec2\.quotas\.routesPerRouteTable: cannot be below the default 50/,
+    );
+    expect(() => world({ quotas: { attachmentsPerTransitGateway: 6000 } })).toThrow(/ec2\.quotas/);
+  });
+
+  it('names a security group seeded with more inbound rules than the quota', () => {
+    const bad = world();
+    bad.ec2.vpcs[0]!.securityGroups[0]!.ingress = Array.from({ length: 61 }, (_, i) => ({
+      protocol: 'tcp' as const,
+      fromPort: 443,
+      toPort: 443,
+      cidr: `10.${i}.0.0/16`,
+    }));
+    expect(() => createTwin(bad)).toThrow(
+      /security group sg-0e55e0000000000a1 has 61 inbound rules, over the quota of 60/,
+    );
   });
 
   it('names bad fields through the schema', () => {

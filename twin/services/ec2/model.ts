@@ -152,6 +152,7 @@ export const DEFAULT_EC2_SETTINGS: Ec2Settings = {
 
 export interface Ec2State {
   settings: Ec2Settings;
+  quotas: Ec2Quotas;
   vpcs: Record<string, Vpc>;
   subnets: Record<string, Subnet>;
   routeTables: Record<string, RouteTable>;
@@ -166,6 +167,7 @@ export interface Ec2State {
 export function createEc2State(): Ec2State {
   return {
     settings: { ...DEFAULT_EC2_SETTINGS },
+    quotas: { ...DEFAULT_QUOTAS },
     vpcs: {},
     subnets: {},
     routeTables: {},
@@ -184,7 +186,9 @@ export function ec2State(twin: Twin): Ec2State {
 
 // ---- quotas (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html,
 // https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html) ----------------------------------------
-export const QUOTAS = {
+
+/** AWS's default values. A world can raise the adjustable ones (`ec2.quotas`, twin/services/ec2/world.ts). */
+export const DEFAULT_QUOTAS = Object.freeze({
   rulesPerSecurityGroup: 60,
   routesPerRouteTable: 50,
   attachmentsPerVpc: 5,
@@ -193,7 +197,13 @@ export const QUOTAS = {
   routesPerTransitGateway: 10_000,
   transitGatewaysPerAccount: 5,
   userTagsPerResource: 50,
-};
+});
+export type Ec2Quotas = { -readonly [K in keyof typeof DEFAULT_QUOTAS]: number };
+
+/** The quotas in force in this twin (the defaults, with the world's raised values). */
+export function quotas(twin: Twin): Ec2Quotas {
+  return ec2State(twin).quotas;
+}
 
 // ---- errors --------------------------------------------------------------------------------------------------------
 
@@ -398,7 +408,7 @@ export function writeTags(
     // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteTags.html).
     if (key in after && (value === undefined || after[key] === value)) delete after[key];
   }
-  if (Object.keys(after).length > QUOTAS.userTagsPerResource) {
+  if (Object.keys(after).length > quotas(ctx.twin).userTagsPerResource) {
     throw err('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
   }
   resource.tags = after;
@@ -439,7 +449,8 @@ export function creationTags(specs: TagSpecification[] | undefined, resourceType
     }
     for (const { key, value } of validateTags(spec.Tags)) tags[key] = value;
   }
-  if (Object.keys(tags).length > QUOTAS.userTagsPerResource) {
+  // 50 user tags per resource, not adjustable (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html).
+  if (Object.keys(tags).length > DEFAULT_QUOTAS.userTagsPerResource) {
     throw err('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
   }
   return tags;

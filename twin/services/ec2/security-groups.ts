@@ -22,7 +22,7 @@ import {
   owned,
   ownedList,
   paginate,
-  QUOTAS,
+  quotas,
   requireParam,
   type SecurityGroup,
   type SecurityGroupRule,
@@ -245,7 +245,7 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
     });
     const inbound = g.rules.filter((r) => !r.isEgress).length;
     // 60 inbound rules per security group (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
-    if (inbound + wanted.length > QUOTAS.rulesPerSecurityGroup) {
+    if (inbound + wanted.length > quotas(ctx.twin).rulesPerSecurityGroup) {
       throw err(
         'RulesPerSecurityGroupLimitExceeded',
         'The maximum number of rules per security group has been reached.',

@@ -10,7 +10,7 @@ import {
   owned,
   ownedList,
   paginate,
-  QUOTAS,
+  quotas,
   resourceTypeOf,
   validateTags,
   writeTags,
@@ -44,7 +44,7 @@ export const tagOperations: Record<string, OperationHandler> = {
     const resources = ids.map((id) => taggable(ctx, id));
     for (const r of resources) {
       const keys = new Set([...Object.keys(r.tags), ...tags.map((t) => t.key)]);
-      if (keys.size > QUOTAS.userTagsPerResource) {
+      if (keys.size > quotas(ctx.twin).userTagsPerResource) {
         throw err('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
       }
     }
@@ -82,7 +82,7 @@ export const tagOperations: Record<string, OperationHandler> = {
     const s = ec2State(ctx.twin);
     const rows: (TagDescription & { tags?: Record<string, string> })[] = [];
     for (const collection of Object.keys(s) as (keyof typeof s)[]) {
-      if (collection === 'settings') continue;
+      if (collection === 'settings' || collection === 'quotas') continue;
       for (const r of ownedList(ctx, collection)) {
         for (const [Key, Value] of Object.entries(r.tags)) {
           rows.push({

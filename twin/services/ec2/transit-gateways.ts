@@ -41,7 +41,7 @@ import {
   notFound,
   owned,
   paginate,
-  QUOTAS,
+  quotas,
   requireParam,
   selectIds,
   stateAt,
@@ -316,7 +316,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       (t) =>
         t.ownerId === ctx.caller.accountId && t.region === ctx.region && stateAt(t.timeline, ctx.now) !== 'deleted',
     );
-    if (mine.length >= QUOTAS.transitGatewaysPerAccount) {
+    if (mine.length >= quotas(ctx.twin).transitGatewaysPerAccount) {
       // Quota 5 per account (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html); AWS documents
       // no specific error code for it: twin's choice, see docs/twin-ec2.md.
       throw err('TransitGatewayLimitExceeded', 'You have reached the maximum number of transit gateways.');
@@ -385,7 +385,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     }
     const s = ec2State(ctx.twin);
     const count = Object.values(s.tgwRouteTables).filter((t) => t.transitGatewayId === tgw.id).length;
-    if (count >= QUOTAS.routeTablesPerTransitGateway) {
+    if (count >= quotas(ctx.twin).routeTablesPerTransitGateway) {
       // 20 per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html); no documented code.
       throw err(
         'TransitGatewayRouteTableLimitExceeded',
@@ -479,7 +479,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       );
     }
     const cidrs = s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0;
-    if (routesOfTgw(s, table.transitGatewayId, ctx.now) + cidrs > QUOTAS.routesPerTransitGateway) {
+    if (routesOfTgw(s, table.transitGatewayId, ctx.now) + cidrs > quotas(ctx.twin).routesPerTransitGateway) {
       // 10,000 routes per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
       throw err('RouteLimitExceeded', `Transit gateway ${table.transitGatewayId} has reached its route limit.`);
     }
@@ -647,16 +647,19 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     }
     // 5 TGW attachments per VPC; 5,000 per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
     // AWS documents no error code for these quotas: twin's choice, see docs/twin-ec2.md.
-    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id).length >= QUOTAS.attachmentsPerVpc) {
+    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id).length >= quotas(ctx.twin).attachmentsPerVpc) {
       throw err(
         'TransitGatewayAttachmentLimitExceeded',
-        `VPC ${vpc.id} has reached the maximum number of transit gateway attachments (${QUOTAS.attachmentsPerVpc}).`,
+        `VPC ${vpc.id} has reached the maximum number of transit gateway attachments (${quotas(ctx.twin).attachmentsPerVpc}).`,
       );
     }
-    if (nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id).length >= QUOTAS.attachmentsPerTransitGateway) {
+    if (
+      nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id).length >=
+      quotas(ctx.twin).attachmentsPerTransitGateway
+    ) {
       throw err(
         'TransitGatewayAttachmentLimitExceeded',
-        `Transit gateway ${tgw.id} has reached the maximum number of attachments (${QUOTAS.attachmentsPerTransitGateway}).`,
+        `Transit gateway ${tgw.id} has reached the maximum number of attachments (${quotas(ctx.twin).attachmentsPerTransitGateway}).`,
       );
     }
     const att: TgwAttachment = {

@@ -36,7 +36,7 @@ import {
   ownedList,
   paginate,
   parseCidr,
-  QUOTAS,
+  quotas,
   type RouteTable,
   requireParam,
   type Subnet,
@@ -465,7 +465,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
         throw err(code, `The ${key.replace(/Id$/, '')} ID '${id}' does not exist`);
       }
     }
-    if (table.routes.length >= QUOTAS.routesPerRouteTable) {
+    if (table.routes.length >= quotas(ctx.twin).routesPerRouteTable) {
       throw err('RouteLimitExceeded', `The maximum number of routes has been reached for route table ${table.id}.`);
     }
     table.routes.push({

@@ -58,9 +58,32 @@ const ingressSchema = z
   })
   .refine((r) => r.protocol === '-1' || r.protocol === 'icmp' || r.fromPort <= r.toPort, 'fromPort must be <= toPort');
 
+/**
+ * Adjustable quotas a world can raise above AWS's defaults (twin/services/ec2/model.ts DEFAULT_QUOTAS), applied to
+ * every account of the world, up to the highest value AWS grants
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html): inbound (or outbound) rules per security
+ * group 60, up to 1,000 (times the security groups per network interface, at most 1,000); routes per route table 50,
+ * up to 1,000. The attachment quotas of a transit gateway are not adjustable and have no setting.
+ */
+const quotasSchema = z
+  .strictObject({
+    rulesPerSecurityGroup: z
+      .number()
+      .int()
+      .min(60, 'cannot be below the default 60')
+      .max(1000, 'AWS allows at most 1,000'),
+    routesPerRouteTable: z
+      .number()
+      .int()
+      .min(50, 'cannot be below the default 50')
+      .max(1000, 'AWS allows at most 1,000'),
+  })
+  .partial();
+
 /** World file section `ec2` (validated by twin/world.ts; cross-references are checked when seeding). */
 export const ec2WorldSchema = z
   .strictObject({
+    quotas: quotasSchema.default({}),
     vpcs: z
       .array(
         z.strictObject({
@@ -98,7 +121,7 @@ export const ec2WorldSchema = z
                 id: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must look like sg-0123456789abcdef0'),
                 name: z.string().min(1).max(255),
                 description: z.string().max(255).default(''),
-                ingress: z.array(ingressSchema).max(60, 'at most 60 inbound rules per security group').default([]),
+                ingress: z.array(ingressSchema).default([]),
                 tags,
               }),
             )
@@ -170,7 +193,7 @@ export const ec2WorldSchema = z
       )
       .default([]),
   })
-  .default({ vpcs: [], transitGateways: [], transitGatewayAttachments: [], endpointServices: [] });
+  .default({ quotas: {}, vpcs: [], transitGateways: [], transitGatewayAttachments: [], endpointServices: [] });
 export type Ec2World = z.infer<typeof ec2WorldSchema>;
 
 /** A world that names something that does not exist or does not fit (thrown by `seed`). */
@@ -189,6 +212,7 @@ function fail(message: string): never {
 export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
   if (!world) return;
   const s = ec2State(twin);
+  Object.assign(s.quotas, world.quotas);
   const now = twin.now();
   const seen = new Set<string>();
   const unique = (id: string, where: string) => {
@@ -257,6 +281,11 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         }
         routes.push({ ...route, origin: 'CreateRoute' });
       }
+      if (routes.length > s.quotas.routesPerRouteTable) {
+        fail(
+          `${where}: route table ${table.id} has ${routes.length} routes, over the quota of ${s.quotas.routesPerRouteTable}`,
+        );
+      }
       for (const subnetId of table.subnetIds) {
         if (s.subnets[subnetId]?.vpcId !== vpc.id) {
           fail(`${where}: route table ${table.id} names subnet ${subnetId}, which is not a subnet of this VPC`);
@@ -287,6 +316,11 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       unique(group.id, where);
       if (groups.filter((g) => g.name === group.name).length > 1) {
         fail(`${where}: two security groups are named ${group.name}`);
+      }
+      if (group.ingress.length > s.quotas.rulesPerSecurityGroup) {
+        fail(
+          `${where}: security group ${group.id} has ${group.ingress.length} inbound rules, over the quota of ${s.quotas.rulesPerSecurityGroup}`,
+        );
       }
       const rules: SecurityGroupRule[] = group.ingress.map((r) => ({
         id: twin.newId('sgr'),
