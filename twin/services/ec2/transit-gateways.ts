@@ -309,6 +309,36 @@ function linkView(att: TgwAttachment, table: TgwRouteTable, state: string) {
 
 // ---- operations --------------------------------------------------------------------------------------------------------
 
+/**
+ * One page of a TGW route table's associations or propagations (its owner only), with the filters both
+ * Get...Associations and Get...Propagations accept.
+ */
+function routeTableLinks(
+  ctx: CallContext,
+  input: GetTransitGatewayRouteTableAssociationsRequest | GetTransitGatewayRouteTablePropagationsRequest,
+  kind: 'association' | 'propagation',
+) {
+  const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+  const s = ec2State(ctx.twin);
+  const filtered = applyFilters(
+    liveLinks(s, table, kind, ctx.now).map((l) => ({ ...l, tags: {} })),
+    input.Filters,
+    {
+      'transit-gateway-attachment-id': (l) => l.att.id,
+      'resource-id': (l) => l.att.vpcId,
+      'resource-type': () => 'vpc',
+    },
+  );
+  const { page, NextToken } = paginate(filtered, input);
+  const rows = page.map((l) => ({
+    TransitGatewayAttachmentId: l.att.id,
+    ResourceId: l.att.vpcId,
+    ResourceType: 'vpc' as const,
+    State: l.state,
+  }));
+  return { rows, NextToken };
+}
+
 export const transitGatewayOperations: Record<string, OperationHandler> = {
   CreateTransitGateway(ctx, input: CreateTransitGatewayRequest) {
     const s = ec2State(ctx.twin);
@@ -526,51 +556,13 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   GetTransitGatewayRouteTableAssociations(ctx, input: GetTransitGatewayRouteTableAssociationsRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const s = ec2State(ctx.twin);
-    const rows = applyFilters(
-      liveLinks(s, table, 'association', ctx.now).map((l) => ({ ...l, tags: {} })),
-      input.Filters,
-      {
-        'transit-gateway-attachment-id': (l) => l.att.id,
-        'resource-id': (l) => l.att.vpcId,
-        'resource-type': () => 'vpc',
-      },
-    );
-    const { page, NextToken } = paginate(rows, input);
-    return {
-      Associations: page.map((l) => ({
-        TransitGatewayAttachmentId: l.att.id,
-        ResourceId: l.att.vpcId,
-        ResourceType: 'vpc',
-        State: l.state,
-      })),
-      NextToken,
-    };
+    const { rows, NextToken } = routeTableLinks(ctx, input, 'association');
+    return { Associations: rows, NextToken };
   },
 
   GetTransitGatewayRouteTablePropagations(ctx, input: GetTransitGatewayRouteTablePropagationsRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const s = ec2State(ctx.twin);
-    const rows = applyFilters(
-      liveLinks(s, table, 'propagation', ctx.now).map((l) => ({ ...l, tags: {} })),
-      input.Filters,
-      {
-        'transit-gateway-attachment-id': (l) => l.att.id,
-        'resource-id': (l) => l.att.vpcId,
-        'resource-type': () => 'vpc',
-      },
-    );
-    const { page, NextToken } = paginate(rows, input);
-    return {
-      TransitGatewayRouteTablePropagations: page.map((l) => ({
-        TransitGatewayAttachmentId: l.att.id,
-        ResourceId: l.att.vpcId,
-        ResourceType: 'vpc',
-        State: l.state,
-      })),
-      NextToken,
-    };
+    const { rows, NextToken } = routeTableLinks(ctx, input, 'propagation');
+    return { TransitGatewayRouteTablePropagations: rows, NextToken };
   },
 
   SearchTransitGatewayRoutes(ctx, input: SearchTransitGatewayRoutesRequest) {
