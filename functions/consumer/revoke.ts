@@ -26,6 +26,8 @@ import { ingressRules } from './consumer';
  * - offboarding only: the account's principal on each recorded endpoint service, when no other VPC of the account
  *   still uses it. The registry's account index is eventually consistent, so the check is made again after removing
  *   and the principal is put back if another VPC of the account turned up meanwhile.
+ * The registration records rules and principals before creating them (write-ahead), so a recorded rule (matched by
+ * group, CIDR and port when it has no id yet) or principal that does not exist is reported as gone, never an error.
  */
 
 export interface ConsumerRemovalDeps {
@@ -40,6 +42,11 @@ export interface ConsumerRemovalResult {
   /** Rules whose description changed: not spokelink's any more (drift to report). */
   rulesNotOurs: (SecurityGroupRuleRecord & { foundDescription: string })[];
   principalsRemoved: EndpointServicePrincipalRecord[];
+  /**
+   * Recorded principals the service does not allow: written ahead of an add whose call never took effect, or removed
+   * by someone else. Nothing to remove; forgotten.
+   */
+  principalsAbsent: EndpointServicePrincipalRecord[];
   /** Principals kept because other VPCs of the account still use them. */
   principalsKept: (EndpointServicePrincipalRecord & { usedBy: string[] })[];
 }
@@ -66,6 +73,7 @@ export async function revokeEndpointAccess(vpc: VpcRef, keep: Plan | undefined, 
     rulesVanished: [],
     rulesNotOurs: [],
     principalsRemoved: [],
+    principalsAbsent: [],
     principalsKept: [],
   };
   const record = await getRecord(deps.registry, vpc.vpcId);
@@ -80,7 +88,13 @@ export async function revokeEndpointAccess(vpc: VpcRef, keep: Plan | undefined, 
       ...result.rulesNotOurs.map(({ foundDescription: _f, ...r }) => r),
     ];
     await forgetInRecord(deps.registry, vpc.vpcId, 'securityGroupRules', rulesGone, deps.now());
-    await forgetInRecord(deps.registry, vpc.vpcId, 'endpointServicePrincipals', result.principalsRemoved, deps.now());
+    await forgetInRecord(
+      deps.registry,
+      vpc.vpcId,
+      'endpointServicePrincipals',
+      [...result.principalsRemoved, ...result.principalsAbsent],
+      deps.now(),
+    );
   };
   try {
     if (rules.length > 0) await revokeRules(rules, deps.hubEc2, result);
@@ -159,14 +173,17 @@ async function removePrincipals(
   }
   const removed: EndpointServicePrincipalRecord[] = [];
   for (const p of principals) {
-    if (await isAllowed(deps.hubEc2, p.serviceId, p.principal)) {
-      await deps.hubEc2.send(
-        new ModifyVpcEndpointServicePermissionsCommand({
-          ServiceId: p.serviceId,
-          RemoveAllowedPrincipals: [p.principal],
-        }),
-      );
+    // A principal recorded ahead of its add (consumer.ts) may never have been added: not present is already removed.
+    if (!(await isAllowed(deps.hubEc2, p.serviceId, p.principal))) {
+      result.principalsAbsent.push(p);
+      continue;
     }
+    await deps.hubEc2.send(
+      new ModifyVpcEndpointServicePermissionsCommand({
+        ServiceId: p.serviceId,
+        RemoveAllowedPrincipals: [p.principal],
+      }),
+    );
     removed.push(p);
   }
   // Another VPC of the account may have begun onboarding while the (eventually consistent) index was read.

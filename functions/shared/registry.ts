@@ -463,6 +463,61 @@ export async function mergeIntoRecord<K extends MergeableField>(
   await updateRecord(table, vpcId, { [field]: [...merged.values()], updatedAt: new Date(now).toISOString() });
 }
 
+type ItemOf<K extends MergeableField> = ConsumerRecord[K][number];
+
+/** JSON with object keys sorted: DynamoDB does not keep the key order of a map. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+
+/** Changes to the item lists of a record, per field (see changeRecordItems). */
+export type RecordItemChanges = {
+  [K in MergeableField]?: {
+    /** Write-ahead: added unless the record holds an item with the same identity (kept as is, its id included). */
+    intend?: ItemOf<K>[];
+    /** Added, replacing an item with the same identity (what mergeIntoRecord does). */
+    put?: ItemOf<K>[];
+    /** Removed by identity. */
+    drop?: ItemOf<K>[];
+  };
+};
+
+/**
+ * Applies item changes to several fields of the record in one read and (when something changes) one write, and
+ * returns the record as it was before. `intend` is the write-ahead of a step: what it is about to create is recorded
+ * BEFORE the AWS call, so that a lost response (or a Lambda that dies after the call took effect) cannot leave a
+ * resource the record does not name; removal then treats a recorded item that does not exist as already gone.
+ */
+export async function changeRecordItems(
+  table: RegistryTable,
+  vpcId: string,
+  changes: RecordItemChanges,
+  now: number,
+): Promise<ConsumerRecord> {
+  const record = await getRecord(table, vpcId);
+  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const values: Record<string, unknown> = {};
+  for (const field of Object.keys(changes) as MergeableField[]) {
+    const change = changes[field] as { intend?: unknown[]; put?: unknown[]; drop?: unknown[] } | undefined;
+    if (!change) continue;
+    const key = identity[field] as (item: unknown) => string;
+    const current = (record[field] ?? []) as unknown[];
+    const items = new Map<string, unknown>(current.map((item) => [key(item), item]));
+    for (const item of change.intend ?? []) if (!items.has(key(item))) items.set(key(item), item);
+    for (const item of change.put ?? []) items.set(key(item), item);
+    for (const item of change.drop ?? []) items.delete(key(item));
+    const next = [...items.values()];
+    if (canonical(next) !== canonical(current)) values[field] = next;
+  }
+  if (Object.keys(values).length > 0) {
+    await updateRecord(table, vpcId, { ...values, updatedAt: new Date(now).toISOString() });
+  }
+  return record;
+}
+
 /** Write-through from CreateAttachment: the attachment and the subnets it actually uses. */
 export async function recordAttachment(
   table: RegistryTable,

@@ -1,0 +1,143 @@
+import 'aws-sdk-client-mock-jest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeSecurityGroupRulesCommand,
+  DescribeVpcEndpointServicePermissionsCommand,
+  EC2Client,
+  ModifyVpcEndpointServicePermissionsCommand,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { SecurityGroupRuleRecord } from '#shared/registry-model';
+import { type ConsumerRemovalDeps, revokeEndpointAccess } from '../../../functions/consumer/revoke';
+import { SPOKE, VPC } from '../helpers';
+
+const hubEc2 = new EC2Client({ region: 'us-east-1' });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const ec2 = mockClient(hubEc2);
+const dynamo = mockClient(documents);
+const SERVICE = 'vpce-svc-0d000000000000001';
+const PRINCIPAL = `arn:aws:iam::${SPOKE}:root`;
+const DESCRIPTION = `spokelink ${VPC} ${SPOKE}`;
+const VPC_REF = { vpcId: VPC, accountId: SPOKE, region: 'us-east-1', exists: true, spokeReachable: true };
+
+/** A rule as the registration records it ahead of its authorize: no id yet. */
+const INTENDED: SecurityGroupRuleRecord = {
+  endpoint: 'ssm',
+  groupId: 'sg-0e55e0000000000a1',
+  cidr: '10.1.0.0/16',
+  port: 443,
+  description: DESCRIPTION,
+};
+
+let item: Record<string, unknown>;
+let deps: ConsumerRemovalDeps;
+
+/** The consumer record as the registry holds it (GetCommand reads it, UpdateCommand's SET writes it). */
+function useRegistry(initial: Record<string, unknown>) {
+  item = { vpcId: VPC, accountId: SPOKE, status: 'offboarding', ...initial };
+  dynamo.on(GetCommand).callsFake(() => ({ Item: structuredClone(item) }));
+  dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    for (const [alias, name] of Object.entries(input.ExpressionAttributeNames ?? {})) {
+      item[name] = structuredClone(input.ExpressionAttributeValues?.[alias.replace('#a', ':v')]);
+    }
+    return {};
+  });
+  // No other VPC of the account uses its grants.
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+}
+
+function rule(id: string, description: string): SecurityGroupRule {
+  return {
+    SecurityGroupRuleId: id,
+    GroupId: INTENDED.groupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: 443,
+    ToPort: 443,
+    CidrIpv4: INTENDED.cidr,
+    Description: description,
+  };
+}
+
+describe('Function: consumer (revoke)', () => {
+  beforeEach(() => {
+    ec2.reset();
+    dynamo.reset();
+    deps = { hubEc2, registry: { dynamo: documents, tableName: 'spokelink-registry' }, now: () => Date.now() };
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+    ec2.on(ModifyVpcEndpointServicePermissionsCommand).resolves({ ReturnValue: true });
+  });
+
+  it('removes a recorded principal the endpoint service allows', async () => {
+    useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).toHaveReceivedCommandWith(ModifyVpcEndpointServicePermissionsCommand, {
+      ServiceId: SERVICE,
+      RemoveAllowedPrincipals: [PRINCIPAL],
+    });
+    expect(result.principalsRemoved).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL }]);
+    expect(item.endpointServicePrincipals).toEqual([]);
+  });
+
+  it('forgets a recorded principal the service does not allow (written ahead, never added)', async () => {
+    useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
+    expect(result).toMatchObject({
+      principalsRemoved: [],
+      principalsAbsent: [{ serviceId: SERVICE, principal: PRINCIPAL }],
+    });
+    expect(item.endpointServicePrincipals).toEqual([]);
+  });
+
+  it('revokes a rule recorded ahead, without an id, found by group, CIDR, port and description', async () => {
+    useRegistry({ securityGroupRules: [INTENDED] });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [rule('sgr-made', DESCRIPTION)] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, {
+      GroupId: INTENDED.groupId,
+      SecurityGroupRuleIds: ['sgr-made'],
+    });
+    expect(result.rulesRevoked).toEqual([{ ...INTENDED, ruleId: 'sgr-made' }]);
+    expect(item.securityGroupRules).toEqual([]);
+  });
+
+  it('forgets a rule recorded ahead of an authorize that never took effect, revoking nothing', async () => {
+    useRegistry({ securityGroupRules: [INTENDED] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(result.rulesVanished).toEqual([INTENDED]);
+    expect(item.securityGroupRules).toEqual([]);
+  });
+
+  it('leaves alone an equivalent rule someone else described, though spokelink recorded it ahead', async () => {
+    useRegistry({ securityGroupRules: [INTENDED] });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [rule('sgr-theirs', 'platform team')] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(result.rulesNotOurs).toEqual([{ ...INTENDED, foundDescription: 'platform team' }]);
+    expect(item.securityGroupRules).toEqual([]);
+  });
+});
