@@ -11,7 +11,7 @@ import {
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
-import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
+import { changeRecordItems, type RegistryTable, recordItemKey } from '#shared/registry';
 import type { EndpointServicePrincipalRecord, SecurityGroupRuleRecord } from '#shared/registry-model';
 import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 
@@ -19,8 +19,13 @@ import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
  * RegisterConsumer (hub account): ingress on each selected endpoint's security group for each spoke CIDR and port,
  * described `spokelink <vpcId> <accountId>` so offboarding finds exactly these rules; the spoke account's root ARN
  * added to the allowed principals of each configured endpoint service (never `*`, which would make it public); and,
- * where configured, the account's pending endpoint connections accepted. Idempotent: existing rules and principals
- * are found first, `InvalidPermission.Duplicate` means done.
+ * where configured, the account's pending endpoint connections accepted.
+ *
+ * Write-ahead: the rules and principals are recorded BEFORE they are created. A call can take effect in AWS while
+ * every response is lost (the SDK's retries too) or while the Lambda dies: the record still names what may exist,
+ * and offboarding (revoke.ts) removes it, treating a recorded rule or principal it does not find as already gone.
+ * Idempotent: each rule is authorized first (no describe on a first onboarding); `InvalidPermission.Duplicate` means
+ * it exists, and only then are the rules described, for its id and whose it is (its description).
  */
 
 export interface ConsumerDeps {
@@ -59,7 +64,13 @@ const matches = (planned: SecurityGroupRulePlan) => (rule: SecurityGroupRule) =>
   rule.ToPort === planned.port &&
   rule.CidrIpv4 === planned.cidr;
 
-/** Registers the spoke as a consumer of the hub's endpoints; records what it made, also when failing half-way. */
+/** The rules an attempt confirmed (recorded with their ids) and those it found to be someone else's. */
+interface RuleOutcome {
+  ours: SecurityGroupRuleRecord[];
+  notOurs: SecurityGroupRuleRecord[];
+}
+
+/** Registers the spoke as a consumer of the hub's endpoints; records what it may make before making it. */
 export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<ConsumerResult> {
   const result: ConsumerResult = {
     rulesCreated: 0,
@@ -68,18 +79,36 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
     principalsAdded: [],
     connectionsAccepted: [],
   };
-  const rules: SecurityGroupRuleRecord[] = [];
-  const principals: EndpointServicePrincipalRecord[] = [];
+  const planned: SecurityGroupRuleRecord[] = plan.securityGroupRules.map((r) => ({ ...r }));
+  const principals: EndpointServicePrincipalRecord[] = plan.endpointServices.map((s) => ({
+    serviceId: s.serviceId,
+    principal: plan.principal,
+  }));
+  if (planned.length === 0 && principals.length === 0) return result;
+
+  // Write-ahead, one registry write for all of it (nothing is written when an earlier attempt recorded it already).
+  const before = await changeRecordItems(
+    deps.registry,
+    plan.vpcId,
+    { securityGroupRules: { intend: planned }, endpointServicePrincipals: { intend: principals } },
+    deps.now(),
+  );
+  const confirmedBefore = new Set(
+    (before.securityGroupRules ?? []).filter((r) => r.ruleId).map((r) => recordItemKey('securityGroupRules', r)),
+  );
+  const rules: RuleOutcome = { ours: [], notOurs: [] };
   const record = async () => {
-    await mergeIntoRecord(deps.registry, plan.vpcId, 'securityGroupRules', rules, deps.now());
-    await mergeIntoRecord(deps.registry, plan.vpcId, 'endpointServicePrincipals', principals, deps.now());
+    // An intent that turned out to be someone else's rule is not spokelink's to remove; a rule an earlier run
+    // recorded with its id stays (revoke reports it as redescribed, as before).
+    const drop = rules.notOurs.filter((r) => !confirmedBefore.has(recordItemKey('securityGroupRules', r)));
+    if (rules.ours.length === 0 && drop.length === 0) return;
+    await changeRecordItems(deps.registry, plan.vpcId, { securityGroupRules: { put: rules.ours, drop } }, deps.now());
   };
 
   try {
-    await authorizeRules(plan, deps.hubEc2, rules, result);
+    await authorizeRules(planned, deps.hubEc2, rules, result);
     for (const service of plan.endpointServices) {
       await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
-      principals.push({ serviceId: service.serviceId, principal: plan.principal });
       if (service.acceptConnections) await acceptConnections(plan, service.serviceId, deps.hubEc2, result);
     }
   } catch (error) {
@@ -92,66 +121,65 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
   return result;
 }
 
+/**
+ * Authorizes each planned rule without describing first: a first onboarding needs no DescribeSecurityGroupRules
+ * (describing first cost the 1,000-VPC run over 9,000 hub describes). `InvalidPermission.Duplicate` is EC2's client
+ * error for a rule that already exists, whatever its description
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html): only then, one describe of the groups
+ * concerned gives the rule's id and tells whether it is ours.
+ */
 async function authorizeRules(
-  plan: Plan,
+  planned: SecurityGroupRuleRecord[],
   ec2: EC2Client,
-  rules: SecurityGroupRuleRecord[],
+  rules: RuleOutcome,
   result: ConsumerResult,
 ): Promise<void> {
-  if (plan.securityGroupRules.length === 0) return;
-  const groupIds = [...new Set(plan.securityGroupRules.map((r) => r.groupId))].sort();
-  let existing = await ingressRules(ec2, groupIds);
-  const unknownIds: SecurityGroupRuleRecord[] = [];
-
-  for (const planned of plan.securityGroupRules) {
-    const found = existing.find(matches(planned));
-    if (found) {
-      if (found.Description === planned.description) {
-        rules.push({ ...planned, ruleId: found.SecurityGroupRuleId });
-        result.rulesExisting += 1;
-      } else {
-        // The same permission under another description: access works, but the rule is not ours to remove later.
-        result.rulesNotOurs += 1;
-        logger.info('an equivalent rule exists with another description; not recording it as spokelink\u2019s', {
-          groupId: planned.groupId,
-          ruleId: found.SecurityGroupRuleId,
-        });
-      }
-      continue;
-    }
+  const lookUp: { rule: SecurityGroupRuleRecord; created: boolean }[] = [];
+  for (const rule of planned) {
     try {
       const { SecurityGroupRules = [] } = await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
-          GroupId: planned.groupId,
+          GroupId: rule.groupId,
           IpPermissions: [
             {
               IpProtocol: 'tcp',
-              FromPort: planned.port,
-              ToPort: planned.port,
-              IpRanges: [{ CidrIp: planned.cidr, Description: planned.description }],
+              FromPort: rule.port,
+              ToPort: rule.port,
+              IpRanges: [{ CidrIp: rule.cidr, Description: rule.description }],
             },
           ],
         }),
       );
-      const rule: SecurityGroupRuleRecord = { ...planned, ruleId: SecurityGroupRules[0]?.SecurityGroupRuleId };
-      rules.push(rule);
-      if (!rule.ruleId) unknownIds.push(rule);
       result.rulesCreated += 1;
+      const ruleId = SecurityGroupRules[0]?.SecurityGroupRuleId;
+      if (ruleId) rules.ours.push({ ...rule, ruleId });
+      else lookUp.push({ rule, created: true });
     } catch (error) {
       if (!isAwsError(error, 'InvalidPermission.Duplicate')) {
-        throw quotaErrorOf(error, `ingress on ${planned.groupId}`) ?? error;
+        throw quotaErrorOf(error, `ingress on ${rule.groupId}`) ?? error;
       }
-      // Added meanwhile (a retried invocation): its id is looked up below.
-      const rule: SecurityGroupRuleRecord = { ...planned };
-      rules.push(rule);
-      unknownIds.push(rule);
-      result.rulesExisting += 1;
+      lookUp.push({ rule, created: false });
     }
   }
+  if (lookUp.length === 0) return;
 
-  if (unknownIds.length > 0) {
-    existing = await ingressRules(ec2, groupIds);
-    for (const rule of unknownIds) rule.ruleId = existing.find(matches(rule))?.SecurityGroupRuleId;
+  const existing = await ingressRules(ec2, [...new Set(lookUp.map((x) => x.rule.groupId))].sort());
+  for (const { rule, created } of lookUp) {
+    const found = existing.find(matches(rule));
+    if (created || !found || found.Description === rule.description) {
+      // Ours (or, not visible yet, assumed ours as before: revoke checks the description before removing). Without an
+      // id the write-ahead item stands for it (an id an earlier run recorded is not overwritten).
+      if (found?.SecurityGroupRuleId) rules.ours.push({ ...rule, ruleId: found.SecurityGroupRuleId });
+      if (!created) result.rulesExisting += 1;
+      continue;
+    }
+    // The same permission under another description: access works, but the rule is not ours to remove later.
+    rules.notOurs.push(rule);
+    result.rulesNotOurs += 1;
+    logger.info('an equivalent rule exists with another description; not recording it as spokelink\u2019s', {
+      groupId: rule.groupId,
+      ruleId: found.SecurityGroupRuleId,
+    });
   }
 }
 

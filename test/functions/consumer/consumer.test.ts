@@ -10,7 +10,7 @@ import {
   ModifyVpcEndpointServicePermissionsCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { QuotaExceededError } from '#shared/errors';
 import { EndpointAcceptanceError } from '#shared/workflow-errors';
@@ -40,14 +40,33 @@ function rule(groupId: string, description: string, id: string): SecurityGroupRu
   };
 }
 
-/** The value the registry was given for an attribute (last write of it). */
-function recorded(attribute: string): unknown {
-  for (const call of dynamo.commandCalls(UpdateCommand).reverse()) {
-    const input = call.args[0].input;
-    const alias = Object.entries(input.ExpressionAttributeNames ?? {}).find(([, name]) => name === attribute)?.[0];
-    if (alias) return input.ExpressionAttributeValues?.[alias.replace('#a', ':v')];
+/** Rules that exist in AWS: described, and an authorize of the same permission answers InvalidPermission.Duplicate. */
+function existing(...rules: SecurityGroupRule[]) {
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules });
+  for (const r of rules) {
+    ec2
+      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: r.GroupId })
+      .rejects(awsError('InvalidPermission.Duplicate'));
   }
-  return undefined;
+}
+
+/** The consumer record as the registry holds it: GetCommand reads it, UpdateCommand's `SET #a = :v` writes it. */
+let item: Record<string, unknown>;
+
+function useRegistry(initial: Record<string, unknown>) {
+  item = { vpcId: VPC, ...initial };
+  dynamo.on(GetCommand).callsFake(() => ({ Item: structuredClone(item) }));
+  dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    for (const [alias, name] of Object.entries(input.ExpressionAttributeNames ?? {})) {
+      item[name] = structuredClone(input.ExpressionAttributeValues?.[alias.replace('#a', ':v')]);
+    }
+    return {};
+  });
+}
+
+/** What the registry holds for an attribute of the record. */
+function recorded(attribute: string): unknown {
+  return item[attribute];
 }
 
 describe('Function: consumer', () => {
@@ -55,8 +74,7 @@ describe('Function: consumer', () => {
     ec2.reset();
     dynamo.reset();
     deps = { hubEc2, registry: { dynamo: documents, tableName: 'spokelink-registry' }, now: () => Date.now() };
-    dynamo.on(GetCommand).resolves({ Item: { vpcId: VPC } });
-    dynamo.on(UpdateCommand).resolves({});
+    useRegistry({});
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => ({
       Return: true,
@@ -90,18 +108,23 @@ describe('Function: consumer', () => {
     ]);
   });
 
-  it('finds its existing rules by description and records their ids without authorizing again', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
-      SecurityGroupRules: [
-        rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-1'),
-        rule('sg-0e55e0000000000a2', DESCRIPTION, 'sgr-2'),
-      ],
-    });
+  it('makes no DescribeSecurityGroupRules call when every rule is new', async () => {
+    await registerConsumer(examplePlan(), deps);
+
+    expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupRulesCommand);
+  });
+
+  it('finds its existing rules by description and records their ids, creating none (a re-run)', async () => {
+    existing(rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-1'), rule('sg-0e55e0000000000a2', DESCRIPTION, 'sgr-2'));
 
     const result = await registerConsumer(examplePlan(), deps);
 
-    expect(result).toMatchObject({ rulesCreated: 0, rulesExisting: 2 });
-    expect(ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
+    expect(result).toMatchObject({ rulesCreated: 0, rulesExisting: 2, rulesNotOurs: 0 });
+    // One describe for all the duplicates, not one per rule.
+    expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupRulesCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, {
+      Filters: [{ Name: 'group-id', Values: ['sg-0e55e0000000000a1', 'sg-0e55e0000000000a2'] }],
+    });
     expect(recorded('securityGroupRules')).toEqual([
       expect.objectContaining({ ruleId: 'sgr-1' }),
       expect.objectContaining({ ruleId: 'sgr-2' }),
@@ -109,16 +132,13 @@ describe('Function: consumer', () => {
   });
 
   it('treats InvalidPermission.Duplicate as done and looks the rule id up', async () => {
-    ec2
-      .on(DescribeSecurityGroupRulesCommand)
-      .resolvesOnce({ SecurityGroupRules: [] })
-      .resolves({ SecurityGroupRules: [rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-raced')] });
-    ec2
-      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: 'sg-0e55e0000000000a1' })
-      .rejects(awsError('InvalidPermission.Duplicate'));
+    existing(rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-raced'));
 
     await registerConsumer(examplePlan(), deps);
 
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, {
+      Filters: [{ Name: 'group-id', Values: ['sg-0e55e0000000000a1'] }],
+    });
     expect(recorded('securityGroupRules')).toEqual([
       expect.objectContaining({ groupId: 'sg-0e55e0000000000a1', ruleId: 'sgr-raced' }),
       expect.objectContaining({ groupId: 'sg-0e55e0000000000a2', ruleId: 'sgr-0a2' }),
@@ -126,15 +146,74 @@ describe('Function: consumer', () => {
   });
 
   it('does not record as its own an equivalent rule that someone else described', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
-      SecurityGroupRules: [rule('sg-0e55e0000000000a1', 'platform team rule', 'sgr-theirs')],
-    });
+    existing(rule('sg-0e55e0000000000a1', 'platform team rule', 'sgr-theirs'));
 
     const result = await registerConsumer(examplePlan(), deps);
 
-    expect(result.rulesNotOurs).toBe(1);
-    expect(ec2).toHaveReceivedCommandTimes(AuthorizeSecurityGroupIngressCommand, 1);
+    expect(result).toMatchObject({ rulesCreated: 1, rulesExisting: 0, rulesNotOurs: 1 });
     expect(recorded('securityGroupRules')).toEqual([expect.objectContaining({ groupId: 'sg-0e55e0000000000a2' })]);
+  });
+
+  it('records each rule and the principal before creating them (write-ahead), in one registry write', async () => {
+    const atCall: Record<string, unknown> = {};
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => {
+      atCall[input.GroupId] = recorded('securityGroupRules');
+      return { Return: true, SecurityGroupRules: [{ SecurityGroupRuleId: `sgr-${input.GroupId.slice(-3)}` }] };
+    });
+    ec2.on(ModifyVpcEndpointServicePermissionsCommand).callsFake(() => {
+      atCall.principal = recorded('endpointServicePrincipals');
+      return { ReturnValue: true };
+    });
+
+    await registerConsumer(examplePlan(), deps);
+
+    // Both rules are recorded (without ids yet) before the first authorize.
+    expect(atCall['sg-0e55e0000000000a1']).toEqual(examplePlan().securityGroupRules);
+    expect(atCall['sg-0e55e0000000000a2']).toEqual(examplePlan().securityGroupRules);
+    expect(atCall.principal).toEqual([{ serviceId: SERVICE, principal: `arn:aws:iam::${SPOKE}:root` }]);
+    // The write-ahead and the rule ids learned: two writes, as many as before the write-ahead.
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 2);
+  });
+
+  it('keeps the principal recorded when every response of the add is lost (offboarding must find it)', async () => {
+    ec2
+      .on(ModifyVpcEndpointServicePermissionsCommand)
+      .rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+
+    await expect(registerConsumer(examplePlan(), deps)).rejects.toMatchObject({ name: 'TimeoutError' });
+
+    expect(recorded('endpointServicePrincipals')).toEqual([
+      { serviceId: SERVICE, principal: `arn:aws:iam::${SPOKE}:root` },
+    ]);
+  });
+
+  it('keeps a rule recorded when every response of its authorize is lost', async () => {
+    ec2
+      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: 'sg-0e55e0000000000a2' })
+      .rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+
+    await expect(registerConsumer(examplePlan(), deps)).rejects.toMatchObject({ name: 'TimeoutError' });
+
+    const [ssm, sts] = examplePlan().securityGroupRules;
+    expect(recorded('securityGroupRules')).toEqual([{ ...ssm, ruleId: 'sgr-0a1' }, sts]);
+  });
+
+  it('writes nothing ahead when an earlier attempt recorded it all', async () => {
+    useRegistry({
+      securityGroupRules: examplePlan().securityGroupRules.map((r) => ({ ...r, ruleId: `sgr-${r.groupId.slice(-3)}` })),
+      endpointServicePrincipals: [{ serviceId: SERVICE, principal: `arn:aws:iam::${SPOKE}:root` }],
+    });
+    existing(
+      rule('sg-0e55e0000000000a1', DESCRIPTION, 'sgr-0a1'),
+      rule('sg-0e55e0000000000a2', DESCRIPTION, 'sgr-0a2'),
+    );
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({
+      AllowedPrincipals: [{ Principal: `arn:aws:iam::${SPOKE}:root` }],
+    });
+
+    await registerConsumer(examplePlan(), deps);
+
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('adds the account root principal to the endpoint service, never "*"', async () => {
