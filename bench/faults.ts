@@ -43,6 +43,11 @@ export interface FaultScenario {
   /** Eventual consistency of describes after creation (ms). */
   consistencyLagMs: number;
   seed?: number;
+  /**
+   * Onboarding only: after the faulted onboarding, whatever its outcome, the app team removes the request tag (faults
+   * gone) instead of asking again: the offboarding must leave nothing behind, also after a failed onboarding.
+   */
+  thenOffboard?: boolean;
 }
 
 export interface FaultRunResult {
@@ -226,13 +231,19 @@ export function successStatus(scenario: FaultScenario): string {
   return (scenario.workflow ?? 'onboard') === 'onboard' ? 'connected' : 'disconnected';
 }
 
+/** What a fault scenario ended with (see runFaultScenario). */
+export interface FaultOutcome {
+  first: FaultRunResult;
+  rerun?: FaultRunResult;
+  offboarded?: FaultRunResult;
+}
+
 /**
  * Runs the scenario. When it ends `failed`, `rerun` holds the result of the app team asking again with the faults
- * gone: it must converge to the fault-free state.
+ * gone: it must converge to the fault-free state. With `thenOffboard`, `offboarded` holds the result of the app team
+ * removing the request tag after the faulted onboarding instead (no `rerun`).
  */
-export async function runFaultScenario(
-  scenario: FaultScenario,
-): Promise<{ first: FaultRunResult; rerun?: FaultRunResult }> {
+export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOutcome> {
   const hub = await startHub(scenario);
   try {
     if (scenario.workflow === 'offboard') {
@@ -243,6 +254,12 @@ export async function runFaultScenario(
     const faults = installFaults(hub, scenario.faults);
     await request(hub, scenario);
     const first = await observe(hub, scenario, faults.injected());
+    if (scenario.thenOffboard && (scenario.workflow ?? 'onboard') === 'onboard') {
+      faults.off();
+      const offboard: FaultScenario = { ...scenario, workflow: 'offboard' };
+      await request(hub, offboard);
+      return { first, offboarded: await observe(hub, offboard, faults.injected()) };
+    }
     if (first.status === successStatus(scenario)) return { first };
     faults.off();
     await request(hub, scenario, true);
@@ -343,10 +360,7 @@ export function faultScenarios(
  * `failed` with a status naming the step and the re-run converges to the fault-free state; never a duplicate, a lost
  * registry record, an orphan security group rule or a Lambda crash.
  */
-export function convergenceProblems(
-  outcome: { first: FaultRunResult; rerun?: FaultRunResult },
-  reference: FaultRunResult,
-): string[] {
+export function convergenceProblems(outcome: FaultOutcome, reference: FaultRunResult): string[] {
   const problems: string[] = [];
   const { first, rerun } = outcome;
   for (const [name, run] of [
@@ -377,6 +391,38 @@ export function convergenceProblems(
   } else {
     if (differs(rerun)) problems.push(`the re-run differs from the fault-free state: ${diffOf(rerun, reference)}`);
     for (const o of rerun.invariants.orphans) problems.push(`re-run: orphan ${o}`);
+  }
+  return problems;
+}
+
+/** The normalized state without history records (a membership that never connected has none: nothing to bill). */
+function withoutHistory(state: NormalizedState): NormalizedState {
+  const registry = Array.isArray(state.registry)
+    ? state.registry.filter((item) => (item as { kind?: unknown }).kind !== 'history')
+    : state.registry;
+  return { twin: state.twin, registry };
+}
+
+/**
+ * What breaks "offboarding leaves nothing" after a faulted onboarding (`thenOffboard`), as readable lines (none: it
+ * holds): the offboarding ends `disconnected` with no violation, and AWS and the VPC's current record are as after
+ * the fault-free onboarding and offboarding (`reference`). History records are not compared: a failed onboarding's
+ * membership has none.
+ */
+export function offboardingProblems(outcome: FaultOutcome, reference: FaultRunResult): string[] {
+  const run = outcome.offboarded;
+  if (!run) return ['the scenario did not offboard (thenOffboard not set)'];
+  const problems: string[] = [];
+  for (const crash of [...outcome.first.crashes, ...run.crashes]) problems.push(`Lambda crash ${crash}`);
+  for (const d of run.invariants.duplicates) problems.push(`duplicate ${d}`);
+  for (const l of run.invariants.lost) problems.push(`left behind, unrecorded: ${l}`);
+  for (const o of run.invariants.orphans) problems.push(`orphan ${o}`);
+  if (run.status !== 'disconnected') problems.push(`the offboarding ended ${run.status}: ${run.detail}`);
+  const got = withoutHistory(run.state);
+  const want = withoutHistory(reference.state);
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    const diff = diffOf({ ...run, state: got }, { ...reference, state: want });
+    problems.push(`the state differs from the fault-free offboarding: ${diff}`);
   }
   return problems;
 }

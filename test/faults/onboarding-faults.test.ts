@@ -6,6 +6,7 @@ import {
   type FaultScenario,
   faultFree,
   faultScenarios,
+  offboardingProblems,
   runFaultScenario,
 } from '../../bench/faults';
 
@@ -64,17 +65,19 @@ describe('Faults: every response of a mutating call lost after it took effect', 
     ['onboard', 'CreateVPCAssociationAuthorization'],
     ['onboard', 'DeleteVPCAssociationAuthorization'],
     ['onboard', 'AuthorizeSecurityGroupIngress'],
-    ['onboard', 'AssociateResourceShare'],
+    ['onboard', 'ModifyVpcEndpointServicePermissions'],
+    // The partner outside the organization: its account gets the TGW through a share of its own.
+    ['onboard', 'AssociateResourceShare', FAULT_VPCS[1]],
     ['onboard', 'CreateTags'],
     ['offboard', 'DeleteRoute'],
     ['offboard', 'DisassociateVPCFromHostedZone'],
     ['offboard', 'RevokeSecurityGroupIngress'],
+    ['offboard', 'ModifyVpcEndpointServicePermissions'],
     ['offboard', 'DeleteTransitGatewayVpcAttachment'],
     ['offboard', 'CreateTags'],
   ] as const)(
     '%s survives every %s response lost (no duplicate, nothing left behind)',
-    async (workflow, operation) => {
-      const vpcId = FAULT_VPCS[0];
+    async (workflow, operation, vpcId: string = FAULT_VPCS[0]) => {
       const scenario: FaultScenario = {
         workflow,
         vpcId,
@@ -87,4 +90,46 @@ describe('Faults: every response of a mutating call lost after it took effect', 
     },
     30_000,
   );
+});
+
+describe('Faults: offboarding after a faulted onboarding leaves nothing', () => {
+  it.each([
+    // The principal is added, every response lost; the step's retries then fail on the permissions describe.
+    ['ModifyVpcEndpointServicePermissions', 'DescribeVpcEndpointServicePermissions', 2],
+    // The rule is added, every response lost (the SDK's retries meet InvalidPermission.Duplicate); its describe fails.
+    ['AuthorizeSecurityGroupIngress', 'DescribeSecurityGroupRules', 1],
+  ] as const)(
+    'removes what %s made though every response was lost and the onboarding failed',
+    async (operation, failing, failingFrom) => {
+      const vpcId = FAULT_VPCS[0];
+      const scenario: FaultScenario = {
+        vpcId,
+        faults: [
+          { kind: 'lost-response', at: 1, operation, repeat: true },
+          { kind: 'server-error', at: failingFrom, operation: failing, repeat: true },
+        ],
+        consistencyLagMs: 0,
+        thenOffboard: true,
+      };
+
+      const outcome = await runFaultScenario(scenario);
+
+      expect(outcome.first.injected).toBe(2);
+      expect(outcome.first.detail).toMatch(/^RegisterConsumer: /);
+      expect(offboardingProblems(outcome, reference('offboard', vpcId))).toEqual([]);
+    },
+    30_000,
+  );
+
+  it('leaves nothing whatever the fault schedule of the onboarding (property, 15 seeded runs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(faultScenarios(90, 'onboard'), async (schedule) => {
+        const scenario: FaultScenario = { ...schedule, thenOffboard: true };
+        const outcome = await runFaultScenario(scenario);
+        const problems = offboardingProblems(outcome, reference('offboard', scenario.vpcId));
+        expect({ scenario, problems }).toEqual({ scenario, problems: [] });
+      }),
+      { numRuns: 15, seed: 20261129, endOnFailure: true },
+    );
+  }, 300_000);
 });
