@@ -10,8 +10,12 @@ const SPOKE = '222222222222';
 const R = 'us-east-1';
 const TGW = 'tgw-0a1b2c3d4e5f60718';
 const TGW_ARN = `arn:aws:ec2:${R}:${HUB}:transit-gateway/${TGW}`;
+const EXTERNAL = '555555555555';
+const ORG_ARN = `arn:aws:organizations::${MGMT}:organization/o-exampleorg1`;
 const SPOKE_VPC = 'vpc-0a000000000000001';
 const SPOKE_SUBNET = 'subnet-0a000000000000001';
+const EXTERNAL_VPC = 'vpc-0e000000000000001';
+const EXTERNAL_SUBNET = 'subnet-0e000000000000001';
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 const VISIBILITY_MS = 30_000;
 const role = (account: string) => `arn:aws:iam::${account}:role/admin`;
@@ -27,7 +31,7 @@ function newTwin(): Twin {
         { id: SPOKE, name: 'app' },
       ],
     },
-    iam: { principals: [HUB, SPOKE].map(role) },
+    iam: { principals: [HUB, SPOKE, EXTERNAL].map(role) },
     ec2: {
       vpcs: [
         {
@@ -36,6 +40,13 @@ function newTwin(): Twin {
           region: R,
           cidrBlocks: ['10.1.0.0/16'],
           subnets: [{ id: SPOKE_SUBNET, availabilityZone: 'us-east-1a', cidrBlock: '10.1.0.0/24' }],
+        },
+        {
+          id: EXTERNAL_VPC,
+          ownerId: EXTERNAL,
+          region: R,
+          cidrBlocks: ['10.5.0.0/16'],
+          subnets: [{ id: EXTERNAL_SUBNET, availabilityZone: 'us-east-1a', cidrBlock: '10.5.0.0/24' }],
         },
       ],
       transitGateways: [{ id: TGW, ownerId: HUB, region: R }],
@@ -107,5 +118,35 @@ describe('Twin RAM: sharing a transit gateway', () => {
     jest.setSystemTime(T0 + VISIBILITY_MS);
     const out = await attach();
     expect(out.TransitGatewayVpcAttachment).toMatchObject({ TransitGatewayId: TGW, VpcId: SPOKE_VPC });
+  });
+
+  it('lets every member account attach to a TGW shared with the organization after the delay, never an outside account', async () => {
+    const twin = newTwin();
+    await clientAs(twin, HUB, RAMClient).send(
+      new CreateResourceShareCommand({
+        name: 'hub-tgw-organization',
+        resourceArns: [TGW_ARN],
+        principals: [ORG_ARN],
+        allowExternalPrincipals: false,
+      }),
+    );
+    const attach = (account: string, VpcId: string, subnet: string) =>
+      clientAs(twin, account, EC2Client).send(
+        new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: TGW, VpcId, SubnetIds: [subnet] }),
+      );
+
+    // The organization principal is no kinder than an account principal: the same propagation delay.
+    jest.setSystemTime(T0 + VISIBILITY_MS - 1);
+    await expect(attach(SPOKE, SPOKE_VPC, SPOKE_SUBNET)).rejects.toMatchObject({
+      name: 'InvalidTransitGatewayID.NotFound',
+    });
+
+    jest.setSystemTime(T0 + VISIBILITY_MS);
+    const out = await attach(SPOKE, SPOKE_VPC, SPOKE_SUBNET);
+    expect(out.TransitGatewayVpcAttachment).toMatchObject({ TransitGatewayId: TGW, VpcId: SPOKE_VPC });
+    jest.setSystemTime(T0 + 24 * 3600_000);
+    await expect(attach(EXTERNAL, EXTERNAL_VPC, EXTERNAL_SUBNET)).rejects.toMatchObject({
+      name: 'InvalidTransitGatewayID.NotFound',
+    });
   });
 });

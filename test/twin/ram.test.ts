@@ -143,6 +143,38 @@ describe('Twin RAM: sharing inside the organization', () => {
     });
   });
 
+  it('finds the organization principal by its ARN: ASSOCIATED at once, not external, no member invited', async () => {
+    const twin = newTwin();
+    const shareArn = await share(twin, [ORG_ARN], { allowExternalPrincipals: false });
+
+    const out = await ramAs(twin, HUB).send(
+      new GetResourceShareAssociationsCommand({
+        associationType: 'PRINCIPAL',
+        principal: ORG_ARN,
+        associationStatus: 'ASSOCIATED',
+      }),
+    );
+    expect(out.resourceShareAssociations).toEqual([
+      expect.objectContaining({ resourceShareArn: shareArn, associatedEntity: ORG_ARN, external: false }),
+    ]);
+    for (const member of [SPOKE, OTHER_MEMBER]) expect(await invitationsOf(twin, member)).toEqual([]);
+  });
+
+  it('refuses an organization ARN that names another management account, and creates nothing', async () => {
+    const twin = newTwin();
+    const wrongManagement = `arn:aws:organizations::${HUB}:organization/${ORG}`;
+
+    await expect(share(twin, [wrongManagement])).rejects.toMatchObject({
+      name: 'UnknownResourceException',
+      message: `Organization ${ORG} could not be found.`,
+    });
+    await expect(share(twin, [`arn:aws:organizations::${HUB}:ou/${ORG}/${OU}`])).rejects.toMatchObject({
+      name: 'UnknownResourceException',
+    });
+    const own = await ramAs(twin, HUB).send(new GetResourceSharesCommand({ resourceOwner: 'SELF' }));
+    expect(own.resourceShares).toEqual([]);
+  });
+
   it('lets only the management account enable sharing with the organization', async () => {
     const twin = newTwin({ sharingEnabled: false });
     await expect(ramAs(twin, HUB).send(new EnableSharingWithAwsOrganizationCommand({}))).rejects.toMatchObject({
@@ -458,6 +490,15 @@ describe('Twin RAM: world seed', () => {
 
     expect(isResourceSharedWith(twin, SUBNET, SPOKE, T0)).toBe(true);
     expect(await invitationsOf(twin, EXTERNAL)).toEqual([expect.objectContaining({ status: 'PENDING' })]);
+  });
+
+  it('refuses to seed a share with the organization when sharing with the organization is off', () => {
+    expect(() =>
+      newTwin({
+        sharingEnabled: false,
+        shares: [{ name: 'org', ownerId: HUB, resourceArns: [SUBNET], principals: [ORG_ARN] }],
+      }),
+    ).toThrow(/ram\.shares\.0\.principals: OperationNotPermittedException: .*within your AWS Organization/);
   });
 
   it('names the bad share of a world file', () => {

@@ -197,15 +197,16 @@ function resourceTypeOf(arn: ParsedArn): string {
 
 type Principal =
   | { kind: 'account'; accountId: string }
-  | { kind: 'organization'; orgId: string }
-  | { kind: 'ou'; orgId: string; ouId: string };
+  /** `managementAccountId`: the account in the ARN (`arn:aws:organizations::<management>:organization/o-...`). */
+  | { kind: 'organization'; orgId: string; managementAccountId: string }
+  | { kind: 'ou'; orgId: string; ouId: string; managementAccountId: string };
 
 function parsePrincipal(value: string): Principal {
   if (ACCOUNT_ID.test(value)) return { kind: 'account', accountId: value };
   const org = ORG_ARN.exec(value);
-  if (org) return { kind: 'organization', orgId: org[2]! };
+  if (org) return { kind: 'organization', orgId: org[2]!, managementAccountId: org[1]! };
   const ou = OU_ARN.exec(value);
-  if (ou) return { kind: 'ou', orgId: ou[2]!, ouId: ou[3]! };
+  if (ou) return { kind: 'ou', orgId: ou[2]!, ouId: ou[3]!, managementAccountId: ou[1]! };
   // IAM role/user and service principals are not modeled (spokelink shares a TGW, which supports neither).
   throw err.invalid(`Principal ID ${value} is malformed. Verify the ID and try again.`);
 }
@@ -462,8 +463,15 @@ function checkPrincipal(twin: Twin, share: ShareRecord, raw: string): { external
     if (invite && !share.allowExternalPrincipals) throw err.notPermitted();
     return { external: !inOrg, invite };
   }
-  // Organization and OU principals need organization sharing, and must be the owner's own organization.
+  // Organization and OU principals need organization sharing ("Until you enable sharing within the organization,
+  // you can specify only individual AWS accounts",
+  // https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html), and must be the
+  // owner's own organization.
   if (!enabled || ownerOrg === undefined || principal.orgId !== ownerOrg) throw err.notPermitted();
+  // The ARN names the organization by its management account too: another account names no organization.
+  if (principal.managementAccountId !== orgs.organization?.managementAccountId) {
+    throw new TwinError('UnknownResourceException', `Organization ${principal.orgId} could not be found.`, 400);
+  }
   if (principal.kind === 'ou' && !(principal.ouId in orgs.ous)) {
     throw new TwinError('UnknownResourceException', `OrganizationalUnit ${principal.ouId} could not be found.`, 400);
   }
@@ -527,6 +535,9 @@ function requireResourceOwner(value: string | undefined): 'SELF' | 'OTHER-ACCOUN
  * principal (the account, or the organization / an OU containing it) is ASSOCIATED (invitation accepted where one
  * was needed), and the short propagation delay has passed: right after sharing, a TGW is still
  * `InvalidTransitGatewayID.NotFound` to the principal for `twin.timings.ramShareVisibilityMs`.
+ * An organization or OU principal is never invited: every member account it covers sees the resource once the same
+ * delay has passed since the later of the two associations (AWS documents no figure for either case; the twin is not
+ * kinder to organization shares). The twin's organization has no joining accounts, so there is no delay per member.
  * EC2 calls this for TGW visibility.
  */
 export function isResourceSharedWith(twin: Twin, resourceArn: string, accountId: string, now: number): boolean {
@@ -608,7 +619,7 @@ export const ram: ServiceModule<RamState, { ram: RamWorld }> = {
           }
         }
       } catch (error) {
-        if (error instanceof TwinError) throw worldError(`${where}.principals: ${error.message}`);
+        if (error instanceof TwinError) throw worldError(`${where}.principals: ${error.code}: ${error.message}`);
         throw error;
       }
     }
