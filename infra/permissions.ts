@@ -2,7 +2,7 @@ import { ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { HubConfig } from '#shared/config';
+import { type HubConfig, organizationShareOf } from '#shared/config';
 import { STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
@@ -188,21 +188,30 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       const shareArns = [stack.formatArn({ service: 'ram', resource: 'resource-share', resourceName: '*' })];
       assumeSpokeRole(role, ctx);
       updateRegistryRecord(role, ctx);
-      // Offboarding unshares the TGW only when no other VPC of the account uses it (registry index byAccount).
-      ctx.registry.grant(role, 'dynamodb:Query');
-      // CreateResourceShare has no resource type: it is scoped by what it shares, which must be the hub TGW.
-      allow(role, 'CreateTransitGatewayShare', ['ram:CreateResourceShare'], ['*'], {
-        StringEquals: { 'ram:RequestedResourceType': 'ec2:TransitGateway', 'ram:ResourceArn': tgwArn },
-      });
-      // Adding or removing principals carries no resource ARN; adding a resource must be the hub TGW.
-      allow(
-        role,
-        'ManageTransitGatewayShare',
-        ['ram:AssociateResourceShare', 'ram:DisassociateResourceShare'],
-        shareArns,
-        { StringEqualsIfExists: { 'ram:ResourceArn': tgwArn } },
-      );
-      allow(role, 'ReadShares', ['ram:GetResourceShares', 'ram:GetResourceShareAssociations'], ['*']);
+      // With the TGW shared with the organization (by the hub stack), the members need nothing per account: the
+      // per-account share `<prefix>-tgw` serves only the accounts outside the organization, if any are configured.
+      const perAccountShare =
+        organizationShareOf(config) === undefined || config.organization.externalAccounts.length > 0;
+      if (!perAccountShare) {
+        // ShareTransitGateway only checks that the organization share holds the organization and the TGW.
+        allow(role, 'ReadShareAssociations', ['ram:GetResourceShareAssociations'], ['*']);
+      } else {
+        // Offboarding unshares the TGW only when no other VPC of the account uses it (registry index byAccount).
+        ctx.registry.grant(role, 'dynamodb:Query');
+        // CreateResourceShare has no resource type: it is scoped by what it shares, which must be the hub TGW.
+        allow(role, 'CreateTransitGatewayShare', ['ram:CreateResourceShare'], ['*'], {
+          StringEquals: { 'ram:RequestedResourceType': 'ec2:TransitGateway', 'ram:ResourceArn': tgwArn },
+        });
+        // Adding or removing principals carries no resource ARN; adding a resource must be the hub TGW.
+        allow(
+          role,
+          'ManageTransitGatewayShare',
+          ['ram:AssociateResourceShare', 'ram:DisassociateResourceShare'],
+          shareArns,
+          { StringEqualsIfExists: { 'ram:ResourceArn': tgwArn } },
+        );
+        allow(role, 'ReadShares', ['ram:GetResourceShares', 'ram:GetResourceShareAssociations'], ['*']);
+      }
       allow(
         role,
         'ManageSpokeAttachments',

@@ -81,6 +81,14 @@ export const HubConfigSchema = z
     }),
     organization: z.strictObject({
       id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-...)'),
+      /** The organization's management account: RAM names the organization by an ARN that contains it. */
+      managementAccountId: accountId.optional(),
+      /**
+       * The hub stack shares the TGW with the whole organization (one RAM share, no invitations), so that a new
+       * member account's first VPC does not wait for a per-account share to propagate. Default: on when
+       * `managementAccountId` is set. Needs RAM sharing with AWS Organizations enabled by the management account.
+       */
+      shareTransitGateway: z.boolean().optional(),
       /** Where the spoke stack set auto-deploys (service-managed StackSet targets). */
       spokeOrganizationalUnits: z.array(z.union([ouId, z.string().regex(/^r-[0-9a-z]{4,32}$/)])).min(1),
       /** Accounts outside the organization that may still be onboarded (RAM invitations are accepted for them). */
@@ -113,6 +121,13 @@ export const HubConfigSchema = z
     notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
   })
   .superRefine((config, ctx) => {
+    if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organization', 'shareTransitGateway'],
+        message: 'needs organization.managementAccountId (the organization ARN RAM shares with names it)',
+      });
+    }
     if (!(config.defaultSegment in config.segments)) {
       ctx.addIssue({
         code: 'custom',
@@ -140,6 +155,40 @@ export type Endpoint = z.infer<typeof EndpointSchema>;
 /** Regions served: `regions` or, by default, the hub's region alone. */
 export function servedRegions(config: HubConfig): string[] {
   return config.regions ?? [config.hub.region];
+}
+
+/** The hub TGW's ARN (`partition` is a CloudFormation token in the CDK app). */
+export function transitGatewayArn(config: HubConfig, partition = 'aws'): string {
+  return `arn:${partition}:ec2:${config.hub.region}:${config.hub.accountId}:transit-gateway/${config.hub.transitGatewayId}`;
+}
+
+/** The RAM share of the TGW with the whole organization, as the hub stack deploys it. */
+export interface OrganizationShare {
+  /** `<prefix>-tgw-organization`. */
+  name: string;
+  /** `arn:aws:organizations::<management account>:organization/<id>`: the share's only principal. */
+  organizationArn: string;
+  /** The hub TGW: the share's only resource. */
+  transitGatewayArn: string;
+  /** Always false: accounts outside the organization use the per-account share `<prefix>-tgw` and its invitation. */
+  allowExternalPrincipals: false;
+  tags: { key: string; value: string }[];
+}
+
+/**
+ * The organization share of the TGW when the configuration asks for it (`organization.shareTransitGateway`, on by
+ * default when `organization.managementAccountId` is set), else undefined.
+ */
+export function organizationShareOf(config: HubConfig, partition = 'aws'): OrganizationShare | undefined {
+  const { managementAccountId, shareTransitGateway, id } = config.organization;
+  if (managementAccountId === undefined || shareTransitGateway === false) return undefined;
+  return {
+    name: `${config.prefix}-tgw-organization`,
+    organizationArn: `arn:${partition}:organizations::${managementAccountId}:organization/${id}`,
+    transitGatewayArn: transitGatewayArn(config, partition),
+    allowExternalPrincipals: false,
+    tags: [{ key: 'spokelink:managed', value: 'true' }],
+  };
 }
 
 /** Name of the consumer registry table. */

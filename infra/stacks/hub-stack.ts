@@ -8,13 +8,14 @@ import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } fro
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { HubConfig } from '#shared/config';
+import { type HubConfig, organizationShareOf } from '#shared/config';
 import {
   DEFAULT_FUNCTIONS_DIR,
   DEFAULT_STATE_MACHINES_DIR,
@@ -74,6 +75,8 @@ export class HubStack extends Stack {
   readonly approvalTopic: Topic;
   readonly functions: ReadonlyMap<string, SpokelinkFunction>;
   readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
+  /** The RAM share of the TGW with the organization (when `organization.shareTransitGateway`). */
+  readonly organizationShare?: CfnResourceShare;
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, props);
@@ -152,6 +155,7 @@ export class HubStack extends Stack {
     });
 
     this.bus = this.createHubBus(config, names);
+    this.organizationShare = this.shareTransitGatewayWithOrganization(config);
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
     const environment = {
@@ -294,6 +298,33 @@ export class HubStack extends Stack {
       );
     }
     return bus;
+  }
+
+  /**
+   * The TGW shared once with the whole organization, so that no account's first VPC waits for a per-account share to
+   * propagate: members of the organization see it without invitation ("Principals in your organization gain access
+   * to shared resources without exchanging invitations", RAM User Guide,
+   * https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html). External principals are refused
+   * on this share; accounts outside the organization keep the per-account share `<prefix>-tgw` the
+   * transit-gateway function manages. Prerequisite: the management account has enabled RAM sharing with AWS
+   * Organizations (EnableSharingWithAwsOrganization), else RAM refuses the organization principal
+   * (OperationNotPermittedException) and the deploy fails.
+   */
+  private shareTransitGatewayWithOrganization(config: HubConfig): CfnResourceShare | undefined {
+    const share = organizationShareOf(config, this.partition);
+    if (!share) return undefined;
+    const resource = new CfnResourceShare(this, 'TransitGatewayOrganizationShare', {
+      name: share.name,
+      resourceArns: [share.transitGatewayArn],
+      principals: [share.organizationArn],
+      allowExternalPrincipals: share.allowExternalPrincipals,
+      tags: share.tags,
+    });
+    new CfnOutput(this, 'TransitGatewayOrganizationShareArn', {
+      value: resource.attrArn,
+      description: `RAM share of ${config.hub.transitGatewayId} with organization ${config.organization.id}`,
+    });
+    return resource;
   }
 
   /** One rule per intake pattern on the hub bus, each with a DLQ, retries and a max event age. */

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '#shared/config';
 import { FUNCTION_SPECS } from '../../infra/permissions';
 import { placeholdersOf } from '../../infra/workflow-sources';
-import { exampleConfig, FIXTURE_STATE_MACHINES, newHubStack } from './helpers';
+import { exampleConfig, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
 
 function functionNamed(template: Template, name: string): Record<string, unknown> {
   const found = Object.values(template.findResources('AWS::Lambda::Function')).find(
@@ -368,6 +368,50 @@ describe('Hub stack: registry and notifications', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^FailureTopic') }],
       },
       3,
+    );
+  });
+});
+
+describe('Hub stack: the TGW shared with the organization', () => {
+  const shares = (template: Template) => Object.values(template.findResources('AWS::RAM::ResourceShare'));
+
+  it('shares the TGW once with the whole organization, never with an account outside it', () => {
+    const template = Template.fromStack(newHubStack());
+    const found = shares(template);
+    expect(found).toHaveLength(1);
+    const props = found[0]!.Properties as Record<string, unknown>;
+    expect(props.Name).toBe('spokelink-tgw-organization');
+    expect(props.AllowExternalPrincipals).toBe(false);
+    expect((props.Principals as unknown[]).map(flat)).toEqual([
+      'arn:aws:organizations::999999999999:organization/o-exampleorg1',
+    ]);
+    expect((props.ResourceArns as unknown[]).map(flat)).toEqual([
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
+    ]);
+    expect(props.Tags).toEqual([{ Key: 'spokelink:managed', Value: 'true' }]);
+    template.hasOutput('TransitGatewayOrganizationShareArn', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TransitGatewayOrganizationShare'), 'Arn'] },
+    });
+  });
+
+  it('creates no share when the configuration keeps one share per account', () => {
+    const raw = exampleConfig();
+    const config = exampleConfig({ organization: { ...raw.organization, shareTransitGateway: false } });
+    expect(shares(Template.fromStack(newHubStack({ config })))).toEqual([]);
+  });
+
+  it('shares by default when the management account is configured, and not without it', () => {
+    const { shareTransitGateway: _explicit, ...organization } = exampleConfig().organization;
+    expect(shares(Template.fromStack(newHubStack({ config: exampleConfig({ organization }) })))).toHaveLength(1);
+    const { managementAccountId: _management, ...withoutManagement } = organization;
+    const config = exampleConfig({ organization: withoutManagement });
+    expect(shares(Template.fromStack(newHubStack({ config })))).toEqual([]);
+  });
+
+  it('refuses shareTransitGateway without the management account that the organization ARN names', () => {
+    const { managementAccountId: _management, ...organization } = exampleConfig().organization;
+    expect(() => exampleConfig({ organization })).toThrow(
+      /organization\.shareTransitGateway: needs organization\.managementAccountId/,
     );
   });
 });

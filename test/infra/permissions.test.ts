@@ -201,6 +201,33 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
+  it('transit-gateway only reads share associations when the organization share serves every spoke account', () => {
+    const raw = exampleConfig();
+    const config = exampleConfig({ organization: { ...raw.organization, externalAccounts: [] } });
+    const template = Template.fromStack(newHubStack({ config }));
+
+    const ram = fnActions(template, 'transit-gateway').filter((a) => a.startsWith('ram:'));
+    expect(ram).toEqual(['ram:GetResourceShareAssociations']);
+    // No per-account unsharing either: no registry query for the account's other VPCs.
+    expect(fnActions(template, 'transit-gateway')).not.toContain('dynamodb:Query');
+  });
+
+  it('transit-gateway keeps the per-account share actions when the TGW is not shared with the organization', () => {
+    const raw = exampleConfig();
+    const config = exampleConfig({
+      organization: { ...raw.organization, externalAccounts: [], shareTransitGateway: false },
+    });
+    const template = Template.fromStack(newHubStack({ config }));
+
+    expect(fnActions(template, 'transit-gateway').filter((a) => a.startsWith('ram:'))).toEqual([
+      'ram:AssociateResourceShare',
+      'ram:CreateResourceShare',
+      'ram:DisassociateResourceShare',
+      'ram:GetResourceShareAssociations',
+      'ram:GetResourceShares',
+    ]);
+  });
+
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {
     const template = Template.fromStack(newHubStack());
     const role = 'spokelink-fn-transit-gateway';
