@@ -5,13 +5,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Pluggable } from '@smithy/types';
 import { resetClients, useClientPlugin } from '#shared/aws';
-import { type HubConfig, registryTableName, resetConfigCache, servedRegions } from '#shared/config';
+import {
+  type HubConfig,
+  organizationShareOf,
+  registryTableName,
+  resetConfigCache,
+  servedRegions,
+} from '#shared/config';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
-import { createTwin, type World } from '#twin/world';
+import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { type LocalDynamo, startDynalite } from './dynamo';
@@ -216,7 +222,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   clock.install();
 
   try {
-    const twin = createTwin(world, options.twinOptions);
+    const deployed = deployedWorld(world, config);
+    let twin: Twin;
+    try {
+      twin = createTwin(deployed, options.twinOptions);
+    } catch (error) {
+      throw deployed === world ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
+    }
     const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
@@ -464,6 +476,54 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     await dynamo.stop();
     throw error;
   }
+}
+
+/**
+ * The world as the hub stack leaves it: what `world` holds, plus the RAM share of the TGW with the organization that
+ * the stack creates when the configuration asks for it (`organizationShareOf`, the same definition the CDK stack
+ * deploys). It is seeded as long established, like a stack deployed before the run: member accounts see the TGW from
+ * the start. A world that already holds a share of that name in the hub keeps its own. The twin refuses the share as
+ * AWS refuses it (OperationNotPermittedException when RAM sharing with AWS Organizations is not enabled, an
+ * organization that is not the hub's): the local deploy then fails, as the stack's would.
+ */
+export function deployedWorld(world: World, config: HubConfig): World {
+  const share = organizationShareOf(config);
+  const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
+  const hub = config.hub;
+  if (!share || ram.shares.some((s) => s.ownerId === hub.accountId && s.name === share.name)) return world;
+  return {
+    ...world,
+    ram: {
+      ...ram,
+      shares: [
+        ...ram.shares,
+        {
+          name: share.name,
+          ownerId: hub.accountId,
+          region: hub.region,
+          allowExternalPrincipals: share.allowExternalPrincipals,
+          resourceArns: [share.transitGatewayArn],
+          principals: [share.organizationArn],
+          pendingPrincipals: [],
+          tags: share.tags.map((t) => ({ ...t })),
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Names the deploy step when the twin refuses the organization share (seeded at `index` of the world's shares: the
+ * twin's message names only that field).
+ */
+function explainDeployFailure(error: unknown, config: HubConfig, index: number): unknown {
+  const share = organizationShareOf(config);
+  if (!share || !(error instanceof TwinWorldError) || !error.message.includes(`ram.shares.${index}.`)) return error;
+  return new TwinWorldError(
+    `the hub stack's RAM share ${share.name} (the TGW with ${share.organizationArn}, organization.shareTransitGateway) ` +
+      `cannot be created in this world (${error.message.replace(/\.$/, '')}). Enable RAM sharing with AWS Organizations ` +
+      '(world ram.sharingWithOrganizationEnabled) or set organization.shareTransitGateway to false.',
+  );
 }
 
 /**

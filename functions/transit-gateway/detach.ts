@@ -28,7 +28,9 @@ import { findShare } from './transit-gateway';
  *   propagations and propagated routes go with it. Called after the spoke routes through it are gone. An attachment
  *   still `pending` or `modifying` cannot be deleted yet: AttachmentNotReadyError, retried by the ASL.
  * - UnshareTransitGateway: the account leaves the spokelink TGW share when no other VPC of the account still uses it
- *   (checked again after, as for endpoint service principals). Never for the hub account.
+ *   (checked again after, as for endpoint service principals). Never for the hub account, and never for an account of
+ *   the organization when the TGW is shared with the organization: onboarding added nothing for it, and the
+ *   organization share belongs to the hub stack.
  */
 
 export interface DetachDeps {
@@ -36,6 +38,10 @@ export interface DetachDeps {
   transitGatewayId: string;
   hubAccountId: string;
   shareName: string;
+  /** The configuration shares the TGW with the organization (`organizationShareOf(config) !== undefined`). */
+  sharedWithOrganization: boolean;
+  /** `organization.externalAccounts`: every other account is a member of the organization (as validation treats it). */
+  externalAccounts: readonly string[];
   registry: RegistryTable;
   now: () => number;
 }
@@ -119,6 +125,9 @@ async function principalStatus(ram: RAMClient, shareArn: string, accountId: stri
 /** Removes the account from the spokelink TGW share when none of its VPCs uses the TGW any more. */
 export async function unshareTransitGateway(vpc: VpcRef, deps: DetachDeps): Promise<UnshareResult> {
   if (vpc.accountId === deps.hubAccountId) return { unshared: false, kept: 'the VPC is in the hub account' };
+  if (deps.sharedWithOrganization && !deps.externalAccounts.includes(vpc.accountId)) {
+    return { unshared: false, kept: 'the account sees the TGW through the organization share' };
+  }
   const users = await otherVpcsUsingAccountGrants(deps.registry, vpc.accountId, vpc.vpcId);
   if (users.length > 0) return { unshared: false, kept: `still used by ${users.join(', ')}` };
   const share = await findShare(deps.hub.ram, deps.shareName);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { hubEc2, hubRam, spokeEc2, spokeRam } from '#shared/aws';
-import { configFromEnv } from '#shared/config';
+import { configFromEnv, organizationShareOf } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { registryTable, VpcRefSchema } from '#shared/registry';
@@ -42,6 +42,8 @@ export const handler = async (input: unknown) => {
       transitGatewayId: config.hub.transitGatewayId,
       hubAccountId: config.hub.accountId,
       shareName: `${config.prefix}-tgw`,
+      sharedWithOrganization: organizationShareOf(config) !== undefined,
+      externalAccounts: config.organization.externalAccounts,
       registry: registryTable(config),
       now: () => Date.now(),
     };

@@ -23,9 +23,16 @@ import {
   GetResourceSharesCommand,
   type RAMClient,
   type ResourceShare,
+  type ResourceShareAssociation,
 } from '@aws-sdk/client-ram';
-import type { HubConfig } from '#shared/config';
-import { AttachmentFailedError, AttachmentNotReadyError, isAwsError, VpcNotFoundError } from '#shared/errors';
+import { type HubConfig, type OrganizationShare, organizationShareOf, transitGatewayArn } from '#shared/config';
+import {
+  AttachmentFailedError,
+  AttachmentNotReadyError,
+  isAwsError,
+  SpokelinkError,
+  VpcNotFoundError,
+} from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
@@ -62,18 +69,71 @@ const LIVE_STATES = new Set([
 const GOING_STATES = new Set(['deleting', 'rollingBack']);
 const FAILED_STATES = new Set(['failed', 'failing', 'rejected', 'rejecting', 'deleted', 'deleting', 'rollingBack']);
 
-function tgwArn(config: HubConfig): string {
-  return `arn:aws:ec2:${config.hub.region}:${config.hub.accountId}:transit-gateway/${config.hub.transitGatewayId}`;
-}
-
 // ---- ShareTransitGateway -------------------------------------------------------------------------------------------
 
 export interface ShareResult {
   shareArn?: string;
   principalAdded: boolean;
   invitationAccepted: boolean;
+  /** The account sees the TGW through the organization share: nothing was done for it. */
+  viaOrganization?: true;
   /** Why nothing was shared (the VPC is in the hub account). */
   skipped?: string;
+}
+
+/**
+ * The configuration shares the TGW with the organization, but the hub has no share that holds both the TGW and the
+ * organization (ASSOCIATED or ASSOCIATING): the hub stack was not deployed with it, or the share was changed by hand.
+ * A person must act (redeploy the hub stack); the account is not added one by one instead, so that the deployed
+ * state stays what the configuration says.
+ */
+export class OrganizationShareMissingError extends SpokelinkError {}
+
+/** Every association of the caller's shares that the filter selects (all pages). */
+async function associationsOf(
+  ram: RAMClient,
+  filter: { associationType: 'PRINCIPAL'; principal: string } | { associationType: 'RESOURCE'; resourceArn: string },
+): Promise<ResourceShareAssociation[]> {
+  const out: ResourceShareAssociation[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ram.send(new GetResourceShareAssociationsCommand({ ...filter, nextToken }));
+    out.push(...(page.resourceShareAssociations ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
+}
+
+const LIVE_ASSOCIATION = new Set(['ASSOCIATED', 'ASSOCIATING']);
+
+/**
+ * The hub's share of the TGW with the organization: a share of the hub (any name) whose principals include the
+ * organization and whose resources include the TGW, both ASSOCIATED (or still ASSOCIATING right after a deploy).
+ * The two reads are independent and made together. Undefined when there is none.
+ */
+export async function findOrganizationShare(
+  ram: RAMClient,
+  share: OrganizationShare,
+): Promise<{ shareArn: string; status: 'ASSOCIATED' | 'ASSOCIATING' } | undefined> {
+  const [principals, resources] = await Promise.all([
+    associationsOf(ram, { associationType: 'PRINCIPAL', principal: share.organizationArn }),
+    associationsOf(ram, { associationType: 'RESOURCE', resourceArn: share.transitGatewayArn }),
+  ]);
+  const live = (list: ResourceShareAssociation[], entity: string) =>
+    new Map(
+      list
+        .filter((a) => a.associatedEntity === entity && a.resourceShareArn && LIVE_ASSOCIATION.has(a.status ?? ''))
+        .map((a) => [a.resourceShareArn!, a.status!]),
+    );
+  const withTgw = live(resources, share.transitGatewayArn);
+  let found: { shareArn: string; status: 'ASSOCIATED' | 'ASSOCIATING' } | undefined;
+  for (const [shareArn, status] of live(principals, share.organizationArn)) {
+    const resource = withTgw.get(shareArn);
+    if (resource === undefined) continue;
+    if (status === 'ASSOCIATED' && resource === 'ASSOCIATED') return { shareArn, status: 'ASSOCIATED' };
+    found ??= { shareArn, status: 'ASSOCIATING' };
+  }
+  return found;
 }
 
 export async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
@@ -90,15 +150,32 @@ export async function findShare(ram: RAMClient, name: string): Promise<ResourceS
 }
 
 /**
- * Makes sure the TGW is shared with the spoke account: finds the share `<prefix>-tgw` in the hub (created by the
- * hub stack; created here if missing), adds the account as a principal if it is not one, and for an account outside
- * the organization accepts the pending invitation as the spoke role (in-organization principals need none when RAM
- * sharing with the organization is on).
+ * Makes sure the TGW is shared with the spoke account.
+ * - An account of the organization, when the configuration shares the TGW with the organization: the hub stack's
+ *   organization share covers it, without invitation ("Principals in your organization gain access to shared
+ *   resources without exchanging invitations", https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html),
+ *   so nothing is done for the account and nothing waits; the share is only checked to be there
+ *   (OrganizationShareMissingError otherwise).
+ * - Otherwise (an account outside the organization, or no organization share configured): finds the per-account
+ *   share `<prefix>-tgw` in the hub (created here if missing), adds the account as a principal if it is not one, and
+ *   for an account outside the organization accepts the pending invitation as the spoke role.
  */
 export async function shareTransitGateway(plan: Plan, deps: TgwDeps): Promise<ShareResult> {
   const { config } = deps;
   if (plan.accountId === config.hub.accountId) {
     return { principalAdded: false, invitationAccepted: false, skipped: 'the VPC is in the hub account' };
+  }
+  const organizationShare = organizationShareOf(config);
+  if (organizationShare && !plan.externalAccount) {
+    const found = await findOrganizationShare(deps.hub.ram, organizationShare);
+    if (!found) {
+      throw new OrganizationShareMissingError(
+        `${config.hub.transitGatewayId} is not shared with ${organizationShare.organizationArn} (no ASSOCIATED share ` +
+          `holds both; the hub stack deploys ${organizationShare.name}): redeploy the hub stack`,
+      );
+    }
+    // ASSOCIATING right after a deploy: CreateAttachment retries until RAM makes the TGW visible.
+    return { shareArn: found.shareArn, principalAdded: false, invitationAccepted: false, viaOrganization: true };
   }
   let share = await findShare(deps.hub.ram, plan.shareName);
   if (!share) {
@@ -106,7 +183,7 @@ export async function shareTransitGateway(plan: Plan, deps: TgwDeps): Promise<Sh
       const created = await deps.hub.ram.send(
         new CreateResourceShareCommand({
           name: plan.shareName,
-          resourceArns: [tgwArn(config)],
+          resourceArns: [transitGatewayArn(config)],
           allowExternalPrincipals: config.organization.externalAccounts.length > 0,
           // Two executions creating it at once get the same share back.
           clientToken: `${plan.shareName}-create`,

@@ -31,6 +31,7 @@ import {
   acceptAttachment,
   associateAndPropagate,
   createAttachment,
+  OrganizationShareMissingError,
   shareTransitGateway,
   type TgwDeps,
   waitForAttachment,
@@ -80,8 +81,162 @@ describe('Function: transit-gateway', () => {
     dynamoMock.on(UpdateCommand).resolves({});
   });
 
-  describe('ShareTransitGateway', () => {
+  describe('ShareTransitGateway: the TGW shared with the organization (the example configuration)', () => {
+    const ORG_SHARE_ARN = 'arn:aws:ram:us-east-1:111111111111:resource-share/0a0a0a0a-1111-4222-8333-444444444444';
+    const ORG_ARN = 'arn:aws:organizations::999999999999:organization/o-exampleorg1';
+    const TGW_ARN = `arn:aws:ec2:us-east-1:111111111111:transit-gateway/${TGW}`;
+    /** The hub's shares: who holds the organization as principal and who holds the TGW as resource. */
+    function hubShares(principal: { share: string; status: string }[], resource: { share: string; status: string }[]) {
+      hubRamMock
+        .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL' })
+        .resolves({
+          resourceShareAssociations: principal.map((a) => ({
+            resourceShareArn: a.share,
+            associatedEntity: ORG_ARN,
+            associationType: 'PRINCIPAL',
+            status: a.status as 'ASSOCIATED',
+          })),
+        })
+        .on(GetResourceShareAssociationsCommand, { associationType: 'RESOURCE' })
+        .resolves({
+          resourceShareAssociations: resource.map((a) => ({
+            resourceShareArn: a.share,
+            associatedEntity: TGW_ARN,
+            associationType: 'RESOURCE',
+            status: a.status as 'ASSOCIATED',
+          })),
+        });
+    }
+
+    it('does nothing for an account of the organization: no principal, no invitation, nothing to wait for', async () => {
+      hubShares([{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }], [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }]);
+
+      const result = await shareTransitGateway(examplePlan(), deps);
+
+      expect(result).toEqual({
+        shareArn: ORG_SHARE_ARN,
+        principalAdded: false,
+        invitationAccepted: false,
+        viaOrganization: true,
+      });
+      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
+        associationType: 'PRINCIPAL',
+        principal: ORG_ARN,
+      });
+      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
+        associationType: 'RESOURCE',
+        resourceArn: TGW_ARN,
+      });
+      expect(hubRamMock).not.toHaveReceivedCommand(AssociateResourceShareCommand);
+      expect(hubRamMock).not.toHaveReceivedCommand(CreateResourceShareCommand);
+      expect(hubRamMock).not.toHaveReceivedCommand(GetResourceSharesCommand);
+      expect(spokeRamMock.calls()).toHaveLength(0);
+    });
+
+    it('counts only a share that holds both the organization and the TGW, read across pages', async () => {
+      const other = 'arn:aws:ram:us-east-1:111111111111:resource-share/0b0b0b0b-1111-4222-8333-444444444444';
+      hubRamMock
+        .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL', nextToken: undefined })
+        .resolves({
+          resourceShareAssociations: [{ resourceShareArn: other, associatedEntity: ORG_ARN, status: 'ASSOCIATED' }],
+          nextToken: 'page-2',
+        })
+        .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL', nextToken: 'page-2' })
+        .resolves({
+          resourceShareAssociations: [
+            { resourceShareArn: ORG_SHARE_ARN, associatedEntity: ORG_ARN, status: 'ASSOCIATED' },
+          ],
+        })
+        .on(GetResourceShareAssociationsCommand, { associationType: 'RESOURCE' })
+        .resolves({
+          resourceShareAssociations: [
+            { resourceShareArn: ORG_SHARE_ARN, associatedEntity: TGW_ARN, status: 'ASSOCIATED' },
+          ],
+        });
+
+      const result = await shareTransitGateway(examplePlan(), deps);
+
+      expect(result).toMatchObject({ shareArn: ORG_SHARE_ARN, viaOrganization: true });
+    });
+
+    it('goes on while the organization share is still ASSOCIATING (CreateAttachment retries until RAM shows the TGW)', async () => {
+      hubShares([{ share: ORG_SHARE_ARN, status: 'ASSOCIATING' }], [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }]);
+
+      const result = await shareTransitGateway(examplePlan(), deps);
+
+      expect(result).toMatchObject({ shareArn: ORG_SHARE_ARN, principalAdded: false, viaOrganization: true });
+      expect(hubRamMock).not.toHaveReceivedCommand(AssociateResourceShareCommand);
+    });
+
+    it.each([
+      ['no share names the organization', [], [{ share: SHARE_ARN, status: 'ASSOCIATED' }]],
+      [
+        'the organization share lost the TGW',
+        [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }],
+        [{ share: SHARE_ARN, status: 'ASSOCIATED' }],
+      ],
+      [
+        'the organization was removed from the share',
+        [{ share: ORG_SHARE_ARN, status: 'DISASSOCIATED' }],
+        [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }],
+      ],
+      [
+        'the organization association failed',
+        [{ share: ORG_SHARE_ARN, status: 'FAILED' }],
+        [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }],
+      ],
+    ])('fails with OrganizationShareMissingError and adds no principal when %s', async (_case, principal, resource) => {
+      hubShares(principal, resource);
+
+      const attempt = shareTransitGateway(examplePlan(), deps);
+
+      await expect(attempt).rejects.toBeInstanceOf(OrganizationShareMissingError);
+      await expect(attempt).rejects.toThrow(/spokelink-tgw-organization.*redeploy the hub stack/);
+      expect(hubRamMock).not.toHaveReceivedCommand(AssociateResourceShareCommand);
+      expect(hubRamMock).not.toHaveReceivedCommand(CreateResourceShareCommand);
+    });
+
+    it('keeps the per-account share and its invitation for an account outside the organization', async () => {
+      hubRamMock
+        .on(GetResourceSharesCommand)
+        .resolves({ resourceShares: [{ resourceShareArn: SHARE_ARN, name: 'spokelink-tgw', status: 'ACTIVE' }] });
+      hubRamMock.on(GetResourceShareAssociationsCommand).resolves({ resourceShareAssociations: [] });
+      hubRamMock.on(AssociateResourceShareCommand).resolves({});
+      const invitation = 'arn:aws:ram:us-east-1:111111111111:resource-share-invitation/1111-2222';
+      spokeRamMock.on(GetResourceShareInvitationsCommand).resolves({
+        resourceShareInvitations: [
+          { resourceShareInvitationArn: invitation, status: 'PENDING', resourceShareArn: SHARE_ARN },
+        ],
+      });
+      spokeRamMock.on(AcceptResourceShareInvitationCommand).resolves({});
+
+      const result = await shareTransitGateway(examplePlan({ accountId: EXTERNAL, externalAccount: true }), deps);
+
+      expect(result).toEqual({ shareArn: SHARE_ARN, principalAdded: true, invitationAccepted: true });
+      expect(hubRamMock).toHaveReceivedCommandWith(AssociateResourceShareCommand, {
+        resourceShareArn: SHARE_ARN,
+        principals: [EXTERNAL],
+      });
+      // The organization share is never asked about (nor changed) for an outside account.
+      expect(hubRamMock).not.toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, { principal: ORG_ARN });
+      expect(spokeRamMock).toHaveReceivedCommandWith(AcceptResourceShareInvitationCommand, {
+        resourceShareInvitationArn: invitation,
+      });
+    });
+
+    it('shares nothing for a VPC in the hub account', async () => {
+      const result = await shareTransitGateway(examplePlan({ accountId: '111111111111' }), deps);
+
+      expect(result.skipped).toBeDefined();
+      expect(hubRamMock.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('ShareTransitGateway: one share, each account a principal (organization sharing off)', () => {
     beforeEach(() => {
+      deps.config = useExampleConfig((raw) => {
+        (raw.organization as Record<string, unknown>).shareTransitGateway = false;
+      });
       hubRamMock.on(GetResourceSharesCommand).resolves({
         resourceShares: [{ resourceShareArn: SHARE_ARN, name: 'spokelink-tgw', status: 'ACTIVE' }],
       });
@@ -166,13 +321,6 @@ describe('Function: transit-gateway', () => {
         allowExternalPrincipals: true,
       });
       expect(hubRamMock).toHaveReceivedCommandWith(AssociateResourceShareCommand, { principals: [SPOKE] });
-    });
-
-    it('shares nothing for a VPC in the hub account', async () => {
-      const result = await shareTransitGateway(examplePlan({ accountId: '111111111111' }), deps);
-
-      expect(result.skipped).toBeDefined();
-      expect(hubRamMock.calls()).toHaveLength(0);
     });
   });
 
