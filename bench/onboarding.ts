@@ -20,8 +20,18 @@ const START = Date.UTC(2026, 2, 2, 9, 0, 0);
 export const MEASURED_VPC = 'vpc-0a200000000000002';
 /** The first VPC of account 222222222222: onboarded first so that the measured one finds the account shared. */
 export const WARMUP_VPC = 'vpc-0a200000000000001';
-/** The first VPC of its account: its onboarding also waits for RAM to make the share visible. */
+/**
+ * The first VPC of an organization account (333333333333): the hub stack's organization share (config
+ * `organization.shareTransitGateway`, deployed by the local hub as by the CDK stack) already covers the account, so
+ * nothing waits for RAM.
+ */
 export const FIRST_IN_ACCOUNT_VPC = 'vpc-0b300000000000001';
+/**
+ * The first VPC of the partner account outside the organization (555555555555): the TGW reaches it through the
+ * per-account share and a RAM invitation its spoke role accepts, then RAM makes the TGW visible
+ * (`ramShareVisibilityMs` after the acceptance) before the attachment can be created.
+ */
+export const FIRST_OUTSIDE_ORG_VPC = 'vpc-0d500000000000001';
 /** Simulated latency of every AWS call in these measurements (AWS control-plane calls take ~100 ms). */
 export const CALL_LATENCY_MS = 100;
 
@@ -45,8 +55,8 @@ export interface OnboardingMeasurement {
 }
 
 /**
- * The calls an onboarding strictly needs, listed (a nonprod or prod VPC of an organization account whose TGW share
- * already exists, one route table, the example hub's destinations, endpoints and endpoint service).
+ * The calls an onboarding strictly needs, listed (a nonprod or prod VPC of an organization account that the TGW share
+ * already covers, one route table, the example hub's destinations, endpoints and endpoint service).
  */
 export function minimumCalls(config: HubConfig, segment: string, routeTables: number): MinimumCall[] {
   const endpoints = Object.values(config.endpoints).filter((e) => !e.segments || e.segments.includes(segment));
@@ -63,7 +73,11 @@ export function minimumCalls(config: HubConfig, segment: string, routeTables: nu
     { call: 'ec2:DescribeSubnets', count: 1, why: 'attachment subnets (one per AZ)' },
     { call: 'ec2:DescribeRouteTables', count: 1, why: 'route tables of the subnets and their routes (conflicts)' },
     { call: 'route53:ListHostedZonesByVPC', count: 1, why: 'zones already associated (conflicting names)' },
-    { call: 'ram:GetResourceShareAssociations', count: 1, why: 'is the account a principal of the TGW share' },
+    {
+      call: 'ram:GetResourceShareAssociations',
+      count: 1,
+      why: 'is the TGW shared with the organization (or, outside it, the account a principal of the TGW share)',
+    },
     { call: 'ec2:CreateTransitGatewayVpcAttachment', count: 1, why: 'the attachment (spoke)' },
     { call: 'ec2:AcceptTransitGatewayVpcAttachment', count: 1, why: 'the TGW owner accepts (auto-accept is off)' },
     { call: 'ec2:DescribeTransitGatewayAttachments', count: 1, why: 'at least one read that sees it available' },
