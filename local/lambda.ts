@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -12,6 +13,16 @@ import { join, resolve } from 'node:path';
  * Also counts invocations, adds simulated durations (on the simulation clock) and injects Lambda-level faults such
  * as "the handler's AWS call succeeded but the function died before returning".
  */
+
+const running = new AsyncLocalStorage<string>();
+
+/**
+ * The local function whose invocation the caller runs in (its step name, e.g. `transit-gateway`), or undefined
+ * outside any invocation. The local hub gives it to the twin (`Twin.callOrigin`) so each AWS call names its function.
+ */
+export function currentLocalFunction(): string | undefined {
+  return running.getStore();
+}
 
 /** A JSON value as Step Functions passes it around. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -281,7 +292,7 @@ export class LocalLambdas {
     try {
       const run = (async () => {
         const handler = this.handlerOf(name);
-        const result = await handler(event, context);
+        const result = await running.run(name, () => handler(event, context));
         const extra = this.extraDuration(name, meta.state);
         if (extra > 0) await new Promise((r) => setTimeout(r, extra));
         return result;

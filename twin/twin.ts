@@ -67,6 +67,11 @@ export class Twin {
   readonly events: TwinEvent[] = [];
   latencyMs: number | ((ctx: CallContext) => number);
   consistencyLagMs: number;
+  /**
+   * Names the code that makes the current call (the local Lambda runner sets it to the running function), recorded
+   * as `CallRecord.origin`: what a CloudTrail reader would learn from the role session name.
+   */
+  callOrigin: () => string | undefined = () => undefined;
 
   private readonly identities = new Map<string, Identity>();
   private readonly listeners: EventListener[] = [];
@@ -223,6 +228,8 @@ export class Twin {
       principal: caller?.arn ?? '?',
       region,
     };
+    const origin = this.callOrigin();
+    if (origin !== undefined) record.origin = origin;
     this.calls.push(record);
     try {
       if (!caller) {

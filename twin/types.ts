@@ -104,4 +104,6 @@ export interface CallRecord {
   error?: string;
   /** True when a fault was injected into this call. */
   injected?: boolean;
+  /** The code that made the call, when known (`Twin.callOrigin`): the local Lambda function's name. */
+  origin?: string;
 }

@@ -1,0 +1,115 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import type { LocalHub } from '#local/hub';
+import { currentLocalFunction } from '#local/lambda';
+import { hubClients } from '#shared/aws';
+import { registryTable } from '#shared/registry';
+import type { CallRecord } from '#twin/types';
+import { decide } from '../../functions/approval/decide';
+import {
+  ANALYTICS,
+  advance,
+  deleteVpcAsAppTeam,
+  LEDGER,
+  lifecycleConfig,
+  lifecycleHub,
+  PAYMENTS,
+  runReconcile,
+  SCRATCH,
+  settle,
+  statusOf,
+} from '../lifecycle/helpers';
+import { actionsOfRole, newHubStack, newSpokeStack } from './helpers';
+
+/**
+ * The permissions the CDK app grants (infra/permissions.ts, synthesized) against the AWS calls the real handlers make
+ * on the twin over a VPC's whole life: onboarding, a change of services, an approval, offboarding by untagging and
+ * by deleting the VPC, and a reconcile. Every call a function makes with its own role must be an action of that
+ * role; every call it makes through the spoke role must be an action of the spoke role. A permission missing from
+ * the manifest fails here rather than as AccessDenied in a deployed hub.
+ */
+
+/** IAM service prefix of each twin service. */
+const IAM_PREFIX: Record<CallRecord['service'], string> = {
+  ec2: 'ec2',
+  route53: 'route53',
+  ram: 'ram',
+  sts: 'sts',
+  organizations: 'organizations',
+  sfn: 'states',
+  sns: 'sns',
+};
+
+async function wholeLife(hub: LocalHub): Promise<void> {
+  const connect = async (vpcId: string, tags: Record<string, string>) => {
+    await hub.tagVpc(vpcId, tags);
+    await settle(hub);
+  };
+  await connect(PAYMENTS, { 'spokelink:connect': 'true' });
+  await connect(LEDGER, { 'spokelink:connect': 'true' });
+  await connect(SCRATCH, { 'spokelink:connect': 'true' });
+  await connect(PAYMENTS, { 'spokelink:services': 'ssm' });
+  // The restricted segment needs an approval, given as `spokelink approve` gives it.
+  await connect(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
+  await decide(
+    { vpcId: ANALYTICS, decision: 'approve', reason: 'coverage', by: 'platform-team' },
+    { registry: registryTable(hub.config), sfn: hubClients(hub.config.hub.region).sfn, now: () => Date.now() },
+  );
+  await settle(hub);
+  await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:services']);
+  await settle(hub);
+  await deleteVpcAsAppTeam(hub, SCRATCH);
+  await settle(hub);
+  await advance(hub, 5 * 60_000);
+  await runReconcile(hub);
+}
+
+describe('Permissions: what the handlers call is what the roles allow', () => {
+  let hub: LocalHub;
+  afterAll(() => hub?.close());
+
+  it('grants every action each function uses, with its own role or through the spoke role', async () => {
+    const config = lifecycleConfig();
+    hub = await lifecycleHub({ config });
+    hub.twin.callOrigin = currentLocalFunction;
+    await wholeLife(hub);
+    expect([statusOf(hub, ANALYTICS).status, statusOf(hub, LEDGER).status]).toEqual(['connected', 'connected']);
+    expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
+
+    const hubTemplate = Template.fromStack(newHubStack({ config }));
+    const spokeActions = new Set(actionsOfRole(Template.fromStack(newSpokeStack(config)), config.spokeRole.name));
+    const spokeSession = `:assumed-role/${config.spokeRole.name}/`;
+
+    const used = new Map<string, { action: string; through: 'own role' | 'spoke role' }>();
+    for (const call of hub.twin.calls) {
+      if (!call.origin) continue;
+      const action = `${IAM_PREFIX[call.service]}:${call.operation}`;
+      const through = call.principal.includes(spokeSession) ? 'spoke role' : 'own role';
+      used.set(`${call.origin} ${action} ${through}`, { action, through });
+    }
+    const missing = [...used].flatMap(([key, { action, through }]) => {
+      const fn = key.split(' ')[0]!;
+      const allowed =
+        through === 'spoke role' ? spokeActions : new Set(actionsOfRole(hubTemplate, `${config.prefix}-fn-${fn}`));
+      return allowed.has(action) ? [] : [`${fn}: ${action} (${through})`];
+    });
+    expect(missing).toEqual([]);
+
+    // Not vacuous: the run exercised the functions that call AWS, in both accounts.
+    const origins = new Set([...used.keys()].map((k) => k.split(' ')[0]));
+    expect([...origins].sort()).toEqual(
+      expect.arrayContaining([
+        'consumer',
+        'intake',
+        'offboard',
+        'reconcile',
+        'routes',
+        'status',
+        'transit-gateway',
+        'validate',
+        'zones',
+      ]),
+    );
+    expect([...used.values()].filter((u) => u.through === 'spoke role').length).toBeGreaterThan(10);
+    expect(used.size).toBeGreaterThan(40);
+  });
+});
