@@ -12,6 +12,7 @@ import {
   type FaultRunResult,
   faultFree,
   faultScenarios,
+  offboardingProblems,
   runFaultScenario,
   successStatus,
 } from './faults';
@@ -210,6 +211,25 @@ async function faultsSection() {
     );
     out[workflow] = tally;
   }
+  // Offboarding after a faulted onboarding (which may have ended failed): nothing may be left behind.
+  log(`faults: onboarding then offboarding, ${runs} fault schedules ...`);
+  const afterOffboarding = new Map<string, FaultRunResult>();
+  for (const vpcId of FAULT_VPCS) afterOffboarding.set(vpcId, await faultFree(vpcId, 'offboard'));
+  const tally = { runs: 0, faultsInjected: 0, onboardingFailed: 0, problems: [] as string[] };
+  await fc.assert(
+    fc.asyncProperty(faultScenarios(90, 'onboard'), async (schedule) => {
+      const scenario = { ...schedule, thenOffboard: true };
+      const outcome = await runFaultScenario(scenario);
+      tally.runs += 1;
+      tally.faultsInjected += outcome.first.injected;
+      if (outcome.first.status !== 'connected') tally.onboardingFailed += 1;
+      const problems = offboardingProblems(outcome, afterOffboarding.get(scenario.vpcId)!);
+      for (const p of problems) tally.problems.push(`${JSON.stringify(scenario)}: ${p}`);
+      return true;
+    }),
+    { numRuns: runs, seed: 7_002 },
+  );
+  out.onboardThenOffboard = tally;
   return out;
 }
 
@@ -274,14 +294,17 @@ function printTable(results: Record<string, unknown>): void {
       rows.push([`limits.${name}`, `${x.connected} connected, ${x.failed} failed`, x.statuses[0] ?? '']);
     }
   }
-  const f = results.faults as Record<string, { runs: number; failedThenConverged: number; problems: string[] }>;
+  const f = results.faults as Record<
+    string,
+    { runs: number; failedThenConverged: number; onboardingFailed?: number; problems: string[] }
+  >;
   if (f) {
     for (const [name, x] of Object.entries(f)) {
-      rows.push([
-        `faults.${name}`,
-        `${x.runs} runs`,
-        `${x.failedThenConverged} failed then converged; ${x.problems.length} problems`,
-      ]);
+      const outcome =
+        x.onboardingFailed === undefined
+          ? `${x.failedThenConverged} failed then converged`
+          : `${x.onboardingFailed} onboardings ended failed before the offboarding`;
+      rows.push([`faults.${name}`, `${x.runs} runs`, `${outcome}; ${x.problems.length} problems`]);
     }
   }
   for (const bundle of (results.bundles as BundleMeasurement[] | undefined) ?? []) {
