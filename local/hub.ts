@@ -484,7 +484,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * deploys). It is seeded as long established, like a stack deployed before the run: member accounts see the TGW from
  * the start. A world that already holds a share of that name in the hub keeps its own. The twin refuses the share as
  * AWS refuses it (OperationNotPermittedException when RAM sharing with AWS Organizations is not enabled, an
- * organization that is not the hub's): the local deploy then fails, as the stack's would.
+ * organization that is not the hub's): the local deploy then fails, as the stack's would. It also fails for a world
+ * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
 export function deployedWorld(world: World, config: HubConfig): World {
   const share = organizationShareOf(config);
@@ -521,8 +522,9 @@ function explainDeployFailure(error: unknown, config: HubConfig, index: number):
   if (!share || !(error instanceof TwinWorldError) || !error.message.includes(`ram.shares.${index}.`)) return error;
   return new TwinWorldError(
     `the hub stack's RAM share ${share.name} (the TGW with ${share.organizationArn}, organization.shareTransitGateway) ` +
-      `cannot be created in this world (${error.message.replace(/\.$/, '')}). Enable RAM sharing with AWS Organizations ` +
-      '(world ram.sharingWithOrganizationEnabled) or set organization.shareTransitGateway to false.',
+      `cannot be created in this world (${error.message.replace(/\.$/, '')}). The stack needs the hub's TGW ` +
+      '(world ec2.transitGateways) and RAM sharing with AWS Organizations enabled (world ' +
+      'ram.sharingWithOrganizationEnabled); or set organization.shareTransitGateway to false.',
   );
 }
 

@@ -63,7 +63,7 @@ describe('Local deploy: the organization share of the TGW', () => {
     world.ram = { ...world.ram, sharingWithOrganizationEnabled: false };
 
     await expect(createLocalHub({ config: exampleConfig(), world, startTime: START })).rejects.toThrow(
-      /spokelink-tgw-organization .*OperationNotPermittedException.*Enable RAM sharing with AWS Organizations/,
+      /spokelink-tgw-organization .*OperationNotPermittedException.*RAM sharing with AWS Organizations enabled/,
     );
   });
 });
