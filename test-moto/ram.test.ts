@@ -1,5 +1,5 @@
 import { CreateTransitGatewayCommand } from '@aws-sdk/client-ec2';
-import { CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import { CreateOrganizationCommand, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import {
   CreateResourceShareCommand,
   DeleteResourceShareCommand,
@@ -189,4 +189,80 @@ describe('Twin vs moto: RAM (the owner account view)', () => {
     );
     expect(stepOf(withOrg.twin, 'EnableSharingWithAwsOrganization as the management account')?.result).toBe(true);
   });
+
+  it('shares a TGW with the organization by the ARN that names its management account, and no other', async () => {
+    const { twin } = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2, ram, organizations }, trace) => {
+        const tgw = await ec2.send(new CreateTransitGatewayCommand({ Description: 'hub' }));
+        const tgwArn = tgw.TransitGateway?.TransitGatewayArn ?? 'arn:missing';
+        const { Organization } = await organizations.send(new DescribeOrganizationCommand({}));
+        const orgArn = Organization?.Arn ?? 'arn:missing';
+        await enableSharing(trace, ram);
+        const created = await trace.step(
+          'CreateResourceShare of a TGW with the organization',
+          () =>
+            ram.send(
+              new CreateResourceShareCommand({
+                name: 'hub-tgw-organization',
+                resourceArns: [tgwArn],
+                principals: [orgArn],
+                allowExternalPrincipals: false,
+              }),
+            ),
+          (o) => shareView(o.resourceShare),
+        );
+        const shareArn = created?.resourceShare?.resourceShareArn ?? 'arn:missing';
+        await trace.step(
+          'GetResourceShareAssociations PRINCIPAL of the organization',
+          () =>
+            ram.send(
+              new GetResourceShareAssociationsCommand({
+                associationType: 'PRINCIPAL',
+                principal: orgArn,
+                resourceShareArns: [shareArn],
+              }),
+            ),
+          (o) => (o.resourceShareAssociations ?? []).map(associationView),
+        );
+        // The same organization id under another account names no organization.
+        const otherAccount = orgArn.replace(`::${MOTO_ACCOUNT}:`, '::111111111111:');
+        await trace.step(
+          'CreateResourceShare with an organization ARN of another account',
+          () =>
+            ram.send(
+              new CreateResourceShareCommand({ name: 'wrong', resourceArns: [tgwArn], principals: [otherAccount] }),
+            ),
+          (o) => shareView(o.resourceShare),
+        );
+      },
+      [],
+      {
+        twinWorld: {
+          organization: {
+            id: 'o-motoorg0001',
+            managementAccountId: MOTO_ACCOUNT,
+            accounts: [{ id: MOTO_ACCOUNT, name: 'master' }],
+          },
+          ram: { sharingWithOrganizationEnabled: false },
+        },
+        motoSetup: async ({ organizations }) => {
+          await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+        },
+      },
+    );
+    expect(stepOf(twin, 'CreateResourceShare of a TGW with the organization')?.error).toBeUndefined();
+    expect(stepOf(twin, 'CreateResourceShare with an organization ARN of another account')?.error).toBe(
+      'UnknownResourceException',
+    );
+  });
 });
+
+/** EnableSharingWithAwsOrganization as the management account (traced: both sides answer true). */
+async function enableSharing(trace: Tracer, ram: Clients['ram']): Promise<void> {
+  await trace.step(
+    'EnableSharingWithAwsOrganization',
+    () => ram.send(new EnableSharingWithAwsOrganizationCommand({})),
+    (o) => o.returnValue,
+  );
+}
