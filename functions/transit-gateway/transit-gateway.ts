@@ -92,7 +92,9 @@ export class OrganizationShareMissingError extends SpokelinkError {}
 /** Every association of the caller's shares that the filter selects (all pages). */
 async function associationsOf(
   ram: RAMClient,
-  filter: { associationType: 'PRINCIPAL'; principal: string } | { associationType: 'RESOURCE'; resourceArn: string },
+  filter:
+    | { associationType: 'PRINCIPAL'; resourceShareArns: string[] }
+    | { associationType: 'RESOURCE'; resourceArn: string },
 ): Promise<ResourceShareAssociation[]> {
   const out: ResourceShareAssociation[] = [];
   let nextToken: string | undefined;
@@ -107,25 +109,32 @@ async function associationsOf(
 const LIVE_ASSOCIATION = new Set(['ASSOCIATED', 'ASSOCIATING']);
 
 /**
- * The hub's share of the TGW with the organization: a share of the hub (any name) whose principals include the
- * organization and whose resources include the TGW, both ASSOCIATED (or still ASSOCIATING right after a deploy).
- * The two reads are independent and made together. Undefined when there is none.
+ * The hub's share of the TGW with the organization: a share of the hub (any name) whose resources include the TGW and
+ * whose principals include the organization, both ASSOCIATED (or still ASSOCIATING right after a deploy). Read as the
+ * API documents it: the shares holding the TGW (`resourceArn`), then their principals (`resourceShareArns`), whose
+ * `associatedEntity` is the organization's ARN; the `principal` filter is documented for an organization *id* only,
+ * https://docs.aws.amazon.com/ram/latest/APIReference/API_GetResourceShareAssociations.html. Undefined when there
+ * is none.
  */
 export async function findOrganizationShare(
   ram: RAMClient,
   share: OrganizationShare,
 ): Promise<{ shareArn: string; status: 'ASSOCIATED' | 'ASSOCIATING' } | undefined> {
-  const [principals, resources] = await Promise.all([
-    associationsOf(ram, { associationType: 'PRINCIPAL', principal: share.organizationArn }),
-    associationsOf(ram, { associationType: 'RESOURCE', resourceArn: share.transitGatewayArn }),
-  ]);
   const live = (list: ResourceShareAssociation[], entity: string) =>
     new Map(
       list
         .filter((a) => a.associatedEntity === entity && a.resourceShareArn && LIVE_ASSOCIATION.has(a.status ?? ''))
         .map((a) => [a.resourceShareArn!, a.status!]),
     );
-  const withTgw = live(resources, share.transitGatewayArn);
+  const withTgw = live(
+    await associationsOf(ram, { associationType: 'RESOURCE', resourceArn: share.transitGatewayArn }),
+    share.transitGatewayArn,
+  );
+  if (withTgw.size === 0) return undefined;
+  const principals = await associationsOf(ram, {
+    associationType: 'PRINCIPAL',
+    resourceShareArns: [...withTgw.keys()],
+  });
   let found: { shareArn: string; status: 'ASSOCIATED' | 'ASSOCIATING' } | undefined;
   for (const [shareArn, status] of live(principals, share.organizationArn)) {
     const resource = withTgw.get(shareArn);
@@ -136,6 +145,7 @@ export async function findOrganizationShare(
   return found;
 }
 
+/** The hub's ACTIVE share named `name` (the per-account share `<prefix>-tgw`), if any. */
 export async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
   let nextToken: string | undefined;
   do {

@@ -119,13 +119,14 @@ describe('Function: transit-gateway', () => {
         invitationAccepted: false,
         viaOrganization: true,
       });
-      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
-        associationType: 'PRINCIPAL',
-        principal: ORG_ARN,
-      });
+      // The shares that hold the TGW, then their principals (the organization appears by its ARN).
       expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
         associationType: 'RESOURCE',
         resourceArn: TGW_ARN,
+      });
+      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
+        associationType: 'PRINCIPAL',
+        resourceShareArns: [ORG_SHARE_ARN],
       });
       expect(hubRamMock).not.toHaveReceivedCommand(AssociateResourceShareCommand);
       expect(hubRamMock).not.toHaveReceivedCommand(CreateResourceShareCommand);
@@ -133,30 +134,39 @@ describe('Function: transit-gateway', () => {
       expect(spokeRamMock.calls()).toHaveLength(0);
     });
 
-    it('counts only a share that holds both the organization and the TGW, read across pages', async () => {
-      const other = 'arn:aws:ram:us-east-1:111111111111:resource-share/0b0b0b0b-1111-4222-8333-444444444444';
+    it('counts only a share that holds both the organization and the TGW, reading every page', async () => {
+      // The TGW is in two shares (the per-account one too); only one of them has the organization as principal.
+      const tgwIn = (share: string) => ({
+        resourceShareArn: share,
+        associatedEntity: TGW_ARN,
+        status: 'ASSOCIATED' as const,
+      });
       hubRamMock
+        .on(GetResourceShareAssociationsCommand, { associationType: 'RESOURCE', nextToken: undefined })
+        .resolves({ resourceShareAssociations: [tgwIn(SHARE_ARN)], nextToken: 'resources-2' })
+        .on(GetResourceShareAssociationsCommand, { associationType: 'RESOURCE', nextToken: 'resources-2' })
+        .resolves({ resourceShareAssociations: [tgwIn(ORG_SHARE_ARN)] })
         .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL', nextToken: undefined })
         .resolves({
-          resourceShareAssociations: [{ resourceShareArn: other, associatedEntity: ORG_ARN, status: 'ASSOCIATED' }],
-          nextToken: 'page-2',
+          resourceShareAssociations: [
+            { resourceShareArn: SHARE_ARN, associatedEntity: EXTERNAL, status: 'ASSOCIATED' },
+          ],
+          nextToken: 'principals-2',
         })
-        .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL', nextToken: 'page-2' })
+        .on(GetResourceShareAssociationsCommand, { associationType: 'PRINCIPAL', nextToken: 'principals-2' })
         .resolves({
           resourceShareAssociations: [
             { resourceShareArn: ORG_SHARE_ARN, associatedEntity: ORG_ARN, status: 'ASSOCIATED' },
-          ],
-        })
-        .on(GetResourceShareAssociationsCommand, { associationType: 'RESOURCE' })
-        .resolves({
-          resourceShareAssociations: [
-            { resourceShareArn: ORG_SHARE_ARN, associatedEntity: TGW_ARN, status: 'ASSOCIATED' },
           ],
         });
 
       const result = await shareTransitGateway(examplePlan(), deps);
 
       expect(result).toMatchObject({ shareArn: ORG_SHARE_ARN, viaOrganization: true });
+      expect(hubRamMock).toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
+        associationType: 'PRINCIPAL',
+        resourceShareArns: [SHARE_ARN, ORG_SHARE_ARN],
+      });
     });
 
     it('goes on while the organization share is still ASSOCIATING (CreateAttachment retries until RAM shows the TGW)', async () => {
@@ -169,6 +179,7 @@ describe('Function: transit-gateway', () => {
     });
 
     it.each([
+      ['no share holds the TGW', [{ share: ORG_SHARE_ARN, status: 'ASSOCIATED' }], []],
       ['no share names the organization', [], [{ share: SHARE_ARN, status: 'ASSOCIATED' }]],
       [
         'the organization share lost the TGW',
@@ -217,8 +228,10 @@ describe('Function: transit-gateway', () => {
         resourceShareArn: SHARE_ARN,
         principals: [EXTERNAL],
       });
-      // The organization share is never asked about (nor changed) for an outside account.
-      expect(hubRamMock).not.toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, { principal: ORG_ARN });
+      // The organization share is never looked for (nor changed) for an outside account.
+      expect(hubRamMock).not.toHaveReceivedCommandWith(GetResourceShareAssociationsCommand, {
+        associationType: 'RESOURCE',
+      });
       expect(spokeRamMock).toHaveReceivedCommandWith(AcceptResourceShareInvitationCommand, {
         resourceShareInvitationArn: invitation,
       });
