@@ -1,21 +1,35 @@
 import * as z from 'zod';
-import { spokeClients } from '#shared/aws';
+import { spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { CaughtErrorSchema } from '#shared/failure';
 import { logger } from '#shared/logger';
 import { getApproval, registryTable } from '#shared/registry';
 import { targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 
-import { type StatusResult, setStatus } from './status';
+import { type RollbackReport, type StatusResult, setStatus } from './status';
+
+/** The execution state, with what the onboarding's rollback left in it (SummarizeRollback, its caught errors). */
+const StateSchema = WorkflowStateSchema.extend({
+  rollbackOutcome: z.object({ summary: z.string() }).optional().catch(undefined),
+  rollbackFailure: z.record(z.string(), CaughtErrorSchema).optional().catch(undefined),
+});
 
 const Input = z.object({
   status: z.enum(['onboarding', 'pending-approval', 'connected', 'rejected', 'failed', 'offboarding', 'disconnected']),
   executionName: z.string().min(1),
   executionArn: z.string().min(1),
   /** The whole execution state (`"state.$": "$"`). */
-  state: WorkflowStateSchema,
+  state: StateSchema,
   /** A detail the workflow computed (offboarding plan, drift found by reconcile); `failed` always names the step. */
   detail: z.string().optional(),
 });
+
+/** The rollback's summary, or, when SummarizeRollback failed, which step failed. */
+function rollbackOf(state: z.infer<typeof StateSchema>): RollbackReport | undefined {
+  if (state.rollbackOutcome) return { summary: state.rollbackOutcome.summary };
+  const failed = Object.entries(state.rollbackFailure ?? {}).at(-1);
+  return failed ? { unsummarized: { step: failed[0], error: failed[1].Error } } : undefined;
+}
 
 /** SetStatus* states: writes the status tags on the VPC. */
 export const handler = async (input: unknown): Promise<StatusResult> => {
@@ -31,7 +45,7 @@ export const handler = async (input: unknown): Promise<StatusResult> => {
     state,
     { name: executionName, arn: executionArn },
     {
-      spokeEc2: async (t) => (await spokeClients(config, t.accountId, t.region)).ec2,
+      spokeEc2: (t) => spokeEc2(config, t.accountId, t.region),
       registry,
       now: () => Date.now(),
       pendingApproval: async (vpcId) => {
@@ -39,6 +53,6 @@ export const handler = async (input: unknown): Promise<StatusResult> => {
         return pending && { executionArn: pending.executionArn, expiresAt: pending.expiresAt };
       },
     },
-    { detail },
+    { detail, rollback: rollbackOf(state) },
   );
 };

@@ -5,7 +5,7 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { getLease, type RegistryTable } from '#shared/registry';
 import type { Status } from '#shared/tags';
-import { StatusTag, statusDetail } from '#shared/tags';
+import { MAX_TAG_VALUE_LENGTH, StatusTag, statusDetail } from '#shared/tags';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
 /** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */
@@ -43,8 +43,62 @@ function onboardingDetail(plan: Plan): string {
   );
 }
 
+/**
+ * What the onboarding's rollback did (SummarizeRollback's `summary`, docs/workflow.md "Rollback"), or why it is not
+ * known (SummarizeRollback itself failed).
+ */
+export interface RollbackReport {
+  summary?: string;
+  /** A rollback step whose failure left no summary. */
+  unsummarized?: { step: string; error: string };
+}
+
+/** The rollback part of a `failed` detail: never more than this, so that the failure keeps at least 134 of the 256. */
+const ROLLBACK_PART_MAX = 120;
+
+function rollbackText(rollback: RollbackReport | undefined): string | undefined {
+  if (rollback?.summary) return rollback.summary;
+  if (rollback?.unsummarized) {
+    const { step, error } = rollback.unsummarized;
+    return `rollback outcome unknown (${step}: ${error}): the registry record lists what exists`;
+  }
+  return undefined;
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 3)}...`);
+
+/** `LimitsExceeded: Limits Exceeded: ...` -> `LimitsExceeded: ...` (AWS messages often spell the code out first). */
+function withoutSpelledOutCodes(text: string): string {
+  const norm = (part: string) => part.replace(/\s+/g, '').toLowerCase();
+  const parts = text.split(': ');
+  return parts.filter((part, i) => i === 0 || norm(part) !== norm(parts[i - 1]!)).join(': ');
+}
+
+/**
+ * The `failed` detail: the failure (`<Step>: <Error>: <message>`) and, after an onboarding's rollback, what was rolled
+ * back or what remains, within the tag's 256 characters. The rollback part is kept whole; the failure is shortened
+ * as far as needed: an AWS message's spelled-out repeat of its code goes, then the VPC's own id (the tag is on that
+ * VPC) becomes "the VPC", then the end of the message is cut.
+ */
+export function failedDetail(failure: string, rollback: RollbackReport | undefined, vpcId?: string): string {
+  const tail = rollbackText(rollback);
+  if (tail === undefined) return statusDetail(failure);
+  const suffix = `; ${clip(oneLine(tail), ROLLBACK_PART_MAX)}`;
+  const budget = MAX_TAG_VALUE_LENGTH - suffix.length;
+  let text = oneLine(failure);
+  if (text.length > budget) text = withoutSpelledOutCodes(text);
+  if (text.length > budget && vpcId) text = text.split(vpcId).join('the VPC');
+  return `${clip(text, budget)}${suffix}`;
+}
+
 /** The detail for a status, from the execution state (`override`: a detail the workflow computed). */
-export function detailFor(status: OnboardingStatus, state: WorkflowState, override?: string): string {
+export function detailFor(
+  status: OnboardingStatus,
+  state: WorkflowState,
+  override?: string,
+  rollback?: RollbackReport,
+): string {
   if (override !== undefined && status !== 'failed') return statusDetail(override);
   switch (status) {
     case 'pending-approval':
@@ -65,7 +119,7 @@ export function detailFor(status: OnboardingStatus, state: WorkflowState, overri
     case 'rejected':
       return statusDetail(causeMessage(state.error?.Cause) || state.error?.Error || 'rejected');
     case 'failed':
-      return statusDetail(describeFailure(state).detail);
+      return failedDetail(describeFailure(state).detail, rollback, state.plan?.vpcId);
   }
 }
 
@@ -84,15 +138,17 @@ export async function setStatus(
   state: WorkflowState,
   execution: { name: string; arn: string },
   deps: StatusDeps,
-  override?: { detail?: string },
+  override?: { detail?: string; rollback?: RollbackReport },
 ): Promise<StatusResult> {
-  const detail = detailFor(status, state, override?.detail);
+  const detail = detailFor(status, state, override?.detail, override?.rollback);
   const failure = status === 'failed' ? describeFailure(state) : undefined;
+  // The Fail state's cause (no 256-character limit) carries the whole rollback summary after the failure.
+  const rolledBack = status === 'failed' ? rollbackText(override?.rollback) : undefined;
   const result: StatusResult = {
     written: false,
     status,
     detail,
-    ...(failure ? { error: failure.error, cause: failure.cause } : {}),
+    ...(failure ? { error: failure.error, cause: rolledBack ? `${failure.cause}; ${rolledBack}` : failure.cause } : {}),
   };
   // No trustworthy VPC to write on (an event that names none): nothing to do, but the outcome is still described.
   if (!target) return { ...result, skipped: 'the execution names no VPC' };

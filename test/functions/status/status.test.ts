@@ -144,6 +144,87 @@ describe('Function: status', () => {
     expect(tagsWritten()['spokelink:detail']!.length).toBeLessThanOrEqual(256);
   });
 
+  describe('after the onboarding rolled back (SummarizeRollback)', () => {
+    const zoneFull = lambdaCause(
+      'QuotaExceededError',
+      `associating ${VPC} with zone sts.us-east-1.amazonaws.com: LimitsExceeded: Limits Exceeded: ` +
+        'MAX_VPCS_ASSOCIATED_BY_ZONE has a limit of 300.',
+    );
+    const failedZones = (rollback: Record<string, unknown>) => ({
+      event: loadEvent('tag-change-connect'),
+      plan: examplePlan(),
+      failure: {},
+      branches: [
+        { attachment: {} },
+        { failed: { AssociateZones: { Error: 'QuotaExceededError', Cause: zoneFull } } },
+        {},
+      ],
+      ...rollback,
+    });
+
+    it('says what was rolled back after the failure, and puts it in the Fail cause too', async () => {
+      const summary = 'rolled back: attachment, 1 route, 2 SG rules';
+      const result = await run('failed', failedZones({ rollbackFailure: {}, rollbackOutcome: { summary } }));
+
+      const failure =
+        `AssociateZones: QuotaExceededError: associating ${VPC} with zone sts.us-east-1.amazonaws.com: ` +
+        'LimitsExceeded: Limits Exceeded: MAX_VPCS_ASSOCIATED_BY_ZONE has a limit of 300.';
+      expect(tagsWritten()['spokelink:detail']).toBe(`${failure}; ${summary}`);
+      expect(result).toMatchObject({ error: 'QuotaExceededError', cause: `${failure}; ${summary}` });
+    });
+
+    it('shortens the failure, never the rollback, to stay within 256 characters: the quota stays named', async () => {
+      const summary =
+        'rollback incomplete (UndoZoneAssociations: PriorRequestNotComplete); left: zone ssm.us-east-1.amazonaws.com';
+      await run('failed', failedZones({ rollbackOutcome: { summary } }));
+
+      const detail = tagsWritten()['spokelink:detail']!;
+      expect(detail).toHaveLength(256);
+      // The spelled-out repeat of the code and the VPC's own id go first; then the end of the AWS message.
+      expect(
+        detail.startsWith(
+          'AssociateZones: QuotaExceededError: associating the VPC with zone sts.us-east-1.amazonaws.com: ' +
+            'LimitsExceeded: MAX_VPCS_',
+        ),
+      ).toBe(true);
+      expect(detail.endsWith(`...; ${summary}`)).toBe(true);
+    });
+
+    it('cuts the end of a failure too long even once compacted, keeping its start: step, error, quota code', async () => {
+      const summary = 'rolled back: 2 zone assocs, 2 SG rules, principal';
+      await run('failed', {
+        ...failedZones({ rollbackOutcome: { summary } }),
+        branches: [
+          {
+            failed: {
+              CreateAttachment: {
+                Error: 'QuotaExceededError',
+                Cause: `attaching ${VPC} to tgw-1: TransitGatewayAttachmentLimitExceeded: ${'y'.repeat(300)}`,
+              },
+            },
+          },
+        ],
+      });
+
+      const detail = tagsWritten()['spokelink:detail']!;
+      expect(detail).toHaveLength(256);
+      expect(detail).toMatch(
+        /^CreateAttachment: QuotaExceededError: attaching the VPC to tgw-1: TransitGatewayAttachmentLimitExceeded: y+\.\.\.; rolled back: 2 zone assocs, 2 SG rules, principal$/,
+      );
+    });
+
+    it('says the rollback outcome is unknown when SummarizeRollback itself failed', async () => {
+      await run(
+        'failed',
+        failedZones({ rollbackFailure: { SummarizeRollback: { Error: 'Lambda.Unknown', Cause: 'x' } } }),
+      );
+
+      expect(tagsWritten()['spokelink:detail']).toMatch(
+        /; rollback outcome unknown \(SummarizeRollback: Lambda.Unknown\): the registry record lists what exists$/,
+      );
+    });
+  });
+
   it('leaves the status to the execution holding the VPC lease when rejecting outside it', async () => {
     dynamo.on(GetCommand).resolves({
       Item: { owner: 'arn:other', acquiredAt: '2026-01-01T00:00:00Z', expiresAt: Math.floor(Date.now() / 1000) + 600 },
