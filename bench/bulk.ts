@@ -25,8 +25,11 @@ export interface BulkRunOptions {
   hubOptions?: Partial<LocalHubOptions>;
   /** Called with the hub once it is started (extra instrumentation). */
   onHub?: (hub: LocalHub) => void;
-  /** Called with the hub after the run, before it closes (to inspect the twin or the registry). */
-  beforeClose?: (hub: LocalHub) => Promise<void> | void;
+  /**
+   * Called with the hub and the run's result after the run, before the hub closes (to inspect the twin or the
+   * registry, or to go on: a retry once a quota is raised).
+   */
+  beforeClose?: (hub: LocalHub, result: BulkResult) => Promise<void> | void;
 }
 
 export interface BulkResult {
@@ -129,7 +132,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkResult> {
       [minPending, maxPending],
       Math.max(...times, 0),
     );
-    await options.beforeClose?.(hub);
+    await options.beforeClose?.(hub, summary);
     return summary;
   } finally {
     await hub.close();

@@ -27,7 +27,8 @@ export interface OffboardPlan {
   detail: string;
 }
 
-async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc | undefined> {
+/** The VPC as the spoke role sees it now; undefined once it is deleted. */
+export async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc | undefined> {
   // A filter, not VpcIds: a deleted VPC is an empty answer rather than InvalidVpcID.NotFound.
   const { Vpcs = [] } = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
   return Vpcs.find((v) => v.VpcId === vpcId);

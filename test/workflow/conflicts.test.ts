@@ -1,6 +1,7 @@
 import { DeleteRouteCommand } from '@aws-sdk/client-ec2';
 import {
   ACCOUNTS,
+  ENDPOINT_SERVICE,
   exampleWorld,
   expectConnectedOnce,
   HUB_DESTINATION,
@@ -17,8 +18,8 @@ import {
 
 /**
  * Conflicts found while connecting (after validation): spokelink never overwrites what is not its own and reports it
- * by name. The other branches still run to the end and record what they made; the status says `failed`, naming the
- * step; a retry after the conflict is removed converges.
+ * by name. The other branches still run to the end; what they made is then rolled back; the status says `failed`,
+ * naming the step and what was rolled back; a retry after the conflict is removed converges.
  */
 
 const ANALYTICS = ACCOUNTS.analytics;
@@ -77,17 +78,20 @@ describe('Conflicts: reported by name, never overwritten', () => {
       expect({ [privateTable]: w.routes(privateTable), [mainTable]: w.routes(mainTable) }).toEqual(routesBefore);
     });
 
-    it('still ran the other branches and recorded what exists, with status failed', async () => {
-      expect(w.zone(ZONES.ssm.id).vpcs).toContain(`us-east-1/${vpcId}`);
-      expect(w.ingress(ZONES.ssm.sg).map((r) => r.description)).toContain(`spokelink ${vpcId} ${ANALYTICS}`);
-      const record = await w.record(vpcId);
-      expect(record).toMatchObject({
+    it('rolls back what the other branches made: no association, rule, principal or live attachment is left', async () => {
+      expect(w.zone(ZONES.ssm.id).vpcs).not.toContain(`us-east-1/${vpcId}`);
+      expect(w.ingress(ZONES.ssm.sg).map((r) => r.description)).not.toContain(`spokelink ${vpcId} ${ANALYTICS}`);
+      expect(w.allowedPrincipals(ENDPOINT_SERVICE)).not.toContain(`arn:aws:iam::${ANALYTICS}:root`);
+      expect(w.attachmentsOf(vpcId).map((a) => a.state)).toEqual(['deleting']);
+      expect(await w.record(vpcId)).toMatchObject({
         status: 'failed',
         routes: [],
-        zones: [{ endpoint: 'ssm', zoneId: ZONES.ssm.id, zoneName: ZONES.ssm.name }],
-        attachmentId: w.attachmentsOf(vpcId)[0]!.id,
+        zones: [],
+        securityGroupRules: [],
+        endpointServicePrincipals: [],
       });
-      expect(record!.securityGroupRules).toHaveLength(1);
+      expect((await w.record(vpcId))!.attachmentId).toBeUndefined();
+      expect(w.status(vpcId).detail).toMatch(/; rolled back: attachment, 1 zone assoc, 1 SG rule, principal$/);
     });
 
     it('converges once the team removes the route and asks again', async () => {
@@ -129,7 +133,10 @@ describe('Conflicts: reported by name, never overwritten', () => {
         status: 'failed',
         detail:
           `AssociateZones: ConflictError: zone ${ZONES.sts.name} (${ZONES.sts.id}, endpoint sts): ${vpcId} is ` +
-          `already associated with another zone of that name (${otherZone})`,
+          `already associated with another zone of that name (${otherZone}); ` +
+          // The attachment and routes of the Transit Gateway branch, the rules of the consumer branch; the account's
+          // principal stays: the first VPC of the account is connected.
+          'rolled back: attachment, 1 route, 2 SG rules',
         execution: execution!.name,
       });
       // Route 53 answered ConflictingDomainExists to the spoke's association.

@@ -36,6 +36,8 @@ function allStates(states = definition.States): { name: string; state: State; sc
 }
 
 const tasks = allStates().filter((s) => s.state.Type === 'Task');
+/** The rollback sub-flow's Tasks (they catch into $.rollbackFailure). */
+const ROLLBACK = /^(Undo|PlanRollback|SummarizeRollback|MarkRollingBack)/;
 const THROTTLING = ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException'];
 const LAMBDA = [
   'Lambda.ServiceException',
@@ -155,17 +157,48 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('IgnoreWithdrawnRequest');
     expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('EndBecauseVpcIsGone');
     expect(catcher(s.AcquireLease!, 'RejectedError')?.Next).toBe('SetStatusRejected');
-    expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('RecordFailure');
+    expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('BeginRollback');
   });
 
   it('names the failing step in the catch path of every main-work Task', () => {
-    const mainWork = tasks.filter((t) => !/^(SetStatus(Rejected|Failed)|Release|RecordFailure)/.test(t.name));
+    const mainWork = tasks.filter(
+      (t) => !/^(SetStatus(Rejected|Failed)|Release|RecordFailure)/.test(t.name) && !ROLLBACK.test(t.name),
+    );
     for (const t of mainWork) {
       expect({ state: t.name, path: catcher(t.state, 'States.ALL')?.ResultPath }).toEqual({
         state: t.name,
         path: `$.failure.${t.name}`,
       });
     }
+  });
+
+  it("keeps the rollback's own failures apart from the failure being rolled back, and always summarizes", () => {
+    const rollback = tasks.filter((t) => ROLLBACK.test(t.name));
+    expect(rollback.map((t) => t.name).sort()).toEqual([
+      'MarkRollingBack',
+      'PlanRollback',
+      'SummarizeRollback',
+      'UndoAddedEndpointAccess',
+      'UndoAddedRoutes',
+      'UndoAddedZoneAssociations',
+      'UndoAttachment',
+      'UndoEndpointAccess',
+      'UndoSpokeRoutes',
+      'UndoTransitGatewayShare',
+      'UndoZoneAssociations',
+    ]);
+    for (const t of rollback) {
+      expect({ state: t.name, path: catcher(t.state, 'States.ALL')?.ResultPath }).toEqual({
+        state: t.name,
+        path: `$.rollbackFailure.${t.name}`,
+      });
+    }
+    const s = definition.States;
+    expect(catcher(s.PlanRollback!, 'States.ALL')?.Next).toBe('SummarizeRollback');
+    expect(catcher(s.RollBackMembership!, 'States.ALL')?.Next).toBe('SummarizeRollback');
+    expect(catcher(s.RollBackAdditions!, 'States.ALL')?.Next).toBe('SummarizeRollback');
+    expect(catcher(s.SummarizeRollback!, 'States.ALL')?.Next).toBe('RecordFailure');
+    expect(s.SummarizeRollback!.Next).toBe('RecordFailure');
   });
 
   it('points every transition at a state of the same scope', () => {
@@ -193,6 +226,18 @@ function named(name: string, message: string): Error {
 }
 
 const EXECUTION_ID = 'arn:aws:states:us-east-1:111111111111:execution:spokelink-onboard:vpc-x-onboard-abc';
+const VPC_REF = { vpcId: 'vpc-0a1b2c3d4e5f60001', accountId: '222222222222', region: 'us-east-1', exists: true };
+const BEFORE = { connectedAt: '2026-01-01T00:00:00.000Z', routes: [], zones: [], securityGroupRules: [] };
+const ROLLBACK_MEMBERSHIP = [
+  'PlanRollback',
+  'MarkRollingBack',
+  'UndoSpokeRoutes',
+  'UndoAttachment',
+  'UndoTransitGatewayShare',
+  'UndoZoneAssociations',
+  'UndoEndpointAccess',
+  'SummarizeRollback',
+];
 
 function run(overrides: Record<string, Handler> = {}) {
   const calls: { state: string; input: Record<string, unknown> }[] = [];
@@ -217,6 +262,18 @@ function run(overrides: Record<string, Handler> = {}) {
     RecordFailure: () => ({ recorded: true }),
     SetStatusFailed: () => ({ written: true, error: 'ConflictError', cause: 'CreateSpokeRoutes: ConflictError: x' }),
     ReleaseLeaseAfterFailure: () => ({ released: true }),
+    NoteWhatExists: () => BEFORE,
+    PlanRollback: () => ({ mode: 'membership', reason: 'never connected', vpc: VPC_REF, toUndo: {} }),
+    MarkRollingBack: () => ({ recorded: true }),
+    UndoSpokeRoutes: () => ({ removed: [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }], vanished: [] }),
+    UndoAttachment: () => ({ deleted: ['tgw-attach-1'], alreadyGone: [] }),
+    UndoTransitGatewayShare: () => ({ unshared: true }),
+    UndoZoneAssociations: () => ({ disassociated: [], vanished: [], retained: [], authorizationsDeleted: [] }),
+    UndoEndpointAccess: () => ({ rulesRevoked: [], rulesVanished: [], principalsRemoved: [] }),
+    UndoAddedRoutes: () => ({ removed: [], vanished: [] }),
+    UndoAddedZoneAssociations: () => ({ disassociated: [], vanished: [] }),
+    UndoAddedEndpointAccess: () => ({ rulesRevoked: [], rulesVanished: [] }),
+    SummarizeRollback: () => ({ complete: true, summary: 'rolled back: attachment, 1 route, TGW share' }),
   };
   const handlers = Object.fromEntries(
     Object.entries({ ...defaults, ...overrides }).map(([state, fn]) => [
@@ -341,6 +398,165 @@ describe('ASL: onboard.asl.json data flow', () => {
       },
     });
     expect(states()).not.toContain('RecordConsumer');
+  });
+
+  it('rolls a new membership back with the offboarding removals before recording the failure', async () => {
+    const { result, calls, states } = run({
+      AssociateZones: () => {
+        throw named('QuotaExceededError', 'associating vpc-x with zone ssm: LimitsExceeded: full');
+      },
+    });
+
+    const error = await result.catch((e: Error & { cause?: { name?: string } }) => e.cause);
+    expect(error).toMatchObject({ name: 'ConflictError' }); // the stub SetStatusFailed's outcome
+    const after = states().slice(states().indexOf('PlanRollback'));
+    expect([...after].sort()).toEqual(
+      [...ROLLBACK_MEMBERSHIP, 'RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure'].sort(),
+    );
+    expect(after.slice(-4)).toEqual([
+      'SummarizeRollback',
+      'RecordFailure',
+      'SetStatusFailed',
+      'ReleaseLeaseAfterFailure',
+    ]);
+    expect(after.indexOf('UndoSpokeRoutes')).toBeLessThan(after.indexOf('UndoAttachment'));
+    expect(after.indexOf('UndoAttachment')).toBeLessThan(after.indexOf('UndoTransitGatewayShare'));
+    for (const [state, action] of [
+      ['UndoSpokeRoutes', 'remove'],
+      ['UndoAttachment', 'detach'],
+      ['UndoTransitGatewayShare', 'unshare'],
+      ['UndoZoneAssociations', 'remove'],
+      ['UndoEndpointAccess', 'revoke'],
+    ] as const) {
+      expect(calls.find((c) => c.state === state)!.input).toEqual({ action, vpc: VPC_REF });
+    }
+    expect(calls.find((c) => c.state === 'MarkRollingBack')!.input).toMatchObject({ action: 'offboarding' });
+    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as {
+      state: { rollback: unknown[]; rollbackFailure: object; failure: object; branches: unknown[] };
+    };
+    expect(summarize.state.rollbackFailure).toEqual({});
+    expect(summarize.state.rollback).toEqual([
+      {
+        undone: {
+          routes: { removed: [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }], vanished: [] },
+          attachment: { deleted: ['tgw-attach-1'], alreadyGone: [] },
+          share: { unshared: true },
+        },
+        failed: {},
+      },
+      { undone: { zones: expect.any(Object) }, failed: {} },
+      { undone: { access: expect.any(Object) }, failed: {} },
+    ]);
+    const status = calls.find((c) => c.state === 'SetStatusFailed')!.input as { state: Record<string, unknown> };
+    expect(status.state).toMatchObject({
+      rollbackOutcome: { summary: 'rolled back: attachment, 1 route, TGW share' },
+      branches: [
+        expect.any(Object),
+        { failed: { AssociateZones: expect.objectContaining({ Error: 'QuotaExceededError' }) } },
+        expect.any(Object),
+      ],
+    });
+    expect(status.state.failure).toEqual({});
+  });
+
+  it('keeps the attachment when its routes could not be removed, and goes on with the other branches', async () => {
+    const { result, calls, states } = run({
+      CreateAttachment: () => {
+        throw named('QuotaExceededError', 'TransitGatewayAttachmentLimitExceeded');
+      },
+      UndoSpokeRoutes: () => {
+        throw named('AccessDenied', 'not allowed');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states()).not.toContain('UndoAttachment');
+    expect(states()).toEqual(expect.arrayContaining(['UndoZoneAssociations', 'UndoEndpointAccess']));
+    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as { state: { rollback: unknown[] } };
+    expect(summarize.state.rollback[0]).toEqual({
+      undone: {},
+      failed: { UndoSpokeRoutes: { Error: 'AccessDenied', Cause: 'not allowed' } },
+    });
+    const record = calls.find((c) => c.state === 'RecordFailure')!.input as { state: { failure: object } };
+    expect(record.state.failure).toEqual({});
+  });
+
+  it('rolls a connected member back only by what it added: noted first, pruned with the plan of before', async () => {
+    const member = { ...examplePlan(), change: { membership: 'existing' } };
+    const keep = { ...examplePlan(), zones: [] };
+    const { result, calls, states } = run({
+      ValidateAndPlan: () => member,
+      PlanRollback: () => ({ mode: 'additions', reason: 'member', vpc: VPC_REF, keep, toUndo: {} }),
+      RegisterConsumer: () => {
+        throw named('QuotaExceededError', 'RulesPerSecurityGroupLimitExceeded');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states().slice(0, 4)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding', 'NoteWhatExists']);
+    expect(calls.find((c) => c.state === 'NoteWhatExists')!.input).toEqual({ action: 'inventory', plan: member });
+    expect(calls.find((c) => c.state === 'PlanRollback')!.input).toMatchObject({ state: { before: BEFORE } });
+    expect(states()).not.toContain('MarkRollingBack');
+    expect(
+      states()
+        .filter((s) => s.startsWith('Undo'))
+        .sort(),
+    ).toEqual(['UndoAddedEndpointAccess', 'UndoAddedRoutes', 'UndoAddedZoneAssociations']);
+    for (const state of ['UndoAddedRoutes', 'UndoAddedZoneAssociations', 'UndoAddedEndpointAccess']) {
+      expect(calls.find((c) => c.state === state)!.input).toEqual({ action: 'prune', plan: keep });
+    }
+  });
+
+  it('notes nothing for a new membership and rolls back nothing when the plan says so', async () => {
+    const { result, states } = run({
+      PlanRollback: () => ({ mode: 'none', reason: 'nothing was recorded', vpc: VPC_REF, toUndo: {} }),
+      ShareTransitGateway: () => {
+        throw named('SpokeAccessError', 'cannot assume');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states()).not.toContain('NoteWhatExists');
+    expect(states().filter((s) => s.startsWith('Undo'))).toEqual([]);
+    expect(states().slice(-5)).toEqual([
+      'PlanRollback',
+      'SummarizeRollback',
+      'RecordFailure',
+      'SetStatusFailed',
+      'ReleaseLeaseAfterFailure',
+    ]);
+  });
+
+  it('still summarizes and records the original failure when the rollback cannot be planned', async () => {
+    const { result, calls, states } = run({
+      CreateSpokeRoutes: () => {
+        throw named('ConflictError', 'route conflict');
+      },
+      PlanRollback: () => {
+        throw named('SpokeAccessError', 'cannot assume');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states().filter((s) => s.startsWith('Undo'))).toEqual([]);
+    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as { state: Record<string, unknown> };
+    expect(summarize.state.rollbackFailure).toEqual({
+      PlanRollback: { Error: 'SpokeAccessError', Cause: 'cannot assume' },
+    });
+    expect(summarize.state.failure).toEqual({});
+    expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
+  });
+
+  it('does not roll back after the branches succeeded (a failure recording the connection)', async () => {
+    const { result, states } = run({
+      RecordConsumer: () => {
+        throw named('SomethingElse', 'down');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states().filter((s) => ROLLBACK.test(s))).toEqual([]);
+    expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
   });
 
   it('records a top-level failure under $.failure.<step>', async () => {
