@@ -8,6 +8,7 @@ import {
   claims,
   deleteVpcAsAppTeam,
   LEDGER,
+  lifecycleConfig,
   lifecycleHub,
   networkDiff,
   PAYMENTS,
@@ -99,7 +100,12 @@ describe('Lifecycle: offboarding', () => {
   });
 
   it("keeps the account's TGW share and endpoint service principal while another of its VPCs is connected", async () => {
-    hub = await lifecycleHub();
+    // Shared per account: with the organization share (the example's default) there is no account share to keep.
+    hub = await lifecycleHub({
+      config: lifecycleConfig((raw) => {
+        (raw.organization as Record<string, unknown>).shareTransitGateway = false;
+      }),
+    });
     await connect(hub, PAYMENTS, { 'spokelink:segment': 'prod' });
     await connect(hub, LEDGER, { 'spokelink:segment': 'prod' });
 

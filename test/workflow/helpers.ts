@@ -5,7 +5,7 @@ import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53
 import type * as z from 'zod';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import type { ExecutionRecord } from '#local/sfn';
-import { type HubConfig, loadConfigFile } from '#shared/config';
+import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { StatusTag } from '#shared/tags';
 import { ec2State } from '#twin/services/ec2/model';
@@ -54,6 +54,19 @@ export function exampleWorld(): RawWorld {
 /** The example hub configuration (config/example.hub.json). */
 export function exampleConfig(): HubConfig {
   return loadConfigFile(join(ROOT, 'config/example.hub.json'));
+}
+
+/**
+ * The example hub configuration without the organization share of the TGW (`organization.shareTransitGateway:
+ * false`): every account is added to the hub's RAM share on its first onboarding, as accounts outside the
+ * organization always are. The tests of that path use it.
+ */
+export function perAccountShareConfig(): HubConfig {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')) as {
+    organization: Record<string, unknown>;
+  };
+  raw.organization.shareTransitGateway = false;
+  return parseConfig(raw, 'example configuration without the organization share');
 }
 
 /** The VPC of the raw world with this id (throws when absent: a typo in a scenario). */

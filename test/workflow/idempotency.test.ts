@@ -6,6 +6,7 @@ import {
   changesBesidesStatus,
   exampleWorld,
   expectConnectedOnce,
+  perAccountShareConfig,
   type RawWorld,
   scenarioRouteTableId,
   scenarioVpc,
@@ -85,7 +86,8 @@ function scenario(): RawWorld {
 describe('Idempotency: re-runs, retries, duplicates and races converge to one of everything', () => {
   let w: WorkflowHub;
   beforeAll(async () => {
-    w = await startWorkflowHub({ world: scenario() });
+    // Shared per account (not with the organization), so that a first onboarding of an account exercises the share.
+    w = await startWorkflowHub({ world: scenario(), config: perAccountShareConfig() });
   });
   afterAll(() => w?.close());
 

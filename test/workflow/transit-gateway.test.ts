@@ -1,10 +1,18 @@
 import { ec2State } from '#twin/services/ec2/model';
-import { ACCOUNTS, exampleWorld, HUB_ACCOUNT, startWorkflowHub, type WorkflowHub } from './helpers';
+import {
+  ACCOUNTS,
+  exampleWorld,
+  HUB_ACCOUNT,
+  perAccountShareConfig,
+  startWorkflowHub,
+  type WorkflowHub,
+} from './helpers';
 
 /**
  * The Transit Gateway branch against the twin's asynchronous TGW and RAM: a cross-account attachment to a TGW with
  * auto-accept disabled waits in `pendingAcceptance` until the hub accepts it; right after the share, the TGW is
- * invisible to the spoke (`InvalidTransitGatewayID.NotFound`) until RAM has propagated it.
+ * invisible to the spoke (`InvalidTransitGatewayID.NotFound`) until RAM has propagated it. The first describe shares
+ * the TGW per account (the path of accounts outside the organization, and of a hub without the organization share).
  */
 
 const ANALYTICS_VPC = 'vpc-0b300000000000001';
@@ -16,10 +24,10 @@ function timelineOf(w: WorkflowHub, vpcId: string) {
   return { id: attachment.id, timeline: attachment.timeline.map((t) => ({ ...t })) };
 }
 
-describe('Transit Gateway with auto-accept disabled (the example hub)', () => {
+describe('Transit Gateway with auto-accept disabled (the example hub), shared per account', () => {
   let w: WorkflowHub;
   beforeAll(async () => {
-    w = await startWorkflowHub({});
+    w = await startWorkflowHub({ config: perAccountShareConfig() });
     const [execution] = await w.onboard(ANALYTICS_VPC);
     expect(execution!.status).toBe('SUCCEEDED');
   });
@@ -62,6 +70,23 @@ describe('Transit Gateway with auto-accept disabled (the example hub)', () => {
 
   it('shares the TGW with an organization account without an invitation to accept', () => {
     expect(w.twin.calls.filter((c) => c.operation === 'AcceptResourceShareInvitation')).toEqual([]);
+  });
+});
+
+describe('Transit Gateway shared with the organization (the example hub)', () => {
+  let w: WorkflowHub;
+  beforeAll(async () => {
+    w = await startWorkflowHub({});
+    const [execution] = await w.onboard(ANALYTICS_VPC);
+    expect(execution!.status).toBe('SUCCEEDED');
+  });
+  afterAll(() => w?.close());
+
+  it('attaches an organization account at once: no account share, no RAM propagation delay', () => {
+    expect(w.twin.calls.filter((c) => c.operation === 'AssociateResourceShare')).toEqual([]);
+    const creates = w.twin.calls.filter((c) => c.operation === 'CreateTransitGatewayVpcAttachment');
+    expect(creates.map((c) => [c.accountId, c.error])).toEqual([[ACCOUNTS.analytics, undefined]]);
+    expect(w.status(ANALYTICS_VPC).status).toBe('connected');
   });
 });
 
