@@ -171,7 +171,10 @@ describe('Bad input: a VPC deleted while its onboarding runs', () => {
   let deleted: Promise<void> | undefined;
 
   beforeAll(async () => {
-    hub = await exampleHub();
+    // ShareTransitGateway takes 30 s here (a slow RAM read): the VPC is deleted while the onboarding is in it.
+    hub = await exampleHub({
+      lambdaOptions: { durationMs: (_fn, state) => (state === 'ShareTransitGateway' ? 30_000 : 0) },
+    });
     const team = hub.twin.credentialsFor(`arn:aws:iam::${VPC_ACCOUNT}:role/app-team`);
     ec2 = new EC2Client({
       region: 'us-east-1',
@@ -194,7 +197,7 @@ describe('Bad input: a VPC deleted while its onboarding runs', () => {
     }
     await hub.runUntilIdle({ maxVirtualMs: 600_000 });
 
-    // The app team asks to connect, then deletes the VPC 10 s later: while the TGW share is not visible yet.
+    // The app team asks to connect, then deletes the VPC 10 s later, before the onboarding creates the attachment.
     await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'spokelink:connect', Value: 'true' }] }));
     let gone = false;
     setTimeout(() => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createLocalHub, type LocalHub } from '#local/hub';
+import { createLocalHub, type LocalHub, type LocalHubOptions } from '#local/hub';
 import { diffSnapshots } from '#twin/twin';
 import { loadWorldFile } from '#twin/world';
 import { isNamedError } from '../../bench/faults';
@@ -13,11 +13,12 @@ export const VPC_ACCOUNT = '333333333333';
 export const VPC_ARN = `arn:aws:ec2:us-east-1:${VPC_ACCOUNT}:vpc/${VPC}`;
 
 /** A local hub on the example world (config/example.hub.json, worlds/example.world.json). */
-export function exampleHub(): Promise<LocalHub> {
+export function exampleHub(options: Partial<LocalHubOptions> = {}): Promise<LocalHub> {
   return createLocalHub({
     config: exampleConfig(),
     world: loadWorldFile(join(ROOT, 'worlds/example.world.json')),
     startTime: Date.UTC(2026, 2, 2, 9, 0, 0),
+    ...options,
   });
 }
 

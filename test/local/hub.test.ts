@@ -9,8 +9,10 @@ const VPC = 'vpc-0c300000000000001';
 
 async function fixtureHub(options: Partial<Parameters<typeof createLocalHub>[0]> = {}): Promise<LocalHub> {
   fixtureState.reset();
+  const config = loadConfigFile(join(__dirname, '../../config/example.hub.json'));
   return createLocalHub({
-    config: loadConfigFile(join(__dirname, '../../config/example.hub.json')),
+    // The fixture world has no TGW and no RAM sharing with AWS Organizations: no organization share to deploy.
+    config: { ...config, organization: { ...config.organization, shareTransitGateway: false } },
     world: loadWorldFile(join(FIXTURES, 'world.json')),
     stateMachinesDir: join(FIXTURES, 'hub-statemachines'),
     functionsDir: join(FIXTURES, 'functions'),
