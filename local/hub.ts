@@ -23,7 +23,7 @@ import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clo
 import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
-import { type LambdaOptions, LocalLambdas } from './lambda';
+import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
 import { LocalSns } from './sns';
@@ -229,6 +229,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     } catch (error) {
       throw deployed === world ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
     }
+    // Each AWS call names the function that made it (the role session name of a deployed hub).
+    twin.callOrigin = currentLocalFunction;
     const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);

@@ -1,6 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
-import { currentLocalFunction } from '#local/lambda';
 import { hubClients } from '#shared/aws';
 import { registryTable } from '#shared/registry';
 import type { CallRecord } from '#twin/types';
@@ -70,7 +69,6 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
   it('grants every action each function uses, with its own role or through the spoke role', async () => {
     const config = lifecycleConfig();
     hub = await lifecycleHub({ config });
-    hub.twin.callOrigin = currentLocalFunction;
     await wholeLife(hub);
     expect([statusOf(hub, ANALYTICS).status, statusOf(hub, LEDGER).status]).toEqual(['connected', 'connected']);
     expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
