@@ -734,17 +734,31 @@ export async function currentRecordsOfAccount(table: RegistryTable, accountId: s
   return out;
 }
 
-/** Statuses of a record whose VPC still uses the account-wide grants (TGW share, endpoint service principal). */
-const USING_ACCOUNT_GRANTS: ReadonlySet<ConsumerRecord['status']> = new Set(['onboarding', 'connected', 'failed']);
+/**
+ * Whether a record's VPC still uses the account-wide grants (TGW share, endpoint service principal): it is onboarding
+ * or connected, or it failed with something still in place. A failed onboarding whose rollback undid everything holds
+ * nothing; counting it would make two VPCs of an account that fail together each keep the grant for the other, and
+ * leave it behind with no record naming it.
+ */
+export function usesAccountGrants(record: ConsumerRecord): boolean {
+  if (record.status === 'onboarding' || record.status === 'connected') return true;
+  if (record.status !== 'failed') return false;
+  const held =
+    (record.routes ?? []).length +
+    (record.zones ?? []).length +
+    (record.securityGroupRules ?? []).length +
+    (record.endpointServicePrincipals ?? []).length;
+  return record.attachmentId !== undefined || held > 0;
+}
 
-/** Other VPCs of the account that still use its account-wide grants (any VPC not leaving or gone). */
+/** Other VPCs of the account that still use its account-wide grants (see {@link usesAccountGrants}). */
 export async function otherVpcsUsingAccountGrants(
   table: RegistryTable,
   accountId: string,
   vpcId: string,
 ): Promise<string[]> {
   const records = await currentRecordsOfAccount(table, accountId);
-  return records.filter((r) => r.vpcId !== vpcId && USING_ACCOUNT_GRANTS.has(r.status)).map((r) => r.vpcId);
+  return records.filter((r) => r.vpcId !== vpcId && usesAccountGrants(r)).map((r) => r.vpcId);
 }
 
 // ---- pending approvals ---------------------------------------------------------------------------------------------

@@ -1,7 +1,18 @@
 import type { LocalHub } from '#local/hub';
 import { ec2State } from '#twin/services/ec2/model';
 import type { Route53State } from '#twin/services/route53';
-import { advance, lifecycleHub, networkDiff, PAYMENTS, registryOf, SERVICE, settle, statusOf, ZONES } from './helpers';
+import {
+  advance,
+  LEDGER,
+  lifecycleHub,
+  networkDiff,
+  PAYMENTS,
+  registryOf,
+  SERVICE,
+  settle,
+  statusOf,
+  ZONES,
+} from './helpers';
 
 /**
  * The onboarding's rollback (docs/workflow.md, "Rollback"): a branch of ConnectSpokeVpc that fails for good leaves
@@ -67,6 +78,23 @@ describe('Lifecycle: an onboarding that fails is rolled back', () => {
     const [execution] = hub.executions();
     expect(execution).toMatchObject({ status: 'FAILED', error: 'QuotaExceededError' });
     expect(execution!.cause).toMatch(/^AssociateZones: QuotaExceededError: .*; rolled back: attachment, /);
+  });
+
+  it('removes the account principal when two VPCs of the account fail together: neither keeps it for the other', async () => {
+    hub = await lifecycleHub();
+    limitZone(hub, ZONES.sts, 1);
+    const request = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod', 'spokelink:services': 'ssm,sts' };
+    await hub.tagVpc(PAYMENTS, request);
+    await hub.tagVpc(LEDGER, request);
+    await settle(hub);
+    await advance(hub, 5 * 60_000);
+
+    expect([statusOf(hub, PAYMENTS).status, statusOf(hub, LEDGER).status]).toEqual(['failed', 'failed']);
+    expect(servicePrincipals(hub)).not.toContain(principal(PAYMENTS_ACCOUNT));
+    for (const vpcId of [PAYMENTS, LEDGER]) {
+      const { CURRENT: record } = await registryOf(hub, vpcId);
+      expect(record).toMatchObject({ status: 'failed', endpointServicePrincipals: [], securityGroupRules: [] });
+    }
   });
 
   it('connects when the team asks again once the quota is raised', async () => {
