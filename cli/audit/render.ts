@@ -221,14 +221,31 @@ export function renderTimeline(timeline: ExecutionTimeline): string {
     ...stepLines(timeline, withDate),
     '',
     `  ■ ${timeline.status}${timeline.stopDate ? ` at ${iso(timeline.stopDate)}` : ''}: ${timeline.outcome.result}` +
-      (timeline.status !== 'SUCCEEDED' &&
-      timeline.status !== 'RUNNING' &&
-      count('created') > 0 &&
-      count('removed') === 0
-        ? ` (the ${count('created')} AWS resources it created were not removed by it)`
-        : ''),
+      (timeline.status !== 'SUCCEEDED' && timeline.status !== 'RUNNING' ? leftBehind(aws) : ''),
   ];
   return lines.join('\n');
+}
+
+/**
+ * What an execution that did not succeed created and did not remove again (its rollback), as a closing remark. TGW
+ * route table associations and propagations go with their attachment.
+ */
+function leftBehind(changes: ResourceChange[]): string {
+  const created = changes.filter((c) => c.change === 'created');
+  if (created.length === 0) return '';
+  const removed = changes.filter((c) => c.change === 'removed');
+  const attachmentRemoved = removed.some((c) => c.kind === 'tgw-attachment');
+  const left = created.filter((c) => {
+    if (attachmentRemoved && (c.kind === 'tgw-association' || c.kind === 'tgw-propagation')) return false;
+    const match = removed.findIndex((r) => r.kind === c.kind && r.id === c.id);
+    if (match < 0) return true;
+    removed.splice(match, 1);
+    return false;
+  });
+  if (left.length === 0) return ` (it removed the ${created.length} AWS resources it created)`;
+  if (left.length === created.length) return ` (the ${created.length} AWS resources it created were not removed by it)`;
+  const kinds = [...new Set(left.map((c) => c.kind))].join(', ');
+  return ` (${left.length} of the ${created.length} AWS resources it created remain: ${kinds})`;
 }
 
 function registryLines(items: Record<string, unknown>[]): string[] {

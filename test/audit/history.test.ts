@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { type ExecutionTimeline, parseExecution } from '../../cli/audit/history';
 import { changeLine, clean, renderTimeline, renderVpcAudit, timelineJson } from '../../cli/audit/render';
+import { REGISTRY_KINDS } from '../../cli/audit/resources';
 import { type HistoryFixture, loadHistoryFixture } from './helpers';
 
 /**
@@ -221,19 +222,28 @@ describe('Audit history: a failed onboarding', () => {
     expect(t.outcome).toMatchObject({ result: 'failed', terminalState: 'OnboardingFailed', error: 'AccessDenied' });
     expect(t.outcome.reason).toMatch(/^AssociateZones: AccessDenied: User: .* is not authorized to perform: route53:/);
     expect(step(t, 'AssociateZones')).toMatchObject({ outcome: 'caught', next: 'ZonesBranchFailed', retries: 0 });
-    expect(step(t, 'CheckBranchOutcomes').next).toBe('RecordFailure');
+    expect(step(t, 'CheckBranchOutcomes').next).toBe('BeginRollback');
     expect(step(t, 'OnboardingFailed')).toMatchObject({ outcome: 'failed', type: 'Fail' });
   });
 
-  it('lists what the other branches created before the failure, and says the execution did not remove it', () => {
+  it('lists what the other branches created before the failure, then what its rollback removed', () => {
     expect(created(t, 'tgw-attachment')).toHaveLength(1);
     expect(created(t, 'route')).toEqual(['rtb-0a200000000000101 10.0.0.0/16']);
     expect(created(t, 'phz-association')).toEqual([]);
+    const removed = t.changes.filter((c) => c.change === 'removed' && !REGISTRY_KINDS.has(c.kind)).map((c) => c.kind);
+    expect(removed.sort()).toEqual([
+      'endpoint-service-permission',
+      'route',
+      'sg-ingress-rule',
+      'sg-ingress-rule',
+      'tgw-attachment',
+    ]);
     const text = renderTimeline(t);
     expect(text).toContain('↪ AssociateZones');
     expect(text).toContain('✗ AccessDenied: User: arn:aws:sts::111111111111:assumed-role/spokelink-fn-zones');
     expect(text).toContain('(caught: next ZonesBranchFailed)');
-    expect(text).toMatch(/■ FAILED at .*: failed \(the 8 AWS resources it created were not removed by it\)/);
+    expect(text).toMatch(/✓ UndoAttachment {2}\(spokelink-transit-gateway\)\n +- TGW attachment tgw-attach-/);
+    expect(text).toMatch(/■ FAILED at .*: failed \(it removed the 7 AWS resources it created\)/);
   });
 });
 
