@@ -1,4 +1,4 @@
-import type { HubConfig } from '#shared/config';
+import { type HubConfig, organizationShareOf } from '#shared/config';
 import type { BucketSpec } from '#twin/throttle';
 import type { BulkWorld, SpokeVpc } from './worlds';
 
@@ -11,9 +11,10 @@ import type { BulkWorld, SpokeVpc } from './worlds';
  * the workload needs in that bucket and e_b the earliest moment the first of them can be made (a bucket holds at most
  * `burst` tokens, so capacity saved before e_b is capped). For each private hosted zone z (Route 53 processes one VPC
  * association change per zone at a time: `PriorRequestNotComplete` until the previous one is INSYNC):
- * `e_z + (N_z - 1) * changeTime`. For the attachments: the first attachment can be created only once the TGW share is
- * visible to the spoke (`ramShareVisibility` after the first tag), and some attachment takes the longest drawn
- * pending time: `firstTag + ramShareVisibility + max(pending)`. The bound is the largest of these terms.
+ * `e_z + (N_z - 1) * changeTime`. For the attachments: the first attachment can be created only once the TGW is
+ * visible to the spoke (at once through the organization share the hub stack deploys; `ramShareVisibility` after the
+ * first tag for an account outside the organization), and some attachment takes the longest drawn pending time:
+ * `firstTag + visibility + max(pending)`. The bound is the largest of these terms.
  */
 
 export interface BoundTerm {
@@ -44,7 +45,7 @@ export interface LowerBound {
 export const LOWER_BOUND_FORMULA =
   'max( max over buckets b [ e_b + max(0, N_b - burst_b) / refill_b ], ' +
   'max over zones z [ e_z + (N_z - 1) * route53ChangeTime ], ' +
-  'firstTag + ramShareVisibility + max attachment pending )';
+  'firstTag + TGW visibility (0 through the organization share) + max attachment pending )';
 
 interface Need {
   endpoints: { name: string; zones: string[]; groupId: string; ports: number[] }[];
@@ -85,7 +86,12 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   const n = spokes.length;
   const accounts = new Set(spokes.map((s) => s.accountId));
   const needs = spokes.map((s) => needsOf(config, s));
-  const ram = inputs.ramShareVisibilityMs / 1000;
+  // The TGW is visible to a spoke account from the start when the hub stack shared it with the organization and the
+  // account is a member; an account outside it waits for its own share (invitation, then RAM's visibility delay).
+  const external = new Set(config.organization.externalAccounts);
+  const sharedWithOrganization = organizationShareOf(config) !== undefined;
+  const ram =
+    sharedWithOrganization && spokes.every((s) => !external.has(s.accountId)) ? 0 : inputs.ramShareVisibilityMs / 1000;
   const terms: BoundTerm[] = [];
   const bucket = (
     name: string,
@@ -185,7 +191,7 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
     name: 'attachment latency',
     earliestSeconds: ram,
     seconds: ram + maxPending / 1000,
-    what: `first tag + RAM share visibility (${ram} s) + the longest attachment pending time (${(maxPending / 1000).toFixed(1)} s)`,
+    what: `first tag + TGW visible to the spoke (${ram} s) + the longest attachment pending time (${(maxPending / 1000).toFixed(1)} s)`,
   });
 
   const top = terms.reduce((a, b) => (b.seconds > a.seconds ? b : a));
