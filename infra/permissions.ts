@@ -323,7 +323,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   offboard: {
-    description: 'Plans an offboarding: reads the VPC (through the spoke role) and its registry record',
+    description:
+      'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
       ctx.registry.grant(role, 'dynamodb:GetItem');

@@ -58,6 +58,8 @@ const CRASH = [
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'Unavailable',
+  // The Task's own TimeoutSeconds: every step is idempotent, a retry finds what the slow attempt did.
+  'States.Timeout',
 ];
 
 const retrierFor = (state: State, error: string) =>
