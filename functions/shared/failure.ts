@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * Reads the errors the onboarding ASL caught, to name the failing step in the status detail, the registry and the
- * final Fail state. The ASL records them in two places (docs/workflow.md, "Failures"):
+ * final Fail state. The ASL records them in two places (docs/workflow.md, "Retries and catches"):
  * - top-level states catch into `$.failure.<StateName>` (the object `failure` exists from the first state on);
  * - a Parallel branch catches into the same path of its own copy and ends with `{ "failed": <its failure map> }`,
  *   which lands in `$.branches[i].failed`.
