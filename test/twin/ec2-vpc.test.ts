@@ -98,6 +98,23 @@ function setup(options: TwinOptions = {}) {
   return { twin, hub: ec2As(twin, HUB_ROLE, { maxAttempts: 1 }), spoke: ec2As(twin, SPOKE_ROLE, { maxAttempts: 1 }) };
 }
 
+/** Allows HTTPS into the hub endpoint group from `count` /16s, `10.<first>.0.0/16` upwards, in one call. */
+function authorizeHttps(hub: EC2Client, count: number, first: number) {
+  return hub.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: HUB_SG,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `10.${first + i}.0.0/16` })),
+        },
+      ],
+    }),
+  );
+}
+
 const tagEvents = (twin: Twin) => twin.events.filter((e): e is TagChangeEvent => e.source === 'aws.tag');
 
 describe('Twin EC2: VPCs and subnets', () => {
@@ -516,42 +533,15 @@ describe('Twin EC2: security groups', () => {
 
   it('refuses the 61st inbound rule with RulesPerSecurityGroupLimitExceeded', async () => {
     const { hub } = setup();
-    const ranges = Array.from({ length: 59 }, (_, i) => ({ CidrIp: `10.${100 + i}.0.0/16` }));
-    await hub.send(
-      new AuthorizeSecurityGroupIngressCommand({
-        GroupId: HUB_SG,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: ranges }],
-      }),
-    );
-    await expect(
-      hub.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: HUB_SG,
-          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.250.0.0/16' }] }],
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
+    await authorizeHttps(hub, 59, 100); // with the seeded rule: 60
+    await expect(authorizeHttps(hub, 1, 250)).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
   });
 
   it('allows inbound rules up to the quota a world raised it to, and refuses the next one', async () => {
     const twin = createTwin(world({ quotas: { rulesPerSecurityGroup: 100 } }));
     const hub = ec2As(twin, HUB_ROLE, { maxAttempts: 1 });
-    const authorize = (count: number, offset: number) =>
-      hub.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: HUB_SG,
-          IpPermissions: [
-            {
-              IpProtocol: 'tcp',
-              FromPort: 443,
-              ToPort: 443,
-              IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `10.${offset + i}.0.0/16` })),
-            },
-          ],
-        }),
-      );
-    await authorize(99, 100); // with the seeded rule: 100
-    await expect(authorize(1, 10)).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
+    await authorizeHttps(hub, 99, 100); // with the seeded rule: 100
+    await expect(authorizeHttps(hub, 1, 10)).rejects.toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
   });
 
   it('updates a rule description and revokes by rule id or by exact rule', async () => {
