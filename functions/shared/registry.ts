@@ -134,15 +134,28 @@ export async function acquireLease(table: RegistryTable, options: AcquireLeaseOp
 }
 
 /** Releases the lease if `owner` holds it; true when it did. Never fails because someone else holds it. */
-export async function releaseLease(table: RegistryTable, vpcId: string, owner: string): Promise<boolean> {
+export function releaseLease(table: RegistryTable, vpcId: string, owner: string): Promise<boolean> {
+  return deleteIfAttributeEquals(table, leaseKey(vpcId), 'owner', owner);
+}
+
+/**
+ * Deletes the item at `key` only while its `attribute` still equals `value` (a conditional delete): true when it did,
+ * false when the item changed hands or is gone. Other errors are thrown.
+ */
+async function deleteIfAttributeEquals(
+  table: RegistryTable,
+  key: Record<string, string>,
+  attribute: string,
+  value: string,
+): Promise<boolean> {
   try {
     await table.dynamo.send(
       new DeleteCommand({
         TableName: table.tableName,
-        Key: leaseKey(vpcId),
-        ConditionExpression: '#owner = :me',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':me': owner },
+        Key: key,
+        ConditionExpression: '#attribute = :value',
+        ExpressionAttributeNames: { '#attribute': attribute },
+        ExpressionAttributeValues: { ':value': value },
       }),
     );
     return true;
@@ -817,20 +830,6 @@ export async function getApproval(table: RegistryTable, vpcId: string): Promise<
 }
 
 /** Removes the pending approval if it still holds `taskToken` (a newer request is left in place). */
-export async function deleteApproval(table: RegistryTable, vpcId: string, taskToken: string): Promise<boolean> {
-  try {
-    await table.dynamo.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: approvalKey(vpcId),
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#token': 'taskToken' },
-        ExpressionAttributeValues: { ':token': taskToken },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isAwsError(error, 'ConditionalCheckFailedException')) return false;
-    throw error;
-  }
+export function deleteApproval(table: RegistryTable, vpcId: string, taskToken: string): Promise<boolean> {
+  return deleteIfAttributeEquals(table, approvalKey(vpcId), 'taskToken', taskToken);
 }

@@ -96,8 +96,9 @@ describe('Function: lease', () => {
     expect(result).toEqual({ released: true });
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
       Key: { pk: `VPC#${VPC}`, sk: 'LEASE' },
-      ConditionExpression: '#owner = :me',
-      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
+      ConditionExpression: '#attribute = :value',
+      ExpressionAttributeNames: { '#attribute': 'owner' },
+      ExpressionAttributeValues: { ':value': EXECUTION_ARN },
     });
   });
 
