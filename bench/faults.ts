@@ -313,12 +313,12 @@ export function normalize(snapshot: Record<string, unknown>, registry: Record<st
       return value.map((v) => walk(v, registry)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     }
     if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) {
-        if (isDropped(key, registry)) continue;
-        out[rename(key)] = walk(v, registry);
-      }
-      return out;
+      // Sorted by the normalized key: generated ids (a share's ARN) would order two runs differently.
+      const entries = Object.entries(value)
+        .filter(([key]) => !isDropped(key, registry))
+        .map(([key, v]) => [rename(key), walk(v, registry)] as const)
+        .sort(([a], [b]) => a.localeCompare(b));
+      return Object.fromEntries(entries);
     }
     return value;
   };
