@@ -1,4 +1,5 @@
 import { type Clock as InstalledClock, withGlobal } from '@sinonjs/fake-timers';
+import { mulberry32 } from '#twin/random';
 
 /**
  * The simulation clock. In `virtual` mode, `setTimeout`/`setInterval`/`Date` are faked (@sinonjs/fake-timers) while
@@ -109,7 +110,7 @@ export class SimClock {
       });
       if (this.randomSeed !== undefined) {
         this.realRandom = Math.random;
-        Math.random = seededRandom(this.randomSeed);
+        Math.random = mulberry32(this.randomSeed);
       }
     }
     this.startWall = real.dateNow();
@@ -254,18 +255,6 @@ function peekNextTimer(clock: InstalledClock): number | undefined {
   const heap = (clock as unknown as { timerHeap?: { peek?: () => TimerPeek | undefined } }).timerHeap;
   const first = typeof heap?.peek === 'function' ? heap.peek() : undefined;
   return typeof first?.callAt === 'number' ? first.callAt : undefined;
-}
-
-/** A seeded uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Real (unfaked) wall-clock milliseconds: for measuring how long a simulation took. */
