@@ -469,11 +469,22 @@ export async function mergeIntoRecord<K extends MergeableField>(
   if (items.length === 0) return;
   const record = await getRecord(table, vpcId);
   if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
-  const key = identity[field] as (item: ConsumerRecord[K][number]) => string;
-  const merged = new Map<string, ConsumerRecord[K][number]>();
-  for (const item of (record[field] ?? []) as ConsumerRecord[K][number][]) merged.set(key(item), item);
-  for (const item of items as ConsumerRecord[K][number][]) merged.set(key(item), item);
-  await updateRecord(table, vpcId, { [field]: [...merged.values()], updatedAt: new Date(now).toISOString() });
+  const merged = applyItemChanges(field, (record[field] ?? []) as unknown[], { put: items as unknown[] });
+  await updateRecord(table, vpcId, { [field]: merged, updatedAt: new Date(now).toISOString() });
+}
+
+/** A field's items after `change`, by item identity: intents kept if present, puts replace, drops remove. */
+function applyItemChanges(
+  field: MergeableField,
+  current: unknown[],
+  change: { intend?: unknown[]; put?: unknown[]; drop?: unknown[] },
+): unknown[] {
+  const key = identity[field] as (item: unknown) => string;
+  const items = new Map<string, unknown>(current.map((item) => [key(item), item]));
+  for (const item of change.intend ?? []) if (!items.has(key(item))) items.set(key(item), item);
+  for (const item of change.put ?? []) items.set(key(item), item);
+  for (const item of change.drop ?? []) items.delete(key(item));
+  return [...items.values()];
 }
 
 type ItemOf<K extends MergeableField> = ConsumerRecord[K][number];
@@ -516,13 +527,8 @@ export async function changeRecordItems(
   for (const field of Object.keys(changes) as MergeableField[]) {
     const change = changes[field] as { intend?: unknown[]; put?: unknown[]; drop?: unknown[] } | undefined;
     if (!change) continue;
-    const key = identity[field] as (item: unknown) => string;
     const current = (record[field] ?? []) as unknown[];
-    const items = new Map<string, unknown>(current.map((item) => [key(item), item]));
-    for (const item of change.intend ?? []) if (!items.has(key(item))) items.set(key(item), item);
-    for (const item of change.put ?? []) items.set(key(item), item);
-    for (const item of change.drop ?? []) items.delete(key(item));
-    const next = [...items.values()];
+    const next = applyItemChanges(field, current, change);
     if (canonical(next) !== canonical(current)) values[field] = next;
   }
   if (Object.keys(values).length > 0) {
