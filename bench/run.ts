@@ -93,6 +93,18 @@ async function onboardingSection() {
   const avg = (xs: Run[], key: 'apiCalls' | 'stateTransitions' | 'lambdaInvocations' | 'criticalPathOverheadSeconds') =>
     round(mean(xs.map((x) => x[key])), 2);
   const worst = (xs: Run[]) => round(Math.max(...xs.map((x) => x.criticalPathOverheadSeconds)), 2);
+  function firstOf(vpcId: string, xs: Run[], baselines: Run[]) {
+    return {
+      vpcId,
+      criticalPathOverheadSeconds: avg(xs, 'criticalPathOverheadSeconds'),
+      criticalPathOverheadWorstSeconds: worst(xs),
+      baselineOverheadSeconds: avg(baselines, 'criticalPathOverheadSeconds'),
+      apiCalls: avg(xs, 'apiCalls'),
+      baselineApiCalls: avg(baselines, 'apiCalls'),
+      stateTransitions: avg(xs, 'stateTransitions'),
+      lambdaInvocations: avg(xs, 'lambdaInvocations'),
+    };
+  }
   return {
     vpcId: MEASURED_VPC,
     runs: ONBOARDING_SEEDS.length,
@@ -118,18 +130,6 @@ async function onboardingSection() {
     firstInAccount: firstOf(FIRST_IN_ACCOUNT_VPC, first, baselineFirst),
     firstInAccountOutsideOrg: firstOf(FIRST_OUTSIDE_ORG_VPC, outside, baselineOutside),
   };
-  function firstOf(vpcId: string, xs: Run[], baselines: Run[]) {
-    return {
-      vpcId,
-      criticalPathOverheadSeconds: avg(xs, 'criticalPathOverheadSeconds'),
-      criticalPathOverheadWorstSeconds: worst(xs),
-      baselineOverheadSeconds: avg(baselines, 'criticalPathOverheadSeconds'),
-      apiCalls: avg(xs, 'apiCalls'),
-      baselineApiCalls: avg(baselines, 'apiCalls'),
-      stateTransitions: avg(xs, 'stateTransitions'),
-      lambdaInvocations: avg(xs, 'lambdaInvocations'),
-    };
-  }
 }
 
 function bulkFigures(result: BulkResult) {
