@@ -219,7 +219,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           'ec2:AcceptTransitGatewayVpcAttachment',
           'ec2:RejectTransitGatewayVpcAttachment',
           'ec2:DeleteTransitGatewayVpcAttachment',
-          'ec2:GetTransitGatewayAttachmentPropagations',
         ],
         attachmentArns(ctx),
       );
@@ -237,7 +236,11 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       allow(
         role,
         'DescribeAttachments',
-        ['ec2:DescribeTransitGatewayAttachments', 'ec2:DescribeTransitGatewayVpcAttachments'],
+        [
+          'ec2:DescribeTransitGatewayAttachments',
+          'ec2:DescribeTransitGatewayVpcAttachments',
+          'ec2:GetTransitGatewayAttachmentPropagations',
+        ],
         ['*'],
       );
     },
@@ -390,6 +393,8 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ec2:DescribeRouteTables': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcAttribute': 'read-only VPC attribute lookup (enableDnsSupport/Hostnames) on VPCs chosen at run time',
   'ec2:DescribeTags': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:GetTransitGatewayAttachmentPropagations':
+    'GetTransitGatewayAttachmentPropagations supports no resource type (Service Authorization Reference, EC2)',
   'ram:GetResourceShares': 'RAM GetResourceShares has no resource type (Service Authorization Reference)',
   'ram:GetResourceShareAssociations': 'RAM GetResourceShareAssociations has no resource type',
   'ram:GetResourceShareInvitations': 'RAM GetResourceShareInvitations has no resource type',

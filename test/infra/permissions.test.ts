@@ -26,6 +26,7 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ec2:DescribeVpcEndpointConnections',
   'ec2:DescribeVpcEndpointServicePermissions',
   'ec2:DescribeVpcs',
+  'ec2:GetTransitGatewayAttachmentPropagations',
   'logs:CreateLogDelivery',
   'logs:DeleteLogDelivery',
   'logs:DescribeLogGroups',
@@ -241,10 +242,11 @@ describe('Permissions: hub functions', () => {
       'ec2:AcceptTransitGatewayVpcAttachment',
       'ec2:RejectTransitGatewayVpcAttachment',
       'ec2:DeleteTransitGatewayVpcAttachment',
-      'ec2:GetTransitGatewayAttachmentPropagations',
     ]) {
       expect(resourcesOf(template, role, action)).toEqual(['arn:aws:ec2:us-east-1:*:transit-gateway-attachment/*']);
     }
+    // No resource type: only "*" grants it (Service Authorization Reference, EC2).
+    expect(resourcesOf(template, role, 'ec2:GetTransitGatewayAttachmentPropagations')).toEqual(['*']);
     expect(resourcesOf(template, role, 'ram:AssociateResourceShare')).toEqual([
       'arn:aws:ram:us-east-1:111111111111:resource-share/*',
     ]);
