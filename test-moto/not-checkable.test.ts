@@ -9,6 +9,7 @@ import {
   DescribeVpcEndpointConnectionsCommand,
   GetTransitGatewayAttachmentPropagationsCommand,
   RejectTransitGatewayVpcAttachmentCommand,
+  RejectVpcEndpointConnectionsCommand,
 } from '@aws-sdk/client-ec2';
 import {
   AcceptResourceShareInvitationCommand,
@@ -137,6 +138,23 @@ const NOT_CHECKABLE: NotCheckable[] = [
       call: ({ ec2 }) =>
         ec2.send(
           new AcceptVpcEndpointConnectionsCommand({
+            ServiceId: 'vpce-svc-0aaaaaaaaaaaaaaaa',
+            VpcEndpointIds: ['vpce-0aaaaaaaaaaaaaaaa'],
+          }),
+        ),
+    },
+  },
+  {
+    service: 'ec2',
+    operation: 'RejectVpcEndpointConnections',
+    reason: 'moto does not implement endpoint connections (no consumer accounts, no acceptance or rejection)',
+    coveredBy: 'test/twin/ec2-endpoints.test.ts',
+    probe: {
+      kind: 'no handler',
+      handler: 'reject_vpc_endpoint_connections',
+      call: ({ ec2 }) =>
+        ec2.send(
+          new RejectVpcEndpointConnectionsCommand({
             ServiceId: 'vpce-svc-0aaaaaaaaaaaaaaaa',
             VpcEndpointIds: ['vpce-0aaaaaaaaaaaaaaaa'],
           }),

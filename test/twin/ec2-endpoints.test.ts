@@ -7,6 +7,7 @@ import {
   DescribeVpcEndpointsCommand,
   EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
+  RejectVpcEndpointConnectionsCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
@@ -165,6 +166,49 @@ describe('Twin EC2: endpoint connections (consumer and acceptance)', () => {
     jest.setSystemTime(START + 60_000);
     const out = await spoke.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
     expect(out.VpcEndpoints?.[0]?.State).toBe('available');
+  });
+
+  it('rejects a pending or accepted connection: the endpoint is rejected on both sides and cannot be accepted again', async () => {
+    const { hub, spoke } = setup();
+    await allowSpoke(hub);
+    const pending = (await createEndpoint(spoke)).VpcEndpoint!.VpcEndpointId!;
+    const accepted = (await createEndpoint(spoke, ['subnet-0b00000000000000b'])).VpcEndpoint!.VpcEndpointId!;
+    await hub.send(new AcceptVpcEndpointConnectionsCommand({ ServiceId: SERVICE, VpcEndpointIds: [accepted] }));
+    jest.setSystemTime(START + 60_000);
+
+    const out = await hub.send(
+      new RejectVpcEndpointConnectionsCommand({
+        ServiceId: SERVICE,
+        VpcEndpointIds: [pending, accepted, 'vpce-00000000000000000'],
+      }),
+    );
+
+    expect(out.Unsuccessful?.map((u) => [u.ResourceId, u.Error?.Code])).toEqual([
+      ['vpce-00000000000000000', 'InvalidVpcEndpointId.NotFound'],
+    ]);
+    const provider = await hub.send(
+      new DescribeVpcEndpointConnectionsCommand({ Filters: [{ Name: 'service-id', Values: [SERVICE] }] }),
+    );
+    expect(provider.VpcEndpointConnections?.map((c) => [c.VpcEndpointId, c.VpcEndpointState]).sort()).toEqual(
+      [
+        [pending, 'rejected'],
+        [accepted, 'rejected'],
+      ].sort(),
+    );
+    const consumer = await spoke.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [accepted] }));
+    expect(consumer.VpcEndpoints?.[0]?.State).toBe('rejected');
+    const acceptAgain = await hub.send(
+      new AcceptVpcEndpointConnectionsCommand({ ServiceId: SERVICE, VpcEndpointIds: [accepted] }),
+    );
+    expect(acceptAgain.Unsuccessful?.map((u) => [u.ResourceId, u.Error?.Code])).toEqual([[accepted, 'IncorrectState']]);
+    const rejectAgain = await hub.send(
+      new RejectVpcEndpointConnectionsCommand({ ServiceId: SERVICE, VpcEndpointIds: [accepted] }),
+    );
+    expect(rejectAgain.Unsuccessful?.map((u) => [u.ResourceId, u.Error?.Code])).toEqual([[accepted, 'IncorrectState']]);
+    // Only the service's owner decides.
+    await expect(
+      spoke.send(new RejectVpcEndpointConnectionsCommand({ ServiceId: SERVICE, VpcEndpointIds: [accepted] })),
+    ).rejects.toMatchObject({ name: 'InvalidVpcEndpointServiceId.NotFound' });
   });
 
   it('throttles CreateVpcEndpoint on its own small bucket', async () => {

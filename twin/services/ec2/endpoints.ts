@@ -6,6 +6,7 @@ import type {
   DescribeVpcEndpointServicePermissionsRequest,
   DescribeVpcEndpointsRequest,
   ModifyVpcEndpointServicePermissionsRequest,
+  RejectVpcEndpointConnectionsRequest,
   VpcEndpoint as SdkVpcEndpoint,
   ServiceConfiguration,
   UnsuccessfulItem,
@@ -83,6 +84,44 @@ function ownedService(ctx: CallContext, id: string | undefined): EndpointService
 function allows(svc: EndpointService, accountId: string): boolean {
   if (svc.ownerId === accountId) return true;
   return svc.allowedPrincipals.some((p) => p.principal === '*' || p.principal === `arn:aws:iam::${accountId}:root`);
+}
+
+/**
+ * Accept or reject (provider side): each endpoint that is the service's, visible and in one of `from` moves on;
+ * per-endpoint failures come back in `Unsuccessful[]`, not as an error (aws-facts; API_AcceptVpcEndpointConnections,
+ * API_RejectVpcEndpointConnections). The codes are the twin's choice.
+ */
+function decideConnections(
+  ctx: CallContext,
+  input: { ServiceId?: string; VpcEndpointIds?: string[] },
+  from: string[],
+  next: () => { at: number; state: string }[],
+): { Unsuccessful: UnsuccessfulItem[] } {
+  const svc = ownedService(ctx, input.ServiceId);
+  const ids = input.VpcEndpointIds ?? [];
+  if (ids.length === 0) throw errors.missingParameter('VpcEndpointId');
+  const s = ec2State(ctx.twin);
+  const unsuccessful: UnsuccessfulItem[] = [];
+  for (const id of ids) {
+    const e = s.endpoints[id];
+    const state = e ? stateAt(e.timeline, ctx.now) : 'deleted';
+    if (!e || e.serviceId !== svc.id || !isVisible(e, ctx) || state === 'deleted') {
+      unsuccessful.push({
+        ResourceId: id,
+        Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` },
+      });
+      continue;
+    }
+    if (!from.includes(state)) {
+      unsuccessful.push({
+        ResourceId: id,
+        Error: { Code: 'IncorrectState', Message: `Vpc Endpoint ${id} is in state ${state}, not ${from.join(' or ')}` },
+      });
+      continue;
+    }
+    transition(e.timeline, ctx.now, next());
+  }
+  return { Unsuccessful: unsuccessful };
 }
 
 export const endpointOperations: Record<string, OperationHandler> = {
@@ -176,35 +215,22 @@ export const endpointOperations: Record<string, OperationHandler> = {
   },
 
   AcceptVpcEndpointConnections(ctx, input: AcceptVpcEndpointConnectionsRequest) {
-    const svc = ownedService(ctx, input.ServiceId);
-    const ids = input.VpcEndpointIds ?? [];
-    if (ids.length === 0) throw errors.missingParameter('VpcEndpointId');
     const s = ec2State(ctx.twin);
-    // Per-endpoint failures come back in Unsuccessful[], not as an error (aws-facts; API_AcceptVpcEndpointConnections).
-    const unsuccessful: UnsuccessfulItem[] = [];
-    for (const id of ids) {
-      const e = s.endpoints[id];
-      if (!e || e.serviceId !== svc.id || !isVisible(e, ctx)) {
-        unsuccessful.push({
-          ResourceId: id,
-          Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` },
-        });
-        continue;
-      }
-      const state = stateAt(e.timeline, ctx.now);
-      if (state !== 'pendingAcceptance') {
-        unsuccessful.push({
-          ResourceId: id,
-          Error: { Code: 'IncorrectState', Message: `Vpc Endpoint ${id} is in state ${state}, not pendingAcceptance` },
-        });
-        continue;
-      }
-      transition(e.timeline, ctx.now, [
-        { at: ctx.now, state: 'pending' },
-        { at: ctx.now + s.settings.endpointPendingMs, state: 'available' },
-      ]);
-    }
-    return { Unsuccessful: unsuccessful };
+    // Only a request waiting for acceptance can be accepted; a rejected one stays rejected (the consumer creates a
+    // new endpoint), the twin's reading of the PrivateLink guide and stricter than an undocumented answer.
+    return decideConnections(ctx, input, ['pendingAcceptance'], () => [
+      { at: ctx.now, state: 'pending' },
+      { at: ctx.now + s.settings.endpointPendingMs, state: 'available' },
+    ]);
+  },
+
+  RejectVpcEndpointConnections(ctx, input: RejectVpcEndpointConnectionsRequest) {
+    // A provider rejects a request pending acceptance, or a connection it accepted earlier: the endpoint becomes
+    // `rejected` and can no longer reach the service
+    // (https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#accept-reject-connection-requests).
+    return decideConnections(ctx, input, ['pendingAcceptance', 'pending', 'available'], () => [
+      { at: ctx.now, state: 'rejected' },
+    ]);
   },
 
   CreateVpcEndpoint(ctx, input: CreateVpcEndpointRequest) {
