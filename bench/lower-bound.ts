@@ -112,7 +112,7 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   // Hub EC2 mutating: accept, associate, enable each propagation (per VPC); endpoint service principal (per account
   // and service). The first of them (an accept) needs an attachment, hence the share visible to a spoke.
   const propagations = spokes.reduce((sum, s) => sum + config.segments[s.segment]!.propagationRouteTableIds.length, 0);
-  const principals = accounts.size * config.endpointServices.length;
+  const principals = accounts.size * Object.keys(config.endpointServices).length;
   push(
     bucket(
       'hub ec2:mutating',

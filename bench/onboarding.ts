@@ -62,8 +62,10 @@ export function minimumCalls(config: HubConfig, segment: string, routeTables: nu
   const endpoints = Object.values(config.endpoints).filter((e) => !e.segments || e.segments.includes(segment));
   const zones = endpoints.reduce((sum, e) => sum + e.privateHostedZoneIds.length, 0);
   const groups = new Set(endpoints.map((e) => e.securityGroupId)).size;
-  const services = config.endpointServices.length;
-  const accepting = config.endpointServices.filter((s) => s.acceptConnections).length;
+  // A VPC asking for `*`: the endpoint services its segment may use.
+  const offered = Object.values(config.endpointServices).filter((s) => !s.segments || s.segments.includes(segment));
+  const services = offered.length;
+  const accepting = offered.filter((s) => s.acceptConnections).length;
   const propagations = config.segments[segment]!.propagationRouteTableIds.length;
   return [
     { call: 'sfn:StartExecution', count: 1, why: 'the intake starts the workflow' },

@@ -291,6 +291,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       updateRegistryRecord(role, ctx);
       // Offboarding removes the account's principal only when no other VPC of the account uses it (index byAccount).
       ctx.registry.grant(role, 'dynamodb:Query');
+      // Which endpoints live in the VPC being registered: asked of the spoke role (DescribeVpcEndpoints).
+      assumeSpokeRole(role, ctx);
       const groups = securityGroupIds(ctx.config).map((id) => ec2Arn(ctx, 'security-group', id));
       if (groups.length > 0) {
         allow(
@@ -304,12 +306,18 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           groups,
         );
       }
-      const services = ctx.config.endpointServices.map((s) => ec2Arn(ctx, 'vpc-endpoint-service', s.serviceId));
+      const services = Object.values(ctx.config.endpointServices).map((s) =>
+        ec2Arn(ctx, 'vpc-endpoint-service', s.serviceId),
+      );
       if (services.length > 0) {
         allow(
           role,
           'ManageEndpointServiceConsumers',
-          ['ec2:ModifyVpcEndpointServicePermissions', 'ec2:AcceptVpcEndpointConnections'],
+          [
+            'ec2:ModifyVpcEndpointServicePermissions',
+            'ec2:AcceptVpcEndpointConnections',
+            'ec2:RejectVpcEndpointConnections',
+          ],
           services,
         );
       }
@@ -389,6 +397,7 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointConnections': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcs': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeVpcEndpoints': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSubnets': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeRouteTables': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcAttribute': 'read-only VPC attribute lookup (enableDnsSupport/Hostnames) on VPCs chosen at run time',
@@ -530,6 +539,8 @@ export function spokeExecutionStatements(props: {
         'ec2:DescribeTransitGatewayAttachments',
         'ec2:DescribeTransitGatewayVpcAttachments',
         'ec2:DescribeTags',
+        // Which VPC each endpoint to a hub endpoint service lives in (only the endpoint's owner can see it).
+        'ec2:DescribeVpcEndpoints',
       ],
       resources: ['*'],
     }),

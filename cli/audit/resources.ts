@@ -153,6 +153,13 @@ export function changesFromResult(result: unknown, context: ChangeContext = {}):
       }
       continue;
     }
+    if (key === 'connectionsRejected') {
+      for (const item of value) {
+        const id = isObject(item) && typeof item.vpcEndpointId === 'string' ? item.vpcEndpointId : JSON.stringify(item);
+        out.push({ change: 'modified', kind: 'endpoint-connection', id, detail: 'rejected by the hub' });
+      }
+      continue;
+    }
     const change = CREATED_KEYS.test(key)
       ? 'created'
       : REMOVED_KEYS.test(key)

@@ -2,24 +2,35 @@ import {
   AcceptVpcEndpointConnectionsCommand,
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupRulesCommand,
-  DescribeVpcEndpointConnectionsCommand,
   DescribeVpcEndpointServicePermissionsCommand,
   type EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
+  paginateDescribeVpcEndpointConnections,
+  paginateDescribeVpcEndpoints,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
 import { changeRecordItems, type RegistryTable, recordItemKey } from '#shared/registry';
-import type { EndpointServicePrincipalRecord, SecurityGroupRuleRecord } from '#shared/registry-model';
+import type {
+  EndpointConnectionRecord,
+  EndpointServicePrincipalRecord,
+  SecurityGroupRuleRecord,
+} from '#shared/registry-model';
 import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 
 /**
  * RegisterConsumer (hub account): ingress on each selected endpoint's security group for each spoke CIDR and port,
  * described `spokelink <vpcId> <accountId>` so offboarding finds exactly these rules; the spoke account's root ARN
- * added to the allowed principals of each configured endpoint service (never `*`, which would make it public); and,
- * where configured, the account's pending endpoint connections accepted.
+ * added to the allowed principals of each endpoint service the VPC asked for and may use (never `*`, which would make
+ * it public); and, where configured, the pending connections of the endpoints that live in THIS VPC accepted.
+ *
+ * Which VPC an endpoint lives in: the provider side (DescribeVpcEndpointConnections) names only the endpoint and its
+ * owner account, not its VPC (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpointConnection.html),
+ * so the spoke role asks DescribeVpcEndpoints in the VPC's account, filtered by `vpc-id`: EC2's own answer, which the
+ * tenant cannot forge (tags could be). A pending connection of the account whose endpoint is elsewhere (an untagged
+ * VPC, a VPC not validated for the service) stays pending and is reported in `connectionsLeftPending`.
  *
  * Write-ahead: the rules and principals are recorded BEFORE they are created. A call can take effect in AWS while
  * every response is lost (the SDK's retries too) or while the Lambda dies: the record still names what may exist,
@@ -30,6 +41,8 @@ import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 
 export interface ConsumerDeps {
   hubEc2: EC2Client;
+  /** EC2 as the spoke execution role in the plan's account and region (asked only when connections are pending). */
+  spokeEc2: () => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
 }
@@ -41,6 +54,8 @@ export interface ConsumerResult {
   rulesNotOurs: number;
   principalsAdded: string[];
   connectionsAccepted: string[];
+  /** Pending connections of the account that were not accepted: their endpoint is not in this VPC. */
+  connectionsLeftPending: (EndpointConnectionRecord & { reason: string })[];
 }
 
 /** The ingress rules of the given security groups (all pages). */
@@ -78,6 +93,7 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
     rulesNotOurs: 0,
     principalsAdded: [],
     connectionsAccepted: [],
+    connectionsLeftPending: [],
   };
   const planned: SecurityGroupRuleRecord[] = plan.securityGroupRules.map((r) => ({ ...r }));
   const principals: EndpointServicePrincipalRecord[] = plan.endpointServices.map((s) => ({
@@ -107,10 +123,9 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
 
   try {
     await authorizeRules(planned, deps.hubEc2, rules, result);
-    for (const service of plan.endpointServices) {
-      await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
-      if (service.acceptConnections) await acceptConnections(plan, service.serviceId, deps.hubEc2, result);
-    }
+    for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
+    const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
+    if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
   } catch (error) {
     await record().catch((recordError: unknown) =>
       logger.error('could not record what was registered before the failure', { recordError }),
@@ -198,34 +213,76 @@ async function allowPrincipal(plan: Plan, serviceId: string, ec2: EC2Client, res
   result.principalsAdded.push(serviceId);
 }
 
-async function acceptConnections(plan: Plan, serviceId: string, ec2: EC2Client, result: ConsumerResult) {
+/** The account's `pendingAcceptance` connections to a service (provider side). */
+async function pendingConnections(ec2: EC2Client, serviceId: string, accountId: string): Promise<string[]> {
   const pending: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeVpcEndpointConnectionsCommand({
-        Filters: [
-          { Name: 'service-id', Values: [serviceId] },
-          { Name: 'vpc-endpoint-state', Values: ['pendingAcceptance'] },
-          { Name: 'vpc-endpoint-owner', Values: [plan.accountId] },
-        ],
-        NextToken,
-      }),
-    );
-    for (const c of page.VpcEndpointConnections ?? []) {
-      if (c.VpcEndpointOwner === plan.accountId && c.VpcEndpointId) pending.push(c.VpcEndpointId);
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
-  if (pending.length === 0) return;
-
-  const { Unsuccessful = [] } = await ec2.send(
-    new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: pending }),
+  const pages = paginateDescribeVpcEndpointConnections(
+    { client: ec2 },
+    {
+      Filters: [
+        { Name: 'service-id', Values: [serviceId] },
+        { Name: 'vpc-endpoint-state', Values: ['pendingAcceptance'] },
+        { Name: 'vpc-endpoint-owner', Values: [accountId] },
+      ],
+    },
   );
-  const failed = Unsuccessful.filter((u) => u.ResourceId);
-  result.connectionsAccepted.push(...pending.filter((id) => !failed.some((u) => u.ResourceId === id)));
-  if (failed.length > 0) {
-    const list = failed.map((u) => `${u.ResourceId}: ${u.Error?.Code ?? '?'} ${u.Error?.Message ?? ''}`.trim());
-    throw new EndpointAcceptanceError(`${serviceId} could not accept ${list.join('; ')}`);
+  for await (const page of pages) {
+    for (const c of page.VpcEndpointConnections ?? []) {
+      if (c.VpcEndpointOwner === accountId && c.ServiceId === serviceId && c.VpcEndpointId) {
+        pending.push(c.VpcEndpointId);
+      }
+    }
   }
+  return pending;
+}
+
+/** The ids of the endpoints in the VPC, as EC2 answers the VPC's owner (the spoke role). */
+export async function endpointsInVpc(spokeEc2: EC2Client, vpcId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const pages = paginateDescribeVpcEndpoints({ client: spokeEc2 }, { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] });
+  for await (const page of pages) {
+    for (const e of page.VpcEndpoints ?? []) if (e.VpcId === vpcId && e.VpcEndpointId) ids.add(e.VpcEndpointId);
+  }
+  return ids;
+}
+
+/**
+ * Accepts the pending connections whose endpoint lives in the plan's VPC, recorded before the accept (offboarding
+ * rejects what the record names; a recorded connection the accept never reached is rejected just the same, it is an
+ * endpoint of this VPC). The others are left pending and reported.
+ */
+async function acceptConnections(plan: Plan, serviceIds: string[], deps: ConsumerDeps, result: ConsumerResult) {
+  const pending: EndpointConnectionRecord[] = [];
+  for (const serviceId of serviceIds) {
+    for (const vpcEndpointId of await pendingConnections(deps.hubEc2, serviceId, plan.accountId)) {
+      pending.push({ serviceId, vpcEndpointId });
+    }
+  }
+  if (pending.length === 0) return;
+  const inVpc = await endpointsInVpc(await deps.spokeEc2(), plan.vpcId);
+  const ours = pending.filter((c) => inVpc.has(c.vpcEndpointId));
+  for (const c of pending.filter((x) => !inVpc.has(x.vpcEndpointId))) {
+    result.connectionsLeftPending.push({ ...c, reason: `its endpoint is not in ${plan.vpcId}` });
+  }
+  if (result.connectionsLeftPending.length > 0) {
+    logger.warn('pending endpoint connections of the account left pending: their endpoints are not in this VPC', {
+      connections: result.connectionsLeftPending,
+    });
+  }
+  if (ours.length === 0) return;
+  await changeRecordItems(deps.registry, plan.vpcId, { endpointConnections: { intend: ours } }, deps.now());
+
+  const failures: string[] = [];
+  for (const serviceId of [...new Set(ours.map((c) => c.serviceId))]) {
+    const ids = ours.filter((c) => c.serviceId === serviceId).map((c) => c.vpcEndpointId);
+    const { Unsuccessful = [] } = await deps.hubEc2.send(
+      new AcceptVpcEndpointConnectionsCommand({ ServiceId: serviceId, VpcEndpointIds: ids }),
+    );
+    const failed = Unsuccessful.filter((u) => u.ResourceId);
+    result.connectionsAccepted.push(...ids.filter((id) => !failed.some((u) => u.ResourceId === id)));
+    failures.push(
+      ...failed.map((u) => `${serviceId}: ${u.ResourceId}: ${u.Error?.Code ?? '?'} ${u.Error?.Message ?? ''}`.trim()),
+    );
+  }
+  if (failures.length > 0) throw new EndpointAcceptanceError(`could not accept ${failures.join('; ')}`);
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hubClients } from '#shared/aws';
+import { hubEc2, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -24,13 +24,17 @@ export const handler = async (input: unknown): Promise<ConsumerResult | Consumer
   logger.resetKeys();
   const request = Input.parse(input);
   const config = configFromEnv();
-  const deps = { hubEc2: hubClients(config.hub.region).ec2, registry: registryTable(config), now: () => Date.now() };
+  const deps = { hubEc2: hubEc2(config.hub.region), registry: registryTable(config), now: () => Date.now() };
   if (request.action === 'revoke' || request.action === 'prune') {
     const vpc = request.action === 'revoke' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
-    return revokeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, deps);
+    const names = new Map(Object.entries(config.endpointServices).map(([name, s]) => [s.serviceId, name]));
+    return revokeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, {
+      ...deps,
+      serviceNameOf: (serviceId) => names.get(serviceId),
+    });
   }
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
-  return registerConsumer(plan, deps);
+  return registerConsumer(plan, { ...deps, spokeEc2: () => spokeEc2(config, plan.accountId, plan.region) });
 };

@@ -8,7 +8,7 @@ import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
-import { selectServices } from '../validate/validate';
+import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, routesOf, scanRegistry, spokeVpcs } from './inventory';
 
 /**
@@ -156,8 +156,9 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
   const segment = request.segment ?? config.defaultSegment;
   if (!config.segments[segment]) return undefined;
   const services = selectServices(config, segment, request.services);
-  const zones = services.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
-  const rules = services
+  const endpoints = endpointsOf(config, services);
+  const zones = endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  const rules = endpoints
     .flatMap((s) =>
       cidrs.flatMap((cidr) =>
         config.endpoints[s]!.ports.map((p) => `${config.endpoints[s]!.securityGroupId}|${cidr}|${p}`),

@@ -20,6 +20,7 @@ export interface RemovalReport {
     rulesRevoked?: unknown[];
     rulesNotOurs?: { ruleId?: string; groupId: string }[];
     principalsRemoved?: unknown[];
+    connectionsRejected?: unknown[];
   };
   attachment?: { deleted?: string[]; alreadyGone?: string[] };
   share?: { unshared?: boolean };
@@ -38,6 +39,7 @@ export function disconnectedSummary(record: ConsumerRecord, removed: RemovalRepo
     `disconnected from segment ${record.segment}`,
     `removed ${n(removed.routes?.removed)} route(s), ${n(removed.zones?.disassociated)} zone association(s), ` +
       `${n(removed.access?.rulesRevoked)} rule(s)` +
+      `${n(removed.access?.connectionsRejected) > 0 ? `, ${n(removed.access?.connectionsRejected)} endpoint connection(s) rejected` : ''}` +
       `${(removed.attachment?.deleted ?? []).length > 0 ? `, ${removed.attachment!.deleted!.join(',')}` : ''}`,
   ];
   const left: string[] = [

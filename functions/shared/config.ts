@@ -60,10 +60,19 @@ export const EndpointSchema = z.strictObject({
   description: z.string().max(256).optional(),
 });
 
+/**
+ * A hub-owned endpoint service (PrivateLink provider side) that spoke VPCs ask for by its catalog name, like an
+ * endpoint: `spokelink:services` names it (or `*` selects it where its segments allow).
+ */
 export const EndpointServiceSchema = z.strictObject({
   serviceId: z.string().regex(/^vpce-svc-[0-9a-f]{8,17}$/, 'must be a VPC endpoint service id (vpce-svc-...)'),
-  /** Accept pending endpoint connections from registered consumer accounts. */
+  /**
+   * Accept the pending connections of the endpoints that live in a VPC spokelink validated for this service (the
+   * spoke role maps endpoint to VPC); any other connection stays pending and is reported.
+   */
   acceptConnections: z.boolean().default(true),
+  /** Segments allowed to use this service; absent means every segment. */
+  segments: z.array(name).optional(),
   description: z.string().max(256).optional(),
 });
 
@@ -107,7 +116,8 @@ export const HubConfigSchema = z
     destinations: z.array(z.strictObject({ cidr, description: z.string().max(200).optional() })).min(1),
     /** The centralized-endpoint catalog: tag `spokelink:services` names its keys. */
     endpoints: z.record(name, EndpointSchema),
-    endpointServices: z.array(EndpointServiceSchema).default([]),
+    /** Hub endpoint services, by catalog name (distinct from the `endpoints` names): `spokelink:services` names them. */
+    endpointServices: z.record(name, EndpointServiceSchema).default({}),
     registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
     reconcile: z
       .strictObject({
@@ -135,22 +145,49 @@ export const HubConfigSchema = z
         message: `names no segment (${Object.keys(config.segments).join(', ')})`,
       });
     }
-    for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
-      for (const segment of endpoint.segments ?? []) {
-        if (!(segment in config.segments)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['endpoints', endpointName, 'segments'],
-            message: `unknown segment "${segment}"`,
-          });
+    const catalogs = [
+      ['endpoints', config.endpoints],
+      ['endpointServices', config.endpointServices],
+    ] as const;
+    for (const [field, catalog] of catalogs) {
+      for (const [entryName, entry] of Object.entries(catalog)) {
+        for (const segment of entry.segments ?? []) {
+          if (!(segment in config.segments)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [field, entryName, 'segments'],
+              message: `unknown segment "${segment}"`,
+            });
+          }
         }
       }
+    }
+    const serviceOwner = new Map<string, string>();
+    for (const [serviceName, service] of Object.entries(config.endpointServices)) {
+      // One tag value must name one thing: an endpoint and an endpoint service of the same name would be ambiguous.
+      if (serviceName in config.endpoints) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpointServices', serviceName],
+          message: `"${serviceName}" is also an endpoint name: catalog names must be unique across endpoints and endpointServices`,
+        });
+      }
+      const other = serviceOwner.get(service.serviceId);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpointServices', serviceName, 'serviceId'],
+          message: `${service.serviceId} is already configured as "${other}"`,
+        });
+      }
+      serviceOwner.set(service.serviceId, serviceName);
     }
   });
 
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 export type Segment = z.infer<typeof SegmentSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
+export type EndpointService = z.infer<typeof EndpointServiceSchema>;
 
 /** Regions served: `regions` or, by default, the hub's region alone. */
 export function servedRegions(config: HubConfig): string[] {

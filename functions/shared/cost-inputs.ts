@@ -102,7 +102,8 @@ export function costFromRecords(records: readonly RegistryRecord[], config: HubC
       if (catalog.has(service)) {
         used.add(service);
         endpointCount += 1;
-      } else {
+      } else if (!Object.hasOwn(config.endpointServices, service)) {
+        // An endpoint service (the hub is its provider) is no interface endpoint a spoke would need: not priced.
         unknown.add(service);
       }
     }

@@ -23,7 +23,12 @@ const SecurityGroupRulePlan = z.object({
   description: z.string(),
 });
 
-const EndpointServicePlan = z.object({ serviceId: z.string(), acceptConnections: z.boolean() });
+const EndpointServicePlan = z.object({
+  /** Catalog name (`endpointServices` key); absent in plans made before services were scoped. */
+  name: z.string().optional(),
+  serviceId: z.string(),
+  acceptConnections: z.boolean(),
+});
 
 const SubnetPlan = z.object({
   subnetId: z.string(),
@@ -38,7 +43,7 @@ export const PlanSchema = z.object({
   /** True when the account is outside the organization (RAM invitations are accepted by the spoke role). */
   externalAccount: z.boolean(),
   segment: z.string(),
-  /** Endpoint catalog names, sorted. */
+  /** Catalog names (endpoints and endpoint services) the VPC asked for and may use, sorted. */
   services: z.array(z.string()),
   /** Every associated IPv4 CIDR block of the VPC, sorted. */
   cidrs: z.array(z.string()),
@@ -59,6 +64,7 @@ export const PlanSchema = z.object({
   propagationRouteTableIds: z.array(z.string()),
   zones: z.array(ZonePlan),
   securityGroupRules: z.array(SecurityGroupRulePlan),
+  /** The endpoint services among `services`: the account's principal is allowed on these, their connections accepted. */
   endpointServices: z.array(EndpointServicePlan),
   /** `arn:aws:iam::<account>:root`: the principal added to endpoint services. */
   principal: z.string(),
@@ -68,3 +74,4 @@ export type Plan = z.infer<typeof PlanSchema>;
 export type ZonePlan = z.infer<typeof ZonePlan>;
 export type SecurityGroupRulePlan = z.infer<typeof SecurityGroupRulePlan>;
 export type SubnetPlan = z.infer<typeof SubnetPlan>;
+export type EndpointServicePlan = z.infer<typeof EndpointServicePlan>;

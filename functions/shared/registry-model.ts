@@ -32,12 +32,21 @@ export interface EndpointServicePrincipalRecord {
   principal: string;
 }
 
+/**
+ * A connection to a hub endpoint service that spokelink accepted for this VPC (its endpoint lives in the VPC): what
+ * offboarding, or a change that drops the service, rejects. Recorded before the accept (write-ahead).
+ */
+export interface EndpointConnectionRecord {
+  serviceId: string;
+  vpcEndpointId: string;
+}
+
 export interface ConsumerRecord {
   vpcId: string;
   accountId: string;
   region: string;
   segment: string;
-  /** Endpoint catalog names this VPC consumes. */
+  /** Catalog names (endpoints and endpoint services) this VPC consumes. */
   services: string[];
   cidrs: string[];
   attachmentId?: string;
@@ -46,6 +55,8 @@ export interface ConsumerRecord {
   zones: ZoneRecord[];
   securityGroupRules: SecurityGroupRuleRecord[];
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
+  /** Absent in records written before connections were recorded: read it as empty. */
+  endpointConnections?: EndpointConnectionRecord[];
   status: 'onboarding' | 'connected' | 'failed' | 'offboarding' | 'disconnected';
   /** ISO times. `connectedAt` is when the VPC first became connected in this membership. */
   createdAt: string;

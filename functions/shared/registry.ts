@@ -395,6 +395,7 @@ export async function beginOnboarding(
         zones: [],
         securityGroupRules: [],
         endpointServicePrincipals: [],
+        endpointConnections: [],
         status: 'onboarding',
         createdAt: at,
         updatedAt: at,
@@ -413,13 +414,21 @@ export async function beginOnboarding(
   return record;
 }
 
-export type MergeableField = 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals';
+export type MergeableField =
+  | 'routes'
+  | 'zones'
+  | 'securityGroupRules'
+  | 'endpointServicePrincipals'
+  | 'endpointConnections';
 
-const identity: { [K in MergeableField]: (item: ConsumerRecord[K][number]) => string } = {
+type ItemOf<K extends MergeableField> = NonNullable<ConsumerRecord[K]>[number];
+
+const identity: { [K in MergeableField]: (item: ItemOf<K>) => string } = {
   routes: (r) => `${r.routeTableId}|${r.destinationCidr}`,
   zones: (z) => z.zoneId,
   securityGroupRules: (r) => `${r.groupId}|${r.cidr}|${r.port}`,
   endpointServicePrincipals: (p) => `${p.serviceId}|${p.principal}`,
+  endpointConnections: (c) => `${c.serviceId}|${c.vpcEndpointId}`,
 };
 
 async function updateRecord(
@@ -463,7 +472,7 @@ export async function mergeIntoRecord<K extends MergeableField>(
   table: RegistryTable,
   vpcId: string,
   field: K,
-  items: ConsumerRecord[K],
+  items: ItemOf<K>[],
   now: number,
 ): Promise<void> {
   if (items.length === 0) return;
@@ -486,8 +495,6 @@ function applyItemChanges(
   for (const item of change.drop ?? []) items.delete(key(item));
   return [...items.values()];
 }
-
-type ItemOf<K extends MergeableField> = ConsumerRecord[K][number];
 
 /** JSON with object keys sorted: DynamoDB does not keep the key order of a map. */
 const canonical = (value: unknown): string =>
@@ -626,8 +633,8 @@ export function vpcOfPlan(plan: Plan): VpcRef {
 }
 
 /** Identity of a record item (what `mergeIntoRecord` and `forgetInRecord` compare). */
-export function recordItemKey<K extends MergeableField>(field: K, item: ConsumerRecord[K][number]): string {
-  return (identity[field] as (item: ConsumerRecord[K][number]) => string)(item);
+export function recordItemKey<K extends MergeableField>(field: K, item: ItemOf<K>): string {
+  return (identity[field] as (item: ItemOf<K>) => string)(item);
 }
 
 /**
@@ -638,16 +645,14 @@ export async function forgetInRecord<K extends MergeableField>(
   table: RegistryTable,
   vpcId: string,
   field: K,
-  items: ConsumerRecord[K],
+  items: ItemOf<K>[],
   now: number,
 ): Promise<void> {
   if (items.length === 0) return;
   const record = await getRecord(table, vpcId);
   if (!record) return;
   const gone = new Set(items.map((item) => recordItemKey(field, item)));
-  const kept = ((record[field] ?? []) as ConsumerRecord[K][number][]).filter(
-    (item) => !gone.has(recordItemKey(field, item)),
-  );
+  const kept = ((record[field] ?? []) as ItemOf<K>[]).filter((item) => !gone.has(recordItemKey(field, item)));
   await updateRecord(table, vpcId, { [field]: kept, updatedAt: new Date(now).toISOString() }, { ifExists: true });
 }
 
@@ -766,7 +771,8 @@ export function usesAccountGrants(record: ConsumerRecord): boolean {
     (record.routes ?? []).length +
     (record.zones ?? []).length +
     (record.securityGroupRules ?? []).length +
-    (record.endpointServicePrincipals ?? []).length;
+    (record.endpointServicePrincipals ?? []).length +
+    (record.endpointConnections ?? []).length;
   return record.attachmentId !== undefined || held > 0;
 }
 
@@ -778,6 +784,29 @@ export async function otherVpcsUsingAccountGrants(
 ): Promise<string[]> {
   const records = await currentRecordsOfAccount(table, accountId);
   return records.filter((r) => r.vpcId !== vpcId && usesAccountGrants(r)).map((r) => r.vpcId);
+}
+
+/**
+ * Other VPCs of the account that use an endpoint service: they hold the account grants (see {@link usesAccountGrants})
+ * and recorded its principal or asked for it by its catalog name (`name`; a VPC that is onboarding records its
+ * services before its principals). The account's principal on the service stays while there is one.
+ */
+export async function otherVpcsUsingEndpointService(
+  table: RegistryTable,
+  accountId: string,
+  vpcId: string,
+  service: { serviceId: string; name: string | undefined },
+): Promise<string[]> {
+  const records = await currentRecordsOfAccount(table, accountId);
+  return records
+    .filter(
+      (r) =>
+        r.vpcId !== vpcId &&
+        usesAccountGrants(r) &&
+        ((service.name !== undefined && (r.services ?? []).includes(service.name)) ||
+          (r.endpointServicePrincipals ?? []).some((p) => p.serviceId === service.serviceId)),
+    )
+    .map((r) => r.vpcId);
 }
 
 // ---- pending approvals ---------------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ import {
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { cidrsOverlap, compareCidrs } from '#shared/cidr';
-import { type Endpoint, type HubConfig, type Segment, servedRegions } from '#shared/config';
+import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
-import type { Plan, SubnetPlan, ZonePlan } from '#shared/plan';
+import type { EndpointServicePlan, Plan, SubnetPlan, ZonePlan } from '#shared/plan';
 import { overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry-model';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
@@ -81,7 +81,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const routeTables = await describeAll(spoke.ec2, vpcId, 'routeTables');
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
 
-  const zones = await planZones(config, services, deps.hub.route53);
+  const zones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
   await checkZoneConflicts(spoke.route53, target, zones);
 
   const description = ruleDescription(vpcId, accountId);
@@ -104,16 +104,13 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     associationRouteTableId: segment.associationRouteTableId,
     propagationRouteTableIds: [...segment.propagationRouteTableIds].sort(),
     zones,
-    securityGroupRules: services.flatMap((name) => {
+    securityGroupRules: endpointsOf(config, services).flatMap((name) => {
       const endpoint = config.endpoints[name]!;
       return cidrs.flatMap((cidr) =>
         endpoint.ports.map((port) => ({ endpoint: name, groupId: endpoint.securityGroupId, cidr, port, description })),
       );
     }),
-    endpointServices: config.endpointServices.map((s) => ({
-      serviceId: s.serviceId,
-      acceptConnections: s.acceptConnections,
-    })),
+    endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
   };
 }
@@ -135,21 +132,47 @@ async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc> {
   throw new VpcNotFoundError(`${vpcId} does not exist (deleted?)`);
 }
 
-/** Endpoint names the request selects, sorted; `*` means every endpoint the segment may use. */
+/** The catalog: endpoints and endpoint services by name (the configuration keeps the names distinct). */
+function catalogOf(config: HubConfig): Map<string, Endpoint | EndpointService> {
+  return new Map<string, Endpoint | EndpointService>([
+    ...Object.entries(config.endpoints),
+    ...Object.entries(config.endpointServices),
+  ]);
+}
+
+/** The endpoint names among selected catalog names (the names with zones and security group rules). */
+export function endpointsOf(config: HubConfig, services: string[]): string[] {
+  return services.filter((name) => Object.hasOwn(config.endpoints, name));
+}
+
+/** The endpoint services among selected catalog names, as the plan carries them. */
+export function endpointServicesOf(config: HubConfig, services: string[]): EndpointServicePlan[] {
+  return services.flatMap((name) => {
+    const service = Object.hasOwn(config.endpointServices, name) ? config.endpointServices[name] : undefined;
+    return service ? [{ name, serviceId: service.serviceId, acceptConnections: service.acceptConnections }] : [];
+  });
+}
+
+/**
+ * Catalog names (endpoints and endpoint services) the request selects, sorted; `*` means every one the segment may
+ * use. A name the segment may not use is refused (`service-not-allowed`), never silently dropped.
+ */
 export function selectServices(config: HubConfig, segment: string, requested: '*' | string[]): string[] {
-  const allowed = (endpoint: Endpoint) => endpoint.segments === undefined || endpoint.segments.includes(segment);
+  const catalog = catalogOf(config);
+  const allowed = (entry: Endpoint | EndpointService) =>
+    entry.segments === undefined || entry.segments.includes(segment);
   if (requested === '*') {
-    return Object.entries(config.endpoints)
-      .filter(([, endpoint]) => allowed(endpoint))
+    return [...catalog]
+      .filter(([, entry]) => allowed(entry))
       .map(([name]) => name)
       .sort();
   }
   for (const name of requested) {
-    const endpoint = config.endpoints[name];
+    const endpoint = catalog.get(name);
     if (!endpoint) {
       throw reject(
         'unknown-service',
-        `service ${quoteUntrusted(name)} is not in the catalog (${Object.keys(config.endpoints).join(', ')})`,
+        `service ${quoteUntrusted(name)} is not in the catalog (${[...catalog.keys()].join(', ')})`,
       );
     }
     if (!allowed(endpoint)) {

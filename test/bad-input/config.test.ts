@@ -19,6 +19,7 @@ interface Draft {
   hub: Record<string, unknown>;
   segments: Record<string, Record<string, unknown>>;
   endpoints: Record<string, Record<string, unknown>>;
+  endpointServices: Record<string, Record<string, unknown>>;
   destinations: unknown;
 }
 
@@ -75,6 +76,35 @@ describe('Bad input: configuration files', () => {
     ],
     ['a port out of range', edited((c) => (c.endpoints.sts!.ports = [70000])), /endpoints\.sts\.ports\.0/],
     ['a wrong version', edited((c) => (c.version = 2)), /version/],
+    [
+      'an endpoint service for a segment that does not exist',
+      edited((c) => (c.endpointServices['payments-api']!.segments = ['prd'])),
+      /endpointServices\.payments-api\.segments: unknown segment "prd"/,
+    ],
+    [
+      'an endpoint service named like an endpoint',
+      edited((c) => (c.endpointServices.ssm = { serviceId: 'vpce-svc-0d000000000000002' })),
+      /endpointServices\.ssm: "ssm" is also an endpoint name/,
+    ],
+    [
+      'one endpoint service under two names',
+      edited((c) => (c.endpointServices.payments = { serviceId: 'vpce-svc-0d000000000000001' })),
+      /endpointServices\.payments\.serviceId: vpce-svc-0d000000000000001 is already configured as "payments-api"/,
+    ],
+    [
+      'endpoint services as a list (the form before catalog names)',
+      edited((c) => {
+        (c as unknown as { endpointServices: unknown }).endpointServices = [
+          { serviceId: 'vpce-svc-0d000000000000001' },
+        ];
+      }),
+      /endpointServices: /,
+    ],
+    [
+      'an endpoint service id that is not one',
+      edited((c) => (c.endpointServices['payments-api']!.serviceId = 'vpce-0d000000000000001')),
+      /endpointServices\.payments-api\.serviceId: must be a VPC endpoint service id/,
+    ],
   ])('refuses %s with a ConfigurationError naming the field', (_name, text, message) => {
     const path = write(text);
     let error: unknown;

@@ -30,6 +30,12 @@ describe('Function: costFromRecords', () => {
     expect(derived.unusedCatalogServices).toEqual(['secretsmanager']);
   });
 
+  it('leaves an endpoint service out of the price, without reporting it as unknown (it is no interface endpoint)', () => {
+    const derived = costFromRecords([record('vpc-a', ['payments-api', 'ssm'])], config);
+
+    expect(derived).toMatchObject({ vpcs: 1, services: 1, serviceNames: ['ssm'], unknownServices: [] });
+  });
+
   it('reports services missing from the catalog instead of pricing them', () => {
     const derived = costFromRecords([record('vpc-a', ['ssm', 'kinesis'])], config);
 

@@ -44,7 +44,7 @@ export function examplePlan(overrides: Partial<Plan> = {}): Plan {
         description: `spokelink ${VPC} ${SPOKE}`,
       },
     ],
-    endpointServices: [{ serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true }],
+    endpointServices: [{ name: 'payments-api', serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true }],
     principal: `arn:aws:iam::${SPOKE}:root`,
     ...overrides,
   };

@@ -25,6 +25,7 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ec2:DescribeVpcAttribute',
   'ec2:DescribeVpcEndpointConnections',
   'ec2:DescribeVpcEndpointServicePermissions',
+  'ec2:DescribeVpcEndpoints',
   'ec2:DescribeVpcs',
   'ec2:GetTransitGatewayAttachmentPropagations',
   'logs:CreateLogDelivery',
@@ -88,6 +89,7 @@ describe('Permissions: every role', () => {
       actionsOfRole(template, `spokelink-fn-${name}`).includes('sts:AssumeRole'),
     );
     expect(assumers.sort()).toEqual([
+      'consumer',
       'offboard',
       'reconcile',
       'routes',
@@ -312,7 +314,7 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('consumer changes exactly the catalog security groups and the configured endpoint services', () => {
+  it('consumer changes exactly the catalog security groups and the configured endpoint services, and asks the spoke which endpoints a VPC holds', () => {
     const template = Template.fromStack(newHubStack());
     const role = 'spokelink-fn-consumer';
     expect(resourcesOf(template, role, 'ec2:AuthorizeSecurityGroupIngress')).toEqual([
@@ -320,9 +322,15 @@ describe('Permissions: hub functions', () => {
       'arn:aws:ec2:us-east-1:111111111111:security-group/sg-0e55e0000000000a2',
       'arn:aws:ec2:us-east-1:111111111111:security-group/sg-0e55e0000000000a3',
     ]);
-    expect(resourcesOf(template, role, 'ec2:ModifyVpcEndpointServicePermissions')).toEqual([
-      'arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-0d000000000000001',
-    ]);
+    for (const action of [
+      'ec2:ModifyVpcEndpointServicePermissions',
+      'ec2:AcceptVpcEndpointConnections',
+      'ec2:RejectVpcEndpointConnections',
+    ]) {
+      expect(resourcesOf(template, role, action)).toEqual([
+        'arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-0d000000000000001',
+      ]);
+    }
     expect(fnActions(template, 'consumer')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -333,14 +341,17 @@ describe('Permissions: hub functions', () => {
       'ec2:DescribeVpcEndpointConnections',
       'ec2:DescribeVpcEndpointServicePermissions',
       'ec2:ModifyVpcEndpointServicePermissions',
+      'ec2:RejectVpcEndpointConnections',
       'ec2:RevokeSecurityGroupIngress',
       'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
+      'sts:AssumeRole',
     ]);
   });
 
   it('consumer has no endpoint-service statement when none is configured', () => {
-    const template = Template.fromStack(newHubStack({ config: exampleConfig({ endpointServices: [] }) }));
+    const template = Template.fromStack(newHubStack({ config: exampleConfig({ endpointServices: {} }) }));
     expect(fnActions(template, 'consumer')).not.toContain('ec2:ModifyVpcEndpointServicePermissions');
+    expect(fnActions(template, 'consumer')).not.toContain('ec2:RejectVpcEndpointConnections');
   });
 
   it('reconcile scans the registry, walks the spoke OUs and reads spoke VPCs and hub drift; it starts nothing itself', () => {

@@ -106,6 +106,7 @@ describe('Spoke stack: execution role', () => {
       'ec2:DescribeTransitGatewayAttachments',
       'ec2:DescribeTransitGatewayVpcAttachments',
       'ec2:DescribeVpcAttribute',
+      'ec2:DescribeVpcEndpoints',
       'ec2:DescribeVpcs',
       'ram:AcceptResourceShareInvitation',
       'ram:GetResourceShareInvitations',

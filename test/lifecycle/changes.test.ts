@@ -139,7 +139,8 @@ describe('Lifecycle: changes converge by difference', () => {
     expect((await registryOf(hub, PAYMENTS)).CURRENT).toMatchObject({
       status: 'connected',
       segment: 'prod',
-      services: ['secretsmanager', 'ssm', 'sts'],
+      // `*` in prod: the prod-only endpoint service too.
+      services: ['payments-api', 'secretsmanager', 'ssm', 'sts'],
     });
   });
 

@@ -54,7 +54,7 @@ describe('Lifecycle: an onboarding that fails is rolled back', () => {
     await ask(hub, PAYMENTS, {
       'spokelink:connect': 'true',
       'spokelink:segment': 'prod',
-      'spokelink:services': 'ssm,sts',
+      'spokelink:services': 'ssm,sts,payments-api',
     });
     await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment
 
@@ -83,7 +83,11 @@ describe('Lifecycle: an onboarding that fails is rolled back', () => {
   it('removes the account principal when two VPCs of the account fail together: neither keeps it for the other', async () => {
     hub = await lifecycleHub();
     limitZone(hub, ZONES.sts, 1);
-    const request = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod', 'spokelink:services': 'ssm,sts' };
+    const request = {
+      'spokelink:connect': 'true',
+      'spokelink:segment': 'prod',
+      'spokelink:services': 'ssm,sts,payments-api',
+    };
     await hub.tagVpc(PAYMENTS, request);
     await hub.tagVpc(LEDGER, request);
     await settle(hub);
@@ -103,12 +107,12 @@ describe('Lifecycle: an onboarding that fails is rolled back', () => {
     await ask(hub, PAYMENTS, {
       'spokelink:connect': 'true',
       'spokelink:segment': 'prod',
-      'spokelink:services': 'ssm,sts',
+      'spokelink:services': 'ssm,sts,payments-api',
     });
     expect(statusOf(hub, PAYMENTS).status).toBe('failed');
 
     limitZone(hub, ZONES.sts, 300);
-    await ask(hub, PAYMENTS, { 'spokelink:services': 'sts,ssm' });
+    await ask(hub, PAYMENTS, { 'spokelink:services': 'sts,ssm,payments-api' });
 
     expect(statusOf(hub, PAYMENTS).status).toBe('connected');
     const { CURRENT: record } = await registryOf(hub, PAYMENTS);

@@ -101,9 +101,19 @@ describe('Demo: the example organization', () => {
     }
     expect(report.registry.find((r) => r.vpcId === 'vpc-0a200000000000001')).toMatchObject({
       segment: 'prod',
-      services: ['secretsmanager', 'ssm'],
+      // the prod-only endpoint service asked for by name: a catalog name with no zone.
+      services: ['payments-api', 'secretsmanager', 'ssm'],
       zones: ['secretsmanager.us-east-1.amazonaws.com', 'ssm.us-east-1.amazonaws.com'],
     });
+  });
+
+  it('allows on the prod-only endpoint service only the account whose prod VPCs asked for it', () => {
+    const service = hub.twin.snapshot() as unknown as {
+      ec2: { endpointServices: { id: string; allowedPrincipals: string[] }[] };
+    };
+    expect(service.ec2.endpointServices.find((s) => s.id === 'vpce-svc-0d000000000000001')?.allowedPrincipals).toEqual([
+      'arn:aws:iam::222222222222:root',
+    ]);
   });
 
   it('connects the VPC outside the organization through the RAM invitation path', () => {

@@ -26,6 +26,8 @@ interface Expected {
   accountId: string;
   segment: 'prod' | 'nonprod';
   services: EndpointName[];
+  /** Endpoint services (catalog names) the VPC asked for and its segment allows. */
+  endpointServices: string[];
   cidrs: string[];
   attachmentSubnetIds: string[];
   routeTableIds: string[];
@@ -38,6 +40,8 @@ const EXPECTED: Record<string, Expected> = {
     accountId: ACCOUNTS.payments,
     segment: 'prod',
     services: ['secretsmanager', 'ssm'],
+    // asked for by name, as prod may.
+    endpointServices: ['payments-api'],
     cidrs: ['10.1.0.0/16'],
     attachmentSubnetIds: ['subnet-0a200000000000101', 'subnet-0a200000000000102'],
     routeTableIds: ['rtb-0a200000000000100', 'rtb-0a200000000000101'],
@@ -47,6 +51,8 @@ const EXPECTED: Record<string, Expected> = {
     accountId: ACCOUNTS.payments,
     segment: 'prod',
     services: ['secretsmanager', 'ssm', 'sts'],
+    // `*` in prod: the prod-only endpoint service too.
+    endpointServices: ['payments-api'],
     cidrs: ['10.2.0.0/16', '10.20.0.0/16'],
     attachmentSubnetIds: ['subnet-0a200000000000201', 'subnet-0a200000000000202', 'subnet-0a200000000000203'],
     routeTableIds: ['rtb-0a200000000000201'],
@@ -56,6 +62,8 @@ const EXPECTED: Record<string, Expected> = {
     accountId: ACCOUNTS.analytics,
     segment: 'nonprod',
     services: ['ssm', 'sts'],
+    // `*` in nonprod: the endpoint service is prod-only.
+    endpointServices: [],
     cidrs: ['10.3.0.0/16'],
     attachmentSubnetIds: ['subnet-0b300000000000101', 'subnet-0b300000000000102', 'subnet-0b300000000000103'],
     routeTableIds: ['rtb-0b300000000000101'],
@@ -65,12 +73,15 @@ const EXPECTED: Record<string, Expected> = {
     accountId: PARTNER,
     segment: 'nonprod',
     services: ['ssm'],
+    endpointServices: [],
     cidrs: ['10.5.0.0/16'],
     attachmentSubnetIds: ['subnet-0d500000000000101', 'subnet-0d500000000000102', 'subnet-0d500000000000103'],
     routeTableIds: ['rtb-0d500000000000101'],
   },
 };
 const VPCS = Object.keys(EXPECTED);
+/** Everything a VPC consumes, as its record and status name it: endpoints and endpoint services. */
+const catalogOf = (e: Expected) => [...e.services, ...e.endpointServices].sort();
 const SEGMENT_TABLES = {
   prod: { associated: [PROD_TABLE], propagated: [SHARED_TABLE] },
   nonprod: { associated: [NONPROD_TABLE], propagated: [SHARED_TABLE] },
@@ -108,7 +119,8 @@ describe('Onboarding on the twin: VPCs of several accounts and segments', () => 
     for (const vpcId of VPCS) {
       const executions = w.executionsOf(vpcId);
       expect(executions.map((e) => e.status)).toEqual(['SUCCEEDED']);
-      const { segment, services } = EXPECTED[vpcId]!;
+      const { segment } = EXPECTED[vpcId]!;
+      const services = catalogOf(EXPECTED[vpcId]!);
       expect(w.status(vpcId)).toEqual({
         status: 'connected',
         detail: expect.stringMatching(
@@ -190,10 +202,10 @@ describe('Onboarding on the twin: VPCs of several accounts and segments', () => 
     }
   });
 
-  it('allows each spoke account (its root, never *) on the endpoint service, once per account', () => {
-    expect(w.allowedPrincipals(ENDPOINT_SERVICE, after)).toEqual(
-      [ACCOUNTS.payments, ACCOUNTS.analytics, PARTNER].map((a) => `arn:aws:iam::${a}:root`).sort(),
-    );
+  it('allows on the endpoint service (its root, never *, once) only each account with a VPC that asked for it', () => {
+    // Only PAYMENTS (by name) and LEDGER (`*`), both prod, select the prod-only service: their account, not analytics
+    // nor the partner (nonprod).
+    expect(w.allowedPrincipals(ENDPOINT_SERVICE, after)).toEqual([`arn:aws:iam::${ACCOUNTS.payments}:root`]);
   });
 
   it('records each VPC in the registry with exactly what was created for it', async () => {
@@ -209,12 +221,15 @@ describe('Onboarding on the twin: VPCs of several accounts and segments', () => 
         accountId: e.accountId,
         region: 'us-east-1',
         segment: e.segment,
-        services: e.services,
+        services: catalogOf(e),
         cidrs: e.cidrs,
         status: 'connected',
         attachmentId: attachment.id,
         executions: [w.executionsOf(vpcId)[0]!.executionArn],
-        endpointServicePrincipals: [{ serviceId: ENDPOINT_SERVICE, principal: `arn:aws:iam::${e.accountId}:root` }],
+        endpointServicePrincipals: e.endpointServices.map(() => ({
+          serviceId: ENDPOINT_SERVICE,
+          principal: `arn:aws:iam::${e.accountId}:root`,
+        })),
       });
       expect([...record.attachmentSubnetIds].sort()).toEqual(e.attachmentSubnetIds);
       expect(record.connectedAt).toEqual(expect.any(String));

@@ -436,12 +436,15 @@ export interface ConnectedOnce {
   cidrs: string[];
   /** Route tables of the VPC's subnets. */
   routeTableIds: string[];
+  /** The endpoint services (catalog names) the VPC asked for and may use; none by default. */
+  endpointServices?: string[];
 }
 
 /**
  * Asserts the VPC is connected with one of everything: one attachment (available), one route to the hub per route
  * table, one association per selected zone, one rule per CIDR on each selected endpoint's security group, its account
- * once on the endpoint service, one registry record saying so.
+ * once on the endpoint service when the VPC asked for it (and no principal recorded for the VPC otherwise), one
+ * registry record saying so.
  */
 export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnce): Promise<void> {
   const { vpcId, accountId, services, cidrs, routeTableIds } = expected;
@@ -462,7 +465,10 @@ export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnc
     expect({ endpoint, rules: rules.map((r) => r.cidr).sort() }).toEqual({ endpoint, rules: selected ? cidrs : [] });
   }
   const principal = `arn:aws:iam::${accountId}:root`;
-  expect(w.allowedPrincipals(ENDPOINT_SERVICE, snapshot).filter((p) => p === principal)).toEqual([principal]);
+  const asked = (expected.endpointServices ?? []).length > 0;
+  if (asked) {
+    expect(w.allowedPrincipals(ENDPOINT_SERVICE, snapshot).filter((p) => p === principal)).toEqual([principal]);
+  }
   const records = (await w.hub.registry()).filter((i) => i.pk === `VPC#${vpcId}`);
   expect(records.map((r) => [r.sk, r.status])).toEqual([['CURRENT', 'connected']]);
   const record = records[0] as unknown as ConsumerRecord;
@@ -471,4 +477,5 @@ export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnc
   expect(record.zones).toHaveLength(services.length);
   expect(record.securityGroupRules).toHaveLength(services.length * cidrs.length);
   expect(record.securityGroupRules.every((r) => typeof r.ruleId === 'string')).toBe(true);
+  expect(record.endpointServicePrincipals).toEqual(asked ? [{ serviceId: ENDPOINT_SERVICE, principal }] : []);
 }

@@ -34,6 +34,8 @@ const LEDGER_VPC: ConnectedOnce = {
   services: ['secretsmanager', 'ssm', 'sts'],
   cidrs: ['10.2.0.0/16'],
   routeTableIds: ['rtb-0a200000000000201'],
+  // prod, `*`: the prod-only endpoint service too.
+  endpointServices: ['payments-api'],
 };
 
 /** States whose Lambda dies once after its handler's AWS calls took effect (the retry runs the handler again). */

@@ -42,7 +42,7 @@ const CASES: Case[] = [
   {
     name: 'an unknown service',
     vpc: vpc(2, connect({ 'spokelink:services': 'ssm,dynamodb' })),
-    detail: () => 'unknown-service: service "dynamodb" is not in the catalog (ssm, sts, secretsmanager)',
+    detail: () => 'unknown-service: service "dynamodb" is not in the catalog (ssm, sts, secretsmanager, payments-api)',
   },
   {
     name: 'a service the segment may not use',

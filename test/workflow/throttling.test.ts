@@ -34,6 +34,8 @@ const SPOKES: ConnectedOnce[] = [
     services: ['secretsmanager', 'ssm'],
     cidrs: ['10.1.0.0/16'],
     routeTableIds: ['rtb-0a200000000000101'],
+    // prod: asks for the prod-only endpoint service by name.
+    endpointServices: ['payments-api'],
   },
   {
     vpcId: 'vpc-0a200000000000002',
@@ -41,6 +43,8 @@ const SPOKES: ConnectedOnce[] = [
     services: ['secretsmanager', 'ssm', 'sts'],
     cidrs: ['10.2.0.0/16'],
     routeTableIds: ['rtb-0a200000000000201'],
+    // prod, `*`: the prod-only endpoint service too.
+    endpointServices: ['payments-api'],
   },
   {
     vpcId: 'vpc-0b300000000000001',

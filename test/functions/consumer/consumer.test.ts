@@ -6,6 +6,7 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeVpcEndpointConnectionsCommand,
   DescribeVpcEndpointServicePermissionsCommand,
+  DescribeVpcEndpointsCommand,
   EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
   type SecurityGroupRule,
@@ -19,6 +20,8 @@ import { awsError, SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
+const spokeEc2 = new EC2Client({ region: 'us-east-1' });
+const spoke = mockClient(spokeEc2);
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const ec2 = mockClient(hubEc2);
 const dynamo = mockClient(documents);
@@ -72,9 +75,16 @@ function recorded(attribute: string): unknown {
 describe('Function: consumer', () => {
   beforeEach(() => {
     ec2.reset();
+    spoke.reset();
     dynamo.reset();
-    deps = { hubEc2, registry: { dynamo: documents, tableName: 'spokelink-registry' }, now: () => Date.now() };
+    deps = {
+      hubEc2,
+      spokeEc2: async () => spokeEc2,
+      registry: { dynamo: documents, tableName: 'spokelink-registry' },
+      now: () => Date.now(),
+    };
     useRegistry({});
+    spoke.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => ({
       Return: true,
@@ -239,10 +249,11 @@ describe('Function: consumer', () => {
     expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
   });
 
-  it("accepts the account's pending endpoint connections", async () => {
+  it("accepts the account's pending connections whose endpoint the spoke role finds in the VPC, recorded first", async () => {
     ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
-      VpcEndpointConnections: [{ VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
+      VpcEndpointConnections: [{ ServiceId: SERVICE, VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
     });
+    spoke.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-0123', VpcId: VPC }] });
     ec2.on(AcceptVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
 
     const result = await registerConsumer(examplePlan(), deps);
@@ -250,17 +261,53 @@ describe('Function: consumer', () => {
     expect(ec2).toHaveReceivedCommandWith(DescribeVpcEndpointConnectionsCommand, {
       Filters: expect.arrayContaining([{ Name: 'vpc-endpoint-owner', Values: [SPOKE] }]),
     });
+    expect(spoke).toHaveReceivedCommandWith(DescribeVpcEndpointsCommand, {
+      Filters: [{ Name: 'vpc-id', Values: [VPC] }],
+    });
     expect(ec2).toHaveReceivedCommandWith(AcceptVpcEndpointConnectionsCommand, {
       ServiceId: SERVICE,
       VpcEndpointIds: ['vpce-0123'],
     });
     expect(result.connectionsAccepted).toEqual(['vpce-0123']);
+    expect(recorded('endpointConnections')).toEqual([{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }]);
+  });
+
+  it("leaves pending, and reports, the account's connections whose endpoint is in another VPC", async () => {
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
+      VpcEndpointConnections: [
+        { ServiceId: SERVICE, VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE },
+        { ServiceId: SERVICE, VpcEndpointId: 'vpce-0999', VpcEndpointOwner: SPOKE },
+      ],
+    });
+    // vpce-0999 lives in another VPC of the account: the spoke role's describe of this VPC does not list it.
+    spoke.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-0123', VpcId: VPC }] });
+    ec2.on(AcceptVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
+
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(ec2).toHaveReceivedCommandWith(AcceptVpcEndpointConnectionsCommand, {
+      ServiceId: SERVICE,
+      VpcEndpointIds: ['vpce-0123'],
+    });
+    expect(result.connectionsLeftPending).toEqual([
+      { serviceId: SERVICE, vpcEndpointId: 'vpce-0999', reason: `its endpoint is not in ${VPC}` },
+    ]);
+    expect(recorded('endpointConnections')).toEqual([{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }]);
+  });
+
+  it('accepts nothing and asks nothing of the spoke when no connection is pending', async () => {
+    const result = await registerConsumer(examplePlan(), deps);
+
+    expect(spoke).not.toHaveReceivedCommand(DescribeVpcEndpointsCommand);
+    expect(ec2).not.toHaveReceivedCommand(AcceptVpcEndpointConnectionsCommand);
+    expect(result.connectionsAccepted).toEqual([]);
   });
 
   it('fails with EndpointAcceptanceError when AcceptVpcEndpointConnections reports Unsuccessful items', async () => {
     ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
-      VpcEndpointConnections: [{ VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
+      VpcEndpointConnections: [{ ServiceId: SERVICE, VpcEndpointId: 'vpce-0123', VpcEndpointOwner: SPOKE }],
     });
+    spoke.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-0123', VpcId: VPC }] });
     ec2.on(AcceptVpcEndpointConnectionsCommand).resolves({
       Unsuccessful: [{ ResourceId: 'vpce-0123', Error: { Code: 'IncorrectState', Message: 'not pending' } }],
     });

@@ -2,11 +2,14 @@ import 'aws-sdk-client-mock-jest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeSecurityGroupRulesCommand,
+  DescribeVpcEndpointConnectionsCommand,
   DescribeVpcEndpointServicePermissionsCommand,
   EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
+  RejectVpcEndpointConnectionsCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
+  type State,
 } from '@aws-sdk/client-ec2';
 import {
   DynamoDBDocumentClient,
@@ -19,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { SecurityGroupRuleRecord } from '#shared/registry-model';
 import { type ConsumerRemovalDeps, revokeEndpointAccess } from '../../../functions/consumer/revoke';
 import { SPOKE, VPC } from '../helpers';
+import { examplePlan } from '../plan-fixture';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -72,10 +76,90 @@ describe('Function: consumer (revoke)', () => {
   beforeEach(() => {
     ec2.reset();
     dynamo.reset();
-    deps = { hubEc2, registry: { dynamo: documents, tableName: 'spokelink-registry' }, now: () => Date.now() };
+    deps = {
+      hubEc2,
+      registry: { dynamo: documents, tableName: 'spokelink-registry' },
+      now: () => Date.now(),
+      serviceNameOf: (serviceId) => (serviceId === SERVICE ? 'payments-api' : undefined),
+    };
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
     ec2.on(ModifyVpcEndpointServicePermissionsCommand).resolves({ ReturnValue: true });
+  });
+
+  it('rejects the connections it accepted for the VPC when offboarding, and forgets them', async () => {
+    const connection = { serviceId: SERVICE, vpcEndpointId: 'vpce-0123' };
+    useRegistry({ endpointConnections: [connection, { serviceId: SERVICE, vpcEndpointId: 'vpce-0gone' }] });
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
+      VpcEndpointConnections: [
+        { ServiceId: SERVICE, VpcEndpointId: 'vpce-0123', VpcEndpointState: 'available' as State },
+      ],
+    });
+    ec2.on(RejectVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
+
+    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(ec2).toHaveReceivedCommandWith(RejectVpcEndpointConnectionsCommand, {
+      ServiceId: SERVICE,
+      VpcEndpointIds: ['vpce-0123'],
+    });
+    expect(result.connectionsRejected).toEqual([connection]);
+    // Deleted by its owner meanwhile: nothing to reject.
+    expect(result.connectionsGone).toEqual([{ serviceId: SERVICE, vpcEndpointId: 'vpce-0gone' }]);
+    expect(item.endpointConnections).toEqual([]);
+  });
+
+  it('after a change, rejects the connections and removes the principal of a service the plan no longer has', async () => {
+    useRegistry({
+      services: ['payments-api', 'ssm'],
+      endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }],
+      endpointConnections: [{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }],
+    });
+    ec2.on(DescribeVpcEndpointConnectionsCommand).resolves({
+      VpcEndpointConnections: [
+        { ServiceId: SERVICE, VpcEndpointId: 'vpce-0123', VpcEndpointState: 'available' as State },
+      ],
+    });
+    ec2.on(RejectVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
+
+    const result = await revokeEndpointAccess(VPC_REF, examplePlan({ endpointServices: [] }), deps);
+
+    expect(result.connectionsRejected).toEqual([{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }]);
+    expect(result.principalsRemoved).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL }]);
+  });
+
+  it('after a change, keeps the connections and principal of a service the plan still has', async () => {
+    useRegistry({
+      endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }],
+      endpointConnections: [{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }],
+    });
+
+    const result = await revokeEndpointAccess(VPC_REF, examplePlan(), deps);
+
+    expect(ec2).not.toHaveReceivedCommand(RejectVpcEndpointConnectionsCommand);
+    expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
+    expect(result.principalsRemoved).toEqual([]);
+  });
+
+  it('keeps the principal while another VPC of the account asked for the service, not for another one', async () => {
+    useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
+    const other = { vpcId: 'vpc-0other', accountId: SPOKE, status: 'connected', endpointServicePrincipals: [] };
+    dynamo.on(QueryCommand).resolves({ Items: [{ ...other, services: ['payments-api'] }] });
+    ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
+
+    const kept = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(kept.principalsKept).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL, usedBy: ['vpc-0other'] }]);
+    expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
+
+    // The other VPC asks only for ssm: the principal goes.
+    useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
+    dynamo.on(QueryCommand).resolves({ Items: [{ ...other, services: ['ssm'] }] });
+
+    const removed = await revokeEndpointAccess(VPC_REF, undefined, deps);
+
+    expect(removed.principalsRemoved).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL }]);
   });
 
   it('removes a recorded principal the endpoint service allows', async () => {

@@ -193,7 +193,8 @@ describe('Function: validateAndPlan', () => {
           description: `spokelink ${VPC} ${SPOKE}`,
         },
       ],
-      endpointServices: [{ serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true }],
+      // payments-api is an endpoint service of prod only, and the VPC did not ask for it.
+      endpointServices: [],
       principal: `arn:aws:iam::${SPOKE}:root`,
       change: {
         membership: 'new',
@@ -233,8 +234,38 @@ describe('Function: validateAndPlan', () => {
     const plan = await run(world);
 
     expect(plan.segment).toBe('prod');
-    expect(plan.services).toEqual(['secretsmanager', 'ssm', 'sts']);
+    expect(plan.services).toEqual(['payments-api', 'secretsmanager', 'ssm', 'sts']);
     expect(plan.associationRouteTableId).toBe('tgw-rtb-0a000000000000001');
+    // The endpoint service gets no zone and no rule: its principal and connections are its access.
+    expect(plan.zones.map((z) => z.endpoint)).toEqual(['secretsmanager', 'ssm', 'sts']);
+    expect(plan.endpointServices).toEqual([
+      { name: 'payments-api', serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true },
+    ]);
+  });
+
+  it('leaves the prod-only endpoint service out of a nonprod VPC that asks for "*"', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:services'] = '*';
+
+    const plan = await run(world);
+
+    expect(plan.services).toEqual(['ssm', 'sts']);
+    expect(plan.endpointServices).toEqual([]);
+  });
+
+  it('plans only the endpoint service named in spokelink:services, with its principal', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:segment'] = 'prod';
+    world.tags['spokelink:services'] = 'payments-api';
+
+    const plan = await run(world);
+
+    expect(plan.services).toEqual(['payments-api']);
+    expect(plan.zones).toEqual([]);
+    expect(plan.securityGroupRules).toEqual([]);
+    expect(plan.endpointServices).toEqual([
+      { name: 'payments-api', serviceId: 'vpce-svc-0d000000000000001', acceptConnections: true },
+    ]);
   });
 
   it('uses the subnets tagged spokelink:attach=true when there are any', async () => {
@@ -370,6 +401,13 @@ describe('Function: validateAndPlan', () => {
       'secretsmanager',
       (w) => {
         w.tags['spokelink:services'] = 'secretsmanager';
+      },
+    ],
+    [
+      'service-not-allowed',
+      'payments-api is not available to segment nonprod',
+      (w) => {
+        w.tags['spokelink:services'] = 'ssm,payments-api';
       },
     ],
     [
