@@ -49,22 +49,29 @@ export const LOWER_BOUND_FORMULA =
 
 interface Need {
   endpoints: { name: string; zones: string[]; groupId: string; ports: number[] }[];
+  /** Ids of the endpoint services the spoke asked for: its account's principal is added to each. */
+  endpointServices: string[];
 }
 
-/** The endpoints a spoke consumes (services `*`: every endpoint its segment may use). */
+/** What a spoke consumes (services `*`: every endpoint and endpoint service its segment may use). */
 function needsOf(config: HubConfig, spoke: SpokeVpc): Need {
   const requested = spoke.tags['spokelink:services'];
-  const names =
+  const allowed = (entry: { segments?: string[] }) => !entry.segments || entry.segments.includes(spoke.segment);
+  const pick = <T extends { segments?: string[] }>(catalog: Record<string, T>): [string, T][] =>
     requested && requested !== '*'
-      ? requested.split(',').map((s) => s.trim())
-      : Object.entries(config.endpoints)
-          .filter(([, e]) => !e.segments || e.segments.includes(spoke.segment))
-          .map(([name]) => name);
+      ? requested
+          .split(',')
+          .map((s) => s.trim())
+          .flatMap((name) => (Object.hasOwn(catalog, name) ? [[name, catalog[name]!] as [string, T]] : []))
+      : Object.entries(catalog).filter(([, entry]) => allowed(entry));
   return {
-    endpoints: names.map((name) => {
-      const e = config.endpoints[name]!;
-      return { name, zones: e.privateHostedZoneIds, groupId: e.securityGroupId, ports: e.ports };
-    }),
+    endpoints: pick(config.endpoints).map(([name, e]) => ({
+      name,
+      zones: e.privateHostedZoneIds,
+      groupId: e.securityGroupId,
+      ports: e.ports,
+    })),
+    endpointServices: pick(config.endpointServices).map(([, s]) => s.serviceId),
   };
 }
 
@@ -84,7 +91,6 @@ export interface BoundInputs {
 export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   const { config, spokes } = bulk;
   const n = spokes.length;
-  const accounts = new Set(spokes.map((s) => s.accountId));
   const needs = spokes.map((s) => needsOf(config, s));
   // The TGW is visible to a spoke account from the start when the hub stack shared it with the organization and the
   // account is a member; an account outside it waits for its own share (invitation, then RAM's visibility delay).
@@ -110,9 +116,10 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   };
 
   // Hub EC2 mutating: accept, associate, enable each propagation (per VPC); endpoint service principal (per account
-  // and service). The first of them (an accept) needs an attachment, hence the share visible to a spoke.
+  // and service it asks for). The first of them (an accept) needs an attachment, hence the share visible to a spoke.
   const propagations = spokes.reduce((sum, s) => sum + config.segments[s.segment]!.propagationRouteTableIds.length, 0);
-  const principals = accounts.size * Object.keys(config.endpointServices).length;
+  const principals = new Set(spokes.flatMap((s, i) => needs[i]!.endpointServices.map((id) => `${s.accountId} ${id}`)))
+    .size;
   push(
     bucket(
       'hub ec2:mutating',

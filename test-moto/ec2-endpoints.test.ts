@@ -256,6 +256,12 @@ describe('Twin vs moto: VPC endpoint services (provider and consumer in one acco
             ),
           (o) => (o.VpcEndpoints ?? []).map((e) => e.VpcEndpointId),
         );
+        // What RegisterConsumer asks the spoke role: the endpoints of one VPC, with the VPC each lives in.
+        await trace.step(
+          'DescribeVpcEndpoints by vpc-id',
+          () => ec2.send(new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })),
+          (o) => (o.VpcEndpoints ?? []).map((e) => ({ VpcEndpointId: e.VpcEndpointId, VpcId: e.VpcId })),
+        );
         await trace.step('CreateVpcEndpoint to a service that does not exist', () =>
           ec2.send(
             new CreateVpcEndpointCommand({
@@ -296,5 +302,6 @@ describe('Twin vs moto: VPC endpoint services (provider and consumer in one acco
       }),
     ]);
     expect(result('DescribeVpcEndpoints by id')).toEqual([{ VpcEndpointId: 'vpce-#1', State: 'available' }]);
+    expect(result('DescribeVpcEndpoints by vpc-id')).toEqual([{ VpcEndpointId: 'vpce-#1', VpcId: expect.any(String) }]);
   });
 });

@@ -38,6 +38,7 @@ import {
   type MotoScenario,
   SPOKE_CIDR,
   SPOKE_ROLE,
+  SPOKE_SERVICES,
   seedSameAccountScenario,
   TABLE_NAME,
 } from './onboarding/seed';
@@ -183,7 +184,7 @@ describe('moto: same-account onboarding through the real ASL and handlers', () =
     const { vpcId } = scenario.spoke;
     const event = tagChangeEvent(
       vpcId,
-      { 'spokelink:connect': 'true', 'spokelink:segment': 'prod', 'spokelink:services': 'ssm,sts' },
+      { 'spokelink:connect': 'true', 'spokelink:segment': 'prod', 'spokelink:services': SPOKE_SERVICES },
       '5e0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
     );
     execution = sfn.start(sfn.arnOf('spokelink-onboard'), `${vpcId}-onboard-5e0c1a2b3c4d`, JSON.stringify(event));
@@ -220,7 +221,7 @@ describe('moto: same-account onboarding through the real ASL and handlers', () =
     expect(await vpcTags()).toMatchObject({
       'spokelink:status': 'connected',
       'spokelink:detail': expect.stringMatching(
-        /^connected to segment prod via tgw-attach-[0-9a-f]+; services ssm,sts;/,
+        /^connected to segment prod via tgw-attach-[0-9a-f]+; services payments,ssm,sts;/,
       ),
       'spokelink:execution': execution.name,
     });
@@ -338,7 +339,7 @@ describe('moto: same-account onboarding through the real ASL and handlers', () =
       vpcId: scenario.spoke.vpcId,
       accountId: MOTO_ACCOUNT,
       segment: 'prod',
-      services: ['ssm', 'sts'],
+      services: ['payments', 'ssm', 'sts'],
       cidrs: [SPOKE_CIDR],
       status: 'connected',
       attachmentId: TransitGatewayAttachments[0]?.TransitGatewayAttachmentId,

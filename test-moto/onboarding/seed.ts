@@ -30,6 +30,9 @@ export class MotoSeedError extends Error {
   override name = 'MotoSeedError';
 }
 
+/** What the scenario's spoke VPC asks for (`spokelink:services`): two endpoints and the endpoint service. */
+export const SPOKE_SERVICES = 'ssm,sts,payments';
+
 export const SPOKE_ROLE = 'spokelink-spoke';
 export const EXTERNAL_ID = 'spokelink-moto-external-id';
 export const TABLE_NAME = 'spokelink-registry';
@@ -207,11 +210,12 @@ export async function seedSameAccountScenario(endpoint: string): Promise<MotoSce
   await dynamo.send(new CreateTableCommand(registryTableDefinition(TABLE_NAME)));
   dynamo.destroy();
 
-  // The spoke: same account, asks for prod with two services; subnets a and b on a private table, c on the main one.
+  // The spoke: same account, asks for prod with two endpoints and the endpoint service; subnets a and b on a private
+  // table, c on the main one.
   const spokeVpcId = await vpc(ec2, SPOKE_CIDR, 'payments', {
     'spokelink:connect': 'true',
     'spokelink:segment': 'prod',
-    'spokelink:services': 'ssm,sts',
+    'spokelink:services': SPOKE_SERVICES,
   });
   const subnetIds = [
     await subnet(ec2, spokeVpcId, '10.1.0.0/24', `${REGION}a`),
@@ -256,7 +260,7 @@ export async function seedSameAccountScenario(endpoint: string): Promise<MotoSce
         sts: { privateHostedZoneIds: [zones.sts], securityGroupId: securityGroups.sts, ports: [443] },
       },
       // moto has no DescribeVpcEndpointConnections/AcceptVpcEndpointConnections: see the test for the accepting case.
-      endpointServices: [{ serviceId, acceptConnections: false }],
+      endpointServices: { payments: { serviceId, acceptConnections: false } },
       registry: { tableName: TABLE_NAME },
     },
     'moto scenario configuration',
