@@ -23,6 +23,7 @@ import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clo
 import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
+import { localIamModel } from './iam';
 import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
@@ -223,15 +224,19 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
 
   try {
     const deployed = deployedWorld(world, config);
+    const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
+    // Every call of a function and of a spoke role session is evaluated against the synthesized policies.
+    const model = options.twinOptions?.iam ?? localIamModel(config, functionsRole);
+    // The evaluator reads the Service Authorization Reference from disk: IO the virtual clock waits for.
+    const iam = { ...model, trackWork: () => clock.ioStarted() };
     let twin: Twin;
     try {
-      twin = createTwin(deployed, options.twinOptions);
+      twin = createTwin(deployed, { ...options.twinOptions, iam });
     } catch (error) {
       throw deployed === world ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
-    const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
     const plugin = localPlugin(twin, clock);

@@ -1,5 +1,6 @@
 import { errors, TwinError } from './errors';
 import { type FaultRule, Faults } from './faults';
+import { IamEvaluator, type IamModel } from './iam';
 import { mulberry32 } from './random';
 import { type BucketSpec, Throttler } from './throttle';
 import type {
@@ -47,6 +48,8 @@ export interface TwinOptions {
   consistencyLagMs?: number;
   /** Service modules; default: every module in ./services. */
   services?: ServiceModule<unknown, unknown>[];
+  /** IAM: the policies of the principals whose calls are evaluated (see ./iam.ts). Default: none evaluated. */
+  iam?: IamModel;
 }
 
 type EventListener = (event: TwinEvent) => void;
@@ -65,6 +68,8 @@ export class Twin {
   readonly timings: Timings;
   readonly calls: CallRecord[] = [];
   readonly events: TwinEvent[] = [];
+  /** The IAM evaluator, when the twin was given policies (`TwinOptions.iam`). */
+  iam: IamEvaluator | undefined;
   latencyMs: number | ((ctx: CallContext) => number);
   consistencyLagMs: number;
   /**
@@ -85,6 +90,7 @@ export class Twin {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.latencyMs = options.latencyMs ?? 0;
     this.consistencyLagMs = options.consistencyLagMs ?? 0;
+    this.iam = options.iam ? new IamEvaluator(options.iam) : undefined;
     for (const service of options.services ?? defaultServices()) this.register(service);
   }
 
@@ -241,6 +247,8 @@ export class Twin {
         throw new TwinError('ExpiredToken', 'The security token included in the request is expired', 400);
       }
       const ctx: CallContext = { twin: this, service, operation, caller, region, now, requestId };
+      // Authorization comes before throttling and faults: AWS denies a call it would not run.
+      if (this.iam) await this.iam.authorize(ctx, input, origin);
       const faults = this.faults.match(ctx, input);
       if (faults.length > 0) record.injected = true;
       for (const fault of faults) if (fault.delayMs) await sleep(fault.delayMs);

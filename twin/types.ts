@@ -14,6 +14,8 @@ export interface Identity {
   roleArn?: string;
   /** Epoch ms; undefined for long-lived keys. */
   expiresAt?: number;
+  /** The session policy AssumeRole was given (`Policy`), which narrows the session (IAM evaluation, ./iam.ts). */
+  sessionPolicy?: { Version: string; Statement: unknown[] };
 }
 
 /** One call as a service handler sees it. */

@@ -6,7 +6,8 @@ import { type OrganizationsState, organizationOf } from './organizations';
 /**
  * STS and the IAM roles it can assume. A role's trust is modeled as the conditions spokelink's spoke role uses:
  * trusted principal ARN patterns (`aws:PrincipalArn`, `*` wildcards), an external id (`sts:ExternalId`) and an
- * optional organization (`aws:PrincipalOrgID`). IAM permission policies are not evaluated (see docs/twin.md).
+ * optional organization (`aws:PrincipalOrgID`). Permission policies, trust policies given by the IAM model and session
+ * policies are evaluated by ../iam.ts (see docs/twin.md).
  */
 export const stsWorldSchema = z
   .strictObject({
@@ -59,6 +60,24 @@ function accessDenied(ctx: CallContext, roleArn: string): TwinError {
   );
 }
 
+/** A session policy (`Policy`, inline JSON, at most 2,048 characters packed: STS AssumeRole API reference). */
+function parseSessionPolicy(text: string): { Version: string; Statement: unknown[] } {
+  const malformed = () => new TwinError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.', 400);
+  if (text.length > 2048) {
+    throw new TwinError('PackedPolicyTooLarge', 'Packed size of the session policy exceeds the limit.', 400);
+  }
+  try {
+    const policy = JSON.parse(text) as { Version?: unknown; Statement?: unknown };
+    if (typeof policy.Version !== 'string') throw malformed();
+    return {
+      Version: policy.Version,
+      Statement: Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement],
+    };
+  } catch {
+    throw malformed();
+  }
+}
+
 export const sts: ServiceModule<StsState, { iam?: StsWorld }> = {
   name: 'sts',
   createState: () => ({ roles: {} }),
@@ -82,7 +101,13 @@ export const sts: ServiceModule<StsState, { iam?: StsWorld }> = {
     },
     AssumeRole(
       ctx,
-      input: { RoleArn?: string; RoleSessionName?: string; ExternalId?: string; DurationSeconds?: number },
+      input: {
+        RoleArn?: string;
+        RoleSessionName?: string;
+        ExternalId?: string;
+        DurationSeconds?: number;
+        Policy?: string;
+      },
     ) {
       const roleArn = input.RoleArn ?? '';
       const session = input.RoleSessionName ?? '';
@@ -117,7 +142,9 @@ export const sts: ServiceModule<StsState, { iam?: StsWorld }> = {
         );
       }
       const expiresAt = ctx.now + duration * 1000;
+      const sessionPolicy = input.Policy === undefined ? undefined : parseSessionPolicy(input.Policy);
       const identity = ctx.twin.addIdentity({
+        ...(sessionPolicy ? { sessionPolicy } : {}),
         accountId: role.accountId,
         arn: `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${session}`,
         roleArn: role.arn,

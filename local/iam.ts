@@ -1,0 +1,128 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${Name} are the policy placeholders, not template strings.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type HubConfig, organizationShareOf } from '#shared/config';
+import type { IamModel, PolicyDocument } from '#twin/iam';
+import { resourceNames } from '../infra/config';
+
+/**
+ * The IAM model of a local hub: the policies the CDK app synthesizes (local/iam-policies.generated.json, written by
+ * `npm run iam:generate` from the synth of the example configuration, with placeholders for every configuration
+ * value), instantiated for the hub's own configuration. The local runner never loads aws-cdk-lib.
+ *
+ * - Every hub function calls AWS as its own role `<prefix>-fn-<name>` (locally the functions share one set of
+ *   credentials; the twin names the function making each call, and its role's policies apply).
+ * - Sessions of the spoke role `<spokeRole.name>` in any account get the spoke role's identity policy for that
+ *   account, and AssumeRole is evaluated against the role's synthesized trust policy too.
+ * - Other principals (app teams, an operator using the functions' credentials outside a function) are not evaluated.
+ */
+
+export const IAM_POLICIES_FILE = join(__dirname, 'iam-policies.generated.json');
+
+interface Variant {
+  functions: Record<string, PolicyDocument>;
+  spokeRole: { identity: PolicyDocument; trust: PolicyDocument };
+}
+
+let cachedFile: { variants: Record<'perAccountShare' | 'organizationShareOnly', Variant> } | undefined;
+
+function policyFile() {
+  cachedFile ??= JSON.parse(readFileSync(IAM_POLICIES_FILE, 'utf8'));
+  return cachedFile!;
+}
+
+/** List placeholders: a string holding one expands into one string per value (none: the string disappears). */
+function listValues(config: HubConfig): Record<string, string[]> {
+  const segments = Object.values(config.segments);
+  const endpoints = Object.values(config.endpoints);
+  const uniq = (values: string[]) => [...new Set(values)].sort();
+  return {
+    RouteTableIds: uniq(segments.flatMap((s) => [s.associationRouteTableId, ...s.propagationRouteTableIds])),
+    HostedZoneIds: uniq(endpoints.flatMap((e) => e.privateHostedZoneIds)),
+    SecurityGroupIds: uniq(endpoints.map((e) => e.securityGroupId)),
+    EndpointServiceIds: uniq(config.endpointServices.map((s) => s.serviceId)),
+  };
+}
+
+/** Instantiates a templatized policy for a configuration (and a spoke account). */
+export function instantiate(policy: PolicyDocument, config: HubConfig, spokeAccount?: string): PolicyDocument {
+  const scalars: Record<string, string> = {
+    Partition: 'aws',
+    HubAccount: config.hub.accountId,
+    HubRegion: config.hub.region,
+    Prefix: config.prefix,
+    TransitGatewayId: config.hub.transitGatewayId,
+    OrganizationId: config.organization.id,
+    SpokeRoleName: config.spokeRole.name,
+    SpokeExternalId: config.spokeRole.externalId,
+    SpokeAccount: spokeAccount ?? '${SpokeAccount}',
+  };
+  const lists = listValues(config);
+  const expand = (text: string): string[] => {
+    let out = text.replace(/\$\{(\w+)\}/g, (whole, name: string) => scalars[name] ?? whole);
+    const list = /\$\{(\w+)\}/.exec(out)?.[1];
+    if (list === undefined) return [out];
+    const values = lists[list];
+    if (!values) throw new Error(`iam-policies: unknown placeholder \${${list}} (regenerate: npm run iam:generate)`);
+    out = out.split(`\${${list}}`).join('\u0000');
+    return values.flatMap((v) => expand(out.split('\u0000').join(v)));
+  };
+  const go = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const values = expand(value);
+      return values.length === 1 ? values[0] : values;
+    }
+    if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' ? expand(v) : [go(v)]));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, go(v)]));
+    }
+    return value;
+  };
+  const statements = (policy.Statement as Record<string, unknown>[])
+    .map((s) => go(s) as Record<string, unknown>)
+    // A statement whose resources all came from an empty list grants nothing (the CDK app leaves it out).
+    .filter((s) => !(Array.isArray(s.Resource) && s.Resource.length === 0));
+  return { Version: policy.Version, Statement: statements };
+}
+
+/** The IAM model of a local hub for `config` (`functionsRoleArn`: the credentials the local functions share). */
+export function localIamModel(config: HubConfig, functionsRoleArn: string, policies?: Variant): IamModel {
+  const perAccountShare = organizationShareOf(config) === undefined || config.organization.externalAccounts.length > 0;
+  const variant = policies ?? policyFile().variants[perAccountShare ? 'perAccountShare' : 'organizationShareOnly'];
+  const names = resourceNames(config);
+  const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
+  const functionPolicies = new Map<string, PolicyDocument[]>(
+    Object.entries(variant.functions).map(([name, policy]) => [hubRole(name), [instantiate(policy, config)]]),
+  );
+  const spokeRole = new RegExp(`^arn:aws:iam::(\\d{12}):role/${config.spokeRole.name.replace(/[.+]/g, '\\$&')}$`);
+  const spokeIdentity = new Map<string, PolicyDocument[]>();
+  const spokeTrust = new Map<string, PolicyDocument>();
+  return {
+    principalOf(caller, origin) {
+      if (caller.arn === functionsRoleArn && origin !== undefined) return hubRole(origin);
+      return caller.roleArn ?? caller.arn;
+    },
+    identityPolicies(roleArn) {
+      const fn = functionPolicies.get(roleArn);
+      if (fn) return fn;
+      const account = spokeRole.exec(roleArn)?.[1];
+      if (account === undefined) return undefined;
+      let policies = spokeIdentity.get(account);
+      if (!policies) {
+        policies = [instantiate(variant.spokeRole.identity, config, account)];
+        spokeIdentity.set(account, policies);
+      }
+      return policies;
+    },
+    trustPolicy(roleArn) {
+      const account = spokeRole.exec(roleArn)?.[1];
+      if (account === undefined) return undefined;
+      let trust = spokeTrust.get(account);
+      if (!trust) {
+        trust = instantiate(variant.spokeRole.trust, config, account);
+        spokeTrust.set(account, trust);
+      }
+      return trust;
+    },
+  };
+}

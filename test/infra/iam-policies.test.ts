@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { generateIamPolicies, IAM_GENERATE_COMMAND, IAM_POLICIES_PATH } from '../../infra/iam-policies';
+
+// Two synths of the hub and spoke stacks.
+jest.setTimeout(120_000);
+
+describe('The IAM policies the twin evaluates', () => {
+  it('are the synthesized policies of the CDK app (the committed file equals the generator output)', () => {
+    const committed = readFileSync(IAM_POLICIES_PATH, 'utf8');
+    const generated = generateIamPolicies();
+    if (committed !== generated) {
+      throw new Error(
+        `local/iam-policies.generated.json is out of date with infra/permissions.ts and the stacks: run \`${IAM_GENERATE_COMMAND}\` and commit the file`,
+      );
+    }
+    // Not vacuous: every function and the spoke role are there, with their grants.
+    const file = JSON.parse(committed);
+    expect(Object.keys(file.variants.perAccountShare.functions)).toEqual(
+      expect.arrayContaining(['intake', 'validate', 'transit-gateway', 'routes', 'zones', 'consumer', 'reconcile']),
+    );
+    expect(JSON.stringify(file.variants.perAccountShare.spokeRole.trust)).toContain('sts:ExternalId');
+    expect(JSON.stringify(file.variants.organizationShareOnly.functions['transit-gateway'])).not.toContain(
+      'ram:CreateResourceShare',
+    );
+  });
+});

@@ -1,0 +1,428 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { TwinError } from './errors';
+import type { Ec2State } from './services/ec2/model';
+import type { OrganizationsState } from './services/organizations';
+import type { CallContext, Identity, OperationInput, ServiceName } from './types';
+
+/**
+ * IAM evaluation: every call of a principal whose policies are known is evaluated by `@cloud-copilot/iam-simulate`
+ * against its identity policies, the session policy of its session (if AssumeRole passed one) and, for
+ * `sts:AssumeRole`, the role's trust policy, with the resource ARNs and condition keys the call carries (Service
+ * Authorization Reference: https://docs.aws.amazon.com/service-authorization/latest/reference/). A call that is not
+ * allowed answers as the service does: `UnauthorizedOperation` with an encoded message for EC2, `AccessDenied` for
+ * STS and Route 53, `AccessDeniedException` for RAM, Organizations and Step Functions, `AuthorizationError` for SNS.
+ *
+ * The policies come from whoever runs the twin (`IamModel`): the twin knows no application. Principals the model
+ * does not know (an app team, a test's own credentials) are not evaluated.
+ */
+
+export type PolicyDocument = { Version: string; Statement: unknown[] };
+
+export interface IamModel {
+  /** The role whose policies apply to a call (default: the caller's role). `origin`: the code making the call. */
+  principalOf?(caller: Identity, origin: string | undefined): string;
+  /** Identity policies of a role ARN; undefined when the principal is not modeled (its calls are not evaluated). */
+  identityPolicies(roleArn: string): PolicyDocument[] | undefined;
+  /** Trust policy of a role ARN (the resource policy of `sts:AssumeRole`); undefined: none modeled. */
+  trustPolicy?(roleArn: string): PolicyDocument | undefined;
+  /**
+   * Called when an evaluation starts; the returned function when it ends. The evaluator reads the Service
+   * Authorization Reference from disk (real IO): a virtual clock must not call the run idle meanwhile.
+   */
+  trackWork?(): () => void;
+}
+
+/** One authorization request of a call: an action on a resource with the request's condition keys. */
+export interface IamRequest {
+  action: string;
+  resource: string;
+  /** Account owning the resource (the principal's account for `*`). */
+  resourceAccount: string;
+  context: Record<string, string | string[]>;
+}
+
+/** The IAM service prefix of each twin service. */
+export const IAM_PREFIX: Record<ServiceName, string> = {
+  ec2: 'ec2',
+  route53: 'route53',
+  ram: 'ram',
+  sts: 'sts',
+  organizations: 'organizations',
+  sfn: 'states',
+  sns: 'sns',
+};
+
+/** Thrown by the evaluator: a denied call, as the service answers it (see `denied`). */
+export class IamDenied extends TwinError {}
+
+/** The answer of a service to a call that IAM denies. */
+export function denied(
+  service: ServiceName,
+  request: IamRequest,
+  principal: string,
+  because: string,
+  encode: () => string,
+): IamDenied {
+  const what = `User: ${principal} is not authorized to perform: ${request.action} on resource: ${request.resource} because ${because}`;
+  switch (service) {
+    case 'ec2':
+      // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html: UnauthorizedOperation, with an
+      // encoded authorization message (decoded by sts:DecodeAuthorizationMessage).
+      return new IamDenied(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. ${what}. Encoded authorization failure message: ${encode()}`,
+        403,
+      );
+    case 'sts':
+    case 'route53':
+      return new IamDenied('AccessDenied', what, 403);
+    case 'sns':
+      // SNS answers AuthorizationError (403), which the SDK throws as AuthorizationErrorException.
+      return new IamDenied('AuthorizationErrorException', what, 403);
+    default:
+      return new IamDenied('AccessDeniedException', what, 400);
+  }
+}
+
+type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/** Evaluates calls against an IamModel, memoizing decisions per (principal, policies, request). */
+export class IamEvaluator {
+  /** Decisions made so far (for the bench: how many simulations ran). */
+  simulations = 0;
+  private readonly memo = new Map<string, Promise<Decision>>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+
+  constructor(readonly model: IamModel) {}
+
+  /** Throws the service's denial when the call is not allowed; returns the principal evaluated (or undefined). */
+  async authorize(ctx: CallContext, input: OperationInput, origin: string | undefined): Promise<string | undefined> {
+    if (ctx.service === 'sts' && ctx.operation === 'GetCallerIdentity') return undefined; // needs no permission
+    const roleArn = this.model.principalOf?.(ctx.caller, origin) ?? ctx.caller.roleArn ?? ctx.caller.arn;
+    const identity = this.model.identityPolicies(roleArn);
+    if (identity === undefined) return undefined;
+    // The principal as AWS names it: a function's role session, or the caller's own ARN.
+    const principal = roleArn === (ctx.caller.roleArn ?? ctx.caller.arn) ? ctx.caller.arn : roleArn;
+    const session = ctx.caller.sessionPolicy;
+    for (const request of requestsOf(ctx, input)) {
+      const context: Record<string, string | string[]> = {
+        'aws:PrincipalArn': roleArn,
+        'aws:PrincipalAccount': ctx.caller.accountId,
+        'aws:RequestedRegion': ctx.region,
+        ...request.context,
+      };
+      const org = orgOf(ctx, ctx.caller.accountId);
+      if (org) context['aws:PrincipalOrgID'] = org;
+      const assumeRole = request.action === 'sts:AssumeRole';
+      const trust = assumeRole ? this.model.trustPolicy?.(request.resource) : undefined;
+      // Only AssumeRole is evaluated across accounts with a resource policy (the trust). EC2, Route 53, RAM and
+      // Organizations reach other accounts' resources through shares and delegation, not resource policies: the
+      // caller's identity policy decides, so the request is evaluated as one in the caller's account.
+      const resourceAccount = assumeRole ? request.resourceAccount : ctx.caller.accountId;
+      const decision = await this.decide(principal, identity, session, trust, { ...request, resourceAccount, context });
+      if (decision !== 'Allowed') {
+        const because =
+          decision === 'ExplicitlyDenied'
+            ? `an explicit deny applies to ${request.action}`
+            : trust && request.action === 'sts:AssumeRole'
+              ? `no identity-based policy and trust policy together allow the ${request.action} action`
+              : session
+                ? `no session policy and identity-based policy together allow the ${request.action} action`
+                : `no identity-based policy allows the ${request.action} action`;
+        throw denied(ctx.service, request, principal, because, () =>
+          Buffer.from(JSON.stringify({ allowed: false, principal, ...request })).toString('base64'),
+        );
+      }
+    }
+    return principal;
+  }
+
+  private idOf(value: object | undefined): number {
+    if (value === undefined) return -1;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+
+  private decide(
+    principal: string,
+    identity: PolicyDocument[],
+    session: PolicyDocument | undefined,
+    trust: PolicyDocument | undefined,
+    request: IamRequest,
+  ): Promise<Decision> {
+    // Policies are identified by object identity (the model returns the same objects for the same role).
+    const key = JSON.stringify([
+      principal.replace(/\/[^/]+$/, ''),
+      identity.map((p) => this.idOf(p)),
+      this.idOf(session),
+      this.idOf(trust),
+      request,
+    ]);
+    let decision = this.memo.get(key);
+    if (!decision) {
+      decision = this.simulate(principal, identity, session, trust, request);
+      this.memo.set(key, decision);
+    }
+    return decision;
+  }
+
+  private async simulate(
+    principal: string,
+    identity: PolicyDocument[],
+    session: PolicyDocument | undefined,
+    trust: PolicyDocument | undefined,
+    request: IamRequest,
+  ): Promise<Decision> {
+    this.simulations += 1;
+    const done = this.model.trackWork?.();
+    const result = await runSimulation(
+      {
+        request: {
+          principal,
+          action: request.action,
+          resource: { resource: request.resource, accountId: request.resourceAccount },
+          contextVariables: request.context,
+        },
+        identityPolicies: identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
+        sessionPolicy: session,
+        resourcePolicy: trust,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    ).finally(() => done?.());
+    if (result.resultType === 'error') {
+      // A malformed policy or request is a bug of the model, never a silent allow.
+      throw new Error(
+        `twin IAM: cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`,
+      );
+    }
+    return result.overallResult as Decision;
+  }
+}
+
+function orgOf(ctx: CallContext, accountId: string): string | undefined {
+  const s = ctx.twin.state.organizations as OrganizationsState | undefined;
+  return s?.organization && accountId in s.accounts ? s.organization.id : undefined;
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** EC2 resource type of an id, by its prefix (Service Authorization Reference, EC2 resource types). */
+const EC2_TYPES: [string, string, keyof Ec2State][] = [
+  ['tgw-attach-', 'transit-gateway-attachment', 'attachments'],
+  ['tgw-rtb-', 'transit-gateway-route-table', 'tgwRouteTables'],
+  ['tgw-', 'transit-gateway', 'transitGateways'],
+  ['vpce-svc-', 'vpc-endpoint-service', 'endpointServices'],
+  ['vpce-', 'vpc-endpoint', 'endpoints'],
+  ['vpc-', 'vpc', 'vpcs'],
+  ['subnet-', 'subnet', 'subnets'],
+  ['rtb-', 'route-table', 'routeTables'],
+  ['sg-', 'security-group', 'securityGroups'],
+];
+
+/** The ARN of an EC2 resource id, owned by its owner in the twin (else the caller's account). */
+function ec2Resource(ctx: CallContext, id: string): { resource: string; resourceAccount: string } {
+  const type = EC2_TYPES.find(([prefix]) => id.startsWith(prefix));
+  if (!type) throw new Error(`twin IAM: no EC2 resource type for ${id}`);
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const owned = (state?.[type[2]] as Record<string, { ownerId?: string }> | undefined)?.[id];
+  const account = owned?.ownerId ?? ctx.caller.accountId;
+  return { resource: `arn:aws:ec2:${ctx.region}:${account}:${type[1]}/${id}`, resourceAccount: account };
+}
+
+/** A resource about to be created: `arn:aws:ec2:<region>:<caller>:<type>/*`. */
+function ec2New(ctx: CallContext, type: string): { resource: string; resourceAccount: string } {
+  return {
+    resource: `arn:aws:ec2:${ctx.region}:${ctx.caller.accountId}:${type}/*`,
+    resourceAccount: ctx.caller.accountId,
+  };
+}
+
+type Tag = { Key?: string; Value?: string };
+
+function tagContext(tags: Tag[] | undefined, withValues: boolean): Record<string, string | string[]> {
+  if (tags === undefined) return {};
+  const context: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key ?? '') };
+  if (withValues) for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value ?? '';
+  return context;
+}
+
+function orgResource(ctx: CallContext, id: string): { resource: string; resourceAccount: string } {
+  const s = ctx.twin.state.organizations as OrganizationsState | undefined;
+  const org = s?.organization;
+  const mgmt = org?.managementAccountId ?? ctx.caller.accountId;
+  const type = id.startsWith('ou-') ? 'ou' : id.startsWith('r-') ? 'root' : 'account';
+  return { resource: `arn:aws:organizations::${mgmt}:${type}/${org?.id ?? 'o-unknown'}/${id}`, resourceAccount: mgmt };
+}
+
+/**
+ * The authorization requests of a call: resource ARNs per the action's resource types, condition keys the request
+ * carries. Actions whose reference lists no resource type are requested on `*`. An operation without a model is a
+ * loud error: a call must never pass unevaluated because it is new.
+ */
+export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[] {
+  const action = `${IAM_PREFIX[ctx.service]}:${ctx.operation}`;
+  const star = { resource: '*', resourceAccount: ctx.caller.accountId };
+  const one = (r: { resource: string; resourceAccount: string }, context: Record<string, string | string[]> = {}) => ({
+    action,
+    ...r,
+    context,
+  });
+  const ec2Region = { 'ec2:Region': ctx.region };
+  const i = input ?? {};
+  switch (`${ctx.service}:${ctx.operation}`) {
+    // ---- EC2 (every EC2 request carries ec2:Region) -----------------------------------------------------------
+    case 'ec2:DescribeVpcs':
+    case 'ec2:DescribeSubnets':
+    case 'ec2:DescribeRouteTables':
+    case 'ec2:DescribeTags':
+    case 'ec2:DescribeTransitGatewayAttachments':
+    case 'ec2:DescribeTransitGatewayVpcAttachments':
+    case 'ec2:DescribeSecurityGroupRules':
+    case 'ec2:DescribeSecurityGroups':
+    case 'ec2:DescribeVpcEndpointServicePermissions':
+    case 'ec2:DescribeVpcEndpointConnections':
+    case 'ec2:DescribeTransitGateways':
+    case 'ec2:DescribeTransitGatewayRouteTables':
+    case 'ec2:DescribeVpcEndpoints':
+    case 'ec2:DescribeVpcEndpointServices':
+    case 'ec2:GetTransitGatewayAttachmentPropagations':
+    case 'ec2:GetTransitGatewayRouteTablePropagations':
+    case 'ec2:GetTransitGatewayRouteTableAssociations':
+      return [one(star, ec2Region)];
+    case 'ec2:DescribeVpcAttribute':
+      return [one(ec2Resource(ctx, i.VpcId), ec2Region)];
+    case 'ec2:CreateTags':
+    case 'ec2:DeleteTags':
+      return list<string>(i.Resources).map((id) =>
+        one(ec2Resource(ctx, id), { ...ec2Region, ...tagContext(i.Tags, ctx.operation === 'CreateTags') }),
+      );
+    case 'ec2:CreateTransitGatewayVpcAttachment': {
+      const tags = list<{ ResourceType?: string; Tags?: Tag[] }>(i.TagSpecifications).flatMap((s) => s.Tags ?? []);
+      const context = { ...ec2Region, ...(tags.length > 0 ? tagContext(tags, true) : {}) };
+      const requests = [
+        one(ec2Resource(ctx, i.TransitGatewayId), context),
+        one(ec2Resource(ctx, i.VpcId), context),
+        ...list<string>(i.SubnetIds).map((id) => one(ec2Resource(ctx, id), context)),
+        one(ec2New(ctx, 'transit-gateway-attachment'), context),
+      ];
+      // Tags on create are authorized as ec2:CreateTags with ec2:CreateAction (EC2 user guide, "Grant permission to
+      // tag resources during creation").
+      if (tags.length > 0) {
+        requests.push({
+          action: 'ec2:CreateTags',
+          ...ec2New(ctx, 'transit-gateway-attachment'),
+          context: { ...context, 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' },
+        });
+      }
+      return requests;
+    }
+    case 'ec2:AcceptTransitGatewayVpcAttachment':
+    case 'ec2:RejectTransitGatewayVpcAttachment':
+    case 'ec2:DeleteTransitGatewayVpcAttachment':
+      return [one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region)];
+    case 'ec2:AssociateTransitGatewayRouteTable':
+    case 'ec2:DisassociateTransitGatewayRouteTable':
+    case 'ec2:EnableTransitGatewayRouteTablePropagation':
+    case 'ec2:DisableTransitGatewayRouteTablePropagation':
+      return [
+        one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region),
+        one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region),
+      ];
+    case 'ec2:CreateRoute':
+    case 'ec2:DeleteRoute':
+      return [one(ec2Resource(ctx, i.RouteTableId), ec2Region)];
+    case 'ec2:AuthorizeSecurityGroupIngress':
+    case 'ec2:RevokeSecurityGroupIngress':
+    case 'ec2:UpdateSecurityGroupRuleDescriptionsIngress':
+      return [one(ec2Resource(ctx, i.GroupId), ec2Region)];
+    case 'ec2:ModifyVpcEndpointServicePermissions':
+    case 'ec2:AcceptVpcEndpointConnections':
+    case 'ec2:RejectVpcEndpointConnections':
+      return [one(ec2Resource(ctx, i.ServiceId), ec2Region)];
+    // ---- Route 53: hosted zone ARNs have no region and no account ----------------------------------------------
+    case 'route53:CreateVPCAssociationAuthorization':
+    case 'route53:DeleteVPCAssociationAuthorization':
+    case 'route53:ListVPCAssociationAuthorizations':
+    case 'route53:GetHostedZone':
+    case 'route53:AssociateVPCWithHostedZone':
+    case 'route53:DisassociateVPCFromHostedZone': {
+      const zone = String(i.HostedZoneId ?? i.Id).replace(/^\/hostedzone\//, '');
+      return [one({ resource: `arn:aws:route53:::hostedzone/${zone}`, resourceAccount: ctx.caller.accountId })];
+    }
+    case 'route53:ListHostedZonesByVPC':
+      return [one(star)];
+    // ---- RAM ----------------------------------------------------------------------------------------------------
+    case 'ram:CreateResourceShare':
+      return [
+        one(star, {
+          ...(list<string>(i.resourceArns).length === 1 ? ramResourceContext(i.resourceArns[0]) : {}),
+        }),
+      ];
+    case 'ram:AssociateResourceShare':
+    case 'ram:DisassociateResourceShare':
+      return [
+        one(
+          { resource: String(i.resourceShareArn), resourceAccount: String(i.resourceShareArn).split(':')[4] ?? '' },
+          list<string>(i.resourceArns).length === 1 ? ramResourceContext(i.resourceArns[0]) : {},
+        ),
+      ];
+    case 'ram:GetResourceShares':
+    case 'ram:GetResourceShareAssociations':
+    case 'ram:GetResourceShareInvitations':
+      return [one(star)];
+    case 'ram:AcceptResourceShareInvitation': {
+      // The invitation ARN carries the account of the share's owner (ram:ShareOwnerAccountId).
+      const arn = String(i.resourceShareInvitationArn);
+      const owner = arn.split(':')[4] ?? '';
+      return [one({ resource: arn, resourceAccount: owner }, { 'ram:ShareOwnerAccountId': owner })];
+    }
+    // ---- STS ----------------------------------------------------------------------------------------------------
+    case 'sts:AssumeRole': {
+      const arn = String(i.RoleArn);
+      const context: Record<string, string> = {};
+      if (i.ExternalId !== undefined) context['sts:ExternalId'] = String(i.ExternalId);
+      return [one({ resource: arn, resourceAccount: arn.split(':')[4] ?? '' }, context)];
+    }
+    // ---- Organizations: ARNs carry the management account and the organization --------------------------------
+    case 'organizations:ListParents':
+      return [one(orgResource(ctx, String(i.ChildId)))];
+    case 'organizations:ListAccountsForParent':
+    case 'organizations:ListOrganizationalUnitsForParent':
+    case 'organizations:ListChildren':
+      return [one(orgResource(ctx, String(i.ParentId)))];
+    // ---- Step Functions -----------------------------------------------------------------------------------------
+    case 'sfn:StartExecution':
+      return [
+        one({ resource: String(i.stateMachineArn), resourceAccount: String(i.stateMachineArn).split(':')[4] ?? '' }),
+      ];
+    case 'sfn:DescribeExecution':
+      return [one({ resource: String(i.executionArn), resourceAccount: String(i.executionArn).split(':')[4] ?? '' })];
+    case 'sfn:SendTaskSuccess':
+    case 'sfn:SendTaskFailure':
+    case 'sfn:SendTaskHeartbeat':
+      return [one(star)];
+    // ---- SNS ----------------------------------------------------------------------------------------------------
+    case 'sns:Publish':
+      return [one({ resource: String(i.TopicArn), resourceAccount: String(i.TopicArn).split(':')[4] ?? '' })];
+    default:
+      throw new Error(`twin IAM: ${action} has no authorization model (twin/iam.ts requestsOf)`);
+  }
+}
+
+/** `ram:ResourceArn` and `ram:RequestedResourceType` of one shared resource (`ec2:TransitGateway`...). */
+function ramResourceContext(arn: string): Record<string, string> {
+  const [, , service, , , resource] = arn.split(':');
+  const type = (resource ?? '').split('/')[0] ?? '';
+  const pascal = type
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+  return { 'ram:ResourceArn': arn, 'ram:RequestedResourceType': `${service}:${pascal}` };
+}
