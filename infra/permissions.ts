@@ -472,6 +472,21 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
   },
 ];
 
+/**
+ * The policy an approver needs for `spokelink approve|deny` (documented in docs/lifecycle.md, which a test compares
+ * with this): read and delete the pending approval item, answer the task. `<region>`, `<hub>` and `<prefix>` are the
+ * hub's region, account and prefix. `states:SendTaskSuccess|Failure` support no resource type (Service Authorization
+ * Reference, Step Functions), so only `"*"` grants them; the task token is what limits them.
+ */
+export const APPROVER_POLICY_STATEMENTS = [
+  {
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    Resource: 'arn:aws:dynamodb:<region>:<hub>:table/<prefix>-registry',
+  },
+  { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
+] as const;
+
 /** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
 export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Pluggable } from '@smithy/types';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import {
@@ -23,7 +24,7 @@ import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clo
 import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
-import { localIamModel } from './iam';
+import { localIamModel, operatorRoleArn } from './iam';
 import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
@@ -115,6 +116,11 @@ export interface LocalHub {
   readonly initialSnapshot: Record<string, unknown>;
   /** Sets tags on a VPC as the app team of its account (EC2 CreateTags): the twin emits the tag event. */
   tagVpc(vpcId: string, tags: Record<string, string>): Promise<void>;
+  /**
+   * A Step Functions client with the credentials of the documented approver (`<prefix>-approver`, whose policy
+   * docs/lifecycle.md gives): what `spokelink approve|deny` uses, evaluated by the twin like every call.
+   */
+  approverSfn(): SFNClient;
   /** Removes tags from a VPC as the app team of its account (EC2 DeleteTags). */
   untagVpc(vpcId: string, keys: string[]): Promise<void>;
   /**
@@ -411,6 +417,16 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
             }),
           ),
         );
+      },
+      approverSfn() {
+        const approver = twin.credentialsFor(operatorRoleArn(config, 'approver'));
+        const client = new SFNClient({
+          region,
+          credentials: { accessKeyId: approver.accessKeyId, secretAccessKey: approver.secretAccessKey },
+          maxAttempts: 3,
+        });
+        client.middlewareStack.use(plugin);
+        return client;
       },
       async untagVpc(vpcId, keys) {
         await whileClockRuns(

@@ -24,11 +24,19 @@ interface Variant {
   spokeRole: { identity: PolicyDocument; trust: PolicyDocument };
 }
 
-let cachedFile: { variants: Record<'perAccountShare' | 'organizationShareOnly', Variant> } | undefined;
+/** The generated file: operator policies and the per-configuration-shape variants of the synthesized policies. */
+export interface IamPolicies {
+  operators: Record<string, PolicyDocument>;
+  variants: Record<'perAccountShare' | 'organizationShareOnly', Variant>;
+}
 
-function policyFile() {
-  cachedFile ??= JSON.parse(readFileSync(IAM_POLICIES_FILE, 'utf8'));
-  return cachedFile!;
+let cachedFile: IamPolicies | undefined;
+
+/** The committed policies (a fresh copy when `fresh`: tests change it). */
+export function iamPolicies(fresh = false): IamPolicies {
+  if (fresh) return JSON.parse(readFileSync(IAM_POLICIES_FILE, 'utf8')) as IamPolicies;
+  cachedFile ??= iamPolicies(true);
+  return cachedFile;
 }
 
 /** List placeholders: a string holding one expands into one string per value (none: the string disappears). */
@@ -85,15 +93,30 @@ export function instantiate(policy: PolicyDocument, config: HubConfig, spokeAcco
   return { Version: policy.Version, Statement: statements };
 }
 
-/** The IAM model of a local hub for `config` (`functionsRoleArn`: the credentials the local functions share). */
-export function localIamModel(config: HubConfig, functionsRoleArn: string, policies?: Variant): IamModel {
+/** The role an operator policy is evaluated for: `<prefix>-<name>` in the hub account (`spokelink-approver`). */
+export function operatorRoleArn(config: HubConfig, name: string): string {
+  return `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-${name}`;
+}
+
+/**
+ * The IAM model of a local hub for `config` (`functionsRoleArn`: the credentials the local functions share).
+ * `policies`: other policies than the committed ones (tests that remove a grant).
+ */
+export function localIamModel(config: HubConfig, functionsRoleArn: string, policies = iamPolicies()): IamModel {
   const perAccountShare = organizationShareOf(config) === undefined || config.organization.externalAccounts.length > 0;
-  const variant = policies ?? policyFile().variants[perAccountShare ? 'perAccountShare' : 'organizationShareOnly'];
+  const variant = policies.variants[perAccountShare ? 'perAccountShare' : 'organizationShareOnly'];
   const names = resourceNames(config);
   const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
-  const functionPolicies = new Map<string, PolicyDocument[]>(
-    Object.entries(variant.functions).map(([name, policy]) => [hubRole(name), [instantiate(policy, config)]]),
-  );
+  const functionPolicies = new Map<string, PolicyDocument[]>([
+    ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => [
+      hubRole(name),
+      [instantiate(policy, config)],
+    ]),
+    ...Object.entries(policies.operators).map(([name, policy]): [string, PolicyDocument[]] => [
+      operatorRoleArn(config, name),
+      [instantiate(policy, config)],
+    ]),
+  ]);
   const spokeRole = new RegExp(`^arn:aws:iam::(\\d{12}):role/${config.spokeRole.name.replace(/[.+]/g, '\\$&')}$`);
   const spokeIdentity = new Map<string, PolicyDocument[]>();
   const spokeTrust = new Map<string, PolicyDocument>();

@@ -246,7 +246,7 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           try {
             const result = await decide(
               { vpcId: step.vpc, decision: step.do, reason: step.reason, by: step.by ?? 'scenario' },
-              { registry: registryTable(config), sfn: hubClients(config.hub.region).sfn, now: () => Date.now() },
+              { registry: registryTable(config), sfn: hub.approverSfn(), now: () => Date.now() },
             );
             say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${result.executionArn.split(':').at(-1)}\n`);
           } catch (error) {

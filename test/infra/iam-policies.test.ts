@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateIamPolicies, IAM_GENERATE_COMMAND, IAM_POLICIES_PATH } from '../../infra/iam-policies';
+import { APPROVER_POLICY_STATEMENTS } from '../../infra/permissions';
 
 // Two synths of the hub and spoke stacks.
 jest.setTimeout(120_000);
@@ -22,5 +24,12 @@ describe('The IAM policies the twin evaluates', () => {
     expect(JSON.stringify(file.variants.organizationShareOnly.functions['transit-gateway'])).not.toContain(
       'ram:CreateResourceShare',
     );
+  });
+
+  it('hold the approver policy exactly as docs/lifecycle.md documents it', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'lifecycle.md'), 'utf8');
+    const block = /The approver needs:\s*```json\n([\s\S]*?)```/.exec(docs)?.[1];
+    expect(block).toBeDefined();
+    expect(JSON.parse(`[${block}]`)).toEqual(APPROVER_POLICY_STATEMENTS);
   });
 });

@@ -51,7 +51,7 @@ async function wholeLife(hub: LocalHub): Promise<void> {
   await connect(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
   await decide(
     { vpcId: ANALYTICS, decision: 'approve', reason: 'coverage', by: 'platform-team' },
-    { registry: registryTable(hub.config), sfn: hubClients(hub.config.hub.region).sfn, now: () => Date.now() },
+    { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
   );
   await settle(hub);
   await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:services']);

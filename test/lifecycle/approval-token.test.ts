@@ -40,7 +40,7 @@ describe('Lifecycle: the approval task token', () => {
       token = hub.sfn.waitingForTokens()[0]?.token ?? '';
       await decide(
         { vpcId: ANALYTICS, decision: 'approve', by: 'alice' },
-        { registry: registryTable(hub.config), sfn: hubClients(hub.config.hub.region).sfn, now: () => Date.now() },
+        { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
       );
       await settle(hub);
     });

@@ -9,7 +9,7 @@ const RESTRICTED = { 'spokelink:connect': 'true', 'spokelink:segment': 'restrict
 function answer(hub: LocalHub, decision: Omit<Decision, 'vpcId'>) {
   return decide(
     { vpcId: ANALYTICS, ...decision },
-    { registry: registryTable(hub.config), sfn: hubClients(hub.config.hub.region).sfn, now: () => Date.now() },
+    { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
   );
 }
 

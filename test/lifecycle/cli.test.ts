@@ -39,7 +39,7 @@ describe('CLI: spokelink approve | deny', () => {
   const deps = () => ({
     clients: () => ({
       registry: registryTable(hub.config),
-      sfn: hubClients(hub.config.hub.region).sfn,
+      sfn: hub.approverSfn(),
       caller: async () => 'arn:aws:sts::111111111111:assumed-role/network-admin/alice',
     }),
   });

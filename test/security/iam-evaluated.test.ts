@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { LocalHub } from '#local/hub';
-import { IAM_POLICIES_FILE, localIamModel } from '#local/iam';
-import type { PolicyDocument } from '#twin/iam';
+import { type IamPolicies, iamPolicies, localIamModel } from '#local/iam';
+import { registryTable } from '#shared/registry';
 import { twinPlugin } from '#twin/plugin';
-import { lifecycleConfig, lifecycleHub, PAYMENTS, settle, statusOf } from '../lifecycle/helpers';
+import { decide } from '../../functions/approval/decide';
+import { ANALYTICS, lifecycleConfig, lifecycleHub, PAYMENTS, settle, statusOf } from '../lifecycle/helpers';
 
 /**
  * The twin evaluates every call of a hub function and of a spoke role session against the synthesized policies
@@ -13,21 +13,18 @@ import { lifecycleConfig, lifecycleHub, PAYMENTS, settle, statusOf } from '../li
  */
 
 type Statement = { Action: string | string[]; Resource?: string | string[]; Effect: string };
-interface Variant {
-  functions: Record<string, PolicyDocument>;
-  spokeRole: { identity: PolicyDocument; trust: PolicyDocument };
-}
+type Variant = IamPolicies['variants']['perAccountShare'];
 
-function variantWith(change: (v: Variant) => void): Variant {
-  const file = JSON.parse(readFileSync(IAM_POLICIES_FILE, 'utf8')) as { variants: { perAccountShare: Variant } };
-  const variant = file.variants.perAccountShare;
-  change(variant);
-  return variant;
+/** The committed policies with the variant the lifecycle configuration uses changed. */
+function variantWith(change: (v: Variant) => void): IamPolicies {
+  const policies = iamPolicies(true);
+  change(policies.variants.perAccountShare);
+  return policies;
 }
 
 const ACTION = 'ec2:GetTransitGatewayAttachmentPropagations';
 
-async function onboardWith(variant: Variant | undefined): Promise<LocalHub> {
+async function onboardWith(variant: IamPolicies | undefined): Promise<LocalHub> {
   const config = lifecycleConfig();
   const functionsRole = `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-functions`;
   const hub = await lifecycleHub({
@@ -124,5 +121,41 @@ describe('IAM: the twin evaluates the synthesized policies', () => {
         }),
       ),
     ).rejects.toThrow(/spokelink-fn-routes is not authorized to perform: sts:AssumeRole .*trust policy/);
+  });
+
+  it('denies the approver a task answer scoped to the state machine (no resource type), naming action and principal', async () => {
+    // The approver policy's old bug: states:SendTaskSuccess scoped to the onboarding state machine's ARN.
+    const policies = iamPolicies(true);
+    for (const s of policies.operators.approver!.Statement as Statement[]) {
+      if ([s.Action].flat().includes('states:SendTaskSuccess')) {
+        s.Resource = 'arn:aws:states:us-east-1:${HubAccount}:stateMachine:${Prefix}-onboard';
+      }
+    }
+    const config = lifecycleConfig();
+    const functionsRole = `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-functions`;
+    hub = await lifecycleHub({ config, twinOptions: { iam: localIamModel(config, functionsRole, policies) } });
+    await hub.tagVpc(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
+    await settle(hub);
+    const deps = { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() };
+    await expect(decide({ vpcId: ANALYTICS, decision: 'approve', reason: 'attack', by: 'x' }, deps)).rejects.toThrow(
+      /role\/spokelink-approver is not authorized to perform: states:SendTaskSuccess on resource: \*/,
+    );
+    await settle(hub);
+    expect(statusOf(hub, ANALYTICS).status).not.toBe('connected');
+    expect(hub.sfn.waitingForTokens()).toHaveLength(1);
+  });
+
+  it('lets the approver answer with the documented policy', async () => {
+    hub = await lifecycleHub({ config: lifecycleConfig() });
+    await hub.tagVpc(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
+    await settle(hub);
+    const deps = { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() };
+    await decide({ vpcId: ANALYTICS, decision: 'approve', reason: 'ok', by: 'x' }, deps);
+    await settle(hub);
+    expect(statusOf(hub, ANALYTICS).status).toBe('connected');
+    const answers = hub.twin.calls.filter((c) => c.operation === 'SendTaskSuccess');
+    expect(answers.map((c) => [c.principal, c.error])).toEqual([
+      ['arn:aws:iam::111111111111:role/spokelink-approver', undefined],
+    ]);
   });
 });
