@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { LocalHub } from '#local/hub';
-import { hubClients } from '#shared/aws';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { registryTable } from '#shared/registry';

@@ -1,6 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
-import { hubClients } from '#shared/aws';
 import { registryTable } from '#shared/registry';
 import type { CallRecord } from '#twin/types';
 import { decide } from '../../functions/approval/decide';

@@ -1,5 +1,4 @@
 import type { LocalHub } from '#local/hub';
-import { hubClients } from '#shared/aws';
 import { logger } from '#shared/logger';
 import { registryTable } from '#shared/registry';
 import { decide } from '../../functions/approval/decide';

@@ -1,5 +1,4 @@
 import type { LocalHub } from '#local/hub';
-import { hubClients } from '#shared/aws';
 import { registryTable } from '#shared/registry';
 import { ApprovalExpiredError, type Decision, decide, NoPendingApprovalError } from '../../functions/approval/decide';
 import { ANALYTICS, advance, lifecycleHub, networkDiff, registryOf, settle, statusOf } from './helpers';

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalHub } from '#local/hub';
-import { hubClients } from '#shared/aws';
 import { registryTable } from '#shared/registry';
 import { runApprove, runDeny } from '../../cli/commands/approve';
 import { main } from '../../cli/main';
