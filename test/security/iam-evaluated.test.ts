@@ -128,7 +128,7 @@ describe('IAM: the twin evaluates the synthesized policies', () => {
     const policies = iamPolicies(true);
     for (const s of policies.operators.approver!.Statement as Statement[]) {
       if ([s.Action].flat().includes('states:SendTaskSuccess')) {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the policy file's placeholders
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the policy file's placeholders
         s.Resource = 'arn:aws:states:us-east-1:${HubAccount}:stateMachine:${Prefix}-onboard';
       }
     }
