@@ -9,6 +9,7 @@ import { resetClients, useClientPlugin } from '#shared/aws';
 import {
   type HubConfig,
   organizationShareOf,
+  parseConfig,
   registryTableName,
   resetConfigCache,
   servedRegions,
@@ -232,7 +233,16 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const deployed = deployedWorld(world, config);
     const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     // Every call of a function and of a spoke role session is evaluated against the synthesized policies.
-    const model = options.twinOptions?.iam ?? localIamModel(config, functionsRole);
+    // A configuration change (SPOKELINK_CONFIG replaced, as a redeploy does) changes the roles' policies too.
+    let deployedConfig = { text: '', config };
+    const currentConfig = () => {
+      const text = process.env.SPOKELINK_CONFIG;
+      if (text && text !== deployedConfig.text) {
+        deployedConfig = { text, config: parseConfig(JSON.parse(text), 'SPOKELINK_CONFIG') };
+      }
+      return deployedConfig.config;
+    };
+    const model = options.twinOptions?.iam ?? localIamModel(currentConfig, functionsRole);
     // The evaluator reads the Service Authorization Reference from disk: IO the virtual clock waits for.
     const iam = { ...model, trackWork: () => clock.ioStarted() };
     let twin: Twin;

@@ -98,16 +98,23 @@ export function operatorRoleArn(config: HubConfig, name: string): string {
   return `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-${name}`;
 }
 
-/**
- * The IAM model of a local hub for `config` (`functionsRoleArn`: the credentials the local functions share).
- * `policies`: other policies than the committed ones (tests that remove a grant).
- */
-export function localIamModel(config: HubConfig, functionsRoleArn: string, policies = iamPolicies()): IamModel {
+/** The policies of one configuration, instantiated. */
+interface Instantiated {
+  config: HubConfig;
+  variant: Variant;
+  hubRole(name: string): string;
+  roles: Map<string, PolicyDocument[]>;
+  spokeRole: RegExp;
+  spokeIdentity: Map<string, PolicyDocument[]>;
+  spokeTrust: Map<string, PolicyDocument>;
+}
+
+function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated {
   const perAccountShare = organizationShareOf(config) === undefined || config.organization.externalAccounts.length > 0;
   const variant = policies.variants[perAccountShare ? 'perAccountShare' : 'organizationShareOnly'];
   const names = resourceNames(config);
   const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
-  const functionPolicies = new Map<string, PolicyDocument[]>([
+  const roles = new Map<string, PolicyDocument[]>([
     ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => [
       hubRole(name),
       [instantiate(policy, config)],
@@ -118,32 +125,52 @@ export function localIamModel(config: HubConfig, functionsRoleArn: string, polic
     ]),
   ]);
   const spokeRole = new RegExp(`^arn:aws:iam::(\\d{12}):role/${config.spokeRole.name.replace(/[.+]/g, '\\$&')}$`);
-  const spokeIdentity = new Map<string, PolicyDocument[]>();
-  const spokeTrust = new Map<string, PolicyDocument>();
+  return { config, variant, hubRole, roles, spokeRole, spokeIdentity: new Map(), spokeTrust: new Map() };
+}
+
+/**
+ * The IAM model of a local hub (`functionsRoleArn`: the credentials the local functions share). `config` may be a
+ * function: a configuration change is a redeploy of the hub stack, which updates the roles' policies too.
+ * `policies`: other policies than the committed ones (tests that remove a grant).
+ */
+export function localIamModel(
+  config: HubConfig | (() => HubConfig),
+  functionsRoleArn: string,
+  policies = iamPolicies(),
+): IamModel {
+  const current = typeof config === 'function' ? config : () => config;
+  let cache: Instantiated | undefined;
+  const all = (): Instantiated => {
+    const now = current();
+    if (cache?.config !== now) cache = instantiateAll(now, policies);
+    return cache;
+  };
   return {
     principalOf(caller, origin) {
-      if (caller.arn === functionsRoleArn && origin !== undefined) return hubRole(origin);
+      if (caller.arn === functionsRoleArn && origin !== undefined) return all().hubRole(origin);
       return caller.roleArn ?? caller.arn;
     },
     identityPolicies(roleArn) {
-      const fn = functionPolicies.get(roleArn);
-      if (fn) return fn;
-      const account = spokeRole.exec(roleArn)?.[1];
+      const p = all();
+      const own = p.roles.get(roleArn);
+      if (own) return own;
+      const account = p.spokeRole.exec(roleArn)?.[1];
       if (account === undefined) return undefined;
-      let policies = spokeIdentity.get(account);
-      if (!policies) {
-        policies = [instantiate(variant.spokeRole.identity, config, account)];
-        spokeIdentity.set(account, policies);
+      let identity = p.spokeIdentity.get(account);
+      if (!identity) {
+        identity = [instantiate(p.variant.spokeRole.identity, p.config, account)];
+        p.spokeIdentity.set(account, identity);
       }
-      return policies;
+      return identity;
     },
     trustPolicy(roleArn) {
-      const account = spokeRole.exec(roleArn)?.[1];
+      const p = all();
+      const account = p.spokeRole.exec(roleArn)?.[1];
       if (account === undefined) return undefined;
-      let trust = spokeTrust.get(account);
+      let trust = p.spokeTrust.get(account);
       if (!trust) {
-        trust = instantiate(variant.spokeRole.trust, config, account);
-        spokeTrust.set(account, trust);
+        trust = instantiate(p.variant.spokeRole.trust, p.config, account);
+        p.spokeTrust.set(account, trust);
       }
       return trust;
     },

@@ -86,6 +86,15 @@ export function denied(
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
+/** What one decision is made of. */
+interface Evaluation {
+  principal: string;
+  identity: PolicyDocument[];
+  session: PolicyDocument | undefined;
+  trust: PolicyDocument | undefined;
+  request: IamRequest;
+}
+
 /** Evaluates calls against an IamModel, memoizing decisions per (principal, policies, request). */
 export class IamEvaluator {
   /** Decisions made so far (for the bench: how many simulations ran). */
@@ -120,7 +129,13 @@ export class IamEvaluator {
       // Organizations reach other accounts' resources through shares and delegation, not resource policies: the
       // caller's identity policy decides, so the request is evaluated as one in the caller's account.
       const resourceAccount = assumeRole ? request.resourceAccount : ctx.caller.accountId;
-      const decision = await this.decide(principal, identity, session, trust, { ...request, resourceAccount, context });
+      const decision = await this.decide({
+        principal,
+        identity,
+        session,
+        trust,
+        request: { ...request, resourceAccount, context },
+      });
       if (decision !== 'Allowed') {
         const because =
           decision === 'ExplicitlyDenied'
@@ -148,36 +163,26 @@ export class IamEvaluator {
     return id;
   }
 
-  private decide(
-    principal: string,
-    identity: PolicyDocument[],
-    session: PolicyDocument | undefined,
-    trust: PolicyDocument | undefined,
-    request: IamRequest,
-  ): Promise<Decision> {
-    // Policies are identified by object identity (the model returns the same objects for the same role).
+  private decide(evaluation: Evaluation): Promise<Decision> {
+    const { principal, identity, session, trust, request } = evaluation;
+    // Identity and trust policies are identified by object identity (the model returns the same objects for the same
+    // role); a session policy by its text (each session parses its own). The session name does not decide.
     const key = JSON.stringify([
       principal.replace(/\/[^/]+$/, ''),
       identity.map((p) => this.idOf(p)),
-      this.idOf(session),
+      session === undefined ? null : JSON.stringify(session),
       this.idOf(trust),
       request,
     ]);
     let decision = this.memo.get(key);
     if (!decision) {
-      decision = this.simulate(principal, identity, session, trust, request);
+      decision = this.simulate(evaluation);
       this.memo.set(key, decision);
     }
     return decision;
   }
 
-  private async simulate(
-    principal: string,
-    identity: PolicyDocument[],
-    session: PolicyDocument | undefined,
-    trust: PolicyDocument | undefined,
-    request: IamRequest,
-  ): Promise<Decision> {
+  private async simulate({ principal, identity, session, trust, request }: Evaluation): Promise<Decision> {
     this.simulations += 1;
     const done = this.model.trackWork?.();
     const result = await runSimulation(

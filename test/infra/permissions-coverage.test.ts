@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
 import { registryTable } from '#shared/registry';
-import type { CallRecord } from '#twin/types';
+import { IAM_PREFIX } from '#twin/iam';
 import { decide } from '../../functions/approval/decide';
 import {
   ANALYTICS,
@@ -25,17 +25,6 @@ import { actionsOfRole, newHubStack, newSpokeStack } from './helpers';
  * role; every call it makes through the spoke role must be an action of the spoke role. A permission missing from
  * the manifest fails here rather than as AccessDenied in a deployed hub.
  */
-
-/** IAM service prefix of each twin service. */
-const IAM_PREFIX: Record<CallRecord['service'], string> = {
-  ec2: 'ec2',
-  route53: 'route53',
-  ram: 'ram',
-  sts: 'sts',
-  organizations: 'organizations',
-  sfn: 'states',
-  sns: 'sns',
-};
 
 async function wholeLife(hub: LocalHub): Promise<void> {
   const connect = async (vpcId: string, tags: Record<string, string>) => {
