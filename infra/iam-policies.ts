@@ -77,7 +77,7 @@ function placeholdersOf(config: HubConfig): [string, string][] {
     ...routeTableIds(config).map((id): [string, string] => [id, '${RouteTableIds}']),
     ...hostedZoneIds(config).map((id): [string, string] => [id, '${HostedZoneIds}']),
     ...securityGroupIds(config).map((id): [string, string] => [id, '${SecurityGroupIds}']),
-    ...config.endpointServices.map((s): [string, string] => [s.serviceId, '${EndpointServiceIds}']),
+    ...Object.values(config.endpointServices).map((s): [string, string] => [s.serviceId, '${EndpointServiceIds}']),
   ];
   pairs.push([`${config.prefix}-`, '${Prefix}-']);
   return pairs.sort((a, b) => b[0].length - a[0].length);

@@ -48,7 +48,7 @@ function listValues(config: HubConfig): Record<string, string[]> {
     RouteTableIds: uniq(segments.flatMap((s) => [s.associationRouteTableId, ...s.propagationRouteTableIds])),
     HostedZoneIds: uniq(endpoints.flatMap((e) => e.privateHostedZoneIds)),
     SecurityGroupIds: uniq(endpoints.map((e) => e.securityGroupId)),
-    EndpointServiceIds: uniq(config.endpointServices.map((s) => s.serviceId)),
+    EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
   };
 }
 
