@@ -23,11 +23,22 @@ import type { CommandIo } from './cost';
  * people and events around spokelink (an app team tags, untags or deletes its VPC; an approver approves or denies; the
  * platform team changes the hub configuration; the schedule runs the reconcile; time passes; EventBridge loses an
  * event), then the hub runs until nothing can progress. `expect` steps check the outcome, so a scenario file is also
- * an executable specification. The file is JSON: `{ "description": "...", "steps": [ { "do": "tag", ... } ] }`.
+ * an executable specification. A step with `at` acts at a set time after the previous one instead, mid-flight (see
+ * `Note`). The file is JSON: `{ "description": "...", "steps": [ { "do": "tag", ... } ] }`.
  */
 
 const VpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)');
-const Note = { note: z.string().optional() };
+/**
+ * Fields every step takes: `note` (printed with the step) and `at`, the scenario timing: the step acts `at` simulated
+ * seconds after the previous step began acting (the first step: after the scenario began), without waiting for the
+ * hub to settle in between. A step without `at` acts once the hub has settled after the previous one (nothing can
+ * progress: every execution ended or waits for a person). `at` makes mid-flight changes writable: untag 30 s after a
+ * tag, while the attachment is still `pending`.
+ */
+const Note = {
+  note: z.string().optional(),
+  at: z.number().min(0, 'must be seconds after the previous step began (0 or more)').optional(),
+};
 
 export const ScenarioStepSchema = z.discriminatedUnion('do', [
   z.strictObject({ do: z.literal('tag'), vpc: VpcId, tags: z.record(z.string(), z.string()), ...Note }),
@@ -112,6 +123,11 @@ const MAX_WALL_MS = 60 * 60_000;
 
 /** Describes a step in one line (progress and failures name steps this way). */
 export function describeStep(step: ScenarioStep): string {
+  const text = describeAction(step);
+  return step.at === undefined ? text : `${text} at +${step.at} s`;
+}
+
+function describeAction(step: ScenarioStep): string {
   switch (step.do) {
     case 'tag':
       return `tag ${step.vpc} ${Object.entries(step.tags)
@@ -149,6 +165,22 @@ export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string, ec2: EC2C
     await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
   }
   await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+}
+
+/**
+ * Runs the hub until simulated time reaches `at` (epoch ms), whether or not it is idle then: the moment a timed step
+ * (`at`) acts, with executions still in flight.
+ */
+export async function runUntilTime(hub: LocalHub, at: number): Promise<void> {
+  let reached = false;
+  setTimeout(
+    () => {
+      reached = true;
+    },
+    Math.max(0, at - Date.now()),
+  );
+  const run = await hub.runUntil(() => reached, { maxVirtualMs: at - Date.now() + MAX_VIRTUAL_MS });
+  if (run.reason !== 'predicate') throw new ScenarioStepError(`the hub did not reach the step's time (${run.reason})`);
 }
 
 /** Lets simulated time pass (the virtual clock jumps from timer to timer: this one marks the end). */
@@ -228,7 +260,22 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
       if (run.reason !== 'predicate') throw new ScenarioStepError(`the hub did not settle (${run.reason})`);
     };
 
+    // When the previous step began acting (simulated time): the origin of the next step's `at`.
+    let previousStart = Date.now();
     for (const [index, step] of scenario.steps.entries()) {
+      if (step.at !== undefined) {
+        const at = previousStart + step.at * 1000;
+        if (Date.now() > at) {
+          throw new ScenarioStepError(
+            `step ${index + 1} (${describeStep(step)}): at +${step.at} s is already past: the previous step took ` +
+              `${((Date.now() - previousStart) / 1000).toFixed(1)} s to act`,
+          );
+        }
+        await runUntilTime(hub, at);
+      } else {
+        await settle();
+      }
+      previousStart = Date.now();
       say(`\n── step ${index + 1}: ${describeStep(step)}${step.note ? `  (${step.note})` : ''}\n`);
       switch (step.do) {
         case 'tag':
@@ -286,8 +333,8 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         }
       }
-      if (step.do !== 'expect' && step.do !== 'drop-next-event' && step.do !== 'config-change') await settle();
     }
+    await settle();
 
     const report = await hub.report();
     if (input.saveDir) await hub.save(input.saveDir);

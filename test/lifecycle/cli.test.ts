@@ -149,6 +149,50 @@ describe('CLI: spokelink simulate --scenario', () => {
     }
   });
 
+  const runScenarioFile = async (steps: unknown[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-scenario-'));
+    try {
+      writeFileSync(join(dir, 'world.json'), JSON.stringify(lifecycleWorld()));
+      writeFileSync(join(dir, 'scenario.json'), JSON.stringify({ steps }));
+      return await simulate(
+        '--config',
+        join(ROOT, 'config', 'example.hub.json'),
+        '--world',
+        join(dir, 'world.json'),
+        '--scenario',
+        join(dir, 'scenario.json'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('times a step with `at`: it acts mid-flight, before the hub settles, and the run settles after it', async () => {
+    const result = await runScenarioFile([
+      { do: 'tag', vpc: SCRATCH, tags: { 'spokelink:connect': 'true' } },
+      { do: 'expect', vpc: SCRATCH, status: 'onboarding', registry: 'onboarding', at: 20, note: 'attachment pending' },
+      { do: 'expect', vpc: SCRATCH, status: 'connected', registry: 'connected', note: 'settled first' },
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('counts `at` from when the previous step began, and refuses a time already past (exit 1, naming the step)', async () => {
+    const result = await runScenarioFile([
+      { do: 'tag', vpc: SCRATCH, tags: { 'spokelink:connect': 'true' } },
+      { do: 'advance-time', seconds: 60 },
+      { do: 'expect', vpc: SCRATCH, status: 'connected', at: 30 },
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`step 3 (expect ${SCRATCH} status connected at +30 s): at +30 s is already past`);
+  });
+
+  it('refuses a negative `at` with the step and field (exit 2)', async () => {
+    const result = await runScenarioFile([{ do: 'tag', vpc: SCRATCH, tags: { 'spokelink:connect': 'true' }, at: -1 }]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('steps.0.at: must be seconds after the previous step began');
+  });
+
   it('refuses an invalid scenario with the step and field, exit 2, nothing run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spokelink-scenario-'));
     try {
