@@ -58,6 +58,14 @@ export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'sta
   });
 }
 
+/**
+ * Answering a waiting task (SendTaskSuccess/SendTaskFailure): these actions support no resource type (Service
+ * Authorization Reference, Step Functions), so only `"Resource": "*"` grants them; the task token limits them.
+ */
+function answerTasks(role: IGrantable, actions: string[]): void {
+  allow(role, 'AnswerApprovalTasks', actions, ['*']);
+}
+
 function assumeSpokeRole(role: IGrantable, ctx: PermissionContext): void {
   allow(role, 'AssumeSpokeExecutionRole', ['sts:AssumeRole'], [spokeRoleArnPattern(ctx)]);
 }
@@ -133,10 +141,11 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   validate: {
-    description: 'Checks a request against the configuration, the organization and the registry (reads only)',
+    description: 'Checks a request against the configuration, the organization and the registry, under the VPC lease',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query');
+      // Reads; UpdateItem renews the execution's lease (VPC#<id> / LEASE) before it reads anything.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
       // ListParents supports the account and organizationalunit resource types; their ARNs carry the management
       // account id, which the configuration does not know, so that part is a wildcard and the organization is pinned.
       const org = ctx.config.organization.id;
@@ -256,8 +265,9 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Writes the spokelink:status|detail|execution tags on the spoke VPC (in the spoke account)',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      // Reads the VPC's lease: a failing execution that no longer holds it leaves the status to the holder.
-      ctx.registry.grant(role, 'dynamodb:GetItem');
+      // Reads the VPC's lease (a failing execution that no longer holds it leaves the status to the holder), renews
+      // the writer's lease and reserves the status for it by execution start time (VPC#<id> / STATUS): UpdateItem.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     },
   },
   zones: {
@@ -338,7 +348,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      ctx.registry.grant(role, 'dynamodb:GetItem');
+      // Reads; UpdateItem renews the offboarding's lease before PlanOffboarding reads the record.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     },
   },
   reconcile: {
@@ -377,11 +388,21 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   approval: {
-    description: 'Stores the approval task token and notifies the approvers',
+    description: 'Stores the approval task token and notifies the approvers; withdraws a request no longer asked for',
     grant(role, ctx) {
       ctx.approvalTopic.grantPublish(role);
-      // The pending approval item (VPC#<id> / APPROVAL); approvers answer and delete it with their own credentials.
-      ctx.registry.grant(role, 'dynamodb:PutItem');
+      // The pending approval item (APPROVAL#<id> / PENDING): stored; read and deleted when offboarding withdraws it.
+      // Withdrawing renews the offboarding's lease first (UpdateItem on VPC#<id> / LEASE).
+      ctx.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
+      answerTasks(role, ['states:SendTaskFailure']);
+    },
+  },
+  decision: {
+    description: 'The decision function URL (AWS_IAM): answers a pending approval for the authenticated approver',
+    grant(role, ctx) {
+      // The pending approval item: read, then deleted once answered.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+      answerTasks(role, ['states:SendTaskSuccess', 'states:SendTaskFailure']);
     },
   },
 };
@@ -392,6 +413,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
  */
 export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ec2:DescribeTransitGatewayAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'states:SendTaskSuccess': 'Step Functions SendTaskSuccess supports no resource type: the task token limits it',
+  'states:SendTaskFailure': 'Step Functions SendTaskFailure supports no resource type: the task token limits it',
   'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',

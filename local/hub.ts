@@ -100,6 +100,13 @@ export type HubProgress =
     }
   | { kind: 'intake'; at: number; vpcId?: string; eventId: string; outcome: string };
 
+/** What a function URL answers (Lambda's response format 2.0, as the decision function returns it). */
+export interface FunctionUrlResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
 /** The handle on a running local hub. */
 export interface LocalHub {
   readonly config: HubConfig;
@@ -129,6 +136,17 @@ export interface LocalHub {
    * are already tagged). Returns false when the VPC carries no request tag.
    */
   announceTags(vpcId: string): boolean;
+  /**
+   * A request to a function URL with `AWS_IAM` auth (the decision entry point), as the principal whose twin
+   * credentials are given (what SigV4 identifies). Like Lambda: unknown credentials, or a caller outside the hub
+   * account (the functions grant no other account through a resource policy), get 403 before the function runs;
+   * otherwise the function gets the payload-2.0 event with the caller's ARN in `requestContext.authorizer.iam`.
+   */
+  invokeFunctionUrl(
+    name: string,
+    request: { method: string; body?: string },
+    credentials: { accessKeyId: string },
+  ): Promise<FunctionUrlResponse>;
   /** Puts an event on the default bus of its account (`bus: 'hub'`: straight on the hub bus). */
   deliver(event: BusEvent, options?: { bus?: 'default' | 'hub' }): void;
   /** Drives the clock until no execution, delivery or invocation can make progress (or the limit). */
@@ -458,6 +476,28 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
           tagsAfter: vpc.tags,
         });
         return true;
+      },
+      async invokeFunctionUrl(name, request, credentials) {
+        // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html: with AWS_IAM, Lambda authenticates the SigV4
+        // signature and authorizes lambda:InvokeFunctionUrl (same account: an identity policy suffices; another
+        // account: the function's resource policy must allow it, and spokelink adds none).
+        const caller = twin.identity(credentials.accessKeyId);
+        const forbidden = { statusCode: 403, body: JSON.stringify({ Message: 'Forbidden' }) };
+        if (!caller || (caller.expiresAt !== undefined && caller.expiresAt <= Date.now())) return forbidden;
+        if (caller.accountId !== config.hub.accountId) return forbidden;
+        const event = {
+          version: '2.0',
+          rawPath: '/',
+          headers: { 'content-type': 'application/json' },
+          requestContext: {
+            accountId: config.hub.accountId,
+            http: { method: request.method, path: '/' },
+            authorizer: { iam: { accessKey: caller.accessKeyId, accountId: caller.accountId, userArn: caller.arn } },
+          },
+          body: request.body,
+          isBase64Encoded: false,
+        };
+        return (await whileClockRuns(lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
       },
       deliver(event, deliverOptions = {}) {
         if (deliverOptions.bus === 'hub') events.putOnHubBus(event);

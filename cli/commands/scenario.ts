@@ -10,12 +10,11 @@ import * as z from 'zod';
 import type { LocalHub } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
-import { registryTable } from '#shared/registry';
 import { ec2State } from '#twin/services/ec2/model';
 import type { World } from '#twin/world';
-import { ApprovalExpiredError, decide, NoPendingApprovalError } from '../../functions/approval/decide';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
+import { localApprover, localTransport } from './approve';
 import type { CommandIo } from './cost';
 
 /**
@@ -40,24 +39,29 @@ const Note = {
   at: z.number().min(0, 'must be seconds after the previous step began (0 or more)').optional(),
 };
 
+/**
+ * An approver's decision: `by` is the approver, an IAM role of the hub account (default `approver`), whose ARN the
+ * decision function records; `request` the request digest the approver saw (refused if another one is pending).
+ */
+const Decision = {
+  vpc: VpcId,
+  reason: z.string().optional(),
+  by: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name of the hub account (the approver)')
+    .optional(),
+  request: z
+    .string()
+    .regex(/^[0-9a-f]{8,64}$/, 'must be a request digest (8 to 64 hex characters)')
+    .optional(),
+};
+
 export const ScenarioStepSchema = z.discriminatedUnion('do', [
   z.strictObject({ do: z.literal('tag'), vpc: VpcId, tags: z.record(z.string(), z.string()), ...Note }),
   z.strictObject({ do: z.literal('untag'), vpc: VpcId, keys: z.array(z.string()).min(1), ...Note }),
   z.strictObject({ do: z.literal('delete-vpc'), vpc: VpcId, ...Note }),
-  z.strictObject({
-    do: z.literal('approve'),
-    vpc: VpcId,
-    reason: z.string().optional(),
-    by: z.string().optional(),
-    ...Note,
-  }),
-  z.strictObject({
-    do: z.literal('deny'),
-    vpc: VpcId,
-    reason: z.string().optional(),
-    by: z.string().optional(),
-    ...Note,
-  }),
+  z.strictObject({ do: z.literal('approve'), ...Decision, ...Note }),
+  z.strictObject({ do: z.literal('deny'), ...Decision, ...Note }),
   z.strictObject({ do: z.literal('advance-time'), seconds: z.number().positive(), ...Note }),
   z.strictObject({ do: z.literal('config-change'), set: z.record(z.string(), z.unknown()), ...Note }),
   z.strictObject({
@@ -289,16 +293,24 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         case 'approve':
         case 'deny': {
-          try {
-            const result = await decide(
-              { vpcId: step.vpc, decision: step.do, reason: step.reason, by: step.by ?? 'scenario' },
-              { registry: registryTable(config), sfn: hub.approverSfn(), now: () => Date.now() },
-            );
-            say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${result.executionArn.split(':').at(-1)}\n`);
-          } catch (error) {
-            if (!(error instanceof NoPendingApprovalError || error instanceof ApprovalExpiredError)) throw error;
-            failures.push(`step ${index + 1} (${describeStep(step)}): ${error.message}`);
-            say(`   ${error.message}\n`);
+          // Through the local hub's decision function URL, as the approver's IAM principal (`by`: a role name of
+          // the hub account), as `spokelink approve|deny` does in AWS.
+          const reply = await localTransport(
+            hub,
+            localApprover(hub, step.by),
+          )({
+            vpcId: step.vpc,
+            decision: step.do,
+            ...(step.reason !== undefined ? { reason: step.reason } : {}),
+            ...(step.request !== undefined ? { request: step.request } : {}),
+          });
+          const answer = JSON.parse(reply.body) as { executionArn?: string; error?: string; Message?: string };
+          if (reply.statusCode === 200) {
+            say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${answer.executionArn?.split(':').at(-1)}\n`);
+          } else {
+            const message = answer.error ?? answer.Message ?? reply.body;
+            failures.push(`step ${index + 1} (${describeStep(step)}): ${message}`);
+            say(`   ${message}\n`);
           }
           break;
         }

@@ -2,10 +2,11 @@ import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { isAwsError, SpokeAccessError } from '#shared/errors';
 import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
-import type { Plan } from '#shared/plan';
-import { getLease, type RegistryTable } from '#shared/registry';
+import type { LeaseFence, Plan } from '#shared/plan';
+import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#shared/registry';
 import type { Status } from '#shared/tags';
 import { MAX_TAG_VALUE_LENGTH, StatusTag, statusDetail } from '#shared/tags';
+import { LeaseLostError } from '#shared/workflow-errors';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
 /** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */
@@ -21,6 +22,14 @@ export interface StatusDeps {
   now: () => number;
   /** The VPC's pending approval, if any: a rejection by another execution must not hide it. */
   pendingApproval?: PendingApprovalLookup;
+}
+
+/** The execution writing the status: its name and ARN, when it started (ISO, `$$.Execution.StartTime`), its lease. */
+export interface StatusWriter {
+  name: string;
+  arn: string;
+  startedAt?: string;
+  fence?: LeaseFence;
 }
 
 export interface StatusResult {
@@ -126,7 +135,9 @@ export function detailFor(
 /**
  * Writes `spokelink:status`, `spokelink:detail` and `spokelink:execution` on the VPC through the spoke role.
  *
- * Only the lease holder writes status, so that two executions for one VPC never leave the older outcome last: a
+ * An execution never overwrites the status of one that started after it (reserveStatusWrite, by
+ * `$$.Execution.StartTime`), and an execution that lost its lease writes nothing (the new holder does). Besides, only
+ * the lease holder writes a rejection or failure, so that two executions for one VPC never leave the older outcome last: a
  * `rejected` or `failed` written outside the lease (a rejection before AcquireLease) is skipped while another
  * execution holds it; that execution will write the final status. A VPC that is gone, or a spoke role that cannot be
  * assumed, leaves nothing to write on: reported as `written: false`, never thrown (the workflow still ends cleanly).
@@ -136,7 +147,7 @@ export async function setStatus(
   status: OnboardingStatus,
   target: VpcTarget | undefined,
   state: WorkflowState,
-  execution: { name: string; arn: string },
+  execution: StatusWriter,
   deps: StatusDeps,
   override?: { detail?: string; rollback?: RollbackReport },
 ): Promise<StatusResult> {
@@ -163,6 +174,28 @@ export async function setStatus(
     if (waiting && waiting.executionArn !== execution.arn && waiting.expiresAt >= Math.floor(deps.now() / 1000)) {
       logger.info('another execution waits for an approval: it writes the status', { status });
       return { ...result, skipped: `another execution (${waiting.executionArn}) waits for an approval` };
+    }
+  }
+
+  if (execution.fence) {
+    try {
+      await renewLease(deps.registry, execution.fence, deps.now());
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      logger.warn('this execution lost the lease: the new holder writes the status', { status });
+      return { ...result, skipped: error.message };
+    }
+  }
+  if (execution.startedAt) {
+    const order = await reserveStatusWrite(
+      deps.registry,
+      target.vpcId,
+      { arn: execution.arn, startedAt: execution.startedAt, status },
+      deps.now(),
+    );
+    if (!order.reserved) {
+      logger.info('a newer execution wrote the status: it stands', { status, newer: order.newer });
+      return { ...result, skipped: `a newer execution (${order.newer}) wrote the status` };
     }
   }
 

@@ -3,7 +3,7 @@ import { hubEc2, hubRam, spokeEc2, spokeRam } from '#shared/aws';
 import { configFromEnv, organizationShareOf } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable, VpcRefSchema } from '#shared/registry';
+import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
 import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
 import {
   acceptAttachment,
@@ -44,7 +44,7 @@ export const handler = async (input: unknown) => {
       shareName: `${config.prefix}-tgw`,
       sharedWithOrganization: organizationShareOf(config) !== undefined,
       externalAccounts: config.organization.externalAccounts,
-      registry: registryTable(config),
+      registry: await heldRegistry(registryTable(config), vpc.fence, Date.now()),
       now: () => Date.now(),
     };
     return request.action === 'detach' ? deleteAttachment(vpc, deps) : unshareTransitGateway(vpc, deps);
@@ -59,7 +59,7 @@ export const handler = async (input: unknown) => {
       ec2: await spokeEc2(config, plan.accountId, plan.region),
       ram: await spokeRam(config, plan.accountId, plan.region),
     }),
-    registry: registryTable(config),
+    registry: await heldRegistry(registryTable(config), plan.fence, Date.now()),
     now: () => Date.now(),
   };
   switch (request.action) {

@@ -6,7 +6,7 @@ import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-eve
 import { LambdaFunction, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -73,6 +73,8 @@ export class HubStack extends Stack {
   readonly registry: Table;
   readonly failureTopic: Topic;
   readonly approvalTopic: Topic;
+  /** The decision function's URL (AWS_IAM auth): where approvers send their decisions. */
+  readonly decisionUrl: FunctionUrl;
   readonly functions: ReadonlyMap<string, SpokelinkFunction>;
   readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
   /** The RAM share of the TGW with the organization (when `organization.shareTransitGateway`). */
@@ -207,6 +209,11 @@ export class HubStack extends Stack {
     }
     this.functions = functions;
 
+    // The decision entry point: approvers POST their decision to this URL, SigV4-signed; Lambda authenticates them
+    // (AWS_IAM auth) and hands the function their ARN (docs/lifecycle.md, "Approvals"). Approvers need
+    // lambda:InvokeFunctionUrl on this function, nothing of Step Functions.
+    this.decisionUrl = functions.get('decision')!.function.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+
     // State machines: one per ASL file, named <prefix>-<id>.
     const lambdas = new Map<string, IFunction>([...functions].map(([name, fn]) => [name, fn.function]));
     const resources: Record<ResourcePlaceholder, PlaceholderResource> = {
@@ -256,6 +263,10 @@ export class HubStack extends Stack {
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.tableName });
     new CfnOutput(this, 'FailureTopicArn', { value: this.failureTopic.topicArn });
     new CfnOutput(this, 'ApprovalTopicArn', { value: this.approvalTopic.topicArn });
+    new CfnOutput(this, 'DecisionUrl', {
+      value: this.decisionUrl.url,
+      description: 'spokelink approve|deny --url: the decision function URL (AWS_IAM auth)',
+    });
     for (const [machineId, workflow] of workflows) {
       new CfnOutput(this, `${pascal(machineId)}StateMachineArn`, { value: workflow.stateMachine.stateMachineArn });
     }

@@ -59,11 +59,12 @@ describe('Workflow sources: naming', () => {
 });
 
 describe('Workflow sources: plan', () => {
-  it('builds every function the fixture ASL files reference, plus the intake', () => {
+  it('builds every function the fixture ASL files reference, plus the intake and the decision entry point', () => {
     const plan = planWorkflow(FIXTURE_FUNCTIONS, FIXTURE_STATE_MACHINES);
     expect(plan.functions).toEqual([
       'approval',
       'consumer',
+      'decision',
       'intake',
       'lease',
       'offboard',

@@ -287,10 +287,15 @@ export class WorkflowHub {
     return items.find((i) => i.pk === `VPC#${vpcId}` && i.sk === 'CURRENT') as ConsumerRecord | undefined;
   }
 
-  /** Every registry item about a VPC: its record, lease, and CIDR claims naming it. */
+  /**
+   * Every registry item about a VPC: its record, a held lease, and CIDR claims naming it. The bookkeeping that stays
+   * once an execution ended is left out: a released lease (no owner: it keeps the lease token counting) and the
+   * status order (`STATUS`: who wrote the status tags last).
+   */
   async registryItemsAbout(vpcId: string): Promise<Record<string, unknown>[]> {
     const items = await this.hub.registry();
     return items.filter((i) => {
+      if (i.kind === 'status' || (i.kind === 'lease' && i.owner === undefined)) return false;
       if (String(i.pk) === `VPC#${vpcId}`) return true;
       const claims = i.claims as Record<string, unknown> | undefined;
       return claims !== undefined && vpcId in claims;
@@ -469,7 +474,7 @@ export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnc
   if (asked) {
     expect(w.allowedPrincipals(ENDPOINT_SERVICE, snapshot).filter((p) => p === principal)).toEqual([principal]);
   }
-  const records = (await w.hub.registry()).filter((i) => i.pk === `VPC#${vpcId}`);
+  const records = (await w.registryItemsAbout(vpcId)).filter((i) => i.pk === `VPC#${vpcId}`);
   expect(records.map((r) => [r.sk, r.status])).toEqual([['CURRENT', 'connected']]);
   const record = records[0] as unknown as ConsumerRecord;
   expect(record.attachmentId).toBe(attachments[0]!.id);

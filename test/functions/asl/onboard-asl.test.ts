@@ -154,9 +154,13 @@ describe('ASL: onboard.asl.json shape', () => {
     }
     const s = definition.States;
     expect(catcher(s.ValidateAndPlan!, 'RejectedError')?.Next).toBe('SetStatusRejected');
-    expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('IgnoreWithdrawnRequest');
-    expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('EndBecauseVpcIsGone');
-    expect(catcher(s.AcquireLease!, 'RejectedError')?.Next).toBe('SetStatusRejected');
+    // Under the lease: every way out gives it back.
+    expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('ReleaseLeaseAfterIgnoring');
+    expect(s.ReleaseLeaseAfterIgnoring!.Next).toBe('IgnoreWithdrawnRequest');
+    expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('ReleaseLeaseWhenVpcIsGone');
+    expect(s.ReleaseLeaseWhenVpcIsGone!.Next).toBe('EndBecauseVpcIsGone');
+    expect(catcher(s.AcquireLease!, 'VpcBusyError')?.Next).toBe('GiveUpBecauseVpcIsBusy');
+    expect(catcher(s.BeginOnboarding!, 'RejectedError')?.Next).toBe('SetStatusRejected');
     expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('BeginRollback');
   });
 
@@ -243,8 +247,12 @@ function run(overrides: Record<string, Handler> = {}) {
   const calls: { state: string; input: Record<string, unknown> }[] = [];
   const plan = examplePlan();
   const defaults: Record<string, Handler> = {
+    AcquireLease: () => ({ vpcId: plan.vpcId, owner: EXECUTION_ID, token: 1 }),
     ValidateAndPlan: () => plan,
-    AcquireLease: () => ({ owner: EXECUTION_ID }),
+    BeginOnboarding: () => ({ claimedBuckets: ['10.0'] }),
+    ReleaseLeaseAfterIgnoring: () => ({ released: true }),
+    ReleaseLeaseWhenVpcIsGone: () => ({ released: true }),
+    ReleaseLeaseAfterSuperseded: () => ({ released: true }),
     SetStatusOnboarding: (i) => ({ written: true, status: i.status }),
     ShareTransitGateway: () => ({ principalAdded: true }),
     CreateAttachment: () => ({ attachmentId: 'tgw-attach-1', state: 'pendingAcceptance' }),
@@ -300,17 +308,30 @@ function run(overrides: Record<string, Handler> = {}) {
 }
 
 describe('ASL: onboard.asl.json data flow', () => {
-  it('connects: validate, lease, onboarding status, three branches, record, connected status, release', async () => {
+  it('connects: lease, validate under it, begin, onboarding status, three branches, record, connected status, release', async () => {
     const { result, calls, states } = run();
 
     await expect(result).resolves.toBeDefined();
-    expect(states().slice(0, 3)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding']);
+    expect(states().slice(0, 4)).toEqual(['AcquireLease', 'ValidateAndPlan', 'BeginOnboarding', 'SetStatusOnboarding']);
     expect(states().slice(-3)).toEqual(['RecordConsumer', 'SetStatusConnected', 'ReleaseLease']);
     expect(states()).toEqual(expect.arrayContaining(['CreateSpokeRoutes', 'AssociateZones', 'RegisterConsumer']));
     const validate = calls.find((c) => c.state === 'ValidateAndPlan')!;
-    expect(validate.input).toEqual({ event: loadEvent('tag-change-connect') });
-    const lease = calls.find((c) => c.state === 'AcquireLease')!;
-    expect(lease.input).toMatchObject({ action: 'acquire', plan: examplePlan(), executionArn: EXECUTION_ID });
+    const lease = { vpcId: examplePlan().vpcId, owner: EXECUTION_ID, token: 1 };
+    expect(validate.input).toEqual({ event: loadEvent('tag-change-connect'), lease });
+    expect(calls.find((c) => c.state === 'AcquireLease')!.input).toEqual({
+      action: 'acquire',
+      event: loadEvent('tag-change-connect'),
+      executionArn: EXECUTION_ID,
+    });
+    expect(calls.find((c) => c.state === 'BeginOnboarding')!.input).toEqual({
+      action: 'begin',
+      plan: examplePlan(),
+      executionArn: EXECUTION_ID,
+    });
+    expect(calls.find((c) => c.state === 'SetStatusOnboarding')!.input).toMatchObject({
+      executionStartTime: expect.any(String),
+      state: { lease },
+    });
     const accept = calls.find((c) => c.state === 'AcceptAttachment')!;
     expect(accept.input).toMatchObject({ action: 'accept', attachmentId: 'tgw-attach-1' });
     const connected = calls.find((c) => c.state === 'SetStatusConnected')!;
@@ -341,7 +362,7 @@ describe('ASL: onboard.asl.json data flow', () => {
     expect(states().filter((s) => s === 'WaitForAttachment')).toHaveLength(4);
   });
 
-  it('rejects without a lease: status rejected with the caught error, release, success', async () => {
+  it('rejects under the lease: status rejected with the caught error, release, success', async () => {
     const { result, calls, states } = run({
       ValidateAndPlan: () => {
         throw named('RejectedError', 'unknown-segment: segment "x" is not one of prod, nonprod');
@@ -349,8 +370,8 @@ describe('ASL: onboard.asl.json data flow', () => {
     });
 
     await expect(result).resolves.toBeDefined();
-    expect(states()).toEqual(['ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
-    expect(calls[1]!.input).toMatchObject({
+    expect(states()).toEqual(['AcquireLease', 'ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+    expect(calls[2]!.input).toMatchObject({
       status: 'rejected',
       state: { error: { Error: 'RejectedError', Cause: expect.stringContaining('unknown-segment') } },
     });
@@ -358,13 +379,19 @@ describe('ASL: onboard.asl.json data flow', () => {
 
   it('rejects an overlap found when claiming the CIDRs and releases the lease', async () => {
     const { result, states } = run({
-      AcquireLease: () => {
+      BeginOnboarding: () => {
         throw named('RejectedError', 'cidr-overlap: x');
       },
     });
 
     await expect(result).resolves.toBeDefined();
-    expect(states()).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+    expect(states()).toEqual([
+      'AcquireLease',
+      'ValidateAndPlan',
+      'BeginOnboarding',
+      'SetStatusRejected',
+      'ReleaseLeaseAfterRejection',
+    ]);
   });
 
   it('ends quietly for a withdrawn request or a VPC that is gone', async () => {
@@ -375,7 +402,11 @@ describe('ASL: onboard.asl.json data flow', () => {
         },
       });
       await expect(result).resolves.toBeDefined();
-      expect(states()).toEqual(['ValidateAndPlan']);
+      expect(states()).toEqual([
+        'AcquireLease',
+        'ValidateAndPlan',
+        error === 'IgnoredEventError' ? 'ReleaseLeaseAfterIgnoring' : 'ReleaseLeaseWhenVpcIsGone',
+      ]);
     }
   });
 
@@ -493,7 +524,13 @@ describe('ASL: onboard.asl.json data flow', () => {
     });
 
     await expect(result).rejects.toThrow();
-    expect(states().slice(0, 4)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding', 'NoteWhatExists']);
+    expect(states().slice(0, 5)).toEqual([
+      'AcquireLease',
+      'ValidateAndPlan',
+      'BeginOnboarding',
+      'SetStatusOnboarding',
+      'NoteWhatExists',
+    ]);
     expect(calls.find((c) => c.state === 'NoteWhatExists')!.input).toEqual({ action: 'inventory', plan: member });
     expect(calls.find((c) => c.state === 'PlanRollback')!.input).toMatchObject({ state: { before: BEFORE } });
     expect(states()).not.toContain('MarkRollingBack');

@@ -20,6 +20,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { IgnoredEventError, RejectedError, VpcNotFoundError } from '#shared/errors';
+import { requestDigest } from '#shared/plan';
 import { handler } from '../../../functions/validate/handler';
 import { resetZoneNameCache } from '../../../functions/validate/validate';
 import { awsError, EXTERNAL, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
@@ -204,6 +205,8 @@ describe('Function: validateAndPlan', () => {
         servicesRemoved: [],
       },
       approval: { required: false, timeoutSeconds: 86400 },
+      // What an approval binds: segment, services, CIDRs.
+      requestDigest: requestDigest({ segment: 'nonprod', services: plan.services, cidrs: plan.cidrs }),
     });
     expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
   });
