@@ -325,7 +325,7 @@ describe('moto: same-account onboarding through the real ASL and handlers', () =
     expect(AllowedPrincipals.map((p) => p.Principal)).toEqual([`arn:aws:iam::${MOTO_ACCOUNT}:root`]);
   });
 
-  it("records the VPC in moto's DynamoDB with what was created, releases the lease, keeps the CIDR claim", async () => {
+  it("records the VPC in moto's DynamoDB with what was created, releases the lease (keeping its token), keeps the CIDR claim", async () => {
     const items = await registryItems();
     const record = items.find((i) => i.pk === `VPC#${scenario.spoke.vpcId}` && i.sk === 'CURRENT') as
       | ConsumerRecord
@@ -351,7 +351,10 @@ describe('moto: same-account onboarding through the real ASL and handlers', () =
     );
     expect(record!.zones.map((z) => z.zoneId).sort()).toEqual([scenario.zones.ssm, scenario.zones.sts].sort());
     expect(record!.securityGroupRules.map((r) => r.ruleId)).toEqual([expect.any(String), expect.any(String)]);
-    expect(items.filter((i) => i.sk === 'LEASE')).toEqual([]);
+    // Released: the item stays without owner (it keeps the lease token counting), stamped on the record.
+    expect(items.filter((i) => i.sk === 'LEASE')).toEqual([expect.objectContaining({ expiresAt: 0, token: 1 })]);
+    expect(items.filter((i) => i.sk === 'LEASE' && i.owner !== undefined)).toEqual([]);
+    expect(items.find((i) => i.sk === 'CURRENT')).toMatchObject({ leaseToken: 1 });
     expect(items.find((i) => i.pk === 'CIDR#10.1')).toMatchObject({
       claims: { [scenario.spoke.vpcId]: { cidrs: [SPOKE_CIDR], accountId: MOTO_ACCOUNT } },
     });
