@@ -271,9 +271,14 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
 
 // ---- normalization ------------------------------------------------------------------------------------------------
 
-/** Times (any `...At` key, `time`) and execution lists differ run to run: dropped. */
+/**
+ * Times (any `...At` key, `time`), execution lists and lease tokens (`token` of the lease, `leaseToken` stamped on
+ * the record: one more per acquisition, so a re-run counts higher) differ run to run: dropped.
+ */
 const isDropped = (key: string, registry: boolean) =>
-  /At$/.test(key) || key === 'time' || (registry && (key === 'executions' || key === 'owner'));
+  /At$/.test(key) ||
+  key === 'time' ||
+  (registry && (key === 'executions' || key === 'owner' || key === 'token' || key === 'leaseToken'));
 
 /** Replaces generated ids with names derived from what they are, drops times, sorts lists. */
 export function normalize(snapshot: Record<string, unknown>, registry: Record<string, unknown>[]): NormalizedState {
