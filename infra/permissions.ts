@@ -497,17 +497,17 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
 
 /**
  * The policy an approver needs for `spokelink approve|deny` (documented in docs/lifecycle.md, which a test compares
- * with this): read and delete the pending approval item, answer the task. `<region>`, `<hub>` and `<prefix>` are the
- * hub's region, account and prefix. `states:SendTaskSuccess|Failure` support no resource type (Service Authorization
- * Reference, Step Functions), so only `"*"` grants them; the task token is what limits them.
+ * with this): invoke the decision function URL, with IAM auth. `<region>`, `<hub>` and `<prefix>` are the hub's
+ * region, account and prefix. The decision function answers the task (its own role holds `states:SendTask*`):
+ * approvers need no Step Functions or DynamoDB permission and never see a task token.
  */
 export const APPROVER_POLICY_STATEMENTS = [
   {
     Effect: 'Allow',
-    Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-    Resource: 'arn:aws:dynamodb:<region>:<hub>:table/<prefix>-registry',
+    Action: 'lambda:InvokeFunctionUrl',
+    Resource: 'arn:aws:lambda:<region>:<hub>:function:<prefix>-decision',
+    Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
   },
-  { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
 ] as const;
 
 /** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
