@@ -70,10 +70,8 @@ export interface ResourceNames {
   readonly registryTable: string;
   /** Physical name of a step's Lambda function. */
   function(name: string): string;
-  /** IAM role of a step's Lambda function; the spoke role trusts exactly this name pattern. */
+  /** IAM role of a step's Lambda function; the spoke roles trust exactly the roles of the steps that need them. */
   functionRole(name: string): string;
-  /** `aws:PrincipalArn` pattern (role name part) matching every hub function role and nothing else. */
-  readonly functionRolePattern: string;
   /** Physical name of the state machine built from `<id>.asl.json`. */
   stateMachine(id: string): string;
 }
@@ -89,7 +87,6 @@ export function resourceNames(config: HubConfig): ResourceNames {
     registryTable: registryTableName(config),
     function: (name) => `${prefix}-${name}`,
     functionRole: (name) => `${prefix}-fn-${name}`,
-    functionRolePattern: `${prefix}-fn-*`,
     stateMachine: (id) => `${prefix}-${id}`,
   };
 }

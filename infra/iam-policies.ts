@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
+import { type HubConfig, loadConfigFile, parseConfig, type SpokeAccess, spokeRoleName } from '#shared/config';
 import { resourceNames } from './config';
 import {
   APPROVER_POLICY_STATEMENTS,
@@ -49,7 +49,8 @@ export interface PolicyDocumentJson {
 export interface IamPolicyVariant {
   /** Function folder name -> identity policy of `<prefix>-fn-<name>`. */
   functions: Record<string, PolicyDocumentJson>;
-  spokeRole: { identity: PolicyDocumentJson; trust: PolicyDocumentJson };
+  /** The spoke roles by access: `write` (`<spokeRole.name>`) and `read` (`<spokeRole.name>-read`). */
+  spokeRoles: Record<SpokeAccess, { identity: PolicyDocumentJson; trust: PolicyDocumentJson }>;
 }
 
 export interface IamPolicyFile {
@@ -187,20 +188,21 @@ export function policyVariant(config: HubConfig): IamPolicyVariant {
     const statements = resolve(roleStatements(hubTemplate, id), hubTemplate.Resources) as PolicyStatementJson[];
     functions[name] = templatize(doc(statements), pairs) as PolicyDocumentJson;
   }
-  const spokeId = roleIdNamed(spokeTemplate, config.spokeRole.name);
-  if (!spokeId) throw new Error(`the spoke stack has no role named ${config.spokeRole.name}`);
-  const spokeRole = spokeTemplate.Resources[spokeId]!;
-  const trust = resolve(spokeRole.Properties?.AssumeRolePolicyDocument, spokeTemplate.Resources) as PolicyDocumentJson;
-  const identity = doc(
-    resolve(roleStatements(spokeTemplate, spokeId), spokeTemplate.Resources) as PolicyStatementJson[],
-  );
-  return {
-    functions,
-    spokeRole: {
+  const spokeRoleOf = (access: SpokeAccess) => {
+    const name = spokeRoleName(config, access);
+    const spokeId = roleIdNamed(spokeTemplate, name);
+    if (!spokeId) throw new Error(`the spoke stack has no role named ${name}`);
+    const role = spokeTemplate.Resources[spokeId]!;
+    const trust = resolve(role.Properties?.AssumeRolePolicyDocument, spokeTemplate.Resources) as PolicyDocumentJson;
+    const identity = doc(
+      resolve(roleStatements(spokeTemplate, spokeId), spokeTemplate.Resources) as PolicyStatementJson[],
+    );
+    return {
       identity: templatize(identity, pairs) as PolicyDocumentJson,
       trust: templatize(trust, pairs) as PolicyDocumentJson,
-    },
+    };
   };
+  return { functions, spokeRoles: { read: spokeRoleOf('read'), write: spokeRoleOf('write') } };
 }
 
 /** A documented operator policy (`<region>`, `<hub>`, `<prefix>` as in the docs) with the file's placeholders. */

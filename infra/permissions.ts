@@ -2,7 +2,7 @@ import { ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type HubConfig, organizationShareOf } from '#shared/config';
+import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
 import { STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
@@ -34,8 +34,26 @@ export interface FunctionSpec {
   readonly memorySize?: number;
   /** @default 30 seconds */
   readonly timeout?: Duration;
-  /** Adds exactly the step's permissions to its role. */
+  /**
+   * The spoke role the step assumes, if any: `read` (`<spokeRole.name>-read`, describes only) or `write`. Each spoke
+   * role trusts exactly the roles of the steps that declare it here (`spokeRoleUsers`), and nothing else.
+   */
+  readonly spokeAccess?: SpokeAccess;
+  /** Adds exactly the step's permissions to its role (the spoke role's AssumeRole comes from `spokeAccess`). */
   grant(role: IGrantable, ctx: PermissionContext): void;
+}
+
+/** Grants a step its permissions: its own grants and AssumeRole on the spoke role of its `spokeAccess`. */
+export function grantStep(spec: FunctionSpec, role: IGrantable, ctx: PermissionContext): void {
+  spec.grant(role, ctx);
+  if (spec.spokeAccess) assumeSpokeRole(role, ctx, spec.spokeAccess);
+}
+
+/** The steps (function folder names) whose roles the spoke role of `access` trusts. */
+export function spokeRoleUsers(access: SpokeAccess, specs: Readonly<Record<string, FunctionSpec>> = FUNCTION_SPECS) {
+  return Object.keys(specs)
+    .filter((name) => specs[name]?.spokeAccess === access)
+    .sort();
 }
 
 export const DEFAULT_MEMORY_MB = 256;
@@ -47,14 +65,14 @@ function allow(role: IGrantable, sid: string, actions: string[], resources: stri
   );
 }
 
-/** `arn:<partition>:iam::*:role/<spokeRole.name>`: the spoke execution role in any account. */
-export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'stack'>): string {
+/** `arn:<partition>:iam::*:role/<name>`: the spoke role of `access` in any account. */
+export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'stack'>, access: SpokeAccess): string {
   return ctx.stack.formatArn({
     service: 'iam',
     region: '',
     account: '*',
     resource: 'role',
-    resourceName: ctx.config.spokeRole.name,
+    resourceName: spokeRoleName(ctx.config, access),
   });
 }
 
@@ -66,8 +84,9 @@ function answerTasks(role: IGrantable, actions: string[]): void {
   allow(role, 'AnswerApprovalTasks', actions, ['*']);
 }
 
-function assumeSpokeRole(role: IGrantable, ctx: PermissionContext): void {
-  allow(role, 'AssumeSpokeExecutionRole', ['sts:AssumeRole'], [spokeRoleArnPattern(ctx)]);
+function assumeSpokeRole(role: IGrantable, ctx: PermissionContext, access: SpokeAccess): void {
+  const sid = access === 'write' ? 'AssumeSpokeExecutionRole' : 'AssumeSpokeReadRole';
+  allow(role, sid, ['sts:AssumeRole'], [spokeRoleArnPattern(ctx, access)]);
 }
 
 function ec2Arn(ctx: PermissionContext, resource: string, name: string, account?: string): string {
@@ -142,8 +161,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   validate: {
     description: 'Checks a request against the configuration, the organization and the registry, under the VPC lease',
+    spokeAccess: 'read',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       // Reads; UpdateItem renews the execution's lease (VPC#<id> / LEASE) before it reads anything.
       ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
       // ListParents supports the account and organizationalunit resource types; their ARNs carry the management
@@ -191,11 +210,11 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   'transit-gateway': {
     description: 'Shares the TGW, accepts the attachment, sets its route table association and propagations',
     timeout: Duration.seconds(60),
+    spokeAccess: 'write',
     grant(role, ctx) {
       const { config, stack } = ctx;
       const tgwArn = ec2Arn(ctx, 'transit-gateway', config.hub.transitGatewayId);
       const shareArns = [stack.formatArn({ service: 'ram', resource: 'resource-share', resourceName: '*' })];
-      assumeSpokeRole(role, ctx);
       updateRegistryRecord(role, ctx);
       // With the TGW shared with the organization (by the hub stack), the members need nothing per account: the
       // per-account share `<prefix>-tgw` serves only the accounts outside the organization, if any are configured.
@@ -256,15 +275,15 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   routes: {
     description: 'Adds and removes the spoke VPC routes to the TGW (in the spoke account)',
+    spokeAccess: 'write',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       updateRegistryRecord(role, ctx);
     },
   },
   status: {
     description: 'Writes the spokelink:status|detail|execution tags on the spoke VPC (in the spoke account)',
+    spokeAccess: 'write',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       // Reads the VPC's lease (a failing execution that no longer holds it leaves the status to the holder), renews
       // the writer's lease and reserves the status for it by execution start time (VPC#<id> / STATUS): UpdateItem.
       ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
@@ -273,8 +292,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   zones: {
     description: 'Authorizes the spoke VPC on the catalog private hosted zones, then removes the authorization',
     timeout: Duration.seconds(60),
+    spokeAccess: 'write',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       updateRegistryRecord(role, ctx);
       const zones = hostedZoneIds(ctx.config).map((id) => hostedZoneArn(ctx.stack, id));
       if (zones.length > 0) {
@@ -297,12 +316,12 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   consumer: {
     description: 'Opens the endpoint security groups to the spoke CIDRs and allows the spoke on endpoint services',
     timeout: Duration.seconds(60),
+    // Which endpoints live in the VPC being registered: asked of the read-only spoke role (DescribeVpcEndpoints).
+    spokeAccess: 'read',
     grant(role, ctx) {
       updateRegistryRecord(role, ctx);
       // Offboarding removes the account's principal only when no other VPC of the account uses it (index byAccount).
       ctx.registry.grant(role, 'dynamodb:Query');
-      // Which endpoints live in the VPC being registered: asked of the spoke role (DescribeVpcEndpoints).
-      assumeSpokeRole(role, ctx);
       const groups = securityGroupIds(ctx.config).map((id) => ec2Arn(ctx, 'security-group', id));
       if (groups.length > 0) {
         allow(
@@ -346,8 +365,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   offboard: {
     description:
       'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
+    spokeAccess: 'read',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       // Reads; UpdateItem renews the offboarding's lease before PlanOffboarding reads the record.
       ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     },
@@ -356,8 +375,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Compares the VPCs asking to connect and the configuration with the registry; lists the work to start',
     memorySize: 512,
     timeout: Duration.minutes(5),
+    spokeAccess: 'read',
     grant(role, ctx) {
-      assumeSpokeRole(role, ctx);
       // One scan per run: consumer records, leases (work in progress) and pending approvals.
       ctx.registry.grant(role, 'dynamodb:Scan');
       // The member accounts: walking the spoke OUs down (the hub is a delegated administrator). The ARNs of OUs and
@@ -513,6 +532,37 @@ export const APPROVER_POLICY_STATEMENTS = [
 /** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
 export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
 
+/**
+ * The read-only spoke role's permissions (`<spokeRole.name>-read`): describe the account's network and ask which
+ * zones a VPC uses. Every action here supports no resource type (Service Authorization Reference), so `"*"`. The
+ * read-write role holds them too.
+ */
+export function spokeReadStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ReadNetwork',
+      actions: [
+        'ec2:DescribeVpcs',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeRouteTables',
+        'ec2:DescribeVpcAttribute',
+        'ec2:DescribeTransitGatewayAttachments',
+        'ec2:DescribeTransitGatewayVpcAttachments',
+        'ec2:DescribeTags',
+        // Which VPC each endpoint to a hub endpoint service lives in (only the endpoint's owner can see it).
+        'ec2:DescribeVpcEndpoints',
+      ],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      // Conflict check: the zones the VPC is already associated with (only the VPC owner may ask).
+      sid: 'ListZonesOfOwnVpcs',
+      actions: ['route53:ListHostedZonesByVPC'],
+      resources: ['*'],
+    }),
+  ];
+}
+
 /** The spoke execution role's permissions (spoke account, every served region). */
 export function spokeExecutionStatements(props: {
   config: HubConfig;
@@ -548,11 +598,6 @@ export function spokeExecutionStatements(props: {
       },
     }),
     new PolicyStatement({
-      sid: 'DeleteOwnAttachment',
-      actions: ['ec2:DeleteTransitGatewayVpcAttachment'],
-      resources: own('transit-gateway-attachment'),
-    }),
-    new PolicyStatement({
       sid: 'RoutesToHub',
       actions: ['ec2:CreateRoute', 'ec2:DeleteRoute'],
       resources: own('route-table'),
@@ -567,21 +612,7 @@ export function spokeExecutionStatements(props: {
         Null: { 'aws:TagKeys': 'false' },
       },
     }),
-    new PolicyStatement({
-      sid: 'ReadNetwork',
-      actions: [
-        'ec2:DescribeVpcs',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeRouteTables',
-        'ec2:DescribeVpcAttribute',
-        'ec2:DescribeTransitGatewayAttachments',
-        'ec2:DescribeTransitGatewayVpcAttachments',
-        'ec2:DescribeTags',
-        // Which VPC each endpoint to a hub endpoint service lives in (only the endpoint's owner can see it).
-        'ec2:DescribeVpcEndpoints',
-      ],
-      resources: ['*'],
-    }),
+    ...spokeReadStatements(),
     new PolicyStatement({
       sid: 'AcceptHubShareInvitation',
       actions: ['ram:AcceptResourceShareInvitation'],
@@ -599,12 +630,6 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'ListShareInvitations',
       actions: ['ram:GetResourceShareInvitations'],
-      resources: ['*'],
-    }),
-    new PolicyStatement({
-      // Conflict check: the zones the VPC is already associated with (only the VPC owner may ask).
-      sid: 'ListZonesOfOwnVpcs',
-      actions: ['route53:ListHostedZonesByVPC'],
       resources: ['*'],
     }),
   ];

@@ -13,6 +13,7 @@ import {
   registryTableName,
   resetConfigCache,
   servedRegions,
+  spokeRoleName,
 } from '#shared/config';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
@@ -560,7 +561,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * organization that is not the hub's): the local deploy then fails, as the stack's would. It also fails for a world
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
-export function deployedWorld(world: World, config: HubConfig): World {
+export function deployedWorld(given: World, config: HubConfig): World {
+  const world = withSpokeReadRoles(given, config);
   const share = organizationShareOf(config);
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;
@@ -584,6 +586,23 @@ export function deployedWorld(world: World, config: HubConfig): World {
       ],
     },
   };
+}
+
+/**
+ * The spoke stack deploys two roles: a world role `<spokeRole.name>` stands for the deployed spoke stack, so its
+ * read-only sibling `<spokeRole.name>-read` (same world trust: the synthesized trusts are evaluated by the IAM model)
+ * is added where the world does not hold it.
+ */
+function withSpokeReadRoles(world: World, config: HubConfig): World {
+  const roles = world.iam?.roles ?? [];
+  const write = `:role/${spokeRoleName(config, 'write')}`;
+  const read = `:role/${spokeRoleName(config, 'read')}`;
+  const have = new Set(roles.map((r) => r.arn));
+  const added = roles
+    .filter((r) => r.arn.endsWith(write) && !have.has(r.arn.replace(write, read)))
+    .map((r) => ({ ...r, arn: r.arn.replace(write, read) }));
+  if (added.length === 0) return world;
+  return { ...world, iam: { ...world.iam!, roles: [...roles, ...added] } };
 }
 
 /**

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${Name} are the policy placeholders, not template strings.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HubConfig, organizationShareOf } from '#shared/config';
+import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
 import type { IamModel, PolicyDocument } from '#twin/iam';
 import { resourceNames } from '../infra/config';
 
@@ -12,8 +12,9 @@ import { resourceNames } from '../infra/config';
  *
  * - Every hub function calls AWS as its own role `<prefix>-fn-<name>` (locally the functions share one set of
  *   credentials; the twin names the function making each call, and its role's policies apply).
- * - Sessions of the spoke role `<spokeRole.name>` in any account get the spoke role's identity policy for that
- *   account, and AssumeRole is evaluated against the role's synthesized trust policy too.
+ * - Sessions of the spoke roles `<spokeRole.name>` (write) and `<spokeRole.name>-read` in any account get that
+ *   role's identity policy for that account (and the session policy the hub passed), and AssumeRole is evaluated
+ *   against the role's synthesized trust policy too.
  * - Other principals (app teams, an operator using the functions' credentials outside a function) are not evaluated.
  */
 
@@ -21,7 +22,7 @@ export const IAM_POLICIES_FILE = join(__dirname, 'iam-policies.generated.json');
 
 interface Variant {
   functions: Record<string, PolicyDocument>;
-  spokeRole: { identity: PolicyDocument; trust: PolicyDocument };
+  spokeRoles: Record<SpokeAccess, { identity: PolicyDocument; trust: PolicyDocument }>;
 }
 
 /** The generated file: operator policies and the per-configuration-shape variants of the synthesized policies. */
@@ -104,7 +105,8 @@ interface Instantiated {
   variant: Variant;
   hubRole(name: string): string;
   roles: Map<string, PolicyDocument[]>;
-  spokeRole: RegExp;
+  /** `[access, account]` of a spoke role ARN, if it is one. */
+  spokeRole(roleArn: string): [SpokeAccess, string] | undefined;
   spokeIdentity: Map<string, PolicyDocument[]>;
   spokeTrust: Map<string, PolicyDocument>;
 }
@@ -124,7 +126,15 @@ function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated 
       [instantiate(policy, config)],
     ]),
   ]);
-  const spokeRole = new RegExp(`^arn:aws:iam::(\\d{12}):role/${config.spokeRole.name.replace(/[.+]/g, '\\$&')}$`);
+  const spokeRoles = (['write', 'read'] as const).map((access): [SpokeAccess, string] => [
+    access,
+    spokeRoleName(config, access),
+  ]);
+  const spokeRole = (roleArn: string): [SpokeAccess, string] | undefined => {
+    const m = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn);
+    const access = m && spokeRoles.find(([, name]) => name === m[2])?.[0];
+    return access && m?.[1] ? [access, m[1]] : undefined;
+  };
   return { config, variant, hubRole, roles, spokeRole, spokeIdentity: new Map(), spokeTrust: new Map() };
 }
 
@@ -154,23 +164,25 @@ export function localIamModel(
       const p = all();
       const own = p.roles.get(roleArn);
       if (own) return own;
-      const account = p.spokeRole.exec(roleArn)?.[1];
-      if (account === undefined) return undefined;
-      let identity = p.spokeIdentity.get(account);
+      const spoke = p.spokeRole(roleArn);
+      if (spoke === undefined) return undefined;
+      const [access, account] = spoke;
+      let identity = p.spokeIdentity.get(roleArn);
       if (!identity) {
-        identity = [instantiate(p.variant.spokeRole.identity, p.config, account)];
-        p.spokeIdentity.set(account, identity);
+        identity = [instantiate(p.variant.spokeRoles[access].identity, p.config, account)];
+        p.spokeIdentity.set(roleArn, identity);
       }
       return identity;
     },
     trustPolicy(roleArn) {
       const p = all();
-      const account = p.spokeRole.exec(roleArn)?.[1];
-      if (account === undefined) return undefined;
-      let trust = p.spokeTrust.get(account);
+      const spoke = p.spokeRole(roleArn);
+      if (spoke === undefined) return undefined;
+      const [access, account] = spoke;
+      let trust = p.spokeTrust.get(roleArn);
       if (!trust) {
-        trust = instantiate(p.variant.spokeRole.trust, p.config, account);
-        p.spokeTrust.set(account, trust);
+        trust = instantiate(p.variant.spokeRoles[access].trust, p.config, account);
+        p.spokeTrust.set(roleArn, trust);
       }
       return trust;
     },

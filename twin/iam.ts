@@ -241,6 +241,19 @@ function ec2Resource(ctx: CallContext, id: string): { resource: string; resource
   return { resource: `arn:aws:ec2:${ctx.region}:${account}:${type[1]}/${id}`, resourceAccount: account };
 }
 
+/**
+ * `ec2:Vpc` of a subnet or route table: the ARN of the VPC it lives in (Service Authorization Reference, EC2:
+ * the route-table and subnet resource types support the ec2:Vpc condition key). Unknown resource: no key, so a
+ * condition on it does not match (never more forgiving than AWS).
+ */
+function vpcContext(ctx: CallContext, id: string): Record<string, string> {
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const table = id.startsWith('rtb-') ? state?.routeTables : id.startsWith('subnet-') ? state?.subnets : undefined;
+  const vpcId = (table as Record<string, { vpcId?: string }> | undefined)?.[id]?.vpcId;
+  if (vpcId === undefined) return {};
+  return { 'ec2:Vpc': ec2Resource(ctx, vpcId).resource };
+}
+
 /** A resource about to be created: `arn:aws:ec2:<region>:<caller>:<type>/*`. */
 function ec2New(ctx: CallContext, type: string): { resource: string; resourceAccount: string } {
   return {
@@ -314,7 +327,7 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       const requests = [
         one(ec2Resource(ctx, i.TransitGatewayId), context),
         one(ec2Resource(ctx, i.VpcId), context),
-        ...list<string>(i.SubnetIds).map((id) => one(ec2Resource(ctx, id), context)),
+        ...list<string>(i.SubnetIds).map((id) => one(ec2Resource(ctx, id), { ...context, ...vpcContext(ctx, id) })),
         one(ec2New(ctx, 'transit-gateway-attachment'), context),
       ];
       // Tags on create are authorized as ec2:CreateTags with ec2:CreateAction (EC2 user guide, "Grant permission to
@@ -342,7 +355,7 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       ];
     case 'ec2:CreateRoute':
     case 'ec2:DeleteRoute':
-      return [one(ec2Resource(ctx, i.RouteTableId), ec2Region)];
+      return [one(ec2Resource(ctx, i.RouteTableId), { ...ec2Region, ...vpcContext(ctx, String(i.RouteTableId)) })];
     case 'ec2:AuthorizeSecurityGroupIngress':
     case 'ec2:RevokeSecurityGroupIngress':
     case 'ec2:UpdateSecurityGroupRuleDescriptionsIngress':

@@ -38,5 +38,8 @@ export const handler = async (input: unknown): Promise<ConsumerResult | Consumer
   }
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
-  return registerConsumer(plan, { ...deps, spokeEc2: () => spokeEc2(config, plan.accountId, plan.region) });
+  return registerConsumer(plan, {
+    ...deps,
+    spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
+  });
 };

@@ -62,7 +62,7 @@ export const handler = async (input: unknown): Promise<OffboardPlan | Inventory 
     return outcome;
   }
   const rollback = await planRollback(request.state, {
-    spokeEc2: () => spokeEc2(config, plan.accountId, plan.region),
+    spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
     registry,
   });
   logger.info('rollback plan', { mode: rollback.mode, reason: rollback.reason, toUndo: rollback.toUndo });
@@ -78,7 +78,7 @@ async function offboardingPlan(event: unknown, config: HubConfig, registry: Regi
   const plan = await planOffboarding(
     { vpcId, accountId, region },
     {
-      spokeEc2: () => spokeEc2(config, accountId, region),
+      spokeEc2: () => spokeEc2(config, accountId, region, { access: 'read' }),
       registry,
     },
   );

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hubClients, spokeClients } from '#shared/aws';
+import { hubClients, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { registryTable } from '#shared/registry';
@@ -23,7 +23,7 @@ export const handler = async (input: unknown): Promise<ReconcileResult> => {
     config,
     organizations: hub.organizations,
     hubEc2: hub.ec2,
-    spokeEc2: async (accountId, region) => (await spokeClients(config, accountId, region)).ec2,
+    spokeEc2: (accountId, region) => spokeEc2(config, accountId, region, { access: 'read' }),
     registry: registryTable(config),
     now: () => Date.now(),
   });

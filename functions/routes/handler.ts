@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { spokeClients } from '#shared/aws';
+import { spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -27,7 +27,7 @@ export const handler = async (input: unknown): Promise<RoutesResult | RouteRemov
     const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     return removeSpokeRoutes(vpc, request.action === 'prune' ? request.plan : undefined, {
-      spokeEc2: async () => (await spokeClients(config, vpc.accountId, vpc.region)).ec2,
+      spokeEc2: async () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId }),
       transitGatewayId: config.hub.transitGatewayId,
       registry,
       now: () => Date.now(),
@@ -36,7 +36,7 @@ export const handler = async (input: unknown): Promise<RoutesResult | RouteRemov
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   return createSpokeRoutes(plan, {
-    spokeEc2: async () => (await spokeClients(config, plan.accountId, plan.region)).ec2,
+    spokeEc2: async () => spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
     registry,
     now: () => Date.now(),
   });

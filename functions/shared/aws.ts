@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Pluggable } from '@smithy/types';
-import type { HubConfig } from './config';
+import { type HubConfig, type SpokeAccess, spokeRoleName } from './config';
 import { isAwsError, SpokeAccessError } from './errors';
 
 /**
@@ -158,24 +158,100 @@ interface SpokeSession {
 const RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
- * The spoke execution role's session in `accountId` (assumed with the external id, cached until shortly before it
+ * What a spoke session is for: `read` (the read-only role, describes only) or `write` for one VPC (the read-write
+ * role, with a session policy that narrows it to that VPC: `spokeSessionPolicy`).
+ */
+export type SpokeScope = { readonly access: 'read' } | { readonly access: 'write'; readonly vpcId: string };
+
+const scopeKey = (scope: SpokeScope) => (scope.access === 'read' ? 'read' : `write/${scope.vpcId}`);
+
+/** Actions the session policy narrows to the VPC; every other action of the role is left as the role allows it. */
+const VPC_SCOPED_ACTIONS = [
+  'ec2:CreateRoute',
+  'ec2:DeleteRoute',
+  'ec2:CreateTags',
+  'ec2:DeleteTags',
+  'ec2:CreateTransitGatewayVpcAttachment',
+];
+
+/**
+ * The session policy of a write session for one VPC (AssumeRole `Policy`: the session gets the intersection with
+ * the role's policy, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session).
+ * Routes only in the VPC's route tables (`ec2:Vpc`, supported by the route-table and subnet resource types), tags
+ * only on this VPC and on attachments, attachments only of this VPC (its own subnets) to the hub TGW. What it cannot
+ * narrow (Describe*, RAM invitations, Route 53 associations: no VPC condition key) is left to the role's policy.
+ */
+export function spokeSessionPolicy(config: HubConfig, accountId: string, region: string, vpcId: string): string {
+  const own = (type: string, id = '*') => `arn:aws:ec2:${region}:${accountId}:${type}/${id}`;
+  const vpcArn = own('vpc', vpcId);
+  const { hub } = config;
+  const tgwArn = `arn:aws:ec2:${hub.region}:${hub.accountId}:transit-gateway/${hub.transitGatewayId}`;
+  const inVpc = { ArnEquals: { 'ec2:Vpc': vpcArn } };
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Unscoped', Effect: 'Allow', NotAction: VPC_SCOPED_ACTIONS, Resource: '*' },
+      {
+        Sid: 'RoutesOfThisVpc',
+        Effect: 'Allow',
+        Action: ['ec2:CreateRoute', 'ec2:DeleteRoute'],
+        Resource: own('route-table'),
+        Condition: inVpc,
+      },
+      {
+        Sid: 'TagsOfThisVpc',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        Resource: [vpcArn, own('transit-gateway-attachment')],
+      },
+      {
+        Sid: 'AttachThisVpc',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTransitGatewayVpcAttachment',
+        Resource: [tgwArn, vpcArn, own('transit-gateway-attachment')],
+      },
+      {
+        Sid: 'SubnetsOfThisVpc',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTransitGatewayVpcAttachment',
+        Resource: own('subnet'),
+        Condition: inVpc,
+      },
+    ],
+  });
+}
+
+/**
+ * A spoke role's session in `accountId` for `scope` (assumed with the external id, cached until shortly before it
  * expires). Throws SpokeAccessError when the role cannot be assumed (not deployed, trust or external id wrong): a
  * business error the workflow reports, never retried blindly.
  */
-async function spokeSession(config: HubConfig, accountId: string, region: string): Promise<SpokeSession> {
-  const key = `spoke/${accountId}/${region}`;
+async function spokeSession(
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  scope: SpokeScope,
+): Promise<SpokeSession> {
+  const key = `spoke/${accountId}/${region}/${scopeKey(scope)}`;
   const hit = cache.get(key) as SpokeSession | undefined;
   if (hit && hit.expiresAt - RENEW_BEFORE_MS > Date.now()) return hit;
   // Concurrent first uses share one AssumeRole.
   const pending = assuming.get(key);
   if (pending) return pending;
-  const promise = assumeSpokeRole(config, accountId, key).finally(() => assuming.delete(key));
+  const promise = assumeSpokeRole(config, accountId, region, scope, key).finally(() => assuming.delete(key));
   assuming.set(key, promise);
   return promise;
 }
 
-async function assumeSpokeRole(config: HubConfig, accountId: string, key: string): Promise<SpokeSession> {
-  const roleArn = `arn:aws:iam::${accountId}:role/${config.spokeRole.name}`;
+async function assumeSpokeRole(
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  scope: SpokeScope,
+  key: string,
+): Promise<SpokeSession> {
+  const access: SpokeAccess = scope.access;
+  const roleArn = `arn:aws:iam::${accountId}:role/${spokeRoleName(config, access)}`;
   let credentials: AwsCredentialIdentity;
   try {
     const { Credentials } = await hubSts(config.hub.region).send(
@@ -184,6 +260,7 @@ async function assumeSpokeRole(config: HubConfig, accountId: string, key: string
         RoleSessionName: `${config.prefix}-hub`,
         ExternalId: config.spokeRole.externalId,
         DurationSeconds: 3600,
+        Policy: scope.access === 'write' ? spokeSessionPolicy(config, accountId, region, scope.vpcId) : undefined,
       }),
     );
     if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey)
@@ -215,10 +292,11 @@ async function spokeClient<T>(
   config: HubConfig,
   accountId: string,
   region: string,
+  scope: SpokeScope,
   service: string,
   make: (settings: { region: string; credentials: AwsCredentialIdentity; maxAttempts: number }) => T,
 ): Promise<T> {
-  const session = await spokeSession(config, accountId, region);
+  const session = await spokeSession(config, accountId, region, scope);
   let client = session.clients.get(service) as T | undefined;
   if (client === undefined) {
     client = make({ ...base(region), credentials: session.credentials });
@@ -228,27 +306,37 @@ async function spokeClient<T>(
 }
 
 /** EC2 as the spoke execution role of `accountId` (see `spokeClients` for the errors). */
-export const spokeEc2 = (config: HubConfig, accountId: string, region: string): Promise<EC2Client> =>
-  spokeClient(config, accountId, region, 'ec2', (settings) => configure(new EC2Client(settings)));
+export const spokeEc2 = (config: HubConfig, accountId: string, region: string, scope: SpokeScope): Promise<EC2Client> =>
+  spokeClient(config, accountId, region, scope, 'ec2', (settings) => configure(new EC2Client(settings)));
 /** Route 53 (endpoint in us-east-1) as the spoke execution role of `accountId`. */
-export const spokeRoute53 = (config: HubConfig, accountId: string, region: string): Promise<Route53Client> =>
-  spokeClient(config, accountId, region, 'route53', (settings) =>
+export const spokeRoute53 = (
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  scope: SpokeScope,
+): Promise<Route53Client> =>
+  spokeClient(config, accountId, region, scope, 'route53', (settings) =>
     configure(new Route53Client({ ...settings, region: 'us-east-1' })),
   );
 /** RAM as the spoke execution role of `accountId`. */
-export const spokeRam = (config: HubConfig, accountId: string, region: string): Promise<RAMClient> =>
-  spokeClient(config, accountId, region, 'ram', (settings) => configure(new RAMClient(settings)));
+export const spokeRam = (config: HubConfig, accountId: string, region: string, scope: SpokeScope): Promise<RAMClient> =>
+  spokeClient(config, accountId, region, scope, 'ram', (settings) => configure(new RAMClient(settings)));
 
 /**
  * Clients acting as the spoke execution role of `accountId`. Throws SpokeAccessError when the role cannot be assumed
  * (not deployed, trust or external id wrong): a business error the workflow reports, never retried blindly.
  * Bundles all three clients: prefer `spokeEc2`, `spokeRoute53`, `spokeRam` in new code.
  */
-export async function spokeClients(config: HubConfig, accountId: string, region: string): Promise<SpokeClients> {
+export async function spokeClients(
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  scope: SpokeScope,
+): Promise<SpokeClients> {
   const [ec2, route53, ram] = await Promise.all([
-    spokeEc2(config, accountId, region),
-    spokeRoute53(config, accountId, region),
-    spokeRam(config, accountId, region),
+    spokeEc2(config, accountId, region, scope),
+    spokeRoute53(config, accountId, region, scope),
+    spokeRam(config, accountId, region, scope),
   ]);
   return { accountId, region, ec2, route53, ram };
 }

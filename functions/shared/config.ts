@@ -106,7 +106,8 @@ export const HubConfigSchema = z
     /** Regions whose VPCs this hub serves; PrivateLink is regional, so by default only the hub's region. */
     regions: z.array(region).optional(),
     spokeRole: z.strictObject({
-      name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name'),
+      /** The read-write role; its read-only twin is `<name>-read` (spokeRoleName), so at most 59 characters. */
+      name: z.string().regex(/^[\w+=,.@-]{1,59}$/, 'must be an IAM role name of at most 59 characters'),
       /** Shared secret-less guard against the confused deputy; not a credential, but never logged anyway. */
       externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
     }),
@@ -216,6 +217,14 @@ export interface OrganizationShare {
  * The organization share of the TGW when the configuration asks for it (`organization.shareTransitGateway`, on by
  * default when `organization.managementAccountId` is set), else undefined.
  */
+/** Which spoke role a step assumes: `write` changes the VPC's network, `read` only describes it. */
+export type SpokeAccess = 'read' | 'write';
+
+/** Name of the spoke role of an access level: `<spokeRole.name>` (write) or `<spokeRole.name>-read`. */
+export function spokeRoleName(config: Pick<HubConfig, 'spokeRole'>, access: SpokeAccess): string {
+  return access === 'write' ? config.spokeRole.name : `${config.spokeRole.name}-read`;
+}
+
 export function organizationShareOf(config: HubConfig, partition = 'aws'): OrganizationShare | undefined {
   const { managementAccountId, shareTransitGateway, id } = config.organization;
   if (managementAccountId === undefined || shareTransitGateway === false) return undefined;

@@ -52,7 +52,7 @@ export const handler = async (input: unknown): Promise<StatusResult> => {
       ...(fenceOf(state) ? { fence: fenceOf(state) } : {}),
     },
     {
-      spokeEc2: (t) => spokeEc2(config, t.accountId, t.region),
+      spokeEc2: (t) => spokeEc2(config, t.accountId, t.region, { access: 'write', vpcId: t.vpcId }),
       registry,
       now: () => Date.now(),
       pendingApproval: async (vpcId) => {

@@ -56,8 +56,8 @@ export const handler = async (input: unknown) => {
     config,
     hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },
     spoke: async () => ({
-      ec2: await spokeEc2(config, plan.accountId, plan.region),
-      ram: await spokeRam(config, plan.accountId, plan.region),
+      ec2: await spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+      ram: await spokeRam(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
     }),
     registry: await heldRegistry(registryTable(config), plan.fence, Date.now()),
     now: () => Date.now(),

@@ -39,7 +39,7 @@ export const handler = async (input: unknown): Promise<PlannedRequest> => {
     { vpcId, accountId, region },
     {
       config,
-      spoke: () => spokeClients(config, accountId, region),
+      spoke: () => spokeClients(config, accountId, region, { access: 'read' }),
       hub: { route53: hub.route53, organizations: hub.organizations },
       registry,
     },

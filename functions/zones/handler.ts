@@ -41,7 +41,7 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   return associateZones(plan, {
     hubRoute53,
-    spokeRoute53: () => spokeRoute53(config, plan.accountId, plan.region),
+    spokeRoute53: () => spokeRoute53(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
     hubAccountId: config.hub.accountId,
     registry,
     now: () => Date.now(),

@@ -34,6 +34,7 @@ import {
   DEFAULT_TIMEOUT,
   FUNCTION_SPECS,
   type FunctionSpec,
+  grantStep,
   type PermissionContext,
   stateMachineArnFor,
 } from '../permissions';
@@ -194,7 +195,7 @@ export class HubStack extends Stack {
         timeout: spec.timeout ?? DEFAULT_TIMEOUT,
         onFailure: isIntake ? new SqsDestination(intakeFailures) : undefined,
       });
-      spec.grant(fn.role, ctx);
+      grantStep(spec, fn.role, ctx);
       acknowledgeRuntime(fn);
       acknowledge(
         fn.function,

@@ -12,13 +12,13 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, type CfnRole, PolicyDocument, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type HubConfig, servedRegions } from '#shared/config';
+import { type HubConfig, type SpokeAccess, servedRegions, spokeRoleName } from '#shared/config';
 import { hubBusArn, resourceNames } from '../config';
 import { toCdkEventPattern } from '../constructs/cdk-event-pattern';
 import { deadLetterQueue } from '../constructs/dead-letter-queue';
 import { acknowledgeDocumentedWildcards } from '../constructs/nag';
 import { INTAKE_EVENT_PATTERNS } from '../event-patterns';
-import { spokeExecutionStatements } from '../permissions';
+import { spokeExecutionStatements, spokeReadStatements, spokeRoleUsers } from '../permissions';
 
 export interface SpokeStackProps extends StackProps {
   /** The validated hub configuration. */
@@ -36,6 +36,8 @@ export interface SpokeStackProps extends StackProps {
  */
 export class SpokeStack extends Stack {
   readonly executionRole: Role;
+  /** The read-only role `<spokeRole.name>-read`, assumed by the steps that only describe the VPC. */
+  readonly readRole: Role;
 
   constructor(scope: Construct, id: string, props: SpokeStackProps) {
     super(scope, id, {
@@ -56,27 +58,46 @@ export class SpokeStack extends Stack {
     const isRoleRegion = new CfnCondition(this, 'IsRoleRegion', {
       expression: Fn.conditionEquals(Aws.REGION, roleRegion),
     });
-    // Trust: only the hub's function roles (the account alone would let any hub principal in), and only with the
-    // external id. No aws:PrincipalOrgID condition: the principal is already pinned to one account and one role-name
-    // pattern, which is narrower than "anyone in the organization", and the same template must work unchanged in
-    // accounts outside the organization (organization.externalAccounts), where nothing else differs.
+    // Trust: only the roles of the hub steps that need this role (named one by one, infra/permissions.ts
+    // spokeAccess), and only with the external id. An AccountPrincipal with an aws:PrincipalArn condition, not the
+    // role ARNs as principals: IAM would turn those into the roles' unique ids, so a redeployed hub role (same name,
+    // new id) would lose the trust, and the spoke stack could not be deployed before the hub. No aws:PrincipalOrgID
+    // condition: the principal is pinned to exact roles of one account, which is narrower, and the same template must
+    // work unchanged in accounts outside the organization (organization.externalAccounts).
+    const trustOf = (access: SpokeAccess) =>
+      new AccountPrincipal(hub.accountId).withConditions({
+        StringEquals: { 'sts:ExternalId': config.spokeRole.externalId },
+        ArnEquals: {
+          'aws:PrincipalArn': spokeRoleUsers(access).map(
+            (name) => `arn:${Aws.PARTITION}:iam::${hub.accountId}:role/${names.functionRole(name)}`,
+          ),
+        },
+      });
     this.executionRole = new Role(this, 'ExecutionRole', {
-      roleName: config.spokeRole.name,
+      roleName: spokeRoleName(config, 'write'),
       description: 'spokelink: assumed by the hub workflow to attach this account VPCs to the hub',
       maxSessionDuration: Duration.hours(1),
-      assumedBy: new AccountPrincipal(hub.accountId).withConditions({
-        StringEquals: { 'sts:ExternalId': config.spokeRole.externalId },
-        ArnLike: { 'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${hub.accountId}:role/${names.functionRolePattern}` },
-      }),
+      assumedBy: trustOf('write'),
       inlinePolicies: {
         spokelink: new PolicyDocument({
           statements: spokeExecutionStatements({ config, stack: this, regions }),
         }),
       },
     });
-    (this.executionRole.node.defaultChild as CfnRole).cfnOptions.condition = isRoleRegion;
+    this.readRole = new Role(this, 'ReadRole', {
+      roleName: spokeRoleName(config, 'read'),
+      description: 'spokelink: assumed by the hub read-only steps to describe this account VPCs',
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: trustOf('read'),
+      inlinePolicies: { spokelink: new PolicyDocument({ statements: spokeReadStatements() }) },
+    });
+    for (const role of [this.executionRole, this.readRole]) {
+      (role.node.defaultChild as CfnRole).cfnOptions.condition = isRoleRegion;
+    }
     const roleOutput = new CfnOutput(this, 'ExecutionRoleArn', { value: this.executionRole.roleArn });
     roleOutput.condition = isRoleRegion;
+    const readOutput = new CfnOutput(this, 'ReadRoleArn', { value: this.readRole.roleArn });
+    readOutput.condition = isRoleRegion;
 
     // Forwarding: the same patterns as the hub's intake rules, to the hub bus, with a role allowed exactly that.
     const hubBus = EventBus.fromEventBusArn(this, 'HubBus', hubBusArn(config));

@@ -20,7 +20,8 @@ describe('The IAM policies the twin evaluates', () => {
     expect(Object.keys(file.variants.perAccountShare.functions)).toEqual(
       expect.arrayContaining(['intake', 'validate', 'transit-gateway', 'routes', 'zones', 'consumer', 'reconcile']),
     );
-    expect(JSON.stringify(file.variants.perAccountShare.spokeRole.trust)).toContain('sts:ExternalId');
+    expect(JSON.stringify(file.variants.perAccountShare.spokeRoles.write.trust)).toContain('sts:ExternalId');
+    expect(JSON.stringify(file.variants.perAccountShare.spokeRoles.read.trust)).toContain('-fn-validate"');
     expect(JSON.stringify(file.variants.organizationShareOnly.functions['transit-gateway'])).not.toContain(
       'ram:CreateResourceShare',
     );

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
+import { type SpokeAccess, spokeRoleName } from '#shared/config';
 import { IAM_PREFIX } from '#twin/iam';
 import { localApprover, localTransport } from '../../cli/commands/approve';
 import {
@@ -58,20 +59,33 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
     expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
 
     const hubTemplate = Template.fromStack(newHubStack({ config }));
-    const spokeActions = new Set(actionsOfRole(Template.fromStack(newSpokeStack(config)), config.spokeRole.name));
-    const spokeSession = `:assumed-role/${config.spokeRole.name}/`;
+    const spokeTemplate = Template.fromStack(newSpokeStack(config));
+    const spokeActions = {
+      write: new Set(actionsOfRole(spokeTemplate, spokeRoleName(config, 'write'))),
+      read: new Set(actionsOfRole(spokeTemplate, spokeRoleName(config, 'read'))),
+    };
+    const spokeSession = (access: SpokeAccess) => `:assumed-role/${spokeRoleName(config, access)}/`;
 
-    const used = new Map<string, { action: string; through: 'own role' | 'spoke role' }>();
+    type Through = 'own role' | 'spoke role' | 'spoke read role';
+    const used = new Map<string, { action: string; through: Through }>();
     for (const call of hub.twin.calls) {
       if (!call.origin) continue;
       const action = `${IAM_PREFIX[call.service]}:${call.operation}`;
-      const through = call.principal.includes(spokeSession) ? 'spoke role' : 'own role';
+      const through: Through = call.principal.includes(spokeSession('write'))
+        ? 'spoke role'
+        : call.principal.includes(spokeSession('read'))
+          ? 'spoke read role'
+          : 'own role';
       used.set(`${call.origin} ${action} ${through}`, { action, through });
     }
     const missing = [...used].flatMap(([key, { action, through }]) => {
       const fn = key.split(' ')[0]!;
       const allowed =
-        through === 'spoke role' ? spokeActions : new Set(actionsOfRole(hubTemplate, `${config.prefix}-fn-${fn}`));
+        through === 'spoke role'
+          ? spokeActions.write
+          : through === 'spoke read role'
+            ? spokeActions.read
+            : new Set(actionsOfRole(hubTemplate, `${config.prefix}-fn-${fn}`));
       return allowed.has(action) ? [] : [`${fn}: ${action} (${through})`];
     });
     expect(missing).toEqual([]);
@@ -91,7 +105,8 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
         'zones',
       ]),
     );
-    expect([...used.values()].filter((u) => u.through === 'spoke role').length).toBeGreaterThan(10);
+    expect([...used.values()].filter((u) => u.through !== 'own role').length).toBeGreaterThan(10);
+    expect([...used.values()].filter((u) => u.through === 'spoke read role').length).toBeGreaterThan(3);
     expect(used.size).toBeGreaterThan(40);
   });
 });

@@ -50,6 +50,7 @@ const STAR_RESOURCE_ALLOWLIST = [
 ];
 
 const SPOKE_ROLE_PATTERN = 'arn:aws:iam::*:role/spokelink-spoke';
+const SPOKE_READ_ROLE_PATTERN = 'arn:aws:iam::*:role/spokelink-spoke-read';
 const BASELINE = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 function fnActions(template: Template, name: string): string[] {
@@ -100,8 +101,12 @@ describe('Permissions: every role', () => {
       'validate',
       'zones',
     ]);
+    // The read-only steps get only the read-only spoke role; the others only the read-write one.
+    const readOnly = new Set(['consumer', 'offboard', 'reconcile', 'validate']);
     for (const name of assumers) {
-      expect(resourcesOf(template, `spokelink-fn-${name}`, 'sts:AssumeRole')).toEqual([SPOKE_ROLE_PATTERN]);
+      expect(resourcesOf(template, `spokelink-fn-${name}`, 'sts:AssumeRole')).toEqual([
+        readOnly.has(name) ? SPOKE_READ_ROLE_PATTERN : SPOKE_ROLE_PATTERN,
+      ]);
     }
   });
 });

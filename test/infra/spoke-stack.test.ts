@@ -5,7 +5,8 @@ import { exampleConfig, newSpokeStack, resourcesOf, statementsOfRole } from './h
 const HUB_BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/spokelink-hub';
 
 describe('Spoke stack: execution role', () => {
-  it('is trusted only by the hub function roles, with the external id', () => {
+  // Function names are pinned here (a later issue renames them): the trust names each role, no wildcard.
+  it('is trusted only by the exact roles of the hub steps that change spoke networks, with the external id', () => {
     const template = Template.fromStack(newSpokeStack());
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'spokelink-spoke',
@@ -18,16 +19,96 @@ describe('Spoke stack: execution role', () => {
             Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
             Condition: {
               StringEquals: { 'sts:ExternalId': 'spokelink-example-external-id' },
-              ArnLike: {
-                'aws:PrincipalArn': {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-*']],
-                },
+              ArnEquals: {
+                'aws:PrincipalArn': [
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-routes'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-status'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-transit-gateway'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-zones']],
+                  },
+                ],
               },
             },
           },
         ],
       },
     });
+  });
+
+  it('has a read-only sibling trusted only by the exact roles of the read-only steps', () => {
+    const template = Template.fromStack(newSpokeStack());
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'spokelink-spoke-read',
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+            Condition: {
+              StringEquals: { 'sts:ExternalId': 'spokelink-example-external-id' },
+              ArnEquals: {
+                'aws:PrincipalArn': [
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-consumer'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-offboard'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-reconcile'],
+                    ],
+                  },
+                  {
+                    'Fn::Join': [
+                      '',
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-validate'],
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    });
+    const actions = [...new Set(statementsOfRole(template, 'spokelink-spoke-read').flatMap((s) => s.actions))].sort();
+    expect(actions).toEqual([
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeTags',
+      'ec2:DescribeTransitGatewayAttachments',
+      'ec2:DescribeTransitGatewayVpcAttachments',
+      'ec2:DescribeVpcAttribute',
+      'ec2:DescribeVpcEndpoints',
+      'ec2:DescribeVpcs',
+      'route53:ListHostedZonesByVPC',
+    ]);
   });
 
   it('takes its name and external id from the configuration', () => {
@@ -99,7 +180,6 @@ describe('Spoke stack: execution role', () => {
       'ec2:CreateTransitGatewayVpcAttachment',
       'ec2:DeleteRoute',
       'ec2:DeleteTags',
-      'ec2:DeleteTransitGatewayVpcAttachment',
       'ec2:DescribeRouteTables',
       'ec2:DescribeSubnets',
       'ec2:DescribeTags',

@@ -37,9 +37,9 @@ describe('Client factories', () => {
 
   it('assumes a spoke role once for concurrent first uses, and shares the clients', async () => {
     const [ec2, route53, all] = await Promise.all([
-      spokeEc2(config, '333333333333', 'us-east-1'),
-      spokeRoute53(config, '333333333333', 'us-east-1'),
-      spokeClients(config, '333333333333', 'us-east-1'),
+      spokeEc2(config, '333333333333', 'us-east-1', { access: 'write', vpcId: 'vpc-0b300000000000001' }),
+      spokeRoute53(config, '333333333333', 'us-east-1', { access: 'write', vpcId: 'vpc-0b300000000000001' }),
+      spokeClients(config, '333333333333', 'us-east-1', { access: 'write', vpcId: 'vpc-0b300000000000001' }),
     ]);
 
     expect(twin.calls.filter((c) => c.operation === 'AssumeRole')).toHaveLength(1);
@@ -48,7 +48,10 @@ describe('Client factories', () => {
   });
 
   it('acts as the spoke account through the spoke clients', async () => {
-    const ec2 = await spokeEc2(config, '333333333333', 'us-east-1');
+    const ec2 = await spokeEc2(config, '333333333333', 'us-east-1', {
+      access: 'write',
+      vpcId: 'vpc-0b300000000000001',
+    });
     const { Vpcs = [] } = await ec2.send(new DescribeVpcsCommand({ VpcIds: ['vpc-0b300000000000001'] }));
 
     expect(Vpcs.map((v) => v.OwnerId)).toEqual(['333333333333']);

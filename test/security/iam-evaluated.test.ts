@@ -81,8 +81,8 @@ describe('IAM: the twin evaluates the synthesized policies', () => {
 
   it('denies a spoke session a call its role does not grant (removed grant), and the route is not written', async () => {
     const variant = variantWith((v) => {
-      const statements = v.spokeRole.identity.Statement as Statement[];
-      v.spokeRole.identity.Statement = statements.filter((s) => ![s.Action].flat().includes('ec2:CreateRoute'));
+      const statements = v.spokeRoles.write.identity.Statement as Statement[];
+      v.spokeRoles.write.identity.Statement = statements.filter((s) => ![s.Action].flat().includes('ec2:CreateRoute'));
     });
     hub = await onboardWith(variant);
     const denied = hub.twin.calls.filter((c) => c.error === 'UnauthorizedOperation' && c.operation === 'CreateRoute');
