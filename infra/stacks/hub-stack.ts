@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -108,14 +108,28 @@ export class HubStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+    // Only this account's rules and alarms (aws:SourceArn and aws:SourceAccount against the confused deputy: IAM
+    // User Guide, "The confused deputy problem", cross-service confused deputy prevention).
+    const sources: [string, string][] = [
+      ['events.amazonaws.com', this.formatArn({ service: 'events', resource: 'rule', resourceName: '*' })],
+      [
+        'cloudwatch.amazonaws.com',
+        this.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    ];
+    for (const [service, sourceArn] of sources) {
       key.addToResourcePolicy(
         new PolicyStatement({
           sid: `Publish${service.split('.')[0]}`,
           principals: [new ServicePrincipal(service)],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
         }),
       );
     }
@@ -282,11 +296,11 @@ export class HubStack extends Stack {
     // PutEvents with an `aws.*` source itself, so these conditions also stop forged requests ("Example policy: Send
     // events to a custom bus in a different account in Amazon EventBridge", EventBridge User Guide:
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-custom-bus-source.html).
+    // events:source and events:detail-type are single-valued: StringEquals (a ForAllValues set operator would also
+    // match a request without the key; IAM User Guide, "Single-valued vs. multivalued context keys").
     const onlyForwardedEvents = {
-      'ForAllValues:StringEquals': {
-        'events:source': [...ACCEPTED_SOURCES],
-        'events:detail-type': [...ACCEPTED_DETAIL_TYPES],
-      },
+      'events:source': [...ACCEPTED_SOURCES],
+      'events:detail-type': [...ACCEPTED_DETAIL_TYPES],
     };
     bus.addToResourcePolicy(
       new PolicyStatement({
@@ -294,7 +308,7 @@ export class HubStack extends Stack {
         principals: [new AnyPrincipal()],
         actions: ['events:PutEvents'],
         resources: [bus.eventBusArn],
-        conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organization.id }, ...onlyForwardedEvents },
+        conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organization.id, ...onlyForwardedEvents } },
       }),
     );
     // Accounts outside the organization fail the aws:PrincipalOrgID test: each is named explicitly.
@@ -305,7 +319,7 @@ export class HubStack extends Stack {
           principals: [new AccountPrincipal(account)],
           actions: ['events:PutEvents'],
           resources: [bus.eventBusArn],
-          conditions: onlyForwardedEvents,
+          conditions: { StringEquals: onlyForwardedEvents },
         }),
       );
     }

@@ -24,8 +24,8 @@ describe('Hub stack: event bus', () => {
         Action: 'events:PutEvents',
         Principal: { AWS: '*' },
         Condition: {
-          StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' },
-          'ForAllValues:StringEquals': {
+          StringEquals: {
+            'aws:PrincipalOrgID': 'o-exampleorg1',
             'events:source': ['aws.tag', 'aws.ec2'],
             'events:detail-type': ['Tag Change on Resource', 'AWS API Call via CloudTrail'],
           },
@@ -49,7 +49,7 @@ describe('Hub stack: event bus', () => {
           Effect: 'Allow',
           Action: 'events:PutEvents',
           Principal: { AWS: `arn:aws:iam::${account}:root` },
-          Condition: { 'ForAllValues:StringEquals': { 'events:source': ['aws.tag', 'aws.ec2'] } },
+          Condition: { StringEquals: Match.objectLike({ 'events:source': ['aws.tag', 'aws.ec2'] }) },
         },
       });
     }
@@ -335,6 +335,25 @@ describe('Hub stack: registry and notifications', () => {
       Endpoint: 'platform-network@example.com',
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
     });
+  });
+
+  it("lets EventBridge and CloudWatch use the topics' key only for this account's rules and alarms", () => {
+    const template = Template.fromStack(newHubStack());
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    // The key's own statements (Publish<service>); the SNS target's grant added by CDK is not narrowed yet.
+    type KeyStatement = { Sid?: string; Principal: { Service?: string }; Condition?: object };
+    const services = (key!.Properties.KeyPolicy.Statement as KeyStatement[])
+      .filter((s) => s.Sid?.startsWith('Publish'))
+      .map((s) => [s.Principal.Service, JSON.stringify(s.Condition)]);
+    expect(services.map(([service]) => service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    for (const [service, condition] of services) {
+      expect(condition).toContain('"aws:SourceAccount":"111111111111"');
+      expect(condition).toContain(
+        service === 'events.amazonaws.com'
+          ? '"aws:SourceArn":"arn:aws:events:us-east-1:111111111111:rule/*"'
+          : '"aws:SourceArn":"arn:aws:cloudwatch:us-east-1:111111111111:alarm:*"',
+      );
+    }
   });
 
   it('publishes failed, timed-out and aborted executions of every workflow to the failure topic', () => {
