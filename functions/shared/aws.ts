@@ -186,7 +186,9 @@ export function spokeSessionPolicy(config: HubConfig, accountId: string, region:
   const vpcArn = own('vpc', vpcId);
   const { hub } = config;
   const tgwArn = `arn:aws:ec2:${hub.region}:${hub.accountId}:transit-gateway/${hub.transitGatewayId}`;
-  const inVpc = { ArnEquals: { 'ec2:Vpc': vpcArn } };
+  // IfExists: every existing route table and subnet carries ec2:Vpc, so this is no looser; a deleted one carries
+  // none, and EC2 then answers its NotFound error (what the workflow handles, e.g. VpcNotFoundError) instead of a denial.
+  const inVpc = { ArnEqualsIfExists: { 'ec2:Vpc': vpcArn } };
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [

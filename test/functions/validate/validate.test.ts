@@ -215,7 +215,8 @@ describe('Function: validateAndPlan', () => {
     await run(defaultWorld());
 
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
-      RoleArn: `arn:aws:iam::${SPOKE}:role/spokelink-spoke`,
+      // The read-only spoke role: validation changes nothing in the spoke account.
+      RoleArn: `arn:aws:iam::${SPOKE}:role/spokelink-spoke-read`,
       ExternalId: 'spokelink-example-external-id',
     });
   });
