@@ -249,7 +249,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   clock.install();
 
   try {
-    const deployed = deployedWorld(world, config);
+    const withRoles = withSpokeReadRoles(world, config);
+    const deployed = deployedWorld(withRoles, config);
     const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     // Every call of a function and of a spoke role session is evaluated against the synthesized policies.
     // A configuration change (SPOKELINK_CONFIG replaced, as a redeploy does) changes the roles' policies too.
@@ -268,7 +269,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     try {
       twin = createTwin(deployed, { ...options.twinOptions, iam });
     } catch (error) {
-      throw deployed === world ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
+      throw deployed === withRoles ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
@@ -561,8 +562,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * organization that is not the hub's): the local deploy then fails, as the stack's would. It also fails for a world
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
-export function deployedWorld(given: World, config: HubConfig): World {
-  const world = withSpokeReadRoles(given, config);
+export function deployedWorld(world: World, config: HubConfig): World {
   const share = organizationShareOf(config);
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;
@@ -591,9 +591,9 @@ export function deployedWorld(given: World, config: HubConfig): World {
 /**
  * The spoke stack deploys two roles: a world role `<spokeRole.name>` stands for the deployed spoke stack, so its
  * read-only sibling `<spokeRole.name>-read` (same world trust: the synthesized trusts are evaluated by the IAM model)
- * is added where the world does not hold it.
+ * is added where the world does not hold it (`createLocalHub`, before `deployedWorld`).
  */
-function withSpokeReadRoles(world: World, config: HubConfig): World {
+export function withSpokeReadRoles(world: World, config: HubConfig): World {
   const roles = world.iam?.roles ?? [];
   const write = `:role/${spokeRoleName(config, 'write')}`;
   const read = `:role/${spokeRoleName(config, 'read')}`;
