@@ -5,6 +5,7 @@ import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { registryTable, VpcRefSchema } from '#shared/registry';
 import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
+import { hubRouteTableIds } from './static-routes';
 import {
   acceptAttachment,
   associateAndPropagate,
@@ -44,6 +45,7 @@ export const handler = async (input: unknown) => {
       shareName: `${config.prefix}-tgw`,
       sharedWithOrganization: organizationShareOf(config) !== undefined,
       externalAccounts: config.organization.externalAccounts,
+      hubRouteTableIds: hubRouteTableIds(config),
       registry: registryTable(config),
       now: () => Date.now(),
     };

@@ -8,7 +8,6 @@ import {
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
-  EnableTransitGatewayRouteTablePropagationCommand,
   GetTransitGatewayAttachmentPropagationsCommand,
   type Tag,
   type TransitGatewayAttachment,
@@ -36,6 +35,7 @@ import {
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
+import { hubRouteTableIds, setStaticRoutes } from './static-routes';
 import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
 
 /**
@@ -453,7 +453,10 @@ export async function waitForAttachment(
 export interface AssociationResult {
   attachmentId: string;
   associationRouteTableId: string;
-  propagationRouteTableIds: string[];
+  /** The segment's tables that hold a static route for each routed CIDR. */
+  routeTableIds: string[];
+  /** The claimed CIDRs of the plan: the only ones the hub routes to the VPC. */
+  routedCidrs: string[];
   changes: string[];
 }
 
@@ -473,9 +476,9 @@ async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promis
 }
 
 /**
- * Associates the attachment with the segment's route table (moving it from another table if needed) and makes its
- * propagations exactly the segment's list. `Resource.AlreadyAssociated` and
- * `TransitGatewayRouteTablePropagation.Duplicate` mean done; `IncorrectState` propagates for the ASL to retry.
+ * Associates the attachment with the segment's route table (moving it from another table if needed), makes its static
+ * routes in the hub tables exactly the plan's claimed CIDRs in the segment's `propagationRouteTableIds`, and disables
+ * every propagation of it. `Resource.AlreadyAssociated` means done; `IncorrectState` propagates for the ASL to retry.
  */
 export async function associateAndPropagate(
   plan: Plan,
@@ -523,24 +526,20 @@ export async function associateAndPropagate(
     }
   }
 
-  const desired = new Set(plan.propagationRouteTableIds);
-  for (const tableId of [...desired].sort()) {
-    const state = propagations.get(tableId);
-    if (state === 'enabled' || state === 'enabling') continue;
-    try {
-      await ec2.send(
-        new EnableTransitGatewayRouteTablePropagationCommand({
-          TransitGatewayRouteTableId: tableId,
-          TransitGatewayAttachmentId: attachmentId,
-        }),
-      );
-      changes.push(`propagation to ${tableId} enabled`);
-    } catch (error) {
-      if (!isAwsError(error, 'TransitGatewayRouteTablePropagation.Duplicate')) throw error;
-    }
-  }
+  // The hub's routes back to the VPC: static routes for the claimed CIDRs only (./static-routes.ts), in the segment's
+  // tables; none in other segments' tables; then no propagation at all (the TGW's default propagation, or a member
+  // connected before static routes, would bring CIDRs nobody validated).
+  const tables = [...plan.propagationRouteTableIds].sort();
+  changes.push(
+    ...(await setStaticRoutes(ec2, {
+      attachmentId,
+      cidrs: plan.cidrs,
+      tables,
+      allTables: hubRouteTableIds(deps.config),
+    })),
+  );
   for (const [tableId, state] of [...propagations].sort()) {
-    if (desired.has(tableId) || (state !== 'enabled' && state !== 'enabling')) continue;
+    if (state !== 'enabled' && state !== 'enabling') continue;
     await ec2.send(
       new DisableTransitGatewayRouteTablePropagationCommand({
         TransitGatewayRouteTableId: tableId,
@@ -552,7 +551,8 @@ export async function associateAndPropagate(
   return {
     attachmentId,
     associationRouteTableId: target,
-    propagationRouteTableIds: [...desired].sort(),
+    routeTableIds: tables,
+    routedCidrs: [...plan.cidrs],
     changes,
   };
 }

@@ -199,7 +199,12 @@ export interface TwinSnapshot {
     vpcs: SnapshotVpc[];
     transitGateways: {
       id: string;
-      routeTables: { id: string; associations: SnapshotLink[]; propagations: SnapshotLink[] }[];
+      routeTables: {
+        id: string;
+        associations: SnapshotLink[];
+        propagations: SnapshotLink[];
+        routes: { cidr: string; attachmentId: string | null; type: string; state: string }[];
+      }[];
     }[];
     transitGatewayAttachments: SnapshotAttachment[];
     endpointServices: { id: string; allowedPrincipals: string[] }[];
@@ -302,14 +307,23 @@ export class WorkflowHub {
   }
 
   /** TGW route tables an attachment is associated with / propagates to (ids, sorted). */
-  tgwLinks(attachmentId: string, snapshot = this.snapshot()): { associated: string[]; propagated: string[] } {
+  /** The attachment's association, propagations, and active routes to it (`<table> <cidr>`) in the TGW tables. */
+  tgwLinks(
+    attachmentId: string,
+    snapshot = this.snapshot(),
+  ): { associated: string[]; propagated: string[]; routed: string[] } {
     const tables = snapshot.ec2.transitGateways.flatMap((t) => t.routeTables);
     const ids = (kind: 'associations' | 'propagations') =>
       tables
         .filter((t) => t[kind].some((l) => l.attachmentId === attachmentId))
         .map((t) => t.id)
         .sort();
-    return { associated: ids('associations'), propagated: ids('propagations') };
+    const routed = tables
+      .flatMap((t) =>
+        t.routes.filter((r) => r.attachmentId === attachmentId && r.state === 'active').map((r) => `${t.id} ${r.cidr}`),
+      )
+      .sort();
+    return { associated: ids('associations'), propagated: ids('propagations'), routed };
   }
 
   vpc(vpcId: string, snapshot = this.snapshot()): SnapshotVpc {
