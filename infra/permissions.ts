@@ -228,9 +228,17 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         [
           'ec2:AssociateTransitGatewayRouteTable',
           'ec2:DisassociateTransitGatewayRouteTable',
-          'ec2:EnableTransitGatewayRouteTablePropagation',
+          // Only disabled: the hub routes back to a VPC with static routes for its claimed CIDRs, never propagation.
           'ec2:DisableTransitGatewayRouteTablePropagation',
         ],
+        [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
+      );
+      // Static routes for the claimed CIDRs: transit-gateway-route-table (required) and, for CreateTransitGatewayRoute,
+      // transit-gateway-attachment (Service Authorization Reference, EC2).
+      allow(
+        role,
+        'SetHubStaticRoutes',
+        ['ec2:CreateTransitGatewayRoute', 'ec2:DeleteTransitGatewayRoute', 'ec2:SearchTransitGatewayRoutes'],
         [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
       );
       allow(

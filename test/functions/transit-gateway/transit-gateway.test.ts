@@ -568,7 +568,9 @@ describe('Function: transit-gateway', () => {
 
     beforeEach(() => {
       hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [] });
-      hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({ TransitGatewayAttachmentPropagations: [] });
+      hubEc2Mock
+        .on(GetTransitGatewayAttachmentPropagationsCommand)
+        .resolves({ TransitGatewayAttachmentPropagations: [] });
     });
 
     it('associates with the segment table and routes only the claimed CIDRs statically, propagating nothing', async () => {
@@ -679,10 +681,7 @@ describe('Function: transit-gateway', () => {
           ],
         });
       hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
-      hubEc2Mock
-        .on(CreateTransitGatewayRouteCommand)
-        .rejectsOnce(awsError('RouteAlreadyExists'))
-        .resolves({});
+      hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejectsOnce(awsError('RouteAlreadyExists')).resolves({});
       hubEc2Mock
         .on(SearchTransitGatewayRoutesCommand)
         .resolvesOnce({ Routes: [] })
@@ -698,7 +697,7 @@ describe('Function: transit-gateway', () => {
       expect(hubEc2Mock).toHaveReceivedCommandTimes(CreateTransitGatewayRouteCommand, 2);
     });
 
-    it("never overwrites an active static route to another attachment: ConflictError", async () => {
+    it('never overwrites an active static route to another attachment: ConflictError', async () => {
       hubEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolves({ TransitGatewayAttachments: [attachment('available')] });
