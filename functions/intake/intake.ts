@@ -37,6 +37,10 @@ export function decide(trigger: Trigger): { workflow: WorkflowKind } | { ignored
       return parseRequestTags(trigger.tags).action === 'disconnect'
         ? { workflow: 'offboard' }
         : { workflow: 'onboard' };
+    case 'cidrs-changed':
+      // The event carries no tags: the onboarding reads them and revalidates the CIDRs (a VPC that does not ask to
+      // connect ends IgnoreWithdrawnRequest; a member's added block is claimed, or quarantined if it overlaps).
+      return { workflow: 'onboard' };
   }
 }
 

@@ -297,7 +297,14 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       }
     } else if (request?.action === 'connect') {
       try {
-        desired = desiredOf(config, tags, associatedCidrs(vpc));
+        // A member's quarantined blocks stay out of what is desired: they are never claimed, routed or admitted. A
+        // block added or removed since is a change (`cidrs-changed`), validated by the onboarding it starts.
+        const quarantined = new Set((member ? (record.quarantine ?? []) : []).map((q) => q.cidr));
+        desired = desiredOf(
+          config,
+          tags,
+          associatedCidrs(vpc).filter((c) => !quarantined.has(c)),
+        );
       } catch (error) {
         if (!(error instanceof RejectedError)) throw error;
         desired = undefined;
@@ -349,8 +356,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       items.push({
         ...ref,
         action: 'report',
-        status: record.status,
-        detail: statusDetail(`${record.status}; drift spokelink leaves alone: ${reported.join('; ')}`),
+        status: reportedStatus(record),
+        detail: statusDetail(`${reportedStatus(record)}; drift spokelink leaves alone: ${reported.join('; ')}`),
         input: triggerEvent(ref, now, id, tags, ['drift']),
       });
     }
@@ -377,6 +384,11 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   return result;
 }
 
+/** The status a drift report keeps: a connected member with quarantined blocks stays `quarantined`. */
+function reportedStatus(record: ConsumerRecord): string {
+  return record.status === 'connected' && (record.quarantine ?? []).length > 0 ? 'quarantined' : record.status;
+}
+
 function driftOf(
   record: ConsumerRecord,
   desired: NonNullable<ReturnType<typeof desiredOf>>,
@@ -390,13 +402,15 @@ function driftOf(
   if (!sameSet(recordedDestinations, desired.destinations)) reasons.push('destinations-changed');
   const recordedZones = (record.zones ?? []).map((z) => z.zoneId);
   const recordedRules = (record.securityGroupRules ?? []).map((r) => `${r.groupId}|${r.cidr}|${r.port}`);
-  if (!sameSet(recordedZones, desired.zones) || !sameSet(recordedRules, desired.rules)) {
-    reasons.push(sameSet(record.cidrs ?? [], desired.cidrs) ? 'endpoints-changed' : 'cidrs-changed');
+  if (!sameSet(record.cidrs ?? [], desired.cidrs)) reasons.push('cidrs-changed');
+  else if (!sameSet(recordedZones, desired.zones) || !sameSet(recordedRules, desired.rules)) {
+    reasons.push('endpoints-changed');
   }
   if (record.attachmentId && associated.has(record.attachmentId)) {
     if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
   }
-  if (tags[StatusTag.status] !== 'connected') reasons.push('status-stale');
+  const expectedStatus = (record.quarantine ?? []).length > 0 ? 'quarantined' : 'connected';
+  if (tags[StatusTag.status] !== expectedStatus) reasons.push('status-stale');
   return [...new Set(reasons)];
 }
 

@@ -13,6 +13,9 @@ import type { Tags } from './tags';
  * - CloudTrail (`aws.ec2`, "AWS API Call via CloudTrail") CreateVpc / DeleteVpc: the VPC id is in
  *   `responseElements.vpc.vpcId` (CreateVpc) or `requestParameters.vpcId` (DeleteVpc); tags given at creation are in
  *   `responseElements.vpc.tagSet.items` (or `requestParameters.tagSpecificationSet`).
+ * - CloudTrail AssociateVpcCidrBlock / DisassociateVpcCidrBlock: a tenant changed its VPC's CIDRs; the VPC id is in
+ *   `requestParameters.vpcId` or `responseElements.<Action>Response.vpcId`. Best effort like every event: safety never
+ *   depends on it (only claimed CIDRs are ever routed or admitted; the reconcile finds changes whose event was lost).
  */
 
 export const TAG_CHANGE_SOURCE = 'aws.tag';
@@ -51,7 +54,7 @@ const TagChangeDetail = z.object({
 
 const CloudTrailDetail = z.object({
   eventSource: z.literal('ec2.amazonaws.com'),
-  eventName: z.enum(['CreateVpc', 'DeleteVpc']),
+  eventName: z.enum(['CreateVpc', 'DeleteVpc', 'AssociateVpcCidrBlock', 'DisassociateVpcCidrBlock']),
   awsRegion: z.string(),
   recipientAccountId: z.string().optional(),
   errorCode: z.string().optional(),
@@ -70,6 +73,8 @@ const CloudTrailDetail = z.object({
       vpc: z
         .object({ vpcId: z.string(), tagSet: z.object({ items: z.array(TagItem).optional() }).nullish() })
         .optional(),
+      AssociateVpcCidrBlockResponse: z.object({ vpcId: z.string() }).optional(),
+      DisassociateVpcCidrBlockResponse: z.object({ vpcId: z.string() }).optional(),
     })
     .nullish(),
 });
@@ -86,7 +91,8 @@ interface TriggerBase {
 export type Trigger =
   | (TriggerBase & { kind: 'tag-change'; tags: Tags; changedKeys: string[] })
   | (TriggerBase & { kind: 'vpc-created'; tags: Tags })
-  | (TriggerBase & { kind: 'vpc-deleted' });
+  | (TriggerBase & { kind: 'vpc-deleted' })
+  | (TriggerBase & { kind: 'cidrs-changed'; eventName: 'AssociateVpcCidrBlock' | 'DisassociateVpcCidrBlock' });
 
 export type TriggerParse = { ok: true; trigger: Trigger } | { ok: false; reason: string };
 
@@ -140,6 +146,15 @@ export function parseTrigger(raw: unknown): TriggerParse {
     }
     if (d.awsRegion !== event.region) {
       return { ok: false, reason: `the call was made in ${d.awsRegion}, not in the event's region ${event.region}` };
+    }
+    if (d.eventName === 'AssociateVpcCidrBlock' || d.eventName === 'DisassociateVpcCidrBlock') {
+      // The VPC is named by the request (Associate) or only by the response (Disassociate names the association).
+      const vpcId =
+        d.requestParameters?.vpcId ??
+        d.responseElements?.AssociateVpcCidrBlockResponse?.vpcId ??
+        d.responseElements?.DisassociateVpcCidrBlockResponse?.vpcId;
+      if (!vpcId || !VPC_ID.test(vpcId)) return { ok: false, reason: `${d.eventName} without a valid vpcId` };
+      return { ok: true, trigger: { ...base, kind: 'cidrs-changed', vpcId, eventName: d.eventName } };
     }
     if (d.eventName === 'DeleteVpc') {
       const vpcId = d.requestParameters?.vpcId;

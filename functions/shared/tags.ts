@@ -28,6 +28,7 @@ export type Status =
   | 'onboarding'
   | 'pending-approval'
   | 'connected'
+  | 'quarantined'
   | 'rejected'
   | 'failed'
   | 'offboarding'

@@ -44,6 +44,21 @@ function onboardingDetail(plan: Plan): string {
 }
 
 /**
+ * The `quarantined` detail: each range that does not validate and what it overlaps (first), then what stays connected.
+ * The range and the VPC it overlaps come first so that they survive the 256-character limit.
+ */
+export function quarantineDetail(plan: Plan): string {
+  const ranges = (plan.quarantine ?? []).map((q) => `${q.cidr} overlaps ${q.overlaps}`).join('; ');
+  const kept = plan.cidrs.length > 0 ? `still connected for ${plan.cidrs.join(', ')}` : 'no CIDR connected';
+  return `quarantined: ${ranges}: not routed, not admitted (remove the range to end it); ${kept}`;
+}
+
+/** `connected`, unless the plan quarantined some of the VPC's CIDRs: then `quarantined`. */
+export function connectedStatusOf(plan: Plan | undefined): 'connected' | 'quarantined' {
+  return (plan?.quarantine?.length ?? 0) > 0 ? 'quarantined' : 'connected';
+}
+
+/**
  * What the onboarding's rollback did (SummarizeRollback's `summary`, docs/workflow.md "Rollback"), or why it is not
  * known (SummarizeRollback itself failed).
  */
@@ -116,6 +131,8 @@ export function detailFor(
       return statusDetail(state.plan ? onboardingDetail(state.plan) : 'onboarding');
     case 'connected':
       return statusDetail(state.record?.summary ?? 'connected');
+    case 'quarantined':
+      return statusDetail(state.plan ? quarantineDetail(state.plan) : 'quarantined');
     case 'rejected':
       return statusDetail(causeMessage(state.error?.Cause) || state.error?.Error || 'rejected');
     case 'failed':
@@ -140,6 +157,8 @@ export async function setStatus(
   deps: StatusDeps,
   override?: { detail?: string; rollback?: RollbackReport },
 ): Promise<StatusResult> {
+  // SetStatusConnected of a member with quarantined CIDRs: the VPC is connected for its valid CIDRs only.
+  if (status === 'connected') status = connectedStatusOf(state.plan);
   const detail = detailFor(status, state, override?.detail, override?.rollback);
   const failure = status === 'failed' ? describeFailure(state) : undefined;
   // The Fail state's cause (no 256-character limit) carries the whole rollback summary after the failure.

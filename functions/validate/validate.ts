@@ -14,8 +14,8 @@ import { cidrsOverlap, compareCidrs } from '#shared/cidr';
 import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
-import type { EndpointServicePlan, Plan, SubnetPlan, ZonePlan } from '#shared/plan';
-import { overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
+import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
+import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry-model';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
 
@@ -72,8 +72,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const services = selectServices(config, segmentName, request.services);
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
-  const cidrs = associatedCidrs(vpc);
-  await checkCidrs(config, vpcId, cidrs, deps.registry);
+  const { cidrs, quarantine } = await checkCidrs(config, vpcId, associatedCidrs(vpc), deps.registry);
   await checkDnsAttributes(spoke.ec2, vpcId);
 
   const subnets = await describeAll(spoke.ec2, vpcId, 'subnets');
@@ -93,6 +92,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     segment: segmentName,
     services,
     cidrs,
+    ...(quarantine.length > 0 ? { quarantine } : {}),
     transitGatewayId: config.hub.transitGatewayId,
     shareName: `${config.prefix}-tgw`,
     attachmentName: `${config.prefix}-${vpcId}`,
@@ -259,20 +259,51 @@ function associatedCidrs(vpc: Vpc): string[] {
   return [...new Set(blocks)].sort(compareCidrs);
 }
 
-async function checkCidrs(config: HubConfig, vpcId: string, cidrs: string[], registry: RegistryTable) {
+/**
+ * The VPC's CIDRs against the hub destinations and the other VPCs' claims. A VPC that is not a member yet is rejected
+ * (`cidr-overlap`, nothing changed). A member (a record that is not disconnected: it holds claims, maybe routes and
+ * rules) whose tenant added an overlapping block is not rejected, which would leave what it has: the offending blocks
+ * are quarantined (never claimed, routed or admitted) and the rest stays connected.
+ */
+async function checkCidrs(
+  config: HubConfig,
+  vpcId: string,
+  cidrs: string[],
+  registry: RegistryTable,
+): Promise<{ cidrs: string[]; quarantine: QuarantinedCidr[] }> {
+  const offending: { cidr: string; overlaps: string; rejection: RejectedError }[] = [];
   for (const cidr of cidrs) {
     const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
-    if (destination) {
-      throw reject(
+    if (!destination) continue;
+    const overlaps = `the hub destination ${destination.cidr}`;
+    offending.push({
+      cidr,
+      overlaps,
+      rejection: reject(
         'cidr-overlap',
-        `${vpcId} CIDR ${cidr} overlaps the hub destination ${destination.cidr}` +
-          (destination.description ? ` (${destination.description})` : ''),
-      );
-    }
+        `${vpcId} CIDR ${cidr} overlaps ${overlaps}` + (destination.description ? ` (${destination.description})` : ''),
+      ),
+    });
   }
   // A first look (AcquireLease re-checks race-free when it claims the CIDRs).
-  const overlaps = await overlapsInRegistry(registry, vpcId, cidrs);
-  if (overlaps.length > 0) throw overlapRejection(vpcId, overlaps[0]!);
+  for (const overlap of await overlapsInRegistry(registry, vpcId, cidrs)) {
+    if (offending.some((o) => o.cidr === overlap.cidr)) continue;
+    offending.push({
+      cidr: overlap.cidr,
+      overlaps: `${overlap.otherCidr} of ${overlap.otherVpcId} (account ${overlap.otherAccountId})`,
+      rejection: overlapRejection(vpcId, overlap),
+    });
+  }
+  if (offending.length === 0) return { cidrs, quarantine: [] };
+  const record = await getRecord(registry, vpcId);
+  if (!record || record.status === 'disconnected') throw offending[0]!.rejection;
+  const bad = new Set(offending.map((o) => o.cidr));
+  return {
+    cidrs: cidrs.filter((c) => !bad.has(c)),
+    quarantine: offending
+      .map(({ cidr, overlaps }) => ({ cidr, overlaps }))
+      .sort((a, b) => compareCidrs(a.cidr, b.cidr)),
+  };
 }
 
 async function checkDnsAttributes(ec2: EC2Client, vpcId: string) {

@@ -137,6 +137,27 @@ describe('Function: intake', () => {
     expect(result).toMatchObject({ started: { workflow: 'offboard', name: `${VPC}-offboard-8c9d0e1f2a3b` } });
   });
 
+  it('revalidates a VPC whose tenant added a CIDR (CloudTrail AssociateVpcCidrBlock): an onboarding', async () => {
+    const result = await handler(loadEvent('cloudtrail-associate-vpc-cidr-block'));
+
+    expect(result).toMatchObject({ started: { workflow: 'onboard', name: `${VPC}-onboard-9a8b7c6d5e4f` } });
+  });
+
+  it('finds the VPC of a DisassociateVpcCidrBlock in its response (the request names only the association)', async () => {
+    const result = await handler(loadEvent('cloudtrail-disassociate-vpc-cidr-block'));
+
+    expect(result).toMatchObject({ started: { workflow: 'onboard', name: `${VPC}-onboard-7b6a5c4d3e2f` } });
+  });
+
+  it('ignores a CIDR event that names no valid VPC', async () => {
+    const event = loadEvent('cloudtrail-disassociate-vpc-cidr-block');
+    (event.detail as { responseElements: unknown }).responseElements = {
+      DisassociateVpcCidrBlockResponse: { vpcId: 'sg-1' },
+    };
+
+    await expect(handler(event)).resolves.toEqual({ ignored: expect.stringContaining('without a valid vpcId') });
+  });
+
   it('ignores a CloudTrail event for a call made in another account than the sender', async () => {
     const event = loadEvent('cloudtrail-delete-vpc');
     (event.detail as { recipientAccountId: string }).recipientAccountId = '444444444444';
