@@ -34,7 +34,10 @@ const ouId = z
 export const SegmentSchema = z.strictObject({
   /** TGW route table the spoke attachment is associated with (exactly one). */
   associationRouteTableId: z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id (tgw-rtb-...)'),
-  /** TGW route tables the attachment propagates its CIDRs to: the set is made exactly this list. */
+  /**
+   * TGW route tables that route back to the segment's VPCs: one static route per claimed CIDR in each (never a
+   * propagation, which would bring CIDRs added after validation). The name is kept for existing configurations.
+   */
   propagationRouteTableIds: z
     .array(z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id'))
     .default([]),

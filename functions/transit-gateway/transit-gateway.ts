@@ -40,8 +40,8 @@ import { hubRouteTableIds, setStaticRoutes } from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
- * accept it (hub), wait until it is available, associate it with the segment's route table and set its propagations
- * to exactly the segment's list (hub: only the TGW owner manages route tables). Every action is idempotent: it reads
+ * accept it (hub), wait until it is available, associate it with the segment's route table and route its claimed
+ * CIDRs back with static routes in the segment's tables, no propagation (hub: only the TGW owner manages route tables). Every action is idempotent: it reads
  * what exists first and treats "already done" answers as success.
  */
 
