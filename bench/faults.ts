@@ -271,9 +271,12 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
 
 // ---- normalization ------------------------------------------------------------------------------------------------
 
-/** Times (any `...At` key, `time`) and execution lists differ run to run: dropped. */
+/**
+ * Times (any `...At` key, `time`), execution lists and claim bucket versions (a write counter: a failed run that
+ * released its claims and a re-run that claimed them again hold the same claims) differ run to run: dropped.
+ */
 const isDropped = (key: string, registry: boolean) =>
-  /At$/.test(key) || key === 'time' || (registry && (key === 'executions' || key === 'owner'));
+  /At$/.test(key) || key === 'time' || (registry && (key === 'executions' || key === 'owner' || key === 'version'));
 
 /** Replaces generated ids with names derived from what they are, drops times, sorts lists. */
 export function normalize(snapshot: Record<string, unknown>, registry: Record<string, unknown>[]): NormalizedState {
