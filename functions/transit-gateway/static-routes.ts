@@ -129,10 +129,12 @@ async function createRoute(ec2: EC2Client, routeTableId: string, cidr: string, a
 export async function setStaticRoutes(
   ec2: EC2Client,
   args: { attachmentId: string; cidrs: readonly string[]; tables: readonly string[]; allTables: readonly string[] },
+  /** The attachment's static routes in `tables` and `allTables`, when the caller read them already. */
+  found?: Promise<StaticRoute[]>,
 ): Promise<string[]> {
   const changes: string[] = [];
   const searched = [...new Set([...args.tables, ...args.allTables])].sort();
-  const existing = await staticRoutesTo(ec2, searched, [args.attachmentId]);
+  const existing = await (found ?? staticRoutesTo(ec2, searched, [args.attachmentId]));
   const has = (table: string, cidr: string) => existing.some((r) => r.routeTableId === table && r.cidr === cidr);
   for (const table of [...args.tables].sort()) {
     for (const cidr of args.cidrs) {

@@ -36,7 +36,7 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
-import { hubRouteTableIds, setStaticRoutes } from './static-routes';
+import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
@@ -489,7 +489,11 @@ export async function associateAndPropagate(
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
 
-  // The two reads are independent: made together, they cost one round trip on the critical path.
+  // The reads are independent: made together, they cost one round trip on the critical path.
+  const tables = [...plan.propagationRouteTableIds].sort();
+  const allTables = hubRouteTableIds(deps.config);
+  const routes = staticRoutesTo(ec2, [...new Set([...tables, ...allTables])].sort(), [attachmentId]);
+  routes.catch(() => undefined); // awaited below; a failure here must not go unhandled meanwhile
   const [attachment, propagations] = await Promise.all([
     describeAttachment(ec2, attachmentId),
     enabledPropagations(ec2, attachmentId),
@@ -529,15 +533,7 @@ export async function associateAndPropagate(
   // The hub's routes back to the VPC: static routes for the claimed CIDRs only (./static-routes.ts), in the segment's
   // tables; none in other segments' tables; then no propagation at all (the TGW's default propagation, or a member
   // connected before static routes, would bring CIDRs nobody validated).
-  const tables = [...plan.propagationRouteTableIds].sort();
-  changes.push(
-    ...(await setStaticRoutes(ec2, {
-      attachmentId,
-      cidrs: plan.cidrs,
-      tables,
-      allTables: hubRouteTableIds(deps.config),
-    })),
-  );
+  changes.push(...(await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes)));
   for (const [tableId, state] of [...propagations].sort()) {
     if (state !== 'enabled' && state !== 'enabling') continue;
     await ec2.send(
