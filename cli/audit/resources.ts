@@ -11,7 +11,7 @@ export interface ResourceChange {
   /** `created`, `removed`, `modified`, `reused` (found and kept: an idempotent re-run) or `unchanged`. */
   change: 'created' | 'removed' | 'modified' | 'reused' | 'unchanged';
   /**
-   * `tgw-attachment`, `tgw-association`, `tgw-propagation`, `ram-share-principal`, `ram-invitation`, `route`,
+   * `tgw-attachment`, `tgw-association`, `tgw-propagation`, `tgw-route` (a static return route: `<table> <cidr>`), `ram-share-principal`, `ram-invitation`, `route`,
    * `phz-association`, `sg-ingress-rule`, `endpoint-service-permission`, `endpoint-connection`, `status-tags`
    * (AWS resources); `registry-record`, `lease`, `cidr-claim` (the registry table); `other`.
    */
@@ -81,6 +81,10 @@ function tgwChange(text: string): ResourceChange {
   const table = /tgw-rtb-[0-9a-f]+/.exec(text)?.[0] ?? text;
   if (/^disassociated from /.test(text)) return { change: 'removed', kind: 'tgw-association', id: table };
   if (/^associated with /.test(text)) return { change: 'created', kind: 'tgw-association', id: table };
+  const route = /^route (\S+) (in|removed from) (tgw-rtb-[0-9a-f]+)$/.exec(text);
+  if (route) {
+    return { change: route[2] === 'in' ? 'created' : 'removed', kind: 'tgw-route', id: `${route[3]} ${route[1]}` };
+  }
   if (/^propagation to .* enabled$/.test(text)) return { change: 'created', kind: 'tgw-propagation', id: table };
   if (/^propagation to .* disabled$/.test(text)) return { change: 'removed', kind: 'tgw-propagation', id: table };
   return { change: 'modified', kind: 'tgw-route-table', id: table, detail: text };
