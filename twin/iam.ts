@@ -340,6 +340,16 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
         one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region),
         one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region),
       ];
+    // Static TGW routes: transit-gateway-route-table (required); CreateTransitGatewayRoute also names the
+    // transit-gateway-attachment when it routes to one (Service Authorization Reference, EC2).
+    case 'ec2:SearchTransitGatewayRoutes':
+    case 'ec2:DeleteTransitGatewayRoute':
+      return [one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region)];
+    case 'ec2:CreateTransitGatewayRoute':
+      return [
+        one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region),
+        ...(i.TransitGatewayAttachmentId ? [one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region)] : []),
+      ];
     case 'ec2:CreateRoute':
     case 'ec2:DeleteRoute':
       return [one(ec2Resource(ctx, i.RouteTableId), ec2Region)];

@@ -84,7 +84,8 @@ function cidrEventGate() {
 async function connect(hub: LocalHub, vpcId: string): Promise<void> {
   await hub.tagVpc(vpcId, { 'spokelink:connect': 'true' });
   await settle(hub);
-  expect(statusOf(hub, vpcId).status).toBe('connected');
+  const { status, detail } = statusOf(hub, vpcId);
+  expect({ status, detail: status === 'connected' ? 'ok' : detail }).toEqual({ status: 'connected', detail: 'ok' });
 }
 
 /** What the attacker must never have, and what the victim must have, once the victim is connected. */
