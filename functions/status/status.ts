@@ -88,7 +88,7 @@ function withoutSpelledOutCodes(text: string): string {
  * The `failed` detail: the failure (`<Step>: <Error>: <message>`) and, after an onboarding's rollback, what was rolled
  * back or what remains, within the tag's 256 characters. The rollback part is kept whole; the failure is shortened
  * as far as needed: an AWS message's spelled-out repeat of its code goes, then the VPC's own id (the tag is on that
- * VPC) becomes "the VPC", then the end of the message is cut.
+ * VPC) becomes "the VPC" in spokelink's own words (never inside the quoted AWS message), then the end is cut.
  */
 export function failedDetail(failure: string, rollback: RollbackReport | undefined, vpcId?: string): string {
   const tail = rollbackText(rollback);
@@ -97,8 +97,22 @@ export function failedDetail(failure: string, rollback: RollbackReport | undefin
   const budget = MAX_TAG_VALUE_LENGTH - suffix.length;
   let text = oneLine(failure);
   if (text.length > budget) text = withoutSpelledOutCodes(text);
-  if (text.length > budget && vpcId) text = text.split(vpcId).join('the VPC');
+  if (text.length > budget && vpcId) text = ownTextWithout(text, vpcId);
   return `${clip(text, budget)}${suffix}`;
+}
+
+/** An AWS error code as spokelink quotes it before AWS's own message (`InvalidVpcID.NotFound`, `LimitsExceeded`). */
+const AWS_ERROR_CODE = /^[A-Z][A-Za-z0-9]+(\.[A-Za-z0-9]+)*$/;
+
+/**
+ * `<Step>: <Error>: <our text>: <AwsCode>: <AWS message>` with the VPC's id in our text replaced by "the VPC"; the
+ * quoted AWS code and message after it are kept as AWS wrote them ("VPC vpc-1 has reached ..." keeps its id).
+ */
+function ownTextWithout(text: string, vpcId: string): string {
+  const parts = text.split(': ');
+  const quoted = parts.findIndex((part, i) => i >= 2 && AWS_ERROR_CODE.test(part));
+  const end = quoted === -1 ? parts.length : quoted;
+  return parts.map((part, i) => (i < end ? part.split(vpcId).join('the VPC') : part)).join(': ');
 }
 
 /** The detail for a status, from the execution state (`override`: a detail the workflow computed). */

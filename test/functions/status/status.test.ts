@@ -213,6 +213,30 @@ describe('Function: status', () => {
       );
     });
 
+    it("keeps AWS's quoted message as AWS wrote it: only spokelink's own words lose the VPC id", async () => {
+      const summary = `rollback incomplete (UndoZoneAssociations: PriorRequestNotComplete); left: ${'z'.repeat(20)}`;
+      const aws = `VPC ${VPC} has reached the maximum number of transit gateway attachments (5).`;
+      await run('failed', {
+        ...failedZones({ rollbackOutcome: { summary } }),
+        branches: [
+          {
+            failed: {
+              CreateAttachment: {
+                Error: 'QuotaExceededError',
+                Cause: `attaching ${VPC} to tgw-1 in ${'x'.repeat(10)}: TransitGatewayAttachmentLimitExceeded: ${aws}`,
+              },
+            },
+          },
+        ],
+      });
+
+      const detail = tagsWritten()['spokelink:detail']!;
+      expect(detail.length).toBeLessThanOrEqual(256);
+      expect(detail).toContain(`attaching the VPC to tgw-1 in x`);
+      expect(detail).toContain(`TransitGatewayAttachmentLimitExceeded: VPC ${VPC} has reached`);
+      expect(detail).not.toContain('VPC the VPC');
+    });
+
     it('says the rollback outcome is unknown when SummarizeRollback itself failed', async () => {
       await run(
         'failed',
