@@ -1,4 +1,5 @@
 import '#local/polyfills';
+import { Console } from 'node:console';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,7 @@ import {
   resetConfigCache,
   servedRegions,
 } from '#shared/config';
+import { logger } from '#shared/logger';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
@@ -190,6 +192,24 @@ const ENV_KEYS = [
 
 let active: LocalHub | undefined;
 
+/**
+ * The handlers' logger, while a local hub runs: at the hub's level (the logger module may have been loaded, and its
+ * level read from the environment, before the hub set POWERTOOLS_LOG_LEVEL) and writing every line to stderr, so that
+ * a command's stdout carries only its own output (a `--json` document). In Lambda both streams reach CloudWatch Logs.
+ * Returns the function that restores the level and the console.
+ */
+function useLocalLogging(level: string): () => void {
+  // `console` is the Logger's private output (Powertools 2.x sets it in its constructor); replaced while the hub runs.
+  const handle = logger as unknown as { console: Console };
+  const saved = { level: logger.getLevelName(), console: handle.console };
+  handle.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  logger.setLogLevel(level as Parameters<typeof logger.setLogLevel>[0]);
+  return () => {
+    handle.console = saved.console;
+    logger.setLogLevel(saved.level);
+  };
+}
+
 const DEFAULT_RANDOM_SEED = 20_261_127;
 
 /** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
@@ -224,8 +244,11 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   const hubAccount = config.hub.accountId;
   const prefix = config.prefix;
 
+  const logLevel = options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
   const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreLogging = useLocalLogging(logLevel);
   const restoreEnv = () => {
+    restoreLogging();
     for (const [key, value] of savedEnv) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -310,7 +333,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       APPROVAL_TOPIC_ARN: approvalTopic,
       FAILURE_TOPIC_ARN: failureTopic,
       POWERTOOLS_SERVICE_NAME: prefix,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_LOG_LEVEL: logLevel,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: identity.accessKeyId,
