@@ -1,11 +1,11 @@
-import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokeAccessError } from '#shared/errors';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { isAwsError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
 import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
 import type { LeaseFence, Plan } from '#shared/plan';
 import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#shared/registry';
 import type { Status } from '#shared/tags';
-import { MAX_TAG_VALUE_LENGTH, StatusTag, statusDetail } from '#shared/tags';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, StatusTag, statusDetail } from '#shared/tags';
 import { LeaseLostError } from '#shared/workflow-errors';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
@@ -33,6 +33,7 @@ export interface StatusWriter {
 }
 
 export interface StatusResult {
+  /** At least `spokelink:status` was written. */
   written: boolean;
   status: OnboardingStatus;
   detail: string;
@@ -41,6 +42,41 @@ export interface StatusResult {
   /** For `failed`: the Fail state's error and cause, naming the step. */
   error?: string;
   cause?: string;
+  /**
+   * The VPC is at AWS's tag limit: `TagLimitExceeded: ...`, naming the status tags written (status first) and the
+   * stale ones removed; `tagsWritten` lists the keys written.
+   */
+  tagLimit?: string;
+  tagsWritten?: string[];
+}
+
+/**
+ * At the tag limit: writes the status tags that fit, in order (status, detail, execution), and removes the stale
+ * detail and execution tags it cannot rewrite rather than leave them describing another status (their slots then go
+ * to the tags before them). Returns the keys written and the `TagLimitExceeded` description.
+ */
+async function writeWhatFits(
+  ec2: EC2Client,
+  vpcId: string,
+  tags: { Key: string; Value: string }[],
+): Promise<{ tagLimit: string; tagsWritten: string[] }> {
+  const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+  const present = new Set((Vpcs?.[0]?.Tags ?? []).map((t) => t.Key ?? ''));
+  const others = [...present].filter((key) => !tags.some((t) => t.Key === key)).length;
+  const fits = tags.slice(0, Math.max(0, MAX_TAGS_PER_RESOURCE - others));
+  const missing = tags.slice(fits.length).map((t) => t.Key);
+  const stale = missing.filter((key) => present.has(key));
+  if (stale.length > 0) {
+    await ec2.send(new DeleteTagsCommand({ Resources: [vpcId], Tags: stale.map((Key) => ({ Key })) }));
+  }
+  if (fits.length > 0) await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: fits }));
+  const written = fits.map((t) => t.Key);
+  const tagLimit =
+    `TagLimitExceeded: ${vpcId} has ${others} tags besides spokelink's status tags (AWS allows ` +
+    `${MAX_TAGS_PER_RESOURCE}): ${written.length > 0 ? `wrote ${written.join(', ')}` : 'wrote no status tag'}; ` +
+    `not written: ${missing.join(', ')}` +
+    (stale.length > 0 ? `; removed the stale ${stale.join(', ')}` : '');
+  return { tagLimit, tagsWritten: written };
 }
 
 function onboardingDetail(plan: Plan): string {
@@ -213,18 +249,23 @@ export async function setStatus(
     }
   }
 
+  const tags = [
+    { Key: StatusTag.status, Value: status },
+    { Key: StatusTag.detail, Value: detail },
+    { Key: StatusTag.execution, Value: execution.name },
+  ];
   try {
     const ec2 = await deps.spokeEc2(target);
-    await ec2.send(
-      new CreateTagsCommand({
-        Resources: [target.vpcId],
-        Tags: [
-          { Key: StatusTag.status, Value: status },
-          { Key: StatusTag.detail, Value: detail },
-          { Key: StatusTag.execution, Value: execution.name },
-        ],
-      }),
-    );
+    try {
+      await ec2.send(new CreateTagsCommand({ Resources: [target.vpcId], Tags: tags }));
+    } catch (error) {
+      if (!isAwsError(error, 'TagLimitExceeded')) throw error;
+      const partial = await writeWhatFits(ec2, target.vpcId, tags);
+      logger.warn('the VPC is at the tag limit: wrote what fits', { tagLimit: partial.tagLimit });
+      if (partial.tagsWritten.length === 0 && status === 'onboarding')
+        throw new TagLimitExceededError(partial.tagLimit);
+      return { ...result, ...partial, written: partial.tagsWritten.length > 0 };
+    }
     return { ...result, written: true };
   } catch (error) {
     if (error instanceof SpokeAccessError) {
