@@ -41,6 +41,8 @@ async function spokelink(argv: string[]): Promise<Run> {
   return out;
 }
 
+const simulate = (...flags: string[]) => spokelink(['simulate', '--config', CONFIG, '--world', WORLD, ...flags]);
+
 /** Parses stdout as exactly one JSON document (JSON.parse refuses anything before or after it). */
 function oneDocument(run: Run): unknown {
   expect(run.code).toBe(0);
@@ -55,7 +57,7 @@ describe('--json: exactly one JSON document on stdout, for every command', () =>
     dir = mkdtempSync(join(tmpdir(), 'spokelink-json-'));
     saved = join(dir, 'run');
     // The run the registry readers (audit, chargeback) read; its own --json output is checked too.
-    const run = await spokelink(['simulate', '--config', CONFIG, '--world', WORLD, '--save', saved, '--json']);
+    const run = await simulate('--save', saved, '--json');
     expect(oneDocument(run)).toMatchObject({ version: 1 });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,34 +66,15 @@ describe('--json: exactly one JSON document on stdout, for every command', () =>
     // As in a shell without POWERTOOLS_LOG_LEVEL: the logger was created at INFO before any hub set the level.
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
-    const run = await spokelink([
-      'simulate',
-      '--config',
-      CONFIG,
-      '--world',
-      WORLD,
-      '--scenario',
-      SCENARIO,
-      '--save',
-      'none',
-      '--json',
-    ]).finally(() => logger.setLogLevel(level));
+    const run = await simulate('--scenario', SCENARIO, '--save', 'none', '--json').finally(() =>
+      logger.setLogLevel(level),
+    );
     expect(oneDocument(run)).toBeInstanceOf(Object);
     expect(logger.getLevelName()).toBe(level);
   });
 
   it('simulate --verbose --json: the handler logs go to stderr', async () => {
-    const run = await spokelink([
-      'simulate',
-      '--config',
-      CONFIG,
-      '--world',
-      WORLD,
-      '--save',
-      'none',
-      '--verbose',
-      '--json',
-    ]);
+    const run = await simulate('--save', 'none', '--verbose', '--json');
     expect(oneDocument(run)).toMatchObject({ version: 1 });
     expect(run.stderr).toMatch(/"level":"INFO"/);
   });

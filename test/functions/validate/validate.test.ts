@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-jest';
 import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -107,6 +108,7 @@ function install(world: World) {
     .resolves({ EnableDnsHostnames: { Value: world.dnsHostnames } });
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: world.subnets });
   ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: world.routeTables });
+  ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
   route53.on(GetHostedZoneCommand).callsFake(({ Id }: { Id: string }) => ({
     HostedZone: { Id: `/hostedzone/${Id}`, Name: ZONE_NAMES[Id], CallerReference: 'x' },
   }));
