@@ -189,7 +189,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   'transit-gateway': {
-    description: 'Shares the TGW, accepts the attachment, sets its route table association and propagations',
+    description:
+      'Shares the TGW, accepts the attachment, sets its route table association and propagations, waits until in effect',
     timeout: Duration.seconds(60),
     grant(role, ctx) {
       const { config, stack } = ctx;
@@ -241,6 +242,13 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           'ec2:DisableTransitGatewayRouteTablePropagation',
         ],
         [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
+      );
+      // WaitForConnectivity: the VPC's routes are active in the segment's TGW route tables.
+      allow(
+        role,
+        'SearchSegmentRoutes',
+        ['ec2:SearchTransitGatewayRoutes'],
+        routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)),
       );
       allow(
         role,
@@ -490,6 +498,10 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'executions of exactly one named spokelink workflow (execution names are chosen at run time)',
   },
   {
+    pattern: arn('route53:::change/\\*'),
+    reason: 'Route 53 change ids are made by each association at run time; only the account that made one may read it',
+  },
+  {
     pattern: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/,
     reason: 'the SNS topic KMS key grant added by grantPublish (data-key generation for this one key)',
   },
@@ -614,6 +626,14 @@ export function spokeExecutionStatements(props: {
         sid: 'AssociateCatalogZones',
         actions: ['route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone'],
         resources: zones,
+      }),
+      new PolicyStatement({
+        // WaitForConnectivity: the association changes the spoke made are INSYNC (only their maker may ask).
+        sid: 'ReadOwnZoneChanges',
+        actions: ['route53:GetChange'],
+        resources: [
+          stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' }),
+        ],
       }),
     );
   }

@@ -198,6 +198,7 @@ describe('Permissions: hub functions', () => {
       'ec2:EnableTransitGatewayRouteTablePropagation',
       'ec2:GetTransitGatewayAttachmentPropagations',
       'ec2:RejectTransitGatewayVpcAttachment',
+      'ec2:SearchTransitGatewayRoutes',
       'ram:AssociateResourceShare',
       'ram:CreateResourceShare',
       'ram:DisassociateResourceShare',

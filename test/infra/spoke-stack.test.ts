@@ -112,6 +112,7 @@ describe('Spoke stack: execution role', () => {
       'ram:GetResourceShareInvitations',
       'route53:AssociateVPCWithHostedZone',
       'route53:DisassociateVPCFromHostedZone',
+      'route53:GetChange',
       'route53:ListHostedZonesByVPC',
     ]);
   });

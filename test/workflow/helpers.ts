@@ -262,6 +262,24 @@ export class WorkflowHub {
     if (run.reason !== 'idle' && run.reason !== 'predicate') throw new Error(`run ended by ${run.reason}`);
   }
 
+  /**
+   * Starts an onboarding of `vpcId` as the reconcile does (its event marked `spokelink.origin: reconcile`, never cut
+   * short as a no-op), from the input of the VPC's last execution, and runs until idle. Returns that execution.
+   */
+  async repair(vpcId: string, id = 'repair'): Promise<ExecutionRecord> {
+    const last = this.executionsOf(vpcId).at(-1);
+    if (!last) throw new Error(`${vpcId} has no execution to repeat`);
+    const event = { ...JSON.parse(last.input), id: `spokelink-reconcile-${id}` };
+    const name = `${vpcId}-onboard-reconcile-${id}`;
+    this.hub.sfn.start(
+      this.hub.sfn.arnOf('spokelink-onboard'),
+      name,
+      JSON.stringify({ ...event, spokelink: { origin: 'reconcile', reasons: ['drift'] } }),
+    );
+    await this.hub.runUntilIdle();
+    return this.executionsOf(vpcId).find((e) => e.name === name)!;
+  }
+
   executionsOf(vpcId: string): ExecutionRecord[] {
     return this.hub.executions().filter((e) => e.name.startsWith(`${vpcId}-`));
   }
