@@ -1,7 +1,7 @@
 import type { HubConfig } from './config';
-import { csvCell } from './display';
 import { type PriceTable, tierSlices } from './cost';
 import type { RegistryRecord } from './cost-inputs';
+import { csvCell } from './display';
 import { ConfigurationError } from './errors';
 import type { MembershipInterval } from './registry-model';
 

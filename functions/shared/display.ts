@@ -15,6 +15,7 @@
  * isolates (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), zero-width characters and line/paragraph
  * separators (U+200B-U+200D, U+2028-U+2029, U+2060, U+FEFF) that hide or break text.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/g;
 
 const asEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
