@@ -141,7 +141,36 @@ export const HubConfigSchema = z
     approvals: z
       .strictObject({ timeoutSeconds: z.number().int().min(60).max(31_536_000).default(86_400) })
       .default({ timeoutSeconds: 86_400 }),
-    notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+    notifications: z
+      .strictObject({
+        emails: z.array(z.email()).default([]),
+        /** Failed executions are summed up per account: at most one message per account in this window. */
+        failureWindowMinutes: z.number().int().min(1).max(1_440).default(15),
+      })
+      .default({ emails: [], failureWindowMinutes: 15 }),
+    /**
+     * Per-account budgets on the hub's shared quotas (functions/validate/budgets.ts): a request that would take its
+     * account over one is rejected (`budget-exceeded`), so that no tenant fills a quota every tenant shares.
+     */
+    budgets: z
+      .strictObject({
+        /** Inbound rules one account's VPCs may hold in each endpoint security group (AWS default quota 60). */
+        securityGroupRulesPerAccount: z.number().int().min(1).max(1_000).default(20),
+        /** VPCs of one account that may be associated with each endpoint private hosted zone (AWS default 300). */
+        zoneAssociationsPerAccount: z.number().int().min(1).max(10_000).default(50),
+      })
+      .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 }),
+    /**
+     * Fairness at intake (functions/intake/queue.ts): each VPC's events wait `debounceSeconds` in a durable queue (the
+     * registry table), the latest replacing earlier ones, and each account runs at most
+     * `maxConcurrentExecutionsPerAccount` onboardings and offboardings at a time; the rest wait, in order.
+     */
+    intake: z
+      .strictObject({
+        maxConcurrentExecutionsPerAccount: z.number().int().min(1).max(100).default(5),
+        debounceSeconds: z.number().int().min(0).max(900).default(30),
+      })
+      .default({ maxConcurrentExecutionsPerAccount: 5, debounceSeconds: 30 }),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {

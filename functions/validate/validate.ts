@@ -20,6 +20,7 @@ import { overlapRejection, overlapsInRegistry, type RegistryTable } from '#share
 import { ruleDescription } from '#shared/registry-model';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+import { checkBudgets } from './budgets';
 
 /** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
 export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
@@ -30,7 +31,7 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`,
- * `route-conflict`, `attachment-limit`.
+ * `route-conflict`, `attachment-limit`, `budget-exceeded` (budgets.ts).
  */
 
 export interface ValidateTarget {
@@ -93,7 +94,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   await checkZoneConflicts(spoke.route53, target, zones);
 
   const description = ruleDescription(vpcId, accountId);
-  return {
+  const plan: Plan = {
     vpcId,
     accountId,
     region,
@@ -121,6 +122,8 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
   };
+  await checkBudgets(config, plan, deps.registry);
+  return plan;
 }
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Tags {
