@@ -23,6 +23,7 @@ export interface PermissionContext {
   readonly stack: Stack;
   readonly registry: ITable;
   readonly approvalTopic: ITopic;
+  readonly failureTopic: ITopic;
   /** ARN of the state machine built from `<id>.asl.json` (known name, so no dependency cycle). */
   stateMachineArn(id: string): string;
 }
@@ -132,12 +133,44 @@ const TABLE_READ_WRITE = [
   'dynamodb:Query',
 ] as const;
 
+/**
+ * The intake queue's dispatcher (functions/dispatch/dispatch.ts), run by the intake inline and by the dispatch
+ * function: reads the queue and the running items, writes and deletes them, starts the workflows and asks whether
+ * the recorded executions still run.
+ */
+function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
+  ctx.registry.grant(role, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+  allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+  allow(
+    role,
+    'CheckRunningExecutions',
+    ['states:DescribeExecution'],
+    ['onboard', 'offboard'].map((id) => executionArnPattern(ctx, id)),
+  );
+}
+
 /** The manifest. Keys are function folder names (`functions/<name>/handler.ts`). */
 export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   intake: {
-    description: 'EventBridge target: turns a VPC tag or lifecycle event into an onboard/offboard execution',
+    description: 'EventBridge target: queues a VPC tag or lifecycle event and starts its workflow when it may',
     grant(role, ctx) {
-      allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+      // Queues the request (one UpdateItem, functions/shared/intake-queue.ts), then dispatches its account's queue.
+      ctx.registry.grant(role, 'dynamodb:UpdateItem');
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  dispatch: {
+    description: 'Starts queued requests within the per-account limits (on execution ends and every minute)',
+    grant(role, ctx) {
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  'notify-failures': {
+    description: 'Sums failed executions up per account: at most one failure message per account per window',
+    grant(role, ctx) {
+      // The per-account counts (NOTIFY#FAILURES items): counted and claimed with UpdateItem, listed with Query.
+      ctx.registry.grant(role, 'dynamodb:UpdateItem', 'dynamodb:Query');
+      ctx.failureTopic.grantPublish(role);
     },
   },
   validate: {

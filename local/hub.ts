@@ -28,6 +28,7 @@ import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
+import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
@@ -120,6 +121,8 @@ export interface LocalHub {
   readonly sns: LocalSns;
   readonly events: LocalEventBridge;
   readonly dynamo: LocalDynamo;
+  /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
+  readonly intakeQueue: LocalIntakeDispatch;
   /** Epoch ms at which the hub started (on its clock). */
   readonly startedAt: number;
   /** The twin's state when the hub started (`twin.snapshot()`), for "what changed". */
@@ -369,6 +372,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const initialSnapshot = options.snapshotAtStart === false ? {} : twin.snapshot();
     const since = () => clock.now() - startedAt;
 
+    const intakeQueue = new LocalIntakeDispatch({
+      lambdas,
+      workflowArns: new Set([sfn.arnOf(`${prefix}-onboard`), sfn.arnOf(`${prefix}-offboard`)]),
+      hubAccount,
+      region,
+      now: () => clock.now(),
+    });
     const events = new LocalEventBridge({
       twin,
       hubAccountId: hubAccount,
@@ -392,10 +402,20 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
             : String(e['detail-type'] ?? 'event');
         emit({ kind: 'intake', at: since(), vpcId, eventId, outcome: `${what} delivered to the intake` });
         const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+        intakeQueue.observeIntake(
+          typeof (event as { account?: unknown }).account === 'string'
+            ? String((event as { account: string }).account)
+            : undefined,
+          result,
+        );
         // A started execution shows itself; say why nothing started otherwise.
         if (result && !('started' in result)) {
-          const outcome =
-            'duplicate' in result ? `duplicate of ${String(result.name)}` : `ignored: ${String(result.ignored)}`;
+          const queued = result.queued as { reason?: string; queueDepth?: number } | undefined;
+          const outcome = queued
+            ? `queued (${queued.queueDepth} waiting in the account): ${queued.reason}`
+            : 'duplicate' in result
+              ? `duplicate of ${String(result.name)}`
+              : `ignored: ${String(result.ignored)}`;
           emit({ kind: 'intake', at: since(), vpcId, eventId, outcome });
         }
         return result;
@@ -407,6 +427,10 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     sfn.onProgress(({ execution, event }) => {
       const progress = toProgress(execution, event, since());
       if (progress) emit(progress);
+      if (progress?.kind === 'execution' && progress.event !== 'started') {
+        const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', aborted: 'ABORTED', timedOut: 'TIMED_OUT' } as const;
+        intakeQueue.executionEnded(execution, status[progress.event]);
+      }
     });
 
     const appTeamEc2 = (vpcId: string) => {
@@ -445,7 +469,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return watched;
     };
 
-    const idle = () => events.pending === 0 && sfn.quiescent();
+    const idle = () => events.pending === 0 && sfn.quiescent() && intakeQueue.idle;
     let closed = false;
     const hub: LocalHub = {
       config,
@@ -457,6 +481,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       sns,
       events,
       dynamo,
+      intakeQueue,
       startedAt,
       initialSnapshot,
       async tagVpc(vpcId, tags) {
@@ -552,6 +577,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         if (closed) return;
         closed = true;
         events.stop();
+        intakeQueue.stop();
         clock.uninstall();
         useClientPlugin(undefined);
         resetClients();

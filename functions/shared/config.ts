@@ -161,16 +161,18 @@ export const HubConfigSchema = z
       })
       .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 }),
     /**
-     * Fairness at intake (functions/intake/queue.ts): each VPC's events wait `debounceSeconds` in a durable queue (the
-     * registry table), the latest replacing earlier ones, and each account runs at most
-     * `maxConcurrentExecutionsPerAccount` onboardings and offboardings at a time; the rest wait, in order.
+     * Fairness at intake (functions/dispatch/dispatch.ts): requests wait in a durable queue (the registry table), one
+     * per VPC (a later event replaces an earlier one's: the latest tags win); a VPC runs one execution at a time,
+     * each account at most `maxConcurrentExecutionsPerAccount`; the rest wait, oldest first. `debounceSeconds` holds
+     * every request that long first, so that a burst of tag changes becomes one execution (0: start at once; the
+     * changes made while it runs still become one more, not one each).
      */
     intake: z
       .strictObject({
-        maxConcurrentExecutionsPerAccount: z.number().int().min(1).max(100).default(5),
-        debounceSeconds: z.number().int().min(0).max(900).default(30),
+        maxConcurrentExecutionsPerAccount: z.number().int().min(1).max(100).default(10),
+        debounceSeconds: z.number().int().min(0).max(900).default(0),
       })
-      .default({ maxConcurrentExecutionsPerAccount: 5, debounceSeconds: 30 }),
+      .default({ maxConcurrentExecutionsPerAccount: 10, debounceSeconds: 0 }),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {

@@ -182,3 +182,16 @@ export function executionName(vpcId: string, kind: WorkflowKind, eventId: string
     : createHash('sha256').update(eventId).digest('hex').slice(0, 12);
   return `${vpcId}-${kind}-${suffix}`;
 }
+
+/**
+ * The account a workflow execution is for, from its input (the raw event, `detail.input` of a Step Functions
+ * status-change event): undefined when the input names no account.
+ */
+export function accountOfExecutionInput(input: string | null | undefined): string | undefined {
+  try {
+    const account = (JSON.parse(input ?? '') as { account?: unknown }).account;
+    return typeof account === 'string' && /^\d{12}$/.test(account) ? account : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,5 @@
 import { DeleteRouteCommand } from '@aws-sdk/client-ec2';
+import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import type { TwinEvent } from '#twin/types';
 import {
@@ -210,10 +211,32 @@ describe('Idempotency: re-runs, retries, duplicates and races converge to one of
   });
 
   it('lets two executions racing for one VPC converge: one attachment, one set of routes, rules, zones, one record', async () => {
-    // Two distinct events a moment apart (the app team tags, then the tags are announced again): two executions.
+    // The intake runs one execution per VPC at a time; the reconcile starts its own beside it: the app team tags,
+    // and a reconcile execution for the same VPC starts a moment later.
     const mark = w.mark();
     await w.hub.tagVpc(RACE.vpcId, { 'spokelink:connect': 'true' });
-    w.hub.announceTags(RACE.vpcId);
+    const { ownerId, region } = ec2State(w.hub.twin).vpcs[RACE.vpcId]!;
+    w.hub.sfn.start(
+      w.hub.sfn.arnOf(`${w.hub.config.prefix}-onboard`),
+      `${RACE.vpcId}-reconcile-race00000000`,
+      JSON.stringify({
+        version: '0',
+        id: 'spokelink-reconcile-race',
+        'detail-type': 'Tag Change on Resource',
+        source: 'aws.tag',
+        account: ownerId,
+        time: new Date(w.hub.clock.now()).toISOString(),
+        region,
+        resources: [`arn:aws:ec2:${region}:${ownerId}:vpc/${RACE.vpcId}`],
+        detail: {
+          'changed-tag-keys': ['spokelink:connect'],
+          service: 'ec2',
+          'resource-type': 'vpc',
+          version: 1,
+          tags: { 'spokelink:connect': 'true' },
+        },
+      }),
+    );
     await w.hub.runUntilIdle();
 
     const executions = w.executionsOf(RACE.vpcId);

@@ -1,0 +1,176 @@
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { HubConfig } from '#shared/config';
+import { isAwsError } from '#shared/errors';
+import { executionName, type WorkflowKind } from '#shared/events';
+import {
+  dequeue,
+  forgetRunning,
+  putRunning,
+  type QueuedRequest,
+  queuedRequests,
+  type RunningExecution,
+  runningExecutions,
+} from '#shared/intake-queue';
+import { logger } from '#shared/logger';
+import type { RegistryTable } from '#shared/registry';
+import { isExecutionRunning } from '../lease/lease';
+
+/**
+ * The dispatcher: starts the queued requests (functions/shared/intake-queue.ts) that may start, per account:
+ * - a request waits until its debounce window ends (`intake.debounceSeconds`: a VPC's rapid tag changes become one
+ *   execution, with the latest tags);
+ * - a VPC runs one queued execution at a time (a later request waits for the running one to end);
+ * - an account runs at most `intake.maxConcurrentExecutionsPerAccount` queued executions at a time, oldest request
+ *   first. The limits are per account, so one tenant's flood only ever waits behind itself.
+ *
+ * It runs inline in the intake (the account of the event), when an execution ends (the Step Functions status-change
+ * event: a slot is free) and every minute (the schedule: debounce windows that ended, and a missed status event).
+ * Starting is idempotent (the execution's name comes from the event id), so two dispatchers racing start nothing
+ * twice; they may briefly run one execution over an account's limit, never lose a request.
+ */
+
+export interface DispatchDeps {
+  config: HubConfig;
+  registry: RegistryTable;
+  sfn: SFNClient;
+  stateMachineArn: (kind: WorkflowKind) => string;
+  now: () => number;
+}
+
+export interface Started {
+  vpcId: string;
+  accountId: string;
+  workflow: WorkflowKind;
+  name: string;
+  executionArn: string;
+  /** The execution already existed (a duplicate delivery of an event that already ran). */
+  duplicate: boolean;
+  /** Events this execution stands for (debounced into one). */
+  merged: number;
+}
+
+export interface DispatchResult {
+  started: Started[];
+  /** Requests still waiting after this pass (the queue depth), in total and per account. */
+  queueDepth: number;
+  queueDepthByAccount: Record<string, number>;
+  /** Executions started from the queue still running, per account. */
+  runningByAccount: Record<string, number>;
+  /** Epoch ms of the earliest debounce window still open, if any (when the next pass has work). */
+  nextDueAt?: number;
+}
+
+const groupBy = <T>(items: readonly T[], key: (item: T) => string) => {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+};
+
+/** The live executions among the recorded ones; the ended ones (`ended`: known to have ended) are forgotten. */
+async function liveExecutions(
+  running: readonly RunningExecution[],
+  ended: string | undefined,
+  deps: DispatchDeps,
+): Promise<RunningExecution[]> {
+  const live: RunningExecution[] = [];
+  for (const execution of running) {
+    if (execution.executionArn !== ended && (await isExecutionRunning(deps.sfn, execution.executionArn))) {
+      live.push(execution);
+    } else await forgetRunning(deps.registry, execution);
+  }
+  return live;
+}
+
+/**
+ * Starts a request's execution. The running item is written ahead (the execution's ARN follows from its name), so an
+ * execution that ends before the write would have landed is never recorded as running after its end; an item whose
+ * start then fails names an execution that does not exist, and the next pass forgets it.
+ */
+const nameOf = (request: QueuedRequest) => executionName(request.vpcId, request.workflow, request.eventId);
+
+async function start(request: QueuedRequest, deps: DispatchDeps): Promise<Started> {
+  const { accountId, vpcId, workflow, merged } = request;
+  const name = nameOf(request);
+  const stateMachineArn = deps.stateMachineArn(workflow);
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  await putRunning(deps.registry, { accountId, vpcId, workflow, name, executionArn, startedAt: deps.now() });
+  let duplicate = false;
+  try {
+    // The raw event is the workflow's input: the audit trail shows exactly what started it.
+    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: request.event }));
+  } catch (error) {
+    // Names are unique per state machine for 90 days: the same event delivered again finds its execution.
+    if (!isAwsError(error, 'ExecutionAlreadyExists')) throw error;
+    duplicate = true;
+  }
+  await dequeue(deps.registry, request);
+  return { vpcId, accountId, workflow, name, executionArn, duplicate, merged };
+}
+
+/**
+ * One pass over the queue of `accountId` (or of every account): see the module comment. `ended`: the ARN of an
+ * execution known to have ended (its status-change event), forgotten without asking.
+ */
+export async function dispatch(
+  input: { accountId?: string; ended?: string },
+  deps: DispatchDeps,
+): Promise<DispatchResult> {
+  const now = deps.now();
+  const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
+  const queued = await queuedRequests(deps.registry, input.accountId);
+  const recorded = groupBy(await runningExecutions(deps.registry, input.accountId), (r) => r.accountId);
+  const started: Started[] = [];
+  const queueDepthByAccount: Record<string, number> = {};
+  const runningByAccount: Record<string, number> = {};
+  let nextDueAt: number | undefined;
+
+  const accounts = new Set([...queued.map((q) => q.accountId), ...recorded.keys()]);
+  const waitingByAccount = groupBy(queued, (q) => q.accountId);
+  for (const accountId of [...accounts].sort()) {
+    const waiting = waitingByAccount.get(accountId) ?? [];
+    const live = await liveExecutions(recorded.get(accountId) ?? [], input.ended, deps);
+    const busy = new Set(live.map((r) => r.vpcId));
+    let left = waiting.length;
+    for (const request of waiting) {
+      // A repeated delivery of the event whose execution runs: nothing to start, nothing to wait for.
+      const same = live.find((r) => r.vpcId === request.vpcId && r.name === nameOf(request));
+      if (same) {
+        await dequeue(deps.registry, request);
+        started.push({ ...same, duplicate: true, merged: request.merged });
+        left -= 1;
+        continue;
+      }
+      if (live.length >= limit) break;
+      if (request.dueAt > now) {
+        nextDueAt = Math.min(nextDueAt ?? request.dueAt, request.dueAt);
+        continue;
+      }
+      if (busy.has(request.vpcId)) continue;
+      const done = await start(request, deps);
+      started.push(done);
+      live.push({ ...done, startedAt: now });
+      busy.add(request.vpcId);
+      left -= 1;
+    }
+    if (left > 0) queueDepthByAccount[accountId] = left;
+    if (live.length > 0) runningByAccount[accountId] = live.length;
+  }
+  const queueDepth = Object.values(queueDepthByAccount).reduce((sum, n) => sum + n, 0);
+  const result: DispatchResult = {
+    started,
+    queueDepth,
+    queueDepthByAccount,
+    runningByAccount,
+    ...(nextDueAt === undefined ? {} : { nextDueAt }),
+  };
+  // The whole queue's depth as a structured field (a pass over every account, every minute): the hub stack's metric
+  // filter makes it the IntakeQueueDepth metric. A pass over one account logs that account's depth.
+  logger.info('intake dispatch', {
+    ...(input.accountId === undefined
+      ? { queueDepth, queueDepthByAccount }
+      : { accountId: input.accountId, accountQueueDepth: queueDepth }),
+    runningByAccount,
+    started: started.map((s) => s.name),
+  });
+  return result;
+}
