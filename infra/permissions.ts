@@ -139,7 +139,8 @@ const TABLE_READ_WRITE = [
  * the recorded executions still run.
  */
 function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
-  ctx.registry.grant(role, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned.
+  ctx.registry.grant(role, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
   allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
   allow(
     role,
@@ -154,8 +155,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   intake: {
     description: 'EventBridge target: queues a VPC tag or lifecycle event and starts its workflow when it may',
     grant(role, ctx) {
-      // Queues the request (one UpdateItem, functions/shared/intake-queue.ts), then dispatches its account's queue.
-      ctx.registry.grant(role, 'dynamodb:UpdateItem');
+      // Queues the request (UpdateItem, functions/shared/intake-queue.ts), then dispatches its account's queue.
       dispatchIntakeQueue(role, ctx);
     },
   },

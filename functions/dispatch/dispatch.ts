@@ -10,6 +10,7 @@ import {
   queuedRequests,
   type RunningExecution,
   runningExecutions,
+  withAccountLock,
 } from '#shared/intake-queue';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
@@ -56,15 +57,11 @@ export interface DispatchResult {
   queueDepthByAccount: Record<string, number>;
   /** Executions started from the queue still running, per account. */
   runningByAccount: Record<string, number>;
+  /** Accounts another pass was working on: that pass takes their requests. */
+  lockedOut: string[];
   /** Epoch ms of the earliest debounce window still open, if any (when the next pass has work). */
   nextDueAt?: number;
 }
-
-const groupBy = <T>(items: readonly T[], key: (item: T) => string) => {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
-  return out;
-};
 
 /** The live executions among the recorded ones; the ended ones (`ended`: known to have ended) are forgotten. */
 async function liveExecutions(
@@ -107,6 +104,44 @@ async function start(request: QueuedRequest, deps: DispatchDeps): Promise<Starte
   return { vpcId, accountId, workflow, name, executionArn, duplicate, merged };
 }
 
+/** One account's pass (under its lock): starts what may start, oldest request first. */
+async function passAccount(
+  waiting: readonly QueuedRequest[],
+  running: readonly RunningExecution[],
+  ended: string | undefined,
+  deps: DispatchDeps,
+): Promise<{ started: Started[]; left: number; live: number; nextDueAt?: number }> {
+  const now = deps.now();
+  const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
+  const live = await liveExecutions(running, ended, deps);
+  const busy = new Set(live.map((r) => r.vpcId));
+  const started: Started[] = [];
+  let nextDueAt: number | undefined;
+  let left = waiting.length;
+  for (const request of waiting) {
+    // A repeated delivery of the event whose execution runs: nothing to start, nothing to wait for.
+    const same = live.find((r) => r.vpcId === request.vpcId && r.name === nameOf(request));
+    if (same) {
+      await dequeue(deps.registry, request);
+      started.push({ ...same, duplicate: true, merged: request.merged });
+      left -= 1;
+      continue;
+    }
+    if (live.length >= limit) break;
+    if (request.dueAt > now) {
+      nextDueAt = Math.min(nextDueAt ?? request.dueAt, request.dueAt);
+      continue;
+    }
+    if (busy.has(request.vpcId)) continue;
+    const done = await start(request, deps);
+    started.push(done);
+    live.push({ ...done, startedAt: now });
+    busy.add(request.vpcId);
+    left -= 1;
+  }
+  return { started, left, live: live.length, ...(nextDueAt === undefined ? {} : { nextDueAt }) };
+}
+
 /**
  * One pass over the queue of `accountId` (or of every account): see the module comment. `ended`: the ARN of an
  * execution known to have ended (its status-change event), forgotten without asking.
@@ -115,45 +150,43 @@ export async function dispatch(
   input: { accountId?: string; ended?: string },
   deps: DispatchDeps,
 ): Promise<DispatchResult> {
-  const now = deps.now();
-  const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
-  const queued = await queuedRequests(deps.registry, input.accountId);
-  const recorded = groupBy(await runningExecutions(deps.registry, input.accountId), (r) => r.accountId);
+  // The accounts to visit: `accountId`, or every account with requests waiting or executions recorded.
+  const accounts =
+    input.accountId !== undefined
+      ? [input.accountId]
+      : [
+          ...new Set([
+            ...(await queuedRequests(deps.registry)).map((q) => q.accountId),
+            ...(await runningExecutions(deps.registry)).map((r) => r.accountId),
+          ]),
+        ].sort();
   const started: Started[] = [];
   const queueDepthByAccount: Record<string, number> = {};
   const runningByAccount: Record<string, number> = {};
+  const lockedOut: string[] = [];
   let nextDueAt: number | undefined;
 
-  const accounts = new Set([...queued.map((q) => q.accountId), ...recorded.keys()]);
-  const waitingByAccount = groupBy(queued, (q) => q.accountId);
-  for (const accountId of [...accounts].sort()) {
-    const waiting = waitingByAccount.get(accountId) ?? [];
-    const live = await liveExecutions(recorded.get(accountId) ?? [], input.ended, deps);
-    const busy = new Set(live.map((r) => r.vpcId));
-    let left = waiting.length;
-    for (const request of waiting) {
-      // A repeated delivery of the event whose execution runs: nothing to start, nothing to wait for.
-      const same = live.find((r) => r.vpcId === request.vpcId && r.name === nameOf(request));
-      if (same) {
-        await dequeue(deps.registry, request);
-        started.push({ ...same, duplicate: true, merged: request.merged });
-        left -= 1;
-        continue;
-      }
-      if (live.length >= limit) break;
-      if (request.dueAt > now) {
-        nextDueAt = Math.min(nextDueAt ?? request.dueAt, request.dueAt);
-        continue;
-      }
-      if (busy.has(request.vpcId)) continue;
-      const done = await start(request, deps);
-      started.push(done);
-      live.push({ ...done, startedAt: now });
-      busy.add(request.vpcId);
-      left -= 1;
+  for (const accountId of accounts) {
+    // Under the lock, the account's queue and running executions as they are then (read again on each pass).
+    const pass = await withAccountLock(deps.registry, accountId, deps.now, async () =>
+      passAccount(
+        await queuedRequests(deps.registry, accountId),
+        await runningExecutions(deps.registry, accountId),
+        input.ended,
+        deps,
+      ),
+    );
+    if (!pass) {
+      // Another pass holds the account: it will see these requests (withAccountLock).
+      lockedOut.push(accountId);
+      const left = (await queuedRequests(deps.registry, accountId)).length;
+      if (left > 0) queueDepthByAccount[accountId] = left;
+      continue;
     }
-    if (left > 0) queueDepthByAccount[accountId] = left;
-    if (live.length > 0) runningByAccount[accountId] = live.length;
+    started.push(...pass.started);
+    if (pass.left > 0) queueDepthByAccount[accountId] = pass.left;
+    if (pass.live > 0) runningByAccount[accountId] = pass.live;
+    if (pass.nextDueAt !== undefined) nextDueAt = Math.min(nextDueAt ?? pass.nextDueAt, pass.nextDueAt);
   }
   const queueDepth = Object.values(queueDepthByAccount).reduce((sum, n) => sum + n, 0);
   const result: DispatchResult = {
@@ -161,6 +194,7 @@ export async function dispatch(
     queueDepth,
     queueDepthByAccount,
     runningByAccount,
+    lockedOut,
     ...(nextDueAt === undefined ? {} : { nextDueAt }),
   };
   // The whole queue's depth as a structured field (a pass over every account, every minute): the hub stack's metric

@@ -91,9 +91,11 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
   const reason =
     queued.dueAt > now
       ? `debounced until ${new Date(queued.dueAt).toISOString()} (intake.debounceSeconds)`
-      : (pass.runningByAccount[accountId] ?? 0) >= limit
-        ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
-        : `another execution of ${vpcId} runs: this request follows it`;
+      : pass.lockedOut.includes(accountId)
+        ? `another dispatch of account ${accountId} is under way: it takes this request`
+        : (pass.runningByAccount[accountId] ?? 0) >= limit
+          ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
+          : `another execution of ${vpcId} runs: this request follows it`;
   return {
     queued: { workflow, vpcId, accountId, reason, queueDepth: Math.max(queueDepth, 1) },
   };

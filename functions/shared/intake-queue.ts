@@ -190,3 +190,94 @@ export async function dequeue(table: RegistryTable, request: QueuedRequest): Pro
     return false;
   }
 }
+
+export const LOCK_PK = 'INTAKE#LOCK';
+
+/** How long a dispatch pass may hold its account's lock before another may take it over (a crashed pass). */
+export const LOCK_TTL_MS = 60_000;
+
+/**
+ * Runs `work` holding the account's dispatch lock (`INTAKE#LOCK` / `<accountId>`), so that two passes never both
+ * count the account's running executions and both start one: the per-account limit holds exactly. A pass that finds
+ * the lock held does not wait: it marks the lock `dirty` (there may be new requests) and returns undefined; the
+ * holder releases only a clean lock, and passes again over a dirty one. So every request queued before a pass ends
+ * is seen by a pass. A lock older than LOCK_TTL_MS (its holder crashed) is taken over.
+ */
+export async function withAccountLock<T>(
+  table: RegistryTable,
+  accountId: string,
+  now: () => number,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const key = { pk: LOCK_PK, sk: accountId };
+  const owner = `${now()}-${Math.random().toString(36).slice(2)}`;
+  const conditionFailed = (error: unknown) => {
+    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+    return true;
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await table.dynamo.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...key, kind: 'intake-lock', owner, expiresAt: now() + LOCK_TTL_MS, dirty: false },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now() },
+        }),
+      );
+      break;
+    } catch (error) {
+      conditionFailed(error);
+    }
+    try {
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: 'SET dirty = :true',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+          ExpressionAttributeValues: { ':true': true, ':now': now() },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      // Released (or expired) meanwhile: take it.
+      conditionFailed(error);
+      if (attempt >= 5) throw error;
+    }
+  }
+  for (;;) {
+    const result = await work();
+    try {
+      await table.dynamo.send(
+        new DeleteCommand({
+          TableName: table.tableName,
+          Key: key,
+          ConditionExpression: '#owner = :me AND dirty = :false',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':false': false },
+        }),
+      );
+      return result;
+    } catch (error) {
+      conditionFailed(error);
+    }
+    try {
+      // Marked dirty while we worked: clean it and pass again.
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: 'SET dirty = :false, expiresAt = :expires',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':false': false, ':expires': now() + LOCK_TTL_MS },
+        }),
+      );
+    } catch (error) {
+      // Taken over (we were too slow): the new holder passes.
+      conditionFailed(error);
+      return result;
+    }
+  }
+}

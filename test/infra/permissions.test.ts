@@ -133,12 +133,13 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('dispatch works the intake queue with the same grants as the intake, minus queueing', () => {
+  it('dispatch works the intake queue with the same grants as the intake', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'dispatch')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'states:DescribeExecution',
       'states:StartExecution',
     ]);
