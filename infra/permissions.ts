@@ -139,8 +139,16 @@ const TABLE_READ_WRITE = [
  * the recorded executions still run.
  */
 function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
-  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned.
-  ctx.registry.grant(role, 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned. GetItem: a running
+  // execution's pending approval (it then holds no slot).
+  ctx.registry.grant(
+    role,
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  );
   allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
   allow(
     role,

@@ -67,6 +67,11 @@ export class LocalIntakeDispatch {
   private stopped = false;
   /** Failures the notifier holds back (their window is not over): the flush tick runs while there are any. */
   private notificationsPending = false;
+  /**
+   * A dispatch failed (a Lambda that died, throttling): the rule would retry it; locally the next minute's pass over
+   * every account does (it also forgets the executions recorded as running that have ended).
+   */
+  private dispatchRetry = false;
   readonly errors: string[] = [];
 
   constructor(
@@ -82,7 +87,7 @@ export class LocalIntakeDispatch {
 
   /** True when no dispatch runs and no request waits. */
   get idle(): boolean {
-    return this.inFlight === 0 && this.total() === 0;
+    return this.inFlight === 0 && this.total() === 0 && !this.dispatchRetry;
   }
 
   view(): QueueView {
@@ -134,10 +139,15 @@ export class LocalIntakeDispatch {
     try {
       const result = (await this.options.lambdas.invoke(name, payload)) as DispatchOutcome & { pending?: number };
       if (name === 'notify-failures') this.notificationsPending = (result?.pending ?? 0) > 0;
-      else this.observeDispatch(payload, result);
+      else {
+        this.observeDispatch(payload, result);
+        if ((payload as { source?: string }).source === 'schedule') this.dispatchRetry = false;
+      }
     } catch (error) {
       // The rule and the schedule retry; locally the next tick does.
       this.errors.push(`${name}: ${(error as Error).message}`);
+      if (name === 'dispatch') this.dispatchRetry = true;
+      else this.notificationsPending = true;
     } finally {
       this.inFlight -= 1;
       this.arm();
@@ -158,12 +168,12 @@ export class LocalIntakeDispatch {
 
   /** Arms the next minute tick while requests wait (or failures wait to be told). */
   private arm(): void {
-    if (this.stopped || this.timer || (this.total() === 0 && !this.notificationsPending)) return;
+    if (this.stopped || this.timer || (this.total() === 0 && !this.notificationsPending && !this.dispatchRetry)) return;
     const now = this.options.now();
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        if (this.total() > 0) void this.invoke('dispatch', { source: 'schedule' });
+        if (this.total() > 0 || this.dispatchRetry) void this.invoke('dispatch', { source: 'schedule' });
         if (this.notificationsPending) void this.invoke('notify-failures', { source: 'schedule' });
       },
       MINUTE - (now % MINUTE) || MINUTE,

@@ -13,7 +13,7 @@ import {
   withAccountLock,
 } from '#shared/intake-queue';
 import { logger } from '#shared/logger';
-import type { RegistryTable } from '#shared/registry';
+import { getApproval, type RegistryTable } from '#shared/registry';
 import { isExecutionRunning } from '../lease/lease';
 
 /**
@@ -63,7 +63,12 @@ export interface DispatchResult {
   nextDueAt?: number;
 }
 
-/** The live executions among the recorded ones; the ended ones (`ended`: known to have ended) are forgotten. */
+/**
+ * The live executions among the recorded ones that hold their VPC and a slot of their account; the ended ones
+ * (`ended`: known to have ended) are forgotten. An execution that waits for an approval (its pending approval item
+ * names it) holds neither: it changes nothing while it waits (up to approvals.timeoutSeconds), and the VPC's next
+ * request (a withdrawal, say) must not wait behind it.
+ */
 async function liveExecutions(
   running: readonly RunningExecution[],
   ended: string | undefined,
@@ -71,18 +76,15 @@ async function liveExecutions(
 ): Promise<RunningExecution[]> {
   const live: RunningExecution[] = [];
   for (const execution of running) {
-    if (execution.executionArn !== ended && (await isExecutionRunning(deps.sfn, execution.executionArn))) {
+    if (execution.executionArn === ended || !(await isExecutionRunning(deps.sfn, execution.executionArn))) {
+      await forgetRunning(deps.registry, execution);
+    } else if ((await getApproval(deps.registry, execution.vpcId))?.executionArn !== execution.executionArn) {
       live.push(execution);
-    } else await forgetRunning(deps.registry, execution);
+    }
   }
   return live;
 }
 
-/**
- * Starts a request's execution. The running item is written ahead (the execution's ARN follows from its name), so an
- * execution that ends before the write would have landed is never recorded as running after its end; an item whose
- * start then fails names an execution that does not exist, and the next pass forgets it.
- */
 const nameOf = (request: QueuedRequest) => executionName(request.vpcId, request.workflow, request.eventId);
 
 async function start(request: QueuedRequest, deps: DispatchDeps): Promise<Started> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isAwsError } from './errors';
 import type { WorkflowKind } from './events';
@@ -210,7 +211,8 @@ export async function withAccountLock<T>(
   work: () => Promise<T>,
 ): Promise<T | undefined> {
   const key = { pk: LOCK_PK, sk: accountId };
-  const owner = `${now()}-${Math.random().toString(36).slice(2)}`;
+  // Not Math.random: the local runs seed it for the retry jitter, which the lock must not shift.
+  const owner = randomUUID();
   const conditionFailed = (error: unknown) => {
     if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
     return true;

@@ -111,6 +111,7 @@ describe('Permissions: hub functions', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'intake')).toEqual([
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
@@ -137,6 +138,7 @@ describe('Permissions: hub functions', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'dispatch')).toEqual([
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',

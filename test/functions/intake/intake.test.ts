@@ -4,6 +4,7 @@ import {
   DeleteCommand,
   type DeleteCommandInput,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   type PutCommandInput,
   QueryCommand,
@@ -54,6 +55,8 @@ function fakeRegistry() {
     items.set(keyOf(input.Item as { pk: string; sk: string }), input.Item as Record<string, unknown>);
     return {};
   });
+  // No pending approval for any VPC.
+  dynamo.on(GetCommand).resolves({});
   dynamo.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
     items.delete(keyOf(input.Key as { pk: string; sk: string }));
     return {};
