@@ -1,6 +1,6 @@
 import { servedRegions } from '#shared/config';
 import { executionName, parseTrigger, type Trigger, type WorkflowKind } from '#shared/events';
-import { enqueue } from '#shared/intake-queue';
+import { enqueue, queuedRequests, runningExecutions } from '#shared/intake-queue';
 import { parseRequestTags, touchesRequestTags } from '#shared/tags';
 import { type DispatchDeps, dispatch } from '../dispatch/dispatch';
 
@@ -68,6 +68,14 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
 
   const { accountId, vpcId, eventId } = trigger;
   const { workflow } = decision;
+  const name = executionName(vpcId, workflow, eventId);
+  // A repeated delivery of the event whose execution runs now is that execution: queueing it again would run the
+  // same request twice once the first ends.
+  const running = (await runningExecutions(deps.registry, accountId)).find((r) => r.vpcId === vpcId);
+  if (running?.name === name) {
+    const queueDepth = (await queuedRequests(deps.registry, accountId)).length;
+    return { duplicate: true, workflow, name, queueDepth };
+  }
   const now = deps.now();
   const eventTime = typeof (raw as { time?: unknown }).time === 'string' ? (raw as { time: string }).time : '';
   const queued = await enqueue(
@@ -79,7 +87,6 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
   if (!queued) return { ignored: `a newer event of ${vpcId} is already queued (this one is from ${eventTime})` };
 
   const pass = await dispatch({ accountId }, deps);
-  const name = executionName(vpcId, workflow, eventId);
   const mine = pass.started.find((s) => s.vpcId === vpcId);
   const queueDepth = pass.queueDepthByAccount[accountId] ?? 0;
   if (mine?.duplicate && mine.name === name) return { duplicate: true, workflow, name, queueDepth };
