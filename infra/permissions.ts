@@ -23,6 +23,7 @@ export interface PermissionContext {
   readonly stack: Stack;
   readonly registry: ITable;
   readonly approvalTopic: ITopic;
+  readonly failureTopic: ITopic;
   /** ARN of the state machine built from `<id>.asl.json` (known name, so no dependency cycle). */
   stateMachineArn(id: string): string;
 }
@@ -56,6 +57,14 @@ export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'sta
     resource: 'role',
     resourceName: ctx.config.spokeRole.name,
   });
+}
+
+/**
+ * Answering a waiting task (SendTaskSuccess/SendTaskFailure): these actions support no resource type (Service
+ * Authorization Reference, Step Functions), so only `"Resource": "*"` grants them; the task token limits them.
+ */
+function answerTasks(role: IGrantable, actions: string[]): void {
+  allow(role, 'AnswerApprovalTasks', actions, ['*']);
 }
 
 function assumeSpokeRole(role: IGrantable, ctx: PermissionContext): void {
@@ -124,19 +133,60 @@ const TABLE_READ_WRITE = [
   'dynamodb:Query',
 ] as const;
 
+/**
+ * The intake queue's dispatcher (functions/dispatch/dispatch.ts), run by the intake inline and by the dispatch
+ * function: reads the queue and the running items, writes and deletes them, starts the workflows and asks whether
+ * the recorded executions still run.
+ */
+function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
+  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned. GetItem: a running
+  // execution's pending approval (it then holds no slot).
+  ctx.registry.grant(
+    role,
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  );
+  allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+  allow(
+    role,
+    'CheckRunningExecutions',
+    ['states:DescribeExecution'],
+    ['onboard', 'offboard'].map((id) => executionArnPattern(ctx, id)),
+  );
+}
+
 /** The manifest. Keys are function folder names (`functions/<name>/handler.ts`). */
 export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   intake: {
-    description: 'EventBridge target: turns a VPC tag or lifecycle event into an onboard/offboard execution',
+    description: 'EventBridge target: queues a VPC tag or lifecycle event and starts its workflow when it may',
     grant(role, ctx) {
-      allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+      // Queues the request (UpdateItem, functions/shared/intake-queue.ts), then dispatches its account's queue.
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  dispatch: {
+    description: 'Starts queued requests within the per-account limits (on execution ends and every minute)',
+    grant(role, ctx) {
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  'notify-failures': {
+    description: 'Sums failed executions up per account: at most one failure message per account per window',
+    grant(role, ctx) {
+      // The per-account counts (NOTIFY#FAILURES items): counted and claimed with UpdateItem, listed with Query.
+      ctx.registry.grant(role, 'dynamodb:UpdateItem', 'dynamodb:Query');
+      ctx.failureTopic.grantPublish(role);
     },
   },
   validate: {
-    description: 'Checks a request against the configuration, the organization and the registry (reads only)',
+    description: 'Checks a request against the configuration, the organization and the registry, under the VPC lease',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query');
+      // Reads; UpdateItem renews the execution's lease (VPC#<id> / LEASE) before it reads anything.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
       // ListParents supports the account and organizationalunit resource types; their ARNs carry the management
       // account id, which the configuration does not know, so that part is a wildcard and the organization is pinned.
       const org = ctx.config.organization.id;
@@ -180,7 +230,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   'transit-gateway': {
-    description: 'Shares the TGW, accepts the attachment, sets its route table association and propagations',
+    description:
+      'Shares the TGW, accepts the attachment, sets its route table association and propagations, waits until in effect',
     timeout: Duration.seconds(60),
     grant(role, ctx) {
       const { config, stack } = ctx;
@@ -264,8 +315,9 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Writes the spokelink:status|detail|execution tags on the spoke VPC (in the spoke account)',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      // Reads the VPC's lease: a failing execution that no longer holds it leaves the status to the holder.
-      ctx.registry.grant(role, 'dynamodb:GetItem');
+      // Reads the VPC's lease (a failing execution that no longer holds it leaves the status to the holder), renews
+      // the writer's lease and reserves the status for it by execution start time (VPC#<id> / STATUS): UpdateItem.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     },
   },
   zones: {
@@ -346,7 +398,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
     grant(role, ctx) {
       assumeSpokeRole(role, ctx);
-      ctx.registry.grant(role, 'dynamodb:GetItem');
+      // Reads; UpdateItem renews the offboarding's lease before PlanOffboarding reads the record.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     },
   },
   reconcile: {
@@ -385,11 +438,21 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   approval: {
-    description: 'Stores the approval task token and notifies the approvers',
+    description: 'Stores the approval task token and notifies the approvers; withdraws a request no longer asked for',
     grant(role, ctx) {
       ctx.approvalTopic.grantPublish(role);
-      // The pending approval item (VPC#<id> / APPROVAL); approvers answer and delete it with their own credentials.
-      ctx.registry.grant(role, 'dynamodb:PutItem');
+      // The pending approval item (APPROVAL#<id> / PENDING): stored; read and deleted when offboarding withdraws it.
+      // Withdrawing renews the offboarding's lease first (UpdateItem on VPC#<id> / LEASE).
+      ctx.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
+      answerTasks(role, ['states:SendTaskFailure']);
+    },
+  },
+  decision: {
+    description: 'The decision function URL (AWS_IAM): answers a pending approval for the authenticated approver',
+    grant(role, ctx) {
+      // The pending approval item: read, then deleted once answered.
+      ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+      answerTasks(role, ['states:SendTaskSuccess', 'states:SendTaskFailure']);
     },
   },
 };
@@ -400,6 +463,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
  */
 export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ec2:DescribeTransitGatewayAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'states:SendTaskSuccess': 'Step Functions SendTaskSuccess supports no resource type: the task token limits it',
+  'states:SendTaskFailure': 'Step Functions SendTaskFailure supports no resource type: the task token limits it',
   'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',
@@ -475,6 +540,10 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'executions of exactly one named spokelink workflow (execution names are chosen at run time)',
   },
   {
+    pattern: arn('route53:::change/\\*'),
+    reason: 'Route 53 change ids are made by each association at run time; only the account that made one may read it',
+  },
+  {
     pattern: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/,
     reason: 'the SNS topic KMS key grant added by grantPublish (data-key generation for this one key)',
   },
@@ -482,17 +551,17 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
 
 /**
  * The policy an approver needs for `spokelink approve|deny` (documented in docs/lifecycle.md, which a test compares
- * with this): read and delete the pending approval item, answer the task. `<region>`, `<hub>` and `<prefix>` are the
- * hub's region, account and prefix. `states:SendTaskSuccess|Failure` support no resource type (Service Authorization
- * Reference, Step Functions), so only `"*"` grants them; the task token is what limits them.
+ * with this): invoke the decision function URL, with IAM auth. `<region>`, `<hub>` and `<prefix>` are the hub's
+ * region, account and prefix. The decision function answers the task (its own role holds `states:SendTask*`):
+ * approvers need no Step Functions or DynamoDB permission and never see a task token.
  */
 export const APPROVER_POLICY_STATEMENTS = [
   {
     Effect: 'Allow',
-    Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-    Resource: 'arn:aws:dynamodb:<region>:<hub>:table/<prefix>-registry',
+    Action: 'lambda:InvokeFunctionUrl',
+    Resource: 'arn:aws:lambda:<region>:<hub>:function:<prefix>-decision',
+    Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
   },
-  { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: '*' },
 ] as const;
 
 /** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
@@ -599,6 +668,14 @@ export function spokeExecutionStatements(props: {
         sid: 'AssociateCatalogZones',
         actions: ['route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone'],
         resources: zones,
+      }),
+      new PolicyStatement({
+        // WaitForConnectivity: the association changes the spoke made are INSYNC (only their maker may ask).
+        sid: 'ReadOwnZoneChanges',
+        actions: ['route53:GetChange'],
+        resources: [
+          stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' }),
+        ],
       }),
     );
   }

@@ -1,4 +1,5 @@
 import '#local/polyfills';
+import { Console } from 'node:console';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,7 @@ import {
   resetConfigCache,
   servedRegions,
 } from '#shared/config';
+import { logger } from '#shared/logger';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
@@ -26,6 +28,7 @@ import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
+import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
@@ -100,6 +103,13 @@ export type HubProgress =
     }
   | { kind: 'intake'; at: number; vpcId?: string; eventId: string; outcome: string };
 
+/** What a function URL answers (Lambda's response format 2.0, as the decision function returns it). */
+export interface FunctionUrlResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
 /** The handle on a running local hub. */
 export interface LocalHub {
   readonly config: HubConfig;
@@ -111,6 +121,8 @@ export interface LocalHub {
   readonly sns: LocalSns;
   readonly events: LocalEventBridge;
   readonly dynamo: LocalDynamo;
+  /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
+  readonly intakeQueue: LocalIntakeDispatch;
   /** Epoch ms at which the hub started (on its clock). */
   readonly startedAt: number;
   /** The twin's state when the hub started (`twin.snapshot()`), for "what changed". */
@@ -129,6 +141,17 @@ export interface LocalHub {
    * are already tagged). Returns false when the VPC carries no request tag.
    */
   announceTags(vpcId: string): boolean;
+  /**
+   * A request to a function URL with `AWS_IAM` auth (the decision entry point), as the principal whose twin
+   * credentials are given (what SigV4 identifies). Like Lambda: unknown credentials, or a caller outside the hub
+   * account (the functions grant no other account through a resource policy), get 403 before the function runs;
+   * otherwise the function gets the payload-2.0 event with the caller's ARN in `requestContext.authorizer.iam`.
+   */
+  invokeFunctionUrl(
+    name: string,
+    request: { method: string; body?: string },
+    credentials: { accessKeyId: string },
+  ): Promise<FunctionUrlResponse>;
   /** Puts an event on the default bus of its account (`bus: 'hub'`: straight on the hub bus). */
   deliver(event: BusEvent, options?: { bus?: 'default' | 'hub' }): void;
   /** Drives the clock until no execution, delivery or invocation can make progress (or the limit). */
@@ -172,6 +195,24 @@ const ENV_KEYS = [
 
 let active: LocalHub | undefined;
 
+/**
+ * The handlers' logger, while a local hub runs: at the hub's level (the logger module may have been loaded, and its
+ * level read from the environment, before the hub set POWERTOOLS_LOG_LEVEL) and writing every line to stderr, so that
+ * a command's stdout carries only its own output (a `--json` document). In Lambda both streams reach CloudWatch Logs.
+ * Returns the function that restores the level and the console.
+ */
+function useLocalLogging(level: string): () => void {
+  // `console` is the Logger's private output (Powertools 2.x sets it in its constructor); replaced while the hub runs.
+  const handle = logger as unknown as { console: Console };
+  const saved = { level: logger.getLevelName(), console: handle.console };
+  handle.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  logger.setLogLevel(level as Parameters<typeof logger.setLogLevel>[0]);
+  return () => {
+    handle.console = saved.console;
+    logger.setLogLevel(saved.level);
+  };
+}
+
 const DEFAULT_RANDOM_SEED = 20_261_127;
 
 /** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
@@ -206,8 +247,11 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   const hubAccount = config.hub.accountId;
   const prefix = config.prefix;
 
+  const logLevel = options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
   const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreLogging = useLocalLogging(logLevel);
   const restoreEnv = () => {
+    restoreLogging();
     for (const [key, value] of savedEnv) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -292,7 +336,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       APPROVAL_TOPIC_ARN: approvalTopic,
       FAILURE_TOPIC_ARN: failureTopic,
       POWERTOOLS_SERVICE_NAME: prefix,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_LOG_LEVEL: logLevel,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: identity.accessKeyId,
@@ -328,6 +372,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const initialSnapshot = options.snapshotAtStart === false ? {} : twin.snapshot();
     const since = () => clock.now() - startedAt;
 
+    const intakeQueue = new LocalIntakeDispatch({
+      lambdas,
+      workflowArns: new Set([sfn.arnOf(`${prefix}-onboard`), sfn.arnOf(`${prefix}-offboard`)]),
+      hubAccount,
+      region,
+      now: () => clock.now(),
+    });
     const events = new LocalEventBridge({
       twin,
       hubAccountId: hubAccount,
@@ -351,10 +402,20 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
             : String(e['detail-type'] ?? 'event');
         emit({ kind: 'intake', at: since(), vpcId, eventId, outcome: `${what} delivered to the intake` });
         const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+        intakeQueue.observeIntake(
+          typeof (event as { account?: unknown }).account === 'string'
+            ? String((event as { account: string }).account)
+            : undefined,
+          result,
+        );
         // A started execution shows itself; say why nothing started otherwise.
         if (result && !('started' in result)) {
-          const outcome =
-            'duplicate' in result ? `duplicate of ${String(result.name)}` : `ignored: ${String(result.ignored)}`;
+          const queued = result.queued as { reason?: string; queueDepth?: number } | undefined;
+          const outcome = queued
+            ? `queued (${queued.queueDepth} waiting in the account): ${queued.reason}`
+            : 'duplicate' in result
+              ? `duplicate of ${String(result.name)}`
+              : `ignored: ${String(result.ignored)}`;
           emit({ kind: 'intake', at: since(), vpcId, eventId, outcome });
         }
         return result;
@@ -366,6 +427,10 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     sfn.onProgress(({ execution, event }) => {
       const progress = toProgress(execution, event, since());
       if (progress) emit(progress);
+      if (progress?.kind === 'execution' && progress.event !== 'started') {
+        const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', aborted: 'ABORTED', timedOut: 'TIMED_OUT' } as const;
+        intakeQueue.executionEnded(execution, status[progress.event]);
+      }
     });
 
     const appTeamEc2 = (vpcId: string) => {
@@ -404,7 +469,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return watched;
     };
 
-    const idle = () => events.pending === 0 && sfn.quiescent();
+    const idle = () => events.pending === 0 && sfn.quiescent() && intakeQueue.idle;
     let closed = false;
     const hub: LocalHub = {
       config,
@@ -416,6 +481,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       sns,
       events,
       dynamo,
+      intakeQueue,
       startedAt,
       initialSnapshot,
       async tagVpc(vpcId, tags) {
@@ -459,6 +525,28 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         });
         return true;
       },
+      async invokeFunctionUrl(name, request, credentials) {
+        // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html: with AWS_IAM, Lambda authenticates the SigV4
+        // signature and authorizes lambda:InvokeFunctionUrl (same account: an identity policy suffices; another
+        // account: the function's resource policy must allow it, and spokelink adds none).
+        const caller = twin.identity(credentials.accessKeyId);
+        const forbidden = { statusCode: 403, body: JSON.stringify({ Message: 'Forbidden' }) };
+        if (!caller || (caller.expiresAt !== undefined && caller.expiresAt <= Date.now())) return forbidden;
+        if (caller.accountId !== config.hub.accountId) return forbidden;
+        const event = {
+          version: '2.0',
+          rawPath: '/',
+          headers: { 'content-type': 'application/json' },
+          requestContext: {
+            accountId: config.hub.accountId,
+            http: { method: request.method, path: '/' },
+            authorizer: { iam: { accessKey: caller.accessKeyId, accountId: caller.accountId, userArn: caller.arn } },
+          },
+          body: request.body,
+          isBase64Encoded: false,
+        };
+        return (await whileClockRuns(lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
+      },
       deliver(event, deliverOptions = {}) {
         if (deliverOptions.bus === 'hub') events.putOnHubBus(event);
         else events.putOnDefaultBus(event);
@@ -489,6 +577,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         if (closed) return;
         closed = true;
         events.stop();
+        intakeQueue.stop();
         clock.uninstall();
         useClientPlugin(undefined);
         resetClients();

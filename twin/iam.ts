@@ -373,6 +373,11 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     }
     case 'route53:ListHostedZonesByVPC':
       return [one(star)];
+    // GetChange: resource type change (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+    case 'route53:GetChange': {
+      const change = String(i.Id).replace(/^\/change\//, '');
+      return [one({ resource: `arn:aws:route53:::change/${change}`, resourceAccount: ctx.caller.accountId })];
+    }
     // ---- RAM ----------------------------------------------------------------------------------------------------
     case 'ram:CreateResourceShare':
       return [

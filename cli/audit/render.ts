@@ -253,7 +253,8 @@ function leftBehind(changes: ResourceChange[]): string {
 function registryLines(items: Record<string, unknown>[]): string[] {
   const current = items.find((i) => i.sk === 'CURRENT');
   const history = items.filter((i) => String(i.sk ?? '').startsWith('HISTORY#'));
-  const lease = items.find((i) => i.sk === 'LEASE');
+  // A released lease keeps its item (and token) without an owner: only a held one is shown.
+  const lease = items.find((i) => i.sk === 'LEASE' && typeof i.owner === 'string');
   const lines: string[] = [];
   if (current) {
     const s = (k: string) => (typeof current[k] === 'string' ? (current[k] as string) : undefined);

@@ -192,8 +192,14 @@ export function changesFromResult(result: unknown, context: ChangeContext = {}):
   }
 
   // Status tags on the VPC (the status function), registry and lease bookkeeping.
-  if (r.written === true && typeof r.status === 'string') {
-    out.push({ change: 'modified', kind: 'status-tags', id: `spokelink:status=${r.status}` });
+  if (typeof r.status === 'string' && (r.written === true || typeof r.tagLimit === 'string')) {
+    out.push({
+      change: r.written === true ? 'modified' : 'unchanged',
+      kind: 'status-tags',
+      id: `spokelink:status=${r.status}`,
+      // At the tag limit: `TagLimitExceeded: ...` says what was written and what was not.
+      ...(typeof r.tagLimit === 'string' ? { detail: r.tagLimit } : {}),
+    });
   }
   if (typeof r.owner === 'string' && typeof r.acquiredAt === 'string') {
     out.push({ change: 'created', kind: 'lease', id: `VPC#${String(r.vpcId ?? '?')}`, detail: 'held until released' });

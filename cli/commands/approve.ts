@@ -1,79 +1,148 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type HubConfig, loadConfigFile, registryTableName } from '#shared/config';
+import { STSClient } from '@aws-sdk/client-sts';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { LocalHub } from '#local/hub';
+import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
-import type { RegistryTable } from '#shared/registry';
-import { ApprovalExpiredError, decide, NoPendingApprovalError } from '../../functions/approval/decide';
+import type { DecisionBody } from '../../functions/decision/decision';
 import type { CommandIo } from './cost';
 
 /**
  * `spokelink approve VPC_ID` and `spokelink deny VPC_ID`: the answer to an onboarding that waits for an approval
- * (a segment with `requiresApproval`). The pending approval is looked up in the registry by VPC id and the waiting
- * execution answered with SendTaskSuccess / SendTaskFailure, in AWS, with the standard credential chain. The task
- * token is never printed. A paused execution exists only while a hub runs: for local runs, `approve`/`deny` are steps
- * of a `spokelink simulate --scenario` file.
+ * (a segment with `requiresApproval`). The decision is POSTed to the hub's decision function URL (`AWS_IAM` auth),
+ * SigV4-signed with the approver's credentials (standard credential chain): Lambda authenticates the approver and the
+ * function records the approver's IAM ARN, answers the waiting execution and removes the pending request. The
+ * approver needs `lambda:InvokeFunctionUrl` on that function, no Step Functions or DynamoDB permission, and never
+ * sees the task token. Locally, `approve`/`deny` are steps of a `spokelink simulate --scenario` file, sent to the
+ * local hub's function URL the same way.
  */
 
-const usage = (decision: Decision) => `usage: spokelink ${decision} VPC_ID [options]
+const usage = (decision: Decision) => `usage: spokelink ${decision} VPC_ID --url URL [options]
   ${decision === 'approve' ? 'Lets' : 'Refuses'} the onboarding of VPC_ID into a segment that requires approval ${
     decision === 'approve' ? '(it resumes and connects)' : '(status rejected, nothing changed)'
   }.
+  The approver is the IAM identity that signs the request (recorded as the decision's author).
 
+  --url URL           the decision function URL (the hub stack's DecisionUrl output; or SPOKELINK_DECISION_URL)
+  --request DIGEST    the request digest of the approval notification: refused if the VPC now asks for another request
   --reason TEXT       why (recorded in the execution${decision === 'deny' ? ' and the status detail' : ''})
-  --by NAME           who decides (default: the caller's IAM identity)
-  --config FILE       hub configuration: the registry table and region (default config/example.hub.json)
-  --table NAME        the registry table (default: from --config)
+  --config FILE       hub configuration: the hub region (default config/example.hub.json)
   --region REGION     the hub region (default: from --config)
   --profile NAME      a named profile of the standard credential chain (default: AWS_PROFILE or the chain)
   -h, --help          this help
 
-  Exit codes: 0 decided; 1 nothing waits for a decision (never asked, already answered, timed out) or AWS refused;
-  2 bad arguments.
+  Exit codes: 0 decided; 1 nothing waits for a decision (never asked, already answered, withdrawn, timed out), the
+  request changed, or AWS refused; 2 bad arguments.
 `;
 
 type Decision = 'approve' | 'deny';
 
 const OPTIONS = {
+  url: { type: 'string' },
+  request: { type: 'string' },
   reason: { type: 'string' },
-  by: { type: 'string' },
   config: { type: 'string' },
-  table: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const DIGEST = /^[0-9a-f]{8,64}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const LAMBDA_URL = /^https:\/\/[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws\/?$/;
 const DEFAULT_CONFIG = 'config/example.hub.json';
 
 /** Bad arguments: exit code 2. */
 export class ApproveUsageError extends ConfigurationError {}
 
-/** The AWS clients the command uses (injected by tests and local runs). */
-export interface ApproveClients {
-  registry: RegistryTable;
-  sfn: SFNClient;
-  /** The caller's identity ARN, for `by` (undefined when it cannot be told). */
-  caller: () => Promise<string | undefined>;
+/** What the decision function URL answered. */
+export interface DecisionReply {
+  statusCode: number;
+  body: string;
 }
+
+/** Sends a decision to the decision function URL as the caller (injected by tests and local runs). */
+export type DecisionTransport = (body: DecisionBody) => Promise<DecisionReply>;
 
 export interface ApproveDeps {
-  clients?: (target: { region: string; profile?: string; tableName: string }) => ApproveClients;
-  now?: () => number;
+  transport?: (target: { url: string; region: string; profile?: string }) => DecisionTransport;
 }
 
-function awsClients(target: { region: string; profile?: string; tableName: string }): ApproveClients {
-  const base = { region: target.region, ...(target.profile ? { profile: target.profile } : {}) };
-  const sts = new STSClient(base);
-  return {
-    registry: { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(base)), tableName: target.tableName },
-    sfn: new SFNClient(base),
-    caller: async () => (await sts.send(new GetCallerIdentityCommand({})).catch(() => undefined))?.Arn,
+/** node:crypto as the SHA-256 (and HMAC-SHA-256) SignatureV4 needs. */
+class NodeSha256 {
+  private hash: Hash | Hmac;
+  private readonly secret?: string | Uint8Array;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret =
+      secret === undefined || typeof secret === 'string'
+        ? secret
+        : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret);
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(
+      typeof data === 'string'
+        ? data
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data),
+    );
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+/** The decision POSTed to the function URL, SigV4-signed (service `lambda`) with the standard credential chain. */
+export function signedTransport(target: { url: string; region: string; profile?: string }): DecisionTransport {
+  const sts = new STSClient({ region: target.region, ...(target.profile ? { profile: target.profile } : {}) });
+  return async (body) => {
+    const credentials = (await sts.config.credentials()) as AwsCredentialIdentity;
+    const url = new URL(target.url);
+    const payload = JSON.stringify(body);
+    const request = new HttpRequest({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: url.pathname,
+      headers: { host: url.hostname, 'content-type': 'application/json' },
+      body: payload,
+    });
+    const signer = new SignatureV4({ credentials, region: target.region, service: 'lambda', sha256: NodeSha256 });
+    const signed = await signer.sign(request);
+    const response = await fetch(url, { method: 'POST', headers: signed.headers, body: payload });
+    return { statusCode: response.status, body: await response.text() };
   };
+}
+
+/**
+ * The local hub's decision function URL, as `approverArn` (a principal of the hub account): what `signedTransport`
+ * does in AWS, for scenarios and tests.
+ */
+export function localTransport(hub: LocalHub, approverArn: string): DecisionTransport {
+  return (body) =>
+    hub.invokeFunctionUrl(
+      'decision',
+      { method: 'POST', body: JSON.stringify(body) },
+      hub.twin.credentialsFor(approverArn),
+    );
+}
+
+/** A principal of the hub account that approves in local runs: the role `name` (default `approver`). */
+export function localApprover(hub: LocalHub, name = 'approver'): string {
+  return `arn:aws:iam::${hub.config.hub.accountId}:role/${name}`;
 }
 
 function parse(argv: string[]) {
@@ -83,6 +152,15 @@ function parse(argv: string[]) {
     throw new ApproveUsageError((error as Error).message);
   }
 }
+
+const messageOf = (body: string): string => {
+  try {
+    const parsed = JSON.parse(body) as { error?: string; Message?: string };
+    return parsed.error ?? parsed.Message ?? body;
+  } catch {
+    return body;
+  }
+};
 
 async function execute(decision: Decision, argv: string[], io: CommandIo, deps: ApproveDeps): Promise<number> {
   const { values, positionals } = parse(argv);
@@ -99,33 +177,38 @@ async function execute(decision: Decision, argv: string[], io: CommandIo, deps: 
       `--region must be an AWS region such as us-east-1, not ${JSON.stringify(values.region)}`,
     );
   }
-  let config: HubConfig | undefined;
-  if (values.table === undefined || values.region === undefined)
-    config = loadConfigFile(values.config ?? DEFAULT_CONFIG);
-  const region = values.region ?? config!.hub.region;
-  const tableName = values.table ?? registryTableName(config!);
-  const clients = (deps.clients ?? awsClients)({ region, profile: values.profile, tableName });
-  const by = values.by ?? (await clients.caller()) ?? 'unknown caller';
-
-  try {
-    const result = await decide(
-      { vpcId, decision, reason: values.reason, by },
-      { registry: clients.registry, sfn: clients.sfn, now: deps.now ?? (() => Date.now()) },
-    );
-    const execution = result.executionArn.split(':').at(-1);
-    io.stdout(
-      decision === 'approve'
-        ? `approved ${vpcId} into segment ${result.segment}: execution ${execution} resumes\n`
-        : `denied ${vpcId} (segment ${result.segment}): execution ${execution} ends rejected, nothing changed\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof NoPendingApprovalError || error instanceof ApprovalExpiredError) {
-      io.stderr(`spokelink ${decision}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+  if (values.request !== undefined && !DIGEST.test(values.request)) {
+    throw new ApproveUsageError('--request must be the request digest of the notification (8 to 64 hex characters)');
   }
+  const url = values.url ?? process.env.SPOKELINK_DECISION_URL;
+  if (url === undefined) {
+    throw new ApproveUsageError('--url is required: the hub stack output DecisionUrl (or set SPOKELINK_DECISION_URL)');
+  }
+  if (!LAMBDA_URL.test(url)) {
+    throw new ApproveUsageError(`--url must be a Lambda function URL (https://<id>.lambda-url.<region>.on.aws/)`);
+  }
+  let config: HubConfig | undefined;
+  if (values.region === undefined) config = loadConfigFile(values.config ?? DEFAULT_CONFIG);
+  const region = values.region ?? config!.hub.region;
+  const send = (deps.transport ?? signedTransport)({ url, region, profile: values.profile });
+  const reply = await send({
+    vpcId,
+    decision,
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+    ...(values.request !== undefined ? { request: values.request } : {}),
+  });
+  if (reply.statusCode !== 200) {
+    io.stderr(`spokelink ${decision}: ${messageOf(reply.body)} (HTTP ${reply.statusCode})\n`);
+    return 1;
+  }
+  const result = JSON.parse(reply.body) as { segment: string; executionArn: string; by: string };
+  const execution = result.executionArn.split(':').at(-1);
+  io.stdout(
+    decision === 'approve'
+      ? `approved ${vpcId} into segment ${result.segment} as ${result.by}: execution ${execution} resumes\n`
+      : `denied ${vpcId} (segment ${result.segment}) as ${result.by}: execution ${execution} ends rejected, nothing changed\n`,
+  );
+  return 0;
 }
 
 async function runDecision(decision: Decision, argv: string[], io: CommandIo, deps: ApproveDeps = {}) {

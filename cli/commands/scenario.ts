@@ -10,12 +10,11 @@ import * as z from 'zod';
 import type { LocalHub } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
-import { registryTable } from '#shared/registry';
 import { ec2State } from '#twin/services/ec2/model';
 import type { World } from '#twin/world';
-import { ApprovalExpiredError, decide, NoPendingApprovalError } from '../../functions/approval/decide';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
+import { localApprover, localTransport } from './approve';
 import type { CommandIo } from './cost';
 
 /**
@@ -23,30 +22,46 @@ import type { CommandIo } from './cost';
  * people and events around spokelink (an app team tags, untags or deletes its VPC; an approver approves or denies; the
  * platform team changes the hub configuration; the schedule runs the reconcile; time passes; EventBridge loses an
  * event), then the hub runs until nothing can progress. `expect` steps check the outcome, so a scenario file is also
- * an executable specification. The file is JSON: `{ "description": "...", "steps": [ { "do": "tag", ... } ] }`.
+ * an executable specification. A step with `at` acts at a set time after the previous one instead, mid-flight (see
+ * `Note`). The file is JSON: `{ "description": "...", "steps": [ { "do": "tag", ... } ] }`.
  */
 
 const VpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)');
-const Note = { note: z.string().optional() };
+/**
+ * Fields every step takes: `note` (printed with the step) and `at`, the scenario timing: the step acts `at` simulated
+ * seconds after the previous step began acting (the first step: after the scenario began), without waiting for the
+ * hub to settle in between. A step without `at` acts once the hub has settled after the previous one (nothing can
+ * progress: every execution ended or waits for a person). `at` makes mid-flight changes writable: untag 30 s after a
+ * tag, while the attachment is still `pending`.
+ */
+const Note = {
+  note: z.string().optional(),
+  at: z.number().min(0, 'must be seconds after the previous step began (0 or more)').optional(),
+};
+
+/**
+ * An approver's decision: `by` is the approver, an IAM role of the hub account (default `approver`), whose ARN the
+ * decision function records; `request` the request digest the approver saw (refused if another one is pending).
+ */
+const Decision = {
+  vpc: VpcId,
+  reason: z.string().optional(),
+  by: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name of the hub account (the approver)')
+    .optional(),
+  request: z
+    .string()
+    .regex(/^[0-9a-f]{8,64}$/, 'must be a request digest (8 to 64 hex characters)')
+    .optional(),
+};
 
 export const ScenarioStepSchema = z.discriminatedUnion('do', [
   z.strictObject({ do: z.literal('tag'), vpc: VpcId, tags: z.record(z.string(), z.string()), ...Note }),
   z.strictObject({ do: z.literal('untag'), vpc: VpcId, keys: z.array(z.string()).min(1), ...Note }),
   z.strictObject({ do: z.literal('delete-vpc'), vpc: VpcId, ...Note }),
-  z.strictObject({
-    do: z.literal('approve'),
-    vpc: VpcId,
-    reason: z.string().optional(),
-    by: z.string().optional(),
-    ...Note,
-  }),
-  z.strictObject({
-    do: z.literal('deny'),
-    vpc: VpcId,
-    reason: z.string().optional(),
-    by: z.string().optional(),
-    ...Note,
-  }),
+  z.strictObject({ do: z.literal('approve'), ...Decision, ...Note }),
+  z.strictObject({ do: z.literal('deny'), ...Decision, ...Note }),
   z.strictObject({ do: z.literal('advance-time'), seconds: z.number().positive(), ...Note }),
   z.strictObject({ do: z.literal('config-change'), set: z.record(z.string(), z.unknown()), ...Note }),
   z.strictObject({
@@ -112,6 +127,11 @@ const MAX_WALL_MS = 60 * 60_000;
 
 /** Describes a step in one line (progress and failures name steps this way). */
 export function describeStep(step: ScenarioStep): string {
+  const text = describeAction(step);
+  return step.at === undefined ? text : `${text} at +${step.at} s`;
+}
+
+function describeAction(step: ScenarioStep): string {
   switch (step.do) {
     case 'tag':
       return `tag ${step.vpc} ${Object.entries(step.tags)
@@ -149,6 +169,22 @@ export async function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string, ec2: EC2C
     await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet.id }));
   }
   await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
+}
+
+/**
+ * Runs the hub until simulated time reaches `at` (epoch ms), whether or not it is idle then: the moment a timed step
+ * (`at`) acts, with executions still in flight.
+ */
+export async function runUntilTime(hub: LocalHub, at: number): Promise<void> {
+  let reached = false;
+  setTimeout(
+    () => {
+      reached = true;
+    },
+    Math.max(0, at - Date.now()),
+  );
+  const run = await hub.runUntil(() => reached, { maxVirtualMs: at - Date.now() + MAX_VIRTUAL_MS });
+  if (run.reason !== 'predicate') throw new ScenarioStepError(`the hub did not reach the step's time (${run.reason})`);
 }
 
 /** Lets simulated time pass (the virtual clock jumps from timer to timer: this one marks the end). */
@@ -228,7 +264,22 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
       if (run.reason !== 'predicate') throw new ScenarioStepError(`the hub did not settle (${run.reason})`);
     };
 
+    // When the previous step began acting (simulated time): the origin of the next step's `at`.
+    let previousStart = Date.now();
     for (const [index, step] of scenario.steps.entries()) {
+      if (step.at !== undefined) {
+        const at = previousStart + step.at * 1000;
+        if (Date.now() > at) {
+          throw new ScenarioStepError(
+            `step ${index + 1} (${describeStep(step)}): at +${step.at} s is already past: the previous step took ` +
+              `${((Date.now() - previousStart) / 1000).toFixed(1)} s to act`,
+          );
+        }
+        await runUntilTime(hub, at);
+      } else {
+        await settle();
+      }
+      previousStart = Date.now();
       say(`\n── step ${index + 1}: ${describeStep(step)}${step.note ? `  (${step.note})` : ''}\n`);
       switch (step.do) {
         case 'tag':
@@ -242,16 +293,24 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         case 'approve':
         case 'deny': {
-          try {
-            const result = await decide(
-              { vpcId: step.vpc, decision: step.do, reason: step.reason, by: step.by ?? 'scenario' },
-              { registry: registryTable(config), sfn: hub.approverSfn(), now: () => Date.now() },
-            );
-            say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${result.executionArn.split(':').at(-1)}\n`);
-          } catch (error) {
-            if (!(error instanceof NoPendingApprovalError || error instanceof ApprovalExpiredError)) throw error;
-            failures.push(`step ${index + 1} (${describeStep(step)}): ${error.message}`);
-            say(`   ${error.message}\n`);
+          // Through the local hub's decision function URL, as the approver's IAM principal (`by`: a role name of
+          // the hub account), as `spokelink approve|deny` does in AWS.
+          const reply = await localTransport(
+            hub,
+            localApprover(hub, step.by),
+          )({
+            vpcId: step.vpc,
+            decision: step.do,
+            ...(step.reason !== undefined ? { reason: step.reason } : {}),
+            ...(step.request !== undefined ? { request: step.request } : {}),
+          });
+          const answer = JSON.parse(reply.body) as { executionArn?: string; error?: string; Message?: string };
+          if (reply.statusCode === 200) {
+            say(`   ${step.do === 'approve' ? 'approved' : 'denied'}: ${answer.executionArn?.split(':').at(-1)}\n`);
+          } else {
+            const message = answer.error ?? answer.Message ?? reply.body;
+            failures.push(`step ${index + 1} (${describeStep(step)}): ${message}`);
+            say(`   ${message}\n`);
           }
           break;
         }
@@ -286,8 +345,8 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         }
       }
-      if (step.do !== 'expect' && step.do !== 'drop-next-event' && step.do !== 'config-change') await settle();
     }
+    await settle();
 
     const report = await hub.report();
     if (input.saveDir) await hub.save(input.saveDir);

@@ -18,7 +18,8 @@ export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world F
   --world FILE        world file seeding the twin (e.g. worlds/example.world.json)
   --events FILE       EventBridge events to deliver instead (a JSON array, or one JSON event per line)
   --scenario FILE     a lifecycle scenario instead: steps tag, untag, delete-vpc, approve, deny, advance-time,
-                      config-change, reconcile, drop-next-event, expect (docs/lifecycle.md)
+                      config-change, reconcile, drop-next-event, expect; a step with "at": N acts N s after the
+                      previous step began, mid-flight (docs/lifecycle.md)
   --clock MODE        virtual (default: simulated time, a run of minutes takes seconds) or real (AWS pace)
   --stagger SECONDS   app teams tag their VPCs this many seconds apart, in world order (default 15; 0: all at once)
   --latency MS        simulated latency of every AWS call (default 0: only AWS's asynchronous work takes time)

@@ -1,7 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { escapeControl } from '#shared/display';
 import { SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import type { Plan } from '#shared/plan';
+import { type Plan, requestDigest } from '#shared/plan';
 import type { RegistryTable } from '#shared/registry';
 import { type PendingApproval, putApproval } from '#shared/registry';
 
@@ -39,11 +40,13 @@ export function approvalMessage(approval: PendingApproval, plan: Plan): string {
     '',
     `services: ${plan.services.join(', ') || 'none'}`,
     `CIDRs: ${plan.cidrs.join(', ')}`,
+    `request: ${approval.requestDigest} (an approval is bound to this request: if the VPC asks for another segment, ` +
+      'other services or has other CIDRs, it needs a new approval)',
     `execution: ${approval.executionName}`,
     `requested: ${approval.requestedAt}`,
     `decide before: ${new Date(approval.expiresAt * 1000).toISOString()} (then it is rejected: approval timed out)`,
     '',
-    `approve: spokelink approve ${plan.vpcId} --reason "..."`,
+    `approve: spokelink approve ${plan.vpcId} --request ${approval.requestDigest.slice(0, 12)} --reason "..."`,
     `deny:    spokelink deny ${plan.vpcId} --reason "..."`,
   ].join('\n');
 }
@@ -60,6 +63,8 @@ export async function requestApproval(request: ApprovalRequest, deps: ApprovalDe
     executionName: request.executionName,
     segment: plan.segment,
     services: plan.services,
+    cidrs: plan.cidrs,
+    requestDigest: requestDigest(plan),
     requestedAt: new Date(now).toISOString(),
     expiresAt: Math.floor(now / 1000) + request.timeoutSeconds,
     taskToken: request.taskToken,
@@ -69,7 +74,8 @@ export async function requestApproval(request: ApprovalRequest, deps: ApprovalDe
     new PublishCommand({
       TopicArn: deps.topicArn,
       Subject: `spokelink: approve ${plan.vpcId} into ${plan.segment}?`.slice(0, 99),
-      Message: approvalMessage(approval, plan),
+      // The plan holds values an app team chose (segment, services): never raw control or bidi characters.
+      Message: escapeControl(approvalMessage(approval, plan)),
       MessageAttributes: {
         vpcId: { DataType: 'String', StringValue: plan.vpcId },
         segment: { DataType: 'String', StringValue: plan.segment },

@@ -1,30 +1,40 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { isAwsError, SpokelinkError } from '#shared/errors';
-import type { RegistryTable } from '#shared/registry';
+import type { PendingApproval, RegistryTable, VpcRef } from '#shared/registry';
 import { deleteApproval, getApproval } from '#shared/registry';
 
 /**
- * The approver's side (`spokelink approve|deny VPC_ID`, and `approve`/`deny` steps of simulate scenarios): looks up
- * the VPC's pending approval in the registry and answers its execution with SendTaskSuccess or SendTaskFailure.
- * A denial fails the task with `ApprovalDeniedError` (the workflow rejects: status `rejected`, nothing changed). The
- * token never leaves this function: results and errors name the VPC and the execution only.
+ * The approver's side, behind the decision function URL (functions/approval/decision.ts, `AWS_IAM` auth): looks up
+ * the VPC's pending approval in the registry and answers its execution with SendTaskSuccess or SendTaskFailure. The
+ * answer names the request it decides (its digest: segment, services, CIDRs) and the approver's IAM ARN as AWS
+ * authenticated it. A denial fails the task with `ApprovalDeniedError`. And the offboarding's side: a request whose
+ * VPC no longer asks to connect is withdrawn (`ApprovalWithdrawnError`). The token never leaves this module: results
+ * and errors name the VPC and the execution only.
  */
 
-/** The VPC has no pending approval (never asked, already answered, or its request timed out and was answered). */
+/** The VPC has no pending approval (never asked, already answered, withdrawn, or its request timed out). */
 export class NoPendingApprovalError extends SpokelinkError {}
 
 /** The pending approval's execution no longer waits (it timed out or ended): nothing was decided. */
 export class ApprovalExpiredError extends SpokelinkError {}
 
+/** The approver decided about another request than the one pending now (`request`: the digest it saw). */
+export class ApprovalRequestChangedError extends SpokelinkError {}
+
 /** The error name a denial fails the waiting task with (the onboarding ASL catches it). */
 export const DENIED_ERROR = 'ApprovalDeniedError';
+
+/** The error name an offboarding fails the waiting task with: the request was withdrawn (the ASL ends quietly). */
+export const WITHDRAWN_ERROR = 'ApprovalWithdrawnError';
 
 export interface Decision {
   vpcId: string;
   decision: 'approve' | 'deny';
   reason?: string;
-  /** Who decides (recorded in the execution's history and the rejection detail). */
-  by?: string;
+  /** The approver's IAM ARN, as AWS authenticated the call (never a name the caller asserts). */
+  by: string;
+  /** The digest (or a prefix of at least 8 characters) of the request the approver saw: refused if another is pending. */
+  request?: string;
 }
 
 export interface DecideDeps {
@@ -38,20 +48,37 @@ export interface DecisionResult {
   decision: 'approve' | 'deny';
   executionArn: string;
   segment: string;
+  services: string[];
+  requestDigest: string;
+  by: string;
 }
+
+const GONE = ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'] as const;
 
 /** Sends the decision to the execution waiting for the VPC's approval; removes the pending approval. */
 export async function decide(decision: Decision, deps: DecideDeps): Promise<DecisionResult> {
   const pending = await getApproval(deps.registry, decision.vpcId);
   if (!pending) throw new NoPendingApprovalError(`${decision.vpcId} has no pending approval`);
+  if (decision.request !== undefined && !pending.requestDigest?.startsWith(decision.request)) {
+    throw new ApprovalRequestChangedError(
+      `${decision.vpcId}: the pending request is ${pending.requestDigest?.slice(0, 12)} (segment ${pending.segment}, ` +
+        `services ${pending.services.join(',') || 'none'}), not ${decision.request}: nothing decided`,
+    );
+  }
   const at = new Date(deps.now()).toISOString();
-  const by = decision.by ?? 'an approver';
+  const { by } = decision;
   try {
     if (decision.decision === 'approve') {
       await deps.sfn.send(
         new SendTaskSuccessCommand({
           taskToken: pending.taskToken,
-          output: JSON.stringify({ approved: true, by, at, ...(decision.reason ? { reason: decision.reason } : {}) }),
+          output: JSON.stringify({
+            approved: true,
+            by,
+            at,
+            requestDigest: pending.requestDigest,
+            ...(decision.reason ? { reason: decision.reason } : {}),
+          }),
         }),
       );
     } else {
@@ -65,7 +92,7 @@ export async function decide(decision: Decision, deps: DecideDeps): Promise<Deci
       );
     }
   } catch (error) {
-    if (isAwsError(error, 'TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken')) {
+    if (isAwsError(error, ...GONE)) {
       await deleteApproval(deps.registry, decision.vpcId, pending.taskToken);
       throw new ApprovalExpiredError(
         `${decision.vpcId}: execution ${pending.executionName} no longer waits for an approval (timed out or ended)`,
@@ -79,5 +106,32 @@ export async function decide(decision: Decision, deps: DecideDeps): Promise<Deci
     decision: decision.decision,
     executionArn: pending.executionArn,
     segment: pending.segment,
+    services: pending.services,
+    requestDigest: pending.requestDigest,
+    by,
   };
+}
+
+/**
+ * WithdrawPendingApproval (offboarding, under the VPC's lease): the VPC no longer asks to connect, so its pending
+ * request, if any, is withdrawn: the waiting execution's task fails with ApprovalWithdrawnError (it ends without
+ * writing anything) and the item is deleted, so that no approver can act on it any more.
+ */
+export async function withdraw(vpc: VpcRef, deps: DecideDeps): Promise<{ withdrawn: boolean; executionArn?: string }> {
+  const pending: PendingApproval | undefined = await getApproval(deps.registry, vpc.vpcId);
+  if (!pending) return { withdrawn: false };
+  try {
+    await deps.sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: pending.taskToken,
+        error: WITHDRAWN_ERROR,
+        cause: `approval-withdrawn: ${vpc.vpcId} no longer asks to connect`,
+      }),
+    );
+  } catch (error) {
+    // The execution stopped waiting already (timed out, ended): there is nothing to withdraw but the item.
+    if (!isAwsError(error, ...GONE)) throw error;
+  }
+  await deleteApproval(deps.registry, vpc.vpcId, pending.taskToken);
+  return { withdrawn: true, executionArn: pending.executionArn };
 }

@@ -4,22 +4,27 @@ import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable } from '#shared/registry';
+import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
 import { ApprovalInputError, requestApproval } from './approval';
+import { withdraw } from './decide';
 import { redactTokens } from './redact';
 
-const Input = z.object({
-  action: z.literal('request'),
-  taskToken: z.string().min(1),
-  plan: PlanSchema,
-  executionArn: z.string().min(1),
-  executionName: z.string().min(1),
-  timeoutSeconds: z.number().int().min(1),
-});
+const Input = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('request'),
+    taskToken: z.string().min(1),
+    plan: PlanSchema,
+    executionArn: z.string().min(1),
+    executionName: z.string().min(1),
+    timeoutSeconds: z.number().int().min(1),
+  }),
+  /** WithdrawPendingApproval (offboarding, under the lease): the VPC no longer asks to connect. */
+  z.object({ action: z.literal('withdraw'), vpc: VpcRefSchema }),
+]);
 
 /**
  * RequestApproval: `{ action: 'request', taskToken, plan, executionArn, executionName, timeoutSeconds }`, invoked by
- * `lambda:invoke.waitForTaskToken`. The token is stored, never logged: a bad input is reported by field path only.
+ * `lambda:invoke.waitForTaskToken`; WithdrawPendingApproval: `{ action: 'withdraw', vpc }` (offboarding). The token is stored, never logged: a bad input is reported by field path only.
  */
 export const handler = async (input: unknown) => {
   logger.resetKeys();
@@ -32,9 +37,17 @@ export const handler = async (input: unknown) => {
     );
   }
   const request = parsed.data;
-  logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId });
   const config = configFromEnv();
   const hub = hubClients(config.hub.region);
+  if (request.action === 'withdraw') {
+    const { vpc } = request;
+    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: 'withdraw' });
+    const registry = await heldRegistry(registryTable(config), vpc.fence, Date.now());
+    const result = await withdraw(vpc, { registry, sfn: hub.sfn, now: () => Date.now() });
+    logger.info('pending approval withdrawn', { withdrawn: result.withdrawn });
+    return result;
+  }
+  logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId });
   return requestApproval(request, {
     registry: registryTable(config),
     sns: hub.sns,

@@ -3,7 +3,7 @@ import { hubEc2, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
+import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { type ConsumerResult, registerConsumer } from './consumer';
 import { type ConsumerRemovalResult, revokeEndpointAccess } from './revoke';
 
@@ -24,7 +24,9 @@ export const handler = async (input: unknown): Promise<ConsumerResult | Consumer
   logger.resetKeys();
   const request = Input.parse(input);
   const config = configFromEnv();
-  const deps = { hubEc2: hubEc2(config.hub.region), registry: registryTable(config), now: () => Date.now() };
+  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
+  const registry = await heldRegistry(registryTable(config), fence, Date.now());
+  const deps = { hubEc2: hubEc2(config.hub.region), registry, now: () => Date.now() };
   if (request.action === 'revoke' || request.action === 'prune') {
     const vpc = request.action === 'revoke' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });

@@ -6,12 +6,15 @@ import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { type Lease, registryTable } from '#shared/registry';
-import { type AcquiredLease, acquire, acquireOnly, type LeaseDeps, release } from './lease';
+import { acquire, begin, type LeaseDeps, type Onboarding, release } from './lease';
 
 const Input = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('acquire'), plan: PlanSchema, executionArn: z.string().min(1) }),
-  /** Lease only (no CIDR claims, no record): for workflows without a plan, such as offboarding. */
+  /** The lease (onboarding and offboarding, first thing; onboarding again after an approval decision). */
+  z.object({ action: z.literal('acquire'), event: z.unknown(), executionArn: z.string().min(1) }),
+  /** Kept for executions started before `acquire` took the event: the same lease. */
   z.object({ action: z.literal('acquire-lease-only'), event: z.unknown(), executionArn: z.string().min(1) }),
+  /** CIDR claims and the registry record, under the lease the plan was made under. */
+  z.object({ action: z.literal('begin'), plan: PlanSchema, executionArn: z.string().min(1) }),
   z.object({
     action: z.literal('release'),
     /** The raw event (the VPC id comes from it, so release works on paths where no plan exists). */
@@ -21,11 +24,11 @@ const Input = z.discriminatedUnion('action', [
 ]);
 
 /**
- * AcquireLease / ReleaseLease: `{ action: 'acquire', plan, executionArn }` (lease, CIDR claims, registry record),
- * `{ action: 'acquire-lease-only', event, executionArn }` (the lease alone, for the offboarding workflow) or
- * `{ action: 'release', event, executionArn }`.
+ * AcquireLease / BeginOnboarding / ReleaseLease: `{ action: 'acquire', event, executionArn }` (the lease),
+ * `{ action: 'begin', plan, executionArn }` (CIDR claims, registry record) or `{ action: 'release', event,
+ * executionArn }`.
  */
-export const handler = async (input: unknown): Promise<AcquiredLease | Lease | { released: boolean }> => {
+export const handler = async (input: unknown): Promise<Lease | Onboarding | { released: boolean }> => {
   logger.resetKeys();
   const request = Input.parse(input);
   const config = configFromEnv();
@@ -34,15 +37,15 @@ export const handler = async (input: unknown): Promise<AcquiredLease | Lease | {
     sfn: hubClients(config.hub.region).sfn,
     now: () => Date.now(),
   };
-  if (request.action === 'acquire') {
+  if (request.action === 'begin') {
     logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId });
-    return acquire(request.plan, request.executionArn, deps);
+    return begin(request.plan, request.executionArn, deps);
   }
   const parsed = parseTrigger(request.event);
-  if (request.action === 'acquire-lease-only') {
+  if (request.action !== 'release') {
     if (!parsed.ok) throw new IgnoredEventError(parsed.reason);
     logger.appendKeys({ vpcId: parsed.trigger.vpcId, accountId: parsed.trigger.accountId });
-    return acquireOnly(parsed.trigger.vpcId, request.executionArn, deps);
+    return acquire(parsed.trigger.vpcId, request.executionArn, deps);
   }
   // An event that cannot be parsed never got as far as a lease.
   if (!parsed.ok) return { released: false };

@@ -7,17 +7,12 @@ import {
   beginOnboarding,
   claimCidrs,
   getRecord,
+  heldRegistry,
+  LEASE_TTL_SECONDS,
   type Lease,
   type RegistryTable,
   releaseLease,
 } from '#shared/registry';
-
-/**
- * How long a lease lasts without its holder releasing it. Only a backstop: a lease whose holder no longer runs
- * (stopped, timed out) is taken over at once (DescribeExecution). Longer than any onboarding: the wait for the VPC
- * lease (~25 min), the attachment (~10 min) and the retries.
- */
-export const LEASE_TTL_SECONDS = 2 * 60 * 60;
 
 export interface LeaseDeps {
   registry: RegistryTable;
@@ -40,37 +35,17 @@ export async function isExecutionRunning(sfn: SFNClient, executionArn: string): 
   }
 }
 
-export interface AcquiredLease extends Lease {
+export interface Onboarding {
   /** CIDR claim buckets (/16) the VPC holds. */
   claimedBuckets: string[];
 }
 
 /**
- * AcquireLease: takes the VPC's lease (VpcBusyError while another live execution holds it), claims the VPC's CIDRs
- * race-free against other VPCs (RejectedError `cidr-overlap`), and starts the registry record (status onboarding,
- * this execution appended). Every part is idempotent for the same execution.
+ * AcquireLease (onboarding, offboarding, and again after an approval decision): takes the VPC's lease (VpcBusyError
+ * while another live execution holds it). Idempotent for the same execution. Everything that decides what to do
+ * (ValidateAndPlan, PlanOffboarding) runs after it, on state read under the lease.
  */
-export async function acquire(plan: Plan, executionArn: string, deps: LeaseDeps): Promise<AcquiredLease> {
-  const lease = await acquireLease(deps.registry, {
-    vpcId: plan.vpcId,
-    owner: executionArn,
-    now: deps.now(),
-    ttlSeconds: LEASE_TTL_SECONDS,
-    isOwnerLive: (owner) => isExecutionRunning(deps.sfn, owner),
-  });
-  const previous = await getRecord(deps.registry, plan.vpcId);
-  const { buckets } = await claimCidrs(deps.registry, {
-    vpcId: plan.vpcId,
-    accountId: plan.accountId,
-    cidrs: plan.cidrs,
-    previousCidrs: previous && previous.status !== 'disconnected' ? previous.cidrs : [],
-  });
-  await beginOnboarding(deps.registry, plan, executionArn, deps.now());
-  return { ...lease, claimedBuckets: buckets };
-}
-
-/** The lease alone (VpcBusyError while another live execution holds it): for workflows without a plan. */
-export async function acquireOnly(vpcId: string, executionArn: string, deps: LeaseDeps): Promise<Lease> {
+export async function acquire(vpcId: string, executionArn: string, deps: LeaseDeps): Promise<Lease> {
   return acquireLease(deps.registry, {
     vpcId,
     owner: executionArn,
@@ -78,6 +53,24 @@ export async function acquireOnly(vpcId: string, executionArn: string, deps: Lea
     ttlSeconds: LEASE_TTL_SECONDS,
     isOwnerLive: (owner) => isExecutionRunning(deps.sfn, owner),
   });
+}
+
+/**
+ * BeginOnboarding, under the lease the plan was made under (`plan.fence`): claims the VPC's CIDRs race-free against
+ * other VPCs (RejectedError `cidr-overlap`) and starts the registry record (status onboarding, this execution
+ * appended), fenced by the lease token. Idempotent for the same execution.
+ */
+export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): Promise<Onboarding> {
+  const registry = await heldRegistry(deps.registry, plan.fence, deps.now());
+  const previous = await getRecord(registry, plan.vpcId);
+  const { buckets } = await claimCidrs(registry, {
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    cidrs: plan.cidrs,
+    previousCidrs: previous && previous.status !== 'disconnected' ? previous.cidrs : [],
+  });
+  await beginOnboarding(registry, plan, executionArn, deps.now());
+  return { claimedBuckets: buckets };
 }
 
 /** ReleaseLease: gives the lease back if this execution holds it (never fails because it does not). */

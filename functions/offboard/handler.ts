@@ -4,8 +4,8 @@ import { configFromEnv, type HubConfig } from '#shared/config';
 import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
-import { PlanSchema } from '#shared/plan';
-import { type RegistryTable, registryTable } from '#shared/registry';
+import { LeaseFenceSchema, PlanSchema } from '#shared/plan';
+import { heldRegistry, type RegistryTable, registryTable } from '#shared/registry';
 import { type OffboardPlan, planOffboarding } from './plan';
 import {
   type Inventory,
@@ -19,7 +19,12 @@ import {
 
 const Input = z.union([
   /** PlanOffboarding (no action: the offboarding ASL's original input). */
-  z.object({ action: z.literal('plan-offboarding').optional(), event: z.unknown() }),
+  z.object({
+    action: z.literal('plan-offboarding').optional(),
+    event: z.unknown(),
+    /** The lease the offboarding holds: the removal steps renew it and fence their registry writes with it. */
+    lease: LeaseFenceSchema.optional(),
+  }),
   /** NoteWhatExists (onboarding of a member): what the record lists before anything changes. */
   z.object({ action: z.literal('inventory'), plan: PlanSchema }),
   /** PlanRollback and SummarizeRollback (onboarding failure path): the whole execution state (`"state.$": "$"`). */
@@ -41,7 +46,14 @@ export const handler = async (input: unknown): Promise<OffboardPlan | Inventory 
     logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId, action: request.action });
     return noteWhatExists(request.plan, { registry });
   }
-  if (!('state' in request)) return offboardingPlan(request.event, config, registry);
+  if (!('state' in request)) {
+    const fence = request.lease && {
+      vpcId: request.lease.vpcId,
+      owner: request.lease.owner,
+      token: request.lease.token,
+    };
+    return offboardingPlan(request.event, config, await heldRegistry(registry, fence, Date.now()));
+  }
   const { plan } = request.state;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   if (request.action === 'summarize-rollback') {
@@ -71,5 +83,5 @@ async function offboardingPlan(event: unknown, config: HubConfig, registry: Regi
     },
   );
   logger.info('offboarding plan', { plan });
-  return plan;
+  return registry.fence ? { ...plan, vpc: { ...plan.vpc, fence: registry.fence } } : plan;
 }

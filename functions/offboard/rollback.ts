@@ -269,7 +269,12 @@ export function keepPlan(plan: Plan, before: Inventory): Plan {
 }
 
 async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<VpcRef> {
-  const ref = { vpcId: plan.vpcId, accountId: plan.accountId, region: plan.region };
+  const ref = {
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    region: plan.region,
+    ...(plan.fence ? { fence: plan.fence } : {}),
+  };
   try {
     const vpc = await describeVpc(await deps.spokeEc2(), plan.vpcId);
     return { ...ref, exists: vpc !== undefined, spokeReachable: true };

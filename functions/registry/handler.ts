@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
-import { registryTable } from '#shared/registry';
-import { targetOf, WorkflowStateSchema } from '#shared/workflow-state';
+import { heldRegistry, registryTable } from '#shared/registry';
+import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 import { archive, type RemovalReport, recordOffboarding } from './offboarding';
 import { recordConnected, recordFailure } from './registry';
 
@@ -25,7 +25,10 @@ export const handler = async (input: unknown) => {
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
-  const deps = { registry: registryTable(config), now: () => Date.now() };
+  const deps = {
+    registry: await heldRegistry(registryTable(config), fenceOf(state), Date.now()),
+    now: () => Date.now(),
+  };
   if (action === 'connected') {
     if (!state.plan) throw new Error('RecordConsumer needs the plan ($.plan)');
     return recordConnected(state.plan, executionArn, deps);

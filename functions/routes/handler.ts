@@ -3,7 +3,7 @@ import { spokeClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
+import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { type RouteRemovalResult, removeSpokeRoutes } from './remove';
 import { createSpokeRoutes, type RoutesResult } from './routes';
 
@@ -21,7 +21,8 @@ export const handler = async (input: unknown): Promise<RoutesResult | RouteRemov
   logger.resetKeys();
   const request = Input.parse(input);
   const config = configFromEnv();
-  const registry = registryTable(config);
+  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
+  const registry = await heldRegistry(registryTable(config), fence, Date.now());
   if (request.action === 'remove' || request.action === 'prune') {
     const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { Tags } from './tags';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, type Tags } from './tags';
 
 /**
  * Parsing of the EventBridge events that start spokelink. They are untrusted: any account of the organization can put
@@ -29,9 +29,11 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const VPC_ARN = /^arn:aws(-[a-z]+)*:ec2:([a-z0-9-]+):(\d{12}):vpc\/(vpc-[0-9a-f]{8,17})$/;
 
 // AWS tag limits: 50 tags per resource, keys up to 128 characters, values up to 256.
-const TagMap = z.record(z.string().min(1).max(128), z.string().max(256)).refine((t) => Object.keys(t).length <= 50, {
-  message: 'more than 50 tags',
-});
+const TagMap = z
+  .record(z.string().min(1).max(128), z.string().max(MAX_TAG_VALUE_LENGTH))
+  .refine((t) => Object.keys(t).length <= MAX_TAGS_PER_RESOURCE, {
+    message: `more than ${MAX_TAGS_PER_RESOURCE} tags`,
+  });
 const TagItem = z.object({ key: z.string().min(1).max(128), value: z.string().max(256).default('') });
 
 const Envelope = z.object({
@@ -194,4 +196,17 @@ export function executionName(vpcId: string, kind: WorkflowKind, eventId: string
     ? hex.slice(0, 12)
     : createHash('sha256').update(eventId).digest('hex').slice(0, 12);
   return `${vpcId}-${kind}-${suffix}`;
+}
+
+/**
+ * The account a workflow execution is for, from its input (the raw event, `detail.input` of a Step Functions
+ * status-change event): undefined when the input names no account.
+ */
+export function accountOfExecutionInput(input: string | null | undefined): string | undefined {
+  try {
+    const account = (JSON.parse(input ?? '') as { account?: unknown }).account;
+    return typeof account === 'string' && /^\d{12}$/.test(account) ? account : undefined;
+  } catch {
+    return undefined;
+  }
 }

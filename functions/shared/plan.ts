@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
 /**
@@ -22,6 +23,18 @@ const SecurityGroupRulePlan = z.object({
   /** `ruleDescription(vpcId, accountId)`: how offboarding finds exactly this rule. */
   description: z.string(),
 });
+
+/**
+ * The lease an execution holds on the VPC (docs/lifecycle.md, "Leases and fencing"): the holder's execution ARN and
+ * the lease token, a number that grows with every acquisition of the VPC's lease. Every registry write of a step is
+ * conditioned on it (a record written under a newer token refuses older ones) and every step renews the lease first.
+ */
+export const LeaseFenceSchema = z.object({
+  vpcId: z.string(),
+  owner: z.string(),
+  token: z.number().int().min(1),
+});
+export type LeaseFence = z.infer<typeof LeaseFenceSchema>;
 
 const EndpointServicePlan = z.object({
   /** Catalog name (`endpointServices` key); absent in plans made before services were scoped. */
@@ -80,6 +93,8 @@ export const PlanSchema = z.object({
   endpointServices: z.array(EndpointServicePlan),
   /** `arn:aws:iam::<account>:root`: the principal added to endpoint services. */
   principal: z.string(),
+  /** The lease under which the plan was made (ValidateAndPlan runs under it); absent in plans made without one. */
+  fence: LeaseFenceSchema.optional(),
 });
 
 export type Plan = z.infer<typeof PlanSchema>;
@@ -88,3 +103,12 @@ export type SecurityGroupRulePlan = z.infer<typeof SecurityGroupRulePlan>;
 export type SubnetPlan = z.infer<typeof SubnetPlan>;
 export type EndpointServicePlan = z.infer<typeof EndpointServicePlan>;
 export type QuarantinedCidr = z.infer<typeof QuarantinedCidr>;
+
+/**
+ * The digest of what a request asks for: segment, services and CIDRs (sorted). An approval is bound to it: an approval
+ * given for one digest never lets a request with another one go on (docs/lifecycle.md, "Approvals").
+ */
+export function requestDigest(request: Pick<Plan, 'segment' | 'services' | 'cidrs'>): string {
+  const canonical = JSON.stringify([request.segment, [...request.services].sort(), [...request.cidrs].sort()]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { hubClients } from './aws';
@@ -13,16 +14,17 @@ import type { HubConfig } from './config';
 import { requireEnv } from './env';
 import { isAwsError, RejectedError, VpcBusyError } from './errors';
 import { logger } from './logger';
-import type { Plan } from './plan';
+import { type LeaseFence, LeaseFenceSchema, type Plan } from './plan';
 import { type ConsumerRecord, registryKeys } from './registry-model';
-import { ClaimContentionError, RegistryRecordMissingError } from './workflow-errors';
+import { ClaimContentionError, LeaseLostError, RegistryRecordMissingError } from './workflow-errors';
 
 /**
  * The consumer registry table (DynamoDB, `pk`/`sk`), shared by every step. Besides the consumer records of
  * registry-model.ts it holds two kinds of coordination items:
  *
- * - the per-VPC lease, `VPC#<vpcId>` / `LEASE`: `{ owner: <execution ARN>, expiresAt: <epoch s> }`. Written with a
- *   condition (absent, expired, or already ours), so two executions for one VPC never work at the same time;
+ * - the per-VPC lease, `VPC#<vpcId>` / `LEASE`: `{ owner: <execution ARN>, expiresAt: <epoch s>, token }`. Written with
+ *   a condition (free, expired, or already ours), so two executions for one VPC never work at the same time; renewed
+ *   by every step of its holder; its token fences every write of the VPC's record (see heldRegistry);
  * - CIDR claims, `CIDR#<a.b>` / `CLAIMS`: `{ version, claims: { <vpcId>: { cidrs, accountId } } }`, one item per /16
  *   (see claimBucketOf). Every VPC that is not disconnected has its CIDRs claimed here. A claim is a read, an overlap
  *   check against the other VPCs of the bucket, and a write conditioned on the version read: two VPCs with
@@ -35,6 +37,8 @@ import { ClaimContentionError, RegistryRecordMissingError } from './workflow-err
 export interface RegistryTable {
   dynamo: DynamoDBDocumentClient;
   tableName: string;
+  /** The lease the writer holds (heldRegistry): writes of the VPC's record through this table are fenced by it. */
+  fence?: LeaseFence;
 }
 
 /** The registry of this Lambda: the hub's DynamoDB client and the table named by `REGISTRY_TABLE_NAME`. */
@@ -49,6 +53,15 @@ const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 // ---- lease ---------------------------------------------------------------------------------------------------------
 
+/**
+ * How long a lease lasts after its holder last renewed it. Every Lambda step of the holder renews it when it starts
+ * (heldRegistry), so it only lapses when the holder stops running steps: a stopped execution, or a gap between two of
+ * its steps longer than this. The longest such gap a live holder has is a Retry back-off (at most 300 s in the ASL)
+ * plus a step's own run (Lambda timeouts are at most 900 s): 20 min is more. A wait for a person (RequestApproval)
+ * holds no lease. A lease whose holder no longer runs is taken over at once (DescribeExecution).
+ */
+export const LEASE_TTL_SECONDS = 20 * 60;
+
 export interface Lease {
   vpcId: string;
   /** Execution ARN of the holder. */
@@ -56,6 +69,8 @@ export interface Lease {
   acquiredAt: string;
   /** Epoch seconds after which the lease may be taken over without asking whether the holder still runs. */
   expiresAt: number;
+  /** The fencing token: grows by one with every acquisition of this VPC's lease (kept when the lease is released). */
+  token: number;
 }
 
 export interface AcquireLeaseOptions {
@@ -67,75 +82,196 @@ export interface AcquireLeaseOptions {
   isOwnerLive: (owner: string) => Promise<boolean>;
 }
 
-/** The current lease of a VPC, if any (strongly consistent read). */
+function leaseOf(vpcId: string, item: Record<string, unknown> | undefined): Lease | undefined {
+  if (!item || typeof item.owner !== 'string') return undefined;
+  return {
+    vpcId,
+    owner: item.owner,
+    acquiredAt: String(item.acquiredAt),
+    expiresAt: Number(item.expiresAt),
+    token: Number(item.token ?? 0),
+  };
+}
+
+/** The current lease of a VPC, if any (strongly consistent read). A released lease has no owner: none. */
 export async function getLease(table: RegistryTable, vpcId: string): Promise<Lease | undefined> {
   const { Item } = await table.dynamo.send(
     new GetCommand({ TableName: table.tableName, Key: leaseKey(vpcId), ConsistentRead: true }),
   );
-  if (!Item) return undefined;
-  return {
-    vpcId,
-    owner: String(Item.owner),
-    acquiredAt: String(Item.acquiredAt),
-    expiresAt: Number(Item.expiresAt),
-  };
+  return leaseOf(vpcId, Item);
 }
 
 /**
- * Takes the VPC's lease for `owner`. Idempotent for the holder (a retried AcquireLease succeeds). Throws VpcBusyError
- * while another live execution holds it; a lease that expired, or whose holder no longer runs, is taken over.
+ * Takes the VPC's lease for `owner`. Idempotent for the holder (a retried AcquireLease renews it and keeps its token).
+ * Throws VpcBusyError while another live execution holds it; a lease that expired, or whose holder no longer runs, is
+ * taken over. Each acquisition by a new holder adds one to the lease's token and stamps it on the VPC's record, so
+ * that from then on no write of an earlier holder lands (fenceRecord).
  */
 export async function acquireLease(table: RegistryTable, options: AcquireLeaseOptions): Promise<Lease> {
   const { vpcId, owner, now } = options;
-  const lease: Lease = {
-    vpcId,
-    owner,
-    acquiredAt: new Date(now).toISOString(),
-    expiresAt: Math.floor(now / 1000) + options.ttlSeconds,
-  };
-  const put = (condition: string, values: Record<string, unknown>) =>
-    table.dynamo.send(
-      new PutCommand({
+  const nowSeconds = Math.floor(now / 1000);
+  const expiresAt = nowSeconds + options.ttlSeconds;
+  const update = async (condition: string, values: Record<string, unknown>, takes: boolean) => {
+    const { Attributes } = await table.dynamo.send(
+      new UpdateCommand({
         TableName: table.tableName,
-        Item: { ...leaseKey(vpcId), kind: 'lease', ...lease },
+        Key: leaseKey(vpcId),
+        UpdateExpression: takes
+          ? 'SET #kind = :kind, #owner = :me, #acquiredAt = :at, #expiresAt = :expires ADD #token :one'
+          : 'SET #expiresAt = :expires',
         ConditionExpression: condition,
         ExpressionAttributeNames: {
           '#owner': 'owner',
-          ...(condition.includes('#expiresAt') ? { '#expiresAt': 'expiresAt' } : {}),
+          '#expiresAt': 'expiresAt',
+          ...(takes ? { '#kind': 'kind', '#acquiredAt': 'acquiredAt', '#token': 'token' } : {}),
         },
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: {
+          ...values,
+          ':expires': expiresAt,
+          ...(takes ? { ':kind': 'lease', ':me': owner, ':at': new Date(now).toISOString(), ':one': 1 } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-
-  for (let attempt = 0; attempt < 3; attempt++) {
+    const lease = leaseOf(vpcId, Attributes)!;
+    if (takes) await fenceRecord(table, vpcId, lease.token);
+    return lease;
+  };
+  const attempt = async (condition: string, values: Record<string, unknown>, takes: boolean) => {
     try {
-      await put('attribute_not_exists(pk) OR #owner = :me OR #expiresAt < :now', {
-        ':me': owner,
-        ':now': Math.floor(now / 1000),
-      });
-      return lease;
+      return await update(condition, values, takes);
     } catch (error) {
       if (!isAwsError(error, CONDITION_FAILED)) throw error;
+      return undefined;
     }
+  };
+
+  for (let i = 0; i < 3; i++) {
+    const mine = await attempt('#owner = :me', { ':me': owner }, false);
+    if (mine) return mine;
+    const free = await attempt('attribute_not_exists(#owner) OR #expiresAt < :now', { ':now': nowSeconds }, true);
+    if (free) return free;
     const current = await getLease(table, vpcId);
     if (!current || current.owner === owner) continue;
-    if (current.expiresAt >= Math.floor(now / 1000) && (await options.isOwnerLive(current.owner))) {
+    if (current.expiresAt >= nowSeconds && (await options.isOwnerLive(current.owner))) {
       throw new VpcBusyError(`${vpcId} is being changed by ${current.owner} (lease since ${current.acquiredAt})`);
     }
     logger.warn('taking over the lease of an execution that no longer runs', { vpcId, previousOwner: current.owner });
-    try {
-      await put('#owner = :stale', { ':stale': current.owner });
-      return lease;
-    } catch (error) {
-      if (!isAwsError(error, CONDITION_FAILED)) throw error;
-    }
+    const taken = await attempt(
+      '#owner = :stale AND #token = :staleToken',
+      {
+        ':stale': current.owner,
+        ':staleToken': current.token,
+      },
+      true,
+    );
+    if (taken) return taken;
   }
   throw new VpcBusyError(`${vpcId}: the lease changed hands while acquiring it`);
 }
 
+/**
+ * Renews the lease `fence` names (its holder is still working): LeaseLostError when the lease is no longer that
+ * holder's with that token (it expired and was taken over). Every step of a lease holder calls it first
+ * (heldRegistry), so a live holder's lease never lapses and a holder that lost it does nothing more.
+ */
+export async function renewLease(table: RegistryTable, fence: LeaseFence, now: number): Promise<void> {
+  const renewed = await updateIf(table, {
+    Key: leaseKey(fence.vpcId),
+    UpdateExpression: 'SET #expiresAt = :expires',
+    ConditionExpression: '#owner = :me AND #token = :token',
+    ExpressionAttributeNames: { '#owner': 'owner', '#token': 'token', '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: {
+      ':me': fence.owner,
+      ':token': fence.token,
+      ':expires': Math.floor(now / 1000) + LEASE_TTL_SECONDS,
+    },
+  });
+  if (!renewed) {
+    throw new LeaseLostError(
+      `${fence.vpcId}: this execution no longer holds the lease (token ${fence.token}); another execution took it over`,
+    );
+  }
+}
+
+/** An UpdateItem with a condition: true when it was written, false when the condition failed (other errors thrown). */
+async function updateIf(table: RegistryTable, input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+  try {
+    await table.dynamo.send(new UpdateCommand({ TableName: table.tableName, ...input }));
+    return true;
+  } catch (error) {
+    if (isAwsError(error, CONDITION_FAILED)) return false;
+    throw error;
+  }
+}
+
 /** Releases the lease if `owner` holds it; true when it did. Never fails because someone else holds it. */
 export function releaseLease(table: RegistryTable, vpcId: string, owner: string): Promise<boolean> {
-  return deleteIfAttributeEquals(table, leaseKey(vpcId), 'owner', owner);
+  // The item stays (without owner) so that the token keeps growing across acquisitions.
+  return updateIf(table, {
+    Key: leaseKey(vpcId),
+    UpdateExpression: 'REMOVE #owner SET #expiresAt = :zero',
+    ConditionExpression: '#owner = :me',
+    ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':me': owner, ':zero': 0 },
+  });
+}
+
+/**
+ * The registry of a step working under `fence` (the lease its execution holds): the lease is renewed first
+ * (LeaseLostError when it was taken over) and every write to the VPC's record through the returned table is fenced by
+ * the token. Without a fence (a plan made without a lease, a reconcile's status report), the table as it is.
+ */
+export async function heldRegistry(
+  table: RegistryTable,
+  fence: LeaseFence | undefined,
+  now: number,
+): Promise<RegistryTable> {
+  if (!fence) return table;
+  await renewLease(table, fence, now);
+  return { ...table, fence };
+}
+
+/**
+ * Stamps a new lease token on the VPC's record (if it has one): from then on the record refuses the writes of every
+ * holder with a smaller token. A record already stamped with a larger token is left alone.
+ */
+async function fenceRecord(table: RegistryTable, vpcId: string, token: number): Promise<void> {
+  await updateIf(table, {
+    Key: registryKeys.current(vpcId),
+    UpdateExpression: 'SET #fence = :token',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#fence) OR #fence < :token)',
+    ExpressionAttributeNames: { '#fence': FENCE_ATTRIBUTE },
+    ExpressionAttributeValues: { ':token': token },
+  });
+}
+
+/** The attribute of a record holding the token of the last lease that wrote it. */
+const FENCE_ATTRIBUTE = 'leaseToken';
+
+/** The condition (and its names and values) a fenced write of a record adds: no newer lease has written it. */
+function fenceCondition(fence: LeaseFence | undefined) {
+  if (!fence) return undefined;
+  return {
+    expression: '(attribute_not_exists(#fence) OR #fence <= :fence)',
+    names: { '#fence': FENCE_ATTRIBUTE },
+    values: { ':fence': fence.token },
+  };
+}
+
+/** After a fenced write was refused: LeaseLostError when a newer lease wrote the record, else undefined. */
+async function lostLease(table: RegistryTable, vpcId: string): Promise<LeaseLostError | undefined> {
+  if (!table.fence) return undefined;
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: registryKeys.current(vpcId), ConsistentRead: true }),
+  );
+  const stamped = Item?.[FENCE_ATTRIBUTE];
+  if (typeof stamped === 'number' && stamped > table.fence.token) {
+    return new LeaseLostError(
+      `${vpcId}: the record was written under a newer lease (token ${stamped} > ${table.fence.token}); nothing written`,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -163,6 +299,48 @@ async function deleteIfAttributeEquals(
     if (isAwsError(error, CONDITION_FAILED)) return false;
     throw error;
   }
+}
+
+// ---- status order --------------------------------------------------------------------------------------------------
+
+const statusKey = (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'STATUS' });
+
+/**
+ * Reserves the VPC's status tags for an execution, by its start time (`VPC#<vpcId>` / `STATUS`: the last writer's
+ * ARN and start time): true when no execution that started later has written the status, false otherwise (the newer
+ * execution's status stands). Executions that started at the same moment are ordered by the lease (the status step of
+ * a lease holder writes last).
+ */
+export async function reserveStatusWrite(
+  table: RegistryTable,
+  vpcId: string,
+  execution: { arn: string; startedAt: string; status: string },
+  now: number,
+): Promise<{ reserved: true } | { reserved: false; newer: string }> {
+  const reserved = await updateIf(table, {
+    Key: statusKey(vpcId),
+    UpdateExpression: 'SET #kind = :kind, #arn = :arn, #startedAt = :startedAt, #status = :status, #at = :at',
+    ConditionExpression: 'attribute_not_exists(#startedAt) OR #startedAt <= :startedAt',
+    ExpressionAttributeNames: {
+      '#kind': 'kind',
+      '#arn': 'executionArn',
+      '#startedAt': 'startedAt',
+      '#status': 'status',
+      '#at': 'writtenAt',
+    },
+    ExpressionAttributeValues: {
+      ':kind': 'status',
+      ':arn': execution.arn,
+      ':startedAt': execution.startedAt,
+      ':status': execution.status,
+      ':at': new Date(now).toISOString(),
+    },
+  });
+  if (reserved) return { reserved: true };
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: statusKey(vpcId), ConsistentRead: true }),
+  );
+  return { reserved: false, newer: String(Item?.executionArn ?? 'a newer execution') };
 }
 
 // ---- CIDR claims ---------------------------------------------------------------------------------------------------
@@ -355,17 +533,35 @@ export async function getRecord(table: RegistryTable, vpcId: string): Promise<Co
     new GetCommand({ TableName: table.tableName, Key: registryKeys.current(vpcId), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, kind: _kind, ...record } = Item;
+  const { pk: _pk, sk: _sk, kind: _kind, [FENCE_ATTRIBUTE]: _fence, ...record } = Item;
   return record as ConsumerRecord;
 }
 
 async function putRecord(table: RegistryTable, record: ConsumerRecord): Promise<void> {
-  await table.dynamo.send(
-    new PutCommand({
-      TableName: table.tableName,
-      Item: { ...registryKeys.current(record.vpcId), kind: 'current', ...record },
-    }),
-  );
+  const fence = fenceCondition(table.fence);
+  try {
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: {
+          ...registryKeys.current(record.vpcId),
+          kind: 'current',
+          ...record,
+          ...(table.fence ? { [FENCE_ATTRIBUTE]: table.fence.token } : {}),
+        },
+        ...(fence
+          ? {
+              ConditionExpression: `attribute_not_exists(pk) OR ${fence.expression}`,
+              ExpressionAttributeNames: fence.names,
+              ExpressionAttributeValues: fence.values,
+            }
+          : {}),
+      }),
+    );
+  } catch (error) {
+    if (isAwsError(error, CONDITION_FAILED)) throw (await lostLease(table, record.vpcId)) ?? error;
+    throw error;
+  }
 }
 
 /**
@@ -439,20 +635,22 @@ async function updateRecord(
   values: Record<string, unknown>,
   options: { ifExists?: boolean } = {},
 ): Promise<boolean> {
-  const names: Record<string, string> = {};
-  const exprValues: Record<string, unknown> = {};
+  const fence = fenceCondition(table.fence);
+  const names: Record<string, string> = { ...fence?.names };
+  const exprValues: Record<string, unknown> = { ...fence?.values };
   const sets = Object.entries(values).map(([key, value], i) => {
     names[`#a${i}`] = key;
     exprValues[`:v${i}`] = value;
     return `#a${i} = :v${i}`;
   });
+  if (fence) sets.push('#fence = :fence');
   try {
     await table.dynamo.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: registryKeys.current(vpcId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: fence ? `attribute_exists(pk) AND ${fence.expression}` : 'attribute_exists(pk)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: exprValues,
       }),
@@ -460,6 +658,8 @@ async function updateRecord(
     return true;
   } catch (error) {
     if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    const lost = await lostLease(table, vpcId);
+    if (lost) throw lost;
     if (options.ifExists) return false;
     throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
   }
@@ -634,12 +834,21 @@ export const VpcRefSchema = z.object({
   region: z.string().min(1),
   exists: z.boolean().default(true),
   spokeReachable: z.boolean().default(true),
+  /** The lease the execution holds: the step renews it and its registry writes are fenced by it. */
+  fence: LeaseFenceSchema.optional(),
 });
 export type VpcRef = z.infer<typeof VpcRefSchema>;
 
 /** The VPC of a plan (it exists and its spoke role answered: the plan was just made through it). */
 export function vpcOfPlan(plan: Plan): VpcRef {
-  return { vpcId: plan.vpcId, accountId: plan.accountId, region: plan.region, exists: true, spokeReachable: true };
+  return {
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    region: plan.region,
+    exists: true,
+    spokeReachable: true,
+    ...(plan.fence ? { fence: plan.fence } : {}),
+  };
 }
 
 /** Identity of a record item (what `mergeIntoRecord` and `forgetInRecord` compare). */
@@ -668,23 +877,27 @@ export async function forgetInRecord<K extends MergeableField>(
 
 /** Write-through of DeleteAttachment: the record no longer names an attachment. */
 export async function forgetAttachment(table: RegistryTable, vpcId: string, now: number): Promise<void> {
+  const fence = fenceCondition(table.fence);
   try {
     await table.dynamo.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: registryKeys.current(vpcId),
-        UpdateExpression: 'REMOVE #attachment SET #updated = :now, #subnets = :none',
-        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: `REMOVE #attachment SET #updated = :now, #subnets = :none${fence ? ', #fence = :fence' : ''}`,
+        ConditionExpression: fence ? `attribute_exists(pk) AND ${fence.expression}` : 'attribute_exists(pk)',
         ExpressionAttributeNames: {
           '#attachment': 'attachmentId',
           '#updated': 'updatedAt',
           '#subnets': 'attachmentSubnetIds',
+          ...fence?.names,
         },
-        ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':none': [] },
+        ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':none': [], ...fence?.values },
       }),
     );
   } catch (error) {
     if (!isAwsError(error, CONDITION_FAILED)) throw error;
+    const lost = await lostLease(table, vpcId);
+    if (lost) throw lost;
   }
 }
 
@@ -718,9 +931,21 @@ export async function archiveMembership(
   const record = await getRecord(table, vpcId);
   if (!record) return undefined;
   const at = new Date(now).toISOString();
-  await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs ?? [] });
   const executions = appendExecution(record.executions ?? [], executionArn);
-  const ended: ConsumerRecord = { ...record, status: 'disconnected', disconnectedAt: at, updatedAt: at, executions };
+  const ended: ConsumerRecord = {
+    ...record,
+    status: 'disconnected',
+    disconnectedAt: record.status === 'disconnected' ? (record.disconnectedAt ?? at) : at,
+    updatedAt: at,
+    executions,
+  };
+  // The record first: its write is fenced (a holder that lost the lease stops here, before the shared claims).
+  await updateRecord(
+    table,
+    vpcId,
+    { status: 'disconnected', disconnectedAt: ended.disconnectedAt, updatedAt: at, executions },
+    { ifExists: true },
+  );
   if (record.connectedAt) {
     await table.dynamo.send(
       new PutCommand({
@@ -729,12 +954,7 @@ export async function archiveMembership(
       }),
     );
   }
-  await updateRecord(
-    table,
-    vpcId,
-    { status: 'disconnected', disconnectedAt: at, updatedAt: at, executions },
-    { ifExists: true },
-  );
+  await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs ?? [] });
   return { record: ended, history: record.connectedAt !== undefined };
 }
 
@@ -841,6 +1061,9 @@ export interface PendingApproval {
   executionName: string;
   segment: string;
   services: string[];
+  cidrs: string[];
+  /** requestDigest(segment, services, CIDRs): an approval of this item is bound to it. */
+  requestDigest: string;
   /** ISO time of the request. */
   requestedAt: string;
   /** Epoch seconds after which the execution no longer waits (it is rejected: approval timed out). */

@@ -11,6 +11,13 @@ import { awsErrorName, QuotaExceededError, SpokelinkError } from './errors';
  */
 export class ClaimContentionError extends SpokelinkError {}
 
+/**
+ * The execution no longer holds the VPC's lease (it expired and another execution took it over): the step did nothing
+ * and the execution writes nothing more (every registry write and status write is fenced by the lease token). Not
+ * retried: the new holder decides.
+ */
+export class LeaseLostError extends SpokelinkError {}
+
 /** AcceptVpcEndpointConnections reported endpoints it could not accept (`Unsuccessful[]`). */
 export class EndpointAcceptanceError extends SpokelinkError {}
 

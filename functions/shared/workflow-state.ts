@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseTrigger } from './events';
 import { CaughtErrorSchema } from './failure';
-import { PlanSchema } from './plan';
+import { type LeaseFence, LeaseFenceSchema, PlanSchema } from './plan';
 
 /**
  * The onboarding execution's state object as the ASL builds it (docs/workflow.md, "State"): the raw event kept
@@ -17,6 +17,8 @@ export const WorkflowStateSchema = z.object({
   record: z.object({ summary: z.string() }).optional(),
   failure: z.record(z.string(), CaughtErrorSchema).optional(),
   branches: z.array(z.unknown()).optional(),
+  /** AcquireLease's output: the lease the execution holds (absent before it, and in reconcile's status reports). */
+  lease: LeaseFenceSchema.optional().catch(undefined),
 });
 
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
@@ -34,4 +36,12 @@ export function targetOf(state: WorkflowState): VpcTarget | undefined {
   if (!parsed.ok) return undefined;
   const { vpcId, accountId, region } = parsed.trigger;
   return { vpcId, accountId, region };
+}
+
+/**
+ * The lease the execution holds now (`$.lease`, AcquireLease's output; the release before an approval wait replaces
+ * it, and the acquisition after the decision sets a new one).
+ */
+export function fenceOf(state: WorkflowState): LeaseFence | undefined {
+  return state.lease;
 }

@@ -4,7 +4,7 @@ import { configFromEnv } from '#shared/config';
 import { CaughtErrorSchema } from '#shared/failure';
 import { logger } from '#shared/logger';
 import { getApproval, registryTable } from '#shared/registry';
-import { targetOf, WorkflowStateSchema } from '#shared/workflow-state';
+import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 
 import { type RollbackReport, type StatusResult, setStatus } from './status';
 
@@ -27,6 +27,8 @@ const Input = z.object({
   ]),
   executionName: z.string().min(1),
   executionArn: z.string().min(1),
+  /** `$$.Execution.StartTime`: an execution never overwrites the status of one that started later. */
+  executionStartTime: z.string().min(1).optional(),
   /** The whole execution state (`"state.$": "$"`). */
   state: StateSchema,
   /** A detail the workflow computed (offboarding plan, drift found by reconcile); `failed` always names the step. */
@@ -43,7 +45,7 @@ function rollbackOf(state: z.infer<typeof StateSchema>): RollbackReport | undefi
 /** SetStatus* states: writes the status tags on the VPC. */
 export const handler = async (input: unknown): Promise<StatusResult> => {
   logger.resetKeys();
-  const { status, executionName, executionArn, state, detail } = Input.parse(input);
+  const { status, executionName, executionArn, executionStartTime, state, detail } = Input.parse(input);
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
@@ -52,7 +54,12 @@ export const handler = async (input: unknown): Promise<StatusResult> => {
     status,
     target,
     state,
-    { name: executionName, arn: executionArn },
+    {
+      name: executionName,
+      arn: executionArn,
+      ...(executionStartTime ? { startedAt: executionStartTime } : {}),
+      ...(fenceOf(state) ? { fence: fenceOf(state) } : {}),
+    },
     {
       spokeEc2: (t) => spokeEc2(config, t.accountId, t.region),
       registry,

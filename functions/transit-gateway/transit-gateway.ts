@@ -376,7 +376,7 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so that hundreds of onboardings do not
  * share the hub's 20 describes per second. Only AssociateAndPropagate reads the hub's view (the association).
  */
-async function describeAttachment(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
+export async function describeAttachment(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
   try {
     const { TransitGatewayAttachments = [] } = await ec2.send(
       new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }),

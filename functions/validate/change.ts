@@ -27,7 +27,12 @@ export interface ApprovalRequirement {
 }
 
 /** The plan as ValidateAndPlan outputs it: the Plan plus what the ASL's Choice states read. */
-export type PlannedRequest = Plan & { change: ChangeAssessment; approval: ApprovalRequirement };
+export type PlannedRequest = Plan & {
+  change: ChangeAssessment;
+  approval: ApprovalRequirement;
+  /** requestDigest(plan): what an approval of this request is bound to. */
+  requestDigest: string;
+};
 
 /** Compares the plan with the VPC's current record. */
 export function assessChange(plan: Plan, record: ConsumerRecord | undefined): ChangeAssessment {

@@ -4,19 +4,31 @@ import { configFromEnv } from '#shared/config';
 import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
-import { getRecord, registryTable } from '#shared/registry';
+import { LeaseFenceSchema, requestDigest } from '#shared/plan';
+import { getLease, getRecord, heldRegistry, registryTable } from '#shared/registry';
 import { approvalFor, assessChange, type PlannedRequest } from './change';
+import { checkUnchanged } from './unchanged';
 import { validateAndPlan } from './validate';
 
-const Input = z.object({ event: z.unknown() });
+const Input = z.object({
+  event: z.unknown(),
+  /** The lease the execution holds (AcquireLease's output): the plan is made under it and carries it as `fence`. */
+  lease: LeaseFenceSchema.optional(),
+});
+
+/** The reconcile marks the events it starts executions with (`spokelink.origin`): those are never cut short. */
+const Origin = z.object({ spokelink: z.object({ origin: z.string() }) });
 
 /**
- * ValidateAndPlan and RevalidateAfterApproval: `{ event }` (the raw EventBridge event) -> the Plan, with what it
- * changes compared with the registry record and whether it needs an approval (./change.ts). Mutates nothing.
+ * ValidateAndPlan and RevalidateAfterDecision: `{ event, lease }` (the raw EventBridge event, the VPC's lease) -> the
+ * Plan, with what it changes compared with the registry record, whether it needs an approval (./change.ts) and the
+ * request's digest (what an approval binds). Runs under the lease: everything it reads (tags, record) is what the
+ * execution then acts on. Mutates nothing but the lease's expiry. Throws AlreadyConnectedError when the VPC is
+ * connected as it asks and nothing drifted (./unchanged.ts).
  */
 export const handler = async (input: unknown): Promise<PlannedRequest> => {
   logger.resetKeys();
-  const { event } = Input.parse(input);
+  const { event, lease } = Input.parse(input);
   const parsed = parseTrigger(event);
   // The intake already filtered events; this is defence in depth for executions started by hand.
   if (!parsed.ok) throw new IgnoredEventError(parsed.reason);
@@ -25,7 +37,9 @@ export const handler = async (input: unknown): Promise<PlannedRequest> => {
 
   const config = configFromEnv();
   const hub = hubClients(config.hub.region);
-  const registry = registryTable(config);
+  const fence = lease && { vpcId: lease.vpcId, owner: lease.owner, token: lease.token };
+  if (fence && fence.vpcId !== vpcId) throw new IgnoredEventError(`the lease is for ${fence.vpcId}, not ${vpcId}`);
+  const registry = await heldRegistry(registryTable(config), fence, Date.now());
   const plan = await validateAndPlan(
     { vpcId, accountId, region },
     {
@@ -35,8 +49,27 @@ export const handler = async (input: unknown): Promise<PlannedRequest> => {
       registry,
     },
   );
-  const change = assessChange(plan, await getRecord(registry, vpcId));
-  const planned: PlannedRequest = { ...plan, change, approval: approvalFor(config, plan, change) };
+  const record = await getRecord(registry, vpcId);
+  // Throws AlreadyConnectedError when there is nothing to do (./unchanged.ts).
+  const why = await checkUnchanged(plan, record, Origin.safeParse(event).data?.spokelink.origin, {
+    spoke: () => spokeClients(config, accountId, region),
+    hubEc2: hub.ec2,
+    // Another live holder (never this execution's own lease, under which validation runs).
+    leaseHolder: async (id) => {
+      const held = await getLease(registry, id);
+      if (!held || held.expiresAt < Math.floor(Date.now() / 1000)) return undefined;
+      return fence && held.owner === fence.owner ? undefined : held.owner;
+    },
+  });
+  logger.info('the onboarding runs', { why });
+  const change = assessChange(plan, record);
+  const planned: PlannedRequest = {
+    ...plan,
+    ...(fence ? { fence } : {}),
+    change,
+    approval: approvalFor(config, plan, change),
+    requestDigest: requestDigest(plan),
+  };
   logger.info('plan', { plan: planned });
   return planned;
 };

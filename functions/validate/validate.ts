@@ -4,6 +4,7 @@ import {
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  paginateDescribeTransitGatewayVpcAttachments,
   type RouteTable,
   type Subnet,
   type Vpc,
@@ -17,14 +18,20 @@ import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry-model';
+import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+import { checkBudgets } from './budgets';
+
+/** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
+export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
 
 /**
  * ValidateAndPlan: reads the VPC as it is now (never the event's tags: events arrive late, twice, out of order),
  * checks every policy and prerequisite, and returns the Plan. It makes no mutating call: a rejection means nothing
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
- * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`.
+ * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`,
+ * `route-conflict`, `attachment-limit`, `budget-exceeded` (budgets.ts).
  */
 
 export interface ValidateTarget {
@@ -79,12 +86,14 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const selection = selectSubnets(vpcId, subnets);
   const routeTables = await describeAll(spoke.ec2, vpcId, 'routeTables');
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
+  checkRouteConflicts(config, routeTableIds, routeTables);
+  await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
   const zones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
   await checkZoneConflicts(spoke.route53, target, zones);
 
   const description = ruleDescription(vpcId, accountId);
-  return {
+  const plan: Plan = {
     vpcId,
     accountId,
     region,
@@ -113,6 +122,8 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
   };
+  await checkBudgets(config, plan, deps.registry);
+  return plan;
 }
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Tags {
@@ -412,6 +423,45 @@ export function routeTablesOfSubnets(vpcId: string, subnets: Subnet[], routeTabl
     ids.add(id);
   }
   return [...ids].sort();
+}
+
+/**
+ * A route in one of the VPC's route tables to a hub destination through anything but the hub's TGW: CreateSpokeRoutes
+ * would refuse it (spokelink never overwrites a route), so the request is refused before anything is built.
+ */
+function checkRouteConflicts(config: HubConfig, routeTableIds: string[], routeTables: RouteTable[]) {
+  const tables = new Map(routeTables.map((t) => [t.RouteTableId ?? '', t.Routes ?? []]));
+  const destinations = config.destinations.map((d) => d.cidr);
+  const { conflicts } = spokeRouteNeeds(routeTableIds, destinations, config.hub.transitGatewayId, tables);
+  if (conflicts.length > 0) {
+    throw reject('route-conflict', routeConflictText(config.hub.transitGatewayId, conflicts));
+  }
+}
+
+/**
+ * A VPC with as many non-deleted TGW attachments as AWS allows per VPC, none of them to the hub's TGW, could not be
+ * attached (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html): refused before anything is built.
+ */
+async function checkAttachmentRoom(ec2: EC2Client, vpcId: string, transitGatewayId: string) {
+  const attachments: { id: string; transitGatewayId: string }[] = [];
+  const pages = paginateDescribeTransitGatewayVpcAttachments(
+    { client: ec2 },
+    { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
+  );
+  for await (const page of pages) {
+    for (const a of page.TransitGatewayVpcAttachments ?? []) {
+      if (a.VpcId !== vpcId || a.State === 'deleted') continue;
+      attachments.push({ id: a.TransitGatewayAttachmentId ?? '?', transitGatewayId: a.TransitGatewayId ?? '?' });
+    }
+  }
+  if (attachments.some((a) => a.transitGatewayId === transitGatewayId)) return; // reused, no new attachment
+  if (attachments.length >= MAX_TGW_ATTACHMENTS_PER_VPC) {
+    throw reject(
+      'attachment-limit',
+      `${vpcId} already has ${attachments.length} Transit Gateway attachments, the most AWS allows per VPC: ` +
+        `delete one to attach it to ${transitGatewayId} (${attachments.map((a) => a.id).join(', ')})`,
+    );
+  }
 }
 
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */

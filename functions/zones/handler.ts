@@ -3,7 +3,7 @@ import { hubRoute53 as hubRoute53Client, spokeRoute53 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
-import { registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
+import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { disassociateZones, type ZoneRemovalResult } from './disassociate';
 import { associateZones, type ZonesResult } from './zones';
 
@@ -25,13 +25,15 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
   const request = Input.parse(input);
   const config = configFromEnv();
   const hubRoute53 = hubRoute53Client(config.hub.region);
+  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
+  const registry = await heldRegistry(registryTable(config), fence, Date.now());
   if (request.action === 'remove' || request.action === 'prune') {
     const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     return disassociateZones(vpc, request.action === 'prune' ? request.plan : undefined, {
       hubRoute53,
       zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
-      registry: registryTable(config),
+      registry,
       now: () => Date.now(),
     });
   }
@@ -41,7 +43,7 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
     hubRoute53,
     spokeRoute53: () => spokeRoute53(config, plan.accountId, plan.region),
     hubAccountId: config.hub.accountId,
-    registry: registryTable(config),
+    registry,
     now: () => Date.now(),
   });
 };

@@ -414,4 +414,22 @@ describe('Audit rendering of untrusted values', () => {
       '1 execution, oldest first',
     ]);
   });
+
+  it('shows a held lease, not a released one (its item stays, without owner, keeping the lease token)', () => {
+    const t = timeline(loadHistoryFixture('connected'));
+    const current = { pk: 'VPC#vpc-0b300000000000001', sk: 'CURRENT', status: 'connected' };
+    const lease = { pk: 'VPC#vpc-0b300000000000001', sk: 'LEASE', kind: 'lease', token: 3 };
+    const released = renderVpcAudit('vpc-0b300000000000001', [t], {
+      source: 'test source',
+      registry: [current, { ...lease, expiresAt: 0 }],
+      missing: [],
+    });
+    expect(released).not.toContain('lease held by');
+    const held = renderVpcAudit('vpc-0b300000000000001', [t], {
+      source: 'test source',
+      registry: [current, { ...lease, owner: 'arn:exec-a', expiresAt: 1780305600 }],
+      missing: [],
+    });
+    expect(held).toContain('lease held by arn:exec-a until 1780305600');
+  });
 });

@@ -70,3 +70,11 @@ export function tagEvent(overrides: Record<string, unknown> = {}, detail: Record
     ...overrides,
   };
 }
+
+/**
+ * The registry as a refused request must leave it: every item but the bookkeeping an execution leaves behind even
+ * when it changed nothing (a released lease, kept without owner for its token; `STATUS`, who wrote the status last).
+ */
+export async function registryState(hub: LocalHub): Promise<Record<string, unknown>[]> {
+  return (await hub.registry()).filter((i) => i.kind !== 'status' && !(i.kind === 'lease' && i.owner === undefined));
+}

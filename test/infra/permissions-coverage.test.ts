@@ -1,8 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
-import { registryTable } from '#shared/registry';
 import { IAM_PREFIX } from '#twin/iam';
-import { decide } from '../../functions/approval/decide';
+import { localApprover, localTransport } from '../../cli/commands/approve';
 import {
   ANALYTICS,
   advance,
@@ -37,10 +36,7 @@ async function wholeLife(hub: LocalHub): Promise<void> {
   await connect(PAYMENTS, { 'spokelink:services': 'ssm' });
   // The restricted segment needs an approval, given as `spokelink approve` gives it.
   await connect(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
-  await decide(
-    { vpcId: ANALYTICS, decision: 'approve', reason: 'coverage', by: 'platform-team' },
-    { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
-  );
+  await localTransport(hub, localApprover(hub))({ vpcId: ANALYTICS, decision: 'approve', reason: 'coverage' });
   await settle(hub);
   await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:services']);
   await settle(hub);

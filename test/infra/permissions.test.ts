@@ -16,6 +16,8 @@ import {
  * reviewed change to this test.
  */
 const STAR_RESOURCE_ALLOWLIST = [
+  'states:SendTaskSuccess',
+  'states:SendTaskFailure',
   'ec2:DescribeRouteTables',
   'ec2:DescribeSecurityGroupRules',
   'ec2:DescribeSubnets',
@@ -105,13 +107,23 @@ describe('Permissions: every role', () => {
 });
 
 describe('Permissions: hub functions', () => {
-  it('intake only starts the onboard and offboard workflows', () => {
+  it('intake queues in the registry, and only starts and checks the onboard and offboard workflows', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'intake')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
+      'states:DescribeExecution',
       'states:StartExecution',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-intake', 'states:DescribeExecution')).toEqual([
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-offboard:*',
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-onboard:*',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-intake', 'states:StartExecution')).toEqual([
       'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard',
@@ -122,11 +134,43 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
+  it('dispatch works the intake queue with the same grants as the intake', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'dispatch')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'states:DescribeExecution',
+      'states:StartExecution',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-dispatch', 'states:StartExecution')).toEqual([
+      'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard',
+      'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-onboard',
+    ]);
+  });
+
+  it('notify-failures counts in the registry and publishes to the failure topic only', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'notify-failures')).toEqual([
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      'sns:Publish',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-notify-failures', 'sns:Publish')).toEqual([
+      expect.stringMatching(/^<FailureTopic\w+>$/),
+    ]);
+  });
+
   it('validate reads the registry and its indexes, the organization parents, the catalog zones and the attachments', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'validate')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'ec2:DescribeTransitGatewayAttachments',
       'organizations:ListParents',
       'route53:GetHostedZone',
@@ -285,7 +329,8 @@ describe('Permissions: hub functions', () => {
 
   it('status works in the spoke account and only reads the lease from the registry', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, 'status')).toEqual(['dynamodb:GetItem', 'sts:AssumeRole']);
+    // UpdateItem: renews the writer's lease and reserves the status by execution start time.
+    expect(fnActions(template, 'status')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
     expect(resourcesOf(template, 'spokelink-fn-status', 'dynamodb:GetItem')).toEqual([
       expect.stringMatching(/^<Registry\w+\.Arn>$/),
       expect.stringMatching(/^<Registry\w+\.Arn>\/index\/\*$/),
@@ -374,20 +419,37 @@ describe('Permissions: hub functions', () => {
 
   it('offboard reads the VPC through the spoke role and its registry record', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, 'offboard')).toEqual(['dynamodb:GetItem', 'sts:AssumeRole']);
+    expect(fnActions(template, 'offboard')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
   });
 
-  it('approval publishes to the approval topic and stores tokens in the registry', () => {
+  it('approval publishes to the approval topic, stores tokens in the registry and withdraws a request', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'approval')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:GenerateDataKey*',
       'sns:Publish',
+      'states:SendTaskFailure',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-approval', 'sns:Publish')).toEqual([
       expect.stringMatching(/^<ApprovalTopic\w+>$/),
     ]);
+  });
+
+  it('decision answers tasks and reads and deletes the pending approval, nothing else; its URL needs IAM auth', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'decision')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    expect(Object.keys(template.findResources('AWS::Lambda::Url'))).toHaveLength(1);
+    template.hasOutput('DecisionUrl', {});
   });
 
   it('writes each function log to its own log group only', () => {

@@ -1,7 +1,6 @@
 import type { LocalHub } from '#local/hub';
 import { logger } from '#shared/logger';
-import { registryTable } from '#shared/registry';
-import { decide } from '../../functions/approval/decide';
+import { localApprover, localTransport } from '../../cli/commands/approve';
 import { redactTokens } from '../../functions/approval/redact';
 import { ANALYTICS, lifecycleHub, settle, statusOf } from './helpers';
 
@@ -37,10 +36,7 @@ describe('Lifecycle: the approval task token', () => {
       await hub.tagVpc(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' });
       await settle(hub);
       token = hub.sfn.waitingForTokens()[0]?.token ?? '';
-      await decide(
-        { vpcId: ANALYTICS, decision: 'approve', by: 'alice' },
-        { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
-      );
+      await localTransport(hub, localApprover(hub, 'alice'))({ vpcId: ANALYTICS, decision: 'approve' });
       await settle(hub);
     });
 

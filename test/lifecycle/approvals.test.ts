@@ -1,15 +1,15 @@
 import type { LocalHub } from '#local/hub';
-import { registryTable } from '#shared/registry';
-import { ApprovalExpiredError, type Decision, decide, NoPendingApprovalError } from '../../functions/approval/decide';
+import { localApprover, localTransport } from '../../cli/commands/approve';
+import type { DecisionBody } from '../../functions/decision/decision';
 import { ANALYTICS, advance, lifecycleHub, networkDiff, registryOf, settle, statusOf } from './helpers';
 
 const RESTRICTED = { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' };
 
-function answer(hub: LocalHub, decision: Omit<Decision, 'vpcId'>) {
-  return decide(
-    { vpcId: ANALYTICS, ...decision },
-    { registry: registryTable(hub.config), sfn: hub.approverSfn(), now: () => Date.now() },
-  );
+/** A decision through the local hub's decision function URL, as the approver role `by` of the hub account. */
+async function answer(hub: LocalHub, decision: Omit<DecisionBody, 'vpcId'> & { by?: string }) {
+  const { by, ...body } = decision;
+  const reply = await localTransport(hub, localApprover(hub, by))({ vpcId: ANALYTICS, ...body });
+  return { statusCode: reply.statusCode, ...(JSON.parse(reply.body) as Record<string, unknown>) };
 }
 
 describe('Lifecycle: approvals', () => {
@@ -40,14 +40,20 @@ describe('Lifecycle: approvals', () => {
     const items = await registryOf(hub, ANALYTICS);
     expect(items.APPROVAL).toMatchObject({ segment: 'restricted', taskToken: hub.sfn.waitingForTokens()[0]!.token });
     expect(items.CURRENT).toBeUndefined();
-    expect(items.LEASE).toBeUndefined();
+    expect(items.LEASE?.owner).toBeUndefined();
   });
 
   it('connects once approved, and clears the pending approval', async () => {
     const result = await answer(hub, { decision: 'approve', reason: 'ticket NET-42', by: 'alice' });
     await settle(hub);
 
-    expect(result).toMatchObject({ vpcId: ANALYTICS, decision: 'approve', segment: 'restricted' });
+    expect(result).toMatchObject({
+      statusCode: 200,
+      vpcId: ANALYTICS,
+      decision: 'approve',
+      segment: 'restricted',
+      by: 'arn:aws:iam::111111111111:role/alice',
+    });
     expect(JSON.stringify(result)).not.toMatch(/AQCE/);
     expect(statusOf(hub, ANALYTICS)).toMatchObject({
       status: 'connected',
@@ -65,10 +71,15 @@ describe('Lifecycle: approvals', () => {
 
     expect(statusOf(hub, ANALYTICS)).toMatchObject({
       status: 'rejected',
-      detail: expect.stringMatching(/^approval-denied: not a restricted workload \(by bob, /),
+      detail: expect.stringMatching(
+        /^approval-denied: not a restricted workload \(by arn:aws:iam::111111111111:role\/bob, /,
+      ),
     });
     expect(networkDiff(hub, before).filter((p) => !p.includes('.tags.spokelink:'))).toEqual([]);
-    expect(await registryOf(hub, ANALYTICS)).toEqual({});
+    const items = await registryOf(hub, ANALYTICS);
+    expect(items.CURRENT).toBeUndefined();
+    expect(items.APPROVAL).toBeUndefined();
+    expect(items.LEASE?.owner).toBeUndefined();
   });
 
   it('rejects when nobody decides in time ("approval timed out"), and changes nothing', async () => {
@@ -81,8 +92,11 @@ describe('Lifecycle: approvals', () => {
     expect(networkDiff(hub, before).filter((p) => !p.includes('.tags.spokelink:'))).toEqual([]);
     expect(hub.executions().map((e) => e.status)).toEqual(['SUCCEEDED']);
     // A late answer finds the execution no longer waiting (Step Functions: TaskTimedOut).
-    await expect(answer(hub, { decision: 'approve' })).rejects.toBeInstanceOf(ApprovalExpiredError);
-    await expect(answer(hub, { decision: 'approve' })).rejects.toBeInstanceOf(NoPendingApprovalError);
+    await expect(answer(hub, { decision: 'approve' })).resolves.toMatchObject({
+      statusCode: 409,
+      error: expect.stringContaining('no longer waits for an approval'),
+    });
+    await expect(answer(hub, { decision: 'approve' })).resolves.toMatchObject({ statusCode: 404 });
   });
 
   it('does not connect a VPC that stopped asking while it waited', async () => {

@@ -86,6 +86,7 @@ describe('ASL: offboard.asl.json order', () => {
       'WrapTriggerEvent',
       'AcquireLease',
       'PlanOffboarding',
+      'WithdrawPendingApproval',
       'CheckSomethingToRemove',
       'RecordOffboarding',
       'SetStatusOffboarding',

@@ -132,9 +132,15 @@ export function statusOf(hub: LocalHub, vpcId: string): { status?: string; detai
   return { status: tags['spokelink:status'], detail: tags['spokelink:detail'], execution: tags['spokelink:execution'] };
 }
 
-/** The registry items of a VPC, by sort key (`CURRENT`, `HISTORY#...`, `LEASE`), and its pending `APPROVAL`. */
+/**
+ * The registry items of a VPC, by sort key (`CURRENT`, `HISTORY#...`, a held `LEASE`), and its pending `APPROVAL`.
+ * Bookkeeping is left out: a released lease (no owner; it keeps the lease token counting) and `STATUS` (who wrote the
+ * status tags last).
+ */
 export async function registryOf(hub: LocalHub, vpcId: string): Promise<Record<string, Record<string, unknown>>> {
-  const items = await hub.registry();
+  const items = (await hub.registry()).filter(
+    (i) => i.kind !== 'status' && !(i.kind === 'lease' && i.owner === undefined),
+  );
   return Object.fromEntries([
     ...items.filter((i) => i.pk === `VPC#${vpcId}`).map((i) => [String(i.sk), i] as const),
     ...items.filter((i) => i.pk === `APPROVAL#${vpcId}`).map((i) => ['APPROVAL', i] as const),

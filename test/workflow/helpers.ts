@@ -267,6 +267,24 @@ export class WorkflowHub {
     if (run.reason !== 'idle' && run.reason !== 'predicate') throw new Error(`run ended by ${run.reason}`);
   }
 
+  /**
+   * Starts an onboarding of `vpcId` as the reconcile does (its event marked `spokelink.origin: reconcile`, never cut
+   * short as a no-op), from the input of the VPC's last execution, and runs until idle. Returns that execution.
+   */
+  async repair(vpcId: string, id = 'repair'): Promise<ExecutionRecord> {
+    const last = this.executionsOf(vpcId).at(-1);
+    if (!last) throw new Error(`${vpcId} has no execution to repeat`);
+    const event = { ...JSON.parse(last.input), id: `spokelink-reconcile-${id}` };
+    const name = `${vpcId}-onboard-reconcile-${id}`;
+    this.hub.sfn.start(
+      this.hub.sfn.arnOf('spokelink-onboard'),
+      name,
+      JSON.stringify({ ...event, spokelink: { origin: 'reconcile', reasons: ['drift'] } }),
+    );
+    await this.hub.runUntilIdle();
+    return this.executionsOf(vpcId).find((e) => e.name === name)!;
+  }
+
   executionsOf(vpcId: string): ExecutionRecord[] {
     return this.hub.executions().filter((e) => e.name.startsWith(`${vpcId}-`));
   }
@@ -292,10 +310,15 @@ export class WorkflowHub {
     return items.find((i) => i.pk === `VPC#${vpcId}` && i.sk === 'CURRENT') as ConsumerRecord | undefined;
   }
 
-  /** Every registry item about a VPC: its record, lease, and CIDR claims naming it. */
+  /**
+   * Every registry item about a VPC: its record, a held lease, and CIDR claims naming it. The bookkeeping that stays
+   * once an execution ended is left out: a released lease (no owner: it keeps the lease token counting) and the
+   * status order (`STATUS`: who wrote the status tags last).
+   */
   async registryItemsAbout(vpcId: string): Promise<Record<string, unknown>[]> {
     const items = await this.hub.registry();
     return items.filter((i) => {
+      if (i.kind === 'status' || (i.kind === 'lease' && i.owner === undefined)) return false;
       if (String(i.pk) === `VPC#${vpcId}`) return true;
       const claims = i.claims as Record<string, unknown> | undefined;
       return claims !== undefined && vpcId in claims;
@@ -483,7 +506,7 @@ export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnc
   if (asked) {
     expect(w.allowedPrincipals(ENDPOINT_SERVICE, snapshot).filter((p) => p === principal)).toEqual([principal]);
   }
-  const records = (await w.hub.registry()).filter((i) => i.pk === `VPC#${vpcId}`);
+  const records = (await w.registryItemsAbout(vpcId)).filter((i) => i.pk === `VPC#${vpcId}`);
   expect(records.map((r) => [r.sk, r.status])).toEqual([['CURRENT', 'connected']]);
   const record = records[0] as unknown as ConsumerRecord;
   expect(record.attachmentId).toBe(attachments[0]!.id);

@@ -154,9 +154,15 @@ describe('ASL: onboard.asl.json shape', () => {
     }
     const s = definition.States;
     expect(catcher(s.ValidateAndPlan!, 'RejectedError')?.Next).toBe('SetStatusRejected');
-    expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('IgnoreWithdrawnRequest');
-    expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('EndBecauseVpcIsGone');
-    expect(catcher(s.AcquireLease!, 'RejectedError')?.Next).toBe('SetStatusRejected');
+    // Under the lease: every way out gives it back.
+    expect(catcher(s.ValidateAndPlan!, 'IgnoredEventError')?.Next).toBe('ReleaseLeaseAfterIgnoring');
+    expect(s.ReleaseLeaseAfterIgnoring!.Next).toBe('IgnoreWithdrawnRequest');
+    expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('ReleaseLeaseWhenVpcIsGone');
+    expect(s.ReleaseLeaseWhenVpcIsGone!.Next).toBe('EndBecauseVpcIsGone');
+    expect(catcher(s.ValidateAndPlan!, 'AlreadyConnectedError')?.Next).toBe('ReleaseLeaseWhenAlreadyConnected');
+    expect(s.ReleaseLeaseWhenAlreadyConnected!.Next).toBe('EndBecauseAlreadyConnected');
+    expect(catcher(s.AcquireLease!, 'VpcBusyError')?.Next).toBe('GiveUpBecauseVpcIsBusy');
+    expect(catcher(s.BeginOnboarding!, 'RejectedError')?.Next).toBe('SetStatusRejected');
     expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('BeginRollback');
   });
 
@@ -243,8 +249,13 @@ function run(overrides: Record<string, Handler> = {}) {
   const calls: { state: string; input: Record<string, unknown> }[] = [];
   const plan = examplePlan();
   const defaults: Record<string, Handler> = {
+    AcquireLease: () => ({ vpcId: plan.vpcId, owner: EXECUTION_ID, token: 1 }),
     ValidateAndPlan: () => plan,
-    AcquireLease: () => ({ owner: EXECUTION_ID }),
+    BeginOnboarding: () => ({ claimedBuckets: ['10.0'] }),
+    ReleaseLeaseAfterIgnoring: () => ({ released: true }),
+    ReleaseLeaseWhenVpcIsGone: () => ({ released: true }),
+    ReleaseLeaseWhenAlreadyConnected: () => ({ released: true }),
+    ReleaseLeaseAfterSuperseded: () => ({ released: true }),
     SetStatusOnboarding: (i) => ({ written: true, status: i.status }),
     ShareTransitGateway: () => ({ principalAdded: true }),
     CreateAttachment: () => ({ attachmentId: 'tgw-attach-1', state: 'pendingAcceptance' }),
@@ -252,8 +263,9 @@ function run(overrides: Record<string, Handler> = {}) {
     WaitForAttachment: () => ({ state: 'available' }),
     AssociateAndPropagate: () => ({ changes: [] }),
     CreateSpokeRoutes: () => ({ created: [], existing: [] }),
-    AssociateZones: () => ({ associated: [] }),
+    AssociateZones: () => ({ associated: [], changeIds: ['/change/C1'] }),
     RegisterConsumer: () => ({ rulesCreated: 2 }),
+    WaitForConnectivity: () => ({ confirmed: [] }),
     RecordConsumer: () => ({ status: 'connected', summary: 'connected via tgw-attach-1' }),
     SetStatusConnected: () => ({ written: true }),
     ReleaseLease: () => ({ released: true }),
@@ -300,17 +312,30 @@ function run(overrides: Record<string, Handler> = {}) {
 }
 
 describe('ASL: onboard.asl.json data flow', () => {
-  it('connects: validate, lease, onboarding status, three branches, record, connected status, release', async () => {
+  it('connects: lease, validate under it, begin, onboarding status, three branches, record, connected status, release', async () => {
     const { result, calls, states } = run();
 
     await expect(result).resolves.toBeDefined();
-    expect(states().slice(0, 3)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding']);
+    expect(states().slice(0, 4)).toEqual(['AcquireLease', 'ValidateAndPlan', 'BeginOnboarding', 'SetStatusOnboarding']);
     expect(states().slice(-3)).toEqual(['RecordConsumer', 'SetStatusConnected', 'ReleaseLease']);
     expect(states()).toEqual(expect.arrayContaining(['CreateSpokeRoutes', 'AssociateZones', 'RegisterConsumer']));
     const validate = calls.find((c) => c.state === 'ValidateAndPlan')!;
-    expect(validate.input).toEqual({ event: loadEvent('tag-change-connect') });
-    const lease = calls.find((c) => c.state === 'AcquireLease')!;
-    expect(lease.input).toMatchObject({ action: 'acquire', plan: examplePlan(), executionArn: EXECUTION_ID });
+    const lease = { vpcId: examplePlan().vpcId, owner: EXECUTION_ID, token: 1 };
+    expect(validate.input).toEqual({ event: loadEvent('tag-change-connect'), lease });
+    expect(calls.find((c) => c.state === 'AcquireLease')!.input).toEqual({
+      action: 'acquire',
+      event: loadEvent('tag-change-connect'),
+      executionArn: EXECUTION_ID,
+    });
+    expect(calls.find((c) => c.state === 'BeginOnboarding')!.input).toEqual({
+      action: 'begin',
+      plan: examplePlan(),
+      executionArn: EXECUTION_ID,
+    });
+    expect(calls.find((c) => c.state === 'SetStatusOnboarding')!.input).toMatchObject({
+      executionStartTime: expect.any(String),
+      state: { lease },
+    });
     const accept = calls.find((c) => c.state === 'AcceptAttachment')!;
     expect(accept.input).toMatchObject({ action: 'accept', attachmentId: 'tgw-attach-1' });
     const connected = calls.find((c) => c.state === 'SetStatusConnected')!;
@@ -341,7 +366,51 @@ describe('ASL: onboard.asl.json data flow', () => {
     expect(states().filter((s) => s === 'WaitForAttachment')).toHaveLength(4);
   });
 
-  it('rejects without a lease: status rejected with the caught error, release, success', async () => {
+  it('waits for connectivity with the attachment and the zone changes before recording the VPC connected', async () => {
+    let polls = 0;
+    const { result, calls, states } = run({
+      WaitForConnectivity: () => {
+        polls += 1;
+        if (polls < 3) throw named('ConnectivityPendingError', 'association of tgw-attach-1 is associating');
+        return { confirmed: ['association associated'] };
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states().filter((s) => s === 'WaitForConnectivity')).toHaveLength(3);
+    expect(states().indexOf('WaitForConnectivity')).toBeLessThan(states().indexOf('RecordConsumer'));
+    expect(calls.find((c) => c.state === 'WaitForConnectivity')!.input).toMatchObject({
+      action: 'confirm',
+      attachmentId: 'tgw-attach-1',
+      zones: { changeIds: ['/change/C1'] },
+    });
+  });
+
+  it('fails, naming WaitForConnectivity, when the changes never take effect (nothing is rolled back)', async () => {
+    const { result, states } = run({
+      WaitForConnectivity: () => {
+        throw named('ConnectivityPendingError', 'association of tgw-attach-1 is associating');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states()).not.toContain('RecordConsumer');
+    expect(states()).not.toContain('PlanRollback');
+    expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
+  });
+
+  it('ends a request for a VPC connected as it asks right after the validation under the lease, writing nothing', async () => {
+    const { result, states } = run({
+      ValidateAndPlan: () => {
+        throw named('AlreadyConnectedError', 'vpc-x is already connected as it asks');
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states()).toEqual(['AcquireLease', 'ValidateAndPlan', 'ReleaseLeaseWhenAlreadyConnected']);
+  });
+
+  it('rejects under the lease: status rejected with the caught error, release, success', async () => {
     const { result, calls, states } = run({
       ValidateAndPlan: () => {
         throw named('RejectedError', 'unknown-segment: segment "x" is not one of prod, nonprod');
@@ -349,8 +418,8 @@ describe('ASL: onboard.asl.json data flow', () => {
     });
 
     await expect(result).resolves.toBeDefined();
-    expect(states()).toEqual(['ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
-    expect(calls[1]!.input).toMatchObject({
+    expect(states()).toEqual(['AcquireLease', 'ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+    expect(calls[2]!.input).toMatchObject({
       status: 'rejected',
       state: { error: { Error: 'RejectedError', Cause: expect.stringContaining('unknown-segment') } },
     });
@@ -358,13 +427,19 @@ describe('ASL: onboard.asl.json data flow', () => {
 
   it('rejects an overlap found when claiming the CIDRs and releases the lease', async () => {
     const { result, states } = run({
-      AcquireLease: () => {
+      BeginOnboarding: () => {
         throw named('RejectedError', 'cidr-overlap: x');
       },
     });
 
     await expect(result).resolves.toBeDefined();
-    expect(states()).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
+    expect(states()).toEqual([
+      'AcquireLease',
+      'ValidateAndPlan',
+      'BeginOnboarding',
+      'SetStatusRejected',
+      'ReleaseLeaseAfterRejection',
+    ]);
   });
 
   it('ends quietly for a withdrawn request or a VPC that is gone', async () => {
@@ -375,7 +450,11 @@ describe('ASL: onboard.asl.json data flow', () => {
         },
       });
       await expect(result).resolves.toBeDefined();
-      expect(states()).toEqual(['ValidateAndPlan']);
+      expect(states()).toEqual([
+        'AcquireLease',
+        'ValidateAndPlan',
+        error === 'IgnoredEventError' ? 'ReleaseLeaseAfterIgnoring' : 'ReleaseLeaseWhenVpcIsGone',
+      ]);
     }
   });
 
@@ -493,7 +572,13 @@ describe('ASL: onboard.asl.json data flow', () => {
     });
 
     await expect(result).rejects.toThrow();
-    expect(states().slice(0, 4)).toEqual(['ValidateAndPlan', 'AcquireLease', 'SetStatusOnboarding', 'NoteWhatExists']);
+    expect(states().slice(0, 5)).toEqual([
+      'AcquireLease',
+      'ValidateAndPlan',
+      'BeginOnboarding',
+      'SetStatusOnboarding',
+      'NoteWhatExists',
+    ]);
     expect(calls.find((c) => c.state === 'NoteWhatExists')!.input).toEqual({ action: 'inventory', plan: member });
     expect(calls.find((c) => c.state === 'PlanRollback')!.input).toMatchObject({ state: { before: BEFORE } });
     expect(states()).not.toContain('MarkRollingBack');

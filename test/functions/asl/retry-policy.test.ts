@@ -178,6 +178,7 @@ function runOffboard(deaths: number) {
   const handlers: Record<string, () => unknown> = {
     AcquireLease: () => ({ owner: EXECUTION_ID }),
     PlanOffboarding: () => ({ vpc: { ...vpc, exists: true, spokeReachable: true }, hasRecord: true, detail: 'x' }),
+    WithdrawPendingApproval: () => ({ withdrawn: false }),
     RecordOffboarding: () => ({ recorded: true }),
     SetStatusOffboarding: () => ({ written: true }),
     RemoveSpokeRoutes: () => {

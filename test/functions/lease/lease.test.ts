@@ -1,9 +1,10 @@
 import 'aws-sdk-client-mock-jest';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { VpcBusyError } from '#shared/errors';
+import { LeaseLostError } from '#shared/workflow-errors';
 import { handler } from '../../../functions/lease/handler';
 import { isExecutionRunning } from '../../../functions/lease/lease';
 import { awsError, EXECUTION_ARN, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
@@ -16,6 +17,9 @@ const OTHER = EXECUTION_ARN.replace('6a7e8febb491', '000000000000');
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
+const LEASE_KEY = { pk: `VPC#${VPC}`, sk: 'LEASE' };
+const FREE = 'attribute_not_exists(#owner) OR #expiresAt < :now';
+
 describe('Function: lease', () => {
   beforeEach(() => {
     dynamo.reset();
@@ -23,70 +27,100 @@ describe('Function: lease', () => {
     useExampleConfig();
     dynamo.on(GetCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
   });
 
-  it('acquires the lease with a conditional write, claims the CIDRs and starts the registry record', async () => {
-    const plan = examplePlan();
+  /** The lease item answers: ours (renewal), free (a new holder: token + 1), or neither (condition fails). */
+  function leaseTable(state: 'free' | 'held-by-other') {
+    dynamo
+      .on(UpdateCommand)
+      .callsFake(({ Key, ConditionExpression }: { Key: { sk: string }; ConditionExpression: string }) => {
+        if (Key.sk !== 'LEASE') return {};
+        if (ConditionExpression === FREE && state === 'free') {
+          return { Attributes: { ...LEASE_KEY, owner: EXECUTION_ARN, acquiredAt: 'now', expiresAt: 1, token: 4 } };
+        }
+        throw conditionFailed();
+      });
+  }
 
-    const lease = await handler({ action: 'acquire', plan, executionArn: EXECUTION_ARN });
+  it('takes the lease from the raw event with a conditional update that adds one to its token, and fences the record', async () => {
+    leaseTable('free');
 
-    expect(lease).toMatchObject({ vpcId: VPC, owner: EXECUTION_ARN, claimedBuckets: ['10.1'] });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({ pk: `VPC#${VPC}`, sk: 'LEASE', owner: EXECUTION_ARN }),
-      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :me OR #expiresAt < :now',
+    const lease = await handler({
+      action: 'acquire',
+      event: loadEvent('tag-change-connect'),
+      executionArn: EXECUTION_ARN,
     });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({
-        pk: 'CIDR#10.1',
-        version: 1,
-        claims: { [VPC]: { cidrs: ['10.1.0.0/16'], accountId: SPOKE } },
-      }),
-      ConditionExpression: 'attribute_not_exists(pk)',
+
+    expect(lease).toMatchObject({ vpcId: VPC, owner: EXECUTION_ARN, token: 4 });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: LEASE_KEY,
+      ConditionExpression: FREE,
+      UpdateExpression: expect.stringContaining('ADD #token :one'),
     });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({
-        pk: `VPC#${VPC}`,
-        sk: 'CURRENT',
-        status: 'onboarding',
-        executions: [EXECUTION_ARN],
-      }),
+    // The new token is stamped on the record: writes of earlier holders are refused from now on.
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: `VPC#${VPC}`, sk: 'CURRENT' },
+      ExpressionAttributeValues: { ':token': 4 },
     });
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('throws VpcBusyError while another running execution holds the lease', async () => {
-    dynamo.on(PutCommand).callsFake(({ Item }: { Item: { sk: string } }) => {
-      if (Item.sk === 'LEASE') throw conditionFailed();
-      return {};
-    });
-    dynamo.on(GetCommand, { Key: { pk: `VPC#${VPC}`, sk: 'LEASE' } }).resolves({
+    leaseTable('held-by-other');
+    dynamo.on(GetCommand, { Key: LEASE_KEY }).resolves({
       Item: { owner: OTHER, acquiredAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 600 },
     });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
 
-    const error = await handler({ action: 'acquire', plan: examplePlan(), executionArn: EXECUTION_ARN }).catch(
-      (e: unknown) => e,
-    );
+    const error = await handler({
+      action: 'acquire',
+      event: loadEvent('tag-change-connect'),
+      executionArn: EXECUTION_ARN,
+    }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(VpcBusyError);
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: OTHER });
-    expect(dynamo).not.toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ sk: 'CURRENT' }) });
   });
 
-  it('takes the lease alone for a workflow without a plan (offboarding): no claims, no record', async () => {
-    const lease = await handler({
-      action: 'acquire-lease-only',
-      event: loadEvent('tag-change-disconnect'),
-      executionArn: EXECUTION_ARN,
+  it("begins the onboarding under the plan's lease: renews it, claims the CIDRs, writes the record with the token", async () => {
+    const plan = { ...examplePlan(), fence: { vpcId: VPC, owner: EXECUTION_ARN, token: 4 } };
+
+    const result = await handler({ action: 'begin', plan, executionArn: EXECUTION_ARN });
+
+    expect(result).toEqual({ claimedBuckets: ['10.1'] });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: LEASE_KEY,
+      ConditionExpression: '#owner = :me AND #token = :token',
     });
-
-    expect(lease).toMatchObject({ vpcId: VPC, owner: EXECUTION_ARN });
-    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 1);
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ sk: 'LEASE' }) });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({
+        pk: 'CIDR#10.1',
+        claims: { [VPC]: { cidrs: ['10.1.0.0/16'], accountId: SPOKE } },
+      }),
+    });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({
+        sk: 'CURRENT',
+        status: 'onboarding',
+        leaseToken: 4,
+        executions: [EXECUTION_ARN],
+      }),
+      ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(#fence) OR #fence <= :fence)',
+    });
   });
 
-  it('releases only its own lease, from the raw event', async () => {
-    dynamo.on(DeleteCommand).resolves({});
+  it('begins nothing once the lease was taken over (LeaseLostError): no claim, no record', async () => {
+    leaseTable('held-by-other');
+    const plan = { ...examplePlan(), fence: { vpcId: VPC, owner: EXECUTION_ARN, token: 4 } };
 
+    const error = await handler({ action: 'begin', plan, executionArn: EXECUTION_ARN }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect(dynamo).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('releases only its own lease, from the raw event, keeping the item (and its token)', async () => {
     const result = await handler({
       action: 'release',
       event: loadEvent('tag-change-connect'),
@@ -94,16 +128,17 @@ describe('Function: lease', () => {
     });
 
     expect(result).toEqual({ released: true });
-    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
-      Key: { pk: `VPC#${VPC}`, sk: 'LEASE' },
-      ConditionExpression: '#attribute = :value',
-      ExpressionAttributeNames: { '#attribute': 'owner' },
-      ExpressionAttributeValues: { ':value': EXECUTION_ARN },
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: LEASE_KEY,
+      UpdateExpression: 'REMOVE #owner SET #expiresAt = :zero',
+      ConditionExpression: '#owner = :me',
+      ExpressionAttributeValues: { ':me': EXECUTION_ARN, ':zero': 0 },
     });
+    expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
   });
 
   it('reports a lease held by someone else as not released, without failing', async () => {
-    dynamo.on(DeleteCommand).rejects(conditionFailed());
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
 
     const result = await handler({
       action: 'release',
@@ -118,7 +153,7 @@ describe('Function: lease', () => {
     const result = await handler({ action: 'release', event: { nonsense: true }, executionArn: EXECUTION_ARN });
 
     expect(result).toEqual({ released: false });
-    expect(dynamo).not.toHaveReceivedCommand(DeleteCommand);
+    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 });
 
