@@ -196,7 +196,9 @@ async function request(hub: LocalHub, scenario: FaultScenario, again = false): P
 
 async function observe(hub: LocalHub, scenario: FaultScenario, injected: number): Promise<FaultRunResult> {
   const snapshot = hub.twin.snapshot();
-  const registry = await hub.registry();
+  // The VPC's state: the intake queue's and the failure notifier's bookkeeping (INTAKE#..., NOTIFY#...) describe
+  // deliveries and messages, not what exists for the VPC, and a faulted run legitimately counts a failure.
+  const registry = (await hub.registry()).filter((item) => !/^(INTAKE|NOTIFY)#/.test(String(item.pk)));
   const vpc = (snapshot as unknown as TwinSnapshotView).ec2.vpcs.find((v) => v.id === scenario.vpcId);
   const config = hub.config;
   return {
@@ -272,13 +274,16 @@ export async function runFaultScenario(scenario: FaultScenario): Promise<FaultOu
 // ---- normalization ------------------------------------------------------------------------------------------------
 
 /**
- * Times (any `...At` key, `time`), execution lists and lease tokens (`token` of the lease, `leaseToken` stamped on
- * the record: one more per acquisition, so a re-run counts higher) differ run to run: dropped.
+ * Times (any `...At` key, `time`), execution lists, claim bucket versions (a write counter: a failed run that
+ * released its claims and a re-run that claimed them again hold the same claims) and lease tokens (`token` of the
+ * lease, `leaseToken` stamped on the record: one more per acquisition, so a re-run counts higher) differ run to run:
+ * dropped.
  */
 const isDropped = (key: string, registry: boolean) =>
   /At$/.test(key) ||
   key === 'time' ||
-  (registry && (key === 'executions' || key === 'owner' || key === 'token' || key === 'leaseToken'));
+  (registry &&
+    (key === 'executions' || key === 'owner' || key === 'version' || key === 'token' || key === 'leaseToken'));
 
 /** Replaces generated ids with names derived from what they are, drops times, sorts lists. */
 export function normalize(snapshot: Record<string, unknown>, registry: Record<string, unknown>[]): NormalizedState {

@@ -115,8 +115,9 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
     if (t) terms.push(t);
   };
 
-  // Hub EC2 mutating: accept, associate, enable each propagation (per VPC); endpoint service principal (per account
-  // and service it asks for). The first of them (an accept) needs an attachment, hence the share visible to a spoke.
+  // Hub EC2 mutating: accept, associate, one static return route per segment table (per VPC: each bench VPC has one
+  // CIDR); endpoint service principal (per account and service it asks for). The first of them (an accept) needs an
+  // attachment, hence the share visible to a spoke.
   const propagations = spokes.reduce((sum, s) => sum + config.segments[s.segment]!.propagationRouteTableIds.length, 0);
   const principals = new Set(spokes.flatMap((s, i) => needs[i]!.endpointServices.map((id) => `${s.accountId} ${id}`)))
     .size;
@@ -127,7 +128,7 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
       2 * n + propagations + principals,
       ram,
       `${n} AcceptTransitGatewayVpcAttachment + ${n} AssociateTransitGatewayRouteTable + ${propagations} ` +
-        `EnableTransitGatewayRouteTablePropagation + ${principals} ModifyVpcEndpointServicePermissions`,
+        `CreateTransitGatewayRoute + ${principals} ModifyVpcEndpointServicePermissions`,
     ),
   );
   // Hub security group ingress: one call per VPC and security group (a call carries all CIDRs and ports).

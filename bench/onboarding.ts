@@ -84,7 +84,11 @@ export function minimumCalls(config: HubConfig, segment: string, routeTables: nu
     { call: 'ec2:AcceptTransitGatewayVpcAttachment', count: 1, why: 'the TGW owner accepts (auto-accept is off)' },
     { call: 'ec2:DescribeTransitGatewayAttachments', count: 1, why: 'at least one read that sees it available' },
     { call: 'ec2:AssociateTransitGatewayRouteTable', count: 1, why: "the segment's route table" },
-    { call: 'ec2:EnableTransitGatewayRouteTablePropagation', count: propagations, why: 'one per propagation table' },
+    {
+      call: 'ec2:CreateTransitGatewayRoute',
+      count: propagations,
+      why: "the hub's static return route: one per claimed CIDR (one here) and segment table",
+    },
     {
       call: 'ec2:CreateRoute',
       count: routeTables * config.destinations.length,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import type { CommandIo } from './commands/cost';
 
@@ -73,17 +74,27 @@ export function usage(): string {
 }
 
 /**
+ * The streams every command writes to, with control and bidi characters escaped (escapeControl): the reports, the
+ * audit text and CSV and the `--json` documents carry tag values app teams chose, and none of them may drive the
+ * reader's terminal. The `\uXXXX` escapes keep a JSON document valid and equal in value.
+ */
+export function hygienicIo(io: CommandIo): CommandIo {
+  return { stdout: (text) => io.stdout(escapeControl(text)), stderr: (text) => io.stderr(escapeControl(text)) };
+}
+
+/**
  * Runs the CLI with `argv` (without node and script). Exit codes: 0 success, 1 failure, 2 usage errors (unknown
  * command or flag, bad input files).
  */
-export async function main(argv: string[], io: CommandIo): Promise<number> {
+export async function main(argv: string[], rawIo: CommandIo): Promise<number> {
+  const io = hygienicIo(rawIo);
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(usage());
     return 2;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    if (rest[0] !== undefined && rest[0] in COMMANDS) return main([rest[0], '--help'], io);
+    if (rest[0] !== undefined && rest[0] in COMMANDS) return main([rest[0], '--help'], rawIo);
     if (rest[0] !== undefined) {
       io.stderr(`spokelink: unknown command "${rest[0]}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
       return 2;
@@ -129,7 +140,7 @@ if (require.main === module || process.argv[1]?.endsWith('spokelink.js')) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`spokelink: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(escapeControl(`spokelink: ${(error as Error).stack ?? String(error)}\n`));
       process.exitCode = 1;
     },
   );

@@ -32,7 +32,7 @@ export const TAG_CHANGE_PATTERN = {
 } as const satisfies EventPattern;
 
 /**
- * VPC creation and deletion, from CloudTrail (`aws.ec2` "AWS API Call via CloudTrail").
+ * VPC creation and deletion, and CIDR changes, from CloudTrail (`aws.ec2` "AWS API Call via CloudTrail").
  *
  * CreateVpc: AWS documents the tag event for "any change to a tag including individual service APIs, Tag Editor, and
  * the Tagging API" (Tagging AWS Resources, "Monitor tag changes with serverless workflows and Amazon EventBridge":
@@ -45,6 +45,10 @@ export const TAG_CHANGE_PATTERN = {
  *
  * DeleteVpc: a VPC deleted without removing its tags must be offboarded (registry, hub-side authorizations, rules).
  *
+ * AssociateVpcCidrBlock / DisassociateVpcCidrBlock: a tenant changed its VPC's CIDRs; the onboarding revalidates them
+ * soon (an added block is claimed, or quarantined when it overlaps). Best effort: only claimed CIDRs are ever routed
+ * or admitted, and the reconcile finds a change whose event was lost.
+ *
  * CloudTrail events reach EventBridge only from accounts with a trail logging management events ("Events from AWS
  * services": https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html); an organization trail covers
  * every member account. Failed calls (`errorCode` present) are skipped.
@@ -54,7 +58,7 @@ export const VPC_LIFECYCLE_PATTERN = {
   'detail-type': ['AWS API Call via CloudTrail'],
   detail: {
     eventSource: ['ec2.amazonaws.com'],
-    eventName: ['CreateVpc', 'DeleteVpc'],
+    eventName: ['CreateVpc', 'DeleteVpc', 'AssociateVpcCidrBlock', 'DisassociateVpcCidrBlock'],
     errorCode: [{ exists: false }],
   },
 } as const satisfies EventPattern;

@@ -23,6 +23,7 @@ export interface PermissionContext {
   readonly stack: Stack;
   readonly registry: ITable;
   readonly approvalTopic: ITopic;
+  readonly failureTopic: ITopic;
   /** ARN of the state machine built from `<id>.asl.json` (known name, so no dependency cycle). */
   stateMachineArn(id: string): string;
 }
@@ -151,12 +152,52 @@ const TABLE_READ_WRITE = [
   'dynamodb:Query',
 ] as const;
 
+/**
+ * The intake queue's dispatcher (functions/dispatch/dispatch.ts), run by the intake inline and by the dispatch
+ * function: reads the queue and the running items, writes and deletes them, starts the workflows and asks whether
+ * the recorded executions still run.
+ */
+function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
+  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned. GetItem: a running
+  // execution's pending approval (it then holds no slot).
+  ctx.registry.grant(
+    role,
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  );
+  allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+  allow(
+    role,
+    'CheckRunningExecutions',
+    ['states:DescribeExecution'],
+    ['onboard', 'offboard'].map((id) => executionArnPattern(ctx, id)),
+  );
+}
+
 /** The manifest. Keys are function folder names (`functions/<name>/handler.ts`). */
 export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   intake: {
-    description: 'EventBridge target: turns a VPC tag or lifecycle event into an onboard/offboard execution',
+    description: 'EventBridge target: queues a VPC tag or lifecycle event and starts its workflow when it may',
     grant(role, ctx) {
-      allow(role, 'StartWorkflows', ['states:StartExecution'], stateMachineArns(ctx, ['onboard', 'offboard']));
+      // Queues the request (UpdateItem, functions/shared/intake-queue.ts), then dispatches its account's queue.
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  dispatch: {
+    description: 'Starts queued requests within the per-account limits (on execution ends and every minute)',
+    grant(role, ctx) {
+      dispatchIntakeQueue(role, ctx);
+    },
+  },
+  'notify-failures': {
+    description: 'Sums failed executions up per account: at most one failure message per account per window',
+    grant(role, ctx) {
+      // The per-account counts (NOTIFY#FAILURES items): counted and claimed with UpdateItem, listed with Query.
+      ctx.registry.grant(role, 'dynamodb:UpdateItem', 'dynamodb:Query');
+      ctx.failureTopic.grantPublish(role);
     },
   },
   validate: {
@@ -208,7 +249,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   'transit-gateway': {
-    description: 'Shares the TGW, accepts the attachment, sets its route table association and propagations',
+    description:
+      'Shares the TGW, accepts the attachment, sets its route table association and propagations, waits until in effect',
     timeout: Duration.seconds(60),
     spokeAccess: 'write',
     grant(role, ctx) {
@@ -256,9 +298,17 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         [
           'ec2:AssociateTransitGatewayRouteTable',
           'ec2:DisassociateTransitGatewayRouteTable',
-          'ec2:EnableTransitGatewayRouteTablePropagation',
+          // Only disabled: the hub routes back to a VPC with static routes for its claimed CIDRs, never propagation.
           'ec2:DisableTransitGatewayRouteTablePropagation',
         ],
+        [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
+      );
+      // Static routes for the claimed CIDRs: transit-gateway-route-table (required) and, for CreateTransitGatewayRoute,
+      // transit-gateway-attachment (Service Authorization Reference, EC2).
+      allow(
+        role,
+        'SetHubStaticRoutes',
+        ['ec2:CreateTransitGatewayRoute', 'ec2:DeleteTransitGatewayRoute', 'ec2:SearchTransitGatewayRoutes'],
         [...routeTableIds(config).map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), ...attachmentArns(ctx)],
       );
       allow(
@@ -509,6 +559,10 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'executions of exactly one named spokelink workflow (execution names are chosen at run time)',
   },
   {
+    pattern: arn('route53:::change/\\*'),
+    reason: 'Route 53 change ids are made by each association at run time; only the account that made one may read it',
+  },
+  {
     pattern: /^Action::kms:(GenerateDataKey|ReEncrypt)\*$/,
     reason: 'the SNS topic KMS key grant added by grantPublish (data-key generation for this one key)',
   },
@@ -639,6 +693,14 @@ export function spokeExecutionStatements(props: {
         sid: 'AssociateCatalogZones',
         actions: ['route53:AssociateVPCWithHostedZone', 'route53:DisassociateVPCFromHostedZone'],
         resources: zones,
+      }),
+      new PolicyStatement({
+        // WaitForConnectivity: the association changes the spoke made are INSYNC (only their maker may ask).
+        sid: 'ReadOwnZoneChanges',
+        actions: ['route53:GetChange'],
+        resources: [
+          stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' }),
+        ],
       }),
     );
   }

@@ -19,7 +19,7 @@ export const RESOURCE_PLACEHOLDERS = ['ApprovalTopicArn', 'FailureTopicArn', 'Re
 export type ResourcePlaceholder = (typeof RESOURCE_PLACEHOLDERS)[number];
 
 /** Functions built whether or not an ASL file references them. */
-export const ALWAYS_BUILT_FUNCTIONS = ['decision', 'intake'] as const;
+export const ALWAYS_BUILT_FUNCTIONS = ['decision', 'intake', 'dispatch', 'notify-failures'] as const;
 
 /** State machines the intake starts: they must exist. */
 export const REQUIRED_STATE_MACHINES = ['onboard', 'offboard'] as const;

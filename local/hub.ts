@@ -1,4 +1,5 @@
 import '#local/polyfills';
+import { Console } from 'node:console';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import {
   servedRegions,
   spokeRoleName,
 } from '#shared/config';
+import { logger } from '#shared/logger';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
@@ -27,6 +29,7 @@ import { type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
+import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
@@ -119,6 +122,8 @@ export interface LocalHub {
   readonly sns: LocalSns;
   readonly events: LocalEventBridge;
   readonly dynamo: LocalDynamo;
+  /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
+  readonly intakeQueue: LocalIntakeDispatch;
   /** Epoch ms at which the hub started (on its clock). */
   readonly startedAt: number;
   /** The twin's state when the hub started (`twin.snapshot()`), for "what changed". */
@@ -191,6 +196,24 @@ const ENV_KEYS = [
 
 let active: LocalHub | undefined;
 
+/**
+ * The handlers' logger, while a local hub runs: at the hub's level (the logger module may have been loaded, and its
+ * level read from the environment, before the hub set POWERTOOLS_LOG_LEVEL) and writing every line to stderr, so that
+ * a command's stdout carries only its own output (a `--json` document). In Lambda both streams reach CloudWatch Logs.
+ * Returns the function that restores the level and the console.
+ */
+function useLocalLogging(level: string): () => void {
+  // `console` is the Logger's private output (Powertools 2.x sets it in its constructor); replaced while the hub runs.
+  const handle = logger as unknown as { console: Console };
+  const saved = { level: logger.getLevelName(), console: handle.console };
+  handle.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  logger.setLogLevel(level as Parameters<typeof logger.setLogLevel>[0]);
+  return () => {
+    handle.console = saved.console;
+    logger.setLogLevel(saved.level);
+  };
+}
+
 const DEFAULT_RANDOM_SEED = 20_261_127;
 
 /** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
@@ -225,8 +248,11 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   const hubAccount = config.hub.accountId;
   const prefix = config.prefix;
 
+  const logLevel = options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
   const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
+  const restoreLogging = useLocalLogging(logLevel);
   const restoreEnv = () => {
+    restoreLogging();
     for (const [key, value] of savedEnv) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -312,7 +338,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       APPROVAL_TOPIC_ARN: approvalTopic,
       FAILURE_TOPIC_ARN: failureTopic,
       POWERTOOLS_SERVICE_NAME: prefix,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_LOG_LEVEL: logLevel,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: identity.accessKeyId,
@@ -348,6 +374,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const initialSnapshot = options.snapshotAtStart === false ? {} : twin.snapshot();
     const since = () => clock.now() - startedAt;
 
+    const intakeQueue = new LocalIntakeDispatch({
+      lambdas,
+      workflowArns: new Set([sfn.arnOf(`${prefix}-onboard`), sfn.arnOf(`${prefix}-offboard`)]),
+      hubAccount,
+      region,
+      now: () => clock.now(),
+    });
     const events = new LocalEventBridge({
       twin,
       hubAccountId: hubAccount,
@@ -371,10 +404,20 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
             : String(e['detail-type'] ?? 'event');
         emit({ kind: 'intake', at: since(), vpcId, eventId, outcome: `${what} delivered to the intake` });
         const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+        intakeQueue.observeIntake(
+          typeof (event as { account?: unknown }).account === 'string'
+            ? String((event as { account: string }).account)
+            : undefined,
+          result,
+        );
         // A started execution shows itself; say why nothing started otherwise.
         if (result && !('started' in result)) {
-          const outcome =
-            'duplicate' in result ? `duplicate of ${String(result.name)}` : `ignored: ${String(result.ignored)}`;
+          const queued = result.queued as { reason?: string; queueDepth?: number } | undefined;
+          const outcome = queued
+            ? `queued (${queued.queueDepth} waiting in the account): ${queued.reason}`
+            : 'duplicate' in result
+              ? `duplicate of ${String(result.name)}`
+              : `ignored: ${String(result.ignored)}`;
           emit({ kind: 'intake', at: since(), vpcId, eventId, outcome });
         }
         return result;
@@ -386,6 +429,10 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     sfn.onProgress(({ execution, event }) => {
       const progress = toProgress(execution, event, since());
       if (progress) emit(progress);
+      if (progress?.kind === 'execution' && progress.event !== 'started') {
+        const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', aborted: 'ABORTED', timedOut: 'TIMED_OUT' } as const;
+        intakeQueue.executionEnded(execution, status[progress.event]);
+      }
     });
 
     const appTeamEc2 = (vpcId: string) => {
@@ -424,7 +471,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return watched;
     };
 
-    const idle = () => events.pending === 0 && sfn.quiescent();
+    const idle = () => events.pending === 0 && sfn.quiescent() && intakeQueue.idle;
     let closed = false;
     const hub: LocalHub = {
       config,
@@ -436,6 +483,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       sns,
       events,
       dynamo,
+      intakeQueue,
       startedAt,
       initialSnapshot,
       async tagVpc(vpcId, tags) {
@@ -531,6 +579,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         if (closed) return;
         closed = true;
         events.stop();
+        intakeQueue.stop();
         clock.uninstall();
         useClientPlugin(undefined);
         resetClients();

@@ -1,3 +1,4 @@
+import { QUEUE_PK } from '#shared/intake-queue';
 import { RequestTag, StatusTag } from '#shared/tags';
 import { THROTTLING } from '#twin/errors';
 import { ec2State } from '#twin/services/ec2/model';
@@ -41,6 +42,16 @@ export interface SimulationReport {
     denied: number;
   };
   notifications: { topic: string; subject?: string; at: string }[];
+  /**
+   * The intake queue (functions/shared/intake-queue.ts): requests waiting at the end of the run (from the registry),
+   * and the most that waited at one time, in total and per account (per-account limits, debouncing).
+   */
+  intakeQueue: {
+    depth: number;
+    depthByAccount: Record<string, number>;
+    peakDepth: number;
+    peakByAccount: Record<string, number>;
+  };
 }
 
 export interface VpcReport {
@@ -259,5 +270,24 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
       ...(m.subject !== undefined ? { subject: m.subject } : {}),
       at: new Date(m.at).toISOString(),
     })),
+    intakeQueue: intakeQueueOf(hub, registry),
+  };
+}
+
+/** The queue as the registry holds it now, with the peaks the hub saw. */
+function intakeQueueOf(hub: LocalHub, registry: Record<string, unknown>[]): SimulationReport['intakeQueue'] {
+  const depthByAccount: Record<string, number> = {};
+  for (const item of registry) {
+    if (item.pk !== QUEUE_PK) continue;
+    const account = String(item.accountId);
+    depthByAccount[account] = (depthByAccount[account] ?? 0) + 1;
+  }
+  const depth = Object.values(depthByAccount).reduce((sum, n) => sum + n, 0);
+  const seen = hub.intakeQueue.view();
+  return {
+    depth,
+    depthByAccount,
+    peakDepth: Math.max(seen.peakDepth, depth),
+    peakByAccount: seen.peakByAccount,
   };
 }

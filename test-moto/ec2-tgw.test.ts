@@ -4,10 +4,12 @@ import {
   CreateRouteTableCommand,
   CreateSubnetCommand,
   CreateTransitGatewayCommand,
+  CreateTransitGatewayRouteCommand,
   CreateTransitGatewayRouteTableCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   CreateVpcCommand,
   DeleteRouteCommand,
+  DeleteTransitGatewayRouteCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DescribeRouteTablesCommand,
   DescribeTransitGatewayAttachmentsCommand,
@@ -22,6 +24,7 @@ import {
   GetTransitGatewayRouteTablePropagationsCommand,
   SearchTransitGatewayRoutesCommand,
   type TransitGateway,
+  type TransitGatewayRoute,
 } from '@aws-sdk/client-ec2';
 import { type KnownDifference, stepOf } from './harness/compare';
 import { expectOnlyKnownDifferences, tagMap, tagSpec, useMoto } from './harness/suite';
@@ -574,6 +577,129 @@ describe('Twin vs moto: Transit Gateways', () => {
       'DuplicateTransitGatewayAttachment',
     );
     expect(result('CreateTransitGatewayVpcAttachment again after deleting')).toBe('tgw-attach-#2');
+  });
+
+  it('creates, searches and deletes static TGW routes', async () => {
+    const api = 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/';
+    const known: KnownDifference[] = [
+      {
+        step: 'CreateTransitGatewayRoute to the attachment',
+        why: 'The Route names its TransitGatewayAttachments; moto leaves them out of its response.',
+        awsDoc: `${api}API_TransitGatewayRoute.html`,
+      },
+      {
+        step: 'CreateTransitGatewayRoute to an existing destination',
+        why: 'A table holds one static route per destination: CreateTransitGatewayRoute to an existing one is RouteAlreadyExists (ReplaceTransitGatewayRoute changes its target); moto overwrites the route.',
+        awsDoc: `${api}errors-overview.html`,
+      },
+      {
+        step: 'SearchTransitGatewayRoutes static',
+        why: 'Consequence of the previous step: moto turned the blackhole route into an active one.',
+        awsDoc: `${api}API_SearchTransitGatewayRoutes.html`,
+      },
+      {
+        step: 'DeleteTransitGatewayRoute',
+        why: 'As for CreateTransitGatewayRoute: moto leaves the attachment out of the deleted Route.',
+        awsDoc: `${api}API_TransitGatewayRoute.html`,
+      },
+    ];
+    const { twin } = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2 }, trace, env) => {
+        const tgw = await ec2.send(new CreateTransitGatewayCommand({ Options: isolated }));
+        const tgwId = tgw.TransitGateway?.TransitGatewayId ?? 'tgw-missing';
+        env.advance(SETTLE_MS);
+        const table = await ec2.send(new CreateTransitGatewayRouteTableCommand({ TransitGatewayId: tgwId }));
+        const tableId = table.TransitGatewayRouteTable?.TransitGatewayRouteTableId ?? 'tgw-rtb-missing';
+        const { vpcId, subnetA } = await vpcWithSubnets(ec2, '10.91');
+        const attachment = await ec2.send(
+          new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgwId, VpcId: vpcId, SubnetIds: [subnetA] }),
+        );
+        const attachmentId = attachment.TransitGatewayVpcAttachment?.TransitGatewayAttachmentId ?? 'tgw-attach-x';
+        env.advance(SETTLE_MS);
+        const route = (o: { Route?: TransitGatewayRoute }) => ({
+          DestinationCidrBlock: o.Route?.DestinationCidrBlock,
+          Type: o.Route?.Type,
+          State: o.Route?.State,
+          Attachment: o.Route?.TransitGatewayAttachments?.[0]?.TransitGatewayAttachmentId,
+        });
+        await trace.step(
+          'CreateTransitGatewayRoute to the attachment',
+          () =>
+            ec2.send(
+              new CreateTransitGatewayRouteCommand({
+                TransitGatewayRouteTableId: tableId,
+                DestinationCidrBlock: '10.91.0.0/16',
+                TransitGatewayAttachmentId: attachmentId,
+              }),
+            ),
+          route,
+        );
+        await trace.step(
+          'CreateTransitGatewayRoute blackhole',
+          () =>
+            ec2.send(
+              new CreateTransitGatewayRouteCommand({
+                TransitGatewayRouteTableId: tableId,
+                DestinationCidrBlock: '10.92.0.0/16',
+                Blackhole: true,
+              }),
+            ),
+          route,
+        );
+        await trace.step('CreateTransitGatewayRoute to an existing destination', () =>
+          ec2.send(
+            new CreateTransitGatewayRouteCommand({
+              TransitGatewayRouteTableId: tableId,
+              DestinationCidrBlock: '10.92.0.0/16',
+              TransitGatewayAttachmentId: attachmentId,
+            }),
+          ),
+        );
+        await trace.step(
+          'SearchTransitGatewayRoutes static',
+          () =>
+            ec2.send(
+              new SearchTransitGatewayRoutesCommand({
+                TransitGatewayRouteTableId: tableId,
+                Filters: [{ Name: 'type', Values: ['static'] }],
+              }),
+            ),
+          (o) =>
+            (o.Routes ?? [])
+              .map((r) => [r.DestinationCidrBlock, r.Type, r.State])
+              .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        );
+        await trace.step(
+          'DeleteTransitGatewayRoute',
+          () =>
+            ec2.send(
+              new DeleteTransitGatewayRouteCommand({
+                TransitGatewayRouteTableId: tableId,
+                DestinationCidrBlock: '10.91.0.0/16',
+              }),
+            ),
+          route,
+        );
+        await trace.step(
+          'SearchTransitGatewayRoutes exact match after deleting',
+          () =>
+            ec2.send(
+              new SearchTransitGatewayRoutesCommand({
+                TransitGatewayRouteTableId: tableId,
+                Filters: [{ Name: 'route-search.exact-match', Values: ['10.91.0.0/16'] }],
+              }),
+            ),
+          (o) => (o.Routes ?? []).map((r) => r.DestinationCidrBlock),
+        );
+      },
+      known,
+    );
+    expect(stepOf(twin, 'CreateTransitGatewayRoute to the attachment')?.result).toMatchObject({
+      Type: 'static',
+      State: 'active',
+    });
+    expect(stepOf(twin, 'CreateTransitGatewayRoute to an existing destination')?.error).toBe('RouteAlreadyExists');
   });
 
   it('routes a VPC to the TGW, refuses the same destination, deletes the route', async () => {

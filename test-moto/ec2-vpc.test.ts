@@ -1,5 +1,6 @@
 import {
   AssociateRouteTableCommand,
+  AssociateVpcCidrBlockCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
@@ -11,6 +12,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
+  DisassociateVpcCidrBlockCommand,
   ModifyVpcAttributeCommand,
   type RouteTable,
   type Subnet,
@@ -213,6 +215,78 @@ describe('Twin vs moto: VPCs', () => {
       },
       [],
     );
+  });
+});
+
+describe('Twin vs moto: VPC CIDR blocks', () => {
+  it('associates and disassociates a secondary block; refuses what AWS refuses where moto accepts it', async () => {
+    const page = 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html';
+    const known: KnownDifference[] = [
+      {
+        step: 'AssociateVpcCidrBlock /15',
+        why: 'IPv4 VPC blocks are /16 to /28; moto accepts any size.',
+        awsDoc: page,
+      },
+      {
+        step: 'AssociateVpcCidrBlock from a restricted range',
+        why: 'A VPC whose primary block is in 10.0.0.0/8 cannot add a block from 192.168.0.0/16 ("IPv4 CIDR block association restrictions"); moto accepts it.',
+        awsDoc: page,
+      },
+      {
+        step: 'AssociateVpcCidrBlock overlapping the VPC',
+        why: "A secondary block may not overlap the VPC's blocks; moto accepts it.",
+        awsDoc: page,
+      },
+      {
+        step: 'DescribeVpcs blocks',
+        why: 'Consequence: moto holds the blocks it should have refused.',
+        awsDoc: page,
+      },
+    ];
+    const { twin } = await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2 }, trace) => {
+        const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }));
+        const vpcId = vpc.Vpc?.VpcId ?? 'vpc-missing';
+        const added = await trace.step(
+          'AssociateVpcCidrBlock',
+          () => ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '10.61.0.0/16' })),
+          (o) => ({
+            CidrBlock: o.CidrBlockAssociation?.CidrBlock,
+            State: o.CidrBlockAssociation?.CidrBlockState?.State,
+          }),
+        );
+        await trace.step('AssociateVpcCidrBlock /15', () =>
+          ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '10.62.0.0/15' })),
+        );
+        await trace.step('AssociateVpcCidrBlock from a restricted range', () =>
+          ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '192.168.0.0/16' })),
+        );
+        await trace.step('AssociateVpcCidrBlock overlapping the VPC', () =>
+          ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '10.61.0.0/16' })),
+        );
+        await trace.step(
+          'DescribeVpcs blocks',
+          () => ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
+          (o) => (o.Vpcs?.[0]?.CidrBlockAssociationSet ?? []).map((a) => a.CidrBlock).sort(),
+        );
+        await trace.step(
+          'DisassociateVpcCidrBlock',
+          () =>
+            ec2.send(
+              new DisassociateVpcCidrBlockCommand({ AssociationId: added?.CidrBlockAssociation?.AssociationId }),
+            ),
+          (o) => ({ VpcId: o.VpcId, CidrBlock: o.CidrBlockAssociation?.CidrBlock }),
+        );
+        const primary = vpc.Vpc?.CidrBlockAssociationSet?.[0]?.AssociationId;
+        await trace.step('DisassociateVpcCidrBlock of the primary', () =>
+          ec2.send(new DisassociateVpcCidrBlockCommand({ AssociationId: primary })),
+        );
+      },
+      known,
+    );
+    expect(stepOf(twin, 'AssociateVpcCidrBlock /15')?.error).toBe('InvalidVpc.Range');
+    expect(stepOf(twin, 'DescribeVpcs blocks')?.result).toEqual(['10.60.0.0/16', '10.61.0.0/16']);
   });
 });
 

@@ -368,6 +368,8 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'AssociateRouteTable',
         'CreateRoute',
         'DeleteRoute',
+        'AssociateVpcCidrBlock',
+        'DisassociateVpcCidrBlock',
       ].map((op) => [op, 'ec2-vpc.test.ts']),
     ),
     ...Object.fromEntries(
@@ -394,6 +396,8 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'GetTransitGatewayRouteTableAssociations',
         'GetTransitGatewayRouteTablePropagations',
         'SearchTransitGatewayRoutes',
+        'CreateTransitGatewayRoute',
+        'DeleteTransitGatewayRoute',
         'CreateTransitGatewayVpcAttachment',
         'DescribeTransitGatewayVpcAttachments',
         'DescribeTransitGatewayAttachments',

@@ -353,6 +353,16 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
         one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region),
         one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region),
       ];
+    // Static TGW routes: transit-gateway-route-table (required); CreateTransitGatewayRoute also names the
+    // transit-gateway-attachment when it routes to one (Service Authorization Reference, EC2).
+    case 'ec2:SearchTransitGatewayRoutes':
+    case 'ec2:DeleteTransitGatewayRoute':
+      return [one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region)];
+    case 'ec2:CreateTransitGatewayRoute':
+      return [
+        one(ec2Resource(ctx, i.TransitGatewayRouteTableId), ec2Region),
+        ...(i.TransitGatewayAttachmentId ? [one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region)] : []),
+      ];
     case 'ec2:CreateRoute':
     case 'ec2:DeleteRoute':
       return [one(ec2Resource(ctx, i.RouteTableId), { ...ec2Region, ...vpcContext(ctx, String(i.RouteTableId)) })];
@@ -376,6 +386,11 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     }
     case 'route53:ListHostedZonesByVPC':
       return [one(star)];
+    // GetChange: resource type change (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html).
+    case 'route53:GetChange': {
+      const change = String(i.Id).replace(/^\/change\//, '');
+      return [one({ resource: `arn:aws:route53:::change/${change}`, resourceAccount: ctx.caller.accountId })];
+    }
     // ---- RAM ----------------------------------------------------------------------------------------------------
     case 'ram:CreateResourceShare':
       return [

@@ -1,3 +1,4 @@
+import { csvCell } from '#shared/display';
 import type { ExecutionTimeline } from './history';
 import { triggerSummary } from './trigger';
 
@@ -120,16 +121,10 @@ const CSV_COLUMNS: (keyof ExecutionSummary)[] = [
   'executionArn',
 ];
 
-function csvCell(value: unknown): string {
-  let text = value === undefined ? '' : String(value);
-  // Tag values are set by app teams: a cell that a spreadsheet would run as a formula is prefixed with a quote.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /**
  * The rows as CSV (RFC 4180 quoting), with a header line. Cells starting with `= + - @` get a leading `'` so that a
- * spreadsheet shows them instead of evaluating them (the trigger column carries tag values app teams chose).
+ * spreadsheet shows them instead of evaluating them, and control or bidi characters are escaped (the trigger column
+ * carries tag values app teams chose): see csvCell.
  */
 export function toCsv(rows: readonly ExecutionSummary[]): string {
   const lines = [CSV_COLUMNS.join(',')];

@@ -30,6 +30,7 @@ const KIND_LABEL: Record<string, string> = {
   'tgw-attachment': 'TGW attachment',
   'tgw-association': 'TGW route table association',
   'tgw-propagation': 'TGW route table propagation',
+  'tgw-route': 'TGW static route',
   'tgw-route-table': 'TGW route table',
   'ram-share-principal': 'RAM share principal',
   'ram-invitation': 'RAM share invitation',
@@ -228,7 +229,8 @@ export function renderTimeline(timeline: ExecutionTimeline): string {
 
 /**
  * What an execution that did not succeed created and did not remove again (its rollback), as a closing remark. TGW
- * route table associations and propagations go with their attachment.
+ * route table associations, propagations and static routes go with their attachment (static routes are deleted
+ * just before it).
  */
 function leftBehind(changes: ResourceChange[]): string {
   const created = changes.filter((c) => c.change === 'created');
@@ -236,7 +238,7 @@ function leftBehind(changes: ResourceChange[]): string {
   const removed = changes.filter((c) => c.change === 'removed');
   const attachmentRemoved = removed.some((c) => c.kind === 'tgw-attachment');
   const left = created.filter((c) => {
-    if (attachmentRemoved && (c.kind === 'tgw-association' || c.kind === 'tgw-propagation')) return false;
+    if (attachmentRemoved && ['tgw-association', 'tgw-propagation', 'tgw-route'].includes(c.kind)) return false;
     const match = removed.findIndex((r) => r.kind === c.kind && r.id === c.id);
     if (match < 0) return true;
     removed.splice(match, 1);

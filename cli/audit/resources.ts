@@ -11,7 +11,7 @@ export interface ResourceChange {
   /** `created`, `removed`, `modified`, `reused` (found and kept: an idempotent re-run) or `unchanged`. */
   change: 'created' | 'removed' | 'modified' | 'reused' | 'unchanged';
   /**
-   * `tgw-attachment`, `tgw-association`, `tgw-propagation`, `ram-share-principal`, `ram-invitation`, `route`,
+   * `tgw-attachment`, `tgw-association`, `tgw-propagation`, `tgw-route` (a static return route: `<table> <cidr>`), `ram-share-principal`, `ram-invitation`, `route`,
    * `phz-association`, `sg-ingress-rule`, `endpoint-service-permission`, `endpoint-connection`, `status-tags`
    * (AWS resources); `registry-record`, `lease`, `cidr-claim` (the registry table); `other`.
    */
@@ -81,6 +81,10 @@ function tgwChange(text: string): ResourceChange {
   const table = /tgw-rtb-[0-9a-f]+/.exec(text)?.[0] ?? text;
   if (/^disassociated from /.test(text)) return { change: 'removed', kind: 'tgw-association', id: table };
   if (/^associated with /.test(text)) return { change: 'created', kind: 'tgw-association', id: table };
+  const route = /^route (\S+) (in|removed from) (tgw-rtb-[0-9a-f]+)$/.exec(text);
+  if (route) {
+    return { change: route[2] === 'in' ? 'created' : 'removed', kind: 'tgw-route', id: `${route[3]} ${route[1]}` };
+  }
   if (/^propagation to .* enabled$/.test(text)) return { change: 'created', kind: 'tgw-propagation', id: table };
   if (/^propagation to .* disabled$/.test(text)) return { change: 'removed', kind: 'tgw-propagation', id: table };
   return { change: 'modified', kind: 'tgw-route-table', id: table, detail: text };
@@ -188,8 +192,14 @@ export function changesFromResult(result: unknown, context: ChangeContext = {}):
   }
 
   // Status tags on the VPC (the status function), registry and lease bookkeeping.
-  if (r.written === true && typeof r.status === 'string') {
-    out.push({ change: 'modified', kind: 'status-tags', id: `spokelink:status=${r.status}` });
+  if (typeof r.status === 'string' && (r.written === true || typeof r.tagLimit === 'string')) {
+    out.push({
+      change: r.written === true ? 'modified' : 'unchanged',
+      kind: 'status-tags',
+      id: `spokelink:status=${r.status}`,
+      // At the tag limit: `TagLimitExceeded: ...` says what was written and what was not.
+      ...(typeof r.tagLimit === 'string' ? { detail: r.tagLimit } : {}),
+    });
   }
   if (typeof r.owner === 'string' && typeof r.acquiredAt === 'string') {
     out.push({ change: 'created', kind: 'lease', id: `VPC#${String(r.vpcId ?? '?')}`, detail: 'held until released' });

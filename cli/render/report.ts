@@ -132,6 +132,18 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
       (ev.denied ? `; ${ev.denied} refused by the hub bus policy` : '') +
       '.',
   );
+  const queue = report.intakeQueue;
+  if (queue && (queue.peakDepth > 0 || queue.depth > 0)) {
+    const busiest = Object.entries(queue.peakByAccount)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 3)
+      .map(([account, n]) => `${account} ${n}`)
+      .join(', ');
+    out.push(
+      `Intake queue: ${queue.depth} waiting now; at most ${queue.peakDepth} waited at once (per-account limits, ` +
+        `debouncing; most in ${busiest}).`,
+    );
+  }
   if (report.notifications.length > 0) {
     out.push(
       `Notifications: ${report.notifications.length} (${report.notifications.map((n) => n.subject ?? n.topic).join('; ')})`,

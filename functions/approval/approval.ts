@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { escapeControl } from '#shared/display';
 import { SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { type Plan, requestDigest } from '#shared/plan';
@@ -73,7 +74,8 @@ export async function requestApproval(request: ApprovalRequest, deps: ApprovalDe
     new PublishCommand({
       TopicArn: deps.topicArn,
       Subject: `spokelink: approve ${plan.vpcId} into ${plan.segment}?`.slice(0, 99),
-      Message: approvalMessage(approval, plan),
+      // The plan holds values an app team chose (segment, services): never raw control or bidi characters.
+      Message: escapeControl(approvalMessage(approval, plan)),
       MessageAttributes: {
         vpcId: { DataType: 'String', StringValue: plan.vpcId },
         segment: { DataType: 'String', StringValue: plan.segment },

@@ -1,21 +1,28 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { HubConfig } from '#shared/config';
 import { servedRegions } from '#shared/config';
-import { isAwsError } from '#shared/errors';
 import { executionName, parseTrigger, type Trigger, type WorkflowKind } from '#shared/events';
+import { enqueue, queuedRequests, runningExecutions } from '#shared/intake-queue';
 import { parseRequestTags, touchesRequestTags } from '#shared/tags';
+import { type DispatchDeps, dispatch } from '../dispatch/dispatch';
 
-export interface IntakeDeps {
-  config: HubConfig;
-  sfn: SFNClient;
-  /** ARN of the state machine to start for `kind` (read lazily: each is needed only for its own events). */
-  stateMachineArn: (kind: WorkflowKind) => string;
-}
+export interface IntakeDeps extends DispatchDeps {}
 
 export type IntakeResult =
   | { ignored: string }
-  | { started: { workflow: WorkflowKind; name: string; executionArn: string } }
-  | { duplicate: true; workflow: WorkflowKind; name: string };
+  | {
+      started: { workflow: WorkflowKind; name: string; executionArn: string; merged: number; queueDepth: number };
+    }
+  | { duplicate: true; workflow: WorkflowKind; name: string; queueDepth: number }
+  | {
+      queued: {
+        workflow: WorkflowKind;
+        vpcId: string;
+        accountId: string;
+        /** Why it waits: its debounce window, another execution of the VPC, or the account's limit. */
+        reason: string;
+        /** Requests of the account still waiting (this one included). */
+        queueDepth: number;
+      };
+    };
 
 /**
  * Which workflow an accepted event asks for, or why it is ignored. Decided from the event's own tags (the workflow
@@ -37,13 +44,21 @@ export function decide(trigger: Trigger): { workflow: WorkflowKind } | { ignored
       return parseRequestTags(trigger.tags).action === 'disconnect'
         ? { workflow: 'offboard' }
         : { workflow: 'onboard' };
+    case 'cidrs-changed':
+      // The event carries no tags: the onboarding reads them and revalidates the CIDRs (a VPC that does not ask to
+      // connect ends IgnoreWithdrawnRequest; a member's added block is claimed, or quarantined if it overlaps).
+      return { workflow: 'onboard' };
   }
 }
 
 /**
- * The EventBridge target: checks an untrusted event, decides onboard or offboard, and starts that workflow with a
- * deterministic execution name so that a duplicate delivery of one event starts at most one execution. Never throws
- * for bad input (EventBridge would retry a failed target): bad events are logged by the handler and ignored.
+ * The EventBridge target: checks an untrusted event, decides onboard or offboard, queues the request durably
+ * (functions/shared/intake-queue.ts: a VPC's rapid changes fold into one request with the latest tags) and runs the
+ * dispatcher for the event's account, which starts it now if its debounce window is over, no other execution of the
+ * VPC runs and the account is under its limit; otherwise it waits in the queue (the dispatcher starts it when a slot
+ * frees, or on its minute schedule). Execution names are deterministic, so a duplicate delivery of one event starts
+ * at most one execution. Never throws for bad input (EventBridge would retry a failed target): bad events are logged
+ * by the handler and ignored.
  */
 export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResult> {
   const parsed = parseTrigger(raw);
@@ -55,20 +70,44 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
   const decision = decide(trigger);
   if ('ignored' in decision) return decision;
 
-  const name = executionName(trigger.vpcId, decision.workflow, trigger.eventId);
-  try {
-    const { executionArn } = await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.stateMachineArn(decision.workflow),
-        name,
-        // The raw event is the workflow's input: the audit trail shows exactly what started it.
-        input: JSON.stringify(raw),
-      }),
-    );
-    return { started: { workflow: decision.workflow, name, executionArn: executionArn ?? '' } };
-  } catch (error) {
-    // Names are unique per state machine for 90 days: the same event delivered again finds its execution.
-    if (isAwsError(error, 'ExecutionAlreadyExists')) return { duplicate: true, workflow: decision.workflow, name };
-    throw error;
+  const { accountId, vpcId, eventId } = trigger;
+  const { workflow } = decision;
+  const name = executionName(vpcId, workflow, eventId);
+  // A repeated delivery of the event whose execution runs now is that execution: queueing it again would run the
+  // same request twice once the first ends.
+  const running = (await runningExecutions(deps.registry, accountId)).find((r) => r.vpcId === vpcId);
+  if (running?.name === name) {
+    const queueDepth = (await queuedRequests(deps.registry, accountId)).length;
+    return { duplicate: true, workflow, name, queueDepth };
   }
+  const now = deps.now();
+  const eventTime = typeof (raw as { time?: unknown }).time === 'string' ? (raw as { time: string }).time : '';
+  const queued = await enqueue(
+    deps.registry,
+    { accountId, vpcId, workflow, eventId, event: JSON.stringify(raw), eventTime },
+    now,
+    deps.config.intake.debounceSeconds * 1000,
+  );
+  if (!queued) return { ignored: `a newer event of ${vpcId} is already queued (this one is from ${eventTime})` };
+
+  const pass = await dispatch({ accountId }, deps);
+  const mine = pass.started.find((s) => s.vpcId === vpcId);
+  const queueDepth = pass.queueDepthByAccount[accountId] ?? 0;
+  if (mine?.duplicate && mine.name === name) return { duplicate: true, workflow, name, queueDepth };
+  if (mine) {
+    const { executionArn, merged } = mine;
+    return { started: { workflow: mine.workflow, name: mine.name, executionArn, merged, queueDepth } };
+  }
+  const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
+  const reason =
+    queued.dueAt > now
+      ? `debounced until ${new Date(queued.dueAt).toISOString()} (intake.debounceSeconds)`
+      : pass.lockedOut.includes(accountId)
+        ? `another dispatch of account ${accountId} is under way: it takes this request`
+        : (pass.runningByAccount[accountId] ?? 0) >= limit
+          ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
+          : `another execution of ${vpcId} runs: this request follows it`;
+  return {
+    queued: { workflow, vpcId, accountId, reason, queueDepth: Math.max(queueDepth, 1) },
+  };
 }

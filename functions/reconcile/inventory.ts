@@ -71,6 +71,7 @@ const PROJECTED = [
   'segment',
   'services',
   'cidrs',
+  'quarantine',
   'status',
   'createdAt',
   'attachmentId',

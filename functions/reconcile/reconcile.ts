@@ -100,11 +100,58 @@ export interface ReconcileResult {
     reports: number;
     inProgress: number;
     pendingApproval: number;
+    /** Rejected VPCs whose inputs did not change since this reconcile's own attempt: skipped, no slot taken. */
+    unchangedRejections: number;
   };
 }
 
 /** Items per run: keeps the Map's input well under Step Functions' 256 KB; the rest waits for the next run. */
 export const MAX_ITEMS_PER_RUN = 250;
+
+/** A repair found by this run, and whether this very repair (same name) already ran once. */
+interface Candidate {
+  item: ReconcileItem;
+  attempted: boolean;
+}
+
+/**
+ * The items a run keeps when there are more than `limit`: the accounts take turns (round robin, one item each per
+ * turn), so one account's many repairs never take the slots of another's; within an account, repairs that never ran
+ * come before those that already ran once under the same name (a retried one finds its execution and starts
+ * nothing). The first account of the turn order moves by one every run (the run's hour), so that with more accounts
+ * than slots every account still gets its turn. Bound (docs/lifecycle.md, "Fairness and limits"): with A accounts
+ * having work (A <= limit), each gets at least floor(limit / A) slots per run, so a VPC whose event was lost is started
+ * within ceil(n / floor(limit / A)) runs, n being the number of never-run repairs of its account (the next run when
+ * n <= floor(limit / A)).
+ */
+export function fairShare(candidates: readonly Candidate[], limit: number, now: number): ReconcileItem[] {
+  const byAccount = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const list = byAccount.get(c.item.accountId) ?? [];
+    list.push(c);
+    byAccount.set(c.item.accountId, list);
+  }
+  const accounts = [...byAccount.keys()].sort();
+  const start = accounts.length === 0 ? 0 : Math.floor(now / 3_600_000) % accounts.length;
+  const queues = [...accounts.slice(start), ...accounts.slice(0, start)].map((account) =>
+    // Stable: the vpcId order within each group.
+    [...byAccount.get(account)!].sort((a, b) => Number(a.attempted) - Number(b.attempted)),
+  );
+  const kept: ReconcileItem[] = [];
+  for (let turn = 0; kept.length < limit && queues.some((q) => q.length > turn); turn++) {
+    for (const queue of queues) {
+      const next = queue[turn];
+      if (next && kept.length < limit) kept.push(next.item);
+    }
+  }
+  return kept;
+}
+
+/** The parts of the hub configuration an onboarding's validation depends on (a change re-examines rejections). */
+function configInputs(config: HubConfig): string {
+  const { reconcile: _schedule, notifications: _emails, ...inputs } = config;
+  return hash(inputs);
+}
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 
@@ -265,9 +312,11 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   const rules = await endpointRules(deps.hubEc2, groups);
   const associated = await associations(deps.hubEc2, config.hub.transitGatewayId);
 
-  const items: ReconcileItem[] = [];
+  const items: Candidate[] = [];
   let inProgress = 0;
   let pendingApproval = 0;
+  let unchangedRejections = 0;
+  const inputs = configInputs(config);
   for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
   )) {
@@ -297,7 +346,14 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       }
     } else if (request?.action === 'connect') {
       try {
-        desired = desiredOf(config, tags, associatedCidrs(vpc));
+        // A member's quarantined blocks stay out of what is desired: they are never claimed, routed or admitted. A
+        // block added or removed since is a change (`cidrs-changed`), validated by the onboarding it starts.
+        const quarantined = new Set((member ? (record.quarantine ?? []) : []).map((q) => q.cidr));
+        desired = desiredOf(
+          config,
+          tags,
+          associatedCidrs(vpc).filter((c) => !quarantined.has(c)),
+        );
       } catch (error) {
         if (!(error instanceof RejectedError)) throw error;
         desired = undefined;
@@ -330,34 +386,43 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     }
 
     if (action) {
+      // The name is a digest of every input of the repair: the request, the VPC's CIDRs (in desired), the hub
+      // configuration and what exists. A rejection by this very repair (its status says so) will not change
+      // until one of them does: it is skipped, and takes no slot of the run.
       const id = hash({
         action,
         desired: desired ?? null,
         request: request ?? null,
         actual: fingerprint(record),
         reasons,
+        ...(action === 'onboard' ? { cidrs: vpc ? associatedCidrs(vpc) : [], config: inputs } : {}),
       });
+      const name = `${ref.vpcId}-reconcile-${id}`;
+      if (!member && tags[StatusTag.status] === 'rejected' && tags[StatusTag.execution] === name) {
+        unchangedRejections += 1;
+        continue;
+      }
       items.push({
-        ...ref,
-        action,
-        name: `${ref.vpcId}-reconcile-${id}`,
-        reasons,
-        input: triggerEvent(ref, now, id, tags, reasons),
+        item: { ...ref, action, name, reasons, input: triggerEvent(ref, now, id, tags, reasons) },
+        attempted: tags[StatusTag.execution] === name,
       });
     } else if (reported.length > 0 && record) {
       const id = hash({ report: reported });
       items.push({
-        ...ref,
-        action: 'report',
-        status: record.status,
-        detail: statusDetail(`${record.status}; drift spokelink leaves alone: ${reported.join('; ')}`),
-        input: triggerEvent(ref, now, id, tags, ['drift']),
+        item: {
+          ...ref,
+          action: 'report',
+          status: reportedStatus(record),
+          detail: statusDetail(`${reportedStatus(record)}; drift spokelink leaves alone: ${reported.join('; ')}`),
+          input: triggerEvent(ref, now, id, tags, ['drift']),
+        },
+        attempted: false,
       });
     }
   }
 
   const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
-  const kept = items.slice(0, MAX_ITEMS_PER_RUN);
+  const kept = fairShare(items, MAX_ITEMS_PER_RUN, now);
   const result: ReconcileResult = {
     maxConcurrency,
     items: kept,
@@ -371,10 +436,16 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       reports: kept.filter((i) => i.action === 'report').length,
       inProgress,
       pendingApproval,
+      unchangedRejections,
     },
   };
   logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
   return result;
+}
+
+/** The status a drift report keeps: a connected member with quarantined blocks stays `quarantined`. */
+function reportedStatus(record: ConsumerRecord): string {
+  return record.status === 'connected' && (record.quarantine ?? []).length > 0 ? 'quarantined' : record.status;
 }
 
 function driftOf(
@@ -390,13 +461,15 @@ function driftOf(
   if (!sameSet(recordedDestinations, desired.destinations)) reasons.push('destinations-changed');
   const recordedZones = (record.zones ?? []).map((z) => z.zoneId);
   const recordedRules = (record.securityGroupRules ?? []).map((r) => `${r.groupId}|${r.cidr}|${r.port}`);
-  if (!sameSet(recordedZones, desired.zones) || !sameSet(recordedRules, desired.rules)) {
-    reasons.push(sameSet(record.cidrs ?? [], desired.cidrs) ? 'endpoints-changed' : 'cidrs-changed');
+  if (!sameSet(record.cidrs ?? [], desired.cidrs)) reasons.push('cidrs-changed');
+  else if (!sameSet(recordedZones, desired.zones) || !sameSet(recordedRules, desired.rules)) {
+    reasons.push('endpoints-changed');
   }
   if (record.attachmentId && associated.has(record.attachmentId)) {
     if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
   }
-  if (tags[StatusTag.status] !== 'connected') reasons.push('status-stale');
+  const expectedStatus = (record.quarantine ?? []).length > 0 ? 'quarantined' : 'connected';
+  if (tags[StatusTag.status] !== expectedStatus) reasons.push('status-stale');
   return [...new Set(reasons)];
 }
 

@@ -4,6 +4,7 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry-model';
+import { routeTarget } from '#shared/spoke-routes';
 
 /**
  * RemoveSpokeRoutes (offboarding) and PruneSpokeRoutes (after a change): deletes the spoke routes the registry record
@@ -31,23 +32,6 @@ export interface RouteRemovalResult {
 }
 
 const key = (r: RouteRecord) => `${r.routeTableId}|${r.destinationCidr}`;
-
-/** Where a route goes, for the drift report. */
-export function routeTarget(route: Route): string {
-  return (
-    route.TransitGatewayId ??
-    route.VpcPeeringConnectionId ??
-    route.NatGatewayId ??
-    route.GatewayId ??
-    route.NetworkInterfaceId ??
-    route.InstanceId ??
-    route.LocalGatewayId ??
-    route.CarrierGatewayId ??
-    route.CoreNetworkArn ??
-    route.EgressOnlyInternetGatewayId ??
-    'another target'
-  );
-}
 
 /** The routes a plan wants (every route table of the VPC x every hub destination). */
 export function wantedRoutes(plan: Plan | undefined): Set<string> {

@@ -4,8 +4,8 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry-model';
+import { isStaticRoute, routeConflictText, routeTarget, spokeRouteNeeds } from '#shared/spoke-routes';
 import { quotaErrorOf } from '#shared/workflow-errors';
-import { routeTarget } from './remove';
 
 /**
  * CreateSpokeRoutes: in every route table of the plan, a route to each hub destination through the TGW. A route that
@@ -27,16 +27,13 @@ export interface RoutesResult {
   existing: RouteRecord[];
 }
 
-/** Static routes only: a route propagated from a virtual private gateway yields to a static one, it is no conflict. */
-const isStatic = (route: Route) => route.Origin !== 'EnableVgwRoutePropagation';
-
 async function routesByTable(ec2: EC2Client, tableIds: string[]): Promise<Map<string, Route[]>> {
   const out = new Map<string, Route[]>();
   let NextToken: string | undefined;
   do {
     const page = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tableIds, NextToken }));
     for (const table of page.RouteTables ?? []) {
-      if (table.RouteTableId) out.set(table.RouteTableId, (table.Routes ?? []).filter(isStatic));
+      if (table.RouteTableId) out.set(table.RouteTableId, table.Routes ?? []);
     }
     NextToken = page.NextToken;
   } while (NextToken);
@@ -44,11 +41,7 @@ async function routesByTable(ec2: EC2Client, tableIds: string[]): Promise<Map<st
 }
 
 function conflictError(plan: Plan, conflicts: { routeTableId: string; cidr: string; target: string }[]): ConflictError {
-  const list = conflicts.map((c) => `${c.routeTableId} routes ${c.cidr} to ${c.target}`).join('; ');
-  return new ConflictError(
-    `route conflict: ${list} (not to ${plan.transitGatewayId}); spokelink never overwrites a route: remove it or ` +
-      'change the hub destinations',
-  );
+  return new ConflictError(`route conflict: ${routeConflictText(plan.transitGatewayId, conflicts)}`);
 }
 
 /** Creates the missing routes; records every route that goes to the TGW (even when it fails half-way). */
@@ -64,18 +57,13 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
 
   try {
     const tables = await routesByTable(ec2, plan.routeTableIds);
-    const missing: RouteRecord[] = [];
-    const conflicts: { routeTableId: string; cidr: string; target: string }[] = [];
-    for (const routeTableId of plan.routeTableIds) {
-      const routes = tables.get(routeTableId) ?? [];
-      for (const cidr of plan.destinations) {
-        const route = routes.find((r) => r.DestinationCidrBlock === cidr);
-        if (!route) missing.push({ routeTableId, destinationCidr: cidr });
-        else if (route.TransitGatewayId === plan.transitGatewayId) {
-          result.existing.push({ routeTableId, destinationCidr: cidr });
-        } else conflicts.push({ routeTableId, cidr, target: routeTarget(route) });
-      }
-    }
+    const { missing, existing, conflicts } = spokeRouteNeeds(
+      plan.routeTableIds,
+      plan.destinations,
+      plan.transitGatewayId,
+      tables,
+    );
+    result.existing.push(...existing);
     if (conflicts.length > 0) throw conflictError(plan, conflicts);
 
     for (const route of missing) {
@@ -94,7 +82,7 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
         }
         // Created meanwhile: ours (a retried invocation) or someone else's.
         const now = (await routesByTable(ec2, [route.routeTableId])).get(route.routeTableId) ?? [];
-        const found = now.find((r) => r.DestinationCidrBlock === route.destinationCidr);
+        const found = now.filter(isStaticRoute).find((r) => r.DestinationCidrBlock === route.destinationCidr);
         if (found?.TransitGatewayId !== plan.transitGatewayId) {
           throw conflictError(plan, [
             { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? routeTarget(found) : '?' },

@@ -1,6 +1,7 @@
 import type { HubConfig } from './config';
 import { type PriceTable, tierSlices } from './cost';
 import type { RegistryRecord } from './cost-inputs';
+import { csvCell } from './display';
 import { ConfigurationError } from './errors';
 import type { MembershipInterval } from './registry-model';
 
@@ -333,26 +334,19 @@ export function formatMicroUsd(microUsd: number): string {
   return `${sign}${digits.slice(0, -6)}.${digits.slice(-6)}`;
 }
 
-function csvField(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** CSV of the rows: one line per VPC and cost, amounts as exact decimal USD (6 places), hours to 4 places. */
+/**
+ * CSV of the rows: one line per VPC and cost, amounts as exact decimal USD (6 places), hours to 4 places. Text cells
+ * go through csvCell (segment and item names can come from tags: escaped, never a spreadsheet formula); the amounts
+ * and hours are this module's own decimal text, written as they are.
+ */
 export function chargebackCsv(rows: readonly ChargebackRow[]): string {
   const header = 'month,account_id,vpc_id,segment,category,item,connected_hours,usd';
   const lines = rows.map((row) =>
     [
-      row.month,
-      row.accountId,
-      row.vpcId,
-      row.segment,
-      row.category,
-      row.item,
+      ...[row.month, row.accountId, row.vpcId, row.segment, row.category, row.item].map(csvCell),
       row.connectedHours.toFixed(4),
       formatMicroUsd(row.microUsd),
-    ]
-      .map(csvField)
-      .join(','),
+    ].join(','),
   );
   return `${[header, ...lines].join('\n')}\n`;
 }

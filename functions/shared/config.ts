@@ -34,7 +34,10 @@ const ouId = z
 export const SegmentSchema = z.strictObject({
   /** TGW route table the spoke attachment is associated with (exactly one). */
   associationRouteTableId: z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id (tgw-rtb-...)'),
-  /** TGW route tables the attachment propagates its CIDRs to: the set is made exactly this list. */
+  /**
+   * TGW route tables that route back to the segment's VPCs: one static route per claimed CIDR in each (never a
+   * propagation, which would bring CIDRs added after validation). The name is kept for existing configurations.
+   */
   propagationRouteTableIds: z
     .array(z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id'))
     .default([]),
@@ -79,8 +82,17 @@ export const EndpointServiceSchema = z.strictObject({
 export const HubConfigSchema = z
   .strictObject({
     version: z.literal(1),
-    /** Prefix of every name spokelink creates (stacks, functions, table, execution names). */
-    prefix: name.default('spokelink'),
+    /**
+     * Prefix of every name spokelink creates (stacks, functions, table, execution names). CloudFormation stack names
+     * start with a letter (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-using-console-create-stack-parameters.html).
+     */
+    prefix: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,30}$/,
+        'must be 1-31 lowercase letters, digits or hyphens, starting with a letter (stack names start with one)',
+      )
+      .default('spokelink'),
     hub: z.strictObject({
       accountId,
       region,
@@ -103,7 +115,11 @@ export const HubConfigSchema = z
       /** Accounts outside the organization that may still be onboarded (RAM invitations are accepted for them). */
       externalAccounts: z.array(accountId).default([]),
     }),
-    /** Regions whose VPCs this hub serves; PrivateLink is regional, so by default only the hub's region. */
+    /**
+     * Regions whose VPCs this hub serves: the hub's region only (the default), since a Transit Gateway attaches VPCs
+     * of its own region only (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html) and PrivateLink
+     * is regional. Listing another region is refused at load.
+     */
     regions: z.array(region).optional(),
     spokeRole: z.strictObject({
       /** The read-write role; its read-only twin is `<name>-read` (spokeRoleName), so at most 59 characters. */
@@ -129,7 +145,38 @@ export const HubConfigSchema = z
     approvals: z
       .strictObject({ timeoutSeconds: z.number().int().min(60).max(31_536_000).default(86_400) })
       .default({ timeoutSeconds: 86_400 }),
-    notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).default({ emails: [] }),
+    notifications: z
+      .strictObject({
+        emails: z.array(z.email()).default([]),
+        /** Failed executions are summed up per account: at most one message per account in this window. */
+        failureWindowMinutes: z.number().int().min(1).max(1_440).default(15),
+      })
+      .default({ emails: [], failureWindowMinutes: 15 }),
+    /**
+     * Per-account budgets on the hub's shared quotas (functions/validate/budgets.ts): a request that would take its
+     * account over one is rejected (`budget-exceeded`), so that no tenant fills a quota every tenant shares.
+     */
+    budgets: z
+      .strictObject({
+        /** Inbound rules one account's VPCs may hold in each endpoint security group (AWS default quota 60). */
+        securityGroupRulesPerAccount: z.number().int().min(1).max(1_000).default(20),
+        /** VPCs of one account that may be associated with each endpoint private hosted zone (AWS default 300). */
+        zoneAssociationsPerAccount: z.number().int().min(1).max(10_000).default(50),
+      })
+      .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 }),
+    /**
+     * Fairness at intake (functions/dispatch/dispatch.ts): requests wait in a durable queue (the registry table), one
+     * per VPC (a later event replaces an earlier one's: the latest tags win); a VPC runs one execution at a time,
+     * each account at most `maxConcurrentExecutionsPerAccount`; the rest wait, oldest first. `debounceSeconds` holds
+     * every request that long first, so that a burst of tag changes becomes one execution (0: start at once; the
+     * changes made while it runs still become one more, not one each).
+     */
+    intake: z
+      .strictObject({
+        maxConcurrentExecutionsPerAccount: z.number().int().min(1).max(100).default(10),
+        debounceSeconds: z.number().int().min(0).max(900).default(0),
+      })
+      .default({ maxConcurrentExecutionsPerAccount: 10, debounceSeconds: 0 }),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {
@@ -146,6 +193,18 @@ export const HubConfigSchema = z
         message: `names no segment (${Object.keys(config.segments).join(', ')})`,
       });
     }
+    for (const [i, served] of (config.regions ?? []).entries()) {
+      if (served !== config.hub.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i],
+          message:
+            `${served} is not the hub's region (${config.hub.region}): the hub's Transit Gateway can attach VPCs ` +
+            'of its own region only',
+        });
+      }
+    }
+    sharedSecurityGroupIssues(config, ctx);
     const catalogs = [
       ['endpoints', config.endpoints],
       ['endpointServices', config.endpointServices],
@@ -184,6 +243,35 @@ export const HubConfigSchema = z
       serviceOwner.set(service.serviceId, serviceName);
     }
   });
+
+/**
+ * An endpoint's security group is the only per-service control: two endpoints that different segments may use cannot
+ * share one, or a spoke of one segment would reach the other segment's endpoint through the rule added for its own.
+ */
+function sharedSecurityGroupIssues(
+  config: { endpoints: Record<string, { securityGroupId: string; segments?: string[] | undefined }> },
+  ctx: z.RefinementCtx,
+): void {
+  const first = new Map<string, string>();
+  const segmentsOf = (endpoint: { segments?: string[] | undefined }) =>
+    endpoint.segments === undefined ? '*' : [...new Set(endpoint.segments)].sort().join(',');
+  for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
+    const other = first.get(endpoint.securityGroupId);
+    if (other === undefined) {
+      first.set(endpoint.securityGroupId, endpointName);
+      continue;
+    }
+    if (segmentsOf(config.endpoints[other]!) !== segmentsOf(endpoint)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoints', endpointName, 'securityGroupId'],
+        message:
+          `${endpoint.securityGroupId} is also the security group of endpoint ${other}, which other segments may use: ` +
+          'security groups are the only per-service control, so endpoints of different segments need their own',
+      });
+    }
+  }
+}
 
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 export type Segment = z.infer<typeof SegmentSchema>;

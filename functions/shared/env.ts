@@ -10,3 +10,8 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigurationError(`environment variable ${name} is not set`);
   return value;
 }
+
+/** ARN of the onboarding or offboarding state machine (`ONBOARD_STATE_MACHINE_ARN`, `OFFBOARD_STATE_MACHINE_ARN`). */
+export function workflowArnFromEnv(kind: 'onboard' | 'offboard', env: NodeJS.ProcessEnv = process.env): string {
+  return requireEnv(kind === 'onboard' ? 'ONBOARD_STATE_MACHINE_ARN' : 'OFFBOARD_STATE_MACHINE_ARN', env);
+}

@@ -50,6 +50,13 @@ export class VpcNotFoundError extends SpokelinkError {}
 /** A hard AWS quota is reached (5,000 attachments per TGW, 300 VPCs per zone, ...). Nothing was half-made. */
 export class QuotaExceededError extends SpokelinkError {}
 
+/**
+ * The VPC carries as many tags as AWS allows (50 per resource), so not even `spokelink:status` could be written.
+ * Thrown by SetStatusOnboarding only (nothing is built for a VPC that cannot say it is onboarding); the other status
+ * writes write what fits and report the rest.
+ */
+export class TagLimitExceededError extends SpokelinkError {}
+
 /** The AWS error name of an SDK error (`err.name`), or undefined for non-AWS errors. */
 export function awsErrorName(error: unknown): string | undefined {
   if (error && typeof error === 'object' && '$metadata' in error && 'name' in error) {

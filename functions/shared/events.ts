@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { Tags } from './tags';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, type Tags } from './tags';
 
 /**
  * Parsing of the EventBridge events that start spokelink. They are untrusted: any account of the organization can put
@@ -13,6 +13,9 @@ import type { Tags } from './tags';
  * - CloudTrail (`aws.ec2`, "AWS API Call via CloudTrail") CreateVpc / DeleteVpc: the VPC id is in
  *   `responseElements.vpc.vpcId` (CreateVpc) or `requestParameters.vpcId` (DeleteVpc); tags given at creation are in
  *   `responseElements.vpc.tagSet.items` (or `requestParameters.tagSpecificationSet`).
+ * - CloudTrail AssociateVpcCidrBlock / DisassociateVpcCidrBlock: a tenant changed its VPC's CIDRs; the VPC id is in
+ *   `requestParameters.vpcId` or `responseElements.<Action>Response.vpcId`. Best effort like every event: safety never
+ *   depends on it (only claimed CIDRs are ever routed or admitted; the reconcile finds changes whose event was lost).
  */
 
 export const TAG_CHANGE_SOURCE = 'aws.tag';
@@ -26,9 +29,11 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const VPC_ARN = /^arn:aws(-[a-z]+)*:ec2:([a-z0-9-]+):(\d{12}):vpc\/(vpc-[0-9a-f]{8,17})$/;
 
 // AWS tag limits: 50 tags per resource, keys up to 128 characters, values up to 256.
-const TagMap = z.record(z.string().min(1).max(128), z.string().max(256)).refine((t) => Object.keys(t).length <= 50, {
-  message: 'more than 50 tags',
-});
+const TagMap = z
+  .record(z.string().min(1).max(128), z.string().max(MAX_TAG_VALUE_LENGTH))
+  .refine((t) => Object.keys(t).length <= MAX_TAGS_PER_RESOURCE, {
+    message: `more than ${MAX_TAGS_PER_RESOURCE} tags`,
+  });
 const TagItem = z.object({ key: z.string().min(1).max(128), value: z.string().max(256).default('') });
 
 const Envelope = z.object({
@@ -51,7 +56,7 @@ const TagChangeDetail = z.object({
 
 const CloudTrailDetail = z.object({
   eventSource: z.literal('ec2.amazonaws.com'),
-  eventName: z.enum(['CreateVpc', 'DeleteVpc']),
+  eventName: z.enum(['CreateVpc', 'DeleteVpc', 'AssociateVpcCidrBlock', 'DisassociateVpcCidrBlock']),
   awsRegion: z.string(),
   recipientAccountId: z.string().optional(),
   errorCode: z.string().optional(),
@@ -70,6 +75,8 @@ const CloudTrailDetail = z.object({
       vpc: z
         .object({ vpcId: z.string(), tagSet: z.object({ items: z.array(TagItem).optional() }).nullish() })
         .optional(),
+      AssociateVpcCidrBlockResponse: z.object({ vpcId: z.string() }).optional(),
+      DisassociateVpcCidrBlockResponse: z.object({ vpcId: z.string() }).optional(),
     })
     .nullish(),
 });
@@ -86,7 +93,8 @@ interface TriggerBase {
 export type Trigger =
   | (TriggerBase & { kind: 'tag-change'; tags: Tags; changedKeys: string[] })
   | (TriggerBase & { kind: 'vpc-created'; tags: Tags })
-  | (TriggerBase & { kind: 'vpc-deleted' });
+  | (TriggerBase & { kind: 'vpc-deleted' })
+  | (TriggerBase & { kind: 'cidrs-changed'; eventName: 'AssociateVpcCidrBlock' | 'DisassociateVpcCidrBlock' });
 
 export type TriggerParse = { ok: true; trigger: Trigger } | { ok: false; reason: string };
 
@@ -141,6 +149,15 @@ export function parseTrigger(raw: unknown): TriggerParse {
     if (d.awsRegion !== event.region) {
       return { ok: false, reason: `the call was made in ${d.awsRegion}, not in the event's region ${event.region}` };
     }
+    if (d.eventName === 'AssociateVpcCidrBlock' || d.eventName === 'DisassociateVpcCidrBlock') {
+      // The VPC is named by the request (Associate) or only by the response (Disassociate names the association).
+      const vpcId =
+        d.requestParameters?.vpcId ??
+        d.responseElements?.AssociateVpcCidrBlockResponse?.vpcId ??
+        d.responseElements?.DisassociateVpcCidrBlockResponse?.vpcId;
+      if (!vpcId || !VPC_ID.test(vpcId)) return { ok: false, reason: `${d.eventName} without a valid vpcId` };
+      return { ok: true, trigger: { ...base, kind: 'cidrs-changed', vpcId, eventName: d.eventName } };
+    }
     if (d.eventName === 'DeleteVpc') {
       const vpcId = d.requestParameters?.vpcId;
       if (!vpcId || !VPC_ID.test(vpcId)) return { ok: false, reason: 'DeleteVpc without a valid vpcId' };
@@ -179,4 +196,17 @@ export function executionName(vpcId: string, kind: WorkflowKind, eventId: string
     ? hex.slice(0, 12)
     : createHash('sha256').update(eventId).digest('hex').slice(0, 12);
   return `${vpcId}-${kind}-${suffix}`;
+}
+
+/**
+ * The account a workflow execution is for, from its input (the raw event, `detail.input` of a Step Functions
+ * status-change event): undefined when the input names no account.
+ */
+export function accountOfExecutionInput(input: string | null | undefined): string | undefined {
+  try {
+    const account = (JSON.parse(input ?? '') as { account?: unknown }).account;
+    return typeof account === 'string' && /^\d{12}$/.test(account) ? account : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -49,6 +49,16 @@ const SubnetPlan = z.object({
   cidr: z.string(),
 });
 
+/**
+ * A CIDR of a member VPC that no longer validates (a block the tenant added that overlaps another VPC's claim or a
+ * hub destination): never claimed, routed or admitted. The VPC's status is `quarantined` while it has one.
+ */
+const QuarantinedCidr = z.object({
+  cidr: z.string(),
+  /** What it overlaps: `10.9.0.0/16 of vpc-... (account ...)` or `the hub destination 10.0.0.0/16`. */
+  overlaps: z.string(),
+});
+
 export const PlanSchema = z.object({
   vpcId: z.string(),
   accountId: z.string(),
@@ -58,8 +68,10 @@ export const PlanSchema = z.object({
   segment: z.string(),
   /** Catalog names (endpoints and endpoint services) the VPC asked for and may use, sorted. */
   services: z.array(z.string()),
-  /** Every associated IPv4 CIDR block of the VPC, sorted. */
+  /** The VPC's associated IPv4 CIDR blocks that validate, sorted: the only ones claimed, routed and admitted. */
   cidrs: z.array(z.string()),
+  /** The member's blocks that do not validate (absent or empty: none). */
+  quarantine: z.array(QuarantinedCidr).optional(),
   transitGatewayId: z.string(),
   /** RAM share of the TGW, by name (`<prefix>-tgw`). */
   shareName: z.string(),
@@ -90,6 +102,7 @@ export type ZonePlan = z.infer<typeof ZonePlan>;
 export type SecurityGroupRulePlan = z.infer<typeof SecurityGroupRulePlan>;
 export type SubnetPlan = z.infer<typeof SubnetPlan>;
 export type EndpointServicePlan = z.infer<typeof EndpointServicePlan>;
+export type QuarantinedCidr = z.infer<typeof QuarantinedCidr>;
 
 /**
  * The digest of what a request asks for: segment, services and CIDRs (sorted). An approval is bound to it: an approval

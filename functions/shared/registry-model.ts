@@ -1,3 +1,4 @@
+import type { QuarantinedCidr } from './plan';
 /**
  * The consumer registry's record: what spokelink created for one spoke VPC. Source of truth for overlap checks,
  * offboarding (remove exactly this) and chargeback (membership history). Stored in DynamoDB:
@@ -48,7 +49,10 @@ export interface ConsumerRecord {
   segment: string;
   /** Catalog names (endpoints and endpoint services) this VPC consumes. */
   services: string[];
+  /** The CIDRs the VPC claims (validated): the only ones routed and admitted. */
   cidrs: string[];
+  /** Blocks of the VPC that did not validate when it was last planned (status `quarantined`): never claimed. */
+  quarantine?: QuarantinedCidr[];
   attachmentId?: string;
   attachmentSubnetIds: string[];
   routes: RouteRecord[];

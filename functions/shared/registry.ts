@@ -586,6 +586,7 @@ export async function beginOnboarding(
         segment: plan.segment,
         services: plan.services,
         cidrs: plan.cidrs,
+        quarantine: plan.quarantine ?? [],
         attachmentSubnetIds: [],
         routes: [],
         zones: [],
@@ -602,6 +603,7 @@ export async function beginOnboarding(
         segment: plan.segment,
         services: plan.services,
         cidrs: plan.cidrs,
+        quarantine: plan.quarantine ?? [],
         status: 'onboarding',
         updatedAt: at,
         executions: appendExecution(existing.executions ?? [], executionArn),
@@ -798,11 +800,19 @@ export async function markFailed(
 ): Promise<boolean> {
   const record = await getRecord(table, vpcId);
   if (!record || !(record.executions ?? []).includes(executionArn)) return false;
+  // A membership that never connected and whose rollback removed everything holds nothing: its CIDR claims go too,
+  // so that a VPC that really owns the range is not rejected for a claim behind which nothing exists. Asking again
+  // claims them again (AcquireLease).
+  const release = !record.connectedAt && !holdsSomething(record) && (record.cidrs ?? []).length > 0;
+  if (release) {
+    await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs });
+  }
   return updateRecord(
     table,
     vpcId,
     {
       status: 'failed',
+      ...(release ? { cidrs: [] } : {}),
       updatedAt: new Date(now).toISOString(),
       executions: appendExecution(record.executions ?? [], executionArn),
     },
@@ -987,6 +997,11 @@ export async function currentRecordsOfAccount(table: RegistryTable, accountId: s
 export function usesAccountGrants(record: ConsumerRecord): boolean {
   if (record.status === 'onboarding' || record.status === 'connected') return true;
   if (record.status !== 'failed') return false;
+  return holdsSomething(record);
+}
+
+/** The record lists something spokelink made that exists: an attachment, a route, zone, rule or principal. */
+export function holdsSomething(record: ConsumerRecord): boolean {
   const held =
     (record.routes ?? []).length +
     (record.zones ?? []).length +

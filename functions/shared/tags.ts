@@ -28,10 +28,17 @@ export type Status =
   | 'onboarding'
   | 'pending-approval'
   | 'connected'
+  | 'quarantined'
   | 'rejected'
   | 'failed'
   | 'offboarding'
   | 'disconnected';
+
+/**
+ * AWS tag limit: user tags per resource
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+ */
+export const MAX_TAGS_PER_RESOURCE = 50;
 
 /** AWS tag value limit (characters). */
 export const MAX_TAG_VALUE_LENGTH = 256;

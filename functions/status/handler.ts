@@ -15,7 +15,16 @@ const StateSchema = WorkflowStateSchema.extend({
 });
 
 const Input = z.object({
-  status: z.enum(['onboarding', 'pending-approval', 'connected', 'rejected', 'failed', 'offboarding', 'disconnected']),
+  status: z.enum([
+    'onboarding',
+    'pending-approval',
+    'connected',
+    'quarantined',
+    'rejected',
+    'failed',
+    'offboarding',
+    'disconnected',
+  ]),
   executionName: z.string().min(1),
   executionArn: z.string().min(1),
   /** `$$.Execution.StartTime`: an execution never overwrites the status of one that started later. */

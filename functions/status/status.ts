@@ -1,11 +1,11 @@
-import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokeAccessError } from '#shared/errors';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { isAwsError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
 import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
 import type { LeaseFence, Plan } from '#shared/plan';
 import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#shared/registry';
 import type { Status } from '#shared/tags';
-import { MAX_TAG_VALUE_LENGTH, StatusTag, statusDetail } from '#shared/tags';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, StatusTag, statusDetail } from '#shared/tags';
 import { LeaseLostError } from '#shared/workflow-errors';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
@@ -33,6 +33,7 @@ export interface StatusWriter {
 }
 
 export interface StatusResult {
+  /** At least `spokelink:status` was written. */
   written: boolean;
   status: OnboardingStatus;
   detail: string;
@@ -41,6 +42,41 @@ export interface StatusResult {
   /** For `failed`: the Fail state's error and cause, naming the step. */
   error?: string;
   cause?: string;
+  /**
+   * The VPC is at AWS's tag limit: `TagLimitExceeded: ...`, naming the status tags written (status first) and the
+   * stale ones removed; `tagsWritten` lists the keys written.
+   */
+  tagLimit?: string;
+  tagsWritten?: string[];
+}
+
+/**
+ * At the tag limit: writes the status tags that fit, in order (status, detail, execution), and removes the stale
+ * detail and execution tags it cannot rewrite rather than leave them describing another status (their slots then go
+ * to the tags before them). Returns the keys written and the `TagLimitExceeded` description.
+ */
+async function writeWhatFits(
+  ec2: EC2Client,
+  vpcId: string,
+  tags: { Key: string; Value: string }[],
+): Promise<{ tagLimit: string; tagsWritten: string[] }> {
+  const { Vpcs } = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+  const present = new Set((Vpcs?.[0]?.Tags ?? []).map((t) => t.Key ?? ''));
+  const others = [...present].filter((key) => !tags.some((t) => t.Key === key)).length;
+  const fits = tags.slice(0, Math.max(0, MAX_TAGS_PER_RESOURCE - others));
+  const missing = tags.slice(fits.length).map((t) => t.Key);
+  const stale = missing.filter((key) => present.has(key));
+  if (stale.length > 0) {
+    await ec2.send(new DeleteTagsCommand({ Resources: [vpcId], Tags: stale.map((Key) => ({ Key })) }));
+  }
+  if (fits.length > 0) await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: fits }));
+  const written = fits.map((t) => t.Key);
+  const tagLimit =
+    `TagLimitExceeded: ${vpcId} has ${others} tags besides spokelink's status tags (AWS allows ` +
+    `${MAX_TAGS_PER_RESOURCE}): ${written.length > 0 ? `wrote ${written.join(', ')}` : 'wrote no status tag'}; ` +
+    `not written: ${missing.join(', ')}` +
+    (stale.length > 0 ? `; removed the stale ${stale.join(', ')}` : '');
+  return { tagLimit, tagsWritten: written };
 }
 
 function onboardingDetail(plan: Plan): string {
@@ -50,6 +86,21 @@ function onboardingDetail(plan: Plan): string {
     `onboarding to segment ${plan.segment}; services ${plan.services.join(',') || 'none'}; ` +
     `attachment subnets ${subnets} (${how})`
   );
+}
+
+/**
+ * The `quarantined` detail: each range that does not validate and what it overlaps (first), then what stays connected.
+ * The range and the VPC it overlaps come first so that they survive the 256-character limit.
+ */
+export function quarantineDetail(plan: Plan): string {
+  const ranges = (plan.quarantine ?? []).map((q) => `${q.cidr} overlaps ${q.overlaps}`).join('; ');
+  const kept = plan.cidrs.length > 0 ? `still connected for ${plan.cidrs.join(', ')}` : 'no CIDR connected';
+  return `quarantined: ${ranges}: not routed, not admitted (remove the range to end it); ${kept}`;
+}
+
+/** `connected`, unless the plan quarantined some of the VPC's CIDRs: then `quarantined`. */
+export function connectedStatusOf(plan: Plan | undefined): 'connected' | 'quarantined' {
+  return (plan?.quarantine?.length ?? 0) > 0 ? 'quarantined' : 'connected';
 }
 
 /**
@@ -88,7 +139,7 @@ function withoutSpelledOutCodes(text: string): string {
  * The `failed` detail: the failure (`<Step>: <Error>: <message>`) and, after an onboarding's rollback, what was rolled
  * back or what remains, within the tag's 256 characters. The rollback part is kept whole; the failure is shortened
  * as far as needed: an AWS message's spelled-out repeat of its code goes, then the VPC's own id (the tag is on that
- * VPC) becomes "the VPC", then the end of the message is cut.
+ * VPC) becomes "the VPC" in spokelink's own words (never inside the quoted AWS message), then the end is cut.
  */
 export function failedDetail(failure: string, rollback: RollbackReport | undefined, vpcId?: string): string {
   const tail = rollbackText(rollback);
@@ -97,8 +148,22 @@ export function failedDetail(failure: string, rollback: RollbackReport | undefin
   const budget = MAX_TAG_VALUE_LENGTH - suffix.length;
   let text = oneLine(failure);
   if (text.length > budget) text = withoutSpelledOutCodes(text);
-  if (text.length > budget && vpcId) text = text.split(vpcId).join('the VPC');
+  if (text.length > budget && vpcId) text = ownTextWithout(text, vpcId);
   return `${clip(text, budget)}${suffix}`;
+}
+
+/** An AWS error code as spokelink quotes it before AWS's own message (`InvalidVpcID.NotFound`, `LimitsExceeded`). */
+const AWS_ERROR_CODE = /^[A-Z][A-Za-z0-9]+(\.[A-Za-z0-9]+)*$/;
+
+/**
+ * `<Step>: <Error>: <our text>: <AwsCode>: <AWS message>` with the VPC's id in our text replaced by "the VPC"; the
+ * quoted AWS code and message after it are kept as AWS wrote them ("VPC vpc-1 has reached ..." keeps its id).
+ */
+function ownTextWithout(text: string, vpcId: string): string {
+  const parts = text.split(': ');
+  const quoted = parts.findIndex((part, i) => i >= 2 && AWS_ERROR_CODE.test(part));
+  const end = quoted === -1 ? parts.length : quoted;
+  return parts.map((part, i) => (i < end ? part.split(vpcId).join('the VPC') : part)).join(': ');
 }
 
 /** The detail for a status, from the execution state (`override`: a detail the workflow computed). */
@@ -125,6 +190,8 @@ export function detailFor(
       return statusDetail(state.plan ? onboardingDetail(state.plan) : 'onboarding');
     case 'connected':
       return statusDetail(state.record?.summary ?? 'connected');
+    case 'quarantined':
+      return statusDetail(state.plan ? quarantineDetail(state.plan) : 'quarantined');
     case 'rejected':
       return statusDetail(causeMessage(state.error?.Cause) || state.error?.Error || 'rejected');
     case 'failed':
@@ -151,6 +218,8 @@ export async function setStatus(
   deps: StatusDeps,
   override?: { detail?: string; rollback?: RollbackReport },
 ): Promise<StatusResult> {
+  // SetStatusConnected of a member with quarantined CIDRs: the VPC is connected for its valid CIDRs only.
+  if (status === 'connected') status = connectedStatusOf(state.plan);
   const detail = detailFor(status, state, override?.detail, override?.rollback);
   const failure = status === 'failed' ? describeFailure(state) : undefined;
   // The Fail state's cause (no 256-character limit) carries the whole rollback summary after the failure.
@@ -199,18 +268,23 @@ export async function setStatus(
     }
   }
 
+  const tags = [
+    { Key: StatusTag.status, Value: status },
+    { Key: StatusTag.detail, Value: detail },
+    { Key: StatusTag.execution, Value: execution.name },
+  ];
   try {
     const ec2 = await deps.spokeEc2(target);
-    await ec2.send(
-      new CreateTagsCommand({
-        Resources: [target.vpcId],
-        Tags: [
-          { Key: StatusTag.status, Value: status },
-          { Key: StatusTag.detail, Value: detail },
-          { Key: StatusTag.execution, Value: execution.name },
-        ],
-      }),
-    );
+    try {
+      await ec2.send(new CreateTagsCommand({ Resources: [target.vpcId], Tags: tags }));
+    } catch (error) {
+      if (!isAwsError(error, 'TagLimitExceeded')) throw error;
+      const partial = await writeWhatFits(ec2, target.vpcId, tags);
+      logger.warn('the VPC is at the tag limit: wrote what fits', { tagLimit: partial.tagLimit });
+      if (partial.tagsWritten.length === 0 && status === 'onboarding')
+        throw new TagLimitExceededError(partial.tagLimit);
+      return { ...result, ...partial, written: partial.tagsWritten.length > 0 };
+    }
     return { ...result, written: true };
   } catch (error) {
     if (error instanceof SpokeAccessError) {

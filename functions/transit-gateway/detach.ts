@@ -19,13 +19,14 @@ import {
   type RegistryTable,
   type VpcRef,
 } from '#shared/registry';
+import { removeStaticRoutes } from './static-routes';
 import { findShare } from './transit-gateway';
 
 /**
  * Offboarding, Transit Gateway side (hub account: the TGW owner may delete any attachment to its TGW):
  * - DeleteAttachment: the VPC's attachment to the hub TGW (the recorded one, and any other live attachment of the VPC
- *   to this TGW: there is at most one, and it is there only because spokelink created or adopted it). Its association,
- *   propagations and propagated routes go with it. Called after the spoke routes through it are gone. An attachment
+ *   to this TGW: there is at most one, and it is there only because spokelink created or adopted it), after the hub's
+ *   static routes to it (./static-routes.ts). Its association goes with it. Called after the spoke routes through it are gone. An attachment
  *   still `pending` or `modifying` cannot be deleted yet: AttachmentNotReadyError, retried by the ASL.
  * - UnshareTransitGateway: the account leaves the spokelink TGW share when no other VPC of the account still uses it
  *   (checked again after, as for endpoint service principals). Never for the hub account, and never for an account of
@@ -42,12 +43,16 @@ export interface DetachDeps {
   sharedWithOrganization: boolean;
   /** `organization.externalAccounts`: every other account is a member of the organization (as validation treats it). */
   externalAccounts: readonly string[];
+  /** Every hub TGW route table that may hold the VPC's static routes (`hubRouteTableIds(config)`). */
+  hubRouteTableIds: readonly string[];
   registry: RegistryTable;
   now: () => number;
 }
 
 export interface DetachResult {
   deleted: string[];
+  /** Static routes to the VPC's attachments deleted from the hub tables (`<table> <cidr>`). */
+  routesRemoved: string[];
   /** Attachments already deleting or deleted. */
   alreadyGone: string[];
 }
@@ -76,11 +81,16 @@ async function attachmentsOfVpc(ec2: EC2Client, vpc: VpcRef, tgwId: string): Pro
 
 /** Deletes the VPC's attachment to the hub TGW; the record forgets it. */
 export async function deleteAttachment(vpc: VpcRef, deps: DetachDeps): Promise<DetachResult> {
-  const result: DetachResult = { deleted: [], alreadyGone: [] };
+  const result: DetachResult = { deleted: [], routesRemoved: [], alreadyGone: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   const found = await attachmentsOfVpc(deps.hub.ec2, vpc, deps.transitGatewayId);
   const ids = new Set(found.map((a) => a.TransitGatewayAttachmentId).filter((id): id is string => id !== undefined));
   if (record?.attachmentId && !ids.has(record.attachmentId)) result.alreadyGone.push(record.attachmentId);
+  // The hub's static routes to the VPC go first: a route to a deleted attachment would stay as a blackhole, counting
+  // against the TGW's route quota and holding the CIDR's destination in the table.
+  const attachmentIds = [...new Set([...ids, ...(record?.attachmentId ? [record.attachmentId] : [])])].sort();
+  const removed = await removeStaticRoutes(deps.hub.ec2, deps.hubRouteTableIds, attachmentIds);
+  result.routesRemoved.push(...removed.map((r) => `${r.routeTableId} ${r.cidr}`));
 
   for (const attachment of found) {
     const id = attachment.TransitGatewayAttachmentId!;

@@ -1,10 +1,12 @@
 import * as z from 'zod';
-import { hubEc2, hubRam, spokeEc2, spokeRam } from '#shared/aws';
+import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53 } from '#shared/aws';
 import { configFromEnv, organizationShareOf } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
+import { confirmConnectivity } from './connectivity';
 import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
+import { hubRouteTableIds } from './static-routes';
 import {
   acceptAttachment,
   associateAndPropagate,
@@ -20,6 +22,13 @@ const Input = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), plan: PlanSchema, attachmentId: z.string().min(1) }),
   z.object({ action: z.literal('wait'), plan: PlanSchema, attachmentId: z.string().min(1) }),
   z.object({ action: z.literal('associate'), plan: PlanSchema, attachmentId: z.string().min(1) }),
+  z.object({
+    action: z.literal('confirm'),
+    plan: PlanSchema,
+    attachmentId: z.string().min(1),
+    /** AssociateZones' result (`$.branches[1]`): the Route 53 changes of the associations it made. */
+    zones: z.object({ changeIds: z.array(z.string().min(1)).default([]) }).default({ changeIds: [] }),
+  }),
   /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
   z.object({ action: z.literal('detach'), vpc: VpcRefSchema }),
   z.object({ action: z.literal('unshare'), vpc: VpcRefSchema }),
@@ -27,7 +36,8 @@ const Input = z.discriminatedUnion('action', [
 
 /**
  * ShareTransitGateway (`share`), CreateAttachment (`create`), AcceptAttachment (`accept`), WaitForAttachment
- * (`wait`) and AssociateAndPropagate (`associate`): `{ action, plan, attachmentId? }`; offboarding's
+ * (`wait`), AssociateAndPropagate (`associate`) and WaitForConnectivity (`confirm`, with AssociateZones' `zones`):
+ * `{ action, plan, attachmentId? }`; offboarding's
  * DeleteAttachment (`detach`) and UnshareTransitGateway (`unshare`): `{ action, vpc }`.
  */
 export const handler = async (input: unknown) => {
@@ -44,6 +54,7 @@ export const handler = async (input: unknown) => {
       shareName: `${config.prefix}-tgw`,
       sharedWithOrganization: organizationShareOf(config) !== undefined,
       externalAccounts: config.organization.externalAccounts,
+      hubRouteTableIds: hubRouteTableIds(config),
       registry: await heldRegistry(registryTable(config), vpc.fence, Date.now()),
       now: () => Date.now(),
     };
@@ -52,6 +63,15 @@ export const handler = async (input: unknown) => {
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   const config = configFromEnv();
+  if (request.action === 'confirm') {
+    return confirmConnectivity(plan, request.attachmentId, request.zones.changeIds, {
+      hubEc2: hubEc2(config.hub.region),
+      spoke: async () => ({
+        ec2: await spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+        route53: await spokeRoute53(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+      }),
+    });
+  }
   const deps: TgwDeps = {
     config,
     hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },

@@ -8,7 +8,6 @@ import {
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
-  EnableTransitGatewayRouteTablePropagationCommand,
   GetTransitGatewayAttachmentPropagationsCommand,
   type Tag,
   type TransitGatewayAttachment,
@@ -37,11 +36,12 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
+import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
- * accept it (hub), wait until it is available, associate it with the segment's route table and set its propagations
- * to exactly the segment's list (hub: only the TGW owner manages route tables). Every action is idempotent: it reads
+ * accept it (hub), wait until it is available, associate it with the segment's route table and route its claimed
+ * CIDRs back with static routes in the segment's tables, no propagation (hub: only the TGW owner manages route tables). Every action is idempotent: it reads
  * what exists first and treats "already done" answers as success.
  */
 
@@ -376,7 +376,7 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so that hundreds of onboardings do not
  * share the hub's 20 describes per second. Only AssociateAndPropagate reads the hub's view (the association).
  */
-async function describeAttachment(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
+export async function describeAttachment(ec2: EC2Client, attachmentId: string): Promise<TransitGatewayAttachment> {
   try {
     const { TransitGatewayAttachments = [] } = await ec2.send(
       new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }),
@@ -453,7 +453,10 @@ export async function waitForAttachment(
 export interface AssociationResult {
   attachmentId: string;
   associationRouteTableId: string;
-  propagationRouteTableIds: string[];
+  /** The segment's tables that hold a static route for each routed CIDR. */
+  routeTableIds: string[];
+  /** The claimed CIDRs of the plan: the only ones the hub routes to the VPC. */
+  routedCidrs: string[];
   changes: string[];
 }
 
@@ -473,9 +476,9 @@ async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promis
 }
 
 /**
- * Associates the attachment with the segment's route table (moving it from another table if needed) and makes its
- * propagations exactly the segment's list. `Resource.AlreadyAssociated` and
- * `TransitGatewayRouteTablePropagation.Duplicate` mean done; `IncorrectState` propagates for the ASL to retry.
+ * Associates the attachment with the segment's route table (moving it from another table if needed), makes its static
+ * routes in the hub tables exactly the plan's claimed CIDRs in the segment's `propagationRouteTableIds`, and disables
+ * every propagation of it. `Resource.AlreadyAssociated` means done; `IncorrectState` propagates for the ASL to retry.
  */
 export async function associateAndPropagate(
   plan: Plan,
@@ -486,7 +489,11 @@ export async function associateAndPropagate(
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
 
-  // The two reads are independent: made together, they cost one round trip on the critical path.
+  // The reads are independent: made together, they cost one round trip on the critical path.
+  const tables = [...plan.propagationRouteTableIds].sort();
+  const allTables = hubRouteTableIds(deps.config);
+  const routes = staticRoutesTo(ec2, [...new Set([...tables, ...allTables])].sort(), [attachmentId]);
+  routes.catch(() => undefined); // awaited below; a failure here must not go unhandled meanwhile
   const [attachment, propagations] = await Promise.all([
     describeAttachment(ec2, attachmentId),
     enabledPropagations(ec2, attachmentId),
@@ -523,24 +530,12 @@ export async function associateAndPropagate(
     }
   }
 
-  const desired = new Set(plan.propagationRouteTableIds);
-  for (const tableId of [...desired].sort()) {
-    const state = propagations.get(tableId);
-    if (state === 'enabled' || state === 'enabling') continue;
-    try {
-      await ec2.send(
-        new EnableTransitGatewayRouteTablePropagationCommand({
-          TransitGatewayRouteTableId: tableId,
-          TransitGatewayAttachmentId: attachmentId,
-        }),
-      );
-      changes.push(`propagation to ${tableId} enabled`);
-    } catch (error) {
-      if (!isAwsError(error, 'TransitGatewayRouteTablePropagation.Duplicate')) throw error;
-    }
-  }
+  // The hub's routes back to the VPC: static routes for the claimed CIDRs only (./static-routes.ts), in the segment's
+  // tables; none in other segments' tables; then no propagation at all (the TGW's default propagation, or a member
+  // connected before static routes, would bring CIDRs nobody validated).
+  changes.push(...(await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes)));
   for (const [tableId, state] of [...propagations].sort()) {
-    if (desired.has(tableId) || (state !== 'enabled' && state !== 'enabling')) continue;
+    if (state !== 'enabled' && state !== 'enabling') continue;
     await ec2.send(
       new DisableTransitGatewayRouteTablePropagationCommand({
         TransitGatewayRouteTableId: tableId,
@@ -552,7 +547,8 @@ export async function associateAndPropagate(
   return {
     attachmentId,
     associationRouteTableId: target,
-    propagationRouteTableIds: [...desired].sort(),
+    routeTableIds: tables,
+    routedCidrs: [...plan.cidrs],
     changes,
   };
 }

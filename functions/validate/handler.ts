@@ -5,8 +5,9 @@ import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
 import { LeaseFenceSchema, requestDigest } from '#shared/plan';
-import { getRecord, heldRegistry, registryTable } from '#shared/registry';
+import { getLease, getRecord, heldRegistry, registryTable } from '#shared/registry';
 import { approvalFor, assessChange, type PlannedRequest } from './change';
+import { checkUnchanged } from './unchanged';
 import { validateAndPlan } from './validate';
 
 const Input = z.object({
@@ -15,11 +16,15 @@ const Input = z.object({
   lease: LeaseFenceSchema.optional(),
 });
 
+/** The reconcile marks the events it starts executions with (`spokelink.origin`): those are never cut short. */
+const Origin = z.object({ spokelink: z.object({ origin: z.string() }) });
+
 /**
  * ValidateAndPlan and RevalidateAfterDecision: `{ event, lease }` (the raw EventBridge event, the VPC's lease) -> the
  * Plan, with what it changes compared with the registry record, whether it needs an approval (./change.ts) and the
  * request's digest (what an approval binds). Runs under the lease: everything it reads (tags, record) is what the
- * execution then acts on. Mutates nothing but the lease's expiry.
+ * execution then acts on. Mutates nothing but the lease's expiry. Throws AlreadyConnectedError when the VPC is
+ * connected as it asks and nothing drifted (./unchanged.ts).
  */
 export const handler = async (input: unknown): Promise<PlannedRequest> => {
   logger.resetKeys();
@@ -44,7 +49,20 @@ export const handler = async (input: unknown): Promise<PlannedRequest> => {
       registry,
     },
   );
-  const change = assessChange(plan, await getRecord(registry, vpcId));
+  const record = await getRecord(registry, vpcId);
+  // Throws AlreadyConnectedError when there is nothing to do (./unchanged.ts).
+  const why = await checkUnchanged(plan, record, Origin.safeParse(event).data?.spokelink.origin, {
+    spoke: () => spokeClients(config, accountId, region, { access: 'read' }),
+    hubEc2: hub.ec2,
+    // Another live holder (never this execution's own lease, under which validation runs).
+    leaseHolder: async (id) => {
+      const held = await getLease(registry, id);
+      if (!held || held.expiresAt < Math.floor(Date.now() / 1000)) return undefined;
+      return fence && held.owner === fence.owner ? undefined : held.owner;
+    },
+  });
+  logger.info('the onboarding runs', { why });
+  const change = assessChange(plan, record);
   const planned: PlannedRequest = {
     ...plan,
     ...(fence ? { fence } : {}),

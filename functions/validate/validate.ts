@@ -4,6 +4,7 @@ import {
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  paginateDescribeTransitGatewayVpcAttachments,
   type RouteTable,
   type Subnet,
   type Vpc,
@@ -14,17 +15,23 @@ import { cidrsOverlap, compareCidrs } from '#shared/cidr';
 import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
-import type { EndpointServicePlan, Plan, SubnetPlan, ZonePlan } from '#shared/plan';
-import { overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
+import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
+import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry-model';
+import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+import { checkBudgets } from './budgets';
+
+/** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
+export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
 
 /**
  * ValidateAndPlan: reads the VPC as it is now (never the event's tags: events arrive late, twice, out of order),
  * checks every policy and prerequisite, and returns the Plan. It makes no mutating call: a rejection means nothing
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
- * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`.
+ * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`,
+ * `route-conflict`, `attachment-limit`, `budget-exceeded` (budgets.ts).
  */
 
 export interface ValidateTarget {
@@ -72,20 +79,21 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const services = selectServices(config, segmentName, request.services);
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
-  const cidrs = associatedCidrs(vpc);
-  await checkCidrs(config, vpcId, cidrs, deps.registry);
+  const { cidrs, quarantine } = await checkCidrs(config, vpcId, associatedCidrs(vpc), deps.registry);
   await checkDnsAttributes(spoke.ec2, vpcId);
 
   const subnets = await describeAll(spoke.ec2, vpcId, 'subnets');
   const selection = selectSubnets(vpcId, subnets);
   const routeTables = await describeAll(spoke.ec2, vpcId, 'routeTables');
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
+  checkRouteConflicts(config, routeTableIds, routeTables);
+  await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
   const zones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
   await checkZoneConflicts(spoke.route53, target, zones);
 
   const description = ruleDescription(vpcId, accountId);
-  return {
+  const plan: Plan = {
     vpcId,
     accountId,
     region,
@@ -93,6 +101,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     segment: segmentName,
     services,
     cidrs,
+    ...(quarantine.length > 0 ? { quarantine } : {}),
     transitGatewayId: config.hub.transitGatewayId,
     shareName: `${config.prefix}-tgw`,
     attachmentName: `${config.prefix}-${vpcId}`,
@@ -113,6 +122,8 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
   };
+  await checkBudgets(config, plan, deps.registry);
+  return plan;
 }
 
 function tagMap(tags: { Key?: string; Value?: string }[] | undefined): Tags {
@@ -259,20 +270,51 @@ function associatedCidrs(vpc: Vpc): string[] {
   return [...new Set(blocks)].sort(compareCidrs);
 }
 
-async function checkCidrs(config: HubConfig, vpcId: string, cidrs: string[], registry: RegistryTable) {
+/**
+ * The VPC's CIDRs against the hub destinations and the other VPCs' claims. A VPC that is not a member yet is rejected
+ * (`cidr-overlap`, nothing changed). A member (a record that is not disconnected: it holds claims, maybe routes and
+ * rules) whose tenant added an overlapping block is not rejected, which would leave what it has: the offending blocks
+ * are quarantined (never claimed, routed or admitted) and the rest stays connected.
+ */
+async function checkCidrs(
+  config: HubConfig,
+  vpcId: string,
+  cidrs: string[],
+  registry: RegistryTable,
+): Promise<{ cidrs: string[]; quarantine: QuarantinedCidr[] }> {
+  const offending: { cidr: string; overlaps: string; rejection: RejectedError }[] = [];
   for (const cidr of cidrs) {
     const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
-    if (destination) {
-      throw reject(
+    if (!destination) continue;
+    const overlaps = `the hub destination ${destination.cidr}`;
+    offending.push({
+      cidr,
+      overlaps,
+      rejection: reject(
         'cidr-overlap',
-        `${vpcId} CIDR ${cidr} overlaps the hub destination ${destination.cidr}` +
-          (destination.description ? ` (${destination.description})` : ''),
-      );
-    }
+        `${vpcId} CIDR ${cidr} overlaps ${overlaps}` + (destination.description ? ` (${destination.description})` : ''),
+      ),
+    });
   }
   // A first look (AcquireLease re-checks race-free when it claims the CIDRs).
-  const overlaps = await overlapsInRegistry(registry, vpcId, cidrs);
-  if (overlaps.length > 0) throw overlapRejection(vpcId, overlaps[0]!);
+  for (const overlap of await overlapsInRegistry(registry, vpcId, cidrs)) {
+    if (offending.some((o) => o.cidr === overlap.cidr)) continue;
+    offending.push({
+      cidr: overlap.cidr,
+      overlaps: `${overlap.otherCidr} of ${overlap.otherVpcId} (account ${overlap.otherAccountId})`,
+      rejection: overlapRejection(vpcId, overlap),
+    });
+  }
+  if (offending.length === 0) return { cidrs, quarantine: [] };
+  const record = await getRecord(registry, vpcId);
+  if (!record || record.status === 'disconnected') throw offending[0]!.rejection;
+  const bad = new Set(offending.map((o) => o.cidr));
+  return {
+    cidrs: cidrs.filter((c) => !bad.has(c)),
+    quarantine: offending
+      .map(({ cidr, overlaps }) => ({ cidr, overlaps }))
+      .sort((a, b) => compareCidrs(a.cidr, b.cidr)),
+  };
 }
 
 async function checkDnsAttributes(ec2: EC2Client, vpcId: string) {
@@ -381,6 +423,45 @@ export function routeTablesOfSubnets(vpcId: string, subnets: Subnet[], routeTabl
     ids.add(id);
   }
   return [...ids].sort();
+}
+
+/**
+ * A route in one of the VPC's route tables to a hub destination through anything but the hub's TGW: CreateSpokeRoutes
+ * would refuse it (spokelink never overwrites a route), so the request is refused before anything is built.
+ */
+function checkRouteConflicts(config: HubConfig, routeTableIds: string[], routeTables: RouteTable[]) {
+  const tables = new Map(routeTables.map((t) => [t.RouteTableId ?? '', t.Routes ?? []]));
+  const destinations = config.destinations.map((d) => d.cidr);
+  const { conflicts } = spokeRouteNeeds(routeTableIds, destinations, config.hub.transitGatewayId, tables);
+  if (conflicts.length > 0) {
+    throw reject('route-conflict', routeConflictText(config.hub.transitGatewayId, conflicts));
+  }
+}
+
+/**
+ * A VPC with as many non-deleted TGW attachments as AWS allows per VPC, none of them to the hub's TGW, could not be
+ * attached (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html): refused before anything is built.
+ */
+async function checkAttachmentRoom(ec2: EC2Client, vpcId: string, transitGatewayId: string) {
+  const attachments: { id: string; transitGatewayId: string }[] = [];
+  const pages = paginateDescribeTransitGatewayVpcAttachments(
+    { client: ec2 },
+    { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
+  );
+  for await (const page of pages) {
+    for (const a of page.TransitGatewayVpcAttachments ?? []) {
+      if (a.VpcId !== vpcId || a.State === 'deleted') continue;
+      attachments.push({ id: a.TransitGatewayAttachmentId ?? '?', transitGatewayId: a.TransitGatewayId ?? '?' });
+    }
+  }
+  if (attachments.some((a) => a.transitGatewayId === transitGatewayId)) return; // reused, no new attachment
+  if (attachments.length >= MAX_TGW_ATTACHMENTS_PER_VPC) {
+    throw reject(
+      'attachment-limit',
+      `${vpcId} already has ${attachments.length} Transit Gateway attachments, the most AWS allows per VPC: ` +
+        `delete one to attach it to ${transitGatewayId} (${attachments.map((a) => a.id).join(', ')})`,
+    );
+  }
 }
 
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */

@@ -56,6 +56,11 @@ export interface ZonesDeps {
 export interface ZonesResult {
   associated: ZoneRecord[];
   alreadyAssociated: ZoneRecord[];
+  /**
+   * Route 53 change ids of the associations this call made (`/change/C...`): DNS is in effect for the VPC once each is
+   * INSYNC (GetChange, by the spoke that made it); WaitForConnectivity waits for that.
+   */
+  changeIds: string[];
 }
 
 async function deleteAuthorization(route53: Route53Client, zoneId: string, vpc: VPC): Promise<void> {
@@ -77,7 +82,7 @@ export function zoneOrder<T>(zones: readonly T[], vpcId: string): T[] {
 
 /** Associates the VPC with every planned zone; records each association (also when failing half-way). */
 export async function associateZones(plan: Plan, deps: ZonesDeps): Promise<ZonesResult> {
-  const result: ZonesResult = { associated: [], alreadyAssociated: [] };
+  const result: ZonesResult = { associated: [], alreadyAssociated: [], changeIds: [] };
   if (plan.zones.length === 0) return result;
   const spoke = await deps.spokeRoute53();
   const vpc: VPC = { VPCId: plan.vpcId, VPCRegion: plan.region as VPCRegion };
@@ -110,7 +115,8 @@ export async function associateZones(plan: Plan, deps: ZonesDeps): Promise<Zones
         result.alreadyAssociated.push(zone);
         continue;
       }
-      await associateOne(zone, vpc, crossAccount, spoke, deps);
+      const changeId = await associateOne(zone, vpc, crossAccount, spoke, deps);
+      if (changeId) result.changeIds.push(changeId);
       result.associated.push(zone);
     }
   } catch (error) {
@@ -124,7 +130,11 @@ export async function associateZones(plan: Plan, deps: ZonesDeps): Promise<Zones
     throw error;
   }
   await record();
-  return { associated: inPlanOrder(result.associated), alreadyAssociated: inPlanOrder(result.alreadyAssociated) };
+  return {
+    associated: inPlanOrder(result.associated),
+    alreadyAssociated: inPlanOrder(result.alreadyAssociated),
+    changeIds: result.changeIds,
+  };
 }
 
 async function authorize(zone: ZonePlan, vpc: VPC, deps: ZonesDeps): Promise<void> {
@@ -147,16 +157,17 @@ async function associateOne(
   crossAccount: boolean,
   spoke: Route53Client,
   deps: ZonesDeps,
-): Promise<void> {
+): Promise<string | undefined> {
   const associate = () => spoke.send(new AssociateVPCWithHostedZoneCommand({ HostedZoneId: zone.zoneId, VPC: vpc }));
+  let changeId: string | undefined;
   try {
     try {
-      await associate();
+      changeId = (await associate()).ChangeInfo?.Id;
     } catch (error) {
       // Not authorized yet (the first attempt): the hub authorizes, the spoke associates again.
       if (!crossAccount || !isAwsError(error, 'NotAuthorizedException')) throw error;
       await authorize(zone, vpc, deps);
-      await associate();
+      changeId = (await associate()).ChangeInfo?.Id;
     }
   } catch (error) {
     if (isAwsError(error, 'ConflictingDomainExists')) {
@@ -179,4 +190,5 @@ async function associateOne(
     }
   }
   if (crossAccount) await deleteAuthorization(deps.hubRoute53, zone.zoneId, vpc);
+  return changeId;
 }

@@ -2,15 +2,16 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, 
 import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -42,6 +43,7 @@ import {
   functionEntry,
   planWorkflow,
   RECONCILE_STATE_MACHINE,
+  REQUIRED_STATE_MACHINES,
   type ResourcePlaceholder,
   type WorkflowPlan,
 } from '../workflow-sources';
@@ -183,6 +185,7 @@ export class HubStack extends Stack {
       ONBOARD_STATE_MACHINE_ARN: stateMachineArn('onboard'),
       OFFBOARD_STATE_MACHINE_ARN: stateMachineArn('offboard'),
       APPROVAL_TOPIC_ARN: this.approvalTopic.topicArn,
+      FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
     };
     checkEnvironmentSize(environment);
     const intakeFailures = deadLetterQueue(this, 'IntakeFailureQueue', 'intake invocations that failed');
@@ -191,6 +194,7 @@ export class HubStack extends Stack {
       stack: this,
       registry: this.registry,
       approvalTopic: this.approvalTopic,
+      failureTopic: this.failureTopic,
       stateMachineArn,
     };
     const functions = new Map<string, SpokelinkFunction>();
@@ -270,7 +274,11 @@ export class HubStack extends Stack {
     this.workflows = workflows;
 
     this.routeEventsToIntake(functions.get('intake')!.function);
-    this.notifyFailedExecutions([...workflows.values()].map((w) => w.stateMachine.stateMachineArn));
+    this.notifyFailedExecutions(
+      functions.get('notify-failures')!,
+      [...workflows.values()].map((w) => w.stateMachine.stateMachineArn),
+    );
+    this.dispatchIntakeQueue(functions.get('dispatch')!, REQUIRED_STATE_MACHINES.map(stateMachineArn));
     this.alarmOnDeadLetters([intakeFailures]);
     this.scheduleReconcile(config, workflows.get(RECONCILE_STATE_MACHINE));
 
@@ -374,27 +382,78 @@ export class HubStack extends Stack {
     this.alarmOnDeadLetters([undelivered]);
   }
 
-  /** Failed, timed-out or aborted executions of any spokelink workflow are mailed to the platform team. */
-  private notifyFailedExecutions(stateMachineArns: string[]): void {
-    const undelivered = deadLetterQueue(this, 'FailureNotificationDlq', 'failure notifications SNS did not accept');
+  /**
+   * Failed, timed-out or aborted executions of any spokelink workflow go to the notify-failures function, which sums
+   * them up per account (at most one message per account per `notifications.failureWindowMinutes`) and mails the
+   * counts to the failure topic; a minute schedule sends the counts whose window has ended.
+   */
+  private notifyFailedExecutions(notify: SpokelinkFunction, stateMachineArns: string[]): void {
+    const undelivered = deadLetterQueue(this, 'FailureNotificationDlq', 'failed executions the notifier was not sent');
     new Rule(this, 'FailedExecutionsRule', {
-      description: 'spokelink: notify failed workflow executions',
+      description: 'spokelink: count failed workflow executions per account for the failure notifications',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
       },
       targets: [
-        new SnsTopic(this.failureTopic, {
-          message: RuleTargetInput.fromText(
-            `spokelink execution ${EventField.fromPath('$.detail.name')} ended ` +
-              `${EventField.fromPath('$.detail.status')}: ${EventField.fromPath('$.detail.executionArn')}`,
-          ),
+        new LambdaFunction(notify.function, {
           deadLetterQueue: undelivered,
           retryAttempts: 8,
           maxEventAge: Duration.hours(24),
         }),
       ],
+    });
+    this.everyMinute('NotifyFailuresSchedule', `${this.names.function('notify-failures')}`, notify, undelivered);
+    this.alarmOnDeadLetters([undelivered]);
+  }
+
+  /**
+   * The intake queue's dispatcher runs when an onboarding or offboarding execution ends (its account has a free slot)
+   * and every minute (debounce windows that ended, a status event that was missed). The minute pass logs the whole
+   * queue's depth (`queueDepth`), which becomes the `IntakeQueueDepth` metric (namespace `spokelink`).
+   */
+  private dispatchIntakeQueue(dispatcher: SpokelinkFunction, stateMachineArns: string[]): void {
+    const undelivered = deadLetterQueue(this, 'DispatchDlq', 'execution ends the dispatcher was not sent');
+    new Rule(this, 'EndedExecutionsRule', {
+      description: 'spokelink: an execution ended, its account may start a queued request',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
+      },
+      targets: [
+        new LambdaFunction(dispatcher.function, {
+          deadLetterQueue: undelivered,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+    this.everyMinute('DispatchSchedule', this.names.function('dispatch'), dispatcher, undelivered);
+    new MetricFilter(this, 'IntakeQueueDepthMetric', {
+      logGroup: dispatcher.logGroup,
+      filterPattern: FilterPattern.numberValue('$.queueDepth', '>=', 0),
+      metricNamespace: 'spokelink',
+      metricName: 'IntakeQueueDepth',
+      metricValue: '$.queueDepth',
+      dimensions: { Prefix: '$.service' },
+    });
+    this.alarmOnDeadLetters([undelivered]);
+  }
+
+  /** EventBridge Scheduler invokes `fn` every minute with `{ "source": "schedule" }`. */
+  private everyMinute(id: string, scheduleName: string, fn: SpokelinkFunction, deadLetterQueue: Queue): void {
+    new Schedule(this, id, {
+      scheduleName,
+      description: `spokelink: ${fn.function.node.id} every minute`,
+      schedule: ScheduleExpression.rate(Duration.minutes(1)),
+      target: new LambdaInvoke(fn.function, {
+        input: ScheduleTargetInput.fromObject({ source: 'schedule' }),
+        deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(5),
+      }),
     });
   }
 

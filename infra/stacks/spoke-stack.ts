@@ -53,8 +53,8 @@ export class SpokeStack extends Stack {
     const hub = config.hub;
 
     const regions = servedRegions(config);
-    // The hub's region when it is served (the default), else the first served region: exactly one stack per account.
-    const roleRegion = regions.includes(hub.region) ? hub.region : regions[0]!;
+    // The hub's region (the only one a configuration may serve): exactly one role per account.
+    const roleRegion = hub.region;
     const isRoleRegion = new CfnCondition(this, 'IsRoleRegion', {
       expression: Fn.conditionEquals(Aws.REGION, roleRegion),
     });

@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { type ExecutionTimeline, parseExecution } from '../../cli/audit/history';
 import { changeLine, clean, renderTimeline, renderVpcAudit, timelineJson } from '../../cli/audit/render';
-import { REGISTRY_KINDS } from '../../cli/audit/resources';
+import { changesFromResult, REGISTRY_KINDS } from '../../cli/audit/resources';
 import { type HistoryFixture, loadHistoryFixture } from './helpers';
 
 /**
@@ -95,6 +95,24 @@ describe('Audit history: a connected onboarding', () => {
     expect(created(t, 'endpoint-service-permission')).toEqual(['vpce-svc-0d000000000000001']);
     expect(created(t, 'sg-ingress-rule')).toEqual(['sg-0e55e0000000000a1', 'sg-0e55e0000000000a2']);
     expect(step(t, 'ValidateAndPlan').summary).toMatch(/^segment nonprod; services ssm,sts; CIDRs 10\.3\.0\.0\/16/);
+  });
+
+  it("reads the hub's static return routes AssociateAndPropagate created and removed", () => {
+    const changes = changesFromResult({
+      attachmentId: 'tgw-attach-0123456789abcdef0',
+      changes: [
+        'associated with tgw-rtb-0b000000000000002',
+        'route 10.1.0.0/16 in tgw-rtb-0c000000000000003',
+        'route 10.9.0.0/16 removed from tgw-rtb-0c000000000000003',
+        'propagation to tgw-rtb-0c000000000000003 disabled',
+      ],
+    });
+    expect(changes).toEqual([
+      { change: 'created', kind: 'tgw-association', id: 'tgw-rtb-0b000000000000002' },
+      { change: 'created', kind: 'tgw-route', id: 'tgw-rtb-0c000000000000003 10.1.0.0/16' },
+      { change: 'removed', kind: 'tgw-route', id: 'tgw-rtb-0c000000000000003 10.9.0.0/16' },
+      { change: 'removed', kind: 'tgw-propagation', id: 'tgw-rtb-0c000000000000003' },
+    ]);
   });
 
   it('counts retries per error, and Lambda invocations as the history schedules them', () => {

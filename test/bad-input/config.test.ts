@@ -16,6 +16,8 @@ const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), '
 /** The parts of the example configuration the cases edit. */
 interface Draft {
   version: unknown;
+  prefix?: unknown;
+  regions?: unknown;
   hub: Record<string, unknown>;
   segments: Record<string, Record<string, unknown>>;
   endpoints: Record<string, Record<string, unknown>>;
@@ -105,6 +107,21 @@ describe('Bad input: configuration files', () => {
       edited((c) => (c.endpointServices['payments-api']!.serviceId = 'vpce-0d000000000000001')),
       /endpointServices\.payments-api\.serviceId: must be a VPC endpoint service id/,
     ],
+    [
+      "a served region other than the hub's (a TGW attaches VPCs of its own region only)",
+      edited((c) => (c.regions = ['us-east-1', 'eu-west-1'])),
+      /regions\.1: eu-west-1 is not the hub's region \(us-east-1\): the hub's Transit Gateway can attach VPCs of its own region only/,
+    ],
+    [
+      'two endpoints of different segments sharing one security group',
+      edited((c) => (c.endpoints.secretsmanager!.securityGroupId = c.endpoints.ssm!.securityGroupId)),
+      /endpoints\.secretsmanager\.securityGroupId: sg-0e55e0000000000a1 is also the security group of endpoint ssm, which other segments may use/,
+    ],
+    [
+      'a prefix starting with a digit (stack names start with a letter)',
+      edited((c) => (c.prefix = '1spokelink')),
+      /prefix: must be 1-31 lowercase letters, digits or hyphens, starting with a letter/,
+    ],
   ])('refuses %s with a ConfigurationError naming the field', (_name, text, message) => {
     const path = write(text);
     let error: unknown;
@@ -115,6 +132,27 @@ describe('Bad input: configuration files', () => {
     }
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('accepts endpoints of the same segments sharing a security group, and the hub region listed', () => {
+    const path = write(
+      edited((c) => {
+        c.endpoints.sts!.securityGroupId = c.endpoints.ssm!.securityGroupId;
+        c.regions = ['us-east-1'];
+      }),
+    );
+    expect(loadConfigFile(path).endpoints.sts!.securityGroupId).toBe('sg-0e55e0000000000a1');
+  });
+
+  it('makes `spokelink simulate` exit 2 naming the field, for a region the hub TGW cannot serve', async () => {
+    const path = write(edited((c) => (c.regions = ['us-west-2'])));
+    let stderr = '';
+    const code = await main(
+      ['simulate', '--config', path, '--world', join(ROOT, 'worlds/example.world.json'), '--save', 'none', '--quiet'],
+      { stdout: () => undefined, stderr: (t) => (stderr += t) },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/regions\.0: us-west-2 is not the hub's region/);
   });
 
   it('refuses a missing file with a ConfigurationError naming it', () => {

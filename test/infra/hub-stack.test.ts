@@ -356,7 +356,7 @@ describe('Hub stack: registry and notifications', () => {
     }
   });
 
-  it('publishes failed, timed-out and aborted executions of every workflow to the failure topic', () => {
+  it('sends failed, timed-out and aborted executions of every workflow to the per-account failure notifier', () => {
     const template = Template.fromStack(newHubStack());
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -369,11 +369,37 @@ describe('Hub stack: registry and notifications', () => {
       },
       Targets: [
         Match.objectLike({
-          Arn: { Ref: Match.stringLikeRegexp('^FailureTopic') },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifyFailuresStep'), 'Arn'] },
           DeadLetterConfig: Match.anyValue(),
           RetryPolicy: Match.anyValue(),
         }),
       ],
+    });
+    // Its counts whose window has ended go out on a minute schedule; the dispatcher's too.
+    for (const name of ['spokelink-notify-failures', 'spokelink-dispatch']) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: name,
+        ScheduleExpression: 'rate(1 minute)',
+        Target: Match.objectLike({ Input: JSON.stringify({ source: 'schedule' }) }),
+      });
+    }
+  });
+
+  it('sends every end of an onboarding or offboarding to the dispatcher, and makes its queue depth a metric', () => {
+    const template = Template.fromStack(newHubStack());
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        detail: {
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Match.arrayWith([Match.stringLikeRegexp('stateMachine:spokelink-onboard$')]),
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DispatchStep'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.queueDepth >= 0 }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'IntakeQueueDepth', MetricValue: '$.queueDepth' })],
     });
   });
 
@@ -386,7 +412,8 @@ describe('Hub stack: registry and notifications', () => {
         Threshold: 1,
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^FailureTopic') }],
       },
-      3,
+      // intake failures, intake deliveries, reconcile schedule, failure notifier, dispatcher
+      5,
     );
   });
 });

@@ -112,13 +112,23 @@ describe('Permissions: every role', () => {
 });
 
 describe('Permissions: hub functions', () => {
-  it('intake only starts the onboard and offboard workflows', () => {
+  it('intake queues in the registry, and only starts and checks the onboard and offboard workflows', () => {
     const template = Template.fromStack(newHubStack());
     expect(fnActions(template, 'intake')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
+      'states:DescribeExecution',
       'states:StartExecution',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-intake', 'states:DescribeExecution')).toEqual([
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-offboard:*',
+      'arn:aws:states:us-east-1:111111111111:execution:spokelink-onboard:*',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-intake', 'states:StartExecution')).toEqual([
       'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard',
@@ -126,6 +136,37 @@ describe('Permissions: hub functions', () => {
     ]);
     expect(resourcesOf(template, 'spokelink-fn-intake', 'sqs:SendMessage')).toEqual([
       expect.stringMatching(/^<IntakeFailureQueue\w+\.Arn>$/),
+    ]);
+  });
+
+  it('dispatch works the intake queue with the same grants as the intake', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'dispatch')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'states:DescribeExecution',
+      'states:StartExecution',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-dispatch', 'states:StartExecution')).toEqual([
+      'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard',
+      'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-onboard',
+    ]);
+  });
+
+  it('notify-failures counts in the registry and publishes to the failure topic only', () => {
+    const template = Template.fromStack(newHubStack());
+    expect(fnActions(template, 'notify-failures')).toEqual([
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      'sns:Publish',
+    ]);
+    expect(resourcesOf(template, 'spokelink-fn-notify-failures', 'sns:Publish')).toEqual([
+      expect.stringMatching(/^<FailureTopic\w+>$/),
     ]);
   });
 
@@ -195,14 +236,16 @@ describe('Permissions: hub functions', () => {
       'dynamodb:UpdateItem',
       'ec2:AcceptTransitGatewayVpcAttachment',
       'ec2:AssociateTransitGatewayRouteTable',
+      'ec2:CreateTransitGatewayRoute',
+      'ec2:DeleteTransitGatewayRoute',
       'ec2:DeleteTransitGatewayVpcAttachment',
       'ec2:DescribeTransitGatewayAttachments',
       'ec2:DescribeTransitGatewayVpcAttachments',
       'ec2:DisableTransitGatewayRouteTablePropagation',
       'ec2:DisassociateTransitGatewayRouteTable',
-      'ec2:EnableTransitGatewayRouteTablePropagation',
       'ec2:GetTransitGatewayAttachmentPropagations',
       'ec2:RejectTransitGatewayVpcAttachment',
+      'ec2:SearchTransitGatewayRoutes',
       'ram:AssociateResourceShare',
       'ram:CreateResourceShare',
       'ram:DisassociateResourceShare',

@@ -17,7 +17,7 @@ function newStackSetStack(config = exampleConfig(), callAs: 'SELF' | 'DELEGATED_
 describe('Spoke StackSet', () => {
   it('is service-managed and auto-deploys to the configured OUs in the served regions', () => {
     const config = exampleConfig({
-      regions: ['us-east-1', 'eu-west-1'],
+      regions: ['us-east-1'],
       organization: {
         id: 'o-exampleorg1',
         spokeOrganizationalUnits: ['ou-ab12-wkld0001', 'ou-ab12-wkld0002'],
@@ -33,7 +33,7 @@ describe('Spoke StackSet', () => {
       StackInstancesGroup: [
         {
           DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-wkld0001', 'ou-ab12-wkld0002'] },
-          Regions: ['us-east-1', 'eu-west-1'],
+          Regions: ['us-east-1'],
         },
       ],
     });

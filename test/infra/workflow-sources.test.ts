@@ -59,14 +59,16 @@ describe('Workflow sources: naming', () => {
 });
 
 describe('Workflow sources: plan', () => {
-  it('builds every function the fixture ASL files reference, plus the intake and the decision entry point', () => {
+  it('builds every function the fixture ASL files reference, plus the intake, the decision entry point, the dispatcher and the notifier', () => {
     const plan = planWorkflow(FIXTURE_FUNCTIONS, FIXTURE_STATE_MACHINES);
     expect(plan.functions).toEqual([
       'approval',
       'consumer',
       'decision',
+      'dispatch',
       'intake',
       'lease',
+      'notify-failures',
       'offboard',
       'reconcile',
       'registry',

@@ -90,7 +90,7 @@ describe('Lifecycle: reconcile', () => {
     expect((await registryOf(hub, SCRATCH)).CURRENT).toMatchObject({ status: 'disconnected', zones: [] });
   });
 
-  it('starts the same work only once: a repeated reconcile finds the execution by its name', async () => {
+  it('starts the same work only once: a rejection whose inputs did not change is skipped, taking no slot', async () => {
     hub = await lifecycleHub();
     // Rejected (its CIDR overlaps a hub destination): the reconcile retries it once, not every run.
     changeConfig(hub, (raw) => {
@@ -104,8 +104,18 @@ describe('Lifecycle: reconcile', () => {
     const second = await runReconcile(hub);
 
     expect(first.results).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
-    expect(second.results).toEqual([{ alreadyStarted: expect.stringMatching(new RegExp(`^${ANALYTICS}-reconcile-`)) }]);
+    expect(statusOf(hub, ANALYTICS).execution).toMatch(new RegExp(`^${ANALYTICS}-reconcile-`));
+    expect(second.results).toEqual([]);
+    expect(second.summary).toMatchObject({ onboard: 0, unchangedRejections: 1 });
     expect(hub.executions().filter((e) => e.name.includes('-reconcile-'))).toHaveLength(1);
+
+    // An input changed (the hub configuration no longer has the overlapping destination): examined again.
+    changeConfig(hub, (raw) => {
+      raw.destinations = (raw.destinations as { cidr: string }[]).filter((d) => d.cidr !== '10.3.0.0/16');
+    });
+    const third = await runReconcile(hub);
+    expect(third.summary).toMatchObject({ onboard: 1, unchangedRejections: 0 });
+    expect(statusOf(hub, ANALYTICS).status).toBe('connected');
   });
 
   it('rolls a new hub destination out to every connected VPC, without untag or retag', async () => {

@@ -2,7 +2,9 @@ import type { LocalHub } from '#local/hub';
 import { ec2State } from '#twin/services/ec2/model';
 import type { Route53State } from '#twin/services/route53';
 import {
+  ANALYTICS,
   advance,
+  claims,
   LEDGER,
   lifecycleHub,
   networkDiff,
@@ -23,6 +25,8 @@ import {
  */
 
 const PAYMENTS_ACCOUNT = '222222222222';
+/** A VPC of 444444444444 with ANALYTICS' range, 10.3.0.0/16. */
+const SAME_RANGE = 'vpc-0c400000000000001';
 const principal = (account: string) => `arn:aws:iam::${account}:root`;
 const servicePrincipals = (hub: LocalHub) =>
   ec2State(hub.twin).endpointServices[SERVICE]!.allowedPrincipals.map((p) => p.principal);
@@ -99,6 +103,20 @@ describe('Lifecycle: an onboarding that fails is rolled back', () => {
       const { CURRENT: record } = await registryOf(hub, vpcId);
       expect(record).toMatchObject({ status: 'failed', endpointServicePrincipals: [], securityGroupRules: [] });
     }
+  });
+
+  it('releases the CIDR claims of a rolled-back membership: a VPC that owns the range connects', async () => {
+    hub = await lifecycleHub();
+    limitZone(hub, ZONES.sts, 1);
+    await ask(hub, ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm,sts' });
+    expect(statusOf(hub, ANALYTICS).status).toBe('failed');
+    expect((await claims(hub))[ANALYTICS] ?? []).toEqual([]);
+    expect((await registryOf(hub, ANALYTICS)).CURRENT).toMatchObject({ status: 'failed', cidrs: [] });
+
+    // vpc-0c4... (another account) has the same 10.3.0.0/16: nothing of ANALYTICS is connected, so it is not rejected.
+    await ask(hub, SAME_RANGE, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
+    expect(statusOf(hub, SAME_RANGE).status).toBe('connected');
+    expect((await claims(hub))[SAME_RANGE]).toEqual(['10.3.0.0/16']);
   });
 
   it('connects when the team asks again once the quota is raised', async () => {

@@ -44,7 +44,12 @@ describe('Demo: the example organization', () => {
   interface Ec2Snapshot {
     transitGatewayAttachments: { id: string; vpcId: string; state: string }[];
     transitGateways: {
-      routeTables: { id: string; associations: { attachmentId: string }[]; propagations: { attachmentId: string }[] }[];
+      routeTables: {
+        id: string;
+        associations: { attachmentId: string }[];
+        propagations: { attachmentId: string }[];
+        routes: { attachmentId: string | null; type: string; state: string }[];
+      }[];
     }[];
   }
   const ec2 = () => (hub.twin.snapshot() as { ec2: Ec2Snapshot }).ec2;
@@ -73,7 +78,7 @@ describe('Demo: the example organization', () => {
     expect(report.executions.map((e) => e.vpcId)).not.toContain(UNTAGGED);
   });
 
-  it('creates exactly one attachment per connected VPC, available, in its segment route table', () => {
+  it('creates exactly one attachment per connected VPC, available, in its segment route table, routed back statically', () => {
     const attachments = spokeAttachments();
     expect(attachments.map((a) => a.vpcId).sort()).toEqual([...CONNECTED].sort());
     for (const a of attachments) expect(a.state).toBe('available');
@@ -86,7 +91,14 @@ describe('Demo: the example organization', () => {
     expect(associated('tgw-rtb-0a000000000000001').sort()).toEqual(['vpc-0a200000000000001', 'vpc-0a200000000000002']);
     expect(associated('tgw-rtb-0b000000000000002').sort()).toEqual(['vpc-0b300000000000001', 'vpc-0d500000000000001']);
     const shared = tables.find((t) => t.id === 'tgw-rtb-0c000000000000003')!;
-    expect(shared.propagations.map((p) => p.attachmentId).sort()).toEqual(attachments.map((a) => a.id).sort());
+    // The hub routes back to each VPC with a static route per claimed CIDR, never a propagation.
+    expect(shared.propagations).toEqual([]);
+    expect(
+      shared.routes
+        .filter((r) => r.type === 'static' && r.state === 'active')
+        .map((r) => r.attachmentId)
+        .sort(),
+    ).toEqual(attachments.map((a) => a.id).sort());
   });
 
   it('records each connected VPC in the registry with what was created for it', () => {

@@ -109,6 +109,12 @@ describe('Report text', () => {
     changes: { 'ec2.transitGatewayAttachments': { added: 1, changed: 0, removed: 0 } },
     events: { delivered: 2, dropped: 0, failed: 0, unmatched: 4, notForwarded: 0, denied: 0 },
     notifications: [],
+    intakeQueue: {
+      depth: 0,
+      depthByAccount: {},
+      peakDepth: 7,
+      peakByAccount: { '222222222222': 6, '333333333333': 1 },
+    },
   };
 
   it('shows each VPC status with its detail, untagged VPCs as untouched, and what was created', () => {
@@ -121,5 +127,13 @@ describe('Report text', () => {
     expect(text).toMatch(/ec2\.transitGatewayAttachments \+1/);
     expect(text).toMatch(/60 state transitions \(Step Functions Standard: \$0\.0015\)/);
     expect(text).toMatch(/AWS calls: 3 \(1 answered with an error, 1 of them throttled\)/);
+    expect(text).toMatch(
+      /Intake queue: 0 waiting now; at most 7 waited at once \(.*most in 222222222222 6, 333333333333 1\)/,
+    );
+  });
+
+  it('says nothing of the intake queue when nothing ever waited', () => {
+    const text = renderReport({ ...report, intakeQueue: { ...report.intakeQueue, peakDepth: 0, peakByAccount: {} } });
+    expect(text).not.toMatch(/Intake queue/);
   });
 });

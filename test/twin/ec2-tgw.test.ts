@@ -4,8 +4,10 @@ import {
   CreateRouteCommand,
   CreateTagsCommand,
   CreateTransitGatewayCommand,
+  CreateTransitGatewayRouteCommand,
   CreateTransitGatewayRouteTableCommand,
   CreateTransitGatewayVpcAttachmentCommand,
+  DeleteTransitGatewayRouteCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DeleteVpcCommand,
   DescribeRouteTablesCommand,
@@ -504,6 +506,106 @@ describe('Twin EC2: TGW route tables, associations and propagations', () => {
       }),
     );
     expect(exact.Routes).toHaveLength(1);
+  });
+
+  it('gives a static route precedence over the propagated one of its destination, and a blackhole once its attachment is deleted', async () => {
+    const { hub, spoke } = setup();
+    const first = await availableAttachment(hub, spoke);
+    const second = await availableAttachment(hub, spoke, SPOKE2_VPC, ['subnet-0b00000000000000d']);
+    // SPOKE2_VPC has the same CIDR as SPOKE_VPC; it propagates first, then a static route sends the CIDR to `first`.
+    await hub.send(
+      new EnableTransitGatewayRouteTablePropagationCommand({
+        TransitGatewayRouteTableId: SHARED,
+        TransitGatewayAttachmentId: second,
+      }),
+    );
+    advance(5_000);
+    const created = await hub.send(
+      new CreateTransitGatewayRouteCommand({
+        TransitGatewayRouteTableId: SHARED,
+        DestinationCidrBlock: '10.1.0.0/16',
+        TransitGatewayAttachmentId: first,
+      }),
+    );
+    expect(created.Route).toMatchObject({ Type: 'static', State: 'active' });
+    const search = (filters: { Name: string; Values: string[] }[]) =>
+      hub.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: SHARED, Filters: filters }));
+    const active = await search([{ Name: 'route-search.exact-match', Values: ['10.1.0.0/16'] }]);
+    expect(
+      active.Routes?.map((r) => [r.Type, r.State, r.TransitGatewayAttachments?.[0]?.TransitGatewayAttachmentId]),
+    ).toEqual([['static', 'active', first]]);
+    await expect(
+      hub.send(
+        new CreateTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: SHARED,
+          DestinationCidrBlock: '10.1.0.0/16',
+          TransitGatewayAttachmentId: second,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'RouteAlreadyExists' });
+    // Only the TGW owner manages its route tables.
+    await expect(
+      spoke.send(
+        new CreateTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: SHARED,
+          DestinationCidrBlock: '10.9.0.0/16',
+          TransitGatewayAttachmentId: first,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidRouteTableID.NotFound' });
+
+    await hub.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: first }));
+    const blackhole = await search([{ Name: 'type', Values: ['static'] }]);
+    expect(blackhole.Routes?.map((r) => [r.DestinationCidrBlock, r.State])).toEqual([['10.1.0.0/16', 'blackhole']]);
+
+    await hub.send(
+      new DeleteTransitGatewayRouteCommand({ TransitGatewayRouteTableId: SHARED, DestinationCidrBlock: '10.1.0.0/16' }),
+    );
+    await expect(
+      hub.send(
+        new DeleteTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: SHARED,
+          DestinationCidrBlock: '10.1.0.0/16',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidRoute.NotFound' });
+    // The propagated route of the other attachment is the route again.
+    const back = await search([{ Name: 'state', Values: ['active'] }]);
+    expect(back.Routes?.map((r) => [r.Type, r.TransitGatewayAttachments?.[0]?.TransitGatewayAttachmentId])).toEqual([
+      ['propagated', second],
+    ]);
+  });
+
+  it('refuses a static route to an attachment that is not available, and counts static routes in the route quota', async () => {
+    const { twin, hub, spoke } = setup();
+    const pending = (await attach(spoke)).TransitGatewayAttachmentId!;
+    advance(1_000);
+    await expect(
+      hub.send(
+        new CreateTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: SHARED,
+          DestinationCidrBlock: '10.1.0.0/16',
+          TransitGatewayAttachmentId: pending,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'IncorrectState' });
+    quotas(twin).routesPerTransitGateway = 1;
+    await hub.send(
+      new CreateTransitGatewayRouteCommand({
+        TransitGatewayRouteTableId: SHARED,
+        DestinationCidrBlock: '10.8.0.0/16',
+        Blackhole: true,
+      }),
+    );
+    await expect(
+      hub.send(
+        new CreateTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: PROD,
+          DestinationCidrBlock: '10.9.0.0/16',
+          Blackhole: true,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'RouteLimitExceeded' });
   });
 
   it('refuses the 21st route table of a TGW', async () => {

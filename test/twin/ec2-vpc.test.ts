@@ -1,5 +1,6 @@
 import {
   AssociateRouteTableCommand,
+  AssociateVpcCidrBlockCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteCommand,
   CreateSecurityGroupCommand,
@@ -17,6 +18,7 @@ import {
   DescribeTagsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
+  DisassociateVpcCidrBlockCommand,
   EC2Client,
   type EC2ClientConfig,
   ModifyVpcAttributeCommand,
@@ -271,6 +273,79 @@ describe('Twin EC2: VPCs and subnets', () => {
       new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1c'] }] }),
     );
     expect(found.Subnets?.map((s) => s.SubnetId)).toEqual([out.Subnet?.SubnetId]);
+  });
+});
+
+describe('Twin EC2: VPC CIDR blocks', () => {
+  it('associates a secondary block (local route in every table, CloudTrail event) and disassociates it', async () => {
+    const { twin, spoke } = setup();
+    const out = await spoke.send(new AssociateVpcCidrBlockCommand({ VpcId: SPOKE_VPC, CidrBlock: '10.9.0.0/16' }));
+    expect(out.CidrBlockAssociation).toMatchObject({
+      CidrBlock: '10.9.0.0/16',
+      CidrBlockState: { State: 'associating' },
+    });
+    const { Vpcs } = await spoke.send(new DescribeVpcsCommand({ VpcIds: [SPOKE_VPC] }));
+    expect(Vpcs![0]!.CidrBlockAssociationSet?.map((a) => a.CidrBlock)).toContain('10.9.0.0/16');
+    const { RouteTables } = await spoke.send(new DescribeRouteTablesCommand({ RouteTableIds: [SPOKE_RTB] }));
+    expect(RouteTables![0]!.Routes).toContainEqual(
+      expect.objectContaining({ DestinationCidrBlock: '10.9.0.0/16', GatewayId: 'local' }),
+    );
+
+    await spoke.send(new DisassociateVpcCidrBlockCommand({ AssociationId: out.CidrBlockAssociation!.AssociationId }));
+    const after = await spoke.send(new DescribeVpcsCommand({ VpcIds: [SPOKE_VPC] }));
+    expect(after.Vpcs![0]!.CidrBlockAssociationSet?.map((a) => a.CidrBlock)).not.toContain('10.9.0.0/16');
+    const trail = twin.events.flatMap((e) => (e.source === 'aws.ec2' ? [(e as ApiCallEvent).detail] : []));
+    expect(trail.map((d) => [d.eventName, d.requestParameters])).toEqual([
+      ['AssociateVpcCidrBlock', { vpcId: SPOKE_VPC, cidrBlock: '10.9.0.0/16' }],
+      ['DisassociateVpcCidrBlock', { associationId: out.CidrBlockAssociation!.AssociationId }],
+    ]);
+  });
+
+  it.each([
+    ['10.9.0.0/15', 'InvalidVpc.Range', 'larger than /16'],
+    ['10.9.0.0/29', 'InvalidVpc.Range', 'smaller than /28'],
+    ['192.168.0.0/16', 'InvalidVpc.Range', 'restricted for a 10/8 primary'],
+    ['172.16.0.0/16', 'InvalidVpc.Range', 'restricted for a 10/8 primary'],
+    ['198.19.0.0/16', 'InvalidVpc.Range', 'restricted for a 10/8 primary'],
+    ['169.254.0.0/16', 'InvalidVpc.Range', 'link-local'],
+  ])('refuses the secondary block %s with %s (%s) and changes nothing', async (cidr, code) => {
+    const { spoke } = setup();
+    const blocks = async () =>
+      (await spoke.send(new DescribeVpcsCommand({ VpcIds: [SPOKE_VPC] }))).Vpcs![0]!.CidrBlockAssociationSet;
+    const before = await blocks();
+    await expect(
+      spoke.send(new AssociateVpcCidrBlockCommand({ VpcId: SPOKE_VPC, CidrBlock: cidr })),
+    ).rejects.toMatchObject({ name: code });
+    expect(await blocks()).toEqual(before);
+  });
+
+  it('refuses a block overlapping the VPC, the sixth block, and the primary going', async () => {
+    const { spoke } = setup();
+    const { Vpcs } = await spoke.send(new DescribeVpcsCommand({ VpcIds: [SPOKE_VPC] }));
+    const primary = Vpcs![0]!.CidrBlockAssociationSet![0]!;
+    await expect(
+      spoke.send(new AssociateVpcCidrBlockCommand({ VpcId: SPOKE_VPC, CidrBlock: primary.CidrBlock })),
+    ).rejects.toMatchObject({ name: 'InvalidVpc.Range' });
+    expect(Vpcs![0]!.CidrBlockAssociationSet).toHaveLength(2);
+    for (const second of [3, 4, 5]) {
+      await spoke.send(new AssociateVpcCidrBlockCommand({ VpcId: SPOKE_VPC, CidrBlock: `10.6${second}.0.0/16` }));
+    }
+    await expect(
+      spoke.send(new AssociateVpcCidrBlockCommand({ VpcId: SPOKE_VPC, CidrBlock: '10.70.0.0/16' })),
+    ).rejects.toMatchObject({ name: 'CidrLimitExceeded' });
+    await expect(
+      spoke.send(new DisassociateVpcCidrBlockCommand({ AssociationId: primary.AssociationId })),
+    ).rejects.toMatchObject({ name: 'OperationNotPermitted' });
+  });
+
+  it('refuses a world whose VPC block AWS would refuse: a /8, a restricted secondary', () => {
+    const vpc = (cidrBlocks: string[]) => ({
+      version: 1,
+      ec2: { vpcs: [{ id: 'vpc-0a000000000000009', ownerId: SPOKE, cidrBlocks, subnets: [], routeTables: [] }] },
+    });
+    expect(() => createTwin(parseWorld(vpc(['10.0.0.0/8'])))).toThrow(/10\.0\.0\.0\/8.*not \/16 to \/28/);
+    expect(() => createTwin(parseWorld(vpc(['10.0.0.0/16', '192.168.0.0/16'])))).toThrow(/restricted/);
+    expect(() => createTwin(parseWorld(vpc(['10.0.0.0/16', '10.1.0.0/16'])))).not.toThrow();
   });
 });
 

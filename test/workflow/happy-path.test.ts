@@ -82,10 +82,7 @@ const EXPECTED: Record<string, Expected> = {
 const VPCS = Object.keys(EXPECTED);
 /** Everything a VPC consumes, as its record and status name it: endpoints and endpoint services. */
 const catalogOf = (e: Expected) => [...e.services, ...e.endpointServices].sort();
-const SEGMENT_TABLES = {
-  prod: { associated: [PROD_TABLE], propagated: [SHARED_TABLE] },
-  nonprod: { associated: [NONPROD_TABLE], propagated: [SHARED_TABLE] },
-};
+const SEGMENT_TABLES = { prod: [PROD_TABLE], nonprod: [NONPROD_TABLE] };
 const UNUSED_TABLE = 'rtb-0a200000000000109';
 
 function scenario() {
@@ -144,9 +141,14 @@ describe('Onboarding on the twin: VPCs of several accounts and segments', () => 
     }
   });
 
-  it("associates each attachment with exactly its segment's route table and propagates exactly to its list", () => {
+  it("associates each attachment with exactly its segment's route table and routes back exactly its claimed CIDRs", () => {
     for (const vpcId of VPCS) {
-      expect(w.tgwLinks(attachmentOf(vpcId).id, after)).toEqual(SEGMENT_TABLES[EXPECTED[vpcId]!.segment]);
+      expect(w.tgwLinks(attachmentOf(vpcId).id, after)).toEqual({
+        associated: SEGMENT_TABLES[EXPECTED[vpcId]!.segment],
+        // Static routes in the segment's tables, no propagation (a propagation would bring unvalidated CIDRs).
+        propagated: [],
+        routed: EXPECTED[vpcId]!.cidrs.map((cidr) => `${SHARED_TABLE} ${cidr}`),
+      });
     }
   });
 

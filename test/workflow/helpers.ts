@@ -199,7 +199,12 @@ export interface TwinSnapshot {
     vpcs: SnapshotVpc[];
     transitGateways: {
       id: string;
-      routeTables: { id: string; associations: SnapshotLink[]; propagations: SnapshotLink[] }[];
+      routeTables: {
+        id: string;
+        associations: SnapshotLink[];
+        propagations: SnapshotLink[];
+        routes: { cidr: string; attachmentId: string | null; type: string; state: string }[];
+      }[];
     }[];
     transitGatewayAttachments: SnapshotAttachment[];
     endpointServices: { id: string; allowedPrincipals: string[] }[];
@@ -262,6 +267,24 @@ export class WorkflowHub {
     if (run.reason !== 'idle' && run.reason !== 'predicate') throw new Error(`run ended by ${run.reason}`);
   }
 
+  /**
+   * Starts an onboarding of `vpcId` as the reconcile does (its event marked `spokelink.origin: reconcile`, never cut
+   * short as a no-op), from the input of the VPC's last execution, and runs until idle. Returns that execution.
+   */
+  async repair(vpcId: string, id = 'repair'): Promise<ExecutionRecord> {
+    const last = this.executionsOf(vpcId).at(-1);
+    if (!last) throw new Error(`${vpcId} has no execution to repeat`);
+    const event = { ...JSON.parse(last.input), id: `spokelink-reconcile-${id}` };
+    const name = `${vpcId}-onboard-reconcile-${id}`;
+    this.hub.sfn.start(
+      this.hub.sfn.arnOf('spokelink-onboard'),
+      name,
+      JSON.stringify({ ...event, spokelink: { origin: 'reconcile', reasons: ['drift'] } }),
+    );
+    await this.hub.runUntilIdle();
+    return this.executionsOf(vpcId).find((e) => e.name === name)!;
+  }
+
   executionsOf(vpcId: string): ExecutionRecord[] {
     return this.hub.executions().filter((e) => e.name.startsWith(`${vpcId}-`));
   }
@@ -307,14 +330,23 @@ export class WorkflowHub {
   }
 
   /** TGW route tables an attachment is associated with / propagates to (ids, sorted). */
-  tgwLinks(attachmentId: string, snapshot = this.snapshot()): { associated: string[]; propagated: string[] } {
+  /** The attachment's association, propagations, and active routes to it (`<table> <cidr>`) in the TGW tables. */
+  tgwLinks(
+    attachmentId: string,
+    snapshot = this.snapshot(),
+  ): { associated: string[]; propagated: string[]; routed: string[] } {
     const tables = snapshot.ec2.transitGateways.flatMap((t) => t.routeTables);
     const ids = (kind: 'associations' | 'propagations') =>
       tables
         .filter((t) => t[kind].some((l) => l.attachmentId === attachmentId))
         .map((t) => t.id)
         .sort();
-    return { associated: ids('associations'), propagated: ids('propagations') };
+    const routed = tables
+      .flatMap((t) =>
+        t.routes.filter((r) => r.attachmentId === attachmentId && r.state === 'active').map((r) => `${t.id} ${r.cidr}`),
+      )
+      .sort();
+    return { associated: ids('associations'), propagated: ids('propagations'), routed };
   }
 
   vpc(vpcId: string, snapshot = this.snapshot()): SnapshotVpc {

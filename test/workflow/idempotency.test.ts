@@ -1,11 +1,13 @@
+import { DeleteRouteCommand } from '@aws-sdk/client-ec2';
+import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import type { TwinEvent } from '#twin/types';
 import {
   ACCOUNTS,
   type ConnectedOnce,
-  changesBesidesStatus,
   exampleWorld,
   expectConnectedOnce,
+  HUB_DESTINATION,
   perAccountShareConfig,
   type RawWorld,
   scenarioRouteTableId,
@@ -110,10 +112,10 @@ describe('Idempotency: re-runs, retries, duplicates and races converge to one of
   const successfulWrites = (mark: number) =>
     w
       .callsSince(mark)
-      .filter((c) => AWS_SERVICES.has(c.service) && !c.error && !/^(Describe|Get|List)/.test(c.operation))
+      .filter((c) => AWS_SERVICES.has(c.service) && !c.error && !/^(Describe|Get|List|Search)/.test(c.operation))
       .map((c) => c.operation);
 
-  it('re-runs a connected VPC without creating anything: only the execution tag changes', async () => {
+  it('ends a duplicate event for a connected VPC in a few transitions, writing nothing (a cheap no-op)', async () => {
     const [first] = await w.onboard(ANALYTICS_VPC.vpcId);
     expect(first!.status).toBe('SUCCEEDED');
     const connectedAt = (await w.record(ANALYTICS_VPC.vpcId))!.connectedAt;
@@ -124,17 +126,31 @@ describe('Idempotency: re-runs, retries, duplicates and races converge to one of
 
     expect(second!.status).toBe('SUCCEEDED');
     expect(second!.name).not.toBe(first!.name);
-    const after = w.snapshot();
-    expect(changesBesidesStatus(before, after, ANALYTICS_VPC.vpcId)).toEqual([]);
-    const index = before.ec2.vpcs.findIndex((v) => v.id === ANALYTICS_VPC.vpcId);
-    expect(diffSnapshots(before, after)).toEqual([
-      `ec2.vpcs.${index}.tags.spokelink:execution: "${first!.name}" -> "${second!.name}"`,
-    ]);
-    // Only the status writes (onboarding, then connected) mutate anything.
-    expect(successfulWrites(mark)).toEqual(['CreateTags', 'CreateTags']);
+    expect(w.hub.sfn.stateTransitions(second!.executionArn)).toBeLessThanOrEqual(5);
+    // Nothing changed, not even a tag: the status and spokelink:execution still name the execution that connected it.
+    expect(diffSnapshots(before, w.snapshot())).toEqual([]);
+    expect(w.status(ANALYTICS_VPC.vpcId)).toMatchObject({ status: 'connected', execution: first!.name });
+    expect(successfulWrites(mark)).toEqual([]);
     const record = await w.record(ANALYTICS_VPC.vpcId);
     expect(record).toMatchObject({ status: 'connected', connectedAt });
-    expect(record!.executions).toEqual([first!.executionArn, second!.executionArn]);
+    expect(record!.executions).toEqual([first!.executionArn]);
+    await expectConnectedOnce(w, ANALYTICS_VPC);
+  });
+
+  it('re-runs in full an onboarding the reconcile starts, and repairs what drifted', async () => {
+    const table = ANALYTICS_VPC.routeTableIds[0]!;
+    await w
+      .appTeam(ANALYTICS_VPC.accountId)
+      .ec2.send(new DeleteRouteCommand({ RouteTableId: table, DestinationCidrBlock: HUB_DESTINATION }));
+    // A duplicate event sees the drift: it is not cut short either.
+    const [duplicate] = await w.onboard(ANALYTICS_VPC.vpcId);
+    expect(w.hub.sfn.stateTransitions(duplicate!.executionArn)).toBeGreaterThan(5);
+    expect(w.routes(table).some((r) => r.destinationCidrBlock === HUB_DESTINATION)).toBe(true);
+    // The reconcile's run of a connected, unchanged VPC is never cut short.
+    const repair = await w.repair(ANALYTICS_VPC.vpcId);
+    expect(repair.status).toBe('SUCCEEDED');
+    expect(w.hub.sfn.stateTransitions(repair.executionArn)).toBeGreaterThan(5);
+    expect(w.status(ANALYTICS_VPC.vpcId)).toMatchObject({ status: 'connected', execution: repair.name });
     await expectConnectedOnce(w, ANALYTICS_VPC);
   });
 
@@ -195,10 +211,32 @@ describe('Idempotency: re-runs, retries, duplicates and races converge to one of
   });
 
   it('lets two executions racing for one VPC converge: one attachment, one set of routes, rules, zones, one record', async () => {
-    // Two distinct events a moment apart (the app team tags, then the tags are announced again): two executions.
+    // The intake runs one execution per VPC at a time; the reconcile starts its own beside it: the app team tags,
+    // and a reconcile execution for the same VPC starts a moment later.
     const mark = w.mark();
     await w.hub.tagVpc(RACE.vpcId, { 'spokelink:connect': 'true' });
-    w.hub.announceTags(RACE.vpcId);
+    const { ownerId, region } = ec2State(w.hub.twin).vpcs[RACE.vpcId]!;
+    w.hub.sfn.start(
+      w.hub.sfn.arnOf(`${w.hub.config.prefix}-onboard`),
+      `${RACE.vpcId}-reconcile-race00000000`,
+      JSON.stringify({
+        version: '0',
+        id: 'spokelink-reconcile-race',
+        'detail-type': 'Tag Change on Resource',
+        source: 'aws.tag',
+        account: ownerId,
+        time: new Date(w.hub.clock.now()).toISOString(),
+        region,
+        resources: [`arn:aws:ec2:${region}:${ownerId}:vpc/${RACE.vpcId}`],
+        detail: {
+          'changed-tag-keys': ['spokelink:connect'],
+          service: 'ec2',
+          'resource-type': 'vpc',
+          version: 1,
+          tags: { 'spokelink:connect': 'true' },
+        },
+      }),
+    );
     await w.hub.runUntilIdle();
 
     const executions = w.executionsOf(RACE.vpcId);

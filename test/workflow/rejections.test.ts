@@ -1,9 +1,11 @@
+import { statusDetail } from '#shared/tags';
 import {
   ACCOUNTS,
   changesBesidesStatus,
   exampleWorld,
   type RawVpc,
   type RawWorld,
+  scenarioRouteTableId,
   scenarioSubnetId,
   scenarioVpc,
   scenarioVpcId,
@@ -26,6 +28,9 @@ const vpc = (n: number, tags: Record<string, string>, extra: Partial<RawVpc> = {
   ...extra,
 });
 const APP_TEAM_ZONE = 'Z0APPTEAMSTS000000001';
+/** The app team's own transit gateways, each with an attachment of VPC 16. */
+const OTHER_TGWS = [1, 2, 3, 4, 5].map((i) => `tgw-0e00000000000000${i}`);
+const otherAttachment = (i: number) => `tgw-attach-0e00000000000001${i}`;
 
 interface Case {
   name: string;
@@ -124,6 +129,28 @@ const CASES: Case[] = [
       `zone-conflict: ${id} is already associated with zone ${APP_TEAM_ZONE} named ${ZONES.sts.name}, so the ` +
       `hub's sts zone ${ZONES.sts.id} cannot be associated`,
   },
+  {
+    name: 'a route to a hub destination through something else than the hub TGW (spokelink never overwrites it)',
+    vpc: (() => {
+      const v = vpc(15, connect());
+      v.routeTables![1]!.routes = [
+        { destinationCidrBlock: '10.0.0.0/16', vpcPeeringConnectionId: 'pcx-0e000000000000015' },
+      ];
+      return v;
+    })(),
+    detail: () =>
+      `route-conflict: ${scenarioRouteTableId(15, 1)} routes 10.0.0.0/16 to pcx-0e000000000000015 (not to ` +
+      'tgw-0a1b2c3d4e5f60718); spokelink never overwrites a route: remove it or change the hub destinations',
+  },
+  {
+    name: 'a VPC already at the 5 Transit Gateway attachments AWS allows per VPC',
+    vpc: vpc(16, connect()),
+    detail: (id) =>
+      statusDetail(
+        `attachment-limit: ${id} already has 5 Transit Gateway attachments, the most AWS allows per VPC: delete ` +
+          `one to attach it to tgw-0a1b2c3d4e5f60718 (${OTHER_TGWS.map((_, i) => otherAttachment(i)).join(', ')})`,
+      ),
+  },
 ];
 
 const UNSERVED = scenarioVpc(20, {
@@ -141,6 +168,18 @@ function scenario(): RawWorld {
     ownerId: ANALYTICS,
     vpcs: [{ vpcId: scenarioVpcId(14), region: 'us-east-1' }],
   });
+  world.ec2!.transitGateways!.push(
+    ...OTHER_TGWS.map((id) => ({ id, ownerId: ANALYTICS, region: 'us-east-1' as const })),
+  );
+  world.ec2!.transitGatewayAttachments = [
+    ...(world.ec2!.transitGatewayAttachments ?? []),
+    ...OTHER_TGWS.map((transitGatewayId, i) => ({
+      id: otherAttachment(i),
+      transitGatewayId,
+      vpcId: scenarioVpcId(16),
+      subnetIds: [scenarioSubnetId(16, 0)],
+    })),
+  ];
   return world;
 }
 

@@ -6,6 +6,7 @@ import { createEc2State, type Ec2Settings, type Ec2State, ec2State, stateAt, tgw
 import { securityGroupOperations } from './ec2/security-groups';
 import { tagOperations } from './ec2/tags';
 import { failAttachment, tgwSnapshot, transitGatewayOperations } from './ec2/transit-gateways';
+import { vpcCidrOperations } from './ec2/vpc-cidrs';
 import { routeTableOfSubnet, vpcOperations, vpcSummary } from './ec2/vpcs';
 import { type Ec2World, ec2WorldSchema, seedEc2 } from './ec2/world';
 
@@ -91,6 +92,7 @@ export const ec2: ServiceModule<Ec2State, { ec2?: Ec2World }> = {
   },
   operations: {
     ...vpcOperations,
+    ...vpcCidrOperations,
     ...securityGroupOperations,
     ...tagOperations,
     ...transitGatewayOperations,

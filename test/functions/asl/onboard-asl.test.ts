@@ -159,6 +159,8 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(s.ReleaseLeaseAfterIgnoring!.Next).toBe('IgnoreWithdrawnRequest');
     expect(catcher(s.ValidateAndPlan!, 'VpcNotFoundError')?.Next).toBe('ReleaseLeaseWhenVpcIsGone');
     expect(s.ReleaseLeaseWhenVpcIsGone!.Next).toBe('EndBecauseVpcIsGone');
+    expect(catcher(s.ValidateAndPlan!, 'AlreadyConnectedError')?.Next).toBe('ReleaseLeaseWhenAlreadyConnected');
+    expect(s.ReleaseLeaseWhenAlreadyConnected!.Next).toBe('EndBecauseAlreadyConnected');
     expect(catcher(s.AcquireLease!, 'VpcBusyError')?.Next).toBe('GiveUpBecauseVpcIsBusy');
     expect(catcher(s.BeginOnboarding!, 'RejectedError')?.Next).toBe('SetStatusRejected');
     expect(catcher(s.ConnectSpokeVpc!, 'States.ALL')?.Next).toBe('BeginRollback');
@@ -252,6 +254,7 @@ function run(overrides: Record<string, Handler> = {}) {
     BeginOnboarding: () => ({ claimedBuckets: ['10.0'] }),
     ReleaseLeaseAfterIgnoring: () => ({ released: true }),
     ReleaseLeaseWhenVpcIsGone: () => ({ released: true }),
+    ReleaseLeaseWhenAlreadyConnected: () => ({ released: true }),
     ReleaseLeaseAfterSuperseded: () => ({ released: true }),
     SetStatusOnboarding: (i) => ({ written: true, status: i.status }),
     ShareTransitGateway: () => ({ principalAdded: true }),
@@ -260,8 +263,9 @@ function run(overrides: Record<string, Handler> = {}) {
     WaitForAttachment: () => ({ state: 'available' }),
     AssociateAndPropagate: () => ({ changes: [] }),
     CreateSpokeRoutes: () => ({ created: [], existing: [] }),
-    AssociateZones: () => ({ associated: [] }),
+    AssociateZones: () => ({ associated: [], changeIds: ['/change/C1'] }),
     RegisterConsumer: () => ({ rulesCreated: 2 }),
+    WaitForConnectivity: () => ({ confirmed: [] }),
     RecordConsumer: () => ({ status: 'connected', summary: 'connected via tgw-attach-1' }),
     SetStatusConnected: () => ({ written: true }),
     ReleaseLease: () => ({ released: true }),
@@ -360,6 +364,50 @@ describe('ASL: onboard.asl.json data flow', () => {
 
     await expect(result).resolves.toBeDefined();
     expect(states().filter((s) => s === 'WaitForAttachment')).toHaveLength(4);
+  });
+
+  it('waits for connectivity with the attachment and the zone changes before recording the VPC connected', async () => {
+    let polls = 0;
+    const { result, calls, states } = run({
+      WaitForConnectivity: () => {
+        polls += 1;
+        if (polls < 3) throw named('ConnectivityPendingError', 'association of tgw-attach-1 is associating');
+        return { confirmed: ['association associated'] };
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states().filter((s) => s === 'WaitForConnectivity')).toHaveLength(3);
+    expect(states().indexOf('WaitForConnectivity')).toBeLessThan(states().indexOf('RecordConsumer'));
+    expect(calls.find((c) => c.state === 'WaitForConnectivity')!.input).toMatchObject({
+      action: 'confirm',
+      attachmentId: 'tgw-attach-1',
+      zones: { changeIds: ['/change/C1'] },
+    });
+  });
+
+  it('fails, naming WaitForConnectivity, when the changes never take effect (nothing is rolled back)', async () => {
+    const { result, states } = run({
+      WaitForConnectivity: () => {
+        throw named('ConnectivityPendingError', 'association of tgw-attach-1 is associating');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states()).not.toContain('RecordConsumer');
+    expect(states()).not.toContain('PlanRollback');
+    expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
+  });
+
+  it('ends a request for a VPC connected as it asks right after the validation under the lease, writing nothing', async () => {
+    const { result, states } = run({
+      ValidateAndPlan: () => {
+        throw named('AlreadyConnectedError', 'vpc-x is already connected as it asks');
+      },
+    });
+
+    await expect(result).resolves.toBeDefined();
+    expect(states()).toEqual(['AcquireLease', 'ValidateAndPlan', 'ReleaseLeaseWhenAlreadyConnected']);
   });
 
   it('rejects under the lease: status rejected with the caught error, release, success', async () => {

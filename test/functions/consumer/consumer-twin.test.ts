@@ -41,12 +41,12 @@ describe('Function: consumer (on the twin)', () => {
     }
   });
 
-  it('asked again, creates no rule, describes once and keeps the recorded rule ids', async () => {
+  it('run again (a reconcile repair, never cut short), creates no rule, describes once, keeps the rule ids', async () => {
     await w.onboard(VPC);
     const before = await w.record(VPC);
     const mark = w.mark();
 
-    const [again] = await w.onboard(VPC);
+    const again = await w.repair(VPC);
 
     expect(again?.status).toBe('SUCCEEDED');
     const authorized = callsOf('AuthorizeSecurityGroupIngress', mark);

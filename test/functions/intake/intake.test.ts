@@ -1,17 +1,75 @@
 import 'aws-sdk-client-mock-jest';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DeleteCommand,
+  type DeleteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '#shared/events';
 import { handler } from '../../../functions/intake/handler';
 import { awsError, loadEvent, useExampleConfig, VPC } from '../helpers';
 
 const sfn = mockClient(SFNClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+/**
+ * The registry's intake items, in memory: the queue item an UpdateItem writes (values as set, `dueAt` and
+ * `firstQueuedAt` kept), Query by `pk` (and account prefix), Put and Delete. Conditions are the dispatcher's tests'
+ * concern (test/security/intake-fairness.test.ts runs the real table).
+ */
+function fakeRegistry() {
+  const items = new Map<string, Record<string, unknown>>();
+  const keyOf = (k: { pk: string; sk: string }) => `${k.pk}|${k.sk}`;
+  dynamo.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    const v = input.ExpressionAttributeValues ?? {};
+    const old = items.get(keyOf(input.Key as { pk: string; sk: string }));
+    const item = {
+      ...input.Key,
+      accountId: v[':account'],
+      vpcId: v[':vpc'],
+      workflow: v[':workflow'],
+      eventId: v[':eventId'],
+      event: v[':event'],
+      eventTime: v[':time'],
+      dueAt: old?.dueAt ?? v[':due'],
+      firstQueuedAt: old?.firstQueuedAt ?? v[':now'],
+      merged: Number(old?.merged ?? 0) + 1,
+    };
+    items.set(keyOf(input.Key as { pk: string; sk: string }), item);
+    return { Attributes: item };
+  });
+  dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+    const pk = input.ExpressionAttributeValues?.[':pk'];
+    const prefix = String(input.ExpressionAttributeValues?.[':account'] ?? '');
+    return { Items: [...items.values()].filter((i) => i.pk === pk && String(i.sk).startsWith(prefix)) };
+  });
+  dynamo.on(PutCommand).callsFake((input: PutCommandInput) => {
+    items.set(keyOf(input.Item as { pk: string; sk: string }), input.Item as Record<string, unknown>);
+    return {};
+  });
+  // No pending approval for any VPC.
+  dynamo.on(GetCommand).resolves({});
+  dynamo.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
+    items.delete(keyOf(input.Key as { pk: string; sk: string }));
+    return {};
+  });
+}
 const ONBOARD = 'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-onboard';
 const OFFBOARD = 'arn:aws:states:us-east-1:111111111111:stateMachine:spokelink-offboard';
 
 describe('Function: intake', () => {
   beforeEach(() => {
     sfn.reset();
+    dynamo.reset();
+    fakeRegistry();
     useExampleConfig();
     process.env.ONBOARD_STATE_MACHINE_ARN = ONBOARD;
     process.env.OFFBOARD_STATE_MACHINE_ARN = OFFBOARD;
@@ -32,6 +90,8 @@ describe('Function: intake', () => {
         workflow: 'onboard',
         name,
         executionArn: `${ONBOARD.replace(':stateMachine:', ':execution:')}:${name}`,
+        merged: 1,
+        queueDepth: 0,
       },
     });
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
@@ -86,7 +146,12 @@ describe('Function: intake', () => {
     const names = sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
     expect(new Set(names)).toEqual(new Set([`${VPC}-onboard-6a7e8febb491`]));
     expect(first).toMatchObject({ started: { name: `${VPC}-onboard-6a7e8febb491` } });
-    expect(second).toEqual({ duplicate: true, workflow: 'onboard', name: `${VPC}-onboard-6a7e8febb491` });
+    expect(second).toEqual({
+      duplicate: true,
+      workflow: 'onboard',
+      name: `${VPC}-onboard-6a7e8febb491`,
+      queueDepth: 0,
+    });
   });
 
   it.each([
@@ -135,6 +200,27 @@ describe('Function: intake', () => {
     const result = await handler(loadEvent('cloudtrail-delete-vpc'));
 
     expect(result).toMatchObject({ started: { workflow: 'offboard', name: `${VPC}-offboard-8c9d0e1f2a3b` } });
+  });
+
+  it('revalidates a VPC whose tenant added a CIDR (CloudTrail AssociateVpcCidrBlock): an onboarding', async () => {
+    const result = await handler(loadEvent('cloudtrail-associate-vpc-cidr-block'));
+
+    expect(result).toMatchObject({ started: { workflow: 'onboard', name: `${VPC}-onboard-9a8b7c6d5e4f` } });
+  });
+
+  it('finds the VPC of a DisassociateVpcCidrBlock in its response (the request names only the association)', async () => {
+    const result = await handler(loadEvent('cloudtrail-disassociate-vpc-cidr-block'));
+
+    expect(result).toMatchObject({ started: { workflow: 'onboard', name: `${VPC}-onboard-7b6a5c4d3e2f` } });
+  });
+
+  it('ignores a CIDR event that names no valid VPC', async () => {
+    const event = loadEvent('cloudtrail-disassociate-vpc-cidr-block');
+    (event.detail as { responseElements: unknown }).responseElements = {
+      DisassociateVpcCidrBlockResponse: { vpcId: 'sg-1' },
+    };
+
+    await expect(handler(event)).resolves.toEqual({ ignored: expect.stringContaining('without a valid vpcId') });
   });
 
   it('ignores a CloudTrail event for a call made in another account than the sender', async () => {

@@ -162,6 +162,12 @@ describe('Function: status', () => {
       ...rollback,
     });
 
+    /** CreateAttachment failed on a quota (`cause`), then the rollback said `summary`. */
+    const failedAttachment = (summary: string, cause: string) => ({
+      ...failedZones({ rollbackOutcome: { summary } }),
+      branches: [{ failed: { CreateAttachment: { Error: 'QuotaExceededError', Cause: cause } } }],
+    });
+
     it('says what was rolled back after the failure, and puts it in the Fail cause too', async () => {
       const summary = 'rolled back: attachment, 1 route, 2 SG rules';
       const result = await run('failed', failedZones({ rollbackFailure: {}, rollbackOutcome: { summary } }));
@@ -192,25 +198,37 @@ describe('Function: status', () => {
 
     it('cuts the end of a failure too long even once compacted, keeping its start: step, error, quota code', async () => {
       const summary = 'rolled back: 2 zone assocs, 2 SG rules, principal';
-      await run('failed', {
-        ...failedZones({ rollbackOutcome: { summary } }),
-        branches: [
-          {
-            failed: {
-              CreateAttachment: {
-                Error: 'QuotaExceededError',
-                Cause: `attaching ${VPC} to tgw-1: TransitGatewayAttachmentLimitExceeded: ${'y'.repeat(300)}`,
-              },
-            },
-          },
-        ],
-      });
+      await run(
+        'failed',
+        failedAttachment(
+          summary,
+          `attaching ${VPC} to tgw-1: TransitGatewayAttachmentLimitExceeded: ${'y'.repeat(300)}`,
+        ),
+      );
 
       const detail = tagsWritten()['spokelink:detail']!;
       expect(detail).toHaveLength(256);
       expect(detail).toMatch(
         /^CreateAttachment: QuotaExceededError: attaching the VPC to tgw-1: TransitGatewayAttachmentLimitExceeded: y+\.\.\.; rolled back: 2 zone assocs, 2 SG rules, principal$/,
       );
+    });
+
+    it("keeps AWS's quoted message as AWS wrote it: only spokelink's own words lose the VPC id", async () => {
+      const summary = `rollback incomplete (UndoZoneAssociations: PriorRequestNotComplete); left: ${'z'.repeat(20)}`;
+      const aws = `VPC ${VPC} has reached the maximum number of transit gateway attachments (5).`;
+      await run(
+        'failed',
+        failedAttachment(
+          summary,
+          `attaching ${VPC} to tgw-1 in ${'x'.repeat(10)}: TransitGatewayAttachmentLimitExceeded: ${aws}`,
+        ),
+      );
+
+      const detail = tagsWritten()['spokelink:detail']!;
+      expect(detail.length).toBeLessThanOrEqual(256);
+      expect(detail).toContain(`attaching the VPC to tgw-1 in x`);
+      expect(detail).toContain(`TransitGatewayAttachmentLimitExceeded: VPC ${VPC} has reached`);
+      expect(detail).not.toContain('VPC the VPC');
     });
 
     it('says the rollback outcome is unknown when SummarizeRollback itself failed', async () => {

@@ -36,6 +36,7 @@ function detachDeps(sharedWithOrganization: boolean): DetachDeps {
     shareName: 'spokelink-tgw',
     sharedWithOrganization,
     externalAccounts: [EXTERNAL],
+    hubRouteTableIds: ['tgw-rtb-0a1b2c3d4e5f60718'],
     registry: { dynamo: documents, tableName: 'spokelink-registry' },
     now: () => Date.parse('2026-11-27T12:00:00Z'),
   };

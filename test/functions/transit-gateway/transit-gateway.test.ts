@@ -4,7 +4,9 @@ import {
   AcceptTransitGatewayVpcAttachmentCommand,
   AssociateTransitGatewayRouteTableCommand,
   CreateTagsCommand,
+  CreateTransitGatewayRouteCommand,
   CreateTransitGatewayVpcAttachmentCommand,
+  DeleteTransitGatewayRouteCommand,
   DescribeTransitGatewayAttachmentsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
@@ -12,6 +14,7 @@ import {
   EC2Client,
   EnableTransitGatewayRouteTablePropagationCommand,
   GetTransitGatewayAttachmentPropagationsCommand,
+  SearchTransitGatewayRoutesCommand,
   type TransitGatewayAttachment,
 } from '@aws-sdk/client-ec2';
 import {
@@ -553,14 +556,27 @@ describe('Function: transit-gateway', () => {
 
   describe('AssociateAndPropagate', () => {
     const plan = examplePlan();
+    const HUB_TABLE = 'tgw-rtb-0c000000000000003';
+    const staticRoute = (cidr: string, attachmentId: string, state: 'active' | 'blackhole' = 'active') => ({
+      DestinationCidrBlock: cidr,
+      TransitGatewayAttachments: [
+        { TransitGatewayAttachmentId: attachmentId, ResourceId: VPC, ResourceType: 'vpc' as const },
+      ],
+      Type: 'static' as const,
+      State: state,
+    });
 
-    it('associates with the segment table and enables the segment propagations', async () => {
-      hubEc2Mock
-        .on(DescribeTransitGatewayAttachmentsCommand)
-        .resolves({ TransitGatewayAttachments: [attachment('available')] });
+    beforeEach(() => {
+      hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [] });
       hubEc2Mock
         .on(GetTransitGatewayAttachmentPropagationsCommand)
         .resolves({ TransitGatewayAttachmentPropagations: [] });
+    });
+
+    it('associates with the segment table and routes only the claimed CIDRs statically, propagating nothing', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('available')] });
 
       const result = await associateAndPropagate(plan, ATTACHMENT, deps);
 
@@ -568,16 +584,21 @@ describe('Function: transit-gateway', () => {
         TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
         TransitGatewayAttachmentId: ATTACHMENT,
       });
-      expect(hubEc2Mock).toHaveReceivedCommandWith(EnableTransitGatewayRouteTablePropagationCommand, {
-        TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003',
+      expect(hubEc2Mock).toHaveReceivedCommandTimes(CreateTransitGatewayRouteCommand, 1);
+      expect(hubEc2Mock).toHaveReceivedCommandWith(CreateTransitGatewayRouteCommand, {
+        TransitGatewayRouteTableId: HUB_TABLE,
+        DestinationCidrBlock: '10.1.0.0/16',
+        TransitGatewayAttachmentId: ATTACHMENT,
       });
+      expect(hubEc2Mock).not.toHaveReceivedCommand(EnableTransitGatewayRouteTablePropagationCommand);
+      expect(result).toMatchObject({ routeTableIds: [HUB_TABLE], routedCidrs: ['10.1.0.0/16'] });
       expect(result.changes).toEqual([
         'associated with tgw-rtb-0b000000000000002',
-        'propagation to tgw-rtb-0c000000000000003 enabled',
+        `route 10.1.0.0/16 in ${HUB_TABLE}`,
       ]);
     });
 
-    it('changes nothing when association and propagations are already right', async () => {
+    it('changes nothing when the association and the static routes are already right', async () => {
       hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
         TransitGatewayAttachments: [
           attachment('available', {
@@ -585,20 +606,43 @@ describe('Function: transit-gateway', () => {
           }),
         ],
       });
-      hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
-        TransitGatewayAttachmentPropagations: [
-          { TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003', State: 'enabled' },
-        ],
-      });
+      hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
 
       const result = await associateAndPropagate(plan, ATTACHMENT, deps);
 
       expect(result.changes).toEqual([]);
       expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
-      expect(hubEc2Mock).not.toHaveReceivedCommand(EnableTransitGatewayRouteTablePropagationCommand);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayRouteCommand);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
     });
 
-    it('moves the attachment from another route table and disables propagations outside the segment', async () => {
+    it('removes the static route of a CIDR the plan no longer claims, and ignores routes of other attachments', async () => {
+      hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+        TransitGatewayAttachments: [
+          attachment('available', {
+            Association: { TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002', State: 'associated' },
+          }),
+        ],
+      });
+      hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({
+        Routes: [
+          staticRoute('10.1.0.0/16', ATTACHMENT),
+          staticRoute('10.9.0.0/16', ATTACHMENT),
+          staticRoute('10.8.0.0/16', 'tgw-attach-0000000000000009'),
+        ],
+      });
+
+      const result = await associateAndPropagate(plan, ATTACHMENT, deps);
+
+      expect(hubEc2Mock).toHaveReceivedCommandTimes(DeleteTransitGatewayRouteCommand, 1);
+      expect(hubEc2Mock).toHaveReceivedCommandWith(DeleteTransitGatewayRouteCommand, {
+        TransitGatewayRouteTableId: HUB_TABLE,
+        DestinationCidrBlock: '10.9.0.0/16',
+      });
+      expect(result.changes).toEqual([`route 10.9.0.0/16 removed from ${HUB_TABLE}`]);
+    });
+
+    it('moves the attachment from another route table and disables every propagation', async () => {
       hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
         TransitGatewayAttachments: [
           attachment('available', {
@@ -608,7 +652,7 @@ describe('Function: transit-gateway', () => {
       });
       hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
         TransitGatewayAttachmentPropagations: [
-          { TransitGatewayRouteTableId: 'tgw-rtb-0c000000000000003', State: 'enabled' },
+          { TransitGatewayRouteTableId: HUB_TABLE, State: 'enabled' },
           { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'enabled' },
         ],
       });
@@ -621,13 +665,11 @@ describe('Function: transit-gateway', () => {
       expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
         TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
       });
-      expect(hubEc2Mock).toHaveReceivedCommandWith(DisableTransitGatewayRouteTablePropagationCommand, {
-        TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
-      });
+      expect(hubEc2Mock).toHaveReceivedCommandTimes(DisableTransitGatewayRouteTablePropagationCommand, 2);
       expect(hubEc2Mock).not.toHaveReceivedCommand(EnableTransitGatewayRouteTablePropagationCommand);
     });
 
-    it('treats Resource.AlreadyAssociated and TransitGatewayRouteTablePropagation.Duplicate as done', async () => {
+    it('treats Resource.AlreadyAssociated and its own RouteAlreadyExists as done; replaces a blackhole', async () => {
       hubEc2Mock
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolvesOnce({ TransitGatewayAttachments: [attachment('available')] })
@@ -639,16 +681,34 @@ describe('Function: transit-gateway', () => {
           ],
         });
       hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
+      hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejectsOnce(awsError('RouteAlreadyExists')).resolves({});
       hubEc2Mock
-        .on(GetTransitGatewayAttachmentPropagationsCommand)
-        .resolves({ TransitGatewayAttachmentPropagations: [] });
-      hubEc2Mock
-        .on(EnableTransitGatewayRouteTablePropagationCommand)
-        .rejects(awsError('TransitGatewayRouteTablePropagation.Duplicate'));
+        .on(SearchTransitGatewayRoutesCommand)
+        .resolvesOnce({ Routes: [] })
+        .resolves({ Routes: [staticRoute('10.1.0.0/16', 'tgw-attach-0000000000000007', 'blackhole')] });
 
       await expect(associateAndPropagate(plan, ATTACHMENT, deps)).resolves.toMatchObject({
         associationRouteTableId: 'tgw-rtb-0b000000000000002',
       });
+      expect(hubEc2Mock).toHaveReceivedCommandWith(DeleteTransitGatewayRouteCommand, {
+        TransitGatewayRouteTableId: HUB_TABLE,
+        DestinationCidrBlock: '10.1.0.0/16',
+      });
+      expect(hubEc2Mock).toHaveReceivedCommandTimes(CreateTransitGatewayRouteCommand, 2);
+    });
+
+    it('never overwrites an active static route to another attachment: ConflictError', async () => {
+      hubEc2Mock
+        .on(DescribeTransitGatewayAttachmentsCommand)
+        .resolves({ TransitGatewayAttachments: [attachment('available')] });
+      hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
+      hubEc2Mock
+        .on(SearchTransitGatewayRoutesCommand)
+        .resolvesOnce({ Routes: [] })
+        .resolves({ Routes: [staticRoute('10.1.0.0/16', 'tgw-attach-0000000000000007')] });
+
+      await expect(associateAndPropagate(plan, ATTACHMENT, deps)).rejects.toMatchObject({ name: 'ConflictError' });
+      expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
     });
 
     it('lets IncorrectState propagate for the ASL to retry', async () => {

@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-jest';
 import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -17,7 +18,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { IgnoredEventError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { requestDigest } from '#shared/plan';
@@ -107,6 +108,7 @@ function install(world: World) {
     .resolves({ EnableDnsHostnames: { Value: world.dnsHostnames } });
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: world.subnets });
   ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: world.routeTables });
+  ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
   route53.on(GetHostedZoneCommand).callsFake(({ Id }: { Id: string }) => ({
     HostedZone: { Id: `/hostedzone/${Id}`, Name: ZONE_NAMES[Id], CallerReference: 'x' },
   }));
@@ -121,6 +123,8 @@ function install(world: World) {
     const claims = world.claims[bucket];
     return { Item: claims ? { ...Key, version: 1, claims } : undefined };
   });
+  // The account's other VPCs, for the budgets: none.
+  dynamo.on(QueryCommand).resolves({ Items: [] });
 }
 
 function eventFor(world: World) {
@@ -141,7 +145,7 @@ function commandsSent(): string[] {
   return allMocks.flatMap((mock) => mock.calls().map((call) => (call.args[0] as object).constructor.name));
 }
 
-const READ_ONLY = /^(Describe|List|Get|AssumeRole)/;
+const READ_ONLY = /^(Describe|List|Get|Query|AssumeRole)/;
 
 describe('Function: validateAndPlan', () => {
   beforeEach(() => {

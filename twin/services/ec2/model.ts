@@ -103,6 +103,16 @@ export interface TgwRouteTable extends Owned {
   isDefault: boolean;
   associations: TgwLink[];
   propagations: TgwLink[];
+  /** CreateTransitGatewayRoute: static routes, one per destination. */
+  staticRoutes: TgwStaticRoute[];
+}
+
+/** A static route of a TGW route table: to an attachment, or a blackhole. */
+export interface TgwStaticRoute {
+  cidr: string;
+  /** Absent for a route created as a blackhole. */
+  attachmentId?: string;
+  createdAt: number;
 }
 
 export interface TgwAttachment extends Owned {
@@ -197,6 +207,8 @@ export const DEFAULT_QUOTAS = Object.freeze({
   routesPerTransitGateway: 10_000,
   transitGatewaysPerAccount: 5,
   userTagsPerResource: 50,
+  /** IPv4 CIDR blocks per VPC (Amazon VPC quotas; adjustable up to 50). */
+  cidrBlocksPerVpc: 5,
 });
 export type Ec2Quotas = { -readonly [K in keyof typeof DEFAULT_QUOTAS]: number };
 

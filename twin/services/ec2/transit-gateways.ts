@@ -2,8 +2,10 @@ import type {
   AcceptTransitGatewayVpcAttachmentRequest,
   AssociateTransitGatewayRouteTableRequest,
   CreateTransitGatewayRequest,
+  CreateTransitGatewayRouteRequest,
   CreateTransitGatewayRouteTableRequest,
   CreateTransitGatewayVpcAttachmentRequest,
+  DeleteTransitGatewayRouteRequest,
   DeleteTransitGatewayVpcAttachmentRequest,
   DescribeTransitGatewayAttachmentsRequest,
   DescribeTransitGatewayRouteTablesRequest,
@@ -28,6 +30,7 @@ import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
+  canonicalCidr,
   cidrContains,
   cidrOverlaps,
   creationTags,
@@ -143,7 +146,7 @@ interface PropagatedRoute {
  * propagated: the later attachment loses
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html).
  */
-export function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
+function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
   const routes: PropagatedRoute[] = [];
   const links = liveLinks(s, table, 'propagation', now)
     .filter((l) => l.state === 'enabled')
@@ -158,10 +161,50 @@ export function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number)
   return routes;
 }
 
+/** A route of a TGW route table as AWS shows it. */
+export interface TableRoute {
+  cidr: string;
+  attachment?: TgwAttachment;
+  type: 'static' | 'propagated';
+  state: 'active' | 'blackhole';
+}
+
+/**
+ * Every route of a TGW route table: its static routes, then the propagated routes whose destination no static route
+ * has. Static routes take precedence over propagated routes for the same destination
+ * (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html, "Route evaluation order"). A static
+ * route whose attachment is gone (deleting, deleted, failed) or that was created as a blackhole is a `blackhole`
+ * route: it stays, drops the traffic and counts against the quota until it is deleted
+ * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html).
+ */
+export function tableRoutes(s: Ec2State, table: TgwRouteTable, now: number): TableRoute[] {
+  const statics: TableRoute[] = table.staticRoutes.map((r) => {
+    const attachment = r.attachmentId ? s.attachments[r.attachmentId] : undefined;
+    const live = attachment !== undefined && LIVE.has(attachmentState(attachment, now));
+    return {
+      cidr: r.cidr,
+      ...(attachment ? { attachment } : {}),
+      type: 'static',
+      state: live ? 'active' : 'blackhole',
+    };
+  });
+  const propagated: TableRoute[] = propagatedRoutes(s, table, now)
+    .filter((p) => !table.staticRoutes.some((r) => r.cidr === p.cidr))
+    .map((p) => ({ cidr: p.cidr, attachment: p.attachment, type: 'propagated', state: 'active' }));
+  return [...statics, ...propagated];
+}
+
 function routesOfTgw(s: Ec2State, tgwId: string, now: number): number {
   return Object.values(s.tgwRouteTables)
     .filter((t) => t.transitGatewayId === tgwId)
-    .reduce((n, t) => n + propagatedRoutes(s, t, now).length, 0);
+    .reduce((n, t) => n + tableRoutes(s, t, now).length, 0);
+}
+
+/** RouteLimitExceeded past 10,000 routes per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
+function checkRouteQuota(s: Ec2State, twin: Twin, tgwId: string, adding: number, now: number): void {
+  if (routesOfTgw(s, tgwId, now) + adding > quotas(twin).routesPerTransitGateway) {
+    throw err('RouteLimitExceeded', `Transit gateway ${tgwId} has reached its route limit.`);
+  }
 }
 
 /** Starts the `pending` phase: `available` (or `failed`, see settings) after attachmentPendingMs. */
@@ -307,6 +350,21 @@ function linkView(att: TgwAttachment, table: TgwRouteTable, state: string) {
   };
 }
 
+function staticRouteView(r: TableRoute): SdkTgwRoute {
+  return {
+    DestinationCidrBlock: r.cidr,
+    ...(r.attachment
+      ? {
+          TransitGatewayAttachments: [
+            { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
+          ],
+        }
+      : {}),
+    Type: r.type,
+    State: r.state,
+  };
+}
+
 // ---- operations --------------------------------------------------------------------------------------------------------
 
 /**
@@ -385,6 +443,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         isDefault: true,
         associations: [],
         propagations: [],
+        staticRoutes: [],
       };
       s.tgwRouteTables[table.id] = table;
       if (tgw.defaultRouteTableAssociation === 'enable') tgw.associationDefaultRouteTableId = table.id;
@@ -433,6 +492,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       isDefault: false,
       associations: [],
       propagations: [],
+      staticRoutes: [],
     };
     s.tgwRouteTables[table.id] = table;
     emitCreationTags(ctx, table);
@@ -508,11 +568,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         `Propagation of ${att.id} to ${table.id} already exists.`,
       );
     }
-    const cidrs = s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0;
-    if (routesOfTgw(s, table.transitGatewayId, ctx.now) + cidrs > quotas(ctx.twin).routesPerTransitGateway) {
-      // 10,000 routes per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
-      throw err('RouteLimitExceeded', `Transit gateway ${table.transitGatewayId} has reached its route limit.`);
-    }
+    checkRouteQuota(s, ctx.twin, table.transitGatewayId, s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0, ctx.now);
     table.propagations.push({ attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs });
     return { Propagation: linkView(att, table, 'enabling') };
   },
@@ -570,16 +626,16 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     // Filters are required (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html).
     if (!input.Filters?.length) throw errors.missingParameter('Filters');
     const s = ec2State(ctx.twin);
-    const rows = propagatedRoutes(s, table, ctx.now).map((r) => ({ ...r, tags: {} }));
+    const rows = tableRoutes(s, table, ctx.now).map((r) => ({ ...r, tags: {} }));
     const filtered = applyFilters(
       rows,
       input.Filters.filter((f) => !f.Name?.startsWith('route-search.')),
       {
-        type: () => 'propagated',
-        state: () => 'active',
-        'attachment.transit-gateway-attachment-id': (r) => r.attachment.id,
-        'attachment.resource-id': (r) => r.attachment.vpcId,
-        'attachment.resource-type': () => 'vpc',
+        type: (r) => r.type,
+        state: (r) => r.state,
+        'attachment.transit-gateway-attachment-id': (r) => r.attachment?.id,
+        'attachment.resource-id': (r) => r.attachment?.vpcId,
+        'attachment.resource-type': (r) => (r.attachment ? 'vpc' : undefined),
       },
     ).filter((r) =>
       input
@@ -603,13 +659,66 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const max = input.MaxResults ?? 1000;
     const routes: SdkTgwRoute[] = filtered.slice(0, max).map((r) => ({
       DestinationCidrBlock: r.cidr,
-      TransitGatewayAttachments: [
-        { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
-      ],
-      Type: 'propagated',
-      State: 'active',
+      ...(r.attachment
+        ? {
+            TransitGatewayAttachments: [
+              { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
+            ],
+          }
+        : {}),
+      Type: r.type,
+      State: r.state,
     }));
     return { Routes: routes, AdditionalRoutesAvailable: filtered.length > max };
+  },
+
+  CreateTransitGatewayRoute(ctx, input: CreateTransitGatewayRouteRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const given = requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const cidr = canonicalCidr(given);
+    if (!cidr) throw errors.invalidParameter(`Value (${given}) for parameter destinationCidrBlock is invalid.`);
+    const s = ec2State(ctx.twin);
+    const blackhole = input.Blackhole === true;
+    if (blackhole === (input.TransitGatewayAttachmentId !== undefined)) {
+      throw err('InvalidParameterCombination', 'Specify either a transit gateway attachment or a blackhole route.');
+    }
+    let attachmentId: string | undefined;
+    if (!blackhole) {
+      const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+      if (att.transitGatewayId !== table.transitGatewayId) {
+        throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
+      }
+      // Twin's choice: a route to an attachment that is not available yet (or any more) is refused as the
+      // association and propagation calls refuse it, rather than accepted.
+      const state = attachmentState(att, ctx.now);
+      if (!LIVE.has(state)) throw incorrectState(att.id, state);
+      attachmentId = att.id;
+    }
+    // One static route per destination and table; AWS answers RouteAlreadyExists
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+    if (table.staticRoutes.some((r) => r.cidr === cidr)) {
+      throw err('RouteAlreadyExists', `Route ${cidr} already exists in Transit Gateway Route Table ${table.id}.`);
+    }
+    checkRouteQuota(s, ctx.twin, table.transitGatewayId, 1, ctx.now);
+    table.staticRoutes.push({ cidr, ...(attachmentId ? { attachmentId } : {}), createdAt: ctx.now });
+    const route = tableRoutes(s, table, ctx.now).find((r) => r.type === 'static' && r.cidr === cidr)!;
+    return { Route: staticRouteView(route) };
+  },
+
+  DeleteTransitGatewayRoute(ctx, input: DeleteTransitGatewayRouteRequest) {
+    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+    const cidr = canonicalCidr(requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock'));
+    const s = ec2State(ctx.twin);
+    const route = tableRoutes(s, table, ctx.now).find((r) => r.type === 'static' && r.cidr === cidr);
+    if (!route) {
+      // AWS documents no code for a missing static route: twin's choice, see docs/twin-ec2.md.
+      throw err(
+        'InvalidRoute.NotFound',
+        `No route with destination ${cidr} in Transit Gateway Route Table ${table.id}.`,
+      );
+    }
+    table.staticRoutes = table.staticRoutes.filter((r) => r.cidr !== cidr);
+    return { Route: { ...staticRouteView(route), State: 'deleted' } };
   },
 
   CreateTransitGatewayVpcAttachment(ctx, input: CreateTransitGatewayVpcAttachmentRequest) {
@@ -788,7 +897,12 @@ export function tgwSnapshot(s: Ec2State, now: number) {
           propagations: liveLinks(s, t, 'propagation', now)
             .map((l) => ({ attachmentId: l.att.id, state: l.state }))
             .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
-          routes: propagatedRoutes(s, t, now).map((r) => ({ cidr: r.cidr, attachmentId: r.attachment.id })),
+          routes: tableRoutes(s, t, now).map((r) => ({
+            cidr: r.cidr,
+            attachmentId: r.attachment?.id ?? null,
+            type: r.type,
+            state: r.state,
+          })),
         })),
     }));
   const attachments = Object.values(s.attachments)

@@ -46,6 +46,7 @@ import {
   tgwArn,
   type Vpc,
 } from './model';
+import { primaryCidrProblem } from './vpc-cidrs';
 
 // ---- views -----------------------------------------------------------------------------------------------------------
 
@@ -197,9 +198,8 @@ export const vpcOperations: Record<string, OperationHandler> = {
 
   CreateVpc(ctx, input: CreateVpcRequest) {
     const cidr = validCidr(input.CidrBlock, 'CidrBlock');
-    const prefix = parseCidr(cidr)!.prefix;
-    // VPC CIDR sizes /16 to /28 (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
-    if (prefix < 16 || prefix > 28) throw err('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
+    // VPC CIDR sizes /16 to /28 and restricted ranges (./vpc-cidrs.ts).
+    if (primaryCidrProblem(cidr)) throw err('InvalidVpc.Range', `The CIDR '${cidr}' is invalid.`);
     const tags = creationTags(input.TagSpecifications, 'vpc');
     const s = ec2State(ctx.twin);
     const vpc: Vpc = {

@@ -10,6 +10,7 @@ import {
   type TgwLink,
   type Transition,
 } from './model';
+import { primaryCidrProblem, secondaryCidrProblem } from './vpc-cidrs';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const region = z
@@ -63,7 +64,7 @@ const ingressSchema = z
  * every account of the world, up to the highest value AWS grants
  * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html): inbound (or outbound) rules per security
  * group 60, up to 1,000 (times the security groups per network interface, at most 1,000); routes per route table 50,
- * up to 1,000. The attachment quotas of a transit gateway are not adjustable and have no setting.
+ * up to 1,000; IPv4 CIDR blocks per VPC 5, up to 50. The attachment quotas of a transit gateway are not adjustable and have no setting.
  */
 const quotasSchema = z
   .strictObject({
@@ -77,6 +78,7 @@ const quotasSchema = z
       .int()
       .min(50, 'cannot be below the default 50')
       .max(1000, 'AWS allows at most 1,000'),
+    cidrBlocksPerVpc: z.number().int().min(5, 'cannot be below the default 5').max(50, 'AWS allows at most 50'),
   })
   .partial();
 
@@ -90,7 +92,7 @@ export const ec2WorldSchema = z
           id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must look like vpc-0123456789abcdef0'),
           ownerId: accountId,
           region,
-          cidrBlocks: z.array(cidr).min(1, 'a VPC needs at least one CIDR').max(5),
+          cidrBlocks: z.array(cidr).min(1, 'a VPC needs at least one CIDR'),
           enableDnsSupport: z.boolean().default(true),
           enableDnsHostnames: z.boolean().default(true),
           tags,
@@ -231,10 +233,13 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
   for (const vpc of world.vpcs) {
     const where = `vpc ${vpc.id}`;
     unique(vpc.id, where);
+    // The blocks AWS would accept, in order: the primary, then each secondary (./vpc-cidrs.ts cites the rules).
     vpc.cidrBlocks.forEach((c, i) => {
-      vpc.cidrBlocks.slice(0, i).forEach((d) => {
-        if (cidrOverlaps(c, d)) fail(`${where}: CIDR ${c} overlaps ${d}`);
-      });
+      const problem =
+        i === 0
+          ? primaryCidrProblem(c)
+          : secondaryCidrProblem(vpc.cidrBlocks.slice(0, i), c, [], s.quotas.cidrBlocksPerVpc)?.message;
+      if (problem) fail(`${where}: CIDR ${c}: ${problem}`);
     });
     s.vpcs[vpc.id] = {
       ...base(vpc.id, vpc.ownerId, vpc.region, vpc.tags),
@@ -390,6 +395,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         isDefault: table.default === true,
         associations: [],
         propagations: [],
+        staticRoutes: [],
       };
     }
   }

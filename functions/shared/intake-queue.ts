@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from './errors';
+import type { WorkflowKind } from './events';
+import type { RegistryTable } from './registry';
+
+/**
+ * The intake queue, durable in the registry table: no request is lost between the tag event and its execution, and
+ * none has to start at once (per-account limits, debouncing; functions/dispatch/dispatch.ts decides when).
+ *
+ * - `INTAKE#QUEUE` / `<accountId>#<vpcId>`: the VPC's waiting request, one per VPC. A later event of the VPC replaces
+ *   the earlier one's event (the workflows read the VPC's current tags anyway: the latest event decides onboard or
+ *   offboard) but keeps its `dueAt` and `firstQueuedAt`, so a VPC whose tags keep changing is still served in time,
+ *   once, with its latest tags. `merged` counts the events it stands for.
+ * - `INTAKE#RUNNING` / `<accountId>#<vpcId>`: the execution last started for the VPC from the queue, until the
+ *   dispatcher sees it has ended. The live ones of an account are its running count.
+ *
+ * One partition each, so that one Query lists the queue (and its depth) or one account's part of it.
+ */
+
+export const QUEUE_PK = 'INTAKE#QUEUE';
+export const RUNNING_PK = 'INTAKE#RUNNING';
+
+const itemKey = (pk: string, accountId: string, vpcId: string) => ({ pk, sk: `${accountId}#${vpcId}` });
+
+export interface QueuedRequest {
+  accountId: string;
+  vpcId: string;
+  workflow: WorkflowKind;
+  /** The EventBridge event id: the execution's name is made of it. */
+  eventId: string;
+  /** The raw event (JSON), the workflow's input. */
+  event: string;
+  /** The event's `time` (ISO 8601): an older event never replaces a newer one (deliveries come out of order). */
+  eventTime: string;
+  /** Epoch ms from which the request may start (the end of its debounce window). */
+  dueAt: number;
+  /** Epoch ms of the first event the request stands for. */
+  firstQueuedAt: number;
+  /** Events the request stands for (1 + the changes debounced into it). */
+  merged: number;
+}
+
+export interface RunningExecution {
+  accountId: string;
+  vpcId: string;
+  workflow: WorkflowKind;
+  name: string;
+  executionArn: string;
+  startedAt: number;
+}
+
+/**
+ * Queues the request of an event, or folds it into the VPC's waiting one (see the module comment). Returns the
+ * request as it now waits, or undefined when the VPC's waiting request comes from a newer event (this one is older:
+ * a late or repeated delivery), which then stays as it is.
+ */
+export async function enqueue(
+  table: RegistryTable,
+  request: Pick<QueuedRequest, 'accountId' | 'vpcId' | 'workflow' | 'eventId' | 'event' | 'eventTime'>,
+  now: number,
+  debounceMs: number,
+): Promise<QueuedRequest | undefined> {
+  try {
+    const { Attributes } = await table.dynamo.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: itemKey(QUEUE_PK, request.accountId, request.vpcId),
+        UpdateExpression:
+          'SET #kind = :kind, accountId = :account, vpcId = :vpc, workflow = :workflow, eventId = :eventId, ' +
+          '#event = :event, eventTime = :time, dueAt = if_not_exists(dueAt, :due), ' +
+          'firstQueuedAt = if_not_exists(firstQueuedAt, :now) ADD merged :one',
+        ConditionExpression: 'attribute_not_exists(eventTime) OR eventTime <= :time',
+        ExpressionAttributeNames: { '#kind': 'kind', '#event': 'event' },
+        ExpressionAttributeValues: {
+          ':kind': 'intake-queued',
+          ':account': request.accountId,
+          ':vpc': request.vpcId,
+          ':workflow': request.workflow,
+          ':eventId': request.eventId,
+          ':event': request.event,
+          ':time': request.eventTime,
+          ':due': now + debounceMs,
+          ':now': now,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toQueued(Attributes ?? {});
+  } catch (error) {
+    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+    return undefined;
+  }
+}
+
+function toQueued(item: Record<string, unknown>): QueuedRequest {
+  return {
+    accountId: String(item.accountId),
+    vpcId: String(item.vpcId),
+    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    eventId: String(item.eventId),
+    event: String(item.event),
+    eventTime: String(item.eventTime ?? ''),
+    dueAt: Number(item.dueAt),
+    firstQueuedAt: Number(item.firstQueuedAt),
+    merged: Number(item.merged ?? 1),
+  };
+}
+
+function toRunning(item: Record<string, unknown>): RunningExecution {
+  return {
+    accountId: String(item.accountId),
+    vpcId: String(item.vpcId),
+    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    name: String(item.name),
+    executionArn: String(item.executionArn),
+    startedAt: Number(item.startedAt),
+  };
+}
+
+async function queryAll(table: RegistryTable, pk: string, accountId?: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  const pages = paginateQuery(
+    { client: table.dynamo },
+    {
+      TableName: table.tableName,
+      KeyConditionExpression: accountId === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :account)',
+      ExpressionAttributeValues: { ':pk': pk, ...(accountId === undefined ? {} : { ':account': `${accountId}#` }) },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) out.push(...(page.Items ?? []));
+  return out;
+}
+
+/** The waiting requests (of one account, or all), oldest first. */
+export async function queuedRequests(table: RegistryTable, accountId?: string): Promise<QueuedRequest[]> {
+  const items = (await queryAll(table, QUEUE_PK, accountId)).map(toQueued);
+  return items.sort((a, b) => a.firstQueuedAt - b.firstQueuedAt || a.vpcId.localeCompare(b.vpcId));
+}
+
+/** The executions started from the queue that the dispatcher has not yet seen end (of one account, or all). */
+export async function runningExecutions(table: RegistryTable, accountId?: string): Promise<RunningExecution[]> {
+  return (await queryAll(table, RUNNING_PK, accountId)).map(toRunning);
+}
+
+/** Records a started execution as the VPC's running one. */
+export async function putRunning(table: RegistryTable, running: RunningExecution): Promise<void> {
+  await table.dynamo.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { ...itemKey(RUNNING_PK, running.accountId, running.vpcId), kind: 'intake-running', ...running },
+    }),
+  );
+}
+
+/** Forgets a VPC's running execution once it has ended (only that one: a newer start keeps its item). */
+export async function forgetRunning(table: RegistryTable, running: RunningExecution): Promise<void> {
+  try {
+    await table.dynamo.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: itemKey(RUNNING_PK, running.accountId, running.vpcId),
+        ConditionExpression: 'executionArn = :arn',
+        ExpressionAttributeValues: { ':arn': running.executionArn },
+      }),
+    );
+  } catch (error) {
+    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+  }
+}
+
+/**
+ * Removes a started request from the queue, unless a newer event replaced it meanwhile (then that one waits on).
+ * Returns whether it was removed.
+ */
+export async function dequeue(table: RegistryTable, request: QueuedRequest): Promise<boolean> {
+  try {
+    await table.dynamo.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: itemKey(QUEUE_PK, request.accountId, request.vpcId),
+        ConditionExpression: 'eventId = :eventId',
+        ExpressionAttributeValues: { ':eventId': request.eventId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+    return false;
+  }
+}
+
+export const LOCK_PK = 'INTAKE#LOCK';
+
+/** How long a dispatch pass may hold its account's lock before another may take it over (a crashed pass). */
+export const LOCK_TTL_MS = 60_000;
+
+/**
+ * Runs `work` holding the account's dispatch lock (`INTAKE#LOCK` / `<accountId>`), so that two passes never both
+ * count the account's running executions and both start one: the per-account limit holds exactly. A pass that finds
+ * the lock held does not wait: it marks the lock `dirty` (there may be new requests) and returns undefined; the
+ * holder releases only a clean lock, and passes again over a dirty one. So every request queued before a pass ends
+ * is seen by a pass. A lock older than LOCK_TTL_MS (its holder crashed) is taken over.
+ */
+export async function withAccountLock<T>(
+  table: RegistryTable,
+  accountId: string,
+  now: () => number,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const key = { pk: LOCK_PK, sk: accountId };
+  // Not Math.random: the local runs seed it for the retry jitter, which the lock must not shift.
+  const owner = randomUUID();
+  const conditionFailed = (error: unknown) => {
+    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+    return true;
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await table.dynamo.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...key, kind: 'intake-lock', owner, expiresAt: now() + LOCK_TTL_MS, dirty: false },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now() },
+        }),
+      );
+      break;
+    } catch (error) {
+      conditionFailed(error);
+    }
+    try {
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: 'SET dirty = :true',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+          ExpressionAttributeValues: { ':true': true, ':now': now() },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      // Released (or expired) meanwhile: take it.
+      conditionFailed(error);
+      if (attempt >= 5) throw error;
+    }
+  }
+  for (;;) {
+    const result = await work();
+    try {
+      await table.dynamo.send(
+        new DeleteCommand({
+          TableName: table.tableName,
+          Key: key,
+          ConditionExpression: '#owner = :me AND dirty = :false',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':false': false },
+        }),
+      );
+      return result;
+    } catch (error) {
+      conditionFailed(error);
+    }
+    try {
+      // Marked dirty while we worked: clean it and pass again.
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: 'SET dirty = :false, expiresAt = :expires',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':false': false, ':expires': now() + LOCK_TTL_MS },
+        }),
+      );
+    } catch (error) {
+      // Taken over (we were too slow): the new holder passes.
+      conditionFailed(error);
+      return result;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { type EC2Client, paginateDescribeRouteTables, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
+import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { SpokelinkError } from '#shared/errors';
+import type { Plan } from '#shared/plan';
+import { describeAttachment } from './transit-gateway';
+
+/**
+ * WaitForConnectivity: `connected` means a packet can flow and a name resolves. AWS applies each change
+ * asynchronously, so before the status says so this step checks, and the ASL retries it while anything is pending:
+ * - the attachment's association with the segment's TGW route table is `associated` (not `associating`);
+ * - in each TGW route table that must reach the VPC, a route to each VPC CIDR through the attachment is `active`
+ *   (SearchTransitGatewayRoutes: a propagated route exists only once the propagation is `enabled`; a static route to
+ *   the attachment counts the same);
+ * - each spoke route to a hub destination through the TGW is `active` (not `blackhole`);
+ * - each zone association change this execution made is `INSYNC` (Route 53 GetChange, asked by the spoke account that
+ *   made it: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html).
+ * It changes nothing.
+ */
+
+/** Something AWS has not applied yet: transient, the ASL retries WaitForConnectivity with backoff. */
+export class ConnectivityPendingError extends SpokelinkError {}
+
+export interface ConnectivityDeps {
+  hubEc2: EC2Client;
+  /** Clients of the spoke role in the VPC's account and region. */
+  spoke: () => Promise<{ ec2: EC2Client; route53: Route53Client }>;
+}
+
+export interface ConnectivityResult {
+  /** What was checked, for the audit. */
+  confirmed: string[];
+}
+
+export async function confirmConnectivity(
+  plan: Plan,
+  attachmentId: string,
+  zoneChangeIds: readonly string[],
+  deps: ConnectivityDeps,
+): Promise<ConnectivityResult> {
+  const spoke = await deps.spoke();
+  const [association, tgwRoutes, spokeRoutes, dns] = await Promise.all([
+    associationPending(plan, attachmentId, deps.hubEc2),
+    tgwRoutesPending(plan, attachmentId, deps.hubEc2),
+    spokeRoutesPending(plan, spoke.ec2),
+    changesPending(zoneChangeIds, spoke.route53),
+  ]);
+  const pending = [...association, ...tgwRoutes, ...spokeRoutes, ...dns];
+  if (pending.length > 0) throw new ConnectivityPendingError(`not in effect yet: ${pending.join('; ')}`);
+  return {
+    confirmed: [
+      `association with ${plan.associationRouteTableId} associated`,
+      ...plan.propagationRouteTableIds.map((id) => `routes to ${plan.cidrs.join(', ')} active in ${id}`),
+      `${plan.routeTableIds.length * plan.destinations.length} spoke route(s) active`,
+      `${zoneChangeIds.length} zone association change(s) INSYNC`,
+    ],
+  };
+}
+
+async function associationPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
+  const { Association } = await describeAttachment(ec2, attachmentId);
+  if (Association?.TransitGatewayRouteTableId === plan.associationRouteTableId && Association.State === 'associated') {
+    return [];
+  }
+  return [
+    `association of ${attachmentId} with ${plan.associationRouteTableId} is ${
+      Association?.TransitGatewayRouteTableId === plan.associationRouteTableId ? Association.State : 'absent'
+    }`,
+  ];
+}
+
+async function tgwRoutesPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
+  const pending: string[] = [];
+  for (const tableId of plan.propagationRouteTableIds) {
+    const { Routes = [] } = await ec2.send(
+      new SearchTransitGatewayRoutesCommand({
+        TransitGatewayRouteTableId: tableId,
+        Filters: [
+          { Name: 'attachment.transit-gateway-attachment-id', Values: [attachmentId] },
+          { Name: 'route-search.exact-match', Values: [...plan.cidrs] },
+          { Name: 'state', Values: ['active'] },
+        ],
+      }),
+    );
+    const active = new Set(Routes.filter((r) => r.State === 'active').map((r) => r.DestinationCidrBlock));
+    const missing = plan.cidrs.filter((cidr) => !active.has(cidr));
+    if (missing.length > 0) pending.push(`route to ${missing.join(', ')} in ${tableId} not active`);
+  }
+  return pending;
+}
+
+async function spokeRoutesPending(plan: Plan, ec2: EC2Client): Promise<string[]> {
+  if (plan.routeTableIds.length === 0 || plan.destinations.length === 0) return [];
+  const pending: string[] = [];
+  const pages = paginateDescribeRouteTables({ client: ec2 }, { RouteTableIds: [...plan.routeTableIds] });
+  for await (const page of pages) {
+    for (const table of page.RouteTables ?? []) {
+      for (const cidr of plan.destinations) {
+        const route = table.Routes?.find(
+          (r) => r.DestinationCidrBlock === cidr && r.TransitGatewayId === plan.transitGatewayId,
+        );
+        if (route?.State !== 'active') {
+          pending.push(`spoke route ${table.RouteTableId} ${cidr} is ${route?.State ?? 'absent'}`);
+        }
+      }
+    }
+  }
+  return pending;
+}
+
+async function changesPending(changeIds: readonly string[], route53: Route53Client): Promise<string[]> {
+  const pending: string[] = [];
+  for (const id of changeIds) {
+    const { ChangeInfo } = await route53.send(new GetChangeCommand({ Id: id }));
+    if (ChangeInfo?.Status !== 'INSYNC') pending.push(`zone association change ${id} is ${ChangeInfo?.Status}`);
+  }
+  return pending;
+}
