@@ -4,7 +4,7 @@ import { ACCOUNTS, NONPROD_TABLE, SHARED_TABLE, startWorkflowHub, TGW, type Work
 
 /**
  * `connected` means a packet can flow and names resolve: when the status says so, the attachment's association is
- * `associated` (not `associating`), its propagation `enabled` (its routes active in the hub's table), the spoke routes
+ * `associated` (not `associating`), its static return routes active in the hub's table, the spoke routes
  * `active`, and the zone association changes `INSYNC`. Measured on the twin, which models each of these transitions
  * with its own timing (docs/twin-ec2.md, docs/twin-route53-ram.md).
  */
@@ -18,7 +18,7 @@ describe('connected: every AWS change in effect when the status says so', () => 
   });
   afterAll(() => w?.close());
 
-  it('writes connected only after the association, the propagation, the spoke routes and DNS are in effect', async () => {
+  it('writes connected only after the association, the hub return routes, the spoke routes and DNS are in effect', async () => {
     const statuses = w.watchEvents(
       (e: TwinEvent) =>
         e.source === 'aws.tag' &&
@@ -36,7 +36,13 @@ describe('connected: every AWS change in effect when the status says so', () => 
       s.tgwRouteTables[table]![kind].find((l) => l.attachmentId === attachment.id)!;
     // A link is in effect from its readyAt, and only once the attachment is available (spoke routes likewise).
     expect(Math.max(availableAt, link(NONPROD_TABLE, 'associations').readyAt)).toBeLessThanOrEqual(connectedAt);
-    expect(Math.max(availableAt, link(SHARED_TABLE, 'propagations').readyAt)).toBeLessThanOrEqual(connectedAt);
+    // The hub routes back to the VPC by static routes for its claimed CIDRs (never propagation): active once created
+    // and the attachment is available.
+    const shared = s.tgwRouteTables[SHARED_TABLE]!;
+    expect(shared.propagations.filter((l) => l.attachmentId === attachment.id)).toEqual([]);
+    const returns = shared.staticRoutes.filter((r) => r.attachmentId === attachment.id);
+    expect(returns.length).toBeGreaterThan(0);
+    for (const route of returns) expect(Math.max(availableAt, route.createdAt)).toBeLessThanOrEqual(connectedAt);
     // Each zone association change is INSYNC route53ChangeMs after the spoke's association.
     const associations = w.twin.calls.filter(
       (c) => c.operation === 'AssociateVPCWithHostedZone' && c.accountId === ACCOUNTS.analytics && !c.error,
