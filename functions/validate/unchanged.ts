@@ -46,6 +46,8 @@ function recordDiffers(plan: Plan, record: ConsumerRecord): string | undefined {
     ['segment', [plan.segment], [record.segment]],
     ['services', plan.services, record.services],
     ['cidrs', plan.cidrs, record.cidrs],
+    // A block added since (the plan quarantines it): never a no-op, the run must say `quarantined`.
+    ['quarantine', (plan.quarantine ?? []).map((q) => q.cidr), (record.quarantine ?? []).map((q) => q.cidr)],
     [
       'routes',
       plan.routeTableIds.flatMap((t) => plan.destinations.map((d) => `${t} ${d}`)),
