@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isAwsError } from './errors';
 import type { WorkflowKind } from './events';
-import type { RegistryTable } from './registry';
+import { deleteIfAttributeEquals, type RegistryTable } from './registry';
 
 /**
  * The intake queue, durable in the registry table: no request is lost between the tag event and its execution, and
@@ -157,18 +157,12 @@ export async function putRunning(table: RegistryTable, running: RunningExecution
 
 /** Forgets a VPC's running execution once it has ended (only that one: a newer start keeps its item). */
 export async function forgetRunning(table: RegistryTable, running: RunningExecution): Promise<void> {
-  try {
-    await table.dynamo.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: itemKey(RUNNING_PK, running.accountId, running.vpcId),
-        ConditionExpression: 'executionArn = :arn',
-        ExpressionAttributeValues: { ':arn': running.executionArn },
-      }),
-    );
-  } catch (error) {
-    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
-  }
+  await deleteIfAttributeEquals(
+    table,
+    itemKey(RUNNING_PK, running.accountId, running.vpcId),
+    'executionArn',
+    running.executionArn,
+  );
 }
 
 /**
@@ -176,20 +170,12 @@ export async function forgetRunning(table: RegistryTable, running: RunningExecut
  * Returns whether it was removed.
  */
 export async function dequeue(table: RegistryTable, request: QueuedRequest): Promise<boolean> {
-  try {
-    await table.dynamo.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: itemKey(QUEUE_PK, request.accountId, request.vpcId),
-        ConditionExpression: 'eventId = :eventId',
-        ExpressionAttributeValues: { ':eventId': request.eventId },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
-    return false;
-  }
+  return deleteIfAttributeEquals(
+    table,
+    itemKey(QUEUE_PK, request.accountId, request.vpcId),
+    'eventId',
+    request.eventId,
+  );
 }
 
 export const LOCK_PK = 'INTAKE#LOCK';

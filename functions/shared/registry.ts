@@ -278,7 +278,7 @@ async function lostLease(table: RegistryTable, vpcId: string): Promise<LeaseLost
  * Deletes the item at `key` only while its `attribute` still equals `value` (a conditional delete): true when it did,
  * false when the item changed hands or is gone. Other errors are thrown.
  */
-async function deleteIfAttributeEquals(
+export async function deleteIfAttributeEquals(
   table: RegistryTable,
   key: Record<string, string>,
   attribute: string,
