@@ -231,6 +231,25 @@ async function summarize(
 }
 
 /** Each spoke attachment's own pending -> available time (ms), read from the twin's attachment timelines. */
+/**
+ * Per VPC: how long AWS itself took to associate its attachment with a TGW route table (associating -> associated),
+ * from the twin's timeline. The workflow cannot shorten it: `connected` waits for it (WaitForConnectivity).
+ */
+export function associationTimes(hub: LocalHub): Map<string, number> {
+  const state = hub.twin.stateOf<{
+    attachments: Record<string, { vpcId: string }>;
+    tgwRouteTables: Record<string, { associations: { attachmentId: string; createdAt: number; readyAt: number }[] }>;
+  }>('ec2');
+  const out = new Map<string, number>();
+  for (const table of Object.values(state.tgwRouteTables)) {
+    for (const link of table.associations) {
+      const vpcId = state.attachments[link.attachmentId]?.vpcId;
+      if (vpcId !== undefined) out.set(vpcId, Math.max(out.get(vpcId) ?? 0, link.readyAt - link.createdAt));
+    }
+  }
+  return out;
+}
+
 export function attachmentPendingTimes(hub: LocalHub): Map<string, number> {
   const state = hub.twin.stateOf<{
     attachments: Record<string, { vpcId: string; timeline: { at: number; state: string }[] }>;

@@ -110,6 +110,7 @@ async function onboardingSection() {
     runs: ONBOARDING_SEEDS.length,
     callLatencyMs: CALL_LATENCY_MS,
     attachmentPendingSeconds: ours.map((x) => round(x.attachmentSeconds)),
+    associationSeconds: ours.map((x) => round(x.associationSeconds)),
     apiCalls: avg(ours, 'apiCalls'),
     minimumApiCalls: minimum.reduce((sum, c) => sum + c.count, 0),
     minimumCalls: minimum,
