@@ -79,6 +79,11 @@ function placeholdersOf(config: HubConfig): [string, string][] {
     ...hostedZoneIds(config).map((id): [string, string] => [id, '${HostedZoneIds}']),
     ...securityGroupIds(config).map((id): [string, string] => [id, '${SecurityGroupIds}']),
     ...Object.values(config.endpointServices).map((s): [string, string] => [s.serviceId, '${EndpointServiceIds}']),
+    // Only in role ARNs (`iam::<account>:role/`): a bare 12-digit id could also be part of another value.
+    ...config.organization.externalAccounts.map((a): [string, string] => [
+      `::${a}:role/`,
+      '::${ExternalAccounts}:role/',
+    ]),
   ];
   pairs.push([`${config.prefix}-`, '${Prefix}-']);
   return pairs.sort((a, b) => b[0].length - a[0].length);

@@ -68,10 +68,15 @@ function allow(role: IGrantable, sid: string, actions: string[], resources: stri
 
 /** `arn:<partition>:iam::*:role/<name>`: the spoke role of `access` in any account. */
 export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'stack'>, access: SpokeAccess): string {
+  return spokeRoleArn(ctx, access, '*');
+}
+
+/** `arn:<partition>:iam::<account>:role/<name>`: the spoke role of `access` in `account`. */
+function spokeRoleArn(ctx: Pick<PermissionContext, 'config' | 'stack'>, access: SpokeAccess, account: string): string {
   return ctx.stack.formatArn({
     service: 'iam',
     region: '',
-    account: '*',
+    account,
     resource: 'role',
     resourceName: spokeRoleName(ctx.config, access),
   });
@@ -85,9 +90,27 @@ function answerTasks(role: IGrantable, actions: string[]): void {
   allow(role, 'AnswerApprovalTasks', actions, ['*']);
 }
 
+/**
+ * AssumeRole on the spoke role of `access`: in any account of the organization (`aws:ResourceOrgID`, a global
+ * condition key that AWS sets from the account owning the role:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid),
+ * and in each configured account outside it by its exact ARN. A role of the same name in any other account (a
+ * stranger who created one and trusts the hub) cannot be assumed, whatever its trust policy says.
+ */
 function assumeSpokeRole(role: IGrantable, ctx: PermissionContext, access: SpokeAccess): void {
   const sid = access === 'write' ? 'AssumeSpokeExecutionRole' : 'AssumeSpokeReadRole';
-  allow(role, sid, ['sts:AssumeRole'], [spokeRoleArnPattern(ctx, access)]);
+  allow(role, sid, ['sts:AssumeRole'], [spokeRoleArnPattern(ctx, access)], {
+    StringEquals: { 'aws:ResourceOrgID': ctx.config.organization.id },
+  });
+  const outside = ctx.config.organization.externalAccounts;
+  if (outside.length > 0) {
+    allow(
+      role,
+      `${sid}OutsideOrganization`,
+      ['sts:AssumeRole'],
+      outside.map((account) => spokeRoleArn(ctx, access, account)),
+    );
+  }
 }
 
 function ec2Arn(ctx: PermissionContext, resource: string, name: string, account?: string): string {

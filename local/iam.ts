@@ -50,6 +50,7 @@ function listValues(config: HubConfig): Record<string, string[]> {
     HostedZoneIds: uniq(endpoints.flatMap((e) => e.privateHostedZoneIds)),
     SecurityGroupIds: uniq(endpoints.map((e) => e.securityGroupId)),
     EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
+    ExternalAccounts: uniq(config.organization.externalAccounts),
   };
 }
 

@@ -124,6 +124,13 @@ export class IamEvaluator {
       const org = orgOf(ctx, ctx.caller.accountId);
       if (org) context['aws:PrincipalOrgID'] = org;
       const assumeRole = request.action === 'sts:AssumeRole';
+      if (assumeRole) {
+        // The role's account and its organization (absent when the account belongs to none): global condition keys
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+        context['aws:ResourceAccount'] = request.resourceAccount;
+        const resourceOrg = orgOf(ctx, request.resourceAccount);
+        if (resourceOrg) context['aws:ResourceOrgID'] = resourceOrg;
+      }
       const trust = assumeRole ? this.model.trustPolicy?.(request.resource) : undefined;
       // Only AssumeRole is evaluated across accounts with a resource policy (the trust). EC2, Route 53, RAM and
       // Organizations reach other accounts' resources through shares and delegation, not resource policies: the

@@ -6,7 +6,15 @@ import { iamPolicies, localIamModel } from '#local/iam';
 import { spokeSessionPolicy } from '#shared/aws';
 import { type SpokeAccess, spokeRoleName } from '#shared/config';
 import { twinPlugin } from '#twin/plugin';
-import { LEDGER, lifecycleConfig, lifecycleHub, PAYMENTS, settle, statusOf } from '../lifecycle/helpers';
+import {
+  LEDGER,
+  lifecycleConfig,
+  lifecycleHub,
+  lifecycleWorld,
+  PAYMENTS,
+  settle,
+  statusOf,
+} from '../lifecycle/helpers';
 
 /**
  * The spoke roles' blast radius, attacked through the twin's IAM evaluation of the synthesized policies: a hub
@@ -53,11 +61,11 @@ async function assume(
   hub: LocalHub,
   origin: string,
   access: SpokeAccess,
-  options: { externalId?: string; policy?: string } = {},
+  options: { externalId?: string; policy?: string; account?: string } = {},
 ): Promise<EC2Client> {
   const { Credentials } = await stsAs(hub, origin).send(
     new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${SPOKE}:role/${spokeRoleName(hub.config, access)}`,
+      RoleArn: `arn:aws:iam::${options.account ?? SPOKE}:role/${spokeRoleName(hub.config, access)}`,
       RoleSessionName: 'attacker',
       ExternalId: options.externalId ?? hub.config.spokeRole.externalId,
       Policy: options.policy,
@@ -73,10 +81,24 @@ async function assume(
   return ec2;
 }
 
+/** An account outside the organization and not among the configured outside accounts. */
+const STRANGER = '777777777777';
+/** The partner account outside the organization that the configuration admits (`organization.externalAccounts`). */
+const PARTNER = '555555555555';
+
 async function connectedHub(policies = iamPolicies()): Promise<LocalHub> {
   const config = lifecycleConfig();
+  expect(config.organization.externalAccounts).toEqual([PARTNER]);
   const functionsRole = `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-functions`;
-  const hub = await lifecycleHub({ config, twinOptions: { iam: localIamModel(config, functionsRole, policies) } });
+  const world = lifecycleWorld();
+  // The stranger created a role of the spoke role's name that trusts the hub exactly as a real spoke role does.
+  const partnerRole = world.iam!.roles!.find((r) => r.arn.includes(`::${PARTNER}:`))!;
+  world.iam!.roles!.push({ ...partnerRole, arn: `arn:aws:iam::${STRANGER}:role/${spokeRoleName(config, 'write')}` });
+  const hub = await lifecycleHub({
+    config,
+    world,
+    twinOptions: { iam: localIamModel(config, functionsRole, policies) },
+  });
   await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true' });
   await hub.tagVpc(LEDGER, { 'spokelink:connect': 'true' });
   await settle(hub);
@@ -169,6 +191,19 @@ describe('Spoke blast radius: attacks through the evaluated IAM policies', () =>
     }
     expect(hub.twin.calls.filter((c) => c.operation === 'AssumeRole' && !c.error).length).toBe(assumesBefore);
     expect(routesOf(hub, PAYMENTS)).toBe(before);
+  });
+
+  it("does not assume a role of the spoke role's name in an account outside the organization, unless configured", async () => {
+    hub = await connectedHub();
+    const assumesBefore = hub.twin.calls.filter((c) => c.operation === 'AssumeRole' && !c.error).length;
+    // The role's trust would admit the hub; the hub's own policy (aws:ResourceOrgID) refuses to go there.
+    await expect(assume(hub, 'routes', 'write', { account: STRANGER })).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringMatching(/spokelink-fn-routes is not authorized to perform: sts:AssumeRole/),
+    });
+    expect(hub.twin.calls.filter((c) => c.operation === 'AssumeRole' && !c.error).length).toBe(assumesBefore);
+    // The configured outside account is still reached, by its exact role ARN.
+    await expect(assume(hub, 'routes', 'write', { account: PARTNER })).resolves.toBeInstanceOf(EC2Client);
   });
 
   it('a step inside the trust cannot assume a spoke role with a wrong external id', async () => {
