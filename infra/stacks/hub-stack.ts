@@ -110,31 +110,30 @@ export class HubStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // Only this account's rules and alarms (aws:SourceArn and aws:SourceAccount against the confused deputy: IAM
-    // User Guide, "The confused deputy problem", cross-service confused deputy prevention).
-    const sources: [string, string][] = [
-      ['events.amazonaws.com', this.formatArn({ service: 'events', resource: 'rule', resourceName: '*' })],
-      [
-        'cloudwatch.amazonaws.com',
-        this.formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: '*',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-    ];
-    for (const [service, sourceArn] of sources) {
-      key.addToResourcePolicy(
-        new PolicyStatement({
-          sid: `Publish${service.split('.')[0]}`,
-          principals: [new ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
-        }),
-      );
-    }
+    // Only this account's alarms publish to the topics through AWS (the functions publish with their roles' identity
+    // policies). aws:SourceArn and aws:SourceAccount against the confused deputy, on the key and on the topic (IAM User
+    // Guide, "Cross-service confused deputy prevention"; SNS Developer Guide, "Enable compatibility between event
+    // sources from AWS services and encrypted topics"). No EventBridge rule targets a topic: EventBridge gets no grant.
+    const alarmArns = this.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const fromThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': alarmArns },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PublishAlarmsToEncryptedTopics',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
     const notificationsDlq = deadLetterQueue(this, 'NotificationsDlq', 'undeliverable e-mail notifications');
     this.failureTopic = new Topic(this, 'FailureTopic', {
       topicName: `${config.prefix}-failures`,
@@ -142,6 +141,15 @@ export class HubStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    this.failureTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PublishAlarms',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.failureTopic.topicArn],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
     this.approvalTopic = new Topic(this, 'ApprovalTopic', {
       topicName: `${config.prefix}-approvals`,
       displayName: 'spokelink approvals',

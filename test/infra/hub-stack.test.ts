@@ -337,23 +337,32 @@ describe('Hub stack: registry and notifications', () => {
     });
   });
 
-  it("lets EventBridge and CloudWatch use the topics' key only for this account's rules and alarms", () => {
+  it("lets only this account's CloudWatch alarms use the topics' key and publish to the failure topic", () => {
     const template = Template.fromStack(newHubStack());
     const [key] = Object.values(template.findResources('AWS::KMS::Key'));
-    // The key's own statements (Publish<service>); the SNS target's grant added by CDK is not narrowed yet.
-    type KeyStatement = { Sid?: string; Principal: { Service?: string }; Condition?: object };
-    const services = (key!.Properties.KeyPolicy.Statement as KeyStatement[])
-      .filter((s) => s.Sid?.startsWith('Publish'))
-      .map((s) => [s.Principal.Service, JSON.stringify(s.Condition)]);
-    expect(services.map(([service]) => service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
-    for (const [service, condition] of services) {
-      expect(condition).toContain('"aws:SourceAccount":"111111111111"');
-      expect(condition).toContain(
-        service === 'events.amazonaws.com'
-          ? '"aws:SourceArn":"arn:aws:events:us-east-1:111111111111:rule/*"'
-          : '"aws:SourceArn":"arn:aws:cloudwatch:us-east-1:111111111111:alarm:*"',
-      );
-    }
+    type Statement = { Sid?: string; Principal: string | { Service?: string; AWS?: unknown }; Condition?: object };
+    const services = (key!.Properties.KeyPolicy.Statement as Statement[]).filter(
+      (s) => typeof s.Principal === 'object' && s.Principal.Service !== undefined,
+    );
+    // No EventBridge grant: no rule targets a topic, and a KMS grant to EventBridge cannot carry source conditions.
+    expect(services.map((s) => (s.Principal as { Service: string }).Service)).toEqual(['cloudwatch.amazonaws.com']);
+    const fromAlarms = {
+      StringEquals: { 'aws:SourceAccount': '111111111111' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:*' },
+    };
+    expect(services[0]!.Condition).toEqual(fromAlarms);
+    const topicStatements = Object.values(template.findResources('AWS::SNS::TopicPolicy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as (Statement & { Effect: string; Action: string })[],
+    );
+    const allows = topicStatements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Sid: 'PublishAlarms',
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Condition: fromAlarms,
+      }),
+    ]);
   });
 
   it('sends failed, timed-out and aborted executions of every workflow to the per-account failure notifier', () => {
