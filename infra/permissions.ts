@@ -483,7 +483,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     description: 'Stores the approval task token and notifies the approvers; withdraws a request no longer asked for',
     grant(role, ctx) {
       ctx.approvalTopic.grantPublish(role);
-      // The pending approval item (APPROVAL#<id> / PENDING): stored; read and deleted when offboarding withdraws it.
+      // The pending approval item (APPROVAL#<id> / PENDING): stored; read and deleted when offboarding withdraws it or
+      // a new request of the VPC replaces it.
       // Withdrawing renews the offboarding's lease first (UpdateItem on VPC#<id> / LEASE).
       ctx.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem');
       answerTasks(role, ['states:SendTaskFailure']);

@@ -1,10 +1,12 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { escapeControl } from '#shared/display';
 import { SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { type Plan, requestDigest } from '#shared/plan';
 import type { RegistryTable } from '#shared/registry';
-import { type PendingApproval, putApproval } from '#shared/registry';
+import { getApproval, type PendingApproval, putApproval } from '#shared/registry';
+import { withdrawPending } from './decide';
 
 /**
  * RequestApproval (`lambda:invoke.waitForTaskToken`): the onboarding of a VPC into a segment that `requiresApproval`
@@ -20,6 +22,8 @@ export class ApprovalInputError extends SpokelinkError {}
 export interface ApprovalDeps {
   registry: RegistryTable;
   sns: SNSClient;
+  /** To withdraw the request this one replaces. */
+  sfn: SFNClient;
   topicArn: string;
   now: () => number;
 }
@@ -69,6 +73,17 @@ export async function requestApproval(request: ApprovalRequest, deps: ApprovalDe
     expiresAt: Math.floor(now / 1000) + request.timeoutSeconds,
     taskToken: request.taskToken,
   };
+  // One pending request per VPC: a request the tenant replaced (other segment, services or CIDRs) is withdrawn, so
+  // its execution ends now instead of waiting for its timeout, and no approver can act on what is no longer asked.
+  const replaced = await getApproval(deps.registry, plan.vpcId);
+  if (replaced && replaced.executionArn !== request.executionArn) {
+    await withdrawPending(
+      replaced,
+      `${plan.vpcId} replaced this request by ${approval.requestDigest.slice(0, 12)} (execution ${request.executionName})`,
+      deps,
+    );
+    logger.info('replaced pending approval withdrawn', { replacedExecution: replaced.executionName });
+  }
   await putApproval(deps.registry, approval);
   const { MessageId } = await deps.sns.send(
     new PublishCommand({

@@ -120,18 +120,31 @@ export async function decide(decision: Decision, deps: DecideDeps): Promise<Deci
 export async function withdraw(vpc: VpcRef, deps: DecideDeps): Promise<{ withdrawn: boolean; executionArn?: string }> {
   const pending: PendingApproval | undefined = await getApproval(deps.registry, vpc.vpcId);
   if (!pending) return { withdrawn: false };
+  await withdrawPending(pending, `${vpc.vpcId} no longer asks to connect`, deps);
+  return { withdrawn: true, executionArn: pending.executionArn };
+}
+
+/**
+ * Ends the wait of `pending`'s execution (its task fails with ApprovalWithdrawnError: it ends without writing
+ * anything) and deletes the item, unless another request replaced it meanwhile (the delete is conditional on the
+ * token). `why` goes into the execution's history.
+ */
+export async function withdrawPending(
+  pending: PendingApproval,
+  why: string,
+  deps: Pick<DecideDeps, 'registry' | 'sfn'>,
+): Promise<void> {
   try {
     await deps.sfn.send(
       new SendTaskFailureCommand({
         taskToken: pending.taskToken,
         error: WITHDRAWN_ERROR,
-        cause: `approval-withdrawn: ${vpc.vpcId} no longer asks to connect`,
+        cause: `approval-withdrawn: ${why}`,
       }),
     );
   } catch (error) {
     // The execution stopped waiting already (timed out, ended): there is nothing to withdraw but the item.
     if (!isAwsError(error, ...GONE)) throw error;
   }
-  await deleteApproval(deps.registry, vpc.vpcId, pending.taskToken);
-  return { withdrawn: true, executionArn: pending.executionArn };
+  await deleteApproval(deps.registry, pending.vpcId, pending.taskToken);
 }

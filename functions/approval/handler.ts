@@ -51,6 +51,7 @@ export const handler = async (input: unknown) => {
   return requestApproval(request, {
     registry: registryTable(config),
     sns: hub.sns,
+    sfn: hub.sfn,
     topicArn: requireEnv('APPROVAL_TOPIC_ARN'),
     now: () => Date.now(),
   });

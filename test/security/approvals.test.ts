@@ -63,10 +63,41 @@ describe('Security: an approval is bound to the request the approver saw', () =>
     await settle(hub);
 
     expect(reply).toMatchObject({ statusCode: 409, error: expect.stringContaining('nothing decided') });
-    // Both requests still wait (the replaced one until its timeout, which then writes nothing): none was answered.
-    expect(hub.sfn.waitingForTokens()).toHaveLength(2);
+    // Only the new request waits (the replaced one was withdrawn when it was replaced): none was answered.
+    expect(hub.sfn.waitingForTokens()).toHaveLength(1);
+    expect((await pending(hub))!.requestDigest).not.toBe(seen);
     expect((await registryOf(hub, ANALYTICS)).CURRENT).toBeUndefined();
     expect(offNetwork(hub, before)).toEqual([]);
+  });
+});
+
+describe('Security: a replaced request is withdrawn at once', () => {
+  let hub: LocalHub;
+  beforeEach(async () => {
+    hub = await pendingRequest();
+  });
+  afterEach(() => hub?.close());
+
+  it('a new request of the VPC ends the wait of the one it replaces: no approver can act on the old one', async () => {
+    const old = (await pending(hub))!;
+    await hub.tagVpc(ANALYTICS, { 'spokelink:services': 'ssm' });
+    await settle(hub);
+
+    const now = (await pending(hub))!;
+    expect(now.executionArn).not.toBe(old.executionArn);
+    expect(now.services).toEqual(['ssm']);
+    // The replaced execution ended quietly (withdrawn), without waiting for its timeout and without a status write.
+    const replaced = hub.executions().find((e) => e.executionArn === old.executionArn)!;
+    expect(replaced.status).toBe('SUCCEEDED');
+    expect(hub.sfn.waitingForTokens()).toHaveLength(1);
+    expect(statusOf(hub, ANALYTICS).status).toBe('pending-approval');
+    expect(statusOf(hub, ANALYTICS).execution).toBe(now.executionName);
+    // The old request cannot be decided any more: a decision pinned to it is refused, nothing is decided.
+    expect(await decide(hub, { decision: 'approve', request: old.requestDigest.slice(0, 12) })).toMatchObject({
+      statusCode: 409,
+    });
+    await settle(hub);
+    expect((await registryOf(hub, ANALYTICS)).CURRENT).toBeUndefined();
   });
 });
 
