@@ -348,6 +348,8 @@ export async function reserveStatusWrite(
 export interface ClaimEntry {
   cidrs: string[];
   accountId: string;
+  /** The lease token of the execution that wrote the entry (fenced writes): no older holder may change it. */
+  leaseToken?: number;
 }
 
 export interface ClaimBucket {
@@ -471,11 +473,25 @@ export async function claimCidrs(
 
   for (const name of [...mine, ...dropped].sort()) {
     const entry: ClaimEntry | undefined = mine.includes(name)
-      ? { cidrs: args.cidrs.filter((c) => claimBucketOf(c) === name).sort(), accountId: args.accountId }
+      ? {
+          cidrs: args.cidrs.filter((c) => claimBucketOf(c) === name).sort(),
+          accountId: args.accountId,
+          ...(table.fence ? { leaseToken: table.fence.token } : {}),
+        }
       : undefined;
     let done = false;
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS && !done; attempt++) {
       const bucket = await readClaimBucket(table, name);
+      // Fenced like the VPC's record: an entry a newer lease holder wrote is never changed by an older one (the write
+      // below is conditioned on the bucket version read here, so the check and the write see the same entry).
+      const stamped = bucket.claims[vpcId]?.leaseToken;
+      if (table.fence && stamped !== undefined && stamped > table.fence.token) {
+        await undoClaims(table, vpcId, written);
+        throw new LeaseLostError(
+          `${vpcId}: its CIDR claims in ${name} were written under a newer lease (token ${stamped} > ` +
+            `${table.fence.token}); nothing written`,
+        );
+      }
       if (entry) {
         const overlaps = findOverlaps(vpcId, entry.cidrs, [bucket]);
         if (overlaps.length > 0) {

@@ -8,12 +8,14 @@ import type { LeaseFence } from '#shared/plan';
 import {
   acquireLease,
   beginOnboarding,
+  claimCidrs,
   getRecord,
   heldRegistry,
   LEASE_TTL_SECONDS,
   markConnected,
   mergeIntoRecord,
   type RegistryTable,
+  readClaimBucket,
   registryTable,
   renewLease,
 } from '#shared/registry';
@@ -134,6 +136,44 @@ describe('Security: leases are renewed by their holder and fence every registry 
     const asB = await heldRegistry(table, fenceOf(b), later);
     await mergeIntoRecord(asB, VPC, 'routes', [route], later);
     expect((await getRecord(table, VPC))?.routes).toEqual([route]);
+  });
+});
+
+describe('Security: CIDR claims are fenced by the lease like the record', () => {
+  let hub: LocalHub;
+  let table: RegistryTable;
+  beforeEach(async () => {
+    hub = await lifecycleHub({ clock: 'real' });
+    table = registryTable(hub.config);
+  });
+  afterEach(() => hub?.close());
+
+  it("after a takeover, the earlier holder can neither release nor change the VPC's claims", async () => {
+    const a = await lease(table, 'arn:exec-a', START);
+    const asA = await heldRegistry(table, fenceOf(a), START);
+    await claimCidrs(asA, { vpcId: VPC, accountId: '222222222222', cidrs: ['10.77.0.0/16'] });
+    const later = START + (LEASE_TTL_SECONDS + 1) * 1000;
+    const b = await lease(table, 'arn:exec-b', later);
+    const asB = await heldRegistry(table, fenceOf(b), later);
+    // B decides on state read under its lease: the VPC keeps 10.77.0.0/16 and adds 10.78.0.0/16.
+    await claimCidrs(asB, {
+      vpcId: VPC,
+      accountId: '222222222222',
+      cidrs: ['10.77.0.0/16', '10.78.0.0/16'],
+      previousCidrs: ['10.77.0.0/16'],
+    });
+    const claimed = [await readClaimBucket(table, '10.77'), await readClaimBucket(table, '10.78')];
+
+    // A, stalled since, still sends what it had decided: release everything (a rollback), or claim another range.
+    await expect(
+      claimCidrs(asA, { vpcId: VPC, accountId: '222222222222', cidrs: [], previousCidrs: ['10.77.0.0/16'] }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      claimCidrs(asA, { vpcId: VPC, accountId: '222222222222', cidrs: ['10.79.0.0/16', '10.77.0.0/16'] }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+
+    expect([await readClaimBucket(table, '10.77'), await readClaimBucket(table, '10.78')]).toEqual(claimed);
+    expect((await readClaimBucket(table, '10.79')).claims[VPC]).toBeUndefined();
   });
 });
 

@@ -96,7 +96,7 @@ describe('Function: lease', () => {
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({
         pk: 'CIDR#10.1',
-        claims: { [VPC]: { cidrs: ['10.1.0.0/16'], accountId: SPOKE } },
+        claims: { [VPC]: { cidrs: ['10.1.0.0/16'], accountId: SPOKE, leaseToken: 4 } },
       }),
     });
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
