@@ -71,7 +71,7 @@ describe('Security: an approval is bound to the request the approver saw', () =>
   });
 });
 
-describe('Security: a replaced request is withdrawn at once', () => {
+describe('Security: a withdrawn or replaced request stays withdrawn', () => {
   let hub: LocalHub;
   beforeEach(async () => {
     hub = await pendingRequest();
@@ -99,14 +99,6 @@ describe('Security: a replaced request is withdrawn at once', () => {
     await settle(hub);
     expect((await registryOf(hub, ANALYTICS)).CURRENT).toBeUndefined();
   });
-});
-
-describe('Security: a withdrawn request stays withdrawn', () => {
-  let hub: LocalHub;
-  beforeEach(async () => {
-    hub = await pendingRequest();
-  });
-  afterEach(() => hub?.close());
 
   it('offboarding withdraws the pending approval: no approver can act on it, its timeout writes nothing', async () => {
     await hub.untagVpc(ANALYTICS, ['spokelink:connect']);

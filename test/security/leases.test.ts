@@ -137,16 +137,6 @@ describe('Security: leases are renewed by their holder and fence every registry 
     await mergeIntoRecord(asB, VPC, 'routes', [route], later);
     expect((await getRecord(table, VPC))?.routes).toEqual([route]);
   });
-});
-
-describe('Security: CIDR claims are fenced by the lease like the record', () => {
-  let hub: LocalHub;
-  let table: RegistryTable;
-  beforeEach(async () => {
-    hub = await lifecycleHub({ clock: 'real' });
-    table = registryTable(hub.config);
-  });
-  afterEach(() => hub?.close());
 
   it("after a takeover, the earlier holder can neither release nor change the VPC's claims", async () => {
     const a = await lease(table, 'arn:exec-a', START);
