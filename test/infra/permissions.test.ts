@@ -101,11 +101,14 @@ describe('Permissions: every role', () => {
       'validate',
       'zones',
     ]);
-    // The read-only steps get only the read-only spoke role; the others only the read-write one.
+    // The read-only steps get only the read-only spoke role; the others only the read-write one: in any account of
+    // the organization (aws:ResourceOrgID) and in the configured outside account, by its exact ARN.
     const readOnly = new Set(['consumer', 'offboard', 'reconcile', 'validate']);
     for (const name of assumers) {
+      const pattern = readOnly.has(name) ? SPOKE_READ_ROLE_PATTERN : SPOKE_ROLE_PATTERN;
       expect(resourcesOf(template, `spokelink-fn-${name}`, 'sts:AssumeRole')).toEqual([
-        readOnly.has(name) ? SPOKE_READ_ROLE_PATTERN : SPOKE_ROLE_PATTERN,
+        pattern,
+        pattern.replace('::*:', '::555555555555:'),
       ]);
     }
   });
