@@ -9,7 +9,7 @@ import { ApprovalInputError, requestApproval } from './approval';
 import { withdraw } from './decide';
 import { redactTokens } from './redact';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('request'),
     taskToken: z.string().min(1),

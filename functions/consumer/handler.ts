@@ -7,7 +7,7 @@ import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/re
 import { type ConsumerResult, registerConsumer } from './consumer';
 import { type ConsumerRemovalResult, revokeEndpointAccess } from './revoke';
 
-const Input = z.union([
+export const Input = z.union([
   /** RegisterConsumer (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('register').optional(), plan: PlanSchema }),
   /** PruneEndpointAccess: after a change, the recorded rules the plan no longer wants. */

@@ -8,7 +8,7 @@ import { PlanSchema } from '#shared/plan';
 import { type Lease, registryTable } from '#shared/registry';
 import { acquire, begin, type LeaseDeps, type Onboarding, release } from './lease';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   /** The lease (onboarding and offboarding, first thing; onboarding again after an approval decision). */
   z.object({ action: z.literal('acquire'), event: z.unknown(), executionArn: z.string().min(1) }),
   /** Kept for executions started before `acquire` took the event: the same lease. */

@@ -17,7 +17,7 @@ import {
   summarizeRollback,
 } from './rollback';
 
-const Input = z.union([
+export const Input = z.union([
   /** PlanOffboarding (no action: the offboarding ASL's original input). */
   z.object({
     action: z.literal('plan-offboarding').optional(),

@@ -6,7 +6,7 @@ import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 import { archive, type RemovalReport, recordOffboarding } from './offboarding';
 import { recordConnected, recordFailure } from './registry';
 
-const Input = z.object({
+export const Input = z.object({
   action: z.enum(['connected', 'failure', 'offboarding', 'disconnected']),
   executionArn: z.string().min(1),
   /** The whole execution state (`"state.$": "$"`). */

@@ -7,7 +7,7 @@ import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/re
 import { type RouteRemovalResult, removeSpokeRoutes } from './remove';
 import { createSpokeRoutes, type RoutesResult } from './routes';
 
-const Input = z.union([
+export const Input = z.union([
   /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
   /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */

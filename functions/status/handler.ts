@@ -14,7 +14,7 @@ const StateSchema = WorkflowStateSchema.extend({
   rollbackFailure: z.record(z.string(), CaughtErrorSchema).optional().catch(undefined),
 });
 
-const Input = z.object({
+export const Input = z.object({
   status: z.enum([
     'onboarding',
     'pending-approval',

@@ -16,7 +16,7 @@ import {
   waitForAttachment,
 } from './transit-gateway';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   z.object({ action: z.literal('share'), plan: PlanSchema }),
   z.object({ action: z.literal('create'), plan: PlanSchema }),
   z.object({ action: z.literal('accept'), plan: PlanSchema, attachmentId: z.string().min(1) }),

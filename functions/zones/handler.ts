@@ -7,7 +7,7 @@ import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/re
 import { disassociateZones, type ZoneRemovalResult } from './disassociate';
 import { associateZones, type ZonesResult } from './zones';
 
-const Input = z.union([
+export const Input = z.union([
   /** AssociateZones (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('associate').optional(), plan: PlanSchema }),
   /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
