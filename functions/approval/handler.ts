@@ -5,6 +5,7 @@ import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
+import { formatIssues } from '#shared/zod-issues';
 import { ApprovalInputError, requestApproval } from './approval';
 import { withdraw } from './decide';
 import { redactTokens } from './redact';
@@ -33,7 +34,7 @@ export const handler = async (input: unknown) => {
   const parsed = Input.safeParse(input);
   if (!parsed.success) {
     throw new ApprovalInputError(
-      `RequestApproval: invalid input at ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+      `RequestApproval: invalid input at ${formatIssues(parsed.error, { show: 'path', root: '' })}`,
     );
   }
   const request = parsed.data;
