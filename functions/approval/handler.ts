@@ -4,6 +4,7 @@ import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
 import { formatIssues } from '#shared/zod-issues';
 import { ApprovalInputError, requestApproval } from './approval';
@@ -27,8 +28,7 @@ export const Input = z.discriminatedUnion('action', [
  * RequestApproval: `{ action: 'request', taskToken, plan, executionArn, executionName, timeoutSeconds }`, invoked by
  * `lambda:invoke.waitForTaskToken`; WithdrawPendingApproval: `{ action: 'withdraw', vpc }` (offboarding). The token is stored, never logged: a bad input is reported by field path only.
  */
-export const handler = async (input: unknown) => {
-  logger.resetKeys();
+export const handler = lambdaHandler('approval', async (input: unknown) => {
   // The input carries the task token: whatever is logged of it goes through redaction.
   logger.debug('RequestApproval input', { input: redactTokens(input) });
   const parsed = Input.safeParse(input);
@@ -56,4 +56,4 @@ export const handler = async (input: unknown) => {
     topicArn: requireEnv('APPROVAL_TOPIC_ARN'),
     now: () => Date.now(),
   });
-};
+});
