@@ -2,6 +2,7 @@ import '#local/polyfills';
 import { Console } from 'node:console';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -17,6 +18,7 @@ import {
   spokeRoleName,
 } from '#shared/config';
 import { logger } from '#shared/logger';
+import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
@@ -197,19 +199,32 @@ const ENV_KEYS = [
 let active: LocalHub | undefined;
 
 /**
- * The handlers' logger, while a local hub runs: at the hub's level (the logger module may have been loaded, and its
- * level read from the environment, before the hub set POWERTOOLS_LOG_LEVEL) and writing every line to stderr, so that
- * a command's stdout carries only its own output (a `--json` document). In Lambda both streams reach CloudWatch Logs.
- * Returns the function that restores the level and the console.
+ * The handlers' logger and metrics, while a local hub runs: the logger at the hub's level (the logger module may have
+ * been loaded, and its level read from the environment, before the hub set POWERTOOLS_LOG_LEVEL) and writing every line
+ * to stderr, so that a command's stdout carries only its own output (a `--json` document); the metrics' EMF lines to
+ * stderr too, or nowhere when the hub is silent. In Lambda both streams reach CloudWatch Logs.
+ * Returns the function that restores the level and the consoles.
  */
 function useLocalLogging(level: string): () => void {
-  // `console` is the Logger's private output (Powertools 2.x sets it in its constructor); replaced while the hub runs.
+  // `console` is the private output of Logger and Metrics (Powertools 2.x sets it in their constructors); replaced
+  // while the hub runs.
   const handle = logger as unknown as { console: Console };
-  const saved = { level: logger.getLevelName(), console: handle.console };
-  handle.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  const metricsHandle = metrics as unknown as { console: Console };
+  const saved = { level: logger.getLevelName(), console: handle.console, metricsConsole: metricsHandle.console };
+  const stderr = new Console({ stdout: process.stderr, stderr: process.stderr });
+  handle.console = stderr;
+  metricsHandle.console =
+    level === 'SILENT' ? new Console({ stdout: new Writable({ write: (_c, _e, done) => done() }) }) : stderr;
   logger.setLogLevel(level as Parameters<typeof logger.setLogLevel>[0]);
+  // injectLambdaContext refreshes the sample rate on every invocation, which puts the level back to the one read at
+  // module load: the hub's level must hold for the whole run.
+  const refresh = Object.getOwnPropertyDescriptor(logger, 'refreshSampleRateCalculation');
+  logger.refreshSampleRateCalculation = () => undefined;
   return () => {
     handle.console = saved.console;
+    metricsHandle.console = saved.metricsConsole;
+    if (refresh) Object.defineProperty(logger, 'refreshSampleRateCalculation', refresh);
+    else delete (logger as { refreshSampleRateCalculation?: unknown }).refreshSampleRateCalculation;
     logger.setLogLevel(saved.level);
   };
 }

@@ -1,10 +1,10 @@
 import {
   DescribeExecutionCommand,
   type ExecutionListItem,
-  GetExecutionHistoryCommand,
   type HistoryEvent,
-  ListExecutionsCommand,
-  ListStateMachinesCommand,
+  paginateGetExecutionHistory,
+  paginateListExecutions,
+  paginateListStateMachines,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { type ExecutionData, type ExecutionTimeline, parseExecution } from './history';
@@ -22,16 +22,13 @@ export async function stateMachines(
   prefix: string | undefined,
 ): Promise<{ name: string; arn: string }[]> {
   const out: { name: string; arn: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
+  for await (const page of paginateListStateMachines({ client, pageSize: 1000 }, {})) {
     for (const m of page.stateMachines ?? []) {
       if (m.name && m.stateMachineArn && (prefix === undefined || m.name.startsWith(`${prefix}-`))) {
         out.push({ name: m.name, arn: m.stateMachineArn });
       }
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return out;
 }
 
@@ -47,16 +44,13 @@ export async function listExecutions(
   pageSize = 1000,
 ): Promise<ExecutionListItem[]> {
   const out: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: pageSize, nextToken }));
+  for await (const page of paginateListExecutions({ client, pageSize }, { stateMachineArn })) {
     for (const e of page.executions ?? []) {
       if (!e.startDate) continue;
       if (window.since !== undefined && e.startDate.getTime() < window.since) return out;
       if (inWindow(e.startDate, window)) out.push(e);
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return out;
 }
 
@@ -85,14 +79,9 @@ export async function executionHistory(
   pageSize = 1000,
 ): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new GetExecutionHistoryCommand({ executionArn, includeExecutionData, maxResults: pageSize, nextToken }),
-    );
+  for await (const page of paginateGetExecutionHistory({ client, pageSize }, { executionArn, includeExecutionData })) {
     events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return events;
 }
 

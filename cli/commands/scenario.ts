@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { LocalHub } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
+import { invalidFile } from '#shared/zod-issues';
 import { ec2State } from '#twin/services/ec2/model';
 import type { World } from '#twin/world';
 import { ProgressPrinter } from '../render/progress';
@@ -104,8 +105,7 @@ export function loadScenario(path: string): Scenario {
   }
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ScenarioFileError(`${path} is not a valid scenario:\n${lines.join('\n')}`);
+    throw new ScenarioFileError(invalidFile(`${path} is not a valid scenario`, parsed.error));
   }
   return parsed.data;
 }

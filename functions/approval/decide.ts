@@ -27,6 +27,9 @@ export const DENIED_ERROR = 'ApprovalDeniedError';
 /** The error name an offboarding fails the waiting task with: the request was withdrawn (the ASL ends quietly). */
 export const WITHDRAWN_ERROR = 'ApprovalWithdrawnError';
 
+/** The error name the onboarding gives a request that got no decision in time (a rejection, nothing changed). */
+export const TIMED_OUT_ERROR = 'ApprovalTimedOutError';
+
 export interface Decision {
   vpcId: string;
   decision: 'approve' | 'deny';

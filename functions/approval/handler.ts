@@ -4,12 +4,14 @@ import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
+import { formatIssues } from '#shared/zod-issues';
 import { ApprovalInputError, requestApproval } from './approval';
 import { withdraw } from './decide';
 import { redactTokens } from './redact';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('request'),
     taskToken: z.string().min(1),
@@ -26,14 +28,13 @@ const Input = z.discriminatedUnion('action', [
  * RequestApproval: `{ action: 'request', taskToken, plan, executionArn, executionName, timeoutSeconds }`, invoked by
  * `lambda:invoke.waitForTaskToken`; WithdrawPendingApproval: `{ action: 'withdraw', vpc }` (offboarding). The token is stored, never logged: a bad input is reported by field path only.
  */
-export const handler = async (input: unknown) => {
-  logger.resetKeys();
+export const handler = lambdaHandler('approval', async (input: unknown) => {
   // The input carries the task token: whatever is logged of it goes through redaction.
   logger.debug('RequestApproval input', { input: redactTokens(input) });
   const parsed = Input.safeParse(input);
   if (!parsed.success) {
     throw new ApprovalInputError(
-      `RequestApproval: invalid input at ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+      `RequestApproval: invalid input at ${formatIssues(parsed.error, { show: 'path', root: '' })}`,
     );
   }
   const request = parsed.data;
@@ -55,4 +56,4 @@ export const handler = async (input: unknown) => {
     topicArn: requireEnv('APPROVAL_TOPIC_ARN'),
     now: () => Date.now(),
   });
-};
+});

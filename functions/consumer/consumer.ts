@@ -1,11 +1,11 @@
 import {
   AcceptVpcEndpointConnectionsCommand,
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeVpcEndpointServicePermissionsCommand,
   type EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
+  paginateDescribeSecurityGroupRules,
   paginateDescribeVpcEndpointConnections,
+  paginateDescribeVpcEndpointServicePermissions,
   paginateDescribeVpcEndpoints,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
@@ -61,14 +61,11 @@ export interface ConsumerResult {
 /** The ingress rules of the given security groups (all pages). */
 export async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<SecurityGroupRule[]> {
   const out: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: groupIds }], NextToken }),
-    );
-    out.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  const pages = paginateDescribeSecurityGroupRules(
+    { client: ec2 },
+    { Filters: [{ Name: 'group-id', Values: groupIds }] },
+  );
+  for await (const page of pages) out.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
   return out;
 }
 
@@ -200,12 +197,9 @@ async function authorizeRules(
 
 async function allowPrincipal(plan: Plan, serviceId: string, ec2: EC2Client, result: ConsumerResult): Promise<void> {
   const allowed: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeVpcEndpointServicePermissionsCommand({ ServiceId: serviceId, NextToken }));
+  for await (const page of paginateDescribeVpcEndpointServicePermissions({ client: ec2 }, { ServiceId: serviceId })) {
     allowed.push(...(page.AllowedPrincipals ?? []).map((p) => p.Principal ?? ''));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   if (allowed.includes(plan.principal)) return;
   await ec2.send(
     new ModifyVpcEndpointServicePermissionsCommand({ ServiceId: serviceId, AddAllowedPrincipals: [plan.principal] }),

@@ -3,11 +3,12 @@ import { hubEc2, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { type ConsumerResult, registerConsumer } from './consumer';
 import { type ConsumerRemovalResult, revokeEndpointAccess } from './revoke';
 
-const Input = z.union([
+export const Input = z.union([
   /** RegisterConsumer (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('register').optional(), plan: PlanSchema }),
   /** PruneEndpointAccess: after a change, the recorded rules the plan no longer wants. */
@@ -20,26 +21,28 @@ const Input = z.union([
  * RegisterConsumer `{ plan }` -> what was registered; PruneEndpointAccess `{ action: 'prune', plan }` and
  * RevokeEndpointAccess `{ action: 'revoke', vpc }` -> what was removed (hub account only).
  */
-export const handler = async (input: unknown): Promise<ConsumerResult | ConsumerRemovalResult> => {
-  logger.resetKeys();
-  const request = Input.parse(input);
-  const config = configFromEnv();
-  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
-  const registry = await heldRegistry(registryTable(config), fence, Date.now());
-  const deps = { hubEc2: hubEc2(config.hub.region), registry, now: () => Date.now() };
-  if (request.action === 'revoke' || request.action === 'prune') {
-    const vpc = request.action === 'revoke' ? request.vpc : vpcOfPlan(request.plan);
-    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
-    const names = new Map(Object.entries(config.endpointServices).map(([name, s]) => [s.serviceId, name]));
-    return revokeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, {
+export const handler = lambdaHandler(
+  'consumer',
+  async (input: unknown): Promise<ConsumerResult | ConsumerRemovalResult> => {
+    const request = Input.parse(input);
+    const config = configFromEnv();
+    const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
+    const registry = await heldRegistry(registryTable(config), fence, Date.now());
+    const deps = { hubEc2: hubEc2(config.hub.region), registry, now: () => Date.now() };
+    if (request.action === 'revoke' || request.action === 'prune') {
+      const vpc = request.action === 'revoke' ? request.vpc : vpcOfPlan(request.plan);
+      logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+      const names = new Map(Object.entries(config.endpointServices).map(([name, s]) => [s.serviceId, name]));
+      return revokeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, {
+        ...deps,
+        serviceNameOf: (serviceId) => names.get(serviceId),
+      });
+    }
+    const { plan } = request;
+    logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
+    return registerConsumer(plan, {
       ...deps,
-      serviceNameOf: (serviceId) => names.get(serviceId),
+      spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
     });
-  }
-  const { plan } = request;
-  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
-  return registerConsumer(plan, {
-    ...deps,
-    spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
-  });
-};
+  },
+);

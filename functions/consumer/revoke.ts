@@ -1,8 +1,8 @@
 import {
-  DescribeVpcEndpointServicePermissionsCommand,
   type EC2Client,
   ModifyVpcEndpointServicePermissionsCommand,
   paginateDescribeVpcEndpointConnections,
+  paginateDescribeVpcEndpointServicePermissions,
   RejectVpcEndpointConnectionsCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
@@ -220,18 +220,13 @@ async function rejectConnections(
 }
 
 async function isAllowed(ec2: EC2Client, serviceId: string, principal: string): Promise<boolean> {
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeVpcEndpointServicePermissionsCommand({
-        ServiceId: serviceId,
-        Filters: [{ Name: 'principal', Values: [principal] }],
-        NextToken,
-      }),
-    );
+  const pages = paginateDescribeVpcEndpointServicePermissions(
+    { client: ec2 },
+    { ServiceId: serviceId, Filters: [{ Name: 'principal', Values: [principal] }] },
+  );
+  for await (const page of pages) {
     if ((page.AllowedPrincipals ?? []).some((p) => p.Principal === principal)) return true;
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return false;
 }
 

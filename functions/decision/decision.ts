@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatIssues } from '#shared/zod-issues';
 import {
   ApprovalExpiredError,
   ApprovalRequestChangedError,
@@ -72,7 +73,7 @@ export async function handleDecision(event: unknown, deps: DecideDeps): Promise<
   const parsed = DecisionBodySchema.safeParse(raw);
   if (!parsed.success) {
     return respond(400, {
-      error: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+      error: formatIssues(parsed.error, { root: '(body)' }),
     });
   }
   try {

@@ -1,6 +1,7 @@
 import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { type DecisionResponse, handleDecision } from './decision';
 
@@ -9,8 +10,7 @@ import { type DecisionResponse, handleDecision } from './decision';
  * signed with the approver's credentials; the approver's ARN comes from the request context. Nothing of the request
  * is logged but the outcome (the body is the approver's text; the token never passes here).
  */
-export const handler = async (event: unknown): Promise<DecisionResponse> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('decision', async (event: unknown): Promise<DecisionResponse> => {
   const config = configFromEnv();
   const response = await handleDecision(event, {
     registry: registryTable(config),
@@ -19,4 +19,4 @@ export const handler = async (event: unknown): Promise<DecisionResponse> => {
   });
   logger.info('decision', { statusCode: response.statusCode });
   return response;
-};
+});

@@ -3,7 +3,7 @@ import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { workflowArnFromEnv } from '#shared/env';
 import { accountOfExecutionInput } from '#shared/events';
-import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { type DispatchResult, dispatch } from './dispatch';
 
@@ -20,8 +20,7 @@ const StatusChange = z.object({
  * The dispatcher of the intake queue (not a workflow step): on an execution's end, the queue of its account; on the
  * minute schedule (`{ "source": "schedule" }`) or any other input, the queue of every account.
  */
-export const handler = async (event: unknown): Promise<DispatchResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('dispatch', async (event: unknown): Promise<DispatchResult> => {
   const config = configFromEnv();
   const change = StatusChange.safeParse(event);
   const accountId = change.success ? accountOfExecutionInput(change.data.detail.input) : undefined;
@@ -33,4 +32,4 @@ export const handler = async (event: unknown): Promise<DispatchResult> => {
     stateMachineArn: (kind) => workflowArnFromEnv(kind),
     now: () => Date.now(),
   });
-};
+});

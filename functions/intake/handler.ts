@@ -2,12 +2,12 @@ import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { workflowArnFromEnv } from '#shared/env';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { type IntakeResult, intake } from './intake';
 
 /** EventBridge target (not a workflow step): queues and starts the onboarding or offboarding workflow of a VPC event. */
-export const handler = async (event: unknown): Promise<IntakeResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('intake', async (event: unknown): Promise<IntakeResult> => {
   const config = configFromEnv();
   const result = await intake(event, {
     config,
@@ -21,4 +21,4 @@ export const handler = async (event: unknown): Promise<IntakeResult> => {
   else if ('queued' in result) logger.info('request queued', result.queued);
   else logger.info('execution started', result.started);
   return result;
-};
+});

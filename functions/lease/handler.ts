@@ -5,10 +5,11 @@ import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { type Lease, registryTable } from '#shared/registry';
 import { acquire, begin, type LeaseDeps, type Onboarding, release } from './lease';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   /** The lease (onboarding and offboarding, first thing; onboarding again after an approval decision). */
   z.object({ action: z.literal('acquire'), event: z.unknown(), executionArn: z.string().min(1) }),
   /** Kept for executions started before `acquire` took the event: the same lease. */
@@ -28,27 +29,29 @@ const Input = z.discriminatedUnion('action', [
  * `{ action: 'begin', plan, executionArn }` (CIDR claims, registry record) or `{ action: 'release', event,
  * executionArn }`.
  */
-export const handler = async (input: unknown): Promise<Lease | Onboarding | { released: boolean }> => {
-  logger.resetKeys();
-  const request = Input.parse(input);
-  const config = configFromEnv();
-  const deps: LeaseDeps = {
-    registry: registryTable(config),
-    sfn: hubClients(config.hub.region).sfn,
-    now: () => Date.now(),
-  };
-  if (request.action === 'begin') {
-    logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId });
-    return begin(request.plan, request.executionArn, deps);
-  }
-  const parsed = parseTrigger(request.event);
-  if (request.action !== 'release') {
-    if (!parsed.ok) throw new IgnoredEventError(parsed.reason);
+export const handler = lambdaHandler(
+  'lease',
+  async (input: unknown): Promise<Lease | Onboarding | { released: boolean }> => {
+    const request = Input.parse(input);
+    const config = configFromEnv();
+    const deps: LeaseDeps = {
+      registry: registryTable(config),
+      sfn: hubClients(config.hub.region).sfn,
+      now: () => Date.now(),
+    };
+    if (request.action === 'begin') {
+      logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId });
+      return begin(request.plan, request.executionArn, deps);
+    }
+    const parsed = parseTrigger(request.event);
+    if (request.action !== 'release') {
+      if (!parsed.ok) throw new IgnoredEventError(parsed.reason);
+      logger.appendKeys({ vpcId: parsed.trigger.vpcId, accountId: parsed.trigger.accountId });
+      return acquire(parsed.trigger.vpcId, request.executionArn, deps);
+    }
+    // An event that cannot be parsed never got as far as a lease.
+    if (!parsed.ok) return { released: false };
     logger.appendKeys({ vpcId: parsed.trigger.vpcId, accountId: parsed.trigger.accountId });
-    return acquire(parsed.trigger.vpcId, request.executionArn, deps);
-  }
-  // An event that cannot be parsed never got as far as a lease.
-  if (!parsed.ok) return { released: false };
-  logger.appendKeys({ vpcId: parsed.trigger.vpcId, accountId: parsed.trigger.accountId });
-  return release(parsed.trigger.vpcId, request.executionArn, deps);
-};
+    return release(parsed.trigger.vpcId, request.executionArn, deps);
+  },
+);

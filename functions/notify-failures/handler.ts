@@ -3,7 +3,7 @@ import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { accountOfExecutionInput } from '#shared/events';
-import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { flushAll, type NotifyDeps, recordFailure } from './notify';
 
@@ -22,23 +22,25 @@ const StatusChange = z.object({
  * Failure notifications (not a workflow step): a status-change event of a failed, timed-out or aborted execution is
  * counted for its account; the minute schedule (`{ "source": "schedule" }`) sends the counts whose window is over.
  */
-export const handler = async (event: unknown): Promise<{ sent: number; pending: number }> => {
-  logger.resetKeys();
-  const config = configFromEnv();
-  const deps: NotifyDeps = {
-    config,
-    registry: registryTable(config),
-    sns: hubClients(config.hub.region).sns,
-    topicArn: requireEnv('FAILURE_TOPIC_ARN'),
-    now: () => Date.now(),
-  };
-  const change = StatusChange.safeParse(event);
-  if (change.success) {
-    const { name, status, input, error } = change.data.detail;
-    await recordFailure(
-      { accountId: accountOfExecutionInput(input) ?? 'hub', name, status, ...(error ? { error } : {}) },
-      deps,
-    );
-  }
-  return flushAll(deps);
-};
+export const handler = lambdaHandler(
+  'notify-failures',
+  async (event: unknown): Promise<{ sent: number; pending: number }> => {
+    const config = configFromEnv();
+    const deps: NotifyDeps = {
+      config,
+      registry: registryTable(config),
+      sns: hubClients(config.hub.region).sns,
+      topicArn: requireEnv('FAILURE_TOPIC_ARN'),
+      now: () => Date.now(),
+    };
+    const change = StatusChange.safeParse(event);
+    if (change.success) {
+      const { name, status, input, error } = change.data.detail;
+      await recordFailure(
+        { accountId: accountOfExecutionInput(input) ?? 'hub', name, status, ...(error ? { error } : {}) },
+        deps,
+      );
+    }
+    return flushAll(deps);
+  },
+);

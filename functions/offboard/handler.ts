@@ -5,6 +5,7 @@ import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
 import { LeaseFenceSchema, PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, type RegistryTable, registryTable } from '#shared/registry';
 import { type OffboardPlan, planOffboarding } from './plan';
 import {
@@ -17,7 +18,7 @@ import {
   summarizeRollback,
 } from './rollback';
 
-const Input = z.union([
+export const Input = z.union([
   /** PlanOffboarding (no action: the offboarding ASL's original input). */
   z.object({
     action: z.literal('plan-offboarding').optional(),
@@ -37,37 +38,39 @@ const Input = z.union([
  * SummarizeRollback `{ action: 'summarize-rollback', state }`. Mutates nothing: the removals are the routes, zones,
  * consumer and transit-gateway functions.
  */
-export const handler = async (input: unknown): Promise<OffboardPlan | Inventory | RollbackPlan | RollbackOutcome> => {
-  logger.resetKeys();
-  const request = Input.parse(input);
-  const config = configFromEnv();
-  const registry = registryTable(config);
-  if (request.action === 'inventory') {
-    logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId, action: request.action });
-    return noteWhatExists(request.plan, { registry });
-  }
-  if (!('state' in request)) {
-    const fence = request.lease && {
-      vpcId: request.lease.vpcId,
-      owner: request.lease.owner,
-      token: request.lease.token,
-    };
-    return offboardingPlan(request.event, config, await heldRegistry(registry, fence, Date.now()));
-  }
-  const { plan } = request.state;
-  logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
-  if (request.action === 'summarize-rollback') {
-    const outcome = await summarizeRollback(request.state, { registry });
-    logger.info('rollback outcome', { outcome });
-    return outcome;
-  }
-  const rollback = await planRollback(request.state, {
-    spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
-    registry,
-  });
-  logger.info('rollback plan', { mode: rollback.mode, reason: rollback.reason, toUndo: rollback.toUndo });
-  return rollback;
-};
+export const handler = lambdaHandler(
+  'offboard',
+  async (input: unknown): Promise<OffboardPlan | Inventory | RollbackPlan | RollbackOutcome> => {
+    const request = Input.parse(input);
+    const config = configFromEnv();
+    const registry = registryTable(config);
+    if (request.action === 'inventory') {
+      logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId, action: request.action });
+      return noteWhatExists(request.plan, { registry });
+    }
+    if (!('state' in request)) {
+      const fence = request.lease && {
+        vpcId: request.lease.vpcId,
+        owner: request.lease.owner,
+        token: request.lease.token,
+      };
+      return offboardingPlan(request.event, config, await heldRegistry(registry, fence, Date.now()));
+    }
+    const { plan } = request.state;
+    logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
+    if (request.action === 'summarize-rollback') {
+      const outcome = await summarizeRollback(request.state, { registry });
+      logger.info('rollback outcome', { outcome });
+      return outcome;
+    }
+    const rollback = await planRollback(request.state, {
+      spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
+      registry,
+    });
+    logger.info('rollback plan', { mode: rollback.mode, reason: rollback.reason, toUndo: rollback.toUndo });
+    return rollback;
+  },
+);
 
 /** PlanOffboarding: `{ event }` (the trigger) -> what the offboarding will remove. */
 async function offboardingPlan(event: unknown, config: HubConfig, registry: RegistryTable): Promise<OffboardPlan> {

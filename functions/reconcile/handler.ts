@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { hubClients, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { type ReconcileResult, reconcile } from './reconcile';
 
@@ -13,8 +14,7 @@ const Input = z.object({
 });
 
 /** FindWork: `{ source, maxConcurrency? }` -> the executions to start and the drift to report. */
-export const handler = async (input: unknown): Promise<ReconcileResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('reconcile', async (input: unknown): Promise<ReconcileResult> => {
   const request = Input.parse(input ?? {});
   logger.appendKeys({ source: request.source ?? 'manual' });
   const config = configFromEnv();
@@ -27,4 +27,4 @@ export const handler = async (input: unknown): Promise<ReconcileResult> => {
     registry: registryTable(config),
     now: () => Date.now(),
   });
-};
+});

@@ -1,19 +1,17 @@
 import {
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeTransitGatewayAttachmentsCommand,
-  DescribeVpcsCommand,
   type EC2Client,
-  type Route,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeTransitGatewayAttachments,
+  paginateDescribeVpcs,
   type SecurityGroupRule,
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import {
-  ListAccountsForParentCommand,
-  ListOrganizationalUnitsForParentCommand,
   type OrganizationsClient,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { RequestTag } from '#shared/tags';
@@ -35,19 +33,15 @@ export async function accountsUnder(organizations: OrganizationsClient, parents:
     const parent = queue.shift()!;
     if (seen.has(parent)) continue;
     seen.add(parent);
-    let NextToken: string | undefined;
-    do {
-      const page = await organizations.send(new ListAccountsForParentCommand({ ParentId: parent, NextToken }));
+    for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId: parent })) {
       for (const a of page.Accounts ?? []) if (a.Id && a.Status !== 'SUSPENDED') accounts.add(a.Id);
-      NextToken = page.NextToken;
-    } while (NextToken);
-    do {
-      const page = await organizations.send(
-        new ListOrganizationalUnitsForParentCommand({ ParentId: parent, NextToken }),
-      );
+    }
+    for await (const page of paginateListOrganizationalUnitsForParent(
+      { client: organizations },
+      { ParentId: parent },
+    )) {
       for (const ou of page.OrganizationalUnits ?? []) if (ou.Id) queue.push(ou.Id);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
   }
   return [...accounts].sort();
 }
@@ -84,29 +78,28 @@ const PROJECTED = [
 /** One scan of the registry table (records, leases, approvals; claims and history are skipped). */
 export async function scanRegistry(table: RegistryTable): Promise<RegistryInventory> {
   const out: RegistryInventory = { records: [], leases: new Map(), approvals: new Map() };
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await table.dynamo.send(
-      new ScanCommand({
-        TableName: table.tableName,
-        FilterExpression: '(begins_with(#pk, :vpc) AND #sk IN (:current, :lease)) OR begins_with(#pk, :approval)',
-        // The token stays out of the Lambda entirely: only what the comparison reads is projected (every name
-        // aliased, reserved words such as STATUS, REGION or SEGMENT included).
-        ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
-        ExpressionAttributeNames: {
-          '#pk': 'pk',
-          '#sk': 'sk',
-          ...Object.fromEntries(PROJECTED.map((name, i) => [`#p${i}`, name])),
-        },
-        ExpressionAttributeValues: {
-          ':vpc': 'VPC#',
-          ':current': 'CURRENT',
-          ':lease': 'LEASE',
-          ':approval': 'APPROVAL#',
-        },
-        ExclusiveStartKey,
-      }),
-    );
+  const pages = paginateScan(
+    { client: table.dynamo },
+    {
+      TableName: table.tableName,
+      FilterExpression: '(begins_with(#pk, :vpc) AND #sk IN (:current, :lease)) OR begins_with(#pk, :approval)',
+      // The token stays out of the Lambda entirely: only what the comparison reads is projected (every name
+      // aliased, reserved words such as STATUS, REGION or SEGMENT included).
+      ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
+      ExpressionAttributeNames: {
+        '#pk': 'pk',
+        '#sk': 'sk',
+        ...Object.fromEntries(PROJECTED.map((name, i) => [`#p${i}`, name])),
+      },
+      ExpressionAttributeValues: {
+        ':vpc': 'VPC#',
+        ':current': 'CURRENT',
+        ':lease': 'LEASE',
+        ':approval': 'APPROVAL#',
+      },
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       const vpcId = pk.slice(pk.indexOf('#') + 1);
@@ -117,19 +110,13 @@ export async function scanRegistry(table: RegistryTable): Promise<RegistryInvent
         out.records.push(record as ConsumerRecord);
       }
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return out;
 }
 
 async function describeVpcs(ec2: EC2Client, filter: { Name: string; Values: string[] }): Promise<Vpc[]> {
   const out: Vpc[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeVpcsCommand({ Filters: [filter], NextToken }));
-    out.push(...(page.Vpcs ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  for await (const page of paginateDescribeVpcs({ client: ec2 }, { Filters: [filter] })) out.push(...(page.Vpcs ?? []));
   return out;
 }
 
@@ -143,21 +130,6 @@ export async function spokeVpcs(ec2: EC2Client, recordedVpcIds: readonly string[
   return [...tagged, ...untagged];
 }
 
-/** Routes of the given route tables (a table deleted since is absent). */
-export async function routesOf(ec2: EC2Client, tableIds: readonly string[]): Promise<Map<string, Route[]>> {
-  const out = new Map<string, Route[]>();
-  if (tableIds.length === 0) return out;
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: [...tableIds] }], NextToken }),
-    );
-    for (const t of page.RouteTables ?? []) if (t.RouteTableId) out.set(t.RouteTableId, t.Routes ?? []);
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
-}
-
 /** Ingress rules of the catalog's endpoint security groups, by rule id. */
 export async function endpointRules(
   ec2: EC2Client,
@@ -165,38 +137,27 @@ export async function endpointRules(
 ): Promise<Map<string, SecurityGroupRule>> {
   const out = new Map<string, SecurityGroupRule>();
   if (groupIds.length === 0) return out;
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [...groupIds] }], NextToken }),
-    );
+  const Filters = [{ Name: 'group-id', Values: [...groupIds] }];
+  for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters })) {
     for (const r of page.SecurityGroupRules ?? [])
       if (r.SecurityGroupRuleId && !r.IsEgress) out.set(r.SecurityGroupRuleId, r);
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }
 
 /** Attachment id -> the TGW route table it is associated with (hub view of its own TGW). */
 export async function associations(ec2: EC2Client, transitGatewayId: string): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeTransitGatewayAttachmentsCommand({
-        Filters: [
-          { Name: 'transit-gateway-id', Values: [transitGatewayId] },
-          { Name: 'resource-type', Values: ['vpc'] },
-        ],
-        NextToken,
-      }),
-    );
+  const Filters = [
+    { Name: 'transit-gateway-id', Values: [transitGatewayId] },
+    { Name: 'resource-type', Values: ['vpc'] },
+  ];
+  for await (const page of paginateDescribeTransitGatewayAttachments({ client: ec2 }, { Filters })) {
     for (const a of page.TransitGatewayAttachments ?? []) {
       if (!a.TransitGatewayAttachmentId) continue;
       const association = a.Association?.State === 'associated' || a.Association?.State === 'associating';
       out.set(a.TransitGatewayAttachmentId, association ? a.Association?.TransitGatewayRouteTableId : undefined);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }

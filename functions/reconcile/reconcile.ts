@@ -7,9 +7,10 @@ import { RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
+import { routesOf } from '#shared/spoke-routes';
 import { parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { endpointsOf, selectServices } from '../validate/validate';
-import { accountsUnder, associations, endpointRules, routesOf, scanRegistry, spokeVpcs } from './inventory';
+import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 
 /**
  * The reconcile: tag events are delivered best effort, and the hub configuration changes under connected VPCs, so the

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable } from '#shared/registry';
 import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 import { archive, type RemovalReport, recordOffboarding } from './offboarding';
 import { recordConnected, recordFailure } from './registry';
 
-const Input = z.object({
+export const Input = z.object({
   action: z.enum(['connected', 'failure', 'offboarding', 'disconnected']),
   executionArn: z.string().min(1),
   /** The whole execution state (`"state.$": "$"`). */
@@ -19,8 +20,7 @@ const Input = z.object({
  * RecordConsumer (`connected`), RecordFailure (`failure`, also for offboarding), RecordOffboarding (`offboarding`)
  * and ArchiveMembership (`disconnected`).
  */
-export const handler = async (input: unknown) => {
-  logger.resetKeys();
+export const handler = lambdaHandler('registry', async (input: unknown) => {
   const { action, executionArn, state, removed } = Input.parse(input);
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
@@ -42,4 +42,4 @@ export const handler = async (input: unknown) => {
   const outcome = await recordFailure(state, executionArn, deps);
   logger.error('workflow failed', { outcome });
   return outcome;
-};
+});

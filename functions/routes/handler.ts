@@ -3,11 +3,12 @@ import { spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { type RouteRemovalResult, removeSpokeRoutes } from './remove';
 import { createSpokeRoutes, type RoutesResult } from './routes';
 
-const Input = z.union([
+export const Input = z.union([
   /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
   /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
@@ -17,8 +18,7 @@ const Input = z.union([
 ]);
 
 /** CreateSpokeRoutes `{ plan }`, PruneSpokeRoutes `{ action: 'prune', plan }`, RemoveSpokeRoutes `{ action: 'remove', vpc }`. */
-export const handler = async (input: unknown): Promise<RoutesResult | RouteRemovalResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('routes', async (input: unknown): Promise<RoutesResult | RouteRemovalResult> => {
   const request = Input.parse(input);
   const config = configFromEnv();
   const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
@@ -40,4 +40,4 @@ export const handler = async (input: unknown): Promise<RoutesResult | RouteRemov
     registry,
     now: () => Date.now(),
   });
-};
+});

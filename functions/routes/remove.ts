@@ -1,10 +1,10 @@
-import { DeleteRouteCommand, DescribeRouteTablesCommand, type EC2Client, type Route } from '@aws-sdk/client-ec2';
+import { DeleteRouteCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry-model';
-import { routeTarget } from '#shared/spoke-routes';
+import { routesOf, routeTarget } from '#shared/spoke-routes';
 
 /**
  * RemoveSpokeRoutes (offboarding) and PruneSpokeRoutes (after a change): deletes the spoke routes the registry record
@@ -73,16 +73,7 @@ export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, dep
   try {
     const ec2 = await deps.spokeEc2();
     const tableIds = [...new Set(candidates.map((r) => r.routeTableId))].sort();
-    const tables = new Map<string, Route[]>();
-    let NextToken: string | undefined;
-    do {
-      // A filter, not RouteTableIds: a table deleted meanwhile is simply absent instead of failing the call.
-      const page = await ec2.send(
-        new DescribeRouteTablesCommand({ Filters: [{ Name: 'route-table-id', Values: tableIds }], NextToken }),
-      );
-      for (const t of page.RouteTables ?? []) if (t.RouteTableId) tables.set(t.RouteTableId, t.Routes ?? []);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    const tables = await routesOf(ec2, tableIds);
 
     for (const route of candidates) {
       const found = tables

@@ -1,4 +1,4 @@
-import { CreateRouteCommand, DescribeRouteTablesCommand, type EC2Client, type Route } from '@aws-sdk/client-ec2';
+import { CreateRouteCommand, type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import { ConflictError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -29,14 +29,11 @@ export interface RoutesResult {
 
 async function routesByTable(ec2: EC2Client, tableIds: string[]): Promise<Map<string, Route[]>> {
   const out = new Map<string, Route[]>();
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tableIds, NextToken }));
+  for await (const page of paginateDescribeRouteTables({ client: ec2 }, { RouteTableIds: tableIds })) {
     for (const table of page.RouteTables ?? []) {
       if (table.RouteTableId) out.set(table.RouteTableId, table.Routes ?? []);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ConfigurationError } from './errors';
+import { invalidFile } from './zod-issues';
 
 /**
  * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time, the Lambdas read it
@@ -334,8 +335,7 @@ export function registryTableName(config: HubConfig): string {
 export function parseConfig(raw: unknown, source = 'configuration'): HubConfig {
   const result = HubConfigSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ConfigurationError(`${source} is invalid:\n${lines.join('\n')}`);
+    throw new ConfigurationError(invalidFile(`${source} is invalid`, result.error));
   }
   return result.data;
 }

@@ -3,6 +3,7 @@ import type { HubConfig } from './config';
 import { ConfigurationError } from './errors';
 import type { ConsumerRecord } from './registry-model';
 import { parseRequestTags, type Tags } from './tags';
+import { invalidFile } from './zod-issues';
 
 /**
  * Where the cost model's N and S come from when they are not typed on the command line: a scenario file, the consumer
@@ -14,8 +15,7 @@ import { parseRequestTags, type Tags } from './tags';
 export class CostSourceError extends ConfigurationError {}
 
 function describe(source: string, error: z.ZodError): string {
-  const lines = error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  return `${source} is invalid:\n${lines.join('\n')}`;
+  return invalidFile(`${source} is invalid`, error);
 }
 
 /** A cost scenario file (YAML or JSON): the same names as the command's flags; flags win over the file. */

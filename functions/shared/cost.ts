@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import usEast1 from '../../pricing/us-east-1.json';
 import { ConfigurationError } from './errors';
+import { formatIssues, invalidFile } from './zod-issues';
 
 /**
  * The cost model of `spokelink cost`: the monthly cost of decentralized interface endpoints (in every spoke VPC)
@@ -107,8 +108,7 @@ export function loadPriceTable(base: unknown, overrides: PriceOverride[] = [], b
   const result = PriceTableSchema.safeParse(merged);
   if (!result.success) {
     const sources = [baseSource, ...overrides.map((o) => o.source)].join(' + ');
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new PriceTableError(`prices from ${sources} are invalid:\n${lines.join('\n')}`);
+    throw new PriceTableError(invalidFile(`prices from ${sources} are invalid`, result.error));
   }
   return result.data;
 }
@@ -238,7 +238,7 @@ function resolve(input: CostInput): Resolved {
   const { prices, ...rest } = input;
   const result = InputSchema.safeParse(rest);
   if (!result.success) {
-    throw new CostInputError(result.error.issues.map((issue) => issue.message).join('; '));
+    throw new CostInputError(formatIssues(result.error, { show: 'message' }));
   }
   const valid = result.data;
   return {

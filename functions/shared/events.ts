@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, type Tags } from './tags';
+import { formatIssues } from './zod-issues';
 
 /**
  * Parsing of the EventBridge events that start spokelink. They are untrusted: any account of the organization can put
@@ -98,12 +99,8 @@ export type Trigger =
 
 export type TriggerParse = { ok: true; trigger: Trigger } | { ok: false; reason: string };
 
-function issues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
+/** The first issues of an untrusted event (it can carry thousands). */
+const issues = (error: z.ZodError): string => formatIssues(error, { max: 3 });
 
 /** Parses an untrusted EventBridge event into a Trigger; never throws. */
 export function parseTrigger(raw: unknown): TriggerParse {

@@ -14,6 +14,7 @@ export const bareZoneName = (name: string): string => name.replace(/\.$/, '').to
 /**
  * Zones a VPC is associated with, whoever owns them (Route 53 ListHostedZonesByVPC, called as the VPC owner):
  * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZonesByVPC.html
+ * The SDK has no paginator for this operation (its model declares none): the NextToken loop is written here, once.
  */
 export async function zonesOfVpc(route53: Route53Client, vpcId: string, region: string): Promise<HostedZoneSummary[]> {
   const out: HostedZoneSummary[] = [];

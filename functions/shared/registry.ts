@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -983,24 +983,22 @@ export const ACCOUNT_INDEX = 'byAccount';
  */
 export async function currentRecordsOfAccount(table: RegistryTable, accountId: string): Promise<ConsumerRecord[]> {
   const out: ConsumerRecord[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await table.dynamo.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        IndexName: ACCOUNT_INDEX,
-        KeyConditionExpression: '#account = :account AND #sk = :current',
-        ExpressionAttributeNames: { '#account': 'accountId', '#sk': 'sk' },
-        ExpressionAttributeValues: { ':account': accountId, ':current': 'CURRENT' },
-        ExclusiveStartKey,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: table.dynamo },
+    {
+      TableName: table.tableName,
+      IndexName: ACCOUNT_INDEX,
+      KeyConditionExpression: '#account = :account AND #sk = :current',
+      ExpressionAttributeNames: { '#account': 'accountId', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':account': accountId, ':current': 'CURRENT' },
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
       out.push(record as ConsumerRecord);
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { Route } from '@aws-sdk/client-ec2';
+import { type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import type { RouteRecord } from './registry-model';
 
 /**
@@ -69,4 +69,18 @@ export function routeConflictText(transitGatewayId: string, conflicts: readonly 
     `${list} (not to ${transitGatewayId}); spokelink never overwrites a route: remove it or change the hub ` +
     'destinations'
   );
+}
+
+/**
+ * Routes of the given route tables, by table id. A filter, not RouteTableIds: a table deleted meanwhile is simply absent
+ * instead of failing the call.
+ */
+export async function routesOf(ec2: EC2Client, tableIds: readonly string[]): Promise<Map<string, Route[]>> {
+  const out = new Map<string, Route[]>();
+  if (tableIds.length === 0) return out;
+  const Filters = [{ Name: 'route-table-id', Values: [...tableIds] }];
+  for await (const page of paginateDescribeRouteTables({ client: ec2 }, { Filters })) {
+    for (const t of page.RouteTables ?? []) if (t.RouteTableId) out.set(t.RouteTableId, t.Routes ?? []);
+  }
+  return out;
 }

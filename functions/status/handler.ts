@@ -3,9 +3,9 @@ import { spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { CaughtErrorSchema } from '#shared/failure';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/powertools';
 import { getApproval, registryTable } from '#shared/registry';
 import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
-
 import { type RollbackReport, type StatusResult, setStatus } from './status';
 
 /** The execution state, with what the onboarding's rollback left in it (SummarizeRollback, its caught errors). */
@@ -14,7 +14,7 @@ const StateSchema = WorkflowStateSchema.extend({
   rollbackFailure: z.record(z.string(), CaughtErrorSchema).optional().catch(undefined),
 });
 
-const Input = z.object({
+export const Input = z.object({
   status: z.enum([
     'onboarding',
     'pending-approval',
@@ -43,8 +43,7 @@ function rollbackOf(state: z.infer<typeof StateSchema>): RollbackReport | undefi
 }
 
 /** SetStatus* states: writes the status tags on the VPC. */
-export const handler = async (input: unknown): Promise<StatusResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('status', async (input: unknown): Promise<StatusResult> => {
   const { status, executionName, executionArn, executionStartTime, state, detail } = Input.parse(input);
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
@@ -71,4 +70,4 @@ export const handler = async (input: unknown): Promise<StatusResult> => {
     },
     { detail, rollback: rollbackOf(state) },
   );
-};
+});

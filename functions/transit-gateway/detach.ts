@@ -1,7 +1,7 @@
 import {
   DeleteTransitGatewayVpcAttachmentCommand,
-  DescribeTransitGatewayAttachmentsCommand,
   type EC2Client,
+  paginateDescribeTransitGatewayAttachments,
   type TransitGatewayAttachment,
 } from '@aws-sdk/client-ec2';
 import {
@@ -62,20 +62,13 @@ const GONE = new Set(['deleting', 'deleted', 'rejecting', 'failing', 'rollingBac
 
 async function attachmentsOfVpc(ec2: EC2Client, vpc: VpcRef, tgwId: string): Promise<TransitGatewayAttachment[]> {
   const out: TransitGatewayAttachment[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeTransitGatewayAttachmentsCommand({
-        Filters: [
-          { Name: 'transit-gateway-id', Values: [tgwId] },
-          { Name: 'resource-id', Values: [vpc.vpcId] },
-        ],
-        NextToken,
-      }),
-    );
+  const Filters = [
+    { Name: 'transit-gateway-id', Values: [tgwId] },
+    { Name: 'resource-id', Values: [vpc.vpcId] },
+  ];
+  for await (const page of paginateDescribeTransitGatewayAttachments({ client: ec2 }, { Filters })) {
     out.push(...(page.TransitGatewayAttachments ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }
 

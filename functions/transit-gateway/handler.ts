@@ -3,6 +3,7 @@ import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53 } from '#shared/aws';
 import { configFromEnv, organizationShareOf } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
 import { confirmConnectivity } from './connectivity';
 import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
@@ -16,7 +17,7 @@ import {
   waitForAttachment,
 } from './transit-gateway';
 
-const Input = z.discriminatedUnion('action', [
+export const Input = z.discriminatedUnion('action', [
   z.object({ action: z.literal('share'), plan: PlanSchema }),
   z.object({ action: z.literal('create'), plan: PlanSchema }),
   z.object({ action: z.literal('accept'), plan: PlanSchema, attachmentId: z.string().min(1) }),
@@ -40,8 +41,7 @@ const Input = z.discriminatedUnion('action', [
  * `{ action, plan, attachmentId? }`; offboarding's
  * DeleteAttachment (`detach`) and UnshareTransitGateway (`unshare`): `{ action, vpc }`.
  */
-export const handler = async (input: unknown) => {
-  logger.resetKeys();
+export const handler = lambdaHandler('transit-gateway', async (input: unknown) => {
   const request = Input.parse(input);
   if (request.action === 'detach' || request.action === 'unshare') {
     const { vpc } = request;
@@ -94,4 +94,4 @@ export const handler = async (input: unknown) => {
     case 'associate':
       return associateAndPropagate(plan, request.attachmentId, deps);
   }
-};
+});

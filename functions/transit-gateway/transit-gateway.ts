@@ -4,11 +4,11 @@ import {
   CreateTagsCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   DescribeTransitGatewayAttachmentsCommand,
-  DescribeTransitGatewayVpcAttachmentsCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
-  GetTransitGatewayAttachmentPropagationsCommand,
+  paginateDescribeTransitGatewayVpcAttachments,
+  paginateGetTransitGatewayAttachmentPropagations,
   type Tag,
   type TransitGatewayAttachment,
   type TransitGatewayVpcAttachment,
@@ -19,7 +19,8 @@ import {
   CreateResourceShareCommand,
   GetResourceShareAssociationsCommand,
   GetResourceShareInvitationsCommand,
-  GetResourceSharesCommand,
+  paginateGetResourceShareAssociations,
+  paginateGetResourceShares,
   type RAMClient,
   type ResourceShare,
   type ResourceShareAssociation,
@@ -97,12 +98,9 @@ async function associationsOf(
     | { associationType: 'RESOURCE'; resourceArn: string },
 ): Promise<ResourceShareAssociation[]> {
   const out: ResourceShareAssociation[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ram.send(new GetResourceShareAssociationsCommand({ ...filter, nextToken }));
+  for await (const page of paginateGetResourceShareAssociations({ client: ram }, { ...filter })) {
     out.push(...(page.resourceShareAssociations ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return out;
 }
 
@@ -147,15 +145,14 @@ export async function findOrganizationShare(
 
 /** The hub's ACTIVE share named `name` (the per-account share `<prefix>-tgw`), if any. */
 export async function findShare(ram: RAMClient, name: string): Promise<ResourceShare | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await ram.send(
-      new GetResourceSharesCommand({ resourceOwner: 'SELF', name, resourceShareStatus: 'ACTIVE', nextToken }),
-    );
+  const pages = paginateGetResourceShares(
+    { client: ram },
+    { resourceOwner: 'SELF', name, resourceShareStatus: 'ACTIVE' },
+  );
+  for await (const page of pages) {
     const share = page.resourceShares?.find((s) => s.name === name && s.resourceShareArn);
     if (share) return share;
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return undefined;
 }
 
@@ -272,20 +269,13 @@ export interface AttachmentResult {
 
 async function attachmentsOfVpc(ec2: EC2Client, plan: Plan): Promise<TransitGatewayVpcAttachment[]> {
   const out: TransitGatewayVpcAttachment[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeTransitGatewayVpcAttachmentsCommand({
-        Filters: [
-          { Name: 'vpc-id', Values: [plan.vpcId] },
-          { Name: 'transit-gateway-id', Values: [plan.transitGatewayId] },
-        ],
-        NextToken,
-      }),
-    );
+  const Filters = [
+    { Name: 'vpc-id', Values: [plan.vpcId] },
+    { Name: 'transit-gateway-id', Values: [plan.transitGatewayId] },
+  ];
+  for await (const page of paginateDescribeTransitGatewayVpcAttachments({ client: ec2 }, { Filters })) {
     out.push(...(page.TransitGatewayVpcAttachments ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }
 
@@ -462,16 +452,15 @@ export interface AssociationResult {
 
 async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new GetTransitGatewayAttachmentPropagationsCommand({ TransitGatewayAttachmentId: attachmentId, NextToken }),
-    );
+  const pages = paginateGetTransitGatewayAttachmentPropagations(
+    { client: ec2 },
+    { TransitGatewayAttachmentId: attachmentId },
+  );
+  for await (const page of pages) {
     for (const p of page.TransitGatewayAttachmentPropagations ?? []) {
       if (p.TransitGatewayRouteTableId) out.set(p.TransitGatewayRouteTableId, p.State ?? '');
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@ import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
 import { LeaseFenceSchema, requestDigest } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { getLease, getRecord, heldRegistry, registryTable } from '#shared/registry';
 import { approvalFor, assessChange, type PlannedRequest } from './change';
 import { checkUnchanged } from './unchanged';
@@ -26,8 +27,7 @@ const Origin = z.object({ spokelink: z.object({ origin: z.string() }) });
  * execution then acts on. Mutates nothing but the lease's expiry. Throws AlreadyConnectedError when the VPC is
  * connected as it asks and nothing drifted (./unchanged.ts).
  */
-export const handler = async (input: unknown): Promise<PlannedRequest> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('validate', async (input: unknown): Promise<PlannedRequest> => {
   const { event, lease } = Input.parse(input);
   const parsed = parseTrigger(event);
   // The intake already filtered events; this is defence in depth for executions started by hand.
@@ -72,4 +72,4 @@ export const handler = async (input: unknown): Promise<PlannedRequest> => {
   };
   logger.info('plan', { plan: planned });
   return planned;
-};
+});

@@ -1,9 +1,9 @@
 import {
-  DescribeRouteTablesCommand,
-  DescribeSubnetsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  paginateDescribeRouteTables,
+  paginateDescribeSubnets,
   paginateDescribeTransitGatewayVpcAttachments,
   type RouteTable,
   type Subnet,
@@ -339,18 +339,13 @@ function describeAll(ec2: EC2Client, vpcId: string, kind: 'routeTables'): Promis
 async function describeAll(ec2: EC2Client, vpcId: string, kind: 'subnets' | 'routeTables'): Promise<unknown[]> {
   const out: unknown[] = [];
   const Filters = [{ Name: 'vpc-id', Values: [vpcId] }];
-  let NextToken: string | undefined;
-  do {
-    if (kind === 'subnets') {
-      const page = await ec2.send(new DescribeSubnetsCommand({ Filters, NextToken }));
-      out.push(...(page.Subnets ?? []));
-      NextToken = page.NextToken;
-    } else {
-      const page = await ec2.send(new DescribeRouteTablesCommand({ Filters, NextToken }));
+  if (kind === 'subnets') {
+    for await (const page of paginateDescribeSubnets({ client: ec2 }, { Filters })) out.push(...(page.Subnets ?? []));
+  } else {
+    for await (const page of paginateDescribeRouteTables({ client: ec2 }, { Filters })) {
       out.push(...(page.RouteTables ?? []));
-      NextToken = page.NextToken;
     }
-  } while (NextToken);
+  }
   return out;
 }
 

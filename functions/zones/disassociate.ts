@@ -94,6 +94,7 @@ async function deleteLeftAuthorizations(
 ): Promise<void> {
   const zoneIds = [...new Set(services.flatMap((s) => deps.zonesOfEndpoint(s)).map(bareZoneId))].sort();
   for (const zoneId of zoneIds) {
+    // The SDK has no paginator for ListVPCAssociationAuthorizations (its model declares none).
     let NextToken: string | undefined;
     let authorized = false;
     do {

@@ -3,11 +3,12 @@ import { hubRoute53 as hubRoute53Client, spokeRoute53 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
+import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { disassociateZones, type ZoneRemovalResult } from './disassociate';
 import { associateZones, type ZonesResult } from './zones';
 
-const Input = z.union([
+export const Input = z.union([
   /** AssociateZones (no action: the onboarding ASL's original input). */
   z.object({ action: z.literal('associate').optional(), plan: PlanSchema }),
   /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
@@ -20,8 +21,7 @@ const Input = z.union([
  * AssociateZones `{ plan }` -> the zones associated now and those already associated; PruneZoneAssociations
  * `{ action: 'prune', plan }` and RemoveZoneAssociations `{ action: 'remove', vpc }` -> what was disassociated.
  */
-export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemovalResult> => {
-  logger.resetKeys();
+export const handler = lambdaHandler('zones', async (input: unknown): Promise<ZonesResult | ZoneRemovalResult> => {
   const request = Input.parse(input);
   const config = configFromEnv();
   const hubRoute53 = hubRoute53Client(config.hub.region);
@@ -46,4 +46,4 @@ export const handler = async (input: unknown): Promise<ZonesResult | ZoneRemoval
     registry,
     now: () => Date.now(),
   });
-};
+});

@@ -1,0 +1,253 @@
+import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
+import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
+import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
+import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
+import {
+  AWS_ERRORS,
+  type CatchAll,
+  carryOn,
+  errorName,
+  lambdaTask,
+  type Parameters,
+  pass,
+  retrier,
+  type Status,
+  type Step,
+  state,
+  type TaskOptions,
+} from './builder';
+
+/**
+ * Named fragments the workflows share: the transient errors each step retries first, the lease, status and registry
+ * steps, the removal steps (offboarding and the onboarding's rollback), and the failure tail.
+ */
+
+/** Step-specific transient errors (docs/workflow.md, "Retries and catches"), tried before the shared policy. */
+export const TRANSIENT = {
+  /** Another execution holds the VPC's lease: about 25 minutes on average before giving up. */
+  leaseBusy: retrier([VpcBusyError], { interval: 5, backoff: 1.5, maxDelay: 30, attempts: 100 }),
+  /** Another VPC changed the same CIDR claim bucket between read and conditional write. */
+  claimContention: retrier([ClaimContentionError], { interval: 1, backoff: 2, maxDelay: 10, attempts: 5 }),
+  /** The RAM invitation of an account outside the organization appears shortly after the association. */
+  shareInvitationPending: retrier([ShareInvitationPendingError], {
+    interval: 2,
+    backoff: 1.5,
+    maxDelay: 10,
+    attempts: 10,
+  }),
+  /** The TGW is invisible to the spoke for a while after sharing (RAM propagation, organization share ASSOCIATING). */
+  ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], {
+    interval: 2,
+    backoff: 1.5,
+    maxDelay: 8,
+    attempts: 20,
+  }),
+  /** An attachment in transition (a previous one going, `pending`/`modifying` before a delete). */
+  attachmentInTransition: retrier([AttachmentNotReadyError], { interval: 3, backoff: 1.5, maxDelay: 15, attempts: 40 }),
+  /** The attachment is not in pendingAcceptance yet. */
+  beforePendingAcceptance: retrier([AttachmentNotReadyError], { interval: 2, backoff: 1, maxDelay: 2, attempts: 150 }),
+  /**
+   * The attachment wait is a poll, not contention: a constant 3 s (no jitter, which would double the polls at the same
+   * worst-case delay) notices `available` at most 3 s after it happens; 10 minutes in all.
+   */
+  attachmentWait: retrier([AttachmentNotReadyError], {
+    interval: 3,
+    backoff: 1,
+    maxDelay: 3,
+    attempts: 200,
+    jitter: 'NONE',
+  }),
+  /** A disassociation of the attachment still in progress. */
+  disassociationInProgress: retrier([AttachmentNotReadyError], {
+    interval: 3,
+    backoff: 1.5,
+    maxDelay: 15,
+    attempts: 20,
+  }),
+  /** Route 53 makes one VPC association change per zone at a time. */
+  busyZone: retrier([AWS_ERRORS.priorRequestNotComplete], { interval: 10, backoff: 1.5, maxDelay: 30, attempts: 200 }),
+  /** Other onboardings hold the zone's VPC association authorizations while they wait. */
+  zoneAuthorizationsFull: retrier([ZoneAuthorizationsFullError], {
+    interval: 60,
+    backoff: 2,
+    maxDelay: 600,
+    attempts: 60,
+  }),
+  /** Connected means a packet can flow: a constant 2 s poll (5 minutes in all). */
+  connectivityPending: retrier([ConnectivityPendingError], {
+    interval: 2,
+    backoff: 1,
+    maxDelay: 2,
+    attempts: 150,
+    jitter: 'NONE',
+  }),
+} as const;
+
+// ---- execution context and the standard payloads ---------------------------------------------------------------------
+
+const EXECUTION_ARN = { 'executionArn.$': '$$.Execution.Id' } as const;
+
+type LinkOptions = Pick<TaskOptions<'lease'>, 'comment' | 'resultPath' | 'catch' | 'onError' | 'next' | 'retry'>;
+
+/** The VPC lease, from the trigger event (`$.event`). */
+export function leaseTask(name: string, action: 'acquire' | 'release', options: LinkOptions = {}): Step {
+  return lambdaTask(name, 'lease', {
+    action,
+    parameters: { 'event.$': '$.event', ...EXECUTION_ARN },
+    resultPath: null,
+    ...options,
+  });
+}
+
+/** The lease goes back; a failure to release is harmless (the next execution takes over a lease whose holder ended). */
+export function releaseLease(name: string, next: string, comment?: string): Step {
+  return leaseTask(name, 'release', { comment, onError: carryOn('$.releaseError', next), next });
+}
+
+/** The VPC's status tags, from the whole state. */
+export function setStatus(name: string, status: Status, options: LinkOptions & { detail?: string } = {}): Step {
+  const { detail, ...rest } = options;
+  return lambdaTask(name, 'status', {
+    parameters: {
+      status,
+      'executionName.$': '$$.Execution.Name',
+      ...EXECUTION_ARN,
+      'executionStartTime.$': '$$.Execution.StartTime',
+      'state.$': '$',
+      ...(detail ? { 'detail.$': detail } : {}),
+    },
+    resultPath: null,
+    ...rest,
+  });
+}
+
+/** The registry record, from the whole state (`connected`, `failure`, `offboarding`, `disconnected`). */
+export function recordTask(
+  name: string,
+  action: 'connected' | 'failure' | 'offboarding' | 'disconnected',
+  options: LinkOptions & { parameters?: Parameters } = {},
+): Step {
+  const { parameters, ...rest } = options;
+  return lambdaTask(name, 'registry', {
+    action,
+    parameters: { ...EXECUTION_ARN, 'state.$': '$', ...parameters },
+    resultPath: null,
+    ...rest,
+  });
+}
+
+// ---- removals: offboarding and the onboarding's rollback -------------------------------------------------------------
+
+/** What a removal step removes with, and the VPC (`vpc.$`) or the plan of what to keep (`plan.$`) it works from. */
+export type RemovalInput = { 'vpc.$': string } | { 'plan.$': string };
+
+type RemovalOptions = Pick<
+  TaskOptions<'routes'>,
+  'comment' | 'resultPath' | 'outputPath' | 'onError' | 'next' | 'retry'
+>;
+
+/** The recorded routes that still go to the hub TGW (`remove`), or those the plan does not want (`prune`). */
+export function removeRoutes(name: string, action: 'remove' | 'prune', input: RemovalInput, options: RemovalOptions) {
+  return lambdaTask(name, 'routes', { action, parameters: input, ...options });
+}
+
+/** The hub disassociates the VPC from recorded zones (`remove`: all of them; `prune`: those not wanted). */
+export function removeZoneAssociations(
+  name: string,
+  action: 'remove' | 'prune',
+  input: RemovalInput,
+  options: RemovalOptions,
+) {
+  return lambdaTask(name, 'zones', {
+    action,
+    parameters: input,
+    retry: { first: [TRANSIENT.busyZone] },
+    ...options,
+  });
+}
+
+/** Security group rules and, for `revoke`, the account's endpoint service principal unless another VPC uses it. */
+export function removeEndpointAccess(
+  name: string,
+  action: 'revoke' | 'prune',
+  input: RemovalInput,
+  options: RemovalOptions,
+) {
+  return lambdaTask(name, 'consumer', { action, parameters: input, ...options });
+}
+
+/** The VPC's attachment, deleted by the hub (a pending one is waited for). */
+export function deleteAttachment(name: string, input: RemovalInput, options: RemovalOptions) {
+  return lambdaTask(name, 'transit-gateway', {
+    action: 'detach',
+    parameters: input,
+    retry: { first: [TRANSIENT.attachmentInTransition], alsoLikeThrottling: [AWS_ERRORS.incorrectState] },
+    ...options,
+  });
+}
+
+/** The account leaves the TGW share unless another of its VPCs uses it. */
+export function unshareTransitGateway(name: string, input: RemovalInput, options: RemovalOptions) {
+  return lambdaTask(name, 'transit-gateway', { action: 'unshare', parameters: input, ...options });
+}
+
+// ---- the failure tail -------------------------------------------------------------------------------------------------
+
+export interface FailureTail {
+  /** `onboarding` or `offboarding`: names the Fail state and the unreported failure's cause. */
+  readonly workflow: 'onboarding' | 'offboarding';
+  readonly recordComment: string;
+  readonly statusComment?: string;
+  /** Where the execution history keeps the failures (for the cause when even the status could not be written). */
+  readonly see: string;
+}
+
+/** The state every unrecoverable failure goes to (`failTo(FAILURE_TAIL)`). */
+export const FAILURE_TAIL = 'RecordFailure';
+
+/**
+ * The failure tail: registry record failed, status failed (which returns the Fail state's error and cause), lease
+ * released, then the Fail state. Each write is best effort: a failure to write one never hides the original error.
+ */
+export function failureTail(tail: FailureTail): Step[] {
+  const failed = tail.workflow === 'onboarding' ? 'OnboardingFailed' : 'OffboardingFailed';
+  const onStatusError: CatchAll = carryOn('$.statusError', 'DescribeUnreportedFailure');
+  return [
+    recordTask(FAILURE_TAIL, 'failure', {
+      comment: tail.recordComment,
+      resultPath: '$.failureRecord',
+      onError: carryOn('$.recordError', 'SetStatusFailed'),
+      next: 'SetStatusFailed',
+    }),
+    setStatus('SetStatusFailed', 'failed', {
+      comment: tail.statusComment,
+      resultPath: '$.outcome',
+      onError: onStatusError,
+      next: 'ReleaseLeaseAfterFailure',
+    }),
+    pass('DescribeUnreportedFailure', {
+      result: {
+        error: errorName(StepFailedError),
+        cause: `${tail.workflow} failed and the status could not be written: see ${tail.see} in the execution history`,
+      },
+      resultPath: '$.outcome',
+      next: 'ReleaseLeaseAfterFailure',
+    }),
+    releaseLease('ReleaseLeaseAfterFailure', failed),
+    state(failed, {
+      Type: 'Fail',
+      Comment: "Error: the failing step's error name; Cause: '<Step>: <error>: <message>'.",
+      ErrorPath: '$.outcome.error',
+      CausePath: '$.outcome.cause',
+    }),
+  ];
+}
+
+/** The lease is kept too long by another execution: give up (it decides the VPC's status). */
+export function giveUpBecauseVpcIsBusy(then: string): Step {
+  return state('GiveUpBecauseVpcIsBusy', {
+    Type: 'Fail',
+    Error: errorName(VpcBusyError),
+    Cause: `Another execution kept the VPC's lease longer than this execution waits; ${then}`,
+  });
+}
