@@ -27,7 +27,7 @@ beforeAll(async () => {
   for (const workflow of ['onboard', 'offboard'] as const) {
     for (const vpcId of FAULT_VPCS) references.set(`${workflow} ${vpcId}`, await faultFree(vpcId, workflow));
   }
-}, 120_000);
+});
 
 describe.each([
   ['onboard', 'connected'],
@@ -51,7 +51,7 @@ describe.each([
       }),
       { numRuns: 25, seed: workflow === 'onboard' ? 20261127 : 20261128, endOnFailure: true },
     );
-  }, 300_000);
+  });
 });
 
 describe('Faults: every response of a mutating call lost after it took effect', () => {
@@ -132,5 +132,5 @@ describe('Faults: offboarding after a faulted onboarding leaves nothing', () => 
       }),
       { numRuns: 15, seed: 20261129, endOnFailure: true },
     );
-  }, 300_000);
+  });
 });

@@ -150,7 +150,7 @@ describe('Scale: the 5,000-attachment limit of a Transit Gateway', () => {
         };
       },
     });
-  }, 180_000);
+  });
 
   it('connects the VPCs that fit and fails the 5,001st attachment with a status naming the step and the quota', () => {
     expect(result.connected).toBe(2);
@@ -263,7 +263,7 @@ describe('Scale: a private hosted zone full (MAX_VPCS_ASSOCIATED_BY_ZONE)', () =
         };
       },
     });
-  }, 180_000);
+  });
 
   it('fills each zone to its limit and no further', () => {
     for (const zoneId of zoneIds) {

@@ -90,5 +90,5 @@ describe('Security: failure notifications are summed up per account', () => {
     // Nothing pending: the next scheduled pass sends nothing.
     await notify({ source: 'schedule' });
     expect(failures()).toHaveLength(3);
-  }, 120_000);
+  });
 });
