@@ -69,6 +69,8 @@ export async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<
   return out;
 }
 
+const groupsOf = (rules: readonly { groupId: string }[]) => [...new Set(rules.map((r) => r.groupId))].sort();
+
 const matches = (planned: SecurityGroupRulePlan) => (rule: SecurityGroupRule) =>
   rule.GroupId === planned.groupId &&
   rule.IpProtocol === 'tcp' &&
@@ -119,7 +121,11 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
   };
 
   try {
-    await authorizeRules(planned, deps.hubEc2, rules, result);
+    // A retried attempt (or a later execution) finds rules an earlier one confirmed: one describe tells which planned
+    // rules exist already, so they are not sent again. Every call counts against EC2's request rate, a refused
+    // duplicate too: re-sending them spent the attempt's tokens before it reached the rules still missing.
+    const known = confirmedBefore.size > 0 ? await ingressRules(deps.hubEc2, groupsOf(planned)) : undefined;
+    await authorizeRules(planned, deps.hubEc2, rules, result, known);
     for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
     const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
     if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
@@ -145,9 +151,15 @@ async function authorizeRules(
   ec2: EC2Client,
   rules: RuleOutcome,
   result: ConsumerResult,
+  known?: SecurityGroupRule[],
 ): Promise<void> {
   const lookUp: { rule: SecurityGroupRuleRecord; created: boolean }[] = [];
   for (const rule of planned) {
+    if (known?.some(matches(rule))) {
+      // Exists already (described above): judged like a duplicate, without sending it.
+      lookUp.push({ rule, created: false });
+      continue;
+    }
     try {
       const { SecurityGroupRules = [] } = await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
@@ -175,7 +187,11 @@ async function authorizeRules(
   }
   if (lookUp.length === 0) return;
 
-  const existing = await ingressRules(ec2, [...new Set(lookUp.map((x) => x.rule.groupId))].sort());
+  // The describe made before, unless a duplicate it did not show needs a fresh one.
+  const existing =
+    known && lookUp.every((x) => known.some(matches(x.rule)))
+      ? known
+      : await ingressRules(ec2, groupsOf(lookUp.map((x) => x.rule)));
   for (const { rule, created } of lookUp) {
     const found = existing.find(matches(rule));
     if (created || !found || found.Description === rule.description) {

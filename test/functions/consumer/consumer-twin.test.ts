@@ -1,8 +1,10 @@
+import { ec2State } from '#twin/services/ec2/model';
 import { startWorkflowHub, type WorkflowHub } from '../../workflow/helpers';
 
 /**
  * RegisterConsumer through the whole onboarding on the twin (real ASL, real handlers, dynalite registry): which EC2
- * calls it makes on the hub. Authorize first, describe only when AWS answers InvalidPermission.Duplicate.
+ * calls it makes on the hub. A first onboarding authorizes without describing (describing only when AWS answers
+ * InvalidPermission.Duplicate); a run that finds rules confirmed before describes once and sends only the missing ones.
  */
 
 const VPC = 'vpc-0a200000000000001';
@@ -49,10 +51,27 @@ describe('Function: consumer (on the twin)', () => {
     const again = await w.repair(VPC);
 
     expect(again?.status).toBe('SUCCEEDED');
-    const authorized = callsOf('AuthorizeSecurityGroupIngress', mark);
-    expect(authorized.length).toBeGreaterThan(0);
-    expect(authorized.map((c) => c.error)).toEqual(authorized.map(() => 'InvalidPermission.Duplicate'));
+    // The describe shows every planned rule in place: none is sent again (a duplicate costs a request token too).
+    expect(callsOf('AuthorizeSecurityGroupIngress', mark)).toEqual([]);
     expect(callsOf('DescribeSecurityGroupRules', mark)).toHaveLength(1);
     expect((await w.record(VPC))?.securityGroupRules).toEqual(before?.securityGroupRules);
+  });
+
+  it('run again after a rule was revoked out of band: describes once and authorizes only that rule', async () => {
+    await w.onboard(VPC);
+    const recorded = (await w.record(VPC))!.securityGroupRules!;
+    const gone = recorded[0]!;
+    const group = ec2State(w.twin).securityGroups[gone.groupId]!;
+    group.rules = group.rules.filter((r) => r.id !== gone.ruleId);
+    const mark = w.mark();
+
+    const again = await w.repair(VPC);
+
+    expect(again?.status).toBe('SUCCEEDED');
+    // One call, which succeeds: the others are in place.
+    expect(callsOf('AuthorizeSecurityGroupIngress', mark).map((c) => c.error ?? 'ok')).toEqual(['ok']);
+    expect(callsOf('DescribeSecurityGroupRules', mark)).toHaveLength(1);
+    const rules = ec2State(w.twin).securityGroups[gone.groupId]!.rules;
+    expect(rules.some((r) => r.cidr === gone.cidr && r.fromPort === gone.port)).toBe(true);
   });
 });
