@@ -73,12 +73,15 @@ export const TRANSIENT = {
     maxDelay: 600,
     attempts: 60,
   }),
-  /** Connected means a packet can flow: a constant 2 s poll (5 minutes in all). */
+  /**
+   * Connected means a packet can flow: a constant 1 s poll (5 minutes in all). The association takes AWS a few
+   * seconds (no published figure; the twin's `associationMs` is 5 s), so a 2 s poll lost up to 2 s of it per VPC.
+   */
   connectivityPending: retrier([ConnectivityPendingError], {
-    interval: 2,
+    interval: 1,
     backoff: 1,
-    maxDelay: 2,
-    attempts: 150,
+    maxDelay: 1,
+    attempts: 300,
     jitter: 'NONE',
   }),
 } as const;

@@ -26,9 +26,9 @@ import {
 
 /**
  * Beyond the attachment: 5 s of spokelink's own, plus the TGW route table association's `associating` ->
- * `associated` (a stated twin timing) and up to one 2 s poll of WaitForConnectivity, which `connected` waits for.
+ * `associated` (a stated twin timing) and up to one 1 s poll of WaitForConnectivity, which `connected` waits for.
  */
-const CONNECTIVITY_POLL_MS = 2_000;
+const CONNECTIVITY_POLL_MS = 1_000;
 const OVERHEAD_BUDGET_MS = 5_000 + DEFAULT_EC2_SETTINGS.associationMs + CONNECTIVITY_POLL_MS;
 const PHASES_MS = [0, 500, 1_000, 1_500, 2_000, 2_500];
 const vpcIdOf = (i: number) => scenarioVpc(90 + i, { ownerId: ACCOUNTS.payments, cidrs: ['10.0.0.0/16'] }).id!;
