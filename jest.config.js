@@ -4,4 +4,7 @@ const base = require('./jest.base.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test'],
+  // Jest's default is one worker fewer than the cores (a single worker on a 2-core machine): the suites are
+  // independent processes of CPU-bound simulation, so every core runs one.
+  maxWorkers: '100%',
 };
