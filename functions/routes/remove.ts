@@ -1,4 +1,5 @@
 import { DeleteRouteCommand, DescribeRouteTablesCommand, type EC2Client, type Route } from '@aws-sdk/client-ec2';
+import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -87,7 +88,7 @@ export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, dep
     for (const route of candidates) {
       const found = tables
         .get(route.routeTableId)
-        ?.find((r) => r.DestinationCidrBlock === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
+        ?.find((r) => routeDestinationOf(r) === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
       if (!found) {
         result.vanished.push(route);
       } else if (found.TransitGatewayId !== deps.transitGatewayId) {
@@ -97,7 +98,10 @@ export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, dep
       } else {
         try {
           await ec2.send(
-            new DeleteRouteCommand({ RouteTableId: route.routeTableId, DestinationCidrBlock: route.destinationCidr }),
+            new DeleteRouteCommand({
+              RouteTableId: route.routeTableId,
+              ...routeDestinationParam(route.destinationCidr),
+            }),
           );
           result.removed.push(route);
         } catch (error) {
