@@ -2,15 +2,16 @@ import { AssociateSubnetCidrBlockCommand, AssociateVpcCidrBlockCommand } from '@
 import type { BusEvent } from '#local/eventbridge';
 import type { LocalHub } from '#local/hub';
 import { ec2State } from '#twin/services/ec2/model';
-import { tableRoutes } from '#twin/services/ec2/transit-gateways';
 import type { World } from '#twin/world';
 import {
   appTeamEc2,
   claims,
-  HUB_VPC,
+  connectVpc,
+  hubRoutesFor,
   lifecycleHub,
   lifecycleWorld,
   PAYMENTS,
+  rulesAdmitting,
   runReconcile,
   SCRATCH,
   settle,
@@ -43,25 +44,6 @@ function world(): World {
   return w;
 }
 
-/** Who the hub's TGW route tables send `cidr` to (active routes). */
-function hubRoutesFor(hub: LocalHub, cidr: string): string[] {
-  const s = ec2State(hub.twin);
-  return Object.values(s.tgwRouteTables)
-    .flatMap((t) => tableRoutes(s, t, hub.clock.now()).map((r) => ({ table: t.id, ...r })))
-    .filter((r) => r.cidr === cidr && r.state === 'active')
-    .map((r) => `${r.table} -> ${r.attachment?.vpcId}`)
-    .sort();
-}
-
-/** The VPCs (by rule description) whose hub endpoint rules admit `cidr`. */
-function rulesAdmitting(hub: LocalHub, cidr: string): string[] {
-  const s = ec2State(hub.twin);
-  return Object.values(s.securityGroups)
-    .filter((g) => g.vpcId === HUB_VPC)
-    .flatMap((g) => g.rules.filter((r) => !r.isEgress && r.cidr === cidr).map((r) => r.description ?? '(none)'))
-    .map((d) => d.split(' ')[1] ?? d);
-}
-
 /** The attacker allocates the victim's range from its own pool and makes it carriable (IPv6 in its subnets). */
 async function takeRange(hub: LocalHub): Promise<void> {
   const team = appTeamEc2(hub, PAYMENTS);
@@ -74,13 +56,6 @@ async function takeRange(hub: LocalHub): Promise<void> {
   ] as const) {
     await team.send(new AssociateSubnetCidrBlockCommand({ SubnetId: subnetId, Ipv6CidrBlock: cidr }));
   }
-}
-
-async function connect(hub: LocalHub, vpcId: string): Promise<void> {
-  await hub.tagVpc(vpcId, { 'spokelink:connect': 'true' });
-  await settle(hub);
-  const { status, detail } = statusOf(hub, vpcId);
-  expect({ status, detail: status === 'connected' ? 'ok' : detail }).toEqual({ status: 'connected', detail: 'ok' });
 }
 
 function expectVictimRoutedAndAttackerEmptyHanded(hub: LocalHub): void {
@@ -101,8 +76,8 @@ describe('Security: a tenant adds another VPC’s IPv6 range (from its own IPAM 
 
   it('the added IPv6 block is quarantined: no hub route or rule for the attacker, the victim keeps both', async () => {
     hub = await lifecycleHub({ world: world() });
-    await connect(hub, SCRATCH);
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, SCRATCH);
+    await connectVpc(hub, PAYMENTS);
     expectVictimRoutedAndAttackerEmptyHanded(hub);
 
     await takeRange(hub);
@@ -119,8 +94,8 @@ describe('Security: a tenant adds another VPC’s IPv6 range (from its own IPAM 
   it('with the CloudTrail event lost, the range still gains nothing, and the reconcile quarantines it', async () => {
     const drop = (event: BusEvent) => JSON.stringify(event).includes('VpcCidrBlock');
     hub = await lifecycleHub({ world: world(), events: { drop } });
-    await connect(hub, SCRATCH);
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, SCRATCH);
+    await connectVpc(hub, PAYMENTS);
 
     await takeRange(hub);
     await settle(hub);

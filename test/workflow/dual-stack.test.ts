@@ -2,12 +2,12 @@ import { AssociateSubnetCidrBlockCommand, AssociateVpcCidrBlockCommand } from '@
 import ipaddr from 'ipaddr.js';
 import type { LocalHub } from '#local/hub';
 import { ec2State } from '#twin/services/ec2/model';
-import { tableRoutes } from '#twin/services/ec2/transit-gateways';
 import type { World } from '#twin/world';
 import {
   advance,
   appTeamEc2,
   claims,
+  hubRoutesFor,
   lifecycleHub,
   lifecycleWorld,
   networkDiff,
@@ -31,16 +31,6 @@ const DUAL_V6 = '2600:1f00:0:2000::/56';
 const HUB_V6 = '2600:1f00:0:1000::/56';
 const SSM_GROUP = 'sg-0e55e0000000000a1';
 const V6_ONLY = 'vpc-0e3000000000000b1';
-
-/** Who the hub's TGW route tables send `cidr` to (active routes): `<table> -> <vpc>`. */
-function hubRoutesFor(hub: LocalHub, cidr: string): string[] {
-  const s = ec2State(hub.twin);
-  return Object.values(s.tgwRouteTables)
-    .flatMap((t) => tableRoutes(s, t, hub.clock.now()).map((r) => ({ table: t.id, ...r })))
-    .filter((r) => r.cidr === cidr && r.state === 'active')
-    .map((r) => `${r.table} -> ${r.attachment?.vpcId}`)
-    .sort();
-}
 
 /** The VPC's live attachment to the hub TGW. */
 function attachmentOf(hub: LocalHub, vpcId: string) {
