@@ -660,6 +660,12 @@ export function spokeExecutionStatements(props: {
       resources: [tgwArn, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
     }),
     new PolicyStatement({
+      // IPv6 support on a reused attachment of a dual-stack VPC (ModifyTransitGatewayVpcAttachment, Options only).
+      sid: 'EnableIpv6OnOwnAttachments',
+      actions: ['ec2:ModifyTransitGatewayVpcAttachment'],
+      resources: own('transit-gateway-attachment'),
+    }),
+    new PolicyStatement({
       sid: 'TagAttachmentAtCreation',
       actions: ['ec2:CreateTags'],
       resources: own('transit-gateway-attachment'),

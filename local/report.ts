@@ -58,6 +58,7 @@ export interface VpcReport {
   vpcId: string;
   accountId: string;
   region: string;
+  /** IPv4 blocks (primary first), then IPv6 blocks. */
   cidrs: string[];
   requested: { connect?: string; segment?: string; services?: string };
   status?: string;
@@ -151,7 +152,7 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
       vpcId: vpc.id,
       accountId: vpc.ownerId,
       region: vpc.region,
-      cidrs: [...vpc.cidrBlocks],
+      cidrs: [...vpc.cidrBlocks, ...(vpc.ipv6Blocks ?? []).map((b) => b.cidr)],
       requested: {
         ...(vpc.tags[RequestTag.connect] !== undefined ? { connect: vpc.tags[RequestTag.connect] } : {}),
         ...(vpc.tags[RequestTag.segment] !== undefined ? { segment: vpc.tags[RequestTag.segment] } : {}),

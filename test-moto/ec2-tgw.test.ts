@@ -1,5 +1,7 @@
 import {
+  AssociateSubnetCidrBlockCommand,
   AssociateTransitGatewayRouteTableCommand,
+  AssociateVpcCidrBlockCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
@@ -22,6 +24,7 @@ import {
   EnableTransitGatewayRouteTablePropagationCommand,
   GetTransitGatewayRouteTableAssociationsCommand,
   GetTransitGatewayRouteTablePropagationsCommand,
+  ModifyTransitGatewayVpcAttachmentCommand,
   SearchTransitGatewayRoutesCommand,
   type TransitGateway,
   type TransitGatewayRoute,
@@ -577,6 +580,61 @@ describe('Twin vs moto: Transit Gateways', () => {
       'DuplicateTransitGatewayAttachment',
     );
     expect(result('CreateTransitGatewayVpcAttachment again after deleting')).toBe('tgw-attach-#2');
+  });
+
+  it('enables IPv6 support on an attachment whose subnet has IPv6 (ModifyTransitGatewayVpcAttachment)', async () => {
+    await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2 }, trace, env) => {
+        const tgw = await ec2.send(new CreateTransitGatewayCommand({ Options: isolated }));
+        const tgwId = tgw.TransitGateway?.TransitGatewayId ?? 'tgw-missing';
+        env.advance(SETTLE_MS);
+        const { vpcId, subnetA } = await vpcWithSubnets(ec2, '10.92');
+        const block = await ec2.send(
+          new AssociateVpcCidrBlockCommand({ VpcId: vpcId, AmazonProvidedIpv6CidrBlock: true }),
+        );
+        const v6 = block.Ipv6CidrBlockAssociation?.Ipv6CidrBlock ?? '2600:1f00::/56';
+        await ec2.send(
+          new AssociateSubnetCidrBlockCommand({ SubnetId: subnetA, Ipv6CidrBlock: v6.replace('/56', '/64') }),
+        );
+        const attachment = await trace.step(
+          'CreateTransitGatewayVpcAttachment without IPv6 support',
+          () =>
+            ec2.send(
+              new CreateTransitGatewayVpcAttachmentCommand({
+                TransitGatewayId: tgwId,
+                VpcId: vpcId,
+                SubnetIds: [subnetA],
+              }),
+            ),
+          (o) => o.TransitGatewayVpcAttachment?.Options?.Ipv6Support,
+        );
+        const attachmentId = attachment?.TransitGatewayVpcAttachment?.TransitGatewayAttachmentId ?? 'tgw-attach-x';
+        env.advance(SETTLE_MS);
+        await trace.step(
+          'ModifyTransitGatewayVpcAttachment Ipv6Support',
+          () =>
+            ec2.send(
+              new ModifyTransitGatewayVpcAttachmentCommand({
+                TransitGatewayAttachmentId: attachmentId,
+                Options: { Ipv6Support: 'enable' },
+              }),
+            ),
+          (o) => o.TransitGatewayVpcAttachment?.Options?.Ipv6Support,
+        );
+        env.advance(SETTLE_MS);
+        await trace.step(
+          'DescribeTransitGatewayVpcAttachments after the change',
+          () =>
+            ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] })),
+          (o) => ({
+            State: o.TransitGatewayVpcAttachments?.[0]?.State,
+            Ipv6Support: o.TransitGatewayVpcAttachments?.[0]?.Options?.Ipv6Support,
+          }),
+        );
+      },
+      [],
+    );
   });
 
   it('creates, searches and deletes static TGW routes', async () => {

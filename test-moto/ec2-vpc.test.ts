@@ -1,5 +1,6 @@
 import {
   AssociateRouteTableCommand,
+  AssociateSubnetCidrBlockCommand,
   AssociateVpcCidrBlockCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
@@ -287,6 +288,72 @@ describe('Twin vs moto: VPC CIDR blocks', () => {
     );
     expect(stepOf(twin, 'AssociateVpcCidrBlock /15')?.error).toBe('InvalidVpc.Range');
     expect(stepOf(twin, 'DescribeVpcs blocks')?.result).toEqual(['10.60.0.0/16', '10.61.0.0/16']);
+  });
+});
+
+/** The `n`-th /64 of an IPv6 /56 (`2600:1f00::/56`, 1 -> `2600:1f00:0:1::/64`). */
+function subnet64(block: string, n: number): string {
+  const [head = ''] = block.split('::/');
+  const groups = head.split(':');
+  while (groups.length < 4) groups.push('0');
+  groups[3] = (Number.parseInt(groups[3]!, 16) + n).toString(16);
+  return `${groups.join(':')}::/64`;
+}
+
+describe('Twin vs moto: IPv6 blocks and subnets', () => {
+  it('associates an Amazon-provided /56, gives subnets /64s from it, and shows them alike', async () => {
+    await expectOnlyKnownDifferences(
+      moto(),
+      async ({ ec2 }, trace) => {
+        const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.70.0.0/16' }));
+        const vpcId = vpc.Vpc?.VpcId ?? 'vpc-missing';
+        const added = await trace.step(
+          'AssociateVpcCidrBlock AmazonProvidedIpv6CidrBlock',
+          () => ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, AmazonProvidedIpv6CidrBlock: true })),
+          (o) => ({
+            prefix: o.Ipv6CidrBlockAssociation?.Ipv6CidrBlock?.split('/')[1],
+            State: o.Ipv6CidrBlockAssociation?.Ipv6CidrBlockState?.State,
+          }),
+        );
+        const block = added?.Ipv6CidrBlockAssociation?.Ipv6CidrBlock ?? '2600:1f00::/56';
+        await trace.step(
+          'DescribeVpcs IPv6 blocks',
+          () => ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })),
+          (o) => (o.Vpcs?.[0]?.Ipv6CidrBlockAssociationSet ?? []).map((a) => a.Ipv6CidrBlock === block),
+        );
+        const a = await trace.step(
+          'CreateSubnet dual-stack',
+          () =>
+            ec2.send(
+              new CreateSubnetCommand({
+                VpcId: vpcId,
+                CidrBlock: '10.70.1.0/24',
+                Ipv6CidrBlock: subnet64(block, 0),
+                AvailabilityZone: 'us-east-1a',
+              }),
+            ),
+          (o) => (o.Subnet?.Ipv6CidrBlockAssociationSet ?? []).map((x) => x.Ipv6CidrBlock?.split('/')[1]),
+        );
+        const b = await ec2.send(
+          new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.70.2.0/24', AvailabilityZone: 'us-east-1b' }),
+        );
+        await trace.step(
+          'AssociateSubnetCidrBlock',
+          () =>
+            ec2.send(
+              new AssociateSubnetCidrBlockCommand({ SubnetId: b.Subnet?.SubnetId, Ipv6CidrBlock: subnet64(block, 1) }),
+            ),
+          (o) => o.Ipv6CidrBlockAssociation?.Ipv6CidrBlock?.split('/')[1],
+        );
+        await trace.step(
+          'DescribeSubnets IPv6',
+          () => ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })),
+          (o) => (o.Subnets ?? []).map((x) => `${x.CidrBlock} ${(x.Ipv6CidrBlockAssociationSet ?? []).length}`).sort(),
+        );
+        expect(a?.Subnet?.SubnetId).toBeDefined();
+      },
+      [],
+    );
   });
 });
 

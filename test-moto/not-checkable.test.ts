@@ -370,6 +370,7 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'DeleteRoute',
         'AssociateVpcCidrBlock',
         'DisassociateVpcCidrBlock',
+        'AssociateSubnetCidrBlock',
       ].map((op) => [op, 'ec2-vpc.test.ts']),
     ),
     ...Object.fromEntries(
@@ -402,6 +403,7 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'DescribeTransitGatewayVpcAttachments',
         'DescribeTransitGatewayAttachments',
         'DeleteTransitGatewayVpcAttachment',
+        'ModifyTransitGatewayVpcAttachment',
       ].map((op) => [op, 'ec2-tgw.test.ts']),
     ),
     ...Object.fromEntries(

@@ -348,6 +348,15 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       }
       return requests;
     }
+    // ModifyTransitGatewayVpcAttachment: transit-gateway-attachment (required), subnet for AddSubnetIds and
+    // RemoveSubnetIds (Service Authorization Reference, EC2).
+    case 'ec2:ModifyTransitGatewayVpcAttachment':
+      return [
+        one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region),
+        ...[...list<string>(i.AddSubnetIds), ...list<string>(i.RemoveSubnetIds)].map((id) =>
+          one(ec2Resource(ctx, id), { ...ec2Region, ...vpcContext(ctx, id) }),
+        ),
+      ];
     case 'ec2:AcceptTransitGatewayVpcAttachment':
     case 'ec2:RejectTransitGatewayVpcAttachment':
     case 'ec2:DeleteTransitGatewayVpcAttachment':

@@ -9,6 +9,7 @@ import {
   paginateDescribeVpcEndpoints,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { isIpv6Cidr, ruleCidrOf } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
@@ -76,7 +77,17 @@ const matches = (planned: SecurityGroupRulePlan) => (rule: SecurityGroupRule) =>
   rule.IpProtocol === 'tcp' &&
   rule.FromPort === planned.port &&
   rule.ToPort === planned.port &&
-  rule.CidrIpv4 === planned.cidr;
+  ruleCidrOf(rule) === planned.cidr;
+
+/**
+ * The permission's range for `cidr`: `Ipv6Ranges` for an IPv6 block (counted against the group's separate IPv6 rules
+ * quota, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups).
+ */
+function ipRanges(cidr: string, description: string) {
+  return isIpv6Cidr(cidr)
+    ? { Ipv6Ranges: [{ CidrIpv6: cidr, Description: description }] }
+    : { IpRanges: [{ CidrIp: cidr, Description: description }] };
+}
 
 /** The rules an attempt confirmed (recorded with their ids) and those it found to be someone else's. */
 interface RuleOutcome {
@@ -169,7 +180,7 @@ async function authorizeRules(
               IpProtocol: 'tcp',
               FromPort: rule.port,
               ToPort: rule.port,
-              IpRanges: [{ CidrIp: rule.cidr, Description: rule.description }],
+              ...ipRanges(rule.cidr, rule.description),
             },
           ],
         }),

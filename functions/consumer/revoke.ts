@@ -7,6 +7,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { ruleCidrOf } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -80,7 +81,7 @@ function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord)
       r.IpProtocol === 'tcp' &&
       r.FromPort === recorded.port &&
       r.ToPort === recorded.port &&
-      r.CidrIpv4 === recorded.cidr,
+      ruleCidrOf(r) === recorded.cidr,
   );
 }
 

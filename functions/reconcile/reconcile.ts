@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-ec2';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { compareCidrs } from '#shared/cidr';
+import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import { type HubConfig, servedRegions } from '#shared/config';
 import { RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
@@ -162,14 +162,6 @@ function tagMap(vpc: Vpc | undefined): Tags {
   return out;
 }
 
-function associatedCidrs(vpc: Vpc): string[] {
-  const blocks = (vpc.CidrBlockAssociationSet ?? [])
-    .filter((a) => a.CidrBlock && ['associated', 'associating'].includes(a.CidrBlockState?.State ?? ''))
-    .map((a) => a.CidrBlock!);
-  if (blocks.length === 0 && vpc.CidrBlock) blocks.push(vpc.CidrBlock);
-  return [...new Set(blocks)].sort(compareCidrs);
-}
-
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
@@ -216,7 +208,10 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
   return {
     segment,
     services,
-    destinations: config.destinations.map((d) => d.cidr).sort(),
+    destinations: destinationsFor(
+      config.destinations.map((d) => d.cidr),
+      cidrs,
+    ).sort(),
     zones,
     rules,
     association: config.segments[segment]!.associationRouteTableId,
@@ -353,7 +348,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         desired = desiredOf(
           config,
           tags,
-          associatedCidrs(vpc).filter((c) => !quarantined.has(c)),
+          associatedCidrsOf(vpc).filter((c) => !quarantined.has(c)),
         );
       } catch (error) {
         if (!(error instanceof RejectedError)) throw error;
@@ -396,7 +391,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         request: request ?? null,
         actual: fingerprint(record),
         reasons,
-        ...(action === 'onboard' ? { cidrs: vpc ? associatedCidrs(vpc) : [], config: inputs } : {}),
+        ...(action === 'onboard' ? { cidrs: vpc ? associatedCidrsOf(vpc) : [], config: inputs } : {}),
       });
       const name = `${ref.vpcId}-reconcile-${id}`;
       if (!member && tags[StatusTag.status] === 'rejected' && tags[StatusTag.execution] === name) {
@@ -479,7 +474,7 @@ function routeDriftOf(record: ConsumerRecord, routes: Map<string, Route[]> | und
   if (!routes) return out;
   for (const r of record.routes ?? []) {
     const table = routes.get(r.routeTableId);
-    const found = table?.find((x) => x.DestinationCidrBlock === r.destinationCidr);
+    const found = table?.find((x) => routeDestinationOf(x) === r.destinationCidr);
     if (!found) out.missing = true;
     else if (found.TransitGatewayId !== tgwId) {
       const target =

@@ -1,4 +1,5 @@
 import { DeleteRouteCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -78,7 +79,7 @@ export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, dep
     for (const route of candidates) {
       const found = tables
         .get(route.routeTableId)
-        ?.find((r) => r.DestinationCidrBlock === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
+        ?.find((r) => routeDestinationOf(r) === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
       if (!found) {
         result.vanished.push(route);
       } else if (found.TransitGatewayId !== deps.transitGatewayId) {
@@ -88,7 +89,10 @@ export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, dep
       } else {
         try {
           await ec2.send(
-            new DeleteRouteCommand({ RouteTableId: route.routeTableId, DestinationCidrBlock: route.destinationCidr }),
+            new DeleteRouteCommand({
+              RouteTableId: route.routeTableId,
+              ...routeDestinationParam(route.destinationCidr),
+            }),
           );
           result.removed.push(route);
         } catch (error) {

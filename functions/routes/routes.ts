@@ -1,4 +1,5 @@
 import { CreateRouteCommand, type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
+import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { ConflictError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -68,7 +69,7 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
         await ec2.send(
           new CreateRouteCommand({
             RouteTableId: route.routeTableId,
-            DestinationCidrBlock: route.destinationCidr,
+            ...routeDestinationParam(route.destinationCidr),
             TransitGatewayId: plan.transitGatewayId,
           }),
         );
@@ -79,7 +80,7 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
         }
         // Created meanwhile: ours (a retried invocation) or someone else's.
         const now = (await routesByTable(ec2, [route.routeTableId])).get(route.routeTableId) ?? [];
-        const found = now.filter(isStaticRoute).find((r) => r.DestinationCidrBlock === route.destinationCidr);
+        const found = now.filter(isStaticRoute).find((r) => routeDestinationOf(r) === route.destinationCidr);
         if (found?.TransitGatewayId !== plan.transitGatewayId) {
           throw conflictError(plan, [
             { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? routeTarget(found) : '?' },

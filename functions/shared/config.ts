@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { canonicalCidr } from './cidr';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
 
@@ -11,17 +12,20 @@ import { invalidFile } from './zod-issues';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1');
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, 'must be an IPv4 CIDR such as 10.0.0.0/16')
-  .refine(
-    (value) =>
-      value
-        .split('/')[0]!
-        .split('.')
-        .every((octet) => Number(octet) <= 255),
-    'octets must be 0-255',
-  );
+/** An IPv4 or IPv6 CIDR in canonical form (network address; IPv6 lower case, zeros compressed, as AWS shows it). */
+const cidr = z.string().superRefine((value, ctx) => {
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalCidr(value);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or 2600:1f18:abc:de00::/56',
+    });
+    return;
+  }
+  if (canonical !== value) ctx.addIssue({ code: 'custom', message: `must be written ${canonical}` });
+});
 const name = z
   .string()
   .regex(

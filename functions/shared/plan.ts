@@ -47,6 +47,8 @@ const SubnetPlan = z.object({
   subnetId: z.string(),
   availabilityZone: z.string(),
   cidr: z.string(),
+  /** The subnet's IPv6 CIDR, if it has one (an attachment with IPv6 support needs one in each of its subnets). */
+  ipv6Cidr: z.string().optional(),
 });
 
 /**
@@ -57,6 +59,11 @@ const QuarantinedCidr = z.object({
   cidr: z.string(),
   /** What it overlaps: `10.9.0.0/16 of vpc-... (account ...)` or `the hub destination 10.0.0.0/16`. */
   overlaps: z.string(),
+  /**
+   * Why it is quarantined when it overlaps nothing: an IPv6 block the attachment cannot carry (`not carried: ...`).
+   * The detail then names this reason instead of an overlap.
+   */
+  reason: z.string().optional(),
 });
 
 export const PlanSchema = z.object({
@@ -68,8 +75,16 @@ export const PlanSchema = z.object({
   segment: z.string(),
   /** Catalog names (endpoints and endpoint services) the VPC asked for and may use, sorted. */
   services: z.array(z.string()),
-  /** The VPC's associated IPv4 CIDR blocks that validate, sorted: the only ones claimed, routed and admitted. */
+  /**
+   * The VPC's associated CIDR blocks that validate, IPv4 then IPv6, sorted: the only ones claimed, routed and
+   * admitted.
+   */
   cidrs: z.array(z.string()),
+  /**
+   * The attachment carries IPv6 (`Options.Ipv6Support: enable`): `cidrs` has an IPv6 block and every attachment
+   * subnet an IPv6 CIDR. Absent: false (plans made before IPv6 support).
+   */
+  ipv6Support: z.boolean().optional(),
   /** The member's blocks that do not validate (absent or empty: none). */
   quarantine: z.array(QuarantinedCidr).optional(),
   transitGatewayId: z.string(),

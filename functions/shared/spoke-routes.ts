@@ -1,4 +1,5 @@
 import { type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
+import { routeDestinationOf } from './cidr';
 import type { RouteRecord } from './registry-model';
 
 /**
@@ -53,7 +54,7 @@ export function spokeRouteNeeds(
   for (const routeTableId of routeTableIds) {
     const routes = (tables.get(routeTableId) ?? []).filter(isStaticRoute);
     for (const cidr of destinations) {
-      const route = routes.find((r) => r.DestinationCidrBlock === cidr);
+      const route = routes.find((r) => routeDestinationOf(r) === cidr);
       if (!route) out.missing.push({ routeTableId, destinationCidr: cidr });
       else if (route.TransitGatewayId === transitGatewayId) out.existing.push({ routeTableId, destinationCidr: cidr });
       else out.conflicts.push({ routeTableId, cidr, target: routeTarget(route) });

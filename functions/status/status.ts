@@ -93,7 +93,9 @@ function onboardingDetail(plan: Plan): string {
  * The range and the VPC it overlaps come first so that they survive the 256-character limit.
  */
 export function quarantineDetail(plan: Plan): string {
-  const ranges = (plan.quarantine ?? []).map((q) => `${q.cidr} overlaps ${q.overlaps}`).join('; ');
+  const ranges = (plan.quarantine ?? [])
+    .map((q) => (q.reason ? `${q.cidr} ${q.reason}` : `${q.cidr} overlaps ${q.overlaps}`))
+    .join('; ');
   const kept = plan.cidrs.length > 0 ? `still connected for ${plan.cidrs.join(', ')}` : 'no CIDR connected';
   return `quarantined: ${ranges}: not routed, not admitted (remove the range to end it); ${kept}`;
 }

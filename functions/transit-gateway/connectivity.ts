@@ -1,5 +1,6 @@
 import { type EC2Client, paginateDescribeRouteTables, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { routeDestinationOf } from '#shared/cidr';
 import { SpokelinkError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { describeAttachment } from './transit-gateway';
@@ -96,7 +97,7 @@ async function spokeRoutesPending(plan: Plan, ec2: EC2Client): Promise<string[]>
     for (const table of page.RouteTables ?? []) {
       for (const cidr of plan.destinations) {
         const route = table.Routes?.find(
-          (r) => r.DestinationCidrBlock === cidr && r.TransitGatewayId === plan.transitGatewayId,
+          (r) => routeDestinationOf(r) === cidr && r.TransitGatewayId === plan.transitGatewayId,
         );
         if (route?.State !== 'active') {
           pending.push(`spoke route ${table.RouteTableId} ${cidr} is ${route?.State ?? 'absent'}`);

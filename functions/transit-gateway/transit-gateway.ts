@@ -7,6 +7,7 @@ import {
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
+  ModifyTransitGatewayVpcAttachmentCommand,
   paginateDescribeTransitGatewayVpcAttachments,
   paginateGetTransitGatewayAttachmentPropagations,
   type Tag,
@@ -310,7 +311,7 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
         new CreateTagsCommand({ Resources: [attachment.TransitGatewayAttachmentId!], Tags: attachmentTags(plan) }),
       );
     }
-    return done(attachment, true);
+    return done(await withIpv6Support(spoke.ec2, plan, attachment), true);
   };
   const done = async (attachment: TransitGatewayVpcAttachment, reused: boolean): Promise<AttachmentResult> => {
     const result = {
@@ -332,6 +333,8 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
         TransitGatewayId: plan.transitGatewayId,
         VpcId: plan.vpcId,
         SubnetIds: plan.attachmentSubnetIds,
+        // IPv6 crosses the TGW only through an attachment with IPv6 support (the default is disable).
+        ...(plan.ipv6Support ? { Options: { Ipv6Support: 'enable' as const } } : {}),
         TagSpecifications: [{ ResourceType: 'transit-gateway-attachment', Tags: attachmentTags(plan) }],
       }),
     );
@@ -356,6 +359,34 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
     if (isAwsError(error, 'InvalidVpcID.NotFound')) throw new VpcNotFoundError(`${plan.vpcId} no longer exists`);
     throw quotaErrorOf(error, `attaching ${plan.vpcId} to ${plan.transitGatewayId}`) ?? error;
   }
+}
+
+/**
+ * A reused attachment of a VPC whose plan carries IPv6 but made without IPv6 support (before the VPC had IPv6, or by
+ * hand) gets it: ModifyTransitGatewayVpcAttachment `Ipv6Support: enable`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyTransitGatewayVpcAttachment.html); the attachment
+ * is `modifying`, and WaitForAttachment waits for it to be `available` again. One that cannot be modified yet
+ * (pending) is retried. IPv6 support is never turned off: a VPC that dropped its IPv6 blocks keeps it, harmlessly.
+ */
+async function withIpv6Support(
+  ec2: EC2Client,
+  plan: Plan,
+  attachment: TransitGatewayVpcAttachment,
+): Promise<TransitGatewayVpcAttachment> {
+  if (!plan.ipv6Support || attachment.Options?.Ipv6Support === 'enable') return attachment;
+  if (attachment.State !== 'available') {
+    throw new AttachmentNotReadyError(
+      `${attachment.TransitGatewayAttachmentId} is ${attachment.State}: IPv6 support is enabled once it is available`,
+    );
+  }
+  const { TransitGatewayVpcAttachment: modified } = await ec2.send(
+    new ModifyTransitGatewayVpcAttachmentCommand({
+      TransitGatewayAttachmentId: attachment.TransitGatewayAttachmentId,
+      Options: { Ipv6Support: 'enable' },
+    }),
+  );
+  logger.info('IPv6 support enabled on the attachment', { attachmentId: attachment.TransitGatewayAttachmentId });
+  return { ...attachment, ...modified };
 }
 
 // ---- AcceptAttachment / WaitForAttachment --------------------------------------------------------------------------

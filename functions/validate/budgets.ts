@@ -1,3 +1,4 @@
+import { isIpv6Cidr } from '#shared/cidr';
 import type { HubConfig } from '#shared/config';
 import { RejectedError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
@@ -38,13 +39,23 @@ const endpointsOfGroup = (config: HubConfig, groupId: string) =>
     .map(([name]) => name)
     .join(', ');
 
+/**
+ * The quota a rule counts against: its group's IPv4 rules, or its IPv6 rules (`<group> IPv6`): AWS counts them
+ * separately (same page, "Inbound or outbound rules per security group").
+ */
+const ruleQuotaKey = (r: { groupId: string; cidr: string }) => (isIpv6Cidr(r.cidr) ? `${r.groupId} IPv6` : r.groupId);
+
 export const BUDGETS: readonly Budget[] = [
   {
     field: 'securityGroupRulesPerAccount',
     unit: 'inbound rules',
-    planned: (plan) => plan.securityGroupRules.map((r) => r.groupId),
-    held: (record) => (record.securityGroupRules ?? []).map((r) => r.groupId),
-    describe: (groupId, config) => `security group ${groupId} (endpoint ${endpointsOfGroup(config, groupId)})`,
+    planned: (plan) => plan.securityGroupRules.map(ruleQuotaKey),
+    held: (record) => (record.securityGroupRules ?? []).map(ruleQuotaKey),
+    describe: (key, config) => {
+      const [groupId, family] = key.split(' ');
+      const of = `security group ${groupId} (endpoint ${endpointsOfGroup(config, groupId!)})`;
+      return family ? `${of}, ${family} rules` : of;
+    },
   },
   {
     field: 'zoneAssociationsPerAccount',

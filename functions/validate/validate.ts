@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import { cidrsOverlap, compareCidrs } from '#shared/cidr';
+import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
 import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
@@ -30,7 +30,8 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * checks every policy and prerequisite, and returns the Plan. It makes no mutating call: a rejection means nothing
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
- * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `region-not-served`, `zone-conflict`,
+ * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
+ * `region-not-served`, `zone-conflict`,
  * `route-conflict`, `attachment-limit`, `budget-exceeded` (budgets.ts).
  */
 
@@ -79,11 +80,16 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const services = selectServices(config, segmentName, request.services);
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
-  const { cidrs, quarantine } = await checkCidrs(config, vpcId, associatedCidrs(vpc), deps.registry);
+  const checked = await checkCidrs(config, vpcId, associatedCidrsOf(vpc), deps.registry);
   await checkDnsAttributes(spoke.ec2, vpcId);
 
   const subnets = await describeAll(spoke.ec2, vpcId, 'subnets');
-  const selection = selectSubnets(vpcId, subnets);
+  const selection = selectSubnets(vpcId, subnets, { preferIpv6: checked.cidrs.some(isIpv6Cidr) });
+  const { cidrs, quarantine, ipv6Support } = await checkIpv6Carried(vpcId, checked, selection.subnets);
+  const destinations = destinationsFor(
+    config.destinations.map((d) => d.cidr),
+    cidrs,
+  );
   const routeTables = await describeAll(spoke.ec2, vpcId, 'routeTables');
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
   checkRouteConflicts(config, routeTableIds, routeTables);
@@ -101,6 +107,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     segment: segmentName,
     services,
     cidrs,
+    ...(ipv6Support ? { ipv6Support } : {}),
     ...(quarantine.length > 0 ? { quarantine } : {}),
     transitGatewayId: config.hub.transitGatewayId,
     shareName: `${config.prefix}-tgw`,
@@ -109,7 +116,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     attachmentSubnets: selection.subnets,
     attachmentSubnetIds: selection.subnets.map((s) => s.subnetId),
     routeTableIds,
-    destinations: config.destinations.map((d) => d.cidr),
+    destinations,
     associationRouteTableId: segment.associationRouteTableId,
     propagationRouteTableIds: [...segment.propagationRouteTableIds].sort(),
     zones,
@@ -261,27 +268,31 @@ async function ancestorsOf(
   return out;
 }
 
-/** The VPC's IPv4 CIDR blocks that are (being) associated, sorted. */
-function associatedCidrs(vpc: Vpc): string[] {
-  const blocks = (vpc.CidrBlockAssociationSet ?? [])
-    .filter((a) => a.CidrBlock && ['associated', 'associating'].includes(a.CidrBlockState?.State ?? ''))
-    .map((a) => a.CidrBlock!);
-  if (blocks.length === 0 && vpc.CidrBlock) blocks.push(vpc.CidrBlock);
-  return [...new Set(blocks)].sort(compareCidrs);
-}
-
 /**
  * The VPC's CIDRs against the hub destinations and the other VPCs' claims. A VPC that is not a member yet is rejected
  * (`cidr-overlap`, nothing changed). A member (a record that is not disconnected: it holds claims, maybe routes and
  * rules) whose tenant added an overlapping block is not rejected, which would leave what it has: the offending blocks
  * are quarantined (never claimed, routed or admitted) and the rest stays connected.
  */
+/** A member: a record that is not disconnected (it holds claims, maybe routes and rules). */
+async function isMember(registry: RegistryTable, vpcId: string): Promise<boolean> {
+  const record = await getRecord(registry, vpcId);
+  return !!record && record.status !== 'disconnected';
+}
+
+interface CheckedCidrs {
+  cidrs: string[];
+  quarantine: QuarantinedCidr[];
+  /** Read only when the answer matters (one registry read fewer for most validations). */
+  isMember: () => Promise<boolean>;
+}
+
 async function checkCidrs(
   config: HubConfig,
   vpcId: string,
   cidrs: string[],
   registry: RegistryTable,
-): Promise<{ cidrs: string[]; quarantine: QuarantinedCidr[] }> {
+): Promise<CheckedCidrs> {
   const offending: { cidr: string; overlaps: string; rejection: RejectedError }[] = [];
   for (const cidr of cidrs) {
     const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
@@ -305,15 +316,46 @@ async function checkCidrs(
       rejection: overlapRejection(vpcId, overlap),
     });
   }
-  if (offending.length === 0) return { cidrs, quarantine: [] };
-  const record = await getRecord(registry, vpcId);
-  if (!record || record.status === 'disconnected') throw offending[0]!.rejection;
+  if (offending.length === 0) return { cidrs, quarantine: [], isMember: () => isMember(registry, vpcId) };
+  if (!(await isMember(registry, vpcId))) throw offending[0]!.rejection;
   const bad = new Set(offending.map((o) => o.cidr));
   return {
+    isMember: async () => true,
     cidrs: cidrs.filter((c) => !bad.has(c)),
     quarantine: offending
       .map(({ cidr, overlaps }) => ({ cidr, overlaps }))
       .sort((a, b) => compareCidrs(a.cidr, b.cidr)),
+  };
+}
+
+/**
+ * IPv6 blocks travel only through an attachment with IPv6 support, whose interface takes an IPv6 address in each of
+ * its subnets (API_CreateTransitGatewayVpcAttachmentRequestOptions,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html).
+ * When an attachment subnet has no IPv6 CIDR, the VPC's IPv6 blocks cannot be carried: a first request is rejected
+ * (`ipv6-subnet`, nothing changed); a member's IPv6 blocks are quarantined (never claimed, routed or admitted) and
+ * its IPv4 stays connected.
+ */
+async function checkIpv6Carried(
+  vpcId: string,
+  checked: CheckedCidrs,
+  attachmentSubnets: SubnetPlan[],
+): Promise<{ cidrs: string[]; quarantine: QuarantinedCidr[]; ipv6Support: boolean }> {
+  const ipv6 = checked.cidrs.filter(isIpv6Cidr);
+  const kept = { cidrs: checked.cidrs, quarantine: checked.quarantine };
+  if (ipv6.length === 0) return { ...kept, ipv6Support: false };
+  const without = attachmentSubnets.filter((s) => !s.ipv6Cidr).map((s) => `${s.subnetId} (${s.availabilityZone})`);
+  if (without.length === 0) return { ...kept, ipv6Support: true };
+  const why = `attachment subnet ${without.join(', ')} has no IPv6 CIDR, so the attachment cannot carry IPv6 (add one with AssociateSubnetCidrBlock)`;
+  if (!(await checked.isMember()))
+    throw reject('ipv6-subnet', `${vpcId} has IPv6 blocks (${ipv6.join(', ')}) but ${why}`);
+  return {
+    cidrs: checked.cidrs.filter((c) => !isIpv6Cidr(c)),
+    quarantine: [
+      ...checked.quarantine,
+      ...ipv6.map((cidr) => ({ cidr, overlaps: 'nothing', reason: `is not carried: ${why}` })),
+    ].sort((a, b) => compareCidrs(a.cidr, b.cidr)),
+    ipv6Support: false,
   };
 }
 
@@ -349,25 +391,60 @@ async function describeAll(ec2: EC2Client, vpcId: string, kind: 'subnets' | 'rou
   return out;
 }
 
+/** The subnet's associated IPv6 CIDR, if any. */
+function ipv6CidrOf(subnet: Subnet): string | undefined {
+  return (subnet.Ipv6CidrBlockAssociationSet ?? []).find(
+    (a) => a.Ipv6CidrBlock && ['associated', 'associating'].includes(a.Ipv6CidrBlockState?.State ?? ''),
+  )?.Ipv6CidrBlock;
+}
+
+const isTaggedForAttachment = (s: Subnet) => (tagMap(s.Tags)[SUBNET_ATTACH_TAG] ?? '').trim().toLowerCase() === 'true';
+
 /**
  * The attachment subnets: those tagged `spokelink:attach=true` (at most one per AZ), else one per AZ chosen
- * deterministically: the subnet with the lowest IPv4 CIDR (network address, then the larger block), ties broken by
- * subnet id. Subnets without an IPv4 CIDR are never chosen. Sorted by AZ.
+ * deterministically: with `preferIpv6` (the VPC has IPv6 blocks) a subnet with an IPv6 CIDR first, then the subnet
+ * with the lowest IPv4 CIDR (network address, then the larger block), ties broken by subnet id. Sorted by AZ.
+ * Subnets without an IPv4 CIDR (IPv6-only) are never chosen: a TGW attachment needs IPv4 in its subnets
+ * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html); a tagged one, or a VPC whose only subnets are
+ * IPv6-only, is rejected (`ipv6-only-subnet`).
  */
 export function selectSubnets(
   vpcId: string,
   subnets: Subnet[],
+  options: { preferIpv6?: boolean } = {},
 ): { how: Plan['subnetSelection']; subnets: SubnetPlan[] } {
+  const ipv6Only = subnets.filter((s) => s.SubnetId && !s.CidrBlock);
+  const taggedIpv6Only = ipv6Only.filter(isTaggedForAttachment);
+  if (taggedIpv6Only.length > 0) {
+    throw reject(
+      'ipv6-only-subnet',
+      `${taggedIpv6Only.map((s) => s.SubnetId).join(', ')} tagged ${SUBNET_ATTACH_TAG}=true ` +
+        'is IPv6-only: a Transit Gateway attachment needs IPv4 in its subnets',
+    );
+  }
   const usable = subnets
     .filter((s) => s.SubnetId && s.AvailabilityZone && s.CidrBlock)
     .map((s) => ({
       subnetId: s.SubnetId!,
       availabilityZone: s.AvailabilityZone!,
       cidr: s.CidrBlock!,
-      tagged: (tagMap(s.Tags)[SUBNET_ATTACH_TAG] ?? '').trim().toLowerCase() === 'true',
+      ...(ipv6CidrOf(s) ? { ipv6Cidr: ipv6CidrOf(s) } : {}),
+      tagged: isTaggedForAttachment(s),
     }));
   const byAz = (a: SubnetPlan, b: SubnetPlan) => a.availabilityZone.localeCompare(b.availabilityZone);
-  const plain = ({ subnetId, availabilityZone, cidr }: SubnetPlan) => ({ subnetId, availabilityZone, cidr });
+  const plain = ({ subnetId, availabilityZone, cidr, ipv6Cidr }: SubnetPlan) => ({
+    subnetId,
+    availabilityZone,
+    cidr,
+    ...(ipv6Cidr ? { ipv6Cidr } : {}),
+  });
+  if (usable.length === 0 && ipv6Only.length > 0) {
+    throw reject(
+      'ipv6-only-subnet',
+      `${vpcId} has only IPv6-only subnets (${ipv6Only.map((s) => s.SubnetId).join(', ')}): ` +
+        'a Transit Gateway attachment needs IPv4 in its subnets',
+    );
+  }
 
   const tagged = usable.filter((s) => s.tagged);
   if (tagged.length > 0) {
@@ -389,10 +466,12 @@ export function selectSubnets(
   const chosen = new Map<string, SubnetPlan>();
   for (const s of usable) {
     const current = chosen.get(s.availabilityZone);
+    const ipv6Rank = (x: SubnetPlan) => (options.preferIpv6 && x.ipv6Cidr ? 0 : 1);
     if (
       !current ||
-      compareCidrs(s.cidr, current.cidr) < 0 ||
-      (compareCidrs(s.cidr, current.cidr) === 0 && s.subnetId < current.subnetId)
+      ipv6Rank(s) < ipv6Rank(current) ||
+      (ipv6Rank(s) === ipv6Rank(current) && compareCidrs(s.cidr, current.cidr) < 0) ||
+      (ipv6Rank(s) === ipv6Rank(current) && compareCidrs(s.cidr, current.cidr) === 0 && s.subnetId < current.subnetId)
     ) {
       chosen.set(s.availabilityZone, plain(s));
     }

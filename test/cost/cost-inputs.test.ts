@@ -89,12 +89,13 @@ describe('Function: recordsFromWorld', () => {
 
     const records = recordsFromWorld(world, config, 'worlds/example.world.json');
 
-    // Five VPCs ask to connect (the hub VPC and the untagged spoke VPC do not).
+    // Six VPCs ask to connect (the hub VPC and the untagged spoke VPC do not).
     expect(records.map((r) => r.vpcId).sort()).toEqual([
       'vpc-0a200000000000001',
       'vpc-0a200000000000002',
       'vpc-0b300000000000001',
       'vpc-0c400000000000001',
+      'vpc-0c400000000000002',
       'vpc-0d500000000000001',
     ]);
     expect(records.find((r) => r.vpcId === 'vpc-0d500000000000001')).toMatchObject({

@@ -188,6 +188,8 @@ describe('Spoke stack: execution role', () => {
       'ec2:DescribeVpcAttribute',
       'ec2:DescribeVpcEndpoints',
       'ec2:DescribeVpcs',
+      // A reused attachment of a dual-stack VPC gets IPv6 support.
+      'ec2:ModifyTransitGatewayVpcAttachment',
       'ram:AcceptResourceShareInvitation',
       'ram:GetResourceShareInvitations',
       'route53:AssociateVPCWithHostedZone',

@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
+import { tableRoutes } from '#twin/services/ec2/transit-gateways';
 import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
 import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
@@ -225,4 +226,31 @@ export async function runReconcile(hub: LocalHub, maxConcurrency = 5): Promise<R
   if (execution.status !== 'SUCCEEDED')
     throw new Error(`reconcile ${execution.status}: ${execution.error} ${execution.cause}`);
   return JSON.parse(execution.output ?? '{}') as ReconcileOutput;
+}
+
+/** Who the hub's TGW route tables send `cidr` to: `<table> -> <vpc>` for each active route to exactly it. */
+export function hubRoutesFor(hub: LocalHub, cidr: string): string[] {
+  const s = ec2State(hub.twin);
+  return Object.values(s.tgwRouteTables)
+    .flatMap((t) => tableRoutes(s, t, hub.clock.now()).map((r) => ({ table: t.id, ...r })))
+    .filter((r) => r.cidr === cidr && r.state === 'active')
+    .map((r) => `${r.table} -> ${r.attachment?.vpcId}`)
+    .sort();
+}
+
+/** The hub endpoint security group rules that admit `cidr`, by the VPC named in their description. */
+export function rulesAdmitting(hub: LocalHub, cidr: string): string[] {
+  const s = ec2State(hub.twin);
+  return Object.values(s.securityGroups)
+    .filter((g) => g.vpcId === HUB_VPC)
+    .flatMap((g) => g.rules.filter((r) => !r.isEgress && r.cidr === cidr).map((r) => r.description ?? '(none)'))
+    .map((d) => d.split(' ')[1] ?? d);
+}
+
+/** Tags the VPC to connect, settles, and fails the test unless it ends `connected` (naming the detail otherwise). */
+export async function connectVpc(hub: LocalHub, vpcId: string): Promise<void> {
+  await hub.tagVpc(vpcId, { 'spokelink:connect': 'true' });
+  await settle(hub);
+  const { status, detail } = statusOf(hub, vpcId);
+  expect({ status, detail: status === 'connected' ? 'ok' : detail }).toEqual({ status: 'connected', detail: 'ok' });
 }

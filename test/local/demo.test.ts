@@ -6,7 +6,14 @@ import { loadWorldFile } from '#twin/world';
 import { taggedVpcs } from '../../cli/commands/simulate';
 
 const ROOT = join(__dirname, '..', '..');
-const CONNECTED = ['vpc-0a200000000000001', 'vpc-0a200000000000002', 'vpc-0b300000000000001', 'vpc-0d500000000000001'];
+const DUAL_STACK = 'vpc-0c400000000000002';
+const CONNECTED = [
+  'vpc-0a200000000000001',
+  'vpc-0a200000000000002',
+  'vpc-0b300000000000001',
+  DUAL_STACK,
+  'vpc-0d500000000000001',
+];
 const OVERLAPPING = 'vpc-0c400000000000001';
 const UNTAGGED = 'vpc-0b300000000000002';
 const OUTSIDE_ORG = 'vpc-0d500000000000001';
@@ -89,16 +96,22 @@ describe('Demo: the example organization', () => {
         .find((t) => t.id === rtb)!
         .associations.map((x) => attachments.find((a) => a.id === x.attachmentId)?.vpcId);
     expect(associated('tgw-rtb-0a000000000000001').sort()).toEqual(['vpc-0a200000000000001', 'vpc-0a200000000000002']);
-    expect(associated('tgw-rtb-0b000000000000002').sort()).toEqual(['vpc-0b300000000000001', 'vpc-0d500000000000001']);
+    expect(associated('tgw-rtb-0b000000000000002').sort()).toEqual([
+      'vpc-0b300000000000001',
+      DUAL_STACK,
+      'vpc-0d500000000000001',
+    ]);
     const shared = tables.find((t) => t.id === 'tgw-rtb-0c000000000000003')!;
-    // The hub routes back to each VPC with a static route per claimed CIDR, never a propagation.
+    // The hub routes back to each VPC with a static route per claimed CIDR (the dual-stack VPC has two), never a
+    // propagation.
     expect(shared.propagations).toEqual([]);
+    const dualStack = attachments.find((a) => a.vpcId === DUAL_STACK)!.id;
     expect(
       shared.routes
         .filter((r) => r.type === 'static' && r.state === 'active')
         .map((r) => r.attachmentId)
         .sort(),
-    ).toEqual(attachments.map((a) => a.id).sort());
+    ).toEqual([...attachments.map((a) => a.id), dualStack].sort());
   });
 
   it('records each connected VPC in the registry with what was created for it', () => {
@@ -128,6 +141,13 @@ describe('Demo: the example organization', () => {
     ]);
   });
 
+  it('connects the dual-stack VPC for both IP families, through an attachment with IPv6 support', () => {
+    expect(report.registry.find((r) => r.vpcId === DUAL_STACK)).toMatchObject({ status: 'connected', routes: 2 });
+    expect(report.vpcs.find((v) => v.vpcId === DUAL_STACK)?.cidrs).toEqual(['10.6.0.0/16', '2600:1f00:0:2000::/56']);
+    const attachment = spokeAttachments().find((a) => a.vpcId === DUAL_STACK) as { ipv6Support?: string } | undefined;
+    expect(attachment?.ipv6Support).toBe('enable');
+  });
+
   it('connects the VPC outside the organization through the RAM invitation path', () => {
     expect(vpc(OUTSIDE_ORG).status).toBe('connected');
     const accepted = hub.twin.calls.filter((c) => c.operation === 'AcceptResourceShareInvitation' && !c.error);
@@ -135,9 +155,9 @@ describe('Demo: the example organization', () => {
   });
 
   it('ends every execution (rejections are answers, not failures) and starts one per tagged VPC', () => {
-    expect(report.executions.map((e) => e.status)).toEqual(Array(5).fill('SUCCEEDED'));
+    expect(report.executions.map((e) => e.status)).toEqual(Array(6).fill('SUCCEEDED'));
     expect(report.executions.map((e) => e.vpcId).sort()).toEqual([...CONNECTED, OVERLAPPING].sort());
-    expect(report.events.delivered).toBe(5);
+    expect(report.events.delivered).toBe(6);
   });
 
   it('records each execution history in the Step Functions format', () => {

@@ -61,6 +61,26 @@ describe('Security: per-account budgets on the shared hub quotas', () => {
     expect(budgetOverrun(config, plan('vpc-0000000000000000c', 2), others)).toBeUndefined();
   });
 
+  it('counts IPv6 rules apart from IPv4 ones, as the security group quota does', () => {
+    const v6 = (cidrs: number) => ({
+      ...plan('vpc-0000000000000000d', 0),
+      securityGroupRules: Array.from({ length: cidrs }, (_, i) => ({
+        endpoint: 'ssm',
+        groupId: 'sg-0e55e0000000000a1',
+        cidr: `2600:1f00:0:${i}00::/56`,
+        port: 443,
+        description: 'x',
+      })),
+    });
+    const others = [record('vpc-0000000000000000a', Array(12).fill('sg-0e55e0000000000a1'), [])];
+    // The account's 12 IPv4 rules leave its IPv6 budget on the group untouched.
+    expect(budgetOverrun(config, v6(12), others)).toBeUndefined();
+    expect(budgetOverrun(config, v6(13), others)).toBe(
+      'budgets.securityGroupRulesPerAccount: account 222222222222 would hold 13 inbound rules on security group ' +
+        'sg-0e55e0000000000a1 (endpoint ssm), IPv6 rules, over its budget of 12 (0 used by its other VPCs)',
+    );
+  });
+
   it('refuses a budget below 1 or of the wrong type at load time, naming the field', () => {
     const raw = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
     raw.budgets = { securityGroupRulesPerAccount: 0, zoneAssociationsPerAccount: 'many' };

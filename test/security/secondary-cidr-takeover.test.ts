@@ -2,13 +2,14 @@ import { AssociateVpcCidrBlockCommand, DisassociateVpcCidrBlockCommand } from '@
 import type { BusEvent } from '#local/eventbridge';
 import type { LocalHub } from '#local/hub';
 import { ec2State } from '#twin/services/ec2/model';
-import { tableRoutes } from '#twin/services/ec2/transit-gateways';
 import {
   appTeamEc2,
   claims,
-  HUB_VPC,
+  connectVpc,
+  hubRoutesFor,
   lifecycleHub,
   PAYMENTS,
+  rulesAdmitting,
   runReconcile,
   SCRATCH,
   settle,
@@ -33,25 +34,6 @@ function attachmentOf(hub: LocalHub, vpcId: string): string | undefined {
   return Object.values(ec2State(hub.twin).attachments).find(
     (a) => a.vpcId === vpcId && !a.timeline.some((t) => t.state === 'deleting' && t.at <= hub.clock.now()),
   )?.id;
-}
-
-/** Who the hub's TGW route tables send `cidr` to: the VPC of each active route that covers it. */
-function hubRoutesFor(hub: LocalHub, cidr: string): string[] {
-  const s = ec2State(hub.twin);
-  return Object.values(s.tgwRouteTables)
-    .flatMap((t) => tableRoutes(s, t, hub.clock.now()).map((r) => ({ table: t.id, ...r })))
-    .filter((r) => r.cidr === cidr && r.state === 'active')
-    .map((r) => `${r.table} -> ${r.attachment?.vpcId}`)
-    .sort();
-}
-
-/** The hub endpoint security group rules that admit `cidr`, by the VPC named in their description. */
-function rulesAdmitting(hub: LocalHub, cidr: string): string[] {
-  const s = ec2State(hub.twin);
-  return Object.values(s.securityGroups)
-    .filter((g) => g.vpcId === HUB_VPC)
-    .flatMap((g) => g.rules.filter((r) => !r.isEgress && r.cidr === cidr).map((r) => r.description ?? '(none)'))
-    .map((d) => d.split(' ')[1] ?? d);
 }
 
 /** The attacker adds the victim's range to its connected VPC, as its own app team (no tag change). */
@@ -81,13 +63,6 @@ function cidrEventGate() {
   return { drop, held, release };
 }
 
-async function connect(hub: LocalHub, vpcId: string): Promise<void> {
-  await hub.tagVpc(vpcId, { 'spokelink:connect': 'true' });
-  await settle(hub);
-  const { status, detail } = statusOf(hub, vpcId);
-  expect({ status, detail: status === 'connected' ? 'ok' : detail }).toEqual({ status: 'connected', detail: 'ok' });
-}
-
 /** What the attacker must never have, and what the victim must have, once the victim is connected. */
 function expectVictimRoutedAndAttackerEmptyHanded(hub: LocalHub): void {
   const victimRoutes = hubRoutesFor(hub, STOLEN);
@@ -107,7 +82,7 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
   it('before the event: the added range has no hub route or rule; the victim connects and is routed correctly', async () => {
     const gate = cidrEventGate();
     hub = await lifecycleHub({ events: { drop: gate.drop } });
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, PAYMENTS);
 
     await addStolenRange(hub);
     await settle(hub);
@@ -117,7 +92,7 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
     expect(rulesAdmitting(hub, STOLEN)).toEqual([]);
     expect(statusOf(hub, PAYMENTS).status).toBe('connected');
 
-    await connect(hub, SCRATCH);
+    await connectVpc(hub, SCRATCH);
     expectVictimRoutedAndAttackerEmptyHanded(hub);
     expect((await claims(hub))[SCRATCH]).toEqual([STOLEN]);
 
@@ -133,8 +108,8 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
 
   it('after the event: the added range is quarantined, never routed; the victim connects again and is routed', async () => {
     hub = await lifecycleHub();
-    await connect(hub, SCRATCH);
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, SCRATCH);
+    await connectVpc(hub, PAYMENTS);
     const attachment = attachmentOf(hub, PAYMENTS);
 
     const association = await addStolenRange(hub);
@@ -151,7 +126,7 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
     await hub.untagVpc(SCRATCH, ['spokelink:connect']);
     await settle(hub);
     expect(hubRoutesFor(hub, STOLEN)).toEqual([]);
-    await connect(hub, SCRATCH);
+    await connectVpc(hub, SCRATCH);
     expectVictimRoutedAndAttackerEmptyHanded(hub);
     expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
     expect(statusOf(hub, PAYMENTS).status).toBe('quarantined');
@@ -166,12 +141,12 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
   it('with the event lost: nothing of the range reaches the hub; the reconcile quarantines it', async () => {
     const gate = cidrEventGate();
     hub = await lifecycleHub({ events: { drop: gate.drop } });
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, PAYMENTS);
     await addStolenRange(hub);
     await settle(hub);
     expect(hubRoutesFor(hub, STOLEN)).toEqual([]);
 
-    await connect(hub, SCRATCH);
+    await connectVpc(hub, SCRATCH);
     expectVictimRoutedAndAttackerEmptyHanded(hub);
 
     expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 1 });
@@ -185,7 +160,7 @@ describe('Security: a tenant adds another VPC’s range to its connected VPC (se
 
   it('a range nobody claims is validated, claimed, then routed and admitted', async () => {
     hub = await lifecycleHub();
-    await connect(hub, PAYMENTS);
+    await connectVpc(hub, PAYMENTS);
 
     await appTeamEc2(hub, PAYMENTS).send(
       new AssociateVpcCidrBlockCommand({ VpcId: PAYMENTS, CidrBlock: '10.41.0.0/16' }),

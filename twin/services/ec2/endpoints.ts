@@ -53,6 +53,7 @@ function serviceView(svc: EndpointService): ServiceConfiguration {
     ManagesVpcEndpoints: false,
     NetworkLoadBalancerArns: [],
     BaseEndpointDnsNames: [`${svc.id}.${svc.region}.vpce.amazonaws.com`],
+    SupportedIpAddressTypes: [...(svc.supportedIpAddressTypes ?? ['ipv4'])],
     Tags: tagList(svc.tags),
   };
 }
@@ -68,6 +69,8 @@ function endpointView(s: Ec2State, e: VpcEndpoint, now: number): SdkVpcEndpoint 
     SubnetIds: [...e.subnetIds],
     Groups: e.securityGroupIds.map((id) => ({ GroupId: id, GroupName: s.securityGroups[id]?.name })),
     PrivateDnsEnabled: e.privateDnsEnabled,
+    IpAddressType: e.ipAddressType ?? 'ipv4',
+    DnsOptions: { DnsRecordIpType: e.dnsRecordIpType ?? 'ipv4' },
     RequesterManaged: false,
     OwnerId: e.ownerId,
     CreationTimestamp: new Date(e.createdAt),
@@ -255,6 +258,11 @@ export const endpointOperations: Record<string, OperationHandler> = {
       }
       zones.add(subnet.availabilityZone);
     }
+    const { ipAddressType, dnsRecordIpType } = endpointIpTypes(
+      input,
+      svc,
+      subnetIds.map((id) => s.subnets[id]!),
+    );
     const groups = input.SecurityGroupIds ?? [];
     for (const id of groups) {
       const g = owned(ctx, 'securityGroups', id, 'SecurityGroupIds');
@@ -278,6 +286,8 @@ export const endpointOperations: Record<string, OperationHandler> = {
               .filter((g) => g.vpcId === vpc.id && g.isDefault)
               .map((g) => g.id),
       privateDnsEnabled: input.PrivateDnsEnabled ?? false,
+      ipAddressType,
+      dnsRecordIpType,
       timeline: [],
     };
     e.timeline.push(
@@ -334,4 +344,51 @@ export function endpointSnapshot(s: Ec2State, now: number) {
         tags: e.tags,
       })),
   };
+}
+
+type IpAddressType = 'ipv4' | 'dualstack' | 'ipv6';
+
+/**
+ * IpAddressType and DnsOptions.DnsRecordIpType of a new interface endpoint, or the error AWS answers
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html, "IP address types"):
+ * - the service must support the type (`SupportedIpAddressTypes`: dualstack needs ipv4 and ipv6);
+ * - ipv4 needs IPv4 in every subnet, ipv6 IPv6-only subnets, dualstack both families in every subnet;
+ * - the DNS record type must fit the address type (ipv4 records for an ipv4 endpoint, ipv6 for an ipv6 one;
+ *   a dualstack endpoint takes any); its default is the address type's own.
+ * AWS documents no specific error code: twin's choice, InvalidParameter.
+ */
+function endpointIpTypes(
+  input: CreateVpcEndpointRequest,
+  svc: EndpointService,
+  subnets: readonly { id: string; cidrBlock?: string; ipv6CidrBlock?: string }[],
+): { ipAddressType: IpAddressType; dnsRecordIpType: NonNullable<VpcEndpoint['dnsRecordIpType']> } {
+  const ipAddressType = (input.IpAddressType ?? 'ipv4') as IpAddressType;
+  if (!['ipv4', 'dualstack', 'ipv6'].includes(ipAddressType)) {
+    throw errors.invalidParameter(`Value (${ipAddressType}) for parameter ipAddressType is invalid.`);
+  }
+  const supported = svc.supportedIpAddressTypes ?? ['ipv4'];
+  const needs: ('ipv4' | 'ipv6')[] = ipAddressType === 'dualstack' ? ['ipv4', 'ipv6'] : [ipAddressType];
+  const missing = needs.find((t) => !supported.includes(t));
+  if (missing) {
+    throw err(
+      'InvalidParameter',
+      `The Vpc Endpoint Service '${svc.serviceName}' does not support IP address type ${ipAddressType}`,
+    );
+  }
+  for (const subnet of subnets) {
+    const bad =
+      (needs.includes('ipv4') && !subnet.cidrBlock) ||
+      (needs.includes('ipv6') && !subnet.ipv6CidrBlock) ||
+      (ipAddressType === 'ipv6' && subnet.cidrBlock);
+    if (bad) throw err('InvalidParameter', `Subnet ${subnet.id} does not fit IP address type ${ipAddressType}`);
+  }
+  const dns = (input.DnsOptions?.DnsRecordIpType ?? ipAddressType) as NonNullable<VpcEndpoint['dnsRecordIpType']>;
+  const fits =
+    ipAddressType === 'dualstack'
+      ? ['ipv4', 'ipv6', 'dualstack', 'service-defined'].includes(dns)
+      : dns === ipAddressType || dns === 'service-defined';
+  if (!fits) {
+    throw err('InvalidParameter', `DNS record IP type ${dns} does not fit IP address type ${ipAddressType}`);
+  }
+  return { ipAddressType, dnsRecordIpType: dns };
 }

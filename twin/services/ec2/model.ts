@@ -1,4 +1,5 @@
 import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
+import ipaddr from 'ipaddr.js';
 import { errors, TwinError } from '../../errors';
 import type { Twin } from '../../twin';
 import type { ApiCallEvent, CallContext } from '../../types';
@@ -29,17 +30,43 @@ export interface Vpc extends Owned {
   /** Primary first. */
   cidrBlocks: string[];
   cidrAssociationIds: string[];
+  /**
+   * IPv6 blocks (AssociateVpcCidrBlock, CreateVpc): Amazon-provided /56s, or blocks from a BYOIP or IPAM pool the world
+   * declares (`pool`: its id). Absent or empty: an IPv4-only VPC.
+   */
+  ipv6Blocks?: Ipv6Block[];
   enableDnsSupport: boolean;
   enableDnsHostnames: boolean;
+}
+
+export interface Ipv6Block {
+  cidr: string;
+  associationId: string;
+  /** `amazon` (Amazon's pool), else the id of a world-declared BYOIP (`ipv6pool-ec2-...`) or IPAM (`ipam-pool-...`) pool. */
+  pool: string;
 }
 
 export interface Subnet extends Owned {
   vpcId: string;
   availabilityZone: string;
-  cidrBlock: string;
+  /** Absent for an IPv6-only subnet (`ipv6Native`). */
+  cidrBlock?: string;
+  ipv6CidrBlock?: string;
+  ipv6AssociationId?: string;
+  /** IPv6-only (CreateSubnet `Ipv6Native`): no IPv4 CIDR. */
+  ipv6Native?: boolean;
+}
+
+/** A BYOIP or IPAM pool of IPv6 addresses, as the world declares it (the twin models no pool API). */
+export interface Ipv6Pool {
+  id: string;
+  ownerId: string;
+  region: string;
+  cidrs: string[];
 }
 
 export interface Route {
+  /** IPv4 or IPv6 destination (the views answer `DestinationIpv6CidrBlock` for an IPv6 one). */
   destinationCidrBlock: string;
   gatewayId?: string;
   transitGatewayId?: string;
@@ -64,6 +91,7 @@ export interface SecurityGroupRule {
   protocol: string;
   fromPort: number;
   toPort: number;
+  /** IPv4 or IPv6 (`CidrIpv6`; counted against the separate IPv6 rules quota). */
   cidr: string;
   description?: string;
 }
@@ -120,6 +148,8 @@ export interface TgwAttachment extends Owned {
   vpcId: string;
   vpcOwnerId: string;
   subnetIds: string[];
+  /** Options.Ipv6Support (default disable). */
+  ipv6Support?: 'enable' | 'disable';
   timeline: Transition[];
 }
 
@@ -129,6 +159,8 @@ export interface EndpointService extends Owned {
   /** Principal ARNs (`arn:aws:iam::ACCOUNT:root`), with the permission id AWS gives each. */
   allowedPrincipals: { principal: string; permissionId: string }[];
   availabilityZones: string[];
+  /** SupportedIpAddressTypes (default `ipv4`). */
+  supportedIpAddressTypes?: ('ipv4' | 'ipv6')[];
 }
 
 export interface VpcEndpoint extends Owned {
@@ -138,6 +170,10 @@ export interface VpcEndpoint extends Owned {
   subnetIds: string[];
   securityGroupIds: string[];
   privateDnsEnabled: boolean;
+  /** IpAddressType (`ipv4` unless asked). */
+  ipAddressType?: 'ipv4' | 'dualstack' | 'ipv6';
+  /** DnsOptions.DnsRecordIpType. */
+  dnsRecordIpType?: 'ipv4' | 'dualstack' | 'ipv6' | 'service-defined';
   timeline: Transition[];
 }
 
@@ -172,6 +208,10 @@ export interface Ec2State {
   attachments: Record<string, TgwAttachment>;
   endpointServices: Record<string, EndpointService>;
   endpoints: Record<string, VpcEndpoint>;
+  /** World-declared BYOIP and IPAM IPv6 pools. */
+  ipv6Pools: Record<string, Ipv6Pool>;
+  /** Amazon-provided IPv6 /56s handed out so far (the next one is the following /56 of AMAZON_IPV6_RANGE). */
+  amazonIpv6Allocated: number;
 }
 
 export function createEc2State(): Ec2State {
@@ -187,6 +227,8 @@ export function createEc2State(): Ec2State {
     attachments: {},
     endpointServices: {},
     endpoints: {},
+    ipv6Pools: {},
+    amazonIpv6Allocated: 0,
   };
 }
 
@@ -209,6 +251,8 @@ export const DEFAULT_QUOTAS = Object.freeze({
   userTagsPerResource: 50,
   /** IPv4 CIDR blocks per VPC (Amazon VPC quotas; adjustable up to 50). */
   cidrBlocksPerVpc: 5,
+  /** IPv6 CIDR blocks per VPC (Amazon VPC quotas, "IPv6 CIDR blocks per VPC": 5). */
+  ipv6CidrBlocksPerVpc: 5,
 });
 export type Ec2Quotas = { -readonly [K in keyof typeof DEFAULT_QUOTAS]: number };
 
@@ -333,16 +377,56 @@ export function parseCidr(cidr: string): { start: number; size: number; prefix: 
   return { start: ip - (ip % size), size, prefix };
 }
 
+/** An IPv6 CIDR (`2600:1f18:abc:de00::/56`) as 128-bit numbers; undefined for anything else. */
+export function parseIpv6Cidr(cidr: string): { start: bigint; size: bigint; prefix: number } | undefined {
+  if (!cidr.includes(':') || !ipaddr.isValidCIDR(cidr)) return undefined;
+  const [address, prefix] = ipaddr.parseCIDR(cidr);
+  if (address.kind() !== 'ipv6' || address.toString().includes('.')) return undefined;
+  const ip = BigInt(`0x${Buffer.from(address.toByteArray()).toString('hex')}`);
+  const size = 1n << BigInt(128 - prefix);
+  return { start: ip - (ip % size), size, prefix };
+}
+
+/** Either family as bigints (for containment and overlap: blocks of different families never meet). */
+function parseAny(cidr: string): { v6: boolean; start: bigint; size: bigint } | undefined {
+  const v4 = parseCidr(cidr);
+  if (v4) return { v6: false, start: BigInt(v4.start), size: BigInt(v4.size) };
+  const v6 = parseIpv6Cidr(cidr);
+  return v6 ? { v6: true, start: v6.start, size: v6.size } : undefined;
+}
+
+export const isIpv6Cidr = (cidr: string) => parseIpv6Cidr(cidr) !== undefined;
+
 export function cidrContains(outer: string, inner: string): boolean {
-  const a = parseCidr(outer);
-  const b = parseCidr(inner);
-  return !!a && !!b && b.start >= a.start && b.start + b.size <= a.start + a.size;
+  const a = parseAny(outer);
+  const b = parseAny(inner);
+  return !!a && !!b && a.v6 === b.v6 && b.start >= a.start && b.start + b.size <= a.start + a.size;
 }
 
 export function cidrOverlaps(x: string, y: string): boolean {
-  const a = parseCidr(x);
-  const b = parseCidr(y);
-  return !!a && !!b && a.start < b.start + b.size && b.start < a.start + a.size;
+  const a = parseAny(x);
+  const b = parseAny(y);
+  return !!a && !!b && a.v6 === b.v6 && a.start < b.start + b.size && b.start < a.start + a.size;
+}
+
+/**
+ * The form AWS shows an IPv6 block in: host bits cleared, lower case, zeros compressed (RFC 5952), e.g.
+ * `2600:1F18:0abc:de00:0::1/56` -> `2600:1f18:abc:de00::/56`.
+ */
+export function canonicalIpv6Cidr(cidr: string): string | undefined {
+  const c = parseIpv6Cidr(cidr);
+  if (!c) return undefined;
+  const hex = c.start.toString(16).padStart(32, '0');
+  const bytes = [...Buffer.from(hex, 'hex')];
+  return `${ipaddr.fromByteArray(bytes).toString()}/${c.prefix}`;
+}
+
+/** The `n`-th /`prefix` block inside `outer` (IPv6), canonical. */
+export function ipv6Subblock(outer: string, prefix: number, n: bigint): string {
+  const o = parseIpv6Cidr(outer)!;
+  const start = o.start + n * (1n << BigInt(128 - prefix));
+  const bytes = [...Buffer.from(start.toString(16).padStart(32, '0'), 'hex')];
+  return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
 }
 
 /** The canonical form AWS stores (host bits cleared), e.g. 10.0.1.7/16 -> 10.0.0.0/16. */

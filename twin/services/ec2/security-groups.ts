@@ -14,10 +14,12 @@ import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
   canonicalCidr,
+  canonicalIpv6Cidr,
   creationTags,
   ec2State,
   emitCreationTags,
   err,
+  isIpv6Cidr,
   notFound,
   owned,
   ownedList,
@@ -77,16 +79,21 @@ function rulesOf(permissions: IpPermission[] | undefined): (RuleKey & { descript
         throw errors.invalidParameter(`Invalid port range ${fromPort}-${toPort}`);
       }
     }
-    if (
-      (p.UserIdGroupPairs?.length ?? 0) > 0 ||
-      (p.PrefixListIds?.length ?? 0) > 0 ||
-      (p.Ipv6Ranges?.length ?? 0) > 0
-    ) {
-      throw new Error('twin: security group rules referencing groups, prefix lists or IPv6 ranges are not modeled');
+    if ((p.UserIdGroupPairs?.length ?? 0) > 0 || (p.PrefixListIds?.length ?? 0) > 0) {
+      throw new Error('twin: security group rules referencing groups or prefix lists are not modeled');
     }
     for (const range of p.IpRanges ?? []) {
       const cidr = requireParam(range.CidrIp, 'IpRanges.CidrIp');
       if (canonicalCidr(cidr) !== cidr) {
+        throw errors.invalidParameter(`CIDR block ${cidr} is malformed`);
+      }
+      out.push({ protocol, fromPort, toPort, cidr, description: validDescription(range.Description) });
+    }
+    // IPv6 ranges (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Ipv6Range.html). Twin's choice: only
+    // the canonical form (lower case, zeros compressed, host bits cleared) is accepted, as for IPv4 above.
+    for (const range of p.Ipv6Ranges ?? []) {
+      const cidr = requireParam(range.CidrIpv6, 'Ipv6Ranges.CidrIpv6');
+      if (canonicalIpv6Cidr(cidr) !== cidr) {
         throw errors.invalidParameter(`CIDR block ${cidr} is malformed`);
       }
       out.push({ protocol, fromPort, toPort, cidr, description: validDescription(range.Description) });
@@ -100,6 +107,9 @@ function group(ctx: CallContext, groupId: string | undefined): SecurityGroup {
   return owned(ctx, 'securityGroups', groupId, 'GroupId');
 }
 
+/** `CidrIpv4` or `CidrIpv6`, as the rule's family. */
+const cidrField = (cidr: string) => (isIpv6Cidr(cidr) ? { CidrIpv6: cidr } : { CidrIpv4: cidr });
+
 function ruleView(g: SecurityGroup, r: SecurityGroupRule): SdkRule {
   return {
     SecurityGroupRuleId: r.id,
@@ -109,7 +119,7 @@ function ruleView(g: SecurityGroup, r: SecurityGroupRule): SdkRule {
     IpProtocol: r.protocol,
     FromPort: r.fromPort,
     ToPort: r.toPort,
-    CidrIpv4: r.cidr,
+    ...cidrField(r.cidr),
     ...(r.description !== undefined ? { Description: r.description } : {}),
     SecurityGroupRuleArn: `arn:aws:ec2:${g.region}:${g.ownerId}:security-group-rule/${r.id}`,
     Tags: [],
@@ -131,7 +141,9 @@ function permissionsView(rules: SecurityGroupRule[]): IpPermission[] {
       };
       out.push(p);
     }
-    p.IpRanges!.push({ CidrIp: r.cidr, ...(r.description !== undefined ? { Description: r.description } : {}) });
+    const description = r.description !== undefined ? { Description: r.description } : {};
+    if (isIpv6Cidr(r.cidr)) p.Ipv6Ranges!.push({ CidrIpv6: r.cidr, ...description });
+    else p.IpRanges!.push({ CidrIp: r.cidr, ...description });
   }
   return out;
 }
@@ -243,13 +255,17 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
         throw err('InvalidPermission.Duplicate', `the specified rule "${describeRule(w)}" already exists`);
       }
     });
-    const inbound = g.rules.filter((r) => !r.isEgress).length;
-    // 60 inbound rules per security group (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
-    if (inbound + wanted.length > quotas(ctx.twin).rulesPerSecurityGroup) {
-      throw err(
-        'RulesPerSecurityGroupLimitExceeded',
-        'The maximum number of rules per security group has been reached.',
-      );
+    // 60 inbound rules per security group, "enforced separately for IPv4 rules and IPv6 rules"
+    // (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups).
+    for (const v6 of [false, true]) {
+      const inbound = g.rules.filter((r) => !r.isEgress && isIpv6Cidr(r.cidr) === v6).length;
+      const adding = wanted.filter((w) => isIpv6Cidr(w.cidr) === v6).length;
+      if (adding > 0 && inbound + adding > quotas(ctx.twin).rulesPerSecurityGroup) {
+        throw err(
+          'RulesPerSecurityGroupLimitExceeded',
+          'The maximum number of rules per security group has been reached.',
+        );
+      }
     }
     const added = wanted.map((w) => ({ id: ctx.twin.newId('sgr'), isEgress: false, ...w }));
     g.rules.push(...added);
@@ -292,7 +308,7 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
         IpProtocol: r.protocol,
         FromPort: r.fromPort,
         ToPort: r.toPort,
-        CidrIpv4: r.cidr,
+        ...cidrField(r.cidr),
         ...(r.description !== undefined ? { Description: r.description } : {}),
       })),
     };

@@ -81,8 +81,11 @@ export const tagOperations: Record<string, OperationHandler> = {
   DescribeTags(ctx, input: DescribeTagsRequest) {
     const s = ec2State(ctx.twin);
     const rows: (TagDescription & { tags?: Record<string, string> })[] = [];
-    for (const collection of Object.keys(s) as (keyof typeof s)[]) {
-      if (collection === 'settings' || collection === 'quotas') continue;
+    for (const collection of Object.keys(s) as Exclude<
+      keyof typeof s,
+      'settings' | 'quotas' | 'ipv6Pools' | 'amazonIpv6Allocated'
+    >[]) {
+      if (['settings', 'quotas', 'ipv6Pools', 'amazonIpv6Allocated'].includes(collection)) continue;
       for (const r of ownedList(ctx, collection)) {
         for (const [Key, Value] of Object.entries(r.tags)) {
           rows.push({

@@ -17,6 +17,7 @@ import type {
   GetTransitGatewayAttachmentPropagationsRequest,
   GetTransitGatewayRouteTableAssociationsRequest,
   GetTransitGatewayRouteTablePropagationsRequest,
+  ModifyTransitGatewayVpcAttachmentRequest,
   RejectTransitGatewayVpcAttachmentRequest,
   TransitGatewayAttachment as SdkAttachment,
   TransitGatewayRoute as SdkTgwRoute,
@@ -31,6 +32,7 @@ import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
   canonicalCidr,
+  canonicalIpv6Cidr,
   cidrContains,
   cidrOverlaps,
   creationTags,
@@ -153,7 +155,10 @@ function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number): Propa
     .sort((a, b) => a.link.createdAt - b.link.createdAt || a.att.createdAt - b.att.createdAt);
   for (const { att } of links) {
     const vpc = s.vpcs[att.vpcId];
-    for (const cidr of vpc?.cidrBlocks ?? []) {
+    // IPv6 blocks propagate only from an attachment with Ipv6Support enabled
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html).
+    const ipv6 = att.ipv6Support === 'enable' ? (vpc?.ipv6Blocks ?? []).map((b) => b.cidr) : [];
+    for (const cidr of [...(vpc?.cidrBlocks ?? []), ...ipv6]) {
       if (routes.some((r) => r.attachment !== att && cidrOverlaps(r.cidr, cidr))) continue;
       routes.push({ cidr, attachment: att });
     }
@@ -288,7 +293,7 @@ function vpcAttachmentView(ctx: CallContext, att: TgwAttachment): SdkVpcAttachme
     Options: {
       DnsSupport: 'enable',
       SecurityGroupReferencingSupport: 'enable',
-      Ipv6Support: 'disable',
+      Ipv6Support: att.ipv6Support ?? 'disable',
       ApplianceModeSupport: 'disable',
     },
     // Tags belong to the account that wrote them (the attachment's creator).
@@ -675,7 +680,9 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   CreateTransitGatewayRoute(ctx, input: CreateTransitGatewayRouteRequest) {
     const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
     const given = requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock');
-    const cidr = canonicalCidr(given);
+    // DestinationCidrBlock takes IPv4 and IPv6 alike
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html).
+    const cidr = canonicalCidr(given) ?? canonicalIpv6Cidr(given);
     if (!cidr) throw errors.invalidParameter(`Value (${given}) for parameter destinationCidrBlock is invalid.`);
     const s = ec2State(ctx.twin);
     const blackhole = input.Blackhole === true;
@@ -707,7 +714,8 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   DeleteTransitGatewayRoute(ctx, input: DeleteTransitGatewayRouteRequest) {
     const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const cidr = canonicalCidr(requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock'));
+    const given = requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const cidr = canonicalCidr(given) ?? canonicalIpv6Cidr(given);
     const s = ec2State(ctx.twin);
     const route = tableRoutes(s, table, ctx.now).find((r) => r.type === 'static' && r.cidr === cidr);
     if (!route) {
@@ -739,6 +747,11 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       if (zones.has(subnet.availabilityZone)) throw err('DuplicateSubnetsInSameZone', 'Duplicate Subnets for same AZ');
       zones.add(subnet.availabilityZone);
     }
+    const ipv6Support = attachmentIpv6Support(
+      input.Options?.Ipv6Support,
+      vpc.id,
+      subnetIds.map((id) => ec2State(ctx.twin).subnets[id]!),
+    );
     const s = ec2State(ctx.twin);
     if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id && a.transitGatewayId === tgw.id).length > 0) {
       throw err(
@@ -774,6 +787,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       vpcId: vpc.id,
       vpcOwnerId: vpc.ownerId,
       subnetIds: [...subnetIds],
+      ipv6Support,
       timeline: [],
     };
     s.attachments[att.id] = att;
@@ -784,6 +798,41 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       startPending(ctx.twin, s, att, ctx.now);
     }
     emitCreationTags(ctx, att);
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+  },
+
+  ModifyTransitGatewayVpcAttachment(ctx, input: ModifyTransitGatewayVpcAttachmentRequest) {
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    // The VPC's owner modifies its attachment (the options are the VPC side's).
+    if (att.ownerId !== ctx.caller.accountId) {
+      throw errors.accessDenied('ec2', 'ModifyTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
+    }
+    if ((input.AddSubnetIds?.length ?? 0) > 0 || (input.RemoveSubnetIds?.length ?? 0) > 0) {
+      throw new Error('twin: ModifyTransitGatewayVpcAttachment AddSubnetIds/RemoveSubnetIds is not modeled');
+    }
+    const o = input.Options ?? {};
+    if (
+      o.DnsSupport !== undefined ||
+      o.ApplianceModeSupport !== undefined ||
+      o.SecurityGroupReferencingSupport !== undefined
+    ) {
+      throw new Error('twin: ModifyTransitGatewayVpcAttachment options other than Ipv6Support are not modeled');
+    }
+    const state = attachmentState(att, ctx.now);
+    if (state !== 'available') throw incorrectState(att.id, state);
+    const s = ec2State(ctx.twin);
+    if (o.Ipv6Support !== undefined) {
+      att.ipv6Support = attachmentIpv6Support(
+        o.Ipv6Support,
+        att.vpcId,
+        att.subnetIds.map((id) => s.subnets[id]!),
+      );
+      // `modifying` then `available` again; AWS publishes no duration: twin timing, settings.associationMs.
+      transition(att.timeline, ctx.now, [
+        { at: ctx.now, state: 'modifying' },
+        { at: ctx.now + s.settings.associationMs, state: 'available' },
+      ]);
+    }
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
@@ -915,7 +964,39 @@ export function tgwSnapshot(s: Ec2State, now: number) {
       vpcOwnerId: a.vpcOwnerId,
       state: attachmentState(a, now),
       subnetIds: a.subnetIds,
+      ...(a.ipv6Support === 'enable' ? { ipv6Support: 'enable' } : {}),
       tags: a.tags,
     }));
   return { transitGateways: tgws, transitGatewayAttachments: attachments };
+}
+
+/**
+ * The attachment's Ipv6Support, or the error AWS answers. The attachment puts a network interface in each of its
+ * subnets, and "the transit gateway uses one IP address from each specified subnet"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html): an IPv6-only
+ * subnet cannot host one (Transit Gateway guide, "Transit gateway attachments to a VPC", limits: attachment subnets
+ * need IPv4, https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html). With Ipv6Support the interface "receives an
+ * IPv6 address" (API_CreateTransitGatewayVpcAttachmentRequestOptions), so every subnet needs an IPv6 CIDR; AWS
+ * documents no error code for either: twin's choice, InvalidParameterValue.
+ */
+function attachmentIpv6Support(
+  asked: string | undefined,
+  vpcId: string,
+  subnets: readonly { id: string; cidrBlock?: string; ipv6CidrBlock?: string }[],
+): 'enable' | 'disable' {
+  const ipv6Only = subnets.find((x) => !x.cidrBlock);
+  if (ipv6Only) {
+    throw errors.invalidParameter(
+      `Subnet ${ipv6Only.id} of ${vpcId} is IPv6-only: a transit gateway attachment needs an IPv4 CIDR in its subnets.`,
+    );
+  }
+  if (asked === undefined || asked === 'disable') return 'disable';
+  if (asked !== 'enable') throw errors.invalidParameter(`Value (${asked}) for parameter ipv6Support is invalid.`);
+  const noIpv6 = subnets.find((x) => !x.ipv6CidrBlock);
+  if (noIpv6) {
+    throw errors.invalidParameter(
+      `Subnet ${noIpv6.id} of ${vpcId} has no IPv6 CIDR block: IPv6 support needs one in every attachment subnet.`,
+    );
+  }
+  return 'enable';
 }

@@ -1,5 +1,6 @@
 import type {
   AssociateRouteTableRequest,
+  AssociateSubnetCidrBlockRequest,
   CreateRouteRequest,
   CreateRouteTableRequest,
   CreateSubnetRequest,
@@ -22,6 +23,7 @@ import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
   canonicalCidr,
+  canonicalIpv6Cidr,
   cidrContains,
   cidrOverlaps,
   creationTags,
@@ -30,12 +32,14 @@ import {
   emitApiCall,
   emitCreationTags,
   err,
+  isIpv6Cidr,
   isSharedWith,
   isVisible,
   owned,
   ownedList,
   paginate,
   parseCidr,
+  parseIpv6Cidr,
   quotas,
   type RouteTable,
   requireParam,
@@ -46,7 +50,7 @@ import {
   tgwArn,
   type Vpc,
 } from './model';
-import { primaryCidrProblem } from './vpc-cidrs';
+import { allocateIpv6Block, primaryCidrProblem } from './vpc-cidrs';
 
 // ---- views -----------------------------------------------------------------------------------------------------------
 
@@ -60,6 +64,17 @@ function vpcView(vpc: Vpc): SdkVpc {
       CidrBlock,
       CidrBlockState: { State: 'associated' },
     })),
+    ...((vpc.ipv6Blocks ?? []).length > 0
+      ? {
+          Ipv6CidrBlockAssociationSet: vpc.ipv6Blocks!.map((b) => ({
+            AssociationId: b.associationId,
+            Ipv6CidrBlock: b.cidr,
+            Ipv6CidrBlockState: { State: 'associated' as const },
+            Ipv6Pool: b.pool === 'amazon' ? 'Amazon' : b.pool,
+            NetworkBorderGroup: vpc.region,
+          })),
+        }
+      : {}),
     State: 'available',
     IsDefault: false,
     InstanceTenancy: 'default',
@@ -69,7 +84,7 @@ function vpcView(vpc: Vpc): SdkVpc {
 }
 
 function subnetView(subnet: Subnet): SdkSubnet {
-  const prefix = parseCidr(subnet.cidrBlock)?.prefix ?? 32;
+  const prefix = subnet.cidrBlock ? (parseCidr(subnet.cidrBlock)?.prefix ?? 32) : 32;
   return {
     SubnetId: subnet.id,
     SubnetArn: `arn:aws:ec2:${subnet.region}:${subnet.ownerId}:subnet/${subnet.id}`,
@@ -77,9 +92,20 @@ function subnetView(subnet: Subnet): SdkSubnet {
     OwnerId: subnet.ownerId,
     AvailabilityZone: subnet.availabilityZone,
     AvailabilityZoneId: `${subnet.region.replace(/-/g, '').slice(0, 4)}-az${subnet.availabilityZone.charCodeAt(subnet.availabilityZone.length - 1) - 96}`,
-    CidrBlock: subnet.cidrBlock,
-    // AWS reserves 5 addresses per subnet.
-    AvailableIpAddressCount: Math.max(0, 2 ** (32 - prefix) - 5),
+    ...(subnet.cidrBlock ? { CidrBlock: subnet.cidrBlock } : {}),
+    // AWS reserves 5 addresses per subnet; an IPv6-only subnet has no IPv4 address.
+    AvailableIpAddressCount: subnet.cidrBlock ? Math.max(0, 2 ** (32 - prefix) - 5) : 0,
+    Ipv6Native: subnet.ipv6Native === true,
+    AssignIpv6AddressOnCreation: false,
+    Ipv6CidrBlockAssociationSet: subnet.ipv6CidrBlock
+      ? [
+          {
+            AssociationId: subnet.ipv6AssociationId,
+            Ipv6CidrBlock: subnet.ipv6CidrBlock,
+            Ipv6CidrBlockState: { State: 'associated' },
+          },
+        ]
+      : [],
     State: 'available',
     DefaultForAz: false,
     MapPublicIpOnLaunch: false,
@@ -100,7 +126,9 @@ function routeView(ctx: CallContext, table: RouteTable, route: RouteTable['route
     state = attached ? 'active' : 'blackhole';
   }
   return {
-    DestinationCidrBlock: route.destinationCidrBlock,
+    ...(isIpv6Cidr(route.destinationCidrBlock)
+      ? { DestinationIpv6CidrBlock: route.destinationCidrBlock }
+      : { DestinationCidrBlock: route.destinationCidrBlock }),
     ...(route.gatewayId ? { GatewayId: route.gatewayId } : {}),
     ...(route.transitGatewayId ? { TransitGatewayId: route.transitGatewayId } : {}),
     ...(route.natGatewayId ? { NatGatewayId: route.natGatewayId } : {}),
@@ -166,8 +194,35 @@ function newRouteTable(ctx: CallContext, vpc: Vpc, main: boolean, tags: Record<s
     main,
     mainAssociationId: main ? ctx.twin.newId('rtbassoc') : undefined,
     associations: [],
-    routes: vpc.cidrBlocks.map((c) => ({ destinationCidrBlock: c, gatewayId: 'local', origin: 'CreateRouteTable' })),
+    routes: [...vpc.cidrBlocks, ...(vpc.ipv6Blocks ?? []).map((b) => b.cidr)].map((c) => ({
+      destinationCidrBlock: c,
+      gatewayId: 'local',
+      origin: 'CreateRouteTable',
+    })),
   };
+}
+
+/**
+ * The destination of a CreateRoute/DeleteRoute/ReplaceRoute: exactly one of `DestinationCidrBlock` (IPv4) and
+ * `DestinationIpv6CidrBlock` (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html). Prefix
+ * lists are not modeled.
+ */
+function routeDestination(input: { DestinationCidrBlock?: string; DestinationIpv6CidrBlock?: string }): string {
+  if (input.DestinationCidrBlock !== undefined && input.DestinationIpv6CidrBlock !== undefined) {
+    throw err(
+      'InvalidParameterCombination',
+      'Only one of destinationCidrBlock and destinationIpv6CidrBlock may be given',
+    );
+  }
+  if (input.DestinationIpv6CidrBlock === undefined)
+    return validCidr(input.DestinationCidrBlock, 'DestinationCidrBlock');
+  const canonical = canonicalIpv6Cidr(input.DestinationIpv6CidrBlock);
+  if (!canonical) {
+    throw errors.invalidParameter(
+      `Value (${input.DestinationIpv6CidrBlock}) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`,
+    );
+  }
+  return canonical;
 }
 
 function validCidr(value: string | undefined, param: string): string {
@@ -189,6 +244,8 @@ export const vpcOperations: Record<string, OperationHandler> = {
       'owner-id': (v) => v.ownerId,
       'cidr-block': (v) => v.cidrBlocks[0],
       'cidr-block-association.cidr-block': (v) => v.cidrBlocks,
+      'ipv6-cidr-block-association.ipv6-cidr-block': (v) => (v.ipv6Blocks ?? []).map((b) => b.cidr),
+      'ipv6-cidr-block-association.association-id': (v) => (v.ipv6Blocks ?? []).map((b) => b.associationId),
       'is-default': () => 'false',
       state: () => 'available',
     });
@@ -216,6 +273,20 @@ export const vpcOperations: Record<string, OperationHandler> = {
       // (https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html#vpc-dns-support).
       enableDnsHostnames: false,
     };
+    // AmazonProvidedIpv6CidrBlock: a /56 from Amazon's pool with the VPC
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html). BYOIP and IPAM pools at creation
+    // are not modeled (AssociateVpcCidrBlock takes them).
+    if (input.AmazonProvidedIpv6CidrBlock === true) {
+      vpc.ipv6Blocks = [
+        { cidr: allocateIpv6Block(ctx.twin), associationId: ctx.twin.newId('vpc-cidr-assoc'), pool: 'amazon' },
+      ];
+    } else if (
+      input.Ipv6Pool !== undefined ||
+      input.Ipv6IpamPoolId !== undefined ||
+      input.Ipv6CidrBlock !== undefined
+    ) {
+      throw new Error('twin: CreateVpc with an IPv6 pool is not modeled (use AssociateVpcCidrBlock)');
+    }
     s.vpcs[vpc.id] = vpc;
     const main = newRouteTable(ctx, vpc, true, {});
     s.routeTables[main.id] = main;
@@ -300,6 +371,8 @@ export const vpcOperations: Record<string, OperationHandler> = {
       'subnet-id': (x) => x.id,
       'availability-zone': (x) => x.availabilityZone,
       'cidr-block': (x) => x.cidrBlock,
+      'ipv6-cidr-block-association.ipv6-cidr-block': (x) => x.ipv6CidrBlock,
+      'ipv6-native': (x) => String(x.ipv6Native === true),
       'owner-id': (x) => x.ownerId,
       state: () => 'available',
     });
@@ -309,15 +382,26 @@ export const vpcOperations: Record<string, OperationHandler> = {
 
   CreateSubnet(ctx, input: CreateSubnetRequest) {
     const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
-    const cidr = validCidr(input.CidrBlock, 'CidrBlock');
-    const prefix = parseCidr(cidr)!.prefix;
-    if (prefix < 16 || prefix > 28 || !vpc.cidrBlocks.some((c) => cidrContains(c, cidr))) {
-      throw err('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
-    }
     const s = ec2State(ctx.twin);
-    if (Object.values(s.subnets).some((x) => x.vpcId === vpc.id && cidrOverlaps(x.cidrBlock, cidr))) {
-      throw err('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+    // An IPv6-only subnet (Ipv6Native) has an IPv6 CIDR and no IPv4 one
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html).
+    const native = input.Ipv6Native === true;
+    if (native && input.CidrBlock !== undefined) {
+      throw err('InvalidParameterCombination', 'An IPv6-only subnet cannot have an IPv4 CIDR block');
     }
+    if (native && input.Ipv6CidrBlock === undefined) throw errors.missingParameter('Ipv6CidrBlock');
+    let cidr: string | undefined;
+    if (!native) {
+      cidr = validCidr(input.CidrBlock, 'CidrBlock');
+      const prefix = parseCidr(cidr)!.prefix;
+      if (prefix < 16 || prefix > 28 || !vpc.cidrBlocks.some((c) => cidrContains(c, cidr!))) {
+        throw err('InvalidSubnet.Range', `The CIDR '${cidr}' is invalid.`);
+      }
+      if (Object.values(s.subnets).some((x) => x.vpcId === vpc.id && x.cidrBlock && cidrOverlaps(x.cidrBlock, cidr!))) {
+        throw err('InvalidSubnet.Conflict', `The CIDR '${cidr}' conflicts with another subnet`);
+      }
+    }
+    const ipv6 = input.Ipv6CidrBlock === undefined ? undefined : subnetIpv6Cidr(s, vpc, input.Ipv6CidrBlock);
     const zone = input.AvailabilityZone ?? `${ctx.region}a`;
     if (!new RegExp(`^${ctx.region}[a-f]$`).test(zone)) {
       throw errors.invalidParameter(`Value (${zone}) for parameter availabilityZone is invalid.`);
@@ -331,11 +415,43 @@ export const vpcOperations: Record<string, OperationHandler> = {
       visibleAt: ctx.now + ctx.twin.consistencyLagMs,
       vpcId: vpc.id,
       availabilityZone: zone,
-      cidrBlock: cidr,
+      ...(cidr ? { cidrBlock: cidr } : {}),
+      ...(ipv6 ? { ipv6CidrBlock: ipv6, ipv6AssociationId: ctx.twin.newId('subnet-cidr-assoc') } : {}),
+      ...(native ? { ipv6Native: true } : {}),
     };
     s.subnets[subnet.id] = subnet;
     emitCreationTags(ctx, subnet);
     return { Subnet: { ...subnetView(subnet), State: 'pending' } };
+  },
+
+  /**
+   * An IPv6 CIDR for a subnet that has none (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateSubnetCidrBlock.html):
+   * a subnet has at most one IPv6 block; the rules of CreateSubnet's `Ipv6CidrBlock` apply.
+   */
+  AssociateSubnetCidrBlock(ctx, input: AssociateSubnetCidrBlockRequest) {
+    const subnet = owned(ctx, 'subnets', input.SubnetId, 'SubnetId');
+    if (input.Ipv6IpamPoolId !== undefined || input.Ipv6NetmaskLength !== undefined) {
+      throw new Error('twin: AssociateSubnetCidrBlock from an IPAM pool is not modeled');
+    }
+    const given = requireParam(input.Ipv6CidrBlock, 'Ipv6CidrBlock');
+    if (subnet.ipv6CidrBlock) {
+      throw err(
+        'InvalidParameterValue',
+        `Subnet ${subnet.id} already has an IPv6 CIDR block (${subnet.ipv6CidrBlock})`,
+      );
+    }
+    const s = ec2State(ctx.twin);
+    const cidr = subnetIpv6Cidr(s, s.vpcs[subnet.vpcId]!, given);
+    subnet.ipv6CidrBlock = cidr;
+    subnet.ipv6AssociationId = ctx.twin.newId('subnet-cidr-assoc');
+    return {
+      SubnetId: subnet.id,
+      Ipv6CidrBlockAssociation: {
+        AssociationId: subnet.ipv6AssociationId,
+        Ipv6CidrBlock: cidr,
+        Ipv6CidrBlockState: { State: 'associating' as const },
+      },
+    };
   },
 
   DeleteSubnet(ctx, input: DeleteSubnetRequest) {
@@ -365,7 +481,8 @@ export const vpcOperations: Record<string, OperationHandler> = {
       'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
       'association.route-table-association-id': (t) => [t.mainAssociationId, ...t.associations.map((a) => a.id)],
       'association.main': (t) => (t.main ? 'true' : 'false'),
-      'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock),
+      'route.destination-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock).filter((d) => !isIpv6Cidr(d)),
+      'route.destination-ipv6-cidr-block': (t) => t.routes.map((r) => r.destinationCidrBlock).filter(isIpv6Cidr),
       'route.transit-gateway-id': (t) => t.routes.map((r) => r.transitGatewayId),
     });
     const { page, NextToken } = paginate(tables, input, { min: 5, max: 100 });
@@ -401,7 +518,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
 
   CreateRoute(ctx, input: CreateRouteRequest) {
     const table = owned(ctx, 'routeTables', input.RouteTableId, 'RouteTableId');
-    const destination = validCidr(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const destination = routeDestination(input);
     const targets = {
       gatewayId: input.GatewayId,
       transitGatewayId: input.TransitGatewayId,
@@ -413,7 +530,15 @@ export const vpcOperations: Record<string, OperationHandler> = {
       ([k, v]) =>
         v !== undefined &&
         /(Id|Arn)$/.test(k) &&
-        !['RouteTableId', 'GatewayId', 'TransitGatewayId', 'NatGatewayId', 'VpcPeeringConnectionId'].includes(k),
+        ![
+          'RouteTableId',
+          'GatewayId',
+          'TransitGatewayId',
+          'NatGatewayId',
+          'VpcPeeringConnectionId',
+          'DestinationCidrBlock',
+          'DestinationIpv6CidrBlock',
+        ].includes(k),
     );
     if (other.length > 0) throw new Error(`twin: CreateRoute target ${other[0]![0]} is not modeled`);
     if (given.length !== 1) {
@@ -478,12 +603,12 @@ export const vpcOperations: Record<string, OperationHandler> = {
 
   DeleteRoute(ctx, input: DeleteRouteRequest) {
     const table = owned(ctx, 'routeTables', input.RouteTableId, 'RouteTableId');
-    const destination = validCidr(input.DestinationCidrBlock, 'DestinationCidrBlock');
+    const destination = routeDestination(input);
     const route = table.routes.find((r) => r.destinationCidrBlock === destination);
     if (!route) {
       throw err(
         'InvalidRoute.NotFound',
-        `no route with destination-cidr-block ${destination} in route table ${table.id}`,
+        `no route with ${isIpv6Cidr(destination) ? 'destination-ipv6-cidr-block' : 'destination-cidr-block'} ${destination} in route table ${table.id}`,
       );
     }
     if (route.gatewayId === 'local') {
@@ -501,7 +626,35 @@ export function vpcSummary(vpc: Vpc) {
     ownerId: vpc.ownerId,
     region: vpc.region,
     cidrBlocks: [...vpc.cidrBlocks],
+    ipv6CidrBlocks: (vpc.ipv6Blocks ?? []).map((b) => b.cidr),
     enableDnsSupport: vpc.enableDnsSupport,
     enableDnsHostnames: vpc.enableDnsHostnames,
   };
+}
+
+/**
+ * The canonical IPv6 CIDR of a new subnet, or the error AWS answers: /44 to /64 in steps of /4, inside one of the
+ * VPC's IPv6 blocks, overlapping no other subnet's ("Subnet CIDR blocks",
+ * https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+ */
+function subnetIpv6Cidr(s: Ec2State, vpc: Vpc, given: string): string {
+  const canonical = canonicalIpv6Cidr(given);
+  if (!canonical) throw errors.invalidParameter(`Value (${given}) for parameter ipv6CidrBlock is invalid.`);
+  const prefix = parseIpv6Cidr(canonical)!.prefix;
+  if (
+    prefix < 44 ||
+    prefix > 64 ||
+    prefix % 4 !== 0 ||
+    !(vpc.ipv6Blocks ?? []).some((b) => cidrContains(b.cidr, canonical))
+  ) {
+    throw err('InvalidSubnet.Range', `The IPv6 CIDR '${canonical}' is invalid.`);
+  }
+  if (
+    Object.values(s.subnets).some(
+      (x) => x.vpcId === vpc.id && x.ipv6CidrBlock && cidrOverlaps(x.ipv6CidrBlock, canonical),
+    )
+  ) {
+    throw err('InvalidSubnet.Conflict', `The IPv6 CIDR '${canonical}' conflicts with another subnet`);
+  }
+  return canonical;
 }

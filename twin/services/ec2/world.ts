@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Twin } from '../../twin';
 import {
   canonicalCidr,
+  canonicalIpv6Cidr,
   cidrContains,
   cidrOverlaps,
   ec2State,
@@ -10,7 +11,7 @@ import {
   type TgwLink,
   type Transition,
 } from './model';
-import { primaryCidrProblem, secondaryCidrProblem } from './vpc-cidrs';
+import { poolBlockProblem, primaryCidrProblem, secondaryCidrProblem } from './vpc-cidrs';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 const region = z
@@ -18,6 +19,13 @@ const region = z
   .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as us-east-1')
   .default('us-east-1');
 const cidr = z.string().refine((v) => canonicalCidr(v) === v, 'must be an IPv4 CIDR with host bits cleared');
+const ipv6Cidr = z
+  .string()
+  .refine(
+    (v) => canonicalIpv6Cidr(v) === v,
+    'must be an IPv6 CIDR with host bits cleared, lower case, zeros compressed',
+  );
+const anyCidr = z.union([cidr, ipv6Cidr], 'must be an IPv4 or IPv6 CIDR in canonical form');
 const tags = z
   .record(z.string().min(1).max(128), z.string().max(256))
   .refine((t) => Object.keys(t).length <= 50, 'at most 50 tags')
@@ -26,7 +34,8 @@ const enableFlag = z.enum(['enable', 'disable']);
 
 const routeSchema = z
   .strictObject({
-    destinationCidrBlock: cidr,
+    destinationCidrBlock: cidr.optional(),
+    destinationIpv6CidrBlock: ipv6Cidr.optional(),
     gatewayId: z
       .string()
       .regex(/^(igw|vgw)-[0-9a-f]+$/, 'must be an igw-/vgw- id')
@@ -47,6 +56,10 @@ const routeSchema = z
   .refine(
     (r) => [r.gatewayId, r.transitGatewayId, r.natGatewayId, r.vpcPeeringConnectionId].filter(Boolean).length === 1,
     'a route needs exactly one target (gatewayId, transitGatewayId, natGatewayId or vpcPeeringConnectionId)',
+  )
+  .refine(
+    (r) => (r.destinationCidrBlock === undefined) !== (r.destinationIpv6CidrBlock === undefined),
+    'a route needs exactly one of destinationCidrBlock and destinationIpv6CidrBlock',
   );
 
 const ingressSchema = z
@@ -54,7 +67,7 @@ const ingressSchema = z
     protocol: z.enum(['tcp', 'udp', 'icmp', '-1']),
     fromPort: z.number().int().min(-1).max(65535).default(-1),
     toPort: z.number().int().min(-1).max(65535).default(-1),
-    cidr,
+    cidr: anyCidr,
     description: z.string().max(255).optional(),
   })
   .refine((r) => r.protocol === '-1' || r.protocol === 'icmp' || r.fromPort <= r.toPort, 'fromPort must be <= toPort');
@@ -93,17 +106,35 @@ export const ec2WorldSchema = z
           ownerId: accountId,
           region,
           cidrBlocks: z.array(cidr).min(1, 'a VPC needs at least one CIDR'),
+          /** IPv6 blocks: Amazon-provided /56s (no `pool`), or from a pool of `ec2.ipv6Pools` owned by the VPC's owner. */
+          ipv6CidrBlocks: z
+            .array(z.strictObject({ cidrBlock: ipv6Cidr, pool: z.string().optional() }))
+            .max(5, 'at most 5 IPv6 CIDR blocks per VPC')
+            .default([]),
           enableDnsSupport: z.boolean().default(true),
           enableDnsHostnames: z.boolean().default(true),
           tags,
           subnets: z
             .array(
-              z.strictObject({
-                id: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must look like subnet-0123456789abcdef0'),
-                availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be a zone such as us-east-1a'),
-                cidrBlock: cidr,
-                tags,
-              }),
+              z
+                .strictObject({
+                  id: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must look like subnet-0123456789abcdef0'),
+                  availabilityZone: z
+                    .string()
+                    .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be a zone such as us-east-1a'),
+                  cidrBlock: cidr.optional(),
+                  ipv6CidrBlock: ipv6Cidr.optional(),
+                  /** IPv6-only: no `cidrBlock`, an `ipv6CidrBlock`. */
+                  ipv6Native: z.boolean().default(false),
+                  tags,
+                })
+                .refine(
+                  (x) =>
+                    x.ipv6Native
+                      ? x.cidrBlock === undefined && x.ipv6CidrBlock !== undefined
+                      : x.cidrBlock !== undefined,
+                  'a subnet needs a cidrBlock, or ipv6Native with an ipv6CidrBlock and no cidrBlock',
+                ),
             )
             .default([]),
           routeTables: z
@@ -170,6 +201,7 @@ export const ec2WorldSchema = z
           transitGatewayId: z.string(),
           vpcId: z.string(),
           subnetIds: z.array(z.string()).min(1),
+          ipv6Support: enableFlag.default('disable'),
           state: z.enum(['pendingAcceptance', 'pending', 'available', 'failed', 'rejected']).default('available'),
           /** TGW route table the attachment is associated with (available attachments only). */
           associationRouteTableId: z.string().optional(),
@@ -190,12 +222,42 @@ export const ec2WorldSchema = z
             .array(z.string().regex(/^arn:aws:iam::\d{12}:(root|role\/.+|user\/.+)$/, 'must be a principal ARN'))
             .default([]),
           availabilityZones: z.array(z.string()).default([]),
+          supportedIpAddressTypes: z
+            .array(z.enum(['ipv4', 'ipv6']))
+            .min(1)
+            .default(['ipv4']),
           tags,
         }),
       )
       .default([]),
+    /**
+     * BYOIP (`ipv6pool-ec2-...`) and IPAM (`ipam-pool-...`) IPv6 pools, each owned by one account (the twin models no
+     * pool API). Pools of different owners may overlap, as two IPAMs' private ranges can.
+     */
+    ipv6Pools: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .regex(
+              /^(ipv6pool-ec2-|ipam-pool-)[0-9a-f]{8,17}$/,
+              'must look like ipv6pool-ec2-0123456789abcdef0 or ipam-pool-0123456789abcdef0',
+            ),
+          ownerId: accountId,
+          region,
+          cidrs: z.array(ipv6Cidr).min(1),
+        }),
+      )
+      .default([]),
   })
-  .default({ quotas: {}, vpcs: [], transitGateways: [], transitGatewayAttachments: [], endpointServices: [] });
+  .default({
+    quotas: {},
+    vpcs: [],
+    transitGateways: [],
+    transitGatewayAttachments: [],
+    endpointServices: [],
+    ipv6Pools: [],
+  });
 export type Ec2World = z.infer<typeof ec2WorldSchema>;
 
 /** A world that names something that does not exist or does not fit (thrown by `seed`). */
@@ -230,6 +292,11 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
     visibleAt: 0,
   });
 
+  for (const pool of world.ipv6Pools) {
+    unique(pool.id, `IPv6 pool ${pool.id}`);
+    s.ipv6Pools[pool.id] = { id: pool.id, ownerId: pool.ownerId, region: pool.region, cidrs: [...pool.cidrs] };
+  }
+
   for (const vpc of world.vpcs) {
     const where = `vpc ${vpc.id}`;
     unique(vpc.id, where);
@@ -248,24 +315,61 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       enableDnsSupport: vpc.enableDnsSupport,
       enableDnsHostnames: vpc.enableDnsHostnames,
     };
+    // IPv6 blocks as AWS would have handed them out (./vpc-cidrs.ts cites the rules).
+    const ipv6Blocks: { cidr: string; associationId: string; pool: string }[] = [];
+    for (const block of vpc.ipv6CidrBlocks) {
+      const c = block.cidrBlock;
+      if (block.pool === undefined) {
+        if (!c.endsWith('/56')) fail(`${where}: Amazon-provided IPv6 block ${c} is not a /56`);
+        const taken = Object.values(s.vpcs).find((v) => (v.ipv6Blocks ?? []).some((b) => cidrOverlaps(b.cidr, c)));
+        if (taken) fail(`${where}: Amazon-provided IPv6 block ${c} is already ${taken.id}'s`);
+      } else {
+        const pool = s.ipv6Pools[block.pool];
+        if (!pool || pool.ownerId !== vpc.ownerId || pool.region !== vpc.region) {
+          fail(`${where}: IPv6 pool ${block.pool} is not a pool of account ${vpc.ownerId} in ${vpc.region}`);
+        }
+        const problem = poolBlockProblem(twin, pool.id, c);
+        if (problem) fail(`${where}: IPv6 block ${c}: ${problem}`);
+      }
+      if (ipv6Blocks.some((b) => cidrOverlaps(b.cidr, c)))
+        fail(`${where}: IPv6 block ${c} overlaps another of its blocks`);
+      ipv6Blocks.push({ cidr: c, associationId: twin.newId('vpc-cidr-assoc'), pool: block.pool ?? 'amazon' });
+      s.vpcs[vpc.id]!.ipv6Blocks = [...ipv6Blocks];
+    }
     for (const subnet of vpc.subnets) {
       unique(subnet.id, where);
       if (!subnet.availabilityZone.startsWith(vpc.region)) {
         fail(`${where}: subnet ${subnet.id} is in zone ${subnet.availabilityZone}, outside region ${vpc.region}`);
       }
-      if (!vpc.cidrBlocks.some((c) => cidrContains(c, subnet.cidrBlock))) {
-        fail(`${where}: subnet ${subnet.id} CIDR ${subnet.cidrBlock} is outside the VPC's CIDRs`);
+      const blocks = [
+        ...(subnet.cidrBlock ? [{ c: subnet.cidrBlock, of: vpc.cidrBlocks }] : []),
+        ...(subnet.ipv6CidrBlock ? [{ c: subnet.ipv6CidrBlock, of: ipv6Blocks.map((b) => b.cidr) }] : []),
+      ];
+      for (const { c, of } of blocks) {
+        if (!of.some((v) => cidrContains(v, c)))
+          fail(`${where}: subnet ${subnet.id} CIDR ${c} is outside the VPC's CIDRs`);
+        for (const other of vpc.subnets) {
+          const mine = [other.cidrBlock, other.ipv6CidrBlock].filter((x): x is string => x !== undefined);
+          if (other !== subnet && other.id < subnet.id && mine.some((m) => cidrOverlaps(m, c))) {
+            fail(`${where}: subnet ${subnet.id} CIDR ${c} overlaps subnet ${other.id}`);
+          }
+        }
       }
-      for (const other of vpc.subnets) {
-        if (other !== subnet && other.id < subnet.id && cidrOverlaps(other.cidrBlock, subnet.cidrBlock)) {
-          fail(`${where}: subnet ${subnet.id} CIDR ${subnet.cidrBlock} overlaps subnet ${other.id}`);
+      if (subnet.ipv6CidrBlock) {
+        const prefix = Number(subnet.ipv6CidrBlock.split('/')[1]);
+        if (prefix < 44 || prefix > 64 || prefix % 4 !== 0) {
+          fail(`${where}: subnet ${subnet.id} IPv6 CIDR ${subnet.ipv6CidrBlock} is not /44 to /64 in steps of /4`);
         }
       }
       s.subnets[subnet.id] = {
         ...base(subnet.id, vpc.ownerId, vpc.region, subnet.tags),
         vpcId: vpc.id,
         availabilityZone: subnet.availabilityZone,
-        cidrBlock: subnet.cidrBlock,
+        ...(subnet.cidrBlock ? { cidrBlock: subnet.cidrBlock } : {}),
+        ...(subnet.ipv6CidrBlock
+          ? { ipv6CidrBlock: subnet.ipv6CidrBlock, ipv6AssociationId: twin.newId('subnet-cidr-assoc') }
+          : {}),
+        ...(subnet.ipv6Native ? { ipv6Native: true } : {}),
       };
     }
     const mains = vpc.routeTables.filter((t) => t.main);
@@ -275,16 +379,17 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
     if (mains.length === 0) tables.unshift({ id: twin.newId('rtb'), main: true, subnetIds: [], routes: [], tags: {} });
     for (const table of tables) {
       unique(table.id, where);
-      const routes: Route[] = vpc.cidrBlocks.map((c) => ({
+      const routes: Route[] = [...vpc.cidrBlocks, ...ipv6Blocks.map((b) => b.cidr)].map((c) => ({
         destinationCidrBlock: c,
         gatewayId: 'local',
         origin: 'CreateRouteTable',
       }));
-      for (const route of table.routes) {
-        if (routes.some((r) => r.destinationCidrBlock === route.destinationCidrBlock)) {
-          fail(`${where}: route table ${table.id} has two routes to ${route.destinationCidrBlock}`);
+      for (const { destinationCidrBlock, destinationIpv6CidrBlock, ...target } of table.routes) {
+        const destination = (destinationCidrBlock ?? destinationIpv6CidrBlock)!;
+        if (routes.some((r) => r.destinationCidrBlock === destination)) {
+          fail(`${where}: route table ${table.id} has two routes to ${destination}`);
         }
-        routes.push({ ...route, origin: 'CreateRoute' });
+        routes.push({ destinationCidrBlock: destination, ...target, origin: 'CreateRoute' });
       }
       if (routes.length > s.quotas.routesPerRouteTable) {
         fail(
@@ -322,7 +427,9 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       if (groups.filter((g) => g.name === group.name).length > 1) {
         fail(`${where}: two security groups are named ${group.name}`);
       }
-      if (group.ingress.length > s.quotas.rulesPerSecurityGroup) {
+      // Counted separately for IPv4 and IPv6 (./security-groups.ts).
+      const v6 = group.ingress.filter((r) => r.cidr.includes(':')).length;
+      if (Math.max(v6, group.ingress.length - v6) > s.quotas.rulesPerSecurityGroup) {
         fail(
           `${where}: security group ${group.id} has ${group.ingress.length} inbound rules, over the quota of ${s.quotas.rulesPerSecurityGroup}`,
         );
@@ -412,6 +519,11 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       if (subnet?.vpcId !== vpc.id) fail(`${where}: subnet ${subnetId} is not a subnet of ${vpc.id}`);
       if (zones.has(subnet.availabilityZone)) fail(`${where}: two subnets in zone ${subnet.availabilityZone}`);
       zones.add(subnet.availabilityZone);
+      // As CreateTransitGatewayVpcAttachment checks (./transit-gateways.ts, attachmentIpv6Support).
+      if (!subnet.cidrBlock) fail(`${where}: subnet ${subnetId} is IPv6-only and cannot host an attachment`);
+      if (att.ipv6Support === 'enable' && !subnet.ipv6CidrBlock) {
+        fail(`${where}: IPv6 support needs an IPv6 CIDR in subnet ${subnetId}`);
+      }
     }
     const others = Object.values(s.attachments).filter((a) => a.vpcId === vpc.id);
     if (others.some((a) => a.transitGatewayId === tgw.id))
@@ -424,6 +536,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       vpcId: vpc.id,
       vpcOwnerId: vpc.ownerId,
       subnetIds: [...att.subnetIds],
+      ipv6Support: att.ipv6Support,
       timeline,
     };
     const link = (): TgwLink => ({ attachmentId: att.id, createdAt: 0, readyAt: 0 });
@@ -448,6 +561,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         permissionId: twin.newId('vpce-spn'),
       })),
       availabilityZones: svc.availabilityZones.length > 0 ? [...svc.availabilityZones] : [`${svc.region}a`],
+      supportedIpAddressTypes: [...svc.supportedIpAddressTypes],
     };
   }
 }
