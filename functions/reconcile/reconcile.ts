@@ -8,7 +8,7 @@ import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { routesOf } from '#shared/spoke-routes';
-import { parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
+import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 
@@ -24,7 +24,8 @@ import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } f
  *   status tag is stale (`status-stale`).
  * Drift it must not fix (a route someone pointed elsewhere, a rule whose description someone changed: no longer
  * spokelink's) is reported, in its output and in the VPC's status detail. VPCs with a live lease (work in progress) or
- * a pending approval are left alone. Executions get deterministic names `<vpcId>-reconcile-<12 hex>` from the desired
+ * a pending approval are left alone. While the hub is paused (`operations.paused`) it starts no onboarding (no
+ * rollout, no repair) and tells a VPC that asks to join `pending` (PAUSED_DETAIL); offboardings go on. Executions get deterministic names `<vpcId>-reconcile-<12 hex>` from the desired
  * and actual state, so a repeated reconcile of an unchanged situation starts nothing twice.
  */
 
@@ -103,6 +104,8 @@ export interface ReconcileResult {
     pendingApproval: number;
     /** Rejected VPCs whose inputs did not change since this reconcile's own attempt: skipped, no slot taken. */
     unchangedRejections: number;
+    /** Onboardings and changes the pause holds (`operations.paused`): started by the first run after it ends. */
+    paused: number;
   };
 }
 
@@ -150,7 +153,7 @@ export function fairShare(candidates: readonly Candidate[], limit: number, now: 
 
 /** The parts of the hub configuration an onboarding's validation depends on (a change re-examines rejections). */
 function configInputs(config: HubConfig): string {
-  const { reconcile: _schedule, notifications: _emails, ...inputs } = config;
+  const { reconcile: _schedule, notifications: _emails, operations: _operations, ...inputs } = config;
   return hash(inputs);
 }
 
@@ -317,6 +320,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   let inProgress = 0;
   let pendingApproval = 0;
   let unchangedRejections = 0;
+  let paused = 0;
   const inputs = configInputs(config);
   for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
@@ -403,6 +407,23 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         unchangedRejections += 1;
         continue;
       }
+      if (action === 'onboard' && config.operations.paused) {
+        paused += 1;
+        // A VPC that asks to join is told why nothing happens (once: a `pending` status is not written again).
+        if (!member && tags[StatusTag.status] !== 'pending') {
+          items.push({
+            item: {
+              ...ref,
+              action: 'report',
+              status: 'pending',
+              detail: PAUSED_DETAIL,
+              input: triggerEvent(ref, now, hash({ paused: name }), tags, ['paused']),
+            },
+            attempted: false,
+          });
+        }
+        continue;
+      }
       items.push({
         item: { ...ref, action, name, reasons, input: triggerEvent(ref, now, id, tags, reasons) },
         attempted: tags[StatusTag.execution] === name,
@@ -438,6 +459,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       inProgress,
       pendingApproval,
       unchangedRejections,
+      paused,
     },
   };
   logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });

@@ -178,6 +178,17 @@ export const HubConfigSchema = z
         debounceSeconds: z.number().int().min(0).max(900).default(0),
       })
       .default({ maxConcurrentExecutionsPerAccount: 10, debounceSeconds: 0 }),
+    /**
+     * Running the hub over time (docs/deploy.md, "Pausing the hub"). `paused`: no new onboarding starts and the
+     * reconcile starts no change (no configuration rollout, no repair); offboardings go on. Onboarding requests wait
+     * in the intake queue, kept and visible, and start once the flag is off again; a VPC asking to join meanwhile is
+     * told `pending` (`paused by the platform team`) by the next reconcile. Executions already running finish.
+     */
+    operations: z
+      .strictObject({
+        paused: z.boolean().default(false),
+      })
+      .default({ paused: false }),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {
