@@ -11,6 +11,7 @@ import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
+import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
 
 /**
  * The reconcile: tag events are delivered best effort, and the hub configuration changes under connected VPCs, so the
@@ -20,7 +21,8 @@ import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } f
  * - a member that no longer asks, or whose VPC was deleted: offboarding (`missing-offboarding`, `vpc-deleted`);
  * - a member whose desired state moved: onboarding, which converges by difference (`segment-changed`,
  *   `services-changed`, `destinations-changed`, `endpoints-changed`, `cidrs-changed`, `association-drift`,
- *   `route-missing`, `rule-missing`), or whose work was interrupted or failed (`interrupted`, `failed`), or whose
+ *   `route-missing`, `rule-missing`, `schema-upgrade`: migrated from an older registry schema), or whose work was
+ *   interrupted or failed (`interrupted`, `failed`), or whose
  *   status tag is stale (`status-stale`).
  * Drift it must not fix (a route someone pointed elsewhere, a rule whose description someone changed: no longer
  * spokelink's) is reported, in its output and in the VPC's status detail. VPCs with a live lease (work in progress) or
@@ -37,6 +39,8 @@ export interface ReconcileDeps {
   spokeEc2: (accountId: string, region: string) => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
+  /** Publishes to the failure topic (a configuration rollout that stopped). */
+  notify: (subject: string, message: string) => Promise<void>;
 }
 
 export type RepairReason =
@@ -53,7 +57,8 @@ export type RepairReason =
   | 'rule-missing'
   | 'interrupted'
   | 'failed'
-  | 'status-stale';
+  | 'status-stale'
+  | 'schema-upgrade';
 
 /** Something the reconcile leaves alone and reports. */
 export interface Drift {
@@ -106,6 +111,10 @@ export interface ReconcileResult {
     unchangedRejections: number;
     /** Onboardings and changes the pause holds (`operations.paused`): started by the first run after it ends. */
     paused: number;
+    /** Rollout repairs held by the canary (rollout.ts): they start once the canary succeeded. */
+    rolloutHeld: number;
+    /** The configuration rollout (rollout.ts), when there is one. */
+    rollout?: RolloutState;
   };
 }
 
@@ -321,6 +330,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   let pendingApproval = 0;
   let unchangedRejections = 0;
   let paused = 0;
+  const statusTags = new Map<string, string | undefined>();
   const inputs = configInputs(config);
   for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
@@ -335,6 +345,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     }
     const member = record !== undefined && record.status !== 'disconnected';
     const tags = tagMap(vpc);
+    statusTags.set(ref.vpcId, tags[StatusTag.status]);
     const request = vpc ? parseRequestTags(tags) : undefined;
     const reasons: RepairReason[] = [];
     const reported: string[] = [];
@@ -443,13 +454,44 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     }
   }
 
+  // A configuration rollout goes out in canary batches (rollout.ts).
+  const isRollout = (c: Candidate) =>
+    c.item.action === 'onboard' && c.item.reasons.some((reason) => ROLLOUT_REASONS.has(reason));
+  const candidates = [...new Set(items.filter(isRollout).map((c) => c.item.vpcId))].sort();
+  const upgrade = items.some(
+    (c) => isRollout(c) && c.item.action === 'onboard' && c.item.reasons.includes('schema-upgrade'),
+  );
+  const step = stepRollout({
+    state: rolloutOf(registry.rollout),
+    digest: hash({ config: inputs, upgrade }),
+    now,
+    candidates,
+    outcome: (vpcId) => {
+      const status = statusTags.get(vpcId);
+      if (status === 'failed' || status === 'rejected') return 'failed';
+      if ((registry.leases.get(vpcId) ?? 0) >= nowSeconds || candidates.includes(vpcId)) return 'pending';
+      return 'succeeded';
+    },
+    settings: config.operations.rollout,
+  });
+  if (step.changed && step.state) await saveRollout(deps.registry, step.state);
+  if (step.stopped) await deps.notify(`${config.prefix}: configuration rollout stopped`, step.stopped);
+  // A stopped rollout also holds the retries of its failed canaries: they would fail the same way every run.
+  const stoppedCanaries = new Set(step.state?.stage === 'stopped' ? step.state.failed : []);
+  const released = items.filter(
+    (c) =>
+      (!isRollout(c) || step.release.has(c.item.vpcId)) &&
+      !(c.item.action === 'onboard' && stoppedCanaries.has(c.item.vpcId)),
+  );
+  const rolloutHeld = items.length - released.length;
+
   const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
-  const kept = fairShare(items, MAX_ITEMS_PER_RUN, now);
+  const kept = fairShare(released, MAX_ITEMS_PER_RUN, now);
   const result: ReconcileResult = {
     maxConcurrency,
     items: kept,
     drift,
-    deferred: items.length - kept.length,
+    deferred: released.length - kept.length,
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,
@@ -460,6 +502,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       pendingApproval,
       unchangedRejections,
       paused,
+      rolloutHeld,
+      ...(step.state ? { rollout: step.state } : {}),
     },
   };
   logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
@@ -491,6 +535,8 @@ function driftOf(
   if (record.attachmentId && associated.has(record.attachmentId)) {
     if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
   }
+  // Migrated from an older registry schema (registry-schema.ts): re-planned once in the current design.
+  if (record.upgradedFrom !== undefined) reasons.push('schema-upgrade');
   const expectedStatus = (record.quarantine ?? []).length > 0 ? 'quarantined' : 'connected';
   if (tags[StatusTag.status] !== expectedStatus) reasons.push('status-stale');
   return [...new Set(reasons)];

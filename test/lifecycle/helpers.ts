@@ -205,7 +205,7 @@ export function changeConfig(hub: LocalHub, change: (raw: Record<string, unknown
 }
 
 export interface ReconcileOutput {
-  summary: Record<string, number>;
+  summary: Record<string, number> & { rollout?: { stage: string; canary: string[]; failed: string[] } };
   drift: { vpcId: string; kind: string; detail: string }[];
   deferred: number;
   results: Record<string, unknown>[];
