@@ -209,13 +209,12 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
   };
 }
 
-/** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
-function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
-  const request = parseRequestTags(tags);
-  if (request.action !== 'connect') return undefined;
-  const segment = request.segment ?? config.defaultSegment;
-  if (!config.segments[segment]) return undefined;
-  const services = selectServices(config, segment, request.services);
+/**
+ * What the configuration wants for a VPC of `segment` consuming `services` with `cidrs` (the segment exists): hub
+ * destinations, zones, endpoint rules (`<group>|<cidr>|<port>`), the association table. Also what `spokelink plan`
+ * compares a configuration with (plan-change.ts).
+ */
+export function desiredResources(config: HubConfig, segment: string, services: string[], cidrs: string[]) {
   const endpoints = endpointsOf(config, services);
   const zones = endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
   const rules = endpoints
@@ -234,6 +233,15 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
     association: config.segments[segment]!.associationRouteTableId,
     cidrs,
   };
+}
+
+/** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
+function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
+  const request = parseRequestTags(tags);
+  if (request.action !== 'connect') return undefined;
+  const segment = request.segment ?? config.defaultSegment;
+  if (!config.segments[segment]) return undefined;
+  return desiredResources(config, segment, selectServices(config, segment, request.services), cidrs);
 }
 
 /** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */
