@@ -60,6 +60,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'what a configuration would do to which VPCs (routes, zones, rules, principals), before deploying it',
     load: () => require('./commands/plan') as { run: Run },
   },
+  preflight: {
+    summary: 'check a hub account before the first onboarding (--aws: resources, RAM share, roles simulated)',
+    load: () => require('./commands/preflight') as { run: Run },
+  },
   migrate: {
     summary: "bring a hub's registry to the current schema after an upgrade (--dry-run first)",
     load: () => require('./commands/migrate') as { run: Run },

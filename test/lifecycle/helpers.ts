@@ -7,6 +7,7 @@ import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
 import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
+import { main } from '../../cli/main';
 
 /** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
 
@@ -225,4 +226,19 @@ export async function runReconcile(hub: LocalHub, maxConcurrency = 5): Promise<R
   if (execution.status !== 'SUCCEEDED')
     throw new Error(`reconcile ${execution.status}: ${execution.error} ${execution.cause}`);
   return JSON.parse(execution.output ?? '{}') as ReconcileOutput;
+}
+
+/** Runs the `spokelink` CLI in process: its exit code and what it wrote to stdout and stderr. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
 }

@@ -1,24 +1,10 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
+import { runCli as cli } from './helpers';
 import { RELEASE_FIXTURE } from './upgrade-world';
 
 /** `spokelink migrate --local` on a saved run holding the registry of the release of 93dae39. */
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('CLI: spokelink migrate', () => {
   let dir: string;

@@ -1,27 +1,13 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main';
+import { runCli as cli } from './helpers';
 import { RELEASE_FIXTURE } from './upgrade-world';
 
 /**
  * `spokelink plan` against a saved registry (the release of 93dae39's demo: four members) and a new configuration
  * that adds a hub destination and a `logs` endpoint for every segment, and drops `sts`.
  */
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('CLI: spokelink plan', () => {
   let dir: string;
