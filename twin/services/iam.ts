@@ -33,8 +33,9 @@ async function simulatePrincipalPolicy(ctx: CallContext, input: Record<string, u
       const decision = await evaluator?.simulatePrincipal(source, {
         action,
         resource,
-        // A resource without an account in its ARN (`*`, a hosted zone) is evaluated in the principal's account.
-        resourceAccount: (resource === '*' ? '' : resource.split(':')[4]) || (source.split(':')[4] ?? ''),
+        // Only identity-based policies are simulated (the API takes a resource policy only when given one, and the
+        // twin is given none): the request is evaluated as one in the principal's account, whatever the resource's.
+        resourceAccount: source.split(':')[4] ?? '',
         context,
       });
       if (decision === undefined) {
