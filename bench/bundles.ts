@@ -6,7 +6,7 @@ import type { Metafile } from 'esbuild';
 import { bundleLambda } from '../infra/bundling/esbuild';
 
 /**
- * Each Lambda bundled by the CDK app's own bundler (infra/bundling/esbuild.ts: ESM for node22, minified, the AWS SDK
+ * Each Lambda bundled by the CDK app's own bundler (infra/bundling/esbuild.ts: ESM for node24, minified, the AWS SDK
  * inside, its schema modules made tree-shakable), then cold-imported in a fresh Node.js process, against
  * `node -e 0` (the process start alone), median of several runs each.
  */

@@ -56,6 +56,18 @@ const COMMANDS: Record<string, Command> = {
     summary: 'refuse a VPC the segment that requires approval (rejected, nothing changed)',
     load: () => ({ run: (require('./commands/approve') as typeof import('./commands/approve')).runDeny as Run }),
   },
+  plan: {
+    summary: 'what a configuration would do to which VPCs (routes, zones, rules, principals), before deploying it',
+    load: () => require('./commands/plan') as { run: Run },
+  },
+  preflight: {
+    summary: 'check a hub account before the first onboarding (--aws: resources, RAM share, roles simulated)',
+    load: () => require('./commands/preflight') as { run: Run },
+  },
+  migrate: {
+    summary: "bring a hub's registry to the current schema after an upgrade (--dry-run first)",
+    load: () => require('./commands/migrate') as { run: Run },
+  },
 };
 
 /** Top-level usage. */

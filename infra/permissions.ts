@@ -450,8 +450,11 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
     timeout: Duration.minutes(5),
     spokeAccess: 'read',
     grant(role, ctx) {
-      // One scan per run: consumer records, leases (work in progress) and pending approvals.
-      ctx.registry.grant(role, 'dynamodb:Scan');
+      // One scan per run: consumer records, leases (work in progress), pending approvals and the configuration
+      // rollout; PutItem records the rollout's stage (functions/reconcile/rollout.ts).
+      ctx.registry.grant(role, 'dynamodb:Scan', 'dynamodb:PutItem');
+      // A rollout that stops (its canary failed) is told on the failure topic.
+      ctx.failureTopic.grantPublish(role);
       // The member accounts: walking the spoke OUs down (the hub is a delegated administrator). The ARNs of OUs and
       // roots carry the management account id, which the configuration does not know; the organization is pinned.
       const org = ctx.config.organization.id;

@@ -140,6 +140,22 @@ function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated 
 }
 
 /**
+ * The policy every hub function's role must have for `config`, as the CDK app synthesizes it (what `spokelink
+ * preflight --aws` checks the deployed roles against): role ARN -> policy, by function name.
+ */
+export function expectedFunctionPolicies(
+  config: HubConfig,
+  policies = iamPolicies(),
+): Record<string, { roleArn: string; policy: PolicyDocument }> {
+  const all = instantiateAll(config, policies);
+  return Object.fromEntries(
+    Object.keys(all.variant.functions)
+      .sort()
+      .map((name) => [name, { roleArn: all.hubRole(name), policy: all.roles.get(all.hubRole(name))![0]! }]),
+  );
+}
+
+/**
  * The IAM model of a local hub (`functionsRoleArn`: the credentials the local functions share). `config` may be a
  * function: a configuration change is a redeploy of the hub stack, which updates the roles' policies too.
  * `policies`: other policies than the committed ones (tests that remove a grant).

@@ -54,12 +54,15 @@ export interface QueueView {
 
 interface DispatchOutcome {
   queueDepthByAccount?: Record<string, number>;
+  heldByAccount?: Record<string, number>;
 }
 
 const MINUTE = 60_000;
 
 export class LocalIntakeDispatch {
   private readonly depth = new Map<string, number>();
+  /** Of the waiting requests, those the pause holds (`operations.paused`): they wait for the platform team. */
+  private readonly held = new Map<string, number>();
   private readonly peakByAccount = new Map<string, number>();
   private peak = 0;
   private inFlight = 0;
@@ -85,9 +88,12 @@ export class LocalIntakeDispatch {
     },
   ) {}
 
-  /** True when no dispatch runs and no request waits. */
+  /**
+   * True when no dispatch runs and no request waits, but those the pause holds: they wait for a person, not for the
+   * clock (the minute tick still runs while they wait, and starts them once the hub is unpaused).
+   */
   get idle(): boolean {
-    return this.inFlight === 0 && this.total() === 0 && !this.dispatchRetry;
+    return this.inFlight === 0 && this.total() - this.totalHeld() === 0 && !this.dispatchRetry;
   }
 
   view(): QueueView {
@@ -102,9 +108,10 @@ export class LocalIntakeDispatch {
   /** What the intake answered for an event of `accountId`. */
   observeIntake(accountId: string | undefined, result: unknown): void {
     if (!accountId || typeof result !== 'object' || result === null) return;
-    const r = result as { queued?: { queueDepth?: number }; started?: { queueDepth?: number } };
+    const r = result as { queued?: { queueDepth?: number; heldDepth?: number }; started?: { queueDepth?: number } };
     const depth = r.queued?.queueDepth ?? r.started?.queueDepth;
     if (typeof depth === 'number') this.setDepth(accountId, depth);
+    if (typeof depth === 'number') this.held.set(accountId, r.queued?.heldDepth ?? 0);
     this.arm();
   }
 
@@ -125,6 +132,12 @@ export class LocalIntakeDispatch {
   private total(): number {
     let sum = 0;
     for (const n of this.depth.values()) sum += n;
+    return sum;
+  }
+
+  private totalHeld(): number {
+    let sum = 0;
+    for (const n of this.held.values()) sum += n;
     return sum;
   }
 
@@ -156,13 +169,17 @@ export class LocalIntakeDispatch {
 
   private observeDispatch(payload: unknown, result: DispatchOutcome | undefined): void {
     const byAccount = result?.queueDepthByAccount ?? {};
+    const heldByAccount = result?.heldByAccount ?? {};
     const scoped = (payload as { source?: string }).source === 'aws.states';
     if (scoped) {
       const account = accountOfExecutionInput((payload as { detail: { input: string } }).detail.input);
       if (account) this.setDepth(account, byAccount[account] ?? 0);
+      if (account) this.held.set(account, heldByAccount[account] ?? 0);
     } else {
       for (const account of this.depth.keys()) this.depth.set(account, 0);
+      this.held.clear();
       for (const [account, n] of Object.entries(byAccount)) this.setDepth(account, n);
+      for (const [account, n] of Object.entries(heldByAccount)) this.held.set(account, n);
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * aws-local-stepfunctions calls Promise.withResolvers (Node 22+). Lambda runs nodejs22.x; these machines run
+ * aws-local-stepfunctions calls Promise.withResolvers (Node 22+). Lambda runs nodejs24.x; these machines run
  * Node 20, so the local runner and the tests install this polyfill before loading it.
  */
 declare global {

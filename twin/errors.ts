@@ -28,6 +28,8 @@ export const THROTTLING: Record<ServiceName, { code: string; status: number; mes
   organizations: { code: 'TooManyRequestsException', status: 400, message: 'Rate exceeded' },
   sfn: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   sns: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+  // IAM: "Throttling" / "Rate exceeded" (HTTP 400), as the Query APIs answer (IAM API reference, common errors).
+  iam: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
 };
 
 /** Errors used by every service module. */

@@ -50,6 +50,7 @@ export const IAM_PREFIX: Record<ServiceName, string> = {
   organizations: 'organizations',
   sfn: 'states',
   sns: 'sns',
+  iam: 'iam',
 };
 
 /** Thrown by the evaluator: a denied call, as the service answers it (see `denied`). */
@@ -75,6 +76,7 @@ export function denied(
       );
     case 'sts':
     case 'route53':
+    case 'iam':
       return new IamDenied('AccessDenied', what, 403);
     case 'sns':
       // SNS answers AuthorizationError (403), which the SDK throws as AuthorizationErrorException.
@@ -158,6 +160,34 @@ export class IamEvaluator {
       }
     }
     return principal;
+  }
+
+  /**
+   * iam:SimulatePrincipalPolicy: the decision of the identity policies of `roleArn` for one action on one resource
+   * with the given context keys, the way the twin decides the role's own calls (no session or resource policy).
+   * Undefined when the model has no such role.
+   */
+  async simulatePrincipal(
+    roleArn: string,
+    request: IamRequest,
+  ): Promise<'allowed' | 'explicitDeny' | 'implicitDeny' | undefined> {
+    const identity = this.model.identityPolicies(roleArn);
+    if (identity === undefined) return undefined;
+    let decision: Decision;
+    try {
+      decision = await this.decide({
+        principal: roleArn,
+        identity,
+        session: undefined,
+        trust: undefined,
+        request: { ...request, context: { 'aws:PrincipalArn': roleArn, ...request.context } },
+      });
+    } catch (error) {
+      // A resource of a type the action does not apply to: no call of the action is ever authorized on it.
+      if (/no\.resource\.types/.test((error as Error).message)) return 'implicitDeny';
+      throw error;
+    }
+    return decision === 'Allowed' ? 'allowed' : decision === 'ExplicitlyDenied' ? 'explicitDeny' : 'implicitDeny';
   }
 
   private idOf(value: object | undefined): number {
@@ -440,6 +470,8 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       return [one({ resource: arn, resourceAccount: arn.split(':')[4] ?? '' }, context)];
     }
     // ---- Organizations: ARNs carry the management account and the organization --------------------------------
+    case 'organizations:ListAWSServiceAccessForOrganization':
+      return [one(star)];
     case 'organizations:ListParents':
       return [one(orgResource(ctx, String(i.ChildId)))];
     case 'organizations:ListAccountsForParent':
@@ -457,6 +489,12 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'sfn:SendTaskFailure':
     case 'sfn:SendTaskHeartbeat':
       return [one(star)];
+    // ---- IAM ----------------------------------------------------------------------------------------------------
+    case 'iam:SimulatePrincipalPolicy':
+      // Resource type: the simulated principal (role or user) (Service Authorization Reference, IAM).
+      return [
+        one({ resource: String(i.PolicySourceArn), resourceAccount: String(i.PolicySourceArn).split(':')[4] ?? '' }),
+      ];
     // ---- SNS ----------------------------------------------------------------------------------------------------
     case 'sns:Publish':
       return [one({ resource: String(i.TopicArn), resourceAccount: String(i.TopicArn).split(':')[4] ?? '' })];

@@ -17,6 +17,7 @@ const CLIENTS: Record<string, { service: ServiceName; module: string; base: stri
   },
   SFNClient: { service: 'sfn', module: '@aws-sdk/client-sfn', base: 'SFNServiceException' },
   SNSClient: { service: 'sns', module: '@aws-sdk/client-sns', base: 'SNSServiceException' },
+  IAMClient: { service: 'iam', module: '@aws-sdk/client-iam', base: 'IAMServiceException' },
 };
 
 /** Parses `AWS4-HMAC-SHA256 Credential=AKID/20261127/us-east-1/ec2/aws4_request, ...`. */

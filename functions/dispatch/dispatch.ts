@@ -22,7 +22,9 @@ import { isExecutionRunning } from '../lease/lease';
  *   execution, with the latest tags);
  * - a VPC runs one queued execution at a time (a later request waits for the running one to end);
  * - an account runs at most `intake.maxConcurrentExecutionsPerAccount` queued executions at a time, oldest request
- *   first. The limits are per account, so one tenant's flood only ever waits behind itself.
+ *   first. The limits are per account, so one tenant's flood only ever waits behind itself;
+ * - while the hub is paused (`operations.paused`), onboarding requests are held: they stay in the queue (counted in
+ *   its depth and in `held`) and start on the first pass after the pause ends. Offboardings still start.
  *
  * It runs inline in the intake (the account of the event), when an execution ends (the Step Functions status-change
  * event: a slot is free) and every minute (the schedule: debounce windows that ended, and a missed status event).
@@ -55,6 +57,8 @@ export interface DispatchResult {
   /** Requests still waiting after this pass (the queue depth), in total and per account. */
   queueDepth: number;
   queueDepthByAccount: Record<string, number>;
+  /** Of those, the onboarding requests held by the pause (`operations.paused`), per account. */
+  heldByAccount: Record<string, number>;
   /** Executions started from the queue still running, per account. */
   runningByAccount: Record<string, number>;
   /** Accounts another pass was working on: that pass takes their requests. */
@@ -112,7 +116,7 @@ async function passAccount(
   running: readonly RunningExecution[],
   ended: string | undefined,
   deps: DispatchDeps,
-): Promise<{ started: Started[]; left: number; live: number; nextDueAt?: number }> {
+): Promise<{ started: Started[]; left: number; held: number; live: number; nextDueAt?: number }> {
   const now = deps.now();
   const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
   const live = await liveExecutions(running, ended, deps);
@@ -120,6 +124,7 @@ async function passAccount(
   const started: Started[] = [];
   let nextDueAt: number | undefined;
   let left = waiting.length;
+  let held = 0;
   for (const request of waiting) {
     // A repeated delivery of the event whose execution runs: nothing to start, nothing to wait for.
     const same = live.find((r) => r.vpcId === request.vpcId && r.name === nameOf(request));
@@ -127,6 +132,10 @@ async function passAccount(
       await dequeue(deps.registry, request);
       started.push({ ...same, duplicate: true, merged: request.merged });
       left -= 1;
+      continue;
+    }
+    if (deps.config.operations.paused && request.workflow === 'onboard') {
+      held += 1;
       continue;
     }
     if (live.length >= limit) break;
@@ -141,7 +150,7 @@ async function passAccount(
     busy.add(request.vpcId);
     left -= 1;
   }
-  return { started, left, live: live.length, ...(nextDueAt === undefined ? {} : { nextDueAt }) };
+  return { started, left, held, live: live.length, ...(nextDueAt === undefined ? {} : { nextDueAt }) };
 }
 
 /**
@@ -164,6 +173,7 @@ export async function dispatch(
         ].sort();
   const started: Started[] = [];
   const queueDepthByAccount: Record<string, number> = {};
+  const heldByAccount: Record<string, number> = {};
   const runningByAccount: Record<string, number> = {};
   const lockedOut: string[] = [];
   let nextDueAt: number | undefined;
@@ -187,6 +197,7 @@ export async function dispatch(
     }
     started.push(...pass.started);
     if (pass.left > 0) queueDepthByAccount[accountId] = pass.left;
+    if (pass.held > 0) heldByAccount[accountId] = pass.held;
     if (pass.live > 0) runningByAccount[accountId] = pass.live;
     if (pass.nextDueAt !== undefined) nextDueAt = Math.min(nextDueAt ?? pass.nextDueAt, pass.nextDueAt);
   }
@@ -195,6 +206,7 @@ export async function dispatch(
     started,
     queueDepth,
     queueDepthByAccount,
+    heldByAccount,
     runningByAccount,
     lockedOut,
     ...(nextDueAt === undefined ? {} : { nextDueAt }),
@@ -206,6 +218,7 @@ export async function dispatch(
       ? { queueDepth, queueDepthByAccount }
       : { accountId: input.accountId, accountQueueDepth: queueDepth }),
     runningByAccount,
+    ...(deps.config.operations.paused ? { paused: true, heldByAccount } : {}),
     started: started.map((s) => s.name),
   });
   return result;

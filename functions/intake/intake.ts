@@ -17,10 +17,12 @@ export type IntakeResult =
         workflow: WorkflowKind;
         vpcId: string;
         accountId: string;
-        /** Why it waits: its debounce window, another execution of the VPC, or the account's limit. */
+        /** Why it waits: the pause, its debounce window, another execution of the VPC, or the account's limit. */
         reason: string;
         /** Requests of the account still waiting (this one included). */
         queueDepth: number;
+        /** Of those, the onboarding requests the pause holds (`operations.paused`). */
+        heldDepth: number;
       };
     };
 
@@ -100,14 +102,23 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
   }
   const limit = deps.config.intake.maxConcurrentExecutionsPerAccount;
   const reason =
-    queued.dueAt > now
-      ? `debounced until ${new Date(queued.dueAt).toISOString()} (intake.debounceSeconds)`
-      : pass.lockedOut.includes(accountId)
-        ? `another dispatch of account ${accountId} is under way: it takes this request`
-        : (pass.runningByAccount[accountId] ?? 0) >= limit
-          ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
-          : `another execution of ${vpcId} runs: this request follows it`;
+    deps.config.operations.paused && workflow === 'onboard'
+      ? 'onboardings are paused by the platform team (operations.paused): the request waits in the queue'
+      : queued.dueAt > now
+        ? `debounced until ${new Date(queued.dueAt).toISOString()} (intake.debounceSeconds)`
+        : pass.lockedOut.includes(accountId)
+          ? `another dispatch of account ${accountId} is under way: it takes this request`
+          : (pass.runningByAccount[accountId] ?? 0) >= limit
+            ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
+            : `another execution of ${vpcId} runs: this request follows it`;
   return {
-    queued: { workflow, vpcId, accountId, reason, queueDepth: Math.max(queueDepth, 1) },
+    queued: {
+      workflow,
+      vpcId,
+      accountId,
+      reason,
+      queueDepth: Math.max(queueDepth, 1),
+      heldDepth: pass.heldByAccount[accountId] ?? 0,
+    },
   };
 }

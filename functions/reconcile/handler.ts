@@ -1,6 +1,8 @@
+import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { hubClients, spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
@@ -26,5 +28,10 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
     spokeEc2: (accountId, region) => spokeEc2(config, accountId, region, { access: 'read' }),
     registry: registryTable(config),
     now: () => Date.now(),
+    notify: async (subject, message) => {
+      await hub.sns.send(
+        new PublishCommand({ TopicArn: requireEnv('FAILURE_TOPIC_ARN'), Subject: subject, Message: message }),
+      );
+    },
   });
 });

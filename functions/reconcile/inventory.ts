@@ -15,6 +15,7 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { RequestTag } from '#shared/tags';
+import { ROLLOUT_KEY } from './rollout';
 
 /**
  * What the reconcile reads, each source in as few calls as it allows: the member accounts (Organizations, walking the
@@ -52,6 +53,8 @@ export interface RegistryInventory {
   leases: Map<string, number>;
   /** VPC id -> the pending approval's expiry (epoch s). */
   approvals: Map<string, number>;
+  /** The configuration rollout's item (functions/reconcile/rollout.ts), if any. */
+  rollout?: Record<string, unknown>;
 }
 
 /** Attributes the reconcile reads from the registry items. */
@@ -67,12 +70,20 @@ const PROJECTED = [
   'cidrs',
   'quarantine',
   'status',
+  'upgradedFrom',
   'createdAt',
   'attachmentId',
   'routes',
   'zones',
   'securityGroupRules',
   'endpointServicePrincipals',
+  // The rollout item (ROLLOUT / CONFIG).
+  'digest',
+  'startedAt',
+  'stage',
+  'canary',
+  'failed',
+  'detail',
 ] as const;
 
 /** One scan of the registry table (records, leases, approvals; claims and history are skipped). */
@@ -82,7 +93,8 @@ export async function scanRegistry(table: RegistryTable): Promise<RegistryInvent
     { client: table.dynamo },
     {
       TableName: table.tableName,
-      FilterExpression: '(begins_with(#pk, :vpc) AND #sk IN (:current, :lease)) OR begins_with(#pk, :approval)',
+      FilterExpression:
+        '(begins_with(#pk, :vpc) AND #sk IN (:current, :lease)) OR begins_with(#pk, :approval) OR #pk = :rollout',
       // The token stays out of the Lambda entirely: only what the comparison reads is projected (every name
       // aliased, reserved words such as STATUS, REGION or SEGMENT included).
       ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
@@ -96,6 +108,7 @@ export async function scanRegistry(table: RegistryTable): Promise<RegistryInvent
         ':current': 'CURRENT',
         ':lease': 'LEASE',
         ':approval': 'APPROVAL#',
+        ':rollout': ROLLOUT_KEY.pk,
       },
     },
   );
@@ -103,7 +116,8 @@ export async function scanRegistry(table: RegistryTable): Promise<RegistryInvent
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       const vpcId = pk.slice(pk.indexOf('#') + 1);
-      if (pk.startsWith('APPROVAL#')) out.approvals.set(vpcId, Number(item.expiresAt));
+      if (pk === ROLLOUT_KEY.pk) out.rollout = item;
+      else if (pk.startsWith('APPROVAL#')) out.approvals.set(vpcId, Number(item.expiresAt));
       else if (item.sk === 'LEASE') out.leases.set(vpcId, Number(item.expiresAt));
       else {
         const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;

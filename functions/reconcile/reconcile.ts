@@ -8,9 +8,10 @@ import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { routesOf } from '#shared/spoke-routes';
-import { parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
+import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
+import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
 
 /**
  * The reconcile: tag events are delivered best effort, and the hub configuration changes under connected VPCs, so the
@@ -20,11 +21,13 @@ import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } f
  * - a member that no longer asks, or whose VPC was deleted: offboarding (`missing-offboarding`, `vpc-deleted`);
  * - a member whose desired state moved: onboarding, which converges by difference (`segment-changed`,
  *   `services-changed`, `destinations-changed`, `endpoints-changed`, `cidrs-changed`, `association-drift`,
- *   `route-missing`, `rule-missing`), or whose work was interrupted or failed (`interrupted`, `failed`), or whose
+ *   `route-missing`, `rule-missing`, `schema-upgrade`: migrated from an older registry schema), or whose work was
+ *   interrupted or failed (`interrupted`, `failed`), or whose
  *   status tag is stale (`status-stale`).
  * Drift it must not fix (a route someone pointed elsewhere, a rule whose description someone changed: no longer
  * spokelink's) is reported, in its output and in the VPC's status detail. VPCs with a live lease (work in progress) or
- * a pending approval are left alone. Executions get deterministic names `<vpcId>-reconcile-<12 hex>` from the desired
+ * a pending approval are left alone. While the hub is paused (`operations.paused`) it starts no onboarding (no
+ * rollout, no repair) and tells a VPC that asks to join `pending` (PAUSED_DETAIL); offboardings go on. Executions get deterministic names `<vpcId>-reconcile-<12 hex>` from the desired
  * and actual state, so a repeated reconcile of an unchanged situation starts nothing twice.
  */
 
@@ -36,6 +39,8 @@ export interface ReconcileDeps {
   spokeEc2: (accountId: string, region: string) => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
+  /** Publishes to the failure topic (a configuration rollout that stopped). */
+  notify: (subject: string, message: string) => Promise<void>;
 }
 
 export type RepairReason =
@@ -52,7 +57,8 @@ export type RepairReason =
   | 'rule-missing'
   | 'interrupted'
   | 'failed'
-  | 'status-stale';
+  | 'status-stale'
+  | 'schema-upgrade';
 
 /** Something the reconcile leaves alone and reports. */
 export interface Drift {
@@ -103,6 +109,12 @@ export interface ReconcileResult {
     pendingApproval: number;
     /** Rejected VPCs whose inputs did not change since this reconcile's own attempt: skipped, no slot taken. */
     unchangedRejections: number;
+    /** Onboardings and changes the pause holds (`operations.paused`): started by the first run after it ends. */
+    paused: number;
+    /** Rollout repairs held by the canary (rollout.ts): they start once the canary succeeded. */
+    rolloutHeld: number;
+    /** The configuration rollout (rollout.ts), when there is one. */
+    rollout?: RolloutState;
   };
 }
 
@@ -150,7 +162,7 @@ export function fairShare(candidates: readonly Candidate[], limit: number, now: 
 
 /** The parts of the hub configuration an onboarding's validation depends on (a change re-examines rejections). */
 function configInputs(config: HubConfig): string {
-  const { reconcile: _schedule, notifications: _emails, ...inputs } = config;
+  const { reconcile: _schedule, notifications: _emails, operations: _operations, ...inputs } = config;
   return hash(inputs);
 }
 
@@ -189,13 +201,12 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
   };
 }
 
-/** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
-function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
-  const request = parseRequestTags(tags);
-  if (request.action !== 'connect') return undefined;
-  const segment = request.segment ?? config.defaultSegment;
-  if (!config.segments[segment]) return undefined;
-  const services = selectServices(config, segment, request.services);
+/**
+ * What the configuration wants for a VPC of `segment` consuming `services` with `cidrs` (the segment exists): hub
+ * destinations, zones, endpoint rules (`<group>|<cidr>|<port>`), the association table. Also what `spokelink plan`
+ * compares a configuration with (plan-change.ts).
+ */
+export function desiredResources(config: HubConfig, segment: string, services: string[], cidrs: string[]) {
   const endpoints = endpointsOf(config, services);
   const zones = endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
   const rules = endpoints
@@ -217,6 +228,15 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
     association: config.segments[segment]!.associationRouteTableId,
     cidrs,
   };
+}
+
+/** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
+function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
+  const request = parseRequestTags(tags);
+  if (request.action !== 'connect') return undefined;
+  const segment = request.segment ?? config.defaultSegment;
+  if (!config.segments[segment]) return undefined;
+  return desiredResources(config, segment, selectServices(config, segment, request.services), cidrs);
 }
 
 /** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */
@@ -312,6 +332,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   let inProgress = 0;
   let pendingApproval = 0;
   let unchangedRejections = 0;
+  let paused = 0;
+  const statusTags = new Map<string, string | undefined>();
   const inputs = configInputs(config);
   for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
@@ -326,6 +348,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     }
     const member = record !== undefined && record.status !== 'disconnected';
     const tags = tagMap(vpc);
+    statusTags.set(ref.vpcId, tags[StatusTag.status]);
     const request = vpc ? parseRequestTags(tags) : undefined;
     const reasons: RepairReason[] = [];
     const reported: string[] = [];
@@ -398,6 +421,23 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         unchangedRejections += 1;
         continue;
       }
+      if (action === 'onboard' && config.operations.paused) {
+        paused += 1;
+        // A VPC that asks to join is told why nothing happens (once: a `pending` status is not written again).
+        if (!member && tags[StatusTag.status] !== 'pending') {
+          items.push({
+            item: {
+              ...ref,
+              action: 'report',
+              status: 'pending',
+              detail: PAUSED_DETAIL,
+              input: triggerEvent(ref, now, hash({ paused: name }), tags, ['paused']),
+            },
+            attempted: false,
+          });
+        }
+        continue;
+      }
       items.push({
         item: { ...ref, action, name, reasons, input: triggerEvent(ref, now, id, tags, reasons) },
         attempted: tags[StatusTag.execution] === name,
@@ -417,13 +457,44 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     }
   }
 
+  // A configuration rollout goes out in canary batches (rollout.ts).
+  const isRollout = (c: Candidate) =>
+    c.item.action === 'onboard' && c.item.reasons.some((reason) => ROLLOUT_REASONS.has(reason));
+  const candidates = [...new Set(items.filter(isRollout).map((c) => c.item.vpcId))].sort();
+  const upgrade = items.some(
+    (c) => isRollout(c) && c.item.action === 'onboard' && c.item.reasons.includes('schema-upgrade'),
+  );
+  const step = stepRollout({
+    state: rolloutOf(registry.rollout),
+    digest: hash({ config: inputs, upgrade }),
+    now,
+    candidates,
+    outcome: (vpcId) => {
+      const status = statusTags.get(vpcId);
+      if (status === 'failed' || status === 'rejected') return 'failed';
+      if ((registry.leases.get(vpcId) ?? 0) >= nowSeconds || candidates.includes(vpcId)) return 'pending';
+      return 'succeeded';
+    },
+    settings: config.operations.rollout,
+  });
+  if (step.changed && step.state) await saveRollout(deps.registry, step.state);
+  if (step.stopped) await deps.notify(`${config.prefix}: configuration rollout stopped`, step.stopped);
+  // A stopped rollout also holds the retries of its failed canaries: they would fail the same way every run.
+  const stoppedCanaries = new Set(step.state?.stage === 'stopped' ? step.state.failed : []);
+  const released = items.filter(
+    (c) =>
+      (!isRollout(c) || step.release.has(c.item.vpcId)) &&
+      !(c.item.action === 'onboard' && stoppedCanaries.has(c.item.vpcId)),
+  );
+  const rolloutHeld = items.length - released.length;
+
   const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
-  const kept = fairShare(items, MAX_ITEMS_PER_RUN, now);
+  const kept = fairShare(released, MAX_ITEMS_PER_RUN, now);
   const result: ReconcileResult = {
     maxConcurrency,
     items: kept,
     drift,
-    deferred: items.length - kept.length,
+    deferred: released.length - kept.length,
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,
@@ -433,6 +504,9 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       inProgress,
       pendingApproval,
       unchangedRejections,
+      paused,
+      rolloutHeld,
+      ...(step.state ? { rollout: step.state } : {}),
     },
   };
   logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
@@ -464,6 +538,8 @@ function driftOf(
   if (record.attachmentId && associated.has(record.attachmentId)) {
     if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
   }
+  // Migrated from an older registry schema (registry-schema.ts): re-planned once in the current design.
+  if (record.upgradedFrom !== undefined) reasons.push('schema-upgrade');
   const expectedStatus = (record.quarantine ?? []).length > 0 ? 'quarantined' : 'connected';
   if (tags[StatusTag.status] !== expectedStatus) reasons.push('status-stale');
   return [...new Set(reasons)];

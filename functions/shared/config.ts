@@ -86,7 +86,8 @@ export const EndpointServiceSchema = z.strictObject({
 
 export const HubConfigSchema = z
   .strictObject({
-    version: z.literal(1),
+    /** The configuration schema (CONFIG_VERSION); older files are migrated in memory at load (migrateConfigDocument). */
+    version: z.literal(2),
     /**
      * Prefix of every name spokelink creates (stacks, functions, table, execution names). CloudFormation stack names
      * start with a letter (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-using-console-create-stack-parameters.html).
@@ -182,6 +183,29 @@ export const HubConfigSchema = z
         debounceSeconds: z.number().int().min(0).max(900).default(0),
       })
       .default({ maxConcurrentExecutionsPerAccount: 10, debounceSeconds: 0 }),
+    /**
+     * Running the hub over time (docs/deploy.md, "Pausing the hub"). `paused`: no new onboarding starts and the
+     * reconcile starts no change (no configuration rollout, no repair); offboardings go on. Onboarding requests wait
+     * in the intake queue, kept and visible, and start once the flag is off again; a VPC asking to join meanwhile is
+     * told `pending` (`paused by the platform team`) by the next reconcile. Executions already running finish.
+     */
+    operations: z
+      .strictObject({
+        paused: z.boolean().default(false),
+        /**
+         * Configuration rollouts (functions/reconcile/rollout.ts): the reconcile re-plans the members a configuration
+         * change concerns in a canary batch of `canaryVpcs` first, and the rest only on a later run once every canary
+         * ended and at most `maxCanaryFailures` of them failed; above that the rollout stops (status and a failure
+         * notification say so) until the configuration changes again.
+         */
+        rollout: z
+          .strictObject({
+            canaryVpcs: z.number().int().min(1).max(250).default(5),
+            maxCanaryFailures: z.number().int().min(0).max(250).default(0),
+          })
+          .default({ canaryVpcs: 5, maxCanaryFailures: 0 }),
+      })
+      .default({ paused: false, rollout: { canaryVpcs: 5, maxCanaryFailures: 0 } }),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {
@@ -335,9 +359,50 @@ export function registryTableName(config: HubConfig): string {
   return config.registry?.tableName ?? `${config.prefix}-registry`;
 }
 
-/** Validates a parsed configuration; the error lists every bad field by its path. */
+/** The configuration schema this spokelink writes and reads (`version`); older versions are migrated at load. */
+export const CONFIG_VERSION = 2;
+
+/**
+ * A configuration document of an older version as the current version reads it, in memory (the file is not
+ * changed), or a ConfigurationError saying how to update it:
+ * - 1 -> 2: `operations` added (defaults); nothing renamed. Version 1 files of the releases before catalog names
+ *   listed `endpointServices` as an array: that form is refused, with how to name the services (a name changes
+ *   which VPCs get a service, so a person chooses it).
+ * A missing or newer version is refused (a newer file may mean something this spokelink cannot do).
+ */
+export function migrateConfigDocument(raw: unknown, source = 'configuration'): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const document = raw as Record<string, unknown>;
+  const version = document.version;
+  if (version === CONFIG_VERSION) return raw;
+  if (version === undefined) {
+    throw new ConfigurationError(
+      `${source} is invalid:\n  version: missing: this spokelink reads versions 1-${CONFIG_VERSION}; ` +
+        `add "version": ${CONFIG_VERSION} (docs/deploy.md, "Upgrading")`,
+    );
+  }
+  if (version !== 1) {
+    throw new ConfigurationError(
+      `${source} is invalid:\n  version: ${JSON.stringify(version)} is not a version this spokelink reads ` +
+        `(1-${CONFIG_VERSION}): a newer file needs the spokelink release that wrote it`,
+    );
+  }
+  if (Array.isArray(document.endpointServices)) {
+    const first = (document.endpointServices[0] as { serviceId?: unknown } | undefined)?.serviceId;
+    throw new ConfigurationError(
+      `${source} is invalid:\n  endpointServices: the version 1 list is not read any more: give each service a ` +
+        `catalog name, as in "endpointServices": { "payments-api": { "serviceId": ${JSON.stringify(first ?? 'vpce-svc-...')} } }, ` +
+        'add "segments" to limit it, and add its name to spokelink:services of the VPCs that use it (version 1 ' +
+        'allowed every connected account on every listed service; now a VPC gets a service it names, or every one ' +
+        `its segment may use with "*"); then set "version": ${CONFIG_VERSION} (docs/deploy.md, "Upgrading")`,
+    );
+  }
+  return { ...document, version: CONFIG_VERSION };
+}
+
+/** Validates a parsed configuration (migrated from an older version first); the error lists every bad field. */
 export function parseConfig(raw: unknown, source = 'configuration'): HubConfig {
-  const result = HubConfigSchema.safeParse(raw);
+  const result = HubConfigSchema.safeParse(migrateConfigDocument(raw, source));
   if (!result.success) {
     throw new ConfigurationError(invalidFile(`${source} is invalid`, result.error));
   }

@@ -69,6 +69,13 @@ export interface ConsumerRecord {
   updatedAt: string;
   /** Execution ARNs that changed this record, oldest first (audit trail cross-reference). */
   executions: string[];
+  /** The registry schema the record was written in (registry-schema.ts; absent: 1, before versions). */
+  schemaVersion?: number;
+  /**
+   * Set by `spokelink migrate` on a record of an older schema whose VPC holds an attachment: the reconcile re-plans
+   * it (`schema-upgrade`); the onboarding that does drops it.
+   */
+  upgradedFrom?: number;
 }
 
 /** Membership interval of one consumer VPC, as chargeback reads it. */

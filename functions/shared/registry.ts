@@ -16,6 +16,7 @@ import { isAwsError, RejectedError, VpcBusyError } from './errors';
 import { logger } from './logger';
 import { type LeaseFence, LeaseFenceSchema, type Plan } from './plan';
 import { type ConsumerRecord, registryKeys } from './registry-model';
+import { checkReadable, REGISTRY_SCHEMA_VERSION } from './registry-schema';
 import { ClaimContentionError, LeaseLostError, RegistryRecordMissingError } from './workflow-errors';
 
 /**
@@ -549,6 +550,7 @@ export async function getRecord(table: RegistryTable, vpcId: string): Promise<Co
     new GetCommand({ TableName: table.tableName, Key: registryKeys.current(vpcId), ConsistentRead: true }),
   );
   if (!Item) return undefined;
+  checkReadable(Item, `the registry record of ${vpcId}`);
   const { pk: _pk, sk: _sk, kind: _kind, [FENCE_ATTRIBUTE]: _fence, ...record } = Item;
   return record as ConsumerRecord;
 }
@@ -563,6 +565,7 @@ async function putRecord(table: RegistryTable, record: ConsumerRecord): Promise<
           ...registryKeys.current(record.vpcId),
           kind: 'current',
           ...record,
+          schemaVersion: REGISTRY_SCHEMA_VERSION,
           ...(table.fence ? { [FENCE_ATTRIBUTE]: table.fence.token } : {}),
         },
         ...(fence
@@ -594,6 +597,8 @@ export async function beginOnboarding(
   const at = new Date(now).toISOString();
   const existing = await getRecord(table, plan.vpcId);
   const fresh = !existing || existing.status === 'disconnected';
+  // This onboarding re-plans the VPC in the current design: a migrated record's mark has done its work.
+  const { upgradedFrom: _upgraded, ...kept } = existing ?? ({} as ConsumerRecord);
   const record: ConsumerRecord = fresh
     ? {
         vpcId: plan.vpcId,
@@ -615,7 +620,7 @@ export async function beginOnboarding(
         executions: [executionArn],
       }
     : {
-        ...existing,
+        ...kept,
         segment: plan.segment,
         services: plan.services,
         cidrs: plan.cidrs,
@@ -966,7 +971,12 @@ export async function archiveMembership(
     await table.dynamo.send(
       new PutCommand({
         TableName: table.tableName,
-        Item: { ...registryKeys.history(vpcId, record.connectedAt), kind: 'history', ...ended },
+        Item: {
+          ...registryKeys.history(vpcId, record.connectedAt),
+          kind: 'history',
+          ...ended,
+          schemaVersion: REGISTRY_SCHEMA_VERSION,
+        },
       }),
     );
   }

@@ -27,12 +27,20 @@ export const STATUS_TAG_KEYS: readonly string[] = Object.values(StatusTag);
 export type Status =
   | 'onboarding'
   | 'pending-approval'
+  | 'pending'
   | 'connected'
   | 'quarantined'
   | 'rejected'
   | 'failed'
   | 'offboarding'
   | 'disconnected';
+
+/**
+ * The detail of `pending`: the hub is paused (`operations.paused`) and the VPC's onboarding request waits in the
+ * intake queue; it starts when the platform team unpauses the hub.
+ */
+export const PAUSED_DETAIL =
+  'pending: paused by the platform team; the request is queued and runs when the hub is unpaused';
 
 /**
  * AWS tag limit: user tags per resource

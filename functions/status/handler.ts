@@ -18,6 +18,7 @@ export const Input = z.object({
   status: z.enum([
     'onboarding',
     'pending-approval',
+    'pending',
     'connected',
     'quarantined',
     'rejected',

@@ -5,7 +5,7 @@ import { logger } from '#shared/logger';
 import type { LeaseFence, Plan } from '#shared/plan';
 import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#shared/registry';
 import type { Status } from '#shared/tags';
-import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, StatusTag, statusDetail } from '#shared/tags';
+import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, PAUSED_DETAIL, StatusTag, statusDetail } from '#shared/tags';
 import { LeaseLostError } from '#shared/workflow-errors';
 import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
 
@@ -184,6 +184,8 @@ export function detailFor(
               `${state.plan.services.join(',') || 'none'}); spokelink approve|deny ${state.plan.vpcId}`
           : 'pending-approval',
       );
+    case 'pending':
+      return statusDetail(PAUSED_DETAIL);
     case 'offboarding':
       return statusDetail('offboarding: removing what spokelink created');
     case 'disconnected':

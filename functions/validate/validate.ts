@@ -151,7 +151,7 @@ async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc> {
 }
 
 /** The catalog: endpoints and endpoint services by name (the configuration keeps the names distinct). */
-function catalogOf(config: HubConfig): Map<string, Endpoint | EndpointService> {
+export function catalogOf(config: HubConfig): Map<string, Endpoint | EndpointService> {
   return new Map<string, Endpoint | EndpointService>([
     ...Object.entries(config.endpoints),
     ...Object.entries(config.endpointServices),

@@ -59,8 +59,8 @@ export const sdkSchemaTreeShaking: Plugin = {
 };
 
 /**
- * esbuild options of one function: its `handler.ts` (`entry`) to `<outDir>/index.mjs`. ESM for Node.js 22 (the
- * `nodejs22.x` runtime), minified, with a source map without sources (`NODE_OPTIONS=--enable-source-maps` maps stack
+ * esbuild options of one function: its `handler.ts` (`entry`) to `<outDir>/index.mjs`. ESM for Node.js 24 (the
+ * `nodejs24.x` runtime), minified, with a source map without sources (`NODE_OPTIONS=--enable-source-maps` maps stack
  * traces), the AWS SDK bundled: it is pinned in package-lock.json, the runtime's copy would silently differ.
  */
 export function lambdaBuildOptions(projectRoot: string, entry: string, outDir: string): BuildOptions {
@@ -70,7 +70,7 @@ export function lambdaBuildOptions(projectRoot: string, entry: string, outDir: s
     outfile: join(outDir, 'index.mjs'),
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'esm',
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },

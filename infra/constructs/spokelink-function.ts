@@ -38,7 +38,7 @@ export interface SpokelinkFunctionProps {
 }
 
 /**
- * The one place Lambda defaults are set: arm64, Node.js 22, explicit memory and timeout, its own log group with
+ * The one place Lambda defaults are set: arm64, Node.js 24, explicit memory and timeout, its own log group with
  * retention, active tracing, and the bundle of infra/bundling/esbuild.ts (ESM, minified, source maps, the AWS SDK
  * inside and tree-shaken; the same bundle `npm run bench` measures). Each function has its own role with no managed
  * policy: its permissions come from the manifest (`infra/permissions.ts`).
@@ -67,7 +67,7 @@ export class SpokelinkFunction extends Construct {
       description: props.description,
       code: lambdaCode(props.projectRoot, props.entry),
       handler: 'index.handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
@@ -94,7 +94,7 @@ function lambdaCode(projectRoot: string, entry: string): Code {
   return Code.fromAsset(projectRoot, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      image: Runtime.NODEJS_22_X.bundlingImage,
+      image: Runtime.NODEJS_24_X.bundlingImage,
       // The command names the entry: CDK caches staged assets by source path and bundling options, and every
       // function's source path is the repository, so without it all functions would get the first one's bundle.
       command: [

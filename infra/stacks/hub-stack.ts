@@ -222,7 +222,6 @@ export class HubStack extends Stack {
         onFailure: isIntake ? new SqsDestination(intakeFailures) : undefined,
       });
       grantStep(spec, fn.role, ctx);
-      acknowledgeRuntime(fn);
       acknowledge(
         fn.function,
         'Serverless-LambdaDLQ',
@@ -506,14 +505,6 @@ function pascal(name: string): string {
     .split('-')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
-}
-
-function acknowledgeRuntime(fn: SpokelinkFunction): void {
-  const reason =
-    'Pinned to nodejs22.x, the runtime the workflow code is built and tested for (esbuild target node22); ' +
-    'nodejs24.x is adopted together with the toolchain, not silently.';
-  acknowledge(fn.function, 'AwsSolutions-L1', reason);
-  acknowledge(fn.function, 'Serverless-LambdaLatestVersion', reason);
 }
 
 /** Lambda rejects functions whose environment exceeds 4 KB: fail at synth with the reason instead. */

@@ -77,7 +77,22 @@ describe('Bad input: configuration files', () => {
       /endpoints\.ssm\.privateHostedZoneIds/,
     ],
     ['a port out of range', edited((c) => (c.endpoints.sts!.ports = [70000])), /endpoints\.sts\.ports\.0/],
-    ['a wrong version', edited((c) => (c.version = 2)), /version/],
+    [
+      'a version from the future',
+      edited((c) => (c.version = 3)),
+      /version: 3 is not a version this spokelink reads \(1-2\)/,
+    ],
+    ['no version', edited((c) => delete (c as { version?: unknown }).version), /version: missing: .*add "version": 2/],
+    [
+      'the version 1 list of endpoint services',
+      edited((c) => {
+        c.version = 1;
+        (c as unknown as { endpointServices: unknown }).endpointServices = [
+          { serviceId: 'vpce-svc-0d000000000000001' },
+        ];
+      }),
+      /endpointServices: the version 1 list is not read any more: give each service a catalog name, as in "endpointServices": \{ "payments-api": \{ "serviceId": "vpce-svc-0d000000000000001" \} \}/,
+    ],
     [
       'an endpoint service for a segment that does not exist',
       edited((c) => (c.endpointServices['payments-api']!.segments = ['prd'])),

@@ -127,13 +127,13 @@ describe('Hub stack: functions', () => {
     );
   });
 
-  it('gives every function the house defaults: arm64, nodejs22.x, explicit memory and timeout, tracing, own logs', () => {
+  it('gives every function the house defaults: arm64, nodejs24.x, explicit memory and timeout, tracing, own logs', () => {
     const template = Template.fromStack(newHubStack());
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
         MemorySize: expect.any(Number),

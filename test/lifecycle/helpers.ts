@@ -8,6 +8,7 @@ import { tableRoutes } from '#twin/services/ec2/transit-gateways';
 import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
 import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
+import { main } from '../../cli/main';
 
 /** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
 
@@ -206,7 +207,7 @@ export function changeConfig(hub: LocalHub, change: (raw: Record<string, unknown
 }
 
 export interface ReconcileOutput {
-  summary: Record<string, number>;
+  summary: Record<string, number> & { rollout?: { stage: string; canary: string[]; failed: string[] } };
   drift: { vpcId: string; kind: string; detail: string }[];
   deferred: number;
   results: Record<string, unknown>[];
@@ -253,4 +254,19 @@ export async function connectVpc(hub: LocalHub, vpcId: string): Promise<void> {
   await settle(hub);
   const { status, detail } = statusOf(hub, vpcId);
   expect({ status, detail: status === 'connected' ? 'ok' : detail }).toEqual({ status: 'connected', detail: 'ok' });
+}
+
+/** Runs the `spokelink` CLI in process: its exit code and what it wrote to stdout and stderr. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
 }

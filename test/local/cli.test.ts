@@ -39,7 +39,9 @@ describe('spokelink CLI', () => {
   it('names an unknown command and exits 2', async () => {
     const { code, stderr } = await cli('simualte');
     expect(code).toBe(2);
-    expect(stderr).toMatch(/unknown command "simualte" \(commands: simulate, cost, chargeback, audit, approve, deny\)/);
+    expect(stderr).toMatch(
+      /unknown command "simualte" \(commands: simulate, cost, chargeback, audit, approve, deny, plan, preflight, migrate\)/,
+    );
   });
 
   it('shows the help of a command', async () => {

@@ -7,6 +7,8 @@ export const organizationsWorldSchema = z
   .strictObject({
     id: z.string().regex(/^o-[a-z0-9]{10,32}$/),
     managementAccountId: z.string().regex(/^\d{12}$/),
+    /** Service principals with trusted access (EnableAWSServiceAccess), e.g. StackSets' or RAM's. */
+    trustedServices: z.array(z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/)).default([]),
     rootId: z
       .string()
       .regex(/^r-[0-9a-z]{4,32}$/)
@@ -41,6 +43,8 @@ export interface OrganizationsState {
   ous: Record<string, { id: string; name: string }>;
   /** Accounts registered as delegated administrators (may read the structure like the management account). */
   delegated: string[];
+  /** Service principals with trusted access to the organization. */
+  trustedServices: string[];
 }
 
 function state(ctx: CallContext): OrganizationsState {
@@ -146,13 +150,14 @@ export const organizations: ServiceModule<
   { organization?: OrganizationsWorld; delegatedAdministrators?: string[] }
 > = {
   name: 'organizations',
-  createState: () => ({ parents: {}, accounts: {}, ous: {}, delegated: [] }),
+  createState: () => ({ parents: {}, accounts: {}, ous: {}, delegated: [], trustedServices: [] }),
   seed(twin, world) {
     const org = world.organization;
     if (!org) return;
     const s = twin.stateOf<OrganizationsState>('organizations');
     s.organization = { id: org.id, managementAccountId: org.managementAccountId, rootId: org.rootId };
     s.delegated = world.delegatedAdministrators ?? [];
+    s.trustedServices = [...org.trustedServices].sort();
     for (const ou of org.organizationalUnits) {
       s.ous[ou.id] = { id: ou.id, name: ou.name };
       s.parents[ou.id] = ou.parentId ?? org.rootId;
@@ -177,6 +182,12 @@ export const organizations: ServiceModule<
           FeatureSet: 'ALL',
         },
       };
+    },
+    // https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAWSServiceAccessForOrganization.html:
+    // the management account or a delegated administrator only. The twin does not record when access was enabled.
+    ListAWSServiceAccessForOrganization(ctx) {
+      requireManagement(ctx);
+      return { EnabledServicePrincipals: state(ctx).trustedServices.map((ServicePrincipal) => ({ ServicePrincipal })) };
     },
     ListParents(ctx, input: { ChildId?: string }) {
       const org = requireManagement(ctx);

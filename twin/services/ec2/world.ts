@@ -64,6 +64,11 @@ const routeSchema = z
 
 const ingressSchema = z
   .strictObject({
+    /** The rule's id (default: generated), for worlds that reproduce an existing deployment. */
+    id: z
+      .string()
+      .regex(/^sgr-[0-9a-f]{8,17}$/, 'must look like sgr-0123456789abcdef0')
+      .optional(),
     protocol: z.enum(['tcp', 'udp', 'icmp', '-1']),
     fromPort: z.number().int().min(-1).max(65535).default(-1),
     toPort: z.number().int().min(-1).max(65535).default(-1),
@@ -434,8 +439,9 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
           `${where}: security group ${group.id} has ${group.ingress.length} inbound rules, over the quota of ${s.quotas.rulesPerSecurityGroup}`,
         );
       }
+      for (const rule of group.ingress) if (rule.id !== undefined) unique(rule.id, where);
       const rules: SecurityGroupRule[] = group.ingress.map((r) => ({
-        id: twin.newId('sgr'),
+        id: r.id ?? twin.newId('sgr'),
         isEgress: false,
         protocol: r.protocol,
         fromPort: r.protocol === '-1' ? -1 : r.fromPort,
