@@ -1,6 +1,6 @@
 import type { Twin } from './twin';
 
-export type ServiceName = 'ec2' | 'route53' | 'ram' | 'sts' | 'organizations' | 'sfn' | 'sns';
+export type ServiceName = 'ec2' | 'route53' | 'route53profiles' | 'ram' | 'sts' | 'organizations' | 'sfn' | 'sns';
 
 /** Who is calling: resolved from the access key the SDK signed the request with, as AWS does. */
 export interface Identity {
