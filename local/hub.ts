@@ -1,5 +1,6 @@
 import '#local/polyfills';
 import { Console } from 'node:console';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,8 +11,10 @@ import type { Pluggable } from '@smithy/types';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import {
   type HubConfig,
+  hubProfileName,
   organizationShareOf,
   parseConfig,
+  profileShareOf,
   registryTableName,
   resetConfigCache,
   servedRegions,
@@ -627,6 +630,55 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
 export function deployedWorld(world: World, config: HubConfig): World {
+  return withHubProfile(withOrganizationShare(world, config), config);
+}
+
+/** The twin's id of the hub's Profile as the local deploy creates it (deterministic per hub and name). */
+export function localProfileId(config: HubConfig): string {
+  const digest = createHash('sha256').update(`${config.hub.accountId}/${config.hub.region}/${hubProfileName(config)}`);
+  return `rp-${digest.digest('hex').slice(0, 17)}`;
+}
+
+/**
+ * Profile mode (`profileShareOf`): the hub's Profile holding the catalog's zones and its RAM share with the
+ * organization (outside accounts get invitations), as the hub stack deploys them, seeded as long established.
+ * A world that already holds a Profile of that name in the hub keeps its own.
+ */
+export function withHubProfile(world: World, config: HubConfig): World {
+  const share = profileShareOf(config);
+  const hub = config.hub;
+  const profiles = world.route53profiles?.profiles ?? [];
+  if (!share || profiles.some((p) => p.ownerId === hub.accountId && p.name === share.profileName)) return world;
+  const id = localProfileId(config);
+  const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
+  return {
+    ...world,
+    route53profiles: {
+      profiles: [
+        ...profiles,
+        { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
+      ],
+    },
+    ram: {
+      ...ram,
+      shares: [
+        ...ram.shares,
+        {
+          name: share.name,
+          ownerId: hub.accountId,
+          region: hub.region,
+          allowExternalPrincipals: share.allowExternalPrincipals,
+          resourceArns: [`arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${id}`],
+          principals: [share.organizationArn],
+          pendingPrincipals: share.externalAccounts,
+          tags: share.tags.map((t) => ({ ...t })),
+        },
+      ],
+    },
+  };
+}
+
+function withOrganizationShare(world: World, config: HubConfig): World {
   const share = organizationShareOf(config);
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;

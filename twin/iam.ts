@@ -406,9 +406,9 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'route53profiles:CreateProfile':
       return [one(star, tagContext(i.Tags, true))];
     case 'route53profiles:AssociateProfile':
-      return [one(star, { 'route53profiles:ResourceIds': [String(i.ResourceId)], ...tagContext(i.Tags, true) })];
+      return [one(star, { 'route53profiles:ResourceIds': String(i.ResourceId), ...tagContext(i.Tags, true) })];
     case 'route53profiles:DisassociateProfile':
-      return [one(star, { 'route53profiles:ResourceIds': [String(i.ResourceId)] })];
+      return [one(star, { 'route53profiles:ResourceIds': String(i.ResourceId) })];
     case 'route53profiles:AssociateResourceToProfile':
     case 'route53profiles:DisassociateResourceFromProfile':
       return [one(star, profileResourceContext(ctx, String(i.ResourceArn)))];
@@ -495,14 +495,15 @@ function profilePolicyRequests(arns: string[]): IamRequest[] {
 }
 
 /** Condition keys of a Profile resource association: the zone's ARN, type and domain name. */
-function profileResourceContext(ctx: CallContext, arn: string): Record<string, string[]> {
+function profileResourceContext(ctx: CallContext, arn: string): Record<string, string> {
   const zoneId = /hostedzone\/(.+)$/.exec(arn)?.[1];
   const zones = (ctx.twin.state.route53 as { zones?: Record<string, { name: string }> } | undefined)?.zones;
   const name = zoneId ? zones?.[zoneId]?.name.replace(/\.$/, '') : undefined;
   return {
-    'route53profiles:ResourceArns': [arn],
-    'route53profiles:ResourceTypes': [zoneId ? 'AWS::Route53::HostedZone' : 'unknown'],
-    ...(name ? { 'route53profiles:HostedZoneDomains': [name] } : {}),
+    'route53profiles:ResourceArns': arn,
+    // "Possible options include 'HostedZone', 'FirewallRuleGroup', ..." (route53profiles:ResourceTypes).
+    'route53profiles:ResourceTypes': zoneId ? 'HostedZone' : 'unknown',
+    ...(name ? { 'route53profiles:HostedZoneDomains': name } : {}),
   };
 }
 

@@ -71,6 +71,7 @@ const PROJECTED = [
   'attachmentId',
   'routes',
   'zones',
+  'profileAssociations',
   'securityGroupRules',
   'endpointServicePrincipals',
 ] as const;

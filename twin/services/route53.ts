@@ -677,7 +677,8 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
   },
 };
 
-function worldError(message: string): Error {
+/** A TwinWorldError (also for the Route 53 Profiles world section). */
+export function worldError(message: string): Error {
   // Lazy: twin/world.ts imports this module for its schema.
   const { TwinWorldError } = require('../world') as typeof import('../world');
   return new TwinWorldError(message);

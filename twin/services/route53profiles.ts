@@ -1,8 +1,9 @@
+import * as z from 'zod';
 import { TwinError } from '../errors';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';
 import { isResourceSharedWith } from './ram';
-import { normalizeZoneName, vpcResolvesPrivateDns, zoneSummary, zonesOfVpcInTwin } from './route53';
+import { normalizeZoneName, vpcResolvesPrivateDns, worldError, zoneSummary, zonesOfVpcInTwin } from './route53';
 
 /**
  * Route 53 Profiles as spokelink uses them, from the API reference
@@ -29,6 +30,25 @@ import { normalizeZoneName, vpcResolvesPrivateDns, zoneSummary, zonesOfVpcInTwin
  */
 
 export const PROFILE_QUOTAS = { profilesPerAccountRegion: 5, vpcsPerProfile: 1_000, resourcesPerProfile: 5_000 };
+
+/** World file section: Profiles with the zones they hold, as long established (COMPLETE). */
+export const route53profilesWorldSchema = z
+  .strictObject({
+    profiles: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^rp-[0-9a-f]{17}$/, 'must look like rp-0123456789abcdef0'),
+          name: z.string().min(1).max(64),
+          ownerId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+          region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as us-east-1'),
+          /** Private hosted zones (ids) of the owner the Profile holds. */
+          zoneIds: z.array(z.string()).default([]),
+        }),
+      )
+      .default([]),
+  })
+  .default({ profiles: [] });
+export type Route53ProfilesWorld = z.infer<typeof route53profilesWorldSchema>;
 
 type Status = 'CREATING' | 'COMPLETE' | 'DELETING';
 
@@ -266,9 +286,44 @@ const vpcOf = (twin: Twin, vpcId: string) =>
     vpcId,
   );
 
-export const route53profiles: ServiceModule<Route53ProfilesState, unknown> = {
+export const route53profiles: ServiceModule<Route53ProfilesState, { route53profiles: Route53ProfilesWorld }> = {
   name: 'route53profiles',
   createState: () => ({ profiles: {}, resources: {}, associations: {}, quotas: { ...PROFILE_QUOTAS } }),
+
+  seed(twin, world) {
+    const s = state(twin);
+    const longAgo = twin.now() - 365 * 24 * 3600 * 1000;
+    for (const [i, def] of world.route53profiles.profiles.entries()) {
+      const where = `route53profiles.profiles.${i}`;
+      if (s.profiles[def.id]) throw worldError(`${where}.id: duplicate Profile ${def.id}`);
+      s.profiles[def.id] = {
+        id: def.id,
+        arn: `arn:aws:route53profiles:${def.region}:${def.ownerId}:profile/${def.id}`,
+        name: def.name,
+        ownerId: def.ownerId,
+        region: def.region,
+        clientToken: `world-${def.id}`,
+        createdAt: longAgo,
+        modifiedAt: longAgo,
+      };
+      for (const zoneId of def.zoneIds) {
+        const zone = zoneSummary(twin, zoneId);
+        if (!zone || zone.ownerId !== def.ownerId) {
+          throw worldError(`${where}.zoneIds: ${zoneId} is not a private hosted zone of ${def.ownerId}`);
+        }
+        const id = twin.newId('rpr');
+        s.resources[id] = {
+          id,
+          profileId: def.id,
+          name: zoneId,
+          ownerId: def.ownerId,
+          resourceArn: `arn:aws:route53:::hostedzone/${zoneId}`,
+          createdAt: longAgo,
+          completeAt: longAgo,
+        };
+      }
+    }
+  },
   bucketFor: () => 'route53profiles:account',
   snapshot(s, now) {
     const copy = structuredClone(s);
