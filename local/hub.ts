@@ -313,7 +313,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     try {
       twin = createTwin(deployed, { ...options.twinOptions, iam });
     } catch (error) {
-      throw deployed === withRoles ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
+      throw deployed === withRoles
+        ? error
+        : explainDeployFailure(
+            error,
+            config,
+            deployed.ram.shares.findIndex((s) => s.name === organizationShareOf(config)?.name),
+          );
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
@@ -650,8 +656,7 @@ export function withHubProfile(world: World, config: HubConfig): World {
   const profiles = world.route53profiles?.profiles ?? [];
   if (!share || profiles.some((p) => p.ownerId === hub.accountId && p.name === share.profileName)) return world;
   const id = localProfileId(config);
-  const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
-  return {
+  const withProfile: World = {
     ...world,
     route53profiles: {
       profiles: [
@@ -659,20 +664,39 @@ export function withHubProfile(world: World, config: HubConfig): World {
         { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
       ],
     },
+  };
+  return withHubShare(withProfile, config, {
+    name: share.name,
+    allowExternalPrincipals: share.allowExternalPrincipals,
+    resourceArns: [`arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${id}`],
+    principals: [share.organizationArn],
+    pendingPrincipals: share.externalAccounts,
+    tags: share.tags,
+  });
+}
+
+/** The world with one more RAM share of the hub's, seeded as long established. */
+function withHubShare(
+  world: World,
+  config: HubConfig,
+  share: {
+    name: string;
+    allowExternalPrincipals: boolean;
+    resourceArns: string[];
+    principals: string[];
+    pendingPrincipals: string[];
+    tags: { key: string; value: string }[];
+  },
+): World {
+  const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
+  const hub = config.hub;
+  return {
+    ...world,
     ram: {
       ...ram,
       shares: [
         ...ram.shares,
-        {
-          name: share.name,
-          ownerId: hub.accountId,
-          region: hub.region,
-          allowExternalPrincipals: share.allowExternalPrincipals,
-          resourceArns: [`arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${id}`],
-          principals: [share.organizationArn],
-          pendingPrincipals: share.externalAccounts,
-          tags: share.tags.map((t) => ({ ...t })),
-        },
+        { ...share, ownerId: hub.accountId, region: hub.region, tags: share.tags.map((t) => ({ ...t })) },
       ],
     },
   };
@@ -683,25 +707,14 @@ function withOrganizationShare(world: World, config: HubConfig): World {
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;
   if (!share || ram.shares.some((s) => s.ownerId === hub.accountId && s.name === share.name)) return world;
-  return {
-    ...world,
-    ram: {
-      ...ram,
-      shares: [
-        ...ram.shares,
-        {
-          name: share.name,
-          ownerId: hub.accountId,
-          region: hub.region,
-          allowExternalPrincipals: share.allowExternalPrincipals,
-          resourceArns: [share.transitGatewayArn],
-          principals: [share.organizationArn],
-          pendingPrincipals: [],
-          tags: share.tags.map((t) => ({ ...t })),
-        },
-      ],
-    },
-  };
+  return withHubShare(world, config, {
+    name: share.name,
+    allowExternalPrincipals: share.allowExternalPrincipals,
+    resourceArns: [share.transitGatewayArn],
+    principals: [share.organizationArn],
+    pendingPrincipals: [],
+    tags: share.tags,
+  });
 }
 
 /**

@@ -130,6 +130,13 @@ function sweep(s: Route53ProfilesState, now: number): void {
   for (const [id, r] of Object.entries(s.resources)) if (!live(r, now)) delete s.resources[id];
 }
 
+/** The state as AWS shows it at the call: deletions that are over are forgotten. */
+function swept(ctx: CallContext): Route53ProfilesState {
+  const s = state(ctx.twin);
+  sweep(s, ctx.now);
+  return s;
+}
+
 // ---- visibility ---------------------------------------------------------------------------------------------------
 
 /** The Profile if the caller owns it or it is shared with the caller's account through RAM (and visible yet). */
@@ -385,8 +392,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
 
     DeleteProfile(ctx, input) {
       const profile = ownProfile(ctx, required(input.ProfileId, 'ProfileId'));
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       // "Before you can delete a Profile, you must first disassociate it from all VPCs" (API reference, DeleteProfile).
       if (Object.values(s.associations).some((a) => a.profileId === profile.id)) {
         throw conflict(`Profile ${profile.id} is associated with VPCs: disassociate them first`);
@@ -405,8 +411,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       const zone = zoneSummary(ctx.twin, zoneId);
       // The owner shares its own zones only.
       if (!zone || zone.ownerId !== ctx.caller.accountId) throw notFound(`Hosted zone ${zoneId}`);
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const held = Object.values(s.resources).filter((r) => r.profileId === profile.id);
       if (held.some((r) => r.resourceArn === arn)) throw exists(`${arn} is already associated with ${profile.id}`);
       if (held.length >= s.quotas.resourcesPerProfile) {
@@ -428,8 +433,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
     DisassociateResourceFromProfile(ctx, input) {
       const profile = ownProfile(ctx, required(input.ProfileId, 'ProfileId'));
       const arn = required(input.ResourceArn, 'ResourceArn');
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const record = Object.values(s.resources).find((r) => r.profileId === profile.id && r.resourceArn === arn);
       if (!record) throw notFound(`Resource association of ${arn} with ${profile.id}`);
       record.goneAt ??= ctx.now + ctx.twin.timings.profileResourceAssociationMs;
@@ -438,8 +442,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
 
     GetProfileResourceAssociation(ctx, input) {
       const id = required(input.ProfileResourceAssociationId, 'ProfileResourceAssociationId');
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const record = s.resources[id];
       if (!record) throw notFound(`Profile resource association ${id}`);
       visibleProfile(ctx, record.profileId);
@@ -449,8 +452,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
     ListProfileResourceAssociations(ctx, input) {
       // The owner and the accounts it shares the Profile with read what it holds (RAM managed permission).
       const profile = visibleProfile(ctx, required(input.ProfileId, 'ProfileId'));
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const held = Object.values(s.resources).filter(
         (r) =>
           r.profileId === profile.id &&
@@ -472,8 +474,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       if (!vpc || vpc.region !== ctx.region) throw notFound(`VPC ${vpcId}`);
       if (vpc.ownerId !== ctx.caller.accountId)
         throw denied(ctx, `arn:aws:ec2:${ctx.region}:${vpc.ownerId}:vpc/${vpcId}`);
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const current = Object.values(s.associations).find((a) => a.vpcId === vpcId && a.region === ctx.region);
       if (current?.profileId === profile.id && current.goneAt === undefined) {
         throw exists(`VPC ${vpcId} is already associated with Profile ${profile.id} (${current.id})`);
@@ -506,8 +507,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
     DisassociateProfile(ctx, input) {
       const profileId = required(input.ProfileId, 'ProfileId');
       const vpcId = required(input.ResourceId, 'ResourceId');
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const record = Object.values(s.associations).find(
         (a) => a.profileId === profileId && a.vpcId === vpcId && a.region === ctx.region,
       );
@@ -523,8 +523,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
 
     GetProfileAssociation(ctx, input) {
       const id = required(input.ProfileAssociationId, 'ProfileAssociationId');
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const record = s.associations[id];
       if (!record || record.ownerId !== ctx.caller.accountId || record.region !== ctx.region) {
         throw notFound(`Profile association ${id}`);
@@ -533,8 +532,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
     },
 
     ListProfileAssociations(ctx, input) {
-      const s = state(ctx.twin);
-      sweep(s, ctx.now);
+      const s = swept(ctx);
       const mine = Object.values(s.associations).filter(
         (a) =>
           a.ownerId === ctx.caller.accountId &&
