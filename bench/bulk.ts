@@ -216,6 +216,7 @@ async function summarize(
       lastTagMs,
       ramShareVisibilityMs: hub.twin.timings.ramShareVisibilityMs,
       route53ChangeMs: hub.twin.timings.route53ChangeMs,
+      profileAssociationMs: hub.twin.draw(hub.twin.timings.profileAssociationMs),
       buckets: hub.twin.throttler.specs,
     }),
     awsCalls: hub.twin.calls.length,

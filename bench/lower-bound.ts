@@ -84,6 +84,8 @@ export interface BoundInputs {
   lastTagMs: number;
   ramShareVisibilityMs: number;
   route53ChangeMs: number;
+  /** DNS mode profile: a Profile association's CREATING -> COMPLETE time (twin timing). */
+  profileAssociationMs?: number;
   buckets: Record<string, BucketSpec>;
 }
 
@@ -91,7 +93,13 @@ export interface BoundInputs {
 export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
   const { config, spokes } = bulk;
   const n = spokes.length;
-  const needs = spokes.map((s) => needsOf(config, s));
+  // DNS mode profile: no zone is associated with a VPC (no authorizations, no per-zone serialization); each VPC's
+  // account makes one AssociateProfile, which takes profileAssociationMs to be COMPLETE.
+  const profile = config.dns.mode === 'profile';
+  const needs = spokes.map((s) => {
+    const need = needsOf(config, s);
+    return profile ? { ...need, endpoints: need.endpoints.map((e) => ({ ...e, zones: [] })) } : need;
+  });
   // The TGW is visible to a spoke account from the start when the hub stack shared it with the organization and the
   // account is a member; an account outside it waits for its own share (invitation, then RAM's visibility delay).
   const external = new Set(config.organization.externalAccounts);
@@ -154,16 +162,20 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
     ),
   );
   // Spoke buckets, per account: the busiest account.
-  const perAccount = new Map<string, { associate: number; route53: number; mutating: number; describe: number }>();
+  const perAccount = new Map<
+    string,
+    { associate: number; route53: number; mutating: number; describe: number; profiles: number }
+  >();
   spokes.forEach((s, i) => {
-    const a = perAccount.get(s.accountId) ?? { associate: 0, route53: 0, mutating: 0, describe: 0 };
+    const a = perAccount.get(s.accountId) ?? { associate: 0, route53: 0, mutating: 0, describe: 0, profiles: 0 };
+    if (profile) a.profiles += 1; // AssociateProfile
     const zones = needs[i]!.endpoints.reduce((sum, e) => sum + e.zones.length, 0);
     a.associate += zones;
     a.route53 += zones + 1; // + ListHostedZonesByVPC (zone conflicts and idempotency)
     a.mutating += 1 + 1; // CreateTransitGatewayVpcAttachment + CreateRoute (one table, one destination here)
     perAccount.set(s.accountId, a);
   });
-  const busiest = (key: 'associate' | 'route53' | 'mutating') =>
+  const busiest = (key: 'associate' | 'route53' | 'mutating' | 'profiles') =>
     Math.max(0, ...[...perAccount.values()].map((a) => a[key]));
   push(
     bucket(
@@ -178,6 +190,25 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
     bucket('spoke route53:account', 'route53:account', busiest('route53'), 0, 'Route 53 calls of the busiest spoke'),
   );
   push(bucket('spoke ec2:mutating', 'ec2:mutating', busiest('mutating'), ram, 'attachments and routes, busiest spoke'));
+  push(
+    bucket(
+      'spoke route53profiles:account',
+      'route53profiles:account',
+      busiest('profiles'),
+      0,
+      'AssociateProfile of the busiest spoke account',
+    ),
+  );
+  if (profile) {
+    // The last VPC tagged cannot have its Profile association COMPLETE sooner than the association time after it.
+    const ms = inputs.profileAssociationMs ?? 0;
+    terms.push({
+      name: 'profile association latency',
+      earliestSeconds: inputs.lastTagMs / 1000,
+      seconds: (inputs.lastTagMs + ms) / 1000,
+      what: `last tag (${(inputs.lastTagMs / 1000).toFixed(1)} s) + CREATING -> COMPLETE (${ms / 1000} s)`,
+    });
+  }
 
   // Route 53 zones: one association change in flight per zone.
   const perZone = new Map<string, number>();

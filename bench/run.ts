@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import { DEFAULT_TIMINGS } from '#twin/twin';
 import { type BulkResult, runBulk } from './bulk';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import {
@@ -50,6 +51,8 @@ const { values: flags } = parseArgs({
     'fault-runs': { type: 'string', default: '100' },
     'import-runs': { type: 'string', default: '9' },
     seed: { type: 'string', default: '7' },
+    /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
+    'profile-timings': { type: 'boolean', default: true },
     out: { type: 'string', default: join(__dirname, 'results.json') },
   },
 });
@@ -163,12 +166,52 @@ function bulkFigures(result: BulkResult) {
   };
 }
 
+/**
+ * The migration day in both DNS modes, same world and seed: `zones` (each VPC associated with each zone, the top-level
+ * figures as before) and `profile` (one AssociateProfile per VPC), then profile mode at half and double the stated
+ * AssociateProfile timing (AWS publishes none: DEFAULT_TIMINGS.profileAssociationMs).
+ */
 async function bulkSection() {
   const accounts = Number(flags.accounts);
   const vpcsPerAccount = Number(flags['vpcs-per-account']);
-  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute ...`);
-  const result = await runBulk({ bulk: bulkWorld({ accounts, vpcsPerAccount }), seed: Number(flags.seed) });
-  return { accounts, ...bulkFigures(result), callsByOperation: result.callsByOperation };
+  const seed = Number(flags.seed);
+  const world = (mode: 'zones' | 'profile') => {
+    const bulk = bulkWorld({ accounts, vpcsPerAccount });
+    return mode === 'zones' ? bulk : { ...bulk, config: { ...bulk.config, dns: { ...bulk.config.dns, mode } } };
+  };
+  const profileRun = async (profileAssociationMs: number) => {
+    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s ...`);
+    const result = await runBulk({
+      bulk: world('profile'),
+      seed,
+      hubOptions: { twinOptions: { timings: { profileAssociationMs } } },
+    });
+    return { profileAssociationMs, ...bulkFigures(result) };
+  };
+  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode ...`);
+  const zones = bulkFigures(await runBulk({ bulk: world('zones'), seed }));
+  const stated = DEFAULT_TIMINGS.profileAssociationMs;
+  const profile = await profileRun(stated);
+  const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number }) => ({
+    ...(r.profileAssociationMs === undefined ? {} : { profileAssociationMs: r.profileAssociationMs }),
+    connected: r.connected,
+    failed: r.failed,
+    makespanSeconds: r.makespanSeconds,
+    lowerBoundSeconds: r.lowerBoundSeconds,
+    makespanOverLowerBound: r.makespanOverLowerBound,
+    binding: r.lowerBound.binding,
+  });
+  const sensitivity = flags['profile-timings']
+    ? { half: brief(await profileRun(stated / 2)), double: brief(await profileRun(stated * 2)) }
+    : undefined;
+  return {
+    accounts,
+    ...zones,
+    zones: brief(zones),
+    profile: { ...brief(profile), ...(sensitivity ? { sensitivity } : {}) },
+    profileSpeedUp: round(zones.makespanSeconds / profile.makespanSeconds, 2),
+    profileDetail: profile,
+  };
 }
 
 async function limitsSection() {
@@ -301,6 +344,19 @@ function printTable(results: Record<string, unknown>): void {
       'token buckets and attachment latency only',
     ]);
     rows.push(['bulk.throttledCalls / retries', `${b.throttledCalls} / ${b.throttlingRetries}`, '']);
+    rows.push([
+      'bulk.profile.makespanSeconds',
+      String(b.profile.makespanSeconds),
+      `lower bound ${b.profile.lowerBoundSeconds} (${b.profile.binding}); ratio ${b.profile.makespanOverLowerBound} ` +
+        `(target <= 1.25); ${b.profile.connected} connected; speed-up over zones ${b.profileSpeedUp}x`,
+    ]);
+    for (const [name, r] of Object.entries(b.profile.sensitivity ?? {})) {
+      rows.push([
+        `bulk.profile at ${name} timing`,
+        String(r.makespanSeconds),
+        `AssociateProfile ${r.profileAssociationMs! / 1000} s; lower bound ${r.lowerBoundSeconds}; ratio ${r.makespanOverLowerBound}`,
+      ]);
+    }
     rows.push(['bulk.wallSeconds', String(b.wallSeconds), `${b.lambdaInvocations} Lambda invocations`]);
   }
   const l = results.limits as Awaited<ReturnType<typeof limitsSection>> | undefined;

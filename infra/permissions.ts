@@ -247,6 +247,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         ),
       );
       allow(role, 'DescribeAttachments', ['ec2:DescribeTransitGatewayAttachments'], ['*']);
+      // Profile mode: the hub's Profile id, by its name (ListProfiles has no resource type).
+      if (ctx.config.dns.mode === 'profile') allow(role, 'FindHubProfile', ['route53profiles:ListProfiles'], ['*']);
       // The catalog zones' names, for the conflict check against the zones the VPC already uses.
       const zones = hostedZoneIds(ctx.config).map((id) => hostedZoneArn(ctx.stack, id));
       if (zones.length > 0) allow(role, 'ReadCatalogZones', ['route53:GetHostedZone'], zones);
@@ -527,6 +529,14 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ram:GetResourceShareAssociations': 'RAM GetResourceShareAssociations has no resource type',
   'ram:GetResourceShareInvitations': 'RAM GetResourceShareInvitations has no resource type',
   'route53:ListHostedZonesByVPC': 'Route 53 ListHostedZonesByVPC has no resource type (it is asked about a VPC)',
+  'route53profiles:ListProfiles':
+    'Route 53 Profiles ListProfiles has no resource type (Service Authorization Reference)',
+  'route53profiles:ListProfileAssociations': 'Route 53 Profiles ListProfileAssociations has no resource type',
+  'route53profiles:GetProfileAssociation': 'Route 53 Profiles GetProfileAssociation has no resource type',
+  'route53profiles:AssociateProfile':
+    'Route 53 Profiles AssociateProfile has no resource type; the write session narrows it to the VPC (route53profiles:ResourceIds)',
+  'route53profiles:DisassociateProfile':
+    'Route 53 Profiles DisassociateProfile has no resource type; the write session narrows it to the VPC (route53profiles:ResourceIds)',
   'ram:CreateResourceShare':
     'RAM CreateResourceShare has no resource type; the statement is limited by ram:ResourceArn to the hub TGW',
   'xray:PutTraceSegments': 'X-Ray trace upload does not support resource-level permissions (tracing is on)',
@@ -618,8 +628,8 @@ export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
  * zones a VPC uses. Every action here supports no resource type (Service Authorization Reference), so `"*"`. The
  * read-write role holds them too.
  */
-export function spokeReadStatements(): PolicyStatement[] {
-  return [
+export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStatement[] {
+  const statements = [
     new PolicyStatement({
       sid: 'ReadNetwork',
       actions: [
@@ -642,6 +652,18 @@ export function spokeReadStatements(): PolicyStatement[] {
       resources: ['*'],
     }),
   ];
+  if (config?.dns.mode === 'profile') {
+    statements.push(
+      new PolicyStatement({
+        // DNS mode profile: the VPC's Profile associations (validation's one-Profile-per-VPC check, the reconcile's
+        // comparison, WaitForConnectivity's COMPLETE). Only the VPC's owner can read them; no resource type.
+        sid: 'ReadProfileAssociationsOfOwnVpcs',
+        actions: ['route53profiles:ListProfileAssociations', 'route53profiles:GetProfileAssociation'],
+        resources: ['*'],
+      }),
+    );
+  }
+  return statements;
 }
 
 /** The spoke execution role's permissions (spoke account, every served region). */
@@ -699,7 +721,7 @@ export function spokeExecutionStatements(props: {
         Null: { 'aws:TagKeys': 'false' },
       },
     }),
-    ...spokeReadStatements(),
+    ...spokeReadStatements(config),
     new PolicyStatement({
       sid: 'AcceptHubShareInvitation',
       actions: ['ram:AcceptResourceShareInvitation'],
@@ -720,6 +742,20 @@ export function spokeExecutionStatements(props: {
       resources: ['*'],
     }),
   ];
+  // Profile mode: one AssociateProfile per VPC, from the VPC's account. DisassociateProfile in both modes: a hub
+  // switched back to zones removes the Profile associations it made (README, "DNS modes"). Neither action has a
+  // resource type, so the Profile cannot be named; the write session's policy narrows them to the one VPC
+  // (route53profiles:ResourceIds).
+  statements.push(
+    new PolicyStatement({
+      sid: 'AssociateHubProfile',
+      actions: [
+        ...(config.dns.mode === 'profile' ? ['route53profiles:AssociateProfile'] : []),
+        'route53profiles:DisassociateProfile',
+      ],
+      resources: ['*'],
+    }),
+  );
   if (zones.length > 0) {
     statements.push(
       new PolicyStatement({

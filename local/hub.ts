@@ -1,5 +1,6 @@
 import '#local/polyfills';
 import { Console } from 'node:console';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,8 +11,10 @@ import type { Pluggable } from '@smithy/types';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import {
   type HubConfig,
+  hubProfileName,
   organizationShareOf,
   parseConfig,
+  profileShareOf,
   registryTableName,
   resetConfigCache,
   servedRegions,
@@ -310,7 +313,13 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     try {
       twin = createTwin(deployed, { ...options.twinOptions, iam });
     } catch (error) {
-      throw deployed === withRoles ? error : explainDeployFailure(error, config, deployed.ram.shares.length - 1);
+      throw deployed === withRoles
+        ? error
+        : explainDeployFailure(
+            error,
+            config,
+            deployed.ram.shares.findIndex((s) => s.name === organizationShareOf(config)?.name),
+          );
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
@@ -627,29 +636,85 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
 export function deployedWorld(world: World, config: HubConfig): World {
-  const share = organizationShareOf(config);
+  return withHubProfile(withOrganizationShare(world, config), config);
+}
+
+/** The twin's id of the hub's Profile as the local deploy creates it (deterministic per hub and name). */
+export function localProfileId(config: HubConfig): string {
+  const digest = createHash('sha256').update(`${config.hub.accountId}/${config.hub.region}/${hubProfileName(config)}`);
+  return `rp-${digest.digest('hex').slice(0, 17)}`;
+}
+
+/**
+ * Profile mode (`profileShareOf`): the hub's Profile holding the catalog's zones and its RAM share with the
+ * organization (outside accounts get invitations), as the hub stack deploys them, seeded as long established.
+ * A world that already holds a Profile of that name in the hub keeps its own.
+ */
+export function withHubProfile(world: World, config: HubConfig): World {
+  const share = profileShareOf(config);
+  const hub = config.hub;
+  const profiles = world.route53profiles?.profiles ?? [];
+  if (!share || profiles.some((p) => p.ownerId === hub.accountId && p.name === share.profileName)) return world;
+  const id = localProfileId(config);
+  const withProfile: World = {
+    ...world,
+    route53profiles: {
+      profiles: [
+        ...profiles,
+        { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
+      ],
+    },
+  };
+  return withHubShare(withProfile, config, {
+    name: share.name,
+    allowExternalPrincipals: share.allowExternalPrincipals,
+    resourceArns: [`arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${id}`],
+    principals: [share.organizationArn],
+    pendingPrincipals: share.externalAccounts,
+    tags: share.tags,
+  });
+}
+
+/** The world with one more RAM share of the hub's, seeded as long established. */
+function withHubShare(
+  world: World,
+  config: HubConfig,
+  share: {
+    name: string;
+    allowExternalPrincipals: boolean;
+    resourceArns: string[];
+    principals: string[];
+    pendingPrincipals: string[];
+    tags: { key: string; value: string }[];
+  },
+): World {
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;
-  if (!share || ram.shares.some((s) => s.ownerId === hub.accountId && s.name === share.name)) return world;
   return {
     ...world,
     ram: {
       ...ram,
       shares: [
         ...ram.shares,
-        {
-          name: share.name,
-          ownerId: hub.accountId,
-          region: hub.region,
-          allowExternalPrincipals: share.allowExternalPrincipals,
-          resourceArns: [share.transitGatewayArn],
-          principals: [share.organizationArn],
-          pendingPrincipals: [],
-          tags: share.tags.map((t) => ({ ...t })),
-        },
+        { ...share, ownerId: hub.accountId, region: hub.region, tags: share.tags.map((t) => ({ ...t })) },
       ],
     },
   };
+}
+
+function withOrganizationShare(world: World, config: HubConfig): World {
+  const share = organizationShareOf(config);
+  const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
+  const hub = config.hub;
+  if (!share || ram.shares.some((s) => s.ownerId === hub.accountId && s.name === share.name)) return world;
+  return withHubShare(world, config, {
+    name: share.name,
+    allowExternalPrincipals: share.allowExternalPrincipals,
+    resourceArns: [share.transitGatewayArn],
+    principals: [share.organizationArn],
+    pendingPrincipals: [],
+    tags: share.tags,
+  });
 }
 
 /**

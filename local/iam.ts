@@ -28,7 +28,10 @@ interface Variant {
 /** The generated file: operator policies and the per-configuration-shape variants of the synthesized policies. */
 export interface IamPolicies {
   operators: Record<string, PolicyDocument>;
-  variants: Record<'perAccountShare' | 'organizationShareOnly', Variant>;
+  variants: Record<
+    'perAccountShare' | 'organizationShareOnly' | 'perAccountShareProfile' | 'organizationShareOnlyProfile',
+    Variant
+  >;
 }
 
 let cachedFile: IamPolicies | undefined;
@@ -114,7 +117,8 @@ interface Instantiated {
 
 function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated {
   const perAccountShare = organizationShareOf(config) === undefined || config.organization.externalAccounts.length > 0;
-  const variant = policies.variants[perAccountShare ? 'perAccountShare' : 'organizationShareOnly'];
+  const share = perAccountShare ? ('perAccountShare' as const) : ('organizationShareOnly' as const);
+  const variant = policies.variants[config.dns.mode === 'profile' ? (`${share}Profile` as const) : share];
   const names = resourceNames(config);
   const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
   const roles = new Map<string, PolicyDocument[]>([

@@ -29,6 +29,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { SERVICE_MODULES } from '#twin/services/index';
+import { route53profiles } from '#twin/services/route53profiles';
+import { ListProfilesCommand, Route53ProfilesClient } from '../sdk/client-route53profiles';
 import { type Clients, MOTO_ACCOUNT, motoTarget, REGION, type ScenarioEnv } from './harness/compare';
 import { useMoto } from './harness/suite';
 
@@ -39,7 +41,7 @@ import { useMoto } from './harness/suite';
  * (`coveredBy`). Results and reasons are summarized in docs/twin-moto.md.
  */
 
-type TwinService = 'ec2' | 'route53' | 'ram' | 'sts' | 'organizations';
+type TwinService = 'ec2' | 'route53' | 'route53profiles' | 'ram' | 'sts' | 'organizations';
 
 /** What moto answered: its output, or the error the SDK raised (name and HTTP status). */
 type Outcome = { ok: true; value: unknown } | { ok: false; name: string; status?: number };
@@ -49,6 +51,14 @@ interface NoHandler {
   /** moto's response method that would implement the operation (moto/<service>/responses). */
   handler: string;
   call: (clients: Clients) => Promise<unknown>;
+}
+
+/** moto has no module for the service at all: no operation of it can be compared. */
+interface NoService {
+  kind: 'no service';
+  /** The moto package that would implement it. */
+  module: string;
+  call: (endpoint: string) => Promise<unknown>;
 }
 
 interface MissingBehaviour {
@@ -66,7 +76,7 @@ interface NotCheckable {
   variant?: string;
   reason: string;
   coveredBy: string;
-  probe: NoHandler | MissingBehaviour;
+  probe: NoHandler | NoService | MissingBehaviour;
 }
 
 const SPOKE = '222222222222';
@@ -79,7 +89,34 @@ const INVITATION = `arn:aws:ram:${REGION}:${MOTO_ACCOUNT}:resource-share-invitat
 const noCrossAccountAttachments =
   'moto has no cross-account TGW attachments (no pendingAcceptance; its same-account attachments are available at once)';
 
+/**
+ * Route 53 Profiles: moto has no `route53profiles` service. The twin's model follows the API reference
+ * (https://docs.aws.amazon.com/Route53/latest/APIReference/API_Operations_Route_53_Profiles.html), the quotas page
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-entities-profiles) and the
+ * developer guide's Profiles chapter (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profiles.html).
+ */
+const PROFILES_NOT_CHECKABLE: NotCheckable[] = Object.keys(route53profiles.operations).map((operation) => ({
+  service: 'route53profiles',
+  operation,
+  reason:
+    'moto does not implement Route 53 Profiles (no moto.route53profiles); the model follows the Route 53 Profiles ' +
+    'API reference, the Route 53 quotas page (Profiles) and the developer guide chapter on Profiles',
+  coveredBy: 'test/twin/route53profiles.test.ts',
+  probe: {
+    kind: 'no service',
+    module: 'moto.route53profiles',
+    call: (endpoint) =>
+      new Route53ProfilesClient({
+        region: REGION,
+        endpoint,
+        credentials: { accessKeyId: 'AKIAMOTOTESTER000001', secretAccessKey: 'moto' },
+        maxAttempts: 1,
+      }).send(new ListProfilesCommand({})),
+  },
+}));
+
 const NOT_CHECKABLE: NotCheckable[] = [
+  ...PROFILES_NOT_CHECKABLE,
   {
     service: 'ec2',
     operation: 'AcceptTransitGatewayVpcAttachment',
@@ -352,6 +389,7 @@ const NOT_CHECKABLE: NotCheckable[] = [
 
 /** Twin operations compared against moto, with the file that compares them. */
 const COMPARED: Record<TwinService, Record<string, string>> = {
+  route53profiles: {},
   ec2: {
     ...Object.fromEntries(
       [
@@ -505,6 +543,20 @@ describe('Not checkable against moto', () => {
         // An HTML error page (404 unrouted path, 500 NotImplementedError) that the SDK cannot parse as an AWS error.
         expect(outcome).toMatchObject({ ok: false });
         expect([404, 500]).toContain(outcome.ok ? undefined : outcome.status);
+      },
+    );
+  });
+
+  describe('moto has no module for these services', () => {
+    const entries = NOT_CHECKABLE.flatMap((e) => (e.probe.kind === 'no service' ? [{ ...e, probe: e.probe }] : []));
+    it.each(entries.map((e) => [`${e.service}:${e.operation}`, e] as const))(
+      '%s: moto has no such service and answers with no AWS error',
+      async (_name, entry) => {
+        const script = `import importlib.util, sys; print(importlib.util.find_spec(sys.argv[1]) is None)`;
+        expect(execFileSync('python3', ['-c', script, entry.probe.module], { encoding: 'utf8' }).trim()).toBe('True');
+        const outcome = await outcomeOf(() => entry.probe.call(moto().endpoint));
+        expect(outcome).toMatchObject({ ok: false });
+        expect(outcome.ok ? undefined : outcome.name).not.toMatch(/Exception$/);
       },
     );
   });

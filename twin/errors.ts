@@ -23,6 +23,8 @@ export const THROTTLING: Record<ServiceName, { code: string; status: number; mes
   ec2: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' },
   // Route 53: HTTP 400 "Throttling" / "Rate exceeded" (Route 53 developer guide, API request throttling).
   route53: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+  // Route 53 Profiles: ThrottlingException, HTTP 400 (API reference, Route 53 Profiles common errors).
+  route53profiles: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   ram: { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
   sts: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
   organizations: { code: 'TooManyRequestsException', status: 400, message: 'Rate exceeded' },
@@ -52,7 +54,13 @@ export const errors = {
   invalidParameter: (message: string) => new TwinError('InvalidParameterValue', message, 400),
   internal: (service: ServiceName) =>
     new TwinError(
-      service === 'ec2' ? 'InternalError' : service === 'route53' ? 'InternalFailure' : 'InternalServerException',
+      service === 'ec2'
+        ? 'InternalError'
+        : service === 'route53'
+          ? 'InternalFailure'
+          : service === 'route53profiles'
+            ? 'InternalServiceErrorException'
+            : 'InternalServerException',
       'An internal error has occurred',
       500,
     ),

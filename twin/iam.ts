@@ -45,6 +45,7 @@ export interface IamRequest {
 export const IAM_PREFIX: Record<ServiceName, string> = {
   ec2: 'ec2',
   route53: 'route53',
+  route53profiles: 'route53profiles',
   ram: 'ram',
   sts: 'sts',
   organizations: 'organizations',
@@ -437,12 +438,36 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       const change = String(i.Id).replace(/^\/change\//, '');
       return [one({ resource: `arn:aws:route53:::change/${change}`, resourceAccount: ctx.caller.accountId })];
     }
+    // ---- Route 53 Profiles (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53profiles.html):
+    // no action but Get/PutProfilePolicy, TagResource and UntagResource lists a resource type; AssociateProfile and
+    // DisassociateProfile carry route53profiles:ResourceIds (the VPC), the resource association calls
+    // route53profiles:ResourceArns / ResourceTypes / HostedZoneDomains.
+    case 'route53profiles:CreateProfile':
+      return [one(star, tagContext(i.Tags, true))];
+    case 'route53profiles:AssociateProfile':
+      return [one(star, { 'route53profiles:ResourceIds': String(i.ResourceId), ...tagContext(i.Tags, true) })];
+    case 'route53profiles:DisassociateProfile':
+      return [one(star, { 'route53profiles:ResourceIds': String(i.ResourceId) })];
+    case 'route53profiles:AssociateResourceToProfile':
+    case 'route53profiles:DisassociateResourceFromProfile':
+      return [one(star, profileResourceContext(ctx, String(i.ResourceArn)))];
+    case 'route53profiles:GetProfile':
+    case 'route53profiles:ListProfiles':
+    case 'route53profiles:DeleteProfile':
+    case 'route53profiles:GetProfileAssociation':
+    case 'route53profiles:ListProfileAssociations':
+    case 'route53profiles:GetProfileResourceAssociation':
+    case 'route53profiles:ListProfileResourceAssociations':
+      return [one(star)];
     // ---- RAM ----------------------------------------------------------------------------------------------------
+    // Sharing a Profile also needs route53profiles:PutProfilePolicy on it (RAM sets the Profile's resource policy:
+    // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profile-share.html), unsharing likewise.
     case 'ram:CreateResourceShare':
       return [
         one(star, {
           ...(list<string>(i.resourceArns).length === 1 ? ramResourceContext(i.resourceArns[0]) : {}),
         }),
+        ...profilePolicyRequests(list<string>(i.resourceArns)),
       ];
     case 'ram:AssociateResourceShare':
     case 'ram:DisassociateResourceShare':
@@ -451,6 +476,7 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
           { resource: String(i.resourceShareArn), resourceAccount: String(i.resourceShareArn).split(':')[4] ?? '' },
           list<string>(i.resourceArns).length === 1 ? ramResourceContext(i.resourceArns[0]) : {},
         ),
+        ...profilePolicyRequests(list<string>(i.resourceArns)),
       ];
     case 'ram:GetResourceShares':
     case 'ram:GetResourceShareAssociations':
@@ -501,6 +527,31 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     default:
       throw new Error(`twin IAM: ${action} has no authorization model (twin/iam.ts requestsOf)`);
   }
+}
+
+/** route53profiles:PutProfilePolicy on each Profile a RAM call shares or unshares. */
+function profilePolicyRequests(arns: string[]): IamRequest[] {
+  return arns
+    .filter((arn) => /^arn:aws:route53profiles:[^:]+:\d{12}:profile\//.test(arn))
+    .map((arn) => ({
+      action: 'route53profiles:PutProfilePolicy',
+      resource: arn,
+      resourceAccount: arn.split(':')[4] ?? '',
+      context: {},
+    }));
+}
+
+/** Condition keys of a Profile resource association: the zone's ARN, type and domain name. */
+function profileResourceContext(ctx: CallContext, arn: string): Record<string, string> {
+  const zoneId = /hostedzone\/(.+)$/.exec(arn)?.[1];
+  const zones = (ctx.twin.state.route53 as { zones?: Record<string, { name: string }> } | undefined)?.zones;
+  const name = zoneId ? zones?.[zoneId]?.name.replace(/\.$/, '') : undefined;
+  return {
+    'route53profiles:ResourceArns': arn,
+    // "Possible options include 'HostedZone', 'FirewallRuleGroup', ..." (route53profiles:ResourceTypes).
+    'route53profiles:ResourceTypes': zoneId ? 'HostedZone' : 'unknown',
+    ...(name ? { 'route53profiles:HostedZoneDomains': name } : {}),
+  };
 }
 
 /** `ram:ResourceArn` and `ram:RequestedResourceType` of one shared resource (`ec2:TransitGateway`...). */

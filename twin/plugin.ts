@@ -8,6 +8,12 @@ import type { ServiceName } from './types';
 const CLIENTS: Record<string, { service: ServiceName; module: string; base: string }> = {
   EC2Client: { service: 'ec2', module: '@aws-sdk/client-ec2', base: 'EC2ServiceException' },
   Route53Client: { service: 'route53', module: '@aws-sdk/client-route-53', base: 'Route53ServiceException' },
+  // The project's stand-in for @aws-sdk/client-route53profiles (sdk/client-route53profiles: same names).
+  Route53ProfilesClient: {
+    service: 'route53profiles',
+    module: '../sdk/client-route53profiles',
+    base: 'Route53ProfilesServiceException',
+  },
   RAMClient: { service: 'ram', module: '@aws-sdk/client-ram', base: 'RAMServiceException' },
   STSClient: { service: 'sts', module: '@aws-sdk/client-sts', base: 'STSServiceException' },
   OrganizationsClient: {

@@ -29,6 +29,9 @@ export const DEFAULT_BUCKETS: Record<string, BucketSpec> = {
   'route53:DisassociateVPCFromHostedZone': { burst: 10, refillPerSecond: 5 },
   'route53:CreateHostedZone': { burst: 40, refillPerSecond: 2 },
   'route53:DeleteHostedZone': { burst: 40, refillPerSecond: 5 },
+  // Route 53 Profiles: AWS publishes no request rate (the quotas page lists entity quotas only). A stated twin
+  // figure, per account and region for every Profiles call, as for the other Route 53 resolver-side APIs.
+  'route53profiles:account': { burst: 10, refillPerSecond: 5 },
 };
 
 interface Bucket {

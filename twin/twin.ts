@@ -25,6 +25,14 @@ export interface Timings {
   ramShareVisibilityMs: number;
   /** A Route 53 VPC association change stays PENDING (`PriorRequestNotComplete` for the zone) this long. */
   route53ChangeMs: number;
+  /**
+   * A Route 53 Profile association with a VPC stays `CREATING` this long before `COMPLETE`, and `DELETING` this long
+   * after DisassociateProfile. AWS publishes no figure (API reference, AssociateProfile: the status starts
+   * `CREATING`): a stated twin timing, measured at half and double by the bench.
+   */
+  profileAssociationMs: number;
+  /** A resource (hosted zone) association with a Profile: `UPDATING`/`CREATING` -> `COMPLETE`, likewise unpublished. */
+  profileResourceAssociationMs: number;
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -32,6 +40,8 @@ export const DEFAULT_TIMINGS: Timings = {
   attachmentDeletingMs: 60_000,
   ramShareVisibilityMs: 30_000,
   route53ChangeMs: 2_000,
+  profileAssociationMs: 30_000,
+  profileResourceAssociationMs: 10_000,
 };
 
 export interface TwinOptions {

@@ -1,6 +1,15 @@
 import type { Twin } from './twin';
 
-export type ServiceName = 'ec2' | 'route53' | 'ram' | 'sts' | 'organizations' | 'sfn' | 'sns' | 'iam';
+export type ServiceName =
+  | 'ec2'
+  | 'route53'
+  | 'route53profiles'
+  | 'ram'
+  | 'sts'
+  | 'organizations'
+  | 'sfn'
+  | 'sns'
+  | 'iam';
 
 /** Who is calling: resolved from the access key the SDK signed the request with, as AWS does. */
 export interface Identity {

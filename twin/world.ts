@@ -4,6 +4,7 @@ import { ec2WorldSchema } from './services/ec2';
 import { organizationsWorldSchema } from './services/organizations';
 import { ramWorldSchema } from './services/ram';
 import { route53WorldSchema } from './services/route53';
+import { route53profilesWorldSchema } from './services/route53profiles';
 import { stsWorldSchema } from './services/sts';
 import { Twin, type TwinOptions } from './twin';
 
@@ -22,6 +23,7 @@ export const WorldSchema = z.strictObject({
   iam: stsWorldSchema,
   ec2: ec2WorldSchema,
   route53: route53WorldSchema,
+  route53profiles: route53profilesWorldSchema,
   ram: ramWorldSchema,
 });
 export type World = z.infer<typeof WorldSchema>;
@@ -53,7 +55,7 @@ export function loadWorldFile(path: string): World {
 /** A twin seeded with a world. Modules seed in dependency order (organization and IAM before resources). */
 export function createTwin(world: World, options: TwinOptions = {}): Twin {
   const twin = new Twin(options);
-  for (const name of ['organizations', 'sts', 'ec2', 'route53', 'ram'] as const) {
+  for (const name of ['organizations', 'sts', 'ec2', 'route53', 'route53profiles', 'ram'] as const) {
     twin.services.get(name)?.seed?.(twin, world);
   }
   return twin;

@@ -1,4 +1,3 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { STSClient } from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -8,6 +7,7 @@ import type { LocalHub } from '#local/hub';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { DecisionBody } from '../../functions/decision/decision';
+import { NodeSha256 } from '../../sdk/sha256';
 import type { CommandIo } from './cost';
 
 /**
@@ -70,39 +70,6 @@ export type DecisionTransport = (body: DecisionBody) => Promise<DecisionReply>;
 
 export interface ApproveDeps {
   transport?: (target: { url: string; region: string; profile?: string }) => DecisionTransport;
-}
-
-/** node:crypto as the SHA-256 (and HMAC-SHA-256) SignatureV4 needs. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  private readonly secret?: string | Uint8Array;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret =
-      secret === undefined || typeof secret === 'string'
-        ? secret
-        : ArrayBuffer.isView(secret)
-          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
-          : new Uint8Array(secret);
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(
-      typeof data === 'string'
-        ? data
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data),
-    );
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
 }
 
 /** The decision POSTed to the function URL, SigV4-signed (service `lambda`) with the standard credential chain. */

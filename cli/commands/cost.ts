@@ -35,6 +35,7 @@ export const COST_USAGE = `usage: spokelink cost --vpcs N --services S --azs A -
   --gb G              GB per VPC per month through the endpoints
   --hub-azs A         AZs of the hub's endpoints (default: --azs)
   --tgw-exists        spoke VPCs are attached to a TGW anyway: their attachments are a sunk cost
+  --dns-mode MODE     the hub's DNS mode, zones (default) or profile (a Route 53 Profile, priced per association)
   --scenario FILE     YAML or JSON with vpcs, services, azs, gb, hubAzs, tgwExists, prices (flags win)
   --prices FILE       JSON price overrides merged over pricing/us-east-1.json
   --from-registry     N and S from the consumer registry (--registry-file FILE: a JSON array of records)
@@ -55,6 +56,7 @@ const OPTIONS = {
   gb: { type: 'string' },
   'hub-azs': { type: 'string' },
   'tgw-exists': { type: 'boolean' },
+  'dns-mode': { type: 'string' },
   scenario: { type: 'string' },
   prices: { type: 'string' },
   'from-registry': { type: 'boolean' },
@@ -75,6 +77,16 @@ function parseFlags(argv: string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `--dns-mode zones|profile` (the hub's `dns.mode`), or undefined. */
+function dnsModeFlag(flags: Flags): 'zones' | 'profile' | undefined {
+  const value = flags['dns-mode'];
+  if (value === undefined) return undefined;
+  if (value !== 'zones' && value !== 'profile') {
+    throw new UsageError(`--dns-mode must be zones or profile, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** Reads a file or fails with a usage error naming the flag. */
@@ -192,6 +204,7 @@ async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<n
     gbPerVpcMonth: required(gbFlag(flags) ?? scenario?.gb, '--gb'),
     hubVpcAzs: integerFlag(flags, 'hub-azs') ?? scenario?.hubAzs,
     existingTgw: flags['tgw-exists'] === true || scenario?.tgwExists === true,
+    ...(dnsModeFlag(flags) ? { dnsMode: dnsModeFlag(flags) } : {}),
     ...(derived ? { servicesPerVpc: derived.servicesPerVpc } : {}),
     prices: prices(flags, scenario),
   };

@@ -1,6 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { hubClients, spokeEc2 } from '#shared/aws';
+import { hubClients, spokeEc2, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
@@ -26,6 +26,7 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
     organizations: hub.organizations,
     hubEc2: hub.ec2,
     spokeEc2: (accountId, region) => spokeEc2(config, accountId, region, { access: 'read' }),
+    spokeProfiles: (accountId, region) => spokeRoute53Profiles(config, accountId, region, { access: 'read' }),
     registry: registryTable(config),
     now: () => Date.now(),
     notify: async (subject, message) => {

@@ -75,6 +75,7 @@ const PROJECTED = [
   'attachmentId',
   'routes',
   'zones',
+  'profileAssociations',
   'securityGroupRules',
   'endpointServicePrincipals',
   // The rollout item (ROLLOUT / CONFIG).

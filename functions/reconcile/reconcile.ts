@@ -3,12 +3,13 @@ import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-e
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import { type HubConfig, servedRegions } from '#shared/config';
-import { RejectedError, SpokeAccessError } from '#shared/errors';
+import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry-model';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
+import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
@@ -21,8 +22,8 @@ import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout
  * - a member that no longer asks, or whose VPC was deleted: offboarding (`missing-offboarding`, `vpc-deleted`);
  * - a member whose desired state moved: onboarding, which converges by difference (`segment-changed`,
  *   `services-changed`, `destinations-changed`, `endpoints-changed`, `cidrs-changed`, `association-drift`,
- *   `route-missing`, `rule-missing`, `schema-upgrade`: migrated from an older registry schema), or whose work was
- *   interrupted or failed (`interrupted`, `failed`), or whose
+ *   `route-missing`, `rule-missing`, `dns-mode-changed`, `profile-association-missing`, `schema-upgrade`: migrated
+ *   from an older registry schema), or whose work was interrupted or failed (`interrupted`, `failed`), or whose
  *   status tag is stale (`status-stale`).
  * Drift it must not fix (a route someone pointed elsewhere, a rule whose description someone changed: no longer
  * spokelink's) is reported, in its output and in the VPC's status detail. VPCs with a live lease (work in progress) or
@@ -37,6 +38,11 @@ export interface ReconcileDeps {
   hubEc2: EC2Client;
   /** EC2 client of the spoke role (throws SpokeAccessError when the role cannot be assumed). */
   spokeEc2: (accountId: string, region: string) => Promise<EC2Client>;
+  /**
+   * DNS mode `profile`: Route 53 Profiles as the spoke read role. The Profile's owner cannot list its consumers'
+   * associations: each recorded association is read back by the VPC's account.
+   */
+  spokeProfiles?: (accountId: string, region: string) => Promise<Route53ProfilesClient>;
   registry: RegistryTable;
   now: () => number;
   /** Publishes to the failure topic (a configuration rollout that stopped). */
@@ -55,6 +61,8 @@ export type RepairReason =
   | 'association-drift'
   | 'route-missing'
   | 'rule-missing'
+  | 'dns-mode-changed'
+  | 'profile-association-missing'
   | 'interrupted'
   | 'failed'
   | 'status-stale'
@@ -208,7 +216,9 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
  */
 export function desiredResources(config: HubConfig, segment: string, services: string[], cidrs: string[]) {
   const endpoints = endpointsOf(config, services);
-  const zones = endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  // Profile mode: no direct zone association is wanted (the hub's Profile holds the zones).
+  const profile = config.dns.mode === 'profile';
+  const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
   const rules = endpoints
     .flatMap((s) =>
       cidrs.flatMap((cidr) =>
@@ -224,6 +234,7 @@ export function desiredResources(config: HubConfig, segment: string, services: s
       cidrs,
     ).sort(),
     zones,
+    profile,
     rules,
     association: config.segments[segment]!.associationRouteTableId,
     cidrs,
@@ -251,6 +262,7 @@ function fingerprint(record: ConsumerRecord | undefined) {
     attachmentId: record.attachmentId ?? null,
     routes: (record.routes ?? []).map((r) => `${r.routeTableId}|${r.destinationCidr}`).sort(),
     zones: (record.zones ?? []).map((z) => z.zoneId).sort(),
+    profileAssociations: (record.profileAssociations ?? []).map((p) => p.associationId).sort(),
     rules: (record.securityGroupRules ?? []).map((r) => `${r.groupId}|${r.cidr}|${r.port}`).sort(),
   };
 }
@@ -269,6 +281,8 @@ interface Observed {
   vpc?: Vpc;
   record?: ConsumerRecord;
   routes?: Map<string, Route[]>;
+  /** Profile mode: a recorded Profile association the VPC's account no longer has. */
+  profileMissing?: boolean;
 }
 
 /** Compares desired and actual state and lists the work: see the module comment. */
@@ -321,6 +335,14 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     const tables = [...new Set(connected.flatMap((r) => (r.routes ?? []).map((x) => x.routeTableId)))];
     const routes = await routesOf(ec2, tables);
     for (const r of connected) observed.get(r.vpcId)!.routes = routes;
+    // Profile mode: each recorded Profile association, read back by the VPC's account.
+    const withProfile = connected.filter((r) => (r.profileAssociations ?? []).length > 0);
+    if (withProfile.length > 0 && deps.spokeProfiles && config.dns.mode === 'profile') {
+      const profiles = await deps.spokeProfiles(accountId, region);
+      for (const r of withProfile) {
+        observed.get(r.vpcId)!.profileMissing = await profileAssociationMissing(profiles, r);
+      }
+    }
   });
 
   // Hub side: endpoint rules and attachment associations, one describe each.
@@ -335,7 +357,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   let paused = 0;
   const statusTags = new Map<string, string | undefined>();
   const inputs = configInputs(config);
-  for (const { ref, vpc, record, routes } of [...observed.values()].sort((a, b) =>
+  for (const { ref, vpc, record, routes, profileMissing } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
   )) {
     if ((registry.leases.get(ref.vpcId) ?? 0) >= nowSeconds) {
@@ -391,6 +413,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         if (record.status === 'failed') reasons.push('failed');
         if (record.status === 'connected') {
           reasons.push(...driftOf(record, desired, tags, associated));
+          if (profileMissing) reasons.push('profile-association-missing');
           const routeDrift = routeDriftOf(record, routes, config.hub.transitGatewayId);
           if (routeDrift.missing) reasons.push('route-missing');
           reported.push(...routeDrift.elsewhere);
@@ -540,6 +563,8 @@ function driftOf(
   }
   // Migrated from an older registry schema (registry-schema.ts): re-planned once in the current design.
   if (record.upgradedFrom !== undefined) reasons.push('schema-upgrade');
+  // Zones <-> profile: the onboarding it starts puts the new mode's DNS in place before it removes the old one's.
+  if (desired.profile !== (record.profileAssociations ?? []).length > 0) reasons.push('dns-mode-changed');
   const expectedStatus = (record.quarantine ?? []).length > 0 ? 'quarantined' : 'connected';
   if (tags[StatusTag.status] !== expectedStatus) reasons.push('status-stale');
   return [...new Set(reasons)];
@@ -575,4 +600,26 @@ function ruleDriftOf(record: ConsumerRecord, rules: Map<string, SecurityGroupRul
     }
   }
   return out;
+}
+
+/** True when a recorded Profile association of the member is gone (or no longer its hub Profile's). */
+async function profileAssociationMissing(profiles: Route53ProfilesClient, record: ConsumerRecord): Promise<boolean> {
+  for (const recorded of record.profileAssociations ?? []) {
+    try {
+      const { ProfileAssociation } = await profiles.send(
+        new GetProfileAssociationCommand({ ProfileAssociationId: recorded.associationId }),
+      );
+      if (
+        ProfileAssociation?.ResourceId !== record.vpcId ||
+        ProfileAssociation.ProfileId !== recorded.profileId ||
+        ProfileAssociation.Status === 'DELETING'
+      ) {
+        return true;
+      }
+    } catch (error) {
+      if (isAwsError(error, 'ResourceNotFoundException')) return true;
+      throw error;
+    }
+  }
+  return false;
 }

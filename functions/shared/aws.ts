@@ -8,6 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Pluggable } from '@smithy/types';
+import { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { type HubConfig, type SpokeAccess, spokeRoleName } from './config';
 import { isAwsError, SpokeAccessError } from './errors';
 
@@ -71,6 +72,9 @@ export const hubEc2 = (region: string): EC2Client =>
 /** Route 53 (global: its endpoint is in us-east-1) as the hub function's role. */
 export const hubRoute53 = (region: string): Route53Client =>
   cached(`hub/route53/${region}`, () => configure(new Route53Client({ ...base(region), region: 'us-east-1' })));
+/** Route 53 Profiles (regional) as the hub function's role. */
+export const hubRoute53Profiles = (region: string): Route53ProfilesClient =>
+  cached(`hub/route53profiles/${region}`, () => configure(new Route53ProfilesClient(base(region))));
 /** RAM as the hub function's role. */
 export const hubRam = (region: string): RAMClient =>
   cached(`hub/ram/${region}`, () => configure(new RAMClient(base(region))));
@@ -172,6 +176,8 @@ const VPC_SCOPED_ACTIONS = [
   'ec2:CreateTags',
   'ec2:DeleteTags',
   'ec2:CreateTransitGatewayVpcAttachment',
+  'route53profiles:AssociateProfile',
+  'route53profiles:DisassociateProfile',
 ];
 
 /**
@@ -211,6 +217,15 @@ export function spokeSessionPolicy(config: HubConfig, accountId: string, region:
         Effect: 'Allow',
         Action: 'ec2:CreateTransitGatewayVpcAttachment',
         Resource: [tgwArn, vpcArn, own('transit-gateway-attachment')],
+      },
+      {
+        // Route 53 Profiles: only this VPC (route53profiles:ResourceIds, the VPC the call associates). The actions
+        // have no resource type, so no policy can name the Profile: the code associates the hub's Profile only.
+        Sid: 'ProfileOfThisVpc',
+        Effect: 'Allow',
+        Action: ['route53profiles:AssociateProfile', 'route53profiles:DisassociateProfile'],
+        Resource: '*',
+        Condition: { StringEquals: { 'route53profiles:ResourceIds': vpcId } },
       },
       {
         Sid: 'SubnetsOfThisVpc',
@@ -319,6 +334,16 @@ export const spokeRoute53 = (
 ): Promise<Route53Client> =>
   spokeClient(config, accountId, region, scope, 'route53', (settings) =>
     configure(new Route53Client({ ...settings, region: 'us-east-1' })),
+  );
+/** Route 53 Profiles as the spoke execution role of `accountId` (the VPC owner associates a Profile). */
+export const spokeRoute53Profiles = (
+  config: HubConfig,
+  accountId: string,
+  region: string,
+  scope: SpokeScope,
+): Promise<Route53ProfilesClient> =>
+  spokeClient(config, accountId, region, scope, 'route53profiles', (settings) =>
+    configure(new Route53ProfilesClient(settings)),
   );
 /** RAM as the spoke execution role of `accountId`. */
 export const spokeRam = (config: HubConfig, accountId: string, region: string, scope: SpokeScope): Promise<RAMClient> =>

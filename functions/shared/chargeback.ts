@@ -43,7 +43,7 @@ export type PoolScope = { kind: 'all' } | { kind: 'services'; services: string[]
 
 /** One modeled hub cost of the month, to be split among the consumers in its scope. */
 export interface CostPool {
-  category: 'endpoint' | 'private-hosted-zone' | 'tgw-hub-attachment' | 'tgw-spoke-attachment';
+  category: 'endpoint' | 'private-hosted-zone' | 'tgw-hub-attachment' | 'tgw-spoke-attachment' | 'route53-profile';
   /** What it is: the endpoint name, zone id or attachment owner. */
   item: string;
   quantity: number;
@@ -57,7 +57,7 @@ export interface CostPool {
 export interface HubCostOptions {
   month: string;
   /** The hub configuration: its endpoint catalog and the catalog's private hosted zones. */
-  config: Pick<HubConfig, 'endpoints'>;
+  config: Pick<HubConfig, 'endpoints'> & { dns?: Pick<HubConfig['dns'], 'mode'> };
   prices: PriceTable;
   /** AZs the hub's interface endpoints span. */
   hubAzs: number;
@@ -136,6 +136,29 @@ export function hubCostPools(options: HubCostOptions): CostPool[] {
     pool('tgw-hub-attachment', 'hub VPC attachment', range.hours, attachment.unit, attachment.usd, { kind: 'all' }),
     ...zonePools(options.config, prices),
     ...(options.hubPaysAttachments ? spokeAttachmentPools(range, options.intervals ?? [], prices) : []),
+    ...(options.config.dns?.mode === 'profile' ? profilePools(range, options.intervals ?? [], prices) : []),
+  ];
+}
+
+/**
+ * DNS mode `profile`: the hub, as the Profile's owner, pays its hourly price (covering the first associations) and
+ * each association-hour beyond (https://aws.amazon.com/route53/pricing/); every consumer shares both, by its hours.
+ * Association-hours are the members' connected hours (one association per connected VPC), partial hours rounded up;
+ * the hourly inclusion is applied to the month's total (exact while the member count stays on one side of it).
+ */
+function profilePools(range: MonthRange, intervals: readonly MembershipInterval[], prices: PriceTable): CostPool[] {
+  const price = prices.prices.route53ProfileHour;
+  const associationHours = intervals.reduce((sum, i) => sum + Math.ceil(clippedMs(i, range) / MS_PER_HOUR), 0);
+  const beyond = Math.max(0, associationHours - price.includedAssociations * range.hours);
+  return [
+    pool('route53-profile', 'hub Route 53 Profile', range.hours, 'hour', price.usd, { kind: 'all' }),
+    ...(beyond > 0
+      ? [
+          pool('route53-profile', 'Profile associations beyond the included', beyond, price.unit, price.beyondUsd, {
+            kind: 'all',
+          }),
+        ]
+      : []),
   ];
 }
 

@@ -141,6 +141,24 @@ export const HubConfigSchema = z
     endpoints: z.record(name, EndpointSchema),
     /** Hub endpoint services, by catalog name (distinct from the `endpoints` names): `spokelink:services` names them. */
     endpointServices: z.record(name, EndpointServiceSchema).default({}),
+    /**
+     * How spoke VPCs resolve the catalog's private hosted zones (README, "DNS modes"):
+     * - `zones` (default): each VPC is associated with each zone (Route 53 cross-account associations; 300 VPCs per
+     *   zone by default, one association change per zone at a time);
+     * - `profile`: the hub stack puts the zones in one Route 53 Profile (`profileName`, default `<prefix>-endpoints`),
+     *   shares it through RAM with the organization (and `organization.externalAccounts`), and each VPC's account
+     *   associates the Profile with the VPC (1,000 VPCs per Profile by default; one Profile per VPC).
+     */
+    dns: z
+      .strictObject({
+        mode: z.enum(['zones', 'profile']).default('zones'),
+        /** Name of the hub's Profile (profile mode); the functions find its id by this name. */
+        profileName: z
+          .string()
+          .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
+          .optional(),
+      })
+      .default({ mode: 'zones' }),
     registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
     reconcile: z
       .strictObject({
@@ -213,6 +231,15 @@ export const HubConfigSchema = z
         code: 'custom',
         path: ['organization', 'shareTransitGateway'],
         message: 'needs organization.managementAccountId (the organization ARN RAM shares with names it)',
+      });
+    }
+    if (config.dns.mode === 'profile' && config.organization.managementAccountId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'mode'],
+        message:
+          'profile mode shares the hub Profile with the organization through RAM: it needs ' +
+          'organization.managementAccountId (the organization ARN names it)',
       });
     }
     if (!(config.defaultSegment in config.segments)) {
@@ -350,6 +377,45 @@ export function organizationShareOf(config: HubConfig, partition = 'aws'): Organ
     organizationArn: `arn:${partition}:organizations::${managementAccountId}:organization/${id}`,
     transitGatewayArn: transitGatewayArn(config, partition),
     allowExternalPrincipals: false,
+    tags: [{ key: 'spokelink:managed', value: 'true' }],
+  };
+}
+
+/** The DNS mode of the hub: `zones` (direct zone associations) or `profile` (one Route 53 Profile per VPC). */
+export type DnsMode = 'zones' | 'profile';
+
+/** The hub's Route 53 Profile name (profile mode): `dns.profileName` or `<prefix>-endpoints`. */
+export function hubProfileName(config: Pick<HubConfig, 'prefix' | 'dns'>): string {
+  return config.dns.profileName ?? `${config.prefix}-endpoints`;
+}
+
+/** The RAM share of the hub's Route 53 Profile (DNS mode `profile`), as the hub stack deploys it. */
+export interface ProfileShare {
+  /** `<prefix>-profile`. */
+  name: string;
+  /** The hub's Profile name (its id is known once deployed). */
+  profileName: string;
+  /** The organization (every member account sees the Profile, no invitation). */
+  organizationArn: string;
+  /** Outside accounts (`organization.externalAccounts`): RAM invites them. */
+  externalAccounts: string[];
+  allowExternalPrincipals: boolean;
+  /** The catalog's private hosted zones the Profile holds (every endpoint's, sorted). */
+  zoneIds: string[];
+  tags: { key: string; value: string }[];
+}
+
+/** What the hub stack deploys in profile mode (undefined in zones mode). */
+export function profileShareOf(config: HubConfig, partition = 'aws'): ProfileShare | undefined {
+  const { managementAccountId, id, externalAccounts } = config.organization;
+  if (config.dns.mode !== 'profile' || managementAccountId === undefined) return undefined;
+  return {
+    name: `${config.prefix}-profile`,
+    profileName: hubProfileName(config),
+    organizationArn: `arn:${partition}:organizations::${managementAccountId}:organization/${id}`,
+    externalAccounts: [...externalAccounts],
+    allowExternalPrincipals: externalAccounts.length > 0,
+    zoneIds: [...new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds))].sort(),
     tags: [{ key: 'spokelink:managed', value: 'true' }],
   };
 }

@@ -113,6 +113,7 @@ export function formatCostReport(result: CostResult, derived?: DerivedInputs & {
     ...breakEvenLines(result),
     '',
     `Recommendation: ${result.recommendation}`,
+    `DNS mode: zones ${formatUsd(result.dnsModes.zonesUsd)}/month, profile ${formatUsd(result.dnsModes.profileUsd)}/month: ${result.dnsModes.recommendation}`,
     '',
     'Assumptions:',
     ...result.assumptions.map((a) => `  - ${a}`),

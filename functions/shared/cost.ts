@@ -51,6 +51,13 @@ const meta = {
 };
 
 const FlatPriceSchema = z.strictObject({ usd, ...meta });
+/** Route 53 Profiles: a flat hourly price covering the first associations, then a price per association-hour. */
+const ProfilePriceSchema = z.strictObject({
+  usd,
+  includedAssociations: z.number().int().min(0),
+  beyondUsd: usd,
+  ...meta,
+});
 const TieredPriceSchema = z.strictObject({ tiers, ...meta });
 
 /** Schema of `pricing/<region>.json`: a dated price table with the source of every figure. */
@@ -66,6 +73,7 @@ export const PriceTableSchema = z.strictObject({
     tgwAttachmentHour: FlatPriceSchema,
     tgwDataProcessingGb: FlatPriceSchema,
     privateHostedZoneMonth: TieredPriceSchema,
+    route53ProfileHour: ProfilePriceSchema,
   }),
 });
 
@@ -151,7 +159,16 @@ export function roundCents(value: number): number {
 }
 
 /** What a line item pays for (stable, for scripts; the label is for people). */
-export type LineItemKind = 'endpoint-hours' | 'endpoint-data' | 'tgw-attachment' | 'tgw-data' | 'private-hosted-zone';
+export type LineItemKind =
+  | 'endpoint-hours'
+  | 'endpoint-data'
+  | 'tgw-attachment'
+  | 'tgw-data'
+  | 'private-hosted-zone'
+  | 'route53-profile';
+
+/** How the centralized hub's names resolve in the spoke VPCs (the configuration's `dns.mode`). */
+export type DnsMode = 'zones' | 'profile';
 
 /** One line of a cost: `usd` = `quantity` x `unitUsd`, rounded to cents. */
 export interface LineItem {
@@ -189,6 +206,8 @@ export interface CostInput {
    * @default services
    */
   servicesPerVpc?: number;
+  /** DNS mode of the centralized hub: direct zone associations, or one Route 53 Profile. @default 'zones' */
+  dnsMode?: DnsMode;
 }
 
 /** Result of {@link costModel}; the `--json` output of `spokelink cost` is this object. */
@@ -207,6 +226,8 @@ export interface CostResult {
   breakEvenGb: number | null;
   breakEvenGbReason: string | null;
   recommendation: string;
+  /** The centralized hub's monthly cost in each DNS mode at this N, and which to pick. */
+  dnsModes: { zonesUsd: number; profileUsd: number; recommendation: string };
   assumptions: string[];
 }
 
@@ -232,6 +253,7 @@ const InputSchema = z.object({
   hubVpcAzs: count('hubVpcAzs', 1).optional(),
   existingTgw: z.boolean().optional(),
   servicesPerVpc: z.number().finite().min(0, 'servicesPerVpc must be >= 0').optional(),
+  dnsMode: z.enum(['zones', 'profile'], { error: 'dnsMode must be zones or profile' }).optional(),
 });
 
 function resolve(input: CostInput): Resolved {
@@ -249,6 +271,7 @@ function resolve(input: CostInput): Resolved {
     hubVpcAzs: valid.hubVpcAzs ?? valid.azs,
     existingTgw: valid.existingTgw ?? false,
     servicesPerVpc: valid.servicesPerVpc ?? valid.services,
+    dnsMode: valid.dnsMode ?? 'zones',
     prices,
   };
 }
@@ -337,6 +360,37 @@ function phzLines(zones: number, prices: PriceTable): LineItem[] {
   );
 }
 
+/**
+ * Route 53 Profiles (DNS mode `profile`), paid by the Profile's owner, the hub: a flat hourly price per account and
+ * region covering the first associations, then a price per association-hour (https://aws.amazon.com/route53/pricing/).
+ * One Profile-VPC association per spoke VPC.
+ */
+export function profileLines(vpcs: number, prices: PriceTable): LineItem[] {
+  const price = prices.prices.route53ProfileHour;
+  const hours = prices.hoursPerMonth;
+  const beyond = Math.max(0, vpcs - price.includedAssociations);
+  return [
+    line(
+      'route53-profile',
+      `Route 53 Profile, up to ${fmt(price.includedAssociations)} VPC associations: 1 x ${fmt(hours)} h`,
+      hours,
+      'hour',
+      price.usd,
+    ),
+    ...(beyond > 0
+      ? [
+          line(
+            'route53-profile',
+            `Route 53 Profile associations beyond ${fmt(price.includedAssociations)}: ${fmt(beyond)} x ${fmt(hours)} h`,
+            beyond * hours,
+            price.unit,
+            price.beyondUsd,
+          ),
+        ]
+      : []),
+  ];
+}
+
 function attachmentLines(input: Resolved): LineItem[] {
   const { vpcs, existingTgw, prices } = input;
   const hours = prices.hoursPerMonth;
@@ -381,7 +435,26 @@ function centralizedCost(input: Resolved): ArchitectureCost {
     ),
     ...dataProcessingLines(`Endpoint data, hub account tiered on the total: ${fmt(totalGb)} GB`, 1, totalGb, prices),
     ...phzLines(services, prices),
+    ...(input.dnsMode === 'profile' ? profileLines(vpcs, prices) : []),
   ]);
+}
+
+/** Default Route 53 quota of VPC associations per private hosted zone (zones mode's ceiling without a quota raise). */
+const VPCS_PER_ZONE = 300;
+
+/** The centralized cost in each DNS mode at N, and which to pick (docs/cost.md, "DNS modes"). */
+function dnsModes(input: Resolved): CostResult['dnsModes'] {
+  const zonesUsd = centralizedCost({ ...input, dnsMode: 'zones' }).monthlyUsd;
+  const profileUsd = centralizedCost({ ...input, dnsMode: 'profile' }).monthlyUsd;
+  const extra = roundCents(profileUsd - zonesUsd);
+  const recommendation =
+    input.vpcs > VPCS_PER_ZONE
+      ? `profile: ${fmt(input.vpcs)} VPCs exceed Route 53's default of ${VPCS_PER_ZONE} VPCs per private hosted zone ` +
+        `(AWS recommends Profiles beyond it), for ${money(extra)}/month more than zones mode would cost with raised quotas`
+      : `zones: ${fmt(input.vpcs)} VPCs fit Route 53's default of ${VPCS_PER_ZONE} VPCs per zone, and profile mode ` +
+        `would add ${money(extra)}/month (the Profile's hourly price); pick profile for a faster migration day ` +
+        '(one association per VPC instead of one per zone, no per-zone serialization)';
+  return { zonesUsd, profileUsd, recommendation };
 }
 
 /** Decentralized minus centralized monthly cost (cents-exact), for a variant of the inputs. */
@@ -439,7 +512,7 @@ function why(decentralized: ArchitectureCost, centralized: ArchitectureCost): st
   const endpointsSaved = roundCents(
     sumWhere(decentralized, 'endpoint-hours') - sumWhere(centralized, 'endpoint-hours'),
   );
-  const transit = sumWhere(centralized, 'tgw-attachment', 'tgw-data', 'private-hosted-zone');
+  const transit = sumWhere(centralized, 'tgw-attachment', 'tgw-data', 'private-hosted-zone', 'route53-profile');
   const dataDelta = roundCents(sumWhere(centralized, 'endpoint-data') - sumWhere(decentralized, 'endpoint-data'));
   const tiers =
     dataDelta === 0
@@ -525,6 +598,7 @@ export function costModel(input: CostInput): CostResult {
     breakEvenGb: gbBreakEven.value,
     breakEvenGbReason: gbBreakEven.reason,
     recommendation: recommend(resolved, decentralized, centralized, vpcsBreakEven, gbBreakEven),
+    dnsModes: dnsModes(resolved),
     assumptions: assumptions(resolved),
   };
 }

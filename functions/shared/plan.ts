@@ -102,7 +102,13 @@ export const PlanSchema = z.object({
   destinations: z.array(z.string()),
   associationRouteTableId: z.string(),
   propagationRouteTableIds: z.array(z.string()),
+  /** Zones to associate with the VPC directly (DNS mode `zones`; empty in `profile` mode). */
   zones: z.array(ZonePlan),
+  /**
+   * DNS mode `profile`: the hub's Route 53 Profile the VPC's account associates with the VPC (it holds the catalog's
+   * zones). Absent in `zones` mode.
+   */
+  profile: z.object({ profileId: z.string(), associationName: z.string() }).optional(),
   securityGroupRules: z.array(SecurityGroupRulePlan),
   /** The endpoint services among `services`: the account's principal is allowed on these, their connections accepted. */
   endpointServices: z.array(EndpointServicePlan),

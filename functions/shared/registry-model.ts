@@ -18,6 +18,15 @@ export interface ZoneRecord {
   zoneName: string;
 }
 
+/**
+ * The VPC's association with the hub's Route 53 Profile (DNS mode `profile`). The Profile's owner cannot list its
+ * consumers' associations, so the registry keeps the id; the spoke role reads it back (GetProfileAssociation).
+ */
+export interface ProfileAssociationRecord {
+  profileId: string;
+  associationId: string;
+}
+
 export interface SecurityGroupRuleRecord {
   endpoint: string;
   groupId: string;
@@ -57,6 +66,8 @@ export interface ConsumerRecord {
   attachmentSubnetIds: string[];
   routes: RouteRecord[];
   zones: ZoneRecord[];
+  /** Absent in records written before DNS modes: read it as empty. At most one outside a migration between Profiles. */
+  profileAssociations?: ProfileAssociationRecord[];
   securityGroupRules: SecurityGroupRuleRecord[];
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
   /** Absent in records written before connections were recorded: read it as empty. */

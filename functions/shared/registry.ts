@@ -636,6 +636,7 @@ export async function beginOnboarding(
 export type MergeableField =
   | 'routes'
   | 'zones'
+  | 'profileAssociations'
   | 'securityGroupRules'
   | 'endpointServicePrincipals'
   | 'endpointConnections';
@@ -645,6 +646,7 @@ type ItemOf<K extends MergeableField> = NonNullable<ConsumerRecord[K]>[number];
 const identity: { [K in MergeableField]: (item: ItemOf<K>) => string } = {
   routes: (r) => `${r.routeTableId}|${r.destinationCidr}`,
   zones: (z) => z.zoneId,
+  profileAssociations: (p) => p.profileId,
   securityGroupRules: (r) => `${r.groupId}|${r.cidr}|${r.port}`,
   endpointServicePrincipals: (p) => `${p.serviceId}|${p.principal}`,
   endpointConnections: (c) => `${c.serviceId}|${c.vpcEndpointId}`,
@@ -1029,6 +1031,7 @@ export function holdsSomething(record: ConsumerRecord): boolean {
   const held =
     (record.routes ?? []).length +
     (record.zones ?? []).length +
+    (record.profileAssociations ?? []).length +
     (record.securityGroupRules ?? []).length +
     (record.endpointServicePrincipals ?? []).length +
     (record.endpointConnections ?? []).length;

@@ -3,6 +3,7 @@ import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { routeDestinationOf } from '#shared/cidr';
 import { SpokelinkError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
+import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { describeAttachment } from './transit-gateway';
 
 /**
@@ -14,7 +15,9 @@ import { describeAttachment } from './transit-gateway';
  *   the attachment counts the same);
  * - each spoke route to a hub destination through the TGW is `active` (not `blackhole`);
  * - each zone association change this execution made is `INSYNC` (Route 53 GetChange, asked by the spoke account that
- *   made it: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html).
+ *   made it: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html);
+ * - in DNS mode `profile`, the VPC's association with the hub's Profile is `COMPLETE` (GetProfileAssociation, by the
+ *   VPC's account: the Profile's owner cannot read it).
  * It changes nothing.
  */
 
@@ -25,6 +28,14 @@ export interface ConnectivityDeps {
   hubEc2: EC2Client;
   /** Clients of the spoke role in the VPC's account and region. */
   spoke: () => Promise<{ ec2: EC2Client; route53: Route53Client }>;
+  /** Route 53 Profiles as the spoke role (profile mode only). */
+  spokeProfiles?: () => Promise<Route53ProfilesClient>;
+}
+
+/** What AssociateZones made: the Route 53 changes, and in profile mode the Profile association. */
+export interface DnsChanges {
+  changeIds: readonly string[];
+  profileAssociationId?: string | undefined;
 }
 
 export interface ConnectivityResult {
@@ -35,17 +46,19 @@ export interface ConnectivityResult {
 export async function confirmConnectivity(
   plan: Plan,
   attachmentId: string,
-  zoneChangeIds: readonly string[],
+  dns: DnsChanges,
   deps: ConnectivityDeps,
 ): Promise<ConnectivityResult> {
+  const zoneChangeIds = dns.changeIds;
   const spoke = await deps.spoke();
-  const [association, tgwRoutes, spokeRoutes, dns] = await Promise.all([
+  const [association, tgwRoutes, spokeRoutes, changes, profile] = await Promise.all([
     associationPending(plan, attachmentId, deps.hubEc2),
     tgwRoutesPending(plan, attachmentId, deps.hubEc2),
     spokeRoutesPending(plan, spoke.ec2),
     changesPending(zoneChangeIds, spoke.route53),
+    profilePending(dns.profileAssociationId, deps),
   ]);
-  const pending = [...association, ...tgwRoutes, ...spokeRoutes, ...dns];
+  const pending = [...association, ...tgwRoutes, ...spokeRoutes, ...changes, ...profile];
   if (pending.length > 0) throw new ConnectivityPendingError(`not in effect yet: ${pending.join('; ')}`);
   return {
     confirmed: [
@@ -53,6 +66,7 @@ export async function confirmConnectivity(
       ...plan.propagationRouteTableIds.map((id) => `routes to ${plan.cidrs.join(', ')} active in ${id}`),
       `${plan.routeTableIds.length * plan.destinations.length} spoke route(s) active`,
       `${zoneChangeIds.length} zone association change(s) INSYNC`,
+      ...(dns.profileAssociationId ? [`Profile association ${dns.profileAssociationId} COMPLETE`] : []),
     ],
   };
 }
@@ -115,4 +129,16 @@ async function changesPending(changeIds: readonly string[], route53: Route53Clie
     if (ChangeInfo?.Status !== 'INSYNC') pending.push(`zone association change ${id} is ${ChangeInfo?.Status}`);
   }
   return pending;
+}
+
+async function profilePending(associationId: string | undefined, deps: ConnectivityDeps): Promise<string[]> {
+  if (associationId === undefined) return [];
+  if (!deps.spokeProfiles) throw new Error('WaitForConnectivity: a Profile association needs the Profiles client');
+  const client = await deps.spokeProfiles();
+  const { ProfileAssociation } = await client.send(
+    new GetProfileAssociationCommand({ ProfileAssociationId: associationId }),
+  );
+  return ProfileAssociation?.Status === 'COMPLETE'
+    ? []
+    : [`Profile association ${associationId} is ${ProfileAssociation?.Status}`];
 }

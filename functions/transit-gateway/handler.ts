@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53 } from '#shared/aws';
+import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv, organizationShareOf } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -28,7 +28,13 @@ export const Input = z.discriminatedUnion('action', [
     plan: PlanSchema,
     attachmentId: z.string().min(1),
     /** AssociateZones' result (`$.branches[1]`): the Route 53 changes of the associations it made. */
-    zones: z.object({ changeIds: z.array(z.string().min(1)).default([]) }).default({ changeIds: [] }),
+    zones: z
+      .object({
+        changeIds: z.array(z.string().min(1)).default([]),
+        /** DNS mode `profile`: the VPC's association with the hub's Profile, which must be COMPLETE. */
+        profileAssociationId: z.string().min(1).optional(),
+      })
+      .default({ changeIds: [] }),
   }),
   /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
   z.object({ action: z.literal('detach'), vpc: VpcRefSchema }),
@@ -64,12 +70,14 @@ export const handler = lambdaHandler('transit-gateway', async (input: unknown) =
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   const config = configFromEnv();
   if (request.action === 'confirm') {
-    return confirmConnectivity(plan, request.attachmentId, request.zones.changeIds, {
+    const scope = { access: 'write', vpcId: plan.vpcId } as const;
+    return confirmConnectivity(plan, request.attachmentId, request.zones, {
       hubEc2: hubEc2(config.hub.region),
       spoke: async () => ({
-        ec2: await spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
-        route53: await spokeRoute53(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+        ec2: await spokeEc2(config, plan.accountId, plan.region, scope),
+        route53: await spokeRoute53(config, plan.accountId, plan.region, scope),
       }),
+      spokeProfiles: () => spokeRoute53Profiles(config, plan.accountId, plan.region, scope),
     });
   }
   const deps: TgwDeps = {

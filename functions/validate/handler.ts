@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hubClients, spokeClients } from '#shared/aws';
+import { hubClients, hubRoute53Profiles, spokeClients, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { IgnoredEventError } from '#shared/errors';
 import { parseTrigger } from '#shared/events';
@@ -47,6 +47,14 @@ export const handler = lambdaHandler('validate', async (input: unknown): Promise
       spoke: () => spokeClients(config, accountId, region, { access: 'read' }),
       hub: { route53: hub.route53, organizations: hub.organizations },
       registry,
+      ...(config.dns.mode === 'profile'
+        ? {
+            profiles: {
+              hub: hubRoute53Profiles(config.hub.region),
+              spoke: () => spokeRoute53Profiles(config, accountId, region, { access: 'read' }),
+            },
+          }
+        : {}),
     },
   );
   const record = await getRecord(registry, vpcId);

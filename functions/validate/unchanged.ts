@@ -55,6 +55,11 @@ function recordDiffers(plan: Plan, record: ConsumerRecord): string | undefined {
     ],
     ['zones', plan.zones.map((z) => z.zoneId), record.zones.map((z) => z.zoneId)],
     [
+      'profile',
+      plan.profile ? [plan.profile.profileId] : [],
+      (record.profileAssociations ?? []).map((p) => p.profileId),
+    ],
+    [
       'rules',
       plan.securityGroupRules.map((r) => `${r.groupId} ${r.cidr} ${r.port}`),
       record.securityGroupRules.map((r) => `${r.groupId} ${r.cidr} ${r.port}`),

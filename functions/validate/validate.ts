@@ -16,10 +16,12 @@ import { type Endpoint, type EndpointService, type HubConfig, type Segment, serv
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
+import { hubProfileId, profileAssociationName, profileAssociationsOfVpc } from '#shared/profiles';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry-model';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { checkBudgets } from './budgets';
 
 /** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
@@ -31,8 +33,8 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
- * `region-not-served`, `zone-conflict`,
- * `route-conflict`, `attachment-limit`, `budget-exceeded` (budgets.ts).
+ * `region-not-served`, `zone-conflict`, `route-conflict`, `attachment-limit`, `profile-conflict`, `budget-exceeded`
+ * (budgets.ts).
  */
 
 export interface ValidateTarget {
@@ -47,6 +49,8 @@ export interface ValidateDeps {
   spoke: () => Promise<{ ec2: EC2Client; route53: Route53Client }>;
   hub: { route53: Route53Client; organizations: OrganizationsClient };
   registry: RegistryTable;
+  /** DNS mode `profile` only: Route 53 Profiles as the hub role and as the spoke (read) role. */
+  profiles?: { hub: Route53ProfilesClient; spoke: () => Promise<Route53ProfilesClient> };
 }
 
 /** A RejectedError whose message starts with its reason, so the status detail carries it. */
@@ -96,7 +100,10 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
   const zones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
+  // In both modes: a zone of the same name associated with the VPC directly would win over the hub's (profile mode)
+  // or block its association (zones mode).
   await checkZoneConflicts(spoke.route53, target, zones);
+  const profile = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : undefined;
 
   const description = ruleDescription(vpcId, accountId);
   const plan: Plan = {
@@ -119,7 +126,8 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     destinations,
     associationRouteTableId: segment.associationRouteTableId,
     propagationRouteTableIds: [...segment.propagationRouteTableIds].sort(),
-    zones,
+    zones: profile ? [] : zones,
+    ...(profile ? { profile } : {}),
     securityGroupRules: endpointsOf(config, services).flatMap((name) => {
       const endpoint = config.endpoints[name]!;
       return cidrs.flatMap((cidr) =>
@@ -536,6 +544,29 @@ async function checkAttachmentRoom(ec2: EC2Client, vpcId: string, transitGateway
         `delete one to attach it to ${transitGatewayId} (${attachments.map((a) => a.id).join(', ')})`,
     );
   }
+}
+
+/**
+ * Profile mode: the hub's Profile, and the VPC's Profile associations as its owner sees them. "You can associate only
+ * one Profile with a VPC" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_AssociateProfile.html):
+ * a VPC that has another Profile is refused (`profile-conflict`); newer pages describe several Profiles per VPC with
+ * priorities, which this hub does not rely on.
+ */
+async function planProfile(config: HubConfig, vpcId: string, deps: ValidateDeps): Promise<Plan['profile']> {
+  if (!deps.profiles) throw new Error('validate: profile mode needs Route 53 Profiles clients');
+  const profileId = await hubProfileId(config, deps.profiles.hub);
+  const other = (await profileAssociationsOfVpc(await deps.profiles.spoke(), vpcId)).find(
+    (a) => a.ProfileId !== profileId,
+  );
+  if (other) {
+    throw reject(
+      'profile-conflict',
+      `${vpcId} is already associated with Route 53 Profile ${other.ProfileId} (${other.Status}): AWS allows one ` +
+        `Profile per VPC, so the hub's Profile ${profileId} cannot be associated; add the hub's zones to that ` +
+        'Profile yourself or disassociate it',
+    );
+  }
+  return { profileId, associationName: profileAssociationName(config, vpcId) };
 }
 
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */

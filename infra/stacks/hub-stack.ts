@@ -10,13 +10,14 @@ import { type FunctionUrl, FunctionUrlAuthType, type IFunction } from 'aws-cdk-l
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
+import { CfnProfile, CfnProfileResourceAssociation } from 'aws-cdk-lib/aws-route53profiles';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { type HubConfig, organizationShareOf } from '#shared/config';
+import { type HubConfig, organizationShareOf, profileShareOf } from '#shared/config';
 import {
   DEFAULT_FUNCTIONS_DIR,
   DEFAULT_STATE_MACHINES_DIR,
@@ -36,6 +37,7 @@ import {
   FUNCTION_SPECS,
   type FunctionSpec,
   grantStep,
+  hostedZoneArn,
   type PermissionContext,
   stateMachineArnFor,
 } from '../permissions';
@@ -82,6 +84,8 @@ export class HubStack extends Stack {
   readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
   /** The RAM share of the TGW with the organization (when `organization.shareTransitGateway`). */
   readonly organizationShare?: CfnResourceShare;
+  /** DNS mode `profile`: the hub's Route 53 Profile holding the catalog's zones, and its RAM share. */
+  readonly hubProfile?: { profile: CfnProfile; share: CfnResourceShare };
 
   constructor(scope: Construct, id: string, props: HubStackProps) {
     super(scope, id, props);
@@ -183,6 +187,7 @@ export class HubStack extends Stack {
 
     this.bus = this.createHubBus(config, names);
     this.organizationShare = this.shareTransitGatewayWithOrganization(config);
+    this.hubProfile = this.hubRoute53Profile(config);
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
     const environment = {
@@ -366,6 +371,41 @@ export class HubStack extends Stack {
       description: `RAM share of ${config.hub.transitGatewayId} with organization ${config.organization.id}`,
     });
     return resource;
+  }
+
+  /**
+   * DNS mode `profile`: the hub's Route 53 Profile (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profiles.html)
+   * holding every catalog zone, shared through RAM with the organization (no invitations) and the configured outside
+   * accounts (invited). Spoke accounts associate it with their VPCs (the zones function, from the spoke role). The
+   * functions find it by its name (`hubProfileName`). Sharing a Profile needs route53profiles:PutProfilePolicy,
+   * which the deploying role holds (CloudFormation acts as it).
+   */
+  private hubRoute53Profile(config: HubConfig): { profile: CfnProfile; share: CfnResourceShare } | undefined {
+    const share = profileShareOf(config, this.partition);
+    if (!share) return undefined;
+    const profile = new CfnProfile(this, 'HubProfile', {
+      name: share.profileName,
+      tags: share.tags.map((t) => ({ key: t.key, value: t.value })),
+    });
+    for (const zoneId of share.zoneIds) {
+      new CfnProfileResourceAssociation(this, `HubProfileZone${zoneId}`, {
+        name: `${config.prefix}-${zoneId}`,
+        profileId: profile.attrId,
+        resourceArn: hostedZoneArn(this, zoneId),
+      });
+    }
+    const resource = new CfnResourceShare(this, 'HubProfileShare', {
+      name: share.name,
+      resourceArns: [profile.attrArn],
+      principals: [share.organizationArn, ...share.externalAccounts],
+      allowExternalPrincipals: share.allowExternalPrincipals,
+      tags: share.tags,
+    });
+    new CfnOutput(this, 'HubProfileId', {
+      value: profile.attrId,
+      description: `Route 53 Profile ${share.profileName}`,
+    });
+    return { profile, share: resource };
   }
 
   /** One rule per intake pattern on the hub bus, each with a DLQ, retries and a max event age. */

@@ -89,7 +89,7 @@ export class SpokeStack extends Stack {
       description: 'spokelink: assumed by the hub read-only steps to describe this account VPCs',
       maxSessionDuration: Duration.hours(1),
       assumedBy: trustOf('read'),
-      inlinePolicies: { spokelink: new PolicyDocument({ statements: spokeReadStatements() }) },
+      inlinePolicies: { spokelink: new PolicyDocument({ statements: spokeReadStatements(config) }) },
     });
     for (const role of [this.executionRole, this.readRole]) {
       (role.node.defaultChild as CfnRole).cfnOptions.condition = isRoleRegion;

@@ -470,3 +470,42 @@ describe('Hub stack: the TGW shared with the organization', () => {
     );
   });
 });
+
+describe('Hub stack: DNS mode profile', () => {
+  const profileConfig = () =>
+    parseConfig({ ...JSON.parse(JSON.stringify(exampleConfig())), dns: { mode: 'profile' } }, 'profile mode');
+
+  it('creates the hub Profile holding every catalog zone and shares it with the organization and outside accounts', () => {
+    const config = profileConfig();
+    const template = Template.fromStack(newHubStack({ config }));
+    template.resourceCountIs('AWS::Route53Profiles::Profile', 1);
+    template.hasResourceProperties('AWS::Route53Profiles::Profile', { Name: 'spokelink-endpoints' });
+    const zoneIds = [...new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds))];
+    const associations = template.findResources('AWS::Route53Profiles::ProfileResourceAssociation');
+    expect(
+      Object.values(associations)
+        .map((r) => flat(r.Properties.ResourceArn))
+        .sort(),
+    ).toEqual(zoneIds.map((id) => `arn:aws:route53:::hostedzone/${id}`).sort());
+    const shares = Object.values(template.findResources('AWS::RAM::ResourceShare')).filter(
+      (r) => r.Properties.Name === 'spokelink-profile',
+    );
+    expect(shares).toHaveLength(1);
+    expect((shares[0]!.Properties.Principals as unknown[]).map(flat)).toEqual([
+      `arn:aws:organizations::${config.organization.managementAccountId}:organization/${config.organization.id}`,
+      ...config.organization.externalAccounts,
+    ]);
+    expect(shares[0]!.Properties.AllowExternalPrincipals).toBe(config.organization.externalAccounts.length > 0);
+  });
+
+  it('creates no Profile in zones mode (the default)', () => {
+    Template.fromStack(newHubStack()).resourceCountIs('AWS::Route53Profiles::Profile', 0);
+  });
+
+  it('refuses profile mode without the management account (the organization share needs it), naming the field', () => {
+    const raw = JSON.parse(JSON.stringify(exampleConfig())) as { organization: Record<string, unknown> };
+    delete raw.organization.managementAccountId;
+    raw.organization.shareTransitGateway = false;
+    expect(() => parseConfig({ ...raw, dns: { mode: 'profile' } }, 'c')).toThrow(/dns\.mode: profile mode shares/);
+  });
+});

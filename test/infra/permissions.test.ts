@@ -43,6 +43,12 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ram:GetResourceShareInvitations',
   'ram:GetResourceShares',
   'route53:ListHostedZonesByVPC',
+  // Route 53 Profiles: none of these has a resource type (Service Authorization Reference).
+  'route53profiles:AssociateProfile',
+  'route53profiles:DisassociateProfile',
+  'route53profiles:GetProfileAssociation',
+  'route53profiles:ListProfileAssociations',
+  'route53profiles:ListProfiles',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
   'xray:PutTelemetryRecords',

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '#shared/config';
 import { STATUS_TAG_KEYS } from '#shared/tags';
 import { exampleConfig, newSpokeStack, resourcesOf, statementsOfRole } from './helpers';
 
@@ -196,6 +197,30 @@ describe('Spoke stack: execution role', () => {
       'route53:DisassociateVPCFromHostedZone',
       'route53:GetChange',
       'route53:ListHostedZonesByVPC',
+      // Both modes: a hub switched back to zones removes the Profile associations it made.
+      'route53profiles:DisassociateProfile',
+    ]);
+  });
+
+  it('in DNS mode profile, adds AssociateProfile and reading the VPC’s own Profile associations, and nothing else', () => {
+    const raw = JSON.parse(JSON.stringify(exampleConfig())) as Record<string, unknown>;
+    const config = parseConfig({ ...raw, dns: { mode: 'profile' } }, 'profile mode');
+    const template = Template.fromStack(newSpokeStack(config));
+    const zonesMode = new Set(
+      statementsOfRole(Template.fromStack(newSpokeStack()), 'spokelink-spoke').flatMap((s) => s.actions),
+    );
+    const added = [...new Set(statementsOfRole(template, 'spokelink-spoke').flatMap((s) => s.actions))]
+      .filter((a) => !zonesMode.has(a))
+      .sort();
+    expect(added).toEqual([
+      'route53profiles:AssociateProfile',
+      'route53profiles:GetProfileAssociation',
+      'route53profiles:ListProfileAssociations',
+    ]);
+    const read = [...new Set(statementsOfRole(template, 'spokelink-spoke-read').flatMap((s) => s.actions))];
+    expect(read.filter((a) => a.startsWith('route53profiles:')).sort()).toEqual([
+      'route53profiles:GetProfileAssociation',
+      'route53profiles:ListProfileAssociations',
     ]);
   });
 

@@ -423,6 +423,13 @@ function resourceProblem(twin: Twin, arn: ParsedArn, rawArn: string, ownerId: st
     const tgw = findTransitGateway(twin, arn.resource.slice('transit-gateway/'.length));
     if (!tgw || tgw.ownerId !== ownerId || tgw.region !== region || tgw.arn !== rawArn) return NOT_FOUND_IN_ACCOUNT;
   }
+  if (arn.service === 'route53profiles' && arn.resource.startsWith('profile/')) {
+    const { findProfile } = require('./route53profiles') as typeof import('./route53profiles');
+    const profile = findProfile(twin, arn.resource.slice('profile/'.length));
+    if (!profile || profile.ownerId !== ownerId || profile.region !== region || profile.arn !== rawArn) {
+      return NOT_FOUND_IN_ACCOUNT;
+    }
+  }
   return undefined;
 }
 

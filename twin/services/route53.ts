@@ -328,8 +328,27 @@ export function zoneResolvesInVpc(twin: Twin, zoneId: string, vpcId: string, reg
   const zone = r53(twin).zones[zoneId];
   const ref = { vpcId, region };
   if (!zone?.vpcs.some((v) => sameVpc(v, ref))) return false;
-  const vpc = findVpc(twin, ref);
+  return vpcResolvesPrivateDns(twin, vpcId, region);
+}
+
+/** True when the VPC has `enableDnsSupport` and `enableDnsHostnames` on (needed for any private zone to resolve). */
+export function vpcResolvesPrivateDns(twin: Twin, vpcId: string, region: string): boolean {
+  const vpc = findVpc(twin, { vpcId, region });
   return vpc?.enableDnsSupport === true && vpc.enableDnsHostnames;
+}
+
+/** Id, name (lowercase, trailing dot) and owner of a zone, or undefined. */
+export function zoneSummary(twin: Twin, zoneId: string): { id: string; name: string; ownerId: string } | undefined {
+  const zone = r53(twin).zones[zoneId];
+  return zone && { id: zone.id, name: zone.name, ownerId: zone.ownerId };
+}
+
+/** The zones a VPC is directly associated with (id and name). */
+export function zonesOfVpcInTwin(twin: Twin, vpcId: string, region: string): { id: string; name: string }[] {
+  const ref = { vpcId, region };
+  return Object.values(r53(twin).zones)
+    .filter((z) => z.vpcs.some((v) => sameVpc(v, ref)))
+    .map((z) => ({ id: z.id, name: z.name }));
 }
 
 // ---- the service ----------------------------------------------------------------------------------------------
@@ -658,7 +677,8 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
   },
 };
 
-function worldError(message: string): Error {
+/** A TwinWorldError (also for the Route 53 Profiles world section). */
+export function worldError(message: string): Error {
   // Lazy: twin/world.ts imports this module for its schema.
   const { TwinWorldError } = require('../world') as typeof import('../world');
   return new TwinWorldError(message);

@@ -1,0 +1,143 @@
+import { ConflictError, isAwsError, SpokelinkError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import type { Plan } from '#shared/plan';
+import { profileAssociationsOfVpc } from '#shared/profiles';
+import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable, type VpcRef } from '#shared/registry';
+import type { ProfileAssociationRecord } from '#shared/registry-model';
+import { quotaErrorOf } from '#shared/workflow-errors';
+import {
+  AssociateProfileCommand,
+  DisassociateProfileCommand,
+  type Route53ProfilesClient,
+} from '../../sdk/client-route53profiles';
+
+/**
+ * DNS mode `profile` behind the zone states: AssociateZones makes one AssociateProfile per VPC, called by the VPC's
+ * account (the spoke role: only a VPC's owner associates a Profile with it), and records the association id (the
+ * Profile's owner cannot list its consumers' associations); WaitForConnectivity waits for `COMPLETE`;
+ * PruneZoneAssociations / RemoveZoneAssociations / UndoZoneAssociations disassociate what the plan no longer wants.
+ * Migration between modes needs no state of its own: the new mode's DNS is put in place by AssociateZones and
+ * confirmed by WaitForConnectivity before PruneZoneAssociations removes the old mode's (README, "DNS modes").
+ */
+
+/**
+ * A Profile association in transition: still `CREATING` (it cannot be removed yet: ConflictException), or `DELETING`
+ * (it still holds the VPC: a new one cannot be made yet). Transient. Named as Route 53's own error for a change that
+ * must wait for the previous one, so that the zone states' existing Retry on `PriorRequestNotComplete` applies.
+ */
+export class PriorRequestNotComplete extends SpokelinkError {}
+
+export interface ProfileDeps {
+  /** Route 53 Profiles as the spoke role (the VPC owner), write session for the VPC. */
+  spokeProfiles: () => Promise<Route53ProfilesClient>;
+  registry: RegistryTable;
+  now: () => number;
+}
+
+/** AssociateZones in profile mode: the association id, whether it was made now. */
+export interface ProfileResult {
+  profileAssociationId: string;
+  profileAssociated: boolean;
+}
+
+export async function associateProfile(plan: Plan, deps: ProfileDeps): Promise<ProfileResult> {
+  const wanted = plan.profile;
+  if (!wanted) throw new Error('associateProfile: the plan has no profile (zones mode)');
+  const spoke = await deps.spokeProfiles();
+  const current = await profileAssociationsOfVpc(spoke, plan.vpcId);
+  const existing = current.find((a) => a.ProfileId === wanted.profileId && a.Status !== 'DELETING');
+  let result: ProfileResult;
+  if (existing?.Id) {
+    result = { profileAssociationId: existing.Id, profileAssociated: false };
+  } else {
+    const leaving = current.find((a) => a.Status === 'DELETING');
+    if (leaving) {
+      throw new PriorRequestNotComplete(
+        `${plan.vpcId}'s association with Route 53 Profile ${leaving.ProfileId} is DELETING: it holds the VPC until it is gone`,
+      );
+    }
+    const other = current.find((a) => a.ProfileId !== wanted.profileId);
+    if (other) {
+      // Validated away; a tenant associated another Profile since (it acts at any moment).
+      throw new ConflictError(
+        `${plan.vpcId} is associated with Route 53 Profile ${other.ProfileId} (${other.Status}): one Profile per VPC`,
+      );
+    }
+    try {
+      const { ProfileAssociation } = await spoke.send(
+        new AssociateProfileCommand({
+          Name: wanted.associationName,
+          ProfileId: wanted.profileId,
+          ResourceId: plan.vpcId,
+        }),
+      );
+      if (!ProfileAssociation?.Id) throw new Error('AssociateProfile returned no association id');
+      result = { profileAssociationId: ProfileAssociation.Id, profileAssociated: true };
+    } catch (error) {
+      if (isAwsError(error, 'ConflictException', 'ResourceExistsException')) {
+        throw new ConflictError(
+          `associating Route 53 Profile ${wanted.profileId} with ${plan.vpcId}: ${(error as Error).message}`,
+        );
+      }
+      throw quotaErrorOf(error, `associating ${plan.vpcId} with Route 53 Profile ${wanted.profileId}`) ?? error;
+    }
+  }
+  const record: ProfileAssociationRecord = { profileId: wanted.profileId, associationId: result.profileAssociationId };
+  await mergeIntoRecord(deps.registry, plan.vpcId, 'profileAssociations', [record], deps.now());
+  return result;
+}
+
+export interface ProfileRemovalResult {
+  profilesDisassociated: ProfileAssociationRecord[];
+  /** Already gone (or the VPC was deleted). */
+  profilesVanished: ProfileAssociationRecord[];
+}
+
+/**
+ * Disassociates the recorded Profile associations that `keep` (a change's plan) does not want; all of them when
+ * offboarding. Called as the spoke role: only the VPC's owner can disassociate.
+ */
+export async function disassociateProfiles(
+  vpc: VpcRef,
+  keep: Plan | undefined,
+  deps: ProfileDeps,
+): Promise<ProfileRemovalResult> {
+  const result: ProfileRemovalResult = { profilesDisassociated: [], profilesVanished: [] };
+  const record = await getRecord(deps.registry, vpc.vpcId);
+  const candidates = (record?.profileAssociations ?? []).filter((p) => p.profileId !== keep?.profile?.profileId);
+  if (candidates.length === 0) return result;
+  const forget = () =>
+    forgetInRecord(
+      deps.registry,
+      vpc.vpcId,
+      'profileAssociations',
+      [...result.profilesDisassociated, ...result.profilesVanished],
+      deps.now(),
+    );
+  try {
+    const spoke = await deps.spokeProfiles();
+    for (const association of candidates) {
+      try {
+        await spoke.send(new DisassociateProfileCommand({ ProfileId: association.profileId, ResourceId: vpc.vpcId }));
+        result.profilesDisassociated.push(association);
+      } catch (error) {
+        if (isAwsError(error, 'ResourceNotFoundException')) {
+          result.profilesVanished.push(association);
+        } else if (isAwsError(error, 'ConflictException')) {
+          throw new PriorRequestNotComplete(
+            `the association of ${vpc.vpcId} with Route 53 Profile ${association.profileId} is still being created: ${(error as Error).message}`,
+          );
+        } else {
+          throw error;
+        }
+      }
+    }
+  } catch (error) {
+    await forget().catch((recordError: unknown) =>
+      logger.error('could not record the Profile associations removed before the failure', { recordError }),
+    );
+    throw error;
+  }
+  await forget();
+  return result;
+}

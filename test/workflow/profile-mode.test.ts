@@ -1,0 +1,273 @@
+import { type LocalHub, localProfileId, withHubProfile } from '#local/hub';
+import type { HubConfig } from '#shared/config';
+import type { ConsumerRecord } from '#shared/registry-model';
+import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
+import { createTwin, parseWorld } from '#twin/world';
+import {
+  advance,
+  changeConfig,
+  lifecycleConfig,
+  lifecycleHub,
+  lifecycleWorld,
+  networkDiff,
+  PAYMENTS,
+  registryOf,
+  runReconcile,
+  settle,
+  statusOf,
+  ZONES,
+} from '../lifecycle/helpers';
+
+/**
+ * DNS mode `profile` end to end on the twin: the real ASL and handlers, the hub's Route 53 Profile deployed as the hub
+ * stack deploys it (holding the catalog's zones, shared with the organization), onboarding, change, offboarding,
+ * reconcile and the migration between modes in both directions without a moment where a name stops resolving.
+ */
+
+const R = 'us-east-1';
+const NAMES = {
+  ssm: 'ssm.us-east-1.amazonaws.com',
+  sts: 'sts.us-east-1.amazonaws.com',
+  secrets: 'secretsmanager.us-east-1.amazonaws.com',
+} as const;
+
+const profileMode = (raw: Record<string, unknown>) => {
+  raw.dns = { mode: 'profile' };
+};
+const zonesMode = (raw: Record<string, unknown>) => {
+  raw.dns = { mode: 'zones' };
+};
+
+function profileConfig(): HubConfig {
+  return lifecycleConfig(profileMode);
+}
+
+/** The VPC's Profile associations as AWS shows them now (CREATING, COMPLETE or DELETING; not those gone). */
+function associationsOf(hub: LocalHub, vpcId: string) {
+  const state = hub.twin.snapshot().route53profiles as Route53ProfilesState;
+  return Object.values(state.associations).filter((a) => a.vpcId === vpcId);
+}
+
+/** The reasons the reconcile gave the VPC's last execution (`spokelink.reasons` of its input). */
+function reasonsOfLastExecution(hub: LocalHub, vpcId: string): string[] {
+  const last = hub
+    .executions()
+    .filter((e) => e.name.startsWith(`${vpcId}-reconcile-`))
+    .at(-1);
+  return (JSON.parse(last?.input ?? '{}') as { spokelink?: { reasons?: string[] } }).spokelink?.reasons ?? [];
+}
+
+/** The zones directly associated with the VPC in the twin. */
+function directZonesOf(hub: LocalHub, vpcId: string): string[] {
+  const zones = hub.twin.stateOf<{ zones: Record<string, { vpcs: { vpcId: string }[] }> }>('route53').zones;
+  return Object.entries(zones)
+    .filter(([, z]) => z.vpcs.some((v) => v.vpcId === vpcId))
+    .map(([id]) => id)
+    .sort();
+}
+
+async function record(hub: LocalHub, vpcId: string): Promise<ConsumerRecord> {
+  return (await registryOf(hub, vpcId)).CURRENT as unknown as ConsumerRecord;
+}
+
+/**
+ * Watches the names after every AWS call the hub makes: each must resolve to the hub's zone (directly or through the
+ * Profile) at every moment. Returns the moments it did not.
+ */
+function watchResolution(hub: LocalHub, vpcId: string, names: readonly string[]) {
+  const gaps: string[] = [];
+  const ways = new Set<string>();
+  const call = hub.twin.call.bind(hub.twin);
+  const check = (when: string) => {
+    for (const name of names) {
+      const zone = resolvingZone(hub.twin, name, vpcId, R);
+      if (!zone) gaps.push(`${name} did not resolve ${when}`);
+      else ways.add(zone.via);
+    }
+  };
+  hub.twin.call = async (...args: Parameters<typeof call>) => {
+    try {
+      return await call(...args);
+    } finally {
+      check(`after ${args[0]}:${args[1]}`);
+    }
+  };
+  return { gaps, ways };
+}
+
+describe('Workflow: DNS mode profile', () => {
+  let hub: LocalHub;
+  afterEach(() => hub?.close());
+
+  it('onboards with one AssociateProfile from the spoke account, waits for COMPLETE and records the association id', async () => {
+    const config = profileConfig();
+    hub = await lifecycleHub({ config });
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    const [association] = associationsOf(hub, PAYMENTS);
+    expect(associationsOf(hub, PAYMENTS)).toHaveLength(1);
+    expect(association).toMatchObject({ profileId: localProfileId(config), ownerId: '222222222222' });
+    const current = await record(hub, PAYMENTS);
+    expect(current.profileAssociations).toEqual([
+      { profileId: localProfileId(config), associationId: association!.id },
+    ]);
+    expect(current.zones).toEqual([]);
+    // No direct zone association: every name resolves through the Profile.
+    expect(directZonesOf(hub, PAYMENTS)).toEqual([]);
+    for (const name of [NAMES.ssm, NAMES.secrets]) {
+      expect(resolvingZone(hub.twin, name, PAYMENTS, R)).toMatchObject({ via: 'profile' });
+    }
+    // The association was made by the spoke's write session, and WaitForConnectivity read it COMPLETE.
+    const calls = hub.twin.calls.filter((c) => c.service === 'route53profiles');
+    expect(calls.filter((c) => c.operation === 'AssociateProfile')).toEqual([
+      expect.objectContaining({ accountId: '222222222222', principal: expect.stringContaining('assumed-role') }),
+    ]);
+    expect(calls.filter((c) => c.operation === 'GetProfileAssociation' && !c.error).length).toBeGreaterThan(0);
+  });
+
+  it('keeps the association through a change and removes it at offboarding, leaving the twin as before', async () => {
+    hub = await lifecycleHub({ config: profileConfig() });
+    const before = hub.twin.snapshot();
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    const first = associationsOf(hub, PAYMENTS)[0]!.id;
+
+    // A change (fewer services): still connected, the same association.
+    await hub.tagVpc(PAYMENTS, { 'spokelink:services': 'ssm' });
+    await settle(hub);
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.id)).toEqual([first]);
+
+    await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:segment', 'spokelink:services']);
+    await settle(hub);
+    await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment and the Profile association
+    expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
+    expect(associationsOf(hub, PAYMENTS)).toEqual([]);
+    expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toBeUndefined();
+    expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
+    expect(networkDiff(hub, before)).toEqual([]);
+  });
+
+  it('reconcile re-associates a Profile association the tenant removed (read back with the spoke role)', async () => {
+    const config = profileConfig();
+    hub = await lifecycleHub({ config });
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    // The tenant disassociates the Profile out of band (it owns the VPC).
+    const state = hub.twin.stateOf<Route53ProfilesState>('route53profiles');
+    for (const [id, a] of Object.entries(state.associations)) if (a.vpcId === PAYMENTS) delete state.associations[id];
+    expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toBeUndefined();
+
+    const run = await runReconcile(hub);
+    expect(run.summary).toMatchObject({ onboard: 1 });
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    const [again] = associationsOf(hub, PAYMENTS);
+    expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([
+      { profileId: localProfileId(config), associationId: again!.id },
+    ]);
+    expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toMatchObject({ via: 'profile' });
+    // Nothing left to repair.
+    expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
+  });
+
+  it('refuses at validation a VPC that already has another Profile, and changes nothing', async () => {
+    const config = profileConfig();
+    const world = lifecycleWorld();
+    const raw = { ...world, route53profiles: { profiles: [...world.route53profiles.profiles] } };
+    // The payments team's own Profile, associated with its VPC.
+    raw.route53profiles.profiles.push({
+      id: 'rp-0aaaaaaaaaaaaaaaa',
+      name: 'team-dns',
+      ownerId: '222222222222',
+      region: R,
+      zoneIds: [],
+    });
+    hub = await lifecycleHub({ config, world: parseWorld(raw) });
+    const state = hub.twin.stateOf<Route53ProfilesState>('route53profiles');
+    state.associations['rpassoc-0aaaaaaaaaaaaaaaa'] = {
+      id: 'rpassoc-0aaaaaaaaaaaaaaaa',
+      profileId: 'rp-0aaaaaaaaaaaaaaaa',
+      name: 'team',
+      ownerId: '222222222222',
+      vpcId: PAYMENTS,
+      region: R,
+      createdAt: 0,
+      completeAt: 0,
+    };
+    const before = hub.twin.snapshot();
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    // Nothing but the request tags the team set.
+    expect(networkDiff(hub, before)).toEqual([
+      'ec2.vpcs.0.tags.spokelink:connect',
+      'ec2.vpcs.0.tags.spokelink:segment',
+    ]);
+    expect(statusOf(hub, PAYMENTS)).toMatchObject({
+      status: 'rejected',
+      detail: expect.stringMatching(/^profile-conflict: .*rp-0aaaaaaaaaaaaaaaa.*one Profile per VPC/),
+    });
+  });
+});
+
+describe('Workflow: migration between DNS modes', () => {
+  let hub: LocalHub;
+  afterEach(() => hub?.close());
+
+  it('zones -> profile -> zones through the reconcile, with every name resolving at every moment', async () => {
+    // The hub stack in profile mode deployed the Profile; the hub still runs in zones mode.
+    const world = withHubProfile(lifecycleWorld(), profileConfig());
+    hub = await lifecycleHub({ world });
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    const wanted = [ZONES.secrets, ZONES.ssm, ZONES.sts].sort();
+    expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
+    const watch = watchResolution(hub, PAYMENTS, Object.values(NAMES));
+
+    // To profile: associate the Profile, wait for COMPLETE, then disassociate the zones.
+    changeConfig(hub, profileMode);
+    const toProfile = await runReconcile(hub);
+    expect(toProfile.summary).toMatchObject({ onboard: 1 });
+    expect(reasonsOfLastExecution(hub, PAYMENTS)).toContain('dns-mode-changed');
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual([]);
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.profileId)).toEqual([localProfileId(profileConfig())]);
+    expect((await record(hub, PAYMENTS)).zones).toEqual([]);
+    const order = hub.twin.calls
+      .filter((c) => ['AssociateProfile', 'DisassociateVPCFromHostedZone'].includes(c.operation) && !c.error)
+      .map((c) => c.operation);
+    expect(order[0]).toBe('AssociateProfile');
+    expect(order.slice(1)).toEqual([
+      'DisassociateVPCFromHostedZone',
+      'DisassociateVPCFromHostedZone',
+      'DisassociateVPCFromHostedZone',
+    ]);
+
+    // And back: associate the zones first, then disassociate the Profile.
+    changeConfig(hub, zonesMode);
+    const toZones = await runReconcile(hub);
+    expect(toZones.summary).toMatchObject({ onboard: 1 });
+    expect(reasonsOfLastExecution(hub, PAYMENTS)).toContain('dns-mode-changed');
+    await advance(hub, 5 * 60_000);
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
+    expect(associationsOf(hub, PAYMENTS)).toEqual([]);
+    expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
+
+    expect(watch.gaps).toEqual([]);
+    expect([...watch.ways].sort()).toEqual(['profile', 'zone']);
+  });
+});
+
+// The twin of a profile-mode deploy seeds (a guard on the helper the tests above rely on).
+describe('Local deploy of profile mode', () => {
+  it('seeds the hub Profile with every catalog zone, shared with the organization', () => {
+    const config = profileConfig();
+    const twin = createTwin(withHubProfile(lifecycleWorld(), config));
+    const state = twin.stateOf<Route53ProfilesState>('route53profiles');
+    const held = Object.values(state.resources).map((r) => r.resourceArn.split('/')[1]);
+    expect(held.sort()).toEqual([ZONES.secrets, ZONES.ssm, ZONES.sts].sort());
+    expect(state.profiles[localProfileId(config)]?.name).toBe('spokelink-endpoints');
+  });
+});
