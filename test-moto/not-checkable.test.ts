@@ -11,6 +11,7 @@ import {
   RejectTransitGatewayVpcAttachmentCommand,
   RejectVpcEndpointConnectionsCommand,
 } from '@aws-sdk/client-ec2';
+import { SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   AcceptResourceShareInvitationCommand,
   AssociateResourceShareCommand,
@@ -41,7 +42,7 @@ import { useMoto } from './harness/suite';
  * (`coveredBy`). Results and reasons are summarized in docs/twin-moto.md.
  */
 
-type TwinService = 'ec2' | 'route53' | 'route53profiles' | 'ram' | 'sts' | 'organizations';
+type TwinService = 'ec2' | 'route53' | 'route53profiles' | 'ram' | 'sts' | 'organizations' | 'iam';
 
 /** What moto answered: its output, or the error the SDK raised (name and HTTP status). */
 type Outcome = { ok: true; value: unknown } | { ok: false; name: string; status?: number };
@@ -117,6 +118,25 @@ const PROFILES_NOT_CHECKABLE: NotCheckable[] = Object.keys(route53profiles.opera
 
 const NOT_CHECKABLE: NotCheckable[] = [
   ...PROFILES_NOT_CHECKABLE,
+  {
+    service: 'iam',
+    operation: 'SimulatePrincipalPolicy',
+    reason:
+      'moto does not implement the IAM policy simulator; the twin answers it from the policies it evaluates on every ' +
+      'call (IAM API reference, SimulatePrincipalPolicy)',
+    coveredBy: 'test/lifecycle/preflight.test.ts',
+    probe: {
+      kind: 'no handler',
+      handler: 'simulate_principal_policy',
+      call: ({ iam }) =>
+        iam.send(
+          new SimulatePrincipalPolicyCommand({
+            PolicySourceArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/spokelink-fn-validate`,
+            ActionNames: ['ec2:DescribeVpcs'],
+          }),
+        ),
+    },
+  },
   {
     service: 'ec2',
     operation: 'AcceptTransitGatewayVpcAttachment',
@@ -484,14 +504,17 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
       'ListAccounts',
       'ListAccountsForParent',
       'ListOrganizationalUnitsForParent',
+      'ListAWSServiceAccessForOrganization',
     ].map((op) => [op, 'sts.test.ts']),
   ),
+  iam: {},
 };
 
 const RESPONSE_CLASSES: Partial<Record<TwinService, [module: string, cls: string]>> = {
   ec2: ['moto.ec2.responses', 'EC2Response'],
   route53: ['moto.route53.responses', 'Route53'],
   ram: ['moto.ram.responses', 'ResourceAccessManagerResponse'],
+  iam: ['moto.iam.responses', 'IamResponse'],
 };
 
 /** Which of the named handlers moto's response classes have (one python3 run for the whole table). */

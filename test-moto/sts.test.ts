@@ -5,6 +5,7 @@ import {
   DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
+  ListAWSServiceAccessForOrganizationCommand,
   ListOrganizationalUnitsForParentCommand,
   ListParentsCommand,
 } from '@aws-sdk/client-organizations';
@@ -154,6 +155,12 @@ describe('Twin vs moto: Organizations (read by the management account)', () => {
         );
         await trace.step('ListParents of an account outside the organization', () =>
           organizations.send(new ListParentsCommand({ ChildId: STRANGER })),
+        );
+        // Trusted access (preflight: StackSets): none enabled in a new organization.
+        await trace.step(
+          'ListAWSServiceAccessForOrganization of a new organization',
+          () => organizations.send(new ListAWSServiceAccessForOrganizationCommand({})),
+          (o) => o.EnabledServicePrincipals ?? [],
         );
       },
       known,

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RAMClient } from '@aws-sdk/client-ram';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -17,6 +18,7 @@ export interface Clients {
   ram: RAMClient;
   sts: STSClient;
   organizations: OrganizationsClient;
+  iam: IAMClient;
 }
 
 export interface Target {
@@ -100,6 +102,7 @@ function makeClients(config: ClientConfig, twin?: Twin): Clients {
     ram: new RAMClient(config),
     sts: new STSClient(config),
     organizations: new OrganizationsClient(config),
+    iam: new IAMClient(config),
   };
   if (twin) for (const client of Object.values(clients)) client.middlewareStack.use(twinPlugin(twin));
   return clients;
