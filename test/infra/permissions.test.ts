@@ -417,12 +417,18 @@ describe('Permissions: hub functions', () => {
 
   it('reconcile scans the registry, walks the spoke OUs and reads spoke VPCs and hub drift; it starts nothing itself', () => {
     const template = Template.fromStack(newHubStack());
+    // PutItem: the configuration rollout's progress (ROLLOUT / CONFIG); sns:Publish (and the topic key): a rollout
+    // stopped above its failure threshold is reported on the failure topic.
     expect(fnActions(template, 'reconcile')).toEqual([
+      'dynamodb:PutItem',
       'dynamodb:Scan',
       'ec2:DescribeSecurityGroupRules',
       'ec2:DescribeTransitGatewayAttachments',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',
+      'sns:Publish',
       'sts:AssumeRole',
     ]);
     expect(resourcesOf(template, 'spokelink-fn-reconcile', 'organizations:ListAccountsForParent')).toEqual([
