@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
-import { isAwsError, SpokeAccessError } from '#shared/errors';
+import { isAwsError, SpokeAccessError, SpokelinkError } from '#shared/errors';
 import { causeMessage } from '#shared/failure';
 import { type Plan, PlanSchema } from '#shared/plan';
 import { getRecord, type RegistryTable, recordItemKey, type VpcRef } from '#shared/registry';
@@ -11,6 +11,7 @@ import type {
   SecurityGroupRuleRecord,
   ZoneRecord,
 } from '#shared/registry-model';
+import { formatIssues } from '#shared/zod-issues';
 import { describeVpc } from './plan';
 
 /**
@@ -118,22 +119,22 @@ export const InventorySchema = z.object({
   endpointServicePrincipals: z.array(PrincipalSchema).default([]),
 });
 
-const list = <T extends z.ZodType>(item: T) => z.array(item).optional().catch(undefined);
-/** A removal step's result: only what the summary counts (the functions return more). */
+/** A removal step returned a field the summary cannot read: it fails by name, it never counts 0. */
+export class RollbackResultError extends SpokelinkError {}
+
+const list = <T extends z.ZodType>(item: T) => z.array(item).optional();
+/**
+ * A removal step's result: only what the summary counts (the functions return more). A field in another shape than
+ * these fails the summary by name (RollbackResultError) instead of counting as "nothing rolled back". A field that is
+ * gone altogether still reads as absent: one typed result per removal step, shared with the summary, is the cure.
+ */
 const UndoneSchema = z.object({
-  routes: z
-    .object({ removed: list(RouteSchema), vanished: list(RouteSchema) })
-    .optional()
-    .catch(undefined),
-  attachment: z
-    .object({ deleted: list(z.string()), alreadyGone: list(z.string()) })
-    .optional()
-    .catch(undefined),
-  share: z.object({ unshared: z.boolean().optional() }).optional().catch(undefined),
+  routes: z.object({ removed: list(RouteSchema), vanished: list(RouteSchema) }).optional(),
+  attachment: z.object({ deleted: list(z.string()), alreadyGone: list(z.string()) }).optional(),
+  share: z.object({ unshared: z.boolean().optional() }).optional(),
   zones: z
     .object({ disassociated: list(ZoneSchema), vanished: list(ZoneSchema), authorizationsDeleted: list(z.string()) })
-    .optional()
-    .catch(undefined),
+    .optional(),
   access: z
     .object({
       rulesRevoked: list(RuleSchema),
@@ -141,8 +142,7 @@ const UndoneSchema = z.object({
       principalsRemoved: list(PrincipalSchema),
       principalsAbsent: list(PrincipalSchema),
     })
-    .optional()
-    .catch(undefined),
+    .optional(),
 });
 const BranchSchema = z.object({
   undone: UndoneSchema.default({}),
@@ -383,7 +383,11 @@ export async function summarizeRollback(
   addFailures(state.rollbackFailure ?? {});
   for (const entry of state.rollback ?? []) {
     const branch = BranchSchema.safeParse(entry);
-    if (!branch.success) continue;
+    if (!branch.success) {
+      throw new RollbackResultError(
+        `a rollback branch's result is not what the summary reads: ${formatIssues(branch.error)}`,
+      );
+    }
     const { undone, failed } = branch.data;
     addFailures(failed);
     const n = (...lists: (unknown[] | undefined)[]) => lists.reduce<number>((sum, l) => sum + (l?.length ?? 0), 0);
