@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError } from './errors';
+import { isAwsError, SpokelinkError } from './errors';
 import type { WorkflowKind } from './events';
-import { deleteIfAttributeEquals, type RegistryTable } from './registry';
+import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './registry';
 
 /**
  * The intake queue, durable in the registry table: no request is lost between the tag event and its execution, and
@@ -183,6 +183,9 @@ export const LOCK_PK = 'INTAKE#LOCK';
 /** How long a dispatch pass may hold its account's lock before another may take it over (a crashed pass). */
 export const LOCK_TTL_MS = 60_000;
 
+/** Other passes kept taking and releasing an account's intake lock while this one tried to take it. */
+export class IntakeLockContentionError extends SpokelinkError {}
+
 /**
  * Runs `work` holding the account's dispatch lock (`INTAKE#LOCK` / `<accountId>`), so that two passes never both
  * count the account's running executions and both start one: the per-account limit holds exactly. A pass that finds
@@ -199,73 +202,59 @@ export async function withAccountLock<T>(
   const key = { pk: LOCK_PK, sk: accountId };
   // Not Math.random: the local runs seed it for the retry jitter, which the lock must not shift.
   const owner = randomUUID();
-  const conditionFailed = (error: unknown) => {
-    if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
-    return true;
-  };
+  const { tableName: TableName } = table;
   for (let attempt = 0; ; attempt += 1) {
-    try {
-      await table.dynamo.send(
-        new PutCommand({
-          TableName: table.tableName,
-          Item: { ...key, kind: 'intake-lock', owner, expiresAt: now() + LOCK_TTL_MS, dirty: false },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': now() },
-        }),
-      );
-      break;
-    } catch (error) {
-      conditionFailed(error);
-    }
-    try {
-      await table.dynamo.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key: key,
-          UpdateExpression: 'SET dirty = :true',
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
-          ExpressionAttributeValues: { ':true': true, ':now': now() },
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      // Released (or expired) meanwhile: take it.
-      conditionFailed(error);
-      if (attempt >= 5) throw error;
-    }
+    const taken = await sendIfCondition(
+      table,
+      new PutCommand({
+        TableName,
+        Item: { ...key, kind: 'intake-lock', owner, expiresAt: now() + LOCK_TTL_MS, dirty: false },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': now() },
+      }),
+    );
+    if (taken) break;
+    const marked = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName,
+        Key: key,
+        UpdateExpression: 'SET dirty = :true',
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+        ExpressionAttributeValues: { ':true': true, ':now': now() },
+      }),
+    );
+    if (marked) return undefined;
+    // Released (or expired) meanwhile: take it.
+    if (attempt >= 5)
+      throw new IntakeLockContentionError(`the intake lock of account ${accountId} kept changing hands`);
   }
   for (;;) {
     const result = await work();
-    try {
-      await table.dynamo.send(
-        new DeleteCommand({
-          TableName: table.tableName,
-          Key: key,
-          ConditionExpression: '#owner = :me AND dirty = :false',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':me': owner, ':false': false },
-        }),
-      );
-      return result;
-    } catch (error) {
-      conditionFailed(error);
-    }
-    try {
-      // Marked dirty while we worked: clean it and pass again.
-      await table.dynamo.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key: key,
-          UpdateExpression: 'SET dirty = :false, expiresAt = :expires',
-          ConditionExpression: '#owner = :me',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':me': owner, ':false': false, ':expires': now() + LOCK_TTL_MS },
-        }),
-      );
-    } catch (error) {
-      // Taken over (we were too slow): the new holder passes.
-      conditionFailed(error);
-      return result;
-    }
+    const released = await sendIfCondition(
+      table,
+      new DeleteCommand({
+        TableName,
+        Key: key,
+        ConditionExpression: '#owner = :me AND dirty = :false',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':me': owner, ':false': false },
+      }),
+    );
+    if (released) return result;
+    // Marked dirty while we worked: clean it and pass again.
+    const cleaned = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName,
+        Key: key,
+        UpdateExpression: 'SET dirty = :false, expiresAt = :expires',
+        ConditionExpression: '#owner = :me',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':me': owner, ':false': false, ':expires': now() + LOCK_TTL_MS },
+      }),
+    );
+    // Taken over (we were too slow): the new holder passes.
+    if (!cleaned) return result;
   }
 }

@@ -196,14 +196,25 @@ export async function renewLease(table: RegistryTable, fence: LeaseFence, now: n
 }
 
 /** An UpdateItem with a condition: true when it was written, false when the condition failed (other errors thrown). */
-async function updateIf(table: RegistryTable, input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+/**
+ * Sends a conditional write of the registry: true when it was written, false when its condition did not hold
+ * (ConditionalCheckFailedException). Other errors are thrown.
+ */
+export async function sendIfCondition(
+  table: RegistryTable,
+  command: PutCommand | UpdateCommand | DeleteCommand,
+): Promise<boolean> {
   try {
-    await table.dynamo.send(new UpdateCommand({ TableName: table.tableName, ...input }));
+    await table.dynamo.send(command as UpdateCommand);
     return true;
   } catch (error) {
     if (isAwsError(error, CONDITION_FAILED)) return false;
     throw error;
   }
+}
+
+function updateIf(table: RegistryTable, input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+  return sendIfCondition(table, new UpdateCommand({ TableName: table.tableName, ...input }));
 }
 
 /** Releases the lease if `owner` holds it; true when it did. Never fails because someone else holds it. */
@@ -279,27 +290,22 @@ async function lostLease(table: RegistryTable, vpcId: string): Promise<LeaseLost
  * Deletes the item at `key` only while its `attribute` still equals `value` (a conditional delete): true when it did,
  * false when the item changed hands or is gone. Other errors are thrown.
  */
-export async function deleteIfAttributeEquals(
+export function deleteIfAttributeEquals(
   table: RegistryTable,
   key: Record<string, string>,
   attribute: string,
   value: string,
 ): Promise<boolean> {
-  try {
-    await table.dynamo.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: key,
-        ConditionExpression: '#attribute = :value',
-        ExpressionAttributeNames: { '#attribute': attribute },
-        ExpressionAttributeValues: { ':value': value },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isAwsError(error, CONDITION_FAILED)) return false;
-    throw error;
-  }
+  return sendIfCondition(
+    table,
+    new DeleteCommand({
+      TableName: table.tableName,
+      Key: key,
+      ConditionExpression: '#attribute = :value',
+      ExpressionAttributeNames: { '#attribute': attribute },
+      ExpressionAttributeValues: { ':value': value },
+    }),
+  );
 }
 
 // ---- status order --------------------------------------------------------------------------------------------------
@@ -419,7 +425,7 @@ const sameEntry = (a: ClaimEntry | undefined, b: ClaimEntry | undefined) =>
   JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Writes `claims[vpcId] = entry` (or removes it) conditioned on the version read; false when the version moved. */
-async function writeClaim(
+function writeClaim(
   table: RegistryTable,
   bucket: ClaimBucket,
   vpcId: string,
@@ -428,31 +434,26 @@ async function writeClaim(
   const claims = { ...bucket.claims };
   if (entry) claims[vpcId] = entry;
   else delete claims[vpcId];
-  try {
-    await table.dynamo.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: {
-          ...claimKey(bucket.bucket),
-          kind: 'claims',
-          bucket: bucket.bucket,
-          version: bucket.version + 1,
-          claims,
-        },
-        ConditionExpression: bucket.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-        ...(bucket.version === 0
-          ? {}
-          : {
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':version': bucket.version },
-            }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isAwsError(error, CONDITION_FAILED)) return false;
-    throw error;
-  }
+  return sendIfCondition(
+    table,
+    new PutCommand({
+      TableName: table.tableName,
+      Item: {
+        ...claimKey(bucket.bucket),
+        kind: 'claims',
+        bucket: bucket.bucket,
+        version: bucket.version + 1,
+        claims,
+      },
+      ConditionExpression: bucket.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+      ...(bucket.version === 0
+        ? {}
+        : {
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': bucket.version },
+          }),
+    }),
+  );
 }
 
 const MAX_CLAIM_ATTEMPTS = 8;
