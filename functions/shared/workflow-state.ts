@@ -17,8 +17,11 @@ export const WorkflowStateSchema = z.object({
   record: z.object({ summary: z.string() }).optional(),
   failure: z.record(z.string(), CaughtErrorSchema).optional(),
   branches: z.array(z.unknown()).optional(),
-  /** AcquireLease's output: the lease the execution holds (absent before it, and in reconcile's status reports). */
-  lease: LeaseFenceSchema.optional().catch(undefined),
+  /**
+   * AcquireLease's output: the lease the execution holds (absent before it, and in reconcile's status reports).
+   * Parsed strictly: a lease in another shape fails the step by name, it never turns a write into an unfenced one.
+   */
+  lease: LeaseFenceSchema.optional(),
 });
 
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
