@@ -437,7 +437,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       );
     },
   },
-  offboard: {
+  rollback: {
     description:
       'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
     spokeAccess: 'read',

@@ -49,7 +49,7 @@ const plan: Step[] = [
     onError,
     next: 'PlanOffboarding',
   }),
-  lambdaTask('PlanOffboarding', 'offboard', {
+  lambdaTask('PlanOffboarding', 'rollback', {
     comment:
       'Reads the VPC (still there? still asking to disconnect?) and its registry record: what spokelink created is what gets removed. Changes nothing.',
     parameters: { 'event.$': '$.event', 'lease.$': '$.lease' },

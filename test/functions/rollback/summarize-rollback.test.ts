@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RollbackResultError, summarizeRollback } from '../../../functions/offboard/rollback';
+import { RollbackResultError, summarizeRollback } from '../../../functions/rollback/rollback';
 import { examplePlan } from '../plan-fixture';
 
 /**

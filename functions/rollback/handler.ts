@@ -39,7 +39,7 @@ export const Input = z.union([
  * consumer and transit-gateway functions.
  */
 export const handler = lambdaHandler(
-  'offboard',
+  'rollback',
   async (input: unknown): Promise<OffboardPlan | Inventory | RollbackPlan | RollbackOutcome> => {
     const request = Input.parse(input);
     const config = configFromEnv();
