@@ -100,9 +100,9 @@ const remove: Step[] = [
       "The hub (zone owner) disassociates the VPC from every recorded zone, also a deleted VPC; never the zone's last VPC; leftover authorizations deleted.",
     resultPath: '$.removed.zones',
     onError,
-    next: 'RevokeEndpointAccess',
+    next: 'RemoveEndpointAccess',
   }),
-  removeEndpointAccess('RevokeEndpointAccess', 'revoke', VPC, {
+  removeEndpointAccess('RemoveEndpointAccess', 'remove', VPC, {
     comment:
       'Security group rules by id and description; the account principal of endpoint services when no other VPC of the account uses it.',
     resultPath: '$.removed.access',

@@ -505,7 +505,7 @@ const rollback: Step[] = [
         steps: [
           removeEndpointAccess(
             'UndoEndpointAccess',
-            'revoke',
+            'remove',
             { 'vpc.$': '$.vpc' },
             {
               comment:

@@ -27,7 +27,7 @@ import { EndpointAcceptanceError } from '#shared/workflow-errors';
 import { ingressRules } from './consumer';
 
 /**
- * RevokeEndpointAccess (offboarding) and PruneEndpointAccess (after a change), in the hub account:
+ * RemoveEndpointAccess (offboarding) and PruneEndpointAccess (after a change), in the hub account:
  * - the security group rules the record says spokelink added, except those the plan still wants, matched by rule id
  *   and by the description spokelink wrote: a rule whose description someone changed is no longer spokelink's
  *   (reported, left alone, no longer recorded);
@@ -86,7 +86,7 @@ function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord)
 }
 
 /** Removes the endpoint access the record holds and `keep` (a change's plan) does not want; all when offboarding. */
-export async function revokeEndpointAccess(vpc: VpcRef, keep: Plan | undefined, deps: ConsumerRemovalDeps) {
+export async function removeEndpointAccess(vpc: VpcRef, keep: Plan | undefined, deps: ConsumerRemovalDeps) {
   const result: ConsumerRemovalResult = {
     rulesRevoked: [],
     rulesVanished: [],

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ram';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type DetachDeps, unshareTransitGateway } from '../../../functions/transit-gateway/detach';
+import { type AttachmentRemovalDeps, unshareTransitGateway } from '../../../functions/transit-gateway/remove';
 import { EXTERNAL, HUB, SPOKE, VPC } from '../helpers';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
@@ -28,7 +28,7 @@ const vpcOf = (accountId: string) => ({
   spokeReachable: true,
 });
 
-function detachDeps(sharedWithOrganization: boolean): DetachDeps {
+function detachDeps(sharedWithOrganization: boolean): AttachmentRemovalDeps {
   return {
     hub: { ec2: hubEc2, ram: hubRam },
     transitGatewayId: 'tgw-0a1b2c3d4e5f60718',

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { SecurityGroupRuleRecord } from '#shared/registry-model';
-import { type ConsumerRemovalDeps, revokeEndpointAccess } from '../../../functions/consumer/revoke';
+import { type ConsumerRemovalDeps, removeEndpointAccess } from '../../../functions/consumer/remove';
 import { SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
@@ -72,7 +72,7 @@ function rule(id: string, description: string): SecurityGroupRule {
   };
 }
 
-describe('Function: consumer (revoke)', () => {
+describe('Function: consumer (remove)', () => {
   beforeEach(() => {
     ec2.reset();
     dynamo.reset();
@@ -97,7 +97,7 @@ describe('Function: consumer (revoke)', () => {
     });
     ec2.on(RejectVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).toHaveReceivedCommandWith(RejectVpcEndpointConnectionsCommand, {
       ServiceId: SERVICE,
@@ -123,7 +123,7 @@ describe('Function: consumer (revoke)', () => {
     ec2.on(RejectVpcEndpointConnectionsCommand).resolves({ Unsuccessful: [] });
     ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
 
-    const result = await revokeEndpointAccess(VPC_REF, examplePlan({ endpointServices: [] }), deps);
+    const result = await removeEndpointAccess(VPC_REF, examplePlan({ endpointServices: [] }), deps);
 
     expect(result.connectionsRejected).toEqual([{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }]);
     expect(result.principalsRemoved).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL }]);
@@ -135,7 +135,7 @@ describe('Function: consumer (revoke)', () => {
       endpointConnections: [{ serviceId: SERVICE, vpcEndpointId: 'vpce-0123' }],
     });
 
-    const result = await revokeEndpointAccess(VPC_REF, examplePlan(), deps);
+    const result = await removeEndpointAccess(VPC_REF, examplePlan(), deps);
 
     expect(ec2).not.toHaveReceivedCommand(RejectVpcEndpointConnectionsCommand);
     expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
@@ -148,7 +148,7 @@ describe('Function: consumer (revoke)', () => {
     dynamo.on(QueryCommand).resolves({ Items: [{ ...other, services: ['payments-api'] }] });
     ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
 
-    const kept = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const kept = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(kept.principalsKept).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL, usedBy: ['vpc-0other'] }]);
     expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
@@ -157,7 +157,7 @@ describe('Function: consumer (revoke)', () => {
     useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
     dynamo.on(QueryCommand).resolves({ Items: [{ ...other, services: ['ssm'] }] });
 
-    const removed = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const removed = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(removed.principalsRemoved).toEqual([{ serviceId: SERVICE, principal: PRINCIPAL }]);
   });
@@ -166,7 +166,7 @@ describe('Function: consumer (revoke)', () => {
     useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
     ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [{ Principal: PRINCIPAL }] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).toHaveReceivedCommandWith(ModifyVpcEndpointServicePermissionsCommand, {
       ServiceId: SERVICE,
@@ -180,7 +180,7 @@ describe('Function: consumer (revoke)', () => {
     useRegistry({ endpointServicePrincipals: [{ serviceId: SERVICE, principal: PRINCIPAL }] });
     ec2.on(DescribeVpcEndpointServicePermissionsCommand).resolves({ AllowedPrincipals: [] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).not.toHaveReceivedCommand(ModifyVpcEndpointServicePermissionsCommand);
     expect(result).toMatchObject({
@@ -194,7 +194,7 @@ describe('Function: consumer (revoke)', () => {
     useRegistry({ securityGroupRules: [INTENDED] });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [rule('sgr-made', DESCRIPTION)] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, {
       GroupId: INTENDED.groupId,
@@ -207,7 +207,7 @@ describe('Function: consumer (revoke)', () => {
   it('forgets a rule recorded ahead of an authorize that never took effect, revoking nothing', async () => {
     useRegistry({ securityGroupRules: [INTENDED] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
     expect(result.rulesVanished).toEqual([INTENDED]);
@@ -218,7 +218,7 @@ describe('Function: consumer (revoke)', () => {
     useRegistry({ securityGroupRules: [INTENDED] });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [rule('sgr-theirs', 'platform team')] });
 
-    const result = await revokeEndpointAccess(VPC_REF, undefined, deps);
+    const result = await removeEndpointAccess(VPC_REF, undefined, deps);
 
     expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
     expect(result.rulesNotOurs).toEqual([{ ...INTENDED, foundDescription: 'platform team' }]);

@@ -34,7 +34,7 @@ import { findShare } from './transit-gateway';
  *   organization share belongs to the hub stack.
  */
 
-export interface DetachDeps {
+export interface AttachmentRemovalDeps {
   hub: { ec2: EC2Client; ram: RAMClient };
   transitGatewayId: string;
   hubAccountId: string;
@@ -49,7 +49,7 @@ export interface DetachDeps {
   now: () => number;
 }
 
-export interface DetachResult {
+export interface AttachmentRemovalResult {
   deleted: string[];
   /** Static routes to the VPC's attachments deleted from the hub tables (`<table> <cidr>`). */
   routesRemoved: string[];
@@ -73,8 +73,8 @@ async function attachmentsOfVpc(ec2: EC2Client, vpc: VpcRef, tgwId: string): Pro
 }
 
 /** Deletes the VPC's attachment to the hub TGW; the record forgets it. */
-export async function deleteAttachment(vpc: VpcRef, deps: DetachDeps): Promise<DetachResult> {
-  const result: DetachResult = { deleted: [], routesRemoved: [], alreadyGone: [] };
+export async function deleteAttachment(vpc: VpcRef, deps: AttachmentRemovalDeps): Promise<AttachmentRemovalResult> {
+  const result: AttachmentRemovalResult = { deleted: [], routesRemoved: [], alreadyGone: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   const found = await attachmentsOfVpc(deps.hub.ec2, vpc, deps.transitGatewayId);
   const ids = new Set(found.map((a) => a.TransitGatewayAttachmentId).filter((id): id is string => id !== undefined));
@@ -126,7 +126,7 @@ async function principalStatus(ram: RAMClient, shareArn: string, accountId: stri
 }
 
 /** Removes the account from the spokelink TGW share when none of its VPCs uses the TGW any more. */
-export async function unshareTransitGateway(vpc: VpcRef, deps: DetachDeps): Promise<UnshareResult> {
+export async function unshareTransitGateway(vpc: VpcRef, deps: AttachmentRemovalDeps): Promise<UnshareResult> {
   if (vpc.accountId === deps.hubAccountId) return { unshared: false, kept: 'the VPC is in the hub account' };
   if (deps.sharedWithOrganization && !deps.externalAccounts.includes(vpc.accountId)) {
     return { unshared: false, kept: 'the account sees the TGW through the organization share' };

@@ -44,7 +44,7 @@ export interface ZoneRemovalResult {
 }
 
 /** Disassociates the recorded zones that `keep` (a change's plan) does not want; all of them when offboarding. */
-export async function disassociateZones(vpc: VpcRef, keep: Plan | undefined, deps: ZoneRemovalDeps) {
+export async function removeZoneAssociations(vpc: VpcRef, keep: Plan | undefined, deps: ZoneRemovalDeps) {
   const result: ZoneRemovalResult = { disassociated: [], vanished: [], retained: [], authorizationsDeleted: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   if (!record) return result;
