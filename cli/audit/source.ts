@@ -4,7 +4,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type HubConfig, loadConfigFile, registryTableName } from '#shared/config';
 import type { RegistryRecord } from '#shared/cost-inputs';
 import { ConfigurationError } from '#shared/errors';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
 
 /**
  * Where `spokelink audit`, `cost --from-registry` and `chargeback` read from. One rule for the three commands:

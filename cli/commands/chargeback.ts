@@ -6,7 +6,7 @@ import { defaultPriceTable, loadPriceTable } from '#shared/cost';
 import { formatChargebackSummary } from '#shared/cost-format';
 import { parseRegistryRecords } from '#shared/cost-inputs';
 import { ConfigurationError } from '#shared/errors';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
 import { type CommandIo, readData, UsageError } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */

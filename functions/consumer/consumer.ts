@@ -18,7 +18,7 @@ import type {
   EndpointConnectionRecord,
   EndpointServicePrincipalRecord,
   SecurityGroupRuleRecord,
-} from '#shared/registry-model';
+} from '#shared/registry/model';
 import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 
 /**

@@ -22,7 +22,7 @@ import type {
   EndpointConnectionRecord,
   EndpointServicePrincipalRecord,
   SecurityGroupRuleRecord,
-} from '#shared/registry-model';
+} from '#shared/registry/model';
 import { EndpointAcceptanceError } from '#shared/workflow-errors';
 import { ingressRules } from './consumer';
 

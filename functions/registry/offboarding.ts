@@ -1,5 +1,5 @@
 import { archiveMembership, markOffboarding, type RegistryTable } from '#shared/registry';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 
 /**
  * RecordOffboarding and ArchiveMembership: the registry's side of offboarding. The removal steps forget what they

@@ -1,7 +1,7 @@
 import { describeFailure, type FailureOutcome } from '#shared/failure';
 import type { Plan } from '#shared/plan';
 import { markConnected, markFailed, type RegistryTable } from '#shared/registry';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { targetOf, type WorkflowState } from '#shared/workflow-state';
 
 /**

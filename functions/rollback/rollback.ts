@@ -10,7 +10,7 @@ import type {
   RouteRecord,
   SecurityGroupRuleRecord,
   ZoneRecord,
-} from '#shared/registry-model';
+} from '#shared/registry/model';
 import { formatIssues } from '#shared/zod-issues';
 import { describeVpc } from './plan';
 

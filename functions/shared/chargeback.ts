@@ -3,7 +3,7 @@ import { type PriceTable, tierSlices } from './cost';
 import type { RegistryRecord } from './cost-inputs';
 import { csvCell } from './display';
 import { ConfigurationError } from './errors';
-import type { MembershipInterval } from './registry-model';
+import type { MembershipInterval } from './registry/model';
 
 /**
  * Chargeback of `spokelink chargeback --month YYYY-MM`: the hub's modeled cost of one calendar month (UTC) split

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { HubConfig } from './config';
 import { ConfigurationError } from './errors';
-import type { ConsumerRecord } from './registry-model';
+import type { ConsumerRecord } from './registry/model';
 import { parseRequestTags, type Tags } from './tags';
 import { invalidFile } from './zod-issues';
 

@@ -11,7 +11,7 @@ import { bareZoneId } from '#shared/hosted-zones';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
-import type { ZoneRecord } from '#shared/registry-model';
+import type { ZoneRecord } from '#shared/registry/model';
 
 /**
  * RemoveZoneAssociations (offboarding) and PruneZoneAssociations (after a change): the hub, as the zones' owner,

@@ -10,7 +10,7 @@ import {
   splitLargestRemainder,
 } from '#shared/chargeback';
 import { defaultPriceTable } from '#shared/cost';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
 
 const prices = defaultPriceTable();
 const catalog = {

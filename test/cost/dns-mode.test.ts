@@ -1,6 +1,6 @@
 import { allocate, hubCostPools } from '#shared/chargeback';
 import { costModel, defaultPriceTable, roundCents } from '#shared/cost';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
 import { run } from '../../cli/commands/cost';
 
 /**

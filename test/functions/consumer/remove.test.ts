@@ -19,7 +19,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { SecurityGroupRuleRecord } from '#shared/registry-model';
+import type { SecurityGroupRuleRecord } from '#shared/registry/model';
 import { type ConsumerRemovalDeps, removeEndpointAccess } from '../../../functions/consumer/remove';
 import { SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';

@@ -1,6 +1,6 @@
 import { PutCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, SpokelinkError } from './errors';
-import type { RegistryTable } from './registry';
+import { isAwsError, SpokelinkError } from '../errors';
+import type { RegistryTable } from './table';
 
 /**
  * Versions of the registry's records (`VPC#<vpcId>` / `CURRENT` and `HISTORY#...`): each carries `schemaVersion`.

@@ -1,4 +1,4 @@
-import type { QuarantinedCidr } from './plan';
+import type { QuarantinedCidr } from '../plan';
 /**
  * The consumer registry's record: what spokelink created for one spoke VPC. Source of truth for overlap checks,
  * offboarding (remove exactly this) and chargeback (membership history). Stored in DynamoDB:
@@ -80,7 +80,7 @@ export interface ConsumerRecord {
   updatedAt: string;
   /** Execution ARNs that changed this record, oldest first (audit trail cross-reference). */
   executions: string[];
-  /** The registry schema the record was written in (registry-schema.ts; absent: 1, before versions). */
+  /** The registry schema the record was written in (schema.ts; absent: 1, before versions). */
   schemaVersion?: number;
   /**
    * Set by `spokelink migrate` on a record of an older schema whose VPC holds an attachment: the reconcile re-plans
