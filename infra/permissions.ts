@@ -267,7 +267,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       );
     },
   },
-  registry: {
+  records: {
     description: 'Reads and writes the consumer registry record of a VPC',
     grant(role, ctx) {
       ctx.registry.grant(role, ...TABLE_READ_WRITE);

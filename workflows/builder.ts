@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { Input as ApprovalInput } from '../functions/approval/handler';
 import type { Input as ConsumerInput } from '../functions/consumer/handler';
 import type { Input as LeaseInput } from '../functions/lease/handler';
-import type { Input as RegistryInput } from '../functions/registry/handler';
+import type { Input as RecordsInput } from '../functions/records/handler';
 import type { Input as RollbackInput } from '../functions/rollback/handler';
 import type { Input as RoutesInput } from '../functions/routes/handler';
 import type { Input as StatusInput } from '../functions/status/handler';
@@ -214,7 +214,7 @@ export interface FunctionActions {
   consumer: ActionOf<z.input<typeof ConsumerInput>>;
   lease: ActionOf<z.input<typeof LeaseInput>>;
   reconcile: never;
-  registry: ActionOf<z.input<typeof RegistryInput>>;
+  records: ActionOf<z.input<typeof RecordsInput>>;
   rollback: ActionOf<z.input<typeof RollbackInput>>;
   routes: ActionOf<z.input<typeof RoutesInput>>;
   status: never;
@@ -241,7 +241,7 @@ const TASK_TIMEOUT_SECONDS: Record<FunctionName, number> = {
   consumer: 90,
   lease: 60,
   reconcile: 330,
-  registry: 60,
+  records: 60,
   rollback: 60,
   routes: 60,
   status: 60,

@@ -131,7 +131,7 @@ export function recordTask(
   options: LinkOptions & { parameters?: Parameters } = {},
 ): Step {
   const { parameters, ...rest } = options;
-  return lambdaTask(name, 'registry', {
+  return lambdaTask(name, 'records', {
     action,
     parameters: { ...EXECUTION_ARN, 'state.$': '$', ...parameters },
     resultPath: null,

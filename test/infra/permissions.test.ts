@@ -205,17 +205,17 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('registry reads and writes the registry table only', () => {
+  it('records reads and writes the registry table only', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, 'registry')).toEqual([
+    expect(fnActions(template, 'records')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    for (const action of fnActions(template, 'registry')) {
-      for (const resource of resourcesOf(template, 'spokelink-fn-registry', action)) {
+    for (const action of fnActions(template, 'records')) {
+      for (const resource of resourcesOf(template, 'spokelink-fn-records', action)) {
         expect(resource).toMatch(/^<Registry\w+\.Arn>(\/index\/\*)?$/);
       }
     }

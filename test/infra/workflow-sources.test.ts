@@ -70,7 +70,7 @@ describe('Workflow sources: plan', () => {
       'lease',
       'notify-failures',
       'reconcile',
-      'registry',
+      'records',
       'rollback',
       'routes',
       'status',

@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-jest';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../functions/registry/handler';
+import { handler } from '../../../functions/records/handler';
 import { EXECUTION_ARN, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 

@@ -5,7 +5,7 @@ import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable } from '#shared/registry';
 import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
 import { archive, type RemovalReport, recordOffboarding } from './offboarding';
-import { recordConnected, recordFailure } from './registry';
+import { recordConnected, recordFailure } from './record';
 
 export const Input = z.object({
   action: z.enum(['connected', 'failure', 'offboarding', 'disconnected']),
@@ -20,7 +20,7 @@ export const Input = z.object({
  * RecordConsumer (`connected`), RecordFailure (`failure`, also for offboarding), RecordOffboarding (`offboarding`)
  * and ArchiveMembership (`disconnected`).
  */
-export const handler = lambdaHandler('registry', async (input: unknown) => {
+export const handler = lambdaHandler('records', async (input: unknown) => {
   const { action, executionArn, state, removed } = Input.parse(input);
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
