@@ -1,9 +1,9 @@
-import type { HubConfig } from './config';
+import type { HubConfig } from '#shared/config';
+import { csvCell } from '#shared/display';
+import { ConfigurationError } from '#shared/errors';
+import type { MembershipInterval } from '#shared/registry/model';
 import { type PriceTable, tierSlices } from './cost';
-import type { RegistryRecord } from './cost-inputs';
-import { csvCell } from './display';
-import { ConfigurationError } from './errors';
-import type { MembershipInterval } from './registry/model';
+import type { RegistryRecord } from './inputs';
 
 /**
  * Chargeback of `spokelink chargeback --month YYYY-MM`: the hub's modeled cost of one calendar month (UTC) split

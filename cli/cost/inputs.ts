@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import type { HubConfig } from './config';
-import { ConfigurationError } from './errors';
-import type { ConsumerRecord } from './registry/model';
-import { parseRequestTags, type Tags } from './tags';
-import { invalidFile } from './zod-issues';
+import type { HubConfig } from '#shared/config';
+import { ConfigurationError } from '#shared/errors';
+import type { ConsumerRecord } from '#shared/registry/model';
+import { parseRequestTags, type Tags } from '#shared/tags';
+import { invalidFile } from '#shared/zod-issues';
 
 /**
  * Where the cost model's N and S come from when they are not typed on the command line: a scenario file, the consumer

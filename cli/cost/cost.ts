@@ -1,7 +1,7 @@
 import * as z from 'zod';
+import { ConfigurationError } from '#shared/errors';
+import { formatIssues, invalidFile } from '#shared/zod-issues';
 import usEast1 from '../../pricing/us-east-1.json';
-import { ConfigurationError } from './errors';
-import { formatIssues, invalidFile } from './zod-issues';
 
 /**
  * The cost model of `spokelink cost`: the monthly cost of decentralized interface endpoints (in every spoke VPC)

@@ -1,6 +1,6 @@
 import type { ChargebackReport } from './chargeback';
 import type { ArchitectureCost, CostResult } from './cost';
-import type { DerivedInputs } from './cost-inputs';
+import type { DerivedInputs } from './inputs';
 
 /** Plain-text rendering of cost and chargeback results for the terminal (pure; the CLI prints the strings). */
 
