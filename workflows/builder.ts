@@ -233,7 +233,7 @@ export function functionArn(fn: FunctionName): string {
 }
 
 /**
- * Task timeout per function: above the Lambda's own timeout (infra/permissions.ts), so that a Lambda that runs out of
+ * Task timeout per function: above the Lambda's own timeout (infra/function-sizing.ts), so that a Lambda that runs out of
  * time fails as Sandbox.Timedout first; the functions that wait on AWS (TGW, zones, endpoint access) get 90 s.
  */
 const TASK_TIMEOUT_SECONDS: Record<FunctionName, number> = {
