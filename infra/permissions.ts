@@ -3,7 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
-import { STATUS_TAG_KEYS } from '#shared/tags';
+import { ATTACHMENT_TAG_KEYS, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
 /**
@@ -607,9 +607,6 @@ export const APPROVER_POLICY_STATEMENTS = [
     Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
   },
 ] as const;
-
-/** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
-export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
 
 /**
  * The read-only spoke role's permissions (`<spokeRole.name>-read`): describe the account's network and ask which
