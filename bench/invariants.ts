@@ -71,7 +71,7 @@ interface RecordView {
 
 const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
 
-/** The description spokelink writes on its rules (`ruleDescription` in functions/shared/registry-model.ts). */
+/** The description spokelink writes on its rules (`ruleDescription` in functions/shared/registry/model.ts). */
 const RULE_DESCRIPTION = /^spokelink (vpc-[0-9a-f]+) (\d{12})$/;
 
 /**

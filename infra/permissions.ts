@@ -3,7 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
-import { STATUS_TAG_KEYS } from '#shared/tags';
+import { ATTACHMENT_TAG_KEYS, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
 /**
@@ -31,10 +31,6 @@ export interface PermissionContext {
 export interface FunctionSpec {
   /** What the step does, in one line (becomes the Lambda description). */
   readonly description: string;
-  /** @default 256 */
-  readonly memorySize?: number;
-  /** @default 30 seconds */
-  readonly timeout?: Duration;
   /**
    * The spoke role the step assumes, if any: `read` (`<spokeRole.name>-read`, describes only) or `write`. Each spoke
    * role trusts exactly the roles of the steps that declare it here (`spokeRoleUsers`), and nothing else.
@@ -56,9 +52,6 @@ export function spokeRoleUsers(access: SpokeAccess, specs: Readonly<Record<strin
     .filter((name) => specs[name]?.spokeAccess === access)
     .sort();
 }
-
-export const DEFAULT_MEMORY_MB = 256;
-export const DEFAULT_TIMEOUT = Duration.seconds(30);
 
 function allow(role: IGrantable, sid: string, actions: string[], resources: string[], conditions?: object): void {
   role.grantPrincipal.addToPrincipalPolicy(
@@ -267,7 +260,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       );
     },
   },
-  registry: {
+  records: {
     description: 'Reads and writes the consumer registry record of a VPC',
     grant(role, ctx) {
       ctx.registry.grant(role, ...TABLE_READ_WRITE);
@@ -276,7 +269,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   'transit-gateway': {
     description:
       'Shares the TGW, accepts the attachment, sets its route table association and propagations, waits until in effect',
-    timeout: Duration.seconds(60),
     spokeAccess: 'write',
     grant(role, ctx) {
       const { config, stack } = ctx;
@@ -366,7 +358,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   zones: {
     description: 'Authorizes the spoke VPC on the catalog private hosted zones, then removes the authorization',
-    timeout: Duration.seconds(60),
     spokeAccess: 'write',
     grant(role, ctx) {
       updateRegistryRecord(role, ctx);
@@ -390,7 +381,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   consumer: {
     description: 'Opens the endpoint security groups to the spoke CIDRs and allows the spoke on endpoint services',
-    timeout: Duration.seconds(60),
     // Which endpoints live in the VPC being registered: asked of the read-only spoke role (DescribeVpcEndpoints).
     spokeAccess: 'read',
     grant(role, ctx) {
@@ -437,7 +427,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       );
     },
   },
-  offboard: {
+  rollback: {
     description:
       'Plans an offboarding or an onboarding rollback: reads the VPC (through the spoke role) and its registry record',
     spokeAccess: 'read',
@@ -448,8 +438,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
   },
   reconcile: {
     description: 'Compares the VPCs asking to connect and the configuration with the registry; lists the work to start',
-    memorySize: 512,
-    timeout: Duration.minutes(5),
     spokeAccess: 'read',
     grant(role, ctx) {
       // One scan per run: consumer records, leases (work in progress), pending approvals and the configuration
@@ -619,9 +607,6 @@ export const APPROVER_POLICY_STATEMENTS = [
     Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
   },
 ] as const;
-
-/** Tags the workflow writes on an attachment it reuses (`functions/transit-gateway`). */
-export const ATTACHMENT_TAG_KEYS = ['Name', 'spokelink:vpc'] as const;
 
 /**
  * The read-only spoke role's permissions (`<spokeRole.name>-read`): describe the account's network and ask which

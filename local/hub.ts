@@ -28,6 +28,7 @@ import { ec2State } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
 import { createTwin, TwinWorldError, type World } from '#twin/world';
+import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { type LocalDynamo, startDynalite } from './dynamo';
@@ -234,23 +235,6 @@ function useLocalLogging(level: string): () => void {
 
 const DEFAULT_RANDOM_SEED = 20_261_127;
 
-/** Function timeouts as the CDK app deploys them (infra/permissions.ts), when that module loads. */
-function deployedTimeouts(): Record<string, number> | undefined {
-  try {
-    const permissions = require('../infra/permissions') as {
-      FUNCTION_SPECS: Record<string, { timeout?: { toMilliseconds(): number } }>;
-      DEFAULT_TIMEOUT: { toMilliseconds(): number };
-    };
-    const out: Record<string, number> = {};
-    for (const [name, spec] of Object.entries(permissions.FUNCTION_SPECS)) {
-      out[name] = (spec.timeout ?? permissions.DEFAULT_TIMEOUT).toMilliseconds();
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
 function vpcIdOf(text: string | undefined): string | undefined {
   return /vpc-[0-9a-f]{8,17}/.exec(text ?? '')?.[0];
 }
@@ -332,7 +316,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       prefix,
       region,
       accountId: hubAccount,
-      timeoutMs: deployedTimeouts(),
+      timeoutMs: (name: string) => sizingOf(name).timeoutSeconds * 1000,
       ...options.lambdaOptions,
     });
 

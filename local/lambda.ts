@@ -95,8 +95,11 @@ export interface LambdaOptions {
   prefix?: string;
   region?: string;
   accountId?: string;
-  /** Function timeout in ms, for all or per function name (default 60 s). Exceeding it fails with Sandbox.Timedout. */
-  timeoutMs?: number | Record<string, number>;
+  /**
+   * Function timeout in ms, for all, per function name, or from a function of the name (default 60 s). Exceeding it
+   * fails with Sandbox.Timedout. The local hub passes the deployed timeouts (infra/function-sizing.ts).
+   */
+  timeoutMs?: number | Record<string, number> | ((name: string) => number);
   /** Extra simulated run time in ms added to every invocation (cold start, CPU), per call or fixed. Default 0. */
   durationMs?: number | ((fn: string, state: string | undefined) => number);
   /** Lambda-level faults. */
@@ -221,6 +224,7 @@ export class LocalLambdas {
   private timeoutOf(name: string): number {
     const t = this.options.timeoutMs;
     if (typeof t === 'number') return t;
+    if (typeof t === 'function') return t(name);
     return t?.[name] ?? DEFAULT_TIMEOUT_MS;
   }
 

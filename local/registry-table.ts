@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * The consumer registry table as spokelink deploys it (see functions/shared/registry-model.ts): string keys `pk`/`sk`,
+ * The consumer registry table as spokelink deploys it (see functions/shared/registry/model.ts): string keys `pk`/`sk`,
  * GSI `byAccount` on `accountId`/`sk` projecting everything, on-demand billing. One definition for every local
  * emulator (dynalite here, moto's DynamoDB in the moto tier), so both run the registry code against the same shape
  * the CDK stack creates.

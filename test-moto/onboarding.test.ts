@@ -26,7 +26,7 @@ import { workflowSubstitutions } from '#local/hub';
 import { type LambdaHandler, LocalLambdas } from '#local/lambda';
 import { type ExecutionRecord, LocalStepFunctions } from '#local/sfn';
 import { PlanSchema } from '#shared/plan';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { Twin } from '#twin/twin';
 import { type Clients, MOTO_ACCOUNT, motoTarget, REGION } from './harness/compare';
 import { type MotoServer, startMoto } from './harness/moto';

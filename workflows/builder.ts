@@ -2,8 +2,8 @@ import type * as z from 'zod';
 import type { Input as ApprovalInput } from '../functions/approval/handler';
 import type { Input as ConsumerInput } from '../functions/consumer/handler';
 import type { Input as LeaseInput } from '../functions/lease/handler';
-import type { Input as OffboardInput } from '../functions/offboard/handler';
-import type { Input as RegistryInput } from '../functions/registry/handler';
+import type { Input as RecordsInput } from '../functions/records/handler';
+import type { Input as RollbackInput } from '../functions/rollback/handler';
 import type { Input as RoutesInput } from '../functions/routes/handler';
 import type { Input as StatusInput } from '../functions/status/handler';
 import type { Input as TransitGatewayInput } from '../functions/transit-gateway/handler';
@@ -213,9 +213,9 @@ export interface FunctionActions {
   approval: ActionOf<z.input<typeof ApprovalInput>>;
   consumer: ActionOf<z.input<typeof ConsumerInput>>;
   lease: ActionOf<z.input<typeof LeaseInput>>;
-  offboard: ActionOf<z.input<typeof OffboardInput>>;
   reconcile: never;
-  registry: ActionOf<z.input<typeof RegistryInput>>;
+  records: ActionOf<z.input<typeof RecordsInput>>;
+  rollback: ActionOf<z.input<typeof RollbackInput>>;
   routes: ActionOf<z.input<typeof RoutesInput>>;
   status: never;
   'transit-gateway': ActionOf<z.input<typeof TransitGatewayInput>>;
@@ -233,16 +233,16 @@ export function functionArn(fn: FunctionName): string {
 }
 
 /**
- * Task timeout per function: above the Lambda's own timeout (infra/permissions.ts), so that a Lambda that runs out of
+ * Task timeout per function: above the Lambda's own timeout (infra/function-sizing.ts), so that a Lambda that runs out of
  * time fails as Sandbox.Timedout first; the functions that wait on AWS (TGW, zones, endpoint access) get 90 s.
  */
 const TASK_TIMEOUT_SECONDS: Record<FunctionName, number> = {
   approval: 60,
   consumer: 90,
   lease: 60,
-  offboard: 60,
   reconcile: 330,
-  registry: 60,
+  records: 60,
+  rollback: 60,
   routes: 60,
   status: 60,
   'transit-gateway': 90,

@@ -131,7 +131,7 @@ export function recordTask(
   options: LinkOptions & { parameters?: Parameters } = {},
 ): Step {
   const { parameters, ...rest } = options;
-  return lambdaTask(name, 'registry', {
+  return lambdaTask(name, 'records', {
     action,
     parameters: { ...EXECUTION_ARN, 'state.$': '$', ...parameters },
     resultPath: null,
@@ -169,10 +169,10 @@ export function removeZoneAssociations(
   });
 }
 
-/** Security group rules and, for `revoke`, the account's endpoint service principal unless another VPC uses it. */
+/** Security group rules and, for `remove`, the account's endpoint service principal unless another VPC uses it. */
 export function removeEndpointAccess(
   name: string,
-  action: 'revoke' | 'prune',
+  action: 'remove' | 'prune',
   input: RemovalInput,
   options: RemovalOptions,
 ) {
@@ -182,7 +182,7 @@ export function removeEndpointAccess(
 /** The VPC's attachment, deleted by the hub (a pending one is waited for). */
 export function deleteAttachment(name: string, input: RemovalInput, options: RemovalOptions) {
   return lambdaTask(name, 'transit-gateway', {
-    action: 'detach',
+    action: 'remove',
     parameters: input,
     retry: { first: [TRANSIENT.attachmentInTransition], alsoLikeThrottling: [AWS_ERRORS.incorrectState] },
     ...options,

@@ -49,7 +49,7 @@ const plan: Step[] = [
     onError,
     next: 'PlanOffboarding',
   }),
-  lambdaTask('PlanOffboarding', 'offboard', {
+  lambdaTask('PlanOffboarding', 'rollback', {
     comment:
       'Reads the VPC (still there? still asking to disconnect?) and its registry record: what spokelink created is what gets removed. Changes nothing.',
     parameters: { 'event.$': '$.event', 'lease.$': '$.lease' },
@@ -100,9 +100,9 @@ const remove: Step[] = [
       "The hub (zone owner) disassociates the VPC from every recorded zone, also a deleted VPC; never the zone's last VPC; leftover authorizations deleted.",
     resultPath: '$.removed.zones',
     onError,
-    next: 'RevokeEndpointAccess',
+    next: 'RemoveEndpointAccess',
   }),
-  removeEndpointAccess('RevokeEndpointAccess', 'revoke', VPC, {
+  removeEndpointAccess('RemoveEndpointAccess', 'remove', VPC, {
     comment:
       'Security group rules by id and description; the account principal of endpoint services when no other VPC of the account uses it.',
     resultPath: '$.removed.access',

@@ -308,7 +308,7 @@ const begin: Step[] = [
     'ConnectSpokeVpc',
     'A member (connected, or a failed earlier attempt) has a record already: what it lists now stays if this execution fails, so it is noted first. A new membership has nothing to note.',
   ),
-  lambdaTask('NoteWhatExists', 'offboard', {
+  lambdaTask('NoteWhatExists', 'rollback', {
     comment:
       'Under the lease, before anything changes: what the registry record lists (its items, whether the membership was connected). A failure rolls back only what this execution adds to it.',
     action: 'inventory',
@@ -425,7 +425,7 @@ const rollback: Step[] = [
     resultPath: '$.rollbackFailure',
     next: 'PlanRollback',
   }),
-  lambdaTask('PlanRollback', 'offboard', {
+  lambdaTask('PlanRollback', 'rollback', {
     comment:
       'What to undo, from the registry record: a membership that never connected is undone whole (mode membership); a connected member only by what this execution added since NoteWhatExists (mode additions). Also whether the VPC still exists and its spoke role answers. Read-only.',
     action: 'plan-rollback',
@@ -505,7 +505,7 @@ const rollback: Step[] = [
         steps: [
           removeEndpointAccess(
             'UndoEndpointAccess',
-            'revoke',
+            'remove',
             { 'vpc.$': '$.vpc' },
             {
               comment:
@@ -571,7 +571,7 @@ const rollback: Step[] = [
       },
     ],
   ),
-  lambdaTask(SUMMARIZE_ROLLBACK, 'offboard', {
+  lambdaTask(SUMMARIZE_ROLLBACK, 'rollback', {
     comment:
       "What was rolled back and, from the registry record read again, exactly what remains: the summary goes into the failed status detail and the Fail state's cause. Read-only.",
     action: 'summarize-rollback',

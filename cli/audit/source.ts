@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type HubConfig, loadConfigFile, registryTableName } from '#shared/config';
-import type { RegistryRecord } from '#shared/cost-inputs';
 import { ConfigurationError } from '#shared/errors';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
+import type { RegistryRecord } from '../cost/inputs';
 
 /**
  * Where `spokelink audit`, `cost --from-registry` and `chargeback` read from. One rule for the three commands:
@@ -333,7 +333,7 @@ export function costDeps(
     argv: rest,
     deps: {
       loadRecords: async () => {
-        const { parseRegistryRecords } = require('#shared/cost-inputs') as typeof import('#shared/cost-inputs');
+        const { parseRegistryRecords } = require('../cost/inputs') as typeof import('../cost/inputs');
         const registry = open(selection, configOf(rest));
         return parseRegistryRecords(await registry.consumerRecords(false), registry.describe);
       },
@@ -354,8 +354,8 @@ export function chargebackDeps(
     argv: rest,
     deps: {
       loadMembership: async () => {
-        const { parseRegistryRecords } = require('#shared/cost-inputs') as typeof import('#shared/cost-inputs');
-        const { membershipFromRecords } = require('#shared/chargeback') as typeof import('#shared/chargeback');
+        const { parseRegistryRecords } = require('../cost/inputs') as typeof import('../cost/inputs');
+        const { membershipFromRecords } = require('../cost/chargeback') as typeof import('../cost/chargeback');
         const registry = open(selection, configOf(rest));
         return membershipFromRecords(parseRegistryRecords(await registry.consumerRecords(true), registry.describe));
       },

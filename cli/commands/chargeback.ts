@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { allocate, hubCostPools, membershipFromRecords } from '#shared/chargeback';
 import { loadConfigFile } from '#shared/config';
-import { defaultPriceTable, loadPriceTable } from '#shared/cost';
-import { formatChargebackSummary } from '#shared/cost-format';
-import { parseRegistryRecords } from '#shared/cost-inputs';
 import { ConfigurationError } from '#shared/errors';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
+import { allocate, hubCostPools, membershipFromRecords } from '../cost/chargeback';
+import { defaultPriceTable, loadPriceTable } from '../cost/cost';
+import { formatChargebackSummary } from '../cost/format';
+import { parseRegistryRecords } from '../cost/inputs';
 import { type CommandIo, readData, UsageError } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */

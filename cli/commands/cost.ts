@@ -2,9 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type HubConfig, loadConfigFile } from '#shared/config';
-import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '#shared/cost';
-import { type ChartAxis, costChartSpec, renderSvg } from '#shared/cost-chart';
-import { formatCostReport } from '#shared/cost-format';
+import { ConfigurationError } from '#shared/errors';
+import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
+import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
+import { formatCostReport } from '../cost/format';
 import {
   costFromRecords,
   type DerivedInputs,
@@ -13,8 +14,7 @@ import {
   type RegistryRecord,
   recordsFromWorld,
   type Scenario,
-} from '#shared/cost-inputs';
-import { ConfigurationError } from '#shared/errors';
+} from '../cost/inputs';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfigFile, registryTableName } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
-import { type MigrationReport, migrateRegistry, RegistrySchemaError } from '#shared/registry-schema';
+import { type MigrationReport, migrateRegistry, RegistrySchemaError } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
 import { type CommandIo, UsageError } from './cost';
 

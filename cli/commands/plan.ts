@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import {
   type Change,
   type ConfigPlan,

@@ -18,7 +18,7 @@ import type {
   EndpointConnectionRecord,
   EndpointServicePrincipalRecord,
   SecurityGroupRuleRecord,
-} from '#shared/registry-model';
+} from '#shared/registry/model';
 import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 
 /**
@@ -35,7 +35,7 @@ import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
  *
  * Write-ahead: the rules and principals are recorded BEFORE they are created. A call can take effect in AWS while
  * every response is lost (the SDK's retries too) or while the Lambda dies: the record still names what may exist,
- * and offboarding (revoke.ts) removes it, treating a recorded rule or principal it does not find as already gone.
+ * and offboarding (remove.ts) removes it, treating a recorded rule or principal it does not find as already gone.
  * Idempotent: each rule is authorized first (no describe on a first onboarding); `InvalidPermission.Duplicate` means
  * it exists, and only then are the rules described, for its id and whose it is (its description).
  */
@@ -125,7 +125,7 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
   const rules: RuleOutcome = { ours: [], notOurs: [] };
   const record = async () => {
     // An intent that turned out to be someone else's rule is not spokelink's to remove; a rule an earlier run
-    // recorded with its id stays (revoke reports it as redescribed, as before).
+    // recorded with its id stays (the removal reports it as redescribed, as before).
     const drop = rules.notOurs.filter((r) => !confirmedBefore.has(recordItemKey('securityGroupRules', r)));
     if (rules.ours.length === 0 && drop.length === 0) return;
     await changeRecordItems(deps.registry, plan.vpcId, { securityGroupRules: { put: rules.ours, drop } }, deps.now());
@@ -206,7 +206,7 @@ async function authorizeRules(
   for (const { rule, created } of lookUp) {
     const found = existing.find(matches(rule));
     if (created || !found || found.Description === rule.description) {
-      // Ours (or, not visible yet, assumed ours as before: revoke checks the description before removing). Without an
+      // Ours (or, not visible yet, assumed ours as before: the removal checks the description before removing). Without an
       // id the write-ahead item stands for it (an id an earlier run recorded is not overwritten).
       if (found?.SecurityGroupRuleId) rules.ours.push({ ...rule, ruleId: found.SecurityGroupRuleId });
       if (!created) result.rulesExisting += 1;

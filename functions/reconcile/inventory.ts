@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { RegistryTable } from '#shared/registry';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { RequestTag } from '#shared/tags';
 import { ROLLOUT_KEY } from './rollout';
 

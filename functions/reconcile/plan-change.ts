@@ -1,5 +1,5 @@
 import type { HubConfig } from '#shared/config';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { catalogOf, endpointServicesOf } from '../validate/validate';
 import { desiredResources } from './reconcile';
 

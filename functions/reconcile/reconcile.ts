@@ -6,7 +6,7 @@ import { type HubConfig, servedRegions } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
@@ -561,7 +561,7 @@ function driftOf(
   if (record.attachmentId && associated.has(record.attachmentId)) {
     if (associated.get(record.attachmentId) !== desired.association) reasons.push('association-drift');
   }
-  // Migrated from an older registry schema (registry-schema.ts): re-planned once in the current design.
+  // Migrated from an older registry schema (functions/shared/registry/schema.ts): re-planned once in the current design.
   if (record.upgradedFrom !== undefined) reasons.push('schema-upgrade');
   // Zones <-> profile: the onboarding it starts puts the new mode's DNS in place before it removes the old one's.
   if (desired.profile !== (record.profileAssociations ?? []).length > 0) reasons.push('dns-mode-changed');

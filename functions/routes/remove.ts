@@ -4,7 +4,7 @@ import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
-import type { RouteRecord } from '#shared/registry-model';
+import type { RouteRecord } from '#shared/registry/model';
 import { routesOf, routeTarget } from '#shared/spoke-routes';
 
 /**

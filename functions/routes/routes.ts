@@ -4,7 +4,7 @@ import { ConflictError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
-import type { RouteRecord } from '#shared/registry-model';
+import type { RouteRecord } from '#shared/registry/model';
 import { isStaticRoute, routeConflictText, routeTarget, spokeRouteNeeds } from '#shared/spoke-routes';
 import { quotaErrorOf } from '#shared/workflow-errors';
 

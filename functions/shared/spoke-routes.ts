@@ -1,6 +1,6 @@
 import { type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import { routeDestinationOf } from './cidr';
-import type { RouteRecord } from './registry-model';
+import type { RouteRecord } from './registry/model';
 
 /**
  * The spoke routes spokelink needs: in each route table of the VPC's subnets, a route to each hub destination through

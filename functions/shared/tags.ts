@@ -21,6 +21,12 @@ export const StatusTag = {
   execution: 'spokelink:execution',
 } as const;
 
+/** On the attachment spokelink creates: the VPC it attaches (its `Name` is the plan's attachment name). */
+export const ATTACHMENT_VPC_TAG = 'spokelink:vpc';
+
+/** The tags the workflow writes on an attachment: the only keys IAM lets it write there (infra/permissions.ts). */
+export const ATTACHMENT_TAG_KEYS: readonly string[] = ['Name', ATTACHMENT_VPC_TAG];
+
 export const REQUEST_TAG_KEYS: readonly string[] = Object.values(RequestTag);
 export const STATUS_TAG_KEYS: readonly string[] = Object.values(StatusTag);
 

@@ -6,7 +6,7 @@ import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
 import { confirmConnectivity } from './connectivity';
-import { type DetachDeps, deleteAttachment, unshareTransitGateway } from './detach';
+import { type AttachmentRemovalDeps, deleteAttachment, unshareTransitGateway } from './remove';
 import { hubRouteTableIds } from './static-routes';
 import {
   acceptAttachment,
@@ -37,7 +37,7 @@ export const Input = z.discriminatedUnion('action', [
       .default({ changeIds: [] }),
   }),
   /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
-  z.object({ action: z.literal('detach'), vpc: VpcRefSchema }),
+  z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
   z.object({ action: z.literal('unshare'), vpc: VpcRefSchema }),
 ]);
 
@@ -45,15 +45,15 @@ export const Input = z.discriminatedUnion('action', [
  * ShareTransitGateway (`share`), CreateAttachment (`create`), AcceptAttachment (`accept`), WaitForAttachment
  * (`wait`), AssociateAndPropagate (`associate`) and WaitForConnectivity (`confirm`, with AssociateZones' `zones`):
  * `{ action, plan, attachmentId? }`; offboarding's
- * DeleteAttachment (`detach`) and UnshareTransitGateway (`unshare`): `{ action, vpc }`.
+ * DeleteAttachment (`remove`) and UnshareTransitGateway (`unshare`): `{ action, vpc }`.
  */
 export const handler = lambdaHandler('transit-gateway', async (input: unknown) => {
   const request = Input.parse(input);
-  if (request.action === 'detach' || request.action === 'unshare') {
+  if (request.action === 'remove' || request.action === 'unshare') {
     const { vpc } = request;
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     const config = configFromEnv();
-    const deps: DetachDeps = {
+    const deps: AttachmentRemovalDeps = {
       hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },
       transitGatewayId: config.hub.transitGatewayId,
       hubAccountId: config.hub.accountId,
@@ -64,7 +64,7 @@ export const handler = lambdaHandler('transit-gateway', async (input: unknown) =
       registry: await heldRegistry(registryTable(config), vpc.fence, Date.now()),
       now: () => Date.now(),
     };
-    return request.action === 'detach' ? deleteAttachment(vpc, deps) : unshareTransitGateway(vpc, deps);
+    return request.action === 'remove' ? deleteAttachment(vpc, deps) : unshareTransitGateway(vpc, deps);
   }
   const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });

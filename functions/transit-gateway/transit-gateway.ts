@@ -37,6 +37,7 @@ import {
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
+import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
 import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
@@ -55,8 +56,6 @@ export interface TgwDeps {
   registry: RegistryTable;
   now: () => number;
 }
-
-const SPOKELINK_VPC_TAG = 'spokelink:vpc';
 
 /** Attachment states from which it can still become (or is) usable. */
 const LIVE_STATES = new Set([
@@ -283,7 +282,7 @@ async function attachmentsOfVpc(ec2: EC2Client, plan: Plan): Promise<TransitGate
 function attachmentTags(plan: Plan): Tag[] {
   return [
     { Key: 'Name', Value: plan.attachmentName },
-    { Key: SPOKELINK_VPC_TAG, Value: plan.vpcId },
+    { Key: ATTACHMENT_VPC_TAG, Value: plan.vpcId },
   ];
 }
 
@@ -306,7 +305,7 @@ export async function createAttachment(plan: Plan, deps: TgwDeps): Promise<Attac
   const reuse = async (attachment: TransitGatewayVpcAttachment): Promise<AttachmentResult> => {
     const tags = new Map((attachment.Tags ?? []).map((t) => [t.Key, t.Value]));
     // Tags of an attachment belong to its creator (the VPC owner): tag it as the spoke.
-    if (tags.get('Name') !== plan.attachmentName || tags.get(SPOKELINK_VPC_TAG) !== plan.vpcId) {
+    if (tags.get('Name') !== plan.attachmentName || tags.get(ATTACHMENT_VPC_TAG) !== plan.vpcId) {
       await spoke.ec2.send(
         new CreateTagsCommand({ Resources: [attachment.TransitGatewayAttachmentId!], Tags: attachmentTags(plan) }),
       );

@@ -3,7 +3,7 @@ import type { HubConfig } from '#shared/config';
 import { RejectedError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { currentRecordsOfAccount, type RegistryTable } from '#shared/registry';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 
 /**
  * Per-account budgets on the hub's shared quotas. The hub's endpoint security groups and private hosted zones serve

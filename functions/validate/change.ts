@@ -1,6 +1,6 @@
 import type { HubConfig } from '#shared/config';
 import type { Plan } from '#shared/plan';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 
 /**
  * What an onboarding request changes, compared with the VPC's registry record, and whether it needs an approval.

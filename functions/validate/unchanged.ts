@@ -8,7 +8,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import { SpokelinkError } from '#shared/errors';
 import { bareZoneId, zonesOfVpc } from '#shared/hosted-zones';
 import type { Plan } from '#shared/plan';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { spokeRouteNeeds } from '#shared/spoke-routes';
 import { StatusTag } from '#shared/tags';
 

@@ -18,7 +18,7 @@ import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
 import { hubProfileId, profileAssociationName, profileAssociationsOfVpc } from '#shared/profiles';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
-import { ruleDescription } from '#shared/registry-model';
+import { ruleDescription } from '#shared/registry/model';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
 import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';

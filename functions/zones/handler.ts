@@ -5,8 +5,8 @@ import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
-import { disassociateZones, type ZoneRemovalResult } from './disassociate';
 import { associateProfile, disassociateProfiles, type ProfileRemovalResult, type ProfileResult } from './profile';
+import { removeZoneAssociations, type ZoneRemovalResult } from './remove';
 import { associateZones, type ZonesResult } from './zones';
 
 export const Input = z.union([
@@ -37,7 +37,7 @@ export const handler = lambdaHandler(
       const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
       logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
       const keep = request.action === 'prune' ? request.plan : undefined;
-      const zones = await disassociateZones(vpc, keep, {
+      const zones = await removeZoneAssociations(vpc, keep, {
         hubRoute53,
         zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
         registry,

@@ -3,7 +3,7 @@ import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { profileAssociationsOfVpc } from '#shared/profiles';
 import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable, type VpcRef } from '#shared/registry';
-import type { ProfileAssociationRecord } from '#shared/registry-model';
+import type { ProfileAssociationRecord } from '#shared/registry/model';
 import { quotaErrorOf } from '#shared/workflow-errors';
 import {
   AssociateProfileCommand,

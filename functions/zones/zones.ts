@@ -11,7 +11,7 @@ import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import { logger } from '#shared/logger';
 import type { Plan, ZonePlan } from '#shared/plan';
 import { getRecord, mergeIntoRecord, type RegistryTable } from '#shared/registry';
-import type { ZoneRecord } from '#shared/registry-model';
+import type { ZoneRecord } from '#shared/registry/model';
 import { quotaErrorOf } from '#shared/workflow-errors';
 
 /**

@@ -31,9 +31,8 @@ import { acknowledge, acknowledgeDocumentedWildcards } from '../constructs/nag';
 import { SpokelinkFunction } from '../constructs/spokelink-function';
 import { type PlaceholderResource, WorkflowStateMachine } from '../constructs/workflow-state-machine';
 import { ACCEPTED_DETAIL_TYPES, ACCEPTED_SOURCES, INTAKE_EVENT_PATTERNS } from '../event-patterns';
+import { sizingOf } from '../function-sizing';
 import {
-  DEFAULT_MEMORY_MB,
-  DEFAULT_TIMEOUT,
   FUNCTION_SPECS,
   type FunctionSpec,
   grantStep,
@@ -222,8 +221,8 @@ export class HubStack extends Stack {
         projectRoot,
         description: spec.description,
         environment,
-        memorySize: spec.memorySize ?? DEFAULT_MEMORY_MB,
-        timeout: spec.timeout ?? DEFAULT_TIMEOUT,
+        memorySize: sizingOf(name).memoryMb,
+        timeout: Duration.seconds(sizingOf(name).timeoutSeconds),
         onFailure: isIntake ? new SqsDestination(intakeFailures) : undefined,
       });
       grantStep(spec, fn.role, ctx);

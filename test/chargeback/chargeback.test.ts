@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { MembershipInterval } from '#shared/registry/model';
 import {
   allocate,
   ChargebackInputError,
@@ -8,9 +9,8 @@ import {
   membershipFromRecords,
   monthRange,
   splitLargestRemainder,
-} from '#shared/chargeback';
-import { defaultPriceTable } from '#shared/cost';
-import type { MembershipInterval } from '#shared/registry-model';
+} from '../../cli/cost/chargeback';
+import { defaultPriceTable } from '../../cli/cost/cost';
 
 const prices = defaultPriceTable();
 const catalog = {

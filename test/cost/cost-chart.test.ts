@@ -1,5 +1,5 @@
-import { costModel, defaultPriceTable } from '#shared/cost';
-import { costChartSpec, costCurve, renderSvg } from '#shared/cost-chart';
+import { costChartSpec, costCurve, renderSvg } from '../../cli/cost/chart';
+import { costModel, defaultPriceTable } from '../../cli/cost/cost';
 
 const input = { vpcs: 100, services: 10, azs: 3, gbPerVpcMonth: 50, prices: defaultPriceTable() };
 const result = costModel(input);

@@ -7,7 +7,7 @@ import {
   parseScenario,
   type RegistryRecord,
   recordsFromWorld,
-} from '#shared/cost-inputs';
+} from '../../cli/cost/inputs';
 
 const config = parseConfig(JSON.parse(readFileSync('config/example.hub.json', 'utf8')));
 

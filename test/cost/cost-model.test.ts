@@ -8,7 +8,7 @@ import {
   type PriceTable,
   PriceTableError,
   tierSlices,
-} from '#shared/cost';
+} from '../../cli/cost/cost';
 
 const prices = defaultPriceTable();
 const PB = 1_048_576; // GB, AWS billing units

@@ -1,7 +1,7 @@
-import { allocate, hubCostPools } from '#shared/chargeback';
-import { costModel, defaultPriceTable, roundCents } from '#shared/cost';
-import type { MembershipInterval } from '#shared/registry-model';
+import type { MembershipInterval } from '#shared/registry/model';
 import { run } from '../../cli/commands/cost';
+import { allocate, hubCostPools } from '../../cli/cost/chargeback';
+import { costModel, defaultPriceTable, roundCents } from '../../cli/cost/cost';
 
 /**
  * DNS mode `profile` priced: the hub, as the Profile's owner, pays $0.75 per hour covering 100 associations and

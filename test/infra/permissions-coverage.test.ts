@@ -96,7 +96,7 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
       expect.arrayContaining([
         'consumer',
         'intake',
-        'offboard',
+        'rollback',
         'reconcile',
         'routes',
         'status',

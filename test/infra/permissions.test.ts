@@ -99,8 +99,8 @@ describe('Permissions: every role', () => {
     );
     expect(assumers.sort()).toEqual([
       'consumer',
-      'offboard',
       'reconcile',
+      'rollback',
       'routes',
       'status',
       'transit-gateway',
@@ -109,7 +109,7 @@ describe('Permissions: every role', () => {
     ]);
     // The read-only steps get only the read-only spoke role; the others only the read-write one: in any account of
     // the organization (aws:ResourceOrgID) and in the configured outside account, by its exact ARN.
-    const readOnly = new Set(['consumer', 'offboard', 'reconcile', 'validate']);
+    const readOnly = new Set(['consumer', 'reconcile', 'rollback', 'validate']);
     for (const name of assumers) {
       const pattern = readOnly.has(name) ? SPOKE_READ_ROLE_PATTERN : SPOKE_ROLE_PATTERN;
       expect(resourcesOf(template, `spokelink-fn-${name}`, 'sts:AssumeRole')).toEqual([
@@ -205,17 +205,17 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('registry reads and writes the registry table only', () => {
+  it('records reads and writes the registry table only', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, 'registry')).toEqual([
+    expect(fnActions(template, 'records')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
-    for (const action of fnActions(template, 'registry')) {
-      for (const resource of resourcesOf(template, 'spokelink-fn-registry', action)) {
+    for (const action of fnActions(template, 'records')) {
+      for (const resource of resourcesOf(template, 'spokelink-fn-records', action)) {
         expect(resource).toMatch(/^<Registry\w+\.Arn>(\/index\/\*)?$/);
       }
     }
@@ -437,9 +437,9 @@ describe('Permissions: hub functions', () => {
     ]);
   });
 
-  it('offboard reads the VPC through the spoke role and its registry record', () => {
+  it('rollback (which also plans the offboarding) reads the VPC through the spoke role and its registry record', () => {
     const template = Template.fromStack(newHubStack());
-    expect(fnActions(template, 'offboard')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
+    expect(fnActions(template, 'rollback')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
   });
 
   it('approval publishes to the approval topic, stores tokens in the registry and withdraws a request', () => {

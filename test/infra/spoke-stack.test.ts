@@ -76,13 +76,13 @@ describe('Spoke stack: execution role', () => {
                   {
                     'Fn::Join': [
                       '',
-                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-offboard'],
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-reconcile'],
                     ],
                   },
                   {
                     'Fn::Join': [
                       '',
-                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-reconcile'],
+                      ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/spokelink-fn-rollback'],
                     ],
                   },
                   {

@@ -92,7 +92,7 @@ describe('ASL: offboard.asl.json order', () => {
       'SetStatusOffboarding',
       'RemoveSpokeRoutes',
       'RemoveZoneAssociations',
-      'RevokeEndpointAccess',
+      'RemoveEndpointAccess',
       'DeleteAttachment',
       'UnshareTransitGateway',
       'ArchiveMembership',

@@ -1,7 +1,7 @@
 import type { LocalHub } from '#local/hub';
 import { parseConfig } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { ec2State } from '#twin/services/ec2/model';
 import { budgetOverrun } from '../../functions/validate/budgets';
 import { ANALYTICS, LEDGER, lifecycleConfig, lifecycleHub, PAYMENTS, settle, statusOf } from '../lifecycle/helpers';

@@ -1,4 +1,4 @@
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import {
   ACCOUNTS,
   ENDPOINT_SERVICE,

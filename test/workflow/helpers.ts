@@ -6,7 +6,7 @@ import type * as z from 'zod';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import type { ExecutionRecord } from '#local/sfn';
 import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { StatusTag } from '#shared/tags';
 import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';

@@ -1,6 +1,6 @@
 import { type LocalHub, localProfileId, withHubProfile } from '#local/hub';
 import type { HubConfig } from '#shared/config';
-import type { ConsumerRecord } from '#shared/registry-model';
+import type { ConsumerRecord } from '#shared/registry/model';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
 import {

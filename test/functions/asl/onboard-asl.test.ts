@@ -502,10 +502,10 @@ describe('ASL: onboard.asl.json data flow', () => {
     expect(after.indexOf('UndoAttachment')).toBeLessThan(after.indexOf('UndoTransitGatewayShare'));
     for (const [state, action] of [
       ['UndoSpokeRoutes', 'remove'],
-      ['UndoAttachment', 'detach'],
+      ['UndoAttachment', 'remove'],
       ['UndoTransitGatewayShare', 'unshare'],
       ['UndoZoneAssociations', 'remove'],
-      ['UndoEndpointAccess', 'revoke'],
+      ['UndoEndpointAccess', 'remove'],
     ] as const) {
       expect(calls.find((c) => c.state === state)!.input).toEqual({ action, vpc: VPC_REF });
     }

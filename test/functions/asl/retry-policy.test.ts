@@ -189,7 +189,7 @@ function runOffboard(deaths: number) {
       return { removed: [], vanished: [] };
     },
     RemoveZoneAssociations: () => ({ disassociated: [] }),
-    RevokeEndpointAccess: () => ({ rulesRevoked: [] }),
+    RemoveEndpointAccess: () => ({ rulesRevoked: [] }),
     DeleteAttachment: () => ({ deleted: ['tgw-attach-1'], alreadyGone: [] }),
     UnshareTransitGateway: () => ({ unshared: true }),
     ArchiveMembership: () => ({ status: 'disconnected', summary: 'disconnected' }),

@@ -1,0 +1,165 @@
+import type { ChargebackReport } from './chargeback';
+import type { ArchitectureCost, CostResult } from './cost';
+import type { DerivedInputs } from './inputs';
+
+/** Plain-text rendering of cost and chargeback results for the terminal (pure; the CLI prints the strings). */
+
+type Align = 'left' | 'right';
+
+/** Renders rows as columns padded to their widest cell; `align` per column (default left). */
+export function renderTable(rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `$1,234.50`. */
+export function formatUsd(value: number, fractionDigits = 2): string {
+  const text = Math.abs(value).toLocaleString('en-US', {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  });
+  return `${value < 0 ? '-' : ''}$${text}`;
+}
+
+const number = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 4 });
+
+function unitPrice(value: number): string {
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+}
+
+function architectureRows(title: string, cost: ArchitectureCost): string[][] {
+  return [
+    [title, '', '', '', ''],
+    ...cost.lineItems.map((item) => [
+      `  ${item.label}`,
+      number(item.quantity),
+      item.unit,
+      unitPrice(item.unitUsd),
+      formatUsd(item.usd),
+    ]),
+    ['  Total per month', '', '', '', formatUsd(cost.monthlyUsd)],
+  ];
+}
+
+function inputLine(result: CostResult): string {
+  const { vpcs, services, azs, gbPerVpcMonth, hubVpcAzs, existingTgw, servicesPerVpc } = result.inputs;
+  const parts = [
+    `${number(vpcs)} spoke VPCs`,
+    `${number(services)} services`,
+    `${azs} AZs`,
+    `${number(gbPerVpcMonth)} GB/VPC/month`,
+  ];
+  if (servicesPerVpc !== services) parts.push(`${number(servicesPerVpc)} services per VPC on average`);
+  if (hubVpcAzs !== azs) parts.push(`hub endpoints in ${hubVpcAzs} AZs`);
+  if (existingTgw) parts.push('TGW attachments already exist');
+  const { region, asOf, hoursPerMonth } = result.prices;
+  return `${parts.join(', ')}\nPrices: ${region} as of ${asOf} (confirm against the AWS pricing pages), ${number(hoursPerMonth)} hours/month`;
+}
+
+function breakEvenLines(result: CostResult): string[] {
+  const { vpcs, gbPerVpcMonth } = result.inputs;
+  const inN =
+    result.breakEvenVpcs === null
+      ? `none (${result.breakEvenVpcsReason})`
+      : `${number(result.breakEvenVpcs)} VPCs: from there centralized costs at most decentralized (at ${number(gbPerVpcMonth)} GB/VPC/month)`;
+  const inG =
+    result.breakEvenGb === null
+      ? `none (${result.breakEvenGbReason})`
+      : `${number(result.breakEvenGb)} GB/VPC/month: up to there centralized costs at most decentralized (at ${number(vpcs)} VPCs)`;
+  return [`Break-even in N: ${inN}`, `Break-even in G: ${inG}`];
+}
+
+function derivedLines(derived: DerivedInputs & { source: string }): string[] {
+  const lines = [
+    `From ${derived.source}: ${derived.vpcs} connected VPCs in ${derived.accounts} accounts, services ${derived.serviceNames.join(', ') || '(none)'}`,
+  ];
+  if (derived.unknownServices.length > 0) {
+    lines.push(`  not in the catalog, not priced: ${derived.unknownServices.join(', ')}`);
+  }
+  if (derived.unusedCatalogServices.length > 0) {
+    lines.push(`  catalog endpoints no connected VPC uses, not priced: ${derived.unusedCatalogServices.join(', ')}`);
+  }
+  return lines;
+}
+
+/** The human-readable output of `spokelink cost`: inputs, both architectures' line items, break-even, advice. */
+export function formatCostReport(result: CostResult, derived?: DerivedInputs & { source: string }): string {
+  const table = renderTable(
+    [
+      ['', 'quantity', 'unit', 'unit price', 'USD/month'],
+      ...architectureRows('Decentralized (interface endpoints in every spoke VPC)', result.decentralized),
+      ...architectureRows('Centralized (endpoints once in the hub, through the TGW)', result.centralized),
+    ],
+    ['left', 'right', 'left', 'right', 'right'],
+  );
+  return [
+    ...(derived ? derivedLines(derived) : []),
+    inputLine(result),
+    '',
+    table,
+    '',
+    ...breakEvenLines(result),
+    '',
+    `Recommendation: ${result.recommendation}`,
+    `DNS mode: zones ${formatUsd(result.dnsModes.zonesUsd)}/month, profile ${formatUsd(result.dnsModes.profileUsd)}/month: ${result.dnsModes.recommendation}`,
+    '',
+    'Assumptions:',
+    ...result.assumptions.map((a) => `  - ${a}`),
+    '',
+  ].join('\n');
+}
+
+/** The summary tables of `spokelink chargeback`: per VPC, unallocated, per account (cents, for reading). */
+export function formatChargebackSummary(report: ChargebackReport): string {
+  const { summary } = report;
+  const hours = (h: number) => h.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const byVpc = renderTable(
+    [
+      ['account', 'VPC', 'segment', 'hours connected', 'USD'],
+      ...summary.byVpc.map((v) => [v.accountId, v.vpcId, v.segment, hours(v.connectedHours), formatUsd(v.usd)]),
+    ],
+    ['left', 'left', 'left', 'right', 'right'],
+  );
+  const unallocated = renderTable(
+    [['category', 'item', 'USD'], ...summary.unallocated.map((u) => [u.category, u.item, formatUsd(u.usd)])],
+    ['left', 'left', 'right'],
+  );
+  const byAccount = renderTable(
+    [
+      ['account', 'USD'],
+      ...summary.byAccount.map((a) => [a.accountId, formatUsd(a.usd)]),
+      ['unallocated', formatUsd(summary.unallocatedUsd)],
+      ['total', formatUsd(summary.totalUsd)],
+    ],
+    ['left', 'right'],
+  );
+  return [
+    `Chargeback ${summary.month} (UTC, ${summary.hoursInMonth} hours): hub cost ${formatUsd(summary.totalUsd)} = ` +
+      `allocated ${formatUsd(summary.allocatedUsd)} + unallocated ${formatUsd(summary.unallocatedUsd)}`,
+    '',
+    'By VPC (pro rata by hours connected)',
+    summary.byVpc.length > 0 ? byVpc : '  no VPC was connected in the month',
+    '',
+    'Unallocated (no consumer in the month)',
+    summary.unallocated.length > 0 ? unallocated : '  none',
+    '',
+    'By account',
+    byAccount,
+    '',
+    'Amounts are rounded to cents for reading; the CSV has exact micro-dollars that add up to the total.',
+    ...summary.warnings.map((w) => `warning: ${w}`),
+    '',
+  ].join('\n');
+}

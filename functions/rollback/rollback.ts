@@ -1,0 +1,405 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import * as z from 'zod';
+import { isAwsError, SpokeAccessError, SpokelinkError } from '#shared/errors';
+import { causeMessage } from '#shared/failure';
+import { type Plan, PlanSchema } from '#shared/plan';
+import { getRecord, type RegistryTable, recordItemKey, type VpcRef } from '#shared/registry';
+import type {
+  ConsumerRecord,
+  EndpointServicePrincipalRecord,
+  RouteRecord,
+  SecurityGroupRuleRecord,
+  ZoneRecord,
+} from '#shared/registry/model';
+import { formatIssues } from '#shared/zod-issues';
+import { describeVpc } from './plan';
+
+/**
+ * The onboarding's rollback (docs/workflow.md, "Rollback"): when a branch of ConnectSpokeVpc fails for good (a hard
+ * quota, a conflict, a VPC deleted), what the execution made for the VPC is undone by the offboarding's own removal
+ * steps, driven by the registry record, so that a failed onboarding leaves nothing half-made. Three steps of the
+ * onboarding ASL use this module (all read-only; the removals are the routes, zones, consumer and transit-gateway
+ * functions):
+ * - NoteWhatExists (a member only): what the record lists before the execution changes anything;
+ * - PlanRollback: what to undo. A membership that never connected: everything the record lists, the account grants
+ *   included (`membership`). A connected member (a change or a repair that failed): only what the execution added
+ *   to the record since NoteWhatExists (`additions`): the connection that worked before stays;
+ * - SummarizeRollback: what was rolled back and, read from the record again, exactly what remains.
+ */
+
+export interface RollbackDeps {
+  /** EC2 client of the spoke role (throws SpokeAccessError when the role cannot be assumed). */
+  spokeEc2: () => Promise<EC2Client>;
+  registry: RegistryTable;
+}
+
+/** What the record listed when the execution began to change things (NoteWhatExists). */
+export interface Inventory {
+  status?: ConsumerRecord['status'];
+  /** Set once the membership was connected: then only what the execution adds is undone on failure. */
+  connectedAt?: string;
+  attachmentId?: string;
+  routes: RouteRecord[];
+  zones: ZoneRecord[];
+  securityGroupRules: SecurityGroupRuleRecord[];
+  endpointServicePrincipals: EndpointServicePrincipalRecord[];
+}
+
+export type RollbackMode = 'membership' | 'additions' | 'none';
+
+/** PlanRollback's answer: the ASL chooses the removal steps by `mode`. */
+export interface RollbackPlan {
+  mode: RollbackMode;
+  /** Why this mode, in words (execution history). */
+  reason: string;
+  /** The VPC for the removal steps (`membership`): still there? its spoke role reachable? */
+  vpc: VpcRef;
+  /** For `additions`: the plan whose wanted items are the ones that existed before (prune keeps them). */
+  keep?: Plan;
+  /** What the record lists that the mode undoes. */
+  toUndo: ItemCounts;
+}
+
+export interface ItemCounts {
+  attachment: number;
+  routes: number;
+  zones: number;
+  rules: number;
+  principals: number;
+}
+
+/** What is still recorded after the rollback, of what the execution was to undo. */
+export interface Remaining {
+  attachmentId?: string;
+  routes: RouteRecord[];
+  zones: ZoneRecord[];
+  securityGroupRules: SecurityGroupRuleRecord[];
+  endpointServicePrincipals: EndpointServicePrincipalRecord[];
+}
+
+/** SummarizeRollback's answer; `summary` goes into the `failed` status detail. */
+export interface RollbackOutcome {
+  mode: RollbackMode;
+  /** Nothing failed and nothing of what was to be undone remains. */
+  complete: boolean;
+  /** What the removal steps removed (or found already gone) of what the record listed. */
+  rolledBack: ItemCounts & { share: boolean; authorizations: number };
+  remaining: Remaining;
+  /** Rollback steps that failed (after their retries), `<Step>: <Error>`. */
+  failures: { step: string; error: string; message: string }[];
+  /** One line, at most SUMMARY_MAX characters. */
+  summary: string;
+}
+
+/** The summary leaves the failure itself at least 256 - 2 - 120 characters of the status detail. */
+export const SUMMARY_MAX = 120;
+
+// ---- the state, as these steps read it ---------------------------------------------------------------------------
+
+const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
+const RouteSchema = z.object({ routeTableId: z.string(), destinationCidr: z.string() });
+const ZoneSchema = z.object({ endpoint: z.string(), zoneId: z.string(), zoneName: z.string() });
+const RuleSchema = z.object({
+  endpoint: z.string(),
+  groupId: z.string(),
+  cidr: z.string(),
+  port: z.number(),
+  description: z.string(),
+  ruleId: z.string().optional(),
+});
+const PrincipalSchema = z.object({ serviceId: z.string(), principal: z.string() });
+
+export const InventorySchema = z.object({
+  status: z.enum(['onboarding', 'connected', 'failed', 'offboarding', 'disconnected']).optional(),
+  connectedAt: z.string().optional(),
+  attachmentId: z.string().optional(),
+  routes: z.array(RouteSchema).default([]),
+  zones: z.array(ZoneSchema).default([]),
+  securityGroupRules: z.array(RuleSchema).default([]),
+  endpointServicePrincipals: z.array(PrincipalSchema).default([]),
+});
+
+/** A removal step returned a field the summary cannot read: it fails by name, it never counts 0. */
+export class RollbackResultError extends SpokelinkError {}
+
+const list = <T extends z.ZodType>(item: T) => z.array(item).optional();
+/**
+ * A removal step's result: only what the summary counts (the functions return more). A field in another shape than
+ * these fails the summary by name (RollbackResultError) instead of counting as "nothing rolled back". A field that is
+ * gone altogether still reads as absent: one typed result per removal step, shared with the summary, is the cure.
+ */
+const UndoneSchema = z.object({
+  routes: z.object({ removed: list(RouteSchema), vanished: list(RouteSchema) }).optional(),
+  attachment: z.object({ deleted: list(z.string()), alreadyGone: list(z.string()) }).optional(),
+  share: z.object({ unshared: z.boolean().optional() }).optional(),
+  zones: z
+    .object({ disassociated: list(ZoneSchema), vanished: list(ZoneSchema), authorizationsDeleted: list(z.string()) })
+    .optional(),
+  access: z
+    .object({
+      rulesRevoked: list(RuleSchema),
+      rulesVanished: list(RuleSchema),
+      principalsRemoved: list(PrincipalSchema),
+      principalsAbsent: list(PrincipalSchema),
+    })
+    .optional(),
+});
+const BranchSchema = z.object({
+  undone: UndoneSchema.default({}),
+  failed: z.record(z.string(), Caught).default({}),
+});
+
+/** The parts of the onboarding execution state the rollback steps read (the rest is ignored). */
+export const RollbackStateSchema = z.object({
+  plan: PlanSchema,
+  before: InventorySchema.optional(),
+  rollbackPlan: z.object({ mode: z.enum(['membership', 'additions', 'none']), reason: z.string() }).optional(),
+  /** RollBackMembership / RollBackAdditions: one entry per branch. */
+  rollback: z.array(z.unknown()).optional(),
+  rollbackFailure: z.record(z.string(), Caught).optional(),
+});
+export type RollbackState = z.infer<typeof RollbackStateSchema>;
+
+// ---- NoteWhatExists -------------------------------------------------------------------------------------------------
+
+function inventoryOf(record: ConsumerRecord | undefined): Inventory {
+  return {
+    ...(record?.status ? { status: record.status } : {}),
+    ...(record?.connectedAt ? { connectedAt: record.connectedAt } : {}),
+    ...(record?.attachmentId ? { attachmentId: record.attachmentId } : {}),
+    routes: record?.routes ?? [],
+    zones: record?.zones ?? [],
+    securityGroupRules: record?.securityGroupRules ?? [],
+    endpointServicePrincipals: record?.endpointServicePrincipals ?? [],
+  };
+}
+
+/** NoteWhatExists: the record's items now, before the execution changes anything (under the lease). */
+export async function noteWhatExists(plan: Plan, deps: Pick<RollbackDeps, 'registry'>): Promise<Inventory> {
+  return inventoryOf(await getRecord(deps.registry, plan.vpcId));
+}
+
+// ---- PlanRollback ---------------------------------------------------------------------------------------------------
+
+/** Items of `now` whose identity is not among `before`'s. */
+function added<K extends 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals'>(
+  field: K,
+  now: ConsumerRecord[K],
+  before: ConsumerRecord[K] | undefined,
+): ConsumerRecord[K] {
+  const known = new Set((before ?? []).map((item) => recordItemKey(field, item)));
+  return now.filter((item) => !known.has(recordItemKey(field, item))) as ConsumerRecord[K];
+}
+
+/**
+ * The mode for a record: a membership that never connected is undone whole; a connected one only by what the
+ * execution added (known from NoteWhatExists; without it, e.g. another execution connected the VPC between this one's
+ * validation and its lease, nothing is undone: what this execution added cannot be told apart).
+ */
+export function rollbackMode(
+  record: ConsumerRecord | undefined,
+  before: Inventory | undefined,
+): { mode: RollbackMode; reason: string } {
+  if (!record) return { mode: 'none', reason: 'nothing was recorded' };
+  if (!record.connectedAt) {
+    return { mode: 'membership', reason: 'never connected: everything recorded for the VPC is undone' };
+  }
+  if (!before?.connectedAt) {
+    // Another execution connected the VPC between this one's validation and its lease.
+    return { mode: 'none', reason: 'connected meanwhile by another execution; what this one added is unknown' };
+  }
+  return { mode: 'additions', reason: 'a connected member: only what this execution added is undone' };
+}
+
+/** What the mode undoes of the record (membership: all of it; additions: what is not in `before`). */
+export function itemsToUndo(record: ConsumerRecord | undefined, mode: RollbackMode, before?: Inventory): Remaining {
+  if (!record || mode === 'none')
+    return { routes: [], zones: [], securityGroupRules: [], endpointServicePrincipals: [] };
+  if (mode === 'membership') {
+    return {
+      ...(record.attachmentId ? { attachmentId: record.attachmentId } : {}),
+      routes: record.routes ?? [],
+      zones: record.zones ?? [],
+      securityGroupRules: record.securityGroupRules ?? [],
+      endpointServicePrincipals: record.endpointServicePrincipals ?? [],
+    };
+  }
+  // A connected member keeps its attachment (the one it works through) and the account's endpoint service principals
+  // (account-wide; only offboarding removes them): what a change or a repair adds are routes, zones and rules.
+  return {
+    routes: added('routes', record.routes ?? [], before?.routes),
+    zones: added('zones', record.zones ?? [], before?.zones),
+    securityGroupRules: added('securityGroupRules', record.securityGroupRules ?? [], before?.securityGroupRules),
+    endpointServicePrincipals: [],
+  };
+}
+
+function counts(items: Remaining): ItemCounts {
+  return {
+    attachment: items.attachmentId ? 1 : 0,
+    routes: items.routes.length,
+    zones: items.zones.length,
+    rules: items.securityGroupRules.length,
+    principals: items.endpointServicePrincipals.length,
+  };
+}
+
+const isEmpty = (c: ItemCounts) => c.attachment + c.routes + c.zones + c.rules + c.principals === 0;
+
+/**
+ * The plan whose wanted items are exactly those of `before`: given to the prune actions (routes, zones, consumer),
+ * which remove what the record lists and the plan does not want. Routes are wanted as route tables x destinations,
+ * so a route added in a table and to a destination that both had routes before is kept (and reported as remaining).
+ */
+export function keepPlan(plan: Plan, before: Inventory): Plan {
+  const unique = (values: string[]) => [...new Set(values)].sort();
+  return {
+    ...plan,
+    routeTableIds: unique(before.routes.map((r) => r.routeTableId)),
+    destinations: unique(before.routes.map((r) => r.destinationCidr)),
+    zones: before.zones.map(({ endpoint, zoneId, zoneName }) => ({ endpoint, zoneId, zoneName })),
+    securityGroupRules: before.securityGroupRules.map(({ endpoint, groupId, cidr, port, description }) => ({
+      endpoint,
+      groupId,
+      cidr,
+      port,
+      description,
+    })),
+  };
+}
+
+async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<VpcRef> {
+  const ref = {
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    region: plan.region,
+    ...(plan.fence ? { fence: plan.fence } : {}),
+  };
+  try {
+    const vpc = await describeVpc(await deps.spokeEc2(), plan.vpcId);
+    return { ...ref, exists: vpc !== undefined, spokeReachable: true };
+  } catch (error) {
+    if (!(error instanceof SpokeAccessError) && !isAwsError(error, 'AuthFailure', 'UnauthorizedOperation')) throw error;
+    // The hub side is undone all the same; the spoke routes cannot be looked at and stay recorded.
+    return { ...ref, exists: true, spokeReachable: false };
+  }
+}
+
+/** PlanRollback: what the rollback undoes, and how (see the module comment). Read-only. */
+export async function planRollback(state: RollbackState, deps: RollbackDeps): Promise<RollbackPlan> {
+  const { plan, before } = state;
+  const record = await getRecord(deps.registry, plan.vpcId);
+  const chosen = rollbackMode(record, before);
+  const toUndo = counts(itemsToUndo(record, chosen.mode, before));
+  const vpc = await vpcRefOf(plan, deps);
+  if (chosen.mode === 'additions' && isEmpty(toUndo)) {
+    return { mode: 'none', reason: 'this execution added nothing', vpc, toUndo };
+  }
+  return {
+    ...chosen,
+    vpc,
+    toUndo,
+    ...(chosen.mode === 'additions' && before ? { keep: keepPlan(plan, before) } : {}),
+  };
+}
+
+// ---- SummarizeRollback ----------------------------------------------------------------------------------------------
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function describeCounts(c: ItemCounts & { share?: boolean }): string[] {
+  return [
+    ...(c.attachment > 0 ? ['attachment'] : []),
+    ...(c.routes > 0 ? [plural(c.routes, 'route')] : []),
+    ...(c.zones > 0 ? [plural(c.zones, 'zone assoc')] : []),
+    ...(c.rules > 0 ? [plural(c.rules, 'SG rule')] : []),
+    ...(c.principals > 0 ? [c.principals === 1 ? 'principal' : plural(c.principals, 'principal')] : []),
+    ...(c.share ? ['TGW share'] : []),
+  ];
+}
+
+/** What remains, named item by item when that is short enough, else counted (the record names every item). */
+export function describeRemaining(remaining: Remaining, max = 70): string {
+  const named = [
+    ...(remaining.attachmentId ? [remaining.attachmentId] : []),
+    ...remaining.routes.map((r) => `route ${r.routeTableId} ${r.destinationCidr}`),
+    ...remaining.zones.map((z) => `zone ${z.zoneName}`),
+    ...remaining.securityGroupRules.map((r) => `rule ${r.ruleId ?? `${r.groupId} ${r.cidr}:${r.port}`}`),
+    ...remaining.endpointServicePrincipals.map((p) => `principal on ${p.serviceId}`),
+  ].join(', ');
+  if (named.length <= max) return named;
+  const c = counts(remaining);
+  return [...(remaining.attachmentId ? [remaining.attachmentId] : []), ...describeCounts({ ...c, attachment: 0 })].join(
+    ', ',
+  );
+}
+
+/**
+ * The rollback in one line, at most `max` characters: `rolled back: attachment, 2 routes, ...`; when something could
+ * not be undone, `rollback incomplete (<Step>: <Error>)` and `left: <what remains>` first (the end is what a cut
+ * loses).
+ */
+export function rollbackSummary(
+  outcome: Pick<RollbackOutcome, 'mode' | 'rolledBack' | 'remaining' | 'failures'>,
+  reason?: string,
+  max = SUMMARY_MAX,
+): string {
+  const done = describeCounts(outcome.rolledBack);
+  const left = describeRemaining(outcome.remaining);
+  const parts: string[] = [];
+  if (outcome.failures.length > 0) {
+    const first = outcome.failures[0]!;
+    const more = outcome.failures.length > 1 ? ` +${outcome.failures.length - 1}` : '';
+    parts.push(`rollback incomplete (${first.step}: ${first.error}${more})`);
+  } else if (outcome.mode === 'none') {
+    parts.push(`nothing rolled back: ${reason ?? 'nothing to undo'}`);
+  }
+  if (left !== '') parts.push(`left: ${left}`);
+  if (done.length > 0) parts.push(`rolled back: ${done.join(', ')}`);
+  if (parts.length === 0) parts.push('nothing to roll back');
+  const line = parts.join('; ');
+  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
+}
+
+/** SummarizeRollback: what was rolled back, and (from the record, read again) exactly what remains. Read-only. */
+export async function summarizeRollback(
+  state: RollbackState,
+  deps: Pick<RollbackDeps, 'registry'>,
+): Promise<RollbackOutcome> {
+  const { plan, before } = state;
+  const record = await getRecord(deps.registry, plan.vpcId);
+  // The mode is PlanRollback's; if PlanRollback itself failed, the one it would have chosen (it depends only on the
+  // record's connectedAt, which the rollback does not change, and on `before`): then nothing was undone.
+  const mode = state.rollbackPlan?.mode ?? rollbackMode(record, before).mode;
+  const remaining = itemsToUndo(record, mode, before);
+
+  const rolledBack = { attachment: 0, routes: 0, zones: 0, rules: 0, principals: 0, share: false, authorizations: 0 };
+  const failures: RollbackOutcome['failures'] = [];
+  const addFailures = (map: Record<string, z.infer<typeof Caught>>) => {
+    for (const [step, caught] of Object.entries(map)) {
+      failures.push({ step, error: caught.Error, message: causeMessage(caught.Cause) });
+    }
+  };
+  addFailures(state.rollbackFailure ?? {});
+  for (const entry of state.rollback ?? []) {
+    const branch = BranchSchema.safeParse(entry);
+    if (!branch.success) {
+      throw new RollbackResultError(
+        `a rollback branch's result is not what the summary reads: ${formatIssues(branch.error)}`,
+      );
+    }
+    const { undone, failed } = branch.data;
+    addFailures(failed);
+    const n = (...lists: (unknown[] | undefined)[]) => lists.reduce<number>((sum, l) => sum + (l?.length ?? 0), 0);
+    rolledBack.routes += n(undone.routes?.removed, undone.routes?.vanished);
+    rolledBack.attachment += n(undone.attachment?.deleted, undone.attachment?.alreadyGone) > 0 ? 1 : 0;
+    rolledBack.share ||= undone.share?.unshared === true;
+    rolledBack.zones += n(undone.zones?.disassociated, undone.zones?.vanished);
+    rolledBack.authorizations += n(undone.zones?.authorizationsDeleted);
+    rolledBack.rules += n(undone.access?.rulesRevoked, undone.access?.rulesVanished);
+    rolledBack.principals += n(undone.access?.principalsRemoved, undone.access?.principalsAbsent);
+  }
+  const outcome = { mode, rolledBack, remaining, failures };
+  const complete = failures.length === 0 && isEmpty(counts(remaining));
+  return { ...outcome, complete, summary: rollbackSummary(outcome, state.rollbackPlan?.reason) };
+}

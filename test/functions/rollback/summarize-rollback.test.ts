@@ -1,0 +1,46 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { RollbackResultError, summarizeRollback } from '../../../functions/rollback/rollback';
+import { examplePlan } from '../plan-fixture';
+
+/**
+ * SummarizeRollback reads what each removal branch returned. A field it cannot read (a removal step that changed its
+ * shape) must fail the summary by name: counted as "nothing rolled back" it would hide what remains.
+ */
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const registry = { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'spokelink-registry' };
+const state = (rollback: unknown[]) => ({
+  plan: examplePlan(),
+  rollbackPlan: { mode: 'membership' as const, reason: 'CreateAttachment failed' },
+  rollback,
+});
+
+describe('Function: offboard (SummarizeRollback)', () => {
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(GetCommand).resolves({});
+  });
+
+  it('counts what the branches removed', async () => {
+    const route = { routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' };
+    const outcome = await summarizeRollback(
+      state([
+        { undone: { routes: { removed: [route], vanished: [] } } },
+        { undone: { attachment: { deleted: ['a'] } } },
+      ]),
+      { registry },
+    );
+    expect(outcome.rolledBack).toMatchObject({ routes: 1, attachment: 1 });
+  });
+
+  it('fails by name when a branch result has a field in another shape, instead of counting nothing', async () => {
+    // A list returned as a string, a list returned as a count: neither can be counted.
+    const renamed = [{ undone: { routes: { removed: 'rtb-1' } } }];
+    await expect(summarizeRollback(state(renamed), { registry })).rejects.toThrow(RollbackResultError);
+    await expect(summarizeRollback(state(renamed), { registry })).rejects.toThrow(/undone\.routes\.removed/);
+    const counted = [{ undone: { access: { rulesRevoked: 3 } } }];
+    await expect(summarizeRollback(state(counted), { registry })).rejects.toThrow(/undone\.access\.rulesRevoked/);
+  });
+});
