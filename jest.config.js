@@ -7,4 +7,7 @@ module.exports = {
   // Jest's default is one worker fewer than the cores (a single worker on a 2-core machine): the suites are
   // independent processes of CPU-bound simulation, so every core runs one.
   maxWorkers: '100%',
+  // One folder per run where the local Step Functions remembers the definitions it validated (local/sfn.ts).
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
 };
