@@ -1,14 +1,11 @@
-import fc from 'fast-check';
 import {
   convergenceProblems,
   FAULT_VPCS,
-  type FaultRunResult,
   type FaultScenario,
-  faultFree,
-  faultScenarios,
   offboardingProblems,
   runFaultScenario,
 } from '../../bench/faults';
+import { describeFaultProperties, faultFreeReferences } from './helpers';
 
 /**
  * Onboarding and offboarding under injected faults, property-based: whatever the fault schedule (which AWS call or
@@ -16,18 +13,11 @@ import {
  * after its AWS calls, a slow call; with or without eventual consistency), the workflow ends in the fault-free state,
  * or ends `failed` with a status naming the step and converges to the fault-free state when the app team asks again.
  * Never a duplicate attachment, an orphan security group rule, a lost registry record or an unhandled Lambda crash.
- * `npm run bench` runs the same properties with more runs.
+ * The properties run a few seeded schedules here, more in the scale tier (onboarding-faults.scale.test.ts), more still
+ * in `npm run bench`.
  */
 
-type Workflow = 'onboard' | 'offboard';
-const references = new Map<string, FaultRunResult>();
-const reference = (workflow: Workflow, vpcId: string) => references.get(`${workflow} ${vpcId}`)!;
-
-beforeAll(async () => {
-  for (const workflow of ['onboard', 'offboard'] as const) {
-    for (const vpcId of FAULT_VPCS) references.set(`${workflow} ${vpcId}`, await faultFree(vpcId, workflow));
-  }
-});
+const reference = faultFreeReferences();
 
 describe.each([
   ['onboard', 'connected'],
@@ -41,18 +31,10 @@ describe.each([
       expect(ref.crashes).toEqual([]);
     }
   });
-
-  it('converges to the fault-free state under any fault schedule (property, 25 seeded runs)', async () => {
-    await fc.assert(
-      fc.asyncProperty(faultScenarios(workflow === 'onboard' ? 90 : 60, workflow), async (scenario) => {
-        const outcome = await runFaultScenario(scenario);
-        const problems = convergenceProblems(outcome, reference(workflow, scenario.vpcId));
-        expect({ scenario, problems }).toEqual({ scenario, problems: [] });
-      }),
-      { numRuns: 25, seed: workflow === 'onboard' ? 20261127 : 20261128, endOnFailure: true },
-    );
-  });
 });
+
+// A few seeded schedules of each property here; the 25, 25 and 15 runs in onboarding-faults.scale.test.ts.
+describeFaultProperties({ onboard: 3, offboard: 3, offboardAfterFaultedOnboard: 2 }, reference);
 
 describe('Faults: every response of a mutating call lost after it took effect', () => {
   it.each([
@@ -121,16 +103,4 @@ describe('Faults: offboarding after a faulted onboarding leaves nothing', () => 
     },
     30_000,
   );
-
-  it('leaves nothing whatever the fault schedule of the onboarding (property, 15 seeded runs)', async () => {
-    await fc.assert(
-      fc.asyncProperty(faultScenarios(90, 'onboard'), async (schedule) => {
-        const scenario: FaultScenario = { ...schedule, thenOffboard: true };
-        const outcome = await runFaultScenario(scenario);
-        const problems = offboardingProblems(outcome, reference('offboard', scenario.vpcId));
-        expect({ scenario, problems }).toEqual({ scenario, problems: [] });
-      }),
-      { numRuns: 15, seed: 20261129, endOnFailure: true },
-    );
-  });
 });

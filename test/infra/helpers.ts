@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
 import { HubStack, type HubStackProps } from '../../infra/stacks/hub-stack';
 import { SpokeStack } from '../../infra/stacks/spoke-stack';
@@ -55,6 +55,24 @@ export function newHubStack(props: Partial<HubStackProps> = {}, app: App = newAp
 
 export function newSpokeStack(config: HubConfig = exampleConfig(), app: App = newApp()): SpokeStack {
   return new SpokeStack(app, `${config.prefix}-spoke`, { config });
+}
+
+let hubOfExample: Template | undefined;
+let spokeOfExample: Template | undefined;
+
+/**
+ * The hub stack's template on the example configuration, synthesized once per test file (a synthesis takes about
+ * half a second): for the many assertions that read it and never change it.
+ */
+export function exampleHubTemplate(): Template {
+  hubOfExample ??= Template.fromStack(newHubStack());
+  return hubOfExample;
+}
+
+/** The spoke stack's template on the example configuration, synthesized once per test file. */
+export function exampleSpokeTemplate(): Template {
+  spokeOfExample ??= Template.fromStack(newSpokeStack());
+  return spokeOfExample;
 }
 
 /** Flattens CloudFormation references the way cdk-nag shows them (`arn:<AWS::Partition>:...`, `<Table.Arn>`). */

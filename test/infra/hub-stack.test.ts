@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '#shared/config';
 import { FUNCTION_SPECS } from '../../infra/permissions';
 import { placeholdersOf } from '../../infra/workflow-sources';
-import { exampleConfig, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
+import { exampleConfig, exampleHubTemplate, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
 
 function functionNamed(template: Template, name: string): Record<string, unknown> {
   const found = Object.values(template.findResources('AWS::Lambda::Function')).find(
@@ -16,7 +16,7 @@ function functionNamed(template: Template, name: string): Record<string, unknown
 
 describe('Hub stack: event bus', () => {
   it('only accepts PutEvents from the organization, and only forwarded tag and CloudTrail events', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'spokelink-hub' });
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       Statement: {
@@ -57,7 +57,7 @@ describe('Hub stack: event bus', () => {
   });
 
   it('never lets an unconditioned wildcard principal in', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     for (const policy of Object.values(template.findResources('AWS::Events::EventBusPolicy'))) {
       const statement = policy.Properties.Statement;
       if (JSON.stringify(statement.Principal).includes('"*"')) {
@@ -67,7 +67,7 @@ describe('Hub stack: event bus', () => {
   });
 
   it('sends bus events to the intake with a dead-letter queue, retries and a maximum event age', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const rules = template.findResources('AWS::Events::Rule', {
       Properties: { EventBusName: { Ref: Match.stringLikeRegexp('HubBus') } },
     });
@@ -84,7 +84,7 @@ describe('Hub stack: event bus', () => {
   });
 
   it('sends failed asynchronous intake invocations to an on-failure queue', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: Match.stringLikeRegexp('^IntakeStepFunction') },
       MaximumRetryAttempts: 2,
@@ -95,7 +95,7 @@ describe('Hub stack: event bus', () => {
   });
 
   it('encrypts every dead-letter queue and refuses plain-text access to it', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const queues = template.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues).length).toBeGreaterThanOrEqual(4);
     for (const queue of Object.values(queues)) {
@@ -116,7 +116,7 @@ describe('Hub stack: event bus', () => {
 
 describe('Hub stack: functions', () => {
   it('builds one function per referenced step, named from the prefix', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const names = Object.values(template.findResources('AWS::Lambda::Function'))
       .map((fn) => fn.Properties.FunctionName)
       .sort();
@@ -128,7 +128,7 @@ describe('Hub stack: functions', () => {
   });
 
   it('gives every function the house defaults: arm64, nodejs24.x, explicit memory and timeout, tracing, own logs', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       expect(fn.Properties).toMatchObject({
@@ -183,7 +183,7 @@ describe('Hub stack: functions', () => {
   });
 
   it('gives each function its own role, named for the spoke trust pattern, with no managed policy', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     for (const name of Object.keys(FUNCTION_SPECS)) {
       template.hasResourceProperties('AWS::IAM::Role', {
         RoleName: `spokelink-fn-${name}`,
@@ -198,7 +198,7 @@ describe('Hub stack: functions', () => {
 
 describe('Hub stack: state machines', () => {
   it('builds a Standard state machine per ASL file with X-Ray and every event logged', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     for (const id of ['onboard', 'offboard', 'reconcile']) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineName: `spokelink-${id}`,
@@ -217,7 +217,7 @@ describe('Hub stack: state machines', () => {
   it.each(['onboard', 'offboard', 'reconcile'])(
     'resolves every placeholder of %s.asl.json to a function, machine or resource',
     (id) => {
-      const template = Template.fromStack(newHubStack());
+      const template = exampleHubTemplate();
       const placeholders = placeholdersOf(readFileSync(join(FIXTURE_STATE_MACHINES, `${id}.asl.json`), 'utf8'));
       const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).find(
         (m) => m.Properties.StateMachineName === `spokelink-${id}`,
@@ -246,7 +246,7 @@ describe('Hub stack: state machines', () => {
   );
 
   it('lets each state machine invoke exactly the functions its ASL references', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
     for (const machine of Object.values(machines)) {
       const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
@@ -285,7 +285,7 @@ describe('Hub stack: state machines', () => {
 
 describe('Hub stack: registry and notifications', () => {
   it('keeps the registry on demand, recoverable, encrypted, protected and retained', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -321,7 +321,7 @@ describe('Hub stack: registry and notifications', () => {
   });
 
   it('encrypts both topics with a rotating key and subscribes the configured e-mails with a DLQ', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     for (const name of ['spokelink-failures', 'spokelink-approvals']) {
       template.hasResourceProperties('AWS::SNS::Topic', {
@@ -338,7 +338,7 @@ describe('Hub stack: registry and notifications', () => {
   });
 
   it("lets only this account's CloudWatch alarms use the topics' key and publish to the failure topic", () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const [key] = Object.values(template.findResources('AWS::KMS::Key'));
     type Statement = { Sid?: string; Principal: string | { Service?: string; AWS?: unknown }; Condition?: object };
     const services = (key!.Properties.KeyPolicy.Statement as Statement[]).filter(
@@ -366,7 +366,7 @@ describe('Hub stack: registry and notifications', () => {
   });
 
   it('sends failed, timed-out and aborted executions of every workflow to the per-account failure notifier', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
@@ -395,7 +395,7 @@ describe('Hub stack: registry and notifications', () => {
   });
 
   it('sends every end of an onboarding or offboarding to the dispatcher, and makes its queue depth a metric', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
@@ -413,7 +413,7 @@ describe('Hub stack: registry and notifications', () => {
   });
 
   it('alarms to the failure topic when a dead-letter queue holds messages', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       {
@@ -431,7 +431,7 @@ describe('Hub stack: the TGW shared with the organization', () => {
   const shares = (template: Template) => Object.values(template.findResources('AWS::RAM::ResourceShare'));
 
   it('shares the TGW once with the whole organization, never with an account outside it', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const found = shares(template);
     expect(found).toHaveLength(1);
     const props = found[0]!.Properties as Record<string, unknown>;
@@ -499,7 +499,7 @@ describe('Hub stack: DNS mode profile', () => {
   });
 
   it('creates no Profile in zones mode (the default)', () => {
-    Template.fromStack(newHubStack()).resourceCountIs('AWS::Route53Profiles::Profile', 0);
+    exampleHubTemplate().resourceCountIs('AWS::Route53Profiles::Profile', 0);
   });
 
   it('refuses profile mode without the management account (the organization share needs it), naming the field', () => {

@@ -3,9 +3,10 @@ import { FUNCTION_SPECS, RESOURCE_STAR_REASONS } from '../../infra/permissions';
 import {
   actionsOfRole,
   exampleConfig,
+  exampleHubTemplate,
+  exampleSpokeTemplate,
   identityStatements,
   newHubStack,
-  newSpokeStack,
   resourcesOf,
   statementsOfRole,
 } from './helpers';
@@ -65,8 +66,8 @@ function fnActions(template: Template, name: string): string[] {
 
 describe('Permissions: every role', () => {
   it.each([
-    ['hub', () => Template.fromStack(newHubStack())],
-    ['spoke', () => Template.fromStack(newSpokeStack())],
+    ['hub', () => exampleHubTemplate()],
+    ['spoke', () => exampleSpokeTemplate()],
   ])('grants no "*" action anywhere in the %s stack', (_stack, synth) => {
     for (const statement of identityStatements(synth())) {
       for (const action of statement.actions) {
@@ -77,8 +78,8 @@ describe('Permissions: every role', () => {
   });
 
   it.each([
-    ['hub', () => Template.fromStack(newHubStack())],
-    ['spoke', () => Template.fromStack(newSpokeStack())],
+    ['hub', () => exampleHubTemplate()],
+    ['spoke', () => exampleSpokeTemplate()],
   ])('uses Resource "*" in the %s stack only for the allowlisted actions', (_stack, synth) => {
     for (const statement of identityStatements(synth())) {
       if (!statement.resources.includes('*')) continue;
@@ -93,7 +94,7 @@ describe('Permissions: every role', () => {
   });
 
   it('lets only the functions that work in spoke accounts assume the spoke role, and only that role', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const assumers = Object.keys(FUNCTION_SPECS).filter((name) =>
       actionsOfRole(template, `spokelink-fn-${name}`).includes('sts:AssumeRole'),
     );
@@ -122,7 +123,7 @@ describe('Permissions: every role', () => {
 
 describe('Permissions: hub functions', () => {
   it('intake queues in the registry, and only starts and checks the onboard and offboard workflows', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'intake')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -149,7 +150,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('dispatch works the intake queue with the same grants as the intake', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'dispatch')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -166,7 +167,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('notify-failures counts in the registry and publishes to the failure topic only', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'notify-failures')).toEqual([
       'dynamodb:Query',
       'dynamodb:UpdateItem',
@@ -180,7 +181,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('validate reads the registry and its indexes, the organization parents, the catalog zones and the attachments', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'validate')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -206,7 +207,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('records reads and writes the registry table only', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'records')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -222,7 +223,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('lease writes the registry and checks only whether the holding workflow execution still runs', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'lease')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -238,7 +239,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('transit-gateway shares the TGW, manages attachments and routing, and records the attachment', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'transit-gateway')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -292,7 +293,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const role = 'spokelink-fn-transit-gateway';
     expect(resourcesOf(template, role, 'ec2:AssociateTransitGatewayRouteTable')).toEqual([
       'arn:aws:ec2:us-east-1:*:transit-gateway-attachment/*',
@@ -315,7 +316,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('transit-gateway may only create resource shares of the hub transit gateway', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const create = statementsOfRole(template, 'spokelink-fn-transit-gateway').find((s) =>
       s.actions.includes('ram:CreateResourceShare'),
     );
@@ -337,12 +338,12 @@ describe('Permissions: hub functions', () => {
   });
 
   it('routes works in the spoke account and writes its routes through to the registry record', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'routes')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
   });
 
   it('status works in the spoke account and only reads the lease from the registry', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     // UpdateItem: renews the writer's lease and reserves the status by execution start time.
     expect(fnActions(template, 'status')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
     expect(resourcesOf(template, 'spokelink-fn-status', 'dynamodb:GetItem')).toEqual([
@@ -352,7 +353,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('zones manages authorizations on exactly the catalog hosted zones', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'zones')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
@@ -376,7 +377,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('consumer changes exactly the catalog security groups and the configured endpoint services, and asks the spoke which endpoints a VPC holds', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const role = 'spokelink-fn-consumer';
     expect(resourcesOf(template, role, 'ec2:AuthorizeSecurityGroupIngress')).toEqual([
       'arn:aws:ec2:us-east-1:111111111111:security-group/sg-0e55e0000000000a1',
@@ -416,7 +417,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('reconcile scans the registry, walks the spoke OUs and reads spoke VPCs and hub drift; it starts nothing itself', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     // PutItem: the configuration rollout's progress (ROLLOUT / CONFIG); sns:Publish (and the topic key): a rollout
     // stopped above its failure threshold is reported on the failure topic.
     expect(fnActions(template, 'reconcile')).toEqual([
@@ -438,12 +439,12 @@ describe('Permissions: hub functions', () => {
   });
 
   it('rollback (which also plans the offboarding) reads the VPC through the spoke role and its registry record', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'rollback')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
   });
 
   it('approval publishes to the approval topic, stores tokens in the registry and withdraws a request', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'approval')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -460,7 +461,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('decision answers tasks and reads and deletes the pending approval, nothing else; its URL needs IAM auth', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     expect(fnActions(template, 'decision')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -473,7 +474,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('writes each function log to its own log group only', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     for (const name of Object.keys(FUNCTION_SPECS)) {
       const resources = resourcesOf(template, `spokelink-fn-${name}`, 'logs:PutLogEvents');
       expect(resources).toHaveLength(1);
@@ -484,7 +485,7 @@ describe('Permissions: hub functions', () => {
 
 describe('Permissions: resource policies', () => {
   it('allow no wildcard action, except the key policy statement that delegates the key to IAM', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const documents: [string, { Statement: { Effect: string; Action: string | string[]; Principal?: unknown }[] }][] =
       [];
     for (const type of ['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy']) {

@@ -23,7 +23,7 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 /**
  * The registry's intake items, in memory: the queue item an UpdateItem writes (values as set, `dueAt` and
  * `firstQueuedAt` kept), Query by `pk` (and account prefix), Put and Delete. Conditions are the dispatcher's tests'
- * concern (test/security/intake-fairness.test.ts runs the real table).
+ * concern (test/security/intake-fairness.test.ts and its scale version run the real table).
  */
 function fakeRegistry() {
   const items = new Map<string, Record<string, unknown>>();

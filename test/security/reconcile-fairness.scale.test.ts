@@ -9,7 +9,8 @@ import { runReconcile, statusOf } from '../lifecycle/helpers';
  * is lost, and only the reconcile can repair it. The reconcile shares the run's slots across accounts and skips
  * rejections whose inputs did not change: the victim is repaired by the first run (docs/lifecycle.md, "Fairness and
  * limits": with A = 2 accounts having work, each gets at least 125 slots a run), and the attacker's VPCs cost one
- * attempt each, then nothing.
+ * attempt each, then nothing. Scale tier (`npm run test:scale`): the slot sharing itself is checked in `npm test` by
+ * test/functions/reconcile/fair-share.test.ts, the skipped unchanged rejection by test/lifecycle/reconcile.test.ts.
  */
 
 const ATTACKER = spokeAccountId(0);
