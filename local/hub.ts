@@ -20,6 +20,7 @@ import {
   servedRegions,
   spokeRoleName,
 } from '#shared/config';
+import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { logger } from '#shared/logger';
 import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
@@ -183,14 +184,7 @@ export interface LocalHub {
 
 /** Environment variables the hub sets for the handlers (restored by `close`). */
 const ENV_KEYS = [
-  'SPOKELINK_CONFIG',
-  'REGISTRY_TABLE_NAME',
-  'ONBOARD_STATE_MACHINE_ARN',
-  'OFFBOARD_STATE_MACHINE_ARN',
-  'APPROVAL_TOPIC_ARN',
-  'FAILURE_TOPIC_ARN',
-  'POWERTOOLS_SERVICE_NAME',
-  'POWERTOOLS_LOG_LEVEL',
+  ...HANDLER_ENV_KEYS,
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
   'AWS_ACCESS_KEY_ID',
@@ -338,15 +332,17 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     });
     sfn.attach();
 
-    const env: Record<string, string> = {
-      SPOKELINK_CONFIG: JSON.stringify(config),
-      REGISTRY_TABLE_NAME: tableName,
-      ONBOARD_STATE_MACHINE_ARN: sfn.arnOf(`${prefix}-onboard`),
-      OFFBOARD_STATE_MACHINE_ARN: sfn.arnOf(`${prefix}-offboard`),
-      APPROVAL_TOPIC_ARN: approvalTopic,
-      FAILURE_TOPIC_ARN: failureTopic,
-      POWERTOOLS_SERVICE_NAME: prefix,
-      POWERTOOLS_LOG_LEVEL: logLevel,
+    const env: Record<string, string | undefined> = {
+      ...handlerEnvironment({
+        config,
+        registryTableName: tableName,
+        serviceName: prefix,
+        logLevel,
+        onboardStateMachineArn: sfn.arnOf(`${prefix}-onboard`),
+        offboardStateMachineArn: sfn.arnOf(`${prefix}-offboard`),
+        approvalTopicArn: approvalTopic,
+        failureTopicArn: failureTopic,
+      }),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: identity.accessKeyId,

@@ -1,36 +1,35 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
 
 /**
- * The consumer registry table as spokelink deploys it (see functions/shared/registry/model.ts): string keys `pk`/`sk`,
- * GSI `byAccount` on `accountId`/`sk` projecting everything, on-demand billing. One definition for every local
- * emulator (dynalite here, moto's DynamoDB in the moto tier), so both run the registry code against the same shape
- * the CDK stack creates.
+ * The consumer registry table as spokelink deploys it, built from the one definition the CDK stack also reads
+ * (`REGISTRY_TABLE_SHAPE`): string keys, the account index projecting everything, on-demand billing. Every local
+ * emulator (dynalite here, moto's DynamoDB in the moto tier) creates this, so both run the registry code against the
+ * shape the CDK stack creates. (dynalite has no TTL; nothing in a run depends on items expiring.)
  */
 export function registryTableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, accountIndex } = REGISTRY_TABLE_SHAPE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'accountId', AttributeType: 'S' },
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+      { AttributeName: accountIndex.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: [
       {
-        IndexName: 'byAccount',
+        IndexName: accountIndex.name,
         KeySchema: [
-          { AttributeName: 'accountId', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
+          { AttributeName: accountIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: accountIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },
     ],
   };
 }
-
-/** Name of the registry's account index. */
-export const REGISTRY_ACCOUNT_INDEX = 'byAccount';

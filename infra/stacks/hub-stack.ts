@@ -18,6 +18,8 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type HubConfig, organizationShareOf, profileShareOf } from '#shared/config';
+import { handlerEnvironment } from '#shared/env';
+import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
 import {
   DEFAULT_FUNCTIONS_DIR,
   DEFAULT_STATE_MACHINES_DIR,
@@ -165,10 +167,11 @@ export class HubStack extends Stack {
       }
     }
 
+    const shape = REGISTRY_TABLE_SHAPE;
     this.registry = new Table(this, 'Registry', {
       tableName: names.registryTable,
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: shape.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: shape.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
@@ -176,12 +179,12 @@ export class HubStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       // Items that should disappear on their own (approval tokens, say) set `ttl` (epoch seconds). A dedicated name,
       // so that no attribute with another meaning (the lease's `expiresAt`) ever deletes an item by accident.
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: shape.timeToLiveAttribute,
     });
     this.registry.addGlobalSecondaryIndex({
-      indexName: 'byAccount',
-      partitionKey: { name: 'accountId', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      indexName: shape.accountIndex.name,
+      partitionKey: { name: shape.accountIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: shape.accountIndex.sortKey, type: AttributeType.STRING },
     });
 
     this.bus = this.createHubBus(config, names);
@@ -189,16 +192,16 @@ export class HubStack extends Stack {
     this.hubProfile = this.hubRoute53Profile(config);
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
-    const environment = {
-      SPOKELINK_CONFIG: JSON.stringify(config),
-      REGISTRY_TABLE_NAME: this.registry.tableName,
-      POWERTOOLS_SERVICE_NAME: config.prefix,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      ONBOARD_STATE_MACHINE_ARN: stateMachineArn('onboard'),
-      OFFBOARD_STATE_MACHINE_ARN: stateMachineArn('offboard'),
-      APPROVAL_TOPIC_ARN: this.approvalTopic.topicArn,
-      FAILURE_TOPIC_ARN: this.failureTopic.topicArn,
-    };
+    const environment = handlerEnvironment({
+      config,
+      registryTableName: this.registry.tableName,
+      serviceName: config.prefix,
+      logLevel: 'INFO',
+      onboardStateMachineArn: stateMachineArn('onboard'),
+      offboardStateMachineArn: stateMachineArn('offboard'),
+      approvalTopicArn: this.approvalTopic.topicArn,
+      failureTopicArn: this.failureTopic.topicArn,
+    });
     checkEnvironmentSize(environment);
     const intakeFailures = deadLetterQueue(this, 'IntakeFailureQueue', 'intake invocations that failed');
     const ctx: PermissionContext = {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Json, LambdaInvocationError, LocalLambdas } from '#local/lambda';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import { type HubConfig, registryTableName, resetConfigCache } from '#shared/config';
+import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { MOTO_ACCOUNT, REGION } from '../harness/compare';
 import { FUNCTIONS_CREDENTIALS } from './seed';
 
@@ -14,8 +15,7 @@ import { FUNCTIONS_CREDENTIALS } from './seed';
 
 const ROOT = join(__dirname, '..', '..');
 const ENV_KEYS = [
-  'SPOKELINK_CONFIG',
-  'REGISTRY_TABLE_NAME',
+  ...HANDLER_ENV_KEYS,
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_DYNAMODB',
   'AWS_REGION',
@@ -24,7 +24,6 @@ const ENV_KEYS = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'AWS_PROFILE',
-  'POWERTOOLS_LOG_LEVEL',
 ] as const;
 
 /** Points the handlers at moto (environment, fresh client and configuration caches); returns the restore function. */
@@ -32,14 +31,17 @@ export function useMotoForHandlers(endpoint: string, config: HubConfig): () => v
   const saved = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
   for (const key of ENV_KEYS) delete process.env[key];
   Object.assign(process.env, {
-    SPOKELINK_CONFIG: JSON.stringify(config),
-    REGISTRY_TABLE_NAME: registryTableName(config),
+    ...handlerEnvironment({
+      config,
+      registryTableName: registryTableName(config),
+      serviceName: config.prefix,
+      logLevel: 'SILENT',
+    }),
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ACCESS_KEY_ID: FUNCTIONS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: FUNCTIONS_CREDENTIALS.secretAccessKey,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   useClientPlugin(undefined);
   resetClients();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { registryTableDefinition } from '#local/registry-table';
 import { parseConfig } from '#shared/config';
+import { HANDLER_ENV_KEYS } from '#shared/env';
 import { FUNCTION_SPECS } from '../../infra/permissions';
 import { placeholdersOf } from '../../infra/workflow-sources';
 import { exampleConfig, exampleHubTemplate, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
@@ -162,6 +164,8 @@ describe('Hub stack: functions', () => {
         APPROVAL_TOPIC_ARN: { Ref: expect.stringMatching(/^ApprovalTopic/) },
         NODE_OPTIONS: '--enable-source-maps',
       });
+      // Exactly the handler environment's one list (plus Node's options): nothing set under another name.
+      expect(Object.keys(variables).sort()).toEqual([...HANDLER_ENV_KEYS, 'NODE_OPTIONS'].sort());
     }
   });
 
@@ -311,6 +315,24 @@ describe('Hub stack: registry and notifications', () => {
         ],
       },
     });
+  });
+
+  it('creates the table the local emulators create: same keys, attribute types and index (one definition)', () => {
+    const [table] = Object.values(exampleHubTemplate().findResources('AWS::DynamoDB::Table'));
+    const deployed = table!.Properties;
+    const local = registryTableDefinition('spokelink-registry');
+    const byName = (defs: { AttributeName?: string }[]) =>
+      [...defs].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
+    expect(deployed.KeySchema).toEqual(local.KeySchema);
+    expect(byName(deployed.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions ?? []));
+    expect(
+      deployed.GlobalSecondaryIndexes.map((i: { IndexName: string; KeySchema: unknown; Projection: unknown }) => ({
+        IndexName: i.IndexName,
+        KeySchema: i.KeySchema,
+        Projection: i.Projection,
+      })),
+    ).toEqual(local.GlobalSecondaryIndexes);
+    expect(deployed.BillingMode).toBe(local.BillingMode);
   });
 
   it('uses the configured registry table name', () => {

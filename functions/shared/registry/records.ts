@@ -8,7 +8,7 @@ import { CONDITION_FAILED } from './conditional';
 import { FENCE_ATTRIBUTE, fenceCondition, lostLease } from './lease';
 import { type ConsumerRecord, registryKeys } from './model';
 import { checkReadable, REGISTRY_SCHEMA_VERSION } from './schema';
-import type { RegistryTable } from './table';
+import { REGISTRY_TABLE_SHAPE, type RegistryTable } from './table';
 
 // ---- consumer record -----------------------------------------------------------------------------------------------
 
@@ -463,7 +463,7 @@ export async function archiveMembership(
 }
 
 /** Name of the registry's account index (`accountId` / `sk`, every attribute projected). */
-export const ACCOUNT_INDEX = 'byAccount';
+export const ACCOUNT_INDEX = REGISTRY_TABLE_SHAPE.accountIndex.name;
 
 /**
  * The current records of an account's VPCs (GSI `byAccount`). GSI reads are eventually consistent: callers that
