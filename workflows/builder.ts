@@ -8,6 +8,7 @@ import type { Input as RoutesInput } from '../functions/routes/handler';
 import type { Input as StatusInput } from '../functions/status/handler';
 import type { Input as TransitGatewayInput } from '../functions/transit-gateway/handler';
 import type { Input as ZonesInput } from '../functions/zones/handler';
+import { sizingOf } from '../infra/function-sizing';
 import { kebabToPascal } from '../infra/workflow-sources';
 
 /**
@@ -233,22 +234,14 @@ export function functionArn(fn: FunctionName): string {
 }
 
 /**
- * Task timeout per function: above the Lambda's own timeout (infra/function-sizing.ts), so that a Lambda that runs out of
- * time fails as Sandbox.Timedout first; the functions that wait on AWS (TGW, zones, endpoint access) get 90 s.
+ * A Task's timeout: its function's own timeout (infra/function-sizing.ts, which the CDK app deploys and the local
+ * runner enforces) plus a margin, so that a Lambda that runs out of time fails as Sandbox.Timedout first.
  */
-const TASK_TIMEOUT_SECONDS: Record<FunctionName, number> = {
-  approval: 60,
-  consumer: 90,
-  lease: 60,
-  reconcile: 330,
-  records: 60,
-  rollback: 60,
-  routes: 60,
-  status: 60,
-  'transit-gateway': 90,
-  validate: 60,
-  zones: 90,
-};
+const TASK_TIMEOUT_MARGIN_SECONDS = 30;
+
+function taskTimeoutSeconds(fn: FunctionName): number {
+  return sizingOf(fn).timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS;
+}
 
 export interface TaskOptions<F extends FunctionName> {
   readonly comment?: string;
@@ -293,7 +286,7 @@ export function lambdaTask<F extends FunctionName>(name: string, fn: F, options:
       ...(options.resultSelector ? { ResultSelector: options.resultSelector } : {}),
       ...(options.resultPath !== undefined ? { ResultPath: options.resultPath } : {}),
       ...(options.outputPath ? { OutputPath: options.outputPath } : {}),
-      TimeoutSeconds: options.timeoutSeconds ?? TASK_TIMEOUT_SECONDS[fn],
+      TimeoutSeconds: options.timeoutSeconds ?? taskTimeoutSeconds(fn),
       Retry: retry,
       ...withCatches(name, options.catch, options.onError),
       ...(options.next ? { Next: options.next } : {}),
