@@ -1,8 +1,11 @@
 import { type LocalHub, localProfileId, withHubProfile } from '#local/hub';
 import type { HubConfig } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry/model';
+import { TwinError } from '#twin/errors';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
+import { loadTimelines } from '../../cli/audit/reader';
+import { hubSfnClient } from '../audit/helpers';
 import {
   advance,
   changeConfig,
@@ -143,11 +146,52 @@ describe('Workflow: DNS mode profile', () => {
     await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:segment', 'spokelink:services']);
     await settle(hub);
     await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment and the Profile association
-    expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
+    expect(statusOf(hub, PAYMENTS)).toMatchObject({
+      status: 'disconnected',
+      detail: expect.stringMatching(/removed 1 route\(s\), 0 zone association\(s\), 1 Profile association\(s\), /),
+    });
     expect(associationsOf(hub, PAYMENTS)).toEqual([]);
     expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toBeUndefined();
     expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
     expect(networkDiff(hub, before)).toEqual([]);
+
+    // The audit reads the association from the histories: made by the onboarding, removed by the offboarding.
+    const arns = (kind: string) =>
+      hub
+        .executions()
+        .filter((e) => e.name.startsWith(`${PAYMENTS}-${kind}-`))
+        .map((e) => e.executionArn);
+    const profileChanges = async (kind: string) =>
+      (await loadTimelines(hubSfnClient(hub), arns(kind), { includeExecutionData: true }))
+        .flatMap((t) => t.changes)
+        .filter((c) => c.kind === 'profile-association')
+        .map((c) => `${c.change} ${c.id} ${c.detail ?? ''}`);
+    const profile = `Profile ${localProfileId(profileConfig())}`;
+    expect(await profileChanges('onboard')).toEqual([`created ${first} ${profile}`, `reused ${first} ${profile}`]);
+    expect(await profileChanges('offboard')).toEqual([`removed ${first} ${profile}`]);
+  });
+
+  it('rolls the Profile association back when another branch fails for good, and counts it in the summary', async () => {
+    hub = await lifecycleHub({ config: profileConfig() });
+    const before = hub.twin.snapshot();
+    // The spoke's route table is full: CreateSpokeRoutes fails for good after AssociateProfile succeeded.
+    hub.twin.inject({
+      service: 'ec2',
+      operation: 'CreateRoute',
+      error: () => new TwinError('RouteLimitExceeded', 'The maximum number of routes has been reached.', 400),
+    });
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment and the Profile association
+
+    expect(hub.twin.calls.filter((c) => c.operation === 'AssociateProfile' && !c.error)).toHaveLength(1);
+    expect(statusOf(hub, PAYMENTS)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^CreateSpokeRoutes: QuotaExceededError: .*rolled back: .*1 Profile assoc\b/),
+    });
+    expect(associationsOf(hub, PAYMENTS)).toEqual([]);
+    expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
+    expect(networkDiff(hub, before).filter((path) => !/\.tags\.spokelink:/.test(path))).toEqual([]);
   });
 
   it('reconcile re-associates a Profile association the tenant removed (read back with the spoke role)', async () => {
