@@ -157,8 +157,19 @@ export const HubConfigSchema = z
           .string()
           .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
           .optional(),
+        /**
+         * Profile mode, a VPC that already has another Route 53 Profile associated (the tenant's own: AWS allows one
+         * Profile per VPC):
+         * - `refuse` (default): rejected at validation (`profile-conflict`);
+         * - `associate-zones`: the catalog is added to that VPC by associating the catalog's zones with it directly,
+         *   as in zones mode; a directly associated zone takes precedence over a Profile's zone of the same name. The
+         *   tenant's Profile is never written: it belongs to the tenant, who could share it further (README, "DNS
+         *   modes").
+         * @default 'refuse'
+         */
+        existingProfile: z.enum(['refuse', 'associate-zones']).default('refuse'),
       })
-      .default({ mode: 'zones' }),
+      .default({ mode: 'zones', existingProfile: 'refuse' }),
     registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
     reconcile: z
       .strictObject({

@@ -5,10 +5,12 @@ import { TwinError } from '#twin/errors';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
 import { loadTimelines } from '../../cli/audit/reader';
+import { DisassociateProfileCommand } from '../../sdk/client-route53profiles';
 import { hubSfnClient } from '../audit/helpers';
 import {
   advance,
   changeConfig,
+  hubWithTeamProfile,
   lifecycleConfig,
   lifecycleHub,
   lifecycleWorld,
@@ -18,6 +20,7 @@ import {
   runReconcile,
   settle,
   statusOf,
+  TEAM_PROFILE,
   ZONES,
 } from '../lifecycle/helpers';
 
@@ -74,17 +77,20 @@ async function record(hub: LocalHub, vpcId: string): Promise<ConsumerRecord> {
 }
 
 /**
- * Watches the names after every AWS call the hub makes: each must resolve to the hub's zone (directly or through the
- * Profile) at every moment. Returns the moments it did not.
+ * Watches the names after every AWS call (the hub's and the tenant's) and after every advance of the clock (AWS
+ * finishing an association or a deletion): each must resolve to the hub's zone (directly or through the Profile) at
+ * every moment. Returns the moments it did not, and `check` for the moments no call marks.
  */
 function watchResolution(hub: LocalHub, vpcId: string, names: readonly string[]) {
   const gaps: string[] = [];
   const ways = new Set<string>();
+  const hubZones = new Set<string>(Object.values(ZONES));
   const call = hub.twin.call.bind(hub.twin);
   const check = (when: string) => {
     for (const name of names) {
       const zone = resolvingZone(hub.twin, name, vpcId, R);
       if (!zone) gaps.push(`${name} did not resolve ${when}`);
+      else if (!hubZones.has(zone.zoneId)) gaps.push(`${name} resolved to ${zone.zoneId} ${when}`);
       else ways.add(zone.via);
     }
   };
@@ -95,7 +101,7 @@ function watchResolution(hub: LocalHub, vpcId: string, names: readonly string[])
       check(`after ${args[0]}:${args[1]}`);
     }
   };
-  return { gaps, ways };
+  return { gaps, ways, check };
 }
 
 describe('Workflow: DNS mode profile', () => {
@@ -294,6 +300,7 @@ describe('Workflow: migration between DNS modes', () => {
     expect(toZones.summary).toMatchObject({ onboard: 1 });
     expect(reasonsOfLastExecution(hub, PAYMENTS)).toContain('dns-mode-changed');
     await advance(hub, 5 * 60_000);
+    watch.check('once the Profile association is gone');
     expect(statusOf(hub, PAYMENTS).status).toBe('connected');
     expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
     expect(associationsOf(hub, PAYMENTS)).toEqual([]);
@@ -301,6 +308,41 @@ describe('Workflow: migration between DNS modes', () => {
 
     expect(watch.gaps).toEqual([]);
     expect([...watch.ways].sort()).toEqual(['profile', 'zone']);
+  });
+
+  it("a VPC with its own Profile gets the zones directly (dns.existingProfile), then the hub's Profile once its own is gone, without a gap", async () => {
+    const setup = await hubWithTeamProfile();
+    const { config, team } = setup;
+    hub = setup.hub;
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+
+    const wanted = [ZONES.secrets, ZONES.ssm, ZONES.sts].sort();
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.profileId)).toEqual([TEAM_PROFILE]);
+    expect(await record(hub, PAYMENTS)).toMatchObject({ existingProfileId: TEAM_PROFILE });
+    const watch = watchResolution(hub, PAYMENTS, Object.values(NAMES));
+
+    // The team gives up its own Profile: the reconcile moves the VPC to the hub's, Profile first, zones after.
+    await team.send(new DisassociateProfileCommand({ ProfileId: TEAM_PROFILE, ResourceId: PAYMENTS }));
+    await advance(hub, 60_000);
+    watch.check("once the team's Profile association is gone");
+    const moved = await runReconcile(hub);
+    expect(moved.summary).toMatchObject({ onboard: 1 });
+    expect(reasonsOfLastExecution(hub, PAYMENTS)).toEqual(['dns-mode-changed']);
+    await advance(hub, 5 * 60_000);
+    watch.check('after the migration');
+
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual([]);
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.profileId)).toEqual([localProfileId(config)]);
+    const after = await record(hub, PAYMENTS);
+    expect(after.existingProfileId).toBeUndefined();
+    expect(after.zones).toEqual([]);
+    expect(watch.gaps).toEqual([]);
+    expect([...watch.ways].sort()).toEqual(['profile', 'zone']);
+    expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
   });
 });
 
