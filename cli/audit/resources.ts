@@ -146,6 +146,10 @@ export function changesFromResult(result: unknown, context: ChangeContext = {}):
       id: r.profileAssociationId,
       ...(profileId ? { detail: `Profile ${profileId}` } : {}),
     });
+    if (r.profileInvitationAccepted === true) {
+      const share = profileId ? `the share of Profile ${profileId}` : 'the Profile share';
+      out.push({ change: 'modified', kind: 'ram-invitation', id: share, detail: 'accepted by the spoke account' });
+    }
   }
 
   // RAM: the spoke account added to the hub's share of the TGW; invitation accepted (accounts outside the org).

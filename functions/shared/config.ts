@@ -400,6 +400,12 @@ export function hubProfileName(config: Pick<HubConfig, 'prefix' | 'dns'>): strin
   return config.dns.profileName ?? `${config.prefix}-endpoints`;
 }
 
+/** `<prefix>-tgw`: the per-account RAM share of the TGW (accounts outside the organization accept its invitation). */
+export const tgwShareName = (config: Pick<HubConfig, 'prefix'>): string => `${config.prefix}-tgw`;
+
+/** `<prefix>-profile`: the RAM share of the hub's Route 53 Profile (an outside account accepts its invitation). */
+export const profileShareName = (config: Pick<HubConfig, 'prefix'>): string => `${config.prefix}-profile`;
+
 /** The RAM share of the hub's Route 53 Profile (DNS mode `profile`), as the hub stack deploys it. */
 export interface ProfileShare {
   /** `<prefix>-profile`. */
@@ -421,7 +427,7 @@ export function profileShareOf(config: HubConfig, partition = 'aws'): ProfileSha
   const { managementAccountId, id, externalAccounts } = config.organization;
   if (config.dns.mode !== 'profile' || managementAccountId === undefined) return undefined;
   return {
-    name: `${config.prefix}-profile`,
+    name: profileShareName(config),
     profileName: hubProfileName(config),
     organizationArn: `arn:${partition}:organizations::${managementAccountId}:organization/${id}`,
     externalAccounts: [...externalAccounts],

@@ -12,7 +12,14 @@ import {
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
-import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
+import {
+  type Endpoint,
+  type EndpointService,
+  type HubConfig,
+  type Segment,
+  servedRegions,
+  tgwShareName,
+} from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
@@ -117,7 +124,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     ...(ipv6Support ? { ipv6Support } : {}),
     ...(quarantine.length > 0 ? { quarantine } : {}),
     transitGatewayId: config.hub.transitGatewayId,
-    shareName: `${config.prefix}-tgw`,
+    shareName: tgwShareName(config),
     attachmentName: `${config.prefix}-${vpcId}`,
     subnetSelection: selection.how,
     attachmentSubnets: selection.subnets,

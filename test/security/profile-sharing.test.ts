@@ -1,5 +1,7 @@
 import { type LocalHub, localProfileId } from '#local/hub';
+import type { RamState } from '#twin/services/ram';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
+import { parseWorld } from '#twin/world';
 import { AssociateProfileCommand } from '../../sdk/client-route53profiles';
 import {
   advance,
@@ -7,6 +9,7 @@ import {
   LEDGER,
   lifecycleConfig,
   lifecycleHub,
+  lifecycleWorld,
   networkDiff,
   PAYMENTS,
   registryOf,
@@ -145,5 +148,71 @@ describe('Security: a VPC with its own Route 53 Profile (dns.existingProfile "as
       .map((a) => a.vpcId)
       .sort();
     expect(teamAssociations).toEqual([PAYMENTS, LEDGER].sort());
+  });
+});
+
+/**
+ * Threat: another account invites an outside account's spoke to a share named like the hub's Profile share
+ * (`spokelink-profile`), holding a Profile of its own, hoping the spoke role accepts it and associates that Profile (its
+ * zones would then answer the VPC's names). The spoke role accepts only the invitation the hub account sent (the code
+ * checks the sender; the role's grant says `ram:ShareOwnerAccountId` = the hub).
+ */
+describe('Security: a look-alike Profile share invitation from another account', () => {
+  let hub: LocalHub;
+  afterEach(() => hub?.close());
+
+  it('is never accepted: the outside account accepts only the hub’s invitation and associates only the hub’s Profile', async () => {
+    const PARTNER = '555555555555';
+    const PARTNER_VPC = 'vpc-0d500000000000001';
+    const OTHER = '333333333333';
+    const decoy = 'rp-0bbbbbbbbbbbbbbbb';
+    const world = lifecycleWorld();
+    const config = lifecycleConfig((raw) => {
+      raw.dns = { mode: 'profile' };
+    });
+    hub = await lifecycleHub({
+      config,
+      world: parseWorld({
+        ...world,
+        route53profiles: {
+          profiles: [{ id: decoy, name: 'spokelink-endpoints', ownerId: OTHER, region: 'us-east-1', zoneIds: [] }],
+        },
+        ram: {
+          ...world.ram,
+          shares: [
+            ...world.ram.shares,
+            {
+              name: 'spokelink-profile',
+              ownerId: OTHER,
+              region: 'us-east-1',
+              allowExternalPrincipals: true,
+              resourceArns: [`arn:aws:route53profiles:us-east-1:${OTHER}:profile/${decoy}`],
+              principals: [],
+              pendingPrincipals: [PARTNER],
+              tags: [],
+            },
+          ],
+        },
+      }),
+    });
+
+    await hub.tagVpc(PARTNER_VPC, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
+    await settle(hub);
+
+    expect(statusOf(hub, PARTNER_VPC).status).toBe('connected');
+    const ram = hub.twin.stateOf<RamState>('ram');
+    const answers = Object.values(ram.invitations)
+      .filter((i) => i.receiverAccountId === PARTNER && ram.shares[i.shareArn]?.name === 'spokelink-profile')
+      .map((i) => `${i.senderAccountId} ${i.answer?.status ?? 'PENDING'}`)
+      .sort();
+    expect(answers).toEqual([`111111111111 ACCEPTED`, `${OTHER} PENDING`]);
+    const associated = Object.values(hub.twin.stateOf<Route53ProfilesState>('route53profiles').associations)
+      .filter((a) => a.vpcId === PARTNER_VPC)
+      .map((a) => a.profileId);
+    expect(associated).toEqual([localProfileId(config)]);
+    expect(resolvingZone(hub.twin, 'ssm.us-east-1.amazonaws.com', PARTNER_VPC, 'us-east-1')).toEqual({
+      zoneId: ZONES.ssm,
+      via: 'profile',
+    });
   });
 });

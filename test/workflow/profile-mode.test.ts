@@ -2,6 +2,7 @@ import { type LocalHub, localProfileId, withHubProfile } from '#local/hub';
 import type { HubConfig } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { TwinError } from '#twin/errors';
+import type { RamState } from '#twin/services/ram';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
 import { loadTimelines } from '../../cli/audit/reader';
@@ -23,6 +24,7 @@ import {
   TEAM_PROFILE,
   ZONES,
 } from '../lifecycle/helpers';
+import { PARTNER } from './helpers';
 
 /**
  * DNS mode `profile` end to end on the twin: the real ASL and handlers, the hub's Route 53 Profile deployed as the hub
@@ -31,6 +33,8 @@ import {
  */
 
 const R = 'us-east-1';
+/** partner-integration, of the account outside the organization. */
+const PARTNER_VPC = 'vpc-0d500000000000001';
 const NAMES = {
   ssm: 'ssm.us-east-1.amazonaws.com',
   sts: 'sts.us-east-1.amazonaws.com',
@@ -220,6 +224,37 @@ describe('Workflow: DNS mode profile', () => {
     expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toMatchObject({ via: 'profile' });
     // Nothing left to repair.
     expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
+  });
+
+  it("onboards a VPC of an account outside the organization: its spoke role accepts the Profile share's invitation first", async () => {
+    const config = profileConfig();
+    hub = await lifecycleHub({ config });
+    const invitationsToPartner = () =>
+      Object.values(hub.twin.stateOf<RamState>('ram').invitations)
+        .filter((i) => i.receiverAccountId === PARTNER)
+        .map((i) => `${hub.twin.stateOf<RamState>('ram').shares[i.shareArn]!.name} ${i.answer?.status ?? 'PENDING'}`)
+        .sort();
+    // The hub stack invited the partner to the Profile share; nothing reaches it through the organization.
+    expect(invitationsToPartner()).toEqual(['spokelink-profile PENDING']);
+
+    await hub.tagVpc(PARTNER_VPC, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
+    await settle(hub);
+
+    expect(statusOf(hub, PARTNER_VPC).status).toBe('connected');
+    expect(invitationsToPartner()).toEqual(['spokelink-profile ACCEPTED', 'spokelink-tgw ACCEPTED']);
+    expect(associationsOf(hub, PARTNER_VPC).map((a) => a.profileId)).toEqual([localProfileId(config)]);
+    expect(resolvingZone(hub.twin, NAMES.ssm, PARTNER_VPC, R)).toMatchObject({ zoneId: ZONES.ssm, via: 'profile' });
+    // Accepted by the partner's spoke role in AssociateZones, before its AssociateProfile.
+    const zonesCalls = hub.twin.calls
+      .filter((c) => c.origin?.endsWith('zones') && c.accountId === PARTNER && !c.error)
+      .map((c) => c.operation)
+      .filter((op) => ['AcceptResourceShareInvitation', 'AssociateProfile'].includes(op));
+    expect(zonesCalls).toEqual(['AcceptResourceShareInvitation', 'AssociateProfile']);
+    const accepts = hub.twin.calls.filter((c) => c.operation === 'AcceptResourceShareInvitation' && !c.error);
+    expect(accepts.map((c) => c.principal)).toEqual([
+      expect.stringMatching(/^arn:aws:sts::555555555555:assumed-role\/spokelink-spoke\//),
+      expect.stringMatching(/^arn:aws:sts::555555555555:assumed-role\/spokelink-spoke\//),
+    ]);
   });
 
   it('refuses at validation a VPC that already has another Profile, and changes nothing', async () => {
