@@ -2,7 +2,14 @@ import { ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
+import {
+  type HubConfig,
+  organizationShareOf,
+  profileShareName,
+  type SpokeAccess,
+  spokeRoleName,
+  tgwShareName,
+} from '#shared/config';
 import { ATTACHMENT_TAG_KEYS, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
@@ -719,7 +726,13 @@ export function spokeExecutionStatements(props: {
           resourceName: '*',
         }),
       ],
-      conditions: { StringEquals: { 'ram:ShareOwnerAccountId': hub.accountId } },
+      // Only the hub's own shares: sent by the hub account, and named as the hub names them (the TGW's, the Profile's).
+      conditions: {
+        StringEquals: {
+          'ram:ShareOwnerAccountId': hub.accountId,
+          'ram:ResourceShareName': [tgwShareName(config), profileShareName(config)],
+        },
+      },
     }),
     new PolicyStatement({
       sid: 'ListShareInvitations',

@@ -2,6 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { TwinError } from './errors';
 import type { Ec2State } from './services/ec2/model';
 import type { OrganizationsState } from './services/organizations';
+import { invitedShareName } from './services/ram';
 import type { CallContext, Identity, OperationInput, ServiceName } from './types';
 
 /**
@@ -483,10 +484,17 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ram:GetResourceShareInvitations':
       return [one(star)];
     case 'ram:AcceptResourceShareInvitation': {
-      // The invitation ARN carries the account of the share's owner (ram:ShareOwnerAccountId).
+      // The invitation ARN carries the account of the share's owner (ram:ShareOwnerAccountId); the share it invites
+      // to gives ram:ResourceShareName (an unknown invitation: the key is absent, and the service answers not found).
       const arn = String(i.resourceShareInvitationArn);
       const owner = arn.split(':')[4] ?? '';
-      return [one({ resource: arn, resourceAccount: owner }, { 'ram:ShareOwnerAccountId': owner })];
+      const name = invitedShareName(ctx.twin, arn);
+      return [
+        one(
+          { resource: arn, resourceAccount: owner },
+          { 'ram:ShareOwnerAccountId': owner, ...(name !== undefined ? { 'ram:ResourceShareName': name } : {}) },
+        ),
+      ];
     }
     // ---- STS ----------------------------------------------------------------------------------------------------
     case 'sts:AssumeRole': {

@@ -1,6 +1,7 @@
 import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
 import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
 import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
+import { HubProfileNotVisibleError } from '../functions/zones/profile';
 import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
 import {
   AWS_ERRORS,
@@ -37,6 +38,13 @@ export const TRANSIENT = {
   }),
   /** The TGW is invisible to the spoke for a while after sharing (RAM propagation, organization share ASSOCIATING). */
   ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], {
+    interval: 2,
+    backoff: 1.5,
+    maxDelay: 8,
+    attempts: 20,
+  }),
+  /** The hub's Route 53 Profile is invisible to the spoke for a while after its share reaches the account. */
+  profileShareVisibility: retrier([HubProfileNotVisibleError], {
     interval: 2,
     backoff: 1.5,
     maxDelay: 8,

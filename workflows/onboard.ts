@@ -396,9 +396,17 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
     {
       steps: [
         lambdaTask('AssociateZones', 'zones', {
-          comment: 'Per zone: authorize (hub), associate (spoke), delete the authorization (hub).',
+          comment:
+            "Per zone: authorize (hub), associate (spoke), delete the authorization (hub). DNS mode profile: one AssociateProfile (spoke), after an account outside the organization accepts the Profile share's invitation.",
           parameters: PLAN,
-          retry: { first: [TRANSIENT.busyZone, TRANSIENT.zoneAuthorizationsFull] },
+          retry: {
+            first: [
+              TRANSIENT.busyZone,
+              TRANSIENT.zoneAuthorizationsFull,
+              TRANSIENT.shareInvitationPending,
+              TRANSIENT.profileShareVisibility,
+            ],
+          },
         }),
       ],
       failed: 'ZonesBranchFailed',

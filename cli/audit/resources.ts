@@ -12,7 +12,7 @@ export interface ResourceChange {
   change: 'created' | 'removed' | 'modified' | 'reused' | 'unchanged';
   /**
    * `tgw-attachment`, `tgw-association`, `tgw-propagation`, `tgw-route` (a static return route: `<table> <cidr>`), `ram-share-principal`, `ram-invitation`, `route`,
-   * `phz-association`, `sg-ingress-rule`, `endpoint-service-permission`, `endpoint-connection`, `status-tags`
+   * `phz-association`, `profile-association` (a VPC's association with the hub's Route 53 Profile), `sg-ingress-rule`, `endpoint-service-permission`, `endpoint-connection`, `status-tags`
    * (AWS resources); `registry-record`, `lease`, `cidr-claim` (the registry table); `other`.
    */
   kind: string;
@@ -51,6 +51,9 @@ export function describeItem(item: unknown): Pick<ResourceChange, 'kind' | 'id' 
   }
   if (s('zoneId')) {
     return { kind: 'phz-association', id: s('zoneId')!, ...(s('zoneName') ? { detail: s('zoneName') } : {}) };
+  }
+  if (s('profileId') && s('associationId')) {
+    return { kind: 'profile-association', id: s('associationId')!, detail: `Profile ${s('profileId')}` };
   }
   if (s('groupId')) {
     const port = item.port === undefined ? '' : `:${String(item.port)}`;
@@ -132,6 +135,22 @@ export function changesFromResult(result: unknown, context: ChangeContext = {}):
     }
   }
   for (const text of strings(r.changes)) out.push(tgwChange(text));
+
+  // DNS mode `profile`: AssociateZones made (or found) the VPC's association with the hub's Route 53 Profile.
+  if (typeof r.profileAssociationId === 'string' && typeof r.profileAssociated === 'boolean') {
+    const planned = planOf(context.input)?.profile;
+    const profileId = isObject(planned) && typeof planned.profileId === 'string' ? planned.profileId : undefined;
+    out.push({
+      change: r.profileAssociated ? 'created' : 'reused',
+      kind: 'profile-association',
+      id: r.profileAssociationId,
+      ...(profileId ? { detail: `Profile ${profileId}` } : {}),
+    });
+    if (r.profileInvitationAccepted === true) {
+      const share = profileId ? `the share of Profile ${profileId}` : 'the Profile share';
+      out.push({ change: 'modified', kind: 'ram-invitation', id: share, detail: 'accepted by the spoke account' });
+    }
+  }
 
   // RAM: the spoke account added to the hub's share of the TGW; invitation accepted (accounts outside the org).
   if (typeof r.shareArn === 'string') {

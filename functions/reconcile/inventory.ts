@@ -76,6 +76,7 @@ const PROJECTED = [
   'routes',
   'zones',
   'profileAssociations',
+  'existingProfileId',
   'securityGroupRules',
   'endpointServicePrincipals',
   // The rollout item (ROLLOUT / CONFIG).

@@ -1,4 +1,5 @@
 import type { HubConfig } from '#shared/config';
+import { directZonesFor } from '#shared/profiles';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { catalogOf, endpointServicesOf } from '../validate/validate';
 import { desiredResources } from './reconcile';
@@ -73,7 +74,13 @@ export function planConfiguration(records: readonly ConsumerRecord[], config: Hu
       const entry = catalog.get(name);
       return entry !== undefined && (entry.segments === undefined || entry.segments.includes(record.segment));
     });
-    const desired = desiredResources(config, record.segment, services, record.cidrs ?? []);
+    const desired = desiredResources(
+      config,
+      record.segment,
+      services,
+      record.cidrs ?? [],
+      directZonesFor(config, record),
+    );
     const tables = [...new Set((record.routes ?? []).map((r) => r.routeTableId))];
     const plan: VpcPlan = {
       ...base,

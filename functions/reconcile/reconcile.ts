@@ -5,6 +5,7 @@ import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/
 import { type HubConfig, servedRegions } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
+import { directZonesFor, profileAssociationsOfVpc } from '#shared/profiles';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { routesOf } from '#shared/spoke-routes';
@@ -214,10 +215,16 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
  * destinations, zones, endpoint rules (`<group>|<cidr>|<port>`), the association table. Also what `spokelink plan`
  * compares a configuration with (plan-change.ts).
  */
-export function desiredResources(config: HubConfig, segment: string, services: string[], cidrs: string[]) {
+export function desiredResources(
+  config: HubConfig,
+  segment: string,
+  services: string[],
+  cidrs: string[],
+  /** Profile mode: false (the hub's Profile holds the zones) unless the member has its own Profile (directZonesFor). */
+  directZones = config.dns.mode === 'zones',
+) {
   const endpoints = endpointsOf(config, services);
-  // Profile mode: no direct zone association is wanted (the hub's Profile holds the zones).
-  const profile = config.dns.mode === 'profile';
+  const profile = !directZones;
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
   const rules = endpoints
     .flatMap((s) =>
@@ -242,12 +249,13 @@ export function desiredResources(config: HubConfig, segment: string, services: s
 }
 
 /** What the configuration wants for a member with this request (undefined: the request is no longer valid). */
-function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
+function desiredOf(config: HubConfig, tags: Tags, cidrs: string[], record: ConsumerRecord | undefined) {
   const request = parseRequestTags(tags);
   if (request.action !== 'connect') return undefined;
   const segment = request.segment ?? config.defaultSegment;
   if (!config.segments[segment]) return undefined;
-  return desiredResources(config, segment, selectServices(config, segment, request.services), cidrs);
+  const services = selectServices(config, segment, request.services);
+  return desiredResources(config, segment, services, cidrs, directZonesFor(config, record));
 }
 
 /** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */
@@ -283,6 +291,8 @@ interface Observed {
   routes?: Map<string, Route[]>;
   /** Profile mode: a recorded Profile association the VPC's account no longer has. */
   profileMissing?: boolean;
+  /** Profile mode: the VPC's own Profile (`existingProfileId`) is no longer associated with it. */
+  ownProfileGone?: boolean;
 }
 
 /** Compares desired and actual state and lists the work: see the module comment. */
@@ -337,10 +347,18 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     for (const r of connected) observed.get(r.vpcId)!.routes = routes;
     // Profile mode: each recorded Profile association, read back by the VPC's account.
     const withProfile = connected.filter((r) => (r.profileAssociations ?? []).length > 0);
-    if (withProfile.length > 0 && deps.spokeProfiles && config.dns.mode === 'profile') {
+    // Members served with direct zones because they had their own Profile: is it still there?
+    const withOwn = connected.filter((r) => r.existingProfileId !== undefined && directZonesFor(config, r));
+    if (withProfile.length + withOwn.length > 0 && deps.spokeProfiles && config.dns.mode === 'profile') {
       const profiles = await deps.spokeProfiles(accountId, region);
       for (const r of withProfile) {
         observed.get(r.vpcId)!.profileMissing = await profileAssociationMissing(profiles, r);
+      }
+      for (const r of withOwn) {
+        const own = await profileAssociationsOfVpc(profiles, r.vpcId);
+        observed.get(r.vpcId)!.ownProfileGone = !own.some(
+          (a) => a.ProfileId === r.existingProfileId && a.Status !== 'DELETING',
+        );
       }
     }
   });
@@ -357,7 +375,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   let paused = 0;
   const statusTags = new Map<string, string | undefined>();
   const inputs = configInputs(config);
-  for (const { ref, vpc, record, routes, profileMissing } of [...observed.values()].sort((a, b) =>
+  for (const { ref, vpc, record, routes, profileMissing, ownProfileGone } of [...observed.values()].sort((a, b) =>
     a.ref.vpcId.localeCompare(b.ref.vpcId),
   )) {
     if ((registry.leases.get(ref.vpcId) ?? 0) >= nowSeconds) {
@@ -394,6 +412,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
           config,
           tags,
           associatedCidrsOf(vpc).filter((c) => !quarantined.has(c)),
+          member ? record : undefined,
         );
       } catch (error) {
         if (!(error instanceof RejectedError)) throw error;
@@ -414,6 +433,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         if (record.status === 'connected') {
           reasons.push(...driftOf(record, desired, tags, associated));
           if (profileMissing) reasons.push('profile-association-missing');
+          // Its own Profile is gone: the hub's can be associated now (the onboarding does it before pruning the zones).
+          if (ownProfileGone) reasons.push('dns-mode-changed');
           const routeDrift = routeDriftOf(record, routes, config.hub.transitGatewayId);
           if (routeDrift.missing) reasons.push('route-missing');
           reported.push(...routeDrift.elsewhere);

@@ -15,7 +15,12 @@ export interface OffboardingDeps {
 /** What the removal steps reported (their task results), for the summary; every part optional. */
 export interface RemovalReport {
   routes?: { removed?: unknown[]; notOurs?: { routeTableId: string; destinationCidr: string; target: string }[] };
-  zones?: { disassociated?: unknown[]; retained?: { zoneName: string; reason: string }[] };
+  zones?: {
+    disassociated?: unknown[];
+    retained?: { zoneName: string; reason: string }[];
+    /** DNS mode `profile`: the VPC's Profile association, removed by the same step. */
+    profilesDisassociated?: unknown[];
+  };
   access?: {
     rulesRevoked?: unknown[];
     rulesNotOurs?: { ruleId?: string; groupId: string }[];
@@ -38,6 +43,7 @@ export function disconnectedSummary(record: ConsumerRecord, removed: RemovalRepo
   const parts = [
     `disconnected from segment ${record.segment}`,
     `removed ${n(removed.routes?.removed)} route(s), ${n(removed.zones?.disassociated)} zone association(s), ` +
+      `${n(removed.zones?.profilesDisassociated) > 0 ? `${n(removed.zones?.profilesDisassociated)} Profile association(s), ` : ''}` +
       `${n(removed.access?.rulesRevoked)} rule(s)` +
       `${n(removed.access?.connectionsRejected) > 0 ? `, ${n(removed.access?.connectionsRejected)} endpoint connection(s) rejected` : ''}` +
       `${(removed.attachment?.deleted ?? []).length > 0 ? `, ${removed.attachment!.deleted!.join(',')}` : ''}`,

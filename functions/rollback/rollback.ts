@@ -7,6 +7,7 @@ import { getRecord, type RegistryTable, recordItemKey, type VpcRef } from '#shar
 import type {
   ConsumerRecord,
   EndpointServicePrincipalRecord,
+  ProfileAssociationRecord,
   RouteRecord,
   SecurityGroupRuleRecord,
   ZoneRecord,
@@ -41,6 +42,8 @@ export interface Inventory {
   attachmentId?: string;
   routes: RouteRecord[];
   zones: ZoneRecord[];
+  /** DNS mode `profile`: the VPC's association with the hub's Route 53 Profile (undone like a zone association). */
+  profileAssociations: ProfileAssociationRecord[];
   securityGroupRules: SecurityGroupRuleRecord[];
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
 }
@@ -64,6 +67,7 @@ export interface ItemCounts {
   attachment: number;
   routes: number;
   zones: number;
+  profiles: number;
   rules: number;
   principals: number;
 }
@@ -73,6 +77,7 @@ export interface Remaining {
   attachmentId?: string;
   routes: RouteRecord[];
   zones: ZoneRecord[];
+  profileAssociations: ProfileAssociationRecord[];
   securityGroupRules: SecurityGroupRuleRecord[];
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
 }
@@ -108,6 +113,7 @@ const RuleSchema = z.object({
   ruleId: z.string().optional(),
 });
 const PrincipalSchema = z.object({ serviceId: z.string(), principal: z.string() });
+const ProfileAssociationSchema = z.object({ profileId: z.string(), associationId: z.string() });
 
 export const InventorySchema = z.object({
   status: z.enum(['onboarding', 'connected', 'failed', 'offboarding', 'disconnected']).optional(),
@@ -115,6 +121,7 @@ export const InventorySchema = z.object({
   attachmentId: z.string().optional(),
   routes: z.array(RouteSchema).default([]),
   zones: z.array(ZoneSchema).default([]),
+  profileAssociations: z.array(ProfileAssociationSchema).default([]),
   securityGroupRules: z.array(RuleSchema).default([]),
   endpointServicePrincipals: z.array(PrincipalSchema).default([]),
 });
@@ -133,7 +140,14 @@ const UndoneSchema = z.object({
   attachment: z.object({ deleted: list(z.string()), alreadyGone: list(z.string()) }).optional(),
   share: z.object({ unshared: z.boolean().optional() }).optional(),
   zones: z
-    .object({ disassociated: list(ZoneSchema), vanished: list(ZoneSchema), authorizationsDeleted: list(z.string()) })
+    .object({
+      disassociated: list(ZoneSchema),
+      vanished: list(ZoneSchema),
+      authorizationsDeleted: list(z.string()),
+      // DNS mode `profile`: the zones function removes the VPC's Profile association in the same step.
+      profilesDisassociated: list(ProfileAssociationSchema),
+      profilesVanished: list(ProfileAssociationSchema),
+    })
     .optional(),
   access: z
     .object({
@@ -169,6 +183,7 @@ function inventoryOf(record: ConsumerRecord | undefined): Inventory {
     ...(record?.attachmentId ? { attachmentId: record.attachmentId } : {}),
     routes: record?.routes ?? [],
     zones: record?.zones ?? [],
+    profileAssociations: record?.profileAssociations ?? [],
     securityGroupRules: record?.securityGroupRules ?? [],
     endpointServicePrincipals: record?.endpointServicePrincipals ?? [],
   };
@@ -182,13 +197,15 @@ export async function noteWhatExists(plan: Plan, deps: Pick<RollbackDeps, 'regis
 // ---- PlanRollback ---------------------------------------------------------------------------------------------------
 
 /** Items of `now` whose identity is not among `before`'s. */
-function added<K extends 'routes' | 'zones' | 'securityGroupRules' | 'endpointServicePrincipals'>(
+function added<
+  K extends 'routes' | 'zones' | 'profileAssociations' | 'securityGroupRules' | 'endpointServicePrincipals',
+>(
   field: K,
-  now: ConsumerRecord[K],
+  now: NonNullable<ConsumerRecord[K]>,
   before: ConsumerRecord[K] | undefined,
-): ConsumerRecord[K] {
+): NonNullable<ConsumerRecord[K]> {
   const known = new Set((before ?? []).map((item) => recordItemKey(field, item)));
-  return now.filter((item) => !known.has(recordItemKey(field, item))) as ConsumerRecord[K];
+  return now.filter((item) => !known.has(recordItemKey(field, item))) as NonNullable<ConsumerRecord[K]>;
 }
 
 /**
@@ -214,12 +231,13 @@ export function rollbackMode(
 /** What the mode undoes of the record (membership: all of it; additions: what is not in `before`). */
 export function itemsToUndo(record: ConsumerRecord | undefined, mode: RollbackMode, before?: Inventory): Remaining {
   if (!record || mode === 'none')
-    return { routes: [], zones: [], securityGroupRules: [], endpointServicePrincipals: [] };
+    return { routes: [], zones: [], profileAssociations: [], securityGroupRules: [], endpointServicePrincipals: [] };
   if (mode === 'membership') {
     return {
       ...(record.attachmentId ? { attachmentId: record.attachmentId } : {}),
       routes: record.routes ?? [],
       zones: record.zones ?? [],
+      profileAssociations: record.profileAssociations ?? [],
       securityGroupRules: record.securityGroupRules ?? [],
       endpointServicePrincipals: record.endpointServicePrincipals ?? [],
     };
@@ -229,6 +247,7 @@ export function itemsToUndo(record: ConsumerRecord | undefined, mode: RollbackMo
   return {
     routes: added('routes', record.routes ?? [], before?.routes),
     zones: added('zones', record.zones ?? [], before?.zones),
+    profileAssociations: added('profileAssociations', record.profileAssociations ?? [], before?.profileAssociations),
     securityGroupRules: added('securityGroupRules', record.securityGroupRules ?? [], before?.securityGroupRules),
     endpointServicePrincipals: [],
   };
@@ -239,12 +258,13 @@ function counts(items: Remaining): ItemCounts {
     attachment: items.attachmentId ? 1 : 0,
     routes: items.routes.length,
     zones: items.zones.length,
+    profiles: items.profileAssociations.length,
     rules: items.securityGroupRules.length,
     principals: items.endpointServicePrincipals.length,
   };
 }
 
-const isEmpty = (c: ItemCounts) => c.attachment + c.routes + c.zones + c.rules + c.principals === 0;
+const isEmpty = (c: ItemCounts) => c.attachment + c.routes + c.zones + c.profiles + c.rules + c.principals === 0;
 
 /**
  * The plan whose wanted items are exactly those of `before`: given to the prune actions (routes, zones, consumer),
@@ -258,6 +278,8 @@ export function keepPlan(plan: Plan, before: Inventory): Plan {
     routeTableIds: unique(before.routes.map((r) => r.routeTableId)),
     destinations: unique(before.routes.map((r) => r.destinationCidr)),
     zones: before.zones.map(({ endpoint, zoneId, zoneName }) => ({ endpoint, zoneId, zoneName })),
+    // The Profile association is kept only if it existed before: one this execution made is pruned.
+    profile: before.profileAssociations.some((p) => p.profileId === plan.profile?.profileId) ? plan.profile : undefined,
     securityGroupRules: before.securityGroupRules.map(({ endpoint, groupId, cidr, port, description }) => ({
       endpoint,
       groupId,
@@ -312,6 +334,7 @@ function describeCounts(c: ItemCounts & { share?: boolean }): string[] {
     ...(c.attachment > 0 ? ['attachment'] : []),
     ...(c.routes > 0 ? [plural(c.routes, 'route')] : []),
     ...(c.zones > 0 ? [plural(c.zones, 'zone assoc')] : []),
+    ...(c.profiles > 0 ? [plural(c.profiles, 'Profile assoc')] : []),
     ...(c.rules > 0 ? [plural(c.rules, 'SG rule')] : []),
     ...(c.principals > 0 ? [c.principals === 1 ? 'principal' : plural(c.principals, 'principal')] : []),
     ...(c.share ? ['TGW share'] : []),
@@ -324,6 +347,7 @@ export function describeRemaining(remaining: Remaining, max = 70): string {
     ...(remaining.attachmentId ? [remaining.attachmentId] : []),
     ...remaining.routes.map((r) => `route ${r.routeTableId} ${r.destinationCidr}`),
     ...remaining.zones.map((z) => `zone ${z.zoneName}`),
+    ...remaining.profileAssociations.map((p) => `Profile assoc ${p.associationId}`),
     ...remaining.securityGroupRules.map((r) => `rule ${r.ruleId ?? `${r.groupId} ${r.cidr}:${r.port}`}`),
     ...remaining.endpointServicePrincipals.map((p) => `principal on ${p.serviceId}`),
   ].join(', ');
@@ -373,7 +397,16 @@ export async function summarizeRollback(
   const mode = state.rollbackPlan?.mode ?? rollbackMode(record, before).mode;
   const remaining = itemsToUndo(record, mode, before);
 
-  const rolledBack = { attachment: 0, routes: 0, zones: 0, rules: 0, principals: 0, share: false, authorizations: 0 };
+  const rolledBack = {
+    attachment: 0,
+    routes: 0,
+    zones: 0,
+    profiles: 0,
+    rules: 0,
+    principals: 0,
+    share: false,
+    authorizations: 0,
+  };
   const failures: RollbackOutcome['failures'] = [];
   const addFailures = (map: Record<string, z.infer<typeof Caught>>) => {
     for (const [step, caught] of Object.entries(map)) {
@@ -396,6 +429,7 @@ export async function summarizeRollback(
     rolledBack.share ||= undone.share?.unshared === true;
     rolledBack.zones += n(undone.zones?.disassociated, undone.zones?.vanished);
     rolledBack.authorizations += n(undone.zones?.authorizationsDeleted);
+    rolledBack.profiles += n(undone.zones?.profilesDisassociated, undone.zones?.profilesVanished);
     rolledBack.rules += n(undone.access?.rulesRevoked, undone.access?.rulesVanished);
     rolledBack.principals += n(undone.access?.principalsRemoved, undone.access?.principalsAbsent);
   }

@@ -157,8 +157,19 @@ export const HubConfigSchema = z
           .string()
           .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
           .optional(),
+        /**
+         * Profile mode, a VPC that already has another Route 53 Profile associated (the tenant's own: AWS allows one
+         * Profile per VPC):
+         * - `refuse` (default): rejected at validation (`profile-conflict`);
+         * - `associate-zones`: the catalog is added to that VPC by associating the catalog's zones with it directly,
+         *   as in zones mode; a directly associated zone takes precedence over a Profile's zone of the same name. The
+         *   tenant's Profile is never written: it belongs to the tenant, who could share it further (README, "DNS
+         *   modes").
+         * @default 'refuse'
+         */
+        existingProfile: z.enum(['refuse', 'associate-zones']).default('refuse'),
       })
-      .default({ mode: 'zones' }),
+      .default({ mode: 'zones', existingProfile: 'refuse' }),
     registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
     reconcile: z
       .strictObject({
@@ -389,6 +400,12 @@ export function hubProfileName(config: Pick<HubConfig, 'prefix' | 'dns'>): strin
   return config.dns.profileName ?? `${config.prefix}-endpoints`;
 }
 
+/** `<prefix>-tgw`: the per-account RAM share of the TGW (accounts outside the organization accept its invitation). */
+export const tgwShareName = (config: Pick<HubConfig, 'prefix'>): string => `${config.prefix}-tgw`;
+
+/** `<prefix>-profile`: the RAM share of the hub's Route 53 Profile (an outside account accepts its invitation). */
+export const profileShareName = (config: Pick<HubConfig, 'prefix'>): string => `${config.prefix}-profile`;
+
 /** The RAM share of the hub's Route 53 Profile (DNS mode `profile`), as the hub stack deploys it. */
 export interface ProfileShare {
   /** `<prefix>-profile`. */
@@ -410,7 +427,7 @@ export function profileShareOf(config: HubConfig, partition = 'aws'): ProfileSha
   const { managementAccountId, id, externalAccounts } = config.organization;
   if (config.dns.mode !== 'profile' || managementAccountId === undefined) return undefined;
   return {
-    name: `${config.prefix}-profile`,
+    name: profileShareName(config),
     profileName: hubProfileName(config),
     organizationArn: `arn:${partition}:organizations::${managementAccountId}:organization/${id}`,
     externalAccounts: [...externalAccounts],

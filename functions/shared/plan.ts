@@ -109,6 +109,12 @@ export const PlanSchema = z.object({
    * zones). Absent in `zones` mode.
    */
   profile: z.object({ profileId: z.string(), associationName: z.string() }).optional(),
+  /**
+   * DNS mode `profile` with `dns.existingProfile: "associate-zones"`: the VPC has its account's own Route 53 Profile
+   * (read at validation), so `zones` are associated directly instead of `profile` (they take precedence over that
+   * Profile's zones of the same name); that Profile is left alone. Recorded as the record's `existingProfileId`.
+   */
+  existingProfile: z.object({ profileId: z.string() }).optional(),
   securityGroupRules: z.array(SecurityGroupRulePlan),
   /** The endpoint services among `services`: the account's principal is allowed on these, their connections accepted. */
   endpointServices: z.array(EndpointServicePlan),

@@ -6,6 +6,7 @@ import {
 } from '../../sdk/client-route53profiles';
 import { type HubConfig, hubProfileName } from './config';
 import { SpokelinkError } from './errors';
+import type { ConsumerRecord } from './registry/model';
 
 /**
  * DNS mode `profile`: the hub's Route 53 Profile holds the catalog's private hosted zones and is shared through RAM;
@@ -55,6 +56,18 @@ export async function profileAssociationsOfVpc(
     out.push(...(page.ProfileAssociations ?? []).filter((a) => a.ResourceId === vpcId));
   }
   return out;
+}
+
+/**
+ * Whether a member's catalog zones are associated with its VPC directly: in zones mode, and in profile mode for a VPC
+ * planned with its own Profile under `dns.existingProfile: "associate-zones"` (the record's `existingProfileId`).
+ */
+export function directZonesFor(
+  config: Pick<HubConfig, 'dns'>,
+  record: Pick<ConsumerRecord, 'existingProfileId'> | undefined,
+): boolean {
+  if (config.dns.mode === 'zones') return true;
+  return config.dns.existingProfile === 'associate-zones' && record?.existingProfileId !== undefined;
 }
 
 /** `Name` of a VPC's association with the hub's Profile. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
-import { configFromEnv, organizationShareOf } from '#shared/config';
+import { configFromEnv, organizationShareOf, tgwShareName } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
@@ -57,7 +57,7 @@ export const handler = lambdaHandler('transit-gateway', async (input: unknown) =
       hub: { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) },
       transitGatewayId: config.hub.transitGatewayId,
       hubAccountId: config.hub.accountId,
-      shareName: `${config.prefix}-tgw`,
+      shareName: tgwShareName(config),
       sharedWithOrganization: organizationShareOf(config) !== undefined,
       externalAccounts: config.organization.externalAccounts,
       hubRouteTableIds: hubRouteTableIds(config),

@@ -15,11 +15,9 @@ import {
   type TransitGatewayVpcAttachment,
 } from '@aws-sdk/client-ec2';
 import {
-  AcceptResourceShareInvitationCommand,
   AssociateResourceShareCommand,
   CreateResourceShareCommand,
   GetResourceShareAssociationsCommand,
-  GetResourceShareInvitationsCommand,
   paginateGetResourceShareAssociations,
   paginateGetResourceShares,
   type RAMClient,
@@ -37,8 +35,9 @@ import {
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
+import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
-import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
+import { quotaErrorOf } from '#shared/workflow-errors';
 import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
@@ -227,35 +226,10 @@ export async function shareTransitGateway(plan: Plan, deps: TgwDeps): Promise<Sh
 
   let invitationAccepted = false;
   if (plan.externalAccount && association?.status !== 'ASSOCIATED') {
-    invitationAccepted = await acceptInvitation(await deps.spoke(), shareArn, plan.accountId);
+    const share = { ownerAccountId: config.hub.accountId, name: plan.shareName, shareArn, what: 'the TGW share' };
+    invitationAccepted = await acceptHubShareInvitation((await deps.spoke()).ram, share, plan.accountId);
   }
   return { shareArn, principalAdded, invitationAccepted };
-}
-
-/** Accepts the spoke's pending invitation to the share; false when it was accepted before. */
-async function acceptInvitation(spoke: { ram: RAMClient }, shareArn: string, accountId: string): Promise<boolean> {
-  const { resourceShareInvitations = [] } = await spoke.ram.send(
-    new GetResourceShareInvitationsCommand({ resourceShareArns: [shareArn] }),
-  );
-  const pending = resourceShareInvitations.find((i) => i.status === 'PENDING');
-  if (pending?.resourceShareInvitationArn) {
-    try {
-      await spoke.ram.send(
-        new AcceptResourceShareInvitationCommand({ resourceShareInvitationArn: pending.resourceShareInvitationArn }),
-      );
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceShareInvitationAlreadyAcceptedException')) throw error;
-    }
-    return true;
-  }
-  if (resourceShareInvitations.some((i) => i.status === 'ACCEPTED')) return false;
-  if (resourceShareInvitations.length > 0) {
-    const states = resourceShareInvitations.map((i) => i.status).join(', ');
-    throw new ShareInvitationRejectedError(
-      `account ${accountId}'s invitation to the TGW share is ${states}: remove and re-add the principal`,
-    );
-  }
-  throw new ShareInvitationPendingError(`no invitation to the TGW share has reached account ${accountId} yet`);
 }
 
 // ---- CreateAttachment ----------------------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ import {
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
-import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
+import {
+  type Endpoint,
+  type EndpointService,
+  type HubConfig,
+  type Segment,
+  servedRegions,
+  tgwShareName,
+} from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
@@ -103,7 +110,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   // In both modes: a zone of the same name associated with the VPC directly would win over the hub's (profile mode)
   // or block its association (zones mode).
   await checkZoneConflicts(spoke.route53, target, zones);
-  const profile = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : undefined;
+  const { profile, existingProfile } = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : {};
 
   const description = ruleDescription(vpcId, accountId);
   const plan: Plan = {
@@ -117,7 +124,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     ...(ipv6Support ? { ipv6Support } : {}),
     ...(quarantine.length > 0 ? { quarantine } : {}),
     transitGatewayId: config.hub.transitGatewayId,
-    shareName: `${config.prefix}-tgw`,
+    shareName: tgwShareName(config),
     attachmentName: `${config.prefix}-${vpcId}`,
     subnetSelection: selection.how,
     attachmentSubnets: selection.subnets,
@@ -128,6 +135,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     propagationRouteTableIds: [...segment.propagationRouteTableIds].sort(),
     zones: profile ? [] : zones,
     ...(profile ? { profile } : {}),
+    ...(existingProfile ? { existingProfile } : {}),
     securityGroupRules: endpointsOf(config, services).flatMap((name) => {
       const endpoint = config.endpoints[name]!;
       return cidrs.flatMap((cidr) =>
@@ -547,26 +555,40 @@ async function checkAttachmentRoom(ec2: EC2Client, vpcId: string, transitGateway
 }
 
 /**
- * Profile mode: the hub's Profile, and the VPC's Profile associations as its owner sees them. "You can associate only
- * one Profile with a VPC" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_AssociateProfile.html):
- * a VPC that has another Profile is refused (`profile-conflict`); newer pages describe several Profiles per VPC with
- * priorities, which this hub does not rely on.
+ * Profile mode: the hub's Profile, and the VPC's Profile associations as its owner sees them. "A VPC can have only one
+ * Profile associated with it" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_AssociateProfile.html);
+ * newer pages describe several Profiles per VPC with priorities, which this hub does not rely on. A VPC that has
+ * another Profile (its account's own, or one shared with it) is refused (`profile-conflict`), or, with
+ * `dns.existingProfile: "associate-zones"`, planned with the catalog's zones associated directly: "the locally
+ * associated zone takes precedence" over a Profile's zone of the same name
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profiles.html). Adding the catalog to that Profile
+ * instead is not done: only a Profile's owner (or an account it shares the Profile with, with permission to modify it)
+ * can AssociateResourceToProfile (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/sharing-profiles.html),
+ * and the catalog's zones would then be in a Profile the tenant controls, which it can associate with any VPC or
+ * share with any account, and take out again at any moment.
  */
-async function planProfile(config: HubConfig, vpcId: string, deps: ValidateDeps): Promise<Plan['profile']> {
+async function planProfile(
+  config: HubConfig,
+  vpcId: string,
+  deps: ValidateDeps,
+): Promise<Pick<Plan, 'profile' | 'existingProfile'>> {
   if (!deps.profiles) throw new Error('validate: profile mode needs Route 53 Profiles clients');
   const profileId = await hubProfileId(config, deps.profiles.hub);
   const other = (await profileAssociationsOfVpc(await deps.profiles.spoke(), vpcId)).find(
     (a) => a.ProfileId !== profileId,
   );
+  if (other?.ProfileId && config.dns.existingProfile === 'associate-zones') {
+    return { existingProfile: { profileId: other.ProfileId } };
+  }
   if (other) {
     throw reject(
       'profile-conflict',
       `${vpcId} is already associated with Route 53 Profile ${other.ProfileId} (${other.Status}): AWS allows one ` +
-        `Profile per VPC, so the hub's Profile ${profileId} cannot be associated; add the hub's zones to that ` +
-        'Profile yourself or disassociate it',
+        `Profile per VPC, so the hub's Profile ${profileId} cannot be associated; disassociate it, or ask the hub ` +
+        'to serve such VPCs with direct zone associations (dns.existingProfile "associate-zones")',
     );
   }
-  return { profileId, associationName: profileAssociationName(config, vpcId) };
+  return { profile: { profileId, associationName: profileAssociationName(config, vpcId) } };
 }
 
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { hubRoute53 as hubRoute53Client, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
-import { configFromEnv } from '#shared/config';
+import { hubRoute53 as hubRoute53Client, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
+import { configFromEnv, profileShareName } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
@@ -61,9 +61,11 @@ export const handler = lambdaHandler(
       now: () => Date.now(),
     });
     if (!plan.profile) return zones;
+    const scope = { access: 'write', vpcId: plan.vpcId } as const;
     const profile = await associateProfile(plan, {
-      spokeProfiles: () =>
-        spokeRoute53Profiles(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+      spokeProfiles: () => spokeRoute53Profiles(config, plan.accountId, plan.region, scope),
+      spokeRam: () => spokeRam(config, plan.accountId, plan.region, scope),
+      share: { ownerAccountId: config.hub.accountId, name: profileShareName(config) },
       registry,
       now: () => Date.now(),
     });

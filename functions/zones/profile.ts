@@ -1,9 +1,11 @@
+import type { RAMClient } from '@aws-sdk/client-ram';
 import { ConflictError, isAwsError, SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { profileAssociationsOfVpc } from '#shared/profiles';
 import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable, type VpcRef } from '#shared/registry';
 import type { ProfileAssociationRecord } from '#shared/registry/model';
+import { acceptHubShareInvitation, type HubShare } from '#shared/share-invitations';
 import { quotaErrorOf } from '#shared/workflow-errors';
 import {
   AssociateProfileCommand,
@@ -27,6 +29,13 @@ import {
  */
 export class PriorRequestNotComplete extends SpokelinkError {}
 
+/**
+ * The spoke account does not see the hub's Profile yet (ResourceNotFoundException on AssociateProfile): RAM makes a
+ * shared resource visible a while after the share reaches the account (an invitation just accepted, the
+ * organization's share right after a deploy). Transient: the ASL retries AssociateZones.
+ */
+export class HubProfileNotVisibleError extends SpokelinkError {}
+
 export interface ProfileDeps {
   /** Route 53 Profiles as the spoke role (the VPC owner), write session for the VPC. */
   spokeProfiles: () => Promise<Route53ProfilesClient>;
@@ -34,15 +43,39 @@ export interface ProfileDeps {
   now: () => number;
 }
 
+/** AssociateZones in profile mode: also the spoke's RAM (write session) and the Profile's share, for outside accounts. */
+export interface AssociateProfileDeps extends ProfileDeps {
+  spokeRam: () => Promise<RAMClient>;
+  /** The hub's share of its Profile (`<prefix>-profile`, owned by the hub account). */
+  share: Omit<HubShare, 'shareArn' | 'what'>;
+}
+
 /** AssociateZones in profile mode: the association id, whether it was made now. */
 export interface ProfileResult {
   profileAssociationId: string;
   profileAssociated: boolean;
+  /** An account outside the organization: the Profile share's invitation, accepted now (false: before). */
+  profileInvitationAccepted?: boolean;
 }
 
-export async function associateProfile(plan: Plan, deps: ProfileDeps): Promise<ProfileResult> {
+/**
+ * An account outside the organization sees the hub's Profile only once it accepted the invitation to the Profile's
+ * share (the organization's accounts need none: "Principals in your organization gain access to shared resources
+ * without exchanging invitations", https://docs.aws.amazon.com/ram/latest/userguide/getting-started-sharing.html);
+ * the spoke role accepts it first, as it does the TGW share's (#shared/share-invitations).
+ */
+export async function associateProfile(plan: Plan, deps: AssociateProfileDeps): Promise<ProfileResult> {
   const wanted = plan.profile;
   if (!wanted) throw new Error('associateProfile: the plan has no profile (zones mode)');
+  const invitation = plan.externalAccount
+    ? {
+        profileInvitationAccepted: await acceptHubShareInvitation(
+          await deps.spokeRam(),
+          { ...deps.share, what: 'the Route 53 Profile share' },
+          plan.accountId,
+        ),
+      }
+    : {};
   const spoke = await deps.spokeProfiles();
   const current = await profileAssociationsOfVpc(spoke, plan.vpcId);
   const existing = current.find((a) => a.ProfileId === wanted.profileId && a.Status !== 'DELETING');
@@ -74,6 +107,11 @@ export async function associateProfile(plan: Plan, deps: ProfileDeps): Promise<P
       if (!ProfileAssociation?.Id) throw new Error('AssociateProfile returned no association id');
       result = { profileAssociationId: ProfileAssociation.Id, profileAssociated: true };
     } catch (error) {
+      if (isAwsError(error, 'ResourceNotFoundException')) {
+        throw new HubProfileNotVisibleError(
+          `account ${plan.accountId} does not see Route 53 Profile ${wanted.profileId} yet: ${(error as Error).message}`,
+        );
+      }
       if (isAwsError(error, 'ConflictException', 'ResourceExistsException')) {
         throw new ConflictError(
           `associating Route 53 Profile ${wanted.profileId} with ${plan.vpcId}: ${(error as Error).message}`,
@@ -84,7 +122,7 @@ export async function associateProfile(plan: Plan, deps: ProfileDeps): Promise<P
   }
   const record: ProfileAssociationRecord = { profileId: wanted.profileId, associationId: result.profileAssociationId };
   await mergeIntoRecord(deps.registry, plan.vpcId, 'profileAssociations', [record], deps.now());
-  return result;
+  return { ...result, ...invitation };
 }
 
 export interface ProfileRemovalResult {

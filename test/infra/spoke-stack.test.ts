@@ -222,7 +222,7 @@ describe('Spoke stack: execution role', () => {
     ]);
   });
 
-  it('associates only the catalog hosted zones and accepts only the hub account invitations', () => {
+  it("associates only the catalog hosted zones and accepts only the invitations to the hub's TGW and Profile shares", () => {
     const template = exampleSpokeTemplate();
     expect(resourcesOf(template, 'spokelink-spoke', 'route53:AssociateVPCWithHostedZone')).toEqual([
       'arn:<AWS::Partition>:route53:::hostedzone/Z0SECRETS000000000001',
@@ -232,7 +232,12 @@ describe('Spoke stack: execution role', () => {
     const accept = statementsOfRole(template, 'spokelink-spoke').find((s) =>
       s.actions.includes('ram:AcceptResourceShareInvitation'),
     );
-    expect(accept?.condition).toEqual({ StringEquals: { 'ram:ShareOwnerAccountId': '111111111111' } });
+    expect(accept?.condition).toEqual({
+      StringEquals: {
+        'ram:ShareOwnerAccountId': '111111111111',
+        'ram:ResourceShareName': ['spokelink-tgw', 'spokelink-profile'],
+      },
+    });
   });
 
   it("covers the hub's region in its resource ARNs (the only region a configuration may serve)", () => {

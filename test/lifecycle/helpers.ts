@@ -9,6 +9,7 @@ import { diffSnapshots } from '#twin/twin';
 import { parseWorld, type World } from '#twin/world';
 import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
 import { main } from '../../cli/main';
+import { AssociateProfileCommand, Route53ProfilesClient } from '../../sdk/client-route53profiles';
 
 /** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
 
@@ -177,18 +178,81 @@ export function networkDiff(hub: LocalHub, before: Record<string, unknown>): str
     .filter((path) => !STATUS_KEYS.test(path.replace(/\.\d+$/, '')));
 }
 
-/** An EC2 client acting as the app team of the VPC's account. */
-export function appTeamEc2(hub: LocalHub, vpcId: string): EC2Client {
+/** A client of `Client` acting as the app team of the VPC's account. */
+function appTeamClient<C extends EC2Client | Route53ProfilesClient>(
+  hub: LocalHub,
+  vpcId: string,
+  Client: new (config: {
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    maxAttempts: number;
+  }) => C,
+): C {
   const vpc = ec2State(hub.twin).vpcs[vpcId];
   if (!vpc) throw new Error(`no VPC ${vpcId}`);
   const team = hub.twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
-  const client = new EC2Client({
+  const client = new Client({
     region: vpc.region,
     credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
     maxAttempts: 1,
   });
   client.middlewareStack.use(localPlugin(hub.twin, hub.clock));
   return client;
+}
+
+/** An EC2 client acting as the app team of the VPC's account. */
+export const appTeamEc2 = (hub: LocalHub, vpcId: string): EC2Client => appTeamClient(hub, vpcId, EC2Client);
+
+/** A Route 53 Profiles client acting as the app team of the VPC's account. */
+export const tenantProfiles = (hub: LocalHub, vpcId: string): Route53ProfilesClient =>
+  appTeamClient(hub, vpcId, Route53ProfilesClient);
+
+/** The payments team's own Route 53 Profile (tenantProfileWorld). */
+export const TEAM_PROFILE = 'rp-0aaaaaaaaaaaaaaaa';
+/** The payments team's own private hosted zone named like the catalog's ssm zone, held by its Profile. */
+export const TEAM_SSM_ZONE = 'Z0TEAMSSM00000000001';
+
+/**
+ * `world` plus the payments team's own Route 53 Profile `team-dns` (account 222222222222), holding the team's own
+ * private hosted zone named `ssm.us-east-1.amazonaws.com` (associated with LEDGER, as a private zone must be with one
+ * VPC): the team associates it with its VPCs itself (tenantProfiles).
+ */
+export function tenantProfileWorld(world: World): World {
+  return parseWorld({
+    ...world,
+    route53: {
+      zones: [
+        ...world.route53.zones,
+        {
+          id: TEAM_SSM_ZONE,
+          name: 'ssm.us-east-1.amazonaws.com',
+          ownerId: '222222222222',
+          vpcs: [{ vpcId: LEDGER, region: 'us-east-1' }],
+        },
+      ],
+    },
+    route53profiles: {
+      profiles: [
+        ...world.route53profiles.profiles,
+        { id: TEAM_PROFILE, name: 'team-dns', ownerId: '222222222222', region: 'us-east-1', zoneIds: [TEAM_SSM_ZONE] },
+      ],
+    },
+  });
+}
+
+/**
+ * A profile-mode hub with `dns.existingProfile: "associate-zones"` on tenantProfileWorld, the payments team's own
+ * Profile associated (COMPLETE) with PAYMENTS by the team; `team` is the team's Route 53 Profiles client.
+ */
+export async function hubWithTeamProfile(): Promise<{ hub: LocalHub; config: HubConfig; team: Route53ProfilesClient }> {
+  const config = lifecycleConfig((raw) => {
+    raw.dns = { mode: 'profile', existingProfile: 'associate-zones' };
+  });
+  const hub = await lifecycleHub({ config, world: tenantProfileWorld(lifecycleWorld()) });
+  const team = tenantProfiles(hub, PAYMENTS);
+  await team.send(new AssociateProfileCommand({ Name: 'team', ProfileId: TEAM_PROFILE, ResourceId: PAYMENTS }));
+  await advance(hub, 60_000); // COMPLETE
+  return { hub, config, team };
 }
 
 /** The app team tears the VPC down: its attachment (waiting until AWS deleted it), its subnets, then the VPC. */

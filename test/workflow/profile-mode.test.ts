@@ -1,11 +1,17 @@
 import { type LocalHub, localProfileId, withHubProfile } from '#local/hub';
 import type { HubConfig } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry/model';
+import { TwinError } from '#twin/errors';
+import type { RamState } from '#twin/services/ram';
 import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
+import { loadTimelines } from '../../cli/audit/reader';
+import { DisassociateProfileCommand } from '../../sdk/client-route53profiles';
+import { hubSfnClient } from '../audit/helpers';
 import {
   advance,
   changeConfig,
+  hubWithTeamProfile,
   lifecycleConfig,
   lifecycleHub,
   lifecycleWorld,
@@ -15,8 +21,10 @@ import {
   runReconcile,
   settle,
   statusOf,
+  TEAM_PROFILE,
   ZONES,
 } from '../lifecycle/helpers';
+import { PARTNER } from './helpers';
 
 /**
  * DNS mode `profile` end to end on the twin: the real ASL and handlers, the hub's Route 53 Profile deployed as the hub
@@ -25,6 +33,8 @@ import {
  */
 
 const R = 'us-east-1';
+/** partner-integration, of the account outside the organization. */
+const PARTNER_VPC = 'vpc-0d500000000000001';
 const NAMES = {
   ssm: 'ssm.us-east-1.amazonaws.com',
   sts: 'sts.us-east-1.amazonaws.com',
@@ -71,17 +81,20 @@ async function record(hub: LocalHub, vpcId: string): Promise<ConsumerRecord> {
 }
 
 /**
- * Watches the names after every AWS call the hub makes: each must resolve to the hub's zone (directly or through the
- * Profile) at every moment. Returns the moments it did not.
+ * Watches the names after every AWS call (the hub's and the tenant's) and after every advance of the clock (AWS
+ * finishing an association or a deletion): each must resolve to the hub's zone (directly or through the Profile) at
+ * every moment. Returns the moments it did not, and `check` for the moments no call marks.
  */
 function watchResolution(hub: LocalHub, vpcId: string, names: readonly string[]) {
   const gaps: string[] = [];
   const ways = new Set<string>();
+  const hubZones = new Set<string>(Object.values(ZONES));
   const call = hub.twin.call.bind(hub.twin);
   const check = (when: string) => {
     for (const name of names) {
       const zone = resolvingZone(hub.twin, name, vpcId, R);
       if (!zone) gaps.push(`${name} did not resolve ${when}`);
+      else if (!hubZones.has(zone.zoneId)) gaps.push(`${name} resolved to ${zone.zoneId} ${when}`);
       else ways.add(zone.via);
     }
   };
@@ -92,7 +105,7 @@ function watchResolution(hub: LocalHub, vpcId: string, names: readonly string[])
       check(`after ${args[0]}:${args[1]}`);
     }
   };
-  return { gaps, ways };
+  return { gaps, ways, check };
 }
 
 describe('Workflow: DNS mode profile', () => {
@@ -143,11 +156,52 @@ describe('Workflow: DNS mode profile', () => {
     await hub.untagVpc(PAYMENTS, ['spokelink:connect', 'spokelink:segment', 'spokelink:services']);
     await settle(hub);
     await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment and the Profile association
-    expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
+    expect(statusOf(hub, PAYMENTS)).toMatchObject({
+      status: 'disconnected',
+      detail: expect.stringMatching(/removed 1 route\(s\), 0 zone association\(s\), 1 Profile association\(s\), /),
+    });
     expect(associationsOf(hub, PAYMENTS)).toEqual([]);
     expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toBeUndefined();
     expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
     expect(networkDiff(hub, before)).toEqual([]);
+
+    // The audit reads the association from the histories: made by the onboarding, removed by the offboarding.
+    const arns = (kind: string) =>
+      hub
+        .executions()
+        .filter((e) => e.name.startsWith(`${PAYMENTS}-${kind}-`))
+        .map((e) => e.executionArn);
+    const profileChanges = async (kind: string) =>
+      (await loadTimelines(hubSfnClient(hub), arns(kind), { includeExecutionData: true }))
+        .flatMap((t) => t.changes)
+        .filter((c) => c.kind === 'profile-association')
+        .map((c) => `${c.change} ${c.id} ${c.detail ?? ''}`);
+    const profile = `Profile ${localProfileId(profileConfig())}`;
+    expect(await profileChanges('onboard')).toEqual([`created ${first} ${profile}`, `reused ${first} ${profile}`]);
+    expect(await profileChanges('offboard')).toEqual([`removed ${first} ${profile}`]);
+  });
+
+  it('rolls the Profile association back when another branch fails for good, and counts it in the summary', async () => {
+    hub = await lifecycleHub({ config: profileConfig() });
+    const before = hub.twin.snapshot();
+    // The spoke's route table is full: CreateSpokeRoutes fails for good after AssociateProfile succeeded.
+    hub.twin.inject({
+      service: 'ec2',
+      operation: 'CreateRoute',
+      error: () => new TwinError('RouteLimitExceeded', 'The maximum number of routes has been reached.', 400),
+    });
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+    await advance(hub, 5 * 60_000); // AWS finishes deleting the attachment and the Profile association
+
+    expect(hub.twin.calls.filter((c) => c.operation === 'AssociateProfile' && !c.error)).toHaveLength(1);
+    expect(statusOf(hub, PAYMENTS)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/^CreateSpokeRoutes: QuotaExceededError: .*rolled back: .*1 Profile assoc\b/),
+    });
+    expect(associationsOf(hub, PAYMENTS)).toEqual([]);
+    expect((await record(hub, PAYMENTS)).profileAssociations).toEqual([]);
+    expect(networkDiff(hub, before).filter((path) => !/\.tags\.spokelink:/.test(path))).toEqual([]);
   });
 
   it('reconcile re-associates a Profile association the tenant removed (read back with the spoke role)', async () => {
@@ -170,6 +224,37 @@ describe('Workflow: DNS mode profile', () => {
     expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toMatchObject({ via: 'profile' });
     // Nothing left to repair.
     expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
+  });
+
+  it("onboards a VPC of an account outside the organization: its spoke role accepts the Profile share's invitation first", async () => {
+    const config = profileConfig();
+    hub = await lifecycleHub({ config });
+    const invitationsToPartner = () =>
+      Object.values(hub.twin.stateOf<RamState>('ram').invitations)
+        .filter((i) => i.receiverAccountId === PARTNER)
+        .map((i) => `${hub.twin.stateOf<RamState>('ram').shares[i.shareArn]!.name} ${i.answer?.status ?? 'PENDING'}`)
+        .sort();
+    // The hub stack invited the partner to the Profile share; nothing reaches it through the organization.
+    expect(invitationsToPartner()).toEqual(['spokelink-profile PENDING']);
+
+    await hub.tagVpc(PARTNER_VPC, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
+    await settle(hub);
+
+    expect(statusOf(hub, PARTNER_VPC).status).toBe('connected');
+    expect(invitationsToPartner()).toEqual(['spokelink-profile ACCEPTED', 'spokelink-tgw ACCEPTED']);
+    expect(associationsOf(hub, PARTNER_VPC).map((a) => a.profileId)).toEqual([localProfileId(config)]);
+    expect(resolvingZone(hub.twin, NAMES.ssm, PARTNER_VPC, R)).toMatchObject({ zoneId: ZONES.ssm, via: 'profile' });
+    // Accepted by the partner's spoke role in AssociateZones, before its AssociateProfile.
+    const zonesCalls = hub.twin.calls
+      .filter((c) => c.origin?.endsWith('zones') && c.accountId === PARTNER && !c.error)
+      .map((c) => c.operation)
+      .filter((op) => ['AcceptResourceShareInvitation', 'AssociateProfile'].includes(op));
+    expect(zonesCalls).toEqual(['AcceptResourceShareInvitation', 'AssociateProfile']);
+    const accepts = hub.twin.calls.filter((c) => c.operation === 'AcceptResourceShareInvitation' && !c.error);
+    expect(accepts.map((c) => c.principal)).toEqual([
+      expect.stringMatching(/^arn:aws:sts::555555555555:assumed-role\/spokelink-spoke\//),
+      expect.stringMatching(/^arn:aws:sts::555555555555:assumed-role\/spokelink-spoke\//),
+    ]);
   });
 
   it('refuses at validation a VPC that already has another Profile, and changes nothing', async () => {
@@ -250,6 +335,7 @@ describe('Workflow: migration between DNS modes', () => {
     expect(toZones.summary).toMatchObject({ onboard: 1 });
     expect(reasonsOfLastExecution(hub, PAYMENTS)).toContain('dns-mode-changed');
     await advance(hub, 5 * 60_000);
+    watch.check('once the Profile association is gone');
     expect(statusOf(hub, PAYMENTS).status).toBe('connected');
     expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
     expect(associationsOf(hub, PAYMENTS)).toEqual([]);
@@ -257,6 +343,41 @@ describe('Workflow: migration between DNS modes', () => {
 
     expect(watch.gaps).toEqual([]);
     expect([...watch.ways].sort()).toEqual(['profile', 'zone']);
+  });
+
+  it("a VPC with its own Profile gets the zones directly (dns.existingProfile), then the hub's Profile once its own is gone, without a gap", async () => {
+    const setup = await hubWithTeamProfile();
+    const { config, team } = setup;
+    hub = setup.hub;
+    await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
+    await settle(hub);
+
+    const wanted = [ZONES.secrets, ZONES.ssm, ZONES.sts].sort();
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual(wanted);
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.profileId)).toEqual([TEAM_PROFILE]);
+    expect(await record(hub, PAYMENTS)).toMatchObject({ existingProfileId: TEAM_PROFILE });
+    const watch = watchResolution(hub, PAYMENTS, Object.values(NAMES));
+
+    // The team gives up its own Profile: the reconcile moves the VPC to the hub's, Profile first, zones after.
+    await team.send(new DisassociateProfileCommand({ ProfileId: TEAM_PROFILE, ResourceId: PAYMENTS }));
+    await advance(hub, 60_000);
+    watch.check("once the team's Profile association is gone");
+    const moved = await runReconcile(hub);
+    expect(moved.summary).toMatchObject({ onboard: 1 });
+    expect(reasonsOfLastExecution(hub, PAYMENTS)).toEqual(['dns-mode-changed']);
+    await advance(hub, 5 * 60_000);
+    watch.check('after the migration');
+
+    expect(statusOf(hub, PAYMENTS).status).toBe('connected');
+    expect(directZonesOf(hub, PAYMENTS)).toEqual([]);
+    expect(associationsOf(hub, PAYMENTS).map((a) => a.profileId)).toEqual([localProfileId(config)]);
+    const after = await record(hub, PAYMENTS);
+    expect(after.existingProfileId).toBeUndefined();
+    expect(after.zones).toEqual([]);
+    expect(watch.gaps).toEqual([]);
+    expect([...watch.ways].sort()).toEqual(['profile', 'zone']);
+    expect((await runReconcile(hub)).summary).toMatchObject({ onboard: 0, offboard: 0 });
   });
 });
 

@@ -547,6 +547,13 @@ function requireResourceOwner(value: string | undefined): 'SELF' | 'OTHER-ACCOUN
  * kinder to organization shares). The twin's organization has no joining accounts, so there is no delay per member.
  * EC2 calls this for TGW visibility.
  */
+/** The name of the share an invitation invites to (IAM `ram:ResourceShareName`), if the invitation exists. */
+export function invitedShareName(twin: Twin, invitationArn: string): string | undefined {
+  const state = twin.state.ram as RamState | undefined;
+  const invitation = state?.invitations[invitationArn];
+  return invitation ? state?.shares[invitation.shareArn]?.name : undefined;
+}
+
 export function isResourceSharedWith(twin: Twin, resourceArn: string, accountId: string, now: number): boolean {
   const arn = parseArn(resourceArn);
   if (!arn) return false;

@@ -68,6 +68,12 @@ export interface ConsumerRecord {
   zones: ZoneRecord[];
   /** Absent in records written before DNS modes: read it as empty. At most one outside a migration between Profiles. */
   profileAssociations?: ProfileAssociationRecord[];
+  /**
+   * DNS mode `profile`, `dns.existingProfile: "associate-zones"`: the VPC's own Route 53 Profile found at validation
+   * (the tenant's; never written by spokelink): the VPC gets the catalog's zones directly (`zones`), not the hub's
+   * Profile. The reconcile moves it to the hub's Profile once that association is gone (`dns-mode-changed`).
+   */
+  existingProfileId?: string;
   securityGroupRules: SecurityGroupRuleRecord[];
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
   /** Absent in records written before connections were recorded: read it as empty. */

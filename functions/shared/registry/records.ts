@@ -74,7 +74,9 @@ export async function beginOnboarding(
   const existing = await getRecord(table, plan.vpcId);
   const fresh = !existing || existing.status === 'disconnected';
   // This onboarding re-plans the VPC in the current design: a migrated record's mark has done its work.
-  const { upgradedFrom: _upgraded, ...kept } = existing ?? ({} as ConsumerRecord);
+  // The VPC's own Profile is as this plan found it (absent: none, or the hub is in zones mode).
+  const { upgradedFrom: _upgraded, existingProfileId: _own, ...kept } = existing ?? ({} as ConsumerRecord);
+  const ownProfile = plan.existingProfile ? { existingProfileId: plan.existingProfile.profileId } : {};
   const record: ConsumerRecord = fresh
     ? {
         vpcId: plan.vpcId,
@@ -84,6 +86,7 @@ export async function beginOnboarding(
         services: plan.services,
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
+        ...ownProfile,
         attachmentSubnetIds: [],
         routes: [],
         zones: [],
@@ -101,6 +104,7 @@ export async function beginOnboarding(
         services: plan.services,
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
+        ...ownProfile,
         status: 'onboarding',
         updatedAt: at,
         executions: appendExecution(existing.executions ?? [], executionArn),

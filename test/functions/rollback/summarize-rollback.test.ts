@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RollbackResultError, summarizeRollback } from '../../../functions/rollback/rollback';
+import { keepPlan, RollbackResultError, summarizeRollback } from '../../../functions/rollback/rollback';
 import { examplePlan } from '../plan-fixture';
 
 /**
@@ -33,6 +33,25 @@ describe('Function: offboard (SummarizeRollback)', () => {
       { registry },
     );
     expect(outcome.rolledBack).toMatchObject({ routes: 1, attachment: 1 });
+  });
+
+  it('counts the Profile associations the zones branch removed (DNS mode profile) and names them', async () => {
+    const association = { profileId: 'rp-0123456789abcdef0', associationId: 'rpassoc-0123456789abcdef0' };
+    const outcome = await summarizeRollback(
+      state([{ undone: { zones: { disassociated: [], profilesDisassociated: [association] } } }]),
+      { registry },
+    );
+    expect(outcome.rolledBack).toMatchObject({ zones: 0, profiles: 1 });
+    expect(outcome.summary).toBe('rolled back: 1 Profile assoc');
+  });
+
+  it('keeps a Profile association only if it existed before the failed change: one the change made is pruned', () => {
+    const profile = { profileId: 'rp-0123456789abcdef0', associationName: 'spokelink-vpc-1' };
+    const plan = { ...examplePlan(), profile };
+    const before = { routes: [], zones: [], securityGroupRules: [], endpointServicePrincipals: [] };
+    const association = { profileId: profile.profileId, associationId: 'rpassoc-0123456789abcdef0' };
+    expect(keepPlan(plan, { ...before, profileAssociations: [] }).profile).toBeUndefined();
+    expect(keepPlan(plan, { ...before, profileAssociations: [association] }).profile).toEqual(profile);
   });
 
   it('fails by name when a branch result has a field in another shape, instead of counting nothing', async () => {

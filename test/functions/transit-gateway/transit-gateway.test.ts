@@ -219,7 +219,13 @@ describe('Function: transit-gateway', () => {
       const invitation = 'arn:aws:ram:us-east-1:111111111111:resource-share-invitation/1111-2222';
       spokeRamMock.on(GetResourceShareInvitationsCommand).resolves({
         resourceShareInvitations: [
-          { resourceShareInvitationArn: invitation, status: 'PENDING', resourceShareArn: SHARE_ARN },
+          {
+            resourceShareInvitationArn: invitation,
+            status: 'PENDING',
+            resourceShareArn: SHARE_ARN,
+            resourceShareName: 'spokelink-tgw',
+            senderAccountId: '111111111111',
+          },
         ],
       });
       spokeRamMock.on(AcceptResourceShareInvitationCommand).resolves({});
@@ -293,7 +299,13 @@ describe('Function: transit-gateway', () => {
       const invitation = 'arn:aws:ram:us-east-1:111111111111:resource-share-invitation/1111-2222';
       spokeRamMock.on(GetResourceShareInvitationsCommand).resolves({
         resourceShareInvitations: [
-          { resourceShareInvitationArn: invitation, status: 'PENDING', resourceShareArn: SHARE_ARN },
+          {
+            resourceShareInvitationArn: invitation,
+            status: 'PENDING',
+            resourceShareArn: SHARE_ARN,
+            resourceShareName: 'spokelink-tgw',
+            senderAccountId: '111111111111',
+          },
         ],
       });
       spokeRamMock.on(AcceptResourceShareInvitationCommand).resolves({});
