@@ -39,6 +39,7 @@ import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import { quotaErrorOf, ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/workflow-errors';
+import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
 import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
@@ -71,16 +72,6 @@ const GOING_STATES = new Set(['deleting', 'rollingBack']);
 const FAILED_STATES = new Set(['failed', 'failing', 'rejected', 'rejecting', 'deleted', 'deleting', 'rollingBack']);
 
 // ---- ShareTransitGateway -------------------------------------------------------------------------------------------
-
-export interface ShareResult {
-  shareArn?: string;
-  principalAdded: boolean;
-  invitationAccepted: boolean;
-  /** The account sees the TGW through the organization share: nothing was done for it. */
-  viaOrganization?: true;
-  /** Why nothing was shared (the VPC is in the hub account). */
-  skipped?: string;
-}
 
 /**
  * The configuration shares the TGW with the organization, but the hub has no share that holds both the TGW and the
@@ -259,13 +250,6 @@ async function acceptInvitation(spoke: { ram: RAMClient }, shareArn: string, acc
 }
 
 // ---- CreateAttachment ----------------------------------------------------------------------------------------------
-
-export interface AttachmentResult {
-  attachmentId: string;
-  state: string;
-  reused: boolean;
-  subnetIds: string[];
-}
 
 async function attachmentsOfVpc(ec2: EC2Client, plan: Plan): Promise<TransitGatewayVpcAttachment[]> {
   const out: TransitGatewayVpcAttachment[] = [];
@@ -469,16 +453,6 @@ export async function waitForAttachment(
 }
 
 // ---- AssociateAndPropagate -----------------------------------------------------------------------------------------
-
-export interface AssociationResult {
-  attachmentId: string;
-  associationRouteTableId: string;
-  /** The segment's tables that hold a static route for each routed CIDR. */
-  routeTableIds: string[];
-  /** The claimed CIDRs of the plan: the only ones the hub routes to the VPC. */
-  routedCidrs: string[];
-  changes: string[];
-}
 
 async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
