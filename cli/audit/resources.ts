@@ -272,17 +272,29 @@ const DESCRIBE: { [F in FunctionName]: Describer<F> } = {
   validate: {},
 };
 
-/** The workflow function a Task's Lambda is (`<prefix>-<function>`), if it is one. */
+/**
+ * Function and action names of earlier releases (docs/deploy.md, the rename list): the histories the audit reads keep
+ * the executions of the release that ran them.
+ */
+const EARLIER_FUNCTIONS: Readonly<Record<string, FunctionName>> = { offboard: 'rollback', registry: 'records' };
+const EARLIER_ACTIONS: Partial<Record<FunctionName, Readonly<Record<string, string>>>> = {
+  consumer: { revoke: 'remove' },
+  'transit-gateway': { detach: 'remove' },
+};
+
+/** The workflow function a Task's Lambda is (`<prefix>-<function>`, or its earlier name), if it is one. */
 export function functionOf(resource: string | undefined): FunctionName | undefined {
   if (!resource) return undefined;
-  const names = (Object.keys(CONTRACTS) as FunctionName[]).sort((a, b) => b.length - a.length);
-  return names.find((fn) => resource === fn || resource.endsWith(`-${fn}`));
+  const names = [...Object.keys(CONTRACTS), ...Object.keys(EARLIER_FUNCTIONS)].sort((a, b) => b.length - a.length);
+  const found = names.find((fn) => resource === fn || resource.endsWith(`-${fn}`));
+  return found === undefined ? undefined : (EARLIER_FUNCTIONS[found] ?? (found as FunctionName));
 }
 
 /** The action a Task's input names; an action-less input is the function's original (first) action. */
 export function actionOf(fn: FunctionName, input: unknown): string {
   const named = isObject(input) ? textOf(input.action) : undefined;
-  return named ?? Object.keys(CONTRACTS[fn])[0]!;
+  if (named === undefined) return Object.keys(CONTRACTS[fn])[0]!;
+  return EARLIER_ACTIONS[fn]?.[named] ?? named;
 }
 
 export interface StepChanges {

@@ -81,5 +81,8 @@ describe('Audit: each step read with its contract', () => {
     expect(functionOf('spokelink-transit-gateway')).toBe('transit-gateway');
     expect(functionOf('acme-spokelink-zones')).toBe('zones');
     expect(functionOf('spokelink-intake')).toBeUndefined();
+    // The names of earlier releases (docs/deploy.md): their executions' histories are still read.
+    expect(functionOf('spokelink-offboard')).toBe('rollback');
+    expect(functionOf('spokelink-registry')).toBe('records');
   });
 });
