@@ -1,15 +1,8 @@
 import type * as z from 'zod';
-import type { Input as ApprovalInput } from '../functions/approval/handler';
-import type { Input as ConsumerInput } from '../functions/consumer/handler';
-import type { Input as LeaseInput } from '../functions/lease/handler';
-import type { Input as RecordsInput } from '../functions/records/handler';
-import type { Input as RollbackInput } from '../functions/rollback/handler';
-import type { Input as RoutesInput } from '../functions/routes/handler';
-import type { Input as StatusInput } from '../functions/status/handler';
-import type { Input as TransitGatewayInput } from '../functions/transit-gateway/handler';
-import type { Input as ZonesInput } from '../functions/zones/handler';
+import type { ActionOf } from '../functions/shared/contract';
 import { sizingOf } from '../infra/function-sizing';
 import { kebabToPascal } from '../infra/workflow-sources';
+import type { FunctionContracts } from './contracts';
 
 /**
  * A small typed builder for the Amazon States Language: the workflows (`workflows/onboard.ts`, `offboard.ts`,
@@ -17,7 +10,7 @@ import { kebabToPascal } from '../infra/workflow-sources';
  * (docs/adding-a-step.md). It knows the house conventions so that a step states only what is particular to it:
  * - one retry policy for every Lambda Task (`RETRY_POLICY`), with the few variants named below;
  * - one catch convention: specific errors first (`on`), then one catch-all (`failTo`, `carryOn`);
- * - error names from the error classes (`errorName`), action names from the handlers' zod inputs (typed);
+ * - error names from the error classes (`errorName`), action names from the functions' contracts (typed);
  * - `${XyzFunctionArn}` placeholders from the function's folder name (infra/workflow-sources.ts).
  * Reference: https://states-language.net/spec.html and
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
@@ -207,26 +200,12 @@ export function carryOn(resultPath: string, next: string): CatchAll {
 
 // ---- functions and their actions ---------------------------------------------------------------------------------
 
-type ActionOf<T> = T extends { action?: infer A } ? Exclude<A, undefined> : never;
-
-/** Each workflow function's actions, from its handler's zod input: a misspelt action does not typecheck. */
-export interface FunctionActions {
-  approval: ActionOf<z.input<typeof ApprovalInput>>;
-  consumer: ActionOf<z.input<typeof ConsumerInput>>;
-  lease: ActionOf<z.input<typeof LeaseInput>>;
-  reconcile: never;
-  records: ActionOf<z.input<typeof RecordsInput>>;
-  rollback: ActionOf<z.input<typeof RollbackInput>>;
-  routes: ActionOf<z.input<typeof RoutesInput>>;
-  status: never;
-  'transit-gateway': ActionOf<z.input<typeof TransitGatewayInput>>;
-  validate: never;
-  zones: ActionOf<z.input<typeof ZonesInput>>;
-}
+/** Each workflow function's actions, from its contract: a misspelt or removed action does not typecheck. */
+export type FunctionActions = { [F in keyof FunctionContracts]: ActionOf<FunctionContracts[F]> };
 export type FunctionName = keyof FunctionActions;
 
 /** The statuses the status function writes. */
-export type Status = z.input<typeof StatusInput>['status'];
+export type Status = z.input<FunctionContracts['status']['set']['input']>['status'];
 
 /** The ASL placeholder of a workflow function (infra/workflow-sources.ts resolves it). */
 export function functionArn(fn: FunctionName): string {

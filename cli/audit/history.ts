@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { type ChangeContext, changesFromResult, planSummary, type ResourceChange } from './resources';
+import { type ChangeContext, changesOfStep, functionOf, planSummary, type ResourceChange } from './resources';
 import { type AuditTrigger, parseTrigger } from './trigger';
 
 /**
@@ -76,6 +76,8 @@ export interface AuditStep {
   /** One line on what the step decided (a plan). */
   summary?: string;
   changes: ResourceChange[];
+  /** Why the Task's result could not be read with its step's contract (an execution of another release). */
+  unreadable?: string;
   /** The Task's result (the function's return value), when the history includes execution data. */
   result?: unknown;
 }
@@ -403,7 +405,9 @@ export function parseExecution(execution: ExecutionData, history: readonly Histo
         input: parseJson(b.scheduledInput),
         ...((fromName.vpcId ?? trigger.vpcId) ? { vpcId: fromName.vpcId ?? trigger.vpcId } : {}),
       };
-      step.changes = changesFromResult(result, context);
+      const read = changesOfStep(functionOf(step.resource), result, context);
+      step.changes = read.changes;
+      if (read.unreadable) step.unreadable = read.unreadable;
       const summary = planSummary(result);
       if (summary) step.summary = summary;
     }

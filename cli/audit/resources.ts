@@ -1,9 +1,14 @@
+import * as z from 'zod';
+import type { OutputOf } from '../../functions/shared/contract';
+import { CONTRACTS, type FunctionContracts } from '../../workflows/contracts';
+
 /**
  * What a step changed, read from its Task result (the Lambda function's return value in the history's
  * `LambdaFunctionSucceeded` / `TaskSucceeded` output). The step functions return what they did (ids of what they
  * created, records of what they associated or removed, counts of rules), so the audit needs no call to the resource
- * APIs. Reading is by the result's shape, not by state name: a workflow that returns `deleted`, `removed` or
- * `disassociated` lists (offboarding) is read the same way as onboarding's `created` and `associated`. Pure.
+ * APIs. Each result is read with its step's contract (`functions/<name>/contract.ts`): the function is the Task's
+ * Lambda, the action the one its input names; the output schema says which list holds what was made, what was
+ * already there and what was removed, so nothing is guessed from key names. Pure.
  */
 
 /** One change to an AWS resource (or to spokelink's own bookkeeping in the registry table). */
@@ -71,14 +76,6 @@ export function describeItem(item: unknown): Pick<ResourceChange, 'kind' | 'id' 
   return { kind: 'other', id: JSON.stringify(item) };
 }
 
-/** Keys of result lists whose items were created, removed, or found already in place. */
-const CREATED_KEYS = /^(created|associated|added|authorized|enabled|attached)$|(Created|Added|Associated|Authorized)$/;
-const REMOVED_KEYS =
-  /^(deleted|removed|disassociated|revoked|disabled|detached)$|(Deleted|Removed|Disassociated|Revoked)$/;
-const UNCHANGED_KEYS = /^(existing|alreadyAssociated|alreadyPresent|kept)$|(Existing|AlreadyAssociated)$/;
-/** Counters (`rulesCreated: 2`) when the result gives no list. */
-const COUNT_KEYS = /^(\w+?)(Created|Deleted|Removed|Revoked)$/;
-
 /** A TGW route-table change as the transit-gateway function words it (`associated with tgw-rtb-...`). */
 function tgwChange(text: string): ResourceChange {
   const table = /tgw-rtb-[0-9a-f]+/.exec(text)?.[0] ?? text;
@@ -104,148 +101,262 @@ function planOf(input: unknown): Json | undefined {
   return isObject(input) && isObject(input.plan) ? input.plan : undefined;
 }
 
-/**
- * The changes a Task result reports. Unknown shapes give no change (the step is still shown with its outcome);
- * results that only read (a plan, a state) give none either.
- */
-export function changesFromResult(result: unknown, context: ChangeContext = {}): ResourceChange[] {
-  if (!isObject(result)) return [];
-  const out: ResourceChange[] = [];
-  const r = result;
-
-  // Transit Gateway attachment: created or reused (CreateAttachment), accepted (AcceptAttachment).
-  if (typeof r.attachmentId === 'string') {
-    if (typeof r.reused === 'boolean') {
-      const subnets = strings(r.subnetIds);
-      out.push({
-        change: r.reused ? 'reused' : 'created',
-        kind: 'tgw-attachment',
-        id: r.attachmentId,
-        detail: [
-          typeof r.state === 'string' ? r.state : undefined,
-          subnets.length ? `subnets ${subnets.join(', ')}` : '',
-        ]
-          .filter(Boolean)
-          .join('; '),
-      });
-    } else if (r.accepted === true) {
-      out.push({ change: 'modified', kind: 'tgw-attachment', id: r.attachmentId, detail: 'accepted by the hub' });
-    } else if (r.deleted === true || r.state === 'deleting' || r.state === 'deleted') {
-      out.push({ change: 'removed', kind: 'tgw-attachment', id: r.attachmentId });
-    }
-  }
-  for (const text of strings(r.changes)) out.push(tgwChange(text));
-
-  // DNS mode `profile`: AssociateZones made (or found) the VPC's association with the hub's Route 53 Profile.
-  if (typeof r.profileAssociationId === 'string' && typeof r.profileAssociated === 'boolean') {
-    const planned = planOf(context.input)?.profile;
-    const profileId = isObject(planned) && typeof planned.profileId === 'string' ? planned.profileId : undefined;
-    out.push({
-      change: r.profileAssociated ? 'created' : 'reused',
-      kind: 'profile-association',
-      id: r.profileAssociationId,
-      ...(profileId ? { detail: `Profile ${profileId}` } : {}),
-    });
-    if (r.profileInvitationAccepted === true) {
-      const share = profileId ? `the share of Profile ${profileId}` : 'the Profile share';
-      out.push({ change: 'modified', kind: 'ram-invitation', id: share, detail: 'accepted by the spoke account' });
-    }
-  }
-
-  // RAM: the spoke account added to the hub's share of the TGW; invitation accepted (accounts outside the org).
-  if (typeof r.shareArn === 'string') {
-    const account =
-      typeof planOf(context.input)?.accountId === 'string' ? String(planOf(context.input)?.accountId) : '';
-    if (r.principalAdded === true) {
-      out.push({ change: 'created', kind: 'ram-share-principal', id: account || r.shareArn, detail: r.shareArn });
-    }
-    if (r.principalRemoved === true) {
-      out.push({ change: 'removed', kind: 'ram-share-principal', id: account || r.shareArn, detail: r.shareArn });
-    }
-    if (r.invitationAccepted === true) {
-      out.push({ change: 'modified', kind: 'ram-invitation', id: r.shareArn, detail: 'accepted by the spoke account' });
-    }
-  }
-
-  // Lists of created / removed / untouched records (routes, zones, rules, principals, connections).
-  for (const [key, value] of Object.entries(r)) {
-    if (!Array.isArray(value) || key === 'changes' || key === 'subnetIds' || key === 'claimedBuckets') continue;
-    if (key === 'connectionsAccepted') {
-      for (const id of strings(value)) {
-        out.push({ change: 'modified', kind: 'endpoint-connection', id, detail: 'accepted by the hub' });
-      }
-      continue;
-    }
-    if (key === 'connectionsRejected') {
-      for (const item of value) {
-        const id = isObject(item) && typeof item.vpcEndpointId === 'string' ? item.vpcEndpointId : JSON.stringify(item);
-        out.push({ change: 'modified', kind: 'endpoint-connection', id, detail: 'rejected by the hub' });
-      }
-      continue;
-    }
-    const change = CREATED_KEYS.test(key)
-      ? 'created'
-      : REMOVED_KEYS.test(key)
-        ? 'removed'
-        : UNCHANGED_KEYS.test(key)
-          ? 'unchanged'
-          : undefined;
-    if (!change) continue;
-    for (const item of value) {
-      const described = describeItem(item);
-      const kind = key.startsWith('principals') ? 'endpoint-service-permission' : described.kind;
-      const detail =
-        described.detail ?? (kind === 'endpoint-service-permission' ? principalOf(context.input) : undefined);
-      out.push({ change, kind, id: described.id, ...(detail ? { detail } : {}) });
-    }
-  }
-
-  // Counters: security group rules (the consumer function counts them; the plan lists them).
-  for (const [key, value] of Object.entries(r)) {
-    const match = COUNT_KEYS.exec(key);
-    if (!match || typeof value !== 'number' || value === 0) continue;
-    const change = match[2] === 'Created' ? 'created' : 'removed';
-    const noun = match[1]!;
-    if (noun === 'rules') out.push(...ruleChanges(change, value, r, context.input));
-    else out.push({ change, kind: 'other', id: `${value} ${noun}` });
-  }
-
-  // Status tags on the VPC (the status function), registry and lease bookkeeping.
-  if (typeof r.status === 'string' && (r.written === true || typeof r.tagLimit === 'string')) {
-    out.push({
-      change: r.written === true ? 'modified' : 'unchanged',
-      kind: 'status-tags',
-      id: `spokelink:status=${r.status}`,
-      // At the tag limit: `TagLimitExceeded: ...` says what was written and what was not.
-      ...(typeof r.tagLimit === 'string' ? { detail: r.tagLimit } : {}),
-    });
-  }
-  if (typeof r.owner === 'string' && typeof r.acquiredAt === 'string') {
-    out.push({ change: 'created', kind: 'lease', id: `VPC#${String(r.vpcId ?? '?')}`, detail: 'held until released' });
-    for (const bucket of strings(r.claimedBuckets)) out.push({ change: 'created', kind: 'cidr-claim', id: bucket });
-  }
-  if (r.released === true) {
-    out.push({ change: 'removed', kind: 'lease', id: `VPC#${context.vpcId ?? '?'}`, detail: 'released' });
-  }
-  if (typeof r.summary === 'string' && typeof r.status === 'string' && r.written === undefined) {
-    out.push({ change: 'modified', kind: 'registry-record', id: `status ${r.status}` });
-  }
-  if (typeof r.step === 'string' && typeof r.error === 'string') {
-    out.push({ change: 'modified', kind: 'registry-record', id: 'status failed', detail: `${r.step}: ${r.error}` });
-  }
-  return out;
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function principalOf(input: unknown): string | undefined {
-  const principal = planOf(input)?.principal;
-  return typeof principal === 'string' ? principal : undefined;
+/**
+ * DNS mode `profile`: AssociateZones made (or found) the VPC's association with the hub's Route 53 Profile, and for an
+ * account outside the organization accepted the Profile share's invitation first.
+ */
+function profileChanges(
+  r: { profileAssociationId?: string; profileAssociated?: boolean; profileInvitationAccepted?: boolean },
+  plan: Json | undefined,
+): ResourceChange[] {
+  const planned = plan?.profile;
+  const profileId = isObject(planned) ? textOf(planned.profileId) : undefined;
+  return [
+    {
+      change: r.profileAssociated ? 'created' : 'unchanged',
+      kind: 'profile-association',
+      id: r.profileAssociationId!,
+      ...(profileId ? { detail: `Profile ${profileId}` } : {}),
+    },
+    ...(r.profileInvitationAccepted
+      ? [
+          {
+            change: 'modified' as const,
+            kind: 'ram-invitation',
+            id: profileId ? `the share of Profile ${profileId}` : 'the Profile share',
+            detail: 'accepted by the spoke account',
+          },
+        ]
+      : []),
+  ];
+}
+
+type FunctionName = keyof FunctionContracts;
+/**
+ * A step's result as the audit reads it: the contract's output, each field optional (an execution of an older release
+ * may not report a list a later one added; what it does report is read by the contract's field names and shapes).
+ */
+type Reported<F extends FunctionName, A extends keyof FunctionContracts[F]> = Partial<
+  OutputOf<FunctionContracts[F], A>
+>;
+
+type Describer<F extends FunctionName> = {
+  [A in keyof FunctionContracts[F]]?: (result: Reported<F, A>, context: ChangeContext) => ResourceChange[];
+};
+
+/** The items of a result list, each described, as one kind of change. */
+const items =
+  (change: ResourceChange['change'], kind?: string, detail?: string) =>
+  (item: unknown): ResourceChange => {
+    const described = describeItem(item);
+    const d = described.detail ?? detail;
+    return { change, ...described, ...(kind ? { kind } : {}), ...(d ? { detail: d } : {}) };
+  };
+
+const routeRemoval = (r: Reported<'routes', 'remove'>) => (r.removed ?? []).map(items('removed'));
+
+const dnsRemoval = (r: Reported<'zones', 'remove'>): ResourceChange[] => [
+  ...(r.disassociated ?? []).map(items('removed')),
+  ...(r.profilesDisassociated ?? []).map((p) => ({
+    change: 'removed' as const,
+    kind: 'profile-association',
+    id: p.associationId,
+    detail: `Profile ${p.profileId}`,
+  })),
+];
+
+const accessRemoval = (r: Reported<'consumer', 'remove'>): ResourceChange[] => [
+  ...(r.rulesRevoked ?? []).map(items('removed', 'sg-ingress-rule')),
+  ...(r.principalsRemoved ?? []).map(items('removed', 'endpoint-service-permission')),
+  ...(r.connectionsRejected ?? []).map((c) => ({
+    change: 'modified' as const,
+    kind: 'endpoint-connection',
+    id: c.vpcEndpointId,
+    detail: 'rejected by the hub',
+  })),
+];
+
+const leaseId = (vpcId: string | undefined) => `VPC#${vpcId ?? '?'}`;
+
+/**
+ * How each step's typed result reads as changes: what a step made (`created`), found already there (`unchanged`,
+ * `reused`) or removed. A step absent here only reads (a plan, an inventory, a check).
+ */
+const DESCRIBE: { [F in FunctionName]: Describer<F> } = {
+  routes: {
+    create: (r) => [
+      ...(r.created ?? []).map(items('created')),
+      ...(r.existing ?? []).map(items('unchanged', undefined, 'already to the TGW')),
+    ],
+    prune: routeRemoval,
+    remove: routeRemoval,
+  },
+  zones: {
+    associate: (r, context) => [
+      ...(r.associated ?? []).map(items('created')),
+      ...(r.alreadyAssociated ?? []).map(items('unchanged', undefined, 'already associated')),
+      ...(r.profileAssociationId ? profileChanges(r, planOf(context.input)) : []),
+    ],
+    prune: dnsRemoval,
+    remove: dnsRemoval,
+  },
+  consumer: {
+    register: (r, context) => [
+      ...(r.rulesCreated ? ruleChanges(r.rulesCreated, r.rulesExisting ?? 0, context.input) : []),
+      ...(r.principalsAdded ?? []).map(
+        items('created', 'endpoint-service-permission', textOf(planOf(context.input)?.principal)),
+      ),
+      ...(r.connectionsAccepted ?? []).map((id) => ({
+        change: 'modified' as const,
+        kind: 'endpoint-connection',
+        id,
+        detail: 'accepted by the hub',
+      })),
+    ],
+    prune: accessRemoval,
+    remove: accessRemoval,
+  },
+  'transit-gateway': {
+    share: (r, context) => {
+      if (!r.shareArn) return [];
+      const account = textOf(planOf(context.input)?.accountId) ?? r.shareArn;
+      const added = { change: 'created' as const, kind: 'ram-share-principal', id: account, detail: r.shareArn };
+      const accepted = {
+        change: 'modified' as const,
+        kind: 'ram-invitation',
+        id: r.shareArn,
+        detail: 'accepted by the spoke account',
+      };
+      return [...(r.principalAdded ? [added] : []), ...(r.invitationAccepted ? [accepted] : [])];
+    },
+    create: (r) => [
+      {
+        change: r.reused ? 'reused' : 'created',
+        kind: 'tgw-attachment',
+        id: r.attachmentId ?? '?',
+        detail: [r.state, r.subnetIds?.length ? `subnets ${r.subnetIds.join(', ')}` : ''].filter(Boolean).join('; '),
+      },
+    ],
+    accept: (r) =>
+      r.accepted
+        ? [{ change: 'modified', kind: 'tgw-attachment', id: r.attachmentId ?? '?', detail: 'accepted by the hub' }]
+        : [],
+    associate: (r) => (r.changes ?? []).map(tgwChange),
+    remove: (r) => [
+      ...(r.deleted ?? []).map((id) => ({ change: 'removed' as const, kind: 'tgw-attachment', id })),
+      ...(r.routesRemoved ?? []).map((id) => ({ change: 'removed' as const, kind: 'tgw-route', id })),
+    ],
+    unshare: (r, context) => {
+      const vpc = isObject(context.input) && isObject(context.input.vpc) ? context.input.vpc : undefined;
+      return r.unshared ? [{ change: 'removed', kind: 'ram-share-principal', id: textOf(vpc?.accountId) ?? '?' }] : [];
+    },
+  },
+  lease: {
+    acquire: (r) => [{ change: 'created', kind: 'lease', id: leaseId(r.vpcId), detail: 'held until released' }],
+    'acquire-lease-only': (r) => [
+      { change: 'created', kind: 'lease', id: leaseId(r.vpcId), detail: 'held until released' },
+    ],
+    begin: (r) => (r.claimedBuckets ?? []).map((id) => ({ change: 'created' as const, kind: 'cidr-claim', id })),
+    release: (r, context) =>
+      r.released ? [{ change: 'removed', kind: 'lease', id: leaseId(context.vpcId), detail: 'released' }] : [],
+  },
+  status: {
+    set: (r) =>
+      r.written || r.tagLimit
+        ? [
+            {
+              change: r.written ? 'modified' : 'unchanged',
+              kind: 'status-tags',
+              id: `spokelink:status=${r.status ?? '?'}`,
+              // At the tag limit: `TagLimitExceeded: ...` says what was written and what was not.
+              ...(r.tagLimit ? { detail: r.tagLimit } : {}),
+            },
+          ]
+        : [],
+  },
+  records: {
+    connected: (r) => [{ change: 'modified', kind: 'registry-record', id: `status ${r.status ?? '?'}` }],
+    failure: (r) => [
+      {
+        change: 'modified',
+        kind: 'registry-record',
+        id: 'status failed',
+        detail: `${r.step ?? '?'}: ${r.error ?? '?'}`,
+      },
+    ],
+    offboarding: (r) => (r.recorded ? [{ change: 'modified', kind: 'registry-record', id: 'status offboarding' }] : []),
+    disconnected: (r) => [{ change: 'modified', kind: 'registry-record', id: `status ${r.status ?? '?'}` }],
+  },
+  approval: {},
+  rollback: {},
+  reconcile: {},
+  validate: {},
+};
+
+/**
+ * Function and action names of earlier releases (docs/deploy.md, the rename list): the histories the audit reads keep
+ * the executions of the release that ran them.
+ */
+const EARLIER_FUNCTIONS: Readonly<Record<string, FunctionName>> = { offboard: 'rollback', registry: 'records' };
+const EARLIER_ACTIONS: Partial<Record<FunctionName, Readonly<Record<string, string>>>> = {
+  consumer: { revoke: 'remove' },
+  'transit-gateway': { detach: 'remove' },
+};
+
+/** The workflow function a Task's Lambda is (`<prefix>-<function>`, or its earlier name), if it is one. */
+export function functionOf(resource: string | undefined): FunctionName | undefined {
+  if (!resource) return undefined;
+  const names = [...Object.keys(CONTRACTS), ...Object.keys(EARLIER_FUNCTIONS)].sort((a, b) => b.length - a.length);
+  const found = names.find((fn) => resource === fn || resource.endsWith(`-${fn}`));
+  return found === undefined ? undefined : (EARLIER_FUNCTIONS[found] ?? (found as FunctionName));
+}
+
+/** The action a Task's input names; an action-less input is the function's original (first) action. */
+export function actionOf(fn: FunctionName, input: unknown): string {
+  const named = isObject(input) ? textOf(input.action) : undefined;
+  if (named === undefined) return Object.keys(CONTRACTS[fn])[0]!;
+  return EARLIER_ACTIONS[fn]?.[named] ?? named;
+}
+
+export interface StepChanges {
+  changes: ResourceChange[];
+  /** A field of the result is not in its contract's shape: nothing is read from it. */
+  unreadable?: string;
+}
+
+/**
+ * The changes a Task result reports, read with the step's contract (`fn`: the Task's function, see `functionOf`).
+ * A step whose function has no contract, or whose action only reads, gives none.
+ */
+export function changesOfStep(fn: FunctionName | undefined, result: unknown, context: ChangeContext = {}): StepChanges {
+  if (!fn) return { changes: [] };
+  const action = actionOf(fn, context.input);
+  const contract = CONTRACTS[fn] as Record<string, { output: z.ZodType } | undefined>;
+  const describers = DESCRIBE[fn] as Record<string, ((r: unknown, c: ChangeContext) => ResourceChange[]) | undefined>;
+  const output = contract[action]?.output;
+  const describe = describers[action];
+  if (!output || !describe) return { changes: [] };
+  const reported = output instanceof z.ZodObject ? output.partial() : output;
+  const parsed = reported.safeParse(result);
+  if (!parsed.success) {
+    const where = parsed.error.issues
+      .map((i) => i.path.join('.') || '(result)')
+      .slice(0, 3)
+      .join(', ');
+    return { changes: [], unreadable: `${fn} ${action}: the result is not in its contract's shape (${where})` };
+  }
+  return { changes: describe(parsed.data, context) };
 }
 
 /** Security group rules: listed from the plan when every planned rule was created, else counted. */
-function ruleChanges(change: 'created' | 'removed', count: number, result: Json, input: unknown): ResourceChange[] {
+function ruleChanges(count: number, existing: number, input: unknown): ResourceChange[] {
+  const change = 'created';
   const planned = planOf(input)?.securityGroupRules;
-  const existing = typeof result.rulesExisting === 'number' ? result.rulesExisting : 0;
-  if (change === 'created' && Array.isArray(planned) && planned.length === count && existing === 0) {
+  if (Array.isArray(planned) && planned.length === count && existing === 0) {
     return planned.map((rule) => ({ change, ...describeItem(rule), kind: 'sg-ingress-rule' }));
   }
   return [{ change, kind: 'sg-ingress-rule', id: `${count} rule(s)` }];

@@ -1,7 +1,8 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { isAwsError, SpokelinkError } from '#shared/errors';
-import type { PendingApproval, RegistryTable, VpcRef } from '#shared/registry';
+import type { PendingApproval, RegistryTable } from '#shared/registry';
 import { deleteApproval, getApproval } from '#shared/registry';
+import type { RemovalTarget } from '#shared/vpc-ref';
 
 /**
  * The approver's side, behind the decision function URL (functions/approval/decision.ts, `AWS_IAM` auth): looks up
@@ -120,7 +121,10 @@ export async function decide(decision: Decision, deps: DecideDeps): Promise<Deci
  * request, if any, is withdrawn: the waiting execution's task fails with ApprovalWithdrawnError (it ends without
  * writing anything) and the item is deleted, so that no approver can act on it any more.
  */
-export async function withdraw(vpc: VpcRef, deps: DecideDeps): Promise<{ withdrawn: boolean; executionArn?: string }> {
+export async function withdraw(
+  vpc: RemovalTarget,
+  deps: DecideDeps,
+): Promise<{ withdrawn: boolean; executionArn?: string }> {
   const pending: PendingApproval | undefined = await getApproval(deps.registry, vpc.vpcId);
   if (!pending) return { withdrawn: false };
   await withdrawPending(pending, `${vpc.vpcId} no longer asks to connect`, deps);

@@ -1,28 +1,17 @@
-import * as z from 'zod';
 import { hubClients } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { inputSchema } from '#shared/contract';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
-import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
-import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
+import { heldRegistry, registryTable } from '#shared/registry';
 import { formatIssues } from '#shared/zod-issues';
 import { ApprovalInputError, requestApproval } from './approval';
+import { ApprovalContract } from './contract';
 import { withdraw } from './decide';
 import { redactTokens } from './redact';
 
-export const Input = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('request'),
-    taskToken: z.string().min(1),
-    plan: PlanSchema,
-    executionArn: z.string().min(1),
-    executionName: z.string().min(1),
-    timeoutSeconds: z.number().int().min(1),
-  }),
-  /** WithdrawPendingApproval (offboarding, under the lease): the VPC no longer asks to connect. */
-  z.object({ action: z.literal('withdraw'), vpc: VpcRefSchema }),
-]);
+export const Input = inputSchema(ApprovalContract);
 
 /**
  * RequestApproval: `{ action: 'request', taskToken, plan, executionArn, executionName, timeoutSeconds }`, invoked by

@@ -20,6 +20,7 @@ import type {
   SecurityGroupRuleRecord,
 } from '#shared/registry/model';
 import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
+import type { ConsumerResult } from './contract';
 
 /**
  * RegisterConsumer (hub account): ingress on each selected endpoint's security group for each spoke CIDR and port,
@@ -46,17 +47,6 @@ export interface ConsumerDeps {
   spokeEc2: () => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
-}
-
-export interface ConsumerResult {
-  rulesCreated: number;
-  rulesExisting: number;
-  /** Matching rules that carry another description: they grant the access but are not spokelink's to remove. */
-  rulesNotOurs: number;
-  principalsAdded: string[];
-  connectionsAccepted: string[];
-  /** Pending connections of the account that were not accepted: their endpoint is not in this VPC. */
-  connectionsLeftPending: (EndpointConnectionRecord & { reason: string })[];
 }
 
 /** The ingress rules of the given security groups (all pages). */

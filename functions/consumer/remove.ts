@@ -11,20 +11,16 @@ import { ruleCidrOf } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
-import {
-  forgetInRecord,
-  getRecord,
-  otherVpcsUsingEndpointService,
-  type RegistryTable,
-  type VpcRef,
-} from '#shared/registry';
+import { forgetInRecord, getRecord, otherVpcsUsingEndpointService, type RegistryTable } from '#shared/registry';
 import type {
   EndpointConnectionRecord,
   EndpointServicePrincipalRecord,
   SecurityGroupRuleRecord,
 } from '#shared/registry/model';
+import type { RemovalTarget } from '#shared/vpc-ref';
 import { EndpointAcceptanceError } from '#shared/workflow-errors';
 import { ingressRules } from './consumer';
+import type { ConsumerRemovalResult } from './contract';
 
 /**
  * RemoveEndpointAccess (offboarding) and PruneEndpointAccess (after a change), in the hub account:
@@ -51,25 +47,6 @@ export interface ConsumerRemovalDeps {
   serviceNameOf: (serviceId: string) => string | undefined;
 }
 
-export interface ConsumerRemovalResult {
-  rulesRevoked: SecurityGroupRuleRecord[];
-  rulesVanished: SecurityGroupRuleRecord[];
-  /** Rules whose description changed: not spokelink's any more (drift to report). */
-  rulesNotOurs: (SecurityGroupRuleRecord & { foundDescription: string })[];
-  principalsRemoved: EndpointServicePrincipalRecord[];
-  /**
-   * Recorded principals the service does not allow: written ahead of an add whose call never took effect, or removed
-   * by someone else. Nothing to remove; forgotten.
-   */
-  principalsAbsent: EndpointServicePrincipalRecord[];
-  /** Principals kept because other VPCs of the account still use them. */
-  principalsKept: (EndpointServicePrincipalRecord & { usedBy: string[] })[];
-  /** Accepted connections of the VPC now rejected: their endpoints can no longer reach the service. */
-  connectionsRejected: EndpointConnectionRecord[];
-  /** Recorded connections already rejected, deleted, or gone with their endpoint: nothing to reject; forgotten. */
-  connectionsGone: EndpointConnectionRecord[];
-}
-
 const ruleKey = (r: { groupId: string; cidr: string; port: number }) => `${r.groupId}|${r.cidr}|${r.port}`;
 
 /** Matches a recorded rule by its id, else by group, protocol, port and CIDR. */
@@ -86,7 +63,7 @@ function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord)
 }
 
 /** Removes the endpoint access the record holds and `keep` (a change's plan) does not want; all when offboarding. */
-export async function removeEndpointAccess(vpc: VpcRef, keep: Plan | undefined, deps: ConsumerRemovalDeps) {
+export async function removeEndpointAccess(vpc: RemovalTarget, keep: Plan | undefined, deps: ConsumerRemovalDeps) {
   const result: ConsumerRemovalResult = {
     rulesRevoked: [],
     rulesVanished: [],
@@ -232,7 +209,7 @@ async function isAllowed(ec2: EC2Client, serviceId: string, principal: string): 
 }
 
 /** Other VPCs of the account that use the principal's service (it stays for them). */
-function usersOf(vpc: VpcRef, p: EndpointServicePrincipalRecord, deps: ConsumerRemovalDeps): Promise<string[]> {
+function usersOf(vpc: RemovalTarget, p: EndpointServicePrincipalRecord, deps: ConsumerRemovalDeps): Promise<string[]> {
   return otherVpcsUsingEndpointService(deps.registry, vpc.accountId, vpc.vpcId, {
     serviceId: p.serviceId,
     name: deps.serviceNameOf(p.serviceId),
@@ -240,7 +217,7 @@ function usersOf(vpc: VpcRef, p: EndpointServicePrincipalRecord, deps: ConsumerR
 }
 
 async function removePrincipals(
-  vpc: VpcRef,
+  vpc: RemovalTarget,
   principals: EndpointServicePrincipalRecord[],
   deps: ConsumerRemovalDeps,
   result: ConsumerRemovalResult,

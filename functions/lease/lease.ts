@@ -13,6 +13,7 @@ import {
   type RegistryTable,
   releaseLease,
 } from '#shared/registry';
+import type { Onboarding } from './contract';
 
 export interface LeaseDeps {
   registry: RegistryTable;
@@ -33,11 +34,6 @@ export async function isExecutionRunning(sfn: SFNClient, executionArn: string): 
     logger.warn('cannot tell whether the lease holder still runs; assuming it does', { executionArn, error });
     return true;
   }
-}
-
-export interface Onboarding {
-  /** CIDR claim buckets (/16) the VPC holds. */
-  claimedBuckets: string[];
 }
 
 /**

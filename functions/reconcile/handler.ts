@@ -1,19 +1,15 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { hubClients, spokeEc2, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { inputSchema } from '#shared/contract';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
+import { ReconcileContract } from './contract';
 import { type ReconcileResult, reconcile } from './reconcile';
 
-const Input = z.object({
-  /** `schedule` when EventBridge Scheduler starts it; anything else for a run by hand. */
-  source: z.string().optional(),
-  /** Executions started at once (the Map's MaxConcurrency); default `reconcile.maxConcurrency`. */
-  maxConcurrency: z.number().int().min(1).max(40).optional(),
-});
+const Input = inputSchema(ReconcileContract);
 
 /** FindWork: `{ source, maxConcurrency? }` -> the executions to start and the drift to report. */
 export const handler = lambdaHandler('reconcile', async (input: unknown): Promise<ReconcileResult> => {

@@ -10,6 +10,7 @@ import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
+import type { VpcRef } from '#shared/vpc-ref';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
@@ -75,12 +76,6 @@ export interface Drift {
   accountId: string;
   kind: 'route-elsewhere' | 'rule-redescribed' | 'request-invalid' | 'account-unreachable';
   detail: string;
-}
-
-interface VpcRef {
-  vpcId: string;
-  accountId: string;
-  region: string;
 }
 
 /** One item of the repair Map: start a workflow, or write the drift into the VPC's status detail. */

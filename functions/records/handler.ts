@@ -1,27 +1,22 @@
-import * as z from 'zod';
 import { configFromEnv } from '#shared/config';
+import { inputSchema } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable } from '#shared/registry';
-import { fenceOf, targetOf, WorkflowStateSchema } from '#shared/workflow-state';
-import { archive, type RemovalReport, recordOffboarding } from './offboarding';
+import { fenceOf, targetOf } from '#shared/workflow-state';
+import { RecordsContract } from './contract';
+import { archive, recordOffboarding } from './offboarding';
 import { recordConnected, recordFailure } from './record';
 
-export const Input = z.object({
-  action: z.enum(['connected', 'failure', 'offboarding', 'disconnected']),
-  executionArn: z.string().min(1),
-  /** The whole execution state (`"state.$": "$"`). */
-  state: WorkflowStateSchema,
-  /** ArchiveMembership: the removal steps' results (`$.removed`), for the summary. */
-  removed: z.record(z.string(), z.unknown()).optional(),
-});
+export const Input = inputSchema(RecordsContract);
 
 /**
  * RecordConsumer (`connected`), RecordFailure (`failure`, also for offboarding), RecordOffboarding (`offboarding`)
  * and ArchiveMembership (`disconnected`).
  */
 export const handler = lambdaHandler('records', async (input: unknown) => {
-  const { action, executionArn, state, removed } = Input.parse(input);
+  const request = Input.parse(input);
+  const { action, executionArn, state } = request;
   const target = targetOf(state);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
@@ -37,7 +32,7 @@ export const handler = lambdaHandler('records', async (input: unknown) => {
     if (!target) throw new Error(`${action} needs the VPC (the trigger event)`);
     return action === 'offboarding'
       ? recordOffboarding(target.vpcId, executionArn, deps)
-      : archive(target.vpcId, executionArn, (removed ?? {}) as RemovalReport, deps);
+      : archive(target.vpcId, executionArn, request.action === 'disconnected' ? request.removed : {}, deps);
   }
   const outcome = await recordFailure(state, executionArn, deps);
   logger.error('workflow failed', { outcome });

@@ -1,5 +1,6 @@
 import { archiveMembership, markOffboarding, type RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
+import type { RemovalReport } from './contract';
 
 /**
  * RecordOffboarding and ArchiveMembership: the registry's side of offboarding. The removal steps forget what they
@@ -10,25 +11,6 @@ import type { ConsumerRecord } from '#shared/registry/model';
 export interface OffboardingDeps {
   registry: RegistryTable;
   now: () => number;
-}
-
-/** What the removal steps reported (their task results), for the summary; every part optional. */
-export interface RemovalReport {
-  routes?: { removed?: unknown[]; notOurs?: { routeTableId: string; destinationCidr: string; target: string }[] };
-  zones?: {
-    disassociated?: unknown[];
-    retained?: { zoneName: string; reason: string }[];
-    /** DNS mode `profile`: the VPC's Profile association, removed by the same step. */
-    profilesDisassociated?: unknown[];
-  };
-  access?: {
-    rulesRevoked?: unknown[];
-    rulesNotOurs?: { ruleId?: string; groupId: string }[];
-    principalsRemoved?: unknown[];
-    connectionsRejected?: unknown[];
-  };
-  attachment?: { deleted?: string[]; alreadyGone?: string[] };
-  share?: { unshared?: boolean };
 }
 
 /** Record status `offboarding` (nothing to do without a record). */

@@ -1,7 +1,9 @@
 import { DescribeVpcsCommand, type EC2Client, type Vpc } from '@aws-sdk/client-ec2';
 import { IgnoredEventError, isAwsError, SpokeAccessError } from '#shared/errors';
-import { getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
+import { getRecord, type RegistryTable } from '#shared/registry';
 import { parseRequestTags, StatusTag, type Tags } from '#shared/tags';
+import type { VpcRef } from '#shared/vpc-ref';
+import type { OffboardPlan } from './contract';
 
 /**
  * PlanOffboarding: what an offboarding execution will remove, decided under the VPC's lease and before anything
@@ -13,18 +15,6 @@ export interface OffboardPlanDeps {
   /** EC2 client of the spoke role (throws SpokeAccessError when the role cannot be assumed). */
   spokeEc2: () => Promise<EC2Client>;
   registry: RegistryTable;
-}
-
-export interface OffboardPlan {
-  vpc: VpcRef;
-  /** A record that is not `disconnected`: there is something to remove. */
-  hasRecord: boolean;
-  /** The record's status when offboarding began. */
-  recordStatus?: string;
-  /** The VPC carries a spokelink status tag (worth updating even when nothing was recorded). */
-  hasStatusTag: boolean;
-  /** What offboarding will go through, for the status detail. */
-  detail: string;
 }
 
 /** The VPC as the spoke role sees it now; undefined once it is deleted. */
@@ -41,10 +31,7 @@ function tagMap(vpc: Vpc | undefined): Tags {
 }
 
 /** Plans the offboarding of `target`; IgnoredEventError when the VPC asks to connect again. */
-export async function planOffboarding(
-  target: { vpcId: string; accountId: string; region: string },
-  deps: OffboardPlanDeps,
-): Promise<OffboardPlan> {
+export async function planOffboarding(target: VpcRef, deps: OffboardPlanDeps): Promise<OffboardPlan> {
   let vpc: Vpc | undefined;
   let spokeReachable = true;
   try {

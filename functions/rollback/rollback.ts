@@ -1,18 +1,21 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
 import { isAwsError, SpokeAccessError, SpokelinkError } from '#shared/errors';
-import { causeMessage } from '#shared/failure';
-import { type Plan, PlanSchema } from '#shared/plan';
-import { getRecord, type RegistryTable, recordItemKey, type VpcRef } from '#shared/registry';
-import type {
-  ConsumerRecord,
-  EndpointServicePrincipalRecord,
-  ProfileAssociationRecord,
-  RouteRecord,
-  SecurityGroupRuleRecord,
-  ZoneRecord,
-} from '#shared/registry/model';
+import { type CaughtError, causeMessage } from '#shared/failure';
+import type { Plan } from '#shared/plan';
+import { getRecord, type RegistryTable, recordItemKey } from '#shared/registry';
+import type { ConsumerRecord } from '#shared/registry/model';
+import type { RemovalTarget } from '#shared/vpc-ref';
 import { formatIssues } from '#shared/zod-issues';
+import {
+  type Inventory,
+  type ItemCounts,
+  type Remaining,
+  RollbackBranchSchema,
+  type RollbackMode,
+  type RollbackOutcome,
+  type RollbackPlan,
+  type RollbackState,
+} from './contract';
 import { describeVpc } from './plan';
 
 /**
@@ -34,145 +37,11 @@ export interface RollbackDeps {
   registry: RegistryTable;
 }
 
-/** What the record listed when the execution began to change things (NoteWhatExists). */
-export interface Inventory {
-  status?: ConsumerRecord['status'];
-  /** Set once the membership was connected: then only what the execution adds is undone on failure. */
-  connectedAt?: string;
-  attachmentId?: string;
-  routes: RouteRecord[];
-  zones: ZoneRecord[];
-  /** DNS mode `profile`: the VPC's association with the hub's Route 53 Profile (undone like a zone association). */
-  profileAssociations: ProfileAssociationRecord[];
-  securityGroupRules: SecurityGroupRuleRecord[];
-  endpointServicePrincipals: EndpointServicePrincipalRecord[];
-}
-
-export type RollbackMode = 'membership' | 'additions' | 'none';
-
-/** PlanRollback's answer: the ASL chooses the removal steps by `mode`. */
-export interface RollbackPlan {
-  mode: RollbackMode;
-  /** Why this mode, in words (execution history). */
-  reason: string;
-  /** The VPC for the removal steps (`membership`): still there? its spoke role reachable? */
-  vpc: VpcRef;
-  /** For `additions`: the plan whose wanted items are the ones that existed before (prune keeps them). */
-  keep?: Plan;
-  /** What the record lists that the mode undoes. */
-  toUndo: ItemCounts;
-}
-
-export interface ItemCounts {
-  attachment: number;
-  routes: number;
-  zones: number;
-  profiles: number;
-  rules: number;
-  principals: number;
-}
-
-/** What is still recorded after the rollback, of what the execution was to undo. */
-export interface Remaining {
-  attachmentId?: string;
-  routes: RouteRecord[];
-  zones: ZoneRecord[];
-  profileAssociations: ProfileAssociationRecord[];
-  securityGroupRules: SecurityGroupRuleRecord[];
-  endpointServicePrincipals: EndpointServicePrincipalRecord[];
-}
-
-/** SummarizeRollback's answer; `summary` goes into the `failed` status detail. */
-export interface RollbackOutcome {
-  mode: RollbackMode;
-  /** Nothing failed and nothing of what was to be undone remains. */
-  complete: boolean;
-  /** What the removal steps removed (or found already gone) of what the record listed. */
-  rolledBack: ItemCounts & { share: boolean; authorizations: number };
-  remaining: Remaining;
-  /** Rollback steps that failed (after their retries), `<Step>: <Error>`. */
-  failures: { step: string; error: string; message: string }[];
-  /** One line, at most SUMMARY_MAX characters. */
-  summary: string;
-}
-
 /** The summary leaves the failure itself at least 256 - 2 - 120 characters of the status detail. */
 export const SUMMARY_MAX = 120;
 
-// ---- the state, as these steps read it ---------------------------------------------------------------------------
-
-const Caught = z.object({ Error: z.string(), Cause: z.string().optional() });
-const RouteSchema = z.object({ routeTableId: z.string(), destinationCidr: z.string() });
-const ZoneSchema = z.object({ endpoint: z.string(), zoneId: z.string(), zoneName: z.string() });
-const RuleSchema = z.object({
-  endpoint: z.string(),
-  groupId: z.string(),
-  cidr: z.string(),
-  port: z.number(),
-  description: z.string(),
-  ruleId: z.string().optional(),
-});
-const PrincipalSchema = z.object({ serviceId: z.string(), principal: z.string() });
-const ProfileAssociationSchema = z.object({ profileId: z.string(), associationId: z.string() });
-
-export const InventorySchema = z.object({
-  status: z.enum(['onboarding', 'connected', 'failed', 'offboarding', 'disconnected']).optional(),
-  connectedAt: z.string().optional(),
-  attachmentId: z.string().optional(),
-  routes: z.array(RouteSchema).default([]),
-  zones: z.array(ZoneSchema).default([]),
-  profileAssociations: z.array(ProfileAssociationSchema).default([]),
-  securityGroupRules: z.array(RuleSchema).default([]),
-  endpointServicePrincipals: z.array(PrincipalSchema).default([]),
-});
-
 /** A removal step returned a field the summary cannot read: it fails by name, it never counts 0. */
 export class RollbackResultError extends SpokelinkError {}
-
-const list = <T extends z.ZodType>(item: T) => z.array(item).optional();
-/**
- * A removal step's result: only what the summary counts (the functions return more). A field in another shape than
- * these fails the summary by name (RollbackResultError) instead of counting as "nothing rolled back". A field that is
- * gone altogether still reads as absent: one typed result per removal step, shared with the summary, is the cure.
- */
-const UndoneSchema = z.object({
-  routes: z.object({ removed: list(RouteSchema), vanished: list(RouteSchema) }).optional(),
-  attachment: z.object({ deleted: list(z.string()), alreadyGone: list(z.string()) }).optional(),
-  share: z.object({ unshared: z.boolean().optional() }).optional(),
-  zones: z
-    .object({
-      disassociated: list(ZoneSchema),
-      vanished: list(ZoneSchema),
-      authorizationsDeleted: list(z.string()),
-      // DNS mode `profile`: the zones function removes the VPC's Profile association in the same step.
-      profilesDisassociated: list(ProfileAssociationSchema),
-      profilesVanished: list(ProfileAssociationSchema),
-    })
-    .optional(),
-  access: z
-    .object({
-      rulesRevoked: list(RuleSchema),
-      rulesVanished: list(RuleSchema),
-      principalsRemoved: list(PrincipalSchema),
-      principalsAbsent: list(PrincipalSchema),
-    })
-    .optional(),
-});
-const BranchSchema = z.object({
-  undone: UndoneSchema.default({}),
-  failed: z.record(z.string(), Caught).default({}),
-});
-
-/** The parts of the onboarding execution state the rollback steps read (the rest is ignored). */
-export const RollbackStateSchema = z.object({
-  plan: PlanSchema,
-  before: InventorySchema.optional(),
-  rollbackPlan: z.object({ mode: z.enum(['membership', 'additions', 'none']), reason: z.string() }).optional(),
-  /** RollBackMembership / RollBackAdditions: one entry per branch. */
-  rollback: z.array(z.unknown()).optional(),
-  rollbackFailure: z.record(z.string(), Caught).optional(),
-});
-export type RollbackState = z.infer<typeof RollbackStateSchema>;
 
 // ---- NoteWhatExists -------------------------------------------------------------------------------------------------
 
@@ -290,7 +159,7 @@ export function keepPlan(plan: Plan, before: Inventory): Plan {
   };
 }
 
-async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<VpcRef> {
+async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<RemovalTarget> {
   const ref = {
     vpcId: plan.vpcId,
     accountId: plan.accountId,
@@ -408,14 +277,14 @@ export async function summarizeRollback(
     authorizations: 0,
   };
   const failures: RollbackOutcome['failures'] = [];
-  const addFailures = (map: Record<string, z.infer<typeof Caught>>) => {
+  const addFailures = (map: Record<string, CaughtError>) => {
     for (const [step, caught] of Object.entries(map)) {
       failures.push({ step, error: caught.Error, message: causeMessage(caught.Cause) });
     }
   };
   addFailures(state.rollbackFailure ?? {});
   for (const entry of state.rollback ?? []) {
-    const branch = BranchSchema.safeParse(entry);
+    const branch = RollbackBranchSchema.safeParse(entry);
     if (!branch.success) {
       throw new RollbackResultError(
         `a rollback branch's result is not what the summary reads: ${formatIssues(branch.error)}`,

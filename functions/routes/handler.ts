@@ -1,30 +1,24 @@
-import * as z from 'zod';
 import { spokeEc2 } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
-import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
-import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
-import { type RouteRemovalResult, removeSpokeRoutes } from './remove';
-import { createSpokeRoutes, type RoutesResult } from './routes';
+import { heldRegistry, registryTable } from '#shared/registry';
+import { removalTargetOfPlan } from '#shared/vpc-ref';
+import { RoutesContract } from './contract';
+import { removeSpokeRoutes } from './remove';
+import { createSpokeRoutes } from './routes';
 
-export const Input = z.union([
-  /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
-  z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
-  /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
-  z.object({ action: z.literal('prune'), plan: PlanSchema }),
-  /** RemoveSpokeRoutes: offboarding, every recorded route. */
-  z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
-]);
+export const Input = inputSchema(RoutesContract);
 
 /** CreateSpokeRoutes `{ plan }`, PruneSpokeRoutes `{ action: 'prune', plan }`, RemoveSpokeRoutes `{ action: 'remove', vpc }`. */
-export const handler = lambdaHandler('routes', async (input: unknown): Promise<RoutesResult | RouteRemovalResult> => {
+export const handler = lambdaHandler('routes', async (input: unknown): Promise<OutputOf<typeof RoutesContract>> => {
   const request = Input.parse(input);
   const config = configFromEnv();
   const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
   const registry = await heldRegistry(registryTable(config), fence, Date.now());
   if (request.action === 'remove' || request.action === 'prune') {
-    const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
+    const vpc = request.action === 'remove' ? request.vpc : removalTargetOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     return removeSpokeRoutes(vpc, request.action === 'prune' ? request.plan : undefined, {
       spokeEc2: async () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId }),

@@ -3,9 +3,11 @@ import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
-import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
+import { forgetInRecord, getRecord, type RegistryTable } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry/model';
 import { routesOf, routeTarget } from '#shared/spoke-routes';
+import type { RemovalTarget } from '#shared/vpc-ref';
+import type { RouteRemovalResult } from './contract';
 
 /**
  * RemoveSpokeRoutes (offboarding) and PruneSpokeRoutes (after a change): deletes the spoke routes the registry record
@@ -22,16 +24,6 @@ export interface RouteRemovalDeps {
   now: () => number;
 }
 
-export interface RouteRemovalResult {
-  removed: RouteRecord[];
-  /** Already gone: the VPC, the route table or the route itself was deleted by someone else. */
-  vanished: RouteRecord[];
-  /** Now pointing elsewhere: left alone and no longer recorded as spokelink's (drift to report). */
-  notOurs: (RouteRecord & { target: string })[];
-  /** Could not be looked at (the spoke role cannot be assumed): still recorded. */
-  retained: RouteRecord[];
-}
-
 const key = (r: RouteRecord) => `${r.routeTableId}|${r.destinationCidr}`;
 
 /** The routes a plan wants (every route table of the VPC x every hub destination). */
@@ -45,7 +37,7 @@ export function wantedRoutes(plan: Plan | undefined): Set<string> {
 }
 
 /** Removes the recorded routes that `keep` (the plan of a change) does not want; all of them when offboarding. */
-export async function removeSpokeRoutes(vpc: VpcRef, keep: Plan | undefined, deps: RouteRemovalDeps) {
+export async function removeSpokeRoutes(vpc: RemovalTarget, keep: Plan | undefined, deps: RouteRemovalDeps) {
   const result: RouteRemovalResult = { removed: [], vanished: [], notOurs: [], retained: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   const wanted = wantedRoutes(keep);

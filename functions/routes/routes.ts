@@ -4,9 +4,9 @@ import { ConflictError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
-import type { RouteRecord } from '#shared/registry/model';
 import { isStaticRoute, routeConflictText, routeTarget, spokeRouteNeeds } from '#shared/spoke-routes';
 import { quotaErrorOf } from '#shared/workflow-errors';
+import type { RoutesResult } from './contract';
 
 /**
  * CreateSpokeRoutes: in every route table of the plan, a route to each hub destination through the TGW. A route that
@@ -19,13 +19,6 @@ export interface RoutesDeps {
   spokeEc2: () => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
-}
-
-export interface RoutesResult {
-  /** Routes this call created. */
-  created: RouteRecord[];
-  /** Routes that already went to the TGW. */
-  existing: RouteRecord[];
 }
 
 async function routesByTable(ec2: EC2Client, tableIds: string[]): Promise<Map<string, Route[]>> {

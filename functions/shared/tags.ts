@@ -30,16 +30,19 @@ export const ATTACHMENT_TAG_KEYS: readonly string[] = ['Name', ATTACHMENT_VPC_TA
 export const REQUEST_TAG_KEYS: readonly string[] = Object.values(RequestTag);
 export const STATUS_TAG_KEYS: readonly string[] = Object.values(StatusTag);
 
-export type Status =
-  | 'onboarding'
-  | 'pending-approval'
-  | 'pending'
-  | 'connected'
-  | 'quarantined'
-  | 'rejected'
-  | 'failed'
-  | 'offboarding'
-  | 'disconnected';
+/** The statuses `spokelink:status` takes (docs/lifecycle.md). */
+export const STATUSES = [
+  'onboarding',
+  'pending-approval',
+  'pending',
+  'connected',
+  'quarantined',
+  'rejected',
+  'failed',
+  'offboarding',
+  'disconnected',
+] as const;
+export type Status = (typeof STATUSES)[number];
 
 /**
  * The detail of `pending`: the hub is paused (`operations.paused`) and the VPC's onboarding request waits in the

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { parseTrigger } from './events';
 import { CaughtErrorSchema } from './failure';
 import { type LeaseFence, LeaseFenceSchema, PlanSchema } from './plan';
+import { type VpcRef, vpcRefOf, vpcRefOfEvent } from './vpc-ref';
 
 /**
  * The onboarding execution's state object as the ASL builds it (docs/workflow.md, "State"): the raw event kept
@@ -26,19 +26,11 @@ export const WorkflowStateSchema = z.object({
 
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 
-export interface VpcTarget {
-  vpcId: string;
-  accountId: string;
-  region: string;
-}
-
 /** The VPC an execution is about: from the plan when there is one, else from the event; undefined if neither. */
-export function targetOf(state: WorkflowState): VpcTarget | undefined {
-  if (state.plan) return { vpcId: state.plan.vpcId, accountId: state.plan.accountId, region: state.plan.region };
-  const parsed = parseTrigger(state.event);
-  if (!parsed.ok) return undefined;
-  const { vpcId, accountId, region } = parsed.trigger;
-  return { vpcId, accountId, region };
+export function targetOf(state: WorkflowState): VpcRef | undefined {
+  if (state.plan) return vpcRefOf(state.plan);
+  const parsed = vpcRefOfEvent(state.event);
+  return parsed.ok ? parsed.vpc : undefined;
 }
 
 /**

@@ -6,8 +6,10 @@ import type { LeaseFence, Plan } from '#shared/plan';
 import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#shared/registry';
 import type { Status } from '#shared/tags';
 import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, PAUSED_DETAIL, StatusTag, statusDetail } from '#shared/tags';
+import type { VpcRef } from '#shared/vpc-ref';
 import { LeaseLostError } from '#shared/workflow-errors';
-import type { VpcTarget, WorkflowState } from '#shared/workflow-state';
+import type { WorkflowState } from '#shared/workflow-state';
+import type { StatusResult } from './contract';
 
 /** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */
 export type OnboardingStatus = Status;
@@ -17,7 +19,7 @@ export type PendingApprovalLookup = (vpcId: string) => Promise<{ executionArn: s
 
 export interface StatusDeps {
   /** EC2 client of the spoke role in the VPC's account and region (may throw SpokeAccessError). */
-  spokeEc2: (target: VpcTarget) => Promise<EC2Client>;
+  spokeEc2: (target: VpcRef) => Promise<EC2Client>;
   registry: RegistryTable;
   now: () => number;
   /** The VPC's pending approval, if any: a rejection by another execution must not hide it. */
@@ -30,24 +32,6 @@ export interface StatusWriter {
   arn: string;
   startedAt?: string;
   fence?: LeaseFence;
-}
-
-export interface StatusResult {
-  /** At least `spokelink:status` was written. */
-  written: boolean;
-  status: OnboardingStatus;
-  detail: string;
-  /** Why nothing was written. */
-  skipped?: string;
-  /** For `failed`: the Fail state's error and cause, naming the step. */
-  error?: string;
-  cause?: string;
-  /**
-   * The VPC is at AWS's tag limit: `TagLimitExceeded: ...`, naming the status tags written (status first) and the
-   * stale ones removed; `tagsWritten` lists the keys written.
-   */
-  tagLimit?: string;
-  tagsWritten?: string[];
 }
 
 /**
@@ -216,7 +200,7 @@ export function detailFor(
  */
 export async function setStatus(
   status: OnboardingStatus,
-  target: VpcTarget | undefined,
+  target: VpcRef | undefined,
   state: WorkflowState,
   execution: StatusWriter,
   deps: StatusDeps,

@@ -4,6 +4,7 @@ import { routeDestinationOf } from '#shared/cidr';
 import { SpokelinkError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
+import type { ConnectivityResult } from './contract';
 import { describeAttachment } from './transit-gateway';
 
 /**
@@ -36,11 +37,6 @@ export interface ConnectivityDeps {
 export interface DnsChanges {
   changeIds: readonly string[];
   profileAssociationId?: string | undefined;
-}
-
-export interface ConnectivityResult {
-  /** What was checked, for the audit. */
-  confirmed: string[];
 }
 
 export async function confirmConnectivity(

@@ -1,11 +1,11 @@
-import * as z from 'zod';
 import { hubEc2, hubRam, spokeEc2, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv, organizationShareOf, tgwShareName } from '#shared/config';
+import { inputSchema } from '#shared/contract';
 import { logger } from '#shared/logger';
-import { PlanSchema } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
-import { heldRegistry, registryTable, VpcRefSchema } from '#shared/registry';
+import { heldRegistry, registryTable } from '#shared/registry';
 import { confirmConnectivity } from './connectivity';
+import { TransitGatewayContract } from './contract';
 import { type AttachmentRemovalDeps, deleteAttachment, unshareTransitGateway } from './remove';
 import { hubRouteTableIds } from './static-routes';
 import {
@@ -17,29 +17,7 @@ import {
   waitForAttachment,
 } from './transit-gateway';
 
-export const Input = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('share'), plan: PlanSchema }),
-  z.object({ action: z.literal('create'), plan: PlanSchema }),
-  z.object({ action: z.literal('accept'), plan: PlanSchema, attachmentId: z.string().min(1) }),
-  z.object({ action: z.literal('wait'), plan: PlanSchema, attachmentId: z.string().min(1) }),
-  z.object({ action: z.literal('associate'), plan: PlanSchema, attachmentId: z.string().min(1) }),
-  z.object({
-    action: z.literal('confirm'),
-    plan: PlanSchema,
-    attachmentId: z.string().min(1),
-    /** AssociateZones' result (`$.branches[1]`): the Route 53 changes of the associations it made. */
-    zones: z
-      .object({
-        changeIds: z.array(z.string().min(1)).default([]),
-        /** DNS mode `profile`: the VPC's association with the hub's Profile, which must be COMPLETE. */
-        profileAssociationId: z.string().min(1).optional(),
-      })
-      .default({ changeIds: [] }),
-  }),
-  /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
-  z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
-  z.object({ action: z.literal('unshare'), vpc: VpcRefSchema }),
-]);
+export const Input = inputSchema(TransitGatewayContract);
 
 /**
  * ShareTransitGateway (`share`), CreateAttachment (`create`), AcceptAttachment (`accept`), WaitForAttachment

@@ -12,13 +12,9 @@ import {
 } from '@aws-sdk/client-ram';
 import { AttachmentNotReadyError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import {
-  forgetAttachment,
-  getRecord,
-  otherVpcsUsingAccountGrants,
-  type RegistryTable,
-  type VpcRef,
-} from '#shared/registry';
+import { forgetAttachment, getRecord, otherVpcsUsingAccountGrants, type RegistryTable } from '#shared/registry';
+import type { RemovalTarget } from '#shared/vpc-ref';
+import type { AttachmentRemovalResult, UnshareResult } from './contract';
 import { removeStaticRoutes } from './static-routes';
 import { findShare } from './transit-gateway';
 
@@ -49,18 +45,14 @@ export interface AttachmentRemovalDeps {
   now: () => number;
 }
 
-export interface AttachmentRemovalResult {
-  deleted: string[];
-  /** Static routes to the VPC's attachments deleted from the hub tables (`<table> <cidr>`). */
-  routesRemoved: string[];
-  /** Attachments already deleting or deleted. */
-  alreadyGone: string[];
-}
-
 const DELETABLE = new Set(['available', 'pendingAcceptance', 'failed', 'rejected']);
 const GONE = new Set(['deleting', 'deleted', 'rejecting', 'failing', 'rollingBack']);
 
-async function attachmentsOfVpc(ec2: EC2Client, vpc: VpcRef, tgwId: string): Promise<TransitGatewayAttachment[]> {
+async function attachmentsOfVpc(
+  ec2: EC2Client,
+  vpc: RemovalTarget,
+  tgwId: string,
+): Promise<TransitGatewayAttachment[]> {
   const out: TransitGatewayAttachment[] = [];
   const Filters = [
     { Name: 'transit-gateway-id', Values: [tgwId] },
@@ -73,7 +65,10 @@ async function attachmentsOfVpc(ec2: EC2Client, vpc: VpcRef, tgwId: string): Pro
 }
 
 /** Deletes the VPC's attachment to the hub TGW; the record forgets it. */
-export async function deleteAttachment(vpc: VpcRef, deps: AttachmentRemovalDeps): Promise<AttachmentRemovalResult> {
+export async function deleteAttachment(
+  vpc: RemovalTarget,
+  deps: AttachmentRemovalDeps,
+): Promise<AttachmentRemovalResult> {
   const result: AttachmentRemovalResult = { deleted: [], routesRemoved: [], alreadyGone: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   const found = await attachmentsOfVpc(deps.hub.ec2, vpc, deps.transitGatewayId);
@@ -108,12 +103,6 @@ export async function deleteAttachment(vpc: VpcRef, deps: AttachmentRemovalDeps)
   return result;
 }
 
-export interface UnshareResult {
-  unshared: boolean;
-  /** Why the account stays a principal of the share. */
-  kept?: string;
-}
-
 async function principalStatus(ram: RAMClient, shareArn: string, accountId: string): Promise<string | undefined> {
   const { resourceShareAssociations = [] } = await ram.send(
     new GetResourceShareAssociationsCommand({
@@ -126,7 +115,7 @@ async function principalStatus(ram: RAMClient, shareArn: string, accountId: stri
 }
 
 /** Removes the account from the spokelink TGW share when none of its VPCs uses the TGW any more. */
-export async function unshareTransitGateway(vpc: VpcRef, deps: AttachmentRemovalDeps): Promise<UnshareResult> {
+export async function unshareTransitGateway(vpc: RemovalTarget, deps: AttachmentRemovalDeps): Promise<UnshareResult> {
   if (vpc.accountId === deps.hubAccountId) return { unshared: false, kept: 'the VPC is in the hub account' };
   if (deps.sharedWithOrganization && !deps.externalAccounts.includes(vpc.accountId)) {
     return { unshared: false, kept: 'the account sees the TGW through the organization share' };

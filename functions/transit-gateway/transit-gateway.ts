@@ -38,6 +38,7 @@ import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import { quotaErrorOf } from '#shared/workflow-errors';
+import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
 import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
@@ -70,16 +71,6 @@ const GOING_STATES = new Set(['deleting', 'rollingBack']);
 const FAILED_STATES = new Set(['failed', 'failing', 'rejected', 'rejecting', 'deleted', 'deleting', 'rollingBack']);
 
 // ---- ShareTransitGateway -------------------------------------------------------------------------------------------
-
-export interface ShareResult {
-  shareArn?: string;
-  principalAdded: boolean;
-  invitationAccepted: boolean;
-  /** The account sees the TGW through the organization share: nothing was done for it. */
-  viaOrganization?: true;
-  /** Why nothing was shared (the VPC is in the hub account). */
-  skipped?: string;
-}
 
 /**
  * The configuration shares the TGW with the organization, but the hub has no share that holds both the TGW and the
@@ -233,13 +224,6 @@ export async function shareTransitGateway(plan: Plan, deps: TgwDeps): Promise<Sh
 }
 
 // ---- CreateAttachment ----------------------------------------------------------------------------------------------
-
-export interface AttachmentResult {
-  attachmentId: string;
-  state: string;
-  reused: boolean;
-  subnetIds: string[];
-}
 
 async function attachmentsOfVpc(ec2: EC2Client, plan: Plan): Promise<TransitGatewayVpcAttachment[]> {
   const out: TransitGatewayVpcAttachment[] = [];
@@ -443,16 +427,6 @@ export async function waitForAttachment(
 }
 
 // ---- AssociateAndPropagate -----------------------------------------------------------------------------------------
-
-export interface AssociationResult {
-  attachmentId: string;
-  associationRouteTableId: string;
-  /** The segment's tables that hold a static route for each routed CIDR. */
-  routeTableIds: string[];
-  /** The claimed CIDRs of the plan: the only ones the hub routes to the VPC. */
-  routedCidrs: string[];
-  changes: string[];
-}
 
 async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();

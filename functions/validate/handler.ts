@@ -1,21 +1,19 @@
 import * as z from 'zod';
 import { hubClients, hubRoute53Profiles, spokeClients, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
+import { inputSchema } from '#shared/contract';
 import { IgnoredEventError } from '#shared/errors';
-import { parseTrigger } from '#shared/events';
 import { logger } from '#shared/logger';
-import { LeaseFenceSchema, requestDigest } from '#shared/plan';
+import { requestDigest } from '#shared/plan';
 import { lambdaHandler } from '#shared/powertools';
 import { getLease, getRecord, heldRegistry, registryTable } from '#shared/registry';
+import { vpcRefOfEvent } from '#shared/vpc-ref';
 import { approvalFor, assessChange, type PlannedRequest } from './change';
+import { ValidateContract } from './contract';
 import { checkUnchanged } from './unchanged';
 import { validateAndPlan } from './validate';
 
-const Input = z.object({
-  event: z.unknown(),
-  /** The lease the execution holds (AcquireLease's output): the plan is made under it and carries it as `fence`. */
-  lease: LeaseFenceSchema.optional(),
-});
+const Input = inputSchema(ValidateContract);
 
 /** The reconcile marks the events it starts executions with (`spokelink.origin`): those are never cut short. */
 const Origin = z.object({ spokelink: z.object({ origin: z.string() }) });
@@ -29,10 +27,10 @@ const Origin = z.object({ spokelink: z.object({ origin: z.string() }) });
  */
 export const handler = lambdaHandler('validate', async (input: unknown): Promise<PlannedRequest> => {
   const { event, lease } = Input.parse(input);
-  const parsed = parseTrigger(event);
+  const parsed = vpcRefOfEvent(event);
   // The intake already filtered events; this is defence in depth for executions started by hand.
   if (!parsed.ok) throw new IgnoredEventError(parsed.reason);
-  const { vpcId, accountId, region } = parsed.trigger;
+  const { vpcId, accountId, region } = parsed.vpc;
   logger.appendKeys({ vpcId, accountId, region });
 
   const config = configFromEnv();
@@ -40,23 +38,20 @@ export const handler = lambdaHandler('validate', async (input: unknown): Promise
   const fence = lease && { vpcId: lease.vpcId, owner: lease.owner, token: lease.token };
   if (fence && fence.vpcId !== vpcId) throw new IgnoredEventError(`the lease is for ${fence.vpcId}, not ${vpcId}`);
   const registry = await heldRegistry(registryTable(config), fence, Date.now());
-  const plan = await validateAndPlan(
-    { vpcId, accountId, region },
-    {
-      config,
-      spoke: () => spokeClients(config, accountId, region, { access: 'read' }),
-      hub: { route53: hub.route53, organizations: hub.organizations },
-      registry,
-      ...(config.dns.mode === 'profile'
-        ? {
-            profiles: {
-              hub: hubRoute53Profiles(config.hub.region),
-              spoke: () => spokeRoute53Profiles(config, accountId, region, { access: 'read' }),
-            },
-          }
-        : {}),
-    },
-  );
+  const plan = await validateAndPlan(parsed.vpc, {
+    config,
+    spoke: () => spokeClients(config, accountId, region, { access: 'read' }),
+    hub: { route53: hub.route53, organizations: hub.organizations },
+    registry,
+    ...(config.dns.mode === 'profile'
+      ? {
+          profiles: {
+            hub: hubRoute53Profiles(config.hub.region),
+            spoke: () => spokeRoute53Profiles(config, accountId, region, { access: 'read' }),
+          },
+        }
+      : {}),
+  });
   const record = await getRecord(registry, vpcId);
   // Throws AlreadyConnectedError when there is nothing to do (./unchanged.ts).
   const why = await checkUnchanged(plan, record, Origin.safeParse(event).data?.spokelink.origin, {

@@ -28,6 +28,7 @@ import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } f
 import { ruleDescription } from '#shared/registry/model';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
+import type { VpcRef } from '#shared/vpc-ref';
 import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { checkBudgets } from './budgets';
 
@@ -43,12 +44,6 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * `region-not-served`, `zone-conflict`, `route-conflict`, `attachment-limit`, `profile-conflict`, `budget-exceeded`
  * (budgets.ts).
  */
-
-export interface ValidateTarget {
-  vpcId: string;
-  accountId: string;
-  region: string;
-}
 
 export interface ValidateDeps {
   config: HubConfig;
@@ -66,7 +61,7 @@ export function reject(reason: string, text: string): RejectedError {
 }
 
 /** Validates the VPC and plans its onboarding. Throws RejectedError, IgnoredEventError or VpcNotFoundError. */
-export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps): Promise<Plan> {
+export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promise<Plan> {
   const { config } = deps;
   const { vpcId, accountId, region } = target;
   if (!servedRegions(config).includes(region)) {
@@ -611,7 +606,7 @@ async function planZones(config: HubConfig, services: string[], route53: Route53
 }
 
 /** A VPC associated with another zone of the same name could never be associated with ours (ConflictingDomainExists). */
-async function checkZoneConflicts(route53: Route53Client, target: ValidateTarget, zones: ZonePlan[]) {
+async function checkZoneConflicts(route53: Route53Client, target: VpcRef, zones: ZonePlan[]) {
   if (zones.length === 0) return;
   const associated = await zonesOfVpc(route53, target.vpcId, target.region);
   for (const zone of zones) {

@@ -3,15 +3,17 @@ import { ConflictError, isAwsError, SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { profileAssociationsOfVpc } from '#shared/profiles';
-import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable, type VpcRef } from '#shared/registry';
+import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { ProfileAssociationRecord } from '#shared/registry/model';
 import { acceptHubShareInvitation, type HubShare } from '#shared/share-invitations';
+import type { RemovalTarget } from '#shared/vpc-ref';
 import { quotaErrorOf } from '#shared/workflow-errors';
 import {
   AssociateProfileCommand,
   DisassociateProfileCommand,
   type Route53ProfilesClient,
 } from '../../sdk/client-route53profiles';
+import type { ProfileRemovalResult, ProfileResult } from './contract';
 
 /**
  * DNS mode `profile` behind the zone states: AssociateZones makes one AssociateProfile per VPC, called by the VPC's
@@ -48,14 +50,6 @@ export interface AssociateProfileDeps extends ProfileDeps {
   spokeRam: () => Promise<RAMClient>;
   /** The hub's share of its Profile (`<prefix>-profile`, owned by the hub account). */
   share: Omit<HubShare, 'shareArn' | 'what'>;
-}
-
-/** AssociateZones in profile mode: the association id, whether it was made now. */
-export interface ProfileResult {
-  profileAssociationId: string;
-  profileAssociated: boolean;
-  /** An account outside the organization: the Profile share's invitation, accepted now (false: before). */
-  profileInvitationAccepted?: boolean;
 }
 
 /**
@@ -125,18 +119,12 @@ export async function associateProfile(plan: Plan, deps: AssociateProfileDeps): 
   return { ...result, ...invitation };
 }
 
-export interface ProfileRemovalResult {
-  profilesDisassociated: ProfileAssociationRecord[];
-  /** Already gone (or the VPC was deleted). */
-  profilesVanished: ProfileAssociationRecord[];
-}
-
 /**
  * Disassociates the recorded Profile associations that `keep` (a change's plan) does not want; all of them when
  * offboarding. Called as the spoke role: only the VPC's owner can disassociate.
  */
 export async function disassociateProfiles(
-  vpc: VpcRef,
+  vpc: RemovalTarget,
   keep: Plan | undefined,
   deps: ProfileDeps,
 ): Promise<ProfileRemovalResult> {

@@ -10,8 +10,9 @@ import { isAwsError } from '#shared/errors';
 import { bareZoneId } from '#shared/hosted-zones';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
-import { forgetInRecord, getRecord, type RegistryTable, type VpcRef } from '#shared/registry';
-import type { ZoneRecord } from '#shared/registry/model';
+import { forgetInRecord, getRecord, type RegistryTable } from '#shared/registry';
+import type { RemovalTarget } from '#shared/vpc-ref';
+import type { ZoneRemovalResult } from './contract';
 
 /**
  * RemoveZoneAssociations (offboarding) and PruneZoneAssociations (after a change): the hub, as the zones' owner,
@@ -33,18 +34,8 @@ export interface ZoneRemovalDeps {
   now: () => number;
 }
 
-export interface ZoneRemovalResult {
-  disassociated: ZoneRecord[];
-  /** The association was already gone (or the zone was deleted). */
-  vanished: ZoneRecord[];
-  /** Not removed, still recorded, with the reason (the zone's last VPC). */
-  retained: (ZoneRecord & { reason: string })[];
-  /** Authorizations a failed onboarding had left, now deleted (zone ids). */
-  authorizationsDeleted: string[];
-}
-
 /** Disassociates the recorded zones that `keep` (a change's plan) does not want; all of them when offboarding. */
-export async function removeZoneAssociations(vpc: VpcRef, keep: Plan | undefined, deps: ZoneRemovalDeps) {
+export async function removeZoneAssociations(vpc: RemovalTarget, keep: Plan | undefined, deps: ZoneRemovalDeps) {
   const result: ZoneRemovalResult = { disassociated: [], vanished: [], retained: [], authorizationsDeleted: [] };
   const record = await getRecord(deps.registry, vpc.vpcId);
   if (!record) return result;
@@ -86,7 +77,7 @@ export async function removeZoneAssociations(vpc: VpcRef, keep: Plan | undefined
 
 /** Authorizations are deleted right after associating; an onboarding that failed in between leaves one behind. */
 async function deleteLeftAuthorizations(
-  vpc: VpcRef,
+  vpc: RemovalTarget,
   ref: VPC,
   services: string[],
   deps: ZoneRemovalDeps,

@@ -13,6 +13,7 @@ import type { Plan, ZonePlan } from '#shared/plan';
 import { getRecord, mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { ZoneRecord } from '#shared/registry/model';
 import { quotaErrorOf } from '#shared/workflow-errors';
+import type { ZonesResult } from './contract';
 
 /**
  * AssociateZones: for each planned private hosted zone, the cross-account association dance
@@ -51,16 +52,6 @@ export interface ZonesDeps {
   hubAccountId: string;
   registry: RegistryTable;
   now: () => number;
-}
-
-export interface ZonesResult {
-  associated: ZoneRecord[];
-  alreadyAssociated: ZoneRecord[];
-  /**
-   * Route 53 change ids of the associations this call made (`/change/C...`): DNS is in effect for the VPC once each is
-   * INSYNC (GetChange, by the spoke that made it); WaitForConnectivity waits for that.
-   */
-  changeIds: string[];
 }
 
 async function deleteAuthorization(route53: Route53Client, zoneId: string, vpc: VPC): Promise<void> {

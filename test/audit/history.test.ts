@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { type ExecutionTimeline, parseExecution } from '../../cli/audit/history';
 import { changeLine, clean, renderTimeline, renderVpcAudit, timelineJson } from '../../cli/audit/render';
-import { changesFromResult, REGISTRY_KINDS } from '../../cli/audit/resources';
+import { changesOfStep, REGISTRY_KINDS } from '../../cli/audit/resources';
 import { type HistoryFixture, loadHistoryFixture } from './helpers';
 
 /**
@@ -98,15 +98,22 @@ describe('Audit history: a connected onboarding', () => {
   });
 
   it("reads the hub's static return routes AssociateAndPropagate created and removed", () => {
-    const changes = changesFromResult({
-      attachmentId: 'tgw-attach-0123456789abcdef0',
-      changes: [
-        'associated with tgw-rtb-0b000000000000002',
-        'route 10.1.0.0/16 in tgw-rtb-0c000000000000003',
-        'route 10.9.0.0/16 removed from tgw-rtb-0c000000000000003',
-        'propagation to tgw-rtb-0c000000000000003 disabled',
-      ],
-    });
+    const { changes } = changesOfStep(
+      'transit-gateway',
+      {
+        attachmentId: 'tgw-attach-0123456789abcdef0',
+        associationRouteTableId: 'tgw-rtb-0b000000000000002',
+        routeTableIds: ['tgw-rtb-0c000000000000003'],
+        routedCidrs: ['10.1.0.0/16'],
+        changes: [
+          'associated with tgw-rtb-0b000000000000002',
+          'route 10.1.0.0/16 in tgw-rtb-0c000000000000003',
+          'route 10.9.0.0/16 removed from tgw-rtb-0c000000000000003',
+          'propagation to tgw-rtb-0c000000000000003 disabled',
+        ],
+      },
+      { input: { action: 'associate' } },
+    );
     expect(changes).toEqual([
       { change: 'created', kind: 'tgw-association', id: 'tgw-rtb-0b000000000000002' },
       { change: 'created', kind: 'tgw-route', id: 'tgw-rtb-0c000000000000003 10.1.0.0/16' },

@@ -177,7 +177,7 @@ describe('Workflow: DNS mode profile', () => {
         .filter((c) => c.kind === 'profile-association')
         .map((c) => `${c.change} ${c.id} ${c.detail ?? ''}`);
     const profile = `Profile ${localProfileId(profileConfig())}`;
-    expect(await profileChanges('onboard')).toEqual([`created ${first} ${profile}`, `reused ${first} ${profile}`]);
+    expect(await profileChanges('onboard')).toEqual([`created ${first} ${profile}`, `unchanged ${first} ${profile}`]);
     expect(await profileChanges('offboard')).toEqual([`removed ${first} ${profile}`]);
   });
 

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { QuarantinedCidr } from '../plan';
 /**
  * The consumer registry's record: what spokelink created for one spoke VPC. Source of truth for overlap checks,
@@ -7,49 +8,43 @@ import type { QuarantinedCidr } from '../plan';
  * - GSI `byAccount`: accountId / sk; items carry `kind` = `current` | `history`.
  */
 
-export interface RouteRecord {
-  routeTableId: string;
-  destinationCidr: string;
-}
+/**
+ * The items a record lists, as zod schemas: the steps' results (their contracts) and the rollback's reading of them
+ * are made of the same items.
+ */
+export const RouteRecordSchema = z.object({ routeTableId: z.string(), destinationCidr: z.string() });
+export type RouteRecord = z.infer<typeof RouteRecordSchema>;
 
-export interface ZoneRecord {
-  endpoint: string;
-  zoneId: string;
-  zoneName: string;
-}
+export const ZoneRecordSchema = z.object({ endpoint: z.string(), zoneId: z.string(), zoneName: z.string() });
+export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 
 /**
  * The VPC's association with the hub's Route 53 Profile (DNS mode `profile`). The Profile's owner cannot list its
  * consumers' associations, so the registry keeps the id; the spoke role reads it back (GetProfileAssociation).
  */
-export interface ProfileAssociationRecord {
-  profileId: string;
-  associationId: string;
-}
+export const ProfileAssociationRecordSchema = z.object({ profileId: z.string(), associationId: z.string() });
+export type ProfileAssociationRecord = z.infer<typeof ProfileAssociationRecordSchema>;
 
-export interface SecurityGroupRuleRecord {
-  endpoint: string;
-  groupId: string;
-  cidr: string;
-  port: number;
+export const SecurityGroupRuleRecordSchema = z.object({
+  endpoint: z.string(),
+  groupId: z.string(),
+  cidr: z.string(),
+  port: z.number(),
   /** The description spokelink wrote: how offboarding finds exactly its own rule. */
-  description: string;
-  ruleId?: string;
-}
+  description: z.string(),
+  ruleId: z.string().optional(),
+});
+export type SecurityGroupRuleRecord = z.infer<typeof SecurityGroupRuleRecordSchema>;
 
-export interface EndpointServicePrincipalRecord {
-  serviceId: string;
-  principal: string;
-}
+export const EndpointServicePrincipalRecordSchema = z.object({ serviceId: z.string(), principal: z.string() });
+export type EndpointServicePrincipalRecord = z.infer<typeof EndpointServicePrincipalRecordSchema>;
 
 /**
  * A connection to a hub endpoint service that spokelink accepted for this VPC (its endpoint lives in the VPC): what
  * offboarding, or a change that drops the service, rejects. Recorded before the accept (write-ahead).
  */
-export interface EndpointConnectionRecord {
-  serviceId: string;
-  vpcEndpointId: string;
-}
+export const EndpointConnectionRecordSchema = z.object({ serviceId: z.string(), vpcEndpointId: z.string() });
+export type EndpointConnectionRecord = z.infer<typeof EndpointConnectionRecordSchema>;
 
 export interface ConsumerRecord {
   vpcId: string;

@@ -1,7 +1,6 @@
 import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { isAwsError } from '../errors';
-import { LeaseFenceSchema, type Plan } from '../plan';
+import type { Plan } from '../plan';
 import { RegistryRecordMissingError } from '../workflow-errors';
 import { claimCidrs } from './claims';
 import { CONDITION_FAILED } from './conditional';
@@ -324,35 +323,6 @@ export async function markFailed(
 }
 
 // ---- lifecycle: offboarding, changes, history ----------------------------------------------------------------------
-
-/**
- * The VPC a removal step works on (offboarding, or pruning after a change). `exists` is false once the VPC is deleted:
- * what lived inside it (routes, its side of zone associations) went with it, the hub side is still cleaned up.
- * `spokeReachable` is false when the spoke role cannot be assumed (the account left, or the spoke stack is gone):
- * spoke-side items are then reported as retained instead of removed.
- */
-export const VpcRefSchema = z.object({
-  vpcId: z.string().min(1),
-  accountId: z.string().regex(/^\d{12}$/),
-  region: z.string().min(1),
-  exists: z.boolean().default(true),
-  spokeReachable: z.boolean().default(true),
-  /** The lease the execution holds: the step renews it and its registry writes are fenced by it. */
-  fence: LeaseFenceSchema.optional(),
-});
-export type VpcRef = z.infer<typeof VpcRefSchema>;
-
-/** The VPC of a plan (it exists and its spoke role answered: the plan was just made through it). */
-export function vpcOfPlan(plan: Plan): VpcRef {
-  return {
-    vpcId: plan.vpcId,
-    accountId: plan.accountId,
-    region: plan.region,
-    exists: true,
-    spokeReachable: true,
-    ...(plan.fence ? { fence: plan.fence } : {}),
-  };
-}
 
 /** Identity of a record item (what `mergeIntoRecord` and `forgetInRecord` compare). */
 export function recordItemKey<K extends MergeableField>(field: K, item: ItemOf<K>): string {

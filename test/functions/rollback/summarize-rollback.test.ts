@@ -27,8 +27,8 @@ describe('Function: offboard (SummarizeRollback)', () => {
     const route = { routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' };
     const outcome = await summarizeRollback(
       state([
-        { undone: { routes: { removed: [route], vanished: [] } } },
-        { undone: { attachment: { deleted: ['a'] } } },
+        { undone: { routes: { removed: [route], vanished: [], notOurs: [], retained: [] } } },
+        { undone: { attachment: { deleted: ['a'], routesRemoved: [], alreadyGone: [] } } },
       ]),
       { registry },
     );
@@ -38,7 +38,21 @@ describe('Function: offboard (SummarizeRollback)', () => {
   it('counts the Profile associations the zones branch removed (DNS mode profile) and names them', async () => {
     const association = { profileId: 'rp-0123456789abcdef0', associationId: 'rpassoc-0123456789abcdef0' };
     const outcome = await summarizeRollback(
-      state([{ undone: { zones: { disassociated: [], profilesDisassociated: [association] } } }]),
+      state([
+        {
+          undone: {
+            // The zones function's removal result, whole (its contract: DnsRemovalResultSchema).
+            zones: {
+              disassociated: [],
+              vanished: [],
+              retained: [],
+              authorizationsDeleted: [],
+              profilesDisassociated: [association],
+              profilesVanished: [],
+            },
+          },
+        },
+      ]),
       { registry },
     );
     expect(outcome.rolledBack).toMatchObject({ zones: 0, profiles: 1 });
@@ -61,5 +75,13 @@ describe('Function: offboard (SummarizeRollback)', () => {
     await expect(summarizeRollback(state(renamed), { registry })).rejects.toThrow(/undone\.routes\.removed/);
     const counted = [{ undone: { access: { rulesRevoked: 3 } } }];
     await expect(summarizeRollback(state(counted), { registry })).rejects.toThrow(/undone\.access\.rulesRevoked/);
+  });
+
+  it("fails by name when a list of the removal step's contract is gone, instead of reading it as nothing removed", async () => {
+    // The removal results are read with the removal steps' own output schemas (RemovalReportSchema): a renamed list
+    // (`removed` -> `deleted`) is a missing field, not zero routes rolled back.
+    const renamed = [{ undone: { routes: { deleted: [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }] } } }];
+    await expect(summarizeRollback(state(renamed), { registry })).rejects.toThrow(RollbackResultError);
+    await expect(summarizeRollback(state(renamed), { registry })).rejects.toThrow(/undone\.routes\.removed/);
   });
 });

@@ -1,0 +1,42 @@
+import * as z from 'zod';
+import type { Contract } from '#shared/contract';
+import { PlanSchema } from '#shared/plan';
+import { RouteRecordSchema } from '#shared/registry/model';
+import { RemovalTargetSchema } from '#shared/vpc-ref';
+
+/** CreateSpokeRoutes' result. */
+export const RoutesResultSchema = z.object({
+  /** Routes this call created. */
+  created: z.array(RouteRecordSchema),
+  /** Routes that already went to the TGW. */
+  existing: z.array(RouteRecordSchema),
+});
+export type RoutesResult = z.infer<typeof RoutesResultSchema>;
+
+/** RemoveSpokeRoutes' and PruneSpokeRoutes' result. */
+export const RouteRemovalResultSchema = z.object({
+  removed: z.array(RouteRecordSchema),
+  /** Already gone: the VPC, the route table or the route itself was deleted by someone else. */
+  vanished: z.array(RouteRecordSchema),
+  /** Now pointing elsewhere: left alone and no longer recorded as spokelink's (drift to report). */
+  notOurs: z.array(RouteRecordSchema.extend({ target: z.string() })),
+  /** Could not be looked at (the spoke role cannot be assumed): still recorded. */
+  retained: z.array(RouteRecordSchema),
+});
+export type RouteRemovalResult = z.infer<typeof RouteRemovalResultSchema>;
+
+/** The routes function's steps (docs/workflow.md). */
+export const RoutesContract = {
+  /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
+  create: {
+    input: z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
+    output: RoutesResultSchema,
+  },
+  /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
+  prune: { input: z.object({ action: z.literal('prune'), plan: PlanSchema }), output: RouteRemovalResultSchema },
+  /** RemoveSpokeRoutes: offboarding, every recorded route. */
+  remove: {
+    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    output: RouteRemovalResultSchema,
+  },
+} as const satisfies Contract;

@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { SpokelinkError } from './errors';
+import { formatIssues } from './zod-issues';
+
+/**
+ * A step's contract (docs/adding-a-step.md): for each action of a workflow function, the zod schema of its input (the
+ * fields the step needs, never the whole state unless the step reads the state) and of its output. The function's
+ * folder exports it as `contract.ts`; the handler parses its input with it, the workflow builder takes the action names
+ * from it, and whatever reads a step's result (the rollback and offboarding summaries, the status, `spokelink audit`)
+ * reads it with the output schema. Each action's key is its `action` value (`action` is optional for a function's
+ * original, action-less input).
+ */
+export interface ActionContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly input: I;
+  readonly output: O;
+}
+
+export type Contract = Readonly<Record<string, ActionContract>>;
+
+/** What the handler receives, parsed: the union of the actions' inputs. */
+export type InputOf<C extends Contract> = { [A in keyof C]: z.output<C[A]['input']> }[keyof C];
+
+/** What an action returns. */
+export type OutputOf<C extends Contract, A extends keyof C = keyof C> = z.output<C[A]['output']>;
+
+/** The action names the ASL may give (those whose input has an `action` field). */
+export type ActionOf<C extends Contract> = {
+  [A in keyof C]: 'action' extends keyof z.output<C[A]['input']> ? A : never;
+}[keyof C] &
+  string;
+
+/**
+ * The handler's input schema: the actions' inputs, tried in the contract's order (an action-less original input comes
+ * first, and a payload naming another action never matches it).
+ */
+export function inputSchema<C extends Contract>(contract: C): z.ZodType<InputOf<C>> {
+  const inputs = Object.values(contract).map((action) => action.input);
+  const [first, ...rest] = inputs;
+  if (!first) throw new Error('a contract needs at least one action');
+  return (rest.length === 0 ? first : z.union([first, ...rest])) as unknown as z.ZodType<InputOf<C>>;
+}
+
+/**
+ * A step's input, or a step's result another step reads, is not in its contract's shape: the step fails by this name
+ * (and the issues' paths) instead of reading a field it cannot parse as absent.
+ */
+export class StepInputError extends SpokelinkError {}
+
+/** `schema.parse(input)`, failing with StepInputError naming the step and the issues. */
+export function parseStepInput<T>(schema: z.ZodType<T>, step: string, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success)
+    throw new StepInputError(`${step}: the input is not in its contract's shape: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,65 @@
+import * as z from 'zod';
+import type { Contract } from '#shared/contract';
+import { PlanSchema } from '#shared/plan';
+import { ProfileAssociationRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
+import { RemovalTargetSchema } from '#shared/vpc-ref';
+
+/** AssociateZones' result for the zones. */
+export const ZonesResultSchema = z.object({
+  /** Associations this call made. */
+  associated: z.array(ZoneRecordSchema),
+  /** Associations that were already there (kept, never counted as made by this call). */
+  alreadyAssociated: z.array(ZoneRecordSchema),
+  /**
+   * Route 53 change ids of the associations this call made (`/change/C...`): DNS is in effect for the VPC once each is
+   * INSYNC (GetChange, by the spoke that made it); WaitForConnectivity waits for that.
+   */
+  changeIds: z.array(z.string()),
+});
+export type ZonesResult = z.infer<typeof ZonesResultSchema>;
+
+/** AssociateZones in profile mode: the association id, whether it was made now. */
+export const ProfileResultSchema = z.object({
+  profileAssociationId: z.string(),
+  profileAssociated: z.boolean(),
+  /** An account outside the organization: the Profile share's invitation, accepted now (false: before). */
+  profileInvitationAccepted: z.boolean().optional(),
+});
+export type ProfileResult = z.infer<typeof ProfileResultSchema>;
+
+export const ZoneRemovalResultSchema = z.object({
+  disassociated: z.array(ZoneRecordSchema),
+  /** The association was already gone (or the zone was deleted). */
+  vanished: z.array(ZoneRecordSchema),
+  /** Not removed, still recorded, with the reason (the zone's last VPC). */
+  retained: z.array(ZoneRecordSchema.extend({ reason: z.string() })),
+  /** Authorizations a failed onboarding had left, now deleted (zone ids). */
+  authorizationsDeleted: z.array(z.string()),
+});
+export type ZoneRemovalResult = z.infer<typeof ZoneRemovalResultSchema>;
+
+export const ProfileRemovalResultSchema = z.object({
+  profilesDisassociated: z.array(ProfileAssociationRecordSchema),
+  /** Already gone (or the VPC was deleted). */
+  profilesVanished: z.array(ProfileAssociationRecordSchema),
+});
+export type ProfileRemovalResult = z.infer<typeof ProfileRemovalResultSchema>;
+
+/** What PruneZoneAssociations and RemoveZoneAssociations return: the zones' and the Profile's removals. */
+export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemovalResultSchema.shape);
+
+/** The zones function's steps (docs/workflow.md). */
+export const ZonesContract = {
+  /** AssociateZones (no action: the onboarding ASL's original input); in DNS mode `profile` with the Profile's. */
+  associate: {
+    input: z.object({ action: z.literal('associate').optional(), plan: PlanSchema }),
+    output: ZonesResultSchema.extend(ProfileResultSchema.partial().shape),
+  },
+  /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
+  prune: { input: z.object({ action: z.literal('prune'), plan: PlanSchema }), output: DnsRemovalResultSchema },
+  /** RemoveZoneAssociations: offboarding, every recorded zone. */
+  remove: {
+    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    output: DnsRemovalResultSchema,
+  },
+} as const satisfies Contract;
