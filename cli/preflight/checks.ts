@@ -12,11 +12,12 @@ import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-
 import { type HubConfig, organizationShareOf } from '#shared/config';
 import { isAwsError } from '#shared/errors';
 import { hostedZoneIds, routeTableIds, securityGroupIds } from '../../infra/permissions';
+import type { QuotaCapacity } from './capacity';
 
 /**
  * `spokelink preflight --aws`: reads a hub through the same SDK clients the workflow uses and checks what spokelink
- * relies on before the first onboarding. Each check is one `PreflightCheck`; the command runs a list of them, so
- * capacity checks (`--add N`) join as more checks of the same shape.
+ * relies on before the first onboarding. Each check is one `PreflightCheck`; the command runs a list of them. The
+ * offline capacity checks (capacity.ts, `--add N`) are checks of the same shape over a capacity context.
  */
 
 export interface PreflightClients {
@@ -41,11 +42,14 @@ export interface Finding {
   detail: string;
   /** What is missing (ids, grants), one entry each. */
   missing: string[];
+  /** Capacity checks (capacity.ts): the quotas measured, with what one more VPC takes of each. */
+  capacity?: QuotaCapacity[];
 }
 
-export interface PreflightCheck {
+/** One check of a hub; `C` is what it reads (the AWS clients of `--aws`, or the offline capacity context). */
+export interface PreflightCheck<C = PreflightContext> {
   id: string;
-  run(ctx: PreflightContext): Promise<Omit<Finding, 'check'>>;
+  run(ctx: C): Promise<Omit<Finding, 'check'>>;
 }
 
 const result = (detail: string, missing: string[] = []) => ({ ok: missing.length === 0, detail, missing });
@@ -292,7 +296,7 @@ export const HUB_CHECKS: readonly PreflightCheck[] = [
 ];
 
 /** Runs `checks` in order; a check that throws is a finding too (its error), never a crash of the others. */
-export async function runPreflight(checks: readonly PreflightCheck[], ctx: PreflightContext): Promise<Finding[]> {
+export async function runPreflight<C>(checks: readonly PreflightCheck<C>[], ctx: C): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const check of checks) {
     try {
