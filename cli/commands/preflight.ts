@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
+import { type HubUsage, usageFromRecords } from '#shared/headroom';
 import type { ConsumerRecord } from '#shared/registry/model';
 import type { World } from '#twin/world';
 import { DEFAULT_CONFIG, type SourceSelection, savedRunRegistry, splitSourceFlags } from '../audit/source';
-import { CAPACITY_CHECKS, firstLimit, type HubUsage, usageFromRecords, usageFromWorld } from '../preflight/capacity';
+import { CAPACITY_CHECKS, firstLimit, usageFromWorld } from '../preflight/capacity';
 import { type Finding, HUB_CHECKS, type PreflightClients, runPreflight } from '../preflight/checks';
 import { type CommandIo, UsageError } from './cost';
 
@@ -208,7 +209,7 @@ async function loadUsage(config: HubConfig, world: string | undefined, selection
     const records = (await registry.consumerRecords(false)) as unknown as ConsumerRecord[];
     return usageFromRecords(config, records, registry.describe);
   }
-  return { ...usageFromRecords(config, [], ''), source: 'none given (--world or --local): an empty hub' };
+  return usageFromRecords(config, [], 'none given (--world or --local): an empty hub');
 }
 
 /** `spokelink preflight`: exit 0 when the hub is ready, 1 when something is missing, 2 on bad flags or files. */

@@ -1,9 +1,18 @@
 import { isIpv6Cidr } from '#shared/cidr';
 import { type HubConfig, hubProfileName } from '#shared/config';
-import type { ConsumerRecord } from '#shared/registry/model';
+import {
+  bump,
+  catalogGroups,
+  catalogZones,
+  emptyUsage,
+  groupKey,
+  type HubUsage,
+  limitOf,
+  nested,
+} from '#shared/headroom';
+import { QUOTAS, type QuotaId } from '#shared/quotas';
 import type { World } from '#twin/world';
 import type { Finding, PreflightCheck } from './checks';
-import { QUOTAS, type QuotaId } from './quotas';
 
 /**
  * Capacity preflight (`spokelink preflight --config FILE [--world FILE | --local] [--add N]`), offline: what the hub
@@ -15,33 +24,6 @@ import { QUOTAS, type QuotaId } from './quotas';
  * with one IPv4 CIDR, allocated inside the segment's aggregated ingress supernet when it declares one; `accounts`
  * accounts share the wave evenly (the per-account budgets).
  */
-
-/** What the hub holds now, by quota key. */
-export interface HubUsage {
-  /** Where it was read. */
-  source: string;
-  /** Non-deleted attachments of the hub TGW (spoke, hub, peering). */
-  attachments: number;
-  /** Routes of the hub TGW, every route table together. */
-  tgwRoutes: number;
-  /** Inbound rules per endpoint security group and family (`sg-...` or `sg-... IPv6`). */
-  rules: Map<string, number>;
-  /** VPCs associated per catalog zone. */
-  zoneVpcs: Map<string, number>;
-  /** Per-zone VPC limits raised above the default (GetHostedZoneLimit MAX_VPCS_ASSOCIATED_BY_ZONE). */
-  zoneLimits: Map<string, number>;
-  /** Pending VPC association authorizations per catalog zone. */
-  zoneAuthorizations: Map<string, number>;
-  /** VPCs associated with the hub's Profile (profile mode). */
-  profileVpcs: number;
-  /** Profiles the hub account owns in its region (undefined: not known from this source). */
-  hubProfiles: number | undefined;
-  /** Per account: rules per group key, and zone associations per zone (what the budgets count). */
-  accountRules: Map<string, Map<string, number>>;
-  accountZones: Map<string, Map<string, number>>;
-  /** Adjustable quotas raised above AWS's defaults in this source. */
-  raised: Partial<Record<QuotaId, number>>;
-}
 
 export interface Wave {
   /** VPCs to add. */
@@ -73,35 +55,6 @@ export interface CapacityContext {
   wave: Wave;
 }
 
-const groupKey = (groupId: string, cidr: string) => (isIpv6Cidr(cidr) ? `${groupId} IPv6` : groupId);
-const bump = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
-const nested = (map: Map<string, Map<string, number>>, outer: string) => {
-  const inner = map.get(outer) ?? new Map<string, number>();
-  map.set(outer, inner);
-  return inner;
-};
-
-function emptyUsage(source: string): HubUsage {
-  return {
-    source,
-    attachments: 0,
-    tgwRoutes: 0,
-    rules: new Map(),
-    zoneVpcs: new Map(),
-    zoneLimits: new Map(),
-    zoneAuthorizations: new Map(),
-    profileVpcs: 0,
-    hubProfiles: undefined,
-    accountRules: new Map(),
-    accountZones: new Map(),
-    raised: {},
-  };
-}
-
-const catalogZones = (config: HubConfig) =>
-  new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds));
-const catalogGroups = (config: HubConfig) => new Set(Object.values(config.endpoints).map((e) => e.securityGroupId));
-
 /**
  * Usage from a world file (the twin's format: what an account holds). Attachments and TGW routes are counted as AWS
  * counts them (routes: each attachment's blocks in each table it propagates to or is routed from; the world states
@@ -109,7 +62,7 @@ const catalogGroups = (config: HubConfig) => new Set(Object.values(config.endpoi
  * (`spokelink <vpc> <account>`); zone associations by the VPC's owner.
  */
 export function usageFromWorld(config: HubConfig, world: World, source: string): HubUsage {
-  const usage = emptyUsage(source);
+  const usage = emptyUsage(config, source);
   const vpcs = new Map((world.ec2?.vpcs ?? []).map((v) => [v.id, v]));
   for (const attachment of world.ec2?.transitGatewayAttachments ?? []) {
     if (attachment.transitGatewayId !== config.hub.transitGatewayId) continue;
@@ -150,32 +103,6 @@ export function usageFromWorld(config: HubConfig, world: World, source: string):
   return usage;
 }
 
-/**
- * Usage from registry records (a saved local run): every member (not disconnected) holds one attachment, its claimed
- * CIDRs routed in each of its segment's route tables, its recorded rules, zone and Profile associations. What the
- * registry does not hold (the hub's own attachment, peering attachments, other Profiles) is not counted: the detail
- * says so.
- */
-export function usageFromRecords(config: HubConfig, records: readonly ConsumerRecord[], source: string): HubUsage {
-  const usage = emptyUsage(`${source} (spokelink's members only: the hub's own and peering attachments not counted)`);
-  for (const record of records) {
-    if (record.status === 'disconnected') continue;
-    if (record.attachmentId) usage.attachments += 1;
-    const tables = config.segments[record.segment]?.propagationRouteTableIds.length ?? 0;
-    if (record.attachmentId) usage.tgwRoutes += record.cidrs.length * tables;
-    for (const rule of record.securityGroupRules ?? []) {
-      bump(usage.rules, groupKey(rule.groupId, rule.cidr));
-      bump(nested(usage.accountRules, record.accountId), groupKey(rule.groupId, rule.cidr));
-    }
-    for (const zone of record.zones ?? []) {
-      bump(usage.zoneVpcs, zone.zoneId);
-      bump(nested(usage.accountZones, record.accountId), zone.zoneId);
-    }
-    if ((record.profileAssociations ?? []).length > 0) usage.profileVpcs += 1;
-  }
-  return usage;
-}
-
 /** The endpoints a segment may use. */
 function endpointsOfSegment(config: HubConfig, segment: string) {
   return Object.entries(config.endpoints).filter(([, e]) => e.segments === undefined || e.segments.includes(segment));
@@ -211,9 +138,6 @@ function capacity(quota: QuotaId, on: string, limit: number, used: number, perVp
     headroomVpcs: headroom(limit, used, perVpc),
   };
 }
-
-/** The quota's value in force: a raised one from the source, else AWS's default. */
-const limitOf = (usage: HubUsage, quota: QuotaId) => usage.raised[quota] ?? QUOTAS[quota].value;
 
 /** A capacity Finding: ok when the wave fits in every capacity listed (and `alsoOk`). */
 function finding(wave: Wave, capacities: QuotaCapacity[], detail: string, alsoOk = true) {

@@ -4,7 +4,7 @@ import { hubClients, spokeEc2, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
-import { lambdaHandler } from '#shared/powertools';
+import { lambdaHandler, metrics, publishHeadroom } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { type ReconcileResult, reconcile } from './reconcile';
 
@@ -21,7 +21,7 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
   logger.appendKeys({ source: request.source ?? 'manual' });
   const config = configFromEnv();
   const hub = hubClients(config.hub.region);
-  return reconcile(request, {
+  const result = await reconcile(request, {
     config,
     organizations: hub.organizations,
     hubEc2: hub.ec2,
@@ -35,4 +35,6 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
       );
     },
   });
+  publishHeadroom(metrics, result.headroom);
+  return result;
 });

@@ -4,6 +4,7 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import { type HubConfig, servedRegions } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
+import { type HeadroomFigure, headroomOf, usageFromRecords } from '#shared/headroom';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
@@ -107,6 +108,11 @@ export interface ReconcileResult {
   drift: Drift[];
   /** Repairs over the per-run limit, left for the next run. */
   deferred: number;
+  /**
+   * The hub's headroom on each quota a migration day meets, from the registry (functions/shared/headroom.ts): the
+   * handler publishes it as the `Headroom*` metrics of the capacity dashboard and alarms.
+   */
+  headroom: HeadroomFigure[];
   summary: {
     accounts: number;
     vpcs: number;
@@ -518,6 +524,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     items: kept,
     drift,
     deferred: released.length - kept.length,
+    headroom: headroomOf(config, usageFromRecords(config, registry.records, 'registry')),
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,
@@ -532,7 +539,12 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       ...(step.state ? { rollout: step.state } : {}),
     },
   };
-  logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
+  logger.info('reconcile', {
+    summary: result.summary,
+    drift: drift.length,
+    deferred: result.deferred,
+    headroom: result.headroom,
+  });
   return result;
 }
 

@@ -198,6 +198,26 @@ export const HubConfigSchema = z
       })
       .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 }),
     /**
+     * Capacity (README, "Capacity planning"): the reconcile publishes the hub's headroom on each quota a migration day
+     * meets (`Headroom*` metrics, percent of the quota left; functions/shared/headroom.ts) and the hub stack alarms
+     * to the failure topic when one falls below `headroomAlarmPercent`. `otherAttachments`: attachments of the hub
+     * TGW the registry does not hold (the hub VPC's own, peering, VPN), counted against its 5,000. `raisedQuotas`:
+     * adjustable quotas the hub's account had raised (AWS's defaults otherwise).
+     */
+    capacity: z
+      .strictObject({
+        headroomAlarmPercent: z.number().int().min(1).max(99).default(10),
+        otherAttachments: z.number().int().min(0).max(5_000).default(1),
+        raisedQuotas: z
+          .strictObject({
+            rulesPerSecurityGroup: z.number().int().min(60).max(1_000).optional(),
+            vpcsPerHostedZone: z.number().int().min(300).max(10_000).optional(),
+            vpcsPerProfile: z.number().int().min(1_000).max(10_000).optional(),
+          })
+          .default({}),
+      })
+      .default({ headroomAlarmPercent: 10, otherAttachments: 1, raisedQuotas: {} }),
+    /**
      * Fairness at intake (functions/dispatch/dispatch.ts): requests wait in a durable queue (the registry table), one
      * per VPC (a later event replaces an earlier one's: the latest tags win); a VPC runs one execution at a time,
      * each account at most `maxConcurrentExecutionsPerAccount`; the rest wait, oldest first. `debounceSeconds` holds

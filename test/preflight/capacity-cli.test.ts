@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUOTAS } from '#shared/quotas';
 import { run } from '../../cli/commands/preflight';
-import { QUOTAS } from '../../cli/preflight/quotas';
 import {
   exampleWorld,
   HUB_ACCOUNT,
@@ -189,7 +189,8 @@ describe('spokelink preflight (capacity, offline)', () => {
     );
     const report = JSON.parse(stdout);
     const of = (check: string) => report.findings.find((f: { check: string }) => f.check === check);
-    expect(of('tgw-attachments').capacity[0]).toMatchObject({ used: 2 });
+    // The two members and the hub VPC's own attachment (capacity.otherAttachments, default 1).
+    expect(of('tgw-attachments').capacity[0]).toMatchObject({ used: 3 });
     expect(of('zone-associations').capacity.find((c: { on: string }) => c.on === ZONES.ssm.id)).toMatchObject({
       used: 2,
     });

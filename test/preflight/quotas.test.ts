@@ -1,7 +1,7 @@
+import { QUOTAS } from '#shared/quotas';
 import { DEFAULT_QUOTAS } from '#twin/services/ec2/model';
 import { DEFAULT_MAX_VPCS_PER_ZONE, MAX_AUTHORIZATIONS_PER_ZONE } from '#twin/services/route53';
 import { PROFILE_QUOTAS } from '#twin/services/route53profiles';
-import { QUOTAS } from '../../cli/preflight/quotas';
 
 /**
  * The product's quota table (cli/preflight/quotas.ts) and the twin's defaults are kept apart (the twin imports nothing

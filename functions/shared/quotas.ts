@@ -1,7 +1,8 @@
 /**
  * The AWS quotas a hub's capacity depends on, with AWS's default values and the page that states each: the product's
  * own table (the twin keeps its own defaults and imports nothing from the product; test/preflight/quotas.test.ts
- * checks the two agree). `spokelink preflight --config` (capacity.ts) measures a hub and a wave against them.
+ * checks the two agree). `spokelink preflight --config` (cli/preflight/capacity.ts) measures a hub and a wave against
+ * them; the reconcile publishes the hub's headroom against them (headroom.ts).
  */
 
 export interface QuotaDefinition {
