@@ -1,4 +1,6 @@
+import { withAggregatedIngress } from '#local/hub';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
+import { parseWorld } from '#twin/world';
 import {
   ACCOUNTS,
   aggregatedIngressConfig,
@@ -57,6 +59,17 @@ describe('Aggregated ingress: a segment supernet admitted once on its endpoints'
     const rules = aggregatedIngressRules(aggregatedConfig());
     expect(rules.map((r) => `${r.groupId} ${r.cidr} ${r.port} ${r.description}`)).toEqual(
       PROD_GROUPS.sort().map((sg) => `${sg} ${SUPERNET} 443 spokelink aggregated-ingress prod`),
+    );
+  });
+
+  it('the local deploy fails, naming the group, when the world lacks an endpoint security group the rules need', () => {
+    const world = exampleWorld();
+    const hubVpc = world.ec2!.vpcs!.find((v) => v.securityGroups?.some((g) => g.id === ZONES.sts.sg))!;
+    hubVpc.securityGroups = hubVpc.securityGroups!.filter((g) => g.id !== ZONES.sts.sg);
+    expect(() => withAggregatedIngress(parseWorld(world), aggregatedConfig())).toThrow(
+      new RegExp(
+        `aggregated ingress rules .* need the endpoint security group\\(s\\) ${ZONES.sts.sg}, which this world`,
+      ),
     );
   });
 
