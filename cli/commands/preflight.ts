@@ -13,9 +13,10 @@ export const PREFLIGHT_USAGE = `usage: spokelink preflight --config FILE --aws [
        spokelink preflight --config FILE [--world FILE | --local [--run-dir DIR]] [--add N] [--segment S]
                            [--accounts A] [--json]
   --aws: checks a hub before its first onboarding (docs/deploy.md, "First run in a sandbox"): the configured TGW,
-  its route tables, the private hosted zones, endpoint security groups and endpoint services exist; the TGW is
-  shared with the organization; StackSets has trusted access; every hub function's role allows every call spokelink
-  makes (iam:SimulatePrincipalPolicy against the policies the CDK app synthesizes). Exit 1 when something is missing.
+  its route tables, the private hosted zones, endpoint security groups, the segments' aggregated ingress rules and
+  endpoint services exist; the TGW is shared with the organization; StackSets has trusted access; every hub
+  function's role allows every call spokelink makes (iam:SimulatePrincipalPolicy against the policies the CDK app
+  synthesizes). Exit 1 when something is missing.
   Without --aws: capacity, offline (README, "Capacity planning"): what the hub uses of each quota a migration day
   meets (TGW attachments and routes, endpoint security group rules, VPCs per zone or Profile, Profiles, zone
   authorizations, the per-account budgets), read from a world file or a saved local run's registry, and which quota
