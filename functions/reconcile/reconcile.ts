@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-ec2';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { perVpcRuleCidrs } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import { type HubConfig, servedRegions } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
@@ -225,9 +226,11 @@ export function desiredResources(config: HubConfig, segment: string, services: s
   // Profile mode: no direct zone association is wanted (the hub's Profile holds the zones).
   const profile = config.dns.mode === 'profile';
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  // A block inside one of the segment's aggregated ingress supernets has no rule of its own (the stack's admits it).
+  const ruled = perVpcRuleCidrs(config, segment, cidrs);
   const rules = endpoints
     .flatMap((s) =>
-      cidrs.flatMap((cidr) =>
+      ruled.flatMap((cidr) =>
         config.endpoints[s]!.ports.map((p) => `${config.endpoints[s]!.securityGroupId}|${cidr}|${p}`),
       ),
     )

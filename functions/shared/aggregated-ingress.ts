@@ -72,6 +72,14 @@ export function coveringSupernet(config: Pick<HubConfig, 'segments'>, segment: s
 }
 
 /**
+ * The blocks of a VPC of `segment` that need per-VPC rules: those no supernet of the segment holds entirely. The
+ * one definition validation plans from and the reconcile compares with.
+ */
+export function perVpcRuleCidrs(config: Pick<HubConfig, 'segments'>, segment: string, cidrs: readonly string[]) {
+  return cidrs.filter((cidr) => coveringSupernet(config, segment, cidr) === undefined);
+}
+
+/**
  * A supernet of ANOTHER segment that `cidr` overlaps, if any: such a block would be admitted on that segment's
  * endpoints by its aggregated rule, so a VPC of `segment` may not have it.
  */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import { coveringSupernet, foreignSupernet } from '#shared/aggregated-ingress';
+import { foreignSupernet, perVpcRuleCidrs } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
 import { type Endpoint, type EndpointService, type HubConfig, type Segment, servedRegions } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
@@ -132,17 +132,15 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     // A block inside one of the segment's aggregated ingress supernets is admitted by the hub stack's rule.
     securityGroupRules: endpointsOf(config, services).flatMap((name) => {
       const endpoint = config.endpoints[name]!;
-      return cidrs
-        .filter((cidr) => coveringSupernet(config, segmentName, cidr) === undefined)
-        .flatMap((cidr) =>
-          endpoint.ports.map((port) => ({
-            endpoint: name,
-            groupId: endpoint.securityGroupId,
-            cidr,
-            port,
-            description,
-          })),
-        );
+      return perVpcRuleCidrs(config, segmentName, cidrs).flatMap((cidr) =>
+        endpoint.ports.map((port) => ({
+          endpoint: name,
+          groupId: endpoint.securityGroupId,
+          cidr,
+          port,
+          description,
+        })),
+      );
     }),
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,

@@ -1,6 +1,7 @@
 import { withAggregatedIngress } from '#local/hub';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
 import { parseWorld } from '#twin/world';
+import { runReconcile } from '../lifecycle/helpers';
 import {
   ACCOUNTS,
   aggregatedIngressConfig,
@@ -94,6 +95,13 @@ describe('Aggregated ingress: a segment supernet admitted once on its endpoints'
       propagated: [],
       routed: [`${SHARED_TABLE} 10.64.0.0/16`],
     });
+    // The reconcile wants no rule for it either: no drift, no repair started for it (the example world's other
+    // tagged VPCs are onboarded by this run: their events were never announced).
+    const executions = w.executionsOf(INSIDE).length;
+    const reconciled = await runReconcile(w.hub);
+    expect(reconciled.drift.filter((d) => d.vpcId.includes(INSIDE))).toEqual([]);
+    expect(w.executionsOf(INSIDE)).toHaveLength(executions);
+    expect(w.status(INSIDE).status).toBe('connected');
   });
 
   it('gives a block outside the supernet its per-VPC rules (the fallback), and none to the block inside', async () => {
