@@ -118,6 +118,7 @@ export const reconcile: StateMachine = stateMachine(
           'summary.$': '$.found.summary',
           'drift.$': '$.found.drift',
           'deferred.$': '$.found.deferred',
+          'headroom.$': '$.found.headroom',
           'results.$': '$.results',
         },
       }),

@@ -1,22 +1,27 @@
 import {
   DescribeTransitGatewaysCommand,
   type EC2Client,
+  paginateDescribeSecurityGroupRules,
   paginateDescribeSecurityGroups,
   paginateDescribeTransitGatewayRouteTables,
   paginateDescribeVpcEndpointServiceConfigurations,
+  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { type IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { ListAWSServiceAccessForOrganizationCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetResourceShareAssociationsCommand, paginateGetResourceShares, type RAMClient } from '@aws-sdk/client-ram';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { aggregatedIngressRules } from '#shared/aggregated-ingress';
+import { ruleCidrOf } from '#shared/cidr';
 import { type HubConfig, organizationShareOf } from '#shared/config';
 import { isAwsError } from '#shared/errors';
 import { hostedZoneIds, routeTableIds, securityGroupIds } from '../../infra/permissions';
+import type { QuotaCapacity } from './capacity';
 
 /**
  * `spokelink preflight --aws`: reads a hub through the same SDK clients the workflow uses and checks what spokelink
- * relies on before the first onboarding. Each check is one `PreflightCheck`; the command runs a list of them, so
- * capacity checks (`--add N`) join as more checks of the same shape.
+ * relies on before the first onboarding. Each check is one `PreflightCheck`; the command runs a list of them. The
+ * offline capacity checks (capacity.ts, `--add N`) are checks of the same shape over a capacity context.
  */
 
 export interface PreflightClients {
@@ -41,11 +46,14 @@ export interface Finding {
   detail: string;
   /** What is missing (ids, grants), one entry each. */
   missing: string[];
+  /** Capacity checks (capacity.ts): the quotas measured, with what one more VPC takes of each. */
+  capacity?: QuotaCapacity[];
 }
 
-export interface PreflightCheck {
+/** One check of a hub; `C` is what it reads (the AWS clients of `--aws`, or the offline capacity context). */
+export interface PreflightCheck<C = PreflightContext> {
   id: string;
-  run(ctx: PreflightContext): Promise<Omit<Finding, 'check'>>;
+  run(ctx: C): Promise<Omit<Finding, 'check'>>;
 }
 
 const result = (detail: string, missing: string[] = []) => ({ ok: missing.length === 0, detail, missing });
@@ -125,6 +133,36 @@ const securityGroups: PreflightCheck = {
     for await (const page of pages) for (const group of page.SecurityGroups ?? []) found.push(group.GroupId ?? '');
     const missing = absent(wanted, found);
     return result(`${wanted.length - missing.length} of ${wanted.length} endpoint security groups exist`, missing);
+  },
+};
+
+/** The segments' aggregated ingress rules the hub stack deploys (functions/shared/aggregated-ingress.ts). */
+const aggregatedIngress: PreflightCheck = {
+  id: 'aggregated-ingress',
+  async run({ config, clients }) {
+    const wanted = aggregatedIngressRules(config);
+    if (wanted.length === 0) return result('no aggregated ingress configured (segments.*.aggregatedIngress)');
+    const groups = [...new Set(wanted.map((r) => r.groupId))].sort();
+    const found: SecurityGroupRule[] = [];
+    const pages = paginateDescribeSecurityGroupRules(
+      { client: clients.ec2 },
+      { Filters: [{ Name: 'group-id', Values: groups }] },
+    );
+    for await (const page of pages) found.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
+    const missing = wanted
+      .filter(
+        (w) =>
+          !found.some(
+            (r) =>
+              r.GroupId === w.groupId &&
+              r.IpProtocol === 'tcp' &&
+              r.FromPort === w.port &&
+              r.ToPort === w.port &&
+              ruleCidrOf(r) === w.cidr,
+          ),
+      )
+      .map((w) => `${w.groupId} tcp ${w.port} from ${w.cidr} (${w.description}: the hub stack deploys it)`);
+    return result(`${wanted.length - missing.length} of ${wanted.length} aggregated ingress rules exist`, missing);
   },
 };
 
@@ -285,6 +323,7 @@ export const HUB_CHECKS: readonly PreflightCheck[] = [
   routeTables,
   hostedZones,
   securityGroups,
+  aggregatedIngress,
   endpointServices,
   organizationShare,
   stackSetsAccess,
@@ -292,7 +331,7 @@ export const HUB_CHECKS: readonly PreflightCheck[] = [
 ];
 
 /** Runs `checks` in order; a check that throws is a finding too (its error), never a crash of the others. */
-export async function runPreflight(checks: readonly PreflightCheck[], ctx: PreflightContext): Promise<Finding[]> {
+export async function runPreflight<C>(checks: readonly PreflightCheck<C>[], ctx: C): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const check of checks) {
     try {

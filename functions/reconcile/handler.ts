@@ -4,7 +4,7 @@ import { configFromEnv } from '#shared/config';
 import { inputSchema } from '#shared/contract';
 import { requireEnv } from '#shared/env';
 import { logger } from '#shared/logger';
-import { lambdaHandler } from '#shared/powertools';
+import { lambdaHandler, metrics, publishHeadroom } from '#shared/powertools';
 import { registryTable } from '#shared/registry';
 import { ReconcileContract } from './contract';
 import { type ReconcileResult, reconcile } from './reconcile';
@@ -17,7 +17,7 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
   logger.appendKeys({ source: request.source ?? 'manual' });
   const config = configFromEnv();
   const hub = hubClients(config.hub.region);
-  return reconcile(request, {
+  const result = await reconcile(request, {
     config,
     organizations: hub.organizations,
     hubEc2: hub.ec2,
@@ -31,4 +31,6 @@ export const handler = lambdaHandler('reconcile', async (input: unknown): Promis
       );
     },
   });
+  publishHeadroom(metrics, result.headroom);
+  return result;
 });

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-ec2';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { perVpcRuleCidrs } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import { type HubConfig, servedRegions } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
+import { type HeadroomFigure, headroomOf, usageFromRecords } from '#shared/headroom';
 import { logger } from '#shared/logger';
 import { directZonesFor, profileAssociationsOfVpc } from '#shared/profiles';
 import type { RegistryTable } from '#shared/registry';
@@ -103,6 +105,11 @@ export interface ReconcileResult {
   drift: Drift[];
   /** Repairs over the per-run limit, left for the next run. */
   deferred: number;
+  /**
+   * The hub's headroom on each quota a migration day meets, from the registry (functions/shared/headroom.ts): the
+   * handler publishes it as the `Headroom*` metrics of the capacity dashboard and alarms.
+   */
+  headroom: HeadroomFigure[];
   summary: {
     accounts: number;
     vpcs: number;
@@ -221,9 +228,11 @@ export function desiredResources(
   const endpoints = endpointsOf(config, services);
   const profile = !directZones;
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  // A block inside one of the segment's aggregated ingress supernets has no rule of its own (the stack's admits it).
+  const ruled = perVpcRuleCidrs(config, segment, cidrs);
   const rules = endpoints
     .flatMap((s) =>
-      cidrs.flatMap((cidr) =>
+      ruled.flatMap((cidr) =>
         config.endpoints[s]!.ports.map((p) => `${config.endpoints[s]!.securityGroupId}|${cidr}|${p}`),
       ),
     )
@@ -534,6 +543,7 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
     items: kept,
     drift,
     deferred: released.length - kept.length,
+    headroom: headroomOf(config, usageFromRecords(config, registry.records, 'registry')),
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,
@@ -548,7 +558,12 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
       ...(step.state ? { rollout: step.state } : {}),
     },
   };
-  logger.info('reconcile', { summary: result.summary, drift: drift.length, deferred: result.deferred });
+  logger.info('reconcile', {
+    summary: result.summary,
+    drift: drift.length,
+    deferred: result.deferred,
+    headroom: result.headroom,
+  });
   return result;
 }
 

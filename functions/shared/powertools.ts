@@ -31,6 +31,17 @@ export const STEP_METRICS = {
   duration: 'StepDuration',
 } as const;
 
+/**
+ * The hub's headroom (functions/shared/headroom.ts) as one EMF line with only the `service` dimension (what the hub
+ * stack's capacity alarms read): `Headroom*`, in percent of the quota left on its tightest resource. Added and
+ * flushed in one synchronous block, like the step metrics, so no step's `function`/`action` dimensions mix in.
+ */
+export function publishHeadroom(into: Metrics, figures: readonly { metric: string; percent: number }[]): void {
+  if (figures.length === 0) return;
+  for (const { metric, percent } of figures) into.addMetric(metric, MetricUnit.Percent, percent);
+  into.publishStoredMetrics();
+}
+
 /** The action of a step's input (`{ action }`), or `default` for a function's original, action-less input. */
 function actionOf(event: unknown): string {
   const action = event && typeof event === 'object' ? (event as { action?: unknown }).action : undefined;

@@ -1,7 +1,18 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { CfnSecurityGroupIngress } from 'aws-cdk-lib/aws-ec2';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -17,8 +28,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { aggregatedIngressRules } from '#shared/aggregated-ingress';
+import { isIpv6Cidr } from '#shared/cidr';
 import { type HubConfig, organizationShareOf, profileShareOf } from '#shared/config';
 import { handlerEnvironment } from '#shared/env';
+import { headroomMetricsOf } from '#shared/headroom';
+import { METRICS_NAMESPACE, STEP_METRICS } from '#shared/powertools';
 import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
 import {
   DEFAULT_FUNCTIONS_DIR,
@@ -85,6 +100,10 @@ export class HubStack extends Stack {
   readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
   /** The RAM share of the TGW with the organization (when `organization.shareTransitGateway`). */
   readonly organizationShare?: CfnResourceShare;
+  /** The capacity dashboard and the headroom alarms (to the failure topic). */
+  readonly capacity: { dashboard: Dashboard; alarms: Alarm[] };
+  /** The segments' aggregated ingress rules on the endpoint security groups (`segments.*.aggregatedIngress`). */
+  readonly aggregatedIngress: CfnSecurityGroupIngress[];
   /** DNS mode `profile`: the hub's Route 53 Profile holding the catalog's zones, and its RAM share. */
   readonly hubProfile?: { profile: CfnProfile; share: CfnResourceShare };
 
@@ -295,6 +314,8 @@ export class HubStack extends Stack {
     this.dispatchIntakeQueue(functions.get('dispatch')!, REQUIRED_STATE_MACHINES.map(stateMachineArn));
     this.alarmOnDeadLetters([intakeFailures]);
     this.scheduleReconcile(config, workflows.get(RECONCILE_STATE_MACHINE));
+    this.aggregatedIngress = this.admitAggregatedIngress(config);
+    this.capacity = this.capacityDashboard(config);
 
     new CfnOutput(this, 'HubEventBusArn', { value: this.bus.eventBusArn, description: 'Spoke rules forward here' });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.tableName });
@@ -408,6 +429,127 @@ export class HubStack extends Stack {
       description: `Route 53 Profile ${share.profileName}`,
     });
     return { profile, share: resource };
+  }
+
+  /**
+   * Aggregated ingress (functions/shared/aggregated-ingress.ts): each segment's supernets admitted once on the
+   * security group of each endpoint the segment may use. They are the platform team's rules, so the stack owns them:
+   * no onboarding makes them and no offboarding removes them.
+   */
+  private admitAggregatedIngress(config: HubConfig): CfnSecurityGroupIngress[] {
+    return aggregatedIngressRules(config).map(
+      (rule) =>
+        new CfnSecurityGroupIngress(
+          this,
+          `AggregatedIngress-${rule.groupId}-${rule.cidr.replace(/[/:.]/g, '-')}-${rule.port}`,
+          {
+            groupId: rule.groupId,
+            ipProtocol: 'tcp',
+            fromPort: rule.port,
+            toPort: rule.port,
+            ...(isIpv6Cidr(rule.cidr) ? { cidrIpv6: rule.cidr } : { cidrIp: rule.cidr }),
+            description: rule.description,
+          },
+        ),
+    );
+  }
+
+  /**
+   * `<prefix>-capacity`: the hub's headroom on each quota a migration day meets (the `Headroom*` metrics the reconcile
+   * publishes from the registry, percent of the quota left on its tightest resource: functions/shared/headroom.ts),
+   * the onboarding outcomes (the step metrics every function flushes: functions/shared/powertools.ts) and the intake
+   * queue's depth. Each headroom metric alarms to the failure topic when it falls below
+   * `capacity.headroomAlarmPercent`. A reconcile that does not run publishes nothing: missing data does not alarm
+   * (its failures reach the failure topic by the failed-execution notifications).
+   */
+  private capacityDashboard(config: HubConfig): { dashboard: Dashboard; alarms: Alarm[] } {
+    const margin = config.capacity.headroomAlarmPercent;
+    const headroom = headroomMetricsOf(config).map(
+      (metricName) =>
+        new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { service: config.prefix },
+          statistic: 'Minimum',
+          period: Duration.hours(1),
+        }),
+    );
+    // Labelled for the dashboard only (a labelled metric would make the alarm a metric-math one).
+    const labelled = headroom.map((m) => m.with({ label: m.metricName.replace(/^Headroom/, '') }));
+    const alarms = headroom.map((metric) => {
+      const alarm = metric.createAlarm(this, `${metric.metricName}Alarm`, {
+        alarmName: `${config.prefix}-${metric.metricName.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`)}`,
+        alarmDescription:
+          `spokelink: less than ${margin}% of a quota left (${metric.metricName}); see the ${config.prefix}-capacity ` +
+          'dashboard and run "spokelink preflight --config" (README, "Capacity planning")',
+        threshold: margin,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new SnsAction(this.failureTopic));
+      return alarm;
+    });
+    // Every function's and action's steps of this hub (the step metrics' dimensions), summed per function.
+    const steps = (metricName: string, statistic: string) =>
+      new MathExpression({
+        expression:
+          `SEARCH('{${METRICS_NAMESPACE},action,function,service} MetricName="${metricName}" ` +
+          `service="${config.prefix}"', '${statistic}', 300)`,
+        label: metricName,
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'CapacityDashboard', {
+      dashboardName: `${config.prefix}-capacity`,
+      widgets: [
+        [
+          new TextWidget({
+            markdown:
+              `# ${config.prefix}: capacity and onboarding outcomes\n` +
+              `Headroom: percent of each quota left on its tightest resource (the reconcile publishes it from the ` +
+              `registry every run); alarms below ${margin}%. Before a migration day: \`spokelink preflight --config\`.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Headroom (% of quota left)',
+            left: labelled,
+            leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: margin, label: 'alarm' }],
+            width: 16,
+          }),
+          new SingleValueWidget({ title: 'Headroom now (%)', metrics: labelled, width: 8 }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Onboarding outcomes: steps succeeded and failed',
+            left: [steps(STEP_METRICS.succeeded, 'Sum'), steps(STEP_METRICS.failed, 'Sum')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Step duration (p90, ms)',
+            left: [steps(STEP_METRICS.duration, 'p90')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Intake queue depth',
+            left: [
+              new Metric({
+                namespace: METRICS_NAMESPACE,
+                metricName: 'IntakeQueueDepth',
+                dimensionsMap: { Prefix: config.prefix },
+                statistic: 'Maximum',
+                period: Duration.minutes(1),
+              }),
+            ],
+            width: 8,
+          }),
+        ],
+      ],
+    });
+    return { dashboard, alarms };
   }
 
   /** One rule per intake pattern on the hub bus, each with a DLQ, retries and a max event age. */

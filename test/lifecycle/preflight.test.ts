@@ -1,4 +1,7 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { DeleteResourceShareCommand, GetResourceSharesCommand, RAMClient } from '@aws-sdk/client-ram';
@@ -18,8 +21,8 @@ const CONFIG = 'config/example.hub.json';
 const START = Date.UTC(2026, 11, 1, 9, 0, 0);
 const ACTION = 'ec2:CreateTransitGatewayRoute';
 
-async function hubWith(policies?: IamPolicies): Promise<LocalHub> {
-  const config = loadConfigFile(CONFIG);
+async function hubWith(policies?: IamPolicies, configPath = CONFIG): Promise<LocalHub> {
+  const config = loadConfigFile(configPath);
   const functionsRole = `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-functions`;
   return createLocalHub({
     config,
@@ -45,11 +48,15 @@ function operatorClients(hub: LocalHub): PreflightClients {
 }
 
 async function preflight(hub: LocalHub, ...flags: string[]) {
+  return preflightOf(hub, CONFIG, ...flags);
+}
+
+async function preflightOf(hub: LocalHub, configPath: string, ...flags: string[]) {
   let stdout = '';
   let stderr = '';
   const { run } = await import('../../cli/commands/preflight');
   const code = await run(
-    ['--config', CONFIG, '--aws', ...flags],
+    ['--config', configPath, '--aws', ...flags],
     {
       stdout: (text) => {
         stdout += text;
@@ -77,6 +84,7 @@ describe('CLI: spokelink preflight --aws', () => {
       'route-tables',
       'hosted-zones',
       'security-groups',
+      'aggregated-ingress',
       'endpoint-services',
       'organization-share',
       'stacksets-trusted-access',
@@ -117,6 +125,37 @@ describe('CLI: spokelink preflight --aws', () => {
       ),
     );
     expect(report.findings.filter((f) => !f.ok).map((f) => f.check)).toEqual(['function-roles']);
+  });
+
+  it('names an aggregated ingress rule the hub stack should have deployed, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-preflight-aws-'));
+    const raw = JSON.parse(readFileSync(CONFIG, 'utf8'));
+    raw.segments.prod.aggregatedIngress = ['10.64.0.0/10'];
+    const configPath = join(dir, 'hub.json');
+    writeFileSync(configPath, JSON.stringify(raw));
+    try {
+      hub = await hubWith(undefined, configPath);
+      expect((await preflightOf(hub, configPath)).stdout).toMatch(/ok {7}aggregated-ingress +3 of 3 aggregated/);
+      const ec2 = operatorClients(hub).ec2;
+      const { SecurityGroupRules = [] } = await ec2.send(
+        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: ['sg-0e55e0000000000a2'] }] }),
+      );
+      const supernet = SecurityGroupRules.find((r) => r.CidrIpv4 === '10.64.0.0/10')!;
+      await ec2.send(
+        new RevokeSecurityGroupIngressCommand({
+          GroupId: 'sg-0e55e0000000000a2',
+          SecurityGroupRuleIds: [supernet.SecurityGroupRuleId!],
+        }),
+      );
+      const result = await preflightOf(hub, configPath);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/MISSING {2}aggregated-ingress +2 of 3 aggregated ingress rules exist/);
+      expect(result.stdout).toContain(
+        '- sg-0e55e0000000000a2 tcp 443 from 10.64.0.0/10 (spokelink aggregated-ingress prod: the hub stack deploys it)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the missing RAM share of the TGW with the organization, exit 1', async () => {

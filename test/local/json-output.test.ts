@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '#shared/logger';
@@ -88,6 +88,27 @@ describe('--json: exactly one JSON document on stdout, for every command', () =>
     const month = new Date().toISOString().slice(0, 7);
     const run = await spokelink(['chargeback', '--month', month, '--local', '--run-dir', saved, '--json']);
     expect(oneDocument(run)).toMatchObject({ summary: expect.any(Object) });
+  });
+
+  it('preflight --config --local --json (capacity of the saved run): the members it counts are the saved registry’s', async () => {
+    const run = await spokelink([
+      'preflight',
+      '--config',
+      CONFIG,
+      '--local',
+      '--run-dir',
+      saved,
+      '--add',
+      '3',
+      '--json',
+    ]);
+    const report = oneDocument(run) as { fits: boolean; findings: { check: string; capacity?: { used: number }[] }[] };
+    const items = JSON.parse(readFileSync(join(saved, 'registry.json'), 'utf8')) as Record<string, unknown>[];
+    const members = items.filter((i) => i.sk === 'CURRENT' && i.status !== 'disconnected' && i.attachmentId);
+    expect(members.length).toBeGreaterThan(0);
+    // The members' attachments and the hub VPC's own (capacity.otherAttachments).
+    expect(report.findings.find((f) => f.check === 'tgw-attachments')?.capacity?.[0]?.used).toBe(members.length + 1);
+    expect(report.fits).toBe(true);
   });
 
   it('audit VPC_ID --json and audit --all --json (the saved run)', async () => {

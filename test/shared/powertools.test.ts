@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { VpcBusyError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import { lambdaHandler, STEP_METRICS } from '#shared/powertools';
+import { lambdaHandler, publishHeadroom, STEP_METRICS } from '#shared/powertools';
 
 // Every Lambda entry goes through lambdaHandler: the Lambda context on log lines, keys reset after each invocation,
 // and the step's outcome and duration as embedded metrics (EMF) flushed per invocation.
@@ -126,5 +126,26 @@ describe('lambdaHandler', () => {
       addContext.mockRestore();
       resetKeys.mockRestore();
     }
+  });
+});
+
+describe('publishHeadroom', () => {
+  it('flushes the headroom figures as one EMF line in percent, with the service dimension only', () => {
+    const { metrics, lines } = capturedMetrics();
+    publishHeadroom(metrics, [
+      { metric: 'HeadroomTgwAttachments', percent: 97 },
+      { metric: 'HeadroomEndpointRules', percent: 8 },
+    ]);
+    expect(lines).toHaveLength(1);
+    const [line] = lines;
+    expect(line!._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'spokelink',
+      Dimensions: [['service']],
+      Metrics: [
+        { Name: 'HeadroomTgwAttachments', Unit: 'Percent' },
+        { Name: 'HeadroomEndpointRules', Unit: 'Percent' },
+      ],
+    });
+    expect(line).toMatchObject({ HeadroomTgwAttachments: 97, HeadroomEndpointRules: 8, service: 'spokelink' });
   });
 });
