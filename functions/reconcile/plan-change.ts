@@ -73,7 +73,7 @@ export function planConfiguration(records: readonly ConsumerRecord[], config: Hu
       const entry = catalog.get(name);
       return entry !== undefined && (entry.segments === undefined || entry.segments.includes(record.segment));
     });
-    const desired = desiredResources(config, record.segment, services, record.cidrs ?? []);
+    const desired = desiredResources(config, record.segment, services, record.cidrs ?? [], record.localServices ?? []);
     const tables = [...new Set((record.routes ?? []).map((r) => r.routeTableId))];
     const plan: VpcPlan = {
       ...base,

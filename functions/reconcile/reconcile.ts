@@ -10,7 +10,7 @@ import type { ConsumerRecord } from '#shared/registry/model';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
-import { endpointsOf, selectServices } from '../validate/validate';
+import { endpointsOf, selectLocalServices, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
 
@@ -214,8 +214,15 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
  * destinations, zones, endpoint rules (`<group>|<cidr>|<port>`), the association table. Also what `spokelink plan`
  * compares a configuration with (plan-change.ts).
  */
-export function desiredResources(config: HubConfig, segment: string, services: string[], cidrs: string[]) {
-  const endpoints = endpointsOf(config, services);
+export function desiredResources(
+  config: HubConfig,
+  segment: string,
+  services: string[],
+  cidrs: string[],
+  localServices: readonly string[] = [],
+) {
+  // Services served by the VPC's own endpoint get no hub zone and no hub rule.
+  const endpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
   // Profile mode: no direct zone association is wanted (the hub's Profile holds the zones).
   const profile = config.dns.mode === 'profile';
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
@@ -247,7 +254,14 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[]) {
   if (request.action !== 'connect') return undefined;
   const segment = request.segment ?? config.defaultSegment;
   if (!config.segments[segment]) return undefined;
-  return desiredResources(config, segment, selectServices(config, segment, request.services), cidrs);
+  const services = selectServices(config, segment, request.services);
+  return desiredResources(
+    config,
+    segment,
+    services,
+    cidrs,
+    selectLocalServices(config, segment, services, request.localServices),
+  );
 }
 
 /** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */

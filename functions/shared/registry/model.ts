@@ -58,6 +58,8 @@ export interface ConsumerRecord {
   segment: string;
   /** Catalog names (endpoints and endpoint services) this VPC consumes. */
   services: string[];
+  /** The endpoints among `services` served in the VPC itself (placement `spoke`); absent: none. */
+  localServices?: string[];
   /** The CIDRs the VPC claims (validated): the only ones routed and admitted. */
   cidrs: string[];
   /** Blocks of the VPC that did not validate when it was last planned (status `quarantined`): never claimed. */
