@@ -302,6 +302,28 @@ function ec2New(ctx: CallContext, type: string): { resource: string; resourceAcc
 
 type Tag = { Key?: string; Value?: string };
 
+/** `aws:ResourceTag/K` and `ec2:ResourceTag/K` of an existing EC2 resource (its tags in the twin). */
+function resourceTagContext(ctx: CallContext, id: string): Record<string, string> {
+  const type = EC2_TYPES.find(([prefix]) => id.startsWith(prefix));
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const tags = type
+    ? (state?.[type[2]] as Record<string, { tags?: Record<string, string> }> | undefined)?.[id]?.tags
+    : undefined;
+  const context: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags ?? {})) {
+    context[`aws:ResourceTag/${key}`] = value;
+    context[`ec2:ResourceTag/${key}`] = value;
+  }
+  return context;
+}
+
+/** `ec2:VpceServiceName` of an existing endpoint. */
+function endpointServiceNameContext(ctx: CallContext, id: string): Record<string, string> {
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const name = state?.endpoints[id]?.serviceName;
+  return name === undefined ? {} : { 'ec2:VpceServiceName': name };
+}
+
 function tagContext(tags: Tag[] | undefined, withValues: boolean): Record<string, string | string[]> {
   if (tags === undefined) return {};
   const context: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key ?? '') };
@@ -416,7 +438,65 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:AuthorizeSecurityGroupIngress':
     case 'ec2:RevokeSecurityGroupIngress':
     case 'ec2:UpdateSecurityGroupRuleDescriptionsIngress':
-      return [one(ec2Resource(ctx, i.GroupId), ec2Region)];
+      return [one(ec2Resource(ctx, i.GroupId), { ...ec2Region, ...resourceTagContext(ctx, String(i.GroupId)) })];
+    // Interface endpoints (Service Authorization Reference, EC2): CreateVpcEndpoint on the vpc (required), the
+    // subnets and security groups it names, and the new vpc-endpoint, which carries ec2:VpceServiceName and the
+    // request tags; tags on create are also authorized as ec2:CreateTags with ec2:CreateAction.
+    case 'ec2:CreateVpcEndpoint': {
+      const tags = list<{ ResourceType?: string; Tags?: Tag[] }>(i.TagSpecifications).flatMap((s) => s.Tags ?? []);
+      const tagged = tags.length > 0 ? tagContext(tags, true) : {};
+      const requests = [
+        one(ec2Resource(ctx, i.VpcId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcId)) }),
+        ...[...list<string>(i.SubnetIds), ...list<string>(i.SecurityGroupIds)].map((id) =>
+          one(ec2Resource(ctx, id), { ...ec2Region, ...resourceTagContext(ctx, id) }),
+        ),
+        one(ec2New(ctx, 'vpc-endpoint'), {
+          ...ec2Region,
+          ...tagged,
+          'ec2:VpceServiceName': String(i.ServiceName),
+        }),
+      ];
+      if (tags.length > 0) {
+        requests.push({
+          action: 'ec2:CreateTags',
+          ...ec2New(ctx, 'vpc-endpoint'),
+          context: { ...ec2Region, ...tagged, 'ec2:CreateAction': 'CreateVpcEndpoint' },
+        });
+      }
+      return requests;
+    }
+    case 'ec2:ModifyVpcEndpoint':
+      return [
+        one(ec2Resource(ctx, i.VpcEndpointId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcEndpointId)) }),
+      ];
+    case 'ec2:DeleteVpcEndpoints':
+      return list<string>(i.VpcEndpointIds).map((id) =>
+        one(ec2Resource(ctx, id), {
+          ...ec2Region,
+          ...resourceTagContext(ctx, id),
+          ...endpointServiceNameContext(ctx, id),
+        }),
+      );
+    // Security groups: CreateSecurityGroup on the new group (request tags) and the vpc; DeleteSecurityGroup and
+    // ingress changes on the group, with its tags and ec2:Vpc.
+    case 'ec2:CreateSecurityGroup': {
+      const tags = list<{ ResourceType?: string; Tags?: Tag[] }>(i.TagSpecifications).flatMap((s) => s.Tags ?? []);
+      const tagged = tags.length > 0 ? tagContext(tags, true) : {};
+      const requests = [
+        one(ec2New(ctx, 'security-group'), { ...ec2Region, ...tagged }),
+        one(ec2Resource(ctx, i.VpcId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcId)) }),
+      ];
+      if (tags.length > 0) {
+        requests.push({
+          action: 'ec2:CreateTags',
+          ...ec2New(ctx, 'security-group'),
+          context: { ...ec2Region, ...tagged, 'ec2:CreateAction': 'CreateSecurityGroup' },
+        });
+      }
+      return requests;
+    }
+    case 'ec2:DeleteSecurityGroup':
+      return [one(ec2Resource(ctx, i.GroupId), { ...ec2Region, ...resourceTagContext(ctx, String(i.GroupId)) })];
     case 'ec2:ModifyVpcEndpointServicePermissions':
     case 'ec2:AcceptVpcEndpointConnections':
     case 'ec2:RejectVpcEndpointConnections':
