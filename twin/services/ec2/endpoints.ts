@@ -108,28 +108,45 @@ function decideConnections(
   next: () => { at: number; state: string }[],
 ): { Unsuccessful: UnsuccessfulItem[] } {
   const svc = ownedService(ctx, input.ServiceId);
-  const ids = input.VpcEndpointIds ?? [];
-  if (ids.length === 0) throw errors.missingParameter('VpcEndpointId');
+  return perEndpoint(
+    ctx,
+    input.VpcEndpointIds,
+    (e) => e.serviceId === svc.id,
+    (e, state) => {
+      if (!from.includes(state)) {
+        return {
+          Code: 'IncorrectState',
+          Message: `Vpc Endpoint ${e.id} is in state ${state}, not ${from.join(' or ')}`,
+        };
+      }
+      transition(e.timeline, ctx.now, next());
+      return undefined;
+    },
+  );
+}
+
+/**
+ * A per-endpoint call (Accept/RejectVpcEndpointConnections, DeleteVpcEndpoints): `act` runs on each id that names a
+ * visible, not deleted endpoint the caller may act on (`mine`); every other id, and each error `act` returns, comes
+ * back in `Unsuccessful[]`, not as an error of the call.
+ */
+function perEndpoint(
+  ctx: CallContext,
+  ids: string[] | undefined,
+  mine: (e: VpcEndpoint) => boolean,
+  act: (e: VpcEndpoint, state: string) => UnsuccessfulItem['Error'] | undefined,
+): { Unsuccessful: UnsuccessfulItem[] } {
+  if (!ids || ids.length === 0) throw errors.missingParameter('VpcEndpointId');
   const s = ec2State(ctx.twin);
   const unsuccessful: UnsuccessfulItem[] = [];
   for (const id of ids) {
     const e = s.endpoints[id];
     const state = e ? stateAt(e.timeline, ctx.now) : 'deleted';
-    if (!e || e.serviceId !== svc.id || !isVisible(e, ctx) || state === 'deleted') {
-      unsuccessful.push({
-        ResourceId: id,
-        Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` },
-      });
-      continue;
-    }
-    if (!from.includes(state)) {
-      unsuccessful.push({
-        ResourceId: id,
-        Error: { Code: 'IncorrectState', Message: `Vpc Endpoint ${id} is in state ${state}, not ${from.join(' or ')}` },
-      });
-      continue;
-    }
-    transition(e.timeline, ctx.now, next());
+    const error =
+      !e || !mine(e) || !isVisible(e, ctx) || state === 'deleted'
+        ? { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` }
+        : act(e, state);
+    if (error) unsuccessful.push({ ResourceId: id, Error: error });
   }
   return { Unsuccessful: unsuccessful };
 }
@@ -447,7 +464,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
       timeline: [],
     };
     e.timeline.push(
-      ...(svc && svc.acceptanceRequired && svc.ownerId !== ctx.caller.accountId
+      ...(svc?.acceptanceRequired && svc.ownerId !== ctx.caller.accountId
         ? [{ at: ctx.now, state: 'pendingAcceptance' }]
         : [
             { at: ctx.now, state: 'pending' },
@@ -495,27 +512,21 @@ export const endpointOperations: Record<string, OperationHandler> = {
    * `Unsuccessful[]`, not as an error (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpcEndpoints.html).
    */
   DeleteVpcEndpoints(ctx, input: DeleteVpcEndpointsRequest) {
-    const ids = input.VpcEndpointIds ?? [];
-    if (ids.length === 0) throw errors.missingParameter('VpcEndpointId');
     const s = ec2State(ctx.twin);
-    const unsuccessful: UnsuccessfulItem[] = [];
-    for (const id of ids) {
-      const e = s.endpoints[id];
-      const state = e ? stateAt(e.timeline, ctx.now) : 'deleted';
-      if (!e || !isVisible(e, ctx) || e.ownerId !== ctx.caller.accountId || state === 'deleted') {
-        unsuccessful.push({
-          ResourceId: id,
-          Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` },
-        });
-        continue;
-      }
-      if (state === 'deleting') continue;
-      transition(e.timeline, ctx.now, [
-        { at: ctx.now, state: 'deleting' },
-        { at: ctx.now + s.settings.endpointDeletingMs, state: 'deleted' },
-      ]);
-    }
-    return { Unsuccessful: unsuccessful };
+    return perEndpoint(
+      ctx,
+      input.VpcEndpointIds,
+      (e) => e.ownerId === ctx.caller.accountId,
+      (e, state) => {
+        if (state !== 'deleting') {
+          transition(e.timeline, ctx.now, [
+            { at: ctx.now, state: 'deleting' },
+            { at: ctx.now + s.settings.endpointDeletingMs, state: 'deleted' },
+          ]);
+        }
+        return undefined;
+      },
+    );
   },
 
   DescribeVpcEndpoints(ctx, input: DescribeVpcEndpointsRequest) {
