@@ -2,8 +2,14 @@ import { ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
-import { ATTACHMENT_TAG_KEYS, STATUS_TAG_KEYS } from '#shared/tags';
+import {
+  type HubConfig,
+  organizationShareOf,
+  type SpokeAccess,
+  spokeRoleName,
+  spokeServiceNames,
+} from '#shared/config';
+import { ATTACHMENT_TAG_KEYS, MANAGED_TAG, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
 /**
@@ -741,6 +747,7 @@ export function spokeExecutionStatements(props: {
       resources: ['*'],
     }),
   );
+  statements.push(...spokeEndpointStatements(config, own));
   if (zones.length > 0) {
     statements.push(
       new PolicyStatement({
@@ -759,6 +766,69 @@ export function spokeExecutionStatements(props: {
     );
   }
   return statements;
+}
+
+/**
+ * Spoke placement (README, "Placement"): interface endpoints in the spoke VPC, only to the catalog's services that
+ * some segment may place in the spoke (`ec2:VpceServiceName`), only tagged as spokelink's at creation
+ * (`aws:RequestTag`), and only spokelink-tagged endpoints and groups changed or deleted (`ec2:ResourceTag`); the
+ * group an endpoint uses is spokelink's own, created tagged. Condition keys per the Service Authorization Reference,
+ * EC2 (test/infra/iam-resource-types.test.ts). Nothing when no endpoint may be placed in the spoke. Deletion is
+ * decided by the registry's ids; the tag condition only keeps the role from deleting anything a tenant made.
+ */
+function spokeEndpointStatements(config: HubConfig, own: (resource: string) => string[]): PolicyStatement[] {
+  const serviceNames = spokeServiceNames(config);
+  if (serviceNames.length === 0) return [];
+  const managed = { [`aws:RequestTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
+  const ownedByUs = { [`ec2:ResourceTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
+  return [
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsForCatalogServices',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: own('vpc-endpoint'),
+      conditions: { StringEquals: { 'ec2:VpceServiceName': serviceNames, ...managed } },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsInOwnVpcs',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: [...own('vpc'), ...own('subnet')],
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsWithOwnGroups',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: own('security-group'),
+      conditions: { StringEquals: ownedByUs },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointGroups',
+      actions: ['ec2:CreateSecurityGroup'],
+      resources: own('security-group'),
+      conditions: { StringEquals: managed },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointGroupsInOwnVpcs',
+      actions: ['ec2:CreateSecurityGroup'],
+      resources: own('vpc'),
+    }),
+    new PolicyStatement({
+      sid: 'TagSpokeEndpointsAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: [...own('vpc-endpoint'), ...own('security-group')],
+      conditions: { StringEquals: { 'ec2:CreateAction': ['CreateVpcEndpoint', 'CreateSecurityGroup'] } },
+    }),
+    new PolicyStatement({
+      sid: 'ManageOwnSpokeEndpointGroups',
+      actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
+      resources: own('security-group'),
+      conditions: { StringEquals: ownedByUs },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnSpokeEndpoints',
+      actions: ['ec2:DeleteVpcEndpoints'],
+      resources: own('vpc-endpoint'),
+      conditions: { StringEquals: { ...ownedByUs, 'ec2:VpceServiceName': serviceNames } },
+    }),
+  ];
 }
 
 /** ARN of the state machine `<prefix>-<id>` in the hub account. */

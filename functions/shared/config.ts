@@ -404,6 +404,17 @@ export function placementOf(endpoint: Pick<Endpoint, 'placement' | 'segmentPlace
   return endpoint.segmentPlacement?.[segment] ?? endpoint.placement ?? 'hub';
 }
 
+/**
+ * The AWS service names of the catalog endpoints some segment may place in the spoke, sorted: the only services the
+ * spoke role may create (and delete) interface endpoints for (`ec2:VpceServiceName`).
+ */
+export function spokeServiceNames(config: { endpoints: Record<string, z.infer<typeof EndpointSchema>> }): string[] {
+  const placeable = Object.values(config.endpoints).filter((e) =>
+    [e.placement ?? 'hub', ...Object.values(e.segmentPlacement ?? {})].some((p) => p !== 'hub'),
+  );
+  return [...new Set(placeable.flatMap((e) => (e.serviceName ? [e.serviceName] : [])))].sort();
+}
+
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 export type Segment = z.infer<typeof SegmentSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;

@@ -17,6 +17,13 @@ export const RequestTag = {
   localServices: 'spokelink:local-services',
 } as const;
 
+/**
+ * The tag on what spokelink makes in a spoke VPC (local endpoints and their security groups): the spoke role may
+ * create such resources only with it and change or delete only those that carry it. Never proof of ownership (a tenant
+ * can forge it): removal deletes only the ids the registry recorded.
+ */
+export const MANAGED_TAG = { Key: 'spokelink:managed', Value: 'true' } as const;
+
 /** On subnets: `true` picks the attachment subnet of its AZ. */
 export const SUBNET_ATTACH_TAG = 'spokelink:attach';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hubRoute53 as hubRoute53Client, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
+import { hubRoute53 as hubRoute53Client, spokeEc2, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv } from '#shared/config';
 import { logger } from '#shared/logger';
 import { PlanSchema } from '#shared/plan';
@@ -7,6 +7,12 @@ import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable, VpcRefSchema, vpcOfPlan } from '#shared/registry';
 import { associateProfile, disassociateProfiles, type ProfileRemovalResult, type ProfileResult } from './profile';
 import { removeZoneAssociations, type ZoneRemovalResult } from './remove';
+import {
+  createSpokeEndpoints,
+  removeSpokeEndpoints,
+  type SpokeEndpointRemovalResult,
+  type SpokeEndpointResult,
+} from './spoke-endpoints';
 import { associateZones, type ZonesResult } from './zones';
 
 export const Input = z.union([
@@ -16,6 +22,8 @@ export const Input = z.union([
   z.object({ action: z.literal('prune'), plan: PlanSchema }),
   /** RemoveZoneAssociations: offboarding, every recorded zone. */
   z.object({ action: z.literal('remove'), vpc: VpcRefSchema }),
+  /** CreateSpokeEndpoints: the interface endpoints of the plan's local services, in the spoke VPC. */
+  z.object({ action: z.literal('endpoints'), plan: PlanSchema }),
 ]);
 
 /**
@@ -27,7 +35,12 @@ export const handler = lambdaHandler(
   'zones',
   async (
     input: unknown,
-  ): Promise<ZonesResult | (ZonesResult & ProfileResult) | (ZoneRemovalResult & ProfileRemovalResult)> => {
+  ): Promise<
+    | ZonesResult
+    | (ZonesResult & ProfileResult)
+    | (ZoneRemovalResult & ProfileRemovalResult & { spokeEndpoints: SpokeEndpointRemovalResult })
+    | SpokeEndpointResult
+  > => {
     const request = Input.parse(input);
     const config = configFromEnv();
     const hubRoute53 = hubRoute53Client(config.hub.region);
@@ -37,6 +50,13 @@ export const handler = lambdaHandler(
       const vpc = request.action === 'remove' ? request.vpc : vpcOfPlan(request.plan);
       logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
       const keep = request.action === 'prune' ? request.plan : undefined;
+      // First the VPC's own endpoints for services it no longer serves locally (a deleted VPC took them with it): a
+      // retry while one is still being deleted (SpokeEndpointDeletingError) then repeats no zone removal.
+      const spokeEndpoints = await removeSpokeEndpoints(vpc, keep, {
+        spokeEc2: () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId }),
+        registry,
+        now: () => Date.now(),
+      });
       const zones = await removeZoneAssociations(vpc, keep, {
         hubRoute53,
         zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
@@ -49,9 +69,18 @@ export const handler = lambdaHandler(
         registry,
         now: () => Date.now(),
       });
-      return { ...zones, ...profiles };
+      return { ...zones, ...profiles, spokeEndpoints };
     }
     const { plan } = request;
+    if (request.action === 'endpoints') {
+      logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
+      return createSpokeEndpoints(plan, {
+        config,
+        spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+        registry,
+        now: () => Date.now(),
+      });
+    }
     logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
     const zones = await associateZones(plan, {
       hubRoute53,

@@ -49,9 +49,9 @@ describe('Hub configuration', () => {
     });
 
     it('needs the AWS service name when any segment may place the endpoint in the spoke', () => {
-      expect(() => parseConfig(withSts({ segmentPlacement: { prod: 'either' } }))).toThrow(
-        /endpoints\.sts\.serviceName: is needed when a segment may place the endpoint in the spoke/,
-      );
+      expect(() =>
+        parseConfig(withSts({ placement: 'hub', segmentPlacement: { prod: 'either' }, serviceName: undefined })),
+      ).toThrow(/endpoints\.sts\.serviceName: is needed when a segment may place the endpoint in the spoke/);
     });
 
     it('refuses a segment placement for an unknown segment or one the endpoint does not serve', () => {

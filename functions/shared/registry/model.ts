@@ -19,6 +19,18 @@ export interface ZoneRecord {
 }
 
 /**
+ * An interface endpoint spokelink created in the spoke VPC for a local service (placement `spoke`), with the security
+ * group it made for it. Offboarding and rollback delete exactly these ids (never what tags claim: tags can be forged).
+ */
+export interface SpokeEndpointRecord {
+  /** Catalog endpoint name. */
+  endpoint: string;
+  /** Absent until the endpoint is created (the group comes first). */
+  vpcEndpointId?: string;
+  securityGroupId: string;
+}
+
+/**
  * The VPC's association with the hub's Route 53 Profile (DNS mode `profile`). The Profile's owner cannot list its
  * consumers' associations, so the registry keeps the id; the spoke role reads it back (GetProfileAssociation).
  */
@@ -74,6 +86,8 @@ export interface ConsumerRecord {
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
   /** Absent in records written before connections were recorded: read it as empty. */
   endpointConnections?: EndpointConnectionRecord[];
+  /** Endpoints spokelink made in the VPC for its local services; absent: none. */
+  spokeEndpoints?: SpokeEndpointRecord[];
   status: 'onboarding' | 'connected' | 'failed' | 'offboarding' | 'disconnected';
   /** ISO times. `connectedAt` is when the VPC first became connected in this membership. */
   createdAt: string;

@@ -117,7 +117,8 @@ export type MergeableField =
   | 'profileAssociations'
   | 'securityGroupRules'
   | 'endpointServicePrincipals'
-  | 'endpointConnections';
+  | 'endpointConnections'
+  | 'spokeEndpoints';
 
 type ItemOf<K extends MergeableField> = NonNullable<ConsumerRecord[K]>[number];
 
@@ -128,6 +129,7 @@ const identity: { [K in MergeableField]: (item: ItemOf<K>) => string } = {
   securityGroupRules: (r) => `${r.groupId}|${r.cidr}|${r.port}`,
   endpointServicePrincipals: (p) => `${p.serviceId}|${p.principal}`,
   endpointConnections: (c) => `${c.serviceId}|${c.vpcEndpointId}`,
+  spokeEndpoints: (e) => e.endpoint,
 };
 
 async function updateRecord(

@@ -397,6 +397,22 @@ export const endpointOperations: Record<string, OperationHandler> = {
     const serviceName = requireParam(input.ServiceName, 'ServiceName');
     const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
     const s = ec2State(ctx.twin);
+    // ClientToken: a repeated request with the same token returns the endpoint the first one made
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html).
+    const same = input.ClientToken
+      ? Object.values(s.endpoints).find(
+          (x) =>
+            x.clientToken === input.ClientToken &&
+            x.ownerId === ctx.caller.accountId &&
+            stateAt(x.timeline, ctx.now) !== 'deleted',
+        )
+      : undefined;
+    if (same) {
+      if (same.vpcId !== vpc.id || same.serviceName !== serviceName) {
+        throw err('IdempotentParameterMismatch', 'The client token has already been used with different parameters');
+      }
+      return { VpcEndpoint: endpointView(s, same, ctx.now), ClientToken: input.ClientToken };
+    }
     const awsDnsName = awsServiceDnsName(serviceName, ctx.region);
     const svc =
       awsDnsName === undefined
@@ -459,6 +475,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
       privateDnsEnabled,
       ...(awsDnsName ? { privateDnsName: awsDnsName } : {}),
       ...(policyDocument !== undefined ? { policyDocument } : {}),
+      ...(input.ClientToken ? { clientToken: input.ClientToken } : {}),
       ipAddressType,
       dnsRecordIpType,
       timeline: [],

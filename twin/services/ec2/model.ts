@@ -181,6 +181,8 @@ export interface VpcEndpoint extends Owned {
   privateDnsName?: string;
   /** The endpoint policy (JSON text); absent: AWS's full-access default. */
   policyDocument?: string;
+  /** CreateVpcEndpoint ClientToken (idempotency). */
+  clientToken?: string;
   timeline: Transition[];
 }
 
