@@ -582,6 +582,11 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'spoke VPCs, subnets, route tables and attachments are chosen by the app team at run time (own account)',
   },
   {
+    pattern: arn('ec2:[a-z0-9-]+:<AWS::AccountId>:(vpc-endpoint|security-group)/\\*'),
+    reason:
+      'local endpoints and their groups are created at run time in the VPC being onboarded; creation needs spokelink tags and a catalog service name, changes and deletion the spokelink tag',
+  },
+  {
     pattern: arn('ram:[a-z0-9-]+:\\*:resource-share-invitation/\\*'),
     reason: 'invitation ids are unknown in advance; ram:ShareOwnerAccountId limits them to the hub account',
   },
