@@ -13,7 +13,12 @@ export interface EventPattern {
 }
 
 /** Request tag keys whose change starts work; status keys (`spokelink:status` ...) are deliberately absent. */
-export const REQUEST_KEYS: readonly string[] = [RequestTag.connect, RequestTag.segment, RequestTag.services];
+export const REQUEST_KEYS: readonly string[] = [
+  RequestTag.connect,
+  RequestTag.segment,
+  RequestTag.services,
+  RequestTag.localServices,
+];
 
 /**
  * A request tag was added, changed or removed on a VPC (`aws.tag` "Tag Change on Resource"). Status-only changes

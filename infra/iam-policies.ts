@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { type HubConfig, loadConfigFile, parseConfig, type SpokeAccess, spokeRoleName } from '#shared/config';
+import {
+  type HubConfig,
+  loadConfigFile,
+  parseConfig,
+  type SpokeAccess,
+  spokeRoleName,
+  spokeServiceNames,
+} from '#shared/config';
 import { resourceNames } from './config';
 import {
   APPROVER_POLICY_STATEMENTS,
@@ -88,6 +95,7 @@ function placeholdersOf(config: HubConfig): [string, string][] {
     ...hostedZoneIds(config).map((id): [string, string] => [id, '${HostedZoneIds}']),
     ...securityGroupIds(config).map((id): [string, string] => [id, '${SecurityGroupIds}']),
     ...Object.values(config.endpointServices).map((s): [string, string] => [s.serviceId, '${EndpointServiceIds}']),
+    ...spokeServiceNames(config).map((n): [string, string] => [n, '${SpokeServiceNames}']),
     // Only in role ARNs (`iam::<account>:role/`): a bare 12-digit id could also be part of another value.
     ...config.organization.externalAccounts.map((a): [string, string] => [
       `::${a}:role/`,

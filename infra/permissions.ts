@@ -8,9 +8,10 @@ import {
   profileShareName,
   type SpokeAccess,
   spokeRoleName,
+  spokeServiceNames,
   tgwShareName,
 } from '#shared/config';
-import { ATTACHMENT_TAG_KEYS, STATUS_TAG_KEYS } from '#shared/tags';
+import { ATTACHMENT_TAG_KEYS, MANAGED_TAG, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
 /**
@@ -583,6 +584,11 @@ export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; reado
     reason: 'spoke VPCs, subnets, route tables and attachments are chosen by the app team at run time (own account)',
   },
   {
+    pattern: arn('ec2:[a-z0-9-]+:<AWS::AccountId>:(vpc-endpoint|security-group)/\\*'),
+    reason:
+      'local endpoints and their groups are created at run time in the VPC being onboarded; creation needs spokelink tags and a catalog service name, changes and deletion the spokelink tag',
+  },
+  {
     pattern: arn('ram:[a-z0-9-]+:\\*:resource-share-invitation/\\*'),
     reason: 'invitation ids are unknown in advance; ram:ShareOwnerAccountId limits them to the hub account',
   },
@@ -754,6 +760,7 @@ export function spokeExecutionStatements(props: {
       resources: ['*'],
     }),
   );
+  statements.push(...spokeEndpointStatements(config, own));
   if (zones.length > 0) {
     statements.push(
       new PolicyStatement({
@@ -772,6 +779,69 @@ export function spokeExecutionStatements(props: {
     );
   }
   return statements;
+}
+
+/**
+ * Spoke placement (README, "Placement"): interface endpoints in the spoke VPC, only to the catalog's services that
+ * some segment may place in the spoke (`ec2:VpceServiceName`), only tagged as spokelink's at creation
+ * (`aws:RequestTag`), and only spokelink-tagged endpoints and groups changed or deleted (`ec2:ResourceTag`); the
+ * group an endpoint uses is spokelink's own, created tagged. Condition keys per the Service Authorization Reference,
+ * EC2 (test/infra/iam-resource-types.test.ts). Nothing when no endpoint may be placed in the spoke. Deletion is
+ * decided by the registry's ids; the tag condition only keeps the role from deleting anything a tenant made.
+ */
+function spokeEndpointStatements(config: HubConfig, own: (resource: string) => string[]): PolicyStatement[] {
+  const serviceNames = spokeServiceNames(config);
+  if (serviceNames.length === 0) return [];
+  const managed = { [`aws:RequestTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
+  const ownedByUs = { [`ec2:ResourceTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
+  return [
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsForCatalogServices',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: own('vpc-endpoint'),
+      conditions: { StringEquals: { 'ec2:VpceServiceName': serviceNames, ...managed } },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsInOwnVpcs',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: [...own('vpc'), ...own('subnet')],
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointsWithOwnGroups',
+      actions: ['ec2:CreateVpcEndpoint'],
+      resources: own('security-group'),
+      conditions: { StringEquals: ownedByUs },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointGroups',
+      actions: ['ec2:CreateSecurityGroup'],
+      resources: own('security-group'),
+      conditions: { StringEquals: managed },
+    }),
+    new PolicyStatement({
+      sid: 'CreateSpokeEndpointGroupsInOwnVpcs',
+      actions: ['ec2:CreateSecurityGroup'],
+      resources: own('vpc'),
+    }),
+    new PolicyStatement({
+      sid: 'TagSpokeEndpointsAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: [...own('vpc-endpoint'), ...own('security-group')],
+      conditions: { StringEquals: { 'ec2:CreateAction': ['CreateVpcEndpoint', 'CreateSecurityGroup'] } },
+    }),
+    new PolicyStatement({
+      sid: 'ManageOwnSpokeEndpointGroups',
+      actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
+      resources: own('security-group'),
+      conditions: { StringEquals: ownedByUs },
+    }),
+    new PolicyStatement({
+      sid: 'DeleteOwnSpokeEndpoints',
+      actions: ['ec2:DeleteVpcEndpoints'],
+      resources: own('vpc-endpoint'),
+      conditions: { StringEquals: { ...ownedByUs, 'ec2:VpceServiceName': serviceNames } },
+    }),
+  ];
 }
 
 /** ARN of the state machine `<prefix>-<id>` in the hub account. */

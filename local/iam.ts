@@ -1,7 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${Name} are the policy placeholders, not template strings.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HubConfig, organizationShareOf, type SpokeAccess, spokeRoleName } from '#shared/config';
+import {
+  type HubConfig,
+  organizationShareOf,
+  type SpokeAccess,
+  spokeRoleName,
+  spokeServiceNames,
+} from '#shared/config';
 import type { IamModel, PolicyDocument } from '#twin/iam';
 import { resourceNames } from '../infra/config';
 
@@ -54,6 +60,7 @@ function listValues(config: HubConfig): Record<string, string[]> {
     SecurityGroupIds: uniq(endpoints.map((e) => e.securityGroupId)),
     EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
     ExternalAccounts: uniq(config.organization.externalAccounts),
+    SpokeServiceNames: spokeServiceNames(config),
   };
 }
 

@@ -473,6 +473,12 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'DescribeVpcEndpoints',
       ].map((op) => [op, 'ec2-endpoints.test.ts']),
     ),
+    ...Object.fromEntries(
+      ['ModifyVpcEndpoint', 'DeleteVpcEndpoints', 'DeleteSecurityGroup'].map((op) => [
+        op,
+        'ec2-aws-service-endpoints.test.ts',
+      ]),
+    ),
   },
   route53: Object.fromEntries(
     [

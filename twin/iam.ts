@@ -303,6 +303,56 @@ function ec2New(ctx: CallContext, type: string): { resource: string; resourceAcc
 
 type Tag = { Key?: string; Value?: string };
 
+/**
+ * The ec2:CreateTags request of a Create* call that tags on create (ec2:CreateAction: EC2 user guide, "Grant
+ * permission to tag resources during creation"); none without tags.
+ */
+function tagOnCreate(
+  ctx: CallContext,
+  type: string,
+  createAction: string,
+  tags: Tag[],
+  context: Record<string, string | string[]>,
+): IamRequest[] {
+  if (tags.length === 0) return [];
+  return [
+    { action: 'ec2:CreateTags', ...ec2New(ctx, type), context: { ...context, 'ec2:CreateAction': createAction } },
+  ];
+}
+
+/** Tags of a Create* call's TagSpecifications, and their request context (empty without tags). */
+function creationTagContext(input: Record<string, unknown>): {
+  tags: Tag[];
+  context: Record<string, string | string[]>;
+} {
+  const tags = list<{ ResourceType?: string; Tags?: Tag[] }>(
+    input.TagSpecifications as { Tags?: Tag[] }[] | undefined,
+  ).flatMap((s) => s.Tags ?? []);
+  return { tags, context: tags.length > 0 ? tagContext(tags, true) : {} };
+}
+
+/** `aws:ResourceTag/K` and `ec2:ResourceTag/K` of an existing EC2 resource (its tags in the twin). */
+function resourceTagContext(ctx: CallContext, id: string): Record<string, string> {
+  const type = EC2_TYPES.find(([prefix]) => id.startsWith(prefix));
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const tags = type
+    ? (state?.[type[2]] as Record<string, { tags?: Record<string, string> }> | undefined)?.[id]?.tags
+    : undefined;
+  const context: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags ?? {})) {
+    context[`aws:ResourceTag/${key}`] = value;
+    context[`ec2:ResourceTag/${key}`] = value;
+  }
+  return context;
+}
+
+/** `ec2:VpceServiceName` of an existing endpoint. */
+function endpointServiceNameContext(ctx: CallContext, id: string): Record<string, string> {
+  const state = ctx.twin.state.ec2 as Ec2State | undefined;
+  const name = state?.endpoints[id]?.serviceName;
+  return name === undefined ? {} : { 'ec2:VpceServiceName': name };
+}
+
 function tagContext(tags: Tag[] | undefined, withValues: boolean): Record<string, string | string[]> {
   if (tags === undefined) return {};
   const context: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key ?? '') };
@@ -361,24 +411,15 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
         one(ec2Resource(ctx, id), { ...ec2Region, ...tagContext(i.Tags, ctx.operation === 'CreateTags') }),
       );
     case 'ec2:CreateTransitGatewayVpcAttachment': {
-      const tags = list<{ ResourceType?: string; Tags?: Tag[] }>(i.TagSpecifications).flatMap((s) => s.Tags ?? []);
-      const context = { ...ec2Region, ...(tags.length > 0 ? tagContext(tags, true) : {}) };
-      const requests = [
+      const { tags, context: tagged } = creationTagContext(i);
+      const context = { ...ec2Region, ...tagged };
+      return [
         one(ec2Resource(ctx, i.TransitGatewayId), context),
         one(ec2Resource(ctx, i.VpcId), context),
         ...list<string>(i.SubnetIds).map((id) => one(ec2Resource(ctx, id), { ...context, ...vpcContext(ctx, id) })),
         one(ec2New(ctx, 'transit-gateway-attachment'), context),
+        ...tagOnCreate(ctx, 'transit-gateway-attachment', 'CreateTransitGatewayVpcAttachment', tags, context),
       ];
-      // Tags on create are authorized as ec2:CreateTags with ec2:CreateAction (EC2 user guide, "Grant permission to
-      // tag resources during creation").
-      if (tags.length > 0) {
-        requests.push({
-          action: 'ec2:CreateTags',
-          ...ec2New(ctx, 'transit-gateway-attachment'),
-          context: { ...context, 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' },
-        });
-      }
-      return requests;
     }
     // ModifyTransitGatewayVpcAttachment: transit-gateway-attachment (required), subnet for AddSubnetIds and
     // RemoveSubnetIds (Service Authorization Reference, EC2).
@@ -417,7 +458,45 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:AuthorizeSecurityGroupIngress':
     case 'ec2:RevokeSecurityGroupIngress':
     case 'ec2:UpdateSecurityGroupRuleDescriptionsIngress':
-      return [one(ec2Resource(ctx, i.GroupId), ec2Region)];
+      return [one(ec2Resource(ctx, i.GroupId), { ...ec2Region, ...resourceTagContext(ctx, String(i.GroupId)) })];
+    // Interface endpoints (Service Authorization Reference, EC2): CreateVpcEndpoint on the vpc (required), the
+    // subnets and security groups it names, and the new vpc-endpoint, which carries ec2:VpceServiceName and the
+    // request tags; tags on create are also authorized as ec2:CreateTags with ec2:CreateAction.
+    case 'ec2:CreateVpcEndpoint': {
+      const { tags, context: tagged } = creationTagContext(i);
+      return [
+        one(ec2Resource(ctx, i.VpcId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcId)) }),
+        ...[...list<string>(i.SubnetIds), ...list<string>(i.SecurityGroupIds)].map((id) =>
+          one(ec2Resource(ctx, id), { ...ec2Region, ...resourceTagContext(ctx, id) }),
+        ),
+        one(ec2New(ctx, 'vpc-endpoint'), { ...ec2Region, ...tagged, 'ec2:VpceServiceName': String(i.ServiceName) }),
+        ...tagOnCreate(ctx, 'vpc-endpoint', 'CreateVpcEndpoint', tags, { ...ec2Region, ...tagged }),
+      ];
+    }
+    case 'ec2:ModifyVpcEndpoint':
+      return [
+        one(ec2Resource(ctx, i.VpcEndpointId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcEndpointId)) }),
+      ];
+    case 'ec2:DeleteVpcEndpoints':
+      return list<string>(i.VpcEndpointIds).map((id) =>
+        one(ec2Resource(ctx, id), {
+          ...ec2Region,
+          ...resourceTagContext(ctx, id),
+          ...endpointServiceNameContext(ctx, id),
+        }),
+      );
+    // Security groups: CreateSecurityGroup on the new group (request tags) and the vpc; DeleteSecurityGroup and
+    // ingress changes on the group, with its tags and ec2:Vpc.
+    case 'ec2:CreateSecurityGroup': {
+      const { tags, context: tagged } = creationTagContext(i);
+      return [
+        one(ec2New(ctx, 'security-group'), { ...ec2Region, ...tagged }),
+        one(ec2Resource(ctx, i.VpcId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcId)) }),
+        ...tagOnCreate(ctx, 'security-group', 'CreateSecurityGroup', tags, { ...ec2Region, ...tagged }),
+      ];
+    }
+    case 'ec2:DeleteSecurityGroup':
+      return [one(ec2Resource(ctx, i.GroupId), { ...ec2Region, ...resourceTagContext(ctx, String(i.GroupId)) })];
     case 'ec2:ModifyVpcEndpointServicePermissions':
     case 'ec2:AcceptVpcEndpointConnections':
     case 'ec2:RejectVpcEndpointConnections':

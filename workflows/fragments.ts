@@ -2,6 +2,7 @@ import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/
 import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
 import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
 import { HubProfileNotVisibleError } from '../functions/zones/profile';
+import { SpokeEndpointDeletingError } from '../functions/zones/spoke-endpoints';
 import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
 import {
   AWS_ERRORS,
@@ -74,6 +75,16 @@ export const TRANSIENT = {
   }),
   /** Route 53 makes one VPC association change per zone at a time. */
   busyZone: retrier([AWS_ERRORS.priorRequestNotComplete], { interval: 10, backoff: 1.5, maxDelay: 30, attempts: 200 }),
+  /**
+   * A local endpoint spokelink deleted is still `deleting` and holds its security group (DependencyViolation until it
+   * is `deleted`; AWS publishes no duration, the twin takes 30 s): about 10 minutes before giving up.
+   */
+  spokeEndpointDeleting: retrier([SpokeEndpointDeletingError], {
+    interval: 10,
+    backoff: 1,
+    maxDelay: 10,
+    attempts: 60,
+  }),
   /** Other onboardings hold the zone's VPC association authorizations while they wait. */
   zoneAuthorizationsFull: retrier([ZoneAuthorizationsFullError], {
     interval: 60,
@@ -172,7 +183,7 @@ export function removeZoneAssociations(
   return lambdaTask(name, 'zones', {
     action,
     parameters: input,
-    retry: { first: [TRANSIENT.busyZone] },
+    retry: { first: [TRANSIENT.busyZone, TRANSIENT.spokeEndpointDeleting] },
     ...options,
   });
 }

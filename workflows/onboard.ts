@@ -399,6 +399,7 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
           comment:
             "Per zone: authorize (hub), associate (spoke), delete the authorization (hub). DNS mode profile: one AssociateProfile (spoke), after an account outside the organization accepts the Profile share's invitation.",
           parameters: PLAN,
+          resultPath: '$.zones',
           retry: {
             first: [
               TRANSIENT.busyZone,
@@ -408,7 +409,17 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
             ],
           },
         }),
+        lambdaTask('CreateSpokeEndpoints', 'zones', {
+          comment:
+            "The local services' interface endpoints in the spoke VPC (spoke role): own security group, private DNS, the catalog's policy; recorded by id. Nothing to do without local services.",
+          action: 'endpoints',
+          parameters: PLAN,
+          resultPath: '$.spokeEndpoints',
+        }),
       ],
+      succeeded: pass('SummarizeZonesBranch', {
+        parameters: { 'zones.$': '$.zones', 'spokeEndpoints.$': '$.spokeEndpoints' },
+      }),
       failed: 'ZonesBranchFailed',
     },
     {
@@ -595,7 +606,11 @@ const converge: Step[] = [
     comment:
       "Connected means a packet can flow: waits until the TGW association is associated, the VPC's routes are active in the TGW route tables and the spoke route tables, and the zone association changes are INSYNC. Changes nothing. Before pruning: what stays or is new is in effect before anything is removed.",
     action: 'confirm',
-    parameters: { ...PLAN, 'attachmentId.$': '$.branches[0].attachment.attachmentId', 'zones.$': '$.branches[1]' },
+    parameters: {
+      ...PLAN,
+      'attachmentId.$': '$.branches[0].attachment.attachmentId',
+      'zones.$': '$.branches[1].zones',
+    },
     resultPath: '$.connectivity',
     // Reads only: it fails fast rather than hold the TGW branch's longer timeout.
     timeoutSeconds: 60,

@@ -80,6 +80,7 @@ export function planConfiguration(records: readonly ConsumerRecord[], config: Hu
       services,
       record.cidrs ?? [],
       directZonesFor(config, record),
+      record.localServices ?? [],
     );
     const tables = [...new Set((record.routes ?? []).map((r) => r.routeTableId))];
     const plan: VpcPlan = {

@@ -14,7 +14,7 @@ import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
-import { endpointsOf, selectServices } from '../validate/validate';
+import { endpointsOf, selectLocalServices, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
 
@@ -224,8 +224,10 @@ export function desiredResources(
   cidrs: string[],
   /** Profile mode: false (the hub's Profile holds the zones) unless the member has its own Profile (directZonesFor). */
   directZones = config.dns.mode === 'zones',
+  localServices: readonly string[] = [],
 ) {
-  const endpoints = endpointsOf(config, services);
+  // Services served by the VPC's own endpoint get no hub zone and no hub rule.
+  const endpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
   const profile = !directZones;
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
   // A block inside one of the segment's aggregated ingress supernets has no rule of its own (the stack's admits it).
@@ -259,7 +261,14 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[], record: Consu
   const segment = request.segment ?? config.defaultSegment;
   if (!config.segments[segment]) return undefined;
   const services = selectServices(config, segment, request.services);
-  return desiredResources(config, segment, services, cidrs, directZonesFor(config, record));
+  return desiredResources(
+    config,
+    segment,
+    services,
+    cidrs,
+    directZonesFor(config, record),
+    selectLocalServices(config, segment, services, request.localServices),
+  );
 }
 
 /** The parts of a record that say what exists (no timestamps: an unchanged situation hashes the same). */

@@ -22,7 +22,9 @@ export function connectedSummary(plan: Plan, record: ConsumerRecord): string {
   const how = plan.subnetSelection === 'tagged' ? 'tagged spokelink:attach' : 'one per AZ, lowest CIDR';
   return (
     `connected to segment ${plan.segment} via ${record.attachmentId ?? 'the TGW'}; ` +
-    `services ${plan.services.join(',') || 'none'}; routes in ${plan.routeTableIds.length} route table(s); ` +
+    `services ${plan.services.join(',') || 'none'}; ` +
+    (plan.localServices?.length ? `in the VPC: ${plan.localServices.join(',')} (own endpoint); ` : '') +
+    `routes in ${plan.routeTableIds.length} route table(s); ` +
     `subnets ${subnets} (${how})`
   );
 }

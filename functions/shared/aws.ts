@@ -176,6 +176,8 @@ const VPC_SCOPED_ACTIONS = [
   'ec2:CreateTags',
   'ec2:DeleteTags',
   'ec2:CreateTransitGatewayVpcAttachment',
+  'ec2:CreateVpcEndpoint',
+  'ec2:CreateSecurityGroup',
   'route53profiles:AssociateProfile',
   'route53profiles:DisassociateProfile',
 ];
@@ -210,13 +212,17 @@ export function spokeSessionPolicy(config: HubConfig, accountId: string, region:
         Sid: 'TagsOfThisVpc',
         Effect: 'Allow',
         Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
-        Resource: [vpcArn, own('transit-gateway-attachment')],
+        // Local endpoints and their groups too: the role allows tagging them only at creation (ec2:CreateAction).
+        Resource: [vpcArn, own('transit-gateway-attachment'), own('vpc-endpoint'), own('security-group')],
       },
+
       {
+        // Attachments, and local endpoints with their groups (spoke placement), only of this VPC: each call requires
+        // the vpc resource. (The session policy has a 2,048-character limit: statements are shared where they can be.)
         Sid: 'AttachThisVpc',
         Effect: 'Allow',
-        Action: 'ec2:CreateTransitGatewayVpcAttachment',
-        Resource: [tgwArn, vpcArn, own('transit-gateway-attachment')],
+        Action: ['ec2:CreateTransitGatewayVpcAttachment', 'ec2:CreateVpcEndpoint', 'ec2:CreateSecurityGroup'],
+        Resource: [tgwArn, vpcArn, own('transit-gateway-attachment'), own('vpc-endpoint'), own('security-group')],
       },
       {
         // Route 53 Profiles: only this VPC (route53profiles:ResourceIds, the VPC the call associates). The actions
@@ -230,7 +236,7 @@ export function spokeSessionPolicy(config: HubConfig, accountId: string, region:
       {
         Sid: 'SubnetsOfThisVpc',
         Effect: 'Allow',
-        Action: 'ec2:CreateTransitGatewayVpcAttachment',
+        Action: ['ec2:CreateTransitGatewayVpcAttachment', 'ec2:CreateVpcEndpoint'],
         Resource: own('subnet'),
         Condition: inVpc,
       },

@@ -64,6 +64,20 @@ export const SegmentSchema = z.strictObject({
   description: z.string().max(256).optional(),
 });
 
+/**
+ * Where a catalog endpoint serves a VPC (README, "Placement"): `hub` (the centralized endpoint, through the TGW),
+ * `spoke` (an interface endpoint spokelink creates in the VPC itself, for every VPC that uses the service), `either`
+ * (the hub unless the VPC asks for it locally with `spokelink:local-services`).
+ */
+export const PlacementSchema = z.enum(['hub', 'spoke', 'either']);
+export type Placement = z.infer<typeof PlacementSchema>;
+
+/**
+ * AWS's limit on an endpoint policy document: 20,480 characters, white space included
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html, "Considerations").
+ */
+export const MAX_ENDPOINT_POLICY_LENGTH = 20_480;
+
 export const EndpointSchema = z.strictObject({
   /** Private hosted zones that resolve this service's names to the hub's endpoint (often exactly one). */
   privateHostedZoneIds: z
@@ -75,6 +89,32 @@ export const EndpointSchema = z.strictObject({
   /** Segments allowed to use this endpoint; absent means every segment. */
   segments: z.array(name).optional(),
   description: z.string().max(256).optional(),
+  /** Where the service is served (absent: `hub`, as before placements existed). */
+  placement: PlacementSchema.optional(),
+  /** Per-segment placement overriding `placement` for that segment's VPCs. */
+  segmentPlacement: z.record(name, PlacementSchema).optional(),
+  /**
+   * The AWS service name an endpoint in a spoke VPC is created for (`com.amazonaws.<region>.<service>`): needed as
+   * soon as any segment may place the service in the spoke.
+   */
+  serviceName: z
+    .string()
+    .regex(
+      /^com\.amazonaws\.[a-z0-9-]+\.[a-z0-9][a-z0-9.-]*$/,
+      'must be an AWS service name (com.amazonaws.REGION.SERVICE)',
+    )
+    .optional(),
+  /** The endpoint policy of the endpoints created in spoke VPCs (a policy document); absent: AWS's full-access default. */
+  endpointPolicy: z
+    .strictObject({
+      Version: z.string().optional(),
+      Id: z.string().optional(),
+      Statement: z.array(z.record(z.string(), z.unknown())).min(1),
+    })
+    .refine((p) => JSON.stringify(p).length <= MAX_ENDPOINT_POLICY_LENGTH, {
+      message: `is longer than the ${MAX_ENDPOINT_POLICY_LENGTH} characters AWS allows an endpoint policy`,
+    })
+    .optional(),
 });
 
 /**
@@ -302,6 +342,7 @@ export const HubConfigSchema = z
     }
     sharedSecurityGroupIssues(config, ctx);
     aggregatedIngressIssues(config, ctx);
+    placementIssues(config, ctx);
     const catalogs = [
       ['endpoints', config.endpoints],
       ['endpointServices', config.endpointServices],
@@ -409,6 +450,51 @@ function aggregatedIngressIssues(
       seen.push({ segment: segmentName, cidr: supernet });
     }
   }
+}
+
+/**
+ * Placement fields that cannot work: a per-segment placement for a segment that does not exist or may not use the
+ * endpoint, spoke placement without the AWS service name to create the endpoint for.
+ */
+function placementIssues(
+  config: { segments: Record<string, unknown>; endpoints: Record<string, z.infer<typeof EndpointSchema>> },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
+    for (const segment of Object.keys(endpoint.segmentPlacement ?? {})) {
+      const why = !(segment in config.segments)
+        ? `unknown segment "${segment}"`
+        : endpoint.segments !== undefined && !endpoint.segments.includes(segment)
+          ? `segment "${segment}" may not use ${endpointName} (not in its segments)`
+          : undefined;
+      if (why)
+        ctx.addIssue({ code: 'custom', path: ['endpoints', endpointName, 'segmentPlacement', segment], message: why });
+    }
+    const placements = [endpoint.placement ?? 'hub', ...Object.values(endpoint.segmentPlacement ?? {})];
+    if (placements.some((p) => p !== 'hub') && endpoint.serviceName === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoints', endpointName, 'serviceName'],
+        message: 'is needed when a segment may place the endpoint in the spoke (placement spoke or either)',
+      });
+    }
+  }
+}
+
+/** The placement of a catalog endpoint for a segment's VPCs: its `segmentPlacement` entry, else `placement`. */
+export function placementOf(endpoint: Pick<Endpoint, 'placement' | 'segmentPlacement'>, segment: string): Placement {
+  return endpoint.segmentPlacement?.[segment] ?? endpoint.placement ?? 'hub';
+}
+
+/**
+ * The AWS service names of the catalog endpoints some segment may place in the spoke, sorted: the only services the
+ * spoke role may create (and delete) interface endpoints for (`ec2:VpceServiceName`).
+ */
+export function spokeServiceNames(config: { endpoints: Record<string, z.infer<typeof EndpointSchema>> }): string[] {
+  const placeable = Object.values(config.endpoints).filter((e) =>
+    [e.placement ?? 'hub', ...Object.values(e.segmentPlacement ?? {})].some((p) => p !== 'hub'),
+  );
+  return [...new Set(placeable.flatMap((e) => (e.serviceName ? [e.serviceName] : [])))].sort();
 }
 
 export type HubConfig = z.infer<typeof HubConfigSchema>;

@@ -76,6 +76,11 @@ export const PlanSchema = z.object({
   /** Catalog names (endpoints and endpoint services) the VPC asked for and may use, sorted. */
   services: z.array(z.string()),
   /**
+   * The catalog endpoints among `services` served by an interface endpoint in the VPC itself (placement `spoke`,
+   * README "Placement"), sorted: no hub zone association and no hub security group rule for them. Absent: none.
+   */
+  localServices: z.array(z.string()).optional(),
+  /**
    * The VPC's associated CIDR blocks that validate, IPv4 then IPv6, sorted: the only ones claimed, routed and
    * admitted.
    */
@@ -132,10 +137,18 @@ export type EndpointServicePlan = z.infer<typeof EndpointServicePlan>;
 export type QuarantinedCidr = z.infer<typeof QuarantinedCidr>;
 
 /**
- * The digest of what a request asks for: segment, services and CIDRs (sorted). An approval is bound to it: an approval
+ * The digest of what a request asks for: segment, services, CIDRs and local services (sorted). An approval is bound to it: an approval
  * given for one digest never lets a request with another one go on (docs/lifecycle.md, "Approvals").
  */
-export function requestDigest(request: Pick<Plan, 'segment' | 'services' | 'cidrs'>): string {
-  const canonical = JSON.stringify([request.segment, [...request.services].sort(), [...request.cidrs].sort()]);
+export function requestDigest(request: Pick<Plan, 'segment' | 'services' | 'cidrs' | 'localServices'>): string {
+  const local = [...(request.localServices ?? [])].sort();
+  // Without local services the digest is the one of plans made before placements (approvals pending across an
+  // upgrade stay valid); with them, an approval for hub placement never covers a request for spoke placement.
+  const canonical = JSON.stringify([
+    request.segment,
+    [...request.services].sort(),
+    [...request.cidrs].sort(),
+    ...(local.length > 0 ? [local] : []),
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

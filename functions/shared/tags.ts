@@ -10,7 +10,19 @@ export const RequestTag = {
   connect: 'spokelink:connect',
   segment: 'spokelink:segment',
   services: 'spokelink:services',
+  /**
+   * Catalog endpoints the VPC wants served by an interface endpoint in the VPC itself (placement `spoke`), not from the
+   * hub; allowed only where the catalog's placement allows it (README, "Placement").
+   */
+  localServices: 'spokelink:local-services',
 } as const;
+
+/**
+ * The tag on what spokelink makes in a spoke VPC (local endpoints and their security groups): the spoke role may
+ * create such resources only with it and change or delete only those that carry it. Never proof of ownership (a tenant
+ * can forge it): removal deletes only the ids the registry recorded.
+ */
+export const MANAGED_TAG = { Key: 'spokelink:managed', Value: 'true' } as const;
 
 /** On subnets: `true` picks the attachment subnet of its AZ. */
 export const SUBNET_ATTACH_TAG = 'spokelink:attach';
@@ -64,7 +76,13 @@ export type Tags = Record<string, string>;
 
 /** The request a VPC's tags express, or the precise reason it is malformed. */
 export type TagRequest =
-  | { action: 'connect'; segment: string | undefined; services: '*' | string[] }
+  | {
+      action: 'connect';
+      segment: string | undefined;
+      services: '*' | string[];
+      /** `spokelink:local-services`: absent is `[]` (every service from the hub). */
+      localServices: '*' | string[];
+    }
   | { action: 'disconnect' }
   | { action: 'malformed'; reason: string };
 
@@ -102,21 +120,32 @@ export function parseRequestTags(tags: Tags): TagRequest {
     }
   }
 
-  const rawServices = tags[RequestTag.services];
-  if (rawServices === undefined || rawServices.trim() === '*') return { action: 'connect', segment, services: '*' };
-  const names = rawServices.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) {
-    return { action: 'malformed', reason: `${RequestTag.services} has an empty entry: ${quoteUntrusted(rawServices)}` };
-  }
+  const services = parseNameList(RequestTag.services, tags[RequestTag.services], '*');
+  if ('reason' in services) return { action: 'malformed', reason: services.reason };
+  const localServices = parseNameList(RequestTag.localServices, tags[RequestTag.localServices], []);
+  if ('reason' in localServices) return { action: 'malformed', reason: localServices.reason };
+  return { action: 'connect', segment, services: services.names, localServices: localServices.names };
+}
+
+/**
+ * A comma-separated list of catalog names, or `*`, from an untrusted tag value (`spokelink:services`,
+ * `spokelink:local-services`): one parser, one set of limits and one error style for both. `absent` is the value of
+ * a missing tag.
+ */
+function parseNameList(
+  key: string,
+  raw: string | undefined,
+  absent: '*' | string[],
+): { names: '*' | string[] } | { reason: string } {
+  if (raw === undefined) return { names: absent };
+  if (raw.trim() === '*') return { names: '*' };
+  const names = raw.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) return { reason: `${key} has an empty entry: ${quoteUntrusted(raw)}` };
   const bad = names.find((n) => !SERVICE_NAME.test(n));
-  if (bad !== undefined) {
-    return { action: 'malformed', reason: `${RequestTag.services} entry ${quoteUntrusted(bad)} is not a service name` };
-  }
+  if (bad !== undefined) return { reason: `${key} entry ${quoteUntrusted(bad)} is not a service name` };
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate !== undefined) {
-    return { action: 'malformed', reason: `${RequestTag.services} names ${quoteUntrusted(duplicate)} twice` };
-  }
-  return { action: 'connect', segment, services: names };
+  if (duplicate !== undefined) return { reason: `${key} names ${quoteUntrusted(duplicate)} twice` };
+  return { names };
 }
 
 /** Truncates a status detail to the AWS tag value limit, keeping it readable. */

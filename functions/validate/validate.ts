@@ -17,6 +17,7 @@ import {
   type Endpoint,
   type EndpointService,
   type HubConfig,
+  placementOf,
   type Segment,
   servedRegions,
   tgwShareName,
@@ -42,7 +43,8 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
- * `region-not-served`, `zone-conflict`, `route-conflict`, `attachment-limit`, `profile-conflict`, `budget-exceeded`
+ * `region-not-served`, `zone-conflict`, `route-conflict`, `attachment-limit`, `profile-conflict`, `placement-not-allowed`,
+ * `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
  * (budgets.ts).
  */
 
@@ -85,6 +87,8 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     );
   }
   const services = selectServices(config, segmentName, request.services);
+  const localServices = selectLocalServices(config, segmentName, services, request.localServices);
+  const hubEndpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
   const checked = await checkCidrs(config, segmentName, vpcId, associatedCidrsOf(vpc), deps.registry);
@@ -102,10 +106,13 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   checkRouteConflicts(config, routeTableIds, routeTables);
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
-  const zones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
+  // Local services' zones are planned only to learn their names (a same-named zone in the VPC would make the
+  // endpoint's private DNS fail with ConflictingDomainExists); they are never associated.
+  const allZones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
+  const zones = allZones.filter((z) => !localServices.includes(z.endpoint));
   // In both modes: a zone of the same name associated with the VPC directly would win over the hub's (profile mode)
-  // or block its association (zones mode).
-  await checkZoneConflicts(spoke.route53, target, zones);
+  // or block its association (zones mode), and block the private DNS of a local endpoint.
+  await checkZoneConflicts(spoke.route53, target, allZones);
   const { profile, existingProfile } = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : {};
 
   const description = ruleDescription(vpcId, accountId);
@@ -116,6 +123,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     externalAccount: !membership.inOrganization,
     segment: segmentName,
     services,
+    ...(localServices.length > 0 ? { localServices } : {}),
     cidrs,
     ...(ipv6Support ? { ipv6Support } : {}),
     ...(quarantine.length > 0 ? { quarantine } : {}),
@@ -133,7 +141,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     ...(profile ? { profile } : {}),
     ...(existingProfile ? { existingProfile } : {}),
     // A block inside one of the segment's aggregated ingress supernets is admitted by the hub stack's rule.
-    securityGroupRules: endpointsOf(config, services).flatMap((name) => {
+    securityGroupRules: hubEndpoints.flatMap((name) => {
       const endpoint = config.endpoints[name]!;
       return perVpcRuleCidrs(config, segmentName, cidrs).flatMap((cidr) =>
         endpoint.ports.map((port) => ({
@@ -217,6 +225,69 @@ export function selectServices(config: HubConfig, segment: string, requested: '*
     }
   }
   return [...requested].sort();
+}
+
+/**
+ * The catalog endpoints among the selected services that the VPC's own interface endpoint serves (placement in the
+ * spoke), sorted: those whose placement for the segment is `spoke`, and those `spokelink:local-services` names (`*`:
+ * every selected one whose placement is `either`). A named service is refused, never silently served from the hub,
+ * when it is not in the catalog (`unknown-service`), not among the VPC's services (`local-service-not-requested`),
+ * or placed in the hub for this segment, or an endpoint service (`placement-not-allowed`). DNS mode `profile` cannot
+ * serve a service locally (`placement-dns-mode`): the hub's Profile holds every catalog zone and AWS documents only
+ * that a zone associated directly with the VPC wins over a Profile's
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profiles.html), not where an endpoint's own private
+ * DNS ranks against it.
+ */
+export function selectLocalServices(
+  config: HubConfig,
+  segment: string,
+  services: string[],
+  requested: '*' | string[],
+): string[] {
+  const endpoints = endpointsOf(config, services);
+  const local = new Set(endpoints.filter((name) => placementOf(config.endpoints[name]!, segment) === 'spoke'));
+  if (requested === '*') {
+    for (const name of endpoints) if (placementOf(config.endpoints[name]!, segment) === 'either') local.add(name);
+  } else {
+    const catalog = catalogOf(config);
+    for (const name of requested) {
+      if (!catalog.has(name)) {
+        throw reject(
+          'unknown-service',
+          `spokelink:local-services names ${quoteUntrusted(name)}, which is not in the catalog (${[...catalog.keys()].join(', ')})`,
+        );
+      }
+      if (!Object.hasOwn(config.endpoints, name)) {
+        throw reject(
+          'placement-not-allowed',
+          `${name} is an endpoint service of the hub: only catalog endpoints can be placed in the spoke`,
+        );
+      }
+      if (!services.includes(name)) {
+        throw reject(
+          'local-service-not-requested',
+          `spokelink:local-services names ${name}, which is not among the VPC's services (${services.join(', ')})`,
+        );
+      }
+      const placement = placementOf(config.endpoints[name]!, segment);
+      if (placement === 'hub') {
+        throw reject(
+          'placement-not-allowed',
+          `${name} is served from the hub only for segment ${segment}: the catalog does not allow it in the spoke`,
+        );
+      }
+      local.add(name);
+    }
+  }
+  if (local.size > 0 && config.dns.mode === 'profile') {
+    throw reject(
+      'placement-dns-mode',
+      `${[...local].sort().join(', ')} would be served by an endpoint in the VPC, which DNS mode profile cannot do: ` +
+        "the hub's Profile holds every catalog zone, and AWS does not document how an endpoint's own private DNS " +
+        'ranks against a Profile zone of the same name; use DNS mode zones for spoke placement',
+    );
+  }
+  return [...local].sort();
 }
 
 /**

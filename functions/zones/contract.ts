@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Contract } from '#shared/contract';
 import { PlanSchema } from '#shared/plan';
-import { ProfileAssociationRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
+import { ProfileAssociationRecordSchema, SpokeEndpointRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
 import { RemovalTargetSchema } from '#shared/vpc-ref';
 
 /** AssociateZones' result for the zones. */
@@ -45,8 +45,34 @@ export const ProfileRemovalResultSchema = z.object({
 });
 export type ProfileRemovalResult = z.infer<typeof ProfileRemovalResultSchema>;
 
-/** What PruneZoneAssociations and RemoveZoneAssociations return: the zones' and the Profile's removals. */
-export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemovalResultSchema.shape);
+/** CreateSpokeEndpoints' result: the local services' endpoints made now and those already there (recorded, live). */
+export const SpokeEndpointResultSchema = z.object({
+  created: z.array(SpokeEndpointRecordSchema),
+  existing: z.array(SpokeEndpointRecordSchema),
+});
+export type SpokeEndpointResult = z.infer<typeof SpokeEndpointResultSchema>;
+
+export const SpokeEndpointRemovalResultSchema = z.object({
+  deleted: z.array(SpokeEndpointRecordSchema),
+  /** The recorded endpoint was already gone (or the VPC with it). */
+  vanished: z.array(SpokeEndpointRecordSchema),
+  /**
+   * Security groups still held by an endpoint being deleted: left recorded, and the call fails with
+   * SpokeEndpointDeletingError so that the step is retried until they are deleted.
+   */
+  groupsPending: z.array(z.string()),
+  /** The spoke role did not answer: nothing deleted, everything stays recorded (and is reported). */
+  unreachable: z.array(SpokeEndpointRecordSchema).optional(),
+});
+export type SpokeEndpointRemovalResult = z.infer<typeof SpokeEndpointRemovalResultSchema>;
+
+/**
+ * What PruneZoneAssociations and RemoveZoneAssociations return: the zones' and the Profile's removals, and the VPC's
+ * own endpoints for local services it no longer has (removed first).
+ */
+export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemovalResultSchema.shape).extend({
+  spokeEndpoints: SpokeEndpointRemovalResultSchema,
+});
 
 /** The zones function's steps (docs/workflow.md). */
 export const ZonesContract = {
@@ -61,5 +87,10 @@ export const ZonesContract = {
   remove: {
     input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
     output: DnsRemovalResultSchema,
+  },
+  /** CreateSpokeEndpoints: the interface endpoints of the plan's local services, in the spoke VPC. */
+  endpoints: {
+    input: z.object({ action: z.literal('endpoints'), plan: PlanSchema }),
+    output: SpokeEndpointResultSchema,
   },
 } as const satisfies Contract;

@@ -1,4 +1,4 @@
-import { hubRoute53 as hubRoute53Client, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
+import { hubRoute53 as hubRoute53Client, spokeEc2, spokeRam, spokeRoute53, spokeRoute53Profiles } from '#shared/aws';
 import { configFromEnv, profileShareName } from '#shared/config';
 import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
@@ -8,6 +8,7 @@ import { removalTargetOfPlan } from '#shared/vpc-ref';
 import { ZonesContract } from './contract';
 import { associateProfile, disassociateProfiles } from './profile';
 import { removeZoneAssociations } from './remove';
+import { createSpokeEndpoints, removeSpokeEndpoints } from './spoke-endpoints';
 import { associateZones } from './zones';
 
 export const Input = inputSchema(ZonesContract);
@@ -15,7 +16,9 @@ export const Input = inputSchema(ZonesContract);
 /**
  * AssociateZones `{ plan }` -> the zones associated now and those already associated, and in DNS mode `profile` the
  * VPC's association with the hub's Profile (./profile.ts); PruneZoneAssociations `{ action: 'prune', plan }` and
- * RemoveZoneAssociations `{ action: 'remove', vpc }` -> what was disassociated, zones and Profile associations.
+ * RemoveZoneAssociations `{ action: 'remove', vpc }` -> what was disassociated, zones and Profile associations, and
+ * the VPC's own endpoints removed first; CreateSpokeEndpoints `{ action: 'endpoints', plan }` -> the local services'
+ * endpoints in the spoke VPC (./spoke-endpoints.ts).
  */
 export const handler = lambdaHandler('zones', async (input: unknown): Promise<OutputOf<typeof ZonesContract>> => {
   const request = Input.parse(input);
@@ -27,6 +30,13 @@ export const handler = lambdaHandler('zones', async (input: unknown): Promise<Ou
     const vpc = request.action === 'remove' ? request.vpc : removalTargetOfPlan(request.plan);
     logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
     const keep = request.action === 'prune' ? request.plan : undefined;
+    // First the VPC's own endpoints for services it no longer serves locally (a deleted VPC took them with it): a
+    // retry while one is still being deleted (SpokeEndpointDeletingError) then repeats no zone removal.
+    const spokeEndpoints = await removeSpokeEndpoints(vpc, keep, {
+      spokeEc2: () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId }),
+      registry,
+      now: () => Date.now(),
+    });
     const zones = await removeZoneAssociations(vpc, keep, {
       hubRoute53,
       zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
@@ -39,9 +49,18 @@ export const handler = lambdaHandler('zones', async (input: unknown): Promise<Ou
       registry,
       now: () => Date.now(),
     });
-    return { ...zones, ...profiles };
+    return { ...zones, ...profiles, spokeEndpoints };
   }
   const { plan } = request;
+  if (request.action === 'endpoints') {
+    logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
+    return createSpokeEndpoints(plan, {
+      config,
+      spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+      registry,
+      now: () => Date.now(),
+    });
+  }
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId });
   const zones = await associateZones(plan, {
     hubRoute53,

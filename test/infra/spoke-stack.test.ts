@@ -144,7 +144,10 @@ describe('Spoke stack: execution role', () => {
   it('tags attachments while creating them, and existing ones only with the Name and spokelink:vpc keys', () => {
     const template = exampleSpokeTemplate();
     const onAttachments = statementsOfRole(template, 'spokelink-spoke').filter(
-      (s) => s.actions.includes('ec2:CreateTags') && !s.actions.includes('ec2:DeleteTags'),
+      (s) =>
+        s.actions.includes('ec2:CreateTags') &&
+        !s.actions.includes('ec2:DeleteTags') &&
+        s.resources.some((r: string) => r.includes(':transit-gateway-attachment/')),
     );
     const attachments = ['arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:transit-gateway-attachment/*'];
     expect(onAttachments).toEqual([
@@ -176,11 +179,17 @@ describe('Spoke stack: execution role', () => {
     const template = exampleSpokeTemplate();
     const actions = [...new Set(statementsOfRole(template, 'spokelink-spoke').flatMap((s) => s.actions))].sort();
     expect(actions).toEqual([
+      // Spoke placement (the example catalog places sts `either`): the local endpoints and their groups.
+      'ec2:AuthorizeSecurityGroupIngress',
       'ec2:CreateRoute',
+      'ec2:CreateSecurityGroup',
       'ec2:CreateTags',
       'ec2:CreateTransitGatewayVpcAttachment',
+      'ec2:CreateVpcEndpoint',
       'ec2:DeleteRoute',
+      'ec2:DeleteSecurityGroup',
       'ec2:DeleteTags',
+      'ec2:DeleteVpcEndpoints',
       'ec2:DescribeRouteTables',
       'ec2:DescribeSubnets',
       'ec2:DescribeTags',
@@ -200,6 +209,33 @@ describe('Spoke stack: execution role', () => {
       // Both modes: a hub switched back to zones removes the Profile associations it made.
       'route53profiles:DisassociateProfile',
     ]);
+  });
+
+  it('lets the spoke role make interface endpoints only for placeable catalog services, tagged, and delete only tagged ones', () => {
+    const template = Template.fromStack(newSpokeStack());
+    const statements = statementsOfRole(template, 'spokelink-spoke');
+    const create = statements.find((s) => s.sid === 'CreateSpokeEndpointsForCatalogServices');
+    expect(create).toMatchObject({
+      actions: ['ec2:CreateVpcEndpoint'],
+      condition: {
+        StringEquals: {
+          'ec2:VpceServiceName': ['com.amazonaws.us-east-1.sts'],
+          'aws:RequestTag/spokelink:managed': 'true',
+        },
+      },
+    });
+    expect(statements.find((s) => s.sid === 'DeleteOwnSpokeEndpoints')).toMatchObject({
+      actions: ['ec2:DeleteVpcEndpoints'],
+      condition: {
+        StringEquals: {
+          'ec2:ResourceTag/spokelink:managed': 'true',
+          'ec2:VpceServiceName': ['com.amazonaws.us-east-1.sts'],
+        },
+      },
+    });
+    expect(statements.find((s) => s.sid === 'ManageOwnSpokeEndpointGroups')?.condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/spokelink:managed': 'true' },
+    });
   });
 
   it('in DNS mode profile, adds AssociateProfile and reading the VPC’s own Profile associations, and nothing else', () => {

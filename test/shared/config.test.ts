@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadConfigFile, parseConfig, registryTableName, servedRegions } from '#shared/config';
+import { loadConfigFile, parseConfig, placementOf, registryTableName, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 
 const example = JSON.parse(readFileSync('config/example.hub.json', 'utf8'));
@@ -27,6 +27,59 @@ describe('Hub configuration', () => {
   it('rejects an endpoint restricted to a segment that does not exist', () => {
     const endpoints = { ...example.endpoints, ssm: { ...example.endpoints.ssm, segments: ['gold'] } };
     expect(() => parseConfig({ ...example, endpoints })).toThrow(/endpoints\.ssm\.segments: unknown segment "gold"/);
+  });
+
+  describe('placement', () => {
+    const withSts = (sts: Record<string, unknown>) => ({
+      ...example,
+      endpoints: { ...example.endpoints, sts: { ...example.endpoints.sts, ...sts } },
+    });
+
+    it('defaults to hub and lets a segment override the service placement', () => {
+      const config = parseConfig(
+        withSts({
+          placement: 'either',
+          segmentPlacement: { prod: 'spoke' },
+          serviceName: 'com.amazonaws.us-east-1.sts',
+        }),
+      );
+      expect(placementOf(config.endpoints.ssm!, 'prod')).toBe('hub');
+      expect(placementOf(config.endpoints.sts!, 'nonprod')).toBe('either');
+      expect(placementOf(config.endpoints.sts!, 'prod')).toBe('spoke');
+    });
+
+    it('needs the AWS service name when any segment may place the endpoint in the spoke', () => {
+      expect(() =>
+        parseConfig(withSts({ placement: 'hub', segmentPlacement: { prod: 'either' }, serviceName: undefined })),
+      ).toThrow(/endpoints\.sts\.serviceName: is needed when a segment may place the endpoint in the spoke/);
+    });
+
+    it('refuses a segment placement for an unknown segment or one the endpoint does not serve', () => {
+      const svc = { serviceName: 'com.amazonaws.us-east-1.secretsmanager' };
+      const endpoints = {
+        ...example.endpoints,
+        secretsmanager: { ...example.endpoints.secretsmanager, ...svc, segmentPlacement: { nonprod: 'spoke' } },
+        sts: {
+          ...example.endpoints.sts,
+          serviceName: 'com.amazonaws.us-east-1.sts',
+          segmentPlacement: { gold: 'spoke' },
+        },
+      };
+      expect(() => parseConfig({ ...example, endpoints })).toThrow(
+        /endpoints\.secretsmanager\.segmentPlacement\.nonprod: segment "nonprod" may not use secretsmanager/,
+      );
+      expect(() => parseConfig({ ...example, endpoints })).toThrow(
+        /endpoints\.sts\.segmentPlacement\.gold: unknown segment "gold"/,
+      );
+    });
+
+    it('refuses an unknown placement and an endpoint policy over 20,480 characters', () => {
+      expect(() => parseConfig(withSts({ placement: 'local' }))).toThrow(/endpoints\.sts\.placement/);
+      const big = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Sid: 'x'.repeat(20_500) }] };
+      expect(() => parseConfig(withSts({ endpointPolicy: big }))).toThrow(
+        /endpoints\.sts\.endpointPolicy: is longer than the 20480 characters/,
+      );
+    });
   });
 
   it('reads a version 1 file as version 2 in memory: the same settings, the new fields at their defaults', () => {

@@ -6,6 +6,7 @@ describe('Tag contract: parseRequestTags', () => {
       action: 'connect',
       segment: undefined,
       services: '*',
+      localServices: [],
     });
   });
 
@@ -16,7 +17,22 @@ describe('Tag contract: parseRequestTags', () => {
 
   it('splits and trims the services list', () => {
     const request = parseRequestTags({ [RequestTag.connect]: 'true', [RequestTag.services]: ' ssm , sts ' });
-    expect(request).toEqual({ action: 'connect', segment: undefined, services: ['ssm', 'sts'] });
+    expect(request).toEqual({ action: 'connect', segment: undefined, services: ['ssm', 'sts'], localServices: [] });
+  });
+
+  it('reads spokelink:local-services with the same parser as spokelink:services (list or *)', () => {
+    const list = parseRequestTags({
+      [RequestTag.connect]: 'true',
+      [RequestTag.localServices]: ' kinesis-streams , sts',
+    });
+    expect(list).toEqual({
+      action: 'connect',
+      segment: undefined,
+      services: '*',
+      localServices: ['kinesis-streams', 'sts'],
+    });
+    const all = parseRequestTags({ [RequestTag.connect]: 'true', [RequestTag.localServices]: '*' });
+    expect(all.action === 'connect' && all.localServices).toBe('*');
   });
 
   it.each([
@@ -25,6 +41,18 @@ describe('Tag contract: parseRequestTags', () => {
     [{ [RequestTag.connect]: 'true', [RequestTag.services]: 'ssm,ssm' }, 'names "ssm" twice'],
     [{ [RequestTag.connect]: 'true', [RequestTag.services]: 'ssm;rm -rf' }, 'is not a service name'],
     [{ [RequestTag.connect]: 'true', [RequestTag.segment]: 'Prod<script>' }, 'is not a segment name'],
+    [
+      { [RequestTag.connect]: 'true', [RequestTag.localServices]: 'ssm,,sts' },
+      'spokelink:local-services has an empty entry',
+    ],
+    [
+      { [RequestTag.connect]: 'true', [RequestTag.localServices]: 'sts,sts' },
+      'spokelink:local-services names "sts" twice',
+    ],
+    [
+      { [RequestTag.connect]: 'true', [RequestTag.localServices]: 'Kinesis!' },
+      'spokelink:local-services entry "Kinesis!"',
+    ],
   ])('rejects malformed values with a reason naming the tag (%j)', (tags, reason) => {
     const request = parseRequestTags(tags);
     expect(request.action).toBe('malformed');
@@ -47,5 +75,6 @@ describe('Tag contract: helpers', () => {
   it('does not count status-only tag changes as requests', () => {
     expect(touchesRequestTags(['spokelink:status', 'spokelink:detail'])).toBe(false);
     expect(touchesRequestTags(['spokelink:status', 'spokelink:services'])).toBe(true);
+    expect(touchesRequestTags(['spokelink:local-services'])).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_BUCKETS } from '../throttle';
 import type { Twin } from '../twin';
 import type { OperationInput, ServiceModule } from '../types';
-import { endpointOperations, endpointSnapshot } from './ec2/endpoints';
+import { endpointDnsNamesHeld, endpointDnsNamesOfVpc, endpointOperations, endpointSnapshot } from './ec2/endpoints';
 import { createEc2State, type Ec2Settings, type Ec2State, ec2State, stateAt, tgwArn } from './ec2/model';
 import { securityGroupOperations } from './ec2/security-groups';
 import { tagOperations } from './ec2/tags';
@@ -16,7 +16,7 @@ export type { Ec2Settings };
  * route tables, VPC endpoint services and tags. Resources are regional and owned by an account; asynchronous states
  * are computed from timestamps on the twin's clock. What is modeled and where it differs from AWS: docs/twin-ec2.md.
  */
-export { type Ec2State, type Ec2World, ec2WorldSchema, failAttachment };
+export { type Ec2State, type Ec2World, ec2WorldSchema, endpointDnsNamesHeld, endpointDnsNamesOfVpc, failAttachment };
 
 /**
  * Token bucket of an EC2 call (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html): operations

@@ -202,6 +202,13 @@ interface VpcView {
 
 interface Ec2Lookups {
   findVpc?: (twin: Twin, vpcId: string) => VpcView | undefined;
+  endpointDnsNamesHeld?: (twin: Twin, vpcId: string, now: number) => string[];
+}
+
+/** Private DNS names the VPC's interface endpoints hold (EC2 model, loaded lazily). */
+function endpointNamesOfVpc(twin: Twin, ref: VpcRef, now: number): string[] {
+  const { endpointDnsNamesHeld } = require('./ec2') as Ec2Lookups;
+  return typeof endpointDnsNamesHeld === 'function' ? endpointDnsNamesHeld(twin, ref.vpcId, now) : [];
 }
 
 /** The EC2 model's VPC lookup, loaded lazily (the modules load independently). */
@@ -608,6 +615,11 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
       // Also when the VPC is already associated with this very zone: Route 53 does not treat a repeated association
       // as a success (https://github.com/saltstack/salt/pull/47480 handles exactly this error as "already done").
       if (conflictingZone(state, zone.name, ref)) throw conflictingDomain(ref, zone.name);
+      // An interface endpoint with private DNS is an AWS-managed private hosted zone associated with the VPC: a zone
+      // of the same name conflicts with it (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html).
+      if (endpointNamesOfVpc(ctx.twin, ref, ctx.now).some((n) => normalizeZoneName(n) === zone.name)) {
+        throw conflictingDomain(ref, zone.name);
+      }
       if (zone.vpcs.length >= zone.maxVpcs) {
         throw new TwinError(
           'LimitsExceeded',

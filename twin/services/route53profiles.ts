@@ -267,22 +267,37 @@ export function resolvingZone(
   name: string,
   vpcId: string,
   region: string,
-): { zoneId: string; via: 'zone' | 'profile' } | undefined {
+): { zoneId: string; via: 'zone' | 'profile' | 'endpoint' } | undefined {
   const wanted = normalizeZoneName(name);
   const covers = (zoneName: string) => wanted === zoneName || wanted.endsWith(`.${zoneName}`);
   if (!vpcResolvesPrivateDns(twin, vpcId, region)) return undefined;
   const direct = zonesOfVpcInTwin(twin, vpcId, region);
+  // An interface endpoint's private DNS is an AWS-managed zone associated with the VPC directly
+  // (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html): it ranks like a direct zone, and
+  // Route 53 and EC2 never let both hold one name. It answers once the endpoint is `available` (twin timing).
+  const endpoints = endpointNamesOf(twin, vpcId).map((e) => ({ id: e.endpointId, name: normalizeZoneName(e.name) }));
   const viaProfile = profileZonesOfVpc(twin, vpcId, region)
     .map((id) => zoneSummary(twin, id))
     .filter((z): z is { id: string; name: string; ownerId: string } => z !== undefined);
   const candidates = [
     ...direct.map((z) => ({ ...z, via: 'zone' as const })),
+    ...endpoints.map((z) => ({ ...z, via: 'endpoint' as const })),
     ...viaProfile.map((z) => ({ ...z, via: 'profile' as const })),
   ].filter((z) => covers(z.name));
   if (candidates.length === 0) return undefined;
   // Longest name first; on a tie the direct association (listed first) wins.
   const best = candidates.reduce((a, b) => (b.name.length > a.name.length ? b : a));
   return { zoneId: best.id, via: best.via };
+}
+
+/** The available private DNS names of a VPC's endpoints (EC2 model, loaded lazily). */
+function endpointNamesOf(twin: Twin, vpcId: string): { name: string; endpointId: string }[] {
+  const { endpointDnsNamesOfVpc } = require('./ec2') as {
+    endpointDnsNamesOfVpc?: (t: Twin, v: string, now: number) => { name: string; endpointId: string }[];
+  };
+  return typeof endpointDnsNamesOfVpc === 'function' && twin.state.ec2
+    ? endpointDnsNamesOfVpc(twin, vpcId, twin.now())
+    : [];
 }
 
 // ---- the service ----------------------------------------------------------------------------------------------

@@ -19,6 +19,19 @@ export const ZoneRecordSchema = z.object({ endpoint: z.string(), zoneId: z.strin
 export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 
 /**
+ * An interface endpoint spokelink created in the spoke VPC for a local service (placement `spoke`), with the security
+ * group it made for it. Offboarding and rollback delete exactly these ids (never what tags claim: tags can be forged).
+ */
+export const SpokeEndpointRecordSchema = z.object({
+  /** Catalog endpoint name. */
+  endpoint: z.string(),
+  /** Absent until the endpoint is created (the group comes first). */
+  vpcEndpointId: z.string().optional(),
+  securityGroupId: z.string(),
+});
+export type SpokeEndpointRecord = z.infer<typeof SpokeEndpointRecordSchema>;
+
+/**
  * The VPC's association with the hub's Route 53 Profile (DNS mode `profile`). The Profile's owner cannot list its
  * consumers' associations, so the registry keeps the id; the spoke role reads it back (GetProfileAssociation).
  */
@@ -53,6 +66,8 @@ export interface ConsumerRecord {
   segment: string;
   /** Catalog names (endpoints and endpoint services) this VPC consumes. */
   services: string[];
+  /** The endpoints among `services` served in the VPC itself (placement `spoke`); absent: none. */
+  localServices?: string[];
   /** The CIDRs the VPC claims (validated): the only ones routed and admitted. */
   cidrs: string[];
   /** Blocks of the VPC that did not validate when it was last planned (status `quarantined`): never claimed. */
@@ -73,6 +88,8 @@ export interface ConsumerRecord {
   endpointServicePrincipals: EndpointServicePrincipalRecord[];
   /** Absent in records written before connections were recorded: read it as empty. */
   endpointConnections?: EndpointConnectionRecord[];
+  /** Endpoints spokelink made in the VPC for its local services; absent: none. */
+  spokeEndpoints?: SpokeEndpointRecord[];
   status: 'onboarding' | 'connected' | 'failed' | 'offboarding' | 'disconnected';
   /** ISO times. `connectedAt` is when the VPC first became connected in this membership. */
   createdAt: string;

@@ -83,6 +83,7 @@ export async function beginOnboarding(
         region: plan.region,
         segment: plan.segment,
         services: plan.services,
+        ...(plan.localServices?.length ? { localServices: plan.localServices } : {}),
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
         ...ownProfile,
@@ -101,6 +102,7 @@ export async function beginOnboarding(
         ...kept,
         segment: plan.segment,
         services: plan.services,
+        localServices: plan.localServices ?? [],
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
         ...ownProfile,
@@ -118,7 +120,8 @@ export type MergeableField =
   | 'profileAssociations'
   | 'securityGroupRules'
   | 'endpointServicePrincipals'
-  | 'endpointConnections';
+  | 'endpointConnections'
+  | 'spokeEndpoints';
 
 type ItemOf<K extends MergeableField> = NonNullable<ConsumerRecord[K]>[number];
 
@@ -129,6 +132,7 @@ const identity: { [K in MergeableField]: (item: ItemOf<K>) => string } = {
   securityGroupRules: (r) => `${r.groupId}|${r.cidr}|${r.port}`,
   endpointServicePrincipals: (p) => `${p.serviceId}|${p.principal}`,
   endpointConnections: (c) => `${c.serviceId}|${c.vpcEndpointId}`,
+  spokeEndpoints: (e) => e.endpoint,
 };
 
 async function updateRecord(

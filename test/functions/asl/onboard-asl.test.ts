@@ -264,6 +264,7 @@ function run(overrides: Record<string, Handler> = {}) {
     AssociateAndPropagate: () => ({ changes: [] }),
     CreateSpokeRoutes: () => ({ created: [], existing: [] }),
     AssociateZones: () => ({ associated: [], changeIds: ['/change/C1'] }),
+    CreateSpokeEndpoints: () => ({ created: [], existing: [] }),
     RegisterConsumer: () => ({ rulesCreated: 2 }),
     WaitForConnectivity: () => ({ confirmed: [] }),
     RecordConsumer: () => ({ status: 'connected', summary: 'connected via tgw-attach-1' }),

@@ -49,6 +49,7 @@ describe('Function: offboard (SummarizeRollback)', () => {
               authorizationsDeleted: [],
               profilesDisassociated: [association],
               profilesVanished: [],
+              spokeEndpoints: { deleted: [], vanished: [], groupsPending: [] },
             },
           },
         },

@@ -528,3 +528,88 @@ describe('Function: validateAndPlan', () => {
     expect(route53).toHaveReceivedCommandTimes(GetHostedZoneCommand, 2);
   });
 });
+
+/** The example catalog with sts placeable in the spoke (either) and secretsmanager always in the spoke for prod. */
+function usePlacementConfig(mode: 'zones' | 'profile' = 'zones') {
+  return useExampleConfig((raw) => {
+    const endpoints = raw.endpoints as Record<string, Record<string, unknown>>;
+    endpoints.sts = { ...endpoints.sts, placement: 'either', serviceName: 'com.amazonaws.us-east-1.sts' };
+    if (mode === 'profile') raw.dns = { mode: 'profile' };
+  });
+}
+
+describe('Function: validateAndPlan, placement (spokelink:local-services)', () => {
+  beforeEach(() => {
+    for (const mock of allMocks) mock.reset();
+    resetZoneNameCache();
+    usePlacementConfig();
+  });
+
+  it('plans a local service without its hub zone or hub security group rule, and binds the digest to it', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = 'sts';
+
+    const plan = await run(world);
+
+    expect(plan.localServices).toEqual(['sts']);
+    expect(plan.services).toEqual(['ssm', 'sts']);
+    expect(plan.zones.map((z) => z.endpoint)).toEqual(['ssm']);
+    expect(plan.securityGroupRules.map((r) => r.endpoint)).toEqual(['ssm']);
+    expect(requestDigest(plan)).not.toBe(requestDigest({ ...plan, localServices: undefined }));
+  });
+
+  it('reads * as every selected service whose placement allows the spoke', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = '*';
+
+    await expect(run(world)).resolves.toMatchObject({ localServices: ['sts'] });
+  });
+
+  it.each([
+    ['ssm', 'placement-not-allowed', 'ssm is served from the hub only for segment nonprod'],
+    ['kinesis', 'unknown-service', 'spokelink:local-services names "kinesis", which is not in the catalog'],
+    ['payments-api', 'placement-not-allowed', 'payments-api is an endpoint service of the hub'],
+  ])('rejects local-services=%s (%s) and changes nothing', async (value, reason, text) => {
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = value;
+
+    const error = await run(world).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RejectedError);
+    expect(error).toMatchObject({ reason });
+    expect((error as Error).message).toContain(text);
+    expect(commandsSent().every((name) => READ_ONLY.test(name.replace(/Command$/, '')))).toBe(true);
+  });
+
+  it('rejects a local service the VPC does not ask for', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:services'] = 'ssm';
+    world.tags['spokelink:local-services'] = 'sts';
+
+    await expect(run(world)).rejects.toMatchObject({
+      reason: 'local-service-not-requested',
+      message: expect.stringContaining("not among the VPC's services (ssm)"),
+    });
+  });
+
+  it('rejects a malformed local-services tag with the same parser as spokelink:services', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = 'sts,,ssm';
+
+    await expect(run(world)).rejects.toMatchObject({
+      reason: 'malformed-tags',
+      message: expect.stringContaining('spokelink:local-services has an empty entry'),
+    });
+  });
+
+  it('refuses spoke placement in DNS mode profile, naming the mode', async () => {
+    usePlacementConfig('profile');
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = 'sts';
+
+    await expect(run(world)).rejects.toMatchObject({
+      reason: 'placement-dns-mode',
+      message: expect.stringContaining('use DNS mode zones for spoke placement'),
+    });
+  });
+});

@@ -1,17 +1,20 @@
 import type {
   AcceptVpcEndpointConnectionsRequest,
   CreateVpcEndpointRequest,
+  DeleteVpcEndpointsRequest,
   DescribeVpcEndpointConnectionsRequest,
   DescribeVpcEndpointServiceConfigurationsRequest,
   DescribeVpcEndpointServicePermissionsRequest,
   DescribeVpcEndpointsRequest,
+  ModifyVpcEndpointRequest,
   ModifyVpcEndpointServicePermissionsRequest,
   RejectVpcEndpointConnectionsRequest,
   VpcEndpoint as SdkVpcEndpoint,
   ServiceConfiguration,
   UnsuccessfulItem,
 } from '@aws-sdk/client-ec2';
-import { errors } from '../../errors';
+import { errors, TwinError } from '../../errors';
+import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
@@ -22,9 +25,11 @@ import {
   emitCreationTags,
   err,
   isVisible,
+  notFound,
   owned,
   ownedList,
   paginate,
+  quotas,
   requireParam,
   selectIds,
   stateAt,
@@ -69,6 +74,8 @@ function endpointView(s: Ec2State, e: VpcEndpoint, now: number): SdkVpcEndpoint 
     SubnetIds: [...e.subnetIds],
     Groups: e.securityGroupIds.map((id) => ({ GroupId: id, GroupName: s.securityGroups[id]?.name })),
     PrivateDnsEnabled: e.privateDnsEnabled,
+    PolicyDocument: e.policyDocument ?? FULL_ACCESS_POLICY,
+    ...(e.privateDnsName ? { DnsEntries: [{ DnsName: e.privateDnsName }] } : {}),
     IpAddressType: e.ipAddressType ?? 'ipv4',
     DnsOptions: { DnsRecordIpType: e.dnsRecordIpType ?? 'ipv4' },
     RequesterManaged: false,
@@ -101,30 +108,177 @@ function decideConnections(
   next: () => { at: number; state: string }[],
 ): { Unsuccessful: UnsuccessfulItem[] } {
   const svc = ownedService(ctx, input.ServiceId);
-  const ids = input.VpcEndpointIds ?? [];
-  if (ids.length === 0) throw errors.missingParameter('VpcEndpointId');
+  return perEndpoint(
+    ctx,
+    input.VpcEndpointIds,
+    (e) => e.serviceId === svc.id,
+    (e, state) => {
+      if (!from.includes(state)) {
+        return {
+          Code: 'IncorrectState',
+          Message: `Vpc Endpoint ${e.id} is in state ${state}, not ${from.join(' or ')}`,
+        };
+      }
+      transition(e.timeline, ctx.now, next());
+      return undefined;
+    },
+  );
+}
+
+/**
+ * A per-endpoint call (Accept/RejectVpcEndpointConnections, DeleteVpcEndpoints): `act` runs on each id that names a
+ * visible, not deleted endpoint the caller may act on (`mine`); every other id, and each error `act` returns, comes
+ * back in `Unsuccessful[]`, not as an error of the call.
+ */
+function perEndpoint(
+  ctx: CallContext,
+  ids: string[] | undefined,
+  mine: (e: VpcEndpoint) => boolean,
+  act: (e: VpcEndpoint, state: string) => UnsuccessfulItem['Error'] | undefined,
+): { Unsuccessful: UnsuccessfulItem[] } {
+  if (!ids || ids.length === 0) throw errors.missingParameter('VpcEndpointId');
   const s = ec2State(ctx.twin);
   const unsuccessful: UnsuccessfulItem[] = [];
   for (const id of ids) {
     const e = s.endpoints[id];
     const state = e ? stateAt(e.timeline, ctx.now) : 'deleted';
-    if (!e || e.serviceId !== svc.id || !isVisible(e, ctx) || state === 'deleted') {
-      unsuccessful.push({
-        ResourceId: id,
-        Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` },
-      });
-      continue;
-    }
-    if (!from.includes(state)) {
-      unsuccessful.push({
-        ResourceId: id,
-        Error: { Code: 'IncorrectState', Message: `Vpc Endpoint ${id} is in state ${state}, not ${from.join(' or ')}` },
-      });
-      continue;
-    }
-    transition(e.timeline, ctx.now, next());
+    const error =
+      !e || !mine(e) || !isVisible(e, ctx) || state === 'deleted'
+        ? { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` }
+        : act(e, state);
+    if (error) unsuccessful.push({ ResourceId: id, Error: error });
   }
   return { Unsuccessful: unsuccessful };
+}
+
+/**
+ * AWS services the twin offers as interface endpoint services in every region, by the service part of their name
+ * (`com.amazonaws.<region>.<service>`), with the host part of their private DNS name
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html). Any other
+ * `com.amazonaws.` name is `InvalidServiceName`, as a service that does not exist.
+ */
+export const AWS_INTERFACE_SERVICES: Readonly<Record<string, string>> = Object.freeze({
+  ssm: 'ssm',
+  ssmmessages: 'ssmmessages',
+  ec2messages: 'ec2messages',
+  sts: 'sts',
+  secretsmanager: 'secretsmanager',
+  'kinesis-streams': 'kinesis',
+  kms: 'kms',
+  logs: 'logs',
+  monitoring: 'monitoring',
+  sqs: 'sqs',
+  sns: 'sns',
+  lambda: 'lambda',
+  ec2: 'ec2',
+  'ecr.api': 'api.ecr',
+  'ecr.dkr': 'dkr.ecr',
+});
+
+/** The private DNS name of an AWS service name in a region, or undefined when it is not an AWS service the twin offers. */
+function awsServiceDnsName(serviceName: string, region: string): string | undefined {
+  const prefix = `com.amazonaws.${region}.`;
+  if (!serviceName.startsWith(prefix)) return undefined;
+  const host = AWS_INTERFACE_SERVICES[serviceName.slice(prefix.length)];
+  return host === undefined ? undefined : `${host}.${region}.amazonaws.com`;
+}
+
+/** The policy AWS attaches when none is given (full access), as DescribeVpcEndpoints shows it. */
+const FULL_ACCESS_POLICY = JSON.stringify({
+  Statement: [{ Action: '*', Effect: 'Allow', Principal: '*', Resource: '*' }],
+});
+
+/**
+ * An endpoint policy: JSON, at most 20,480 characters including white space
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html, "Considerations"). The code is
+ * the twin's choice (AWS documents none for this case).
+ */
+function checkPolicy(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.length > 20_480) throw err('InvalidParameter', 'The policy document exceeds the maximum size of 20480');
+  try {
+    const doc = JSON.parse(text) as { Statement?: unknown };
+    if (
+      typeof doc !== 'object' ||
+      doc === null ||
+      (!Array.isArray(doc.Statement) && typeof doc.Statement !== 'object')
+    ) {
+      throw new Error('no Statement');
+    }
+  } catch {
+    throw err('InvalidPolicyDocument', 'The policy document is not a valid JSON policy');
+  }
+  return text;
+}
+
+/** Endpoints that count against the VPC's quota and hold its names: every one not `deleting`/`deleted`. */
+function liveEndpointsOf(s: Ec2State, vpcId: string, now: number): VpcEndpoint[] {
+  return Object.values(s.endpoints).filter(
+    (e) => e.vpcId === vpcId && !['deleting', 'deleted'].includes(stateAt(e.timeline, now)),
+  );
+}
+
+/** Route 53's view of the zones directly associated with a VPC (loaded lazily: the modules load independently). */
+function zonesOfVpc(twin: Twin, vpcId: string, region: string): { id: string; name: string }[] {
+  const { zonesOfVpcInTwin } = require('../route53') as {
+    zonesOfVpcInTwin?: (t: Twin, v: string, r: string) => { id: string; name: string }[];
+  };
+  return typeof zonesOfVpcInTwin === 'function' && twin.state.route53 ? zonesOfVpcInTwin(twin, vpcId, region) : [];
+}
+
+/**
+ * Private DNS on an endpoint (CreateVpcEndpoint, ModifyVpcEndpoint): the VPC needs `enableDnsSupport` and
+ * `enableDnsHostnames` (API_CreateVpcEndpoint, PrivateDnsEnabled:
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html), and no private hosted zone of the
+ * same name associated with the VPC, nor another endpoint of the VPC holding that name
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html; code per aws-facts:
+ * `ConflictingDomainExists`). An endpoint service without a private DNS name cannot have it (twin's choice:
+ * InvalidParameter, as the twin models no endpoint service private DNS names).
+ */
+function checkPrivateDns(ctx: CallContext, vpcId: string, dnsName: string | undefined, self?: string): void {
+  const s = ec2State(ctx.twin);
+  const vpc = s.vpcs[vpcId]!;
+  if (dnsName === undefined) {
+    throw err('InvalidParameter', 'private-dns-enabled cannot be set because the service has no private DNS name');
+  }
+  if (!vpc.enableDnsSupport || !vpc.enableDnsHostnames) {
+    throw err(
+      'InvalidParameter',
+      'private-dns-enabled cannot be set because either enableDnsHostnames or enableDnsSupport is set to false for your VPC',
+    );
+  }
+  const name = dnsName.toLowerCase();
+  const zone = zonesOfVpc(ctx.twin, vpcId, vpc.region).find((z) => z.name.replace(/\.$/, '') === name);
+  const other = liveEndpointsOf(s, vpcId, ctx.now).find(
+    (e) => e.id !== self && e.privateDnsEnabled && e.privateDnsName === name,
+  );
+  if (zone || other) {
+    throw new TwinError(
+      'ConflictingDomainExists',
+      `private-dns-enabled cannot be set because there is already a conflicting DNS domain for ${name} in the VPC ${vpcId}`,
+      400,
+    );
+  }
+}
+
+/**
+ * The private DNS names a VPC's endpoints answer (for Route 53: a zone of such a name cannot be associated with the
+ * VPC, and for name resolution): endpoints with private DNS on, `available`, by name.
+ */
+export function endpointDnsNamesOfVpc(twin: Twin, vpcId: string, now: number): { name: string; endpointId: string }[] {
+  const s = ec2State(twin);
+  return liveEndpointsOf(s, vpcId, now)
+    .filter((e) => e.privateDnsEnabled && e.privateDnsName !== undefined)
+    .map((e) => ({ name: e.privateDnsName!, endpointId: e.id, state: stateAt(e.timeline, now) }))
+    .filter((e) => e.state === 'available')
+    .map(({ name, endpointId }) => ({ name, endpointId }));
+}
+
+/** Names held by a VPC's live endpoints (pending included): Route 53 refuses a same-named zone for them. */
+export function endpointDnsNamesHeld(twin: Twin, vpcId: string, now: number): string[] {
+  return liveEndpointsOf(ec2State(twin), vpcId, now)
+    .filter((e) => e.privateDnsEnabled && e.privateDnsName !== undefined)
+    .map((e) => e.privateDnsName!);
 }
 
 export const endpointOperations: Record<string, OperationHandler> = {
@@ -243,9 +397,29 @@ export const endpointOperations: Record<string, OperationHandler> = {
     const serviceName = requireParam(input.ServiceName, 'ServiceName');
     const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
     const s = ec2State(ctx.twin);
-    const svc = Object.values(s.endpointServices).find((x) => x.serviceName === serviceName && isVisible(x, ctx));
+    // ClientToken: a repeated request with the same token returns the endpoint the first one made
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html).
+    const same = input.ClientToken
+      ? Object.values(s.endpoints).find(
+          (x) =>
+            x.clientToken === input.ClientToken &&
+            x.ownerId === ctx.caller.accountId &&
+            stateAt(x.timeline, ctx.now) !== 'deleted',
+        )
+      : undefined;
+    if (same) {
+      if (same.vpcId !== vpc.id || same.serviceName !== serviceName) {
+        throw err('IdempotentParameterMismatch', 'The client token has already been used with different parameters');
+      }
+      return { VpcEndpoint: endpointView(s, same, ctx.now), ClientToken: input.ClientToken };
+    }
+    const awsDnsName = awsServiceDnsName(serviceName, ctx.region);
+    const svc =
+      awsDnsName === undefined
+        ? Object.values(s.endpointServices).find((x) => x.serviceName === serviceName && isVisible(x, ctx))
+        : undefined;
     // A service the account is not allowed to use looks like one that does not exist.
-    if (!svc || !allows(svc, ctx.caller.accountId)) {
+    if (awsDnsName === undefined && (!svc || !allows(svc, ctx.caller.accountId))) {
       throw err('InvalidServiceName', `The Vpc Endpoint Service '${serviceName}' does not exist`);
     }
     const subnetIds = input.SubnetIds ?? [];
@@ -260,13 +434,26 @@ export const endpointOperations: Record<string, OperationHandler> = {
     }
     const { ipAddressType, dnsRecordIpType } = endpointIpTypes(
       input,
-      svc,
+      svc ?? { serviceName, supportedIpAddressTypes: ['ipv4', 'ipv6'] },
       subnetIds.map((id) => s.subnets[id]!),
     );
     const groups = input.SecurityGroupIds ?? [];
     for (const id of groups) {
       const g = owned(ctx, 'securityGroups', id, 'SecurityGroupIds');
       if (g.vpcId !== vpc.id) throw errors.invalidParameter(`Security group ${id} does not belong to VPC ${vpc.id}`);
+    }
+    const policyDocument = checkPolicy(input.PolicyDocument);
+    // PrivateDnsEnabled defaults to true for AWS services (API_CreateVpcEndpoint); the twin keeps false for endpoint
+    // services, none of which it models with a private DNS name.
+    const privateDnsEnabled = input.PrivateDnsEnabled ?? awsDnsName !== undefined;
+    if (privateDnsEnabled) checkPrivateDns(ctx, vpc.id, awsDnsName);
+    const count = liveEndpointsOf(s, vpc.id, ctx.now).length;
+    if (count >= quotas(ctx.twin).interfaceEndpointsPerVpc) {
+      // Code: the twin's choice (AWS documents the quota, not the error).
+      throw err(
+        'VpcEndpointLimitExceeded',
+        `The maximum number of interface endpoints (${quotas(ctx.twin).interfaceEndpointsPerVpc}) for VPC ${vpc.id} has been reached`,
+      );
     }
     const e: VpcEndpoint = {
       id: ctx.twin.newId('vpce'),
@@ -276,7 +463,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
       createdAt: ctx.now,
       visibleAt: ctx.now + ctx.twin.consistencyLagMs,
       vpcId: vpc.id,
-      serviceId: svc.id,
+      serviceId: svc?.id ?? serviceName,
       serviceName,
       subnetIds: [...subnetIds],
       securityGroupIds:
@@ -285,13 +472,16 @@ export const endpointOperations: Record<string, OperationHandler> = {
           : Object.values(s.securityGroups)
               .filter((g) => g.vpcId === vpc.id && g.isDefault)
               .map((g) => g.id),
-      privateDnsEnabled: input.PrivateDnsEnabled ?? false,
+      privateDnsEnabled,
+      ...(awsDnsName ? { privateDnsName: awsDnsName } : {}),
+      ...(policyDocument !== undefined ? { policyDocument } : {}),
+      ...(input.ClientToken ? { clientToken: input.ClientToken } : {}),
       ipAddressType,
       dnsRecordIpType,
       timeline: [],
     };
     e.timeline.push(
-      ...(svc.acceptanceRequired && svc.ownerId !== ctx.caller.accountId
+      ...(svc?.acceptanceRequired && svc.ownerId !== ctx.caller.accountId
         ? [{ at: ctx.now, state: 'pendingAcceptance' }]
         : [
             { at: ctx.now, state: 'pending' },
@@ -301,6 +491,59 @@ export const endpointOperations: Record<string, OperationHandler> = {
     s.endpoints[e.id] = e;
     emitCreationTags(ctx, e);
     return { VpcEndpoint: endpointView(s, e, ctx.now) };
+  },
+
+  /**
+   * ModifyVpcEndpoint: private DNS on or off (the same checks as at creation) and the policy; the other fields are not
+   * modeled (a loud error, never a silent success). The change applies at once on the twin clock.
+   */
+  ModifyVpcEndpoint(ctx, input: ModifyVpcEndpointRequest) {
+    const e = owned(ctx, 'endpoints', input.VpcEndpointId, 'VpcEndpointId');
+    const state = stateAt(e.timeline, ctx.now);
+    if (['deleting', 'deleted'].includes(state)) throw notFound(e.id);
+    const unmodeled = (
+      [
+        'AddSubnetIds',
+        'RemoveSubnetIds',
+        'AddSecurityGroupIds',
+        'RemoveSecurityGroupIds',
+        'IpAddressType',
+        'DnsOptions',
+      ] as const
+    ).find((k) => input[k] !== undefined);
+    if (unmodeled) throw new Error(`twin: ModifyVpcEndpoint ${unmodeled} is not modeled`);
+    if (input.ResetPolicy && input.PolicyDocument !== undefined) {
+      throw errors.invalidParameter('ResetPolicy and PolicyDocument cannot be combined');
+    }
+    const policyDocument = checkPolicy(input.PolicyDocument);
+    if (input.PrivateDnsEnabled === true && !e.privateDnsEnabled) checkPrivateDns(ctx, e.vpcId, e.privateDnsName, e.id);
+    if (input.PrivateDnsEnabled !== undefined) e.privateDnsEnabled = input.PrivateDnsEnabled;
+    if (policyDocument !== undefined) e.policyDocument = policyDocument;
+    if (input.ResetPolicy) delete e.policyDocument;
+    return { Return: true };
+  },
+
+  /**
+   * DeleteVpcEndpoints: each endpoint the caller owns goes `deleting` (its private DNS name stops answering at once:
+   * the twin's reading), then `deleted` after `endpointDeletingMs`; ids that name nothing come back in
+   * `Unsuccessful[]`, not as an error (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteVpcEndpoints.html).
+   */
+  DeleteVpcEndpoints(ctx, input: DeleteVpcEndpointsRequest) {
+    const s = ec2State(ctx.twin);
+    return perEndpoint(
+      ctx,
+      input.VpcEndpointIds,
+      (e) => e.ownerId === ctx.caller.accountId,
+      (e, state) => {
+        if (state !== 'deleting') {
+          transition(e.timeline, ctx.now, [
+            { at: ctx.now, state: 'deleting' },
+            { at: ctx.now + s.settings.endpointDeletingMs, state: 'deleted' },
+          ]);
+        }
+        return undefined;
+      },
+    );
   },
 
   DescribeVpcEndpoints(ctx, input: DescribeVpcEndpointsRequest) {
@@ -359,7 +602,7 @@ type IpAddressType = 'ipv4' | 'dualstack' | 'ipv6';
  */
 function endpointIpTypes(
   input: CreateVpcEndpointRequest,
-  svc: EndpointService,
+  svc: Pick<EndpointService, 'serviceName' | 'supportedIpAddressTypes'>,
   subnets: readonly { id: string; cidrBlock?: string; ipv6CidrBlock?: string }[],
 ): { ipAddressType: IpAddressType; dnsRecordIpType: NonNullable<VpcEndpoint['dnsRecordIpType']> } {
   const ipAddressType = (input.IpAddressType ?? 'ipv4') as IpAddressType;

@@ -174,6 +174,15 @@ export interface VpcEndpoint extends Owned {
   ipAddressType?: 'ipv4' | 'dualstack' | 'ipv6';
   /** DnsOptions.DnsRecordIpType. */
   dnsRecordIpType?: 'ipv4' | 'dualstack' | 'ipv6' | 'service-defined';
+  /**
+   * The name private DNS answers in the VPC (an AWS service's regional name, `sts.us-east-1.amazonaws.com`); absent
+   * for endpoint services (the twin models none with a private DNS name).
+   */
+  privateDnsName?: string;
+  /** The endpoint policy (JSON text); absent: AWS's full-access default. */
+  policyDocument?: string;
+  /** CreateVpcEndpoint ClientToken (idempotency). */
+  clientToken?: string;
   timeline: Transition[];
 }
 
@@ -183,6 +192,8 @@ export interface Ec2Settings {
   associationMs: number;
   /** Interface endpoint `pending` -> `available` (ms). */
   endpointPendingMs: number;
+  /** Interface endpoint `deleting` -> `deleted` (ms); AWS publishes no figure. */
+  endpointDeletingMs: number;
   /** Probability that an attachment ends `failed` instead of `available` (fault injection; default 0). */
   attachmentFailureProbability: number;
   /** How long a deleted attachment stays describable (ms). */
@@ -192,6 +203,7 @@ export interface Ec2Settings {
 export const DEFAULT_EC2_SETTINGS: Ec2Settings = {
   associationMs: 5_000,
   endpointPendingMs: 60_000,
+  endpointDeletingMs: 30_000,
   attachmentFailureProbability: 0,
   deletedRetentionMs: 60 * 60_000,
 };
@@ -253,6 +265,11 @@ export const DEFAULT_QUOTAS = Object.freeze({
   cidrBlocksPerVpc: 5,
   /** IPv6 CIDR blocks per VPC (Amazon VPC quotas, "IPv6 CIDR blocks per VPC": 5). */
   ipv6CidrBlocksPerVpc: 5,
+  /**
+   * Interface and Gateway Load Balancer endpoints per VPC (PrivateLink quotas, adjustable:
+   * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html).
+   */
+  interfaceEndpointsPerVpc: 50,
 });
 export type Ec2Quotas = { -readonly [K in keyof typeof DEFAULT_QUOTAS]: number };
 

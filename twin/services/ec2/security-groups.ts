@@ -1,6 +1,7 @@
 import type {
   AuthorizeSecurityGroupIngressRequest,
   CreateSecurityGroupRequest,
+  DeleteSecurityGroupRequest,
   DescribeSecurityGroupRulesRequest,
   DescribeSecurityGroupsRequest,
   IpPermission,
@@ -29,6 +30,7 @@ import {
   type SecurityGroup,
   type SecurityGroupRule,
   selectIds,
+  stateAt,
   tagList,
 } from './model';
 
@@ -215,6 +217,26 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
     s.securityGroups[g.id] = g;
     emitCreationTags(ctx, g);
     return { GroupId: g.id, Tags: tagList(g.tags), SecurityGroupArn: groupView(g).SecurityGroupArn };
+  },
+
+  /**
+   * DeleteSecurityGroup by id (by name is not modeled): a VPC's default group cannot be deleted (`CannotDelete`), a
+   * group still used by an endpoint that is not `deleted` answers `DependencyViolation`
+   * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html; an endpoint being deleted
+   * still holds its network interfaces).
+   */
+  DeleteSecurityGroup(ctx, input: DeleteSecurityGroupRequest) {
+    if (input.GroupName !== undefined) throw new Error('twin: DeleteSecurityGroup by GroupName is not modeled');
+    const g = owned(ctx, 'securityGroups', input.GroupId, 'GroupId');
+    if (g.isDefault)
+      throw err('CannotDelete', `the specified group: "${g.id}" name: "default" cannot be deleted by a user`);
+    const s = ec2State(ctx.twin);
+    const user = Object.values(s.endpoints).find(
+      (e) => e.securityGroupIds.includes(g.id) && stateAt(e.timeline, ctx.now) !== 'deleted',
+    );
+    if (user) throw err('DependencyViolation', `resource ${g.id} has a dependent object`);
+    delete s.securityGroups[g.id];
+    return { Return: true, GroupId: g.id };
   },
 
   DescribeSecurityGroups(ctx, input: DescribeSecurityGroupsRequest) {

@@ -97,6 +97,8 @@ const quotasSchema = z
       .min(50, 'cannot be below the default 50')
       .max(1000, 'AWS allows at most 1,000'),
     cidrBlocksPerVpc: z.number().int().min(5, 'cannot be below the default 5').max(50, 'AWS allows at most 50'),
+    /** Interface endpoints per VPC (default 50; AWS publishes no maximum: the twin's bound). */
+    interfaceEndpointsPerVpc: z.number().int().min(50, 'cannot be below the default 50').max(1000),
   })
   .partial();
 
