@@ -9,6 +9,7 @@ import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { HttpResponse } from '@smithy/protocol-http';
 import type { Pluggable } from '@smithy/types';
+import { aggregatedIngressRules } from '#shared/aggregated-ingress';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import {
   type HubConfig,
@@ -623,7 +624,42 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
 export function deployedWorld(world: World, config: HubConfig): World {
-  return withHubProfile(withOrganizationShare(world, config), config);
+  return withAggregatedIngress(withHubProfile(withOrganizationShare(world, config), config), config);
+}
+
+/**
+ * The segments' aggregated ingress rules (`aggregatedIngressRules`, the same definition the hub stack deploys) on the
+ * hub's endpoint security groups, seeded as long established. A group the world does not hold fails the local deploy,
+ * as the stack's would; a rule the world already holds (same group, CIDR and port) stays as it is.
+ */
+export function withAggregatedIngress(world: World, config: HubConfig): World {
+  const rules = aggregatedIngressRules(config);
+  if (rules.length === 0) return world;
+  const groups = new Set((world.ec2?.vpcs ?? []).flatMap((v) => v.securityGroups.map((g) => g.id)));
+  const missing = [...new Set(rules.map((r) => r.groupId))].filter((id) => !groups.has(id));
+  if (missing.length > 0) {
+    throw new TwinWorldError(
+      `the hub stack's aggregated ingress rules (segments.*.aggregatedIngress) need the endpoint security group(s) ` +
+        `${missing.join(', ')}, which this world does not hold`,
+    );
+  }
+  const vpcs = world.ec2!.vpcs.map((vpc) => ({
+    ...vpc,
+    securityGroups: vpc.securityGroups.map((group) => {
+      const added = rules
+        .filter((r) => r.groupId === group.id)
+        .filter((r) => !group.ingress.some((i) => i.cidr === r.cidr && i.fromPort === r.port && i.toPort === r.port))
+        .map((r) => ({
+          protocol: 'tcp' as const,
+          fromPort: r.port,
+          toPort: r.port,
+          cidr: r.cidr,
+          description: r.description,
+        }));
+      return added.length === 0 ? group : { ...group, ingress: [...group.ingress, ...added] };
+    }),
+  }));
+  return { ...world, ec2: { ...world.ec2!, vpcs } };
 }
 
 /** The twin's id of the hub's Profile as the local deploy creates it (deterministic per hub and name). */

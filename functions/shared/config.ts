@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { canonicalCidr } from './cidr';
+import { canonicalCidr, cidrsOverlap, parseCidr } from './cidr';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
 
@@ -50,6 +50,15 @@ export const SegmentSchema = z.strictObject({
   allowedAccounts: z.union([z.literal('*'), z.array(accountId)]).default([]),
   /** Organizational units (direct parents, or any ancestor) whose accounts may use the segment. */
   allowedOrganizationalUnits: z.array(ouId).default([]),
+  /**
+   * Aggregated ingress (README, "Capacity planning"): supernets of the segment (typically its IPAM pool CIDRs)
+   * admitted ONCE on the security group of each endpoint the segment may use, by rules the hub stack owns. A VPC
+   * block inside one of them gets no rule of its own; a block outside them gets its per-VPC rules as without this.
+   * The trade-off: the endpoint's security group then admits every address of the supernet that can reach it over
+   * the TGW, validated by spokelink or not (reaching it still takes an attachment and routes that only spokelink
+   * creates). A block of another segment's VPC that overlaps a supernet is refused (`cidr-overlap`).
+   */
+  aggregatedIngress: z.array(cidr).default([]),
   /** Onboarding waits for an approval (`spokelink approve`) before it changes anything. */
   requiresApproval: z.boolean().default(false),
   description: z.string().max(256).optional(),
@@ -272,6 +281,7 @@ export const HubConfigSchema = z
       }
     }
     sharedSecurityGroupIssues(config, ctx);
+    aggregatedIngressIssues(config, ctx);
     const catalogs = [
       ['endpoints', config.endpoints],
       ['endpointServices', config.endpointServices],
@@ -336,6 +346,47 @@ function sharedSecurityGroupIssues(
           `${endpoint.securityGroupId} is also the security group of endpoint ${other}, which other segments may use: ` +
           'security groups are the only per-service control, so endpoints of different segments need their own',
       });
+    }
+  }
+}
+
+/**
+ * Aggregated ingress supernets: never a whole address family (it would admit every address, not a segment's pools),
+ * and never overlapping another segment's (a supernet stands for its segment's address space: a VPC in it is refused
+ * to every other segment, which needs the spaces apart).
+ */
+function aggregatedIngressIssues(
+  config: { segments: Record<string, { aggregatedIngress: string[] }> },
+  ctx: z.RefinementCtx,
+): void {
+  const seen: { segment: string; cidr: string }[] = [];
+  for (const [segmentName, segment] of Object.entries(config.segments)) {
+    for (const [i, supernet] of segment.aggregatedIngress.entries()) {
+      const path = ['segments', segmentName, 'aggregatedIngress', i];
+      let block: ReturnType<typeof parseCidr>;
+      try {
+        block = parseCidr(supernet);
+      } catch {
+        continue; // the CIDR's own issue says why
+      }
+      if (block.prefix < 8) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${supernet} is larger than a /8: name the segment's pools (for example 10.64.0.0/10)`,
+        });
+      }
+      const other = seen.find((s) => cidrsOverlap(s.cidr, supernet));
+      if (other) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message:
+            `${supernet} overlaps ${other.cidr} of ${other.segment === segmentName ? 'the same segment' : `segment ${other.segment}`}: ` +
+            'supernets must be disjoint',
+        });
+      }
+      seen.push({ segment: segmentName, cidr: supernet });
     }
   }
 }

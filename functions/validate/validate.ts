@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { coveringSupernet, foreignSupernet } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
 import {
   type Endpoint,
@@ -91,7 +92,7 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
   const services = selectServices(config, segmentName, request.services);
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
-  const checked = await checkCidrs(config, vpcId, associatedCidrsOf(vpc), deps.registry);
+  const checked = await checkCidrs(config, segmentName, vpcId, associatedCidrsOf(vpc), deps.registry);
   await checkDnsAttributes(spoke.ec2, vpcId);
 
   const subnets = await describeAll(spoke.ec2, vpcId, 'subnets');
@@ -136,11 +137,20 @@ export async function validateAndPlan(target: ValidateTarget, deps: ValidateDeps
     zones: profile ? [] : zones,
     ...(profile ? { profile } : {}),
     ...(existingProfile ? { existingProfile } : {}),
+    // A block inside one of the segment's aggregated ingress supernets is admitted by the hub stack's rule.
     securityGroupRules: endpointsOf(config, services).flatMap((name) => {
       const endpoint = config.endpoints[name]!;
-      return cidrs.flatMap((cidr) =>
-        endpoint.ports.map((port) => ({ endpoint: name, groupId: endpoint.securityGroupId, cidr, port, description })),
-      );
+      return cidrs
+        .filter((cidr) => coveringSupernet(config, segmentName, cidr) === undefined)
+        .flatMap((cidr) =>
+          endpoint.ports.map((port) => ({
+            endpoint: name,
+            groupId: endpoint.securityGroupId,
+            cidr,
+            port,
+            description,
+          })),
+        );
     }),
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
@@ -285,7 +295,8 @@ async function ancestorsOf(
 }
 
 /**
- * The VPC's CIDRs against the hub destinations and the other VPCs' claims. A VPC that is not a member yet is rejected
+ * The VPC's CIDRs against the hub destinations, the other segments' aggregated ingress supernets (a block in one would
+ * be admitted on that segment's endpoints) and the other VPCs' claims. A VPC that is not a member yet is rejected
  * (`cidr-overlap`, nothing changed). A member (a record that is not disconnected: it holds claims, maybe routes and
  * rules) whose tenant added an overlapping block is not rejected, which would leave what it has: the offending blocks
  * are quarantined (never claimed, routed or admitted) and the rest stays connected.
@@ -305,6 +316,7 @@ interface CheckedCidrs {
 
 async function checkCidrs(
   config: HubConfig,
+  segment: string,
   vpcId: string,
   cidrs: string[],
   registry: RegistryTable,
@@ -312,7 +324,21 @@ async function checkCidrs(
   const offending: { cidr: string; overlaps: string; rejection: RejectedError }[] = [];
   for (const cidr of cidrs) {
     const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
-    if (!destination) continue;
+    if (!destination) {
+      const supernet = foreignSupernet(config, segment, cidr);
+      if (!supernet) continue;
+      const overlaps = `the aggregated ingress ${supernet.cidr} of segment ${supernet.segment}`;
+      offending.push({
+        cidr,
+        overlaps,
+        rejection: reject(
+          'cidr-overlap',
+          `${vpcId} CIDR ${cidr} overlaps ${overlaps}: that segment's endpoints admit it, so segment ${segment} ` +
+            'may not have it',
+        ),
+      });
+      continue;
+    }
     const overlaps = `the hub destination ${destination.cidr}`;
     offending.push({
       cidr,

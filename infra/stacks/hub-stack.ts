@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, 
 import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { CfnSecurityGroupIngress } from 'aws-cdk-lib/aws-ec2';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { aggregatedIngressRules } from '#shared/aggregated-ingress';
+import { isIpv6Cidr } from '#shared/cidr';
 import { type HubConfig, organizationShareOf, profileShareOf } from '#shared/config';
 import { handlerEnvironment } from '#shared/env';
 import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
@@ -85,6 +88,8 @@ export class HubStack extends Stack {
   readonly workflows: ReadonlyMap<string, WorkflowStateMachine>;
   /** The RAM share of the TGW with the organization (when `organization.shareTransitGateway`). */
   readonly organizationShare?: CfnResourceShare;
+  /** The segments' aggregated ingress rules on the endpoint security groups (`segments.*.aggregatedIngress`). */
+  readonly aggregatedIngress: CfnSecurityGroupIngress[];
   /** DNS mode `profile`: the hub's Route 53 Profile holding the catalog's zones, and its RAM share. */
   readonly hubProfile?: { profile: CfnProfile; share: CfnResourceShare };
 
@@ -295,6 +300,7 @@ export class HubStack extends Stack {
     this.dispatchIntakeQueue(functions.get('dispatch')!, REQUIRED_STATE_MACHINES.map(stateMachineArn));
     this.alarmOnDeadLetters([intakeFailures]);
     this.scheduleReconcile(config, workflows.get(RECONCILE_STATE_MACHINE));
+    this.aggregatedIngress = this.admitAggregatedIngress(config);
 
     new CfnOutput(this, 'HubEventBusArn', { value: this.bus.eventBusArn, description: 'Spoke rules forward here' });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.tableName });
@@ -408,6 +414,29 @@ export class HubStack extends Stack {
       description: `Route 53 Profile ${share.profileName}`,
     });
     return { profile, share: resource };
+  }
+
+  /**
+   * Aggregated ingress (functions/shared/aggregated-ingress.ts): each segment's supernets admitted once on the
+   * security group of each endpoint the segment may use. They are the platform team's rules, so the stack owns them:
+   * no onboarding makes them and no offboarding removes them.
+   */
+  private admitAggregatedIngress(config: HubConfig): CfnSecurityGroupIngress[] {
+    return aggregatedIngressRules(config).map(
+      (rule) =>
+        new CfnSecurityGroupIngress(
+          this,
+          `AggregatedIngress-${rule.groupId}-${rule.cidr.replace(/[/:.]/g, '-')}-${rule.port}`,
+          {
+            groupId: rule.groupId,
+            ipProtocol: 'tcp',
+            fromPort: rule.port,
+            toPort: rule.port,
+            ...(isIpv6Cidr(rule.cidr) ? { cidrIpv6: rule.cidr } : { cidrIp: rule.cidr }),
+            description: rule.description,
+          },
+        ),
+    );
   }
 
   /** One rule per intake pattern on the hub bus, each with a DLQ, retries and a max event age. */

@@ -531,3 +531,36 @@ describe('Hub stack: DNS mode profile', () => {
     expect(() => parseConfig({ ...raw, dns: { mode: 'profile' } }, 'c')).toThrow(/dns\.mode: profile mode shares/);
   });
 });
+
+describe('Hub stack: aggregated ingress', () => {
+  const withSupernets = () => {
+    const raw = JSON.parse(JSON.stringify(exampleConfig())) as { segments: Record<string, Record<string, unknown>> };
+    raw.segments.prod!.aggregatedIngress = ['10.64.0.0/10', '2600:1f18:100::/40'];
+    raw.segments.nonprod!.aggregatedIngress = ['10.128.0.0/10'];
+    return parseConfig(raw, 'c');
+  };
+
+  it('admits each segment supernet once on each endpoint group the segment may use, and nowhere else', () => {
+    const config = withSupernets();
+    const template = Template.fromStack(newHubStack({ config }));
+    const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => {
+      const p = r.Properties as Record<string, unknown>;
+      return `${p.GroupId} ${p.CidrIp ?? `v6 ${p.CidrIpv6}`} ${p.IpProtocol} ${p.FromPort}-${p.ToPort} ${p.Description}`;
+    });
+    const [ssm, sts, secrets] = ['ssm', 'sts', 'secretsmanager'].map((n) => config.endpoints[n]!.securityGroupId);
+    expect(rules.sort()).toEqual(
+      [
+        // prod may use every endpoint, nonprod all but the prod-only secretsmanager.
+        ...[ssm, sts, secrets].flatMap((sg) => [
+          `${sg} 10.64.0.0/10 tcp 443-443 spokelink aggregated-ingress prod`,
+          `${sg} v6 2600:1f18:100::/40 tcp 443-443 spokelink aggregated-ingress prod`,
+        ]),
+        ...[ssm, sts].map((sg) => `${sg} 10.128.0.0/10 tcp 443-443 spokelink aggregated-ingress nonprod`),
+      ].sort(),
+    );
+  });
+
+  it('has no ingress resource without supernets (the default: one rule per VPC block, made by onboarding)', () => {
+    Template.fromStack(newHubStack()).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+});

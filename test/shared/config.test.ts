@@ -49,3 +49,34 @@ describe('Hub configuration', () => {
     expect(() => loadConfigFile('config/nope.json')).toThrow(/cannot read configuration config\/nope\.json/);
   });
 });
+
+describe('Hub configuration: aggregated ingress', () => {
+  const withSupernets = (prod: string[], nonprod: string[] = []) => ({
+    ...example,
+    segments: {
+      prod: { ...example.segments.prod, aggregatedIngress: prod },
+      nonprod: { ...example.segments.nonprod, aggregatedIngress: nonprod },
+    },
+  });
+
+  it('defaults to none and accepts disjoint supernets of either family', () => {
+    expect(parseConfig(example).segments.prod?.aggregatedIngress).toEqual([]);
+    const config = parseConfig(withSupernets(['10.64.0.0/10', '2600:1f18:100::/40'], ['10.128.0.0/10']));
+    expect(config.segments.prod?.aggregatedIngress).toEqual(['10.64.0.0/10', '2600:1f18:100::/40']);
+  });
+
+  it('refuses a whole address family, a CIDR not in canonical form, and supernets that overlap, naming each', () => {
+    expect(() => parseConfig(withSupernets(['0.0.0.0/0']))).toThrow(
+      /segments\.prod\.aggregatedIngress\.0: 0\.0\.0\.0\/0 is larger than a \/8/,
+    );
+    expect(() => parseConfig(withSupernets(['10.64.1.0/10']))).toThrow(
+      /segments\.prod\.aggregatedIngress\.0: must be written 10\.64\.0\.0\/10/,
+    );
+    expect(() => parseConfig(withSupernets(['10.64.0.0/10'], ['10.100.0.0/16']))).toThrow(
+      /segments\.nonprod\.aggregatedIngress\.0: 10\.100\.0\.0\/16 overlaps 10\.64\.0\.0\/10 of segment prod/,
+    );
+    expect(() => parseConfig(withSupernets(['10.64.0.0/10', '10.65.0.0/16']))).toThrow(
+      /segments\.prod\.aggregatedIngress\.1: 10\.65\.0\.0\/16 overlaps 10\.64\.0\.0\/10 of the same segment/,
+    );
+  });
+});

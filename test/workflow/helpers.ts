@@ -69,6 +69,15 @@ export function perAccountShareConfig(): HubConfig {
   return parseConfig(raw, 'example configuration without the organization share');
 }
 
+/** The example configuration with segments' aggregated ingress supernets (`{ prod: ['10.64.0.0/10'] }`). */
+export function aggregatedIngressConfig(supernets: Record<string, string[]>): HubConfig {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')) as {
+    segments: Record<string, Record<string, unknown>>;
+  };
+  for (const [segment, cidrs] of Object.entries(supernets)) raw.segments[segment]!.aggregatedIngress = cidrs;
+  return parseConfig(raw, 'example configuration with aggregated ingress');
+}
+
 /** The VPC of the raw world with this id (throws when absent: a typo in a scenario). */
 export function vpcOf(world: RawWorld, vpcId: string): RawVpc {
   const vpc = world.ec2?.vpcs?.find((v) => v.id === vpcId);
