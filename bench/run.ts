@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { DEFAULT_TIMINGS } from '#twin/twin';
-import { type BulkResult, runBulk } from './bulk';
+import { type BulkResult, runBulk, runFullTransitGateway } from './bulk';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import {
   convergenceProblems,
@@ -29,7 +29,7 @@ import {
   WARMUP_VPC,
   withBaselineStateMachine,
 } from './onboarding';
-import { bulkWorld, exampleConfig } from './worlds';
+import { bulkWorld, exampleConfig, fullTransitGatewayWorld } from './worlds';
 
 /**
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
@@ -40,7 +40,7 @@ import { bulkWorld, exampleConfig } from './worlds';
  *   npm run bench -- --accounts 10 --vpcs-per-account 10 --fault-runs 20 --out /tmp/results.json
  */
 
-const SECTIONS = ['onboarding', 'bulk', 'limits', 'faults', 'bundles'] as const;
+const SECTIONS = ['onboarding', 'bulk', 'bulk5000', 'limits', 'faults', 'bundles'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -51,6 +51,9 @@ const { values: flags } = parseArgs({
     'fault-runs': { type: 'string', default: '100' },
     'import-runs': { type: 'string', default: '9' },
     seed: { type: 'string', default: '7' },
+    /** bulk5000: accounts and VPCs (default 500 accounts and every VPC that fits the TGW, plus the next one). */
+    'bulk5000-accounts': { type: 'string', default: '500' },
+    'bulk5000-vpcs': { type: 'string' },
     /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
     'profile-timings': { type: 'boolean', default: true },
     out: { type: 'string', default: join(__dirname, 'results.json') },
@@ -214,6 +217,37 @@ async function bulkSection() {
   };
 }
 
+/**
+ * issue 19's `bulk5000`: every spoke VPC that fits one TGW (5,000 attachments minus the hub's own and peering ones) in
+ * 500 accounts, Profile mode with aggregated ingress, adjustable quotas raised (stated with their pages); then the
+ * next VPC asks and meets the attachment quota. With `--bulk5000-vpcs N` (reduced) the TGW is not full: the
+ * figures say so (`full: false`).
+ */
+async function bulk5000Section() {
+  const accounts = Number(flags['bulk5000-accounts']);
+  const vpcs = flags['bulk5000-vpcs'] === undefined ? undefined : Number(flags['bulk5000-vpcs']);
+  const bulk = fullTransitGatewayWorld({ accounts, ...(vpcs === undefined ? {} : { vpcs }) });
+  log(`bulk5000: ${bulk.spokes.length} VPCs in ${accounts} accounts, Profile mode, then the next VPC ...`);
+  const result = await runFullTransitGateway({ bulk, seed: Number(flags.seed) });
+  const figures = bulkFigures(result);
+  return {
+    vpcs: figures.vpcs,
+    connected: figures.connected,
+    failed: figures.failed,
+    duplicates: figures.duplicates,
+    makespanSeconds: figures.makespanSeconds,
+    lowerBoundSeconds: figures.lowerBoundSeconds,
+    makespanOverLowerBound: figures.makespanOverLowerBound,
+    wallSeconds: figures.wallSeconds,
+    accounts,
+    full: bulk.spokes.length + bulk.hubAttachments === 5_000,
+    hubAttachments: bulk.hubAttachments,
+    raisedQuotas: bulk.raisedQuotas,
+    next: result.next,
+    detail: figures,
+  };
+}
+
 async function limitsSection() {
   log('limits: 5,000 attachments on one TGW (4,899 attached before, 110 asking) ...');
   const tgw = await runBulk({
@@ -359,6 +393,20 @@ function printTable(results: Record<string, unknown>): void {
     }
     rows.push(['bulk.wallSeconds', String(b.wallSeconds), `${b.lambdaInvocations} Lambda invocations`]);
   }
+  const t = results.bulk5000 as Awaited<ReturnType<typeof bulk5000Section>> | undefined;
+  if (t) {
+    rows.push([
+      'bulk5000.vpcs / connected / failed',
+      `${t.vpcs} / ${t.connected} / ${t.failed}`,
+      `duplicates ${t.duplicates}; ${t.accounts} accounts; TGW ${t.full ? 'full' : 'not full (reduced run)'}`,
+    ]);
+    rows.push([
+      'bulk5000.makespanSeconds',
+      String(t.makespanSeconds),
+      `lower bound ${t.lowerBoundSeconds}; ratio ${t.makespanOverLowerBound} (target <= 1.25); wall ${t.wallSeconds} s`,
+    ]);
+    rows.push(['bulk5000.next', String(t.next.status), t.next.detail ?? '']);
+  }
   const l = results.limits as Awaited<ReturnType<typeof limitsSection>> | undefined;
   if (l) {
     for (const [name, x] of Object.entries(l)) {
@@ -398,15 +446,19 @@ async function main(): Promise<void> {
       commit: git(['rev-parse', '--short', 'HEAD']),
       node: process.version,
       cpus: cpus().length,
+      /** The machine's load when the run started (1, 5, 15 min): wall times depend on it, simulated times do not. */
+      loadAverage: loadavg().map((x) => round(x, 2)),
       lowerBoundFormula: LOWER_BOUND_FORMULA,
     },
   };
   if (only.has('onboarding')) results.onboarding = await onboardingSection();
   if (only.has('bulk')) results.bulk = await bulkSection();
+  if (only.has('bulk5000')) results.bulk5000 = await bulk5000Section();
   if (only.has('limits')) results.limits = await limitsSection();
   if (only.has('faults')) results.faults = await faultsSection();
   if (only.has('bundles')) results.bundles = await bundlesSection();
   (results.meta as Record<string, unknown>).benchWallSeconds = round((performance.now() - started) / 1000);
+  (results.meta as Record<string, unknown>).loadAverageAtEnd = loadavg().map((x) => round(x, 2));
   writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
   log(`written to ${flags.out}`);

@@ -682,6 +682,7 @@ export function withHubProfile(world: World, config: HubConfig): World {
   const withProfile: World = {
     ...world,
     route53profiles: {
+      quotas: world.route53profiles?.quotas ?? {},
       profiles: [
         ...profiles,
         { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
