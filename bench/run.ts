@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { DEFAULT_TIMINGS } from '#twin/twin';
-import { type BulkResult, runBulk, runFullTransitGateway } from './bulk';
+import { type BulkResult, runBulk } from './bulk';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import {
   convergenceProblems,
@@ -18,6 +18,7 @@ import {
   successStatus,
 } from './faults';
 import { violations } from './invariants';
+import { type Job, JobPool } from './jobs';
 import { LOWER_BOUND_FORMULA } from './lower-bound';
 import {
   CALL_LATENCY_MS,
@@ -57,6 +58,8 @@ const { values: flags } = parseArgs({
     /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
     'profile-timings': { type: 'boolean', default: true },
     out: { type: 'string', default: join(__dirname, 'results.json') },
+    /** Simulations (bulk, bulk5000) run in child processes, this many at once (default: the machine's cores). */
+    jobs: { type: 'string' },
   },
 });
 const only = new Set((flags.only?.split(',') ?? SECTIONS).map((s) => s.trim()) as Section[]);
@@ -174,27 +177,31 @@ function bulkFigures(result: BulkResult) {
  * figures as before) and `profile` (one AssociateProfile per VPC), then profile mode at half and double the stated
  * AssociateProfile timing (AWS publishes none: DEFAULT_TIMINGS.profileAssociationMs).
  */
-async function bulkSection() {
+async function bulkSection(pool: JobPool) {
   const accounts = Number(flags.accounts);
   const vpcsPerAccount = Number(flags['vpcs-per-account']);
   const seed = Number(flags.seed);
-  const world = (mode: 'zones' | 'profile') => {
-    const bulk = bulkWorld({ accounts, vpcsPerAccount });
-    return mode === 'zones' ? bulk : { ...bulk, config: { ...bulk.config, dns: { ...bulk.config.dns, mode } } };
+  const job = (mode: 'zones' | 'profile', profileAssociationMs?: number): Job => ({
+    kind: 'bulk',
+    accounts,
+    vpcsPerAccount,
+    mode,
+    seed,
+    ...(profileAssociationMs === undefined ? {} : { profileAssociationMs }),
+  });
+  const profileRun = (profileAssociationMs: number) => {
+    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s (job) ...`);
+    return pool.run(job('profile', profileAssociationMs)).then((r) => ({ profileAssociationMs, ...bulkFigures(r) }));
   };
-  const profileRun = async (profileAssociationMs: number) => {
-    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s ...`);
-    const result = await runBulk({
-      bulk: world('profile'),
-      seed,
-      hubOptions: { twinOptions: { timings: { profileAssociationMs } } },
-    });
-    return { profileAssociationMs, ...bulkFigures(result) };
-  };
-  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode ...`);
-  const zones = bulkFigures(await runBulk({ bulk: world('zones'), seed }));
+  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode (job) ...`);
   const stated = DEFAULT_TIMINGS.profileAssociationMs;
-  const profile = await profileRun(stated);
+  // Every run is its own process (same world, same seed): all four at once, as many in parallel as the pool allows.
+  const zonesRun = pool.run(job('zones')).then(bulkFigures);
+  const profileStated = profileRun(stated);
+  const halfRun = flags['profile-timings'] ? profileRun(stated / 2) : undefined;
+  const doubleRun = flags['profile-timings'] ? profileRun(stated * 2) : undefined;
+  const zones = await zonesRun;
+  const profile = await profileStated;
   const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number }) => ({
     ...(r.profileAssociationMs === undefined ? {} : { profileAssociationMs: r.profileAssociationMs }),
     connected: r.connected,
@@ -204,9 +211,7 @@ async function bulkSection() {
     makespanOverLowerBound: r.makespanOverLowerBound,
     binding: r.lowerBound.binding,
   });
-  const sensitivity = flags['profile-timings']
-    ? { half: brief(await profileRun(stated / 2)), double: brief(await profileRun(stated * 2)) }
-    : undefined;
+  const sensitivity = halfRun && doubleRun ? { half: brief(await halfRun), double: brief(await doubleRun) } : undefined;
   return {
     accounts,
     ...zones,
@@ -223,12 +228,17 @@ async function bulkSection() {
  * next VPC asks and meets the attachment quota. With `--bulk5000-vpcs N` (reduced) the TGW is not full: the
  * figures say so (`full: false`).
  */
-async function bulk5000Section() {
+async function bulk5000Section(pool: JobPool) {
   const accounts = Number(flags['bulk5000-accounts']);
   const vpcs = flags['bulk5000-vpcs'] === undefined ? undefined : Number(flags['bulk5000-vpcs']);
   const bulk = fullTransitGatewayWorld({ accounts, ...(vpcs === undefined ? {} : { vpcs }) });
-  log(`bulk5000: ${bulk.spokes.length} VPCs in ${accounts} accounts, Profile mode, then the next VPC ...`);
-  const result = await runFullTransitGateway({ bulk, seed: Number(flags.seed) });
+  log(`bulk5000: ${bulk.spokes.length} VPCs in ${accounts} accounts, Profile mode, then the next VPC (job) ...`);
+  const result = await pool.run({
+    kind: 'bulk5000',
+    accounts,
+    ...(vpcs === undefined ? {} : { vpcs }),
+    seed: Number(flags.seed),
+  });
   const figures = bulkFigures(result);
   return {
     vpcs: figures.vpcs,
@@ -243,7 +253,7 @@ async function bulk5000Section() {
     full: bulk.spokes.length + bulk.hubAttachments === 5_000,
     hubAttachments: bulk.hubAttachments,
     raisedQuotas: bulk.raisedQuotas,
-    next: result.next,
+    next: result.next!,
     detail: figures,
   };
 }
@@ -451,12 +461,20 @@ async function main(): Promise<void> {
       lowerBoundFormula: LOWER_BOUND_FORMULA,
     },
   };
+  // The bundles' cold import times first, on an otherwise idle bench; then the simulations in child processes
+  // (bulk, bulk5000) while this process runs the in-process sections (onboarding, limits, faults).
+  if (only.has('bundles')) results.bundles = await bundlesSection();
+  const pool = new JobPool(Number(flags.jobs ?? cpus().length));
+  const bulk = only.has('bulk') ? bulkSection(pool) : undefined;
+  const bulk5000 = only.has('bulk5000') ? bulk5000Section(pool) : undefined;
+  // A rejected job must not go unhandled while the in-process sections run: it is awaited below.
+  bulk?.catch(() => undefined);
+  bulk5000?.catch(() => undefined);
   if (only.has('onboarding')) results.onboarding = await onboardingSection();
-  if (only.has('bulk')) results.bulk = await bulkSection();
-  if (only.has('bulk5000')) results.bulk5000 = await bulk5000Section();
   if (only.has('limits')) results.limits = await limitsSection();
   if (only.has('faults')) results.faults = await faultsSection();
-  if (only.has('bundles')) results.bundles = await bundlesSection();
+  if (bulk) results.bulk = await bulk;
+  if (bulk5000) results.bulk5000 = await bulk5000;
   (results.meta as Record<string, unknown>).benchWallSeconds = round((performance.now() - started) / 1000);
   (results.meta as Record<string, unknown>).loadAverageAtEnd = loadavg().map((x) => round(x, 2));
   writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
