@@ -2,7 +2,7 @@ import { createLocalHub, type HubProgress, type LocalHub, type LocalHubOptions }
 import { THROTTLING } from '#twin/errors';
 import { checkInvariants, type InvariantReport, invariantSnapshot } from './invariants';
 import { type LowerBound, lowerBound } from './lower-bound';
-import type { BulkWorld } from './worlds';
+import type { BulkWorld, FullTransitGatewayWorld } from './worlds';
 
 /**
  * A migration day on the twin: every spoke VPC of a generated world is tagged by its app team within a window
@@ -262,4 +262,63 @@ export function attachmentPendingTimes(hub: LocalHub): Map<string, number> {
     if (pending && available) out.set(att.vpcId, available.at - pending.at);
   }
   return out;
+}
+
+/** What became of the VPC that asked once the TGW was full. */
+export interface NextVpcOutcome {
+  vpcId: string;
+  status?: string;
+  detail?: string;
+  /** Attachments on the TGW after it asked (AWS's quota: 5,000). */
+  attachments: number;
+}
+
+/**
+ * `bulk5000`: the migration day of a world whose spokes fill the TGW, then the next VPC asks (tagged once every
+ * execution has ended) and the run goes on until its own onboarding has ended.
+ */
+export async function runFullTransitGateway(
+  options: Omit<BulkRunOptions, 'bulk' | 'beforeClose'> & { bulk: FullTransitGatewayWorld },
+): Promise<BulkResult & { next: NextVpcOutcome }> {
+  let next: NextVpcOutcome | undefined;
+  const result = await runBulk({
+    ...options,
+    beforeClose: async (hub) => {
+      const { vpcId, tags } = options.bulk.next;
+      const before = hub.executions().length;
+      await hub.tagVpc(vpcId, tags);
+      const run = await hub.runUntil(() => hub.executions().length > before && hub.idle(), {
+        maxVirtualMs: 3_600_000,
+      });
+      if (run.reason !== 'predicate') throw new Error(`the next VPC's onboarding did not settle (${run.reason})`);
+      const state = hub.twin.stateOf<{
+        vpcs: Record<string, { tags: Record<string, string> }>;
+        attachments: Record<string, { transitGatewayId: string; vpcId: string; timeline: { state: string }[] }>;
+      }>('ec2');
+      const tagsNow = state.vpcs[vpcId]?.tags ?? {};
+      const tgw = options.bulk.config.hub.transitGatewayId;
+      next = {
+        vpcId,
+        status: tagsNow['spokelink:status'],
+        detail: tagsNow['spokelink:detail'],
+        attachments: attachmentsOn(hub, tgw),
+      };
+    },
+  });
+  return { ...result, next: next! };
+}
+
+/** Attachments of a TGW that count against its quota: every one not `deleted` (as the twin counts them). */
+function attachmentsOn(hub: LocalHub, transitGatewayId: string): number {
+  const state = hub.twin.stateOf<{
+    attachments: Record<string, { transitGatewayId: string; timeline: { at: number; state: string }[] }>;
+  }>('ec2');
+  const now = hub.clock.now();
+  let n = 0;
+  for (const att of Object.values(state.attachments)) {
+    if (att.transitGatewayId !== transitGatewayId) continue;
+    const current = att.timeline.filter((t) => t.at <= now).at(-1)?.state;
+    if (current !== 'deleted') n += 1;
+  }
+  return n;
 }

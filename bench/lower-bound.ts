@@ -1,3 +1,4 @@
+import { coveringSupernet } from '#shared/aggregated-ingress';
 import { type HubConfig, organizationShareOf } from '#shared/config';
 import type { BucketSpec } from '#twin/throttle';
 import type { BulkWorld, SpokeVpc } from './worlds';
@@ -139,8 +140,15 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
         `CreateTransitGatewayRoute + ${principals} ModifyVpcEndpointServicePermissions`,
     ),
   );
-  // Hub security group ingress: one call per VPC and security group (a call carries all CIDRs and ports).
-  const sgCalls = needs.reduce((sum, need) => sum + new Set(need.endpoints.map((e) => e.groupId)).size, 0);
+  // Hub security group ingress: one call per VPC and security group (a call carries all CIDRs and ports); none for a
+  // VPC whose block a supernet of its segment admits already (aggregated ingress).
+  const sgCalls = needs.reduce(
+    (sum, need, i) =>
+      coveringSupernet(config, spokes[i]!.segment, spokes[i]!.cidr) === undefined
+        ? sum + new Set(need.endpoints.map((e) => e.groupId)).size
+        : sum,
+    0,
+  );
   push(
     bucket(
       'hub ec2:AuthorizeSecurityGroupIngress',

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import {
   successStatus,
 } from './faults';
 import { violations } from './invariants';
+import { type Job, JobPool } from './jobs';
 import { LOWER_BOUND_FORMULA } from './lower-bound';
 import {
   CALL_LATENCY_MS,
@@ -29,7 +30,7 @@ import {
   WARMUP_VPC,
   withBaselineStateMachine,
 } from './onboarding';
-import { bulkWorld, exampleConfig } from './worlds';
+import { bulkWorld, exampleConfig, fullTransitGatewayWorld } from './worlds';
 
 /**
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
@@ -40,7 +41,7 @@ import { bulkWorld, exampleConfig } from './worlds';
  *   npm run bench -- --accounts 10 --vpcs-per-account 10 --fault-runs 20 --out /tmp/results.json
  */
 
-const SECTIONS = ['onboarding', 'bulk', 'limits', 'faults', 'bundles'] as const;
+const SECTIONS = ['onboarding', 'bulk', 'bulk5000', 'limits', 'faults', 'bundles'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: flags } = parseArgs({
@@ -51,9 +52,14 @@ const { values: flags } = parseArgs({
     'fault-runs': { type: 'string', default: '100' },
     'import-runs': { type: 'string', default: '9' },
     seed: { type: 'string', default: '7' },
+    /** bulk5000: accounts and VPCs (default 500 accounts and every VPC that fits the TGW, plus the next one). */
+    'bulk5000-accounts': { type: 'string', default: '500' },
+    'bulk5000-vpcs': { type: 'string' },
     /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
     'profile-timings': { type: 'boolean', default: true },
     out: { type: 'string', default: join(__dirname, 'results.json') },
+    /** Simulations (bulk, bulk5000) run in child processes, this many at once (default: the machine's cores). */
+    jobs: { type: 'string' },
   },
 });
 const only = new Set((flags.only?.split(',') ?? SECTIONS).map((s) => s.trim()) as Section[]);
@@ -171,27 +177,31 @@ function bulkFigures(result: BulkResult) {
  * figures as before) and `profile` (one AssociateProfile per VPC), then profile mode at half and double the stated
  * AssociateProfile timing (AWS publishes none: DEFAULT_TIMINGS.profileAssociationMs).
  */
-async function bulkSection() {
+async function bulkSection(pool: JobPool) {
   const accounts = Number(flags.accounts);
   const vpcsPerAccount = Number(flags['vpcs-per-account']);
   const seed = Number(flags.seed);
-  const world = (mode: 'zones' | 'profile') => {
-    const bulk = bulkWorld({ accounts, vpcsPerAccount });
-    return mode === 'zones' ? bulk : { ...bulk, config: { ...bulk.config, dns: { ...bulk.config.dns, mode } } };
+  const job = (mode: 'zones' | 'profile', profileAssociationMs?: number): Job => ({
+    kind: 'bulk',
+    accounts,
+    vpcsPerAccount,
+    mode,
+    seed,
+    ...(profileAssociationMs === undefined ? {} : { profileAssociationMs }),
+  });
+  const profileRun = (profileAssociationMs: number) => {
+    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s (job) ...`);
+    return pool.run(job('profile', profileAssociationMs)).then((r) => ({ profileAssociationMs, ...bulkFigures(r) }));
   };
-  const profileRun = async (profileAssociationMs: number) => {
-    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s ...`);
-    const result = await runBulk({
-      bulk: world('profile'),
-      seed,
-      hubOptions: { twinOptions: { timings: { profileAssociationMs } } },
-    });
-    return { profileAssociationMs, ...bulkFigures(result) };
-  };
-  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode ...`);
-  const zones = bulkFigures(await runBulk({ bulk: world('zones'), seed }));
+  log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode (job) ...`);
   const stated = DEFAULT_TIMINGS.profileAssociationMs;
-  const profile = await profileRun(stated);
+  // Every run is its own process (same world, same seed): all four at once, as many in parallel as the pool allows.
+  const zonesRun = pool.run(job('zones')).then(bulkFigures);
+  const profileStated = profileRun(stated);
+  const halfRun = flags['profile-timings'] ? profileRun(stated / 2) : undefined;
+  const doubleRun = flags['profile-timings'] ? profileRun(stated * 2) : undefined;
+  const zones = await zonesRun;
+  const profile = await profileStated;
   const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number }) => ({
     ...(r.profileAssociationMs === undefined ? {} : { profileAssociationMs: r.profileAssociationMs }),
     connected: r.connected,
@@ -201,9 +211,7 @@ async function bulkSection() {
     makespanOverLowerBound: r.makespanOverLowerBound,
     binding: r.lowerBound.binding,
   });
-  const sensitivity = flags['profile-timings']
-    ? { half: brief(await profileRun(stated / 2)), double: brief(await profileRun(stated * 2)) }
-    : undefined;
+  const sensitivity = halfRun && doubleRun ? { half: brief(await halfRun), double: brief(await doubleRun) } : undefined;
   return {
     accounts,
     ...zones,
@@ -211,6 +219,42 @@ async function bulkSection() {
     profile: { ...brief(profile), ...(sensitivity ? { sensitivity } : {}) },
     profileSpeedUp: round(zones.makespanSeconds / profile.makespanSeconds, 2),
     profileDetail: profile,
+  };
+}
+
+/**
+ * issue 19's `bulk5000`: every spoke VPC that fits one TGW (5,000 attachments minus the hub's own and peering ones) in
+ * 500 accounts, Profile mode with aggregated ingress, adjustable quotas raised (stated with their pages); then the
+ * next VPC asks and meets the attachment quota. With `--bulk5000-vpcs N` (reduced) the TGW is not full: the
+ * figures say so (`full: false`).
+ */
+async function bulk5000Section(pool: JobPool) {
+  const accounts = Number(flags['bulk5000-accounts']);
+  const vpcs = flags['bulk5000-vpcs'] === undefined ? undefined : Number(flags['bulk5000-vpcs']);
+  const bulk = fullTransitGatewayWorld({ accounts, ...(vpcs === undefined ? {} : { vpcs }) });
+  log(`bulk5000: ${bulk.spokes.length} VPCs in ${accounts} accounts, Profile mode, then the next VPC (job) ...`);
+  const result = await pool.run({
+    kind: 'bulk5000',
+    accounts,
+    ...(vpcs === undefined ? {} : { vpcs }),
+    seed: Number(flags.seed),
+  });
+  const figures = bulkFigures(result);
+  return {
+    vpcs: figures.vpcs,
+    connected: figures.connected,
+    failed: figures.failed,
+    duplicates: figures.duplicates,
+    makespanSeconds: figures.makespanSeconds,
+    lowerBoundSeconds: figures.lowerBoundSeconds,
+    makespanOverLowerBound: figures.makespanOverLowerBound,
+    wallSeconds: figures.wallSeconds,
+    accounts,
+    full: bulk.spokes.length + bulk.hubAttachments === 5_000,
+    hubAttachments: bulk.hubAttachments,
+    raisedQuotas: bulk.raisedQuotas,
+    next: result.next!,
+    detail: figures,
   };
 }
 
@@ -359,6 +403,20 @@ function printTable(results: Record<string, unknown>): void {
     }
     rows.push(['bulk.wallSeconds', String(b.wallSeconds), `${b.lambdaInvocations} Lambda invocations`]);
   }
+  const t = results.bulk5000 as Awaited<ReturnType<typeof bulk5000Section>> | undefined;
+  if (t) {
+    rows.push([
+      'bulk5000.vpcs / connected / failed',
+      `${t.vpcs} / ${t.connected} / ${t.failed}`,
+      `duplicates ${t.duplicates}; ${t.accounts} accounts; TGW ${t.full ? 'full' : 'not full (reduced run)'}`,
+    ]);
+    rows.push([
+      'bulk5000.makespanSeconds',
+      String(t.makespanSeconds),
+      `lower bound ${t.lowerBoundSeconds}; ratio ${t.makespanOverLowerBound} (target <= 1.25); wall ${t.wallSeconds} s`,
+    ]);
+    rows.push(['bulk5000.next', String(t.next.status), t.next.detail ?? '']);
+  }
   const l = results.limits as Awaited<ReturnType<typeof limitsSection>> | undefined;
   if (l) {
     for (const [name, x] of Object.entries(l)) {
@@ -398,15 +456,27 @@ async function main(): Promise<void> {
       commit: git(['rev-parse', '--short', 'HEAD']),
       node: process.version,
       cpus: cpus().length,
+      /** The machine's load when the run started (1, 5, 15 min): wall times depend on it, simulated times do not. */
+      loadAverage: loadavg().map((x) => round(x, 2)),
       lowerBoundFormula: LOWER_BOUND_FORMULA,
     },
   };
+  // The bundles' cold import times first, on an otherwise idle bench; then the simulations in child processes
+  // (bulk, bulk5000) while this process runs the in-process sections (onboarding, limits, faults).
+  if (only.has('bundles')) results.bundles = await bundlesSection();
+  const pool = new JobPool(Number(flags.jobs ?? cpus().length));
+  const bulk = only.has('bulk') ? bulkSection(pool) : undefined;
+  const bulk5000 = only.has('bulk5000') ? bulk5000Section(pool) : undefined;
+  // A rejected job must not go unhandled while the in-process sections run: it is awaited below.
+  bulk?.catch(() => undefined);
+  bulk5000?.catch(() => undefined);
   if (only.has('onboarding')) results.onboarding = await onboardingSection();
-  if (only.has('bulk')) results.bulk = await bulkSection();
   if (only.has('limits')) results.limits = await limitsSection();
   if (only.has('faults')) results.faults = await faultsSection();
-  if (only.has('bundles')) results.bundles = await bundlesSection();
+  if (bulk) results.bulk = await bulk;
+  if (bulk5000) results.bulk5000 = await bulk5000;
   (results.meta as Record<string, unknown>).benchWallSeconds = round((performance.now() - started) / 1000);
+  (results.meta as Record<string, unknown>).loadAverageAtEnd = loadavg().map((x) => round(x, 2));
   writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
   log(`written to ${flags.out}`);

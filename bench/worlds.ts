@@ -83,13 +83,14 @@ interface RawWorld {
   };
   iam: { roles: { arn: string }[]; principals: string[] };
   ec2: {
-    quotas?: { rulesPerSecurityGroup?: number };
+    quotas?: { rulesPerSecurityGroup?: number; routesPerTransitGateway?: number };
     vpcs: { id: string; ownerId: string }[];
     transitGateways: unknown[];
     transitGatewayAttachments: { vpcId: string }[];
     endpointServices: unknown[];
   };
   route53: { zones: { maxVpcs?: number }[] };
+  route53profiles?: { quotas?: { vpcsPerProfile?: number } };
   [key: string]: unknown;
 }
 
@@ -118,42 +119,70 @@ export function bulkWorld(options: BulkWorldOptions): BulkWorld {
   const config = exampleConfig();
   const raw = hubOfExampleWorld();
   const spokes: SpokeVpc[] = [];
-  const externalId = config.spokeRole.externalId;
 
   for (let k = 0; k < accounts; k += 1) {
-    const accountId = spokeAccountId(k);
     const prod = (k + 1) % prodEvery === 0;
-    raw.organization.accounts.push({ id: accountId, name: `spoke-${k}`, parentId: prod ? PROD_OU : WORKLOADS_OU });
-    raw.iam.principals.push(`arn:aws:iam::${accountId}:role/app-team`);
-    raw.iam.roles.push({
-      arn: `arn:aws:iam::${accountId}:role/${config.spokeRole.name}`,
-      trust: { principalArnPatterns: [`arn:aws:iam::${HUB_ACCOUNT}:role/${config.prefix}-*`], externalId },
-    } as { arn: string });
+    const accountId = addSpokeAccount(raw, config, k, prod);
     for (let v = 0; v < vpcsPerAccount; v += 1) {
       const octet2 = k + 1;
       const octet3 = v * 16;
-      const id = `${hex(k + 1, 4)}${hex(v, 4)}`;
-      const vpcId = `vpc-0a${id}0000000`;
-      const segment = prod ? 'prod' : 'nonprod';
-      const tags: Record<string, string> = prod
-        ? { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' }
-        : { 'spokelink:connect': 'true' };
-      const cidr = `10.${octet2}.${octet3}.0/20`;
-      raw.ec2.vpcs.push({
-        id: vpcId,
-        ownerId: accountId,
-        region: 'us-east-1',
-        cidrBlocks: [cidr],
-        tags: { Name: `spoke-${k}-${v}` },
-        subnets: [
-          { id: `subnet-0a${id}00000a1`, availabilityZone: 'us-east-1a', cidrBlock: `10.${octet2}.${octet3}.0/24` },
-          { id: `subnet-0a${id}00000b1`, availabilityZone: 'us-east-1b', cidrBlock: `10.${octet2}.${octet3 + 1}.0/24` },
-        ],
-      } as { id: string; ownerId: string });
-      spokes.push({ vpcId, accountId, segment, cidr, tags });
+      spokes.push(
+        addSpokeVpc(raw, k, v, accountId, prod, `10.${octet2}.${octet3}.0/20`, [
+          `10.${octet2}.${octet3}.0/24`,
+          `10.${octet2}.${octet3 + 1}.0/24`,
+        ]),
+      );
     }
   }
 
+  return finishBulkWorld(raw, config, spokes, options);
+}
+
+/** Adds account `k` (organization, app-team principal, spoke role) to a raw world. */
+function addSpokeAccount(raw: RawWorld, config: HubConfig, k: number, prod: boolean): string {
+  const accountId = spokeAccountId(k);
+  raw.organization.accounts.push({ id: accountId, name: `spoke-${k}`, parentId: prod ? PROD_OU : WORKLOADS_OU });
+  raw.iam.principals.push(`arn:aws:iam::${accountId}:role/app-team`);
+  raw.iam.roles.push({
+    arn: `arn:aws:iam::${accountId}:role/${config.spokeRole.name}`,
+    trust: {
+      principalArnPatterns: [`arn:aws:iam::${HUB_ACCOUNT}:role/${config.prefix}-*`],
+      externalId: config.spokeRole.externalId,
+    },
+  } as { arn: string });
+  return accountId;
+}
+
+/** Adds VPC `v` of account `k`: `cidr`, two /24 subnets (`subnetThirdOctets`) in two AZs. */
+function addSpokeVpc(
+  raw: RawWorld,
+  k: number,
+  v: number,
+  accountId: string,
+  prod: boolean,
+  cidr: string,
+  subnets: [string, string],
+): SpokeVpc {
+  const id = `${hex(k + 1, 4)}${hex(v, 4)}`;
+  const vpcId = `vpc-0a${id}0000000`;
+  raw.ec2.vpcs.push({
+    id: vpcId,
+    ownerId: accountId,
+    region: 'us-east-1',
+    cidrBlocks: [cidr],
+    tags: { Name: `spoke-${k}-${v}` },
+    subnets: [
+      { id: `subnet-0a${id}00000a1`, availabilityZone: 'us-east-1a', cidrBlock: subnets[0] },
+      { id: `subnet-0a${id}00000b1`, availabilityZone: 'us-east-1b', cidrBlock: subnets[1] },
+    ],
+  } as { id: string; ownerId: string });
+  const tags: Record<string, string> = prod
+    ? { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' }
+    : { 'spokelink:connect': 'true' };
+  return { vpcId, accountId, segment: prod ? 'prod' : 'nonprod', cidr, tags };
+}
+
+function finishBulkWorld(raw: RawWorld, config: HubConfig, spokes: SpokeVpc[], options: BulkWorldOptions): BulkWorld {
   addAttachedVpcs(raw, options.attachedVpcs ?? 0, config.hub.transitGatewayId);
   const zoneMaxVpcs = options.zoneMaxVpcs ?? Math.max(300, spokes.length + (options.attachedVpcs ?? 0) + 10);
   for (const zone of raw.route53.zones) zone.maxVpcs = zoneMaxVpcs;
@@ -161,6 +190,112 @@ export function bulkWorld(options: BulkWorldOptions): BulkWorld {
   raw.ec2.quotas = { ...raw.ec2.quotas, rulesPerSecurityGroup };
 
   return { config, world: parseWorld(raw, 'bulk world'), spokes };
+}
+
+export interface FullTransitGatewayWorldOptions {
+  /** Spoke accounts (default 500). */
+  accounts?: number;
+  /**
+   * VPCs in the world, all but the last asking to connect (default: what fills the TGW: AWS's 5,000 attachments
+   * minus the hub's own and peering attachments, plus one more VPC that stays untagged until the TGW is full).
+   */
+  vpcs?: number;
+  /** Every n-th account is a prod account (default 5). */
+  prodEvery?: number;
+  /**
+   * Fill the rest of the TGW with VPCs of other accounts attached before the run (a reduced run in `npm test`: a few
+   * spokes, yet the next VPC meets the attachment quota). Default false.
+   */
+  fillWithAttached?: boolean;
+}
+
+/** A BulkWorld whose TGW is filled by its spokes, and one more VPC to ask once it is full. */
+export interface FullTransitGatewayWorld extends BulkWorld {
+  /** The VPC that asks after the run (untagged in the world). */
+  next: SpokeVpc;
+  /** Attachments on the TGW before the run: the hub's own and peering attachments. */
+  hubAttachments: number;
+  /** The quotas raised above AWS's defaults, each with the page that says it is adjustable. */
+  raisedQuotas: { quota: string; value: number; page: string }[];
+}
+
+/** The TGW attachment quota (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html, not adjustable). */
+export const ATTACHMENTS_PER_TRANSIT_GATEWAY = 5_000;
+
+/** Supernets of the generated spokes (aggregated ingress): nonprod accounts in 10.16.0.0-10.127.255.255, prod in 10.128/9. */
+const NONPROD_SUPERNETS = ['10.16.0.0/12', '10.32.0.0/11', '10.64.0.0/10'];
+const PROD_SUPERNETS = ['10.128.0.0/9'];
+
+/**
+ * issue 19's `bulk5000`: every spoke VPC that fits one TGW, in `accounts` accounts (about 10 VPCs each), Route 53
+ * Profile mode, each segment's VPC blocks inside supernets its endpoint security groups admit once (aggregated
+ * ingress), AWS's default quotas except adjustable ones raised to fit (`raisedQuotas`). Each account owns a /18 and its
+ * VPCs are /22s in it (10/8 cannot hold 5,000 /20s); nonprod accounts fill 10.16.0.0-10.127.255.255 and prod accounts
+ * 10.128.0.0/9 (the hub VPC is 10.0.0.0/16).
+ */
+export function fullTransitGatewayWorld(options: FullTransitGatewayWorldOptions = {}): FullTransitGatewayWorld {
+  const accounts = options.accounts ?? 500;
+  const prodEvery = options.prodEvery ?? 5;
+  const raw = hubOfExampleWorld();
+  const hubAttachments = raw.ec2.transitGatewayAttachments.length;
+  const vpcs = options.vpcs ?? ATTACHMENTS_PER_TRANSIT_GATEWAY - hubAttachments + 1;
+  const perAccount = Math.ceil(vpcs / accounts);
+  if (perAccount > 16) throw new RangeError('at most 16 VPCs per account (/22s of its /18)');
+  const base = exampleConfig();
+  const withSupernets = (name: string, supernets: string[]) => ({
+    ...base.segments[name]!,
+    aggregatedIngress: supernets,
+  });
+  const config: HubConfig = {
+    ...base,
+    dns: { ...base.dns, mode: 'profile' },
+    segments: {
+      ...base.segments,
+      prod: withSupernets('prod', PROD_SUPERNETS),
+      nonprod: withSupernets('nonprod', NONPROD_SUPERNETS),
+    },
+  };
+  const all: SpokeVpc[] = [];
+  const index = { prod: 0, nonprod: 0 };
+  for (let k = 0; k < accounts && all.length < vpcs; k += 1) {
+    const prod = (k + 1) % prodEvery === 0;
+    const accountId = addSpokeAccount(raw, config, k, prod);
+    // The account's /18: the i-th of its segment's accounts.
+    const i = prod ? index.prod++ : index.nonprod++;
+    const octet2 = (prod ? 128 : 16) + (i >> 2);
+    const octet3 = (i & 3) * 64;
+    for (let v = 0; v < perAccount && all.length < vpcs; v += 1) {
+      const third = octet3 + v * 4;
+      all.push(
+        addSpokeVpc(raw, k, v, accountId, prod, `10.${octet2}.${third}.0/22`, [
+          `10.${octet2}.${third}.0/24`,
+          `10.${octet2}.${third + 1}.0/24`,
+        ]),
+      );
+    }
+  }
+  if (index.nonprod > 448 || index.prod > 512) throw new RangeError('too many accounts for the supernets');
+  const next = all.at(-1)!;
+  const spokes = all.slice(0, -1);
+  if (options.fillWithAttached) {
+    addAttachedVpcs(raw, ATTACHMENTS_PER_TRANSIT_GATEWAY - hubAttachments - spokes.length, config.hub.transitGatewayId);
+  }
+  // Adjustable quotas raised to fit (Service Quotas), each stated with its page.
+  const raisedQuotas = [
+    {
+      quota: 'route53profiles: VPCs associated with a Profile (default 1,000)',
+      value: Math.max(1_000, all.length),
+      page: 'https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-entities-profiles',
+    },
+    {
+      quota: 'ec2: routes per transit gateway, all route tables combined (default 10,000)',
+      value: Math.max(10_000, 5 * all.length),
+      page: 'https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html',
+    },
+  ];
+  raw.route53profiles = { quotas: { vpcsPerProfile: raisedQuotas[0]!.value } };
+  raw.ec2.quotas = { ...raw.ec2.quotas, routesPerTransitGateway: raisedQuotas[1]!.value };
+  return { config, world: parseWorld(raw, 'full TGW world'), spokes, next, hubAttachments, raisedQuotas };
 }
 
 /** `count` VPCs in legacy accounts (1,000 per account), each with an `available` attachment to the TGW. */

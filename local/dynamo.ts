@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -26,15 +27,88 @@ export interface StartDynamoOptions {
   onRequest?: () => () => void;
 }
 
+/** An HTTP request as the SDK sends it (method, path, query, headers, body). */
+export interface DynamoWireRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** dynalite's answer: status, headers (lower-case names, as Node.js gives them) and body bytes. */
+export interface DynamoWireResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** A running dynalite server. */
 export class LocalDynamo {
   private stopped = false;
   private inflight = 0;
+  /** dynalite's own request listener (captured before `track` adds the counting one). */
+  private readonly listener: RequestListener;
 
   constructor(
     private readonly server: Server,
     readonly port: number,
-  ) {}
+  ) {
+    this.listener = server.listeners('request')[0] as RequestListener;
+  }
+
+  /**
+   * Answers one request with dynalite's own HTTP handler, in process: the same parsing, validation, store and
+   * response bytes as a request on the socket, without the socket (a loopback round trip costs more than dynalite's
+   * work; `createLocalHub` uses this transport unless told `dynamoTransport: 'http'`).
+   */
+  handle(request: DynamoWireRequest): Promise<DynamoWireResponse> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(request.query ?? {})) {
+        for (const v of Array.isArray(value) ? value : [value]) query.append(key, v ?? '');
+      }
+      const search = query.toString();
+      const req = Object.assign(new EventEmitter(), {
+        method: request.method,
+        url: `${request.path || '/'}${search ? `?${search}` : ''}`,
+        headers,
+      });
+      const responseHeaders: Record<string, string> = {};
+      const res = {
+        statusCode: 200,
+        setHeader(name: string, value: string | number) {
+          responseHeaders[name.toLowerCase()] = String(value);
+        },
+        end(body?: string | Buffer) {
+          resolve({
+            statusCode: res.statusCode,
+            headers: responseHeaders,
+            body: body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+          });
+        },
+      };
+      try {
+        this.listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+        const body = request.body;
+        if (body !== undefined && body !== null && body !== '') {
+          // The SDK's JSON body is a Uint8Array subclass whose valueOf() warns: view its bytes instead of converting.
+          const bytes =
+            body instanceof Uint8Array
+              ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+              : Buffer.from(String(body), 'utf8');
+          req.emit('data', bytes);
+        }
+        req.emit('end');
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
 
   /** `http://127.0.0.1:<port>`. */
   get endpoint(): string {

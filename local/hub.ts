@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { HttpResponse } from '@smithy/protocol-http';
 import type { Pluggable } from '@smithy/types';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
 import { resetClients, useClientPlugin } from '#shared/aws';
@@ -33,7 +34,7 @@ import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
-import { type LocalDynamo, startDynalite } from './dynamo';
+import { type DynamoWireRequest, type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
@@ -86,6 +87,12 @@ export interface LocalHubOptions {
    * VPCs turn it off: the twin's snapshot grows with the square of the VPCs (5,000 VPCs: about a minute).
    */
   snapshotAtStart?: boolean;
+  /**
+   * How the hub's DynamoDB clients reach dynalite: `in-process` (default) hands each signed request to dynalite's
+   * own HTTP handler without a socket; `http` sends it over loopback. Same handler, same bytes, same results
+   * (test/local/dynamo-transport.test.ts); the socket only costs wall time.
+   */
+  dynamoTransport?: 'in-process' | 'http';
 }
 
 /** Something visible happened (for live progress). */
@@ -304,7 +311,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     twin.callOrigin = currentLocalFunction;
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
-    const plugin = localPlugin(twin, clock);
+    const plugin = localPlugin(twin, clock, options.dynamoTransport === 'http' ? undefined : dynamo);
 
     const lambdas = new LocalLambdas({
       functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
@@ -675,6 +682,7 @@ export function withHubProfile(world: World, config: HubConfig): World {
   const withProfile: World = {
     ...world,
     route53profiles: {
+      quotas: world.route53profiles?.quotas ?? {},
       profiles: [
         ...profiles,
         { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
@@ -767,10 +775,12 @@ function explainDeployFailure(error: unknown, config: HubConfig, index: number):
 
 /**
  * The SDK plugin of local runs: the twin beneath every modeled client, and DynamoDB requests (real HTTP to dynalite)
- * counted as IO in flight so the virtual clock never jumps while one is on the wire.
+ * counted as IO in flight so the virtual clock never jumps while one is on the wire. Given `dynamo`, DynamoDB
+ * requests skip the socket: the signed request goes to dynalite's own HTTP handler in process
+ * (`LocalDynamo.handle`), and its response bytes to the SDK's deserializer, as they would over loopback.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
-export function localPlugin(twin: Twin, clock: SimClock): Pluggable<any, any> {
+export function localPlugin(twin: Twin, clock: SimClock, dynamo?: LocalDynamo): Pluggable<any, any> {
   const base = twinPlugin(twin);
   return {
     applyToStack(stack) {
@@ -782,6 +792,17 @@ export function localPlugin(twin: Twin, clock: SimClock): Pluggable<any, any> {
         },
         // Inside the retry middleware: retry back-offs are timers, not IO.
         { step: 'finalizeRequest', name: 'spokelinkLocalIo', priority: 'low' },
+      );
+      if (!dynamo) return;
+      stack.add(
+        (next, context) => async (args) => {
+          if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
+          const request = args.request as DynamoWireRequest;
+          const answer = await dynamo.handle(request);
+          return { response: new HttpResponse(answer), output: undefined };
+        },
+        // The innermost middleware: the SDK's deserializer reads this response as it reads the socket's.
+        { step: 'deserialize', name: 'spokelinkInProcessDynamo', priority: 'low' },
       );
     },
   };

@@ -31,7 +31,7 @@ import { normalizeZoneName, vpcResolvesPrivateDns, worldError, zoneSummary, zone
 
 export const PROFILE_QUOTAS = { profilesPerAccountRegion: 5, vpcsPerProfile: 1_000, resourcesPerProfile: 5_000 };
 
-/** World file section: Profiles with the zones they hold, as long established (COMPLETE). */
+/** World file section: Profiles with the zones they hold, as long established (COMPLETE); raised quotas. */
 export const route53profilesWorldSchema = z
   .strictObject({
     profiles: z
@@ -46,8 +46,27 @@ export const route53profilesWorldSchema = z
         }),
       )
       .default([]),
+    /**
+     * Adjustable quotas raised for every account of the world, as an operator would through Service Quotas
+     * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-entities-profiles:
+     * all three "can be increased"); never below AWS's defaults.
+     */
+    quotas: z
+      .strictObject({
+        profilesPerAccountRegion: z
+          .number()
+          .int()
+          .min(PROFILE_QUOTAS.profilesPerAccountRegion, 'cannot be below the default 5'),
+        vpcsPerProfile: z.number().int().min(PROFILE_QUOTAS.vpcsPerProfile, 'cannot be below the default 1,000'),
+        resourcesPerProfile: z
+          .number()
+          .int()
+          .min(PROFILE_QUOTAS.resourcesPerProfile, 'cannot be below the default 5,000'),
+      })
+      .partial()
+      .default({}),
   })
-  .default({ profiles: [] });
+  .default({ profiles: [], quotas: {} });
 export type Route53ProfilesWorld = z.infer<typeof route53profilesWorldSchema>;
 
 type Status = 'CREATING' | 'COMPLETE' | 'DELETING';
@@ -315,6 +334,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
   seed(twin, world) {
     const s = state(twin);
     const longAgo = twin.now() - 365 * 24 * 3600 * 1000;
+    Object.assign(s.quotas, world.route53profiles.quotas);
     for (const [i, def] of world.route53profiles.profiles.entries()) {
       const where = `route53profiles.profiles.${i}`;
       if (s.profiles[def.id]) throw worldError(`${where}.id: duplicate Profile ${def.id}`);

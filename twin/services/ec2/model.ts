@@ -404,12 +404,24 @@ export function parseIpv6Cidr(cidr: string): { start: bigint; size: bigint; pref
   return { start: ip - (ip % size), size, prefix };
 }
 
+type AnyCidr = Readonly<{ v6: boolean; start: bigint; size: bigint }>;
+
+/** Parsed CIDRs by text (a pure function of the text; route and rule checks parse the same few thousand again). */
+const parsedCidrs = new Map<string, AnyCidr | undefined>();
+
 /** Either family as bigints (for containment and overlap: blocks of different families never meet). */
-function parseAny(cidr: string): { v6: boolean; start: bigint; size: bigint } | undefined {
+function parseAny(cidr: string): AnyCidr | undefined {
+  if (parsedCidrs.has(cidr)) return parsedCidrs.get(cidr);
   const v4 = parseCidr(cidr);
-  if (v4) return { v6: false, start: BigInt(v4.start), size: BigInt(v4.size) };
-  const v6 = parseIpv6Cidr(cidr);
-  return v6 ? { v6: true, start: v6.start, size: v6.size } : undefined;
+  const v6 = v4 ? undefined : parseIpv6Cidr(cidr);
+  const parsed = v4
+    ? Object.freeze({ v6: false, start: BigInt(v4.start), size: BigInt(v4.size) })
+    : v6
+      ? Object.freeze({ v6: true, start: v6.start, size: v6.size })
+      : undefined;
+  if (parsedCidrs.size >= 100_000) parsedCidrs.clear();
+  parsedCidrs.set(cidr, parsed);
+  return parsed;
 }
 
 export const isIpv6Cidr = (cidr: string) => parseIpv6Cidr(cidr) !== undefined;

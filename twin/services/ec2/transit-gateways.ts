@@ -80,8 +80,9 @@ function visibleTgw(ctx: CallContext, id: string | undefined): TransitGateway {
 function attachmentVisible(ctx: CallContext, att: TgwAttachment): boolean {
   const s = ec2State(ctx.twin);
   const tgw = s.transitGateways[att.transitGatewayId];
-  if (!isVisible(att, ctx)) return false;
+  // The owner check first: it is the cheap one, and it rules out most attachments of a large TGW for a spoke.
   if (att.vpcOwnerId !== ctx.caller.accountId && tgw?.ownerId !== ctx.caller.accountId) return false;
+  if (!isVisible(att, ctx)) return false;
   // Deleted attachments stay describable for a while, then disappear.
   const deletedAt = timeOf(att.timeline, 'deleted');
   return !(deletedAt !== undefined && ctx.now >= deletedAt + s.settings.deletedRetentionMs);
@@ -131,8 +132,12 @@ function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'pro
 function associationOf(s: Ec2State, att: TgwAttachment, now: number) {
   for (const table of Object.values(s.tgwRouteTables)) {
     if (table.transitGatewayId !== att.transitGatewayId) continue;
-    const found = liveLinks(s, table, 'association', now).find((l) => l.att.id === att.id);
-    if (found) return { table, state: found.state, link: found.link };
+    // The first live association link of this attachment (liveLinks(...).find(...), without the table's others).
+    for (const link of table.associations) {
+      if (link.attachmentId !== att.id) continue;
+      const state = linkState(s, link, now, 'association');
+      if (state) return { table, state, link };
+    }
   }
   return undefined;
 }
@@ -148,22 +153,51 @@ interface PropagatedRoute {
  * propagated: the later attachment loses
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html).
  */
+/**
+ * The last propagated routes computed per route table: each enabled propagation in order (its attachment and CIDRs,
+ * as a key) and the number of routes after it. The routes are a pure function of that ordered list, so a call whose
+ * list starts with the same entries continues from there (propagations are enabled in time order: a busy table only
+ * appends) instead of redoing the quadratic overlap check over thousands of attachments.
+ */
+const propagationMemo = new WeakMap<
+  TgwRouteTable,
+  { keys: string[]; atts: TgwAttachment[]; ends: number[]; routes: PropagatedRoute[] }
+>();
+
 function propagatedRoutes(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
-  const routes: PropagatedRoute[] = [];
   const links = liveLinks(s, table, 'propagation', now)
     .filter((l) => l.state === 'enabled')
     .sort((a, b) => a.link.createdAt - b.link.createdAt || a.att.createdAt - b.att.createdAt);
-  for (const { att } of links) {
+  const entries = links.map(({ att }) => {
     const vpc = s.vpcs[att.vpcId];
     // IPv6 blocks propagate only from an attachment with Ipv6Support enabled
     // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html).
     const ipv6 = att.ipv6Support === 'enable' ? (vpc?.ipv6Blocks ?? []).map((b) => b.cidr) : [];
-    for (const cidr of [...(vpc?.cidrBlocks ?? []), ...ipv6]) {
+    const cidrs = [...(vpc?.cidrBlocks ?? []), ...ipv6];
+    return { att, cidrs, key: `${att.id} ${cidrs.join(' ')}` };
+  });
+  const memo = propagationMemo.get(table);
+  let same = 0;
+  while (
+    memo &&
+    same < entries.length &&
+    same < memo.keys.length &&
+    memo.keys[same] === entries[same]!.key &&
+    memo.atts[same] === entries[same]!.att
+  ) {
+    same += 1;
+  }
+  const routes = memo && same > 0 ? memo.routes.slice(0, memo.ends[same - 1]) : [];
+  const ends = memo && same > 0 ? memo.ends.slice(0, same) : [];
+  for (const { att, cidrs } of entries.slice(same)) {
+    for (const cidr of cidrs) {
       if (routes.some((r) => r.attachment !== att && cidrOverlaps(r.cidr, cidr))) continue;
       routes.push({ cidr, attachment: att });
     }
+    ends.push(routes.length);
   }
-  return routes;
+  propagationMemo.set(table, { keys: entries.map((e) => e.key), atts: entries.map((e) => e.att), ends, routes });
+  return routes.slice();
 }
 
 /** A route of a TGW route table as AWS shows it. */
@@ -193,8 +227,9 @@ export function tableRoutes(s: Ec2State, table: TgwRouteTable, now: number): Tab
       state: live ? 'active' : 'blackhole',
     };
   });
+  const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
   const propagated: TableRoute[] = propagatedRoutes(s, table, now)
-    .filter((p) => !table.staticRoutes.some((r) => r.cidr === p.cidr))
+    .filter((p) => !staticCidrs.has(p.cidr))
     .map((p) => ({ cidr: p.cidr, attachment: p.attachment, type: 'propagated', state: 'active' }));
   return [...statics, ...propagated];
 }
@@ -327,8 +362,19 @@ function attachmentView(ctx: CallContext, att: TgwAttachment): SdkAttachment {
 }
 
 function visibleAttachments(ctx: CallContext, ids: string[] | undefined): TgwAttachment[] {
-  const pool = Object.values(ec2State(ctx.twin).attachments).filter((a) => attachmentVisible(ctx, a));
-  return selectIds(pool, ids);
+  const all = ec2State(ctx.twin).attachments;
+  if (ids && ids.length > 0) {
+    // The same answer as selectIds over every visible attachment (ids order, no repeats, NotFound for an id that is
+    // absent or invisible to the caller), without walking a TGW's thousands of attachments per describe.
+    const out: TgwAttachment[] = [];
+    for (const id of ids) {
+      const att = Object.hasOwn(all, id) ? all[id] : undefined;
+      if (!att || !attachmentVisible(ctx, att)) throw notFound(id);
+      if (!out.includes(att)) out.push(att);
+    }
+    return out;
+  }
+  return Object.values(all).filter((a) => attachmentVisible(ctx, a));
 }
 
 const attachmentFilters = (ctx: CallContext) => ({

@@ -82,7 +82,7 @@ const ingressSchema = z
  * every account of the world, up to the highest value AWS grants
  * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html): inbound (or outbound) rules per security
  * group 60, up to 1,000 (times the security groups per network interface, at most 1,000); routes per route table 50,
- * up to 1,000; IPv4 CIDR blocks per VPC 5, up to 50. The attachment quotas of a transit gateway are not adjustable and have no setting.
+ * up to 1,000; IPv4 CIDR blocks per VPC 5, up to 50; routes per TGW (all its tables) 10,000. The attachment quotas of a transit gateway are not adjustable and have no setting.
  */
 const quotasSchema = z
   .strictObject({
@@ -99,6 +99,11 @@ const quotasSchema = z
     cidrBlocksPerVpc: z.number().int().min(5, 'cannot be below the default 5').max(50, 'AWS allows at most 50'),
     /** Interface endpoints per VPC (default 50; AWS publishes no maximum: the twin's bound). */
     interfaceEndpointsPerVpc: z.number().int().min(50, 'cannot be below the default 50').max(1000),
+    /**
+     * Combined routes of a TGW's route tables: 10,000, adjustable
+     * (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html, "Routing").
+     */
+    routesPerTransitGateway: z.number().int().min(10_000, 'cannot be below the default 10,000'),
   })
   .partial();
 

@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BulkResult, type NextVpcOutcome, runBulk, runFullTransitGateway } from './bulk';
+import { bulkWorld, fullTransitGatewayWorld } from './worlds';
+
+/**
+ * The bench's simulations as jobs: each runs in a fresh Node.js process (`tsx bench/jobs.ts <job file>`), so the
+ * handlers' module-level caches (a warm Lambda container) never carry from one run into the next (a run's figures do
+ * not depend on which ran before it), and independent runs use both cores of the machine at once (`runJobs`).
+ */
+
+export type Job =
+  | {
+      kind: 'bulk';
+      accounts: number;
+      vpcsPerAccount: number;
+      mode: 'zones' | 'profile';
+      seed: number;
+      profileAssociationMs?: number;
+    }
+  | { kind: 'bulk5000'; accounts: number; vpcs?: number; seed: number };
+
+export type JobResult = BulkResult & { next?: NextVpcOutcome };
+
+/** Runs one job in this process. */
+export async function runJob(job: Job): Promise<JobResult> {
+  if (job.kind === 'bulk5000') {
+    const bulk = fullTransitGatewayWorld({
+      accounts: job.accounts,
+      ...(job.vpcs === undefined ? {} : { vpcs: job.vpcs }),
+    });
+    return runFullTransitGateway({ bulk, seed: job.seed });
+  }
+  const base = bulkWorld({ accounts: job.accounts, vpcsPerAccount: job.vpcsPerAccount });
+  const bulk =
+    job.mode === 'zones' ? base : { ...base, config: { ...base.config, dns: { ...base.config.dns, mode: job.mode } } };
+  return runBulk({
+    bulk,
+    seed: job.seed,
+    ...(job.profileAssociationMs === undefined
+      ? {}
+      : { hubOptions: { twinOptions: { timings: { profileAssociationMs: job.profileAssociationMs } } } }),
+  });
+}
+
+/** Runs one job in a child process (`tsx bench/jobs.ts`); its result comes back through a file. */
+function runInChild(job: Job): Promise<JobResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'spokelink-bench-'));
+  const input = join(dir, 'job.json');
+  const output = join(dir, 'result.json');
+  writeFileSync(input, JSON.stringify({ job, output }));
+  const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+  return new Promise<JobResult>((resolve, reject) => {
+    execFile(tsx, [__filename, input], { maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
+      try {
+        if (error) reject(new Error(`bench job ${JSON.stringify(job)} failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(readFileSync(output, 'utf8')) as JobResult);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+/** Runs jobs in child processes, at most `parallel` at once (in the order submitted). */
+export class JobPool {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly parallel: number) {}
+
+  async run(job: Job): Promise<JobResult> {
+    if (this.running >= Math.max(1, this.parallel)) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.running += 1;
+    try {
+      return await runInChild(job);
+    } finally {
+      this.running -= 1;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+if (require.main === module) {
+  const { job, output } = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { job: Job; output: string };
+  runJob(job)
+    .then((result) => writeFileSync(output, JSON.stringify(result)))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    });
+}
