@@ -57,6 +57,8 @@ const { values: flags } = parseArgs({
     'bulk5000-vpcs': { type: 'string' },
     /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
     'profile-timings': { type: 'boolean', default: true },
+    /** Bulk: the half/double timing runs use this many accounts (default: --accounts), to keep the bench short. */
+    'sensitivity-accounts': { type: 'string' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
     /** Simulations (bulk, bulk5000) run in child processes, this many at once (default: the machine's cores). */
     jobs: { type: 'string' },
@@ -181,29 +183,38 @@ async function bulkSection(pool: JobPool) {
   const accounts = Number(flags.accounts);
   const vpcsPerAccount = Number(flags['vpcs-per-account']);
   const seed = Number(flags.seed);
-  const job = (mode: 'zones' | 'profile', profileAssociationMs?: number): Job => ({
+  const sensitivityAccounts = Number(flags['sensitivity-accounts'] ?? accounts);
+  const job = (mode: 'zones' | 'profile', profileAssociationMs?: number, jobAccounts = accounts): Job => ({
     kind: 'bulk',
-    accounts,
+    accounts: jobAccounts,
     vpcsPerAccount,
     mode,
     seed,
     ...(profileAssociationMs === undefined ? {} : { profileAssociationMs }),
   });
-  const profileRun = (profileAssociationMs: number) => {
-    log(`bulk: profile mode, AssociateProfile ${profileAssociationMs / 1000} s (job) ...`);
-    return pool.run(job('profile', profileAssociationMs)).then((r) => ({ profileAssociationMs, ...bulkFigures(r) }));
+  const profileRun = (profileAssociationMs: number, jobAccounts = accounts) => {
+    log(
+      `bulk: profile mode, ${jobAccounts * vpcsPerAccount} VPCs, AssociateProfile ${profileAssociationMs / 1000} s (job) ...`,
+    );
+    return pool
+      .run(job('profile', profileAssociationMs, jobAccounts))
+      .then((r) => ({ profileAssociationMs, ...bulkFigures(r) }));
   };
   log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode (job) ...`);
   const stated = DEFAULT_TIMINGS.profileAssociationMs;
   // Every run is its own process (same world, same seed): all four at once, as many in parallel as the pool allows.
   const zonesRun = pool.run(job('zones')).then(bulkFigures);
   const profileStated = profileRun(stated);
-  const halfRun = flags['profile-timings'] ? profileRun(stated / 2) : undefined;
-  const doubleRun = flags['profile-timings'] ? profileRun(stated * 2) : undefined;
+  // The sensitivity to the stated timing: the stated timing again at the sensitivity's size (the reference), half, double.
+  const sized = sensitivityAccounts !== accounts;
+  const referenceRun = flags['profile-timings'] && sized ? profileRun(stated, sensitivityAccounts) : undefined;
+  const halfRun = flags['profile-timings'] ? profileRun(stated / 2, sensitivityAccounts) : undefined;
+  const doubleRun = flags['profile-timings'] ? profileRun(stated * 2, sensitivityAccounts) : undefined;
   const zones = await zonesRun;
   const profile = await profileStated;
-  const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number }) => ({
+  const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number; vpcs?: number }) => ({
     ...(r.profileAssociationMs === undefined ? {} : { profileAssociationMs: r.profileAssociationMs }),
+    ...(r.vpcs === undefined ? {} : { vpcs: r.vpcs }),
     connected: r.connected,
     failed: r.failed,
     makespanSeconds: r.makespanSeconds,
@@ -211,7 +222,14 @@ async function bulkSection(pool: JobPool) {
     makespanOverLowerBound: r.makespanOverLowerBound,
     binding: r.lowerBound.binding,
   });
-  const sensitivity = halfRun && doubleRun ? { half: brief(await halfRun), double: brief(await doubleRun) } : undefined;
+  const sensitivity =
+    halfRun && doubleRun
+      ? {
+          ...(referenceRun ? { stated: brief(await referenceRun) } : {}),
+          half: brief(await halfRun),
+          double: brief(await doubleRun),
+        }
+      : undefined;
   return {
     accounts,
     ...zones,
