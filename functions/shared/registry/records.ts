@@ -74,8 +74,15 @@ export async function beginOnboarding(
   const fresh = !existing || existing.status === 'disconnected';
   // This onboarding re-plans the VPC in the current design: a migrated record's mark has done its work.
   // The VPC's own Profile is as this plan found it (absent: none, or the hub is in zones mode).
-  const { upgradedFrom: _upgraded, existingProfileId: _own, ...kept } = existing ?? ({} as ConsumerRecord);
+  const {
+    upgradedFrom: _upgraded,
+    existingProfileId: _own,
+    localServices: _local,
+    ...kept
+  } = existing ?? ({} as ConsumerRecord);
   const ownProfile = plan.existingProfile ? { existingProfileId: plan.existingProfile.profileId } : {};
+  // Listed only when there are some, in a fresh record and a re-planned one alike (a re-run writes what a first run does).
+  const local = plan.localServices?.length ? { localServices: plan.localServices } : {};
   const record: ConsumerRecord = fresh
     ? {
         vpcId: plan.vpcId,
@@ -83,7 +90,7 @@ export async function beginOnboarding(
         region: plan.region,
         segment: plan.segment,
         services: plan.services,
-        ...(plan.localServices?.length ? { localServices: plan.localServices } : {}),
+        ...local,
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
         ...ownProfile,
@@ -102,7 +109,7 @@ export async function beginOnboarding(
         ...kept,
         segment: plan.segment,
         services: plan.services,
-        localServices: plan.localServices ?? [],
+        ...local,
         cidrs: plan.cidrs,
         quarantine: plan.quarantine ?? [],
         ...ownProfile,
