@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
+import { type Contract, onRemovalTarget } from '#shared/contract';
 import { PlanSchema } from '#shared/plan';
-import { RemovalTargetSchema } from '#shared/vpc-ref';
 
 /** The approval function's steps (docs/workflow.md, "Approvals"). */
 export const ApprovalContract = {
@@ -19,7 +18,7 @@ export const ApprovalContract = {
   },
   /** WithdrawPendingApproval (offboarding, under the lease): the VPC no longer asks to connect. */
   withdraw: {
-    input: z.object({ action: z.literal('withdraw'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('withdraw'),
     output: z.object({ withdrawn: z.boolean(), executionArn: z.string().optional() }),
   },
 } as const satisfies Contract;

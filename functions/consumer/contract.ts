@@ -1,12 +1,10 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
-import { PlanSchema } from '#shared/plan';
+import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
 import {
   EndpointConnectionRecordSchema,
   EndpointServicePrincipalRecordSchema,
   SecurityGroupRuleRecordSchema,
 } from '#shared/registry/model';
-import { RemovalTargetSchema } from '#shared/vpc-ref';
 
 /** RegisterConsumer's result. */
 export const ConsumerResultSchema = z.object({
@@ -47,14 +45,14 @@ export type ConsumerRemovalResult = z.infer<typeof ConsumerRemovalResultSchema>;
 export const ConsumerContract = {
   /** RegisterConsumer (no action: the onboarding ASL's original input). */
   register: {
-    input: z.object({ action: z.literal('register').optional(), plan: PlanSchema }),
+    input: onOriginalPlan('register'),
     output: ConsumerResultSchema,
   },
   /** PruneEndpointAccess: after a change, the recorded rules the plan no longer wants. */
-  prune: { input: z.object({ action: z.literal('prune'), plan: PlanSchema }), output: ConsumerRemovalResultSchema },
+  prune: { input: onPlan('prune'), output: ConsumerRemovalResultSchema },
   /** RemoveEndpointAccess: offboarding, every recorded rule and (if no other VPC of the account needs it) principal. */
   remove: {
-    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('remove'),
     output: ConsumerRemovalResultSchema,
   },
 } as const satisfies Contract;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
+import { type Contract, onPlan } from '#shared/contract';
 import { CaughtErrorSchema } from '#shared/failure';
 import { LeaseFenceSchema, PlanSchema } from '#shared/plan';
 import {
@@ -128,7 +128,7 @@ export const RollbackContract = {
     output: OffboardPlanSchema,
   },
   /** NoteWhatExists (onboarding of a member): what the record lists before anything changes. */
-  inventory: { input: z.object({ action: z.literal('inventory'), plan: PlanSchema }), output: InventorySchema },
+  inventory: { input: onPlan('inventory'), output: InventorySchema },
   /** PlanRollback (onboarding failure path). */
   'plan-rollback': {
     input: z.object({ action: z.literal('plan-rollback'), state: RollbackStateSchema }),

@@ -1,8 +1,6 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
-import { PlanSchema } from '#shared/plan';
+import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
 import { RouteRecordSchema } from '#shared/registry/model';
-import { RemovalTargetSchema } from '#shared/vpc-ref';
 
 /** CreateSpokeRoutes' result. */
 export const RoutesResultSchema = z.object({
@@ -29,14 +27,14 @@ export type RouteRemovalResult = z.infer<typeof RouteRemovalResultSchema>;
 export const RoutesContract = {
   /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
   create: {
-    input: z.object({ action: z.literal('create').optional(), plan: PlanSchema }),
+    input: onOriginalPlan('create'),
     output: RoutesResultSchema,
   },
   /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
-  prune: { input: z.object({ action: z.literal('prune'), plan: PlanSchema }), output: RouteRemovalResultSchema },
+  prune: { input: onPlan('prune'), output: RouteRemovalResultSchema },
   /** RemoveSpokeRoutes: offboarding, every recorded route. */
   remove: {
-    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('remove'),
     output: RouteRemovalResultSchema,
   },
 } as const satisfies Contract;

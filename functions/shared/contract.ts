@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { SpokelinkError } from './errors';
+import { PlanSchema } from './plan';
+import { RemovalTargetSchema } from './vpc-ref';
 import { formatIssues } from './zod-issues';
 
 /**
@@ -28,6 +30,17 @@ export type ActionOf<C extends Contract> = {
   [A in keyof C]: 'action' extends keyof z.output<C[A]['input']> ? A : never;
 }[keyof C] &
   string;
+
+/** An action's input that carries the plan: `{ action, plan }`. */
+export const onPlan = <A extends string>(action: A) => z.object({ action: z.literal(action), plan: PlanSchema });
+
+/** A function's original, action-less input (the onboarding ASL's first call): `{ action?, plan }`. */
+export const onOriginalPlan = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action).optional(), plan: PlanSchema });
+
+/** A removal action's input: `{ action, vpc }` (the VPC to remove from, as the offboarding or rollback plans it). */
+export const onRemovalTarget = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action), vpc: RemovalTargetSchema });
 
 /**
  * The handler's input schema: the actions' inputs, tried in the contract's order (an action-less original input comes

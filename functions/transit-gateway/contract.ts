@@ -1,7 +1,5 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
-import { PlanSchema } from '#shared/plan';
-import { RemovalTargetSchema } from '#shared/vpc-ref';
+import { type Contract, onPlan, onRemovalTarget } from '#shared/contract';
 
 /** ShareTransitGateway's result. */
 export const ShareResultSchema = z.object({
@@ -80,7 +78,6 @@ export const DnsChangesSchema = z
   })
   .default({ changeIds: [] });
 
-const onPlan = <A extends string>(action: A) => z.object({ action: z.literal(action), plan: PlanSchema });
 const onAttachment = <A extends string>(action: A) => onPlan(action).extend({ attachmentId: z.string().min(1) });
 
 /** The transit-gateway function's steps (docs/workflow.md). */
@@ -94,11 +91,11 @@ export const TransitGatewayContract = {
   confirm: { input: onAttachment('confirm').extend({ zones: DnsChangesSchema }), output: ConnectivityResultSchema },
   /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
   remove: {
-    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('remove'),
     output: AttachmentRemovalResultSchema,
   },
   unshare: {
-    input: z.object({ action: z.literal('unshare'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('unshare'),
     output: UnshareResultSchema,
   },
 } as const satisfies Contract;

@@ -1,8 +1,6 @@
 import * as z from 'zod';
-import type { Contract } from '#shared/contract';
-import { PlanSchema } from '#shared/plan';
+import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
 import { ProfileAssociationRecordSchema, SpokeEndpointRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
-import { RemovalTargetSchema } from '#shared/vpc-ref';
 
 /** AssociateZones' result for the zones. */
 export const ZonesResultSchema = z.object({
@@ -78,19 +76,19 @@ export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemo
 export const ZonesContract = {
   /** AssociateZones (no action: the onboarding ASL's original input); in DNS mode `profile` with the Profile's. */
   associate: {
-    input: z.object({ action: z.literal('associate').optional(), plan: PlanSchema }),
+    input: onOriginalPlan('associate'),
     output: ZonesResultSchema.extend(ProfileResultSchema.partial().shape),
   },
   /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
-  prune: { input: z.object({ action: z.literal('prune'), plan: PlanSchema }), output: DnsRemovalResultSchema },
+  prune: { input: onPlan('prune'), output: DnsRemovalResultSchema },
   /** RemoveZoneAssociations: offboarding, every recorded zone. */
   remove: {
-    input: z.object({ action: z.literal('remove'), vpc: RemovalTargetSchema }),
+    input: onRemovalTarget('remove'),
     output: DnsRemovalResultSchema,
   },
   /** CreateSpokeEndpoints: the interface endpoints of the plan's local services, in the spoke VPC. */
   endpoints: {
-    input: z.object({ action: z.literal('endpoints'), plan: PlanSchema }),
+    input: onPlan('endpoints'),
     output: SpokeEndpointResultSchema,
   },
 } as const satisfies Contract;
