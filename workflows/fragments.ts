@@ -93,17 +93,33 @@ export const TRANSIENT = {
     attempts: 60,
   }),
   /**
-   * Connected means a packet can flow: a constant 1 s poll (5 minutes in all). The association takes AWS a few
-   * seconds (no published figure; the twin's `associationMs` is 5 s), so a 2 s poll lost up to 2 s of it per VPC.
+   * Connected means a packet can flow: a poll that starts at 1 s and backs off (x1.5, at most 8 s; about 5 minutes
+   * in all). The association takes AWS a few seconds (no published figure; the twin's `associationMs` is 5 s): the
+   * first polls, 1, 2.5 and 4.75 s after the first check, notice it at most about 1 s later than a constant 1 s poll
+   * would, and a VPC whose changes take longer (a zone change PENDING behind other VPCs' at a busy zone) is read every
+   * 8 s rather than every second. No jitter: a poll is not contention (throttling has its own retrier, with jitter).
    */
   connectivityPending: retrier([ConnectivityPendingError], {
     interval: 1,
-    backoff: 1,
-    maxDelay: 1,
-    attempts: 300,
+    backoff: 1.5,
+    maxDelay: 8,
+    attempts: 40,
     jitter: 'NONE',
   }),
 } as const;
+
+/**
+ * Throttling of a step whose calls go to the hub account's EC2 buckets, which every onboarding shares
+ * (AcceptAttachment, AssociateAndPropagate, RegisterConsumer): 2 s / 2 / 120 s / 100, with full jitter. A migration
+ * day keeps those buckets busy for minutes (the mutating one takes 5 calls per second), and the last VPC is connected
+ * only once its own throttled call gets through: with the shared 300 s cap (600 s for RegisterConsumer) a VPC whose
+ * call was throttled seven times slept up to 5 minutes while the bucket it waited for had refilled, which made the
+ * 1,000-VPC day in profile mode 2.1x its lower bound (docs/performance.md, "The migration day in DNS mode profile").
+ * A throttled request is refused before it does anything, so retrying within 2 minutes only spreads the same calls
+ * closer together; 100 attempts (about 100 minutes on average once the cap is reached) outlast the longest queue the
+ * bench meets (a whole TGW's worth of VPCs, bulk5000), as the shared 40 attempts up to 300 s apart did.
+ */
+export const HUB_EC2_THROTTLING = { attempts: 100, maxDelay: 120 } as const;
 
 // ---- execution context and the standard payloads ---------------------------------------------------------------------
 
