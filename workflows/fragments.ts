@@ -93,17 +93,19 @@ export const TRANSIENT = {
     attempts: 60,
   }),
   /**
-   * Connected means a packet can flow: a poll that starts at 1 s and backs off (x1.5, at most 8 s; about 5 minutes
-   * in all). The association takes AWS a few seconds (no published figure; the twin's `associationMs` is 5 s): the
-   * first polls, 1, 2.5 and 4.75 s after the first check, notice it at most about 1 s later than a constant 1 s poll
-   * would, and a VPC whose changes take longer (a zone change PENDING behind other VPCs' at a busy zone) is read every
-   * 8 s rather than every second. No jitter: a poll is not contention (throttling has its own retrier, with jitter).
+   * Connected means a packet can flow: a poll that starts at 1 s and backs off gently (x1.2, at most 8 s apart; about
+   * 5 minutes in all). The association takes AWS a few seconds (no published figure; the twin's `associationMs` is
+   * 5 s), and the critical path waits for it: the first polls stay about 1 s apart (1, 1.2, 1.44, 1.73 s), so
+   * `connected` is noticed about as soon as with a constant 1 s poll (a 2 s poll cost the first VPC of an account
+   * 1.8 s on average: docs/performance.md), while a VPC that waits longer (a zone change behind other VPCs', a hub
+   * under load) is read every 8 s rather than every second. No jitter: a poll is not contention (throttling has its
+   * own retrier, with jitter).
    */
   connectivityPending: retrier([ConnectivityPendingError], {
     interval: 1,
-    backoff: 1.5,
+    backoff: 1.2,
     maxDelay: 8,
-    attempts: 40,
+    attempts: 45,
     jitter: 'NONE',
   }),
 } as const;
