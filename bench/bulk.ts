@@ -30,7 +30,7 @@ export interface BulkRunOptions {
    * Called with the hub and the run's result after the run, before the hub closes (to inspect the twin or the
    * registry, or to go on: a retry once a quota is raised).
    */
-  beforeClose?: (hub: LocalHub, result: BulkResult) => Promise<void> | void;
+  beforeClose?: (hub: LocalHub, result: Omit<BulkResult, 'cpuSeconds' | 'cpuSecondsPerVpc'>) => Promise<void> | void;
 }
 
 export interface BulkResult {
@@ -58,9 +58,23 @@ export interface BulkResult {
   callsByOperation: Record<string, number>;
   /** Real seconds the simulation took. */
   wallSeconds: number;
+  /**
+   * CPU seconds (user + system, `process.cpuUsage()`) of the run: the hub's start, the simulated day and its summary
+   * (not the process's module loading). Unlike wall time it hardly depends on the machine's load.
+   */
+  cpuSeconds: number;
+  /** `cpuSeconds` per simulated VPC: the simulation's speed, compared with `SIMULATION_CPU_BASELINE`. */
+  cpuSecondsPerVpc: number;
   /** When each VPC became connected (s after start) and its attachment's own pending time. */
   perVpc: { vpcId: string; connectedAtSeconds?: number; attachmentPendingSeconds?: number }[];
 }
+
+/**
+ * The simulation's CPU per VPC before the speed-ups of docs/performance.md "Simulation speed: CPU per VPC" (the
+ * same world as `bulkWorld`, seed 7, 10 VPCs per account, `cpuSecondsPerVpc` of a job): the reference `npm run bench`
+ * prints next to its own figure.
+ */
+export const SIMULATION_CPU_BASELINE = { commit: 'ea890ca', vpcs: 50, zones: 0.672, profile: 0.673 } as const;
 
 const THROTTLING_CODES = new Set(Object.values(THROTTLING).map((t) => t.code));
 const DAY_START = Date.UTC(2026, 2, 2, 9, 0, 0);
@@ -71,6 +85,7 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkResult> {
   const seed = options.seed ?? 7;
   const window = options.tagWindowMs ?? 60_000;
   const [minPending, maxPending] = options.attachmentPendingMs ?? [60_000, 300_000];
+  const cpuStart = process.cpuUsage();
   const hub = await createLocalHub({
     config: bulk.config,
     world: bulk.world,
@@ -134,7 +149,9 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkResult> {
       Math.max(...times, 0),
     );
     await options.beforeClose?.(hub, summary);
-    return summary;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    return { ...summary, cpuSeconds, cpuSecondsPerVpc: cpuSeconds / Math.max(1, bulk.spokes.length) };
   } finally {
     await hub.close();
   }
@@ -147,7 +164,7 @@ async function summarize(
   wallSeconds: number,
   pending: [number, number],
   lastTagMs: number,
-): Promise<BulkResult> {
+): Promise<Omit<BulkResult, 'cpuSeconds' | 'cpuSecondsPerVpc'>> {
   const hubAccount = bulk.config.hub.accountId;
   const spokeIds = bulk.spokes.map((s) => s.vpcId);
   const groups = Object.values(bulk.config.endpoints).map((e) => e.securityGroupId);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { DEFAULT_TIMINGS } from '#twin/twin';
-import { type BulkResult, runBulk } from './bulk';
+import { type BulkResult, runBulk, SIMULATION_CPU_BASELINE } from './bulk';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import {
   convergenceProblems,
@@ -36,7 +36,7 @@ import { bulkWorld, exampleConfig, fullTransitGatewayWorld } from './worlds';
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
  * baseline, written to bench/results.json and printed as a table. docs/performance.md explains every figure.
  *
- *   npm run bench                      # everything, full sizes (about 30 minutes on 2 cores)
+ *   npm run bench                      # everything, full sizes (estimated 50 minutes on 2 cores: docs/performance.md)
  *   npm run bench -- --only onboarding,bundles
  *   npm run bench -- --accounts 10 --vpcs-per-account 10 --fault-runs 20 --out /tmp/results.json
  */
@@ -175,6 +175,8 @@ function bulkFigures(result: BulkResult) {
     stateTransitions: result.stateTransitions,
     lambdaInvocations: result.lambdaInvocations,
     wallSeconds: round(result.wallSeconds),
+    cpuSeconds: round(result.cpuSeconds),
+    cpuSecondsPerVpc: round(result.cpuSecondsPerVpc, 3),
     notConnected: result.notConnected.slice(0, 20),
     failures: result.failures.slice(0, 20),
   };
@@ -228,6 +230,7 @@ async function bulkSection(pool: JobPool) {
     lowerBoundSeconds: r.lowerBoundSeconds,
     makespanOverLowerBound: r.makespanOverLowerBound,
     binding: r.lowerBound.binding,
+    cpuSecondsPerVpc: r.cpuSecondsPerVpc,
   });
   const sensitivity =
     halfRun && doubleRun
@@ -274,6 +277,8 @@ async function bulk5000Section(pool: JobPool) {
     lowerBoundSeconds: figures.lowerBoundSeconds,
     makespanOverLowerBound: figures.makespanOverLowerBound,
     wallSeconds: figures.wallSeconds,
+    cpuSeconds: figures.cpuSeconds,
+    cpuSecondsPerVpc: figures.cpuSecondsPerVpc,
     accounts,
     full: bulk.spokes.length + bulk.hubAttachments === 5_000,
     hubAttachments: bulk.hubAttachments,
@@ -428,6 +433,12 @@ function printTable(results: Record<string, unknown>): void {
       ]);
     }
     rows.push(['bulk.wallSeconds', String(b.wallSeconds), `${b.lambdaInvocations} Lambda invocations`]);
+    rows.push([
+      'bulk.cpuSecondsPerVpc',
+      `${b.cpuSecondsPerVpc} / ${b.profile.cpuSecondsPerVpc}`,
+      `zones / profile; baseline ${SIMULATION_CPU_BASELINE.zones} / ${SIMULATION_CPU_BASELINE.profile} ` +
+        `(${SIMULATION_CPU_BASELINE.vpcs} VPCs at ${SIMULATION_CPU_BASELINE.commit})`,
+    ]);
   }
   const t = results.bulk5000 as Awaited<ReturnType<typeof bulk5000Section>> | undefined;
   if (t) {

@@ -309,6 +309,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
+    // The IAM data is read before the run, not while calls are in flight (see IamEvaluator.warm).
+    await twin.iam?.warm();
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
     const plugin = localPlugin(twin, clock, options.dynamoTransport === 'http' ? undefined : dynamo);

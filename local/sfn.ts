@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateMachine as Interpreter, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { errors, TwinError } from '#twin/errors';
+import { lazyModule } from '#twin/lazy';
 import type { Twin } from '#twin/twin';
 import type { CallContext, ServiceModule } from '#twin/types';
 import {
@@ -117,6 +118,11 @@ function byteLength(text: string): number {
 }
 
 /** The local Step Functions service of one hub. */
+/** The DynamoDB SDK's commands, loaded on the first DynamoDB task (a require per task costs a path resolution). */
+const dynamodbCommands = lazyModule(
+  () => require('@aws-sdk/client-dynamodb') as Record<string, new (input: unknown) => unknown>,
+);
+
 export class LocalStepFunctions {
   readonly stateMachines = new Map<string, StateMachineRecord>();
   readonly executionsByArn = new Map<string, ExecutionRecord>();
@@ -444,7 +450,7 @@ export class LocalStepFunctions {
 
   private async dynamodb(action: string, params: Json): Promise<Json> {
     const client = this.options.dynamodb!;
-    const commands = require('@aws-sdk/client-dynamodb') as Record<string, new (input: unknown) => unknown>;
+    const commands = dynamodbCommands();
     const Command = commands[`${action.charAt(0).toUpperCase()}${action.slice(1)}Command`];
     if (!Command) throw new Error(`dynamodb:${action} is not supported`);
     const output = (await client.send(new Command(params) as never)) as unknown as Record<string, unknown>;

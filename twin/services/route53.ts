@@ -30,6 +30,7 @@ import type {
 } from '@aws-sdk/client-route-53';
 import * as z from 'zod';
 import { TwinError } from '../errors';
+import { lazyModule } from '../lazy';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';
 
@@ -205,15 +206,19 @@ interface Ec2Lookups {
   endpointDnsNamesHeld?: (twin: Twin, vpcId: string, now: number) => string[];
 }
 
+/** The EC2 model, loaded lazily (the modules load independently). */
+const ec2Lookups = lazyModule(() => require('./ec2') as Ec2Lookups);
+const worldModule = lazyModule(() => require('../world') as typeof import('../world'));
+
 /** Private DNS names the VPC's interface endpoints hold (EC2 model, loaded lazily). */
 function endpointNamesOfVpc(twin: Twin, ref: VpcRef, now: number): string[] {
-  const { endpointDnsNamesHeld } = require('./ec2') as Ec2Lookups;
+  const { endpointDnsNamesHeld } = ec2Lookups();
   return typeof endpointDnsNamesHeld === 'function' ? endpointDnsNamesHeld(twin, ref.vpcId, now) : [];
 }
 
 /** The EC2 model's VPC lookup, loaded lazily (the modules load independently). */
 function findVpc(twin: Twin, ref: VpcRef): VpcView | undefined {
-  const { findVpc: find } = require('./ec2') as Ec2Lookups;
+  const { findVpc: find } = ec2Lookups();
   if (typeof find !== 'function') throw new Error('twin: route53 needs ec2.findVpc (EC2 model not loaded)');
   const vpc = find(twin, ref.vpcId);
   return vpc && vpc.region === ref.region ? vpc : undefined;
@@ -692,6 +697,6 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
 /** A TwinWorldError (also for the Route 53 Profiles world section). */
 export function worldError(message: string): Error {
   // Lazy: twin/world.ts imports this module for its schema.
-  const { TwinWorldError } = require('../world') as typeof import('../world');
+  const { TwinWorldError } = worldModule();
   return new TwinWorldError(message);
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { TwinError } from '../errors';
+import { lazyModule } from '../lazy';
 import type { Twin } from '../twin';
 import type { CallContext, ServiceModule } from '../types';
 import { isResourceSharedWith } from './ram';
@@ -309,11 +310,18 @@ export function resolvingZone(
   return { zoneId: best.id, via: best.via };
 }
 
+/** The EC2 model, loaded lazily. */
+const ec2Lookups = lazyModule(
+  () =>
+    require('./ec2') as {
+      endpointDnsNamesOfVpc?: (t: Twin, v: string, now: number) => { name: string; endpointId: string }[];
+      findVpc: (t: Twin, id: string) => { ownerId: string; region: string } | undefined;
+    },
+);
+
 /** The available private DNS names of a VPC's endpoints (EC2 model, loaded lazily). */
 function endpointNamesOf(twin: Twin, vpcId: string): { name: string; endpointId: string }[] {
-  const { endpointDnsNamesOfVpc } = require('./ec2') as {
-    endpointDnsNamesOfVpc?: (t: Twin, v: string, now: number) => { name: string; endpointId: string }[];
-  };
+  const { endpointDnsNamesOfVpc } = ec2Lookups();
   return typeof endpointDnsNamesOfVpc === 'function' && twin.state.ec2
     ? endpointDnsNamesOfVpc(twin, vpcId, twin.now())
     : [];
@@ -321,11 +329,7 @@ function endpointNamesOf(twin: Twin, vpcId: string): { name: string; endpointId:
 
 // ---- the service ----------------------------------------------------------------------------------------------
 
-const vpcOf = (twin: Twin, vpcId: string) =>
-  (require('./ec2') as { findVpc: (t: Twin, id: string) => { ownerId: string; region: string } | undefined }).findVpc(
-    twin,
-    vpcId,
-  );
+const vpcOf = (twin: Twin, vpcId: string) => ec2Lookups().findVpc(twin, vpcId);
 
 export const route53profiles: ServiceModule<Route53ProfilesState, { route53profiles: Route53ProfilesWorld }> = {
   name: 'route53profiles',

@@ -14,6 +14,7 @@ import type {
   UnsuccessfulItem,
 } from '@aws-sdk/client-ec2';
 import { errors, TwinError } from '../../errors';
+import { lazyModule } from '../../lazy';
 import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
 import {
@@ -219,10 +220,15 @@ function liveEndpointsOf(s: Ec2State, vpcId: string, now: number): VpcEndpoint[]
 }
 
 /** Route 53's view of the zones directly associated with a VPC (loaded lazily: the modules load independently). */
+const route53Module = lazyModule(
+  () =>
+    require('../route53') as {
+      zonesOfVpcInTwin?: (t: Twin, v: string, r: string) => { id: string; name: string }[];
+    },
+);
+
 function zonesOfVpc(twin: Twin, vpcId: string, region: string): { id: string; name: string }[] {
-  const { zonesOfVpcInTwin } = require('../route53') as {
-    zonesOfVpcInTwin?: (t: Twin, v: string, r: string) => { id: string; name: string }[];
-  };
+  const { zonesOfVpcInTwin } = route53Module();
   return typeof zonesOfVpcInTwin === 'function' && twin.state.route53 ? zonesOfVpcInTwin(twin, vpcId, region) : [];
 }
 

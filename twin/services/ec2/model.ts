@@ -1,6 +1,7 @@
 import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 import ipaddr from 'ipaddr.js';
 import { errors, TwinError } from '../../errors';
+import { lazyModule } from '../../lazy';
 import type { Twin } from '../../twin';
 import type { ApiCallEvent, CallContext } from '../../types';
 
@@ -707,10 +708,12 @@ export function emitApiCall(
 
 type SharedWith = (twin: Twin, resourceArn: string, accountId: string, now: number) => boolean;
 
+/** The RAM model, loaded lazily: it imports this module's accessors. */
+const ramModule = lazyModule(() => require('../ram') as { isResourceSharedWith?: SharedWith });
+
 /** True when RAM shares the resource with the account (and the share is usable at `now`). */
 export function isSharedWith(twin: Twin, resourceArn: string, accountId: string, now: number): boolean {
-  // Loaded lazily: the RAM module imports this one's accessors.
-  const ram = require('../ram') as { isResourceSharedWith?: SharedWith };
+  const ram = ramModule();
   return typeof ram.isResourceSharedWith === 'function'
     ? ram.isResourceSharedWith(twin, resourceArn, accountId, now)
     : false;
