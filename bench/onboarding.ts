@@ -228,19 +228,26 @@ export function writeBaselineStateMachine(): string {
   fixedPoll(tgw.States.WaitForAttachment, ['AttachmentNotReadyError']);
   fixedPoll(zones.States.AssociateZones, ['PriorRequestNotComplete', 'ZoneAuthorizationsFullError']);
 
-  // One branch: the TGW chain, then the zones, then the consumer; its result is the three summaries, as before.
-  const summarize = tgw.States.SummarizeTransitGatewayBranch!;
-  summarize.ResultPath = '$.summaries.tgw';
-  delete summarize.End;
-  summarize.Next = zones.StartAt;
-  const associate = zones.States.AssociateZones!;
-  associate.ResultPath = '$.summaries.zones';
-  delete associate.End;
-  associate.Next = consumer.StartAt;
-  const register = consumer.States.RegisterConsumer!;
-  register.ResultPath = '$.summaries.consumer';
-  delete register.End;
-  register.Next = 'ListSequentialSummaries';
+  // One branch: the TGW chain, then the zones, then the consumer; its result is the three summaries, as before. Each
+  // branch's last state is the one its happy path ends on (followed from StartAt), whatever the builder names it.
+  const lastOf = (branch: { StartAt: string; States: Record<string, State> }): State => {
+    let state = branch.States[branch.StartAt];
+    for (let hops = 0; state && !state.End; hops++) {
+      if (!state.Next || hops > Object.keys(branch.States).length) break;
+      state = branch.States[state.Next];
+    }
+    if (!state?.End) throw new Error(`ConnectSpokeVpc's branch from ${branch.StartAt} has no end on its happy path`);
+    return state;
+  };
+  const chain = (branch: { StartAt: string; States: Record<string, State> }, resultPath: string, next: string) => {
+    const last = lastOf(branch);
+    last.ResultPath = resultPath;
+    delete last.End;
+    last.Next = next;
+  };
+  chain(tgw, '$.summaries.tgw', zones.StartAt);
+  chain(zones, '$.summaries.zones', consumer.StartAt);
+  chain(consumer, '$.summaries.consumer', 'ListSequentialSummaries');
   const states: Record<string, State> = { ...tgw.States, ...zones.States, ...consumer.States };
   states.ListSequentialSummaries = {
     Type: 'Pass',
