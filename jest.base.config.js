@@ -1,7 +1,7 @@
 /** Shared jest settings for the default tier and the moto tier. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: { '^.+\\.ts$': '<rootDir>/test/transform.js' },
   moduleNameMapper: {
     '^#shared/(.*)$': '<rootDir>/functions/shared/$1',
     '^#twin/(.*)$': '<rootDir>/twin/$1',
