@@ -35,6 +35,8 @@ module.exports = {
       sourcemap: 'external',
       sourcefile: path,
       tsconfigRaw: { compilerOptions },
+      // `import()` becomes a `require` as tsc emits it for CommonJS: jest's module sandbox runs no ES module import.
+      supported: { 'dynamic-import': false },
     });
     return { code, map };
   },
