@@ -53,6 +53,19 @@ export function newHubStack(props: Partial<HubStackProps> = {}, app: App = newAp
   });
 }
 
+/** The example configuration in DNS mode `profile` (one Route 53 Profile instead of zone associations). */
+export function profileConfig(): HubConfig {
+  return parseConfig({ ...JSON.parse(JSON.stringify(exampleConfig())), dns: { mode: 'profile' } }, 'profile mode');
+}
+
+/** The example configuration with aggregated ingress: a supernet per segment admitted on the endpoint groups. */
+export function withSupernets(): HubConfig {
+  const raw = JSON.parse(JSON.stringify(exampleConfig())) as { segments: Record<string, Record<string, unknown>> };
+  raw.segments.prod!.aggregatedIngress = ['10.64.0.0/10', '2600:1f18:100::/40'];
+  raw.segments.nonprod!.aggregatedIngress = ['10.128.0.0/10'];
+  return parseConfig(raw, 'aggregated ingress');
+}
+
 export function newSpokeStack(config: HubConfig = exampleConfig(), app: App = newApp()): SpokeStack {
   return new SpokeStack(app, `${config.prefix}-spoke`, { config });
 }

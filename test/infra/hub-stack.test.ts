@@ -6,7 +6,15 @@ import { parseConfig } from '#shared/config';
 import { HANDLER_ENV_KEYS } from '#shared/env';
 import { FUNCTION_SPECS } from '../../infra/permissions';
 import { placeholdersOf } from '../../infra/workflow-sources';
-import { exampleConfig, exampleHubTemplate, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
+import {
+  exampleConfig,
+  exampleHubTemplate,
+  FIXTURE_STATE_MACHINES,
+  flat,
+  newHubStack,
+  profileConfig,
+  withSupernets,
+} from './helpers';
 
 function functionNamed(template: Template, name: string): Record<string, unknown> {
   const found = Object.values(template.findResources('AWS::Lambda::Function')).find(
@@ -494,9 +502,6 @@ describe('Hub stack: the TGW shared with the organization', () => {
 });
 
 describe('Hub stack: DNS mode profile', () => {
-  const profileConfig = () =>
-    parseConfig({ ...JSON.parse(JSON.stringify(exampleConfig())), dns: { mode: 'profile' } }, 'profile mode');
-
   it('creates the hub Profile holding every catalog zone and shares it with the organization and outside accounts', () => {
     const config = profileConfig();
     const template = Template.fromStack(newHubStack({ config }));
@@ -533,13 +538,6 @@ describe('Hub stack: DNS mode profile', () => {
 });
 
 describe('Hub stack: aggregated ingress', () => {
-  const withSupernets = () => {
-    const raw = JSON.parse(JSON.stringify(exampleConfig())) as { segments: Record<string, Record<string, unknown>> };
-    raw.segments.prod!.aggregatedIngress = ['10.64.0.0/10', '2600:1f18:100::/40'];
-    raw.segments.nonprod!.aggregatedIngress = ['10.128.0.0/10'];
-    return parseConfig(raw, 'c');
-  };
-
   it('admits each segment supernet once on each endpoint group the segment may use, and nowhere else', () => {
     const config = withSupernets();
     const template = Template.fromStack(newHubStack({ config }));
