@@ -86,7 +86,7 @@ export async function createSpokeEndpoints(plan: Plan, deps: SpokeEndpointDeps):
       );
       vpcEndpointId = VpcEndpoint?.VpcEndpointId ?? '';
     } catch (error) {
-      if (isAwsError(error, 'ConflictingDomainExists')) {
+      if (isPrivateDnsConflict(error)) {
         throw new SpokeEndpointConflictError(
           `${plan.vpcId} already holds the private DNS name of ${name} (its own zone or endpoint): the local ` +
             'endpoint cannot take private DNS',
@@ -165,6 +165,16 @@ export async function removeSpokeEndpoints(
     );
   }
   return result;
+}
+
+/**
+ * EC2's answer to private DNS on an endpoint whose name the VPC already holds (a same-named zone associated, or
+ * another endpoint with private DNS): `InvalidParameter` "private-dns-enabled cannot be set because there is already a
+ * conflicting DNS domain for <name> in the VPC <vpc>" (not Route 53's ConflictingDomainExists; twin/services/ec2/
+ * endpoints.ts cites the sources).
+ */
+export function isPrivateDnsConflict(error: unknown): boolean {
+  return isAwsError(error, 'InvalidParameter') && /conflicting DNS domain/i.test(String((error as Error).message));
 }
 
 /** The endpoints of the VPC that exist and are not being deleted. */
