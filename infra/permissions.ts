@@ -784,7 +784,8 @@ export function spokeExecutionStatements(props: {
 /**
  * Spoke placement (README, "Placement"): interface endpoints in the spoke VPC, only to the catalog's services that
  * some segment may place in the spoke (`ec2:VpceServiceName`), only tagged as spokelink's at creation
- * (`aws:RequestTag`), and only spokelink-tagged endpoints and groups changed or deleted (`ec2:ResourceTag`); the
+ * (`aws:RequestTag`), and only spokelink-tagged endpoints and groups changed (private DNS on or off in a move) or
+ * deleted (`ec2:ResourceTag`); the
  * group an endpoint uses is spokelink's own, created tagged. Condition keys per the Service Authorization Reference,
  * EC2 (test/infra/iam-resource-types.test.ts). Nothing when no endpoint may be placed in the spoke. Deletion is
  * decided by the registry's ids; the tag condition only keeps the role from deleting anything a tenant made.
@@ -833,6 +834,13 @@ function spokeEndpointStatements(config: HubConfig, own: (resource: string) => s
       sid: 'ManageOwnSpokeEndpointGroups',
       actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
       resources: own('security-group'),
+      conditions: { StringEquals: ownedByUs },
+    }),
+    new PolicyStatement({
+      // A move between hub and spoke turns private DNS on or off on spokelink's own endpoint (functions/zones/moves.ts).
+      sid: 'TogglePrivateDnsOfOwnSpokeEndpoints',
+      actions: ['ec2:ModifyVpcEndpoint'],
+      resources: own('vpc-endpoint'),
       conditions: { StringEquals: ownedByUs },
     }),
     new PolicyStatement({

@@ -37,7 +37,7 @@ describe('Twin vs moto: interface endpoints to an AWS service in a spoke VPC', (
       },
       {
         step: 'CreateVpcEndpoint a second endpoint with private DNS for the same name',
-        why: 'The VPC already holds the private DNS name (ConflictingDomainExists); moto creates a second endpoint.',
+        why: 'The VPC already holds the private DNS name (EC2 answers InvalidParameter, "a conflicting DNS domain"); moto creates a second endpoint.',
         awsDoc: 'https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html',
       },
       {
@@ -47,7 +47,7 @@ describe('Twin vs moto: interface endpoints to an AWS service in a spoke VPC', (
       },
       {
         step: 'ModifyVpcEndpoint private DNS on while another endpoint holds the name',
-        why: 'The VPC already holds the private DNS name (ConflictingDomainExists); moto ignores PrivateDnsEnabled and answers true.',
+        why: 'The VPC already holds the private DNS name (EC2 answers InvalidParameter, "a conflicting DNS domain"); moto ignores PrivateDnsEnabled and answers true.',
         awsDoc: 'https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html',
       },
       {
@@ -179,11 +179,11 @@ describe('Twin vs moto: interface endpoints to an AWS service in a spoke VPC', (
       Tags: { 'spokelink:managed': 'true' },
     });
     expect(stepOf(twin, 'CreateVpcEndpoint a second endpoint with private DNS for the same name')?.error).toBe(
-      'ConflictingDomainExists',
+      'InvalidParameter',
     );
     expect(stepOf(twin, 'CreateVpcEndpoint to an AWS service that does not exist')?.error).toBe('InvalidServiceName');
     expect(stepOf(twin, 'ModifyVpcEndpoint private DNS on while another endpoint holds the name')?.error).toBe(
-      'ConflictingDomainExists',
+      'InvalidParameter',
     );
     expect(stepOf(twin, 'DeleteSecurityGroup while an endpoint being deleted still uses it')?.error).toBe(
       'DependencyViolation',

@@ -1,6 +1,7 @@
 import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
 import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
 import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
+import { SpokeEndpointPendingError } from '../functions/zones/moves';
 import { HubProfileNotVisibleError } from '../functions/zones/profile';
 import { SpokeEndpointDeletingError } from '../functions/zones/spoke-endpoints';
 import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
@@ -77,9 +78,10 @@ export const TRANSIENT = {
   busyZone: retrier([AWS_ERRORS.priorRequestNotComplete], { interval: 10, backoff: 1.5, maxDelay: 30, attempts: 200 }),
   /**
    * A local endpoint spokelink deleted is still `deleting` and holds its security group (DependencyViolation until it
-   * is `deleted`; AWS publishes no duration, the twin takes 30 s): about 10 minutes before giving up.
+   * is `deleted`; AWS publishes no duration, the twin takes 30 s), or one made for a move to the spoke is still
+   * `pending` (the hub's zone stays until it is available; the twin takes 60 s): about 10 minutes before giving up.
    */
-  spokeEndpointDeleting: retrier([SpokeEndpointDeletingError], {
+  spokeEndpointDeleting: retrier([SpokeEndpointDeletingError, SpokeEndpointPendingError], {
     interval: 10,
     backoff: 1,
     maxDelay: 10,
@@ -200,11 +202,12 @@ export function removeZoneAssociations(
   input: RemovalInput,
   options: RemovalOptions,
 ) {
+  // A step's own retry options replace only what they name (a prune names its own `first`).
   return lambdaTask(name, 'zones', {
     action,
     parameters: input,
-    retry: { first: [TRANSIENT.busyZone, TRANSIENT.spokeEndpointDeleting] },
     ...options,
+    retry: { first: [TRANSIENT.busyZone, TRANSIENT.spokeEndpointDeleting], ...options.retry },
   });
 }
 

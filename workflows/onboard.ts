@@ -659,8 +659,12 @@ const converge: Step[] = [
             comment: 'Zones of the services no longer selected (the hub, as zone owner, disassociates).',
             resultPath: '$.removed',
             outputPath: '$.removed',
-            // Beside the associations that stay: a busy zone is retried like throttling.
-            retry: { alsoLikeThrottling: [AWS_ERRORS.priorRequestNotComplete] },
+            // Beside the associations that stay: a busy zone is retried like throttling. A local endpoint still
+            // deleting, or one made for a move to the spoke still pending, is waited for.
+            retry: {
+              first: [TRANSIENT.spokeEndpointDeleting],
+              alsoLikeThrottling: [AWS_ERRORS.priorRequestNotComplete],
+            },
           }),
         ],
         failed: 'PruneZonesBranchFailed',

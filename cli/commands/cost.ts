@@ -5,7 +5,7 @@ import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
 import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
-import { formatCostReport } from '../cost/format';
+import { formatCostReport, formatPlacement } from '../cost/format';
 import {
   costFromRecords,
   type DerivedInputs,
@@ -15,6 +15,7 @@ import {
   recordsFromWorld,
   type Scenario,
 } from '../cost/inputs';
+import { BYTE_SOURCE, parseAttachmentGb, placementRecommendations } from '../cost/placement';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -41,6 +42,8 @@ export const COST_USAGE = `usage: spokelink cost --vpcs N --services S --azs A -
   --from-registry     N and S from the consumer registry (--registry-file FILE: a JSON array of records)
   --from-world FILE   N and S from a simulate world file
   --config FILE       hub configuration for --from-registry/--from-world (default config/example.hub.json)
+  --attachment-gb FILE  with --from-registry/--from-world: JSON {vpcId: GB a month through its TGW attachment}
+                      (default --gb for every VPC), split pro rata over its hub services for the placement advice
   --plot FILE.svg     write a chart of both costs
   --axis vpcs|gb      the chart's x axis (default vpcs)
   --json              print JSON instead of the table
@@ -62,6 +65,7 @@ const OPTIONS = {
   'from-registry': { type: 'boolean' },
   'registry-file': { type: 'string' },
   'from-world': { type: 'string' },
+  'attachment-gb': { type: 'string' },
   config: { type: 'string' },
   plot: { type: 'string' },
   axis: { type: 'string' },
@@ -137,11 +141,19 @@ function axisFlag(flags: Flags): ChartAxis {
   return flags.axis;
 }
 
-async function derive(flags: Flags, deps: CostDeps): Promise<(DerivedInputs & { source: string }) | undefined> {
+interface Derived {
+  inputs: DerivedInputs & { source: string };
+  records: RegistryRecord[];
+  config: HubConfig;
+}
+
+async function derive(flags: Flags, deps: CostDeps): Promise<Derived | undefined> {
   const fromRegistry = flags['from-registry'] === true;
   const world = flags['from-world'];
   if (!fromRegistry && world === undefined) {
     if (flags['registry-file'] !== undefined) throw new UsageError('--registry-file needs --from-registry');
+    if (flags['attachment-gb'] !== undefined)
+      throw new UsageError('--attachment-gb needs --from-registry or --from-world');
     return undefined;
   }
   if (fromRegistry && world !== undefined) throw new UsageError('--from-registry and --from-world are exclusive');
@@ -170,7 +182,7 @@ async function derive(flags: Flags, deps: CostDeps): Promise<(DerivedInputs & { 
   const derived = costFromRecords(records, config);
   if (derived.vpcs === 0) throw new UsageError(`${source} has no connected VPC: nothing to price`);
   if (derived.services === 0) throw new UsageError(`${source}: the connected VPCs use no catalog service`);
-  return { ...derived, source };
+  return { inputs: { ...derived, source }, records, config };
 }
 
 function prices(flags: Flags, scenario: Scenario | undefined) {
@@ -196,7 +208,8 @@ async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<n
   const axis = axisFlag(flags);
   const scenario =
     flags.scenario === undefined ? undefined : parseScenario(readData(flags.scenario, '--scenario'), flags.scenario);
-  const derived = await derive(flags, deps);
+  const found = await derive(flags, deps);
+  const derived = found?.inputs;
   const input = {
     vpcs: derived?.vpcs ?? required(integerFlag(flags, 'vpcs') ?? scenario?.vpcs, '--vpcs'),
     services: derived?.services ?? required(integerFlag(flags, 'services') ?? scenario?.services, '--services'),
@@ -209,10 +222,28 @@ async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<n
     prices: prices(flags, scenario),
   };
   const result = costModel(input);
+  // Per VPC and service, from the registry or world (docs/cost.md, "Placement per VPC and service").
+  const placement = found
+    ? {
+        byteSource: BYTE_SOURCE,
+        recommendations: placementRecommendations({
+          records: found.records,
+          config: found.config,
+          prices: input.prices,
+          attachmentGb:
+            flags['attachment-gb'] === undefined
+              ? {}
+              : parseAttachmentGb(readData(flags['attachment-gb'], '--attachment-gb'), flags['attachment-gb']),
+          defaultGb: input.gbPerVpcMonth,
+          defaultAzs: input.azs,
+        }),
+      }
+    : undefined;
   if (flags.json) {
-    io.stdout(`${JSON.stringify(derived ? { ...result, derivedFrom: derived } : result, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(derived ? { ...result, derivedFrom: derived, placement } : result, null, 2)}\n`);
   } else {
     io.stdout(formatCostReport(result, derived));
+    if (placement) io.stdout(formatPlacement(placement.recommendations));
   }
   if (flags.plot !== undefined) {
     const svg = await renderSvg(costChartSpec(input, result, axis));

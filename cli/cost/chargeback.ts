@@ -3,7 +3,7 @@ import { csvCell } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
 import { type PriceTable, tierSlices } from './cost';
-import type { RegistryRecord } from './inputs';
+import { hubServicesOf, type RegistryRecord } from './inputs';
 
 /**
  * Chargeback of `spokelink chargeback --month YYYY-MM`: the hub's modeled cost of one calendar month (UTC) split
@@ -401,7 +401,8 @@ export function membershipFromRecords(records: readonly RegistryRecord[]): Membe
       vpcId: record.vpcId,
       accountId: record.accountId,
       segment: record.segment,
-      services: [...record.services],
+      // Hub pools only: an endpoint in the VPC is billed to the VPC's account by AWS already.
+      services: hubServicesOf(record),
       connectedAt: record.connectedAt,
       ...(disconnectedAt === undefined ? {} : { disconnectedAt }),
     };

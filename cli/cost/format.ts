@@ -1,6 +1,8 @@
+import { escapeControl } from '#shared/display';
 import type { ChargebackReport } from './chargeback';
 import type { ArchitectureCost, CostResult } from './cost';
 import type { DerivedInputs } from './inputs';
+import { BYTE_SOURCE, type PlacementRecommendation } from './placement';
 
 /** Plain-text rendering of cost and chargeback results for the terminal (pure; the CLI prints the strings). */
 
@@ -117,6 +119,43 @@ export function formatCostReport(result: CostResult, derived?: DerivedInputs & {
     '',
     'Assumptions:',
     ...result.assumptions.map((a) => `  - ${a}`),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The placement advice of `spokelink cost --from-registry|--from-world`: one row per VPC and service, the moves first
+ * by saving, then the byte source and its error. Names are escaped for the terminal (records can be hand-made files).
+ */
+export function formatPlacement(recommendations: readonly PlacementRecommendation[]): string {
+  const moves = recommendations.filter((r) => r.savingUsd > 0);
+  const rows = [...recommendations].sort((a, b) => b.savingUsd - a.savingUsd || a.vpcId.localeCompare(b.vpcId));
+  const table = renderTable(
+    [
+      ['VPC', 'service', 'now', 'GB/month', 'hub USD', 'spoke USD', 'advice', 'saving/month'],
+      ...rows.map((r) => [
+        escapeControl(r.vpcId),
+        escapeControl(r.service),
+        r.current,
+        number(r.gbPerMonth),
+        formatUsd(r.hubUsd),
+        formatUsd(r.spokeUsd),
+        r.recommended === r.current ? `stay in the ${r.current}` : `move to the ${r.recommended}`,
+        formatUsd(r.savingUsd),
+      ]),
+    ],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right'],
+  );
+  const total = moves.reduce((sum, r) => sum + r.savingUsd, 0);
+  return [
+    '',
+    `Placement per VPC and service (${moves.length} move(s), ${formatUsd(total)}/month in all):`,
+    table,
+    ...recommendations.filter((r) => r.note).map((r) => `  note: ${escapeControl(r.vpcId)} ${escapeControl(r.note!)}`),
+    `Hub USD: the TGW's data processing on the service's bytes; spoke USD: an endpoint's hours in the VPC's AZs (the`,
+    `endpoint's own processing per GB is the same in both places).`,
+    `Bytes: ${BYTE_SOURCE.name}.`,
+    `Error: ${BYTE_SOURCE.error}`,
     '',
   ].join('\n');
 }

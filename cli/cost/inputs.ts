@@ -50,6 +50,11 @@ export const RegistryRecordSchema = z.looseObject({
   accountId: z.string().min(1),
   segment: z.string().default(''),
   services: z.array(z.string()),
+  /** Served in the VPC: by spokelink's endpoint there (placement spoke) or by the VPC itself. */
+  localServices: z.array(z.string()).optional(),
+  selfServed: z.array(z.string()).optional(),
+  /** The attachment's subnets, one per AZ: the AZs an endpoint in the VPC would span. */
+  attachmentSubnetIds: z.array(z.string()).optional(),
   status: z.enum(['onboarding', 'connected', 'failed', 'offboarding', 'disconnected']),
   connectedAt: z.iso.datetime({ offset: true }).optional(),
   disconnectedAt: z.iso.datetime({ offset: true }).optional(),
@@ -58,7 +63,18 @@ export const RegistryRecordSchema = z.looseObject({
 
 /** The registry-record fields cost and chargeback use (a subset of {@link ConsumerRecord}). */
 export type RegistryRecord = Pick<ConsumerRecord, 'vpcId' | 'accountId' | 'segment' | 'services' | 'status'> &
-  Partial<Pick<ConsumerRecord, 'connectedAt' | 'disconnectedAt' | 'updatedAt'>>;
+  Partial<
+    Pick<
+      ConsumerRecord,
+      'connectedAt' | 'disconnectedAt' | 'updatedAt' | 'localServices' | 'selfServed' | 'attachmentSubnetIds'
+    >
+  >;
+
+/** The services a record consumes from the hub's endpoints: not those served in the VPC (own or spokelink's endpoint). */
+export function hubServicesOf(record: RegistryRecord): string[] {
+  const inVpc = new Set([...(record.localServices ?? []), ...(record.selfServed ?? [])]);
+  return record.services.filter((service) => !inVpc.has(service));
+}
 
 /** Validates a registry export (a JSON array of consumer records, current and history). */
 export function parseRegistryRecords(raw: unknown, source = 'registry file'): RegistryRecord[] {

@@ -80,7 +80,7 @@ export function planConfiguration(records: readonly ConsumerRecord[], config: Hu
       services,
       record.cidrs ?? [],
       directZonesFor(config, record),
-      record.localServices ?? [],
+      [...(record.localServices ?? []), ...(record.selfServed ?? [])],
     );
     const tables = [...new Set((record.routes ?? []).map((r) => r.routeTableId))];
     const plan: VpcPlan = {

@@ -224,9 +224,10 @@ export function desiredResources(
   cidrs: string[],
   /** Profile mode: false (the hub's Profile holds the zones) unless the member has its own Profile (directZonesFor). */
   directZones = config.dns.mode === 'zones',
+  /** Served in the VPC: by spokelink's endpoint there (local services) or by the VPC itself (record `selfServed`). */
   localServices: readonly string[] = [],
 ) {
-  // Services served by the VPC's own endpoint get no hub zone and no hub rule.
+  // Services served in the VPC get no hub zone and no hub rule.
   const endpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
   const profile = !directZones;
   const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
@@ -267,7 +268,8 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[], record: Consu
     services,
     cidrs,
     directZonesFor(config, record),
-    selectLocalServices(config, segment, services, request.localServices),
+    // What the VPC served itself when last planned: the next validation reads it again (functions/validate/self-served.ts).
+    [...selectLocalServices(config, segment, services, request.localServices), ...(record?.selfServed ?? [])],
   );
 }
 

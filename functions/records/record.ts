@@ -3,6 +3,7 @@ import type { Plan } from '#shared/plan';
 import { markConnected, markFailed, type RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { targetOf, type WorkflowState } from '#shared/workflow-state';
+import { selfServedText } from '../validate/self-served';
 
 /**
  * RecordConsumer and RecordFailure. The record itself is written through by each step as it creates things
@@ -24,6 +25,7 @@ export function connectedSummary(plan: Plan, record: ConsumerRecord): string {
     `connected to segment ${plan.segment} via ${record.attachmentId ?? 'the TGW'}; ` +
     `services ${plan.services.join(',') || 'none'}; ` +
     (plan.localServices?.length ? `in the VPC: ${plan.localServices.join(',')} (own endpoint); ` : '') +
+    (plan.selfServed?.length ? `served by the VPC itself: ${selfServedText(plan.selfServed)}; ` : '') +
     `routes in ${plan.routeTableIds.length} route table(s); ` +
     `subnets ${subnets} (${how})`
   );

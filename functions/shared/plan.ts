@@ -66,6 +66,14 @@ const QuarantinedCidr = z.object({
   reason: z.string().optional(),
 });
 
+/** A catalog endpoint the VPC serves itself, and with what (a zone id, or an endpoint id). */
+export const SelfServedSchema = z.object({
+  endpoint: z.string(),
+  by: z.enum(['zone', 'endpoint']),
+  id: z.string(),
+});
+export type SelfServed = z.infer<typeof SelfServedSchema>;
+
 export const PlanSchema = z.object({
   vpcId: z.string(),
   accountId: z.string(),
@@ -80,6 +88,12 @@ export const PlanSchema = z.object({
    * README "Placement"), sorted: no hub zone association and no hub security group rule for them. Absent: none.
    */
   localServices: z.array(z.string()).optional(),
+  /**
+   * The catalog endpoints among `services` the VPC already serves itself (its own zone of the name, or its own
+   * endpoint with private DNS; functions/validate/self-served.ts), sorted: skipped (no hub zone, no hub rule, no
+   * spokelink endpoint) and reported. Absent: none.
+   */
+  selfServed: z.array(SelfServedSchema).optional(),
   /**
    * The VPC's associated CIDR blocks that validate, IPv4 then IPv6, sorted: the only ones claimed, routed and
    * admitted.

@@ -46,6 +46,7 @@ function recordDiffers(plan: Plan, record: ConsumerRecord): string | undefined {
     ['segment', [plan.segment], [record.segment]],
     ['services', plan.services, record.services],
     ['local services', plan.localServices ?? [], record.localServices ?? []],
+    ['services the VPC serves itself', (plan.selfServed ?? []).map((s) => s.endpoint), record.selfServed ?? []],
     ['cidrs', plan.cidrs, record.cidrs],
     // A block added since (the plan quarantines it): never a no-op, the run must say `quarantined`.
     ['quarantine', (plan.quarantine ?? []).map((q) => q.cidr), (record.quarantine ?? []).map((q) => q.cidr)],

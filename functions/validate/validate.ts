@@ -23,7 +23,7 @@ import {
   tgwShareName,
 } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
-import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
+import { bareZoneId, bareZoneName } from '#shared/hosted-zones';
 import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
 import { hubProfileId, profileAssociationName, profileAssociationsOfVpc } from '#shared/profiles';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
@@ -33,6 +33,7 @@ import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '
 import type { VpcRef } from '#shared/vpc-ref';
 import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { checkBudgets } from './budgets';
+import { selfServedServices } from './self-served';
 
 /** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
 export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
@@ -43,7 +44,7 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
- * `region-not-served`, `zone-conflict`, `route-conflict`, `attachment-limit`, `profile-conflict`, `placement-not-allowed`,
+ * `region-not-served`, `route-conflict`, `attachment-limit`, `profile-conflict`, `placement-not-allowed`,
  * `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
  * (budgets.ts).
  */
@@ -87,8 +88,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     );
   }
   const services = selectServices(config, segmentName, request.services);
-  const localServices = selectLocalServices(config, segmentName, services, request.localServices);
-  const hubEndpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
+  const askedLocal = selectLocalServices(config, segmentName, services, request.localServices);
   const membership = await checkAccountAllowed(config, segmentName, segment, accountId, deps.hub.organizations);
 
   const checked = await checkCidrs(config, segmentName, vpcId, associatedCidrsOf(vpc), deps.registry);
@@ -106,13 +106,22 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   checkRouteConflicts(config, routeTableIds, routeTables);
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
-  // Local services' zones are planned only to learn their names (a same-named zone in the VPC would make the
-  // endpoint's private DNS fail with ConflictingDomainExists); they are never associated.
+  // Every selected endpoint's zones are planned to learn their names; local and self-served ones are never associated.
   const allZones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
-  const zones = allZones.filter((z) => !localServices.includes(z.endpoint));
-  // In both modes: a zone of the same name associated with the VPC directly would win over the hub's (profile mode)
-  // or block its association (zones mode), and block the private DNS of a local endpoint.
-  await checkZoneConflicts(spoke.route53, target, allZones);
+  // A service the VPC already serves itself (its own zone or endpoint of the name) is skipped, never a rejection of
+  // the whole request: its name is answered in the VPC, so neither the hub's zone nor a spokelink endpoint could take it.
+  const recorded = (await getRecord(deps.registry, vpcId))?.spokeEndpoints ?? [];
+  const selfServed = await selfServedServices(
+    spoke,
+    target,
+    config,
+    allZones,
+    new Set(recorded.flatMap((e) => (e.vpcEndpointId ? [e.vpcEndpointId] : []))),
+  );
+  const served = new Set(selfServed.map((s) => s.endpoint));
+  const localServices = askedLocal.filter((name) => !served.has(name));
+  const hubEndpoints = endpointsOf(config, services).filter((name) => !askedLocal.includes(name) && !served.has(name));
+  const zones = allZones.filter((z) => hubEndpoints.includes(z.endpoint));
   const { profile, existingProfile } = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : {};
 
   const description = ruleDescription(vpcId, accountId);
@@ -124,6 +133,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     segment: segmentName,
     services,
     ...(localServices.length > 0 ? { localServices } : {}),
+    ...(selfServed.length > 0 ? { selfServed } : {}),
     cidrs,
     ...(ipv6Support ? { ipv6Support } : {}),
     ...(quarantine.length > 0 ? { quarantine } : {}),
@@ -698,24 +708,6 @@ async function planZones(config: HubConfig, services: string[], route53: Route53
     }
   }
   return zones;
-}
-
-/** A VPC associated with another zone of the same name could never be associated with ours (ConflictingDomainExists). */
-async function checkZoneConflicts(route53: Route53Client, target: VpcRef, zones: ZonePlan[]) {
-  if (zones.length === 0) return;
-  const associated = await zonesOfVpc(route53, target.vpcId, target.region);
-  for (const zone of zones) {
-    const clash = associated.find(
-      (z) => bareZoneName(z.Name ?? '') === zone.zoneName && bareZoneId(z.HostedZoneId ?? '') !== zone.zoneId,
-    );
-    if (clash) {
-      throw reject(
-        'zone-conflict',
-        `${target.vpcId} is already associated with zone ${bareZoneId(clash.HostedZoneId ?? '')} named ` +
-          `${zone.zoneName}, so the hub's ${zone.endpoint} zone ${zone.zoneId} cannot be associated`,
-      );
-    }
-  }
 }
 
 /** Forgets cached zone names (tests). */

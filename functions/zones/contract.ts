@@ -70,6 +70,8 @@ export type SpokeEndpointRemovalResult = z.infer<typeof SpokeEndpointRemovalResu
  */
 export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemovalResultSchema.shape).extend({
   spokeEndpoints: SpokeEndpointRemovalResultSchema,
+  /** Prune after a move to the spoke: the endpoints whose private DNS was turned on once the hub's zone was gone. */
+  privateDnsEnabled: z.array(z.string()).optional(),
 });
 
 /** The zones function's steps (docs/workflow.md). */
@@ -77,7 +79,10 @@ export const ZonesContract = {
   /** AssociateZones (no action: the onboarding ASL's original input); in DNS mode `profile` with the Profile's. */
   associate: {
     input: onOriginalPlan('associate'),
-    output: ZonesResultSchema.extend(ProfileResultSchema.partial().shape),
+    output: ZonesResultSchema.extend(ProfileResultSchema.partial().shape).extend({
+      /** A move back to the hub: the VPC's endpoints whose private DNS was turned off before the zones were associated. */
+      privateDnsReleased: z.array(z.string()).optional(),
+    }),
   },
   /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
   prune: { input: onPlan('prune'), output: DnsRemovalResultSchema },

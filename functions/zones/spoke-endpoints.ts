@@ -17,12 +17,14 @@ import { ruleDescription, type SpokeEndpointRecord } from '#shared/registry/mode
 import { MANAGED_TAG } from '#shared/tags';
 import type { RemovalTarget } from '#shared/vpc-ref';
 import type { SpokeEndpointRemovalResult, SpokeEndpointResult } from './contract';
+import { privateDnsAtCreation } from './moves';
 
 /**
  * CreateSpokeEndpoints: for each local service of the plan (placement `spoke`, README "Placement"), an interface
  * endpoint in the spoke VPC, made through the spoke role (the VPC's owner): in the attachment subnets (one per AZ), with
  * a security group of its own admitting the VPC's own CIDRs on the service's ports, private DNS on (the VPC resolves
- * the service's regional name to it; the hub's zone of that name is never associated: the plan leaves it out), the
+ * the service's regional name to it; the hub's zone of that name is never associated: the plan leaves it out; off
+ * while a move from the hub still holds that zone, ./moves.ts), the
  * catalog's endpoint policy, and spokelink's tags. What is made is recorded at once (group first, then endpoint), so
  * offboarding and rollback delete exactly the recorded ids (`removeSpokeEndpoints`), never what tags claim.
  *
@@ -78,7 +80,8 @@ export async function createSpokeEndpoints(plan: Plan, deps: SpokeEndpointDeps):
           ServiceName: entry.serviceName,
           SubnetIds: plan.attachmentSubnetIds,
           SecurityGroupIds: [securityGroupId],
-          PrivateDnsEnabled: true,
+          // Off while the VPC still holds the hub's zone of the service (a move: ./moves.ts turns it on after).
+          PrivateDnsEnabled: privateDnsAtCreation(record, name),
           ...(entry.endpointPolicy ? { PolicyDocument: JSON.stringify(entry.endpointPolicy) } : {}),
           ClientToken: `${plan.vpcId}-${name}-${record?.createdAt ?? ''}`.slice(0, 64),
           TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: tags }],
@@ -86,7 +89,7 @@ export async function createSpokeEndpoints(plan: Plan, deps: SpokeEndpointDeps):
       );
       vpcEndpointId = VpcEndpoint?.VpcEndpointId ?? '';
     } catch (error) {
-      if (isAwsError(error, 'ConflictingDomainExists')) {
+      if (isPrivateDnsConflict(error)) {
         throw new SpokeEndpointConflictError(
           `${plan.vpcId} already holds the private DNS name of ${name} (its own zone or endpoint): the local ` +
             'endpoint cannot take private DNS',
@@ -165,6 +168,16 @@ export async function removeSpokeEndpoints(
     );
   }
   return result;
+}
+
+/**
+ * EC2's answer to private DNS on an endpoint whose name the VPC already holds (a same-named zone associated, or
+ * another endpoint with private DNS): `InvalidParameter` "private-dns-enabled cannot be set because there is already a
+ * conflicting DNS domain for <name> in the VPC <vpc>" (not Route 53's ConflictingDomainExists; twin/services/ec2/
+ * endpoints.ts cites the sources).
+ */
+export function isPrivateDnsConflict(error: unknown): boolean {
+  return isAwsError(error, 'InvalidParameter') && /conflicting DNS domain/i.test(String((error as Error).message));
 }
 
 /** The endpoints of the VPC that exist and are not being deleted. */

@@ -2,16 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/commands/chargeback';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+import { capture } from '../cost/capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'spokelink-chargeback-'));
 const registry = join(dir, 'registry.json');

@@ -297,4 +297,32 @@ describe('Function: membershipFromRecords', () => {
       { ...base, vpcId: 'vpc-3', connectedAt: '2026-04-01T00:00:00Z', disconnectedAt: '2026-04-02T00:00:00Z' },
     ]);
   });
+
+  it("leaves services served in the VPC (spoke placement, or the VPC's own) out of the hub pools", () => {
+    const records = [
+      {
+        ...base,
+        vpcId: 'vpc-5',
+        services: ['secretsmanager', 'ssm', 'sts'],
+        localServices: ['sts'],
+        selfServed: ['secretsmanager'],
+        status: 'connected' as const,
+        connectedAt: '2026-04-01T00:00:00Z',
+      },
+      {
+        ...base,
+        vpcId: 'vpc-6',
+        services: ['ssm', 'sts'],
+        status: 'connected' as const,
+        connectedAt: '2026-04-01T00:00:00Z',
+      },
+    ];
+    const intervals = membershipFromRecords(records);
+    expect(intervals.map((i) => i.services)).toEqual([['ssm'], ['ssm', 'sts']]);
+
+    // The hub's sts endpoint is charged to vpc-6 alone: AWS bills vpc-5's own sts endpoint to its account already.
+    const pools = hubCostPools({ month: '2026-04', config: catalog, prices, hubAzs: 2 });
+    const rows = allocate('2026-04', pools, intervals).rows.filter((r) => r.item === 'sts');
+    expect(rows.map((r) => [r.vpcId, r.usd])).toEqual([['vpc-6', 14.4]]);
+  });
 });

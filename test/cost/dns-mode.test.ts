@@ -2,6 +2,7 @@ import type { MembershipInterval } from '#shared/registry/model';
 import { run } from '../../cli/commands/cost';
 import { allocate, hubCostPools } from '../../cli/cost/chargeback';
 import { costModel, defaultPriceTable, roundCents } from '../../cli/cost/cost';
+import { capture } from './capture';
 
 /**
  * DNS mode `profile` priced: the hub, as the Profile's owner, pays $0.75 per hour covering 100 associations and
@@ -10,16 +11,6 @@ import { costModel, defaultPriceTable, roundCents } from '../../cli/cost/cost';
 
 const prices = defaultPriceTable();
 const base = { services: 10, azs: 3, gbPerVpcMonth: 50, prices };
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 describe('Cost: DNS modes', () => {
   it('adds the Profile hour to the centralized cost, and the association-hours beyond 100', () => {

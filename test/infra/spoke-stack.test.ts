@@ -200,6 +200,8 @@ describe('Spoke stack: execution role', () => {
       'ec2:DescribeVpcs',
       // A reused attachment of a dual-stack VPC gets IPv6 support.
       'ec2:ModifyTransitGatewayVpcAttachment',
+      // A move between hub and spoke: private DNS on or off on spokelink's own endpoint.
+      'ec2:ModifyVpcEndpoint',
       'ram:AcceptResourceShareInvitation',
       'ram:GetResourceShareInvitations',
       'route53:AssociateVPCWithHostedZone',
@@ -232,6 +234,11 @@ describe('Spoke stack: execution role', () => {
           'ec2:VpceServiceName': ['com.amazonaws.us-east-1.sts'],
         },
       },
+    });
+    // Moves toggle private DNS only on spokelink-tagged endpoints.
+    expect(statements.find((s) => s.sid === 'TogglePrivateDnsOfOwnSpokeEndpoints')).toMatchObject({
+      actions: ['ec2:ModifyVpcEndpoint'],
+      condition: { StringEquals: { 'ec2:ResourceTag/spokelink:managed': 'true' } },
     });
     expect(statements.find((s) => s.sid === 'ManageOwnSpokeEndpointGroups')?.condition).toEqual({
       StringEquals: { 'ec2:ResourceTag/spokelink:managed': 'true' },

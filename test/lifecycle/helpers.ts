@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { CreateVpcEndpointCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
@@ -202,6 +202,42 @@ function appTeamClient<C extends EC2Client | Route53ProfilesClient>(
 
 /** An EC2 client acting as the app team of the VPC's account. */
 export const appTeamEc2 = (hub: LocalHub, vpcId: string): EC2Client => appTeamClient(hub, vpcId, EC2Client);
+
+/**
+ * The app team's own interface endpoint in its VPC to an AWS service (`com.amazonaws.us-east-1.sts`), in one subnet,
+ * with private DNS as given and the tags it likes (forged ones included); waits until it is available. Its id.
+ */
+export async function appTeamEndpoint(
+  hub: LocalHub,
+  vpcId: string,
+  options: { serviceName: string; subnetId: string; privateDns: boolean; tags?: Record<string, string> },
+): Promise<string> {
+  const { VpcEndpoint } = await appTeamEc2(hub, vpcId).send(
+    new CreateVpcEndpointCommand({
+      VpcEndpointType: 'Interface',
+      VpcId: vpcId,
+      ServiceName: options.serviceName,
+      SubnetIds: [options.subnetId],
+      PrivateDnsEnabled: options.privateDns,
+      TagSpecifications: [
+        {
+          ResourceType: 'vpc-endpoint',
+          Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+        },
+      ],
+    }),
+  );
+  await advance(hub, 5 * 60_000);
+  return VpcEndpoint!.VpcEndpointId!;
+}
+
+/** The private hosted zones associated with the VPC directly (Route 53 state), by id, sorted. */
+export function zonesAssociatedWith(hub: LocalHub, vpcId: string): string[] {
+  return Object.entries(hub.twin.stateOf<{ zones: Record<string, { vpcs: { vpcId: string }[] }> }>('route53').zones)
+    .filter(([, z]) => z.vpcs.some((v) => v.vpcId === vpcId))
+    .map(([id]) => id)
+    .sort();
+}
 
 /** A Route 53 Profiles client acting as the app team of the VPC's account. */
 export const tenantProfiles = (hub: LocalHub, vpcId: string): Route53ProfilesClient =>

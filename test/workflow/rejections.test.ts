@@ -12,7 +12,6 @@ import {
   startWorkflowHub,
   type WorkflowHub,
   withVpcs,
-  ZONES,
 } from './helpers';
 
 /**
@@ -27,7 +26,6 @@ const vpc = (n: number, tags: Record<string, string>, extra: Partial<RawVpc> = {
   ...scenarioVpc(n, { ownerId: ANALYTICS, cidrs: [`10.${100 + n}.0.0/16`], tags }),
   ...extra,
 });
-const APP_TEAM_ZONE = 'Z0APPTEAMSTS000000001';
 /** The app team's own transit gateways, each with an attachment of VPC 16. */
 const OTHER_TGWS = [1, 2, 3, 4, 5].map((i) => `tgw-0e00000000000000${i}`);
 const otherAttachment = (i: number) => `tgw-attach-0e00000000000001${i}`;
@@ -123,13 +121,6 @@ const CASES: Case[] = [
     detail: () => 'malformed-tags: spokelink:services names "ssm" twice',
   },
   {
-    name: "the VPC already associated with another zone named like a selected endpoint's zone",
-    vpc: vpc(14, connect({ 'spokelink:services': 'ssm,sts' })),
-    detail: (id) =>
-      `zone-conflict: ${id} is already associated with zone ${APP_TEAM_ZONE} named ${ZONES.sts.name}, so the ` +
-      `hub's sts zone ${ZONES.sts.id} cannot be associated`,
-  },
-  {
     name: 'a route to a hub destination through something else than the hub TGW (spokelink never overwrites it)',
     vpc: (() => {
       const v = vpc(15, connect());
@@ -162,12 +153,6 @@ const UNSERVED = scenarioVpc(20, {
 
 function scenario(): RawWorld {
   const world = withVpcs(exampleWorld(), ...CASES.map((c) => c.vpc), UNSERVED);
-  world.route53!.zones!.push({
-    id: APP_TEAM_ZONE,
-    name: ZONES.sts.name,
-    ownerId: ANALYTICS,
-    vpcs: [{ vpcId: scenarioVpcId(14), region: 'us-east-1' }],
-  });
   world.ec2!.transitGateways!.push(
     ...OTHER_TGWS.map((id) => ({ id, ownerId: ANALYTICS, region: 'us-east-1' as const })),
   );

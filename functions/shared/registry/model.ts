@@ -68,6 +68,11 @@ export interface ConsumerRecord {
   services: string[];
   /** The endpoints among `services` served in the VPC itself (placement `spoke`); absent: none. */
   localServices?: string[];
+  /**
+   * The endpoints among `services` the VPC served itself when it was last planned (its own zone or endpoint of the
+   * name: plan `selfServed`): no hub zone, rule or spokelink endpoint for them. Absent: none.
+   */
+  selfServed?: string[];
   /** The CIDRs the VPC claims (validated): the only ones routed and admitted. */
   cidrs: string[];
   /** Blocks of the VPC that did not validate when it was last planned (status `quarantined`): never claimed. */

@@ -78,11 +78,15 @@ export async function beginOnboarding(
     upgradedFrom: _upgraded,
     existingProfileId: _own,
     localServices: _local,
+    selfServed: _selfServed,
     ...kept
   } = existing ?? ({} as ConsumerRecord);
   const ownProfile = plan.existingProfile ? { existingProfileId: plan.existingProfile.profileId } : {};
   // Listed only when there are some, in a fresh record and a re-planned one alike (a re-run writes what a first run does).
-  const local = plan.localServices?.length ? { localServices: plan.localServices } : {};
+  const local = {
+    ...(plan.localServices?.length ? { localServices: plan.localServices } : {}),
+    ...(plan.selfServed?.length ? { selfServed: plan.selfServed.map((s) => s.endpoint) } : {}),
+  };
   const record: ConsumerRecord = fresh
     ? {
         vpcId: plan.vpcId,

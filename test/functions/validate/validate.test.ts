@@ -4,11 +4,13 @@ import {
   DescribeSubnetsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DescribeVpcAttributeCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   EC2Client,
   type RouteTable,
   type Subnet,
   type Vpc,
+  type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import { ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
@@ -44,6 +46,8 @@ interface World {
   subnets: Subnet[];
   routeTables: RouteTable[];
   zonesOfVpc: HostedZoneSummary[];
+  /** The VPC's interface endpoints (the tenant's own). */
+  endpoints: VpcEndpoint[];
   claims: Record<string, Record<string, { cidrs: string[]; accountId: string }>>;
   parents: Record<string, { Id: string; Type: 'ORGANIZATIONAL_UNIT' | 'ROOT' }>;
 }
@@ -69,6 +73,7 @@ function defaultWorld(): World {
       },
     ],
     zonesOfVpc: [],
+    endpoints: [],
     claims: {},
     parents: {
       [SPOKE]: { Id: 'ou-ab12-wkld0001', Type: 'ORGANIZATIONAL_UNIT' },
@@ -113,6 +118,7 @@ function install(world: World) {
     HostedZone: { Id: `/hostedzone/${Id}`, Name: ZONE_NAMES[Id], CallerReference: 'x' },
   }));
   route53.on(ListHostedZonesByVPCCommand).resolves({ HostedZoneSummaries: world.zonesOfVpc });
+  ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: world.endpoints });
   organizations.on(ListParentsCommand).callsFake(({ ChildId }: { ChildId: string }) => {
     const parent = world.parents[ChildId];
     if (!parent) throw awsError('ChildNotFoundException');
@@ -461,19 +467,6 @@ describe('Function: validateAndPlan', () => {
         w.subnets = [];
       },
     ],
-    [
-      'zone-conflict',
-      'Z0THERSSM000000000001',
-      (w) => {
-        w.zonesOfVpc = [
-          {
-            HostedZoneId: 'Z0THERSSM000000000001',
-            Name: 'ssm.us-east-1.amazonaws.com.',
-            Owner: { OwningAccount: SPOKE },
-          },
-        ];
-      },
-    ],
   ];
 
   it.each(rejections)('rejects with %s (%s) and makes no mutating call', async (reason, text, change) => {
@@ -600,6 +593,57 @@ describe('Function: validateAndPlan, placement (spokelink:local-services)', () =
       reason: 'malformed-tags',
       message: expect.stringContaining('spokelink:local-services has an empty entry'),
     });
+  });
+
+  it('skips a service the VPC serves with its own zone of that name, and plans the others', async () => {
+    const world = defaultWorld();
+    world.zonesOfVpc = [
+      { HostedZoneId: '/hostedzone/Z0THERSSM000000000001', Name: 'SSM.us-east-1.amazonaws.com.', Owner: {} },
+    ];
+
+    const plan = await run(world);
+
+    expect(plan.selfServed).toEqual([{ endpoint: 'ssm', by: 'zone', id: 'Z0THERSSM000000000001' }]);
+    expect(plan.services).toEqual(['ssm', 'sts']);
+    expect(plan.zones.map((z) => z.endpoint)).toEqual(['sts']);
+    expect(plan.securityGroupRules.map((r) => r.endpoint)).toEqual(['sts']);
+    expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
+  });
+
+  it('skips a local service the VPC already serves with its own endpoint (private DNS on), and makes none of its own', async () => {
+    const world = defaultWorld();
+    world.tags['spokelink:local-services'] = 'sts';
+    world.endpoints = [
+      {
+        VpcEndpointId: 'vpce-0team0000000000001',
+        VpcId: VPC,
+        ServiceName: 'com.amazonaws.us-east-1.sts',
+        PrivateDnsEnabled: true,
+        State: 'Available',
+      },
+    ];
+
+    const plan = await run(world);
+
+    expect(plan.selfServed).toEqual([{ endpoint: 'sts', by: 'endpoint', id: 'vpce-0team0000000000001' }]);
+    expect(plan.localServices).toBeUndefined();
+    expect(plan.zones.map((z) => z.endpoint)).toEqual(['ssm']);
+  });
+
+  it.each([
+    ['private DNS off', { PrivateDnsEnabled: false, State: 'Available' }],
+    ['being deleted', { PrivateDnsEnabled: true, State: 'Deleting' }],
+    ['of another VPC', { PrivateDnsEnabled: true, State: 'Available', VpcId: 'vpc-0ther00000000001' }],
+  ] as const)('does not count an endpoint %s as serving the name', async (_, fields) => {
+    const world = defaultWorld();
+    world.endpoints = [
+      { VpcEndpointId: 'vpce-0team0000000000001', VpcId: VPC, ServiceName: 'com.amazonaws.us-east-1.sts', ...fields },
+    ];
+
+    const plan = await run(world);
+
+    expect(plan.selfServed).toBeUndefined();
+    expect(plan.zones.map((z) => z.endpoint)).toEqual(['ssm', 'sts']);
   });
 
   it('refuses spoke placement in DNS mode profile, naming the mode', async () => {

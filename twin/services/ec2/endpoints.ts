@@ -13,7 +13,7 @@ import type {
   ServiceConfiguration,
   UnsuccessfulItem,
 } from '@aws-sdk/client-ec2';
-import { errors, TwinError } from '../../errors';
+import { errors } from '../../errors';
 import { lazyModule } from '../../lazy';
 import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
@@ -237,9 +237,13 @@ function zonesOfVpc(twin: Twin, vpcId: string, region: string): { id: string; na
  * `enableDnsHostnames` (API_CreateVpcEndpoint, PrivateDnsEnabled:
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html), and no private hosted zone of the
  * same name associated with the VPC, nor another endpoint of the VPC holding that name
- * (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html; code per aws-facts:
- * `ConflictingDomainExists`). An endpoint service without a private DNS name cannot have it (twin's choice:
- * InvalidParameter, as the twin models no endpoint service private DNS names).
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html). EC2 answers that conflict with its own
+ * `InvalidParameter` ("private-dns-enabled cannot be set because there is already a conflicting DNS domain for <name>
+ * in the VPC <vpc>", as users report it: github.com/hashicorp/terraform-provider-aws/issues/17269), not Route 53's
+ * `ConflictingDomainExists`: that code is Route 53's (API_AssociateVPCWithHostedZone), and EC2's error list has no such
+ * code (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). moto does not check the conflict
+ * (test-moto/ec2-aws-service-endpoints.test.ts). An endpoint service without a private DNS name cannot have it
+ * (twin's choice: InvalidParameter, as the twin models no endpoint service private DNS names).
  */
 function checkPrivateDns(ctx: CallContext, vpcId: string, dnsName: string | undefined, self?: string): void {
   const s = ec2State(ctx.twin);
@@ -259,10 +263,9 @@ function checkPrivateDns(ctx: CallContext, vpcId: string, dnsName: string | unde
     (e) => e.id !== self && e.privateDnsEnabled && e.privateDnsName === name,
   );
   if (zone || other) {
-    throw new TwinError(
-      'ConflictingDomainExists',
+    throw err(
+      'InvalidParameter',
       `private-dns-enabled cannot be set because there is already a conflicting DNS domain for ${name} in the VPC ${vpcId}`,
-      400,
     );
   }
 }
