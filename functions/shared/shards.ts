@@ -1,7 +1,6 @@
 import { type HubConfig, hubProfileName } from './config';
-import { groupKey } from './headroom';
 import type { Plan } from './plan';
-import { QUOTAS, type QuotaId } from './quotas';
+import { groupKey, QUOTAS, type QuotaId } from './quotas';
 
 /**
  * Endpoint shards (`segments.<name>.shards`, README "Capacity planning"). One interface endpoint admits at most
