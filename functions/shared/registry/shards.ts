@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { HubConfig } from '../config';
 import { RejectedError } from '../errors';
 import { type ShardMembers, type ShardUse, shardOverrun } from '../shards';
 import { ClaimContentionError, LeaseLostError } from '../workflow-errors';
-import { sendIfCondition } from './conditional';
+import { putIfVersion } from './conditional';
 import type { RegistryTable } from './table';
 
 /**
@@ -52,26 +52,11 @@ function writeCounter(table: RegistryTable, counter: ShardCounter, vpcId: string
   const members = { ...counter.members };
   if (member) members[vpcId] = member;
   else delete members[vpcId];
-  return sendIfCondition(
+  const key = shardKey(counter.segment, counter.shard);
+  return putIfVersion(
     table,
-    new PutCommand({
-      TableName: table.tableName,
-      Item: {
-        ...shardKey(counter.segment, counter.shard),
-        kind: 'shard',
-        segment: counter.segment,
-        shard: counter.shard,
-        version: counter.version + 1,
-        members,
-      },
-      ConditionExpression: counter.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-      ...(counter.version === 0
-        ? {}
-        : {
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': counter.version },
-          }),
-    }),
+    { ...key, kind: 'shard', segment: counter.segment, shard: counter.shard, members },
+    counter.version,
   );
 }
 
