@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '#shared/config';
+import { exampleShard as shard } from '../workflow/shard-fixtures';
 import { exampleConfig, newHubStack, resourcesOf } from './helpers';
 
 /**
@@ -7,15 +8,6 @@ import { exampleConfig, newHubStack, resourcesOf } from './helpers';
  * zones besides the catalog's; in profile mode each shard's Profile holds its endpoints' zones and is shared by the
  * hub's Profile share; the segments' aggregated ingress is admitted on the shards' groups.
  */
-
-const shard = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
-  name,
-  endpoints: {
-    ssm: { securityGroupId: `sg-0e55e00000000b${n}a1`, privateHostedZoneIds: [`Z0SSMSHARD${n}000000000001`] },
-    sts: { securityGroupId: `sg-0e55e00000000b${n}a2`, privateHostedZoneIds: [`Z0STSSHARD${n}000000000001`] },
-  },
-  ...extra,
-});
 
 function sharded(change: (raw: Record<string, unknown>) => void = () => {}) {
   const raw = JSON.parse(JSON.stringify(exampleConfig())) as Record<string, unknown>;

@@ -2,18 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseConfig } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { endpointResourcesOf, shardsOf } from '#shared/shards';
+import { exampleShard as shard } from '../workflow/shard-fixtures';
 
 const example = JSON.parse(readFileSync('config/example.hub.json', 'utf8'));
-
-/** nonprod uses ssm and sts from the hub (secretsmanager is prod's): a shard serves both. */
-const shard = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
-  name,
-  endpoints: {
-    ssm: { securityGroupId: `sg-0e55e00000000b${n}a1`, privateHostedZoneIds: [`Z0SSMSHARD${n}000000000001`] },
-    sts: { securityGroupId: `sg-0e55e00000000b${n}a2`, privateHostedZoneIds: [`Z0STSSHARD${n}000000000001`] },
-  },
-  ...extra,
-});
 
 const withShards = (shards: unknown[], change: (raw: Record<string, unknown>) => void = () => {}) => {
   const raw = JSON.parse(JSON.stringify(example));

@@ -60,3 +60,16 @@ export function shardedWorld(n: number): RawWorld {
   ];
   return world;
 }
+
+/**
+ * A shard of segment nonprod as configured, for the example catalog (nonprod uses ssm and sts from the hub):
+ * its own groups and zones, numbered `n`.
+ */
+export const exampleShard = (name: string, n: number, extra: Record<string, unknown> = {}) => ({
+  name,
+  endpoints: {
+    ssm: { securityGroupId: `sg-0e55e00000000b${n}a1`, privateHostedZoneIds: [`Z0SSMSHARD${n}000000000001`] },
+    sts: { securityGroupId: `sg-0e55e00000000b${n}a2`, privateHostedZoneIds: [`Z0STSSHARD${n}000000000001`] },
+  },
+  ...extra,
+});
