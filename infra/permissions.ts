@@ -11,6 +11,7 @@ import {
   spokeServiceNames,
   tgwShareName,
 } from '#shared/config';
+import { shardResources } from '#shared/shards';
 import { ATTACHMENT_TAG_KEYS, MANAGED_TAG, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
 
@@ -124,14 +125,16 @@ export function routeTableIds(config: HubConfig): string[] {
   return [...new Set(ids)].sort();
 }
 
-/** Every private hosted zone of the endpoint catalog. */
+/** Every private hosted zone of the endpoint catalog and of the segments' endpoint shards. */
 export function hostedZoneIds(config: HubConfig): string[] {
-  return [...new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds))].sort();
+  const catalog = Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds);
+  return [...new Set([...catalog, ...shardResources(config).zones])].sort();
 }
 
-/** Every endpoint security group of the catalog. */
+/** Every endpoint security group of the catalog and of the segments' endpoint shards. */
 export function securityGroupIds(config: HubConfig): string[] {
-  return [...new Set(Object.values(config.endpoints).map((e) => e.securityGroupId))].sort();
+  const catalog = Object.values(config.endpoints).map((e) => e.securityGroupId);
+  return [...new Set([...catalog, ...shardResources(config).groups])].sort();
 }
 
 export function hostedZoneArn(stack: Stack, zoneId: string): string {

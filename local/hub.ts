@@ -665,8 +665,8 @@ export function withAggregatedIngress(world: World, config: HubConfig): World {
 }
 
 /** The twin's id of the hub's Profile as the local deploy creates it (deterministic per hub and name). */
-export function localProfileId(config: HubConfig): string {
-  const digest = createHash('sha256').update(`${config.hub.accountId}/${config.hub.region}/${hubProfileName(config)}`);
+export function localProfileId(config: HubConfig, name = hubProfileName(config)): string {
+  const digest = createHash('sha256').update(`${config.hub.accountId}/${config.hub.region}/${name}`);
   return `rp-${digest.digest('hex').slice(0, 17)}`;
 }
 
@@ -680,21 +680,24 @@ export function withHubProfile(world: World, config: HubConfig): World {
   const hub = config.hub;
   const profiles = world.route53profiles?.profiles ?? [];
   if (!share || profiles.some((p) => p.ownerId === hub.accountId && p.name === share.profileName)) return world;
-  const id = localProfileId(config);
+  // The hub's Profile, and each endpoint shard's with its endpoints' zones (functions/shared/shards.ts).
+  const deployed = [
+    { name: share.profileName, zoneIds: share.zoneIds },
+    ...Object.values(config.segments).flatMap((segment) =>
+      (segment.shards ?? []).map((shard) => ({
+        name: shard.profileName!,
+        zoneIds: [...new Set(Object.values(shard.endpoints).flatMap((e) => e.privateHostedZoneIds))].sort(),
+      })),
+    ),
+  ].map((p) => ({ ...p, id: localProfileId(config, p.name), ownerId: hub.accountId, region: hub.region }));
   const withProfile: World = {
     ...world,
-    route53profiles: {
-      quotas: world.route53profiles?.quotas ?? {},
-      profiles: [
-        ...profiles,
-        { id, name: share.profileName, ownerId: hub.accountId, region: hub.region, zoneIds: share.zoneIds },
-      ],
-    },
+    route53profiles: { quotas: world.route53profiles?.quotas ?? {}, profiles: [...profiles, ...deployed] },
   };
   return withHubShare(withProfile, config, {
     name: share.name,
     allowExternalPrincipals: share.allowExternalPrincipals,
-    resourceArns: [`arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${id}`],
+    resourceArns: deployed.map((p) => `arn:aws:route53profiles:${hub.region}:${hub.accountId}:profile/${p.id}`),
     principals: [share.organizationArn],
     pendingPrincipals: share.externalAccounts,
     tags: share.tags,

@@ -8,6 +8,7 @@ import {
   spokeRoleName,
   spokeServiceNames,
 } from '#shared/config';
+import { shardResources } from '#shared/shards';
 import type { IamModel, PolicyDocument } from '#twin/iam';
 import { resourceNames } from '../infra/config';
 
@@ -53,11 +54,13 @@ export function iamPolicies(fresh = false): IamPolicies {
 function listValues(config: HubConfig): Record<string, string[]> {
   const segments = Object.values(config.segments);
   const endpoints = Object.values(config.endpoints);
+  const shards = shardResources(config);
   const uniq = (values: string[]) => [...new Set(values)].sort();
   return {
     RouteTableIds: uniq(segments.flatMap((s) => [s.associationRouteTableId, ...s.propagationRouteTableIds])),
-    HostedZoneIds: uniq(endpoints.flatMap((e) => e.privateHostedZoneIds)),
-    SecurityGroupIds: uniq(endpoints.map((e) => e.securityGroupId)),
+    // The catalog's and the endpoint shards' (functions/shared/shards.ts), as infra/permissions.ts grants them.
+    HostedZoneIds: uniq([...endpoints.flatMap((e) => e.privateHostedZoneIds), ...shards.zones]),
+    SecurityGroupIds: uniq([...endpoints.map((e) => e.securityGroupId), ...shards.groups]),
     EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
     ExternalAccounts: uniq(config.organization.externalAccounts),
     SpokeServiceNames: spokeServiceNames(config),

@@ -11,8 +11,10 @@ import {
   nested,
 } from '#shared/headroom';
 import { QUOTAS, type QuotaId } from '#shared/quotas';
+import { isSharded } from '#shared/shards';
 import type { World } from '#twin/world';
 import type { Finding, PreflightCheck } from './checks';
+import { endpointShards } from './shards';
 
 /**
  * Capacity preflight (`spokelink preflight --config FILE [--world FILE | --local] [--add N]`), offline: what the hub
@@ -103,8 +105,12 @@ export function usageFromWorld(config: HubConfig, world: World, source: string):
   return usage;
 }
 
-/** The endpoints a segment may use. */
+/**
+ * The catalog endpoints a segment's VPCs use: those it may use, none when it declares endpoint shards (its VPCs use
+ * the shards' groups and zones: the endpoint-shards check, ./shards.ts).
+ */
 function endpointsOfSegment(config: HubConfig, segment: string) {
+  if (isSharded(config, segment)) return [];
   return Object.entries(config.endpoints).filter(([, e]) => e.segments === undefined || e.segments.includes(segment));
 }
 
@@ -284,7 +290,8 @@ const profiles: CapacityCheck = {
       hubProfileName(config),
       limitOf(usage, 'vpcsPerProfile'),
       usage.profileVpcs,
-      1,
+      // A segment with endpoint shards uses its shards' Profiles (the endpoint-shards check).
+      isSharded(config, wave.segment) ? 0 : 1,
     );
     const capacities = [perProfile];
     if (usage.hubProfiles !== undefined) {
@@ -360,6 +367,7 @@ export const CAPACITY_CHECKS: readonly CapacityCheck[] = [
   zoneVpcs,
   zoneAuthorizations,
   profiles,
+  endpointShards,
   budgets,
 ];
 

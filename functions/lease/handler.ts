@@ -21,6 +21,7 @@ export const handler = lambdaHandler('lease', async (input: unknown): Promise<Ou
   const config = configFromEnv();
   const deps: LeaseDeps = {
     registry: registryTable(config),
+    capacity: config.capacity,
     sfn: hubClients(config.hub.region).sfn,
     now: () => Date.now(),
   };

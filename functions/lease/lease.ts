@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { isAwsError } from '#shared/errors';
+import type { HubConfig } from '#shared/config';
+import { isAwsError, RejectedError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import {
@@ -12,11 +13,17 @@ import {
   type Lease,
   type RegistryTable,
   releaseLease,
+  releaseShardSlot,
+  takeShardSlot,
 } from '#shared/registry';
+import type { ConsumerRecord } from '#shared/registry/model';
+import { shardUseOf } from '#shared/shards';
 import type { Onboarding } from './contract';
 
 export interface LeaseDeps {
   registry: RegistryTable;
+  /** The quotas a shard's slots are counted against (`capacity.raisedQuotas`); needed for a plan with a shard. */
+  capacity?: HubConfig['capacity'];
   sfn: SFNClient;
   now: () => number;
 }
@@ -53,7 +60,8 @@ export async function acquire(vpcId: string, executionArn: string, deps: LeaseDe
 
 /**
  * BeginOnboarding, under the lease the plan was made under (`plan.fence`): claims the VPC's CIDRs race-free against
- * other VPCs (RejectedError `cidr-overlap`) and starts the registry record (status onboarding, this execution
+ * other VPCs (RejectedError `cidr-overlap`), takes the VPC's slot in its endpoint shard (RejectedError `capacity` when
+ * another onboarding took the last one since validation; the claims are given back) and starts the registry record (status onboarding, this execution
  * appended), fenced by the lease token. Idempotent for the same execution.
  */
 export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): Promise<Onboarding> {
@@ -65,8 +73,52 @@ export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): 
     cidrs: plan.cidrs,
     previousCidrs: previous && previous.status !== 'disconnected' ? previous.cidrs : [],
   });
+  await moveShardSlot(registry, plan, previous, deps.capacity);
   await beginOnboarding(registry, plan, executionArn, deps.now());
   return { claimedBuckets: buckets };
+}
+
+/**
+ * The VPC's slot in the shard of its plan (functions/shared/shards.ts), and none in the shard its previous membership
+ * recorded when that is another (a segment change, or a shard the configuration no longer has). A `capacity` rejection
+ * gives the CIDR claims just made back: nothing stays half-made.
+ */
+async function moveShardSlot(
+  registry: RegistryTable,
+  plan: Plan,
+  previous: ConsumerRecord | undefined,
+  capacity: HubConfig['capacity'] | undefined,
+) {
+  if (plan.shard !== undefined) {
+    if (!capacity) throw new Error('BeginOnboarding: a plan with a shard needs the capacity configuration');
+    try {
+      await takeShardSlot(
+        registry,
+        { capacity },
+        {
+          segment: plan.segment,
+          shard: plan.shard,
+          vpcId: plan.vpcId,
+          use: shardUseOf(plan),
+        },
+      );
+    } catch (error) {
+      if (error instanceof RejectedError) {
+        const member = previous && previous.status !== 'disconnected';
+        await claimCidrs(registry, {
+          vpcId: plan.vpcId,
+          accountId: plan.accountId,
+          cidrs: member ? previous.cidrs : [],
+          previousCidrs: plan.cidrs,
+        });
+      }
+      throw error;
+    }
+  }
+  const held = previous && previous.status !== 'disconnected' && previous.shard !== undefined ? previous : undefined;
+  if (held && (held.segment !== plan.segment || held.shard !== plan.shard)) {
+    await releaseShardSlot(registry, { segment: held.segment, shard: held.shard!, vpcId: plan.vpcId });
+  }
 }
 
 /** ReleaseLease: gives the lease back if this execution holds it (never fails because it does not). */

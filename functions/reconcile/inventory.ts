@@ -66,6 +66,7 @@ const PROJECTED = [
   'accountId',
   'region',
   'segment',
+  'shard',
   'services',
   'cidrs',
   'quarantine',

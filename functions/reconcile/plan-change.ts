@@ -81,6 +81,7 @@ export function planConfiguration(records: readonly ConsumerRecord[], config: Hu
       record.cidrs ?? [],
       directZonesFor(config, record),
       [...(record.localServices ?? []), ...(record.selfServed ?? [])],
+      record.shard,
     );
     const tables = [...new Set((record.routes ?? []).map((r) => r.routeTableId))];
     const plan: VpcPlan = {

@@ -10,6 +10,7 @@ import { logger } from '#shared/logger';
 import { directZonesFor, profileAssociationsOfVpc } from '#shared/profiles';
 import type { RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
+import { endpointResourcesOf, shardNamed, shardResources } from '#shared/shards';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
@@ -226,18 +227,19 @@ export function desiredResources(
   directZones = config.dns.mode === 'zones',
   /** Served in the VPC: by spokelink's endpoint there (local services) or by the VPC itself (record `selfServed`). */
   localServices: readonly string[] = [],
+  /** The member's recorded endpoint shard (functions/shared/shards.ts): its zones and groups are the shard's. */
+  shard: string | undefined = undefined,
 ) {
   // Services served in the VPC get no hub zone and no hub rule.
   const endpoints = endpointsOf(config, services).filter((name) => !localServices.includes(name));
+  const resources = (s: string) => endpointResourcesOf(config, segment, shard, s);
   const profile = !directZones;
-  const zones = profile ? [] : endpoints.flatMap((s) => config.endpoints[s]!.privateHostedZoneIds).sort();
+  const zones = profile ? [] : endpoints.flatMap((s) => resources(s).privateHostedZoneIds).sort();
   // A block inside one of the segment's aggregated ingress supernets has no rule of its own (the stack's admits it).
   const ruled = perVpcRuleCidrs(config, segment, cidrs);
   const rules = endpoints
     .flatMap((s) =>
-      ruled.flatMap((cidr) =>
-        config.endpoints[s]!.ports.map((p) => `${config.endpoints[s]!.securityGroupId}|${cidr}|${p}`),
-      ),
+      ruled.flatMap((cidr) => config.endpoints[s]!.ports.map((p) => `${resources(s).securityGroupId}|${cidr}|${p}`)),
     )
     .sort();
   return {
@@ -270,6 +272,7 @@ function desiredOf(config: HubConfig, tags: Tags, cidrs: string[], record: Consu
     directZonesFor(config, record),
     // What the VPC served itself when last planned: the next validation reads it again (functions/validate/self-served.ts).
     [...selectLocalServices(config, segment, services, request.localServices), ...(record?.selfServed ?? [])],
+    record?.segment === segment ? record.shard : undefined,
   );
 }
 
@@ -379,7 +382,9 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   });
 
   // Hub side: endpoint rules and attachment associations, one describe each.
-  const groups = [...new Set(Object.values(config.endpoints).map((e) => e.securityGroupId))].sort();
+  const groups = [
+    ...new Set([...Object.values(config.endpoints).map((e) => e.securityGroupId), ...shardResources(config).groups]),
+  ].sort();
   const rules = await endpointRules(deps.hubEc2, groups);
   const associated = await associations(deps.hubEc2, config.hub.transitGatewayId);
 
@@ -447,6 +452,12 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
         if (record.status === 'failed') reasons.push('failed');
         if (record.status === 'connected') {
           reasons.push(...driftOf(record, desired, tags, associated));
+          // A segment that declares shards: a member in none of them (connected before, or its shard was removed) is
+          // re-planned into one (ValidateAndPlan assigns it; the onboarding moves its rules and zones there).
+          const inShard = record.segment === desired.segment ? record.shard : undefined;
+          if (!shardNamed(config, desired.segment, inShard) && !reasons.includes('endpoints-changed')) {
+            reasons.push('endpoints-changed');
+          }
           if (profileMissing) reasons.push('profile-association-missing');
           // Its own Profile is gone: the hub's can be associated now (the onboarding does it before pruning the zones).
           if (ownProfileGone) reasons.push('dns-mode-changed');

@@ -1,5 +1,6 @@
 import { cidrContains, cidrsOverlap, compareCidrs } from './cidr';
 import type { HubConfig } from './config';
+import { shardsOf } from './shards';
 
 /**
  * Aggregated ingress (`segments.<name>.aggregatedIngress`): a segment's supernets admitted once on the security group
@@ -37,21 +38,27 @@ const usableBy = (segment: string) => (entry: { segments?: string[] | undefined 
  * Every aggregated ingress rule the configuration asks for: each segment's supernets, on each port of each endpoint
  * the segment may use, one per (group, supernet, port), sorted by group, CIDR, port.
  */
-export function aggregatedIngressRules(config: Pick<HubConfig, 'segments' | 'endpoints'>): AggregatedIngressRule[] {
+export function aggregatedIngressRules(config: HubConfig): AggregatedIngressRule[] {
   const rules = new Map<string, AggregatedIngressRule>();
   for (const [segment, { aggregatedIngress }] of Object.entries(config.segments)) {
     for (const [name, endpoint] of Object.entries(config.endpoints)) {
       if (!usableBy(segment)(endpoint)) continue;
-      for (const cidr of aggregatedIngress) {
+      // Each shard of the segment has its own group for the endpoint (shards.ts); the catalog's without shards.
+      const groups = [
+        ...new Set(
+          shardsOf(config, segment).map((s) => s.endpoints[name]?.securityGroupId ?? endpoint.securityGroupId),
+        ),
+      ];
+      for (const [cidr, groupId] of aggregatedIngress.flatMap((c) => groups.map((g) => [c, g] as const))) {
         for (const port of endpoint.ports) {
-          const key = `${endpoint.securityGroupId}|${cidr}|${port}`;
+          const key = `${groupId}|${cidr}|${port}`;
           const rule = rules.get(key);
           if (rule) rule.endpoints.push(name);
           else {
             rules.set(key, {
               segment,
               endpoints: [name],
-              groupId: endpoint.securityGroupId,
+              groupId,
               cidr,
               port,
               description: aggregatedRuleDescription(segment),

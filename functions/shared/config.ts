@@ -36,6 +36,33 @@ const ouId = z
   .string()
   .regex(/^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/, 'must be an organizational unit id (ou-xxxx-xxxxxxxx)');
 
+/**
+ * One endpoint of a shard (`segments.<name>.shards[].endpoints.<catalog name>`): the shard's own interface endpoint
+ * for that catalog entry, by its security group and private hosted zones (the catalog entry gives the ports and
+ * everything else). No other shard, and no catalog entry, may hold the same group or zone: each is counted once.
+ */
+export const ShardEndpointSchema = z.strictObject({
+  securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-...)'),
+  privateHostedZoneIds: z
+    .array(z.string().regex(/^Z[0-9A-Z]{1,32}$/, 'must be a Route 53 hosted zone id (Z...)'))
+    .min(1),
+});
+
+/**
+ * An endpoint shard (README, "Capacity planning"; functions/shared/shards.ts): a complete copy of what serves the
+ * segment from the hub, for a share of its VPCs. `endpoints` names every hub-served catalog endpoint the segment may
+ * use; profile mode adds the shard's own Route 53 Profile (`profileName`, holding its endpoints' zones; the hub stack
+ * creates and shares it). A VPC is assigned to one shard at validation and stays there.
+ */
+export const ShardSchema = z.strictObject({
+  name,
+  endpoints: z.record(name, ShardEndpointSchema),
+  profileName: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
+    .optional(),
+});
+
 export const SegmentSchema = z.strictObject({
   /** TGW route table the spoke attachment is associated with (exactly one). */
   associationRouteTableId: z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id (tgw-rtb-...)'),
@@ -59,6 +86,12 @@ export const SegmentSchema = z.strictObject({
    * creates). A block of another segment's VPC that overlaps a supernet is refused (`cidr-overlap`).
    */
   aggregatedIngress: z.array(cidr).default([]),
+  /**
+   * Endpoint shards (README, "Capacity planning"): when one endpoint cannot admit every VPC of the segment (rules per
+   * interface, VPCs per zone or per Profile), several shards serve it, each VPC assigned to the least loaded one with
+   * room and kept there. Absent: the catalog's endpoints serve the segment (one implicit shard, no counting).
+   */
+  shards: z.array(ShardSchema).optional(),
   /** Onboarding waits for an approval (`spokelink approve`) before it changes anything. */
   requiresApproval: z.boolean().default(false),
   description: z.string().max(256).optional(),
@@ -343,6 +376,7 @@ export const HubConfigSchema = z
     sharedSecurityGroupIssues(config, ctx);
     aggregatedIngressIssues(config, ctx);
     placementIssues(config, ctx);
+    shardIssues(config, ctx);
     const catalogs = [
       ['endpoints', config.endpoints],
       ['endpointServices', config.endpointServices],
@@ -448,6 +482,94 @@ function aggregatedIngressIssues(
         });
       }
       seen.push({ segment: segmentName, cidr: supernet });
+    }
+  }
+}
+
+/**
+ * Shards that cannot work: none declared, two of one name, an endpoint the catalog lacks or the segment may not use,
+ * a hub-served endpoint of the segment a shard lacks (its VPCs would miss it), a security group or zone another shard
+ * or the catalog already holds (its capacity would be counted twice, or a VPC admitted on another segment's
+ * endpoint), a Profile in zones mode, a shard without its own Profile in profile mode.
+ */
+function shardIssues(config: Pick<HubConfig, 'segments' | 'endpoints' | 'dns' | 'prefix'>, ctx: z.RefinementCtx): void {
+  const catalogGroups = new Map(Object.entries(config.endpoints).map(([n, e]) => [e.securityGroupId, n]));
+  const catalogZones = new Map(
+    Object.entries(config.endpoints).flatMap(([n, e]) => e.privateHostedZoneIds.map((z) => [z, n] as const)),
+  );
+  const groupOwner = new Map<string, string>();
+  const zoneOwner = new Map<string, string>();
+  const profileOwner = new Map<string, string>([[hubProfileName(config), "the hub's Profile"]]);
+  for (const [segmentName, segment] of Object.entries(config.segments)) {
+    if (segment.shards === undefined) continue;
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['segments', segmentName, 'shards', ...path], message });
+    if (segment.shards.length === 0) issue([], 'declare at least one shard, or leave shards out');
+    const hubServed = Object.entries(config.endpoints)
+      .filter(([, e]) => e.segments === undefined || e.segments.includes(segmentName))
+      .filter(([, e]) => placementOf(e, segmentName) !== 'spoke')
+      .map(([n]) => n);
+    const seen = new Set<string>();
+    for (const [i, shard] of segment.shards.entries()) {
+      const label = `shard ${shard.name} of segment ${segmentName}`;
+      if (seen.has(shard.name)) issue([i, 'name'], `"${shard.name}" names two shards of the segment`);
+      seen.add(shard.name);
+      for (const [endpointName, resources] of Object.entries(shard.endpoints)) {
+        const endpoint = Object.hasOwn(config.endpoints, endpointName) ? config.endpoints[endpointName] : undefined;
+        if (!endpoint) {
+          issue([i, 'endpoints', endpointName], `unknown endpoint "${endpointName}" (not in the catalog)`);
+          continue;
+        }
+        if (!hubServed.includes(endpointName)) {
+          issue(
+            [i, 'endpoints', endpointName],
+            `segment ${segmentName} does not use ${endpointName} from the hub (not in its segments, or placed in the spoke)`,
+          );
+        }
+        const group = resources.securityGroupId;
+        const groupHeld = catalogGroups.has(group)
+          ? `endpoint ${catalogGroups.get(group)} of the catalog`
+          : groupOwner.get(group) !== undefined && groupOwner.get(group) !== label
+            ? groupOwner.get(group)
+            : undefined;
+        if (groupHeld) {
+          issue(
+            [i, 'endpoints', endpointName, 'securityGroupId'],
+            `${group} is already the security group of ${groupHeld}: each shard needs its own (its rules are counted per shard)`,
+          );
+        }
+        groupOwner.set(group, label);
+        for (const [j, zoneId] of resources.privateHostedZoneIds.entries()) {
+          const held = catalogZones.has(zoneId)
+            ? `endpoint ${catalogZones.get(zoneId)} of the catalog`
+            : zoneOwner.get(zoneId);
+          if (held) {
+            issue(
+              [i, 'endpoints', endpointName, 'privateHostedZoneIds', j],
+              `${zoneId} is already a zone of ${held}: each shard needs its own (its VPCs are counted per shard)`,
+            );
+          }
+          zoneOwner.set(zoneId, label);
+        }
+      }
+      for (const missing of hubServed.filter((n) => !Object.hasOwn(shard.endpoints, n))) {
+        issue(
+          [i, 'endpoints'],
+          `lacks endpoint ${missing}, which segment ${segmentName} uses from the hub: every shard serves all of them`,
+        );
+      }
+      if (config.dns.mode === 'zones' && shard.profileName !== undefined) {
+        issue([i, 'profileName'], 'names a Route 53 Profile, which DNS mode zones does not use: leave it out');
+      }
+      if (config.dns.mode === 'profile') {
+        if (shard.profileName === undefined) {
+          issue([i, 'profileName'], 'is needed in DNS mode profile: a shard is a whole Profile of its own');
+        } else if (profileOwner.has(shard.profileName)) {
+          issue([i, 'profileName'], `${shard.profileName} is already ${profileOwner.get(shard.profileName)}`);
+        } else {
+          profileOwner.set(shard.profileName, `the Profile of ${label}`);
+        }
+      }
     }
   }
 }

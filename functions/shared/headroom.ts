@@ -1,7 +1,7 @@
-import { isIpv6Cidr } from './cidr';
 import { type HubConfig, hubProfileName } from './config';
-import { QUOTAS, type QuotaId } from './quotas';
+import { groupKey, QUOTAS, type QuotaId } from './quotas';
 import type { ConsumerRecord } from './registry/model';
+import { shardResources } from './shards';
 
 /**
  * The hub's use of the quotas a migration day meets (functions/shared/quotas.ts), as the registry holds it, and its
@@ -28,6 +28,8 @@ export interface HubUsage {
   zoneAuthorizations: Map<string, number>;
   /** VPCs associated with the hub's Profile (profile mode). */
   profileVpcs: number;
+  /** VPCs per endpoint shard (`<segment>/<shard>`, shards.ts), from the records' shards (a world file states none). */
+  shardVpcs: Map<string, number>;
   /** Profiles the hub account owns in its region (undefined: not known from this source). */
   hubProfiles: number | undefined;
   /** Per account: rules per group key, and zone associations per zone (what the budgets count). */
@@ -37,7 +39,7 @@ export interface HubUsage {
   raised: Partial<Record<QuotaId, number>>;
 }
 
-export const groupKey = (groupId: string, cidr: string) => (isIpv6Cidr(cidr) ? `${groupId} IPv6` : groupId);
+export { groupKey } from './quotas';
 export const bump = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 export const nested = (map: Map<string, Map<string, number>>, outer: string) => {
   const inner = map.get(outer) ?? new Map<string, number>();
@@ -56,6 +58,7 @@ export function emptyUsage(config: HubConfig, source: string): HubUsage {
     zoneLimits: new Map(),
     zoneAuthorizations: new Map(),
     profileVpcs: 0,
+    shardVpcs: new Map(),
     hubProfiles: undefined,
     accountRules: new Map(),
     accountZones: new Map(),
@@ -63,10 +66,11 @@ export function emptyUsage(config: HubConfig, source: string): HubUsage {
   };
 }
 
+/** The endpoint zones and security groups of the hub: the catalog's and the endpoint shards' (shards.ts). */
 export const catalogZones = (config: HubConfig) =>
-  new Set(Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds));
+  new Set([...Object.values(config.endpoints).flatMap((e) => e.privateHostedZoneIds), ...shardResources(config).zones]);
 export const catalogGroups = (config: HubConfig) =>
-  new Set(Object.values(config.endpoints).map((e) => e.securityGroupId));
+  new Set([...Object.values(config.endpoints).map((e) => e.securityGroupId), ...shardResources(config).groups]);
 
 /** The quota's value in force: a raised one from the source, else AWS's default. */
 export const limitOf = (usage: HubUsage, quota: QuotaId) => usage.raised[quota] ?? QUOTAS[quota].value;
@@ -92,7 +96,9 @@ export function usageFromRecords(config: HubConfig, records: readonly ConsumerRe
       bump(usage.zoneVpcs, zone.zoneId);
       bump(nested(usage.accountZones, record.accountId), zone.zoneId);
     }
-    if ((record.profileAssociations ?? []).length > 0) usage.profileVpcs += 1;
+    // A VPC of an endpoint shard is associated with its shard's Profile, not the hub's.
+    if (record.shard !== undefined) bump(usage.shardVpcs, `${record.segment}/${record.shard}`);
+    else if ((record.profileAssociations ?? []).length > 0) usage.profileVpcs += 1;
   }
   return usage;
 }

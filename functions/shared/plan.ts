@@ -81,6 +81,11 @@ export const PlanSchema = z.object({
   /** True when the account is outside the organization (RAM invitations are accepted by the spoke role). */
   externalAccount: z.boolean(),
   segment: z.string(),
+  /**
+   * The endpoint shard of the segment the VPC is assigned to (functions/shared/shards.ts): `zones`, `profile` and
+   * `securityGroupRules` are that shard's. Absent: the segment declares no shards.
+   */
+  shard: z.string().optional(),
   /** Catalog names (endpoints and endpoint services) the VPC asked for and may use, sorted. */
   services: z.array(z.string()),
   /**

@@ -21,8 +21,12 @@ export class HubProfileMissingError extends SpokelinkError {}
 const profileIds = new Map<string, string>();
 
 /** The id of the hub's Profile, found by its name among the hub account's own Profiles (cached per container). */
-export async function hubProfileId(config: HubConfig, hub: Route53ProfilesClient): Promise<string> {
-  const name = hubProfileName(config);
+export async function hubProfileId(
+  config: HubConfig,
+  hub: Route53ProfilesClient,
+  /** A shard's Profile (functions/shared/shards.ts); absent: the hub's. */
+  name = hubProfileName(config),
+): Promise<string> {
   const key = `${config.hub.accountId}/${config.hub.region}/${name}`;
   const hit = profileIds.get(key);
   if (hit) return hit;

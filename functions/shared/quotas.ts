@@ -1,3 +1,5 @@
+import { isIpv6Cidr } from './cidr';
+
 /**
  * The AWS quotas a hub's capacity depends on, with AWS's default values and the page that states each: the product's
  * own table (the twin keeps its own defaults and imports nothing from the product; test/preflight/quotas.test.ts
@@ -85,3 +87,9 @@ export const QUOTAS = {
 } as const satisfies Record<string, QuotaDefinition>;
 
 export type QuotaId = keyof typeof QUOTAS;
+
+/**
+ * The key a security group rule counts against: its group's IPv4 rules, or its IPv6 rules (`<group> IPv6`): AWS
+ * counts the two families separately (rulesPerSecurityGroup).
+ */
+export const groupKey = (groupId: string, cidr: string) => (isIpv6Cidr(cidr) ? `${groupId} IPv6` : groupId);

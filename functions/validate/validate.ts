@@ -24,16 +24,25 @@ import {
 } from '#shared/config';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName } from '#shared/hosted-zones';
-import type { EndpointServicePlan, Plan, QuarantinedCidr, SubnetPlan, ZonePlan } from '#shared/plan';
+import type {
+  EndpointServicePlan,
+  Plan,
+  QuarantinedCidr,
+  SecurityGroupRulePlan,
+  SubnetPlan,
+  ZonePlan,
+} from '#shared/plan';
 import { hubProfileId, profileAssociationName, profileAssociationsOfVpc } from '#shared/profiles';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry/model';
+import { type ResolvedShard, shardUseOf } from '#shared/shards';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
 import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { checkBudgets } from './budgets';
 import { selfServedServices } from './self-served';
+import { assignShard, checkShardFits } from './shard';
 
 /** Transit Gateway attachments per VPC (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
 export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
@@ -46,7 +55,7 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
  * `region-not-served`, `route-conflict`, `attachment-limit`, `profile-conflict`, `placement-not-allowed`,
  * `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
- * (budgets.ts).
+ * (budgets.ts), `capacity` (every endpoint shard of the segment is full: shard.ts).
  */
 
 export interface ValidateDeps {
@@ -106,8 +115,10 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   checkRouteConflicts(config, routeTableIds, routeTables);
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
 
-  // Every selected endpoint's zones are planned to learn their names; local and self-served ones are never associated.
-  const allZones = await planZones(config, endpointsOf(config, services), deps.hub.route53);
+  // Every selected endpoint's zones are planned to learn their names (the catalog's zones: a shard's zones carry the
+  // same names); local and self-served ones are never associated.
+  const catalogZones = (endpoint: string) => config.endpoints[endpoint]!.privateHostedZoneIds;
+  const allZones = await planZones(endpointsOf(config, services), catalogZones, deps.hub.route53);
   // A service the VPC already serves itself (its own zone or endpoint of the name) is skipped, never a rejection of
   // the whole request: its name is answered in the VPC, so neither the hub's zone nor a spokelink endpoint could take it.
   const recorded = (await getRecord(deps.registry, vpcId))?.spokeEndpoints ?? [];
@@ -121,16 +132,46 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   const served = new Set(selfServed.map((s) => s.endpoint));
   const localServices = askedLocal.filter((name) => !served.has(name));
   const hubEndpoints = endpointsOf(config, services).filter((name) => !askedLocal.includes(name) && !served.has(name));
-  const zones = allZones.filter((z) => hubEndpoints.includes(z.endpoint));
-  const { profile, existingProfile } = config.dns.mode === 'profile' ? await planProfile(config, vpcId, deps) : {};
 
+  // The endpoint shard (./shard.ts): every rule, zone and Profile below is the assigned shard's.
   const description = ruleDescription(vpcId, accountId);
+  // A block inside one of the segment's aggregated ingress supernets is admitted by the hub stack's rule.
+  const ruleCidrs = perVpcRuleCidrs(config, segmentName, cidrs);
+  const rulesIn = (shard: ResolvedShard): SecurityGroupRulePlan[] =>
+    hubEndpoints.flatMap((name) => {
+      const endpoint = config.endpoints[name]!;
+      const groupId = shard.endpoints[name]?.securityGroupId ?? endpoint.securityGroupId;
+      return ruleCidrs.flatMap((cidr) =>
+        endpoint.ports.map((port) => ({ endpoint: name, groupId, cidr, port, description })),
+      );
+    });
+  const zonesIn = (shard: ResolvedShard) => (endpoint: string) =>
+    shard.endpoints[endpoint]?.privateHostedZoneIds ?? catalogZones(endpoint);
+  const assigned = await assignShard(config, deps.registry, {
+    vpcId,
+    segment: segmentName,
+    useIn: (shard) =>
+      shardUseOf({
+        securityGroupRules: rulesIn(shard),
+        zones: config.dns.mode === 'zones' ? hubEndpoints.flatMap(zonesIn(shard)).map((zoneId) => ({ zoneId })) : [],
+        profile: config.dns.mode === 'profile' ? {} : undefined,
+      }),
+  });
+  const { shard } = assigned;
+  const zones =
+    shard.name === undefined
+      ? allZones.filter((z) => hubEndpoints.includes(z.endpoint))
+      : await planZones(hubEndpoints, zonesIn(shard), deps.hub.route53);
+  const { profile, existingProfile } =
+    config.dns.mode === 'profile' ? await planProfile(config, vpcId, shard.profileName, deps) : {};
+
   const plan: Plan = {
     vpcId,
     accountId,
     region,
     externalAccount: !membership.inOrganization,
     segment: segmentName,
+    ...(shard.name !== undefined ? { shard: shard.name } : {}),
     services,
     ...(localServices.length > 0 ? { localServices } : {}),
     ...(selfServed.length > 0 ? { selfServed } : {}),
@@ -150,22 +191,12 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     zones: profile ? [] : zones,
     ...(profile ? { profile } : {}),
     ...(existingProfile ? { existingProfile } : {}),
-    // A block inside one of the segment's aggregated ingress supernets is admitted by the hub stack's rule.
-    securityGroupRules: hubEndpoints.flatMap((name) => {
-      const endpoint = config.endpoints[name]!;
-      return perVpcRuleCidrs(config, segmentName, cidrs).flatMap((cidr) =>
-        endpoint.ports.map((port) => ({
-          endpoint: name,
-          groupId: endpoint.securityGroupId,
-          cidr,
-          port,
-          description,
-        })),
-      );
-    }),
+    securityGroupRules: rulesIn(shard),
     endpointServices: endpointServicesOf(config, services),
     principal: `arn:aws:iam::${accountId}:root`,
   };
+  // What the plan holds in its shard, once the VPC's own Profile is known (it then gets zones, not the Profile).
+  checkShardFits(config, { vpcId, segment: segmentName, ...assigned, use: shardUseOf(plan) });
   await checkBudgets(config, plan, deps.registry);
   return plan;
 }
@@ -670,10 +701,12 @@ async function checkAttachmentRoom(ec2: EC2Client, vpcId: string, transitGateway
 async function planProfile(
   config: HubConfig,
   vpcId: string,
+  /** The Profile of the VPC's shard (the hub's, for a segment without shards). */
+  profileName: string,
   deps: ValidateDeps,
 ): Promise<Pick<Plan, 'profile' | 'existingProfile'>> {
   if (!deps.profiles) throw new Error('validate: profile mode needs Route 53 Profiles clients');
-  const profileId = await hubProfileId(config, deps.profiles.hub);
+  const profileId = await hubProfileId(config, deps.profiles.hub, profileName);
   const other = (await profileAssociationsOfVpc(await deps.profiles.spoke(), vpcId)).find(
     (a) => a.ProfileId !== profileId,
   );
@@ -694,10 +727,15 @@ async function planProfile(
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */
 const zoneNames = new Map<string, string>();
 
-async function planZones(config: HubConfig, services: string[], route53: Route53Client): Promise<ZonePlan[]> {
+async function planZones(
+  services: string[],
+  /** The zones of an endpoint in the VPC's shard. */
+  zonesOf: (endpoint: string) => string[],
+  route53: Route53Client,
+): Promise<ZonePlan[]> {
   const zones: ZonePlan[] = [];
   for (const endpoint of services) {
-    for (const zoneId of config.endpoints[endpoint]!.privateHostedZoneIds) {
+    for (const zoneId of zonesOf(endpoint)) {
       let zoneName = zoneNames.get(zoneId);
       if (zoneName === undefined) {
         const { HostedZone } = await route53.send(new GetHostedZoneCommand({ Id: zoneId }));

@@ -4,6 +4,7 @@ import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { getRecord, heldRegistry, registryTable } from '#shared/registry';
+import { zonesOfEndpointAnywhere } from '#shared/shards';
 import { removalTargetOfPlan } from '#shared/vpc-ref';
 import { ZonesContract } from './contract';
 import { enableMovedPrivateDns, endpointsAwaitingPrivateDns, releaseMovedPrivateDns } from './moves';
@@ -47,7 +48,7 @@ export const handler = lambdaHandler('zones', async (input: unknown): Promise<Ou
     });
     const zones = await removeZoneAssociations(vpc, keep, {
       hubRoute53,
-      zonesOfEndpoint: (endpoint) => config.endpoints[endpoint]?.privateHostedZoneIds ?? [],
+      zonesOfEndpoint: (endpoint) => zonesOfEndpointAnywhere(config, endpoint),
       registry,
       now: () => Date.now(),
     });

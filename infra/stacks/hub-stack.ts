@@ -417,9 +417,11 @@ export class HubStack extends Stack {
         resourceArn: hostedZoneArn(this, zoneId),
       });
     }
+    const shards = this.shardProfiles(config);
     const resource = new CfnResourceShare(this, 'HubProfileShare', {
       name: share.name,
-      resourceArns: [profile.attrArn],
+      // The shards' Profiles in the same share: spoke accounts accept one invitation, the grants name one share.
+      resourceArns: [profile.attrArn, ...shards.map((p) => p.attrArn)],
       principals: [share.organizationArn, ...share.externalAccounts],
       allowExternalPrincipals: share.allowExternalPrincipals,
       tags: share.tags,
@@ -429,6 +431,38 @@ export class HubStack extends Stack {
       description: `Route 53 Profile ${share.profileName}`,
     });
     return { profile, share: resource };
+  }
+
+  /**
+   * Profile mode, endpoint shards (functions/shared/shards.ts): each shard's own Profile, holding its endpoints' zones
+   * (a VPC of the shard associates it; at most 1,000 VPCs per Profile by default). Shared by the hub's Profile share.
+   */
+  private shardProfiles(config: HubConfig): CfnProfile[] {
+    return Object.entries(config.segments).flatMap(([segment, { shards }]) =>
+      (shards ?? []).map((shard) => {
+        const id = `ShardProfile-${segment}-${shard.name}`;
+        const profile = new CfnProfile(this, id, {
+          name: shard.profileName!,
+          tags: [
+            { key: 'spokelink:managed', value: 'true' },
+            { key: 'spokelink:shard', value: `${segment}/${shard.name}` },
+          ],
+        });
+        const zones = [...new Set(Object.values(shard.endpoints).flatMap((e) => e.privateHostedZoneIds))].sort();
+        for (const zoneId of zones) {
+          new CfnProfileResourceAssociation(this, `${id}-Zone${zoneId}`, {
+            name: `${config.prefix}-${zoneId}`,
+            profileId: profile.attrId,
+            resourceArn: hostedZoneArn(this, zoneId),
+          });
+        }
+        new CfnOutput(this, `${id}-Id`, {
+          value: profile.attrId,
+          description: `Route 53 Profile ${shard.profileName}`,
+        });
+        return profile;
+      }),
+    );
   }
 
   /**

@@ -320,7 +320,7 @@ export class WorkflowHub {
   }
 
   /**
-   * Every registry item about a VPC: its record, a held lease, and CIDR claims naming it. The bookkeeping that stays
+   * Every registry item about a VPC: its record, a held lease, CIDR claims and shard slots naming it. The bookkeeping that stays
    * once an execution ended is left out: a released lease (no owner: it keeps the lease token counting) and the
    * status order (`STATUS`: who wrote the status tags last).
    */
@@ -329,7 +329,8 @@ export class WorkflowHub {
     return items.filter((i) => {
       if (i.kind === 'status' || (i.kind === 'lease' && i.owner === undefined)) return false;
       if (String(i.pk) === `VPC#${vpcId}`) return true;
-      const claims = i.claims as Record<string, unknown> | undefined;
+      // CIDR claims and endpoint shard slots naming it.
+      const claims = (i.claims ?? i.members) as Record<string, unknown> | undefined;
       return claims !== undefined && vpcId in claims;
     });
   }

@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { cidrsOverlap, claimBucketOf } from '../cidr';
 import { RejectedError } from '../errors';
 import { logger } from '../logger';
 import { ClaimContentionError, LeaseLostError } from '../workflow-errors';
-import { sendIfCondition } from './conditional';
+import { putIfVersion } from './conditional';
 import type { RegistryTable } from './table';
 
 const claimKey = (bucket: string) => ({ pk: `CIDR#${bucket}`, sk: 'CLAIMS' });
@@ -92,25 +92,10 @@ function writeClaim(
   const claims = { ...bucket.claims };
   if (entry) claims[vpcId] = entry;
   else delete claims[vpcId];
-  return sendIfCondition(
+  return putIfVersion(
     table,
-    new PutCommand({
-      TableName: table.tableName,
-      Item: {
-        ...claimKey(bucket.bucket),
-        kind: 'claims',
-        bucket: bucket.bucket,
-        version: bucket.version + 1,
-        claims,
-      },
-      ConditionExpression: bucket.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-      ...(bucket.version === 0
-        ? {}
-        : {
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': bucket.version },
-          }),
-    }),
+    { ...claimKey(bucket.bucket), kind: 'claims', bucket: bucket.bucket, claims },
+    bucket.version,
   );
 }
 

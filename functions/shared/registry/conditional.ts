@@ -1,4 +1,4 @@
-import { DeleteCommand, type PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isAwsError } from '../errors';
 
 import type { RegistryTable } from './table';
@@ -45,6 +45,25 @@ export function deleteIfAttributeEquals(
       ConditionExpression: '#attribute = :value',
       ExpressionAttributeNames: { '#attribute': attribute },
       ExpressionAttributeValues: { ':value': value },
+    }),
+  );
+}
+
+/**
+ * Puts `item` (its key included) as version `read + 1`, conditioned on the version read (`read` 0: the item must not
+ * exist yet): true when written, false when another writer moved the version since (re-read and decide again). The
+ * optimistic write of the CIDR claim buckets (claims.ts) and the shard counters (shards.ts).
+ */
+export function putIfVersion(table: RegistryTable, item: Record<string, unknown>, read: number): Promise<boolean> {
+  return sendIfCondition(
+    table,
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { ...item, version: read + 1 },
+      ConditionExpression: read === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+      ...(read === 0
+        ? {}
+        : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': read } }),
     }),
   );
 }

@@ -21,5 +21,6 @@ export * from './claims';
 export { deleteIfAttributeEquals, sendIfCondition } from './conditional';
 export * from './lease';
 export * from './records';
+export * from './shards';
 export * from './status';
 export * from './table';

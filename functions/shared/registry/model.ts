@@ -64,6 +64,11 @@ export interface ConsumerRecord {
   accountId: string;
   region: string;
   segment: string;
+  /**
+   * The endpoint shard of the segment serving the VPC (functions/shared/shards.ts), assigned at validation and kept;
+   * its slot in the shard's counter is the VPC's until it is disconnected. Absent: the segment declares no shards.
+   */
+  shard?: string;
   /** Catalog names (endpoints and endpoint services) this VPC consumes. */
   services: string[];
   /** The endpoints among `services` served in the VPC itself (placement `spoke`); absent: none. */

@@ -7,6 +7,7 @@ import { CONDITION_FAILED } from './conditional';
 import { FENCE_ATTRIBUTE, fenceCondition, lostLease } from './lease';
 import { type ConsumerRecord, registryKeys } from './model';
 import { checkReadable, REGISTRY_SCHEMA_VERSION } from './schema';
+import { releaseShardSlot } from './shards';
 import { REGISTRY_TABLE_SHAPE, type RegistryTable } from './table';
 
 // ---- consumer record -----------------------------------------------------------------------------------------------
@@ -79,8 +80,11 @@ export async function beginOnboarding(
     existingProfileId: _own,
     localServices: _local,
     selfServed: _selfServed,
+    shard: _shard,
     ...kept
   } = existing ?? ({} as ConsumerRecord);
+  // The plan's shard (BeginOnboarding took its slot); absent for a segment without shards.
+  const shard = plan.shard !== undefined ? { shard: plan.shard } : {};
   const ownProfile = plan.existingProfile ? { existingProfileId: plan.existingProfile.profileId } : {};
   // Listed only when there are some, in a fresh record and a re-planned one alike (a re-run writes what a first run does).
   const local = {
@@ -93,6 +97,7 @@ export async function beginOnboarding(
         accountId: plan.accountId,
         region: plan.region,
         segment: plan.segment,
+        ...shard,
         services: plan.services,
         ...local,
         cidrs: plan.cidrs,
@@ -112,6 +117,7 @@ export async function beginOnboarding(
     : {
         ...kept,
         segment: plan.segment,
+        ...shard,
         services: plan.services,
         ...local,
         cidrs: plan.cidrs,
@@ -323,6 +329,7 @@ export async function markFailed(
   const release = !record.connectedAt && !holdsSomething(record) && (record.cidrs ?? []).length > 0;
   if (release) {
     await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs });
+    await releaseSlotOf(table, record);
   }
   return updateRecord(
     table,
@@ -448,7 +455,14 @@ export async function archiveMembership(
     );
   }
   await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs ?? [] });
+  await releaseSlotOf(table, record);
   return { record: ended, history: record.connectedAt !== undefined };
+}
+
+/** Gives back the record's slot in its endpoint shard (./shards.ts), if it holds one: the slot of the recorded shard. */
+async function releaseSlotOf(table: RegistryTable, record: ConsumerRecord): Promise<void> {
+  if (record.shard === undefined) return;
+  await releaseShardSlot(table, { segment: record.segment, shard: record.shard, vpcId: record.vpcId });
 }
 
 /** Name of the registry's account index (`accountId` / `sk`, every attribute projected). */
