@@ -18,7 +18,8 @@ import type { VpcRef } from '#shared/vpc-ref';
  * under the VPC's lease, from what exists, never from tags: a tenant's claim by tag counts for nothing, and an
  * endpoint spokelink recorded for the VPC (`recordedEndpointIds`) is spokelink's, never the tenant's. The state is the
  * tenant's to change at any moment: each validation reads it again, so a VPC that stops serving a service gets it
- * from the hub at its next onboarding run (a tag change, the reconcile's repair).
+ * from the hub at its next onboarding run (a tag change, the reconcile's repair). A zone of the hub's (the catalog's or
+ * any endpoint shard's, `hubZoneIds`) associated with the VPC is spokelink's doing, never the VPC's own.
  */
 export async function selfServedServices(
   spoke: { ec2: EC2Client; route53: Route53Client },
@@ -26,6 +27,7 @@ export async function selfServedServices(
   config: Pick<HubConfig, 'endpoints'>,
   zones: readonly ZonePlan[],
   recordedEndpointIds: ReadonlySet<string>,
+  hubZoneIds: ReadonlySet<string>,
 ): Promise<SelfServed[]> {
   if (zones.length === 0) return [];
   const [associated, endpoints] = await Promise.all([
@@ -36,7 +38,7 @@ export async function selfServedServices(
   for (const zone of zones) {
     if (found.has(zone.endpoint)) continue;
     const own = associated.find(
-      (z) => bareZoneName(z.Name ?? '') === zone.zoneName && bareZoneId(z.HostedZoneId ?? '') !== zone.zoneId,
+      (z) => bareZoneName(z.Name ?? '') === zone.zoneName && !hubZoneIds.has(bareZoneId(z.HostedZoneId ?? '')),
     );
     if (own) {
       found.set(zone.endpoint, { endpoint: zone.endpoint, by: 'zone', id: bareZoneId(own.HostedZoneId ?? '') });

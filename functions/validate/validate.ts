@@ -35,7 +35,7 @@ import type {
 import { hubProfileId, profileAssociationName, profileAssociationsOfVpc } from '#shared/profiles';
 import { getRecord, overlapRejection, overlapsInRegistry, type RegistryTable } from '#shared/registry';
 import { ruleDescription } from '#shared/registry/model';
-import { type ResolvedShard, shardUseOf } from '#shared/shards';
+import { type ResolvedShard, shardUseOf, zonesOfEndpointAnywhere } from '#shared/shards';
 import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
@@ -128,6 +128,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
     config,
     allZones,
     new Set(recorded.flatMap((e) => (e.vpcEndpointId ? [e.vpcEndpointId] : []))),
+    new Set(endpointsOf(config, services).flatMap((e) => zonesOfEndpointAnywhere(config, e).map(bareZoneId))),
   );
   const served = new Set(selfServed.map((s) => s.endpoint));
   const localServices = askedLocal.filter((name) => !served.has(name));
