@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-ec2';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
-import { type HubConfig, servedRegions } from '#shared/config';
+import type { HubConfig } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { RegistryTable } from '#shared/registry';
@@ -302,7 +302,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   const observed = new Map<string, Observed>();
   const recordsByVpc = new Map(registry.records.map((r) => [r.vpcId, r]));
   const unreachable = new Set<string>();
-  const pairs = accounts.flatMap((accountId) => servedRegions(config).map((region) => ({ accountId, region })));
+  // This hub reconciles its own region: every other served region has its own hub (and reconcile).
+  const pairs = accounts.map((accountId) => ({ accountId, region: config.hub.region }));
   await eachLimited(pairs, 8, async ({ accountId, region }) => {
     const recorded = members.filter((r) => r.accountId === accountId && r.region === region);
     let ec2: EC2Client;

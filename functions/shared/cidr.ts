@@ -73,6 +73,13 @@ export function cidrsOverlap(a: string, b: string): boolean {
   return x.family === y.family && x.start <= y.end && y.start <= x.end;
 }
 
+/** Whether `outer` contains all of `inner` (same family). */
+export function cidrContains(outer: string, inner: string): boolean {
+  const x = parseCidr(outer);
+  const y = parseCidr(inner);
+  return x.family === y.family && x.start <= y.start && y.end <= x.end;
+}
+
 /** Orders CIDRs: IPv4 before IPv6, then by network address, then by prefix length (the larger block first). */
 export function compareCidrs(a: string, b: string): number {
   const x = parseCidr(a);
