@@ -673,21 +673,29 @@ export function loadConfigFile(path: string): HubConfig {
   return parseConfig(raw, path);
 }
 
-let cached: HubConfig | undefined;
+let cached: { text: string; region: string | undefined; config: HubConfig } | undefined;
 
-/** The Lambda's configuration, from `SPOKELINK_CONFIG` (JSON set by CDK); parsed once per container. */
+/**
+ * The Lambda's configuration, from `SPOKELINK_CONFIG` (JSON set by CDK), as the hub of the region the function runs
+ * in reads it (`AWS_REGION`, set by Lambda): every regional hub deploys the same configuration, and each serves its
+ * own region (regionalConfig). A region the configuration does not serve reads the first region's hub. Parsed once
+ * per container (per configuration text and region).
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  if (cached && env === process.env) return cached;
   const text = env.SPOKELINK_CONFIG;
   if (!text) throw new ConfigurationError('SPOKELINK_CONFIG is not set');
+  const region = env.AWS_REGION;
+  if (cached && env === process.env && cached.text === text && cached.region === region) return cached.config;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new ConfigurationError(`SPOKELINK_CONFIG is not valid JSON: ${(error as Error).message}`);
   }
-  const config = parseConfig(raw, 'SPOKELINK_CONFIG');
-  if (env === process.env) cached = config;
+  const parsed = parseConfig(raw, 'SPOKELINK_CONFIG');
+  const config =
+    region !== undefined && servedRegions(parsed).includes(region) ? regionalConfig(parsed, region) : parsed;
+  if (env === process.env) cached = { text, region, config };
   return config;
 }
 

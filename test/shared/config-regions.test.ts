@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   CONFIG_VERSION,
+  configFromEnv,
   loadConfigFile,
   parseConfig,
   regionalConfig,
@@ -63,6 +64,14 @@ describe('Configuration version 3: regions', () => {
     // What a Lambda of the eu-west-1 hub reads from SPOKELINK_CONFIG is this view again.
     expect(parseConfig(JSON.parse(JSON.stringify(eu)))).toEqual(eu);
     expect(regionalConfig(eu, 'us-east-1')).toEqual(config);
+  });
+
+  it("gives each regional hub's Lambdas the view of the region they run in (AWS_REGION)", () => {
+    const text = readFileSync(TWO_REGIONS, 'utf8');
+    const inRegion = (region: string) => configFromEnv({ SPOKELINK_CONFIG: text, AWS_REGION: region });
+    expect(inRegion('eu-west-1').hub).toMatchObject({ region: 'eu-west-1', transitGatewayId: 'tgw-0e1b2c3d4e5f60719' });
+    expect(inRegion('us-east-1').hub).toMatchObject({ region: 'us-east-1', transitGatewayId: 'tgw-0a1b2c3d4e5f60718' });
+    expect(inRegion('ap-southeast-1').hub.region).toBe('us-east-1');
   });
 
   it('finds the region whose supernets hold a CIDR', () => {
