@@ -10,6 +10,7 @@ import type { ConsumerRecord } from '#shared/registry/model';
 import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
+import { type PeeringStatus, reconcilePeerings } from '../transit-gateway/peering';
 import { endpointsOf, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
@@ -107,6 +108,8 @@ export interface ReconcileResult {
   drift: Drift[];
   /** Repairs over the per-run limit, left for the next run. */
   deferred: number;
+  /** The peerings of this region's hub with the other regional hubs (`hub.peers`), one step each per run. */
+  peerings?: PeeringStatus[];
   summary: {
     accounts: number;
     vpcs: number;
@@ -514,11 +517,15 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
 
   const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
   const kept = fairShare(released, MAX_ITEMS_PER_RUN, now);
+  // Inter-region reach (peering.ts): changes of the hub itself, so none while the hub is paused.
+  const peered = Object.keys(config.hub.peers).length > 0 && !config.operations.paused;
+  const peerings = peered ? await reconcilePeerings(config, deps.hubEc2) : undefined;
   const result: ReconcileResult = {
     maxConcurrency,
     items: kept,
     drift,
     deferred: released.length - kept.length,
+    ...(peerings ? { peerings } : {}),
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,

@@ -59,7 +59,7 @@ describe('Configuration version 3: regions', () => {
       supernets: ['10.32.0.0/12'],
       peers: { 'us-east-1': { routeTableIds: ['tgw-rtb-0e000000000000011', 'tgw-rtb-0e000000000000013'] } },
     });
-    expect(Object.keys(eu.endpoints)).toEqual(['ssm', 'sts']);
+    expect(Object.keys(eu.endpoints)).toEqual(['ssm']);
     expect(Object.keys(eu.regions)).toEqual(['us-east-1']);
     // What a Lambda of the eu-west-1 hub reads from SPOKELINK_CONFIG is this view again.
     expect(parseConfig(JSON.parse(JSON.stringify(eu)))).toEqual(eu);
