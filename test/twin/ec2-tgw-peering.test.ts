@@ -9,17 +9,12 @@ import {
   DescribeTransitGatewayPeeringAttachmentsCommand,
   DescribeTransitGatewaysCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
-  EC2Client,
+  type EC2Client,
   EnableTransitGatewayRouteTablePropagationCommand,
   RejectTransitGatewayPeeringAttachmentCommand,
   SearchTransitGatewayRoutesCommand,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
-import type { Pluggable } from '@smithy/types';
-import { twinPlugin } from '#twin/plugin';
-import type { Twin } from '#twin/twin';
-import { createTwin, parseWorld } from '#twin/world';
+import { advance, ec2In, HUB, regionalTgwTwin } from './regions-helpers';
 
 /**
  * TGW peering attachments (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html) in a twin of two regions: the
@@ -27,7 +22,6 @@ import { createTwin, parseWorld } from '#twin/world';
  * accepter's region, both sides see one attachment, routes across it are static only, 50 per TGW.
  */
 
-const HUB = '111111111111';
 const role = `arn:aws:iam::${HUB}:role/spokelink`;
 const US_TGW = 'tgw-0a1b2c3d4e5f60718';
 const EU_TGW = 'tgw-0e1b2c3d4e5f60719';
@@ -35,52 +29,14 @@ const US_RTB = 'tgw-rtb-0a000000000000001';
 const EU_RTB = 'tgw-rtb-0e000000000000011';
 const PENDING_MS = 90_000;
 const INITIATING_MS = 5_000;
-const START = Date.parse('2026-03-01T00:00:00Z');
 
 function setup() {
-  jest.useFakeTimers({
-    now: START,
-    doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
-  });
-  const tgw = (id: string, region: string, rtb: string) => ({
-    id,
-    ownerId: HUB,
-    region,
-    options: {
-      autoAcceptSharedAttachments: 'disable',
-      defaultRouteTableAssociation: 'disable',
-      defaultRouteTablePropagation: 'disable',
-    },
-    routeTables: [{ id: rtb }],
-  });
-  const world = parseWorld({
-    version: 1,
-    organization: { id: 'o-exampleorg1', managementAccountId: '999999999999', accounts: [{ id: HUB, name: 'net' }] },
-    iam: { principals: [role] },
-    ec2: {
-      vpcs: [
-        {
-          id: 'vpc-0f000000000000001',
-          ownerId: HUB,
-          cidrBlocks: ['10.0.0.0/16'],
-          subnets: [{ id: 'subnet-0f00000000000000a', availabilityZone: 'us-east-1a', cidrBlock: '10.0.1.0/24' }],
-        },
-      ],
-      transitGateways: [tgw(US_TGW, 'us-east-1', US_RTB), tgw(EU_TGW, 'eu-west-1', EU_RTB)],
-    },
-  });
-  const twin = createTwin(world, { timings: { attachmentPendingMs: PENDING_MS, attachmentDeletingMs: 60_000 } });
-  return { twin, us: ec2In(twin, 'us-east-1'), eu: ec2In(twin, 'eu-west-1') };
+  const twin = regionalTgwTwin(role, [
+    { id: US_TGW, region: 'us-east-1', tables: [US_RTB] },
+    { id: EU_TGW, region: 'eu-west-1', tables: [EU_RTB] },
+  ]);
+  return { twin, us: ec2In(twin, role, 'us-east-1'), eu: ec2In(twin, role, 'eu-west-1') };
 }
-
-function ec2In(twin: Twin, region: string) {
-  const { accessKeyId, secretAccessKey } = twin.credentialsFor(role);
-  const client = new EC2Client({ region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  client.middlewareStack.use(twinPlugin(twin) as Pluggable<ServiceInputTypes, ServiceOutputTypes>);
-  return client;
-}
-
-const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
 async function request(us: EC2Client, peer = EU_TGW, peerRegion = 'eu-west-1') {
   const out = await us.send(
@@ -262,7 +218,7 @@ describe('Twin EC2: TGW peering attachments', () => {
     const { twin, us } = setup();
     const id = (await request(us)).TransitGatewayAttachmentId!;
     advance(INITIATING_MS);
-    const elsewhere = ec2In(twin, 'ap-southeast-1');
+    const elsewhere = ec2In(twin, role, 'ap-southeast-1');
     await expect(
       elsewhere.send(new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [id] })),
     ).rejects.toMatchObject({ name: 'InvalidTransitGatewayAttachmentID.NotFound' });

@@ -1,17 +1,12 @@
 import {
   DescribeTransitGatewayPeeringAttachmentsCommand,
-  EC2Client,
+  type EC2Client,
   RejectTransitGatewayPeeringAttachmentCommand,
   SearchTransitGatewayRoutesCommand,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
-import type { Pluggable } from '@smithy/types';
 import { loadConfigFile, regionalConfig } from '#shared/config';
-import { twinPlugin } from '#twin/plugin';
-import type { Twin } from '#twin/twin';
-import { createTwin, parseWorld } from '#twin/world';
 import { reconcilePeerings } from '../../../functions/transit-gateway/peering';
+import { advance, ec2In, HUB, regionalTgwTwin } from '../../twin/regions-helpers';
 
 /**
  * Inter-region reach (functions/transit-gateway/peering.ts): each regional hub's reconcile moves the peering of the
@@ -19,63 +14,26 @@ import { reconcilePeerings } from '../../../functions/transit-gateway/peering';
  * static route per supernet of the peer region in the configured route tables, on both sides.
  */
 
-const HUB = '111111111111';
 const role = `arn:aws:iam::${HUB}:role/spokelink-functions`;
-const START = Date.parse('2026-03-01T00:00:00Z');
 const config = loadConfigFile('config/example-two-regions.hub.json');
 const us = config;
 const eu = regionalConfig(config, 'eu-west-1');
 
 function setup() {
-  jest.useFakeTimers({
-    now: START,
-    doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
-  });
-  const tgw = (id: string, region: string, tables: string[]) => ({
-    id,
-    ownerId: HUB,
-    region,
-    options: {
-      autoAcceptSharedAttachments: 'disable',
-      defaultRouteTableAssociation: 'disable',
-      defaultRouteTablePropagation: 'disable',
+  const twin = regionalTgwTwin(role, [
+    {
+      id: us.hub.transitGatewayId,
+      region: 'us-east-1',
+      tables: ['tgw-rtb-0a000000000000001', 'tgw-rtb-0b000000000000002', 'tgw-rtb-0c000000000000003'],
     },
-    routeTables: tables.map((t) => ({ id: t })),
-  });
-  const twin = createTwin(
-    parseWorld({
-      version: 1,
-      organization: { id: 'o-exampleorg1', managementAccountId: '999999999999', accounts: [{ id: HUB, name: 'n' }] },
-      iam: { principals: [role] },
-      ec2: {
-        vpcs: [],
-        transitGateways: [
-          tgw(us.hub.transitGatewayId, 'us-east-1', [
-            'tgw-rtb-0a000000000000001',
-            'tgw-rtb-0b000000000000002',
-            'tgw-rtb-0c000000000000003',
-          ]),
-          tgw(eu.hub.transitGatewayId, 'eu-west-1', [
-            'tgw-rtb-0e000000000000011',
-            'tgw-rtb-0e000000000000012',
-            'tgw-rtb-0e000000000000013',
-          ]),
-        ],
-      },
-    }),
-    { timings: { attachmentPendingMs: 90_000 } },
-  );
-  return { twin, usEc2: ec2In(twin, 'us-east-1'), euEc2: ec2In(twin, 'eu-west-1') };
+    {
+      id: eu.hub.transitGatewayId,
+      region: 'eu-west-1',
+      tables: ['tgw-rtb-0e000000000000011', 'tgw-rtb-0e000000000000012', 'tgw-rtb-0e000000000000013'],
+    },
+  ]);
+  return { twin, usEc2: ec2In(twin, role, 'us-east-1'), euEc2: ec2In(twin, role, 'eu-west-1') };
 }
-
-function ec2In(twin: Twin, region: string) {
-  const { accessKeyId, secretAccessKey } = twin.credentialsFor(role);
-  const client = new EC2Client({ region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  client.middlewareStack.use(twinPlugin(twin) as Pluggable<ServiceInputTypes, ServiceOutputTypes>);
-  return client;
-}
-
-const advance = (ms: number) => jest.setSystemTime(Date.now() + ms);
 
 async function staticRoutes(ec2: EC2Client, table: string) {
   const { Routes = [] } = await ec2.send(

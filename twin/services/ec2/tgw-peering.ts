@@ -24,7 +24,7 @@ import {
   tagList,
   transition,
 } from './model';
-import { attachmentState, nonDeleted, visibleAttachment } from './transit-gateways';
+import { attachmentState, deleteAttachment, nonDeleted, rejectAttachment, visibleAttachment } from './transit-gateways';
 
 /**
  * Transit Gateway peering attachments (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html): the owner of
@@ -155,26 +155,14 @@ export const tgwPeeringOperations: Record<string, OperationHandler> = {
   RejectTransitGatewayPeeringAttachment(ctx, input: RejectTransitGatewayPeeringAttachmentRequest) {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'peering');
     accepterOnly(ctx, att);
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
-    const rejectedAt = ctx.now + ec2State(ctx.twin).settings.associationMs;
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'rejecting' },
-      { at: rejectedAt, state: 'rejected' },
-      { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    rejectAttachment(ctx, att);
     return { TransitGatewayPeeringAttachment: peeringView(ctx, att) };
   },
 
   DeleteTransitGatewayPeeringAttachment(ctx, input: DeleteTransitGatewayPeeringAttachmentRequest) {
     // Either side may delete it.
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'peering');
-    const state = attachmentState(att, ctx.now);
-    if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'deleting' },
-      { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    deleteAttachment(ctx, att);
     return { TransitGatewayPeeringAttachment: peeringView(ctx, att) };
   },
 

@@ -910,29 +910,39 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     if (tgw.ownerId !== ctx.caller.accountId) {
       throw errors.accessDenied('ec2', 'RejectTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
     }
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
-    const rejectedAt = ctx.now + s.settings.associationMs;
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'rejecting' },
-      { at: rejectedAt, state: 'rejected' },
-      { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    rejectAttachment(ctx, att);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   DeleteTransitGatewayVpcAttachment(ctx, input: DeleteTransitGatewayVpcAttachmentRequest) {
     // Either owner (the VPC's or the TGW's) may delete an attachment.
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    const state = attachmentState(att, ctx.now);
-    if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'deleting' },
-      { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    deleteAttachment(ctx, att);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 };
+
+/** Rejects a `pendingAcceptance` attachment: `rejecting`, `rejected`, then `deleted` (either kind). */
+export function rejectAttachment(ctx: CallContext, att: TgwAttachment): void {
+  const state = attachmentState(att, ctx.now);
+  if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+  const rejectedAt = ctx.now + ec2State(ctx.twin).settings.associationMs;
+  transition(att.timeline, ctx.now, [
+    { at: ctx.now, state: 'rejecting' },
+    { at: rejectedAt, state: 'rejected' },
+    { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+  ]);
+}
+
+/** Deletes an attachment (either kind): `deleting`, then `deleted`; only from the states AWS deletes from. */
+export function deleteAttachment(ctx: CallContext, att: TgwAttachment): void {
+  const state = attachmentState(att, ctx.now);
+  if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
+  transition(att.timeline, ctx.now, [
+    { at: ctx.now, state: 'deleting' },
+    { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+  ]);
+}
 
 /** A TGW attachment that names no attachment of the twin. */
 export class UnknownAttachmentError extends Error {
