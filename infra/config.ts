@@ -101,7 +101,7 @@ export function partitionOf(region: string): string {
 }
 
 /** ARN of the hub event bus the spoke rules forward to. */
-export function hubBusArn(config: HubConfig): string {
-  const { region, accountId } = config.hub;
-  return `arn:${partitionOf(region)}:events:${region}:${accountId}:event-bus/${resourceNames(config).hubBus}`;
+export function hubBusArn(config: HubConfig, region = config.hub.region): string {
+  const { accountId } = config.hub;
+  return `arn:${partitionOf(config.hub.region)}:events:${region}:${accountId}:event-bus/${resourceNames(config).hubBus}`;
 }

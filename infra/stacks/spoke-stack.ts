@@ -99,8 +99,11 @@ export class SpokeStack extends Stack {
     const readOutput = new CfnOutput(this, 'ReadRoleArn', { value: this.readRole.roleArn });
     readOutput.condition = isRoleRegion;
 
-    // Forwarding: the same patterns as the hub's intake rules, to the hub bus, with a role allowed exactly that.
-    const hubBus = EventBus.fromEventBusArn(this, 'HubBus', hubBusArn(config));
+    // Forwarding: the same patterns as the hub's intake rules, to the hub bus, with a role allowed exactly that. Tag
+    // and CIDR events are regional, and so are the hubs: with several served regions, each region's instance of this
+    // stack forwards to the bus of its own region's hub (workflows run in the region they serve).
+    const busRegion = regions.length > 1 ? Aws.REGION : hub.region;
+    const hubBus = EventBus.fromEventBusArn(this, 'HubBus', hubBusArn(config, busRegion));
     const forwardingRole = new Role(this, 'ForwardingRole', {
       description: 'spokelink: lets EventBridge put VPC events on the hub bus',
       assumedBy: new ServicePrincipal('events.amazonaws.com').withConditions({
