@@ -580,6 +580,11 @@ const arn = (rest: string) => new RegExp(`^Resource::arn:${P}:${rest}$`);
 /** Wildcards inside otherwise scoped resources or actions, recognised by pattern, each with the reason. */
 export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
   {
+    pattern: arn('ec2:[a-z0-9-]+:\\d{12}:transit-gateway-attachment/\\*'),
+    reason:
+      "peering attachments of the hub account's TGWs are created at run time (by this hub or its peer region's hub)",
+  },
+  {
     pattern: arn('iam::\\*:role/[\\w+=,.@-]+'),
     reason: 'the spoke execution role has a fixed name in every spoke account; accounts join the org at any time',
   },

@@ -300,7 +300,7 @@ describe('Permissions: hub functions', () => {
 
   it('reconcile of a peered hub requests and accepts peerings of its TGW and routes only in the `peers` tables', () => {
     const template = Template.fromStack(newHubStack({ config: twoRegions() }));
-    const role = 'spokelink-fn-reconcile';
+    const role = 'spokelink-fn-reconcile-use1';
     const attachments = 'arn:aws:ec2:us-east-1:111111111111:transit-gateway-attachment/*';
     expect(resourcesOf(template, role, 'ec2:CreateTransitGatewayPeeringAttachment')).toEqual([
       attachments,
@@ -314,7 +314,7 @@ describe('Permissions: hub functions', () => {
     ]);
     // A hub without peers gets none of it.
     const single = Template.fromStack(newHubStack());
-    expect(actionsOfRole(single, role).filter((a) => a.includes('Peering'))).toEqual([]);
+    expect(actionsOfRole(single, 'spokelink-fn-reconcile').filter((a) => a.includes('Peering'))).toEqual([]);
   });
 
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {
