@@ -146,6 +146,36 @@ function attachmentArns(ctx: PermissionContext): string[] {
   return [ec2Arn(ctx, 'transit-gateway-attachment', '*', '*')];
 }
 
+/**
+ * Inter-region reach (functions/transit-gateway/peering.ts), when the hub has peers: request the peering from this
+ * hub's TGW (transit-gateway and the new transit-gateway-attachment; its tags on create), accept one (its id is made
+ * at run time, by the peer region's hub), and keep the static routes of the peer supernets in the `peers` route
+ * tables (Service Authorization Reference, EC2).
+ */
+function peeringGrants(role: IGrantable, ctx: PermissionContext): void {
+  const peers = Object.values(ctx.config.hub.peers);
+  if (peers.length === 0) return;
+  const newAttachments = ec2Arn(ctx, 'transit-gateway-attachment', '*');
+  allow(
+    role,
+    'RequestHubPeering',
+    ['ec2:CreateTransitGatewayPeeringAttachment'],
+    [ec2Arn(ctx, 'transit-gateway', ctx.config.hub.transitGatewayId), newAttachments],
+  );
+  allow(role, 'TagHubPeering', ['ec2:CreateTags'], [newAttachments], {
+    StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayPeeringAttachment' },
+  });
+  allow(role, 'AcceptHubPeering', ['ec2:AcceptTransitGatewayPeeringAttachment'], [newAttachments]);
+  allow(role, 'DescribeHubPeerings', ['ec2:DescribeTransitGatewayPeeringAttachments'], ['*']);
+  const tables = [...new Set(peers.flatMap((p) => p.routeTableIds))].sort();
+  allow(
+    role,
+    'SetPeeringStaticRoutes',
+    ['ec2:CreateTransitGatewayRoute', 'ec2:DeleteTransitGatewayRoute', 'ec2:SearchTransitGatewayRoutes'],
+    [...tables.map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), newAttachments],
+  );
+}
+
 /** `arn:...:execution:<prefix>-<id>:*`: every execution of one workflow. */
 function executionArnPattern(ctx: PermissionContext, id: string): string {
   return ctx.stack.formatArn({
@@ -477,6 +507,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         ['ec2:DescribeSecurityGroupRules', 'ec2:DescribeTransitGatewayAttachments'],
         ['*'],
       );
+      peeringGrants(role, ctx);
       // The executions are started by the reconcile state machine (a Map bounded by MaxConcurrency), not here.
     },
   },
@@ -510,6 +541,7 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'states:SendTaskSuccess': 'Step Functions SendTaskSuccess supports no resource type: the task token limits it',
   'states:SendTaskFailure': 'Step Functions SendTaskFailure supports no resource type: the task token limits it',
   'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeTransitGatewayPeeringAttachments': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointConnections': 'EC2 Describe* actions do not support resource-level permissions',
@@ -555,6 +587,11 @@ const arn = (rest: string) => new RegExp(`^Resource::arn:${P}:${rest}$`);
 
 /** Wildcards inside otherwise scoped resources or actions, recognised by pattern, each with the reason. */
 export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
+  {
+    pattern: arn('ec2:[a-z0-9-]+:\\d{12}:transit-gateway-attachment/\\*'),
+    reason:
+      "peering attachments of the hub account's TGWs are created at run time (by this hub or its peer region's hub)",
+  },
   {
     pattern: arn('iam::\\*:role/[\\w+=,.@-]+'),
     reason: 'the spoke execution role has a fixed name in every spoke account; accounts join the org at any time',

@@ -212,7 +212,7 @@ export class HubStack extends Stack {
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
     const environment = handlerEnvironment({
-      config,
+      config: lambdaConfig(config),
       registryTableName: this.registry.tableName,
       serviceName: config.prefix,
       logLevel: 'INFO',
@@ -689,6 +689,25 @@ function pascal(name: string): string {
     .split('-')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
+}
+
+/**
+ * The configuration as the functions read it (SPOKELINK_CONFIG, 4 KB for the whole environment): without the
+ * descriptions of segments, catalog entries and other regions, which only people read (the hub's own destinations keep
+ * theirs: rejections quote them). Every served region's hub is still there, as each regional hub needs the others'
+ * supernets and TGWs (inter-region reach).
+ */
+export function lambdaConfig(config: HubConfig): HubConfig {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'description')
+        .map(([key, v]) => [key, strip(v)]),
+    );
+  };
+  return { ...(strip(config) as HubConfig), destinations: config.destinations };
 }
 
 /** Lambda rejects functions whose environment exceeds 4 KB: fail at synth with the reason instead. */

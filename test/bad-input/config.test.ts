@@ -79,10 +79,10 @@ describe('Bad input: configuration files', () => {
     ['a port out of range', edited((c) => (c.endpoints.sts!.ports = [70000])), /endpoints\.sts\.ports\.0/],
     [
       'a version from the future',
-      edited((c) => (c.version = 3)),
-      /version: 3 is not a version this spokelink reads \(1-2\)/,
+      edited((c) => (c.version = 4)),
+      /version: 4 is not a version this spokelink reads \(1-3\): a newer file needs the spokelink release that wrote it/,
     ],
-    ['no version', edited((c) => delete (c as { version?: unknown }).version), /version: missing: .*add "version": 2/],
+    ['no version', edited((c) => delete (c as { version?: unknown }).version), /version: missing: .*add "version": 3/],
     [
       'the version 1 list of endpoint services',
       edited((c) => {

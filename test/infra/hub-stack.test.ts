@@ -5,6 +5,7 @@ import { registryTableDefinition } from '#local/registry-table';
 import { parseConfig } from '#shared/config';
 import { HANDLER_ENV_KEYS } from '#shared/env';
 import { FUNCTION_SPECS } from '../../infra/permissions';
+import { lambdaConfig } from '../../infra/stacks/hub-stack';
 import { placeholdersOf } from '../../infra/workflow-sources';
 import { exampleConfig, exampleHubTemplate, FIXTURE_STATE_MACHINES, flat, newHubStack } from './helpers';
 
@@ -153,8 +154,17 @@ describe('Hub stack: functions', () => {
     const template = Template.fromStack(newHubStack({ config }));
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const variables = fn.Properties.Environment.Variables;
-      expect(JSON.parse(variables.SPOKELINK_CONFIG)).toEqual(config);
-      expect(parseConfig(JSON.parse(variables.SPOKELINK_CONFIG))).toEqual(config);
+      // The configuration without the descriptions only people read (4 KB for the whole environment).
+      expect(JSON.parse(variables.SPOKELINK_CONFIG)).toEqual(lambdaConfig(config));
+      expect(parseConfig(JSON.parse(variables.SPOKELINK_CONFIG))).toEqual(lambdaConfig(config));
+      expect(variables.SPOKELINK_CONFIG).not.toContain('AWS Systems Manager');
+      expect(lambdaConfig(config).destinations).toEqual(config.destinations);
+      expect({ ...lambdaConfig(config), endpoints: {}, endpointServices: {}, segments: {} }).toEqual({
+        ...config,
+        endpoints: {},
+        endpointServices: {},
+        segments: {},
+      });
       expect(variables).toMatchObject({
         REGISTRY_TABLE_NAME: { Ref: expect.stringMatching(/^Registry/) },
         POWERTOOLS_SERVICE_NAME: 'spokelink',

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '#shared/config';
+import { loadConfigFile, parseConfig } from '#shared/config';
 import { STATUS_TAG_KEYS } from '#shared/tags';
 import { exampleConfig, exampleSpokeTemplate, newSpokeStack, resourcesOf, statementsOfRole } from './helpers';
 
@@ -320,6 +321,25 @@ describe('Spoke stack: event forwarding', () => {
     );
     expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN },
+    ]);
+  });
+
+  it("with several served regions, forwards each region's events to that region's hub bus, and keeps one role", () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
+    const template = Template.fromStack(newSpokeStack(config));
+    const regionalBus = {
+      'Fn::Join': ['', ['arn:aws:events:', { Ref: 'AWS::Region' }, ':111111111111:event-bus/spokelink-hub']],
+    };
+    for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: regionalBus })]);
+    }
+    // IAM is global: the spoke role is created once, in the first served region.
+    template.hasCondition('IsRoleRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
+    template.hasResource('AWS::IAM::Role', { Condition: 'IsRoleRegion', Properties: { RoleName: 'spokelink-spoke' } });
+    // It may work on the VPCs of every served region.
+    expect(resourcesOf(template, 'spokelink-spoke', 'ec2:CreateRoute')).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:route-table/*',
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:route-table/*',
     ]);
   });
 
