@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { canonicalCidr, cidrContains, cidrsOverlap, familyOf, parseCidr } from './cidr';
+import { configDigest } from './env';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
 
 /**
- * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time, the Lambdas read it
- * from the `SPOKELINK_CONFIG` environment variable (JSON, set by CDK), the CLI reads it from `--config FILE`.
+ * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time and bundles it,
+ * validated, into every function's package (configFromEnv), the CLI reads it from `--config FILE`.
  * Validation errors name the bad field (`segments.prod.associationRouteTableId: ...`).
  */
 
@@ -853,29 +854,46 @@ export function loadConfigFile(path: string): HubConfig {
   return parseConfig(raw, path);
 }
 
-let cached: { text: string; region: string | undefined; config: HubConfig } | undefined;
+let cached: { key: string; config: HubConfig } | undefined;
 
 /**
- * The Lambda's configuration, from `SPOKELINK_CONFIG` (JSON set by CDK), as the hub of the region the function runs
- * in reads it (`AWS_REGION`, set by Lambda): every regional hub deploys the same configuration, and each serves its
- * own region (regionalConfig). A region the configuration does not serve reads the first region's hub. Parsed once
- * per container (per configuration text and region).
+ * The Lambda's configuration: the file its package carries (`SPOKELINK_CONFIG_FILE`, written by the hub stack's
+ * bundling; functions/shared/env.ts), checked against the digest its environment was deployed with
+ * (`SPOKELINK_CONFIG_SHA256`), read as the hub of the region the function runs in (`AWS_REGION`, set by Lambda):
+ * every regional hub deploys the same configuration, and each serves its own region (regionalConfig). A region the
+ * configuration does not serve reads the first region's hub. Read and parsed once per container (per file, digest
+ * and region): a configuration change reaches a function by a deployment, which replaces its package.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  const text = env.SPOKELINK_CONFIG;
-  if (!text) throw new ConfigurationError('SPOKELINK_CONFIG is not set');
+  const file = env.SPOKELINK_CONFIG_FILE;
+  if (!file) throw new ConfigurationError('SPOKELINK_CONFIG_FILE is not set');
+  const digest = env.SPOKELINK_CONFIG_SHA256;
+  if (!digest) throw new ConfigurationError('SPOKELINK_CONFIG_SHA256 is not set');
   const region = env.AWS_REGION;
-  if (cached && env === process.env && cached.text === text && cached.region === region) return cached.config;
+  const key = JSON.stringify([file, digest, region]);
+  if (cached && env === process.env && cached.key === key) return cached.config;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`cannot read the configuration ${file}: ${(error as Error).message}`);
+  }
+  if (configDigest(text) !== digest) {
+    throw new ConfigurationError(
+      `${file} is not the configuration this function was deployed with (SHA-256 ${configDigest(text)}, the ` +
+        `environment says ${digest}): deploy the hub stack again`,
+    );
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`SPOKELINK_CONFIG is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = parseConfig(raw, 'SPOKELINK_CONFIG');
+  const parsed = parseConfig(raw, file);
   const config =
     region !== undefined && servedRegions(parsed).includes(region) ? regionalConfig(parsed, region) : parsed;
-  if (env === process.env) cached = { text, region, config };
+  if (env === process.env) cached = { key, config };
   return config;
 }
 

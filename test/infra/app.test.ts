@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { loadConfigFile, regionalConfig } from '#shared/config';
+import { configDigest, configText } from '#shared/env';
 import { hubBusArn, readSettings } from '../../infra/config';
 import { buildSpokelinkApp } from '../../infra/spokelink-app';
 import { EXAMPLE_CONFIG_PATH, exampleConfig, newApp, REPO } from './helpers';
@@ -75,7 +77,9 @@ describe('CDK app', () => {
     // The eu-west-1 functions read the eu-west-1 hub (its TGW) from the same configuration.
     const fn = Object.values(euTemplate.findResources('AWS::Lambda::Function'))[0]!;
     const variables = fn.Properties.Environment.Variables as Record<string, string>;
-    expect(JSON.parse(variables.SPOKELINK_CONFIG!).hub.transitGatewayId).toBe('tgw-0e1b2c3d4e5f60719');
+    const euView = regionalConfig(loadConfigFile(config), 'eu-west-1');
+    expect(euView.hub.transitGatewayId).toBe('tgw-0e1b2c3d4e5f60719');
+    expect(variables.SPOKELINK_CONFIG_SHA256).toBe(configDigest(configText(euView)));
     // The spoke roles trust the function roles of both regional hubs.
     const trust = JSON.stringify(Template.fromStack(spoke).findResources('AWS::IAM::Role'));
     expect(trust).toContain('role/spokelink-fn-validate-use1');

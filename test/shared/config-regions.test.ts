@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeConfigFile } from '#local/config-file';
 import {
   CONFIG_VERSION,
   configFromEnv,
@@ -9,6 +10,7 @@ import {
   servedRegions,
   supernetRegionOf,
 } from '#shared/config';
+import { configEnvironment } from '#shared/env';
 import { ConfigurationError } from '#shared/errors';
 
 /**
@@ -61,14 +63,15 @@ describe('Configuration version 3: regions', () => {
     });
     expect(Object.keys(eu.endpoints)).toEqual(['ssm']);
     expect(Object.keys(eu.regions)).toEqual(['us-east-1']);
-    // What a Lambda of the eu-west-1 hub reads from SPOKELINK_CONFIG is this view again.
+    // What a Lambda of the eu-west-1 hub reads from its configuration file is this view again.
     expect(parseConfig(JSON.parse(JSON.stringify(eu)))).toEqual(eu);
     expect(regionalConfig(eu, 'us-east-1')).toEqual(config);
   });
 
   it("gives each regional hub's Lambdas the view of the region they run in (AWS_REGION)", () => {
-    const text = readFileSync(TWO_REGIONS, 'utf8');
-    const inRegion = (region: string) => configFromEnv({ SPOKELINK_CONFIG: text, AWS_REGION: region });
+    const raw = JSON.parse(readFileSync(TWO_REGIONS, 'utf8')) as unknown;
+    const deployed = configEnvironment(raw, writeConfigFile(raw));
+    const inRegion = (region: string) => configFromEnv({ ...deployed, AWS_REGION: region });
     expect(inRegion('eu-west-1').hub).toMatchObject({ region: 'eu-west-1', transitGatewayId: 'tgw-0e1b2c3d4e5f60719' });
     expect(inRegion('us-east-1').hub).toMatchObject({ region: 'us-east-1', transitGatewayId: 'tgw-0a1b2c3d4e5f60718' });
     expect(inRegion('ap-southeast-1').hub.region).toBe('us-east-1');
