@@ -10,7 +10,7 @@ import { ROOT } from './helpers';
 
 /**
  * A configuration file with errors: refused before anything runs, with a message that names the bad field, never a
- * crash. The same for the Lambdas' SPOKELINK_CONFIG (fail fast with a named error the workflow reports).
+ * crash. The same for the Lambdas' configuration file (fail fast with a named error the workflow reports).
  */
 
 const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')) as Record<string, unknown>;
