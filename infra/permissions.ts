@@ -174,6 +174,13 @@ function peeringGrants(role: IGrantable, ctx: PermissionContext): void {
     ['ec2:CreateTransitGatewayRoute', 'ec2:DeleteTransitGatewayRoute', 'ec2:SearchTransitGatewayRoutes'],
     [...tables.map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), newAttachments],
   );
+  const associationTables = [...new Set(peers.map((p) => p.associationRouteTableId))].sort();
+  allow(
+    role,
+    'AssociateHubPeering',
+    ['ec2:AssociateTransitGatewayRouteTable'],
+    [...associationTables.map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), newAttachments],
+  );
 }
 
 /** `arn:...:execution:<prefix>-<id>:*`: every execution of one workflow. */

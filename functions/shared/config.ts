@@ -151,8 +151,14 @@ const supernets = z.array(cidr).max(50);
  * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html: "static routes only"), so spokelink keeps one static
  * route per supernet of the peer region, to the peering attachment, in each of `routeTableIds`: the association route
  * tables of the segments that may reach the peer's destinations, and the tables that route back to the hub VPC.
+ * `associationRouteTableId`: the table this side associates the peering attachment with, which routes the traffic
+ * arriving from the peer region (a table holding the routes back to this region's spokes, such as a segment's
+ * `propagationRouteTableIds` table).
  */
-export const PeerSchema = z.strictObject({ routeTableIds: z.array(tgwRouteTableId).min(1) });
+export const PeerSchema = z.strictObject({
+  routeTableIds: z.array(tgwRouteTableId).min(1),
+  associationRouteTableId: tgwRouteTableId,
+});
 
 /** The parts of a hub that each region has its own of: segments, destinations, catalog and DNS mode. */
 const regionalShape = {

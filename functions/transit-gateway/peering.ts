@@ -1,5 +1,6 @@
 import {
   AcceptTransitGatewayPeeringAttachmentCommand,
+  AssociateTransitGatewayRouteTableCommand,
   CreateTransitGatewayPeeringAttachmentCommand,
   type EC2Client,
   paginateDescribeTransitGatewayPeeringAttachments,
@@ -7,6 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type HubConfig, regionalHubOf } from '#shared/config';
 import { setStaticRoutes } from './static-routes';
+import { describeAttachment } from './transit-gateway';
 
 /**
  * Inter-region reach: the hubs of two served regions that list each other under `peers` are joined by one TGW peering
@@ -17,12 +19,21 @@ import { setStaticRoutes } from './static-routes';
  * its own side: the region that sorts first requests the peering, the other accepts it (only the accepter's owner
  * may, from the accepter's region: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering-accept-reject.html), and
  * each side routes once it is `available`. One run moves each peering one step; the next run goes on.
+ *
+ * Traffic arriving over the peering is routed by the route table the peering attachment is associated with on the
+ * receiving side (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html: each attachment is associated
+ * with exactly one route table), so each side associates it with its `peers.<region>.associationRouteTableId`, the
+ * table that routes back to its own spokes. An association with another table is the platform team's (spokelink
+ * never moves it): it is reported (`association-conflict`) and the routes are kept.
  */
 
 export interface PeeringStatus {
   peerRegion: string;
   attachmentId?: string;
-  /** The attachment's state, or `waiting-for-request` (the peer region's hub requests it). */
+  /**
+   * The attachment's state, `waiting-for-request` (the peer region's hub requests it) or, once available,
+   * `association-conflict` (associated with another table than `associationRouteTableId` on this side).
+   */
   state: string;
   changes: string[];
 }
@@ -110,7 +121,28 @@ export async function reconcilePeerings(config: HubConfig, ec2: EC2Client): Prom
       tables: peer.routeTableIds,
       allTables: peer.routeTableIds,
     });
-    statuses.push({ peerRegion, attachmentId, state: 'available', changes });
+    // This side's association (DescribeTransitGatewayAttachments shows the caller's side of a peering).
+    const association = (await describeAttachment(ec2, attachmentId)).Association;
+    const associatedWith = ['associated', 'associating'].includes(association?.State ?? '')
+      ? association?.TransitGatewayRouteTableId
+      : undefined;
+    if (associatedWith === undefined) {
+      await ec2.send(
+        new AssociateTransitGatewayRouteTableCommand({
+          TransitGatewayRouteTableId: peer.associationRouteTableId,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+      changes.push(`peering with ${peerRegion} associated with ${peer.associationRouteTableId}`);
+    }
+    const conflict = associatedWith !== undefined && associatedWith !== peer.associationRouteTableId;
+    if (conflict) {
+      changes.push(
+        `peering with ${peerRegion} is associated with ${associatedWith}, not ${peer.associationRouteTableId}: ` +
+          'disassociate it to let spokelink associate it',
+      );
+    }
+    statuses.push({ peerRegion, attachmentId, state: conflict ? 'association-conflict' : 'available', changes });
   }
   return statuses;
 }

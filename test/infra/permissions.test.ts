@@ -312,9 +312,16 @@ describe('Permissions: hub functions', () => {
       'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0a000000000000001',
       'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
     ]);
+    // The peering's association on this side: with its associationRouteTableId only.
+    expect(resourcesOf(template, role, 'ec2:AssociateTransitGatewayRouteTable')).toEqual([
+      attachments,
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
+    ]);
     // A hub without peers gets none of it.
     const single = Template.fromStack(newHubStack());
-    expect(actionsOfRole(single, 'spokelink-fn-reconcile').filter((a) => a.includes('Peering'))).toEqual([]);
+    expect(
+      actionsOfRole(single, 'spokelink-fn-reconcile').filter((a) => a.includes('Peering') || a.includes('Associate')),
+    ).toEqual([]);
   });
 
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {

@@ -59,7 +59,12 @@ describe('Configuration version 3: regions', () => {
       transitGatewayId: 'tgw-0e1b2c3d4e5f60719',
       vpcId: 'vpc-0f000000000000e01',
       supernets: ['10.32.0.0/12'],
-      peers: { 'us-east-1': { routeTableIds: ['tgw-rtb-0e000000000000011', 'tgw-rtb-0e000000000000013'] } },
+      peers: {
+        'us-east-1': {
+          routeTableIds: ['tgw-rtb-0e000000000000011', 'tgw-rtb-0e000000000000013'],
+          associationRouteTableId: 'tgw-rtb-0e000000000000013',
+        },
+      },
     });
     expect(Object.keys(eu.endpoints)).toEqual(['ssm']);
     expect(Object.keys(eu.regions)).toEqual(['us-east-1']);
@@ -129,8 +134,17 @@ describe('Configuration version 3: regions', () => {
       'hub.peers.eu-west-1: eu-west-1 does not list us-east-1 among its peers',
     ],
     [
+      'a peering without the table that routes what arrives over it',
+      (c: Doc) => delete c.regions['eu-west-1'].peers['us-east-1'].associationRouteTableId,
+      'regions.eu-west-1.peers.us-east-1.associationRouteTableId: ',
+    ],
+    [
       'a peer that is not a served region',
-      (c: Doc) => (c.hub.peers['ap-southeast-1'] = { routeTableIds: ['tgw-rtb-0a000000000000001'] }),
+      (c: Doc) =>
+        (c.hub.peers['ap-southeast-1'] = {
+          routeTableIds: ['tgw-rtb-0a000000000000001'],
+          associationRouteTableId: 'tgw-rtb-0c000000000000003',
+        }),
       'hub.peers.ap-southeast-1: ap-southeast-1 is not a served region (us-east-1, eu-west-1)',
     ],
     [

@@ -1,5 +1,8 @@
 import {
+  AssociateTransitGatewayRouteTableCommand,
+  DescribeTransitGatewayAttachmentsCommand,
   DescribeTransitGatewayPeeringAttachmentsCommand,
+  DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
   RejectTransitGatewayPeeringAttachmentCommand,
   SearchTransitGatewayRoutesCommand,
@@ -45,6 +48,14 @@ async function staticRoutes(ec2: EC2Client, table: string) {
   return Routes.map((r) => `${r.DestinationCidrBlock} ${r.TransitGatewayAttachments?.[0]?.ResourceType} ${r.State}`);
 }
 
+async function associationOf(ec2: EC2Client, attachmentId: string) {
+  const { TransitGatewayAttachments = [] } = await ec2.send(
+    new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }),
+  );
+  const association = TransitGatewayAttachments[0]?.Association;
+  return `${association?.TransitGatewayRouteTableId} ${association?.State}`;
+}
+
 afterEach(() => jest.useRealTimers());
 
 describe('Inter-region reach: TGW peering of the regional hubs', () => {
@@ -73,10 +84,12 @@ describe('Inter-region reach: TGW peering of the regional hubs', () => {
     const [usSide] = await reconcilePeerings(us, usEc2);
     const [euSide] = await reconcilePeerings(eu, euEc2);
     expect(usSide!.changes.sort()).toEqual([
+      'peering with eu-west-1 associated with tgw-rtb-0c000000000000003',
       'route 10.32.0.0/12 in tgw-rtb-0a000000000000001',
       'route 10.32.0.0/12 in tgw-rtb-0c000000000000003',
     ]);
     expect(euSide!.changes.sort()).toEqual([
+      'peering with us-east-1 associated with tgw-rtb-0e000000000000013',
       'route 10.0.0.0/12 in tgw-rtb-0e000000000000011',
       'route 10.0.0.0/12 in tgw-rtb-0e000000000000013',
       'route 2600:1f00::/40 in tgw-rtb-0e000000000000011',
@@ -86,6 +99,13 @@ describe('Inter-region reach: TGW peering of the regional hubs', () => {
     // A segment whose table is not listed does not reach the other region.
     expect(await staticRoutes(euEc2, 'tgw-rtb-0e000000000000012')).toEqual([]);
     expect((await reconcilePeerings(us, usEc2))[0]!.changes).toEqual([]);
+    // Each side's association, with its own table: what arrives over the peering is routed back to that side's spokes.
+    advance(60_000);
+    expect(await associationOf(usEc2, usSide!.attachmentId!)).toEqual('tgw-rtb-0c000000000000003 associated');
+    expect(await associationOf(euEc2, usSide!.attachmentId!)).toEqual('tgw-rtb-0e000000000000013 associated');
+    expect(await reconcilePeerings(eu, euEc2)).toEqual([
+      { peerRegion: 'us-east-1', attachmentId: usSide!.attachmentId, state: 'available', changes: [] },
+    ]);
     const { TransitGatewayPeeringAttachments = [] } = await usEc2.send(
       new DescribeTransitGatewayPeeringAttachmentsCommand({}),
     );
@@ -105,5 +125,42 @@ describe('Inter-region reach: TGW peering of the regional hubs', () => {
     expect(again!.attachmentId).not.toBe(first!.attachmentId);
     const single = loadConfigFile('config/example.hub.json');
     expect(await reconcilePeerings(single, usEc2)).toEqual([]);
+  });
+
+  it("reports a peering associated with another table on its side and never moves the platform team's association", async () => {
+    const { usEc2, euEc2 } = setup();
+    const [requested] = await reconcilePeerings(eu, euEc2);
+    advance(60_000);
+    await reconcilePeerings(us, usEc2);
+    advance(90_000);
+    const attachmentId = requested!.attachmentId!;
+    // The platform team associated the peering with the nonprod table of eu-west-1 by hand.
+    await euEc2.send(
+      new AssociateTransitGatewayRouteTableCommand({
+        TransitGatewayRouteTableId: 'tgw-rtb-0e000000000000012',
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    advance(60_000);
+    const [euSide] = await reconcilePeerings(eu, euEc2);
+    expect(euSide).toMatchObject({ state: 'association-conflict' });
+    expect(euSide!.changes).toContain(
+      'peering with us-east-1 is associated with tgw-rtb-0e000000000000012, not tgw-rtb-0e000000000000013: ' +
+        'disassociate it to let spokelink associate it',
+    );
+    expect(await associationOf(euEc2, attachmentId)).toEqual('tgw-rtb-0e000000000000012 associated');
+    // Once disassociated, the next run associates it with the configured table.
+    await euEc2.send(
+      new DisassociateTransitGatewayRouteTableCommand({
+        TransitGatewayRouteTableId: 'tgw-rtb-0e000000000000012',
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    advance(60_000);
+    const [fixed] = await reconcilePeerings(eu, euEc2);
+    expect(fixed).toMatchObject({
+      state: 'available',
+      changes: ['peering with us-east-1 associated with tgw-rtb-0e000000000000013'],
+    });
   });
 });
