@@ -6,10 +6,13 @@ import {
   type HubConfig,
   organizationShareOf,
   profileShareName,
+  regionalConfig,
   type SpokeAccess,
+  servedRegions,
   spokeRoleName,
   spokeServiceNames,
   tgwShareName,
+  transitGatewayArn,
 } from '#shared/config';
 import { ATTACHMENT_TAG_KEYS, MANAGED_TAG, STATUS_TAG_KEYS } from '#shared/tags';
 import { resourceNames } from './config';
@@ -670,7 +673,7 @@ export const APPROVER_POLICY_STATEMENTS = [
  * zones a VPC uses. Every action here supports no resource type (Service Authorization Reference), so `"*"`. The
  * read-write role holds them too.
  */
-export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStatement[] {
+export function spokeReadStatements(config?: HubConfig): PolicyStatement[] {
   const statements = [
     new PolicyStatement({
       sid: 'ReadNetwork',
@@ -694,7 +697,7 @@ export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStat
       resources: ['*'],
     }),
   ];
-  if (config?.dns.mode === 'profile') {
+  if (config && anyProfileMode(config)) {
     statements.push(
       new PolicyStatement({
         // DNS mode profile: the VPC's Profile associations (validation's one-Profile-per-VPC check, the reconcile's
@@ -708,6 +711,20 @@ export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStat
   return statements;
 }
 
+/**
+ * Every served region's hub as the configuration describes it for that region (regionalConfig): the spoke roles are
+ * one per account (IAM is global) and serve the hubs of every region, so they are granted what each regional hub's
+ * steps do there (its TGW, its catalog's zones and spoke-placed services, its shares).
+ */
+function regionalViews(config: HubConfig): HubConfig[] {
+  return servedRegions(config).map((region) => regionalConfig(config, region));
+}
+
+/** Whether some served region's hub runs DNS mode profile. */
+function anyProfileMode(config: HubConfig): boolean {
+  return regionalViews(config).some((view) => view.dns.mode === 'profile');
+}
+
 /** The spoke execution role's permissions (spoke account, every served region). */
 export function spokeExecutionStatements(props: {
   config: HubConfig;
@@ -716,15 +733,16 @@ export function spokeExecutionStatements(props: {
 }): PolicyStatement[] {
   const { config, stack, regions } = props;
   const hub = config.hub;
-  const tgwArn = `arn:${stack.partition}:ec2:${hub.region}:${hub.accountId}:transit-gateway/${hub.transitGatewayId}`;
+  const views = regionalViews(config);
+  const tgwArns = views.map((view) => transitGatewayArn(view, stack.partition));
   const own = (resource: string) =>
     regions.map((region) => stack.formatArn({ service: 'ec2', region, resource, resourceName: '*' }));
-  const zones = hostedZoneIds(config).map((id) => hostedZoneArn(stack, id));
+  const zones = [...new Set(views.flatMap(hostedZoneIds))].sort().map((id) => hostedZoneArn(stack, id));
   const statements = [
     new PolicyStatement({
       sid: 'CreateAttachmentToHubTransitGateway',
       actions: ['ec2:CreateTransitGatewayVpcAttachment'],
-      resources: [tgwArn, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
+      resources: [...tgwArns, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
     }),
     new PolicyStatement({
       // IPv6 support on a reused attachment of a dual-stack VPC (ModifyTransitGatewayVpcAttachment, Options only).
@@ -767,15 +785,15 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'AcceptHubShareInvitation',
       actions: ['ram:AcceptResourceShareInvitation'],
-      resources: [
+      resources: views.map((view) =>
         stack.formatArn({
           service: 'ram',
-          region: hub.region,
+          region: view.hub.region,
           account: '*',
           resource: 'resource-share-invitation',
           resourceName: '*',
         }),
-      ],
+      ),
       // Only the hub's own shares: sent by the hub account, and named as the hub names them (the TGW's, the Profile's).
       conditions: {
         StringEquals: {
@@ -798,7 +816,7 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'AssociateHubProfile',
       actions: [
-        ...(config.dns.mode === 'profile' ? ['route53profiles:AssociateProfile'] : []),
+        ...(anyProfileMode(config) ? ['route53profiles:AssociateProfile'] : []),
         'route53profiles:DisassociateProfile',
       ],
       resources: ['*'],
@@ -834,7 +852,7 @@ export function spokeExecutionStatements(props: {
  * decided by the registry's ids; the tag condition only keeps the role from deleting anything a tenant made.
  */
 function spokeEndpointStatements(config: HubConfig, own: (resource: string) => string[]): PolicyStatement[] {
-  const serviceNames = spokeServiceNames(config);
+  const serviceNames = [...new Set(regionalViews(config).flatMap(spokeServiceNames))].sort();
   if (serviceNames.length === 0) return [];
   const managed = { [`aws:RequestTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
   const ownedByUs = { [`ec2:ResourceTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };

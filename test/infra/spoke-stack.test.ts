@@ -343,6 +343,32 @@ describe('Spoke stack: event forwarding', () => {
     ]);
   });
 
+  it("with several served regions, grants what each region's hub does in its region: its TGW, zones and shares", () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
+    const template = Template.fromStack(newSpokeStack(config));
+    // Attachments to each regional hub's TGW (and to no other TGW).
+    expect(
+      resourcesOf(template, 'spokelink-spoke', 'ec2:CreateTransitGatewayVpcAttachment').filter((r) =>
+        r.includes(':transit-gateway/'),
+      ),
+    ).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-west-1:111111111111:transit-gateway/tgw-0e1b2c3d4e5f60719',
+      'arn:<AWS::Partition>:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
+    ]);
+    // The zones of every region's catalog: eu-west-1's own ssm zone too.
+    expect(resourcesOf(template, 'spokelink-spoke', 'route53:AssociateVPCWithHostedZone')).toEqual([
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SECRETS000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SSM00000000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SSMEU0000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0STS00000000000000001',
+    ]);
+    // The RAM invitations of each regional hub's shares, in its region.
+    expect(resourcesOf(template, 'spokelink-spoke', 'ram:AcceptResourceShareInvitation')).toEqual([
+      'arn:<AWS::Partition>:ram:eu-west-1:*:resource-share-invitation/*',
+      'arn:<AWS::Partition>:ram:us-east-1:*:resource-share-invitation/*',
+    ]);
+  });
+
   it('is account- and region-agnostic and needs no CDK bootstrap', () => {
     const stack = newSpokeStack();
     const text = JSON.stringify(Template.fromStack(stack).toJSON());
