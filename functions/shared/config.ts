@@ -359,22 +359,29 @@ export const HubConfigSchema = z
         message: 'needs organization.managementAccountId (the organization ARN RAM shares with names it)',
       });
     }
-    for (const [path, hub] of hubsWithPaths(config)) {
-      regionalIssues(hub, path, config.organization.managementAccountId !== undefined, ctx);
+    for (const [path, hub, hubRegion] of hubsWithPaths(config)) {
+      regionalIssues(hub, path, hubRegion, config.organization.managementAccountId !== undefined, ctx);
     }
     regionIssues(config, ctx);
   });
 
 type RegionalParts = z.infer<z.ZodObject<typeof regionalShape>>;
 
-/** Each served region's hub with the path its fields have in the file: the top level, then `regions.<region>`. */
+/**
+ * Each served region's hub with the path its fields have in the file (the top level, then `regions.<region>`) and its
+ * region.
+ */
 function hubsWithPaths(config: {
   hub: { region: string };
   regions: Record<string, RegionalParts>;
-}): [(string | number)[], RegionalParts][] {
+}): [(string | number)[], RegionalParts, string][] {
   return [
-    [[], config as unknown as RegionalParts],
-    ...Object.entries(config.regions).map(([r, hub]): [(string | number)[], RegionalParts] => [['regions', r], hub]),
+    [[], config as unknown as RegionalParts, config.hub.region],
+    ...Object.entries(config.regions).map(([r, hub]): [(string | number)[], RegionalParts, string] => [
+      ['regions', r],
+      hub,
+      r,
+    ]),
   ];
 }
 
@@ -382,6 +389,7 @@ function hubsWithPaths(config: {
 function regionalIssues(
   config: RegionalParts,
   at: (string | number)[],
+  hubRegion: string,
   hasManagementAccount: boolean,
   ctx: z.RefinementCtx,
 ): void {
@@ -400,6 +408,19 @@ function regionalIssues(
   sharedSecurityGroupIssues(config, at, ctx);
   aggregatedIngressIssues(config, at, ctx);
   placementIssues(config, at, ctx);
+  for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
+    // An endpoint placed in a spoke VPC is created in the VPC's region, for a service of that region: a service of
+    // another region needs a cross-region endpoint (`ServiceRegion`), which spokelink does not create yet.
+    const serviceRegion = endpoint.serviceName?.split('.')[2];
+    if (serviceRegion !== undefined && region.safeParse(serviceRegion).success && serviceRegion !== hubRegion) {
+      issue(
+        ['endpoints', endpointName, 'serviceName'],
+        `${endpoint.serviceName} is a service of ${serviceRegion}, not of ${hubRegion}: endpoints placed in ` +
+          `${hubRegion} spoke VPCs are created for ${hubRegion} services (cross-region interface endpoints, ` +
+          'ServiceRegion, are not built yet)',
+      );
+    }
+  }
   const catalogs = [
     ['endpoints', config.endpoints],
     ['endpointServices', config.endpointServices],

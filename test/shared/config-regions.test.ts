@@ -157,6 +157,22 @@ describe('Configuration version 3: regions', () => {
       (c: Doc) => (c.regions['eu-west-1'].endpoints.ssm.segments = ['gold']),
       'regions.eu-west-1.endpoints.ssm.segments: unknown segment "gold"',
     ],
+    [
+      "a regional hub's spoke-placed service of another region (a cross-region endpoint, not built)",
+      (c: Doc) =>
+        Object.assign(c.regions['eu-west-1'].endpoints.ssm, {
+          placement: 'spoke',
+          serviceName: 'com.amazonaws.us-east-1.ssm',
+        }),
+      'regions.eu-west-1.endpoints.ssm.serviceName: com.amazonaws.us-east-1.ssm is a service of us-east-1, not of ' +
+        'eu-west-1: endpoints placed in eu-west-1 spoke VPCs are created for eu-west-1 services (cross-region ' +
+        'interface endpoints, ServiceRegion, are not built yet)',
+    ],
+    [
+      "the first region's spoke-placed service of another region",
+      (c: Doc) => Object.assign(c.endpoints.sts, { placement: 'either', serviceName: 'com.amazonaws.eu-west-1.sts' }),
+      'endpoints.sts.serviceName: com.amazonaws.eu-west-1.sts is a service of eu-west-1, not of us-east-1',
+    ],
     ['a region name that is not one', (c: Doc) => (c.regions = { Europe: c.regions['eu-west-1'] }), 'regions.Europe: '],
     [
       'a version from the future',
@@ -167,5 +183,15 @@ describe('Configuration version 3: regions', () => {
     const document = raw();
     edit(document);
     expect(refusal(document)).toContain(message);
+  });
+  it("accepts a spoke-placed service of the hub's own region in each region's catalog", () => {
+    const document = raw();
+    Object.assign(document.regions['eu-west-1'].endpoints.ssm, {
+      placement: 'spoke',
+      serviceName: 'com.amazonaws.eu-west-1.ssm',
+    });
+    Object.assign(document.endpoints.sts, { placement: 'either', serviceName: 'com.amazonaws.us-east-1.sts' });
+    const config = parseConfig(document);
+    expect(config.regions['eu-west-1']?.endpoints.ssm?.serviceName).toBe('com.amazonaws.eu-west-1.ssm');
   });
 });
