@@ -1,5 +1,6 @@
 import { createLocalHub, type HubProgress, type LocalHub, type LocalHubOptions } from '#local/hub';
 import { THROTTLING } from '#twin/errors';
+import { ec2State } from '#twin/services/ec2/model';
 import { checkInvariants, type InvariantReport, invariantSnapshot } from './invariants';
 import { type LowerBound, lowerBound } from './lower-bound';
 import type { BulkWorld, FullTransitGatewayWorld } from './worlds';
@@ -217,6 +218,7 @@ async function summarize(
       ramShareVisibilityMs: hub.twin.timings.ramShareVisibilityMs,
       route53ChangeMs: hub.twin.timings.route53ChangeMs,
       profileAssociationMs: hub.twin.draw(hub.twin.timings.profileAssociationMs),
+      associationMs: ec2State(hub.twin).settings.associationMs,
       buckets: hub.twin.throttler.specs,
     }),
     awsCalls: hub.twin.calls.length,

@@ -16,6 +16,9 @@ import type { BulkWorld, SpokeVpc } from './worlds';
  * visible to the spoke (at once through the organization share the hub stack deploys; `ramShareVisibility` after the
  * first tag for an account outside the organization), and some attachment takes the longest drawn pending time:
  * `firstTag + visibility + max(pending)`. The bound is the largest of these terms.
+ *
+ * The calls counted in the hub's buckets are its mutating calls and, in its non-mutating bucket, the one read per VPC
+ * that confirms the association before `connected` (see `hub ec2:describe` below for why it is a need of the problem).
  */
 
 export interface BoundTerm {
@@ -87,6 +90,8 @@ export interface BoundInputs {
   route53ChangeMs: number;
   /** DNS mode profile: a Profile association's CREATING -> COMPLETE time (twin timing). */
   profileAssociationMs?: number;
+  /** A TGW route table association's `associating` -> `associated` time (twin timing; 0 when not given). */
+  associationMs?: number;
   buckets: Record<string, BucketSpec>;
 }
 
@@ -138,6 +143,29 @@ export function lowerBound(bulk: BulkWorld, inputs: BoundInputs): LowerBound {
       ram,
       `${n} AcceptTransitGatewayVpcAttachment + ${n} AssociateTransitGatewayRouteTable + ${propagations} ` +
         `CreateTransitGatewayRoute + ${principals} ModifyVpcEndpointServicePermissions`,
+    ),
+  );
+  // Hub EC2 reads (the non-mutating bucket): one per VPC. `connected` may be written only once the VPC's attachment is
+  // associated with its segment's route table, and that happens after AssociateTransitGatewayRouteTable returns: its
+  // answer says `associating` (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateTransitGatewayRouteTable.html),
+  // and nothing tells the caller when it becomes `associated` but a read of the association, which belongs to the
+  // hub's route table (DescribeTransitGatewayAttachments or GetTransitGatewayRouteTableAssociations as the TGW owner).
+  // Each VPC's read must come after its own association and be made under its own lease (every reachability decision
+  // rests on state read under the VPC's lease: the tenant can act at any moment), so no read serves two VPCs. Not
+  // counted, because a correct implementation can do without them: the routes' state (CreateTransitGatewayRoute
+  // answers it, `active`, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html),
+  // reads before a call (the "create first, read on conflict" pattern needs none), and a second read of the same
+  // association (one made after the association time has passed sees it `associated`). The first such read can come
+  // no sooner than the shortest attachment pending time and the association time after the TGW is visible.
+  const minPending = Math.min(inputs.attachmentPendingMs[0], ...(inputs.pendingDrawsMs ?? []));
+  const associationSeconds = (inputs.associationMs ?? 0) / 1000;
+  push(
+    bucket(
+      'hub ec2:describe',
+      'ec2:describe',
+      n,
+      ram + minPending / 1000 + associationSeconds,
+      `${n} reads of the attachment's association (one per VPC, after it is associated)`,
     ),
   );
   // Hub security group ingress: one call per VPC and security group (a call carries all CIDRs and ports); none for a

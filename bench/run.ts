@@ -57,6 +57,8 @@ const { values: flags } = parseArgs({
     'bulk5000-vpcs': { type: 'string' },
     /** Bulk: also run profile mode at half and double the AssociateProfile timing (two more runs). */
     'profile-timings': { type: 'boolean', default: true },
+    /** Bulk: the DNS modes of the 1,000-VPC day (`profile` alone: the profile day and its sensitivity, no zones run). */
+    'bulk-modes': { type: 'string', default: 'zones,profile' },
     /** Bulk: the half/double timing runs use this many accounts (default: --accounts), to keep the bench short. */
     'sensitivity-accounts': { type: 'string' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
@@ -65,6 +67,10 @@ const { values: flags } = parseArgs({
   },
 });
 const only = new Set((flags.only?.split(',') ?? SECTIONS).map((s) => s.trim()) as Section[]);
+const bulkModes = new Set(flags['bulk-modes'].split(',').map((s) => s.trim()));
+for (const m of bulkModes)
+  if (m !== 'zones' && m !== 'profile') throw new Error(`--bulk-modes: unknown mode ${m} (zones, profile)`);
+if (!bulkModes.has('profile')) throw new Error('--bulk-modes: profile is always run (zones is the optional one)');
 for (const s of only)
   if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
@@ -203,7 +209,7 @@ async function bulkSection(pool: JobPool) {
   log(`bulk: ${accounts * vpcsPerAccount} VPCs in ${accounts} accounts tagged within one minute, zones mode (job) ...`);
   const stated = DEFAULT_TIMINGS.profileAssociationMs;
   // Every run is its own process (same world, same seed): all four at once, as many in parallel as the pool allows.
-  const zonesRun = pool.run(job('zones')).then(bulkFigures);
+  const zonesRun = bulkModes.has('zones') ? pool.run(job('zones')).then(bulkFigures) : undefined;
   const profileStated = profileRun(stated);
   // The sensitivity to the stated timing: the stated timing again at the sensitivity's size (the reference), half, double.
   const sized = sensitivityAccounts !== accounts;
@@ -212,6 +218,7 @@ async function bulkSection(pool: JobPool) {
   const doubleRun = flags['profile-timings'] ? profileRun(stated * 2, sensitivityAccounts) : undefined;
   const zones = await zonesRun;
   const profile = await profileStated;
+  if (!zones) log('bulk: --bulk-modes profile: no zones run (the top-level bulk figures are those of profile mode)');
   const brief = (r: ReturnType<typeof bulkFigures> & { profileAssociationMs?: number; vpcs?: number }) => ({
     ...(r.profileAssociationMs === undefined ? {} : { profileAssociationMs: r.profileAssociationMs }),
     ...(r.vpcs === undefined ? {} : { vpcs: r.vpcs }),
@@ -232,10 +239,10 @@ async function bulkSection(pool: JobPool) {
       : undefined;
   return {
     accounts,
-    ...zones,
-    zones: brief(zones),
+    ...(zones ?? profile),
+    ...(zones ? { zones: brief(zones) } : {}),
     profile: { ...brief(profile), ...(sensitivity ? { sensitivity } : {}) },
-    profileSpeedUp: round(zones.makespanSeconds / profile.makespanSeconds, 2),
+    ...(zones ? { profileSpeedUp: round(zones.makespanSeconds / profile.makespanSeconds, 2) } : {}),
     profileDetail: profile,
   };
 }
@@ -410,7 +417,8 @@ function printTable(results: Record<string, unknown>): void {
       'bulk.profile.makespanSeconds',
       String(b.profile.makespanSeconds),
       `lower bound ${b.profile.lowerBoundSeconds} (${b.profile.binding}); ratio ${b.profile.makespanOverLowerBound} ` +
-        `(target <= 1.25); ${b.profile.connected} connected; speed-up over zones ${b.profileSpeedUp}x`,
+        `(target <= 1.25); ${b.profile.connected} connected` +
+        (b.profileSpeedUp === undefined ? '' : `; speed-up over zones ${b.profileSpeedUp}x`),
     ]);
     for (const [name, r] of Object.entries(b.profile.sensitivity ?? {})) {
       rows.push([

@@ -141,9 +141,12 @@ export interface RetryOptions {
   readonly first?: readonly Retrier[];
   /** AWS codes this step retries like throttling (a resource in transition). */
   readonly alsoLikeThrottling?: readonly ErrorRef[];
-  /** Throttling's delay cap, when the step's API shares a bucket with every onboarding (RegisterConsumer). */
+  /** Throttling's delay cap alone (WaitForConnectivity: a read-only poll comes back sooner). */
   readonly throttlingMaxDelaySeconds?: number;
-  /** Throttling's attempts and cap for a workflow that runs again on a schedule anyway (reconcile). */
+  /**
+   * Throttling's attempts and cap: a workflow that runs again on a schedule anyway (reconcile), a step whose calls go
+   * to the hub's EC2 buckets that every onboarding shares (HUB_EC2_THROTTLING).
+   */
   readonly throttling?: { readonly attempts: number; readonly maxDelay: number };
   /** Not for a callback Task: its States.Timeout is the deadline it waits for, not a step that died. */
   readonly withoutStepDied?: boolean;

@@ -93,17 +93,37 @@ export const TRANSIENT = {
     attempts: 60,
   }),
   /**
-   * Connected means a packet can flow: a constant 1 s poll (5 minutes in all). The association takes AWS a few
-   * seconds (no published figure; the twin's `associationMs` is 5 s), so a 2 s poll lost up to 2 s of it per VPC.
+   * Connected means a packet can flow: a poll that starts at 1 s and backs off gently (x1.2, at most 8 s apart; about
+   * 5 minutes in all). The association takes AWS a few seconds (no published figure; the twin's `associationMs` is
+   * 5 s), and the critical path waits for it: the first polls stay about 1 s apart (1, 1.2, 1.44, 1.73 s), so
+   * `connected` is noticed about as soon as with a constant 1 s poll (a 2 s poll cost the first VPC of an account
+   * 1.8 s on average: docs/performance.md), while a VPC that waits longer (a zone change behind other VPCs', a hub
+   * under load) is read every 8 s rather than every second. No jitter: a poll is not contention (throttling has its
+   * own retrier, with jitter).
    */
   connectivityPending: retrier([ConnectivityPendingError], {
     interval: 1,
-    backoff: 1,
-    maxDelay: 1,
-    attempts: 300,
+    backoff: 1.2,
+    maxDelay: 8,
+    attempts: 45,
     jitter: 'NONE',
   }),
 } as const;
+
+/**
+ * Throttling of a step whose calls go to the hub account's EC2 buckets, which every onboarding shares
+ * (AcceptAttachment, AssociateAndPropagate, RegisterConsumer): 2 s / 2 / 120 s / 100, with full jitter. A migration
+ * day keeps those buckets busy for minutes (the mutating one takes 5 calls per second), and the last VPC is connected
+ * only once its own throttled call gets through: with the shared 300 s cap (600 s for RegisterConsumer) a VPC whose
+ * call was throttled seven times slept up to 5 minutes while the bucket it waited for had refilled, which made the
+ * 1,000-VPC day in profile mode 2.1x its lower bound (docs/performance.md, "The migration day in DNS mode profile").
+ * A throttled request is refused before it does anything (in the twin it takes no token): retrying within 2 minutes
+ * costs more refused attempts (a 300-VPC proxy of that day: 13,646 throttled calls against 10,707) but ends the day
+ * sooner (ratio 2.056 -> 1.660 with the connectivity change). 100 attempts (about 100 minutes on average once the
+ * cap is reached) last at least as long in all as the shared 40 up to 300 s apart (bulk5000, the longest queue the
+ * bench meets, was not measured again with them).
+ */
+export const HUB_EC2_THROTTLING = { attempts: 100, maxDelay: 120 } as const;
 
 // ---- execution context and the standard payloads ---------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ import {
   FAILURE_TAIL,
   failureTail,
   giveUpBecauseVpcIsBusy,
+  HUB_EC2_THROTTLING,
   leaseTask,
   recordTask,
   releaseLease,
@@ -364,7 +365,11 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
           'accept',
           'The hub (TGW owner) accepts the attachment waiting in pendingAcceptance.',
           '$.acceptance',
-          { first: [TRANSIENT.beforePendingAcceptance], alsoLikeThrottling: [AWS_ERRORS.incorrectState] },
+          {
+            first: [TRANSIENT.beforePendingAcceptance],
+            alsoLikeThrottling: [AWS_ERRORS.incorrectState],
+            throttling: HUB_EC2_THROTTLING,
+          },
         ),
         transitGatewayStep(
           'WaitForAttachment',
@@ -378,7 +383,11 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
           'associate',
           "Associates with the segment's TGW route table and makes the propagations exactly the segment's list.",
           '$.association',
-          { first: [TRANSIENT.disassociationInProgress], alsoLikeThrottling: [AWS_ERRORS.incorrectState] },
+          {
+            first: [TRANSIENT.disassociationInProgress],
+            alsoLikeThrottling: [AWS_ERRORS.incorrectState],
+            throttling: HUB_EC2_THROTTLING,
+          },
         ),
         lambdaTask('CreateSpokeRoutes', 'routes', {
           comment:
@@ -427,8 +436,8 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
         lambdaTask('RegisterConsumer', 'consumer', {
           comment: 'Endpoint security group ingress, endpoint service principal, pending connections accepted.',
           parameters: PLAN,
-          // Security group and endpoint service calls share the hub's EC2 bucket with every onboarding.
-          retry: { throttlingMaxDelaySeconds: 600 },
+          // Security group and endpoint service calls share the hub's EC2 buckets with every onboarding.
+          retry: { throttling: HUB_EC2_THROTTLING },
         }),
       ],
       failed: 'ConsumerBranchFailed',
@@ -614,7 +623,9 @@ const converge: Step[] = [
     resultPath: '$.connectivity',
     // Reads only: it fails fast rather than hold the TGW branch's longer timeout.
     timeoutSeconds: 60,
-    retry: { first: [TRANSIENT.connectivityPending] },
+    // A throttled poll is read again within 30 s (jittered), not after up to 300 s: it changes nothing, costs a few
+    // reads, and a VPC that waits here is otherwise done.
+    retry: { first: [TRANSIENT.connectivityPending], throttlingMaxDelaySeconds: 30 },
     onError: failTo(FAILURE_TAIL),
     next: 'CheckWhatToPrune',
   }),

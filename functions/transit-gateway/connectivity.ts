@@ -19,7 +19,10 @@ import { describeAttachment } from './transit-gateway';
  *   made it: https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html);
  * - in DNS mode `profile`, the VPC's association with the hub's Profile is `COMPLETE` (GetProfileAssociation, by the
  *   VPC's account: the Profile's owner cannot read it).
- * It changes nothing.
+ * It changes nothing. The checks stop at the first group that is pending: the spoke's (its own account's buckets),
+ * then the hub's association, then the hub's routes. The hub's EC2 describe bucket is one per account and region for
+ * every onboarding at once (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so a poll reads
+ * the hub only when nothing on the spoke's side is pending, and reads each hub fact once.
  */
 
 /** Something AWS has not applied yet: transient, the ASL retries WaitForConnectivity with backoff. */
@@ -47,15 +50,18 @@ export async function confirmConnectivity(
 ): Promise<ConnectivityResult> {
   const zoneChangeIds = dns.changeIds;
   const spoke = await deps.spoke();
-  const [association, tgwRoutes, spokeRoutes, changes, profile] = await Promise.all([
-    associationPending(plan, attachmentId, deps.hubEc2),
-    tgwRoutesPending(plan, attachmentId, deps.hubEc2),
+  // The spoke's own conditions first, in the VPC account's buckets: while one is pending the hub is not read at all
+  // (its EC2 buckets are shared by every onboarding: docs/performance.md, "The migration day in DNS mode profile").
+  const spokeSide = await Promise.all([
     spokeRoutesPending(plan, spoke.ec2),
     changesPending(zoneChangeIds, spoke.route53),
     profilePending(dns.profileAssociationId, deps),
   ]);
-  const pending = [...association, ...tgwRoutes, ...spokeRoutes, ...changes, ...profile];
-  if (pending.length > 0) throw new ConnectivityPendingError(`not in effect yet: ${pending.join('; ')}`);
+  pendingIf(spokeSide.flat());
+  // Then the hub, one fact at a time: the association (one describe), and only once it is associated the routes
+  // (one search per table, together), so a poll while the association is `associating` costs one hub read.
+  pendingIf(await associationPending(plan, attachmentId, deps.hubEc2));
+  pendingIf(await tgwRoutesPending(plan, attachmentId, deps.hubEc2));
   return {
     confirmed: [
       `association with ${plan.associationRouteTableId} associated`,
@@ -65,6 +71,10 @@ export async function confirmConnectivity(
       ...(dns.profileAssociationId ? [`Profile association ${dns.profileAssociationId} COMPLETE`] : []),
     ],
   };
+}
+
+function pendingIf(pending: readonly string[]): void {
+  if (pending.length > 0) throw new ConnectivityPendingError(`not in effect yet: ${pending.join('; ')}`);
 }
 
 async function associationPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
@@ -80,23 +90,24 @@ async function associationPending(plan: Plan, attachmentId: string, ec2: EC2Clie
 }
 
 async function tgwRoutesPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
-  const pending: string[] = [];
-  for (const tableId of plan.propagationRouteTableIds) {
-    const { Routes = [] } = await ec2.send(
-      new SearchTransitGatewayRoutesCommand({
-        TransitGatewayRouteTableId: tableId,
-        Filters: [
-          { Name: 'attachment.transit-gateway-attachment-id', Values: [attachmentId] },
-          { Name: 'route-search.exact-match', Values: [...plan.cidrs] },
-          { Name: 'state', Values: ['active'] },
-        ],
-      }),
-    );
-    const active = new Set(Routes.filter((r) => r.State === 'active').map((r) => r.DestinationCidrBlock));
-    const missing = plan.cidrs.filter((cidr) => !active.has(cidr));
-    if (missing.length > 0) pending.push(`route to ${missing.join(', ')} in ${tableId} not active`);
-  }
-  return pending;
+  const perTable = await Promise.all(
+    plan.propagationRouteTableIds.map(async (tableId) => {
+      const { Routes = [] } = await ec2.send(
+        new SearchTransitGatewayRoutesCommand({
+          TransitGatewayRouteTableId: tableId,
+          Filters: [
+            { Name: 'attachment.transit-gateway-attachment-id', Values: [attachmentId] },
+            { Name: 'route-search.exact-match', Values: [...plan.cidrs] },
+            { Name: 'state', Values: ['active'] },
+          ],
+        }),
+      );
+      const active = new Set(Routes.filter((r) => r.State === 'active').map((r) => r.DestinationCidrBlock));
+      const missing = plan.cidrs.filter((cidr) => !active.has(cidr));
+      return missing.length > 0 ? [`route to ${missing.join(', ')} in ${tableId} not active`] : [];
+    }),
+  );
+  return perTable.flat();
 }
 
 async function spokeRoutesPending(plan: Plan, ec2: EC2Client): Promise<string[]> {

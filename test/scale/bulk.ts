@@ -41,11 +41,20 @@ export function describeBulk(size: { accounts: number; vpcsPerAccount: number; s
     });
 
     it('polls pending attachments from the spoke accounts, never from the hub', () => {
-      // The hub reads an attachment to associate it (again if that step is retried) and, every 1 s for the few
+      // The hub reads an attachment to associate it (again if that step is retried) and, about every 1 s for the few
       // seconds of `associating` (5 s on the twin), to confirm the association is in effect before `connected`
       // (WaitForConnectivity): a bound set by the association's time, not by the attachment's 90 s.
       expect(result.callsByOperation['hub ec2:DescribeTransitGatewayAttachments']).toBeLessThan(9 * n);
       expect(result.callsByOperation['spoke ec2:DescribeTransitGatewayAttachments']).toBeGreaterThan(10 * n);
+    });
+
+    it("searches the hub's route tables once to route a VPC and once to confirm it, not on every connectivity poll", () => {
+      // AssociateAndPropagate reads the VPC's static routes (one search per hub table, one table here);
+      // WaitForConnectivity searches only once the association is in effect, so its polls while `associating` read
+      // the association alone (docs/performance.md, "The migration day in DNS mode profile").
+      const searches = result.callsByOperation['hub ec2:SearchTransitGatewayRoutes'] ?? 0;
+      expect(searches).toBeGreaterThanOrEqual(2 * n);
+      expect(searches).toBeLessThan(3 * n);
     });
 
     it('finishes within 1.25x of the lower bound implied by the rate limits and the attachment latencies', () => {

@@ -147,6 +147,32 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(longestInterval).toBeLessThanOrEqual(3);
   });
 
+  it('polls connectivity with a backoff and a cap: the first retry within 1 s, then at most 8 s apart, 5 minutes in all', () => {
+    const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
+    const poll = retrier(s.WaitForConnectivity!, 'ConnectivityPendingError')!;
+    expect(poll.IntervalSeconds).toBeLessThanOrEqual(1);
+    expect(poll.BackoffRate).toBeGreaterThan(1);
+    expect(poll.MaxDelaySeconds).toBeLessThanOrEqual(8);
+    expect(totalWait(poll)).toBeGreaterThanOrEqual(280);
+    // A throttled poll (it changes nothing) comes back sooner than a throttled mutation.
+    expect(retrier(s.WaitForConnectivity!, 'RequestLimitExceeded')!.MaxDelaySeconds).toBeLessThanOrEqual(30);
+  });
+
+  it('retries throttling of the hub-EC2 steps at most 120 s apart, for as long in all as the shared policy', () => {
+    const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
+    const shared = retrier(s.ValidateAndPlan!, 'RequestLimitExceeded')!;
+    for (const name of ['AcceptAttachment', 'AssociateAndPropagate', 'RegisterConsumer']) {
+      const r = retrier(s[name]!, 'RequestLimitExceeded')!;
+      expect({ name, maxDelay: r.MaxDelaySeconds, jitter: r.JitterStrategy }).toEqual({
+        name,
+        maxDelay: 120,
+        jitter: 'FULL',
+      });
+      // Full jitter waits half the delay on average: the attempts outlast the shared 40 up to 300 s apart.
+      expect(totalWait(r)).toBeGreaterThanOrEqual(totalWait(shared));
+    }
+  });
+
   it('catches every Task: named business errors first, States.ALL last', () => {
     for (const t of tasks) {
       const catches = (t.state.Catch as Catcher[] | undefined) ?? [];
