@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HubConfig, HubConfigSchema } from '#shared/config';
+import { type HubConfig, parseConfig } from '#shared/config';
 import { parseWorld, type World } from '#twin/world';
 
 /**
@@ -72,7 +72,7 @@ export function spokeAccountId(k: number): string {
 
 /** The example hub configuration (config/example.hub.json), validated. */
 export function exampleConfig(): HubConfig {
-  return HubConfigSchema.parse(JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')));
+  return parseConfig(JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')));
 }
 
 interface RawWorld {

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Node } from 'constructs';
-import { type HubConfig, loadConfigFile, registryTableName } from '#shared/config';
+import { type HubConfig, loadConfigFile, registryTableName, servedRegions } from '#shared/config';
 
 /**
  * What the CDK app reads besides the hub configuration: where the configuration, the Lambda entries and the ASL
@@ -76,17 +76,29 @@ export interface ResourceNames {
   stateMachine(id: string): string;
 }
 
+/**
+ * A short code of a region for names that must differ across regions: `us-east-1` -> `use1`,
+ * `ap-southeast-1` -> `apse1`, `eu-central-1` -> `euc1`.
+ */
+export function regionCode(region: string): string {
+  const [area = '', direction = '', ...rest] = region.split('-');
+  return area + direction.replace(/north|south|east|west|central/g, (w) => w.charAt(0)) + rest.join('');
+}
+
 export function resourceNames(config: HubConfig): ResourceNames {
   const { prefix } = config;
+  // With several served regions, each region deploys its own hub stack: the names IAM makes global (function roles)
+  // and the stack ids of one CDK app carry the region's code. One region keeps the names it always had.
+  const regional = servedRegions(config).length > 1 ? `-${regionCode(config.hub.region)}` : '';
   return {
-    hubStack: `${prefix}-hub`,
+    hubStack: `${prefix}-hub${regional}`,
     spokeStack: `${prefix}-spoke`,
     stackSetStack: `${prefix}-spoke-stackset`,
     stackSet: `${prefix}-spoke`,
     hubBus: `${prefix}-hub`,
     registryTable: registryTableName(config),
     function: (name) => `${prefix}-${name}`,
-    functionRole: (name) => `${prefix}-fn-${name}`,
+    functionRole: (name) => `${prefix}-fn-${name}${regional}`,
     stateMachine: (id) => `${prefix}-${id}`,
   };
 }
@@ -101,7 +113,7 @@ export function partitionOf(region: string): string {
 }
 
 /** ARN of the hub event bus the spoke rules forward to. */
-export function hubBusArn(config: HubConfig): string {
-  const { region, accountId } = config.hub;
-  return `arn:${partitionOf(region)}:events:${region}:${accountId}:event-bus/${resourceNames(config).hubBus}`;
+export function hubBusArn(config: HubConfig, region = config.hub.region): string {
+  const { accountId } = config.hub;
+  return `arn:${partitionOf(config.hub.region)}:events:${region}:${accountId}:event-bus/${resourceNames(config).hubBus}`;
 }

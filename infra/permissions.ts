@@ -6,10 +6,13 @@ import {
   type HubConfig,
   organizationShareOf,
   profileShareName,
+  regionalConfig,
   type SpokeAccess,
+  servedRegions,
   spokeRoleName,
   spokeServiceNames,
   tgwShareName,
+  transitGatewayArn,
 } from '#shared/config';
 import { shardResources } from '#shared/shards';
 import { ATTACHMENT_TAG_KEYS, MANAGED_TAG, STATUS_TAG_KEYS } from '#shared/tags';
@@ -147,6 +150,43 @@ export function hostedZoneArn(stack: Stack, zoneId: string): string {
  */
 function attachmentArns(ctx: PermissionContext): string[] {
   return [ec2Arn(ctx, 'transit-gateway-attachment', '*', '*')];
+}
+
+/**
+ * Inter-region reach (functions/transit-gateway/peering.ts), when the hub has peers: request the peering from this
+ * hub's TGW (transit-gateway and the new transit-gateway-attachment; its tags on create), accept one (its id is made
+ * at run time, by the peer region's hub), and keep the static routes of the peer supernets in the `peers` route
+ * tables (Service Authorization Reference, EC2).
+ */
+function peeringGrants(role: IGrantable, ctx: PermissionContext): void {
+  const peers = Object.values(ctx.config.hub.peers);
+  if (peers.length === 0) return;
+  const newAttachments = ec2Arn(ctx, 'transit-gateway-attachment', '*');
+  allow(
+    role,
+    'RequestHubPeering',
+    ['ec2:CreateTransitGatewayPeeringAttachment'],
+    [ec2Arn(ctx, 'transit-gateway', ctx.config.hub.transitGatewayId), newAttachments],
+  );
+  allow(role, 'TagHubPeering', ['ec2:CreateTags'], [newAttachments], {
+    StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayPeeringAttachment' },
+  });
+  allow(role, 'AcceptHubPeering', ['ec2:AcceptTransitGatewayPeeringAttachment'], [newAttachments]);
+  allow(role, 'DescribeHubPeerings', ['ec2:DescribeTransitGatewayPeeringAttachments'], ['*']);
+  const tables = [...new Set(peers.flatMap((p) => p.routeTableIds))].sort();
+  allow(
+    role,
+    'SetPeeringStaticRoutes',
+    ['ec2:CreateTransitGatewayRoute', 'ec2:DeleteTransitGatewayRoute', 'ec2:SearchTransitGatewayRoutes'],
+    [...tables.map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), newAttachments],
+  );
+  const associationTables = [...new Set(peers.map((p) => p.associationRouteTableId))].sort();
+  allow(
+    role,
+    'AssociateHubPeering',
+    ['ec2:AssociateTransitGatewayRouteTable'],
+    [...associationTables.map((id) => ec2Arn(ctx, 'transit-gateway-route-table', id)), newAttachments],
+  );
 }
 
 /** `arn:...:execution:<prefix>-<id>:*`: every execution of one workflow. */
@@ -480,6 +520,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         ['ec2:DescribeSecurityGroupRules', 'ec2:DescribeTransitGatewayAttachments'],
         ['*'],
       );
+      peeringGrants(role, ctx);
       // The executions are started by the reconcile state machine (a Map bounded by MaxConcurrency), not here.
     },
   },
@@ -513,6 +554,7 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'states:SendTaskSuccess': 'Step Functions SendTaskSuccess supports no resource type: the task token limits it',
   'states:SendTaskFailure': 'Step Functions SendTaskFailure supports no resource type: the task token limits it',
   'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeTransitGatewayPeeringAttachments': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointConnections': 'EC2 Describe* actions do not support resource-level permissions',
@@ -558,6 +600,11 @@ const arn = (rest: string) => new RegExp(`^Resource::arn:${P}:${rest}$`);
 
 /** Wildcards inside otherwise scoped resources or actions, recognised by pattern, each with the reason. */
 export const SCOPED_WILDCARD_REASONS: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
+  {
+    pattern: arn('ec2:[a-z0-9-]+:\\d{12}:transit-gateway-attachment/\\*'),
+    reason:
+      "peering attachments of the hub account's TGWs are created at run time (by this hub or its peer region's hub)",
+  },
   {
     pattern: arn('iam::\\*:role/[\\w+=,.@-]+'),
     reason: 'the spoke execution role has a fixed name in every spoke account; accounts join the org at any time',
@@ -629,7 +676,7 @@ export const APPROVER_POLICY_STATEMENTS = [
  * zones a VPC uses. Every action here supports no resource type (Service Authorization Reference), so `"*"`. The
  * read-write role holds them too.
  */
-export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStatement[] {
+export function spokeReadStatements(config?: HubConfig): PolicyStatement[] {
   const statements = [
     new PolicyStatement({
       sid: 'ReadNetwork',
@@ -653,7 +700,7 @@ export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStat
       resources: ['*'],
     }),
   ];
-  if (config?.dns.mode === 'profile') {
+  if (config && anyProfileMode(config)) {
     statements.push(
       new PolicyStatement({
         // DNS mode profile: the VPC's Profile associations (validation's one-Profile-per-VPC check, the reconcile's
@@ -667,6 +714,20 @@ export function spokeReadStatements(config?: Pick<HubConfig, 'dns'>): PolicyStat
   return statements;
 }
 
+/**
+ * Every served region's hub as the configuration describes it for that region (regionalConfig): the spoke roles are
+ * one per account (IAM is global) and serve the hubs of every region, so they are granted what each regional hub's
+ * steps do there (its TGW, its catalog's zones and spoke-placed services, its shares).
+ */
+function regionalViews(config: HubConfig): HubConfig[] {
+  return servedRegions(config).map((region) => regionalConfig(config, region));
+}
+
+/** Whether some served region's hub runs DNS mode profile. */
+function anyProfileMode(config: HubConfig): boolean {
+  return regionalViews(config).some((view) => view.dns.mode === 'profile');
+}
+
 /** The spoke execution role's permissions (spoke account, every served region). */
 export function spokeExecutionStatements(props: {
   config: HubConfig;
@@ -675,15 +736,16 @@ export function spokeExecutionStatements(props: {
 }): PolicyStatement[] {
   const { config, stack, regions } = props;
   const hub = config.hub;
-  const tgwArn = `arn:${stack.partition}:ec2:${hub.region}:${hub.accountId}:transit-gateway/${hub.transitGatewayId}`;
+  const views = regionalViews(config);
+  const tgwArns = views.map((view) => transitGatewayArn(view, stack.partition));
   const own = (resource: string) =>
     regions.map((region) => stack.formatArn({ service: 'ec2', region, resource, resourceName: '*' }));
-  const zones = hostedZoneIds(config).map((id) => hostedZoneArn(stack, id));
+  const zones = [...new Set(views.flatMap(hostedZoneIds))].sort().map((id) => hostedZoneArn(stack, id));
   const statements = [
     new PolicyStatement({
       sid: 'CreateAttachmentToHubTransitGateway',
       actions: ['ec2:CreateTransitGatewayVpcAttachment'],
-      resources: [tgwArn, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
+      resources: [...tgwArns, ...own('vpc'), ...own('subnet'), ...own('transit-gateway-attachment')],
     }),
     new PolicyStatement({
       // IPv6 support on a reused attachment of a dual-stack VPC (ModifyTransitGatewayVpcAttachment, Options only).
@@ -726,15 +788,15 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'AcceptHubShareInvitation',
       actions: ['ram:AcceptResourceShareInvitation'],
-      resources: [
+      resources: views.map((view) =>
         stack.formatArn({
           service: 'ram',
-          region: hub.region,
+          region: view.hub.region,
           account: '*',
           resource: 'resource-share-invitation',
           resourceName: '*',
         }),
-      ],
+      ),
       // Only the hub's own shares: sent by the hub account, and named as the hub names them (the TGW's, the Profile's).
       conditions: {
         StringEquals: {
@@ -757,7 +819,7 @@ export function spokeExecutionStatements(props: {
     new PolicyStatement({
       sid: 'AssociateHubProfile',
       actions: [
-        ...(config.dns.mode === 'profile' ? ['route53profiles:AssociateProfile'] : []),
+        ...(anyProfileMode(config) ? ['route53profiles:AssociateProfile'] : []),
         'route53profiles:DisassociateProfile',
       ],
       resources: ['*'],
@@ -794,7 +856,7 @@ export function spokeExecutionStatements(props: {
  * decided by the registry's ids; the tag condition only keeps the role from deleting anything a tenant made.
  */
 function spokeEndpointStatements(config: HubConfig, own: (resource: string) => string[]): PolicyStatement[] {
-  const serviceNames = spokeServiceNames(config);
+  const serviceNames = [...new Set(regionalViews(config).flatMap(spokeServiceNames))].sort();
   if (serviceNames.length === 0) return [];
   const managed = { [`aws:RequestTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };
   const ownedByUs = { [`ec2:ResourceTag/${MANAGED_TAG.Key}`]: MANAGED_TAG.Value };

@@ -1,12 +1,16 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { regionalConfig, servedRegions } from '#shared/config';
 import { loadHubConfig, readSettings, resourceNames } from './config';
 import { HubStack } from './stacks/hub-stack';
 import { SpokeStack } from './stacks/spoke-stack';
 import { SpokeStackSetStack, synthesizeSpokeTemplate } from './stacks/spoke-stackset-stack';
 
 export interface SpokelinkStacks {
+  /** The first served region's hub. */
   readonly hub: HubStack;
+  /** Every served region's hub, by region (the first one is `hub`). */
+  readonly hubs: Record<string, HubStack>;
   readonly spoke: SpokeStack;
   readonly stackSet: SpokeStackSetStack;
 }
@@ -22,15 +26,22 @@ export function buildSpokelinkApp(app: App): SpokelinkStacks {
   const settings = readSettings(app.node);
   const config = loadHubConfig(settings.configPath);
   const names = resourceNames(config);
-  const hubEnv = { account: config.hub.accountId, region: config.hub.region };
-
-  const hub = new HubStack(app, names.hubStack, {
-    env: hubEnv,
-    config,
-    functionsDir: settings.functionsDir,
-    stateMachinesDir: settings.stateMachinesDir,
-    description: `spokelink hub (${config.prefix}): intake, workflows, registry`,
-  });
+  // One hub stack per served region, each with that region's view of the configuration: workflows run in the region
+  // they serve, so one region's outage does not stop the others.
+  const hubs = Object.fromEntries(
+    servedRegions(config).map((region) => {
+      const regional = regionalConfig(config, region);
+      const stack = new HubStack(app, resourceNames(regional).hubStack, {
+        env: { account: config.hub.accountId, region },
+        config: regional,
+        functionsDir: settings.functionsDir,
+        stateMachinesDir: settings.stateMachinesDir,
+        description: `spokelink hub (${config.prefix}, ${region}): intake, workflows, registry`,
+      });
+      return [region, stack];
+    }),
+  );
+  const hub = hubs[config.hub.region]!;
   const spoke = new SpokeStack(app, names.spokeStack, { config });
   const stackSetAccount = settings.stackSetAccount ?? config.hub.accountId;
   const stackSet = new SpokeStackSetStack(app, names.stackSetStack, {
@@ -42,5 +53,5 @@ export function buildSpokelinkApp(app: App): SpokelinkStacks {
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-  return { hub, spoke, stackSet };
+  return { hub, hubs, spoke, stackSet };
 }

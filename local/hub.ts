@@ -14,8 +14,8 @@ import { resetClients, useClientPlugin } from '#shared/aws';
 import {
   type HubConfig,
   hubProfileName,
+  loadConfigFile,
   organizationShareOf,
-  parseConfig,
   profileShareOf,
   registryTableName,
   resetConfigCache,
@@ -34,6 +34,7 @@ import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
+import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
@@ -283,13 +284,11 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const deployed = deployedWorld(withRoles, config);
     const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
     // Every call of a function and of a spoke role session is evaluated against the synthesized policies.
-    // A configuration change (SPOKELINK_CONFIG replaced, as a redeploy does) changes the roles' policies too.
-    let deployedConfig = { text: '', config };
+    // A configuration change (a new configuration file, as a redeploy does) changes the roles' policies too.
+    let deployedConfig = { file: '', config };
     const currentConfig = () => {
-      const text = process.env.SPOKELINK_CONFIG;
-      if (text && text !== deployedConfig.text) {
-        deployedConfig = { text, config: parseConfig(JSON.parse(text), 'SPOKELINK_CONFIG') };
-      }
+      const file = process.env.SPOKELINK_CONFIG_FILE;
+      if (file && file !== deployedConfig.file) deployedConfig = { file, config: loadConfigFile(file) };
       return deployedConfig.config;
     };
     const model = options.twinOptions?.iam ?? localIamModel(currentConfig, functionsRole);
@@ -345,6 +344,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const env: Record<string, string | undefined> = {
       ...handlerEnvironment({
         config,
+        configFile: writeConfigFile(config),
         registryTableName: tableName,
         serviceName: prefix,
         logLevel,

@@ -433,6 +433,15 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
     ),
     ...Object.fromEntries(
       [
+        'CreateTransitGatewayPeeringAttachment',
+        'AcceptTransitGatewayPeeringAttachment',
+        'RejectTransitGatewayPeeringAttachment',
+        'DeleteTransitGatewayPeeringAttachment',
+        'DescribeTransitGatewayPeeringAttachments',
+      ].map((op) => [op, 'ec2-tgw-peering.test.ts']),
+    ),
+    ...Object.fromEntries(
+      [
         'CreateSecurityGroup',
         'DescribeSecurityGroups',
         'DescribeSecurityGroupRules',

@@ -398,6 +398,26 @@ function orgResource(ctx: CallContext, id: string): { resource: string; resource
 }
 
 /**
+ * The requests of a call that creates a TGW attachment: those on the resources it names (`named`), the new
+ * transit-gateway-attachment, and, with tags on create, ec2:CreateTags with ec2:CreateAction (EC2 user guide, "Grant
+ * permission to tag resources during creation").
+ */
+function attachmentCreation(
+  ctx: CallContext,
+  input: Record<string, unknown>,
+  named: (context: Record<string, string | string[]>) => IamRequest[],
+): IamRequest[] {
+  const { tags, context: tagged } = creationTagContext(input);
+  const context = { 'ec2:Region': ctx.region, ...tagged };
+  const created = ec2New(ctx, 'transit-gateway-attachment');
+  return [
+    ...named(context),
+    { action: `ec2:${ctx.operation}`, ...created, context },
+    ...tagOnCreate(ctx, 'transit-gateway-attachment', ctx.operation, tags, context),
+  ];
+}
+
+/**
  * The authorization requests of a call: resource ARNs per the action's resource types, condition keys the request
  * carries. Actions whose reference lists no resource type are requested on `*`. An operation without a model is a
  * loud error: a call must never pass unevaluated because it is new.
@@ -420,6 +440,7 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:DescribeTags':
     case 'ec2:DescribeTransitGatewayAttachments':
     case 'ec2:DescribeTransitGatewayVpcAttachments':
+    case 'ec2:DescribeTransitGatewayPeeringAttachments':
     case 'ec2:DescribeSecurityGroupRules':
     case 'ec2:DescribeSecurityGroups':
     case 'ec2:DescribeVpcEndpointServicePermissions':
@@ -439,17 +460,16 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
       return list<string>(i.Resources).map((id) =>
         one(ec2Resource(ctx, id), { ...ec2Region, ...tagContext(i.Tags, ctx.operation === 'CreateTags') }),
       );
-    case 'ec2:CreateTransitGatewayVpcAttachment': {
-      const { tags, context: tagged } = creationTagContext(i);
-      const context = { ...ec2Region, ...tagged };
-      return [
+    case 'ec2:CreateTransitGatewayVpcAttachment':
+      return attachmentCreation(ctx, i, (context) => [
         one(ec2Resource(ctx, i.TransitGatewayId), context),
         one(ec2Resource(ctx, i.VpcId), context),
         ...list<string>(i.SubnetIds).map((id) => one(ec2Resource(ctx, id), { ...context, ...vpcContext(ctx, id) })),
-        one(ec2New(ctx, 'transit-gateway-attachment'), context),
-        ...tagOnCreate(ctx, 'transit-gateway-attachment', 'CreateTransitGatewayVpcAttachment', tags, context),
-      ];
-    }
+      ]);
+    // CreateTransitGatewayPeeringAttachment: transit-gateway (the requester's; required) and the new
+    // transit-gateway-attachment (Service Authorization Reference, EC2); tags on create as ec2:CreateTags.
+    case 'ec2:CreateTransitGatewayPeeringAttachment':
+      return attachmentCreation(ctx, i, (context) => [one(ec2Resource(ctx, i.TransitGatewayId), context)]);
     // ModifyTransitGatewayVpcAttachment: transit-gateway-attachment (required), subnet for AddSubnetIds and
     // RemoveSubnetIds (Service Authorization Reference, EC2).
     case 'ec2:ModifyTransitGatewayVpcAttachment':
@@ -462,6 +482,9 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:AcceptTransitGatewayVpcAttachment':
     case 'ec2:RejectTransitGatewayVpcAttachment':
     case 'ec2:DeleteTransitGatewayVpcAttachment':
+    case 'ec2:AcceptTransitGatewayPeeringAttachment':
+    case 'ec2:RejectTransitGatewayPeeringAttachment':
+    case 'ec2:DeleteTransitGatewayPeeringAttachment':
       return [one(ec2Resource(ctx, i.TransitGatewayAttachmentId), ec2Region)];
     case 'ec2:AssociateTransitGatewayRouteTable':
     case 'ec2:DisassociateTransitGatewayRouteTable':

@@ -7,6 +7,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
+import { deployConfig } from '#local/config-file';
 import type { LocalHub } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
@@ -319,8 +320,8 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         case 'config-change':
           config = changedConfig(config, step.set);
-          // What a redeploy of the hub stack does: the functions read the new SPOKELINK_CONFIG.
-          process.env.SPOKELINK_CONFIG = JSON.stringify(config);
+          // What a redeploy of the hub stack does: the functions read the new configuration file.
+          deployConfig(config);
           resetConfigCache();
           break;
         case 'reconcile': {

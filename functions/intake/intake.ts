@@ -66,8 +66,13 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
   const parsed = parseTrigger(raw);
   if (!parsed.ok) return { ignored: parsed.reason };
   const trigger = parsed.trigger;
-  if (!servedRegions(deps.config).includes(trigger.region)) {
-    return { ignored: `region ${trigger.region} is not served by this hub` };
+  if (trigger.region !== deps.config.hub.region) {
+    // Each region's events go to that region's hub (the spoke forwarding targets the bus of its own region).
+    return {
+      ignored: servedRegions(deps.config).includes(trigger.region)
+        ? `region ${trigger.region} is served by its own regional hub, not this ${deps.config.hub.region} one`
+        : `region ${trigger.region} is not served by this hub`,
+    };
   }
   const decision = decide(trigger);
   if ('ignored' in decision) return decision;

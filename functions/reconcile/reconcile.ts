@@ -3,7 +3,7 @@ import type { EC2Client, Route, SecurityGroupRule, Vpc } from '@aws-sdk/client-e
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { perVpcRuleCidrs } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
-import { type HubConfig, servedRegions } from '#shared/config';
+import type { HubConfig } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
 import { type HeadroomFigure, headroomOf, usageFromRecords } from '#shared/headroom';
 import { logger } from '#shared/logger';
@@ -15,6 +15,7 @@ import { routesOf } from '#shared/spoke-routes';
 import { PAUSED_DETAIL, parseRequestTags, RequestTag, StatusTag, statusDetail, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
+import { type PeeringStatus, reconcilePeerings } from '../transit-gateway/peering';
 import { endpointsOf, selectLocalServices, selectServices } from '../validate/validate';
 import { accountsUnder, associations, endpointRules, scanRegistry, spokeVpcs } from './inventory';
 import { ROLLOUT_REASONS, type RolloutState, rolloutOf, saveRollout, stepRollout } from './rollout';
@@ -111,6 +112,8 @@ export interface ReconcileResult {
    * handler publishes it as the `Headroom*` metrics of the capacity dashboard and alarms.
    */
   headroom: HeadroomFigure[];
+  /** The peerings of this region's hub with the other regional hubs (`hub.peers`), one step each per run. */
+  peerings?: PeeringStatus[];
   summary: {
     accounts: number;
     vpcs: number;
@@ -330,7 +333,8 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
   const observed = new Map<string, Observed>();
   const recordsByVpc = new Map(registry.records.map((r) => [r.vpcId, r]));
   const unreachable = new Set<string>();
-  const pairs = accounts.flatMap((accountId) => servedRegions(config).map((region) => ({ accountId, region })));
+  // This hub reconciles its own region: every other served region has its own hub (and reconcile).
+  const pairs = accounts.map((accountId) => ({ accountId, region: config.hub.region }));
   await eachLimited(pairs, 8, async ({ accountId, region }) => {
     const recorded = members.filter((r) => r.accountId === accountId && r.region === region);
     let ec2: EC2Client;
@@ -560,12 +564,16 @@ export async function reconcile(input: { maxConcurrency?: number }, deps: Reconc
 
   const maxConcurrency = input.maxConcurrency ?? config.reconcile.maxConcurrency;
   const kept = fairShare(released, MAX_ITEMS_PER_RUN, now);
+  // Inter-region reach (peering.ts): changes of the hub itself, so none while the hub is paused.
+  const peered = Object.keys(config.hub.peers).length > 0 && !config.operations.paused;
+  const peerings = peered ? await reconcilePeerings(config, deps.hubEc2) : undefined;
   const result: ReconcileResult = {
     maxConcurrency,
     items: kept,
     drift,
     deferred: released.length - kept.length,
     headroom: headroomOf(config, usageFromRecords(config, registry.records, 'registry')),
+    ...(peerings ? { peerings } : {}),
     summary: {
       accounts: accounts.length - unreachable.size,
       vpcs: observed.size,

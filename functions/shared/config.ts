@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { canonicalCidr, cidrsOverlap, parseCidr } from './cidr';
+import { canonicalCidr, cidrContains, cidrsOverlap, familyOf, parseCidr } from './cidr';
+import { configDigest } from './env';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
 
 /**
- * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time, the Lambdas read it
- * from the `SPOKELINK_CONFIG` environment variable (JSON, set by CDK), the CLI reads it from `--config FILE`.
+ * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time and bundles it,
+ * validated, into every function's package (configFromEnv), the CLI reads it from `--config FILE`.
  * Validation errors name the bad field (`segments.prod.associationRouteTableId: ...`).
  */
 
@@ -166,10 +167,87 @@ export const EndpointServiceSchema = z.strictObject({
   description: z.string().max(256).optional(),
 });
 
+const transitGatewayId = z.string().regex(/^tgw-[0-9a-f]{8,17}$/, 'must be a Transit Gateway id (tgw-...)');
+const tgwRouteTableId = z.string().regex(/^tgw-rtb-[0-9a-f]{8,17}$/, 'must be a TGW route table id (tgw-rtb-...)');
+/** The shared-services VPC holding a region's centralized endpoints. */
+const hubVpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)');
+/**
+ * The supernets a region's spoke VPCs are allocated from: each VPC CIDR (IPv4; IPv6 only where IPv6 supernets are
+ * listed) lies in one of them, or the VPC is rejected (`outside-supernets`). Regional supernets are disjoint, so a
+ * CIDR claim made in the VPC's own region cannot collide with a claim made in another one.
+ */
+const supernets = z.array(cidr).max(50);
+
+/**
+ * Another region's hub this hub's TGW is peered with (a TGW peering attachment, which spokelink requests and
+ * accepts). Nothing propagates across a peering
+ * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html: "static routes only"), so spokelink keeps one static
+ * route per supernet of the peer region, to the peering attachment, in each of `routeTableIds`: the association route
+ * tables of the segments that may reach the peer's destinations, and the tables that route back to the hub VPC.
+ * `associationRouteTableId`: the table this side associates the peering attachment with, which routes the traffic
+ * arriving from the peer region (a table holding the routes back to this region's spokes, such as a segment's
+ * `propagationRouteTableIds` table).
+ */
+export const PeerSchema = z.strictObject({
+  routeTableIds: z.array(tgwRouteTableId).min(1),
+  associationRouteTableId: tgwRouteTableId,
+});
+
+/** The parts of a hub that each region has its own of: segments, destinations, catalog and DNS mode. */
+const regionalShape = {
+  segments: z.record(name, SegmentSchema).refine((s) => Object.keys(s).length > 0, 'at least one segment is needed'),
+  defaultSegment: name,
+  /** CIDRs that spoke VPCs route to through the TGW (the shared-services networks). */
+  destinations: z.array(z.strictObject({ cidr, description: z.string().max(200).optional() })).min(1),
+  /** The centralized-endpoint catalog: tag `spokelink:services` names its keys. */
+  endpoints: z.record(name, EndpointSchema),
+  /** Hub endpoint services, by catalog name (distinct from the `endpoints` names): `spokelink:services` names them. */
+  endpointServices: z.record(name, EndpointServiceSchema).default({}),
+  /**
+   * How spoke VPCs resolve the catalog's private hosted zones (README, "DNS modes"):
+   * - `zones` (default): each VPC is associated with each zone (Route 53 cross-account associations; 300 VPCs per
+   *   zone by default, one association change per zone at a time);
+   * - `profile`: the hub stack puts the zones in one Route 53 Profile (`profileName`, default `<prefix>-endpoints`),
+   *   shares it through RAM with the organization (and `organization.externalAccounts`), and each VPC's account
+   *   associates the Profile with the VPC (1,000 VPCs per Profile by default; one Profile per VPC). Profiles are
+   *   regional: each region's hub has its own.
+   */
+  dns: z
+    .strictObject({
+      mode: z.enum(['zones', 'profile']).default('zones'),
+      /** Name of the hub's Profile (profile mode); the functions find its id by this name. */
+      profileName: z
+        .string()
+        .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
+        .optional(),
+      /**
+       * Profile mode, a VPC that already has another Route 53 Profile associated (the tenant's own: AWS allows one
+       * Profile per VPC):
+       * - `refuse` (default): rejected at validation (`profile-conflict`);
+       * - `associate-zones`: the catalog is added to that VPC by associating the catalog's zones with it directly,
+       *   as in zones mode; a directly associated zone takes precedence over a Profile's zone of the same name. The
+       *   tenant's Profile is never written: it belongs to the tenant, who could share it further (README, "DNS
+       *   modes").
+       * @default 'refuse'
+       */
+      existingProfile: z.enum(['refuse', 'associate-zones']).default('refuse'),
+    })
+    .default({ mode: 'zones', existingProfile: 'refuse' }),
+};
+
+/** The hub of another served region (`regions.<region>`): its TGW, hub VPC, supernets, peers, segments and catalog. */
+export const RegionalHubSchema = z.strictObject({
+  transitGatewayId,
+  vpcId: hubVpcId,
+  supernets: supernets.min(1),
+  peers: z.record(region, PeerSchema).default({}),
+  ...regionalShape,
+});
+
 export const HubConfigSchema = z
   .strictObject({
     /** The configuration schema (CONFIG_VERSION); older files are migrated in memory at load (migrateConfigDocument). */
-    version: z.literal(2),
+    version: z.literal(3),
     /**
      * Prefix of every name spokelink creates (stacks, functions, table, execution names). CloudFormation stack names
      * start with a letter (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-using-console-create-stack-parameters.html).
@@ -181,12 +259,20 @@ export const HubConfigSchema = z
         'must be 1-31 lowercase letters, digits or hyphens, starting with a letter (stack names start with one)',
       )
       .default('spokelink'),
+    /**
+     * The hub of the first served region (where the CLI's hub role and the registry of that region live); the other
+     * served regions are under `regions`, each with its own hub. A Transit Gateway attaches VPCs of its own region
+     * only (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html) and PrivateLink is regional, so
+     * every served region has its own TGW, hub VPC, segments and catalog.
+     */
     hub: z.strictObject({
       accountId,
       region,
-      transitGatewayId: z.string().regex(/^tgw-[0-9a-f]{8,17}$/, 'must be a Transit Gateway id (tgw-...)'),
-      /** The shared-services VPC holding the centralized endpoints. */
-      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)'),
+      transitGatewayId,
+      vpcId: hubVpcId,
+      /** Needed as soon as another region is served (`regions`): then regional supernets keep CIDR claims apart. */
+      supernets: supernets.default([]),
+      peers: z.record(region, PeerSchema).default({}),
     }),
     organization: z.strictObject({
       id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-...)'),
@@ -203,55 +289,15 @@ export const HubConfigSchema = z
       /** Accounts outside the organization that may still be onboarded (RAM invitations are accepted for them). */
       externalAccounts: z.array(accountId).default([]),
     }),
-    /**
-     * Regions whose VPCs this hub serves: the hub's region only (the default), since a Transit Gateway attaches VPCs
-     * of its own region only (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html) and PrivateLink
-     * is regional. Listing another region is refused at load.
-     */
-    regions: z.array(region).optional(),
+    /** The other served regions, each with its own hub (RegionalHubSchema); `regionalConfig` views one of them. */
+    regions: z.record(region, RegionalHubSchema).default({}),
     spokeRole: z.strictObject({
       /** The read-write role; its read-only twin is `<name>-read` (spokeRoleName), so at most 59 characters. */
       name: z.string().regex(/^[\w+=,.@-]{1,59}$/, 'must be an IAM role name of at most 59 characters'),
       /** Shared secret-less guard against the confused deputy; not a credential, but never logged anyway. */
       externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
     }),
-    segments: z.record(name, SegmentSchema).refine((s) => Object.keys(s).length > 0, 'at least one segment is needed'),
-    defaultSegment: name,
-    /** CIDRs that spoke VPCs route to through the TGW (the shared-services networks). */
-    destinations: z.array(z.strictObject({ cidr, description: z.string().max(200).optional() })).min(1),
-    /** The centralized-endpoint catalog: tag `spokelink:services` names its keys. */
-    endpoints: z.record(name, EndpointSchema),
-    /** Hub endpoint services, by catalog name (distinct from the `endpoints` names): `spokelink:services` names them. */
-    endpointServices: z.record(name, EndpointServiceSchema).default({}),
-    /**
-     * How spoke VPCs resolve the catalog's private hosted zones (README, "DNS modes"):
-     * - `zones` (default): each VPC is associated with each zone (Route 53 cross-account associations; 300 VPCs per
-     *   zone by default, one association change per zone at a time);
-     * - `profile`: the hub stack puts the zones in one Route 53 Profile (`profileName`, default `<prefix>-endpoints`),
-     *   shares it through RAM with the organization (and `organization.externalAccounts`), and each VPC's account
-     *   associates the Profile with the VPC (1,000 VPCs per Profile by default; one Profile per VPC).
-     */
-    dns: z
-      .strictObject({
-        mode: z.enum(['zones', 'profile']).default('zones'),
-        /** Name of the hub's Profile (profile mode); the functions find its id by this name. */
-        profileName: z
-          .string()
-          .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, hyphens, underscores or dots')
-          .optional(),
-        /**
-         * Profile mode, a VPC that already has another Route 53 Profile associated (the tenant's own: AWS allows one
-         * Profile per VPC):
-         * - `refuse` (default): rejected at validation (`profile-conflict`);
-         * - `associate-zones`: the catalog is added to that VPC by associating the catalog's zones with it directly,
-         *   as in zones mode; a directly associated zone takes precedence over a Profile's zone of the same name. The
-         *   tenant's Profile is never written: it belongs to the tenant, who could share it further (README, "DNS
-         *   modes").
-         * @default 'refuse'
-         */
-        existingProfile: z.enum(['refuse', 'associate-zones']).default('refuse'),
-      })
-      .default({ mode: 'zones', existingProfile: 'refuse' }),
+    ...regionalShape,
     registry: z.strictObject({ tableName: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).optional(),
     reconcile: z
       .strictObject({
@@ -346,75 +392,162 @@ export const HubConfigSchema = z
         message: 'needs organization.managementAccountId (the organization ARN RAM shares with names it)',
       });
     }
-    if (config.dns.mode === 'profile' && config.organization.managementAccountId === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dns', 'mode'],
-        message:
-          'profile mode shares the hub Profile with the organization through RAM: it needs ' +
-          'organization.managementAccountId (the organization ARN names it)',
-      });
+    for (const [path, hub, hubRegion] of hubsWithPaths(config)) {
+      regionalIssues(hub, path, hubRegion, config.organization.managementAccountId !== undefined, ctx);
+      shardIssues({ ...hub, prefix: config.prefix }, path, ctx);
     }
-    if (!(config.defaultSegment in config.segments)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['defaultSegment'],
-        message: `names no segment (${Object.keys(config.segments).join(', ')})`,
-      });
-    }
-    for (const [i, served] of (config.regions ?? []).entries()) {
-      if (served !== config.hub.region) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['regions', i],
-          message:
-            `${served} is not the hub's region (${config.hub.region}): the hub's Transit Gateway can attach VPCs ` +
-            'of its own region only',
-        });
-      }
-    }
-    sharedSecurityGroupIssues(config, ctx);
-    aggregatedIngressIssues(config, ctx);
-    placementIssues(config, ctx);
-    shardIssues(config, ctx);
-    const catalogs = [
-      ['endpoints', config.endpoints],
-      ['endpointServices', config.endpointServices],
-    ] as const;
-    for (const [field, catalog] of catalogs) {
-      for (const [entryName, entry] of Object.entries(catalog)) {
-        for (const segment of entry.segments ?? []) {
-          if (!(segment in config.segments)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [field, entryName, 'segments'],
-              message: `unknown segment "${segment}"`,
-            });
-          }
-        }
-      }
-    }
-    const serviceOwner = new Map<string, string>();
-    for (const [serviceName, service] of Object.entries(config.endpointServices)) {
-      // One tag value must name one thing: an endpoint and an endpoint service of the same name would be ambiguous.
-      if (serviceName in config.endpoints) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['endpointServices', serviceName],
-          message: `"${serviceName}" is also an endpoint name: catalog names must be unique across endpoints and endpointServices`,
-        });
-      }
-      const other = serviceOwner.get(service.serviceId);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['endpointServices', serviceName, 'serviceId'],
-          message: `${service.serviceId} is already configured as "${other}"`,
-        });
-      }
-      serviceOwner.set(service.serviceId, serviceName);
-    }
+    regionIssues(config, ctx);
   });
+
+type RegionalParts = z.infer<z.ZodObject<typeof regionalShape>>;
+
+/**
+ * Each served region's hub with the path its fields have in the file (the top level, then `regions.<region>`) and its
+ * region.
+ */
+function hubsWithPaths(config: {
+  hub: { region: string };
+  regions: Record<string, RegionalParts>;
+}): [(string | number)[], RegionalParts, string][] {
+  return [
+    [[], config as unknown as RegionalParts, config.hub.region],
+    ...Object.entries(config.regions).map(([r, hub]): [(string | number)[], RegionalParts, string] => [
+      ['regions', r],
+      hub,
+      r,
+    ]),
+  ];
+}
+
+/** The checks each regional hub passes on its own: default segment, catalog segments and names, security groups. */
+function regionalIssues(
+  config: RegionalParts,
+  at: (string | number)[],
+  hubRegion: string,
+  hasManagementAccount: boolean,
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path: [...at, ...path], message });
+  if (config.dns.mode === 'profile' && !hasManagementAccount) {
+    issue(
+      ['dns', 'mode'],
+      'profile mode shares the hub Profile with the organization through RAM: it needs ' +
+        'organization.managementAccountId (the organization ARN names it)',
+    );
+  }
+  if (!(config.defaultSegment in config.segments)) {
+    issue(['defaultSegment'], `names no segment (${Object.keys(config.segments).join(', ')})`);
+  }
+  sharedSecurityGroupIssues(config, at, ctx);
+  aggregatedIngressIssues(config, at, ctx);
+  placementIssues(config, at, ctx);
+  for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
+    // An endpoint placed in a spoke VPC is created in the VPC's region, for a service of that region: a service of
+    // another region needs a cross-region endpoint (`ServiceRegion`), which spokelink does not create yet.
+    const serviceRegion = endpoint.serviceName?.split('.')[2];
+    if (serviceRegion !== undefined && region.safeParse(serviceRegion).success && serviceRegion !== hubRegion) {
+      issue(
+        ['endpoints', endpointName, 'serviceName'],
+        `${endpoint.serviceName} is a service of ${serviceRegion}, not of ${hubRegion}: endpoints placed in ` +
+          `${hubRegion} spoke VPCs are created for ${hubRegion} services (cross-region interface endpoints, ` +
+          'ServiceRegion, are not built yet)',
+      );
+    }
+  }
+  const catalogs = [
+    ['endpoints', config.endpoints],
+    ['endpointServices', config.endpointServices],
+  ] as const;
+  for (const [field, catalog] of catalogs) {
+    for (const [entryName, entry] of Object.entries(catalog)) {
+      for (const segment of entry.segments ?? []) {
+        if (!(segment in config.segments)) issue([field, entryName, 'segments'], `unknown segment "${segment}"`);
+      }
+    }
+  }
+  const serviceOwner = new Map<string, string>();
+  for (const [serviceName, service] of Object.entries(config.endpointServices)) {
+    // One tag value must name one thing: an endpoint and an endpoint service of the same name would be ambiguous.
+    if (serviceName in config.endpoints) {
+      issue(
+        ['endpointServices', serviceName],
+        `"${serviceName}" is also an endpoint name: catalog names must be unique across endpoints and endpointServices`,
+      );
+    }
+    const other = serviceOwner.get(service.serviceId);
+    if (other !== undefined) {
+      issue(['endpointServices', serviceName, 'serviceId'], `${service.serviceId} is already configured as "${other}"`);
+    }
+    serviceOwner.set(service.serviceId, serviceName);
+  }
+}
+
+/**
+ * The checks across regions: `regions` lists the other regions (the hub's own is the top level); with several
+ * regions every region has supernets and they are disjoint (a CIDR claim is made in the VPC's region only, so two
+ * regions must never be able to claim the same addresses); peers are served regions, peered both ways.
+ */
+function regionIssues(
+  config: {
+    hub: { region: string; supernets: string[]; peers: Record<string, unknown> };
+    regions: Record<string, { supernets: string[]; peers: Record<string, unknown> }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const home = config.hub.region;
+  const served = new Map<string, { supernets: string[]; peers: Record<string, unknown>; path: string[] }>([
+    [home, { ...config.hub, path: ['hub'] }],
+  ]);
+  for (const [r, hub] of Object.entries(config.regions)) {
+    if (r === home) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', r],
+        message: `${r} is the hub's region: its hub is described by hub, segments, endpoints and dns, not under regions`,
+      });
+      continue;
+    }
+    served.set(r, { ...hub, path: ['regions', r] });
+  }
+  if (served.size > 1 && config.hub.supernets.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['hub', 'supernets'],
+      message:
+        `${home} needs its supernets when several regions are served: each region allocates its spokes from ` +
+        'its own disjoint supernets, so that CIDR claims need no cross-region agreement',
+    });
+  }
+  const seen: { region: string; cidr: string }[] = [];
+  for (const [r, hub] of served) {
+    for (const [i, supernet] of hub.supernets.entries()) {
+      const clash = seen.find((s) => cidrsOverlap(s.cidr, supernet));
+      if (clash) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...hub.path, 'supernets', i],
+          message:
+            `${supernet} (${r}) overlaps ${clash.cidr} (${clash.region}): regional supernets must be disjoint, ` +
+            'since each region claims CIDRs on its own',
+        });
+      }
+      seen.push({ region: r, cidr: supernet });
+    }
+    for (const peer of Object.keys(hub.peers)) {
+      const other = served.get(peer);
+      const problem =
+        peer === r
+          ? 'a hub cannot peer with itself'
+          : other === undefined
+            ? `${peer} is not a served region (${[...served.keys()].join(', ')})`
+            : !(r in other.peers)
+              ? `${peer} does not list ${r} among its peers: a TGW peering has two sides, each with its static routes`
+              : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: [...hub.path, 'peers', peer], message: problem });
+    }
+  }
+}
 
 /**
  * An endpoint's security group is the only per-service control: two endpoints that different segments may use cannot
@@ -422,6 +555,7 @@ export const HubConfigSchema = z
  */
 function sharedSecurityGroupIssues(
   config: { endpoints: Record<string, { securityGroupId: string; segments?: string[] | undefined }> },
+  at: (string | number)[],
   ctx: z.RefinementCtx,
 ): void {
   const first = new Map<string, string>();
@@ -436,7 +570,7 @@ function sharedSecurityGroupIssues(
     if (segmentsOf(config.endpoints[other]!) !== segmentsOf(endpoint)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['endpoints', endpointName, 'securityGroupId'],
+        path: [...at, 'endpoints', endpointName, 'securityGroupId'],
         message:
           `${endpoint.securityGroupId} is also the security group of endpoint ${other}, which other segments may use: ` +
           'security groups are the only per-service control, so endpoints of different segments need their own',
@@ -452,12 +586,13 @@ function sharedSecurityGroupIssues(
  */
 function aggregatedIngressIssues(
   config: { segments: Record<string, { aggregatedIngress: string[] }> },
+  at: (string | number)[],
   ctx: z.RefinementCtx,
 ): void {
   const seen: { segment: string; cidr: string }[] = [];
   for (const [segmentName, segment] of Object.entries(config.segments)) {
     for (const [i, supernet] of segment.aggregatedIngress.entries()) {
-      const path = ['segments', segmentName, 'aggregatedIngress', i];
+      const path = [...at, 'segments', segmentName, 'aggregatedIngress', i];
       let block: ReturnType<typeof parseCidr>;
       try {
         block = parseCidr(supernet);
@@ -492,7 +627,11 @@ function aggregatedIngressIssues(
  * or the catalog already holds (its capacity would be counted twice, or a VPC admitted on another segment's
  * endpoint), a Profile in zones mode, a shard without its own Profile in profile mode.
  */
-function shardIssues(config: Pick<HubConfig, 'segments' | 'endpoints' | 'dns' | 'prefix'>, ctx: z.RefinementCtx): void {
+function shardIssues(
+  config: Pick<HubConfig, 'segments' | 'endpoints' | 'dns' | 'prefix'>,
+  at: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
   const catalogGroups = new Map(Object.entries(config.endpoints).map(([n, e]) => [e.securityGroupId, n]));
   const catalogZones = new Map(
     Object.entries(config.endpoints).flatMap(([n, e]) => e.privateHostedZoneIds.map((z) => [z, n] as const)),
@@ -503,7 +642,7 @@ function shardIssues(config: Pick<HubConfig, 'segments' | 'endpoints' | 'dns' | 
   for (const [segmentName, segment] of Object.entries(config.segments)) {
     if (segment.shards === undefined) continue;
     const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: 'custom', path: ['segments', segmentName, 'shards', ...path], message });
+      ctx.addIssue({ code: 'custom', path: [...at, 'segments', segmentName, 'shards', ...path], message });
     if (segment.shards.length === 0) issue([], 'declare at least one shard, or leave shards out');
     const hubServed = Object.entries(config.endpoints)
       .filter(([, e]) => e.segments === undefined || e.segments.includes(segmentName))
@@ -580,6 +719,7 @@ function shardIssues(config: Pick<HubConfig, 'segments' | 'endpoints' | 'dns' | 
  */
 function placementIssues(
   config: { segments: Record<string, unknown>; endpoints: Record<string, z.infer<typeof EndpointSchema>> },
+  at: (string | number)[],
   ctx: z.RefinementCtx,
 ): void {
   for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
@@ -590,13 +730,17 @@ function placementIssues(
           ? `segment "${segment}" may not use ${endpointName} (not in its segments)`
           : undefined;
       if (why)
-        ctx.addIssue({ code: 'custom', path: ['endpoints', endpointName, 'segmentPlacement', segment], message: why });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'endpoints', endpointName, 'segmentPlacement', segment],
+          message: why,
+        });
     }
     const placements = [endpoint.placement ?? 'hub', ...Object.values(endpoint.segmentPlacement ?? {})];
     if (placements.some((p) => p !== 'hub') && endpoint.serviceName === undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['endpoints', endpointName, 'serviceName'],
+        path: [...at, 'endpoints', endpointName, 'serviceName'],
         message: 'is needed when a segment may place the endpoint in the spoke (placement spoke or either)',
       });
     }
@@ -624,9 +768,60 @@ export type Segment = z.infer<typeof SegmentSchema>;
 export type Endpoint = z.infer<typeof EndpointSchema>;
 export type EndpointService = z.infer<typeof EndpointServiceSchema>;
 
-/** Regions served: `regions` or, by default, the hub's region alone. */
-export function servedRegions(config: HubConfig): string[] {
-  return config.regions ?? [config.hub.region];
+export type RegionalHub = z.infer<typeof RegionalHubSchema>;
+
+/** Regions served: the hub's region, then the other regions (`regions`), each with its own hub. */
+export function servedRegions(config: Pick<HubConfig, 'hub' | 'regions'>): string[] {
+  return [config.hub.region, ...Object.keys(config.regions)];
+}
+
+/** A served region's hub as a RegionalHub (the top level's for the hub's own region). */
+export function regionalHubOf(config: HubConfig, region: string): RegionalHub {
+  if (region !== config.hub.region) {
+    const hub = config.regions[region];
+    if (!hub) throw new ConfigurationError(`${region} is not a served region (${servedRegions(config).join(', ')})`);
+    return hub;
+  }
+  const { transitGatewayId, vpcId, supernets, peers } = config.hub;
+  const { segments, defaultSegment, destinations, endpoints, endpointServices, dns } = config;
+  return {
+    transitGatewayId,
+    vpcId,
+    supernets,
+    peers,
+    segments,
+    defaultSegment,
+    destinations,
+    endpoints,
+    endpointServices,
+    dns,
+  };
+}
+
+/**
+ * The configuration as the hub of `region` reads it: that region's hub at the top level (hub, segments, catalog,
+ * DNS mode) and the others, the first region's included, under `regions`. Lossless and itself a valid configuration,
+ * so every function written for one hub serves any region, and `regionalConfig(regionalConfig(c, r), c.hub.region)`
+ * is `c` again (up to the order of `regions`).
+ */
+export function regionalConfig(config: HubConfig, region: string): HubConfig {
+  if (region === config.hub.region) return config;
+  const hub = regionalHubOf(config, region);
+  const { [region]: _self, ...others } = config.regions;
+  const { transitGatewayId, vpcId, supernets, peers, ...parts } = hub;
+  return {
+    ...config,
+    ...parts,
+    hub: { accountId: config.hub.accountId, region, transitGatewayId, vpcId, supernets, peers },
+    regions: { [config.hub.region]: regionalHubOf(config, config.hub.region), ...others },
+  };
+}
+
+/** The region whose supernets contain `cidr` (IPv4 or IPv6), if any. */
+export function supernetRegionOf(config: HubConfig, cidr: string): string | undefined {
+  return servedRegions(config).find((r) =>
+    regionalHubOf(config, r).supernets.some((s) => familyOf(s) === familyOf(cidr) && cidrContains(s, cidr)),
+  );
 }
 
 /** The hub TGW's ARN (`partition` is a CloudFormation token in the CDK app). */
@@ -722,7 +917,9 @@ export function registryTableName(config: HubConfig): string {
 }
 
 /** The configuration schema this spokelink writes and reads (`version`); older versions are migrated at load. */
-export const CONFIG_VERSION = 2;
+export const CONFIG_VERSION = 3;
+
+const UPGRADING = 'docs/deploy.md, "Upgrading"';
 
 /**
  * A configuration document of an older version as the current version reads it, in memory (the file is not
@@ -730,6 +927,9 @@ export const CONFIG_VERSION = 2;
  * - 1 -> 2: `operations` added (defaults); nothing renamed. Version 1 files of the releases before catalog names
  *   listed `endpointServices` as an array: that form is refused, with how to name the services (a name changes
  *   which VPCs get a service, so a person chooses it).
+ * - 2 -> 3: a version 2 file describes one region's hub, which is the single-region version 3 file with the same
+ *   fields (no supernets, no peers); its `regions` list could only name the hub's region and is dropped. A list
+ *   naming another region is refused, saying how version 3 serves it (`regions.<region>` with that region's hub).
  * A missing or newer version is refused (a newer file may mean something this spokelink cannot do).
  */
 export function migrateConfigDocument(raw: unknown, source = 'configuration'): unknown {
@@ -737,29 +937,48 @@ export function migrateConfigDocument(raw: unknown, source = 'configuration'): u
   const document = raw as Record<string, unknown>;
   const version = document.version;
   if (version === CONFIG_VERSION) return raw;
+  const refuse = (field: string, message: string) =>
+    new ConfigurationError(`${source} is invalid:\n  ${field}: ${message}`);
   if (version === undefined) {
-    throw new ConfigurationError(
-      `${source} is invalid:\n  version: missing: this spokelink reads versions 1-${CONFIG_VERSION}; ` +
-        `add "version": ${CONFIG_VERSION} (docs/deploy.md, "Upgrading")`,
+    throw refuse(
+      'version',
+      `missing: this spokelink reads versions 1-${CONFIG_VERSION}; add "version": ${CONFIG_VERSION} (${UPGRADING})`,
     );
   }
-  if (version !== 1) {
-    throw new ConfigurationError(
-      `${source} is invalid:\n  version: ${JSON.stringify(version)} is not a version this spokelink reads ` +
-        `(1-${CONFIG_VERSION}): a newer file needs the spokelink release that wrote it`,
+  if (version !== 1 && version !== 2) {
+    throw refuse(
+      'version',
+      `${JSON.stringify(version)} is not a version this spokelink reads (1-${CONFIG_VERSION}): a newer file needs ` +
+        `the spokelink release that wrote it; an older one is migrated by the release after it (${UPGRADING})`,
     );
   }
-  if (Array.isArray(document.endpointServices)) {
+  if (version === 1 && Array.isArray(document.endpointServices)) {
     const first = (document.endpointServices[0] as { serviceId?: unknown } | undefined)?.serviceId;
-    throw new ConfigurationError(
-      `${source} is invalid:\n  endpointServices: the version 1 list is not read any more: give each service a ` +
+    throw refuse(
+      'endpointServices',
+      'the version 1 list is not read any more: give each service a ' +
         `catalog name, as in "endpointServices": { "payments-api": { "serviceId": ${JSON.stringify(first ?? 'vpce-svc-...')} } }, ` +
         'add "segments" to limit it, and add its name to spokelink:services of the VPCs that use it (version 1 ' +
         'allowed every connected account on every listed service; now a VPC gets a service it names, or every one ' +
-        `its segment may use with "*"); then set "version": ${CONFIG_VERSION} (docs/deploy.md, "Upgrading")`,
+        `its segment may use with "*"); then set "version": ${CONFIG_VERSION} (${UPGRADING})`,
     );
   }
-  return { ...document, version: CONFIG_VERSION };
+  const { regions, ...rest } = document;
+  if (regions !== undefined) {
+    const hubRegion = (document.hub as { region?: unknown } | undefined)?.region;
+    if (!Array.isArray(regions)) throw refuse('regions', `must be a list of regions in a version ${version} file`);
+    for (const [i, served] of regions.entries()) {
+      if (served === hubRegion) continue;
+      throw refuse(
+        `regions.${i}`,
+        `${String(served)} is not the hub's region (${String(hubRegion)}): the hub's Transit Gateway can ` +
+          `attach VPCs of its own region only. To serve ${String(served)}, set "version": ${CONFIG_VERSION} ` +
+          `and describe its hub under "regions": { ${JSON.stringify(served)}: { "transitGatewayId": ..., "vpcId": ..., ` +
+          `"supernets": [...], "segments": ..., "endpoints": ... } }, with "hub.supernets" for ${String(hubRegion)} (${UPGRADING})`,
+      );
+    }
+  }
+  return { ...rest, version: CONFIG_VERSION };
 }
 
 /** Validates a parsed configuration (migrated from an older version first); the error lists every bad field. */
@@ -788,21 +1007,46 @@ export function loadConfigFile(path: string): HubConfig {
   return parseConfig(raw, path);
 }
 
-let cached: HubConfig | undefined;
+let cached: { key: string; config: HubConfig } | undefined;
 
-/** The Lambda's configuration, from `SPOKELINK_CONFIG` (JSON set by CDK); parsed once per container. */
+/**
+ * The Lambda's configuration: the file its package carries (`SPOKELINK_CONFIG_FILE`, written by the hub stack's
+ * bundling; functions/shared/env.ts), checked against the digest its environment was deployed with
+ * (`SPOKELINK_CONFIG_SHA256`), read as the hub of the region the function runs in (`AWS_REGION`, set by Lambda):
+ * every regional hub deploys the same configuration, and each serves its own region (regionalConfig). A region the
+ * configuration does not serve reads the first region's hub. Read and parsed once per container (per file, digest
+ * and region): a configuration change reaches a function by a deployment, which replaces its package.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  if (cached && env === process.env) return cached;
-  const text = env.SPOKELINK_CONFIG;
-  if (!text) throw new ConfigurationError('SPOKELINK_CONFIG is not set');
+  const file = env.SPOKELINK_CONFIG_FILE;
+  if (!file) throw new ConfigurationError('SPOKELINK_CONFIG_FILE is not set');
+  const digest = env.SPOKELINK_CONFIG_SHA256;
+  if (!digest) throw new ConfigurationError('SPOKELINK_CONFIG_SHA256 is not set');
+  const region = env.AWS_REGION;
+  const key = JSON.stringify([file, digest, region]);
+  if (cached && env === process.env && cached.key === key) return cached.config;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`cannot read the configuration ${file}: ${(error as Error).message}`);
+  }
+  if (configDigest(text) !== digest) {
+    throw new ConfigurationError(
+      `${file} is not the configuration this function was deployed with (SHA-256 ${configDigest(text)}, the ` +
+        `environment says ${digest}): deploy the hub stack again`,
+    );
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`SPOKELINK_CONFIG is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const config = parseConfig(raw, 'SPOKELINK_CONFIG');
-  if (env === process.env) cached = config;
+  const parsed = parseConfig(raw, file);
+  const config =
+    region !== undefined && servedRegions(parsed).includes(region) ? regionalConfig(parsed, region) : parsed;
+  if (env === process.env) cached = { key, config };
   return config;
 }
 

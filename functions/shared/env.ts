@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigurationError } from './errors';
 
 /**
@@ -14,8 +15,13 @@ export function requireEnv(name: HandlerEnvKey, env: NodeJS.ProcessEnv = process
 
 /** What every handler is told by its environment: set by the CDK stack, the local runner and the moto runner alike. */
 export interface HandlerEnvironmentValues {
-  /** The parsed hub configuration (serialized whole into `SPOKELINK_CONFIG`). */
+  /**
+   * The parsed hub configuration: its file (`configText`) travels in the function's package, the environment only
+   * names it and carries its digest (configEnvironment).
+   */
   config: unknown;
+  /** Where the handlers read the configuration file: `BUNDLED_CONFIG_PATH` in Lambda, a local file elsewhere. */
+  configFile: string;
   registryTableName: string;
   /** Powertools service name (the configuration's prefix). */
   serviceName: string;
@@ -28,7 +34,8 @@ export interface HandlerEnvironmentValues {
 
 /** The handler environment's variable names, once: what `handlerEnvironment` sets and a runner must restore. */
 export const HANDLER_ENV_KEYS = [
-  'SPOKELINK_CONFIG',
+  'SPOKELINK_CONFIG_FILE',
+  'SPOKELINK_CONFIG_SHA256',
   'REGISTRY_TABLE_NAME',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_LOG_LEVEL',
@@ -49,7 +56,7 @@ export type HandlerEnvironment = Partial<Record<HandlerEnvKey, string>>;
  */
 export function handlerEnvironment(values: HandlerEnvironmentValues): HandlerEnvironment {
   const env: HandlerEnvironment = {
-    SPOKELINK_CONFIG: JSON.stringify(values.config),
+    ...configEnvironment(values.config, values.configFile),
     REGISTRY_TABLE_NAME: values.registryTableName,
     POWERTOOLS_SERVICE_NAME: values.serviceName,
     POWERTOOLS_LOG_LEVEL: values.logLevel,
@@ -60,6 +67,39 @@ export function handlerEnvironment(values: HandlerEnvironmentValues): HandlerEnv
   };
   for (const key of HANDLER_ENV_KEYS) if (env[key] === undefined) delete env[key];
   return env;
+}
+
+/**
+ * The configuration file's name in every function's package (written beside `index.mjs` by the hub stack's bundling),
+ * and where Lambda puts it: the package is extracted to `LAMBDA_TASK_ROOT`, `/var/task`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html, "Defined runtime environment variables").
+ * The configuration travels in the package rather than the environment, which Lambda limits to 4 KB for all variables
+ * together (same page): a configuration change reaches the functions by a deployment of the hub stack, as the grants,
+ * rules and state machines derived from it do (docs/deploy.md, "How the functions get the configuration").
+ */
+export const BUNDLED_CONFIG_NAME = 'spokelink-config.json';
+export const BUNDLED_CONFIG_PATH = `/var/task/${BUNDLED_CONFIG_NAME}`;
+
+/** The configuration file's text, as every runner writes it (the digest is of exactly these bytes). */
+export function configText(config: unknown): string {
+  return `${JSON.stringify(config)}\n`;
+}
+
+/** SHA-256 (hex) of a configuration file's text. */
+export function configDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The variables that point the handlers at a configuration file: its path and the digest of the text the deployment
+ * wrote there. The digest makes a configuration change a change of every function's environment (a redeploy updates
+ * each function) and lets a handler refuse a file that is not the one its environment was deployed with.
+ */
+export function configEnvironment(
+  config: unknown,
+  file: string,
+): Required<Pick<HandlerEnvironment, 'SPOKELINK_CONFIG_FILE' | 'SPOKELINK_CONFIG_SHA256'>> {
+  return { SPOKELINK_CONFIG_FILE: file, SPOKELINK_CONFIG_SHA256: configDigest(configText(config)) };
 }
 
 /** ARN of the onboarding or offboarding state machine (`ONBOARD_STATE_MACHINE_ARN`, `OFFBOARD_STATE_MACHINE_ARN`). */

@@ -12,7 +12,15 @@ import {
 import { ListParentsCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { foreignSupernet, perVpcRuleCidrs } from '#shared/aggregated-ingress';
-import { associatedCidrsOf, cidrsOverlap, compareCidrs, destinationsFor, isIpv6Cidr } from '#shared/cidr';
+import {
+  associatedCidrsOf,
+  cidrContains,
+  cidrsOverlap,
+  compareCidrs,
+  destinationsFor,
+  familyOf,
+  isIpv6Cidr,
+} from '#shared/cidr';
 import {
   type Endpoint,
   type EndpointService,
@@ -53,8 +61,8 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * was changed. Rejection reasons (RejectedError.reason, also the first word of the message):
  * `malformed-tags`, `unknown-segment`, `account-not-allowed`, `unknown-service`, `service-not-allowed`,
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
- * `region-not-served`, `route-conflict`, `attachment-limit`, `profile-conflict`, `placement-not-allowed`,
- * `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
+ * `region-not-served`, `outside-supernets`, `route-conflict`, `attachment-limit`, `profile-conflict`,
+ * `placement-not-allowed`, `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
  * (budgets.ts), `capacity` (every endpoint shard of the segment is full: shard.ts).
  */
 
@@ -77,8 +85,14 @@ export function reject(reason: string, text: string): RejectedError {
 export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promise<Plan> {
   const { config } = deps;
   const { vpcId, accountId, region } = target;
-  if (!servedRegions(config).includes(region)) {
-    throw reject('region-not-served', `${region} is not served by this hub (${servedRegions(config).join(', ')})`);
+  if (region !== config.hub.region) {
+    // Each region's VPCs are onboarded by that region's hub (its TGW attaches VPCs of its own region only).
+    throw reject(
+      'region-not-served',
+      servedRegions(config).includes(region)
+        ? `${region} is served by its own regional hub, not by the ${config.hub.region} hub`
+        : `${region} is not served by this hub (${servedRegions(config).join(', ')})`,
+    );
   }
   const spoke = await deps.spoke();
 
@@ -428,7 +442,26 @@ async function checkCidrs(
   registry: RegistryTable,
 ): Promise<CheckedCidrs> {
   const offending: { cidr: string; overlaps: string; rejection: RejectedError }[] = [];
+  const supernets = config.hub.supernets;
   for (const cidr of cidrs) {
+    // A CIDR outside the region's supernets could collide with a claim another region makes on its own.
+    const family = familyOf(cidr);
+    const ofFamily = supernets.filter((s) => familyOf(s) === family);
+    if (
+      (family === 'ipv4' ? supernets.length > 0 : ofFamily.length > 0) &&
+      !ofFamily.some((s) => cidrContains(s, cidr))
+    ) {
+      const overlaps = `none of the ${config.hub.region} supernets (${ofFamily.join(', ') || 'no IPv4 one'})`;
+      offending.push({
+        cidr,
+        overlaps,
+        rejection: reject(
+          'outside-supernets',
+          `${vpcId} CIDR ${cidr} is in ${overlaps}: spokes of ${config.hub.region} are allocated from them`,
+        ),
+      });
+      continue;
+    }
     const destination = config.destinations.find((d) => cidrsOverlap(cidr, d.cidr));
     if (!destination) {
       const supernet = foreignSupernet(config, segment, cidr);

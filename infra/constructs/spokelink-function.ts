@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { AssetHashType, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -29,6 +31,11 @@ export interface SpokelinkFunctionProps {
   readonly projectRoot: string;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Files written beside the bundle in the function's package (name -> text): the configuration file the handlers
+   * read (functions/shared/env.ts). Part of the asset, so a change of their text is a new package.
+   */
+  readonly files?: Readonly<Record<string, string>>;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default 30 seconds */
@@ -65,7 +72,7 @@ export class SpokelinkFunction extends Construct {
     this.function = new LambdaFunction(this, 'Function', {
       functionName: props.functionName,
       description: props.description,
-      code: lambdaCode(props.projectRoot, props.entry),
+      code: lambdaCode(props.projectRoot, props.entry, props.files ?? {}),
       handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -89,8 +96,20 @@ export class SpokelinkFunction extends Construct {
  * Bundling is local only: a failure stops the synthesis with the bundler's message (the Docker image below is never
  * used, `tryBundle` either succeeds or throws).
  */
-function lambdaCode(projectRoot: string, entry: string): Code {
+function lambdaCode(projectRoot: string, entry: string, files: Readonly<Record<string, string>>): Code {
   const cli = join(projectRoot, 'infra', 'bundling', 'cli.ts');
+  const names = Object.keys(files).sort();
+  for (const name of names) {
+    if (basename(name) !== name || name.startsWith('index.mjs')) {
+      throw new Error(
+        `spokelink: ${name} cannot be written beside the bundle (a plain file name other than index.mjs*)`,
+      );
+    }
+  }
+  // The files' digest is in the bundling command too: CDK caches staged assets by source path and bundling options.
+  const filesDigest = createHash('sha256')
+    .update(JSON.stringify(names.map((name) => [name, files[name]])))
+    .digest('hex');
   return Code.fromAsset(projectRoot, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -100,7 +119,7 @@ function lambdaCode(projectRoot: string, entry: string): Code {
       command: [
         'bash',
         '-c',
-        `echo "spokelink bundles ${relative(projectRoot, entry)} locally: run the CDK app where npm ci has run" >&2; exit 1`,
+        `echo "spokelink bundles ${relative(projectRoot, entry)} (files ${filesDigest}) locally: run the CDK app where npm ci has run" >&2; exit 1`,
       ],
       local: {
         tryBundle(outputDir: string): boolean {
@@ -109,6 +128,7 @@ function lambdaCode(projectRoot: string, entry: string): Code {
             stdio: ['ignore', 'inherit', 'inherit'],
             env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
           });
+          for (const name of names) writeFileSync(join(outputDir, name), files[name]!);
           return true;
         },
       },

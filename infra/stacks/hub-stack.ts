@@ -31,7 +31,7 @@ import type { Construct } from 'constructs';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
 import { isIpv6Cidr } from '#shared/cidr';
 import { type HubConfig, organizationShareOf, profileShareOf } from '#shared/config';
-import { handlerEnvironment } from '#shared/env';
+import { BUNDLED_CONFIG_NAME, BUNDLED_CONFIG_PATH, configText, handlerEnvironment } from '#shared/env';
 import { headroomMetricsOf } from '#shared/headroom';
 import { METRICS_NAMESPACE, STEP_METRICS } from '#shared/powertools';
 import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
@@ -211,8 +211,12 @@ export class HubStack extends Stack {
     this.hubProfile = this.hubRoute53Profile(config);
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
+    // The configuration travels in each function's package (4 KB of environment would not hold it), the environment
+    // names the file and its digest (functions/shared/env.ts).
+    const configFiles = { [BUNDLED_CONFIG_NAME]: configText(config) };
     const environment = handlerEnvironment({
       config,
+      configFile: BUNDLED_CONFIG_PATH,
       registryTableName: this.registry.tableName,
       serviceName: config.prefix,
       logLevel: 'INFO',
@@ -243,6 +247,7 @@ export class HubStack extends Stack {
         projectRoot,
         description: spec.description,
         environment,
+        files: configFiles,
         memorySize: sizingOf(name).memoryMb,
         timeout: Duration.seconds(sizingOf(name).timeoutSeconds),
         onFailure: isIntake ? new SqsDestination(intakeFailures) : undefined,
@@ -726,7 +731,7 @@ function pascal(name: string): string {
 }
 
 /** Lambda rejects functions whose environment exceeds 4 KB: fail at synth with the reason instead. */
-function checkEnvironmentSize(environment: Record<string, string>): void {
+export function checkEnvironmentSize(environment: Record<string, string>): void {
   // Unresolved tokens (ARNs, names) are estimated generously.
   const size = Object.entries(environment).reduce(
     (total, [name, value]) => total + name.length + (Token.isUnresolved(value) ? 160 : Buffer.byteLength(value)),
@@ -735,7 +740,7 @@ function checkEnvironmentSize(environment: Record<string, string>): void {
   if (size > LAMBDA_ENV_LIMIT_BYTES - 200) {
     throw new Error(
       `spokelink: the Lambda environment would be about ${size} bytes (limit ${LAMBDA_ENV_LIMIT_BYTES}); ` +
-        'SPOKELINK_CONFIG carries the whole configuration: shorten descriptions or split the endpoint catalog',
+        'the configuration travels in the package, so another variable is too large',
     );
   }
 }

@@ -12,7 +12,7 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, type CfnRole, PolicyDocument, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type HubConfig, type SpokeAccess, servedRegions, spokeRoleName } from '#shared/config';
+import { type HubConfig, regionalConfig, type SpokeAccess, servedRegions, spokeRoleName } from '#shared/config';
 import { hubBusArn, resourceNames } from '../config';
 import { toCdkEventPattern } from '../constructs/cdk-event-pattern';
 import { deadLetterQueue } from '../constructs/dead-letter-queue';
@@ -49,7 +49,6 @@ export class SpokeStack extends Stack {
       ...props,
     });
     const { config } = props;
-    const names = resourceNames(config);
     const hub = config.hub;
 
     const regions = servedRegions(config);
@@ -68,8 +67,12 @@ export class SpokeStack extends Stack {
       new AccountPrincipal(hub.accountId).withConditions({
         StringEquals: { 'sts:ExternalId': config.spokeRole.externalId },
         ArnEquals: {
-          'aws:PrincipalArn': spokeRoleUsers(access).map(
-            (name) => `arn:${Aws.PARTITION}:iam::${hub.accountId}:role/${names.functionRole(name)}`,
+          // The function roles of every regional hub (their names carry the region when several are served).
+          'aws:PrincipalArn': regions.flatMap((region) =>
+            spokeRoleUsers(access).map(
+              (name) =>
+                `arn:${Aws.PARTITION}:iam::${hub.accountId}:role/${resourceNames(regionalConfig(config, region)).functionRole(name)}`,
+            ),
           ),
         },
       });
@@ -99,8 +102,11 @@ export class SpokeStack extends Stack {
     const readOutput = new CfnOutput(this, 'ReadRoleArn', { value: this.readRole.roleArn });
     readOutput.condition = isRoleRegion;
 
-    // Forwarding: the same patterns as the hub's intake rules, to the hub bus, with a role allowed exactly that.
-    const hubBus = EventBus.fromEventBusArn(this, 'HubBus', hubBusArn(config));
+    // Forwarding: the same patterns as the hub's intake rules, to the hub bus, with a role allowed exactly that. Tag
+    // and CIDR events are regional, and so are the hubs: with several served regions, each region's instance of this
+    // stack forwards to the bus of its own region's hub (workflows run in the region they serve).
+    const busRegion = regions.length > 1 ? Aws.REGION : hub.region;
+    const hubBus = EventBus.fromEventBusArn(this, 'HubBus', hubBusArn(config, busRegion));
     const forwardingRole = new Role(this, 'ForwardingRole', {
       description: 'spokelink: lets EventBridge put VPC events on the hub bus',
       assumedBy: new ServicePrincipal('events.amazonaws.com').withConditions({

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeConfigFile } from '#local/config-file';
 import { type Json, LambdaInvocationError, LocalLambdas } from '#local/lambda';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import { type HubConfig, registryTableName, resetConfigCache } from '#shared/config';
@@ -33,6 +34,7 @@ export function useMotoForHandlers(endpoint: string, config: HubConfig): () => v
   Object.assign(process.env, {
     ...handlerEnvironment({
       config,
+      configFile: writeConfigFile(config),
       registryTableName: registryTableName(config),
       serviceName: config.prefix,
       logLevel: 'SILENT',

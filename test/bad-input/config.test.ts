@@ -1,14 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeConfigFile } from '#local/config-file';
 import { configFromEnv, loadConfigFile, resetConfigCache } from '#shared/config';
+import { configDigest, configEnvironment } from '#shared/env';
 import { ConfigurationError } from '#shared/errors';
 import { main } from '../../cli/main';
 import { ROOT } from './helpers';
 
 /**
  * A configuration file with errors: refused before anything runs, with a message that names the bad field, never a
- * crash. The same for the Lambdas' SPOKELINK_CONFIG (fail fast with a named error the workflow reports).
+ * crash. The same for the Lambdas' configuration file (fail fast with a named error the workflow reports).
  */
 
 const EXAMPLE = JSON.parse(readFileSync(join(ROOT, 'config/example.hub.json'), 'utf8')) as Record<string, unknown>;
@@ -79,10 +81,10 @@ describe('Bad input: configuration files', () => {
     ['a port out of range', edited((c) => (c.endpoints.sts!.ports = [70000])), /endpoints\.sts\.ports\.0/],
     [
       'a version from the future',
-      edited((c) => (c.version = 3)),
-      /version: 3 is not a version this spokelink reads \(1-2\)/,
+      edited((c) => (c.version = 4)),
+      /version: 4 is not a version this spokelink reads \(1-3\): a newer file needs the spokelink release that wrote it/,
     ],
-    ['no version', edited((c) => delete (c as { version?: unknown }).version), /version: missing: .*add "version": 2/],
+    ['no version', edited((c) => delete (c as { version?: unknown }).version), /version: missing: .*add "version": 3/],
     [
       'the version 1 list of endpoint services',
       edited((c) => {
@@ -185,11 +187,32 @@ describe('Bad input: configuration files', () => {
     expect(stderr).toMatch(/hub\.accountId: must be a 12-digit AWS account id/);
   });
 
-  it('fails a Lambda fast with a named ConfigurationError on a broken SPOKELINK_CONFIG (never a crash)', () => {
+  it('fails a Lambda fast with a named ConfigurationError on a broken configuration file (never a crash)', () => {
     for (const text of ['', '{', JSON.stringify({ version: 1 })]) {
       resetConfigCache();
-      expect(() => configFromEnv({ SPOKELINK_CONFIG: text })).toThrow(ConfigurationError);
+      const path = join(dir, `broken-${configDigest(text)}.json`);
+      writeFileSync(path, text);
+      const env = { SPOKELINK_CONFIG_FILE: path, SPOKELINK_CONFIG_SHA256: configDigest(text) };
+      expect(() => configFromEnv(env)).toThrow(ConfigurationError);
     }
+    resetConfigCache();
+  });
+
+  it('fails a Lambda fast, naming what is missing or wrong, without its file, its digest or with another file', () => {
+    const raw = JSON.parse(readFileSync(join(ROOT, 'config', 'example.hub.json'), 'utf8')) as unknown;
+    const deployed = configEnvironment(raw, writeConfigFile(raw));
+    resetConfigCache();
+    expect(() => configFromEnv({})).toThrow(/^SPOKELINK_CONFIG_FILE is not set$/);
+    expect(() => configFromEnv({ SPOKELINK_CONFIG_FILE: deployed.SPOKELINK_CONFIG_FILE })).toThrow(
+      /^SPOKELINK_CONFIG_SHA256 is not set$/,
+    );
+    expect(() => configFromEnv({ ...deployed, SPOKELINK_CONFIG_FILE: join(dir, 'absent.json') })).toThrow(
+      /cannot read the configuration .*absent\.json/,
+    );
+    // A package and an environment of different deployments: refused rather than read as the other configuration.
+    const other = configEnvironment({ ...(raw as object), prefix: 'other' }, deployed.SPOKELINK_CONFIG_FILE);
+    expect(() => configFromEnv(other)).toThrow(/is not the configuration this function was deployed with/);
+    expect(configFromEnv(deployed).prefix).toBe('spokelink');
     resetConfigCache();
   });
 });

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deployConfig } from '#local/config-file';
 import { resetClients } from '#shared/aws';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The example hub configuration, also installed as SPOKELINK_CONFIG (clients and config caches reset). */
+/** The example hub configuration, also installed as the handlers' configuration file (clients and config caches reset). */
 export function useExampleConfig(overrides: (raw: Record<string, unknown>) => void = () => {}): HubConfig {
   const raw = JSON.parse(readFileSync(join(ROOT, 'config', 'example.hub.json'), 'utf8')) as Record<string, unknown>;
   overrides(raw);
-  process.env.SPOKELINK_CONFIG = JSON.stringify(raw);
+  deployConfig(raw);
   process.env.REGISTRY_TABLE_NAME = 'spokelink-registry';
   resetConfigCache();
   resetClients();

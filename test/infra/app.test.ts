@@ -2,9 +2,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { loadConfigFile, regionalConfig } from '#shared/config';
+import { configDigest, configText } from '#shared/env';
 import { hubBusArn, readSettings } from '../../infra/config';
 import { buildSpokelinkApp } from '../../infra/spokelink-app';
 import { EXAMPLE_CONFIG_PATH, exampleConfig, newApp, REPO } from './helpers';
+
+function violations(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack
+      .validateScope(scope)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
+  );
+}
 
 function withConfigFile(edit: (raw: Record<string, unknown>) => void, run: (path: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'spokelink-config-'));
@@ -48,6 +60,33 @@ describe('CDK app', () => {
         Template.fromStack(hub).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'netlink-intake' });
       },
     );
+  });
+
+  it('deploys one hub stack per served region, each serving its region, cdk-nag clean', () => {
+    const config = join(REPO, 'config', 'example-two-regions.hub.json');
+    const { hub, hubs, spoke } = buildSpokelinkApp(newApp({ config }));
+    expect(Object.keys(hubs)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(hubs['us-east-1']).toBe(hub);
+    const eu = hubs['eu-west-1']!;
+    expect([hub.stackName, eu.stackName]).toEqual(['spokelink-hub-use1', 'spokelink-hub-euw1']);
+    expect([eu.account, eu.region]).toEqual(['111111111111', 'eu-west-1']);
+    const euTemplate = Template.fromStack(eu);
+    // IAM is global: the regional hubs' function roles have names of their own.
+    euTemplate.hasResourceProperties('AWS::IAM::Role', { RoleName: 'spokelink-fn-intake-euw1' });
+    Template.fromStack(hub).hasResourceProperties('AWS::IAM::Role', { RoleName: 'spokelink-fn-intake-use1' });
+    // The eu-west-1 functions read the eu-west-1 hub (its TGW) from the same configuration.
+    const fn = Object.values(euTemplate.findResources('AWS::Lambda::Function'))[0]!;
+    const variables = fn.Properties.Environment.Variables as Record<string, string>;
+    const euView = regionalConfig(loadConfigFile(config), 'eu-west-1');
+    expect(euView.hub.transitGatewayId).toBe('tgw-0e1b2c3d4e5f60719');
+    expect(variables.SPOKELINK_CONFIG_SHA256).toBe(configDigest(configText(euView)));
+    // The spoke roles trust the function roles of both regional hubs.
+    const trust = JSON.stringify(Template.fromStack(spoke).findResources('AWS::IAM::Role'));
+    expect(trust).toContain('role/spokelink-fn-validate-use1');
+    expect(trust).toContain('role/spokelink-fn-validate-euw1');
+    for (const stack of Object.values(hubs)) {
+      expect(violations(stack)).toEqual([]);
+    }
   });
 
   it('points the spoke rules at the hub bus of the configuration', () => {

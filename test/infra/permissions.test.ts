@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfigFile } from '#shared/config';
 import { FUNCTION_SPECS, RESOURCE_STAR_REASONS } from '../../infra/permissions';
 import {
   actionsOfRole,
@@ -10,6 +12,8 @@ import {
   resourcesOf,
   statementsOfRole,
 } from './helpers';
+
+const twoRegions = () => loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
 
 /**
  * Actions that may use `Resource: "*"`, each because the service offers no resource-level permission for it
@@ -25,6 +29,7 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ec2:DescribeTags',
   'ec2:DescribeTransitGatewayAttachments',
   'ec2:DescribeTransitGatewayVpcAttachments',
+  'ec2:DescribeTransitGatewayPeeringAttachments',
   'ec2:DescribeVpcAttribute',
   'ec2:DescribeVpcEndpointConnections',
   'ec2:DescribeVpcEndpointServicePermissions',
@@ -79,6 +84,7 @@ describe('Permissions: every role', () => {
 
   it.each([
     ['hub', () => exampleHubTemplate()],
+    ['peered hub', () => Template.fromStack(newHubStack({ config: twoRegions() }))],
     ['spoke', () => exampleSpokeTemplate()],
   ])('uses Resource "*" in the %s stack only for the allowlisted actions', (_stack, synth) => {
     for (const statement of identityStatements(synth())) {
@@ -290,6 +296,32 @@ describe('Permissions: hub functions', () => {
       'ram:GetResourceShareAssociations',
       'ram:GetResourceShares',
     ]);
+  });
+
+  it('reconcile of a peered hub requests and accepts peerings of its TGW and routes only in the `peers` tables', () => {
+    const template = Template.fromStack(newHubStack({ config: twoRegions() }));
+    const role = 'spokelink-fn-reconcile-use1';
+    const attachments = 'arn:aws:ec2:us-east-1:111111111111:transit-gateway-attachment/*';
+    expect(resourcesOf(template, role, 'ec2:CreateTransitGatewayPeeringAttachment')).toEqual([
+      attachments,
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
+    ]);
+    expect(resourcesOf(template, role, 'ec2:AcceptTransitGatewayPeeringAttachment')).toEqual([attachments]);
+    expect(resourcesOf(template, role, 'ec2:CreateTransitGatewayRoute')).toEqual([
+      attachments,
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0a000000000000001',
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
+    ]);
+    // The peering's association on this side: with its associationRouteTableId only.
+    expect(resourcesOf(template, role, 'ec2:AssociateTransitGatewayRouteTable')).toEqual([
+      attachments,
+      'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
+    ]);
+    // A hub without peers gets none of it.
+    const single = Template.fromStack(newHubStack());
+    expect(
+      actionsOfRole(single, 'spokelink-fn-reconcile').filter((a) => a.includes('Peering') || a.includes('Associate')),
+    ).toEqual([]);
   });
 
   it('transit-gateway manages attachments and routing only on the configured TGW route tables', () => {

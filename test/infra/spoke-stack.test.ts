@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '#shared/config';
+import { loadConfigFile, parseConfig } from '#shared/config';
 import { STATUS_TAG_KEYS } from '#shared/tags';
 import { exampleConfig, exampleSpokeTemplate, newSpokeStack, resourcesOf, statementsOfRole } from './helpers';
 
@@ -327,6 +328,51 @@ describe('Spoke stack: event forwarding', () => {
     );
     expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN },
+    ]);
+  });
+
+  it("with several served regions, forwards each region's events to that region's hub bus, and keeps one role", () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
+    const template = Template.fromStack(newSpokeStack(config));
+    const regionalBus = {
+      'Fn::Join': ['', ['arn:aws:events:', { Ref: 'AWS::Region' }, ':111111111111:event-bus/spokelink-hub']],
+    };
+    for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: regionalBus })]);
+    }
+    // IAM is global: the spoke role is created once, in the first served region.
+    template.hasCondition('IsRoleRegion', { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
+    template.hasResource('AWS::IAM::Role', { Condition: 'IsRoleRegion', Properties: { RoleName: 'spokelink-spoke' } });
+    // It may work on the VPCs of every served region.
+    expect(resourcesOf(template, 'spokelink-spoke', 'ec2:CreateRoute')).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:route-table/*',
+      'arn:<AWS::Partition>:ec2:us-east-1:<AWS::AccountId>:route-table/*',
+    ]);
+  });
+
+  it("with several served regions, grants what each region's hub does in its region: its TGW, zones and shares", () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
+    const template = Template.fromStack(newSpokeStack(config));
+    // Attachments to each regional hub's TGW (and to no other TGW).
+    expect(
+      resourcesOf(template, 'spokelink-spoke', 'ec2:CreateTransitGatewayVpcAttachment').filter((r) =>
+        r.includes(':transit-gateway/'),
+      ),
+    ).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-west-1:111111111111:transit-gateway/tgw-0e1b2c3d4e5f60719',
+      'arn:<AWS::Partition>:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
+    ]);
+    // The zones of every region's catalog: eu-west-1's own ssm zone too.
+    expect(resourcesOf(template, 'spokelink-spoke', 'route53:AssociateVPCWithHostedZone')).toEqual([
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SECRETS000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SSM00000000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0SSMEU0000000000001',
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0STS00000000000000001',
+    ]);
+    // The RAM invitations of each regional hub's shares, in its region.
+    expect(resourcesOf(template, 'spokelink-spoke', 'ram:AcceptResourceShareInvitation')).toEqual([
+      'arn:<AWS::Partition>:ram:eu-west-1:*:resource-share-invitation/*',
+      'arn:<AWS::Partition>:ram:us-east-1:*:resource-share-invitation/*',
     ]);
   });
 

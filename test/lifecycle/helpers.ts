@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateVpcEndpointCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { deployConfig } from '#local/config-file';
 import { createLocalHub, type LocalHub, type LocalHubOptions, localPlugin } from '#local/hub';
 import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
@@ -296,12 +297,13 @@ export function deleteVpcAsAppTeam(hub: LocalHub, vpcId: string): Promise<void> 
   return deleteVpc(hub, vpcId, appTeamEc2(hub, vpcId));
 }
 
-/** Changes the hub configuration the handlers read (SPOKELINK_CONFIG), as a redeploy of the hub stack would. */
+/** Changes the hub configuration the handlers read (their configuration file), as a redeploy of the hub stack would. */
 export function changeConfig(hub: LocalHub, change: (raw: Record<string, unknown>) => void): HubConfig {
-  const raw = JSON.parse(process.env.SPOKELINK_CONFIG ?? JSON.stringify(hub.config)) as Record<string, unknown>;
+  const file = process.env.SPOKELINK_CONFIG_FILE;
+  const raw = JSON.parse(file ? readFileSync(file, 'utf8') : JSON.stringify(hub.config)) as Record<string, unknown>;
   change(raw);
   const config = parseConfig(raw, 'changed configuration');
-  process.env.SPOKELINK_CONFIG = JSON.stringify(config);
+  deployConfig(config);
   resetConfigCache();
   return config;
 }

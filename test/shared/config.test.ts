@@ -82,10 +82,10 @@ describe('Hub configuration', () => {
     });
   });
 
-  it('reads a version 1 file as version 2 in memory: the same settings, the new fields at their defaults', () => {
+  it('reads a version 1 file as version 3 in memory: the same settings, the new fields at their defaults', () => {
     const { operations: _operations, ...v1 } = { ...example, version: 1 };
     const config = parseConfig(v1);
-    expect(config.version).toBe(2);
+    expect(config.version).toBe(3);
     expect(config.operations).toEqual({ paused: false, rollout: { canaryVpcs: 5, maxCanaryFailures: 0 } });
     expect(config.segments).toEqual(parseConfig(example).segments);
   });
@@ -94,7 +94,7 @@ describe('Hub configuration', () => {
     const previous = JSON.parse(readFileSync('test/lifecycle/fixtures/release-93dae39/example.hub.json', 'utf8'));
     expect(previous.version).toBe(1);
     expect(() => parseConfig(previous, 'hub.json')).toThrow(
-      /hub\.json is invalid:\n {2}endpointServices: the version 1 list is not read any more: give each service a catalog name[\s\S]*then set "version": 2/,
+      /hub\.json is invalid:\n {2}endpointServices: the version 1 list is not read any more: give each service a catalog name[\s\S]*then set "version": 3/,
     );
   });
 

@@ -5,6 +5,7 @@ import { endpointDnsNamesHeld, endpointDnsNamesOfVpc, endpointOperations, endpoi
 import { createEc2State, type Ec2Settings, type Ec2State, ec2State, stateAt, tgwArn } from './ec2/model';
 import { securityGroupOperations } from './ec2/security-groups';
 import { tagOperations } from './ec2/tags';
+import { tgwPeeringOperations } from './ec2/tgw-peering';
 import { failAttachment, tgwSnapshot, transitGatewayOperations } from './ec2/transit-gateways';
 import { vpcCidrOperations } from './ec2/vpc-cidrs';
 import { routeTableOfSubnet, vpcOperations, vpcSummary } from './ec2/vpcs';
@@ -99,6 +100,7 @@ export const ec2: ServiceModule<Ec2State, { ec2?: Ec2World }> = {
     ...securityGroupOperations,
     ...tagOperations,
     ...transitGatewayOperations,
+    ...tgwPeeringOperations,
     ...endpointOperations,
   },
   bucketFor: ec2BucketFor,

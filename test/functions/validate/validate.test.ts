@@ -1,4 +1,6 @@
 import 'aws-sdk-client-mock-jest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
@@ -33,6 +35,7 @@ const route53 = mockClient(Route53Client);
 const organizations = mockClient(OrganizationsClient);
 const sts = mockClient(STSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const ROOT = join(__dirname, '..', '..', '..');
 // biome-ignore lint/suspicious/noExplicitAny: the stubs of several SDK clients, inspected generically.
 const allMocks: AwsStub<any, any, any>[] = [ec2, route53, organizations, sts, dynamo];
 
@@ -487,6 +490,43 @@ describe('Function: validateAndPlan', () => {
 
     await expect(run(world)).rejects.toMatchObject({ name: 'RejectedError', reason: 'region-not-served' });
     expect(ec2.calls()).toHaveLength(0);
+  });
+
+  describe('with regional supernets (configuration version 3)', () => {
+    const withSupernets = (supernets: string[]) =>
+      useExampleConfig((raw) => {
+        raw.version = 3;
+        (raw.hub as Record<string, unknown>).supernets = supernets;
+      });
+
+    it("rejects a VPC outside its region's supernets, naming the region and the supernets, changing nothing", async () => {
+      withSupernets(['10.16.0.0/12', '10.64.0.0/12']);
+      const error = await run(defaultWorld()).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'RejectedError',
+        reason: 'outside-supernets',
+        message:
+          `outside-supernets: ${VPC} CIDR 10.1.0.0/16 is in none of the us-east-1 supernets ` +
+          `(10.16.0.0/12, 10.64.0.0/12): spokes of us-east-1 are allocated from them`,
+      });
+      expect(commandsSent().filter((name) => !READ_ONLY.test(name))).toEqual([]);
+    });
+
+    it('plans a VPC inside them as before', async () => {
+      withSupernets(['10.0.0.0/12']);
+      await expect(run(defaultWorld())).resolves.toMatchObject({ cidrs: ['10.1.0.0/16'] });
+    });
+
+    it("rejects a VPC of another served region as served by that region's own hub", async () => {
+      const config = JSON.parse(readFileSync(join(ROOT, 'config', 'example-two-regions.hub.json'), 'utf8'));
+      useExampleConfig((raw) => Object.assign(raw, config));
+      const world = defaultWorld();
+      world.region = 'eu-west-1';
+      await expect(run(world)).rejects.toMatchObject({
+        reason: 'region-not-served',
+        message: 'region-not-served: eu-west-1 is served by its own regional hub, not by the us-east-1 hub',
+      });
+    });
   });
 
   it('accepts a zone the VPC is already associated with (same id)', async () => {

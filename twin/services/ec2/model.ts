@@ -145,9 +145,18 @@ export interface TgwStaticRoute {
 }
 
 export interface TgwAttachment extends Owned {
+  /** The requester's TGW for a peering attachment. */
   transitGatewayId: string;
+  /** Empty for a peering attachment. */
   vpcId: string;
+  /** The VPC's owner; for a peering attachment the accepter TGW's owner. */
   vpcOwnerId: string;
+  /**
+   * A TGW peering attachment (CreateTransitGatewayPeeringAttachment): one attachment id that both TGWs see, the
+   * requester in its region and the accepter in the peer region
+   * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html).
+   */
+  peering?: { peerTransitGatewayId: string; peerAccountId: string; peerRegion: string };
   subnetIds: string[];
   /** Options.Ipv6Support (default disable). */
   ipv6Support?: 'enable' | 'disable';
@@ -271,6 +280,8 @@ export const DEFAULT_QUOTAS = Object.freeze({
    * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html).
    */
   interfaceEndpointsPerVpc: 50,
+  /** Peering attachments per transit gateway (Transit Gateway quotas: 50). */
+  peeringAttachmentsPerTransitGateway: 50,
 });
 export type Ec2Quotas = { -readonly [K in keyof typeof DEFAULT_QUOTAS]: number };
 

@@ -77,22 +77,51 @@ function visibleTgw(ctx: CallContext, id: string | undefined): TransitGateway {
   return tgw;
 }
 
+/**
+ * A VPC attachment is seen by the VPC's owner and the TGW's owner in the attachment's region; a peering attachment
+ * by the requester TGW's owner in its region and by the accepter TGW's owner in the peer region (one id, two sides:
+ * https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html).
+ */
 function attachmentVisible(ctx: CallContext, att: TgwAttachment): boolean {
   const s = ec2State(ctx.twin);
   const tgw = s.transitGateways[att.transitGatewayId];
-  // The owner check first: it is the cheap one, and it rules out most attachments of a large TGW for a spoke.
-  if (att.vpcOwnerId !== ctx.caller.accountId && tgw?.ownerId !== ctx.caller.accountId) return false;
-  if (!isVisible(att, ctx)) return false;
+  if (att.peering) {
+    if (ctx.now < att.visibleAt) return false;
+    const requester = tgw?.ownerId === ctx.caller.accountId && ctx.region === att.region;
+    const accepter = att.peering.peerAccountId === ctx.caller.accountId && ctx.region === att.peering.peerRegion;
+    if (!requester && !accepter) return false;
+  } else {
+    // The owner check first: it is the cheap one, and it rules out most attachments of a large TGW for a spoke.
+    if (att.vpcOwnerId !== ctx.caller.accountId && tgw?.ownerId !== ctx.caller.accountId) return false;
+    if (!isVisible(att, ctx)) return false;
+  }
   // Deleted attachments stay describable for a while, then disappear.
   const deletedAt = timeOf(att.timeline, 'deleted');
   return !(deletedAt !== undefined && ctx.now >= deletedAt + s.settings.deletedRetentionMs);
 }
 
-function visibleAttachment(ctx: CallContext, id: string | undefined): TgwAttachment {
+/**
+ * A visible attachment; `kind` narrows it for the calls of one kind (a VPC attachment call on a peering attachment,
+ * or the reverse, does not find it: twin's choice, AWS documents no code for it).
+ */
+export function visibleAttachment(ctx: CallContext, id: string | undefined, kind?: 'vpc' | 'peering'): TgwAttachment {
   const key = requireParam(id, 'TransitGatewayAttachmentId');
   const att = ec2State(ctx.twin).attachments[key];
   if (!att || !attachmentVisible(ctx, att)) throw notFound(key);
+  if (kind !== undefined && resourceOf(att).type !== kind) throw notFound(key);
   return att;
+}
+
+/** Whether an attachment is one of `tgwId`'s: a VPC attachment of it, or a peering attachment of either side. */
+export function attachedTo(att: TgwAttachment, tgwId: string): boolean {
+  return att.transitGatewayId === tgwId || att.peering?.peerTransitGatewayId === tgwId;
+}
+
+/** What an attachment attaches, as AWS names it (ResourceType, ResourceId, ResourceOwnerId). */
+export function resourceOf(att: TgwAttachment): { type: 'vpc' | 'peering'; id: string; ownerId: string } {
+  return att.peering
+    ? { type: 'peering', id: att.peering.peerTransitGatewayId, ownerId: att.peering.peerAccountId }
+    : { type: 'vpc', id: att.vpcId, ownerId: att.vpcOwnerId };
 }
 
 /** Only the TGW owner manages its route tables: for anyone else they do not exist. */
@@ -129,9 +158,9 @@ function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'pro
   });
 }
 
-function associationOf(s: Ec2State, att: TgwAttachment, now: number) {
+function associationOf(s: Ec2State, att: TgwAttachment, now: number, tgwId = att.transitGatewayId) {
   for (const table of Object.values(s.tgwRouteTables)) {
-    if (table.transitGatewayId !== att.transitGatewayId) continue;
+    if (table.transitGatewayId !== tgwId) continue;
     // The first live association link of this attachment (liveLinks(...).find(...), without the table's others).
     for (const link of table.associations) {
       if (link.attachmentId !== att.id) continue;
@@ -268,7 +297,7 @@ function startPending(twin: Twin, s: Ec2State, att: TgwAttachment, now: number):
 }
 
 /** Non-deleted attachments (every state but `deleted` counts against quotas and duplicates). */
-function nonDeleted(s: Ec2State, now: number, where: (a: TgwAttachment) => boolean): TgwAttachment[] {
+export function nonDeleted(s: Ec2State, now: number, where: (a: TgwAttachment) => boolean): TgwAttachment[] {
   return Object.values(s.attachments).filter((a) => where(a) && attachmentState(a, now) !== 'deleted');
 }
 
@@ -339,14 +368,17 @@ function vpcAttachmentView(ctx: CallContext, att: TgwAttachment): SdkVpcAttachme
 function attachmentView(ctx: CallContext, att: TgwAttachment): SdkAttachment {
   const s = ec2State(ctx.twin);
   const tgw = s.transitGateways[att.transitGatewayId];
-  const association = associationOf(s, att, ctx.now);
+  // The caller's side of a peering: the accepter sees its own TGW's association.
+  const side =
+    att.peering && ctx.region === att.peering.peerRegion ? att.peering.peerTransitGatewayId : att.transitGatewayId;
+  const association = associationOf(s, att, ctx.now, side);
   return {
     TransitGatewayAttachmentId: att.id,
     TransitGatewayId: att.transitGatewayId,
     TransitGatewayOwnerId: tgw?.ownerId,
-    ResourceOwnerId: att.vpcOwnerId,
-    ResourceType: 'vpc',
-    ResourceId: att.vpcId,
+    ResourceOwnerId: resourceOf(att).ownerId,
+    ResourceType: resourceOf(att).type,
+    ResourceId: resourceOf(att).id,
     State: attachmentState(att, ctx.now) as SdkAttachment['State'],
     ...(association
       ? {
@@ -380,10 +412,10 @@ function visibleAttachments(ctx: CallContext, ids: string[] | undefined): TgwAtt
 const attachmentFilters = (ctx: CallContext) => ({
   'transit-gateway-attachment-id': (a: TgwAttachment) => a.id,
   'transit-gateway-id': (a: TgwAttachment) => a.transitGatewayId,
-  'vpc-id': (a: TgwAttachment) => a.vpcId,
-  'resource-id': (a: TgwAttachment) => a.vpcId,
-  'resource-owner-id': (a: TgwAttachment) => a.vpcOwnerId,
-  'resource-type': () => 'vpc',
+  'vpc-id': (a: TgwAttachment) => (a.peering ? undefined : a.vpcId),
+  'resource-id': (a: TgwAttachment) => resourceOf(a).id,
+  'resource-owner-id': (a: TgwAttachment) => resourceOf(a).ownerId,
+  'resource-type': (a: TgwAttachment) => resourceOf(a).type,
   'transit-gateway-owner-id': (a: TgwAttachment) => ec2State(ctx.twin).transitGateways[a.transitGatewayId]?.ownerId,
   state: (a: TgwAttachment) => attachmentState(a, ctx.now),
   'association.transit-gateway-route-table-id': (a: TgwAttachment) =>
@@ -394,8 +426,8 @@ const attachmentFilters = (ctx: CallContext) => ({
 function linkView(att: TgwAttachment, table: TgwRouteTable, state: string) {
   return {
     TransitGatewayAttachmentId: att.id,
-    ResourceId: att.vpcId,
-    ResourceType: 'vpc' as const,
+    ResourceId: resourceOf(att).id,
+    ResourceType: resourceOf(att).type,
     TransitGatewayRouteTableId: table.id,
     State: state,
   };
@@ -407,7 +439,11 @@ function staticRouteView(r: TableRoute): SdkTgwRoute {
     ...(r.attachment
       ? {
           TransitGatewayAttachments: [
-            { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
+            {
+              ResourceId: resourceOf(r.attachment).id,
+              TransitGatewayAttachmentId: r.attachment.id,
+              ResourceType: resourceOf(r.attachment).type,
+            },
           ],
         }
       : {}),
@@ -434,15 +470,15 @@ function routeTableLinks(
     input.Filters,
     {
       'transit-gateway-attachment-id': (l) => l.att.id,
-      'resource-id': (l) => l.att.vpcId,
-      'resource-type': () => 'vpc',
+      'resource-id': (l) => resourceOf(l.att).id,
+      'resource-type': (l) => resourceOf(l.att).type,
     },
   );
   const { page, NextToken } = paginate(filtered, input);
   const rows = page.map((l) => ({
     TransitGatewayAttachmentId: l.att.id,
-    ResourceId: l.att.vpcId,
-    ResourceType: 'vpc' as const,
+    ResourceId: resourceOf(l.att).id,
+    ResourceType: resourceOf(l.att).type,
     State: l.state,
   }));
   return { rows, NextToken };
@@ -569,13 +605,14 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   AssociateTransitGatewayRouteTable(ctx, input: AssociateTransitGatewayRouteTableRequest) {
     const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    if (att.transitGatewayId !== table.transitGatewayId) {
+    if (!attachedTo(att, table.transitGatewayId)) {
       throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
     }
     const state = attachmentState(att, ctx.now);
     if (state !== 'available') throw incorrectState(att.id, state);
     const s = ec2State(ctx.twin);
-    const current = associationOf(s, att, ctx.now);
+    // Each side of a peering associates it with one of its own route tables.
+    const current = associationOf(s, att, ctx.now, table.transitGatewayId);
     if (current?.state === 'disassociating') throw incorrectState(att.id, 'disassociating');
     if (current) {
       throw err(
@@ -607,6 +644,13 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
     if (att.transitGatewayId !== table.transitGatewayId) {
       throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
+    }
+    // Nothing propagates across a peering: "static routes only"
+    // (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html). AWS documents no code: twin's choice.
+    if (att.peering) {
+      throw errors.invalidParameter(
+        `${att.id} is a peering attachment: it supports static routes only, not propagation.`,
+      );
     }
     const state = attachmentState(att, ctx.now);
     if (state !== 'available') throw incorrectState(att.id, state);
@@ -685,8 +729,8 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         type: (r) => r.type,
         state: (r) => r.state,
         'attachment.transit-gateway-attachment-id': (r) => r.attachment?.id,
-        'attachment.resource-id': (r) => r.attachment?.vpcId,
-        'attachment.resource-type': (r) => (r.attachment ? 'vpc' : undefined),
+        'attachment.resource-id': (r) => (r.attachment ? resourceOf(r.attachment).id : undefined),
+        'attachment.resource-type': (r) => (r.attachment ? resourceOf(r.attachment).type : undefined),
       },
     ).filter((r) =>
       input
@@ -708,18 +752,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         }),
     );
     const max = input.MaxResults ?? 1000;
-    const routes: SdkTgwRoute[] = filtered.slice(0, max).map((r) => ({
-      DestinationCidrBlock: r.cidr,
-      ...(r.attachment
-        ? {
-            TransitGatewayAttachments: [
-              { ResourceId: r.attachment.vpcId, TransitGatewayAttachmentId: r.attachment.id, ResourceType: 'vpc' },
-            ],
-          }
-        : {}),
-      Type: r.type,
-      State: r.state,
-    }));
+    const routes: SdkTgwRoute[] = filtered.slice(0, max).map(staticRouteView);
     return { Routes: routes, AdditionalRoutesAvailable: filtered.length > max };
   },
 
@@ -738,7 +771,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     let attachmentId: string | undefined;
     if (!blackhole) {
       const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-      if (att.transitGatewayId !== table.transitGatewayId) {
+      if (!attachedTo(att, table.transitGatewayId)) {
         throw errors.invalidParameter(`${att.id} is not attached to the transit gateway of ${table.id}`);
       }
       // Twin's choice: a route to an attachment that is not available yet (or any more) is refused as the
@@ -848,7 +881,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   ModifyTransitGatewayVpcAttachment(ctx, input: ModifyTransitGatewayVpcAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
     // The VPC's owner modifies its attachment (the options are the VPC side's).
     if (att.ownerId !== ctx.caller.accountId) {
       throw errors.accessDenied('ec2', 'ModifyTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
@@ -884,7 +917,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   DescribeTransitGatewayVpcAttachments(ctx, input: DescribeTransitGatewayVpcAttachmentsRequest) {
     const atts = applyFilters(
-      visibleAttachments(ctx, input.TransitGatewayAttachmentIds),
+      visibleAttachments(ctx, input.TransitGatewayAttachmentIds).filter((a) => !a.peering),
       input.Filters,
       attachmentFilters(ctx),
     );
@@ -903,7 +936,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   AcceptTransitGatewayVpcAttachment(ctx, input: AcceptTransitGatewayVpcAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
     const s = ec2State(ctx.twin);
     const tgw = s.transitGateways[att.transitGatewayId]!;
     // Only the TGW owner accepts (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject).
@@ -917,35 +950,45 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   RejectTransitGatewayVpcAttachment(ctx, input: RejectTransitGatewayVpcAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
     const s = ec2State(ctx.twin);
     const tgw = s.transitGateways[att.transitGatewayId]!;
     if (tgw.ownerId !== ctx.caller.accountId) {
       throw errors.accessDenied('ec2', 'RejectTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
     }
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
-    const rejectedAt = ctx.now + s.settings.associationMs;
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'rejecting' },
-      { at: rejectedAt, state: 'rejected' },
-      { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    rejectAttachment(ctx, att);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   DeleteTransitGatewayVpcAttachment(ctx, input: DeleteTransitGatewayVpcAttachmentRequest) {
     // Either owner (the VPC's or the TGW's) may delete an attachment.
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    const state = attachmentState(att, ctx.now);
-    if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
-    transition(att.timeline, ctx.now, [
-      { at: ctx.now, state: 'deleting' },
-      { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
-    ]);
+    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
+    deleteAttachment(ctx, att);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 };
+
+/** Rejects a `pendingAcceptance` attachment: `rejecting`, `rejected`, then `deleted` (either kind). */
+export function rejectAttachment(ctx: CallContext, att: TgwAttachment): void {
+  const state = attachmentState(att, ctx.now);
+  if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+  const rejectedAt = ctx.now + ec2State(ctx.twin).settings.associationMs;
+  transition(att.timeline, ctx.now, [
+    { at: ctx.now, state: 'rejecting' },
+    { at: rejectedAt, state: 'rejected' },
+    { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+  ]);
+}
+
+/** Deletes an attachment (either kind): `deleting`, then `deleted`; only from the states AWS deletes from. */
+export function deleteAttachment(ctx: CallContext, att: TgwAttachment): void {
+  const state = attachmentState(att, ctx.now);
+  if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
+  transition(att.timeline, ctx.now, [
+    { at: ctx.now, state: 'deleting' },
+    { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
+  ]);
+}
 
 /** A TGW attachment that names no attachment of the twin. */
 export class UnknownAttachmentError extends Error {
@@ -964,6 +1007,7 @@ export function failAttachment(twin: Twin, attachmentId: string): void {
 
 /** Snapshot views (computed at `now`). */
 export function tgwSnapshot(s: Ec2State, now: number) {
+  const peerings = Object.values(s.attachments).filter((a) => a.peering);
   const tgws = Object.values(s.transitGateways)
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((tgw) => ({
@@ -1001,7 +1045,7 @@ export function tgwSnapshot(s: Ec2State, now: number) {
         })),
     }));
   const attachments = Object.values(s.attachments)
-    .filter((a) => attachmentState(a, now) !== 'deleted')
+    .filter((a) => !a.peering && attachmentState(a, now) !== 'deleted')
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((a) => ({
       id: a.id,
@@ -1013,7 +1057,22 @@ export function tgwSnapshot(s: Ec2State, now: number) {
       ...(a.ipv6Support === 'enable' ? { ipv6Support: 'enable' } : {}),
       tags: a.tags,
     }));
-  return { transitGateways: tgws, transitGatewayAttachments: attachments };
+  const peeringAttachments = peerings
+    .filter((a) => attachmentState(a, now) !== 'deleted')
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((a) => ({
+      id: a.id,
+      transitGatewayId: a.transitGatewayId,
+      region: a.region,
+      ...a.peering!,
+      state: attachmentState(a, now),
+      tags: a.tags,
+    }));
+  return {
+    transitGateways: tgws,
+    transitGatewayAttachments: attachments,
+    ...(peeringAttachments.length > 0 ? { transitGatewayPeeringAttachments: peeringAttachments } : {}),
+  };
 }
 
 /**
