@@ -1,5 +1,7 @@
 import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
 import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
+import { RecordsContract } from '../functions/records/contract';
+import { STATUS_READS } from '../functions/status/contract';
 import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
 import { HubProfileNotVisibleError } from '../functions/zones/profile';
 import { SpokeEndpointDeletingError } from '../functions/zones/spoke-endpoints';
@@ -146,16 +148,78 @@ export function releaseLease(name: string, next: string, comment?: string): Step
   return leaseTask(name, 'release', { comment, onError: carryOn('$.releaseError', next), next });
 }
 
-/** The VPC's status tags, from the whole state. */
-export function setStatus(name: string, status: Status, options: LinkOptions & { detail?: string } = {}): Step {
-  const { detail, ...rest } = options;
+// ---- the state the steps read -----------------------------------------------------------------------------------
+
+/**
+ * The fields of the state that some paths into the status, records and rollback steps do not set, as WrapTriggerEvent
+ * declares them (empty until their step sets them; the contracts read `null` as not set, `untilSet`): a step reads
+ * each field by name, and a path in Parameters must exist on every path into the step (else States.Runtime).
+ * `lease`: AcquireLease itself failed; `before`: a new membership (NoteWhatExists runs for members);
+ * `branches`: before ConnectSpokeVpc; the rollback's fields: outside a rollback, or when a rollback step failed.
+ */
+export const DECLARED_STATE = {
+  onboarding: {
+    lease: null,
+    before: null,
+    branches: [],
+    rollbackPlan: null,
+    rollback: [],
+    rollbackFailure: {},
+    rollbackOutcome: null,
+  },
+  offboarding: { lease: null },
+} as const satisfies Record<FailureTail['workflow'], Parameters>;
+
+/** What WrapTriggerEvent writes besides the declared fields: the raw event, and the failures caught (`$.failure`). */
+const WRAPPED = { 'event.$': '$', failure: {} } as const;
+
+/** The first state: the raw event under `$.event`, an empty failure map, the declared fields (`DECLARED_STATE`). */
+export function wrapTriggerEvent(
+  workflow: FailureTail['workflow'],
+  options: { comment: string; also?: Parameters; next: string },
+): Step {
+  return pass('WrapTriggerEvent', {
+    comment: options.comment,
+    parameters: { ...WRAPPED, ...options.also, ...DECLARED_STATE[workflow] },
+    next: options.next,
+  });
+}
+
+/** The fields the state holds on every path into its failure tail: those WrapTriggerEvent writes. */
+function onEveryPath(workflow: FailureTail['workflow']): (field: string) => boolean {
+  const fields = new Set(['event', 'failure', ...Object.keys(DECLARED_STATE[workflow])]);
+  return (field) => fields.has(field);
+}
+
+/** `{ "<field>.$": "$.<field>" }` for each field: a step reads the state's fields under their own names. */
+export function fromState(fields: readonly string[]): Parameters {
+  return Object.fromEntries(fields.map((field) => [`${field}.$`, `$.${field}`]));
+}
+
+/** The fields of a step's input that it reads of the state: all but its action and what the execution context gives. */
+export function stateFieldsOf(input: { shape: object }): string[] {
+  const context = new Set(['action', 'executionArn', 'executionName', 'executionStartTime']);
+  return Object.keys(input.shape).filter((field) => !context.has(field));
+}
+
+type StatusOptions = LinkOptions & {
+  /** A detail the workflow computed (a path): then the status reads nothing else of the state, but `failed`. */
+  detail?: string;
+  /** Only the fields of STATUS_READS that this workflow's state holds here (the failure tail). */
+  holds?: (field: string) => boolean;
+};
+
+/** The VPC's status tags: the event (the VPC), the lease, and what the status reads of the state (`STATUS_READS`). */
+export function setStatus(name: string, status: Status, options: StatusOptions = {}): Step {
+  const { detail, holds = () => true, ...rest } = options;
+  const reads: readonly string[] = detail && status !== 'failed' ? [] : STATUS_READS[status];
   return lambdaTask(name, 'status', {
     parameters: {
       status,
       'executionName.$': '$$.Execution.Name',
       ...EXECUTION_ARN,
       'executionStartTime.$': '$$.Execution.StartTime',
-      'state.$': '$',
+      ...fromState(['event', 'lease', ...reads.filter(holds)]),
       ...(detail ? { 'detail.$': detail } : {}),
     },
     resultPath: null,
@@ -163,16 +227,16 @@ export function setStatus(name: string, status: Status, options: LinkOptions & {
   });
 }
 
-/** The registry record, from the whole state (`connected`, `failure`, `offboarding`, `disconnected`). */
+/** The registry record (`connected`, `failure`, `offboarding`, `disconnected`): the fields its contract names. */
 export function recordTask(
   name: string,
   action: 'connected' | 'failure' | 'offboarding' | 'disconnected',
-  options: LinkOptions & { parameters?: Parameters } = {},
+  options: LinkOptions & { holds?: (field: string) => boolean } = {},
 ): Step {
-  const { parameters, ...rest } = options;
+  const { holds = () => true, ...rest } = options;
   return lambdaTask(name, 'records', {
     action,
-    parameters: { ...EXECUTION_ARN, 'state.$': '$', ...parameters },
+    parameters: { ...EXECUTION_ARN, ...fromState(stateFieldsOf(RecordsContract[action].input).filter(holds)) },
     resultPath: null,
     ...rest,
   });
@@ -254,15 +318,18 @@ export const FAILURE_TAIL = 'RecordFailure';
 export function failureTail(tail: FailureTail): Step[] {
   const failed = tail.workflow === 'onboarding' ? 'OnboardingFailed' : 'OffboardingFailed';
   const onStatusError: CatchAll = carryOn('$.statusError', 'DescribeUnreportedFailure');
+  const holds = onEveryPath(tail.workflow);
   return [
     recordTask(FAILURE_TAIL, 'failure', {
       comment: tail.recordComment,
+      holds,
       resultPath: '$.failureRecord',
       onError: carryOn('$.recordError', 'SetStatusFailed'),
       next: 'SetStatusFailed',
     }),
     setStatus('SetStatusFailed', 'failed', {
       comment: tail.statusComment,
+      holds,
       resultPath: '$.outcome',
       onError: onStatusError,
       next: 'ReleaseLeaseAfterFailure',

@@ -177,8 +177,10 @@ async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<RemovalTarget> 
 }
 
 /** PlanRollback: what the rollback undoes, and how (see the module comment). Read-only. */
-export async function planRollback(state: RollbackState, deps: RollbackDeps): Promise<RollbackPlan> {
-  const { plan, before } = state;
+export async function planRollback(
+  { plan, before }: Pick<RollbackState, 'plan' | 'before'>,
+  deps: RollbackDeps,
+): Promise<RollbackPlan> {
   const record = await getRecord(deps.registry, plan.vpcId);
   const chosen = rollbackMode(record, before);
   const toUndo = counts(itemsToUndo(record, chosen.mode, before));

@@ -185,11 +185,11 @@ describe('Security: the status step never lets an older execution overwrite a ne
     const newer = { name: 'newer', arn: 'arn:newer', startedAt: '2026-06-01T09:05:00.000Z' };
     const older = { name: 'older', arn: 'arn:older', startedAt: '2026-06-01T09:00:00.000Z' };
 
-    await expect(setStatus('connected', target, { event: {} }, newer, deps)).resolves.toMatchObject({ written: true });
+    await expect(setStatus('connected', target, {}, newer, deps)).resolves.toMatchObject({ written: true });
     const late = await setStatus(
       'rejected',
       target,
-      { event: {}, error: { Error: 'ApprovalTimedOutError', Cause: 'approval-timeout: approval timed out' } },
+      { error: { Error: 'ApprovalTimedOutError', Cause: 'approval-timeout: approval timed out' } },
       older,
       deps,
     );
@@ -197,7 +197,7 @@ describe('Security: the status step never lets an older execution overwrite a ne
     expect(late).toMatchObject({ written: false, skipped: expect.stringContaining('arn:newer') });
     expect(written).toHaveLength(1);
     // The newer execution itself writes on.
-    await expect(setStatus('disconnected', target, { event: {} }, newer, deps)).resolves.toMatchObject({
+    await expect(setStatus('disconnected', target, {}, newer, deps)).resolves.toMatchObject({
       written: true,
     });
   });
