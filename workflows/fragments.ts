@@ -1,11 +1,16 @@
-import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
-import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
+import {
+  AttachmentNotReadyError,
+  ClaimContentionError,
+  ConnectivityPendingError,
+  HubProfileNotVisibleError,
+  ShareInvitationPendingError,
+  SpokeEndpointDeletingError,
+  StepFailedError,
+  VpcBusyError,
+  ZoneAuthorizationsFullError,
+} from '#shared/errors';
 import { RecordsContract } from '../functions/records/contract';
 import { STATUS_READS } from '../functions/status/contract';
-import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
-import { HubProfileNotVisibleError } from '../functions/zones/profile';
-import { SpokeEndpointDeletingError } from '../functions/zones/spoke-endpoints';
-import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
 import {
   AWS_ERRORS,
   type CatchAll,

@@ -1,7 +1,14 @@
-import { IgnoredEventError, RejectedError, VpcBusyError, VpcNotFoundError } from '#shared/errors';
-import { DENIED_ERROR, TIMED_OUT_ERROR, WITHDRAWN_ERROR } from '../functions/approval/decide';
+import {
+  AlreadyConnectedError,
+  DENIED_ERROR,
+  IgnoredEventError,
+  RejectedError,
+  TIMED_OUT_ERROR,
+  VpcBusyError,
+  VpcNotFoundError,
+  WITHDRAWN_ERROR,
+} from '#shared/errors';
 import { RollbackContract } from '../functions/rollback/contract';
-import { AlreadyConnectedError } from '../functions/validate/unchanged';
 import {
   AWS_ERRORS,
   anyPresent,

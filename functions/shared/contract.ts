@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SpokelinkError } from './errors';
+import { StepInputError } from './errors';
 import { PlanSchema } from './plan';
 import { RemovalTargetSchema } from './vpc-ref';
 import { formatIssues } from './zod-issues';
@@ -52,12 +52,6 @@ export function inputSchema<C extends Contract>(contract: C): z.ZodType<InputOf<
   if (!first) throw new Error('a contract needs at least one action');
   return (rest.length === 0 ? first : z.union([first, ...rest])) as unknown as z.ZodType<InputOf<C>>;
 }
-
-/**
- * A step's input, or a step's result another step reads, is not in its contract's shape: the step fails by this name
- * (and the issues' paths) instead of reading a field it cannot parse as absent.
- */
-export class StepInputError extends SpokelinkError {}
 
 /** `schema.parse(input)`, failing with StepInputError naming the step and the issues. */
 export function parseStepInput<T>(schema: z.ZodType<T>, step: string, input: unknown): T {

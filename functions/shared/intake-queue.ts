@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, SpokelinkError } from './errors';
+import { IntakeLockContentionError, isAwsError } from './errors';
 import type { WorkflowKind } from './events';
 import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './registry';
 
@@ -182,9 +182,6 @@ export const LOCK_PK = 'INTAKE#LOCK';
 
 /** How long a dispatch pass may hold its account's lock before another may take it over (a crashed pass). */
 export const LOCK_TTL_MS = 60_000;
-
-/** Other passes kept taking and releasing an account's intake lock while this one tried to take it. */
-export class IntakeLockContentionError extends SpokelinkError {}
 
 /**
  * Runs `work` holding the account's dispatch lock (`INTAKE#LOCK` / `<accountId>`), so that two passes never both

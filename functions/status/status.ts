@@ -1,5 +1,5 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
+import { isAwsError, LeaseLostError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
 import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
 import type { LeaseFence, Plan } from '#shared/plan';
@@ -7,7 +7,6 @@ import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#s
 import type { Status } from '#shared/tags';
 import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, PAUSED_DETAIL, StatusTag, statusDetail } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
-import { LeaseLostError } from '#shared/workflow-errors';
 import type { StatusReads, StatusResult } from './contract';
 
 /** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */

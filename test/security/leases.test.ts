@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { LocalHub } from '#local/hub';
-import { VpcBusyError } from '#shared/errors';
+import { LeaseLostError, VpcBusyError } from '#shared/errors';
 import type { LeaseFence } from '#shared/plan';
 import {
   acquireLease,
@@ -19,7 +19,6 @@ import {
   registryTable,
   renewLease,
 } from '#shared/registry';
-import { LeaseLostError } from '#shared/workflow-errors';
 import { main } from '../../cli/main';
 import { setStatus } from '../../functions/status/status';
 import { examplePlan } from '../functions/plan-fixture';

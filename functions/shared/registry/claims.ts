@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ClaimContentionError, LeaseLostError } from '#shared/errors';
 import { cidrsOverlap, claimBucketOf } from '../cidr';
 import { RejectedError } from '../errors';
 import { logger } from '../logger';
-import { ClaimContentionError, LeaseLostError } from '../workflow-errors';
 import { sendIfCondition } from './conditional';
 import type { RegistryTable } from './table';
 

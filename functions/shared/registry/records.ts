@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RegistryRecordMissingError } from '#shared/errors';
 import { isAwsError } from '../errors';
 import type { Plan } from '../plan';
-import { RegistryRecordMissingError } from '../workflow-errors';
 import { claimCidrs } from './claims';
 import { CONDITION_FAILED } from './conditional';
 import { FENCE_ATTRIBUTE, fenceCondition, lostLease } from './lease';

@@ -1,4 +1,4 @@
-import { StepInputError } from '#shared/contract';
+import { StepInputError } from '#shared/errors';
 import { rollbackOf, statusInput } from '../../../functions/status/handler';
 
 /**
