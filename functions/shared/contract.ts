@@ -43,6 +43,16 @@ export const onRemovalTarget = <A extends string>(action: A) =>
   z.object({ action: z.literal(action), vpc: RemovalTargetSchema });
 
 /**
+ * The removal actions of a function whose onboarding step makes things: `prune` (after a change, the recorded items
+ * the plan no longer wants, `{ action, plan }`) and `remove` (offboarding and the rollback, every recorded item,
+ * `{ action, vpc }`), both reporting what they removed in `output`.
+ */
+export const removalActions = <O extends z.ZodType>(output: O) => ({
+  prune: { input: onPlan('prune'), output },
+  remove: { input: onRemovalTarget('remove'), output },
+});
+
+/**
  * The handler's input schema: the actions' inputs, tried in the contract's order (an action-less original input comes
  * first, and a payload naming another action never matches it).
  */

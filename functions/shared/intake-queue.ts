@@ -94,11 +94,18 @@ export async function enqueue(
   }
 }
 
-function toQueued(item: Record<string, unknown>): QueuedRequest {
+/** The account, VPC and workflow an intake item is about. */
+function subjectOf(item: Record<string, unknown>) {
   return {
     accountId: String(item.accountId),
     vpcId: String(item.vpcId),
-    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    workflow: item.workflow === 'offboard' ? ('offboard' as const) : ('onboard' as const),
+  };
+}
+
+function toQueued(item: Record<string, unknown>): QueuedRequest {
+  return {
+    ...subjectOf(item),
     eventId: String(item.eventId),
     event: String(item.event),
     eventTime: String(item.eventTime ?? ''),
@@ -110,9 +117,7 @@ function toQueued(item: Record<string, unknown>): QueuedRequest {
 
 function toRunning(item: Record<string, unknown>): RunningExecution {
   return {
-    accountId: String(item.accountId),
-    vpcId: String(item.vpcId),
-    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    ...subjectOf(item),
     name: String(item.name),
     executionArn: String(item.executionArn),
     startedAt: Number(item.startedAt),
