@@ -31,6 +31,9 @@ import {
  * steps, the removal steps (offboarding and the onboarding's rollback), and the failure tail.
  */
 
+/** A resource shared through RAM becomes visible to the spoke a while after the share reaches it: about 2.5 minutes. */
+const RAM_VISIBILITY = { interval: 2, backoff: 1.5, maxDelay: 8, attempts: 20 } as const;
+
 /** Step-specific transient errors (docs/workflow.md, "Retries and catches"), tried before the shared policy. */
 export const TRANSIENT = {
   /** Another execution holds the VPC's lease: about 25 minutes on average before giving up. */
@@ -45,19 +48,9 @@ export const TRANSIENT = {
     attempts: 10,
   }),
   /** The TGW is invisible to the spoke for a while after sharing (RAM propagation, organization share ASSOCIATING). */
-  ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], {
-    interval: 2,
-    backoff: 1.5,
-    maxDelay: 8,
-    attempts: 20,
-  }),
+  ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], RAM_VISIBILITY),
   /** The hub's Route 53 Profile is invisible to the spoke for a while after its share reaches the account. */
-  profileShareVisibility: retrier([HubProfileNotVisibleError], {
-    interval: 2,
-    backoff: 1.5,
-    maxDelay: 8,
-    attempts: 20,
-  }),
+  profileShareVisibility: retrier([HubProfileNotVisibleError], RAM_VISIBILITY),
   /** An attachment in transition (a previous one going, `pending`/`modifying` before a delete). */
   attachmentInTransition: retrier([AttachmentNotReadyError], { interval: 3, backoff: 1.5, maxDelay: 15, attempts: 40 }),
   /** The attachment is not in pendingAcceptance yet. */
