@@ -7,7 +7,7 @@ import { type VpcRef, vpcRefOfEvent } from './vpc-ref';
  * state: each gets exactly the fields it reads, by name (`"lease.$": "$.lease"`, docs/workflow.md "State"), never the
  * whole state. A path in a Task's Parameters must exist on every path into the Task (else States.Runtime), so the
  * fields that only some paths set are declared by WrapTriggerEvent, empty (`null`, `[]`, `{}`) until their step sets
- * them: `DECLARED_STATE` is that list, the workflows' builder writes it and the contracts read `null` as "not set".
+ * them (`DECLARED_STATE`, workflows/fragments.ts), and the contracts read `null` as "not set" (`untilSet`).
  */
 
 /** A field WrapTriggerEvent declares `null` until its step sets it: `null` reads as absent. */
@@ -16,24 +16,6 @@ export const untilSet = <T extends z.ZodType>(schema: T) =>
     .nullish()
     .transform((value): z.output<T> | undefined => value ?? undefined)
     .optional();
-
-/**
- * The fields some paths into the status, records or rollback steps do not set, with the value WrapTriggerEvent gives
- * them. `lease`: absent when AcquireLease itself failed; `branches`: before ConnectSpokeVpc; `before`: a new membership
- * (NoteWhatExists runs for members only); the rollback's fields: outside a rollback, or when a rollback step failed.
- */
-export const DECLARED_STATE = {
-  onboarding: {
-    lease: null,
-    before: null,
-    branches: [],
-    rollbackPlan: null,
-    rollback: [],
-    rollbackFailure: {},
-    rollbackOutcome: null,
-  },
-  offboarding: { lease: null },
-} as const;
 
 /**
  * AcquireLease's output as the steps read it (`$.lease`): the lease the execution holds, `null` before AcquireLease.
