@@ -77,6 +77,14 @@ export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'sta
 }
 
 /** `arn:<partition>:iam::<account>:role/<name>`: the spoke role of `access` in `account`. */
+/** The ARNs of the organization's resources of these types (`account`, `ou`, `root`) for Organizations' actions. */
+function organizationArns(ctx: Pick<PermissionContext, 'config' | 'stack'>, resources: string[]): string[] {
+  const org = ctx.config.organization.id;
+  return resources.map((resource) =>
+    ctx.stack.formatArn({ service: 'organizations', region: '', account: '*', resource, resourceName: `${org}/*` }),
+  );
+}
+
 function spokeRoleArn(ctx: Pick<PermissionContext, 'config' | 'stack'>, access: SpokeAccess, account: string): string {
   return ctx.stack.formatArn({
     service: 'iam',
@@ -275,21 +283,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       ctx.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
       // ListParents supports the account and organizationalunit resource types; their ARNs carry the management
       // account id, which the configuration does not know, so that part is a wildcard and the organization is pinned.
-      const org = ctx.config.organization.id;
-      allow(
-        role,
-        'ReadOrganizationParents',
-        ['organizations:ListParents'],
-        ['account', 'ou'].map((resource) =>
-          ctx.stack.formatArn({
-            service: 'organizations',
-            region: '',
-            account: '*',
-            resource,
-            resourceName: `${org}/*`,
-          }),
-        ),
-      );
+      allow(role, 'ReadOrganizationParents', ['organizations:ListParents'], organizationArns(ctx, ['account', 'ou']));
       allow(role, 'DescribeAttachments', ['ec2:DescribeTransitGatewayAttachments'], ['*']);
       // Profile mode: the hub's Profile id, by its name (ListProfiles has no resource type).
       if (ctx.config.dns.mode === 'profile') allow(role, 'FindHubProfile', ['route53profiles:ListProfiles'], ['*']);
@@ -498,20 +492,11 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       ctx.failureTopic.grantPublish(role);
       // The member accounts: walking the spoke OUs down (the hub is a delegated administrator). The ARNs of OUs and
       // roots carry the management account id, which the configuration does not know; the organization is pinned.
-      const org = ctx.config.organization.id;
       allow(
         role,
         'ListSpokeAccounts',
         ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
-        ['ou', 'root'].map((resource) =>
-          ctx.stack.formatArn({
-            service: 'organizations',
-            region: '',
-            account: '*',
-            resource,
-            resourceName: `${org}/*`,
-          }),
-        ),
+        organizationArns(ctx, ['ou', 'root']),
       );
       // Drift in the hub: the endpoint rules (descriptions changed) and the attachments' associations.
       allow(

@@ -592,27 +592,37 @@ export class LocalStepFunctions {
         throw errors.accessDenied('sfn', action, ctx.caller.arn, resource);
       }
     };
-    const machineFor = (ctx: CallContext, arn: unknown, action: string): StateMachineRecord => {
-      const match = STATE_MACHINE_ARN.exec(String(arn ?? ''));
+    /**
+     * The record an ARN names, for `action` by the caller: a malformed ARN is InvalidArn, and one of another region
+     * is not visible at this regional endpoint (`<Kind>DoesNotExist`, as for one that does not exist).
+     */
+    const recordFor = <T>(
+      ctx: CallContext,
+      arn: unknown,
+      action: string,
+      kind: { pattern: RegExp; records: Map<string, T>; missing: [code: string, what: string] },
+    ): T => {
+      const match = kind.pattern.exec(String(arn ?? ''));
       if (!match) throw invalidArn(arn);
       authorize(ctx, action, String(arn));
-      const machine = sfn.stateMachines.get(String(arn));
-      // A state machine of another region is not visible at this regional endpoint.
-      if (!machine || match[1] !== ctx.region) {
-        throw new TwinError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`, 400);
+      const found = kind.records.get(String(arn));
+      if (!found || match[1] !== ctx.region) {
+        throw new TwinError(kind.missing[0], `${kind.missing[1]} Does Not Exist: '${String(arn)}'`, 400);
       }
-      return machine;
+      return found;
     };
-    const executionFor = (ctx: CallContext, arn: unknown, action: string): ExecutionRecord => {
-      const match = EXECUTION_ARN.exec(String(arn ?? ''));
-      if (!match) throw invalidArn(arn);
-      authorize(ctx, action, String(arn));
-      const execution = sfn.executionsByArn.get(String(arn));
-      if (!execution || match[1] !== ctx.region) {
-        throw new TwinError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`, 400);
-      }
-      return execution;
-    };
+    const machineFor = (ctx: CallContext, arn: unknown, action: string): StateMachineRecord =>
+      recordFor(ctx, arn, action, {
+        pattern: STATE_MACHINE_ARN,
+        records: sfn.stateMachines,
+        missing: ['StateMachineDoesNotExist', 'State Machine'],
+      });
+    const executionFor = (ctx: CallContext, arn: unknown, action: string): ExecutionRecord =>
+      recordFor(ctx, arn, action, {
+        pattern: EXECUTION_ARN,
+        records: sfn.executionsByArn,
+        missing: ['ExecutionDoesNotExist', 'Execution'],
+      });
     const page = <T>(items: T[], maxResults: unknown, nextToken: unknown, max = 1000, fallback = 100) => {
       const size = maxResults === undefined || maxResults === 0 ? fallback : Number(maxResults);
       if (!Number.isInteger(size) || size < 0 || size > max) {

@@ -1,10 +1,17 @@
-import { AttachmentNotReadyError, StepFailedError, VpcBusyError } from '#shared/errors';
-import { ClaimContentionError, ShareInvitationPendingError } from '#shared/workflow-errors';
-import { ConnectivityPendingError } from '../functions/transit-gateway/connectivity';
-import { SpokeEndpointPendingError } from '../functions/zones/moves';
-import { HubProfileNotVisibleError } from '../functions/zones/profile';
-import { SpokeEndpointDeletingError } from '../functions/zones/spoke-endpoints';
-import { ZoneAuthorizationsFullError } from '../functions/zones/zones';
+import {
+  AttachmentNotReadyError,
+  ClaimContentionError,
+  ConnectivityPendingError,
+  HubProfileNotVisibleError,
+  ShareInvitationPendingError,
+  SpokeEndpointDeletingError,
+  SpokeEndpointPendingError,
+  StepFailedError,
+  VpcBusyError,
+  ZoneAuthorizationsFullError,
+} from '#shared/errors';
+import { RecordsContract } from '../functions/records/contract';
+import { STATUS_READS } from '../functions/status/contract';
 import {
   AWS_ERRORS,
   type CatchAll,
@@ -25,6 +32,9 @@ import {
  * steps, the removal steps (offboarding and the onboarding's rollback), and the failure tail.
  */
 
+/** A resource shared through RAM becomes visible to the spoke a while after the share reaches it: about 2.5 minutes. */
+const RAM_VISIBILITY = { interval: 2, backoff: 1.5, maxDelay: 8, attempts: 20 } as const;
+
 /** Step-specific transient errors (docs/workflow.md, "Retries and catches"), tried before the shared policy. */
 export const TRANSIENT = {
   /** Another execution holds the VPC's lease: about 25 minutes on average before giving up. */
@@ -39,19 +49,9 @@ export const TRANSIENT = {
     attempts: 10,
   }),
   /** The TGW is invisible to the spoke for a while after sharing (RAM propagation, organization share ASSOCIATING). */
-  ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], {
-    interval: 2,
-    backoff: 1.5,
-    maxDelay: 8,
-    attempts: 20,
-  }),
+  ramPropagation: retrier([AWS_ERRORS.transitGatewayNotFound], RAM_VISIBILITY),
   /** The hub's Route 53 Profile is invisible to the spoke for a while after its share reaches the account. */
-  profileShareVisibility: retrier([HubProfileNotVisibleError], {
-    interval: 2,
-    backoff: 1.5,
-    maxDelay: 8,
-    attempts: 20,
-  }),
+  profileShareVisibility: retrier([HubProfileNotVisibleError], RAM_VISIBILITY),
   /** An attachment in transition (a previous one going, `pending`/`modifying` before a delete). */
   attachmentInTransition: retrier([AttachmentNotReadyError], { interval: 3, backoff: 1.5, maxDelay: 15, attempts: 40 }),
   /** The attachment is not in pendingAcceptance yet. */
@@ -148,16 +148,78 @@ export function releaseLease(name: string, next: string, comment?: string): Step
   return leaseTask(name, 'release', { comment, onError: carryOn('$.releaseError', next), next });
 }
 
-/** The VPC's status tags, from the whole state. */
-export function setStatus(name: string, status: Status, options: LinkOptions & { detail?: string } = {}): Step {
-  const { detail, ...rest } = options;
+// ---- the state the steps read -----------------------------------------------------------------------------------
+
+/**
+ * The fields of the state that some paths into the status, records and rollback steps do not set, as WrapTriggerEvent
+ * declares them (empty until their step sets them; the contracts read `null` as not set, `untilSet`): a step reads
+ * each field by name, and a path in Parameters must exist on every path into the step (else States.Runtime).
+ * `lease`: AcquireLease itself failed; `before`: a new membership (NoteWhatExists runs for members);
+ * `branches`: before ConnectSpokeVpc; the rollback's fields: outside a rollback, or when a rollback step failed.
+ */
+export const DECLARED_STATE = {
+  onboarding: {
+    lease: null,
+    before: null,
+    branches: [],
+    rollbackPlan: null,
+    rollback: [],
+    rollbackFailure: {},
+    rollbackOutcome: null,
+  },
+  offboarding: { lease: null },
+} as const satisfies Record<FailureTail['workflow'], Parameters>;
+
+/** What WrapTriggerEvent writes besides the declared fields: the raw event, and the failures caught (`$.failure`). */
+const WRAPPED = { 'event.$': '$', failure: {} } as const;
+
+/** The first state: the raw event under `$.event`, an empty failure map, the declared fields (`DECLARED_STATE`). */
+export function wrapTriggerEvent(
+  workflow: FailureTail['workflow'],
+  options: { comment: string; also?: Parameters; next: string },
+): Step {
+  return pass('WrapTriggerEvent', {
+    comment: options.comment,
+    parameters: { ...WRAPPED, ...options.also, ...DECLARED_STATE[workflow] },
+    next: options.next,
+  });
+}
+
+/** The fields the state holds on every path into its failure tail: those WrapTriggerEvent writes. */
+function onEveryPath(workflow: FailureTail['workflow']): (field: string) => boolean {
+  const fields = new Set(['event', 'failure', ...Object.keys(DECLARED_STATE[workflow])]);
+  return (field) => fields.has(field);
+}
+
+/** `{ "<field>.$": "$.<field>" }` for each field: a step reads the state's fields under their own names. */
+export function fromState(fields: readonly string[]): Parameters {
+  return Object.fromEntries(fields.map((field) => [`${field}.$`, `$.${field}`]));
+}
+
+/** The fields of a step's input that it reads of the state: all but its action and what the execution context gives. */
+export function stateFieldsOf(input: { shape: object }): string[] {
+  const context = new Set(['action', 'executionArn', 'executionName', 'executionStartTime']);
+  return Object.keys(input.shape).filter((field) => !context.has(field));
+}
+
+type StatusOptions = LinkOptions & {
+  /** A detail the workflow computed (a path): then the status reads nothing else of the state, but `failed`. */
+  detail?: string;
+  /** Only the fields of STATUS_READS that this workflow's state holds here (the failure tail). */
+  holds?: (field: string) => boolean;
+};
+
+/** The VPC's status tags: the event (the VPC), the lease, and what the status reads of the state (`STATUS_READS`). */
+export function setStatus(name: string, status: Status, options: StatusOptions = {}): Step {
+  const { detail, holds = () => true, ...rest } = options;
+  const reads: readonly string[] = detail && status !== 'failed' ? [] : STATUS_READS[status];
   return lambdaTask(name, 'status', {
     parameters: {
       status,
       'executionName.$': '$$.Execution.Name',
       ...EXECUTION_ARN,
       'executionStartTime.$': '$$.Execution.StartTime',
-      'state.$': '$',
+      ...fromState(['event', 'lease', ...reads.filter(holds)]),
       ...(detail ? { 'detail.$': detail } : {}),
     },
     resultPath: null,
@@ -165,16 +227,16 @@ export function setStatus(name: string, status: Status, options: LinkOptions & {
   });
 }
 
-/** The registry record, from the whole state (`connected`, `failure`, `offboarding`, `disconnected`). */
+/** The registry record (`connected`, `failure`, `offboarding`, `disconnected`): the fields its contract names. */
 export function recordTask(
   name: string,
   action: 'connected' | 'failure' | 'offboarding' | 'disconnected',
-  options: LinkOptions & { parameters?: Parameters } = {},
+  options: LinkOptions & { holds?: (field: string) => boolean } = {},
 ): Step {
-  const { parameters, ...rest } = options;
+  const { holds = () => true, ...rest } = options;
   return lambdaTask(name, 'records', {
     action,
-    parameters: { ...EXECUTION_ARN, 'state.$': '$', ...parameters },
+    parameters: { ...EXECUTION_ARN, ...fromState(stateFieldsOf(RecordsContract[action].input).filter(holds)) },
     resultPath: null,
     ...rest,
   });
@@ -257,15 +319,18 @@ export const FAILURE_TAIL = 'RecordFailure';
 export function failureTail(tail: FailureTail): Step[] {
   const failed = tail.workflow === 'onboarding' ? 'OnboardingFailed' : 'OffboardingFailed';
   const onStatusError: CatchAll = carryOn('$.statusError', 'DescribeUnreportedFailure');
+  const holds = onEveryPath(tail.workflow);
   return [
     recordTask(FAILURE_TAIL, 'failure', {
       comment: tail.recordComment,
+      holds,
       resultPath: '$.failureRecord',
       onError: carryOn('$.recordError', 'SetStatusFailed'),
       next: 'SetStatusFailed',
     }),
     setStatus('SetStatusFailed', 'failed', {
       comment: tail.statusComment,
+      holds,
       resultPath: '$.outcome',
       onError: onStatusError,
       next: 'ReleaseLeaseAfterFailure',

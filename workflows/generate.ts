@@ -1,8 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ERROR_CATALOG_DOC, errorCatalogDoc } from './error-catalog';
 import { aslFiles, DOCS_WITH_DIAGRAMS, withDiagrams } from './outputs';
 
-/** `npm run workflows:generate`: writes statemachines/*.asl.json and the docs' workflow diagrams from workflows/*.ts. */
+/**
+ * `npm run workflows:generate`: writes statemachines/*.asl.json and the docs' workflow diagrams from workflows/*.ts, and
+ * docs/errors.md from the error catalog (functions/shared/errors.ts).
+ */
 
 const ROOT = join(__dirname, '..');
 
@@ -21,3 +25,4 @@ function write(path: string, content: string): void {
 
 for (const [path, content] of aslFiles()) write(path, content);
 for (const doc of DOCS_WITH_DIAGRAMS) write(doc, withDiagrams(readFileSync(join(ROOT, doc), 'utf8')).text);
+write(ERROR_CATALOG_DOC, errorCatalogDoc());

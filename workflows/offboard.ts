@@ -5,7 +5,6 @@ import {
   failTo,
   lambdaTask,
   on,
-  pass,
   type StateMachine,
   type Step,
   stateMachine,
@@ -26,6 +25,7 @@ import {
   setStatus,
   TRANSIENT,
   unshareTransitGateway,
+  wrapTriggerEvent,
 } from './fragments';
 
 /** The offboarding workflow (docs/lifecycle.md): `statemachines/offboard.asl.json` is generated from this file. */
@@ -34,10 +34,10 @@ const VPC = { 'vpc.$': '$.offboard.vpc' } as const;
 const onError = failTo(FAILURE_TAIL);
 
 const plan: Step[] = [
-  pass('WrapTriggerEvent', {
+  wrapTriggerEvent('offboarding', {
     comment:
-      'Keeps the raw event under $.event; $.failure.<Step> collects caught errors, $.removed what each removal step did.',
-    parameters: { 'event.$': '$', failure: {}, removed: {} },
+      'Keeps the raw event under $.event; $.failure.<Step> collects caught errors, $.removed what each removal step did; $.lease is declared empty until AcquireLease sets it.',
+    also: { removed: {} },
     next: 'AcquireLease',
   }),
   leaseTask('AcquireLease', 'acquire', {
@@ -125,7 +125,6 @@ const remove: Step[] = [
   recordTask('ArchiveMembership', 'disconnected', {
     comment:
       'CIDR claims released; the membership kept as HISTORY#<connectedAt> with its end time (chargeback); the current record disconnected.',
-    parameters: { 'removed.$': '$.removed' },
     resultPath: '$.record',
     retry: { first: [TRANSIENT.claimContention] },
     onError,

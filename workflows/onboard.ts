@@ -1,6 +1,14 @@
-import { IgnoredEventError, RejectedError, VpcBusyError, VpcNotFoundError } from '#shared/errors';
-import { DENIED_ERROR, TIMED_OUT_ERROR, WITHDRAWN_ERROR } from '../functions/approval/decide';
-import { AlreadyConnectedError } from '../functions/validate/unchanged';
+import {
+  AlreadyConnectedError,
+  DENIED_ERROR,
+  IgnoredEventError,
+  RejectedError,
+  TIMED_OUT_ERROR,
+  VpcBusyError,
+  VpcNotFoundError,
+  WITHDRAWN_ERROR,
+} from '#shared/errors';
+import { RollbackContract } from '../functions/rollback/contract';
 import {
   AWS_ERRORS,
   anyPresent,
@@ -31,6 +39,7 @@ import {
   deleteAttachment,
   FAILURE_TAIL,
   failureTail,
+  fromState,
   giveUpBecauseVpcIsBusy,
   HUB_EC2_THROTTLING,
   leaseTask,
@@ -40,8 +49,10 @@ import {
   removeRoutes,
   removeZoneAssociations,
   setStatus,
+  stateFieldsOf,
   TRANSIENT,
   unshareTransitGateway,
+  wrapTriggerEvent,
 } from './fragments';
 
 /** The onboarding workflow (docs/workflow.md): `statemachines/onboard.asl.json` is generated from this file. */
@@ -172,10 +183,9 @@ const UNDONE = 'What was undone, and the failure if any.';
 // ---- the workflow -----------------------------------------------------------------------------------------------
 
 const leaseAndPlan: Step[] = [
-  pass('WrapTriggerEvent', {
+  wrapTriggerEvent('onboarding', {
     comment:
-      'Keeps the raw EventBridge event under $.event and starts an empty failure map ($.failure.<Step> = caught error).',
-    parameters: { 'event.$': '$', failure: {} },
+      'Keeps the raw EventBridge event under $.event, starts an empty failure map ($.failure.<Step> = caught error) and declares the fields not every path sets, empty until their step sets them (the steps read them by name).',
     next: 'AcquireLease',
   }),
   leaseTask('AcquireLease', 'acquire', {
@@ -457,7 +467,7 @@ const rollback: Step[] = [
     comment:
       'What to undo, from the registry record: a membership that never connected is undone whole (mode membership); a connected member only by what this execution added since NoteWhatExists (mode additions). Also whether the VPC still exists and its spoke role answers. Read-only.',
     action: 'plan-rollback',
-    parameters: { 'state.$': '$' },
+    parameters: fromState(stateFieldsOf(RollbackContract['plan-rollback'].input)),
     resultPath: '$.rollbackPlan',
     onError: failTo(SUMMARIZE_ROLLBACK, 'rollbackFailure'),
     next: 'ChooseRollback',
@@ -603,7 +613,7 @@ const rollback: Step[] = [
     comment:
       "What was rolled back and, from the registry record read again, exactly what remains: the summary goes into the failed status detail and the Fail state's cause. Read-only.",
     action: 'summarize-rollback',
-    parameters: { 'state.$': '$' },
+    parameters: fromState(stateFieldsOf(RollbackContract['summarize-rollback'].input)),
     resultPath: '$.rollbackOutcome',
     onError: failTo(FAILURE_TAIL, 'rollbackFailure'),
     next: FAILURE_TAIL,

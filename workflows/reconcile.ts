@@ -70,7 +70,7 @@ const item = states(
         'detail.$': '$.detail',
         'executionName.$': '$$.Execution.Name',
         'executionArn.$': '$$.Execution.Id',
-        state: { 'event.$': '$.input' },
+        'event.$': '$.input',
       },
       resultSelector: { 'reported.$': '$.written' },
       retry: RECONCILE_RETRY,

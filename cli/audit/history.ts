@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { causeMessage } from '#shared/failure';
 import { type ChangeContext, changesOfStep, functionOf, planSummary, type ResourceChange } from './resources';
 import { type AuditTrigger, parseTrigger } from './trigger';
 
@@ -139,18 +140,6 @@ interface Builder {
 const EXECUTION_NAME = /^(vpc-[0-9a-f]{8,17})-([a-z][a-z0-9]*)-/;
 const TASK_EVENT =
   /^(LambdaFunction|Task|Activity)(Scheduled|ScheduleFailed|Started|StartFailed|Submitted|SubmitFailed|Succeeded|Failed|TimedOut)$/;
-
-/** `errorMessage` of a Lambda error cause, or the cause. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: as is
-  }
-  return cause;
-}
 
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;

@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfigFile, registryTableName } from '#shared/config';
-import { ConfigurationError } from '#shared/errors';
+import { ConfigurationError, RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
-import { type MigrationReport, migrateRegistry, RegistrySchemaError } from '#shared/registry/schema';
+import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
 import { type CommandIo, UsageError } from './cost';
 

@@ -43,14 +43,5 @@ export function clip(text: string, max: number): string {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
-/** The `errorMessage` of a Lambda error cause (`{"errorType","errorMessage",...}`), or the cause itself. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // not JSON: shown as is
-  }
-  return cause;
-}
+/** The `errorMessage` of a Lambda error cause, or the cause itself (one reader for the workflows and the CLI). */
+export { causeMessage } from '#shared/failure';

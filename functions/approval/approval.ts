@@ -1,7 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { escapeControl } from '#shared/display';
-import { SpokelinkError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { type Plan, requestDigest } from '#shared/plan';
 import type { RegistryTable } from '#shared/registry';
@@ -15,9 +14,6 @@ import { withdrawPending } from './decide';
  * when, and how to answer. The execution resumes when SendTaskSuccess/SendTaskFailure is called with the token, or is
  * rejected when the Task's TimeoutSecondsPath (`approvals.timeoutSeconds`) runs out.
  */
-
-/** The RequestApproval input is not what the ASL sends (reported by field path: the input holds the token). */
-export class ApprovalInputError extends SpokelinkError {}
 
 export interface ApprovalDeps {
   registry: RegistryTable;

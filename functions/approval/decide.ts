@@ -1,5 +1,12 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { isAwsError, SpokelinkError } from '#shared/errors';
+import {
+  ApprovalExpiredError,
+  ApprovalRequestChangedError,
+  DENIED_ERROR,
+  isAwsError,
+  NoPendingApprovalError,
+  WITHDRAWN_ERROR,
+} from '#shared/errors';
 import type { PendingApproval, RegistryTable } from '#shared/registry';
 import { deleteApproval, getApproval } from '#shared/registry';
 import type { RemovalTarget } from '#shared/vpc-ref';
@@ -12,24 +19,6 @@ import type { RemovalTarget } from '#shared/vpc-ref';
  * VPC no longer asks to connect is withdrawn (`ApprovalWithdrawnError`). The token never leaves this module: results
  * and errors name the VPC and the execution only.
  */
-
-/** The VPC has no pending approval (never asked, already answered, withdrawn, or its request timed out). */
-export class NoPendingApprovalError extends SpokelinkError {}
-
-/** The pending approval's execution no longer waits (it timed out or ended): nothing was decided. */
-export class ApprovalExpiredError extends SpokelinkError {}
-
-/** The approver decided about another request than the one pending now (`request`: the digest it saw). */
-export class ApprovalRequestChangedError extends SpokelinkError {}
-
-/** The error name a denial fails the waiting task with (the onboarding ASL catches it). */
-export const DENIED_ERROR = 'ApprovalDeniedError';
-
-/** The error name an offboarding fails the waiting task with: the request was withdrawn (the ASL ends quietly). */
-export const WITHDRAWN_ERROR = 'ApprovalWithdrawnError';
-
-/** The error name the onboarding gives a request that got no decision in time (a rejection, nothing changed). */
-export const TIMED_OUT_ERROR = 'ApprovalTimedOutError';
 
 export interface Decision {
   vpcId: string;

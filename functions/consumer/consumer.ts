@@ -10,7 +10,7 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { isIpv6Cidr, ruleCidrOf } from '#shared/cidr';
-import { isAwsError } from '#shared/errors';
+import { EndpointAcceptanceError, isAwsError, quotaErrorOf } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
 import { changeRecordItems, type RegistryTable, recordItemKey } from '#shared/registry';
@@ -19,7 +19,6 @@ import type {
   EndpointServicePrincipalRecord,
   SecurityGroupRuleRecord,
 } from '#shared/registry/model';
-import { EndpointAcceptanceError, quotaErrorOf } from '#shared/workflow-errors';
 import type { ConsumerResult } from './contract';
 
 /**

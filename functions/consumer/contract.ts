@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
+import { type Contract, onOriginalPlan, removalActions } from '#shared/contract';
 import {
   EndpointConnectionRecordSchema,
   EndpointServicePrincipalRecordSchema,
@@ -48,11 +48,9 @@ export const ConsumerContract = {
     input: onOriginalPlan('register'),
     output: ConsumerResultSchema,
   },
-  /** PruneEndpointAccess: after a change, the recorded rules the plan no longer wants. */
-  prune: { input: onPlan('prune'), output: ConsumerRemovalResultSchema },
-  /** RemoveEndpointAccess: offboarding, every recorded rule and (if no other VPC of the account needs it) principal. */
-  remove: {
-    input: onRemovalTarget('remove'),
-    output: ConsumerRemovalResultSchema,
-  },
+  /**
+   * PruneEndpointAccess (the rules the plan no longer wants), RemoveEndpointAccess (every recorded rule and, if no other
+   * VPC of the account needs it, the principal).
+   */
+  ...removalActions(ConsumerRemovalResultSchema),
 } as const satisfies Contract;

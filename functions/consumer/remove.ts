@@ -8,7 +8,7 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { ruleCidrOf } from '#shared/cidr';
-import { isAwsError } from '#shared/errors';
+import { EndpointAcceptanceError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { forgetInRecord, getRecord, otherVpcsUsingEndpointService, type RegistryTable } from '#shared/registry';
@@ -18,7 +18,6 @@ import type {
   SecurityGroupRuleRecord,
 } from '#shared/registry/model';
 import type { RemovalTarget } from '#shared/vpc-ref';
-import { EndpointAcceptanceError } from '#shared/workflow-errors';
 import { ingressRules } from './consumer';
 import type { ConsumerRemovalResult } from './contract';
 

@@ -1,13 +1,7 @@
 import * as z from 'zod';
+import { ApprovalExpiredError, ApprovalRequestChangedError, NoPendingApprovalError } from '#shared/errors';
 import { formatIssues } from '#shared/zod-issues';
-import {
-  ApprovalExpiredError,
-  ApprovalRequestChangedError,
-  type DecideDeps,
-  type DecisionResult,
-  decide,
-  NoPendingApprovalError,
-} from '../approval/decide';
+import { type DecideDeps, type DecisionResult, decide } from '../approval/decide';
 
 /**
  * The decision entry point: a Lambda function URL with `AWS_IAM` auth (infra/stacks/hub-stack.ts). Lambda lets a

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { Contract } from '#shared/contract';
-import { WorkflowStateSchema } from '#shared/workflow-state';
+import { FailureMapSchema } from '#shared/failure';
+import { PlanSchema } from '#shared/plan';
+import { HeldLeaseSchema, untilSet } from '#shared/workflow-state';
 import { ConsumerRemovalResultSchema } from '../consumer/contract';
 import { RouteRemovalResultSchema } from '../routes/contract';
 import { AttachmentRemovalResultSchema, UnshareResultSchema } from '../transit-gateway/contract';
@@ -29,28 +31,34 @@ export const FailureRecordSchema = z.object({
   recorded: z.boolean(),
 });
 
-const onState = <A extends string>(action: A) =>
-  z.object({
-    action: z.literal(action),
-    executionArn: z.string().min(1),
-    /** The whole execution state (`"state.$": "$"`): the step reads the VPC, the plan, the lease and the failures. */
-    state: WorkflowStateSchema,
-  });
+/** What every records step reads: its action, the execution, and the lease it holds (`$.lease`, fencing the write). */
+const onExecution = <A extends string>(action: A) =>
+  z.object({ action: z.literal(action), executionArn: z.string().min(1), lease: HeldLeaseSchema });
+
+/** A records step about the VPC of the trigger event (`$.event`): the failure and the offboarding's steps. */
+const onEvent = <A extends string>(action: A) => onExecution(action).extend({ event: z.unknown() });
 
 /** The records function's steps (docs/workflow.md). */
 export const RecordsContract = {
   /** RecordConsumer. */
   connected: {
-    input: onState('connected'),
+    input: onExecution('connected').extend({ plan: PlanSchema }),
     output: z.object({ status: z.literal('connected'), summary: z.string() }),
   },
   /** RecordFailure (onboarding and offboarding). */
-  failure: { input: onState('failure'), output: FailureRecordSchema },
+  failure: {
+    input: onEvent('failure').extend({
+      /** The failures the workflow caught (`$.failure`, and the onboarding's branches' `failed`). */
+      failure: FailureMapSchema,
+      branches: untilSet(z.array(z.unknown())),
+    }),
+    output: FailureRecordSchema,
+  },
   /** RecordOffboarding. */
-  offboarding: { input: onState('offboarding'), output: z.object({ recorded: z.boolean() }) },
+  offboarding: { input: onEvent('offboarding'), output: z.object({ recorded: z.boolean() }) },
   /** ArchiveMembership: the removal steps' results (`$.removed`), for the summary. */
   disconnected: {
-    input: onState('disconnected').extend({ removed: RemovalReportSchema.default({}) }),
+    input: onEvent('disconnected').extend({ removed: RemovalReportSchema.default({}) }),
     output: z.object({
       status: z.literal('disconnected'),
       summary: z.string(),

@@ -3,7 +3,8 @@ import { inputSchema } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { heldRegistry, registryTable } from '#shared/registry';
-import { fenceOf, targetOf } from '#shared/workflow-state';
+import { vpcRefOf } from '#shared/vpc-ref';
+import { targetOf } from '#shared/workflow-state';
 import { RecordsContract } from './contract';
 import { archive, recordOffboarding } from './offboarding';
 import { recordConnected, recordFailure } from './record';
@@ -16,25 +17,19 @@ export const Input = inputSchema(RecordsContract);
  */
 export const handler = lambdaHandler('records', async (input: unknown) => {
   const request = Input.parse(input);
-  const { action, executionArn, state } = request;
-  const target = targetOf(state);
+  const { executionArn, lease } = request;
+  const target = request.action === 'connected' ? vpcRefOf(request.plan) : targetOf(request.event);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
-  const deps = {
-    registry: await heldRegistry(registryTable(config), fenceOf(state), Date.now()),
-    now: () => Date.now(),
-  };
-  if (action === 'connected') {
-    if (!state.plan) throw new Error('RecordConsumer needs the plan ($.plan)');
-    return recordConnected(state.plan, executionArn, deps);
+  const deps = { registry: await heldRegistry(registryTable(config), lease, Date.now()), now: () => Date.now() };
+  if (request.action === 'connected') return recordConnected(request.plan, executionArn, deps);
+  if (request.action === 'failure') {
+    const outcome = await recordFailure(request, target, executionArn, deps);
+    logger.error('workflow failed', { outcome });
+    return outcome;
   }
-  if (action === 'offboarding' || action === 'disconnected') {
-    if (!target) throw new Error(`${action} needs the VPC (the trigger event)`);
-    return action === 'offboarding'
-      ? recordOffboarding(target.vpcId, executionArn, deps)
-      : archive(target.vpcId, executionArn, request.action === 'disconnected' ? request.removed : {}, deps);
-  }
-  const outcome = await recordFailure(state, executionArn, deps);
-  logger.error('workflow failed', { outcome });
-  return outcome;
+  if (!target) throw new Error(`${request.action} needs the VPC (the trigger event)`);
+  return request.action === 'offboarding'
+    ? recordOffboarding(target.vpcId, executionArn, deps)
+    : archive(target.vpcId, executionArn, request.removed, deps);
 });

@@ -1,8 +1,9 @@
-import { describeFailure, type FailureOutcome } from '#shared/failure';
+import type * as z from 'zod';
+import { describeFailure, type FailureOutcome, type FailureStateSchema } from '#shared/failure';
 import type { Plan } from '#shared/plan';
 import { markConnected, markFailed, type RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
-import { targetOf, type WorkflowState } from '#shared/workflow-state';
+import type { VpcRef } from '#shared/vpc-ref';
 import { selfServedText } from '../validate/self-served';
 
 /**
@@ -43,15 +44,15 @@ export async function recordConnected(
 
 /**
  * RecordFailure: status `failed` on the record this execution began (none before AcquireLease: nothing was created
- * then), and the failure described by step for the status and the Fail state.
+ * then; `target`: the VPC of the trigger event), and the failure described by step for the status and the Fail state.
  */
 export async function recordFailure(
-  state: WorkflowState,
+  failures: z.infer<typeof FailureStateSchema>,
+  target: VpcRef | undefined,
   executionArn: string,
   deps: RegistryDeps,
 ): Promise<FailureOutcome & { recorded: boolean }> {
-  const outcome = describeFailure(state);
-  const target = targetOf(state);
+  const outcome = describeFailure(failures);
   const recorded = target ? await markFailed(deps.registry, target.vpcId, executionArn, deps.now()) : false;
   return { ...outcome, recorded };
 }

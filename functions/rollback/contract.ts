@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Contract, onPlan } from '#shared/contract';
-import { CaughtErrorSchema } from '#shared/failure';
+import { FailureMapSchema } from '#shared/failure';
 import { LeaseFenceSchema, PlanSchema } from '#shared/plan';
 import {
   EndpointServicePrincipalRecordSchema,
@@ -10,6 +10,7 @@ import {
   ZoneRecordSchema,
 } from '#shared/registry/model';
 import { RemovalTargetSchema } from '#shared/vpc-ref';
+import { untilSet } from '#shared/workflow-state';
 import { RemovalReportSchema } from '../records/contract';
 
 /** PlanOffboarding's result: what the offboarding will remove. */
@@ -98,23 +99,27 @@ export type RollbackOutcome = z.infer<typeof RollbackOutcomeSchema>;
 /** A rollback branch's end (RollBackMembership / RollBackAdditions): the removal results and its caught failure. */
 export const RollbackBranchSchema = z.object({
   undone: RemovalReportSchema.default({}),
-  failed: z.record(z.string(), CaughtErrorSchema).default({}),
+  failed: FailureMapSchema.default({}),
 });
 
-/** The parts of the onboarding execution state the rollback steps read (the rest is ignored). */
-export const RollbackStateSchema = z.object({
-  plan: PlanSchema,
-  before: InventorySchema.optional(),
-  rollbackPlan: RollbackPlanSchema.pick({ mode: true, reason: true }).optional(),
-  /** RollBackMembership / RollBackAdditions: one entry per branch (read by SummarizeRollback, by name on error). */
-  rollback: z.array(z.unknown()).optional(),
-  rollbackFailure: z.record(z.string(), CaughtErrorSchema).optional(),
+/** What PlanRollback reads of the onboarding's state: the plan and, for a member, what existed before (`$.before`). */
+export const RollbackPlanInputSchema = z.object({ plan: PlanSchema, before: untilSet(InventorySchema) });
+
+/**
+ * What SummarizeRollback reads besides: PlanRollback's mode and reason, one entry per branch of RollBackMembership /
+ * RollBackAdditions (each read by RollbackBranchSchema, failing by name when it is not in that shape), and the errors
+ * the rollback's steps caught. Each is empty when the rollback did not get that far.
+ */
+export const RollbackStateSchema = RollbackPlanInputSchema.extend({
+  rollbackPlan: untilSet(RollbackPlanSchema.pick({ mode: true, reason: true })),
+  rollback: untilSet(z.array(z.unknown())),
+  rollbackFailure: untilSet(FailureMapSchema),
 });
 export type RollbackState = z.infer<typeof RollbackStateSchema>;
 
 /**
- * The rollback function's steps: PlanOffboarding, and the onboarding's rollback (docs/workflow.md, "Rollback"). The
- * rollback's steps read the state (`"state.$": "$"`), narrowed by RollbackStateSchema.
+ * The rollback function's steps: PlanOffboarding, and the onboarding's rollback (docs/workflow.md, "Rollback"), each
+ * given the fields of the state it reads by name.
  */
 export const RollbackContract = {
   /** PlanOffboarding (no action: the offboarding ASL's original input). */
@@ -131,12 +136,12 @@ export const RollbackContract = {
   inventory: { input: onPlan('inventory'), output: InventorySchema },
   /** PlanRollback (onboarding failure path). */
   'plan-rollback': {
-    input: z.object({ action: z.literal('plan-rollback'), state: RollbackStateSchema }),
+    input: RollbackPlanInputSchema.extend({ action: z.literal('plan-rollback') }),
     output: RollbackPlanSchema,
   },
   /** SummarizeRollback (onboarding failure path). */
   'summarize-rollback': {
-    input: z.object({ action: z.literal('summarize-rollback'), state: RollbackStateSchema }),
+    input: RollbackStateSchema.extend({ action: z.literal('summarize-rollback') }),
     output: RollbackOutcomeSchema,
   },
 } as const satisfies Contract;

@@ -14,8 +14,8 @@ export const Input = inputSchema(RollbackContract);
 
 /**
  * PlanOffboarding `{ event }` -> what the offboarding will remove; and for the onboarding's rollback (docs/workflow.md,
- * "Rollback"): NoteWhatExists `{ action: 'inventory', plan }`, PlanRollback `{ action: 'plan-rollback', state }` and
- * SummarizeRollback `{ action: 'summarize-rollback', state }`. Mutates nothing: the removals are the routes, zones,
+ * "Rollback"): NoteWhatExists `{ action: 'inventory', plan }`, PlanRollback `{ action: 'plan-rollback', plan, before }`
+ * and SummarizeRollback (the same and the rollback's results). Mutates nothing: the removals are the routes, zones,
  * consumer and transit-gateway functions.
  */
 export const handler = lambdaHandler('offboard', async (input: unknown): Promise<OutputOf<typeof RollbackContract>> => {
@@ -26,7 +26,7 @@ export const handler = lambdaHandler('offboard', async (input: unknown): Promise
     logger.appendKeys({ vpcId: request.plan.vpcId, accountId: request.plan.accountId, action: request.action });
     return noteWhatExists(request.plan, { registry });
   }
-  if (!('state' in request)) {
+  if (!('plan' in request)) {
     const fence = request.lease && {
       vpcId: request.lease.vpcId,
       owner: request.lease.owner,
@@ -34,14 +34,14 @@ export const handler = lambdaHandler('offboard', async (input: unknown): Promise
     };
     return offboardingPlan(request.event, config, await heldRegistry(registry, fence, Date.now()));
   }
-  const { plan } = request.state;
+  const { plan } = request;
   logger.appendKeys({ vpcId: plan.vpcId, accountId: plan.accountId, action: request.action });
   if (request.action === 'summarize-rollback') {
-    const outcome = await summarizeRollback(request.state, { registry });
+    const outcome = await summarizeRollback(request, { registry });
     logger.info('rollback outcome', { outcome });
     return outcome;
   }
-  const rollback = await planRollback(request.state, {
+  const rollback = await planRollback(request, {
     spokeEc2: () => spokeEc2(config, plan.accountId, plan.region, { access: 'read' }),
     registry,
   });

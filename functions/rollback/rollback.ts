@@ -1,5 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokeAccessError, SpokelinkError } from '#shared/errors';
+import { isAwsError, RollbackResultError, SpokeAccessError } from '#shared/errors';
 import { type CaughtError, causeMessage } from '#shared/failure';
 import type { Plan } from '#shared/plan';
 import { getRecord, type RegistryTable, recordItemKey } from '#shared/registry';
@@ -39,9 +39,6 @@ export interface RollbackDeps {
 
 /** The summary leaves the failure itself at least 256 - 2 - 120 characters of the status detail. */
 export const SUMMARY_MAX = 120;
-
-/** A removal step returned a field the summary cannot read: it fails by name, it never counts 0. */
-export class RollbackResultError extends SpokelinkError {}
 
 // ---- NoteWhatExists -------------------------------------------------------------------------------------------------
 
@@ -177,8 +174,10 @@ async function vpcRefOf(plan: Plan, deps: RollbackDeps): Promise<RemovalTarget> 
 }
 
 /** PlanRollback: what the rollback undoes, and how (see the module comment). Read-only. */
-export async function planRollback(state: RollbackState, deps: RollbackDeps): Promise<RollbackPlan> {
-  const { plan, before } = state;
+export async function planRollback(
+  { plan, before }: Pick<RollbackState, 'plan' | 'before'>,
+  deps: RollbackDeps,
+): Promise<RollbackPlan> {
   const record = await getRecord(deps.registry, plan.vpcId);
   const chosen = rollbackMode(record, before);
   const toUndo = counts(itemsToUndo(record, chosen.mode, before));

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
+import { type Contract, onOriginalPlan, removalActions } from '#shared/contract';
 import { RouteRecordSchema } from '#shared/registry/model';
 
 /** CreateSpokeRoutes' result. */
@@ -30,11 +30,6 @@ export const RoutesContract = {
     input: onOriginalPlan('create'),
     output: RoutesResultSchema,
   },
-  /** PruneSpokeRoutes: after a change, the recorded routes the plan no longer wants. */
-  prune: { input: onPlan('prune'), output: RouteRemovalResultSchema },
-  /** RemoveSpokeRoutes: offboarding, every recorded route. */
-  remove: {
-    input: onRemovalTarget('remove'),
-    output: RouteRemovalResultSchema,
-  },
+  /** PruneSpokeRoutes (the routes the plan no longer wants), RemoveSpokeRoutes (every recorded route). */
+  ...removalActions(RouteRemovalResultSchema),
 } as const satisfies Contract;

@@ -1,11 +1,10 @@
 import { CreateRouteCommand, type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
-import { ConflictError, isAwsError } from '#shared/errors';
+import { ConflictError, isAwsError, quotaErrorOf } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import { isStaticRoute, routeConflictText, routeTarget, spokeRouteNeeds } from '#shared/spoke-routes';
-import { quotaErrorOf } from '#shared/workflow-errors';
 import type { RoutesResult } from './contract';
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SpokelinkError } from './errors';
+import { StepInputError } from './errors';
 import { PlanSchema } from './plan';
 import { RemovalTargetSchema } from './vpc-ref';
 import { formatIssues } from './zod-issues';
@@ -43,6 +43,16 @@ export const onRemovalTarget = <A extends string>(action: A) =>
   z.object({ action: z.literal(action), vpc: RemovalTargetSchema });
 
 /**
+ * The removal actions of a function whose onboarding step makes things: `prune` (after a change, the recorded items
+ * the plan no longer wants, `{ action, plan }`) and `remove` (offboarding and the rollback, every recorded item,
+ * `{ action, vpc }`), both reporting what they removed in `output`.
+ */
+export const removalActions = <O extends z.ZodType>(output: O) => ({
+  prune: { input: onPlan('prune'), output },
+  remove: { input: onRemovalTarget('remove'), output },
+});
+
+/**
  * The handler's input schema: the actions' inputs, tried in the contract's order (an action-less original input comes
  * first, and a payload naming another action never matches it).
  */
@@ -52,12 +62,6 @@ export function inputSchema<C extends Contract>(contract: C): z.ZodType<InputOf<
   if (!first) throw new Error('a contract needs at least one action');
   return (rest.length === 0 ? first : z.union([first, ...rest])) as unknown as z.ZodType<InputOf<C>>;
 }
-
-/**
- * A step's input, or a step's result another step reads, is not in its contract's shape: the step fails by this name
- * (and the issues' paths) instead of reading a field it cannot parse as absent.
- */
-export class StepInputError extends SpokelinkError {}
 
 /** `schema.parse(input)`, failing with StepInputError naming the step and the issues. */
 export function parseStepInput<T>(schema: z.ZodType<T>, step: string, input: unknown): T {

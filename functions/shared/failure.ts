@@ -13,11 +13,12 @@ import * as z from 'zod';
 export const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 export type CaughtError = z.infer<typeof CaughtErrorSchema>;
 
-const FailureMap = z.record(z.string(), CaughtErrorSchema);
+/** Caught errors by state name (`$.failure`, a branch's `failed`, `$.rollbackFailure`). */
+export const FailureMapSchema = z.record(z.string(), CaughtErrorSchema);
 
 /** The parts of the execution state that carry failures. Everything else is ignored. */
 export const FailureStateSchema = z.object({
-  failure: FailureMap.optional(),
+  failure: FailureMapSchema.optional(),
   branches: z.array(z.unknown()).optional(),
 });
 
@@ -53,7 +54,7 @@ export function failuresOf(state: unknown): StepFailure[] {
   };
   add(parsed.data.failure ?? {});
   for (const branch of parsed.data.branches ?? []) {
-    const failed = z.object({ failed: FailureMap }).safeParse(branch);
+    const failed = z.object({ failed: FailureMapSchema }).safeParse(branch);
     if (failed.success) add(failed.data.failed);
   }
   return out;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, SpokelinkError } from './errors';
+import { IntakeLockContentionError, isAwsError } from './errors';
 import type { WorkflowKind } from './events';
 import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './registry';
 
@@ -94,11 +94,18 @@ export async function enqueue(
   }
 }
 
-function toQueued(item: Record<string, unknown>): QueuedRequest {
+/** The account, VPC and workflow an intake item is about. */
+function subjectOf(item: Record<string, unknown>) {
   return {
     accountId: String(item.accountId),
     vpcId: String(item.vpcId),
-    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    workflow: item.workflow === 'offboard' ? ('offboard' as const) : ('onboard' as const),
+  };
+}
+
+function toQueued(item: Record<string, unknown>): QueuedRequest {
+  return {
+    ...subjectOf(item),
     eventId: String(item.eventId),
     event: String(item.event),
     eventTime: String(item.eventTime ?? ''),
@@ -110,9 +117,7 @@ function toQueued(item: Record<string, unknown>): QueuedRequest {
 
 function toRunning(item: Record<string, unknown>): RunningExecution {
   return {
-    accountId: String(item.accountId),
-    vpcId: String(item.vpcId),
-    workflow: item.workflow === 'offboard' ? 'offboard' : 'onboard',
+    ...subjectOf(item),
     name: String(item.name),
     executionArn: String(item.executionArn),
     startedAt: Number(item.startedAt),
@@ -182,9 +187,6 @@ export const LOCK_PK = 'INTAKE#LOCK';
 
 /** How long a dispatch pass may hold its account's lock before another may take it over (a crashed pass). */
 export const LOCK_TTL_MS = 60_000;
-
-/** Other passes kept taking and releasing an account's intake lock while this one tried to take it. */
-export class IntakeLockContentionError extends SpokelinkError {}
 
 /**
  * Runs `work` holding the account's dispatch lock (`INTAKE#LOCK` / `<accountId>`), so that two passes never both

@@ -5,7 +5,7 @@ import {
   type Route53ProfilesClient,
 } from '../../sdk/client-route53profiles';
 import { type HubConfig, hubProfileName } from './config';
-import { SpokelinkError } from './errors';
+import { HubProfileMissingError } from './errors';
 import type { ConsumerRecord } from './registry/model';
 
 /**
@@ -14,9 +14,6 @@ import type { ConsumerRecord } from './registry/model';
  * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/profiles.html). "You can associate only one Profile
  * with a VPC" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_AssociateProfile.html).
  */
-
-/** The hub's Profile does not exist (the hub stack creates it in profile mode): a deployment problem. */
-export class HubProfileMissingError extends SpokelinkError {}
 
 const profileIds = new Map<string, string>();
 

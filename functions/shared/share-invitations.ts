@@ -4,8 +4,8 @@ import {
   type RAMClient,
   type ResourceShareInvitation,
 } from '@aws-sdk/client-ram';
+import { ShareInvitationPendingError, ShareInvitationRejectedError } from '#shared/errors';
 import { isAwsError } from './errors';
-import { ShareInvitationPendingError, ShareInvitationRejectedError } from './workflow-errors';
 
 /**
  * An account outside the organization receives a hub RAM share (the TGW's, the Route 53 Profile's) as an invitation

@@ -5,8 +5,8 @@ import { inputSchema, parseStepInput } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
 import { getApproval, registryTable } from '#shared/registry';
-import { fenceOf, targetOf } from '#shared/workflow-state';
-import { StatusContract, type StatusResult, type StatusStateSchema } from './contract';
+import { targetOf } from '#shared/workflow-state';
+import { StatusContract, type StatusReads, type StatusResult } from './contract';
 import { type RollbackReport, setStatus } from './status';
 
 export const Input = inputSchema(StatusContract);
@@ -17,28 +17,29 @@ export function statusInput(input: unknown): z.infer<typeof StatusContract.set.i
 }
 
 /** The rollback's summary, or, when SummarizeRollback failed, which step failed. */
-export function rollbackOf(state: z.infer<typeof StatusStateSchema>): RollbackReport | undefined {
-  if (state.rollbackOutcome) return { summary: state.rollbackOutcome.summary };
-  const failed = Object.entries(state.rollbackFailure ?? {}).at(-1);
+export function rollbackOf(reads: StatusReads): RollbackReport | undefined {
+  if (reads.rollbackOutcome) return { summary: reads.rollbackOutcome.summary };
+  const failed = Object.entries(reads.rollbackFailure ?? {}).at(-1);
   return failed ? { unsummarized: { step: failed[0], error: failed[1].Error } } : undefined;
 }
 
 /** SetStatus* states: writes the status tags on the VPC. */
 export const handler = lambdaHandler('status', async (input: unknown): Promise<StatusResult> => {
-  const { status, executionName, executionArn, executionStartTime, state, detail } = statusInput(input);
-  const target = targetOf(state);
+  const { status, executionName, executionArn, executionStartTime, event, lease, detail, ...reads } =
+    statusInput(input);
+  const target = targetOf(event);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
   const registry = registryTable(config);
   return setStatus(
     status,
     target,
-    state,
+    reads,
     {
       name: executionName,
       arn: executionArn,
       ...(executionStartTime ? { startedAt: executionStartTime } : {}),
-      ...(fenceOf(state) ? { fence: fenceOf(state) } : {}),
+      ...(lease ? { fence: lease } : {}),
     },
     {
       spokeEc2: (t) => spokeEc2(config, t.accountId, t.region, { access: 'write', vpcId: t.vpcId }),
@@ -49,6 +50,6 @@ export const handler = lambdaHandler('status', async (input: unknown): Promise<S
         return pending && { executionArn: pending.executionArn, expiresAt: pending.expiresAt };
       },
     },
-    { detail, rollback: rollbackOf(state) },
+    { detail, rollback: rollbackOf(reads) },
   );
 });

@@ -1,5 +1,5 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
+import { isAwsError, LeaseLostError, SpokeAccessError, TagLimitExceededError } from '#shared/errors';
 import { causeMessage, describeFailure } from '#shared/failure';
 import { logger } from '#shared/logger';
 import type { LeaseFence, Plan } from '#shared/plan';
@@ -7,9 +7,7 @@ import { getLease, type RegistryTable, renewLease, reserveStatusWrite } from '#s
 import type { Status } from '#shared/tags';
 import { MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, PAUSED_DETAIL, StatusTag, statusDetail } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
-import { LeaseLostError } from '#shared/workflow-errors';
-import type { WorkflowState } from '#shared/workflow-state';
-import type { StatusResult } from './contract';
+import type { StatusReads, StatusResult } from './contract';
 
 /** Statuses the workflows write (onboarding, approvals, offboarding; see docs/lifecycle.md): the tag contract's. */
 export type OnboardingStatus = Status;
@@ -152,12 +150,16 @@ function ownTextWithout(text: string, vpcId: string): string {
   return parts.map((part, i) => (i < end ? part.split(vpcId).join('the VPC') : part)).join(': ');
 }
 
-/** The detail for a status, from the execution state (`override`: a detail the workflow computed). */
+/**
+ * The detail for a status, from what it reads of the execution state (`override`: a detail the workflow computed;
+ * `vpcId`: the VPC the tag goes on, which a shortened failure calls "the VPC").
+ */
 export function detailFor(
   status: OnboardingStatus,
-  state: WorkflowState,
+  state: StatusReads,
   override?: string,
   rollback?: RollbackReport,
+  vpcId?: string,
 ): string {
   if (override !== undefined && status !== 'failed') return statusDetail(override);
   switch (status) {
@@ -183,7 +185,7 @@ export function detailFor(
     case 'rejected':
       return statusDetail(causeMessage(state.error?.Cause) || state.error?.Error || 'rejected');
     case 'failed':
-      return failedDetail(describeFailure(state).detail, rollback, state.plan?.vpcId);
+      return failedDetail(describeFailure(state).detail, rollback, vpcId);
   }
 }
 
@@ -201,14 +203,14 @@ export function detailFor(
 export async function setStatus(
   status: OnboardingStatus,
   target: VpcRef | undefined,
-  state: WorkflowState,
+  state: StatusReads,
   execution: StatusWriter,
   deps: StatusDeps,
   override?: { detail?: string; rollback?: RollbackReport },
 ): Promise<StatusResult> {
   // SetStatusConnected of a member with quarantined CIDRs: the VPC is connected for its valid CIDRs only.
   if (status === 'connected') status = connectedStatusOf(state.plan);
-  const detail = detailFor(status, state, override?.detail, override?.rollback);
+  const detail = detailFor(status, state, override?.detail, override?.rollback, target?.vpcId);
   const failure = status === 'failed' ? describeFailure(state) : undefined;
   // The Fail state's cause (no 256-character limit) carries the whole rollback summary after the failure.
   const rolledBack = status === 'failed' ? rollbackText(override?.rollback) : undefined;

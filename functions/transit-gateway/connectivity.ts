@@ -1,7 +1,7 @@
 import { type EC2Client, paginateDescribeRouteTables, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { routeDestinationOf } from '#shared/cidr';
-import { SpokelinkError } from '#shared/errors';
+import { ConnectivityPendingError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import type { ConnectivityResult } from './contract';
@@ -24,9 +24,6 @@ import { describeAttachment } from './transit-gateway';
  * every onboarding at once (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so a poll reads
  * the hub only when nothing on the spoke's side is pending, and reads each hub fact once.
  */
-
-/** Something AWS has not applied yet: transient, the ASL retries WaitForConnectivity with backoff. */
-export class ConnectivityPendingError extends SpokelinkError {}
 
 export interface ConnectivityDeps {
   hubEc2: EC2Client;

@@ -29,7 +29,8 @@ import {
   AttachmentFailedError,
   AttachmentNotReadyError,
   isAwsError,
-  SpokelinkError,
+  OrganizationShareMissingError,
+  quotaErrorOf,
   VpcNotFoundError,
 } from '#shared/errors';
 import { logger } from '#shared/logger';
@@ -37,7 +38,6 @@ import type { Plan } from '#shared/plan';
 import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
-import { quotaErrorOf } from '#shared/workflow-errors';
 import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
 import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
 
@@ -71,14 +71,6 @@ const GOING_STATES = new Set(['deleting', 'rollingBack']);
 const FAILED_STATES = new Set(['failed', 'failing', 'rejected', 'rejecting', 'deleted', 'deleting', 'rollingBack']);
 
 // ---- ShareTransitGateway -------------------------------------------------------------------------------------------
-
-/**
- * The configuration shares the TGW with the organization, but the hub has no share that holds both the TGW and the
- * organization (ASSOCIATED or ASSOCIATING): the hub stack was not deployed with it, or the share was changed by hand.
- * A person must act (redeploy the hub stack); the account is not added one by one instead, so that the deployed
- * state stays what the configuration says.
- */
-export class OrganizationShareMissingError extends SpokelinkError {}
 
 /** Every association of the caller's shares that the filter selects (all pages). */
 async function associationsOf(

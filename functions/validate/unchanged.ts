@@ -5,7 +5,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { SpokelinkError } from '#shared/errors';
+import { AlreadyConnectedError } from '#shared/errors';
 import { bareZoneId, zonesOfVpc } from '#shared/hosted-zones';
 import type { Plan } from '#shared/plan';
 import type { ConsumerRecord } from '#shared/registry/model';
@@ -26,9 +26,6 @@ import { StatusTag } from '#shared/tags';
  * - a cheap drift check is clean: the recorded attachment is `available` and `associated` with the segment's table,
  *   every spoke route to a hub destination goes to the TGW, and the VPC is associated with every planned zone.
  */
-
-/** The VPC is already connected as it asks, and nothing drifted: there is nothing to do. */
-export class AlreadyConnectedError extends SpokelinkError {}
 
 export interface UnchangedDeps {
   spoke: () => Promise<{ ec2: EC2Client; route53: Route53Client }>;

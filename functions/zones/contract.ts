@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, onPlan, onRemovalTarget } from '#shared/contract';
+import { type Contract, onOriginalPlan, onPlan, removalActions } from '#shared/contract';
 import { ProfileAssociationRecordSchema, SpokeEndpointRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
 
 /** AssociateZones' result for the zones. */
@@ -84,13 +84,8 @@ export const ZonesContract = {
       privateDnsReleased: z.array(z.string()).optional(),
     }),
   },
-  /** PruneZoneAssociations: after a change, the recorded zones the plan no longer wants. */
-  prune: { input: onPlan('prune'), output: DnsRemovalResultSchema },
-  /** RemoveZoneAssociations: offboarding, every recorded zone. */
-  remove: {
-    input: onRemovalTarget('remove'),
-    output: DnsRemovalResultSchema,
-  },
+  /** PruneZoneAssociations (the zones the plan no longer wants), RemoveZoneAssociations (every recorded zone). */
+  ...removalActions(DnsRemovalResultSchema),
   /** CreateSpokeEndpoints: the interface endpoints of the plan's local services, in the spoke VPC. */
   endpoints: {
     input: onPlan('endpoints'),

@@ -1,5 +1,5 @@
 import { DescribeVpcEndpointsCommand, type EC2Client, ModifyVpcEndpointCommand } from '@aws-sdk/client-ec2';
-import { isAwsError, SpokelinkError } from '#shared/errors';
+import { isAwsError, SpokeEndpointPendingError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import type { ConsumerRecord } from '#shared/registry/model';
 
@@ -21,13 +21,6 @@ import type { ConsumerRecord } from '#shared/registry/model';
 export function privateDnsAtCreation(record: Pick<ConsumerRecord, 'zones'> | undefined, endpoint: string): boolean {
   return !(record?.zones ?? []).some((z) => z.endpoint === endpoint);
 }
-
-/**
- * hub -> spoke: the endpoint made for the move is not `available` yet, so the hub's zone of its service is kept until it
- * is (PruneZoneAssociations is retried: the ASL's `spokeEndpointDeleting` retrier, AWS publishes no duration, the twin
- * takes `endpointPendingMs`, 60 s). Nothing was changed by the attempt.
- */
-export class SpokeEndpointPendingError extends SpokelinkError {}
 
 export interface MoveDeps {
   /** EC2 as the spoke role (write, this VPC). */

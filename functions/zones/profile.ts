@@ -1,5 +1,11 @@
 import type { RAMClient } from '@aws-sdk/client-ram';
-import { ConflictError, isAwsError, SpokelinkError } from '#shared/errors';
+import {
+  ConflictError,
+  HubProfileNotVisibleError,
+  isAwsError,
+  PriorRequestNotComplete,
+  quotaErrorOf,
+} from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { profileAssociationsOfVpc } from '#shared/profiles';
@@ -7,7 +13,6 @@ import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable } from '
 import type { ProfileAssociationRecord } from '#shared/registry/model';
 import { acceptHubShareInvitation, type HubShare } from '#shared/share-invitations';
 import type { RemovalTarget } from '#shared/vpc-ref';
-import { quotaErrorOf } from '#shared/workflow-errors';
 import {
   AssociateProfileCommand,
   DisassociateProfileCommand,
@@ -23,20 +28,6 @@ import type { ProfileRemovalResult, ProfileResult } from './contract';
  * Migration between modes needs no state of its own: the new mode's DNS is put in place by AssociateZones and
  * confirmed by WaitForConnectivity before PruneZoneAssociations removes the old mode's (README, "DNS modes").
  */
-
-/**
- * A Profile association in transition: still `CREATING` (it cannot be removed yet: ConflictException), or `DELETING`
- * (it still holds the VPC: a new one cannot be made yet). Transient. Named as Route 53's own error for a change that
- * must wait for the previous one, so that the zone states' existing Retry on `PriorRequestNotComplete` applies.
- */
-export class PriorRequestNotComplete extends SpokelinkError {}
-
-/**
- * The spoke account does not see the hub's Profile yet (ResourceNotFoundException on AssociateProfile): RAM makes a
- * shared resource visible a while after the share reaches the account (an invitation just accepted, the
- * organization's share right after a deploy). Transient: the ASL retries AssociateZones.
- */
-export class HubProfileNotVisibleError extends SpokelinkError {}
 
 export interface ProfileDeps {
   /** Route 53 Profiles as the spoke role (the VPC owner), write session for the VPC. */

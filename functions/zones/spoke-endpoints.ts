@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isIpv6Cidr } from '#shared/cidr';
 import type { HubConfig } from '#shared/config';
-import { isAwsError, SpokelinkError } from '#shared/errors';
+import { isAwsError, SpokeEndpointConflictError, SpokeEndpointDeletingError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { changeRecordItems, forgetInRecord, getRecord, type RegistryTable } from '#shared/registry';
 import { ruleDescription, type SpokeEndpointRecord } from '#shared/registry/model';
@@ -32,15 +32,6 @@ import { privateDnsAtCreation } from './moves';
  * VPC, the service and the membership, so a retried call whose first response was lost returns the same endpoint
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Run_Instance_Idempotency.html).
  */
-
-/**
- * A local endpoint spokelink deleted is still `deleting` and holds its security group: the step is retried (the ASL's
- * `spokeEndpointDeleting` retrier) and deletes the group once the endpoint is gone.
- */
-export class SpokeEndpointDeletingError extends SpokelinkError {}
-
-/** The VPC already holds the service's name (its own zone or endpoint): the local endpoint cannot take private DNS. */
-export class SpokeEndpointConflictError extends SpokelinkError {}
 
 export interface SpokeEndpointDeps {
   config: Pick<HubConfig, 'prefix' | 'endpoints'>;

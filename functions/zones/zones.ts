@@ -6,13 +6,12 @@ import {
   type VPC,
   type VPCRegion,
 } from '@aws-sdk/client-route-53';
-import { ConflictError, isAwsError, SpokelinkError } from '#shared/errors';
+import { ConflictError, isAwsError, quotaErrorOf, ZoneAuthorizationsFullError } from '#shared/errors';
 import { bareZoneId, bareZoneName, zonesOfVpc } from '#shared/hosted-zones';
 import { logger } from '#shared/logger';
 import type { Plan, ZonePlan } from '#shared/plan';
 import { getRecord, mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { ZoneRecord } from '#shared/registry/model';
-import { quotaErrorOf } from '#shared/workflow-errors';
 import type { ZonesResult } from './contract';
 
 /**
@@ -37,13 +36,6 @@ import type { ZonesResult } from './contract';
  *   when a retried step finds a zone associated that its record does not list yet, deleted then (the previous attempt
  *   may have associated and failed before deleting).
  */
-
-/**
- * The zone already holds Route 53's maximum of VPC association authorizations (TooManyVPCAssociationAuthorizations):
- * other onboardings are waiting for the zone, each holding one until its association is through. Transient: the ASL
- * retries with a long backoff.
- */
-export class ZoneAuthorizationsFullError extends SpokelinkError {}
 
 export interface ZonesDeps {
   hubRoute53: Route53Client;

@@ -1,8 +1,9 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLocalHub, type LocalHub } from '#local/hub';
 import { loadConfigFile, registryTableName } from '#shared/config';
+import { RegistrySchemaError } from '#shared/errors';
 import { getRecord, type RegistryTable } from '#shared/registry';
-import { migrateRegistry, REGISTRY_SCHEMA_VERSION, RegistrySchemaError } from '#shared/registry/schema';
+import { migrateRegistry, REGISTRY_SCHEMA_VERSION } from '#shared/registry/schema';
 import { ec2State } from '#twin/services/ec2/model';
 import { advance, registryOf, runReconcile, settle, statusOf } from './helpers';
 import { releaseRegistry, releaseWorld } from './upgrade-world';

@@ -42,6 +42,27 @@ describe('Local Step Functions API (through @aws-sdk/client-sfn)', () => {
   let runner: Runner;
   afterEach(() => runner?.clock.uninstall());
 
+  it('answers an unknown or malformed ARN as Step Functions does: DoesNotExist by kind, InvalidArn', async () => {
+    runner = fixtureRunner();
+    const sfn = runner.client();
+    const flow = runner.arns.flow!;
+    const unknownExecution = flow.replace(':stateMachine:', ':execution:').concat(':nope');
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: unknownExecution }))).rejects.toMatchObject({
+      name: 'ExecutionDoesNotExist',
+      message: `Execution Does Not Exist: '${unknownExecution}'`,
+    });
+    const unknownMachine = `${flow}-nope`;
+    await expect(
+      sfn.send(new StartExecutionCommand({ stateMachineArn: unknownMachine, name: 'x', input: '{}' })),
+    ).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+      message: `State Machine Does Not Exist: '${unknownMachine}'`,
+    });
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' }))).rejects.toMatchObject({
+      name: 'InvalidArn',
+    });
+  });
+
   it('returns the same execution for the same name and input while it runs, and ExecutionAlreadyExists otherwise', async () => {
     runner = fixtureRunner();
     const sfn = runner.client();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { LocalHub } from '#local/hub';
-import { VpcBusyError } from '#shared/errors';
+import { LeaseLostError, VpcBusyError } from '#shared/errors';
 import type { LeaseFence } from '#shared/plan';
 import {
   acquireLease,
@@ -19,7 +19,6 @@ import {
   registryTable,
   renewLease,
 } from '#shared/registry';
-import { LeaseLostError } from '#shared/workflow-errors';
 import { main } from '../../cli/main';
 import { setStatus } from '../../functions/status/status';
 import { examplePlan } from '../functions/plan-fixture';
@@ -185,11 +184,11 @@ describe('Security: the status step never lets an older execution overwrite a ne
     const newer = { name: 'newer', arn: 'arn:newer', startedAt: '2026-06-01T09:05:00.000Z' };
     const older = { name: 'older', arn: 'arn:older', startedAt: '2026-06-01T09:00:00.000Z' };
 
-    await expect(setStatus('connected', target, { event: {} }, newer, deps)).resolves.toMatchObject({ written: true });
+    await expect(setStatus('connected', target, {}, newer, deps)).resolves.toMatchObject({ written: true });
     const late = await setStatus(
       'rejected',
       target,
-      { event: {}, error: { Error: 'ApprovalTimedOutError', Cause: 'approval-timeout: approval timed out' } },
+      { error: { Error: 'ApprovalTimedOutError', Cause: 'approval-timeout: approval timed out' } },
       older,
       deps,
     );
@@ -197,7 +196,7 @@ describe('Security: the status step never lets an older execution overwrite a ne
     expect(late).toMatchObject({ written: false, skipped: expect.stringContaining('arn:newer') });
     expect(written).toHaveLength(1);
     // The newer execution itself writes on.
-    await expect(setStatus('disconnected', target, { event: {} }, newer, deps)).resolves.toMatchObject({
+    await expect(setStatus('disconnected', target, {}, newer, deps)).resolves.toMatchObject({
       written: true,
     });
   });

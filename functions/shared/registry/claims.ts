@@ -1,8 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { cidrsOverlap, claimBucketOf } from '../cidr';
-import { RejectedError } from '../errors';
+import { ClaimContentionError, LeaseLostError, RejectedError } from '../errors';
 import { logger } from '../logger';
-import { ClaimContentionError, LeaseLostError } from '../workflow-errors';
 import { putIfVersion } from './conditional';
 import type { RegistryTable } from './table';
 

@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LeaseLostError } from '#shared/errors';
 import { isAwsError, VpcBusyError } from '../errors';
 import { logger } from '../logger';
 import type { LeaseFence } from '../plan';
-import { LeaseLostError } from '../workflow-errors';
 import { CONDITION_FAILED, updateIf } from './conditional';
 import { registryKeys } from './model';
 import type { RegistryTable } from './table';

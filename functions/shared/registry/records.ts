@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RegistryRecordMissingError } from '#shared/errors';
 import { isAwsError } from '../errors';
 import type { Plan } from '../plan';
-import { RegistryRecordMissingError } from '../workflow-errors';
 import { claimCidrs } from './claims';
 import { CONDITION_FAILED } from './conditional';
 import { FENCE_ATTRIBUTE, fenceCondition, lostLease } from './lease';
@@ -200,11 +200,35 @@ export async function mergeIntoRecord<K extends MergeableField>(
   items: ItemOf<K>[],
   now: number,
 ): Promise<void> {
-  if (items.length === 0) return;
+  await rewriteFieldItems(table, vpcId, field, { put: items }, now, { missing: 'throw' });
+}
+
+/**
+ * Applies `change` to one field's items (`applyItemChanges`) and writes the field back (always: the write is fenced by
+ * the lease). A missing record throws RegistryRecordMissingError (`missing: 'throw'`, a step that adds) or is nothing
+ * to change (`'skip'`, a removal).
+ */
+async function rewriteFieldItems<K extends MergeableField>(
+  table: RegistryTable,
+  vpcId: string,
+  field: K,
+  change: { put?: ItemOf<K>[]; drop?: ItemOf<K>[] },
+  now: number,
+  options: { missing: 'throw' | 'skip' },
+): Promise<void> {
+  if ((change.put?.length ?? 0) + (change.drop?.length ?? 0) === 0) return;
   const record = await getRecord(table, vpcId);
-  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
-  const merged = applyItemChanges(field, (record[field] ?? []) as unknown[], { put: items as unknown[] });
-  await updateRecord(table, vpcId, { [field]: merged, updatedAt: new Date(now).toISOString() });
+  if (!record) {
+    if (options.missing === 'skip') return;
+    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  }
+  const items = applyItemChanges(field, (record[field] ?? []) as unknown[], change);
+  await updateRecord(
+    table,
+    vpcId,
+    { [field]: items, updatedAt: new Date(now).toISOString() },
+    options.missing === 'skip' ? { ifExists: true } : {},
+  );
 }
 
 /** A field's items after `change`, by item identity: intents kept if present, puts replace, drops remove. */
@@ -362,12 +386,7 @@ export async function forgetInRecord<K extends MergeableField>(
   items: ItemOf<K>[],
   now: number,
 ): Promise<void> {
-  if (items.length === 0) return;
-  const record = await getRecord(table, vpcId);
-  if (!record) return;
-  const gone = new Set(items.map((item) => recordItemKey(field, item)));
-  const kept = ((record[field] ?? []) as ItemOf<K>[]).filter((item) => !gone.has(recordItemKey(field, item)));
-  await updateRecord(table, vpcId, { [field]: kept, updatedAt: new Date(now).toISOString() }, { ifExists: true });
+  await rewriteFieldItems(table, vpcId, field, { drop: items }, now, { missing: 'skip' });
 }
 
 /** Write-through of DeleteAttachment: the record no longer names an attachment. */

@@ -1,5 +1,5 @@
 import { PutCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, SpokelinkError } from '../errors';
+import { isAwsError, RegistrySchemaError } from '../errors';
 import type { RegistryTable } from './table';
 
 /**
@@ -22,9 +22,6 @@ export const REGISTRY_SCHEMA_VERSION = 2;
 
 /** Key of the item that records the table's migrations (what `spokelink migrate` did last). */
 export const SCHEMA_ITEM_KEY = { pk: 'SCHEMA', sk: 'REGISTRY' };
-
-/** A record written by a newer spokelink than this one: nothing is read or written from it. */
-export class RegistrySchemaError extends SpokelinkError {}
 
 /** The schema version of a stored item (absent: 1, the releases before versions). */
 export function schemaVersionOf(item: Record<string, unknown>): number {

@@ -1,8 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { HubConfig } from '../config';
-import { RejectedError } from '../errors';
+import { ClaimContentionError, LeaseLostError, RejectedError } from '../errors';
 import { type ShardMembers, type ShardUse, shardOverrun } from '../shards';
-import { ClaimContentionError, LeaseLostError } from '../workflow-errors';
 import { putIfVersion } from './conditional';
 import type { RegistryTable } from './table';
 

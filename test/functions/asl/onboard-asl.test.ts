@@ -359,17 +359,33 @@ describe('ASL: onboard.asl.json data flow', () => {
       plan: examplePlan(),
       executionArn: EXECUTION_ID,
     });
-    expect(calls.find((c) => c.state === 'SetStatusOnboarding')!.input).toMatchObject({
+    // Each status step gets exactly what its status reads of the state, by name: never the whole state.
+    const execution = {
+      executionName: 'vpc-x-onboard-abc',
+      executionArn: EXECUTION_ID,
       executionStartTime: expect.any(String),
-      state: { lease },
+      event: loadEvent('tag-change-connect'),
+      lease,
+    };
+    expect(calls.find((c) => c.state === 'SetStatusOnboarding')!.input).toEqual({
+      status: 'onboarding',
+      ...execution,
+      plan: examplePlan(),
     });
     const accept = calls.find((c) => c.state === 'AcceptAttachment')!;
     expect(accept.input).toMatchObject({ action: 'accept', attachmentId: 'tgw-attach-1' });
     const connected = calls.find((c) => c.state === 'SetStatusConnected')!;
-    expect(connected.input).toMatchObject({
+    expect(connected.input).toEqual({
       status: 'connected',
-      executionName: 'vpc-x-onboard-abc',
-      state: { record: { summary: 'connected via tgw-attach-1' } },
+      ...execution,
+      plan: examplePlan(),
+      record: { status: 'connected', summary: 'connected via tgw-attach-1' },
+    });
+    expect(calls.find((c) => c.state === 'RecordConsumer')!.input).toEqual({
+      action: 'connected',
+      executionArn: EXECUTION_ID,
+      plan: examplePlan(),
+      lease,
     });
     const release = calls.find((c) => c.state === 'ReleaseLease')!;
     expect(release.input).toEqual({
@@ -446,9 +462,14 @@ describe('ASL: onboard.asl.json data flow', () => {
 
     await expect(result).resolves.toBeDefined();
     expect(states()).toEqual(['AcquireLease', 'ValidateAndPlan', 'SetStatusRejected', 'ReleaseLeaseAfterRejection']);
-    expect(calls[2]!.input).toMatchObject({
+    expect(calls[2]!.input).toEqual({
       status: 'rejected',
-      state: { error: { Error: 'RejectedError', Cause: expect.stringContaining('unknown-segment') } },
+      executionName: 'vpc-x-onboard-abc',
+      executionArn: EXECUTION_ID,
+      executionStartTime: expect.any(String),
+      event: loadEvent('tag-change-connect'),
+      lease: { vpcId: examplePlan().vpcId, owner: EXECUTION_ID, token: 1 },
+      error: { Error: 'RejectedError', Cause: expect.stringContaining('unknown-segment') },
     });
   });
 
@@ -498,7 +519,15 @@ describe('ASL: onboard.asl.json data flow', () => {
     expect(states()).toEqual(expect.arrayContaining(['AssociateZones', 'RegisterConsumer']));
     expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
     const record = calls.find((c) => c.state === 'RecordFailure')!;
-    expect((record.input.state as { branches: unknown[] }).branches[0]).toEqual({
+    expect(Object.keys(record.input).sort()).toEqual([
+      'action',
+      'branches',
+      'event',
+      'executionArn',
+      'failure',
+      'lease',
+    ]);
+    expect((record.input as { branches: unknown[] }).branches[0]).toEqual({
       failed: {
         CreateSpokeRoutes: { Error: 'ConflictError', Cause: 'route conflict: rtb-1 routes 10.0.0.0/16 to pcx-1' },
       },
@@ -538,10 +567,20 @@ describe('ASL: onboard.asl.json data flow', () => {
     }
     expect(calls.find((c) => c.state === 'MarkRollingBack')!.input).toMatchObject({ action: 'offboarding' });
     const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as {
-      state: { rollback: unknown[]; rollbackFailure: object; failure: object; branches: unknown[] };
+      rollback: unknown[];
+      rollbackFailure: object;
     };
-    expect(summarize.state.rollbackFailure).toEqual({});
-    expect(summarize.state.rollback).toEqual([
+    expect(Object.keys(summarize).sort()).toEqual([
+      'action',
+      'before',
+      'plan',
+      'rollback',
+      'rollbackFailure',
+      'rollbackPlan',
+    ]);
+    expect(summarize).toMatchObject({ before: null, rollbackPlan: { mode: 'membership' } });
+    expect(summarize.rollbackFailure).toEqual({});
+    expect(summarize.rollback).toEqual([
       {
         undone: {
           routes: { removed: [{ routeTableId: 'rtb-1', destinationCidr: '10.0.0.0/16' }], vanished: [] },
@@ -553,8 +592,20 @@ describe('ASL: onboard.asl.json data flow', () => {
       { undone: { zones: expect.any(Object) }, failed: {} },
       { undone: { access: expect.any(Object) }, failed: {} },
     ]);
-    const status = calls.find((c) => c.state === 'SetStatusFailed')!.input as { state: Record<string, unknown> };
-    expect(status.state).toMatchObject({
+    const status = calls.find((c) => c.state === 'SetStatusFailed')!.input;
+    expect(Object.keys(status).sort()).toEqual([
+      'branches',
+      'event',
+      'executionArn',
+      'executionName',
+      'executionStartTime',
+      'failure',
+      'lease',
+      'rollbackFailure',
+      'rollbackOutcome',
+      'status',
+    ]);
+    expect(status).toMatchObject({
       rollbackOutcome: { summary: 'rolled back: attachment, 1 route, TGW share' },
       branches: [
         expect.any(Object),
@@ -562,7 +613,7 @@ describe('ASL: onboard.asl.json data flow', () => {
         expect.any(Object),
       ],
     });
-    expect(status.state.failure).toEqual({});
+    expect(status.failure).toEqual({});
   });
 
   it('keeps the attachment when its routes could not be removed, and goes on with the other branches', async () => {
@@ -578,13 +629,13 @@ describe('ASL: onboard.asl.json data flow', () => {
     await expect(result).rejects.toThrow();
     expect(states()).not.toContain('UndoAttachment');
     expect(states()).toEqual(expect.arrayContaining(['UndoZoneAssociations', 'UndoEndpointAccess']));
-    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as { state: { rollback: unknown[] } };
-    expect(summarize.state.rollback[0]).toEqual({
+    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as { rollback: unknown[] };
+    expect(summarize.rollback[0]).toEqual({
       undone: {},
       failed: { UndoSpokeRoutes: { Error: 'AccessDenied', Cause: 'not allowed' } },
     });
-    const record = calls.find((c) => c.state === 'RecordFailure')!.input as { state: { failure: object } };
-    expect(record.state.failure).toEqual({});
+    const record = calls.find((c) => c.state === 'RecordFailure')!.input as { failure: object };
+    expect(record.failure).toEqual({});
   });
 
   it('rolls a connected member back only by what it added: noted first, pruned with the plan of before', async () => {
@@ -607,7 +658,11 @@ describe('ASL: onboard.asl.json data flow', () => {
       'NoteWhatExists',
     ]);
     expect(calls.find((c) => c.state === 'NoteWhatExists')!.input).toEqual({ action: 'inventory', plan: member });
-    expect(calls.find((c) => c.state === 'PlanRollback')!.input).toMatchObject({ state: { before: BEFORE } });
+    expect(calls.find((c) => c.state === 'PlanRollback')!.input).toEqual({
+      action: 'plan-rollback',
+      plan: member,
+      before: BEFORE,
+    });
     expect(states()).not.toContain('MarkRollingBack');
     expect(
       states()
@@ -651,11 +706,12 @@ describe('ASL: onboard.asl.json data flow', () => {
 
     await expect(result).rejects.toThrow();
     expect(states().filter((s) => s.startsWith('Undo'))).toEqual([]);
-    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input as { state: Record<string, unknown> };
-    expect(summarize.state.rollbackFailure).toEqual({
+    const summarize = calls.find((c) => c.state === 'SummarizeRollback')!.input;
+    expect(summarize.rollbackFailure).toEqual({
       PlanRollback: { Error: 'SpokeAccessError', Cause: 'cannot assume' },
     });
-    expect(summarize.state.failure).toEqual({});
+    // Set by no step: the empty values WrapTriggerEvent declared.
+    expect(summarize).toMatchObject({ rollbackPlan: null, rollback: [], before: null });
     expect(states().slice(-3)).toEqual(['RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
   });
 
@@ -680,8 +736,40 @@ describe('ASL: onboard.asl.json data flow', () => {
 
     await expect(result).rejects.toThrow();
     const record = calls.find((c) => c.state === 'RecordFailure')!;
-    expect(record.input.state).toMatchObject({
+    expect(record.input).toMatchObject({
       failure: { SetStatusOnboarding: { Error: 'SomethingElse', Cause: 'boom' } },
+    });
+  });
+
+  it('reaches the failure tail from the first step: the fields no step set yet are the declared empty ones', async () => {
+    const { result, calls, states } = run({
+      AcquireLease: () => {
+        throw named('SomethingElse', 'down');
+      },
+    });
+
+    await expect(result).rejects.toThrow();
+    expect(states()).toEqual(['AcquireLease', 'RecordFailure', 'SetStatusFailed', 'ReleaseLeaseAfterFailure']);
+    const failure = { AcquireLease: { Error: 'SomethingElse', Cause: 'down' } };
+    expect(calls.find((c) => c.state === 'RecordFailure')!.input).toEqual({
+      action: 'failure',
+      executionArn: EXECUTION_ID,
+      event: loadEvent('tag-change-connect'),
+      lease: null,
+      failure,
+      branches: [],
+    });
+    expect(calls.find((c) => c.state === 'SetStatusFailed')!.input).toEqual({
+      status: 'failed',
+      executionName: 'vpc-x-onboard-abc',
+      executionArn: EXECUTION_ID,
+      executionStartTime: expect.any(String),
+      event: loadEvent('tag-change-connect'),
+      lease: null,
+      failure,
+      branches: [],
+      rollbackOutcome: null,
+      rollbackFailure: {},
     });
   });
 

@@ -13,8 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { QuotaExceededError } from '#shared/errors';
-import { EndpointAcceptanceError } from '#shared/workflow-errors';
+import { EndpointAcceptanceError, QuotaExceededError } from '#shared/errors';
 import { type ConsumerDeps, registerConsumer } from '../../../functions/consumer/consumer';
 import { awsError, SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';

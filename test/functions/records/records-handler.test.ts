@@ -53,7 +53,7 @@ describe('Function: registry', () => {
     const result = await handler({
       action: 'connected',
       executionArn: EXECUTION_ARN,
-      state: { event: loadEvent('tag-change-connect'), plan: examplePlan() },
+      plan: examplePlan(),
     });
 
     expect(result).toEqual({
@@ -73,7 +73,7 @@ describe('Function: registry', () => {
     await handler({
       action: 'connected',
       executionArn: EXECUTION_ARN,
-      state: { event: loadEvent('tag-change-connect'), plan: examplePlan() },
+      plan: examplePlan(),
     });
 
     expect(updatedValues()).toMatchObject({
@@ -88,12 +88,10 @@ describe('Function: registry', () => {
     const result = await handler({
       action: 'failure',
       executionArn: EXECUTION_ARN,
-      state: {
-        event: loadEvent('tag-change-connect'),
-        plan: examplePlan(),
-        failure: {},
-        branches: [{}, { failed: { AssociateZones: { Error: 'ConflictError', Cause: 'zone ssm.x conflicts' } } }, {}],
-      },
+      event: loadEvent('tag-change-connect'),
+      lease: null,
+      failure: {},
+      branches: [{}, { failed: { AssociateZones: { Error: 'ConflictError', Cause: 'zone ssm.x conflicts' } } }, {}],
     });
 
     expect(result).toMatchObject({ recorded: true, step: 'AssociateZones', error: 'ConflictError' });
@@ -106,7 +104,9 @@ describe('Function: registry', () => {
     const result = await handler({
       action: 'failure',
       executionArn: EXECUTION_ARN,
-      state: { event: loadEvent('tag-change-connect'), failure: { ValidateAndPlan: { Error: 'Boom', Cause: 'x' } } },
+      event: loadEvent('tag-change-connect'),
+      lease: null,
+      failure: { ValidateAndPlan: { Error: 'Boom', Cause: 'x' } },
     });
 
     expect(result).toMatchObject({ recorded: false, step: 'ValidateAndPlan' });

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { keepPlan, RollbackResultError, summarizeRollback } from '../../../functions/rollback/rollback';
+import { RollbackResultError } from '#shared/errors';
+import { keepPlan, summarizeRollback } from '../../../functions/rollback/rollback';
 import { examplePlan } from '../plan-fixture';
 
 /**

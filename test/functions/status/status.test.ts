@@ -40,8 +40,9 @@ describe('Function: status', () => {
     dynamo.on(GetCommand).resolves({});
   });
 
+  // The fields of the state a status reads, each under its own name (as the ASL passes them).
   const run = (status: string, state: Record<string, unknown>) =>
-    handler({ status, executionName: NAME, executionArn: EXECUTION_ARN, state });
+    handler({ status, executionName: NAME, executionArn: EXECUTION_ARN, ...state });
 
   it('writes onboarding with the segment, services and chosen subnets, and the execution name', async () => {
     const result = await run('onboarding', { event: loadEvent('tag-change-connect'), plan: examplePlan() });

@@ -7,11 +7,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  type ConnectivityDeps,
-  ConnectivityPendingError,
-  confirmConnectivity,
-} from '../../../functions/transit-gateway/connectivity';
+import { ConnectivityPendingError } from '#shared/errors';
+import { type ConnectivityDeps, confirmConnectivity } from '../../../functions/transit-gateway/connectivity';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../../sdk/client-route53profiles';
 import { examplePlan } from '../plan-fixture';
 

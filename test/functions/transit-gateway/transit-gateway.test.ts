@@ -28,13 +28,17 @@ import {
 } from '@aws-sdk/client-ram';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AttachmentFailedError, AttachmentNotReadyError, QuotaExceededError } from '#shared/errors';
-import { ShareInvitationPendingError } from '#shared/workflow-errors';
+import {
+  AttachmentFailedError,
+  AttachmentNotReadyError,
+  OrganizationShareMissingError,
+  QuotaExceededError,
+  ShareInvitationPendingError,
+} from '#shared/errors';
 import {
   acceptAttachment,
   associateAndPropagate,
   createAttachment,
-  OrganizationShareMissingError,
   shareTransitGateway,
   type TgwDeps,
   waitForAttachment,

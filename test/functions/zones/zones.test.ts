@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConflictError, QuotaExceededError } from '#shared/errors';
-import { associateZones, ZoneAuthorizationsFullError, type ZonesDeps, zoneOrder } from '../../../functions/zones/zones';
+import { ConflictError, QuotaExceededError, ZoneAuthorizationsFullError } from '#shared/errors';
+import { associateZones, type ZonesDeps, zoneOrder } from '../../../functions/zones/zones';
 import { awsError, HUB, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
