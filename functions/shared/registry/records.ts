@@ -91,18 +91,22 @@ export async function beginOnboarding(
     ...(plan.localServices?.length ? { localServices: plan.localServices } : {}),
     ...(plan.selfServed?.length ? { selfServed: plan.selfServed.map((s) => s.endpoint) } : {}),
   };
+  // What the plan decides, in a fresh record and a re-planned one alike.
+  const planned = {
+    segment: plan.segment,
+    ...shard,
+    services: plan.services,
+    ...local,
+    cidrs: plan.cidrs,
+    quarantine: plan.quarantine ?? [],
+    ...ownProfile,
+  };
   const record: ConsumerRecord = fresh
     ? {
         vpcId: plan.vpcId,
         accountId: plan.accountId,
         region: plan.region,
-        segment: plan.segment,
-        ...shard,
-        services: plan.services,
-        ...local,
-        cidrs: plan.cidrs,
-        quarantine: plan.quarantine ?? [],
-        ...ownProfile,
+        ...planned,
         attachmentSubnetIds: [],
         routes: [],
         zones: [],
@@ -116,13 +120,7 @@ export async function beginOnboarding(
       }
     : {
         ...kept,
-        segment: plan.segment,
-        ...shard,
-        services: plan.services,
-        ...local,
-        cidrs: plan.cidrs,
-        quarantine: plan.quarantine ?? [],
-        ...ownProfile,
+        ...planned,
         status: 'onboarding',
         updatedAt: at,
         executions: appendExecution(existing.executions ?? [], executionArn),
