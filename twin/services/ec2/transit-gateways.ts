@@ -158,6 +158,28 @@ function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'pro
   });
 }
 
+/**
+ * Starts removing the caller's live link (association or propagation) of an attachment with its route table: only a
+ * settled link (`associated`/`enabled`) can be removed; it is `disassociating`/`disabling` until `associationMs` on.
+ */
+function removeLink(
+  ctx: CallContext,
+  input: { TransitGatewayRouteTableId?: string; TransitGatewayAttachmentId?: string },
+  kind: 'association' | 'propagation',
+  notFound: (att: TgwAttachment, table: TgwRouteTable) => Error,
+): { att: TgwAttachment; table: TgwRouteTable } {
+  const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+  const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+  const s = ec2State(ctx.twin);
+  const found = liveLinks(s, table, kind, ctx.now).find((l) => l.att.id === att.id);
+  if (!found) throw notFound(att, table);
+  const settled = kind === 'association' ? 'associated' : 'enabled';
+  if (found.state !== settled) throw incorrectState(att.id, found.state);
+  found.link.removingAt = ctx.now;
+  found.link.goneAt = ctx.now + s.settings.associationMs;
+  return { att, table };
+}
+
 function associationOf(s: Ec2State, att: TgwAttachment, now: number, tgwId = att.transitGatewayId) {
   for (const table of Object.values(s.tgwRouteTables)) {
     if (table.transitGatewayId !== tgwId) continue;
@@ -626,16 +648,9 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   DisassociateTransitGatewayRouteTable(ctx, input: DisassociateTransitGatewayRouteTableRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    const s = ec2State(ctx.twin);
-    const found = liveLinks(s, table, 'association', ctx.now).find((l) => l.att.id === att.id);
-    if (!found) {
-      throw err('InvalidAssociation.NotFound', `Association of ${att.id} with ${table.id} does not exist.`);
-    }
-    if (found.state !== 'associated') throw incorrectState(att.id, found.state);
-    found.link.removingAt = ctx.now;
-    found.link.goneAt = ctx.now + s.settings.associationMs;
+    const { att, table } = removeLink(ctx, input, 'association', (a, t) =>
+      err('InvalidAssociation.NotFound', `Association of ${a.id} with ${t.id} does not exist.`),
+    );
     return { Association: linkView(att, table, 'disassociating') };
   },
 
@@ -669,19 +684,9 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
   },
 
   DisableTransitGatewayRouteTablePropagation(ctx, input: DisableTransitGatewayRouteTablePropagationRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    const s = ec2State(ctx.twin);
-    const found = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
-    if (!found) {
-      throw err(
-        'TransitGatewayRouteTablePropagation.NotFound',
-        `Propagation of ${att.id} to ${table.id} does not exist.`,
-      );
-    }
-    if (found.state !== 'enabled') throw incorrectState(att.id, found.state);
-    found.link.removingAt = ctx.now;
-    found.link.goneAt = ctx.now + s.settings.associationMs;
+    const { att, table } = removeLink(ctx, input, 'propagation', (a, t) =>
+      err('TransitGatewayRouteTablePropagation.NotFound', `Propagation of ${a.id} to ${t.id} does not exist.`),
+    );
     return { Propagation: linkView(att, table, 'disabling') };
   },
 
