@@ -25,6 +25,7 @@ import type {
   TransitGateway as SdkTransitGateway,
   TransitGatewayVpcAttachment as SdkVpcAttachment,
   SearchTransitGatewayRoutesRequest,
+  TagSpecification,
 } from '@aws-sdk/client-ec2';
 import { errors } from '../../errors';
 import type { Twin } from '../../twin';
@@ -860,20 +861,13 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         `Transit gateway ${tgw.id} has reached the maximum number of attachments (${quotas(ctx.twin).attachmentsPerTransitGateway}).`,
       );
     }
-    const att: TgwAttachment = {
-      id: ctx.twin.newId('tgw-attach'),
-      ownerId: ctx.caller.accountId,
-      region: ctx.region,
-      tags: creationTags(input.TagSpecifications, 'transit-gateway-attachment'),
-      createdAt: ctx.now,
-      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    const att = newAttachment(ctx, input.TagSpecifications, {
       transitGatewayId: tgw.id,
       vpcId: vpc.id,
       vpcOwnerId: vpc.ownerId,
       subnetIds: [...subnetIds],
       ipv6Support,
-      timeline: [],
-    };
+    });
     s.attachments[att.id] = att;
     const crossAccount = tgw.ownerId !== vpc.ownerId;
     if (crossAccount && tgw.autoAcceptSharedAttachments === 'disable') {
@@ -942,57 +936,100 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   AcceptTransitGatewayVpcAttachment(ctx, input: AcceptTransitGatewayVpcAttachmentRequest) {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    const s = ec2State(ctx.twin);
-    const tgw = s.transitGateways[att.transitGatewayId]!;
-    // Only the TGW owner accepts (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject).
-    if (tgw.ownerId !== ctx.caller.accountId) {
-      throw errors.accessDenied('ec2', 'AcceptTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
-    }
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
-    startPending(ctx.twin, s, att, ctx.now);
+    tgwOwnerOnly(ctx, att, 'AcceptTransitGatewayVpcAttachment');
+    requirePendingAcceptance(ctx, att);
+    startPending(ctx.twin, ec2State(ctx.twin), att, ctx.now);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   RejectTransitGatewayVpcAttachment(ctx, input: RejectTransitGatewayVpcAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    const s = ec2State(ctx.twin);
-    const tgw = s.transitGateways[att.transitGatewayId]!;
-    if (tgw.ownerId !== ctx.caller.accountId) {
-      throw errors.accessDenied('ec2', 'RejectTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
-    }
-    rejectAttachment(ctx, att);
+    const att = rejectAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc', (a) =>
+      tgwOwnerOnly(ctx, a, 'RejectTransitGatewayVpcAttachment'),
+    );
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   DeleteTransitGatewayVpcAttachment(ctx, input: DeleteTransitGatewayVpcAttachmentRequest) {
     // Either owner (the VPC's or the TGW's) may delete an attachment.
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    deleteAttachment(ctx, att);
-    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, deleteAttachment(ctx, input, 'vpc')) };
   },
 };
 
-/** Rejects a `pendingAcceptance` attachment: `rejecting`, `rejected`, then `deleted` (either kind). */
-export function rejectAttachment(ctx: CallContext, att: TgwAttachment): void {
+/** What a new attachment's kind decides; the rest `newAttachment` fills in. */
+type AttachmentKindFields = Omit<
+  TgwAttachment,
+  'id' | 'ownerId' | 'region' | 'tags' | 'createdAt' | 'visibleAt' | 'timeline'
+>;
+
+/**
+ * A new attachment (either kind) of the caller's in the call's region, with its creation tags, visible after the
+ * twin's consistency lag and with an empty timeline; the caller stores it and starts its timeline.
+ */
+export function newAttachment(
+  ctx: CallContext,
+  tagSpecifications: TagSpecification[] | undefined,
+  fields: AttachmentKindFields,
+): TgwAttachment {
+  return {
+    id: ctx.twin.newId('tgw-attach'),
+    ownerId: ctx.caller.accountId,
+    region: ctx.region,
+    tags: creationTags(tagSpecifications, 'transit-gateway-attachment'),
+    createdAt: ctx.now,
+    visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    ...fields,
+    timeline: [],
+  };
+}
+
+/** Only the TGW owner accepts or rejects a VPC attachment (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject). */
+function tgwOwnerOnly(ctx: CallContext, att: TgwAttachment, action: string): void {
+  const tgw = ec2State(ctx.twin).transitGateways[att.transitGatewayId]!;
+  if (tgw.ownerId !== ctx.caller.accountId) throw errors.accessDenied('ec2', action, ctx.caller.arn, att.id);
+}
+
+/** An attachment is accepted or rejected only while it is `pendingAcceptance` (either kind). */
+export function requirePendingAcceptance(ctx: CallContext, att: TgwAttachment): void {
   const state = attachmentState(att, ctx.now);
   if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+}
+
+/**
+ * Rejects a `pendingAcceptance` attachment of the kind, once `mayReject` lets the caller: `rejecting`, `rejected`,
+ * then `deleted`.
+ */
+export function rejectAttachment(
+  ctx: CallContext,
+  id: string | undefined,
+  kind: 'vpc' | 'peering',
+  mayReject: (att: TgwAttachment) => void,
+): TgwAttachment {
+  const att = visibleAttachment(ctx, id, kind);
+  mayReject(att);
+  requirePendingAcceptance(ctx, att);
   const rejectedAt = ctx.now + ec2State(ctx.twin).settings.associationMs;
   transition(att.timeline, ctx.now, [
     { at: ctx.now, state: 'rejecting' },
     { at: rejectedAt, state: 'rejected' },
     { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
   ]);
+  return att;
 }
 
-/** Deletes an attachment (either kind): `deleting`, then `deleted`; only from the states AWS deletes from. */
-export function deleteAttachment(ctx: CallContext, att: TgwAttachment): void {
+/** Deletes an attachment of the kind: `deleting`, then `deleted`; only from the states AWS deletes from. */
+export function deleteAttachment(
+  ctx: CallContext,
+  input: { TransitGatewayAttachmentId?: string },
+  kind: 'vpc' | 'peering',
+): TgwAttachment {
+  const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, kind);
   const state = attachmentState(att, ctx.now);
   if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
   transition(att.timeline, ctx.now, [
     { at: ctx.now, state: 'deleting' },
     { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
   ]);
+  return att;
 }
 
 /** A TGW attachment that names no attachment of the twin. */
