@@ -47,9 +47,11 @@ import {
   notFound,
   owned,
   paginate,
+  presentById,
   quotas,
   requireParam,
   selectIds,
+  sortedById,
   stateAt,
   type TgwAttachment,
   type TgwLink,
@@ -1049,46 +1051,40 @@ export function failAttachment(twin: Twin, attachmentId: string): void {
 
 /** Snapshot views (computed at `now`). */
 export function tgwSnapshot(s: Ec2State, now: number) {
-  const peerings = Object.values(s.attachments).filter((a) => a.peering);
-  const tgws = Object.values(s.transitGateways)
-    .sort((a, b) => a.id.localeCompare(b.id))
-    .map((tgw) => ({
-      id: tgw.id,
-      ownerId: tgw.ownerId,
-      region: tgw.region,
-      state: stateAt(tgw.timeline, now),
-      options: {
-        autoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
-        defaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
-        defaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
-        associationDefaultRouteTableId: tgw.associationDefaultRouteTableId ?? null,
-        propagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId ?? null,
-      },
-      tags: tgw.tags,
-      routeTables: Object.values(s.tgwRouteTables)
-        .filter((t) => t.transitGatewayId === tgw.id)
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((t) => ({
-          id: t.id,
-          default: t.isDefault,
-          tags: t.tags,
-          associations: liveLinks(s, t, 'association', now)
-            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
-            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
-          propagations: liveLinks(s, t, 'propagation', now)
-            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
-            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
-          routes: tableRoutes(s, t, now).map((r) => ({
-            cidr: r.cidr,
-            attachmentId: r.attachment?.id ?? null,
-            type: r.type,
-            state: r.state,
-          })),
-        })),
-    }));
-  const attachments = Object.values(s.attachments)
-    .filter((a) => !a.peering && attachmentState(a, now) !== 'deleted')
-    .sort((a, b) => a.id.localeCompare(b.id))
+  const tgws = sortedById(Object.values(s.transitGateways)).map((tgw) => ({
+    id: tgw.id,
+    ownerId: tgw.ownerId,
+    region: tgw.region,
+    state: stateAt(tgw.timeline, now),
+    options: {
+      autoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
+      defaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
+      defaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
+      associationDefaultRouteTableId: tgw.associationDefaultRouteTableId ?? null,
+      propagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId ?? null,
+    },
+    tags: tgw.tags,
+    routeTables: sortedById(Object.values(s.tgwRouteTables).filter((t) => t.transitGatewayId === tgw.id)).map((t) => ({
+      id: t.id,
+      default: t.isDefault,
+      tags: t.tags,
+      associations: liveLinks(s, t, 'association', now)
+        .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+        .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+      propagations: liveLinks(s, t, 'propagation', now)
+        .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+        .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+      routes: tableRoutes(s, t, now).map((r) => ({
+        cidr: r.cidr,
+        attachmentId: r.attachment?.id ?? null,
+        type: r.type,
+        state: r.state,
+      })),
+    })),
+  }));
+  const present = presentById(Object.values(s.attachments), (a) => attachmentState(a, now));
+  const attachments = present
+    .filter((a) => !a.peering)
     .map((a) => ({
       id: a.id,
       transitGatewayId: a.transitGatewayId,
@@ -1099,9 +1095,8 @@ export function tgwSnapshot(s: Ec2State, now: number) {
       ...(a.ipv6Support === 'enable' ? { ipv6Support: 'enable' } : {}),
       tags: a.tags,
     }));
-  const peeringAttachments = peerings
-    .filter((a) => attachmentState(a, now) !== 'deleted')
-    .sort((a, b) => a.id.localeCompare(b.id))
+  const peeringAttachments = present
+    .filter((a) => a.peering)
     .map((a) => ({
       id: a.id,
       transitGatewayId: a.transitGatewayId,
