@@ -162,6 +162,26 @@ function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'pro
 }
 
 /**
+ * An attachment has at most one live link of a kind with a TGW: one being removed (`disassociating`/`disabling`) is
+ * IncorrectState until it is gone, any other is `duplicate`.
+ */
+function requireNoLiveLink(
+  att: TgwAttachment,
+  found: { state: string } | undefined,
+  kind: 'association' | 'propagation',
+  duplicate: () => Error,
+): void {
+  const removing = kind === 'association' ? 'disassociating' : 'disabling';
+  if (found?.state === removing) throw incorrectState(att.id, removing);
+  if (found) throw duplicate();
+}
+
+/** A link (association or propagation) asked for now: associating/enabling until `associationMs` on. */
+function newLink(ctx: CallContext, att: TgwAttachment): TgwLink {
+  return { attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + ec2State(ctx.twin).settings.associationMs };
+}
+
+/**
  * Starts removing the caller's live link (association or propagation) of an attachment with its route table: only a
  * settled link (`associated`/`enabled`) can be removed; it is `disassociating`/`disabling` until `associationMs` on.
  */
@@ -638,15 +658,10 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const s = ec2State(ctx.twin);
     // Each side of a peering associates it with one of its own route tables.
     const current = associationOf(s, att, ctx.now, table.transitGatewayId);
-    if (current?.state === 'disassociating') throw incorrectState(att.id, 'disassociating');
-    if (current) {
-      throw err(
-        'Resource.AlreadyAssociated',
-        `Transit Gateway Attachment ${att.id} is already associated to a route table.`,
-      );
-    }
-    const link: TgwLink = { attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs };
-    table.associations.push(link);
+    requireNoLiveLink(att, current, 'association', () =>
+      err('Resource.AlreadyAssociated', `Transit Gateway Attachment ${att.id} is already associated to a route table.`),
+    );
+    table.associations.push(newLink(ctx, att));
     return { Association: linkView(att, table, 'associating') };
   },
 
@@ -674,15 +689,11 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     if (state !== 'available') throw incorrectState(att.id, state);
     const s = ec2State(ctx.twin);
     const existing = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
-    if (existing?.state === 'disabling') throw incorrectState(att.id, 'disabling');
-    if (existing) {
-      throw err(
-        'TransitGatewayRouteTablePropagation.Duplicate',
-        `Propagation of ${att.id} to ${table.id} already exists.`,
-      );
-    }
+    requireNoLiveLink(att, existing, 'propagation', () =>
+      err('TransitGatewayRouteTablePropagation.Duplicate', `Propagation of ${att.id} to ${table.id} already exists.`),
+    );
     checkRouteQuota(s, ctx.twin, table.transitGatewayId, s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0, ctx.now);
-    table.propagations.push({ attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs });
+    table.propagations.push(newLink(ctx, att));
     return { Propagation: linkView(att, table, 'enabling') };
   },
 
