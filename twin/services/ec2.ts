@@ -2,7 +2,7 @@ import { DEFAULT_BUCKETS } from '../throttle';
 import type { Twin } from '../twin';
 import type { OperationInput, ServiceModule } from '../types';
 import { endpointDnsNamesHeld, endpointDnsNamesOfVpc, endpointOperations, endpointSnapshot } from './ec2/endpoints';
-import { createEc2State, type Ec2Settings, type Ec2State, ec2State, stateAt, tgwArn } from './ec2/model';
+import { createEc2State, type Ec2Settings, type Ec2State, ec2State, sortedById, stateAt, tgwArn } from './ec2/model';
 import { securityGroupOperations } from './ec2/security-groups';
 import { tagOperations } from './ec2/tags';
 import { tgwPeeringOperations } from './ec2/tgw-peering';
@@ -42,8 +42,7 @@ export function ec2BucketFor(operation: string, input: OperationInput): string {
 
 /** The observable EC2 state at `now`: lazily computed states resolved, deleted attachments omitted. */
 export function ec2Snapshot(s: Ec2State, now: number) {
-  const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => a.id.localeCompare(b.id));
-  const vpcs = byId(Object.values(s.vpcs)).map((vpc) => ({
+  const vpcs = sortedById(Object.values(s.vpcs)).map((vpc) => ({
     id: vpc.id,
     ownerId: vpc.ownerId,
     region: vpc.region,
@@ -52,7 +51,7 @@ export function ec2Snapshot(s: Ec2State, now: number) {
     enableDnsSupport: vpc.enableDnsSupport,
     enableDnsHostnames: vpc.enableDnsHostnames,
     tags: vpc.tags,
-    subnets: byId(Object.values(s.subnets).filter((x) => x.vpcId === vpc.id)).map((x) => ({
+    subnets: sortedById(Object.values(s.subnets).filter((x) => x.vpcId === vpc.id)).map((x) => ({
       id: x.id,
       availabilityZone: x.availabilityZone,
       cidrBlock: x.cidrBlock,
@@ -61,14 +60,14 @@ export function ec2Snapshot(s: Ec2State, now: number) {
       routeTableId: routeTableOfSubnet(s, x)?.id ?? null,
       tags: x.tags,
     })),
-    routeTables: byId(Object.values(s.routeTables).filter((t) => t.vpcId === vpc.id)).map((t) => ({
+    routeTables: sortedById(Object.values(s.routeTables).filter((t) => t.vpcId === vpc.id)).map((t) => ({
       id: t.id,
       main: t.main,
       subnetIds: t.associations.map((a) => a.subnetId).sort(),
       routes: t.routes.map((r) => ({ ...r })),
       tags: t.tags,
     })),
-    securityGroups: byId(Object.values(s.securityGroups).filter((g) => g.vpcId === vpc.id)).map((g) => ({
+    securityGroups: sortedById(Object.values(s.securityGroups).filter((g) => g.vpcId === vpc.id)).map((g) => ({
       id: g.id,
       name: g.name,
       rules: g.rules

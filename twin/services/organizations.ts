@@ -129,6 +129,26 @@ function requireParent(ctx: CallContext, org: NonNullable<OrganizationsState['or
   }
 }
 
+/**
+ * One page of the accounts or OUs directly in the parent a List*ForParent request names, by id; only the management
+ * account lists them.
+ */
+function childrenOf(
+  ctx: CallContext,
+  input: { ParentId?: string; MaxResults?: number; NextToken?: string },
+  kind: 'accounts' | 'ous',
+) {
+  const org = requireManagement(ctx);
+  const parentId = input.ParentId ?? '';
+  requireParent(ctx, org, parentId);
+  const s = state(ctx);
+  const children = Object.values(s[kind])
+    .filter((child) => s.parents[child.id] === parentId)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const { page: items, NextToken } = page(children, input);
+  return { org, items, NextToken };
+}
+
 /** True when `accountId` is in the organization (used by STS for `aws:PrincipalOrgID`). */
 export function organizationOf(orgState: OrganizationsState, accountId: string): string | undefined {
   return orgState.organization && accountId in orgState.accounts ? orgState.organization.id : undefined;
@@ -209,25 +229,11 @@ export const organizations: ServiceModule<
       return { Accounts: items.map((a) => accountView(org, a)), ...(NextToken ? { NextToken } : {}) };
     },
     ListAccountsForParent(ctx, input: { ParentId?: string; MaxResults?: number; NextToken?: string }) {
-      const org = requireManagement(ctx);
-      const parentId = input.ParentId ?? '';
-      requireParent(ctx, org, parentId);
-      const s = state(ctx);
-      const accounts = Object.values(s.accounts)
-        .filter((a) => s.parents[a.id] === parentId)
-        .sort((a, b) => a.id.localeCompare(b.id));
-      const { page: items, NextToken } = page(accounts, input);
+      const { org, items, NextToken } = childrenOf(ctx, input, 'accounts');
       return { Accounts: items.map((a) => accountView(org, a)), ...(NextToken ? { NextToken } : {}) };
     },
     ListOrganizationalUnitsForParent(ctx, input: { ParentId?: string; MaxResults?: number; NextToken?: string }) {
-      const org = requireManagement(ctx);
-      const parentId = input.ParentId ?? '';
-      requireParent(ctx, org, parentId);
-      const s = state(ctx);
-      const ous = Object.values(s.ous)
-        .filter((ou) => s.parents[ou.id] === parentId)
-        .sort((a, b) => a.id.localeCompare(b.id));
-      const { page: items, NextToken } = page(ous, input);
+      const { org, items, NextToken } = childrenOf(ctx, input, 'ous');
       return {
         OrganizationalUnits: items.map((ou) => ({
           Id: ou.id,

@@ -389,6 +389,45 @@ function requireOwnShare(ctx: CallContext, arn: string | undefined): ShareRecord
   return share;
 }
 
+/** The lists an Associate/DisassociateResourceShare request names (missing lists are empty). */
+interface AssociationChange {
+  resourceShareArn: string;
+  resourceArns: string[];
+  principals: string[];
+  sources: string[];
+}
+
+/**
+ * The common front of Associate/DisassociateResourceShare: the caller's own share, the request's lists, the client
+ * token's idempotency, an active share and at least one list that is not empty; then `run` makes the change.
+ */
+function changeAssociations<T>(
+  ctx: CallContext,
+  input: {
+    resourceShareArn?: string;
+    resourceArns?: string[];
+    principals?: string[];
+    sources?: string[];
+    clientToken?: string;
+  },
+  run: (share: ShareRecord, params: AssociationChange, clientToken: string) => T,
+): T {
+  const share = requireOwnShare(ctx, input.resourceShareArn);
+  const params: AssociationChange = {
+    resourceShareArn: share.arn,
+    resourceArns: input.resourceArns ?? [],
+    principals: input.principals ?? [],
+    sources: input.sources ?? [],
+  };
+  return idempotent(ctx, input.clientToken, params, (clientToken) => {
+    requireActive(share);
+    if (params.resourceArns.length === 0 && params.principals.length === 0 && params.sources.length === 0) {
+      throw err.invalid('Specify at least one of resourceArns, principals or sources.');
+    }
+    return run(share, params, clientToken);
+  });
+}
+
 function requireActive(share: ShareRecord): void {
   if (share.deletedAt !== undefined) {
     throw new TwinError(
@@ -692,18 +731,7 @@ export const ram: ServiceModule<RamState, { ram: RamWorld }> = {
     },
 
     AssociateResourceShare(ctx, input: AssociateResourceShareRequest): AssociateResourceShareResponse {
-      const share = requireOwnShare(ctx, input.resourceShareArn);
-      const params = {
-        resourceShareArn: share.arn,
-        resourceArns: input.resourceArns ?? [],
-        principals: input.principals ?? [],
-        sources: input.sources ?? [],
-      };
-      return idempotent(ctx, input.clientToken, params, (clientToken) => {
-        requireActive(share);
-        if (params.resourceArns.length === 0 && params.principals.length === 0 && params.sources.length === 0) {
-          throw err.invalid('Specify at least one of resourceArns, principals or sources.');
-        }
+      return changeAssociations(ctx, input, (share, params, clientToken) => {
         for (const arn of params.resourceArns) if (!parseArn(arn)) throw err.malformedArn(arn);
         for (const principal of params.principals) checkPrincipal(ctx.twin, share, principal);
         const state = ramState(ctx.twin);
@@ -721,18 +749,7 @@ export const ram: ServiceModule<RamState, { ram: RamWorld }> = {
     },
 
     DisassociateResourceShare(ctx, input: DisassociateResourceShareRequest): DisassociateResourceShareResponse {
-      const share = requireOwnShare(ctx, input.resourceShareArn);
-      const params = {
-        resourceShareArn: share.arn,
-        resourceArns: input.resourceArns ?? [],
-        principals: input.principals ?? [],
-        sources: input.sources ?? [],
-      };
-      return idempotent(ctx, input.clientToken, params, (clientToken) => {
-        requireActive(share);
-        if (params.resourceArns.length === 0 && params.principals.length === 0 && params.sources.length === 0) {
-          throw err.invalid('Specify at least one of resourceArns, principals or sources.');
-        }
+      return changeAssociations(ctx, input, (share, params, clientToken) => {
         const state = ramState(ctx.twin);
         const targets: AssociationRecord[] = [];
         const pick = (type: 'RESOURCE' | 'PRINCIPAL', entity: string) => {

@@ -246,6 +246,21 @@ function notVpcOwner(ctx: CallContext, ref: VpcRef): TwinError {
   );
 }
 
+/** The VPC a request names must exist (InvalidVPCId) and be the caller's (NotAuthorizedException). */
+function requireCallersVpc(ctx: CallContext, ref: VpcRef): void {
+  const vpc = findVpc(ctx.twin, ref);
+  if (!vpc) throw invalidVpc(ref);
+  if (vpc.ownerId !== ctx.caller.accountId) throw notVpcOwner(ctx, ref);
+}
+
+/** The zone and VPC a VPC association authorization names; only the zone's owner manages its authorizations. */
+function authorizationTarget(
+  ctx: CallContext,
+  input: { HostedZoneId?: string; VPC?: VPC },
+): { zone: ZoneRecord; ref: VpcRef } {
+  return { zone: requireOwnZone(ctx, input.HostedZoneId), ref: requireVpcInput(input.VPC) };
+}
+
 function priorRequestNotComplete(ctx: CallContext, zone: ZoneRecord): void {
   if (ctx.now < zone.busyUntil) {
     // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-requests-route-53
@@ -555,8 +570,7 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
       input: CreateVPCAssociationAuthorizationRequest,
     ): CreateVPCAssociationAuthorizationResponse {
       // "To submit a CreateVPCAssociationAuthorization request, you must use the account that created the hosted zone."
-      const zone = requireOwnZone(ctx, input.HostedZoneId);
-      const ref = requireVpcInput(input.VPC);
+      const { zone, ref } = authorizationTarget(ctx, input);
       if (!zone.authorizations.some((a) => sameVpc(a, ref))) {
         if (zone.authorizations.length >= MAX_AUTHORIZATIONS_PER_ZONE) {
           throw new TwinError(
@@ -585,8 +599,7 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
       ctx,
       input: DeleteVPCAssociationAuthorizationRequest,
     ): DeleteVPCAssociationAuthorizationResponse {
-      const zone = requireOwnZone(ctx, input.HostedZoneId);
-      const ref = requireVpcInput(input.VPC);
+      const { zone, ref } = authorizationTarget(ctx, input);
       const i = zone.authorizations.findIndex((a) => sameVpc(a, ref));
       if (i < 0) {
         throw new TwinError(
@@ -604,10 +617,8 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
       const state = r53(ctx.twin);
       const zone = requireZone(ctx, input.HostedZoneId);
       const ref = requireVpcInput(input.VPC);
-      const vpc = findVpc(ctx.twin, ref);
-      if (!vpc) throw invalidVpc(ref);
       // Only the VPC's owner associates it, even when the zone owner holds an authorization for it.
-      if (vpc.ownerId !== ctx.caller.accountId) throw notVpcOwner(ctx, ref);
+      requireCallersVpc(ctx, ref);
       if (zone.ownerId !== ctx.caller.accountId && !zone.authorizations.some((a) => sameVpc(a, ref))) {
         // Message as Route 53 answers it (https://github.com/hashicorp/terraform/issues/12804).
         throw new TwinError(
@@ -648,11 +659,7 @@ export const route53: ServiceModule<Route53State, { route53: Route53World }> = {
       const zone = requireZone(ctx, input.HostedZoneId);
       const ref = requireVpcInput(input.VPC);
       // "using either the account that created the hosted zone or the account that created the Amazon VPC".
-      if (zone.ownerId !== ctx.caller.accountId) {
-        const vpc = findVpc(ctx.twin, ref);
-        if (!vpc) throw invalidVpc(ref);
-        if (vpc.ownerId !== ctx.caller.accountId) throw notVpcOwner(ctx, ref);
-      }
+      if (zone.ownerId !== ctx.caller.accountId) requireCallersVpc(ctx, ref);
       priorRequestNotComplete(ctx, zone);
       const i = zone.vpcs.findIndex((v) => sameVpc(v, ref));
       if (i < 0) {

@@ -207,36 +207,40 @@ function profileView(ctx: CallContext, p: ProfileRecord, status: 'COMPLETE' | 'D
   };
 }
 
-function associationView(a: VpcAssociation, now: number) {
-  const status = statusOf(a, now);
+/**
+ * The view of a profile's VPC or resource association: the fields both kinds answer alike around `fields`, the
+ * kind's own; `what` names the kind in the COMPLETE status message.
+ */
+function profileLinkView<T extends object>(
+  x: VpcAssociation | ResourceAssociation,
+  now: number,
+  what: string,
+  fields: T,
+) {
+  const status = statusOf(x, now);
   return {
-    Id: a.id,
-    Name: a.name,
-    OwnerId: a.ownerId,
-    ProfileId: a.profileId,
-    ResourceId: a.vpcId,
+    Id: x.id,
+    Name: x.name,
+    OwnerId: x.ownerId,
+    ProfileId: x.profileId,
+    ...fields,
     Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'Created Profile Association' : status,
-    CreationTime: date(a.createdAt),
-    ModificationTime: date(a.goneAt ?? a.createdAt),
+    StatusMessage: status === 'COMPLETE' ? `Created ${what}` : status,
+    CreationTime: date(x.createdAt),
+    ModificationTime: date(x.goneAt ?? x.createdAt),
   };
 }
 
+function associationView(a: VpcAssociation, now: number) {
+  return profileLinkView(a, now, 'Profile Association', { ResourceId: a.vpcId });
+}
+
 function resourceView(r: ResourceAssociation, now: number) {
-  const status = statusOf(r, now);
-  return {
-    Id: r.id,
-    Name: r.name,
-    OwnerId: r.ownerId,
-    ProfileId: r.profileId,
+  return profileLinkView(r, now, 'Profile Resource Association', {
     ResourceArn: r.resourceArn,
     ResourceType: 'AWS::Route53::HostedZone',
     ResourceProperties: '',
-    Status: status,
-    StatusMessage: status === 'COMPLETE' ? 'Created Profile Resource Association' : status,
-    CreationTime: date(r.createdAt),
-    ModificationTime: date(r.goneAt ?? r.createdAt),
-  };
+  });
 }
 
 /** Offset paging (opaque tokens; a foreign token is InvalidNextTokenException). */

@@ -30,9 +30,11 @@ import {
   owned,
   ownedList,
   paginate,
+  presentById,
   quotas,
   requireParam,
   selectIds,
+  sortedById,
   stateAt,
   tagList,
   transition,
@@ -573,28 +575,23 @@ export const endpointOperations: Record<string, OperationHandler> = {
 /** Snapshot views (computed at `now`). */
 export function endpointSnapshot(s: Ec2State, now: number) {
   return {
-    endpointServices: Object.values(s.endpointServices)
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .map((x) => ({
-        id: x.id,
-        ownerId: x.ownerId,
-        serviceName: x.serviceName,
-        acceptanceRequired: x.acceptanceRequired,
-        allowedPrincipals: x.allowedPrincipals.map((p) => p.principal).sort(),
-        tags: x.tags,
-      })),
-    vpcEndpoints: Object.values(s.endpoints)
-      .filter((e) => stateAt(e.timeline, now) !== 'deleted')
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .map((e) => ({
-        id: e.id,
-        ownerId: e.ownerId,
-        vpcId: e.vpcId,
-        serviceId: e.serviceId,
-        state: stateAt(e.timeline, now),
-        subnetIds: e.subnetIds,
-        tags: e.tags,
-      })),
+    endpointServices: sortedById(Object.values(s.endpointServices)).map((x) => ({
+      id: x.id,
+      ownerId: x.ownerId,
+      serviceName: x.serviceName,
+      acceptanceRequired: x.acceptanceRequired,
+      allowedPrincipals: x.allowedPrincipals.map((p) => p.principal).sort(),
+      tags: x.tags,
+    })),
+    vpcEndpoints: presentById(Object.values(s.endpoints), (e) => stateAt(e.timeline, now)).map((e) => ({
+      id: e.id,
+      ownerId: e.ownerId,
+      vpcId: e.vpcId,
+      serviceId: e.serviceId,
+      state: stateAt(e.timeline, now),
+      subnetIds: e.subnetIds,
+      tags: e.tags,
+    })),
   };
 }
 

@@ -374,6 +374,18 @@ export function selectIds<T extends { id: string }>(pool: T[], ids: string[] | u
   return out;
 }
 
+// ---- snapshot order ------------------------------------------------------------------------------------------------
+
+/** A copy sorted by id: the order of every list in a snapshot. */
+export function sortedById<T extends { id: string }>(items: Iterable<T>): T[] {
+  return [...items].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Those whose state (read by `stateOf`) is not `deleted`, sorted by id: a snapshot omits what is gone. */
+export function presentById<T extends { id: string }>(items: Iterable<T>, stateOf: (item: T) => string): T[] {
+  return sortedById([...items].filter((item) => stateOf(item) !== 'deleted'));
+}
+
 // ---- lazily computed states ----------------------------------------------------------------------------------------
 
 export function stateAt(timeline: Transition[], now: number): string {

@@ -10,7 +10,6 @@ import { errors } from '../../errors';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
-  creationTags,
   ec2State,
   emitCreationTags,
   err,
@@ -24,7 +23,15 @@ import {
   tagList,
   transition,
 } from './model';
-import { attachmentState, deleteAttachment, nonDeleted, rejectAttachment, visibleAttachment } from './transit-gateways';
+import {
+  attachmentState,
+  deleteAttachment,
+  newAttachment,
+  nonDeleted,
+  rejectAttachment,
+  requirePendingAcceptance,
+  visibleAttachment,
+} from './transit-gateways';
 
 /**
  * Transit Gateway peering attachments (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering.html): the owner of
@@ -116,20 +123,13 @@ export const tgwPeeringOperations: Record<string, OperationHandler> = {
       peer.region === peerRegion &&
       stateAt(peer.timeline, ctx.now) === 'available';
     if (peerFound) checkPeeringQuota(ctx, peerTransitGatewayId);
-    const att: TgwAttachment = {
-      id: ctx.twin.newId('tgw-attach'),
-      ownerId: ctx.caller.accountId,
-      region: ctx.region,
-      tags: creationTags(input.TagSpecifications, 'transit-gateway-attachment'),
-      createdAt: ctx.now,
-      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    const att = newAttachment(ctx, input.TagSpecifications, {
       transitGatewayId: tgwId,
       vpcId: '',
       vpcOwnerId: peerAccountId,
       subnetIds: [],
       peering: { peerTransitGatewayId, peerAccountId, peerRegion },
-      timeline: [],
-    };
+    });
     const asked = ctx.now + s.settings.associationMs;
     transition(att.timeline, ctx.now, [
       { at: ctx.now, state: 'initiatingRequest' },
@@ -143,8 +143,7 @@ export const tgwPeeringOperations: Record<string, OperationHandler> = {
   AcceptTransitGatewayPeeringAttachment(ctx, input: AcceptTransitGatewayPeeringAttachmentRequest) {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'peering');
     accepterOnly(ctx, att);
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+    requirePendingAcceptance(ctx, att);
     transition(att.timeline, ctx.now, [
       { at: ctx.now, state: 'pending' },
       { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentPendingMs), state: 'available' },
@@ -153,17 +152,13 @@ export const tgwPeeringOperations: Record<string, OperationHandler> = {
   },
 
   RejectTransitGatewayPeeringAttachment(ctx, input: RejectTransitGatewayPeeringAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'peering');
-    accepterOnly(ctx, att);
-    rejectAttachment(ctx, att);
+    const att = rejectAttachment(ctx, input.TransitGatewayAttachmentId, 'peering', (a) => accepterOnly(ctx, a));
     return { TransitGatewayPeeringAttachment: peeringView(ctx, att) };
   },
 
   DeleteTransitGatewayPeeringAttachment(ctx, input: DeleteTransitGatewayPeeringAttachmentRequest) {
     // Either side may delete it.
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'peering');
-    deleteAttachment(ctx, att);
-    return { TransitGatewayPeeringAttachment: peeringView(ctx, att) };
+    return { TransitGatewayPeeringAttachment: peeringView(ctx, deleteAttachment(ctx, input, 'peering')) };
   },
 
   DescribeTransitGatewayPeeringAttachments(ctx, input: DescribeTransitGatewayPeeringAttachmentsRequest) {

@@ -25,6 +25,7 @@ import type {
   TransitGateway as SdkTransitGateway,
   TransitGatewayVpcAttachment as SdkVpcAttachment,
   SearchTransitGatewayRoutesRequest,
+  TagSpecification,
 } from '@aws-sdk/client-ec2';
 import { errors } from '../../errors';
 import type { Twin } from '../../twin';
@@ -46,9 +47,11 @@ import {
   notFound,
   owned,
   paginate,
+  presentById,
   quotas,
   requireParam,
   selectIds,
+  sortedById,
   stateAt,
   type TgwAttachment,
   type TgwLink,
@@ -156,6 +159,48 @@ function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'pro
     const state = linkState(s, link, now, kind);
     return state ? [{ link, state, att: s.attachments[link.attachmentId]! }] : [];
   });
+}
+
+/**
+ * An attachment has at most one live link of a kind with a TGW: one being removed (`disassociating`/`disabling`) is
+ * IncorrectState until it is gone, any other is `duplicate`.
+ */
+function requireNoLiveLink(
+  att: TgwAttachment,
+  found: { state: string } | undefined,
+  kind: 'association' | 'propagation',
+  duplicate: () => Error,
+): void {
+  const removing = kind === 'association' ? 'disassociating' : 'disabling';
+  if (found?.state === removing) throw incorrectState(att.id, removing);
+  if (found) throw duplicate();
+}
+
+/** A link (association or propagation) asked for now: associating/enabling until `associationMs` on. */
+function newLink(ctx: CallContext, att: TgwAttachment): TgwLink {
+  return { attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + ec2State(ctx.twin).settings.associationMs };
+}
+
+/**
+ * Starts removing the caller's live link (association or propagation) of an attachment with its route table: only a
+ * settled link (`associated`/`enabled`) can be removed; it is `disassociating`/`disabling` until `associationMs` on.
+ */
+function removeLink(
+  ctx: CallContext,
+  input: { TransitGatewayRouteTableId?: string; TransitGatewayAttachmentId?: string },
+  kind: 'association' | 'propagation',
+  notFound: (att: TgwAttachment, table: TgwRouteTable) => Error,
+): { att: TgwAttachment; table: TgwRouteTable } {
+  const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
+  const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
+  const s = ec2State(ctx.twin);
+  const found = liveLinks(s, table, kind, ctx.now).find((l) => l.att.id === att.id);
+  if (!found) throw notFound(att, table);
+  const settled = kind === 'association' ? 'associated' : 'enabled';
+  if (found.state !== settled) throw incorrectState(att.id, found.state);
+  found.link.removingAt = ctx.now;
+  found.link.goneAt = ctx.now + s.settings.associationMs;
+  return { att, table };
 }
 
 function associationOf(s: Ec2State, att: TgwAttachment, now: number, tgwId = att.transitGatewayId) {
@@ -613,29 +658,17 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const s = ec2State(ctx.twin);
     // Each side of a peering associates it with one of its own route tables.
     const current = associationOf(s, att, ctx.now, table.transitGatewayId);
-    if (current?.state === 'disassociating') throw incorrectState(att.id, 'disassociating');
-    if (current) {
-      throw err(
-        'Resource.AlreadyAssociated',
-        `Transit Gateway Attachment ${att.id} is already associated to a route table.`,
-      );
-    }
-    const link: TgwLink = { attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs };
-    table.associations.push(link);
+    requireNoLiveLink(att, current, 'association', () =>
+      err('Resource.AlreadyAssociated', `Transit Gateway Attachment ${att.id} is already associated to a route table.`),
+    );
+    table.associations.push(newLink(ctx, att));
     return { Association: linkView(att, table, 'associating') };
   },
 
   DisassociateTransitGatewayRouteTable(ctx, input: DisassociateTransitGatewayRouteTableRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    const s = ec2State(ctx.twin);
-    const found = liveLinks(s, table, 'association', ctx.now).find((l) => l.att.id === att.id);
-    if (!found) {
-      throw err('InvalidAssociation.NotFound', `Association of ${att.id} with ${table.id} does not exist.`);
-    }
-    if (found.state !== 'associated') throw incorrectState(att.id, found.state);
-    found.link.removingAt = ctx.now;
-    found.link.goneAt = ctx.now + s.settings.associationMs;
+    const { att, table } = removeLink(ctx, input, 'association', (a, t) =>
+      err('InvalidAssociation.NotFound', `Association of ${a.id} with ${t.id} does not exist.`),
+    );
     return { Association: linkView(att, table, 'disassociating') };
   },
 
@@ -656,32 +689,18 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     if (state !== 'available') throw incorrectState(att.id, state);
     const s = ec2State(ctx.twin);
     const existing = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
-    if (existing?.state === 'disabling') throw incorrectState(att.id, 'disabling');
-    if (existing) {
-      throw err(
-        'TransitGatewayRouteTablePropagation.Duplicate',
-        `Propagation of ${att.id} to ${table.id} already exists.`,
-      );
-    }
+    requireNoLiveLink(att, existing, 'propagation', () =>
+      err('TransitGatewayRouteTablePropagation.Duplicate', `Propagation of ${att.id} to ${table.id} already exists.`),
+    );
     checkRouteQuota(s, ctx.twin, table.transitGatewayId, s.vpcs[att.vpcId]?.cidrBlocks.length ?? 0, ctx.now);
-    table.propagations.push({ attachmentId: att.id, createdAt: ctx.now, readyAt: ctx.now + s.settings.associationMs });
+    table.propagations.push(newLink(ctx, att));
     return { Propagation: linkView(att, table, 'enabling') };
   },
 
   DisableTransitGatewayRouteTablePropagation(ctx, input: DisableTransitGatewayRouteTablePropagationRequest) {
-    const table = ownedRouteTable(ctx, input.TransitGatewayRouteTableId);
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
-    const s = ec2State(ctx.twin);
-    const found = liveLinks(s, table, 'propagation', ctx.now).find((l) => l.att.id === att.id);
-    if (!found) {
-      throw err(
-        'TransitGatewayRouteTablePropagation.NotFound',
-        `Propagation of ${att.id} to ${table.id} does not exist.`,
-      );
-    }
-    if (found.state !== 'enabled') throw incorrectState(att.id, found.state);
-    found.link.removingAt = ctx.now;
-    found.link.goneAt = ctx.now + s.settings.associationMs;
+    const { att, table } = removeLink(ctx, input, 'propagation', (a, t) =>
+      err('TransitGatewayRouteTablePropagation.NotFound', `Propagation of ${a.id} to ${t.id} does not exist.`),
+    );
     return { Propagation: linkView(att, table, 'disabling') };
   },
 
@@ -855,20 +874,13 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         `Transit gateway ${tgw.id} has reached the maximum number of attachments (${quotas(ctx.twin).attachmentsPerTransitGateway}).`,
       );
     }
-    const att: TgwAttachment = {
-      id: ctx.twin.newId('tgw-attach'),
-      ownerId: ctx.caller.accountId,
-      region: ctx.region,
-      tags: creationTags(input.TagSpecifications, 'transit-gateway-attachment'),
-      createdAt: ctx.now,
-      visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    const att = newAttachment(ctx, input.TagSpecifications, {
       transitGatewayId: tgw.id,
       vpcId: vpc.id,
       vpcOwnerId: vpc.ownerId,
       subnetIds: [...subnetIds],
       ipv6Support,
-      timeline: [],
-    };
+    });
     s.attachments[att.id] = att;
     const crossAccount = tgw.ownerId !== vpc.ownerId;
     if (crossAccount && tgw.autoAcceptSharedAttachments === 'disable') {
@@ -937,57 +949,100 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   AcceptTransitGatewayVpcAttachment(ctx, input: AcceptTransitGatewayVpcAttachmentRequest) {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    const s = ec2State(ctx.twin);
-    const tgw = s.transitGateways[att.transitGatewayId]!;
-    // Only the TGW owner accepts (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject).
-    if (tgw.ownerId !== ctx.caller.accountId) {
-      throw errors.accessDenied('ec2', 'AcceptTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
-    }
-    const state = attachmentState(att, ctx.now);
-    if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
-    startPending(ctx.twin, s, att, ctx.now);
+    tgwOwnerOnly(ctx, att, 'AcceptTransitGatewayVpcAttachment');
+    requirePendingAcceptance(ctx, att);
+    startPending(ctx.twin, ec2State(ctx.twin), att, ctx.now);
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   RejectTransitGatewayVpcAttachment(ctx, input: RejectTransitGatewayVpcAttachmentRequest) {
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    const s = ec2State(ctx.twin);
-    const tgw = s.transitGateways[att.transitGatewayId]!;
-    if (tgw.ownerId !== ctx.caller.accountId) {
-      throw errors.accessDenied('ec2', 'RejectTransitGatewayVpcAttachment', ctx.caller.arn, att.id);
-    }
-    rejectAttachment(ctx, att);
+    const att = rejectAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc', (a) =>
+      tgwOwnerOnly(ctx, a, 'RejectTransitGatewayVpcAttachment'),
+    );
     return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
   },
 
   DeleteTransitGatewayVpcAttachment(ctx, input: DeleteTransitGatewayVpcAttachmentRequest) {
     // Either owner (the VPC's or the TGW's) may delete an attachment.
-    const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, 'vpc');
-    deleteAttachment(ctx, att);
-    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, att) };
+    return { TransitGatewayVpcAttachment: vpcAttachmentView(ctx, deleteAttachment(ctx, input, 'vpc')) };
   },
 };
 
-/** Rejects a `pendingAcceptance` attachment: `rejecting`, `rejected`, then `deleted` (either kind). */
-export function rejectAttachment(ctx: CallContext, att: TgwAttachment): void {
+/** What a new attachment's kind decides; the rest `newAttachment` fills in. */
+type AttachmentKindFields = Omit<
+  TgwAttachment,
+  'id' | 'ownerId' | 'region' | 'tags' | 'createdAt' | 'visibleAt' | 'timeline'
+>;
+
+/**
+ * A new attachment (either kind) of the caller's in the call's region, with its creation tags, visible after the
+ * twin's consistency lag and with an empty timeline; the caller stores it and starts its timeline.
+ */
+export function newAttachment(
+  ctx: CallContext,
+  tagSpecifications: TagSpecification[] | undefined,
+  fields: AttachmentKindFields,
+): TgwAttachment {
+  return {
+    id: ctx.twin.newId('tgw-attach'),
+    ownerId: ctx.caller.accountId,
+    region: ctx.region,
+    tags: creationTags(tagSpecifications, 'transit-gateway-attachment'),
+    createdAt: ctx.now,
+    visibleAt: ctx.now + ctx.twin.consistencyLagMs,
+    ...fields,
+    timeline: [],
+  };
+}
+
+/** Only the TGW owner accepts or rejects a VPC attachment (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html#tgw-accept-reject). */
+function tgwOwnerOnly(ctx: CallContext, att: TgwAttachment, action: string): void {
+  const tgw = ec2State(ctx.twin).transitGateways[att.transitGatewayId]!;
+  if (tgw.ownerId !== ctx.caller.accountId) throw errors.accessDenied('ec2', action, ctx.caller.arn, att.id);
+}
+
+/** An attachment is accepted or rejected only while it is `pendingAcceptance` (either kind). */
+export function requirePendingAcceptance(ctx: CallContext, att: TgwAttachment): void {
   const state = attachmentState(att, ctx.now);
   if (state !== 'pendingAcceptance') throw incorrectState(att.id, state);
+}
+
+/**
+ * Rejects a `pendingAcceptance` attachment of the kind, once `mayReject` lets the caller: `rejecting`, `rejected`,
+ * then `deleted`.
+ */
+export function rejectAttachment(
+  ctx: CallContext,
+  id: string | undefined,
+  kind: 'vpc' | 'peering',
+  mayReject: (att: TgwAttachment) => void,
+): TgwAttachment {
+  const att = visibleAttachment(ctx, id, kind);
+  mayReject(att);
+  requirePendingAcceptance(ctx, att);
   const rejectedAt = ctx.now + ec2State(ctx.twin).settings.associationMs;
   transition(att.timeline, ctx.now, [
     { at: ctx.now, state: 'rejecting' },
     { at: rejectedAt, state: 'rejected' },
     { at: rejectedAt + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
   ]);
+  return att;
 }
 
-/** Deletes an attachment (either kind): `deleting`, then `deleted`; only from the states AWS deletes from. */
-export function deleteAttachment(ctx: CallContext, att: TgwAttachment): void {
+/** Deletes an attachment of the kind: `deleting`, then `deleted`; only from the states AWS deletes from. */
+export function deleteAttachment(
+  ctx: CallContext,
+  input: { TransitGatewayAttachmentId?: string },
+  kind: 'vpc' | 'peering',
+): TgwAttachment {
+  const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId, kind);
   const state = attachmentState(att, ctx.now);
   if (!['available', 'pendingAcceptance', 'failed', 'rejected'].includes(state)) throw incorrectState(att.id, state);
   transition(att.timeline, ctx.now, [
     { at: ctx.now, state: 'deleting' },
     { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentDeletingMs), state: 'deleted' },
   ]);
+  return att;
 }
 
 /** A TGW attachment that names no attachment of the twin. */
@@ -1007,46 +1062,40 @@ export function failAttachment(twin: Twin, attachmentId: string): void {
 
 /** Snapshot views (computed at `now`). */
 export function tgwSnapshot(s: Ec2State, now: number) {
-  const peerings = Object.values(s.attachments).filter((a) => a.peering);
-  const tgws = Object.values(s.transitGateways)
-    .sort((a, b) => a.id.localeCompare(b.id))
-    .map((tgw) => ({
-      id: tgw.id,
-      ownerId: tgw.ownerId,
-      region: tgw.region,
-      state: stateAt(tgw.timeline, now),
-      options: {
-        autoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
-        defaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
-        defaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
-        associationDefaultRouteTableId: tgw.associationDefaultRouteTableId ?? null,
-        propagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId ?? null,
-      },
-      tags: tgw.tags,
-      routeTables: Object.values(s.tgwRouteTables)
-        .filter((t) => t.transitGatewayId === tgw.id)
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((t) => ({
-          id: t.id,
-          default: t.isDefault,
-          tags: t.tags,
-          associations: liveLinks(s, t, 'association', now)
-            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
-            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
-          propagations: liveLinks(s, t, 'propagation', now)
-            .map((l) => ({ attachmentId: l.att.id, state: l.state }))
-            .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
-          routes: tableRoutes(s, t, now).map((r) => ({
-            cidr: r.cidr,
-            attachmentId: r.attachment?.id ?? null,
-            type: r.type,
-            state: r.state,
-          })),
-        })),
-    }));
-  const attachments = Object.values(s.attachments)
-    .filter((a) => !a.peering && attachmentState(a, now) !== 'deleted')
-    .sort((a, b) => a.id.localeCompare(b.id))
+  const tgws = sortedById(Object.values(s.transitGateways)).map((tgw) => ({
+    id: tgw.id,
+    ownerId: tgw.ownerId,
+    region: tgw.region,
+    state: stateAt(tgw.timeline, now),
+    options: {
+      autoAcceptSharedAttachments: tgw.autoAcceptSharedAttachments,
+      defaultRouteTableAssociation: tgw.defaultRouteTableAssociation,
+      defaultRouteTablePropagation: tgw.defaultRouteTablePropagation,
+      associationDefaultRouteTableId: tgw.associationDefaultRouteTableId ?? null,
+      propagationDefaultRouteTableId: tgw.propagationDefaultRouteTableId ?? null,
+    },
+    tags: tgw.tags,
+    routeTables: sortedById(Object.values(s.tgwRouteTables).filter((t) => t.transitGatewayId === tgw.id)).map((t) => ({
+      id: t.id,
+      default: t.isDefault,
+      tags: t.tags,
+      associations: liveLinks(s, t, 'association', now)
+        .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+        .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+      propagations: liveLinks(s, t, 'propagation', now)
+        .map((l) => ({ attachmentId: l.att.id, state: l.state }))
+        .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId)),
+      routes: tableRoutes(s, t, now).map((r) => ({
+        cidr: r.cidr,
+        attachmentId: r.attachment?.id ?? null,
+        type: r.type,
+        state: r.state,
+      })),
+    })),
+  }));
+  const present = presentById(Object.values(s.attachments), (a) => attachmentState(a, now));
+  const attachments = present
+    .filter((a) => !a.peering)
     .map((a) => ({
       id: a.id,
       transitGatewayId: a.transitGatewayId,
@@ -1057,9 +1106,8 @@ export function tgwSnapshot(s: Ec2State, now: number) {
       ...(a.ipv6Support === 'enable' ? { ipv6Support: 'enable' } : {}),
       tags: a.tags,
     }));
-  const peeringAttachments = peerings
-    .filter((a) => attachmentState(a, now) !== 'deleted')
-    .sort((a, b) => a.id.localeCompare(b.id))
+  const peeringAttachments = present
+    .filter((a) => a.peering)
     .map((a) => ({
       id: a.id,
       transitGatewayId: a.transitGatewayId,

@@ -7,6 +7,7 @@ import {
   canonicalIpv6Cidr,
   cidrContains,
   cidrOverlaps,
+  type Ec2State,
   ec2State,
   emitApiCall,
   err,
@@ -210,32 +211,49 @@ function associateIpv6(ctx: CallContext, vpc: Vpc, input: AssociateVpcCidrBlockR
 function disassociateIpv6(ctx: CallContext, vpc: Vpc, id: string) {
   const s = ec2State(ctx.twin);
   const block = (vpc.ipv6Blocks ?? []).find((b) => b.associationId === id)!;
-  // A block whose subnets still use it cannot go (twin's choice of code, as for IPv4 below).
-  if (
-    Object.values(s.subnets).some(
-      (x) => x.vpcId === vpc.id && x.ipv6CidrBlock && cidrContains(block.cidr, x.ipv6CidrBlock),
-    )
-  ) {
-    throw err('DependencyViolation', `The CIDR '${block.cidr}' of ${vpc.id} has subnets and cannot be disassociated.`);
-  }
+  requireNoSubnetsIn(s, vpc, block.cidr, 'ipv6');
   vpc.ipv6Blocks = (vpc.ipv6Blocks ?? []).filter((b) => b !== block);
-  for (const table of Object.values(s.routeTables)) {
+  return finishDisassociation(ctx, vpc, id, block.cidr, 'ipv6');
+}
+
+/**
+ * A block that still holds subnets cannot go ("Remove a CIDR block": delete its subnets first). AWS documents no
+ * error code for it: twin's choice, DependencyViolation as for DeleteVpc.
+ */
+function requireNoSubnetsIn(s: Ec2State, vpc: Vpc, cidr: string, family: 'ipv4' | 'ipv6'): void {
+  const inBlock = (subnetCidr: string | undefined) => !!subnetCidr && cidrContains(cidr, subnetCidr);
+  const used = Object.values(s.subnets).some(
+    (x) => x.vpcId === vpc.id && inBlock(family === 'ipv6' ? x.ipv6CidrBlock : x.cidrBlock),
+  );
+  if (used)
+    throw err('DependencyViolation', `The CIDR '${cidr}' of ${vpc.id} has subnets and cannot be disassociated.`);
+}
+
+/**
+ * The end of a disassociation (the block already left the VPC's record): the VPC's route tables lose their local
+ * route to the block, and the answer (`disassociating`) is also emitted as the CloudTrail API call event.
+ */
+function finishDisassociation(ctx: CallContext, vpc: Vpc, id: string, cidr: string, family: 'ipv4' | 'ipv6') {
+  for (const table of Object.values(ec2State(ctx.twin).routeTables)) {
     if (table.vpcId === vpc.id) {
-      table.routes = table.routes.filter((r) => !(r.gatewayId === 'local' && r.destinationCidrBlock === block.cidr));
+      table.routes = table.routes.filter((r) => !(r.gatewayId === 'local' && r.destinationCidrBlock === cidr));
     }
   }
-  const association = {
-    AssociationId: id,
-    Ipv6CidrBlock: block.cidr,
-    Ipv6CidrBlockState: { State: 'disassociating' as const },
-  };
+  const state = { State: 'disassociating' as const };
+  const association =
+    family === 'ipv6'
+      ? { AssociationId: id, Ipv6CidrBlock: cidr, Ipv6CidrBlockState: state }
+      : { AssociationId: id, CidrBlock: cidr, CidrBlockState: state };
+  const key = family === 'ipv6' ? 'ipv6CidrBlockAssociation' : 'cidrBlockAssociation';
   emitApiCall(
     ctx,
     'DisassociateVpcCidrBlock',
     { associationId: id },
-    { DisassociateVpcCidrBlockResponse: { vpcId: vpc.id, ipv6CidrBlockAssociation: association } },
+    { DisassociateVpcCidrBlockResponse: { vpcId: vpc.id, [key]: association } },
   );
-  return { VpcId: vpc.id, Ipv6CidrBlockAssociation: association };
+  return family === 'ipv6'
+    ? { VpcId: vpc.id, Ipv6CidrBlockAssociation: association }
+    : { VpcId: vpc.id, CidrBlockAssociation: association };
 }
 
 export const vpcCidrOperations: Record<string, OperationHandler> = {
@@ -305,25 +323,9 @@ export const vpcCidrOperations: Record<string, OperationHandler> = {
         `The vpc CIDR block with association ID ${id} may not be disassociated. It is the primary IPv4 CIDR block of the VPC`,
       );
     }
-    // A block that still holds subnets cannot go ("Remove a CIDR block": delete its subnets first). AWS documents
-    // no error code for it: twin's choice, DependencyViolation as for DeleteVpc.
-    if (Object.values(s.subnets).some((x) => x.vpcId === vpc.id && x.cidrBlock && cidrContains(cidr, x.cidrBlock))) {
-      throw err('DependencyViolation', `The CIDR '${cidr}' of ${vpc.id} has subnets and cannot be disassociated.`);
-    }
+    requireNoSubnetsIn(s, vpc, cidr, 'ipv4');
     vpc.cidrBlocks.splice(index, 1);
     vpc.cidrAssociationIds.splice(index, 1);
-    for (const table of Object.values(s.routeTables)) {
-      if (table.vpcId === vpc.id) {
-        table.routes = table.routes.filter((r) => !(r.gatewayId === 'local' && r.destinationCidrBlock === cidr));
-      }
-    }
-    const association = { AssociationId: id, CidrBlock: cidr, CidrBlockState: { State: 'disassociating' } };
-    emitApiCall(
-      ctx,
-      'DisassociateVpcCidrBlock',
-      { associationId: id },
-      { DisassociateVpcCidrBlockResponse: { vpcId: vpc.id, cidrBlockAssociation: association } },
-    );
-    return { VpcId: vpc.id, CidrBlockAssociation: association };
+    return finishDisassociation(ctx, vpc, id, cidr, 'ipv4');
   },
 };
