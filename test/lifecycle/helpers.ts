@@ -20,6 +20,13 @@ export const TGW = 'tgw-0a1b2c3d4e5f60718';
 export const HUB_VPC = 'vpc-0f000000000000001';
 /** Payments (222222222222), prod OU: two subnets tagged for the attachment, an explicit route table. */
 export const PAYMENTS = 'vpc-0a200000000000001';
+/** PAYMENTS' CIDR in the lifecycle world. */
+export const PAYMENTS_CIDR = '10.1.0.0/16';
+/** The world's region, and the name of its sts endpoint. */
+export const REGION = 'us-east-1';
+export const STS_NAME = 'sts.us-east-1.amazonaws.com';
+/** The tags that ask to connect a VPC to segment prod. */
+export const CONNECT_PROD = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' };
 /** Ledger (222222222222), prod OU, same account as PAYMENTS. */
 export const LEDGER = 'vpc-0a200000000000002';
 /** Analytics (333333333333), workloads OU. */

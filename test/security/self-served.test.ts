@@ -7,9 +7,13 @@ import {
   advance,
   appTeamEc2,
   appTeamEndpoint,
+  CONNECT_PROD,
   lifecycleHub,
   PAYMENTS,
+  PAYMENTS_CIDR,
+  REGION,
   registryOf,
+  STS_NAME,
   settle,
   statusOf,
   ZONES,
@@ -26,11 +30,6 @@ import {
  *   serves the service from the hub.
  */
 
-const R = 'us-east-1';
-const STS_NAME = 'sts.us-east-1.amazonaws.com';
-const PAYMENTS_CIDR = '10.1.0.0/16';
-const connect = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' };
-
 /** The hub security group rules admitting the VPC's CIDR, by endpoint (from the registry record). */
 async function hubRuleEndpoints(hub: LocalHub): Promise<string[]> {
   const record = (await registryOf(hub, PAYMENTS)).CURRENT as unknown as ConsumerRecord;
@@ -44,7 +43,7 @@ async function expectStsFromHub(hub: LocalHub): Promise<void> {
   expect(detail).not.toContain('served by the VPC itself');
   expect(zonesAssociatedWith(hub, PAYMENTS)).toContain(ZONES.sts);
   expect(await hubRuleEndpoints(hub)).toContain('sts');
-  expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toEqual({ zoneId: ZONES.sts, via: 'zone' });
+  expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toEqual({ zoneId: ZONES.sts, via: 'zone' });
 }
 
 const tenantStsEndpoint = (hub: LocalHub, privateDns: boolean) =>
@@ -63,7 +62,7 @@ describe('Security: a VPC serving a service itself gains nothing it was not enti
     hub = await lifecycleHub();
     const claimed = await tenantStsEndpoint(hub, false);
 
-    await hub.tagVpc(PAYMENTS, connect);
+    await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
 
     await expectStsFromHub(hub);
@@ -71,7 +70,7 @@ describe('Security: a VPC serving a service itself gains nothing it was not enti
     const record = (await registryOf(hub, PAYMENTS)).CURRENT as unknown as ConsumerRecord;
     expect(record.selfServed).toBeUndefined();
     expect(record.spokeEndpoints ?? []).toEqual([]);
-    await hub.untagVpc(PAYMENTS, Object.keys(connect));
+    await hub.untagVpc(PAYMENTS, Object.keys(CONNECT_PROD));
     await settle(hub);
     await advance(hub, 5 * 60_000);
     expect(ec2State(hub.twin).endpoints[claimed]?.timeline.at(-1)?.state).toBe('available');
@@ -80,7 +79,7 @@ describe('Security: a VPC serving a service itself gains nothing it was not enti
   it('gives nothing for a removed own endpoint until the re-check, which then says so and serves it from the hub', async () => {
     hub = await lifecycleHub();
     const own = await tenantStsEndpoint(hub, true);
-    await hub.tagVpc(PAYMENTS, connect);
+    await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
     expect(statusOf(hub, PAYMENTS).detail).toContain('served by the VPC itself: sts;');
     expect(await hubRuleEndpoints(hub)).not.toContain('sts');
@@ -92,7 +91,7 @@ describe('Security: a VPC serving a service itself gains nothing it was not enti
     // Nothing was granted for sts in its place: no hub zone, no hub rule; the name no longer resolves privately.
     expect(zonesAssociatedWith(hub, PAYMENTS)).not.toContain(ZONES.sts);
     expect(await hubRuleEndpoints(hub)).not.toContain('sts');
-    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toBeUndefined();
+    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toBeUndefined();
 
     // The re-check (the next event on its tags) reads the VPC again: sts is now served from the hub, and says so.
     expect(hub.announceTags(PAYMENTS)).toBe(true);

@@ -7,10 +7,14 @@ import {
   advance,
   appTeamEc2,
   appTeamEndpoint,
+  CONNECT_PROD,
   lifecycleHub,
   networkDiff,
   PAYMENTS,
+  PAYMENTS_CIDR,
+  REGION,
   registryOf,
+  STS_NAME,
   settle,
   statusOf,
   ZONES,
@@ -24,11 +28,6 @@ import {
  * behind, and only recorded endpoint ids deleted.
  */
 
-const R = 'us-east-1';
-const STS_NAME = 'sts.us-east-1.amazonaws.com';
-const PAYMENTS_CIDR = '10.1.0.0/16';
-const connect = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' };
-
 interface Sample {
   at: number;
   via: string;
@@ -39,7 +38,7 @@ function sampleResolution(hub: LocalHub): Sample[] {
   const samples: Sample[] = [];
   hub.twin.inject({
     when: (ctx) => {
-      const answer = resolvingZone(hub.twin, STS_NAME, PAYMENTS, R);
+      const answer = resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION);
       samples.push({ at: ctx.now, via: answer ? `${answer.via} ${answer.zoneId}` : 'none' });
       return false;
     },
@@ -72,10 +71,10 @@ describe('Workflow: moving a service between hub and spoke', () => {
   it('moves sts hub -> spoke -> hub on a connected VPC in the safe order, then offboards leaving nothing', async () => {
     hub = await lifecycleHub();
     const before = hub.twin.snapshot();
-    await hub.tagVpc(PAYMENTS, connect);
+    await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
     expect(statusOf(hub, PAYMENTS).status).toBe('connected');
-    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toEqual({ zoneId: ZONES.sts, via: 'zone' });
+    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toEqual({ zoneId: ZONES.sts, via: 'zone' });
 
     // hub -> spoke
     const toSpoke = sampleResolution(hub);
@@ -141,7 +140,7 @@ describe('Workflow: moving a service between hub and spoke', () => {
     expect(record.securityGroupRules.filter((r) => r.cidr === PAYMENTS_CIDR).map((r) => r.endpoint)).toContain('sts');
 
     // Offboarding: nothing of spokelink's left; the tenant's own endpoint stays until the tenant deletes it.
-    await hub.untagVpc(PAYMENTS, Object.keys(connect));
+    await hub.untagVpc(PAYMENTS, Object.keys(CONNECT_PROD));
     await settle(hub);
     await advance(hub, 5 * 60_000);
     expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');

@@ -6,13 +6,17 @@ import { parseWorld } from '#twin/world';
 import {
   advance,
   appTeamEndpoint,
+  CONNECT_PROD,
   lifecycleConfig,
   lifecycleHub,
   lifecycleWorld,
   networkDiff,
   PAYMENTS,
+  PAYMENTS_CIDR,
+  REGION,
   registryOf,
   rulesAdmitting,
+  STS_NAME,
   settle,
   statusOf,
   ZONES,
@@ -25,19 +29,14 @@ import {
  * offboarding leaves the VPC's own endpoint or zone as it found it (functions/validate/self-served.ts).
  */
 
-const R = 'us-east-1';
-const STS_NAME = 'sts.us-east-1.amazonaws.com';
 const SSM_NAME = 'ssm.us-east-1.amazonaws.com';
 const TEAM_SSM_ZONE = 'Z0TEAMOWNSSM000000001';
-const PAYMENTS_CIDR = '10.1.0.0/16';
 
 const placementConfig = () =>
   lifecycleConfig((raw) => {
     const endpoints = raw.endpoints as Record<string, Record<string, unknown>>;
     endpoints.sts = { ...endpoints.sts, placement: 'either', serviceName: 'com.amazonaws.us-east-1.sts' };
   });
-
-const connect = { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' };
 
 /** The payments team's own sts endpoint in PAYMENTS, private DNS on, made before spokelink sees the VPC. */
 const teamStsEndpoint = (hub: LocalHub) =>
@@ -56,7 +55,7 @@ describe('Workflow: a VPC that serves a service itself', () => {
     const own = await teamStsEndpoint(hub);
     const before = hub.twin.snapshot();
 
-    await hub.tagVpc(PAYMENTS, connect);
+    await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
 
     expect(statusOf(hub, PAYMENTS)).toMatchObject({
@@ -66,8 +65,8 @@ describe('Workflow: a VPC that serves a service itself', () => {
     // No hub zone and no hub rule for sts; the other services from the hub.
     expect(zonesAssociatedWith(hub, PAYMENTS)).not.toContain(ZONES.sts);
     expect(zonesAssociatedWith(hub, PAYMENTS)).toEqual(expect.arrayContaining([ZONES.ssm, ZONES.secrets]));
-    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toEqual({ zoneId: own, via: 'endpoint' });
-    expect(resolvingZone(hub.twin, SSM_NAME, PAYMENTS, R)).toEqual({ zoneId: ZONES.ssm, via: 'zone' });
+    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toEqual({ zoneId: own, via: 'endpoint' });
+    expect(resolvingZone(hub.twin, SSM_NAME, PAYMENTS, REGION)).toEqual({ zoneId: ZONES.ssm, via: 'zone' });
     const record = (await registryOf(hub, PAYMENTS)).CURRENT as unknown as ConsumerRecord;
     expect(record.selfServed).toEqual(['sts']);
     expect(record.spokeEndpoints ?? []).toEqual([]);
@@ -79,14 +78,14 @@ describe('Workflow: a VPC that serves a service itself', () => {
     await settle(hub);
     expect(hub.executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
 
-    await hub.untagVpc(PAYMENTS, Object.keys(connect));
+    await hub.untagVpc(PAYMENTS, Object.keys(CONNECT_PROD));
     await settle(hub);
     await advance(hub, 5 * 60_000);
 
     expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
     // The team's endpoint is untouched (still there, private DNS on); nothing else spokelink made is left.
     expect(ec2State(hub.twin).endpoints[own]).toMatchObject({ vpcId: PAYMENTS, privateDnsEnabled: true });
-    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toEqual({ zoneId: own, via: 'endpoint' });
+    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toEqual({ zoneId: own, via: 'endpoint' });
     expect(networkDiff(hub, before)).toEqual([]);
   });
 
@@ -97,14 +96,14 @@ describe('Workflow: a VPC that serves a service itself', () => {
       route53: {
         zones: [
           ...base.route53.zones,
-          { id: TEAM_SSM_ZONE, name: SSM_NAME, ownerId: '222222222222', vpcs: [{ vpcId: PAYMENTS, region: R }] },
+          { id: TEAM_SSM_ZONE, name: SSM_NAME, ownerId: '222222222222', vpcs: [{ vpcId: PAYMENTS, region: REGION }] },
         ],
       },
     });
     hub = await lifecycleHub({ config: placementConfig(), world });
     const before = hub.twin.snapshot();
 
-    await hub.tagVpc(PAYMENTS, connect);
+    await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
 
     expect(statusOf(hub, PAYMENTS)).toMatchObject({
@@ -112,9 +111,9 @@ describe('Workflow: a VPC that serves a service itself', () => {
       detail: expect.stringContaining('served by the VPC itself: ssm;'),
     });
     expect(zonesAssociatedWith(hub, PAYMENTS)).toEqual([ZONES.secrets, ZONES.sts, TEAM_SSM_ZONE].sort());
-    expect(resolvingZone(hub.twin, SSM_NAME, PAYMENTS, R)).toEqual({ zoneId: TEAM_SSM_ZONE, via: 'zone' });
+    expect(resolvingZone(hub.twin, SSM_NAME, PAYMENTS, REGION)).toEqual({ zoneId: TEAM_SSM_ZONE, via: 'zone' });
 
-    await hub.untagVpc(PAYMENTS, Object.keys(connect));
+    await hub.untagVpc(PAYMENTS, Object.keys(CONNECT_PROD));
     await settle(hub);
     await advance(hub, 5 * 60_000);
 

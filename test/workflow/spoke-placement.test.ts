@@ -8,7 +8,9 @@ import {
   lifecycleHub,
   networkDiff,
   PAYMENTS,
+  REGION,
   registryOf,
+  STS_NAME,
   settle,
   statusOf,
   ZONES,
@@ -21,8 +23,6 @@ import {
  * recorded and leaves nothing.
  */
 
-const R = 'us-east-1';
-const STS_NAME = 'sts.us-east-1.amazonaws.com';
 const STS_POLICY = { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Resource: '*' }] };
 
 const placementConfig = () =>
@@ -81,8 +81,8 @@ describe('Workflow: spoke placement (spokelink:local-services)', () => {
     // The hub's sts zone is not associated; the others are.
     expect(zonesWith(hub, PAYMENTS)).not.toContain(ZONES.sts);
     expect(zonesWith(hub, PAYMENTS)).toEqual(expect.arrayContaining([ZONES.ssm, ZONES.secrets]));
-    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, R)).toEqual({ zoneId: endpoint!.id, via: 'endpoint' });
-    expect(resolvingZone(hub.twin, 'ssm.us-east-1.amazonaws.com', PAYMENTS, R)).toEqual({
+    expect(resolvingZone(hub.twin, STS_NAME, PAYMENTS, REGION)).toEqual({ zoneId: endpoint!.id, via: 'endpoint' });
+    expect(resolvingZone(hub.twin, 'ssm.us-east-1.amazonaws.com', PAYMENTS, REGION)).toEqual({
       zoneId: ZONES.ssm,
       via: 'zone',
     });
