@@ -158,15 +158,15 @@ describe('Configuration version 3: regions', () => {
       'regions.eu-west-1.endpoints.ssm.segments: unknown segment "gold"',
     ],
     [
-      "a regional hub's spoke-placed service of another region (a cross-region endpoint, not built)",
+      "a regional hub's service of another region without serviceRegion (the cross-region endpoint's region)",
       (c: Doc) =>
         Object.assign(c.regions['eu-west-1'].endpoints.ssm, {
           placement: 'spoke',
           serviceName: 'com.amazonaws.us-east-1.ssm',
         }),
       'regions.eu-west-1.endpoints.ssm.serviceName: com.amazonaws.us-east-1.ssm is a service of us-east-1, not of ' +
-        'eu-west-1: endpoints placed in eu-west-1 spoke VPCs are created for eu-west-1 services (cross-region ' +
-        'interface endpoints, ServiceRegion, are not built yet)',
+        'eu-west-1: a service of another region is reached through a cross-region endpoint, set serviceRegion to ' +
+        'us-east-1',
     ],
     [
       "the first region's spoke-placed service of another region",
