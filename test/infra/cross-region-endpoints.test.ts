@@ -12,6 +12,7 @@ import type { PolicyDocument } from '#twin/iam';
 import { twinPlugin } from '#twin/plugin';
 import { createTwin, parseWorld } from '#twin/world';
 import { crossRegionDeployStatements } from '../../infra/constructs/cross-region-endpoints';
+import { LEDGER, ledgerEntry } from '../shared/cross-region-fixture';
 import { EXAMPLE_CONFIG_PATH, flat, newHubStack, violations } from './helpers';
 
 /**
@@ -20,31 +21,15 @@ import { EXAMPLE_CONFIG_PATH, flat, newHubStack, violations } from './helpers';
  * entry's zone; the deploying principal needs vpce:AllowMultiRegion (checked against the twin's IAM evaluation).
  */
 
-const LEDGER_SERVICE = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0e1000000000000a1';
-const LEDGER_ZONE = 'Z0LEDGER000000000001';
-const LEDGER_GROUP = 'sg-0e55e0000000000b1';
-const SUBNETS = ['subnet-0f000000000000101', 'subnet-0f000000000000102'];
+const LEDGER_SERVICE = LEDGER.serviceName;
+const LEDGER_ZONE = LEDGER.zone;
+const LEDGER_GROUP = LEDGER.group;
+const SUBNETS = LEDGER.subnets.map((s) => s.subnetId);
 
 function ledgerConfig(mode: 'zones' | 'profile' = 'zones'): HubConfig {
-  // biome-ignore lint/suspicious/noExplicitAny: the test edits a JSON document freely.
-  const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as Record<string, any>;
-  raw.version = 3;
-  raw.dns = { mode };
-  raw.endpoints.ledger = {
-    privateHostedZoneIds: [LEDGER_ZONE],
-    securityGroupId: LEDGER_GROUP,
-    ports: [443],
-    segments: ['prod'],
-    serviceRegion: 'eu-west-1',
-    serviceName: LEDGER_SERVICE,
-    supportedRegions: ['eu-west-1', 'us-east-1'],
-    subnets: [
-      { subnetId: SUBNETS[0], availabilityZoneId: 'use1-az1' },
-      { subnetId: SUBNETS[1], availabilityZoneId: 'use1-az2' },
-    ],
-    recordName: 'ledger.payments.internal',
-  };
-  return parseConfig(raw, 'cross-region test configuration');
+  const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
+  (raw.endpoints as Record<string, unknown>).ledger = ledgerEntry();
+  return parseConfig({ ...raw, version: 3, dns: { mode } }, 'cross-region test configuration');
 }
 
 describe('Hub stack: cross-region endpoints', () => {
@@ -133,7 +118,7 @@ describe('Deploying a cross-region endpoint: the least the deploying principal n
           ],
           endpointServices: [
             {
-              id: 'vpce-svc-0e1000000000000a1',
+              id: LEDGER.serviceId,
               ownerId: PROVIDER,
               region: 'eu-west-1',
               serviceName: LEDGER_SERVICE,

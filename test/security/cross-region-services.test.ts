@@ -12,12 +12,12 @@ import {
   statusOf,
   zonesAssociatedWith,
 } from '../lifecycle/helpers';
+import { LEDGER } from '../shared/cross-region-fixture';
 import {
   crossRegionConfig,
   crossRegionWorld,
   deployLedgerEndpoint,
   groupsAdmitting,
-  LEDGER,
 } from '../workflow/cross-region-helpers';
 
 /**

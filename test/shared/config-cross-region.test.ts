@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '#shared/config';
-import { ConfigurationError } from '#shared/errors';
+import { refusal } from './config-refusal';
+import { LEDGER, ledgerEntry } from './cross-region-fixture';
 
 /**
  * Cross-region services (issue 21): a catalog entry may name a service of another region (`serviceRegion`); what AWS
@@ -10,36 +11,13 @@ import { ConfigurationError } from '#shared/errors';
 // biome-ignore lint/suspicious/noExplicitAny: the cases edit a JSON document freely.
 type Doc = Record<string, any>;
 
-const LEDGER_SERVICE = 'com.amazonaws.vpce.eu-west-1.vpce-svc-0e1000000000000a1';
+const LEDGER_SERVICE = LEDGER.serviceName;
 
 /** The two-region example plus `ledger`: the eu-west-1 ledger service offered to the us-east-1 hub's spokes. */
 function withLedger(): Doc {
   const doc = JSON.parse(readFileSync('config/example-two-regions.hub.json', 'utf8')) as Doc;
-  doc.endpoints.ledger = {
-    privateHostedZoneIds: ['Z0LEDGER000000000001'],
-    securityGroupId: 'sg-0e55e0000000000b1',
-    ports: [443],
-    segments: ['prod'],
-    serviceRegion: 'eu-west-1',
-    serviceName: LEDGER_SERVICE,
-    supportedRegions: ['eu-west-1', 'us-east-1'],
-    subnets: [
-      { subnetId: 'subnet-0f000000000000101', availabilityZoneId: 'use1-az1' },
-      { subnetId: 'subnet-0f000000000000102', availabilityZoneId: 'use1-az2' },
-    ],
-    recordName: 'ledger.payments.internal',
-  };
+  doc.endpoints.ledger = ledgerEntry();
   return doc;
-}
-
-function refusal(document: unknown): string {
-  try {
-    parseConfig(document, 'hub.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
 }
 
 describe('Configuration: cross-region catalog entries', () => {
@@ -131,7 +109,7 @@ describe('Configuration: cross-region catalog entries', () => {
     ],
     [
       'only subnets in excluded Availability Zone ids',
-      (e: Doc) => (e.subnets = [{ subnetId: 'subnet-0f000000000000103', availabilityZoneId: 'use1-az3' }]),
+      (e: Doc) => (e.subnets = [{ subnetId: 'subnet-0f000000000000a03', availabilityZoneId: 'use1-az3' }]),
       'endpoints.ledger.subnets: use1-az3: AWS creates no cross-region endpoint',
     ],
     [

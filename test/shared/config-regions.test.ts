@@ -11,7 +11,7 @@ import {
   supernetRegionOf,
 } from '#shared/config';
 import { configEnvironment } from '#shared/env';
-import { ConfigurationError } from '#shared/errors';
+import { refusal } from './config-refusal';
 
 /**
  * Configuration version 3: the regions served, each with its own hub and disjoint supernets; version 2 files read as
@@ -24,16 +24,6 @@ type Doc = Record<string, any>;
 const TWO_REGIONS = 'config/example-two-regions.hub.json';
 const raw = () => JSON.parse(readFileSync(TWO_REGIONS, 'utf8')) as Doc;
 const v2 = () => JSON.parse(readFileSync('config/example.hub.json', 'utf8')) as Doc;
-
-function refusal(document: unknown): string {
-  try {
-    parseConfig(document, 'hub.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
-}
 
 describe('Configuration version 3: regions', () => {
   it('serves the hub region and every region under `regions`, each with its own hub', () => {

@@ -7,17 +7,12 @@ import {
   DescribeVpcEndpointServiceConfigurationsCommand,
   DescribeVpcEndpointServicesCommand,
   DescribeVpcEndpointsCommand,
-  EC2Client,
   ModifyVpcEndpointServiceConfigurationCommand,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
-import type { Pluggable } from '@smithy/types';
 import type { PolicyDocument } from '#twin/iam';
-import { twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
-import type { Twin } from '#twin/twin';
 import { createTwin, parseWorld } from '#twin/world';
+import { ec2In } from './regions-helpers';
 
 /**
  * Cross-region PrivateLink in the twin (issue 21): a provider's endpoint service in eu-west-1 lists the regions whose
@@ -97,14 +92,7 @@ function setup(options: { supportedRegions?: string[]; hubMultiRegion?: boolean;
       },
     },
   );
-  return { twin, hub: ec2As(twin, HUB, 'us-east-1'), provider: ec2As(twin, PROVIDER, 'eu-west-1') };
-}
-
-function ec2As(twin: Twin, account: string, region: string) {
-  const { accessKeyId, secretAccessKey } = twin.credentialsFor(role(account));
-  const client = new EC2Client({ region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  client.middlewareStack.use(twinPlugin(twin) as Pluggable<ServiceInputTypes, ServiceOutputTypes>);
-  return client;
+  return { twin, hub: ec2In(twin, role(HUB), 'us-east-1'), provider: ec2In(twin, role(PROVIDER), 'eu-west-1') };
 }
 
 const crossRegion = (more: Partial<CreateVpcEndpointCommandInput> = {}) =>

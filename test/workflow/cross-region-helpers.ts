@@ -4,6 +4,7 @@ import type { HubConfig } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
 import { parseWorld, type World } from '#twin/world';
 import { advance, HUB, HUB_VPC, lifecycleConfig, lifecycleWorld } from '../lifecycle/helpers';
+import { LEDGER, ledgerEntry } from '../shared/cross-region-fixture';
 
 /**
  * A small two-region world for cross-region services (issue 21): the us-east-1 hub of the lifecycle tests consumes
@@ -12,18 +13,6 @@ import { advance, HUB, HUB_VPC, lifecycleConfig, lifecycleWorld } from '../lifec
  */
 
 export const PROVIDER = '666666666666';
-export const LEDGER = {
-  serviceId: 'vpce-svc-0e1000000000000a1',
-  serviceName: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0e1000000000000a1',
-  zone: 'Z0LEDGER000000000001',
-  group: 'sg-0e55e0000000000b1',
-  recordName: 'ledger.payments.internal',
-  /** The hub's endpoint subnets: us-east-1a and us-east-1b (use1-az1, use1-az2 in the twin). */
-  subnets: [
-    { subnetId: 'subnet-0f000000000000a01', availabilityZoneId: 'use1-az1' },
-    { subnetId: 'subnet-0f000000000000a02', availabilityZoneId: 'use1-az2' },
-  ],
-} as const;
 /** The principal that deploys the hub stack (the CloudFormation execution role). */
 export const DEPLOYER = `arn:aws:iam::${HUB}:role/cdk-cfn-exec-role`;
 
@@ -32,17 +21,7 @@ export function crossRegionConfig(mode: 'zones' | 'profile' = 'zones'): HubConfi
   return lifecycleConfig((raw) => {
     raw.version = 3;
     if (mode === 'profile') raw.dns = { mode: 'profile' };
-    (raw.endpoints as Record<string, unknown>).ledger = {
-      privateHostedZoneIds: [LEDGER.zone],
-      securityGroupId: LEDGER.group,
-      ports: [443],
-      segments: ['prod'],
-      serviceRegion: 'eu-west-1',
-      serviceName: LEDGER.serviceName,
-      supportedRegions: ['eu-west-1', 'us-east-1'],
-      subnets: LEDGER.subnets,
-      recordName: LEDGER.recordName,
-    };
+    (raw.endpoints as Record<string, unknown>).ledger = ledgerEntry();
   });
 }
 

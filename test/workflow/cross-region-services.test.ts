@@ -13,13 +13,8 @@ import {
   ZONES,
   zonesAssociatedWith,
 } from '../lifecycle/helpers';
-import {
-  crossRegionConfig,
-  crossRegionWorld,
-  deployLedgerEndpoint,
-  groupsAdmitting,
-  LEDGER,
-} from './cross-region-helpers';
+import { LEDGER } from '../shared/cross-region-fixture';
+import { crossRegionConfig, crossRegionWorld, deployLedgerEndpoint, groupsAdmitting } from './cross-region-helpers';
 
 /**
  * Cross-region services (issue 21): a us-east-1 spoke onboarding to a segment whose services include `ledger`, a
