@@ -6,8 +6,10 @@ import {
   CreateVpcEndpointServiceConfigurationCommand,
   DescribeVpcEndpointServiceConfigurationsCommand,
   DescribeVpcEndpointServicePermissionsCommand,
+  DescribeVpcEndpointServicesCommand,
   DescribeVpcEndpointsCommand,
   type EC2Client,
+  ModifyVpcEndpointServiceConfigurationCommand,
   ModifyVpcEndpointServicePermissionsCommand,
   type ServiceConfiguration,
 } from '@aws-sdk/client-ec2';
@@ -303,5 +305,103 @@ describe('Twin vs moto: VPC endpoint services (provider and consumer in one acco
     ]);
     expect(result('DescribeVpcEndpoints by id')).toEqual([{ VpcEndpointId: 'vpce-#1', State: 'available' }]);
     expect(result('DescribeVpcEndpoints by vpc-id')).toEqual([{ VpcEndpointId: 'vpce-#1', VpcId: expect.any(String) }]);
+  });
+
+  it('manages the regions the service supports (cross-region PrivateLink) and offers it to a consumer', async () => {
+    const manage =
+      'https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#manage-supported-regions';
+    const regionsOf = (o: { ServiceConfigurations?: ServiceConfiguration[] }) =>
+      (o.ServiceConfigurations ?? []).flatMap((c) => (c.SupportedRegions ?? []).map((r) => r.Region)).sort();
+    const known: KnownDifference[] = [
+      {
+        step: 'DescribeVpcEndpointServiceConfigurations supported regions',
+        why: "The service's own (host) region is always among its supported regions; moto lists only the regions added.",
+        awsDoc: manage,
+      },
+      {
+        step: 'DescribeVpcEndpointServiceConfigurations after removing',
+        why: 'Consequence of the previous step: the host region stays listed.',
+        awsDoc: manage,
+      },
+      {
+        step: "ModifyVpcEndpointServiceConfiguration remove the service's own region",
+        why: 'The host region cannot be removed (the twin answers InvalidParameterValue, its choice of code); moto, which does not list it, fails with an HTTP 500 (a Python ValueError).',
+        awsDoc: manage,
+      },
+    ];
+    const server = moto();
+    const { twin } = await expectOnlyKnownDifferences(
+      server,
+      async ({ ec2 }, trace) => {
+        const all = await ec2.send(new DescribeVpcEndpointServiceConfigurationsCommand({}));
+        const serviceId = all.ServiceConfigurations?.[0]?.ServiceId ?? 'vpce-svc-missing';
+        const serviceName = all.ServiceConfigurations?.[0]?.ServiceName ?? 'missing';
+        await trace.step(
+          'ModifyVpcEndpointServiceConfiguration add a supported region',
+          () =>
+            ec2.send(
+              new ModifyVpcEndpointServiceConfigurationCommand({
+                ServiceId: serviceId,
+                AddSupportedRegions: ['eu-west-1'],
+              }),
+            ),
+          (o) => o.Return,
+        );
+        await trace.step(
+          'DescribeVpcEndpointServiceConfigurations supported regions',
+          () => ec2.send(new DescribeVpcEndpointServiceConfigurationsCommand({ ServiceIds: [serviceId] })),
+          regionsOf,
+        );
+        await trace.step(
+          'ModifyVpcEndpointServiceConfiguration remove the added region',
+          () =>
+            ec2.send(
+              new ModifyVpcEndpointServiceConfigurationCommand({
+                ServiceId: serviceId,
+                RemoveSupportedRegions: ['eu-west-1'],
+              }),
+            ),
+          (o) => o.Return,
+        );
+        await trace.step(
+          'DescribeVpcEndpointServiceConfigurations after removing',
+          () => ec2.send(new DescribeVpcEndpointServiceConfigurationsCommand({ ServiceIds: [serviceId] })),
+          regionsOf,
+        );
+        await trace.step("ModifyVpcEndpointServiceConfiguration remove the service's own region", () =>
+          ec2.send(
+            new ModifyVpcEndpointServiceConfigurationCommand({
+              ServiceId: serviceId,
+              RemoveSupportedRegions: [REGION],
+            }),
+          ),
+        );
+        await trace.step(
+          'DescribeVpcEndpointServices of the service by name',
+          () => ec2.send(new DescribeVpcEndpointServicesCommand({ ServiceNames: [serviceName] })),
+          (o) => ({
+            ServiceNames: o.ServiceNames,
+            Details: (o.ServiceDetails ?? []).map((d) => ({
+              ServiceName: d.ServiceName,
+              ServiceId: d.ServiceId,
+              Owner: d.Owner,
+              AcceptanceRequired: d.AcceptanceRequired,
+            })),
+          }),
+        );
+      },
+      known,
+      {
+        twinWorld: twinEndpointService(true),
+        motoSetup: (clients) => motoEndpointService(server.endpoint, clients, true),
+      },
+    );
+    expect(stepOf(twin, 'DescribeVpcEndpointServiceConfigurations supported regions')?.result).toEqual([
+      'eu-west-1',
+      REGION,
+    ]);
+    expect(stepOf(twin, "ModifyVpcEndpointServiceConfiguration remove the service's own region")?.error).toBe(
+      'InvalidParameterValue',
+    );
   });
 });

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import {
   AcceptTransitGatewayVpcAttachmentCommand,
   AcceptVpcEndpointConnectionsCommand,
+  CreateSubnetCommand,
   CreateTransitGatewayCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
   DescribeTransitGatewaysCommand,
   DescribeVpcEndpointConnectionsCommand,
+  DescribeVpcEndpointServicesCommand,
   GetTransitGatewayAttachmentPropagationsCommand,
   RejectTransitGatewayVpcAttachmentCommand,
   RejectVpcEndpointConnectionsCommand,
@@ -405,6 +409,56 @@ const NOT_CHECKABLE: NotCheckable[] = [
       },
     },
   },
+  {
+    service: 'ec2',
+    operation: 'CreateVpcEndpoint',
+    variant: 'ServiceRegion (a cross-region interface endpoint)',
+    reason:
+      "moto ignores ServiceRegion: no check of the service's SupportedRegions, of the partition or of the Availability Zone ids AWS excludes, no Regional-only DNS entries, no ServiceRegion in the answer (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-share-your-services.html, Cross-Region access)",
+    coveredBy: 'test/twin/ec2-cross-region-endpoints.test.ts',
+    probe: {
+      kind: 'missing behaviour',
+      shows: 'an endpoint created to a service of another region that does not exist, with no ServiceRegion',
+      call: async ({ ec2 }) => {
+        const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.92.0.0/16' }));
+        const subnet = await ec2.send(
+          new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.92.1.0/24', AvailabilityZone: `${REGION}a` }),
+        );
+        return ec2.send(
+          new CreateVpcEndpointCommand({
+            VpcEndpointType: 'Interface',
+            VpcId: vpc.Vpc?.VpcId,
+            ServiceName: 'com.amazonaws.vpce.eu-west-1.vpce-svc-0aaaaaaaaaaaaaaaa',
+            ServiceRegion: 'eu-west-1',
+            SubnetIds: [subnet.Subnet?.SubnetId ?? ''],
+          }),
+        );
+      },
+      check: (outcome) => {
+        expect(outcome.ok).toBe(true);
+        const created = (outcome as { value: { VpcEndpoint?: { ServiceRegion?: string } } }).value;
+        expect(created.VpcEndpoint?.ServiceRegion).toBeUndefined();
+      },
+    },
+  },
+  {
+    service: 'ec2',
+    operation: 'DescribeVpcEndpointServices',
+    variant: 'ServiceRegions (the services of another region a consumer may connect to)',
+    reason:
+      "moto ignores ServiceRegions and lists its own region's services (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html shows the call with --service-region)",
+    coveredBy: 'test/twin/ec2-cross-region-endpoints.test.ts',
+    probe: {
+      kind: 'missing behaviour',
+      shows: `services of ${REGION} when eu-west-1's are asked for`,
+      call: ({ ec2 }) => ec2.send(new DescribeVpcEndpointServicesCommand({ ServiceRegions: ['eu-west-1'] })),
+      check: (outcome) => {
+        expect(outcome.ok).toBe(true);
+        const names = (outcome as { value: { ServiceNames?: string[] } }).value.ServiceNames ?? [];
+        expect(names.some((n) => n.includes(`.${REGION}.`))).toBe(true);
+      },
+    },
+  },
 ];
 
 /** Twin operations compared against moto, with the file that compares them. */
@@ -480,6 +534,8 @@ const COMPARED: Record<TwinService, Record<string, string>> = {
         'ModifyVpcEndpointServicePermissions',
         'CreateVpcEndpoint',
         'DescribeVpcEndpoints',
+        'ModifyVpcEndpointServiceConfiguration',
+        'DescribeVpcEndpointServices',
       ].map((op) => [op, 'ec2-endpoints.test.ts']),
     ),
     ...Object.fromEntries(

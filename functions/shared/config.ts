@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { canonicalCidr, cidrContains, cidrsOverlap, familyOf, parseCidr } from './cidr';
+import { CROSS_REGION_AWS_SERVICES, CROSS_REGION_EXCLUDED_AZ_IDS, parseServiceName, partitionOf } from './cross-region';
 import { configDigest } from './env';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
@@ -148,6 +149,35 @@ export const EndpointSchema = z.strictObject({
     .refine((p) => JSON.stringify(p).length <= MAX_ENDPOINT_POLICY_LENGTH, {
       message: `is longer than the ${MAX_ENDPOINT_POLICY_LENGTH} characters AWS allows an endpoint policy`,
     })
+    .optional(),
+  /**
+   * Cross-region PrivateLink (README, "Multi-region"; functions/shared/cross-region.ts): the region offering the
+   * service when it is not the hub's. `serviceName` is then the service's name in that region, and the hub stack
+   * creates the hub's interface endpoint to it (`ServiceRegion`) in `subnets` with `securityGroupId`, and the alias
+   * record `recordName` in the entry's one zone; spokes use it through the TGW as any hub entry.
+   */
+  serviceRegion: region.optional(),
+  /**
+   * The regions the provider's service supports (its `SupportedRegions`, as the provider states them): needed for an
+   * endpoint service of another region, and must include the hub's region (AWS refuses the endpoint otherwise).
+   */
+  supportedRegions: z.array(region).min(1).optional(),
+  /** Cross-region entries: the hub VPC subnets of the endpoint, one per Availability Zone, with the zone's id. */
+  subnets: z
+    .array(
+      z.strictObject({
+        subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-...)'),
+        availabilityZoneId: z
+          .string()
+          .regex(/^[a-z]{3,6}\d-az\d{1,2}$/, 'must be an Availability Zone id such as use1-az1'),
+      }),
+    )
+    .min(1)
+    .optional(),
+  /** Cross-region entries: the name the entry's zone answers with the endpoint's Regional DNS name (alias A record). */
+  recordName: z
+    .string()
+    .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a DNS name such as api.example.com')
     .optional(),
 });
 
@@ -442,19 +472,7 @@ function regionalIssues(
   sharedSecurityGroupIssues(config, at, ctx);
   aggregatedIngressIssues(config, at, ctx);
   placementIssues(config, at, ctx);
-  for (const [endpointName, endpoint] of Object.entries(config.endpoints)) {
-    // An endpoint placed in a spoke VPC is created in the VPC's region, for a service of that region: a service of
-    // another region needs a cross-region endpoint (`ServiceRegion`), which spokelink does not create yet.
-    const serviceRegion = endpoint.serviceName?.split('.')[2];
-    if (serviceRegion !== undefined && region.safeParse(serviceRegion).success && serviceRegion !== hubRegion) {
-      issue(
-        ['endpoints', endpointName, 'serviceName'],
-        `${endpoint.serviceName} is a service of ${serviceRegion}, not of ${hubRegion}: endpoints placed in ` +
-          `${hubRegion} spoke VPCs are created for ${hubRegion} services (cross-region interface endpoints, ` +
-          'ServiceRegion, are not built yet)',
-      );
-    }
-  }
+  crossRegionIssues(config, hubRegion, issue);
   const catalogs = [
     ['endpoints', config.endpoints],
     ['endpointServices', config.endpointServices],
@@ -480,6 +498,149 @@ function regionalIssues(
       issue(['endpointServices', serviceName, 'serviceId'], `${service.serviceId} is already configured as "${other}"`);
     }
     serviceOwner.set(service.serviceId, serviceName);
+  }
+}
+
+/**
+ * Catalog entries of a service of another region (cross-region PrivateLink: functions/shared/cross-region.ts, whose
+ * pages say what AWS refuses): a service name of another region needs `serviceRegion`; a cross-region entry names a
+ * service of that region, of one partition with the hub, that AWS offers across regions and whose supported regions
+ * include the hub's; it is served from the hub, by an endpoint in `subnets` (none in an Availability Zone id AWS
+ * excludes), answered by `recordName` in its one zone; it is not sharded.
+ */
+function crossRegionIssues(
+  config: RegionalParts,
+  hubRegion: string,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  for (const [name, endpoint] of Object.entries(config.endpoints)) {
+    const at = ['endpoints', name];
+    const parsed = endpoint.serviceName === undefined ? undefined : parseServiceName(endpoint.serviceName);
+    const serviceRegion = endpoint.serviceRegion;
+    if (serviceRegion === undefined) {
+      if (parsed !== undefined && parsed.region !== hubRegion) {
+        issue(
+          [...at, 'serviceName'],
+          `${endpoint.serviceName} is a service of ${parsed.region}, not of ${hubRegion}: a service of another ` +
+            `region is reached through a cross-region endpoint, set serviceRegion to ${parsed.region}`,
+        );
+      }
+      for (const field of ['supportedRegions', 'subnets', 'recordName'] as const) {
+        if (endpoint[field] !== undefined)
+          issue([...at, field], 'describes a cross-region endpoint: it needs serviceRegion');
+      }
+      continue;
+    }
+    if (serviceRegion === hubRegion) {
+      issue(
+        [...at, 'serviceRegion'],
+        `is the hub's own region (${hubRegion}): leave it out for a service of ${hubRegion}`,
+      );
+      continue;
+    }
+    if (partitionOf(serviceRegion) !== partitionOf(hubRegion)) {
+      issue(
+        [...at, 'serviceRegion'],
+        `${serviceRegion} is in partition ${partitionOf(serviceRegion)}, ${hubRegion} in ${partitionOf(hubRegion)}: ` +
+          'cross-region PrivateLink connects regions of one partition',
+      );
+    }
+    if (parsed === undefined) {
+      issue(
+        [...at, 'serviceName'],
+        `is needed with serviceRegion: the service's name in ${serviceRegion} (com.amazonaws.vpce.${serviceRegion}.` +
+          `vpce-svc-... or com.amazonaws.${serviceRegion}.<service>)`,
+      );
+    } else if (parsed.region !== serviceRegion) {
+      issue(
+        [...at, 'serviceName'],
+        `${endpoint.serviceName} is a service of ${parsed.region}, not of ${serviceRegion}`,
+      );
+    } else if (parsed.kind === 'aws-service' && !CROSS_REGION_AWS_SERVICES.includes(parsed.service)) {
+      issue(
+        [...at, 'serviceName'],
+        `${parsed.service} is not offered across regions by AWS (${CROSS_REGION_AWS_SERVICES.join(', ')} are): ` +
+          `serve it from a ${hubRegion} endpoint`,
+      );
+    }
+    if (endpoint.supportedRegions === undefined) {
+      if (parsed?.kind !== 'aws-service') {
+        issue(
+          [...at, 'supportedRegions'],
+          `is needed for an endpoint service of another region: the provider's SupportedRegions, which must ` +
+            `include ${hubRegion}`,
+        );
+      }
+    } else if (!endpoint.supportedRegions.includes(hubRegion)) {
+      issue(
+        [...at, 'supportedRegions'],
+        `${endpoint.supportedRegions.join(', ')} does not include ${hubRegion}: AWS refuses a ${hubRegion} endpoint ` +
+          `to a service that does not support ${hubRegion} (its provider adds it: ModifyVpcEndpointServiceConfiguration ` +
+          'AddSupportedRegions)',
+      );
+    }
+    const placements = [endpoint.placement ?? 'hub', ...Object.values(endpoint.segmentPlacement ?? {})];
+    if (placements.some((p) => p !== 'hub')) {
+      issue(
+        [...at, endpoint.placement !== undefined && endpoint.placement !== 'hub' ? 'placement' : 'segmentPlacement'],
+        'a cross-region service is served from the hub only (the hub stack creates its one cross-region endpoint)',
+      );
+    }
+    subnetIssues(endpoint.subnets, [...at, 'subnets'], issue);
+    if (endpoint.recordName === undefined) {
+      issue(
+        [...at, 'recordName'],
+        "is needed with serviceRegion: the name the entry's zone answers with the endpoint's Regional DNS name " +
+          '(AWS gives a cross-region endpoint no zonal names)',
+      );
+    }
+    if (endpoint.privateHostedZoneIds.length !== 1) {
+      issue(
+        [...at, 'privateHostedZoneIds'],
+        'must name exactly one zone for a cross-region entry: the hub stack writes its alias record there',
+      );
+    }
+    for (const [segment, { shards }] of Object.entries(config.segments)) {
+      for (const [i, shard] of (shards ?? []).entries()) {
+        if (name in shard.endpoints) {
+          issue(
+            ['segments', segment, 'shards', i, 'endpoints', name],
+            'is a cross-region entry: the hub stack creates one cross-region endpoint per entry, not one per shard',
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The subnets of a cross-region endpoint: given, one per Availability Zone (as every interface endpoint), and none in
+ * an Availability Zone id where AWS creates no cross-region endpoint (CROSS_REGION_EXCLUDED_AZ_IDS).
+ */
+function subnetIssues(
+  subnets: { subnetId: string; availabilityZoneId: string }[] | undefined,
+  at: (string | number)[],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (subnets === undefined) {
+    issue(
+      at,
+      'is needed with serviceRegion: the hub VPC subnets the hub stack creates the cross-region endpoint in, each ' +
+        'with its Availability Zone id',
+    );
+    return;
+  }
+  const zones = subnets.map((s) => s.availabilityZoneId);
+  const twice = zones.filter((z, i) => zones.indexOf(z) !== i);
+  if (twice.length > 0)
+    issue(at, `two subnets in ${[...new Set(twice)].join(', ')}: an endpoint has one subnet per zone`);
+  const excluded = [...new Set(zones.filter((z) => CROSS_REGION_EXCLUDED_AZ_IDS.includes(z)))];
+  if (excluded.length > 0) {
+    issue(
+      at,
+      `${excluded.join(', ')}: AWS creates no cross-region endpoint in Availability Zone ids ` +
+        `${CROSS_REGION_EXCLUDED_AZ_IDS.join(', ')}; use subnets of other zones`,
+    );
   }
 }
 

@@ -43,6 +43,7 @@ import {
   resourceNames,
 } from '../config';
 import { toCdkEventPattern } from '../constructs/cdk-event-pattern';
+import { CrossRegionEndpoints } from '../constructs/cross-region-endpoints';
 import { deadLetterQueue } from '../constructs/dead-letter-queue';
 import { acknowledge, acknowledgeDocumentedWildcards } from '../constructs/nag';
 import { SpokelinkFunction } from '../constructs/spokelink-function';
@@ -209,6 +210,8 @@ export class HubStack extends Stack {
     this.bus = this.createHubBus(config, names);
     this.organizationShare = this.shareTransitGatewayWithOrganization(config);
     this.hubProfile = this.hubRoute53Profile(config);
+    // Catalog entries of services of another region: the hub's cross-region endpoints and their alias records.
+    new CrossRegionEndpoints(this, 'CrossRegionEndpoints', config);
 
     // Functions: the always-built ones plus every `${XxxFunctionArn}` of the ASL files.
     // The configuration travels in each function's package (4 KB of environment would not hold it), the environment

@@ -2,21 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { loadConfigFile, regionalConfig } from '#shared/config';
 import { configDigest, configText } from '#shared/env';
 import { hubBusArn, readSettings } from '../../infra/config';
 import { buildSpokelinkApp } from '../../infra/spokelink-app';
-import { EXAMPLE_CONFIG_PATH, exampleConfig, newApp, REPO } from './helpers';
-
-function violations(scope: IConstruct): string[] {
-  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-    pack
-      .validateScope(scope)
-      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
-  );
-}
+import { EXAMPLE_CONFIG_PATH, exampleConfig, newApp, REPO, violations } from './helpers';
 
 function withConfigFile(edit: (raw: Record<string, unknown>) => void, run: (path: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'spokelink-config-'));

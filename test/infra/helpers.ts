@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
 import { HubStack, type HubStackProps } from '../../infra/stacks/hub-stack';
 import { SpokeStack } from '../../infra/stacks/spoke-stack';
@@ -209,4 +211,13 @@ export function matches(pattern: unknown, event: unknown): boolean {
     return Object.entries(pattern).every(([key, sub]) => matches(sub, (event as Record<string, unknown>)[key]));
   }
   return pattern === event;
+}
+
+/** cdk-nag's findings in `scope` (AWS Solutions and Serverless packs), as `<rule> at <construct path>`. */
+export function violations(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack
+      .validateScope(scope)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath)}`),
+  );
 }

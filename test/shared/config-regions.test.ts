@@ -11,7 +11,7 @@ import {
   supernetRegionOf,
 } from '#shared/config';
 import { configEnvironment } from '#shared/env';
-import { ConfigurationError } from '#shared/errors';
+import { refusal } from './config-refusal';
 
 /**
  * Configuration version 3: the regions served, each with its own hub and disjoint supernets; version 2 files read as
@@ -24,16 +24,6 @@ type Doc = Record<string, any>;
 const TWO_REGIONS = 'config/example-two-regions.hub.json';
 const raw = () => JSON.parse(readFileSync(TWO_REGIONS, 'utf8')) as Doc;
 const v2 = () => JSON.parse(readFileSync('config/example.hub.json', 'utf8')) as Doc;
-
-function refusal(document: unknown): string {
-  try {
-    parseConfig(document, 'hub.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('the configuration was accepted');
-}
 
 describe('Configuration version 3: regions', () => {
   it('serves the hub region and every region under `regions`, each with its own hub', () => {
@@ -158,15 +148,15 @@ describe('Configuration version 3: regions', () => {
       'regions.eu-west-1.endpoints.ssm.segments: unknown segment "gold"',
     ],
     [
-      "a regional hub's spoke-placed service of another region (a cross-region endpoint, not built)",
+      "a regional hub's service of another region without serviceRegion (the cross-region endpoint's region)",
       (c: Doc) =>
         Object.assign(c.regions['eu-west-1'].endpoints.ssm, {
           placement: 'spoke',
           serviceName: 'com.amazonaws.us-east-1.ssm',
         }),
       'regions.eu-west-1.endpoints.ssm.serviceName: com.amazonaws.us-east-1.ssm is a service of us-east-1, not of ' +
-        'eu-west-1: endpoints placed in eu-west-1 spoke VPCs are created for eu-west-1 services (cross-region ' +
-        'interface endpoints, ServiceRegion, are not built yet)',
+        'eu-west-1: a service of another region is reached through a cross-region endpoint, set serviceRegion to ' +
+        'us-east-1',
     ],
     [
       "the first region's spoke-placed service of another region",

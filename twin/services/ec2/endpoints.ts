@@ -5,12 +5,15 @@ import type {
   DescribeVpcEndpointConnectionsRequest,
   DescribeVpcEndpointServiceConfigurationsRequest,
   DescribeVpcEndpointServicePermissionsRequest,
+  DescribeVpcEndpointServicesRequest,
   DescribeVpcEndpointsRequest,
   ModifyVpcEndpointRequest,
+  ModifyVpcEndpointServiceConfigurationRequest,
   ModifyVpcEndpointServicePermissionsRequest,
   RejectVpcEndpointConnectionsRequest,
   VpcEndpoint as SdkVpcEndpoint,
   ServiceConfiguration,
+  ServiceDetail,
   UnsuccessfulItem,
 } from '@aws-sdk/client-ec2';
 import { errors } from '../../errors';
@@ -19,6 +22,7 @@ import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
+  azIdOf,
   creationTags,
   type Ec2State,
   type EndpointService,
@@ -62,6 +66,8 @@ function serviceView(svc: EndpointService): ServiceConfiguration {
     NetworkLoadBalancerArns: [],
     BaseEndpointDnsNames: [`${svc.id}.${svc.region}.vpce.amazonaws.com`],
     SupportedIpAddressTypes: [...(svc.supportedIpAddressTypes ?? ['ipv4'])],
+    SupportedRegions: svc.supportedRegions.map((Region) => ({ Region, ServiceState: 'Available' })),
+    RemoteAccessEnabled: svc.supportedRegions.some((r) => r !== svc.region),
     Tags: tagList(svc.tags),
   };
 }
@@ -78,7 +84,8 @@ function endpointView(s: Ec2State, e: VpcEndpoint, now: number): SdkVpcEndpoint 
     Groups: e.securityGroupIds.map((id) => ({ GroupId: id, GroupName: s.securityGroups[id]?.name })),
     PrivateDnsEnabled: e.privateDnsEnabled,
     PolicyDocument: e.policyDocument ?? FULL_ACCESS_POLICY,
-    ...(e.privateDnsName ? { DnsEntries: [{ DnsName: e.privateDnsName }] } : {}),
+    ...dnsEntries(e),
+    ...(e.serviceRegion ? { ServiceRegion: e.serviceRegion } : {}),
     IpAddressType: e.ipAddressType ?? 'ipv4',
     DnsOptions: { DnsRecordIpType: e.dnsRecordIpType ?? 'ipv4' },
     RequesterManaged: false,
@@ -86,6 +93,28 @@ function endpointView(s: Ec2State, e: VpcEndpoint, now: number): SdkVpcEndpoint 
     CreationTimestamp: new Date(e.createdAt),
     Tags: tagList(e.tags),
   };
+}
+
+/**
+ * DnsEntries: a cross-region endpoint's Regional DNS name (`endpoint_id.endpoint_service_id.service_region.vpce.
+ * amazonaws.com`) and no zonal names
+ * (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-share-your-services.html, "DNS hostnames" and
+ * "Cross-Region access"), then the private DNS name when the endpoint has one. The twin shows the Regional and zonal
+ * names of a same-region endpoint as it did before (none), and no HostedZoneId (it models no vpce.amazonaws.com zones).
+ */
+function dnsEntries(e: VpcEndpoint): Pick<SdkVpcEndpoint, 'DnsEntries'> {
+  const entries = [
+    ...(e.serviceRegion
+      ? [{ DnsName: `${e.id}.${serviceLabel(e.serviceId, e.serviceName)}.${e.serviceRegion}.vpce.amazonaws.com` }]
+      : []),
+    ...(e.privateDnsName ? [{ DnsName: e.privateDnsName }] : []),
+  ];
+  return entries.length > 0 ? { DnsEntries: entries } : {};
+}
+
+/** The label of a service in its endpoints' DNS names: the endpoint service id, or an AWS service's part of its name. */
+function serviceLabel(serviceId: string, serviceName: string): string {
+  return serviceId.startsWith('vpce-svc-') ? serviceId : serviceName.split('.').slice(3).join('.');
 }
 
 /** An endpoint service the caller owns (provider side). */
@@ -114,7 +143,7 @@ function decideConnections(
   return perEndpoint(
     ctx,
     input.VpcEndpointIds,
-    (e) => e.serviceId === svc.id,
+    (e) => e.serviceId === svc.id && providerSees(e, ctx),
     (e, state) => {
       if (!from.includes(state)) {
         return {
@@ -129,8 +158,17 @@ function decideConnections(
 }
 
 /**
+ * The provider's view of an endpoint to its service: the connection is seen in the service's region (a cross-region
+ * endpoint lives in the consumer's region: configure-endpoint-service.html#accept-reject-connection-requests is done
+ * by the provider in its own region), once visible.
+ */
+function providerSees(e: VpcEndpoint, ctx: CallContext): boolean {
+  return (e.serviceRegion ?? e.region) === ctx.region && ctx.now >= e.visibleAt;
+}
+
+/**
  * A per-endpoint call (Accept/RejectVpcEndpointConnections, DeleteVpcEndpoints): `act` runs on each id that names a
- * visible, not deleted endpoint the caller may act on (`mine`); every other id, and each error `act` returns, comes
+ * not deleted endpoint the caller may act on and sees (`mine`); every other id, and each error `act` returns, comes
  * back in `Unsuccessful[]`, not as an error of the call.
  */
 function perEndpoint(
@@ -146,7 +184,7 @@ function perEndpoint(
     const e = s.endpoints[id];
     const state = e ? stateAt(e.timeline, ctx.now) : 'deleted';
     const error =
-      !e || !mine(e) || !isVisible(e, ctx) || state === 'deleted'
+      !e || !mine(e) || state === 'deleted'
         ? { Code: 'InvalidVpcEndpointId.NotFound', Message: `The Vpc Endpoint Id '${id}' does not exist` }
         : act(e, state);
     if (error) unsuccessful.push({ ResourceId: id, Error: error });
@@ -184,6 +222,71 @@ function awsServiceDnsName(serviceName: string, region: string): string | undefi
   if (!serviceName.startsWith(prefix)) return undefined;
   const host = AWS_INTERFACE_SERVICES[serviceName.slice(prefix.length)];
   return host === undefined ? undefined : `${host}.${region}.amazonaws.com`;
+}
+
+/**
+ * Cross-region PrivateLink, as the twin models it (each fact from its page):
+ * - AWS services offered across regions (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html),
+ *   those of them the twin offers at all (AWS_INTERFACE_SERVICES);
+ * - the Availability Zone ids where AWS creates no cross-region endpoint, and one partition for provider and consumer
+ *   (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-share-your-services.html, "Cross-Region access").
+ */
+const CROSS_REGION_AWS_SERVICES: readonly string[] = ['kms', 'lambda', 'ecr.api', 'ecr.dkr'];
+const CROSS_REGION_EXCLUDED_AZ_IDS: readonly string[] = ['use1-az3', 'usw1-az2', 'apne1-az3', 'apne2-az2', 'apne2-az4'];
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** The partition of a region: regions of different partitions never reach each other's services. */
+function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** A region named in a request (ServiceRegion, SupportedRegions): well formed and of the caller's partition. */
+function requireRegion(ctx: CallContext, region: string, parameter: string): string {
+  if (!REGION.test(region) || partitionOf(region) !== partitionOf(ctx.region)) {
+    throw errors.invalidParameter(`Value (${region}) for parameter ${parameter} is invalid.`);
+  }
+  return region;
+}
+
+/** CreateVpcEndpoint's ServiceRegion: the region of the service, the caller's by default (API_CreateVpcEndpoint). */
+function requestedServiceRegion(ctx: CallContext, serviceRegion: string | undefined): string {
+  return serviceRegion === undefined ? ctx.region : requireRegion(ctx, serviceRegion, 'serviceRegion');
+}
+
+/**
+ * The service a new endpoint connects to, in `serviceRegion`: an AWS service (its private DNS name; across regions
+ * only those AWS offers so), or an endpoint service of that region that allows the caller and, across regions, lists
+ * the caller's region in its SupportedRegions. Anything else looks like a service that does not exist
+ * (`InvalidServiceName`; AWS documents no other code for a region a service does not support: twin's choice).
+ */
+function serviceToConnect(
+  ctx: CallContext,
+  serviceName: string,
+  serviceRegion: string,
+): { svc?: EndpointService; awsDnsName?: string } {
+  const crossRegion = serviceRegion !== ctx.region;
+  const awsDnsName = awsServiceDnsName(serviceName, serviceRegion);
+  if (awsDnsName !== undefined) {
+    const service = serviceName.slice(`com.amazonaws.${serviceRegion}.`.length);
+    if (!crossRegion || CROSS_REGION_AWS_SERVICES.includes(service)) return { awsDnsName };
+  }
+  const svc =
+    awsDnsName === undefined
+      ? Object.values(ec2State(ctx.twin).endpointServices).find(
+          (x) => x.serviceName === serviceName && x.region === serviceRegion && ctx.now >= x.visibleAt,
+        )
+      : undefined;
+  // A service the account is not allowed to use looks like one that does not exist.
+  if (!svc || !allows(svc, ctx.caller.accountId)) {
+    throw err('InvalidServiceName', `The Vpc Endpoint Service '${serviceName}' does not exist`);
+  }
+  if (!svc.supportedRegions.includes(ctx.region)) {
+    throw err(
+      'InvalidServiceName',
+      `The Vpc Endpoint Service '${serviceName}' does not exist: ${serviceRegion} offers it to ${svc.supportedRegions.join(', ')}, not ${ctx.region}`,
+    );
+  }
+  return { svc };
 }
 
 /** The policy AWS attaches when none is given (full access), as DescribeVpcEndpoints shows it. */
@@ -303,6 +406,109 @@ export const endpointOperations: Record<string, OperationHandler> = {
     return { ServiceConfigurations: page.map(serviceView), NextToken };
   },
 
+  /**
+   * ModifyVpcEndpointServiceConfiguration: the regions whose consumers may connect (AddSupportedRegions,
+   * RemoveSupportedRegions: https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#manage-supported-regions).
+   * A region is of the service's partition; the service's own region is always supported and cannot be removed; a
+   * region both added and removed is a bad request (codes: twin's choice). Endpoints already created from a removed
+   * region are not modeled as changing. Every other field is not modeled (a loud error, never a silent success).
+   */
+  ModifyVpcEndpointServiceConfiguration(ctx, input: ModifyVpcEndpointServiceConfigurationRequest) {
+    const svc = ownedService(ctx, input.ServiceId);
+    const unmodeled = (
+      [
+        'PrivateDnsName',
+        'RemovePrivateDnsName',
+        'AcceptanceRequired',
+        'AddNetworkLoadBalancerArns',
+        'RemoveNetworkLoadBalancerArns',
+        'AddGatewayLoadBalancerArns',
+        'RemoveGatewayLoadBalancerArns',
+        'AddSupportedIpAddressTypes',
+        'RemoveSupportedIpAddressTypes',
+      ] as const
+    ).find((k) => input[k] !== undefined);
+    if (unmodeled) throw new Error(`twin: ModifyVpcEndpointServiceConfiguration ${unmodeled} is not modeled`);
+    const add = (input.AddSupportedRegions ?? []).map((r) => requireRegion(ctx, r, 'AddSupportedRegions'));
+    const remove = (input.RemoveSupportedRegions ?? []).map((r) => requireRegion(ctx, r, 'RemoveSupportedRegions'));
+    if (remove.includes(svc.region)) {
+      throw errors.invalidParameter(
+        `The service's own Region ${svc.region} cannot be removed from its supported Regions`,
+      );
+    }
+    const both = add.find((r) => remove.includes(r));
+    if (both) throw errors.invalidParameter(`Region ${both} cannot be both added and removed`);
+    svc.supportedRegions = [...new Set([...svc.supportedRegions, ...add])].filter((r) => !remove.includes(r));
+    return { Return: true };
+  },
+
+  /**
+   * DescribeVpcEndpointServices (consumer side): the services of `ServiceRegions` (default: the caller's region) the
+   * caller can create an endpoint to from its region: AWS services (across regions only those AWS offers so) and the
+   * endpoint services that allow the caller and, across regions, support the caller's region
+   * (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-cross-region-privatelink-support.html shows the
+   * call with --service-region). A named service it cannot offer is `InvalidServiceName`.
+   */
+  DescribeVpcEndpointServices(ctx, input: DescribeVpcEndpointServicesRequest) {
+    const regions = (input.ServiceRegions?.length ? input.ServiceRegions : [ctx.region]).map((r) =>
+      requireRegion(ctx, r, 'ServiceRegions'),
+    );
+    const details: ServiceDetail[] = [];
+    for (const region of regions) {
+      const crossRegion = region !== ctx.region;
+      for (const [service, host] of Object.entries(AWS_INTERFACE_SERVICES)) {
+        if (crossRegion && !CROSS_REGION_AWS_SERVICES.includes(service)) continue;
+        details.push({
+          ServiceName: `com.amazonaws.${region}.${service}`,
+          ServiceRegion: region,
+          ServiceType: [{ ServiceType: 'Interface' }],
+          Owner: 'amazon',
+          AcceptanceRequired: false,
+          PrivateDnsName: `${host}.${region}.amazonaws.com`,
+          SupportedIpAddressTypes: ['ipv4'],
+        });
+      }
+      for (const svc of Object.values(ec2State(ctx.twin).endpointServices)) {
+        if (svc.region !== region || ctx.now < svc.visibleAt || !allows(svc, ctx.caller.accountId)) continue;
+        if (!svc.supportedRegions.includes(ctx.region)) continue;
+        details.push({
+          ServiceName: svc.serviceName,
+          ServiceId: svc.id,
+          ServiceRegion: region,
+          ServiceType: [{ ServiceType: 'Interface' }],
+          Owner: svc.ownerId,
+          AvailabilityZones: [...svc.availabilityZones],
+          AcceptanceRequired: svc.acceptanceRequired,
+          BaseEndpointDnsNames: [`${svc.id}.${svc.region}.vpce.amazonaws.com`],
+          SupportedIpAddressTypes: [...(svc.supportedIpAddressTypes ?? ['ipv4'])],
+          Tags: tagList(svc.tags),
+        });
+      }
+    }
+    const missing = (input.ServiceNames ?? []).find((n) => !details.some((d) => d.ServiceName === n));
+    if (missing) throw err('InvalidServiceName', `The Vpc Endpoint Service '${missing}' does not exist`);
+    const named = input.ServiceNames?.length
+      ? details.filter((d) => input.ServiceNames!.includes(d.ServiceName!))
+      : details;
+    const rows = applyFilters(
+      named
+        .sort((x, y) => x.ServiceName!.localeCompare(y.ServiceName!))
+        .map((detail) => ({ detail, tags: Object.fromEntries((detail.Tags ?? []).map((t) => [t.Key!, t.Value!])) })),
+      input.Filters,
+      {
+        'service-name': (x) => x.detail.ServiceName!,
+        'service-type': () => 'Interface',
+        owner: (x) => x.detail.Owner!,
+        'service-region': (x) => x.detail.ServiceRegion!,
+      },
+    );
+    const { page, NextToken } = paginate(
+      rows.map((x) => x.detail),
+      input,
+    );
+    return { ServiceNames: page.map((d) => d.ServiceName!), ServiceDetails: page, NextToken };
+  },
+
   DescribeVpcEndpointServicePermissions(ctx, input: DescribeVpcEndpointServicePermissionsRequest) {
     const svc = ownedService(ctx, input.ServiceId);
     const rows = applyFilters(
@@ -359,7 +565,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
     const s = ec2State(ctx.twin);
     const mine = new Set(ownedList(ctx, 'endpointServices').map((x) => x.id));
     const pool = Object.values(s.endpoints).filter(
-      (e) => mine.has(e.serviceId) && isVisible(e, ctx) && stateAt(e.timeline, ctx.now) !== 'deleted',
+      (e) => mine.has(e.serviceId) && providerSees(e, ctx) && stateAt(e.timeline, ctx.now) !== 'deleted',
     );
     const rows = applyFilters(pool, input.Filters, {
       'service-id': (e) => e.serviceId,
@@ -424,15 +630,9 @@ export const endpointOperations: Record<string, OperationHandler> = {
       }
       return { VpcEndpoint: endpointView(s, same, ctx.now), ClientToken: input.ClientToken };
     }
-    const awsDnsName = awsServiceDnsName(serviceName, ctx.region);
-    const svc =
-      awsDnsName === undefined
-        ? Object.values(s.endpointServices).find((x) => x.serviceName === serviceName && isVisible(x, ctx))
-        : undefined;
-    // A service the account is not allowed to use looks like one that does not exist.
-    if (awsDnsName === undefined && (!svc || !allows(svc, ctx.caller.accountId))) {
-      throw err('InvalidServiceName', `The Vpc Endpoint Service '${serviceName}' does not exist`);
-    }
+    const serviceRegion = requestedServiceRegion(ctx, input.ServiceRegion);
+    const crossRegion = serviceRegion !== ctx.region;
+    const { svc, awsDnsName } = serviceToConnect(ctx, serviceName, serviceRegion);
     const subnetIds = input.SubnetIds ?? [];
     const zones = new Set<string>();
     for (const id of subnetIds) {
@@ -442,6 +642,15 @@ export const endpointOperations: Record<string, OperationHandler> = {
         throw err('DuplicateSubnetsInSameZone', 'Found another VPC endpoint subnet in the availability zone');
       }
       zones.add(subnet.availabilityZone);
+      const zoneId = azIdOf(subnet.region, subnet.availabilityZone);
+      // AWS creates no cross-region endpoint in some zone ids (privatelink-share-your-services.html, "Cross-Region
+      // access"). The code is the twin's choice.
+      if (crossRegion && CROSS_REGION_EXCLUDED_AZ_IDS.includes(zoneId)) {
+        throw err(
+          'InvalidParameter',
+          `Cross-Region endpoints are not supported in Availability Zone ${subnet.availabilityZone} (${zoneId}) of subnet ${id}`,
+        );
+      }
     }
     const { ipAddressType, dnsRecordIpType } = endpointIpTypes(
       input,
@@ -455,8 +664,9 @@ export const endpointOperations: Record<string, OperationHandler> = {
     }
     const policyDocument = checkPolicy(input.PolicyDocument);
     // PrivateDnsEnabled defaults to true for AWS services (API_CreateVpcEndpoint); the twin keeps false for endpoint
-    // services, none of which it models with a private DNS name.
-    const privateDnsEnabled = input.PrivateDnsEnabled ?? awsDnsName !== undefined;
+    // services, none of which it models with a private DNS name, and for cross-region endpoints (twin's choice: asked
+    // for explicitly there).
+    const privateDnsEnabled = input.PrivateDnsEnabled ?? (awsDnsName !== undefined && !crossRegion);
     if (privateDnsEnabled) checkPrivateDns(ctx, vpc.id, awsDnsName);
     const count = liveEndpointsOf(s, vpc.id, ctx.now).length;
     if (count >= quotas(ctx.twin).interfaceEndpointsPerVpc) {
@@ -487,6 +697,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
       ...(awsDnsName ? { privateDnsName: awsDnsName } : {}),
       ...(policyDocument !== undefined ? { policyDocument } : {}),
       ...(input.ClientToken ? { clientToken: input.ClientToken } : {}),
+      ...(crossRegion ? { serviceRegion } : {}),
       ipAddressType,
       dnsRecordIpType,
       timeline: [],
@@ -544,7 +755,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
     return perEndpoint(
       ctx,
       input.VpcEndpointIds,
-      (e) => e.ownerId === ctx.caller.accountId,
+      (e) => e.ownerId === ctx.caller.accountId && isVisible(e, ctx),
       (e, state) => {
         if (state !== 'deleting') {
           transition(e.timeline, ctx.now, [

@@ -171,6 +171,11 @@ export interface EndpointService extends Owned {
   availabilityZones: string[];
   /** SupportedIpAddressTypes (default `ipv4`). */
   supportedIpAddressTypes?: ('ipv4' | 'ipv6')[];
+  /**
+   * SupportedRegions: the regions whose consumers may create endpoints to the service, its own region always among
+   * them (https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html#manage-supported-regions).
+   */
+  supportedRegions: string[];
 }
 
 export interface VpcEndpoint extends Owned {
@@ -193,6 +198,8 @@ export interface VpcEndpoint extends Owned {
   policyDocument?: string;
   /** CreateVpcEndpoint ClientToken (idempotency). */
   clientToken?: string;
+  /** ServiceRegion of a cross-region endpoint (absent: the endpoint's own region). */
+  serviceRegion?: string;
   timeline: Transition[];
 }
 
@@ -341,6 +348,18 @@ type Collection =
 
 export function isVisible(resource: Owned, ctx: CallContext): boolean {
   return resource.region === ctx.region && ctx.now >= resource.visibleAt;
+}
+
+/**
+ * The Availability Zone id of a zone name (`us-east-1a` -> `use1-az1`, `ap-northeast-1c` -> `apne1-az3`): AWS maps
+ * names to ids per account (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html); the twin maps
+ * the same way in every account, the zone's letter giving the id's number (twin's choice).
+ */
+export function azIdOf(region: string, zone: string): string {
+  const [area, direction = '', number = ''] = region.split(/-(?=[a-z]+-\d+$)|-(?=\d+$)/);
+  const compass = direction.replace(/north|south|east|west|central/g, (w) => w[0]!);
+  const code = area!.replace(/-gov$/, 'g').replace(/-/g, '');
+  return `${code}${compass}${number}-az${zone.charCodeAt(zone.length - 1) - 96}`;
 }
 
 /** The caller's own resource of a collection, visible at `now`, or the type's NotFound error. */

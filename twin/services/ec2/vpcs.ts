@@ -22,6 +22,7 @@ import { errors } from '../../errors';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
+  azIdOf,
   canonicalCidr,
   canonicalIpv6Cidr,
   cidrContains,
@@ -91,7 +92,7 @@ function subnetView(subnet: Subnet): SdkSubnet {
     VpcId: subnet.vpcId,
     OwnerId: subnet.ownerId,
     AvailabilityZone: subnet.availabilityZone,
-    AvailabilityZoneId: `${subnet.region.replace(/-/g, '').slice(0, 4)}-az${subnet.availabilityZone.charCodeAt(subnet.availabilityZone.length - 1) - 96}`,
+    AvailabilityZoneId: azIdOf(subnet.region, subnet.availabilityZone),
     ...(subnet.cidrBlock ? { CidrBlock: subnet.cidrBlock } : {}),
     // AWS reserves 5 addresses per subnet; an IPv6-only subnet has no IPv4 address.
     AvailableIpAddressCount: subnet.cidrBlock ? Math.max(0, 2 ** (32 - prefix) - 5) : 0,

@@ -238,6 +238,8 @@ export const ec2WorldSchema = z
             .array(z.enum(['ipv4', 'ipv6']))
             .min(1)
             .default(['ipv4']),
+          /** SupportedRegions besides the service's own region (cross-region consumers). */
+          supportedRegions: z.array(region).default([]),
           tags,
         }),
       )
@@ -575,6 +577,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       })),
       availabilityZones: svc.availabilityZones.length > 0 ? [...svc.availabilityZones] : [`${svc.region}a`],
       supportedIpAddressTypes: [...svc.supportedIpAddressTypes],
+      supportedRegions: [...new Set([svc.region, ...svc.supportedRegions])],
     };
   }
 }
