@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import {
   type AttachmentConfig,
+  attachmentBudgetRejection,
   attachmentQuotaRejection,
   holdsAttachment,
   spokeAttachmentRoom,
@@ -95,7 +96,11 @@ export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): 
     // Nothing stays half-made: what this call took is given back.
     if (error instanceof RejectedError) {
       if (slot === 'new') {
-        await releaseAttachmentSlot(registry, { transitGatewayId: plan.transitGatewayId, vpcId: plan.vpcId });
+        await releaseAttachmentSlot(registry, {
+          transitGatewayId: plan.transitGatewayId,
+          vpcId: plan.vpcId,
+          accountId: plan.accountId,
+        });
       }
       await claimCidrs(registry, {
         vpcId: plan.vpcId,
@@ -112,7 +117,8 @@ export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): 
 
 /**
  * The VPC's attachment slot on the hub TGW (#shared/attachment-quota): RejectedError `capacity` naming the quota when
- * another onboarding took the last one since validation. A membership that holds its attachment already takes its
+ * another onboarding took the last one since validation, `budget-exceeded` when other VPCs of its account took the
+ * last of its budget. A membership that holds its attachment already takes its
  * slot without the capacity condition (it never counts twice, and AWS counts it already).
  */
 async function takeAttachmentSlotOf(
@@ -126,9 +132,11 @@ async function takeAttachmentSlotOf(
     vpcId: plan.vpcId,
     accountId: plan.accountId,
     free: spokeAttachmentRoom(config),
+    budget: config.budgets.attachmentsPerAccount,
     attached: holdsAttachment(previous),
   });
   if ('full' in slot) throw attachmentQuotaRejection(config, plan.vpcId, slot.full);
+  if ('overBudget' in slot) throw attachmentBudgetRejection(config, plan.accountId, slot.overBudget);
   return slot.taken;
 }
 

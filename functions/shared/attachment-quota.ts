@@ -8,11 +8,12 @@ import type { ConsumerRecord } from './registry/model';
  * registry holds one attachment slot per spoke VPC (registry/attachments.ts); the attachments it holds no slot for are
  * the configured peers' peering attachments (one per peer of the hub's region, `hub.peers`) and
  * `capacity.otherAttachments` (the hub VPC's own, VPN, Connect). ValidateAndPlan refuses a VPC that would need one
- * attachment too many (`capacity`), BeginOnboarding takes its slot race-free, offboarding gives it back; preflight and
- * the headroom metrics count the same way (headroom.ts).
+ * attachment too many (`capacity`), or one more than its account's budget (`budgets.attachmentsPerAccount`:
+ * `budget-exceeded`), BeginOnboarding takes its slot race-free (both conditions), offboarding gives it back; preflight
+ * and the headroom metrics count the same way (headroom.ts).
  */
 
-export type AttachmentConfig = Pick<HubConfig, 'capacity' | 'hub'>;
+export type AttachmentConfig = Pick<HubConfig, 'capacity' | 'hub' | 'budgets'>;
 
 /** Peering attachments of the hub TGW: one per configured peer region of the hub's region. */
 export const peeringAttachmentsOf = (config: Pick<HubConfig, 'hub'>) => Object.keys(config.hub.peers).length;
@@ -41,5 +42,15 @@ export function attachmentQuotaRejection(config: AttachmentConfig, vpcId: string
       `${n(held)} spoke VPCs, ${config.capacity.otherAttachments} other and ${peeringAttachmentsOf(config)} peering ` +
       `attachments; no attachment left for ${vpcId}`,
     'capacity',
+  );
+}
+
+/** The `budget-exceeded` rejection of a VPC whose account holds `held` attachments, its whole budget. */
+export function attachmentBudgetRejection(config: AttachmentConfig, accountId: string, held: number): RejectedError {
+  const budget = config.budgets.attachmentsPerAccount;
+  return new RejectedError(
+    `budget-exceeded: budgets.attachmentsPerAccount: account ${accountId} would hold ${held + 1} attachments on ` +
+      `Transit Gateway ${config.hub.transitGatewayId}, over its budget of ${budget} (${held} used by its other VPCs)`,
+    'budget-exceeded',
   );
 }

@@ -1,5 +1,6 @@
 import {
   type AttachmentConfig,
+  attachmentBudgetRejection,
   attachmentQuotaRejection,
   holdsAttachment,
   spokeAttachmentRoom,
@@ -8,7 +9,7 @@ import { getRecord, type RegistryTable, readAttachmentSlots } from '#shared/regi
 
 /**
  * Refuses (`capacity`, naming "Attachments per transit gateway") a VPC that would need an attachment the hub TGW no
- * longer has room for, from the registry's attachment slots read under the VPC's lease (#shared/attachment-quota):
+ * longer has room for, or (`budget-exceeded: budgets.attachmentsPerAccount`) one more than its account's budget, from the registry's attachment slots read under the VPC's lease (#shared/attachment-quota):
  * nothing is written, BeginOnboarding takes the slot race-free. A VPC that holds a slot, or whose membership holds its
  * attachment already (a re-plan), never counts twice. A TGW filled by attachments spokelink does not know about is
  * still AWS's last word: CreateAttachment then fails with the quota error (QuotaExceededError, `failed`).
@@ -16,7 +17,7 @@ import { getRecord, type RegistryTable, readAttachmentSlots } from '#shared/regi
 export async function checkAttachmentSlot(
   config: AttachmentConfig,
   registry: RegistryTable,
-  vpcId: string,
+  { vpcId, accountId }: { vpcId: string; accountId: string },
 ): Promise<void> {
   const [record, slots] = await Promise.all([
     getRecord(registry, vpcId),
@@ -25,4 +26,6 @@ export async function checkAttachmentSlot(
   if (slots.members[vpcId] || holdsAttachment(record)) return;
   const held = Object.keys(slots.members).length;
   if (held >= spokeAttachmentRoom(config)) throw attachmentQuotaRejection(config, vpcId, held);
+  const ofAccount = slots.accounts[accountId] ?? 0;
+  if (ofAccount >= config.budgets.attachmentsPerAccount) throw attachmentBudgetRejection(config, accountId, ofAccount);
 }

@@ -130,7 +130,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
   checkRouteConflicts(config, routeTableIds, routeTables);
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
-  await checkAttachmentSlot(config, deps.registry, vpcId);
+  await checkAttachmentSlot(config, deps.registry, target);
 
   // Every selected endpoint's zones are planned to learn their names (the catalog's zones: a shard's zones carry the
   // same names); local and self-served ones are never associated.

@@ -109,6 +109,29 @@ describe('spokelink preflight (capacity, offline)', () => {
     expect(stdout).toMatch(/does not fit: endpoint-rules/);
   });
 
+  it("counts the configured peers' peering attachments in the TGW's attachments and says so", async () => {
+    // us-east-1 is peered with eu-west-1 (one peering attachment), which a world file does not list.
+    const twoRegions = 'config/example-two-regions.hub.json';
+    const world = writeJson('peered.world.json', loadedWorld());
+    const { code, stdout } = await preflight('--config', twoRegions, '--world', world, '--add', '10', '--json');
+    expect(code).toBe(0);
+    const of = (out: string) => JSON.parse(out).findings.find((f: { check: string }) => f.check === 'tgw-attachments');
+    // 1 hub attachment + 3 spokes + 1 peering.
+    expect(of(stdout).capacity[0]).toMatchObject({ used: 5, limit: 5_000, headroomVpcs: 4_995 });
+    expect(of(stdout).detail).toBe(
+      `${TGW}: 5/5000, room for 4995 (one attachment per VPC; 1 peering attachment(s) of the configured peers counted)`,
+    );
+    // Without a source: capacity.otherAttachments (the hub VPC's own) and the peering.
+    const empty = await preflight('--config', twoRegions, '--json');
+    expect(of(empty.stdout).capacity[0]).toMatchObject({ used: 2 });
+    const text = await preflight('--config', twoRegions, '--world', world);
+    expect(text.stdout).toContain('1 peering attachment(s) of the configured peers counted');
+    // The one-region example has no peer: none counted.
+    const single = await preflight('--config', CONFIG, '--world', world, '--json');
+    expect(of(single.stdout).capacity[0]).toMatchObject({ used: 4 });
+    expect(of(single.stdout).detail).toContain('0 peering attachment(s)');
+  });
+
   it('uses the raised quotas the world states (rules per group raised to 200)', async () => {
     const raw = loadedWorld();
     raw.ec2!.quotas = { rulesPerSecurityGroup: 200 };

@@ -334,14 +334,17 @@ describe('Registry: endpoint shard counters', () => {
 
 describe('Registry: attachment slots of the hub TGW', () => {
   const vpc = (i: number) => `vpc-${String(i).padStart(17, '0')}`;
-  const take = (table: RegistryTable, i: number, free: number, attached = false) =>
-    takeAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(i), accountId: '222222222222', free, attached });
+  const take = (table: RegistryTable, i: number, free: number, attached = false, accountId = '222222222222') =>
+    takeAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(i), accountId, free, budget: 3, attached });
   const members = async (table: RegistryTable) =>
     Object.keys((await readAttachmentSlots(table, HUB_TGW.transitGatewayId)).members).sort();
 
   it('lets exactly as many of many racing onboardings in as there is room for, the first slot of the TGW included', async () => {
     const table = await freshTable();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => take(table, i, 5)));
+    // One account each: the budget (3) does not bind.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => take(table, i, 5, false, `2000000000${10 + i}`)),
+    );
 
     expect(results.filter((r) => 'taken' in r)).toHaveLength(5);
     expect(results.filter((r) => 'taken' in r).every((r) => 'taken' in r && r.taken === 'new')).toBe(true);
@@ -358,11 +361,29 @@ describe('Registry: attachment slots of the hub TGW', () => {
     await expect(take(table, 3, 2)).resolves.toEqual({ full: 2 });
     expect(await members(table)).toEqual([vpc(1), vpc(2)]);
 
-    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(3) });
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(3), accountId: '222222222222' });
     expect(await members(table)).toEqual([vpc(1), vpc(2)]);
-    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(1) });
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' });
     await expect(take(table, 3, 2)).resolves.toEqual({ taken: 'new' });
     expect(await members(table)).toEqual([vpc(2), vpc(3)]);
+  });
+
+  it("keeps each account within its budget, racing VPCs of one account included, and frees the account's share on release", async () => {
+    const table = await freshTable();
+    // Budget 3 per account: 8 VPCs of one account race, with room for 100 on the TGW.
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => take(table, i, 100)));
+    expect(results.filter((r) => 'taken' in r)).toHaveLength(3);
+    expect(results.filter((r) => 'overBudget' in r)).toEqual(Array(5).fill({ overBudget: 3 }));
+    // Another account is not affected.
+    await expect(take(table, 20, 100, false, '333333333333')).resolves.toEqual({ taken: 'new' });
+    const slots = await readAttachmentSlots(table, HUB_TGW.transitGatewayId);
+    expect(slots.accounts).toEqual({ '222222222222': 3, '333333333333': 1 });
+
+    const member = Object.keys(slots.members).find((v) => slots.members[v]!.accountId === '222222222222')!;
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: member, accountId: '222222222222' });
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: member, accountId: '222222222222' });
+    expect((await readAttachmentSlots(table, HUB_TGW.transitGatewayId)).accounts['222222222222']).toBe(2);
+    await expect(take(table, 30, 100)).resolves.toEqual({ taken: 'new' });
   });
 
   it('gives a VPC that holds its attachment already its slot without the capacity condition (AWS counts it)', async () => {
@@ -378,22 +399,22 @@ describe('Registry: attachment slots of the hub TGW', () => {
     const newer = { ...base, fence: { vpcId: vpc(1), owner: 'arn:new', token: 5 } };
     const older = { ...base, fence: { vpcId: vpc(1), owner: 'arn:old', token: 4 } };
     await take(newer, 1, 3);
-    await expect(releaseAttachmentSlot(older, { ...HUB_TGW, vpcId: vpc(1) })).rejects.toThrow(
-      /written under a newer lease/,
-    );
+    await expect(
+      releaseAttachmentSlot(older, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' }),
+    ).rejects.toThrow(/written under a newer lease/);
     await expect(take(older, 1, 3)).rejects.toThrow(/written under a newer lease/);
     expect((await readAttachmentSlots(base, HUB_TGW.transitGatewayId)).members[vpc(1)]).toEqual({
       accountId: '222222222222',
       leaseToken: 5,
     });
-    await releaseAttachmentSlot(newer, { ...HUB_TGW, vpcId: vpc(1) });
+    await releaseAttachmentSlot(newer, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' });
     expect(await members(base)).toEqual([]);
   });
 
   it('gives the slot back when a failed onboarding whose rollback undid everything is marked failed', async () => {
     const table = await freshTable();
     await beginOnboarding(table, plan('vpc-a', ['10.1.0.0/16']), 'arn:exec-1', Date.now());
-    await takeAttachmentSlot(table, { ...HUB_TGW, vpcId: 'vpc-a', accountId: '222222222222', free: 5 });
+    await takeAttachmentSlot(table, { ...HUB_TGW, vpcId: 'vpc-a', accountId: '222222222222', free: 5, budget: 5 });
     await markFailed(table, 'vpc-a', 'arn:exec-1', Date.now(), HUB_TGW);
     expect(await members(table)).toEqual([]);
   });

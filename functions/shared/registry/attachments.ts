@@ -1,19 +1,22 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ClaimContentionError, isAwsError, LeaseLostError } from '../errors';
-import { CONDITION_FAILED, sendIfCondition } from './conditional';
+import { ClaimContentionError, LeaseLostError } from '../errors';
+import { sendIfCondition } from './conditional';
 import type { RegistryTable } from './table';
 
 /**
  * The hub TGW's attachment slots, `TGW#<transitGatewayId>` / `ATTACHMENTS`:
- * `{ members: { <vpcId>: { accountId, leaseToken } } }`, one member per VPC that holds (or is being given) an
- * attachment to the TGW: AWS's "Attachments per transit gateway" (5,000, not adjustable,
- * https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html) counted the way endpoint shards count their
- * slots (shards.ts), so that two onboardings racing for the last attachment cannot both pass. Unlike a shard counter,
- * one item serves every onboarding of the hub: a read and a write conditioned on the version read would make every
- * concurrent onboarding retry against the others, so a slot is taken by ONE UpdateItem whose condition counts the
- * members (`size(members) < :free`) as DynamoDB evaluates it, atomically. Members, not a bare count: taking a slot
- * twice (a re-run, a re-plan) changes nothing, releasing removes exactly the VPC's own. Fenced like the VPC's record: a
- * slot a newer lease holder wrote is never changed by an older one.
+ * `{ members: { <vpcId>: { accountId, leaseToken } }, accounts: { <accountId>: <members of the account> } }`, one
+ * member per VPC that holds (or is being given) an attachment to the TGW: AWS's "Attachments per transit gateway"
+ * (5,000, not adjustable, https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html) counted the way
+ * endpoint shards count their slots (shards.ts), so that two onboardings racing for the last attachment cannot both
+ * pass, and each account's share of it (`budgets.attachmentsPerAccount`) with it, so that a tenant tagging many VPCs at
+ * once cannot take more than its budget. Unlike a shard counter, one item serves every onboarding of the hub: a read
+ * and a write conditioned on the version read would make every concurrent onboarding retry against the others, so a
+ * slot is taken by ONE UpdateItem whose condition counts the members (`size(members) < :free`) and the account's
+ * (`accounts.<id> < :budget`) as DynamoDB evaluates it, atomically; `accounts` is kept in the same write as `members`,
+ * so the two never disagree. Members, not a bare count: taking a slot twice (a re-run, a re-plan) changes nothing,
+ * releasing removes exactly the VPC's own. Fenced like the VPC's record: a slot a newer lease holder wrote is never
+ * changed by an older one.
  */
 
 const attachmentsKey = (transitGatewayId: string) => ({ pk: `TGW#${transitGatewayId}`, sk: 'ATTACHMENTS' });
@@ -26,6 +29,8 @@ interface Member {
 export interface AttachmentSlots {
   transitGatewayId: string;
   members: Record<string, Member>;
+  /** Members per account. */
+  accounts: Record<string, number>;
 }
 
 /** Reads the TGW's attachment slots (strongly consistent); no member when the item does not exist yet. */
@@ -33,8 +38,14 @@ export async function readAttachmentSlots(table: RegistryTable, transitGatewayId
   const { Item } = await table.dynamo.send(
     new GetCommand({ TableName: table.tableName, Key: attachmentsKey(transitGatewayId), ConsistentRead: true }),
   );
-  return { transitGatewayId, members: (Item?.members as Record<string, Member> | undefined) ?? {} };
+  return slotsOf(transitGatewayId, Item);
 }
+
+const slotsOf = (transitGatewayId: string, item: Record<string, unknown> | undefined): AttachmentSlots => ({
+  transitGatewayId,
+  members: (item?.members as Record<string, Member> | undefined) ?? {},
+  accounts: (item?.accounts as Record<string, number> | undefined) ?? {},
+});
 
 const MAX_ATTEMPTS = 4;
 
@@ -61,40 +72,72 @@ function newerLease(table: RegistryTable, vpcId: string, slots: AttachmentSlots)
   );
 }
 
+export type AttachmentSlotOutcome =
+  | { taken: 'new' | 'held' }
+  /** No room: `held` members on the TGW. */
+  | { full: number }
+  /** The account's budget is used up: `held` members of the account. */
+  | { overBudget: number };
+
 /**
- * Takes (or keeps) the VPC's attachment slot: written when the VPC is a member already, or when fewer than `free`
- * VPCs are (`free`: the quota minus the attachments the registry holds no slot for); with `attached` (the VPC holds
- * its attachment already: a membership from before the slots were counted) without the capacity condition, as AWS
- * counts it already. `taken: 'new'` when the VPC was no member before (what a caller that gives up afterwards gives
- * back), `'held'` when it was; `{ full: <members> }` when there is no room, nothing written. Idempotent, fenced.
+ * Takes (or keeps) the VPC's attachment slot: kept when the VPC is a member already; else written when fewer than
+ * `free` VPCs are members (`free`: the quota minus the attachments the registry holds no slot for) and fewer than
+ * `budget` of its account. With `attached` (the VPC holds its attachment already: a membership from before the slots
+ * were counted) without either condition: AWS counts it already. `taken: 'new'` when the VPC was no member before
+ * (what a caller that gives up afterwards gives back), `'held'` when it was; `full` or `overBudget` when there is no
+ * room, nothing written. Idempotent, fenced.
  */
 export async function takeAttachmentSlot(
   table: RegistryTable,
-  args: { transitGatewayId: string; vpcId: string; accountId: string; free: number; attached?: boolean },
-): Promise<{ taken: 'new' | 'held' } | { full: number }> {
-  const { transitGatewayId, vpcId, accountId, free } = args;
+  args: {
+    transitGatewayId: string;
+    vpcId: string;
+    accountId: string;
+    free: number;
+    budget: number;
+    attached?: boolean;
+  },
+): Promise<AttachmentSlotOutcome> {
+  const { transitGatewayId, vpcId, accountId, free, budget } = args;
   const Key = attachmentsKey(transitGatewayId);
   const fence = memberFence(table);
-  const room = args.attached ? undefined : '(attribute_exists(#members.#vpc) OR size(#members) < :free)';
   const member: Member = { accountId, ...(table.fence ? { leaseToken: table.fence.token } : {}) };
+  const names = { '#members': 'members', '#vpc': vpcId };
+  const room = args.attached
+    ? undefined
+    : {
+        expression:
+          'size(#members) < :free AND (attribute_not_exists(#accounts.#account) OR #accounts.#account < :budget)',
+        values: { ':free': free, ':budget': budget },
+      };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    try {
-      const { Attributes } = await table.dynamo.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key,
-          UpdateExpression: 'SET #members.#vpc = :member',
-          ConditionExpression: ['attribute_exists(pk)', fence.expression, room].filter(Boolean).join(' AND '),
-          ExpressionAttributeNames: { '#members': 'members', '#vpc': vpcId, ...fence.names },
-          ExpressionAttributeValues: { ':member': member, ...fence.values, ...(room ? { ':free': free } : {}) },
-          // The member as it was: absent for a new one.
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      return { taken: (Attributes?.members as Record<string, Member> | undefined)?.[vpcId] ? 'held' : 'new' };
-    } catch (error) {
-      if (!isAwsError(error, CONDITION_FAILED)) throw error;
-    }
+    const added = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key,
+        UpdateExpression:
+          'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
+        ConditionExpression: ['attribute_exists(pk) AND attribute_not_exists(#members.#vpc)', room?.expression]
+          .filter(Boolean)
+          .join(' AND '),
+        ExpressionAttributeNames: { ...names, '#accounts': 'accounts', '#account': accountId },
+        ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
+      }),
+    );
+    if (added) return { taken: 'new' };
+    const kept = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key,
+        UpdateExpression: 'SET #members.#vpc = :member',
+        ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
+        ExpressionAttributeNames: { ...names, ...fence.names },
+        ExpressionAttributeValues: { ':member': member, ...fence.values },
+      }),
+    );
+    if (kept) return { taken: 'held' };
     const { Item } = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key, ConsistentRead: true }));
     if (!Item) {
       // The first slot of the TGW: the item is created empty (whoever creates it first), then the slot is taken.
@@ -103,19 +146,26 @@ export async function takeAttachmentSlot(
         new UpdateCommand({
           TableName: table.tableName,
           Key,
-          UpdateExpression: 'SET #members = :none, #kind = :kind, #tgw = :tgw',
+          UpdateExpression: 'SET #members = :none, #accounts = :none, #kind = :kind, #tgw = :tgw',
           ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#members': 'members', '#kind': 'kind', '#tgw': 'transitGatewayId' },
+          ExpressionAttributeNames: {
+            '#members': 'members',
+            '#accounts': 'accounts',
+            '#kind': 'kind',
+            '#tgw': 'transitGatewayId',
+          },
           ExpressionAttributeValues: { ':none': {}, ':kind': 'attachments', ':tgw': transitGatewayId },
         }),
       );
       continue;
     }
-    const slots: AttachmentSlots = { transitGatewayId, members: (Item.members as Record<string, Member>) ?? {} };
+    const slots = slotsOf(transitGatewayId, Item);
     const lost = newerLease(table, vpcId, slots);
     if (lost) throw lost;
+    if (slots.members[vpcId] || !room) continue;
     const held = Object.keys(slots.members).length;
-    if (!slots.members[vpcId] && room && held >= free) return { full: held };
+    if (held >= free) return { full: held };
+    if ((slots.accounts[accountId] ?? 0) >= budget) return { overBudget: slots.accounts[accountId]! };
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
 }
@@ -123,26 +173,29 @@ export async function takeAttachmentSlot(
 /** Gives the VPC's attachment slot back (nothing when it holds none). Idempotent, fenced. */
 export async function releaseAttachmentSlot(
   table: RegistryTable,
-  args: { transitGatewayId: string; vpcId: string },
+  args: { transitGatewayId: string; vpcId: string; accountId: string },
 ): Promise<void> {
-  const { transitGatewayId, vpcId } = args;
-  const Key = attachmentsKey(transitGatewayId);
+  const { transitGatewayId, vpcId, accountId } = args;
   const fence = memberFence(table);
-  try {
-    await table.dynamo.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key,
-        UpdateExpression: 'REMOVE #members.#vpc',
-        ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
-        ExpressionAttributeNames: { '#members': 'members', '#vpc': vpcId, ...fence.names },
-        ...(fence.expression ? { ExpressionAttributeValues: fence.values } : {}),
-      }),
-    );
-  } catch (error) {
-    if (!isAwsError(error, CONDITION_FAILED)) throw error;
-    // Not a member (nothing to give back), or a newer lease holder's slot (never an older holder's to give back).
-    const lost = newerLease(table, vpcId, await readAttachmentSlots(table, transitGatewayId));
-    if (lost) throw lost;
-  }
+  const released = await sendIfCondition(
+    table,
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(transitGatewayId),
+      UpdateExpression: 'REMOVE #members.#vpc SET #accounts.#account = if_not_exists(#accounts.#account, :one) - :one',
+      ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
+      ExpressionAttributeNames: {
+        '#members': 'members',
+        '#vpc': vpcId,
+        '#accounts': 'accounts',
+        '#account': accountId,
+        ...fence.names,
+      },
+      ExpressionAttributeValues: { ':one': 1, ...fence.values },
+    }),
+  );
+  if (released) return;
+  // Not a member (nothing to give back), or a newer lease holder's slot (never an older holder's to give back).
+  const lost = newerLease(table, vpcId, await readAttachmentSlots(table, transitGatewayId));
+  if (lost) throw lost;
 }

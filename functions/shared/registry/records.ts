@@ -489,7 +489,11 @@ export interface HubTransitGateway {
  * (./shards.ts, the recorded shard's), those it holds.
  */
 async function releaseSlotsOf(table: RegistryTable, record: ConsumerRecord, hub: HubTransitGateway): Promise<void> {
-  await releaseAttachmentSlot(table, { transitGatewayId: hub.transitGatewayId, vpcId: record.vpcId });
+  await releaseAttachmentSlot(table, {
+    transitGatewayId: hub.transitGatewayId,
+    vpcId: record.vpcId,
+    accountId: record.accountId,
+  });
   if (record.shard === undefined) return;
   await releaseShardSlot(table, { segment: record.segment, shard: record.shard, vpcId: record.vpcId });
 }
