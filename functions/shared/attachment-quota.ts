@@ -39,7 +39,7 @@ export function attachmentQuotaRejection(config: AttachmentConfig, vpcId: string
   const n = (x: number) => x.toLocaleString('en-US');
   return new RejectedError(
     `capacity: ${quota.name} (${n(quota.value)}, not adjustable) reached on ${config.hub.transitGatewayId}: ` +
-      `${n(held)} spoke VPCs, ${config.capacity.otherAttachments} other and ${peeringAttachmentsOf(config)} peering ` +
+      `${n(held)} spoke VPCs, ${n(config.capacity.otherAttachments)} other and ${peeringAttachmentsOf(config)} peering ` +
       `attachments; no attachment left for ${vpcId}`,
     'capacity',
   );

@@ -24,7 +24,7 @@ import {
 
 const REQUEST = { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' };
 const FULL =
-  /^capacity: Attachments per transit gateway \(5,000, not adjustable\) reached on tgw-0a1b2c3d4e5f60718: 2 spoke VPCs, 4998 other and 0 peering attachments; no attachment left for vpc-0e0+[0-9a-f]+$/;
+  /^capacity: Attachments per transit gateway \(5,000, not adjustable\) reached on tgw-0a1b2c3d4e5f60718: 2 spoke VPCs, 4,998 other and 0 peering attachments; no attachment left for vpc-0e0+[0-9a-f]+$/;
 
 function attachmentsConfig(otherAttachments: number): HubConfig {
   const raw = JSON.parse(JSON.stringify(exampleConfig())) as Record<string, unknown>;
