@@ -1,11 +1,5 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import {
-  type AttachmentConfig,
-  attachmentBudgetRejection,
-  attachmentQuotaRejection,
-  holdsAttachment,
-  spokeAttachmentRoom,
-} from '#shared/attachment-quota';
+import { type AttachmentConfig, attachmentLimits, attachmentRefusal, holdsAttachment } from '#shared/attachment-quota';
 import type { HubConfig } from '#shared/config';
 import { isAwsError, RejectedError } from '#shared/errors';
 import { logger } from '#shared/logger';
@@ -131,12 +125,10 @@ async function takeAttachmentSlotOf(
     transitGatewayId: plan.transitGatewayId,
     vpcId: plan.vpcId,
     accountId: plan.accountId,
-    free: spokeAttachmentRoom(config),
-    budget: config.budgets.attachmentsPerAccount,
+    ...attachmentLimits(config),
     attached: holdsAttachment(previous),
   });
-  if ('full' in slot) throw attachmentQuotaRejection(config, plan.vpcId, slot.full);
-  if ('overBudget' in slot) throw attachmentBudgetRejection(config, plan.accountId, slot.overBudget);
+  if (!('taken' in slot)) throw attachmentRefusal(config, plan, slot);
   return slot.taken;
 }
 

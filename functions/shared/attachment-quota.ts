@@ -1,6 +1,7 @@
 import type { HubConfig } from './config';
 import { RejectedError } from './errors';
 import { QUOTAS } from './quotas';
+import type { NoRoom } from './registry/attachments';
 import type { ConsumerRecord } from './registry/model';
 
 /**
@@ -33,24 +34,36 @@ export const spokeAttachmentRoom = (config: AttachmentConfig) =>
 export const holdsAttachment = (record: ConsumerRecord | undefined): boolean =>
   record !== undefined && record.status !== 'disconnected' && record.attachmentId !== undefined;
 
-/** The `capacity` rejection of a VPC for which the TGW has no attachment left (`held` spoke slots taken). */
-export function attachmentQuotaRejection(config: AttachmentConfig, vpcId: string, held: number): RejectedError {
-  const quota = QUOTAS.attachmentsPerTransitGateway;
+/** The conditions of an attachment slot (registry/attachments.ts): the TGW's room for spoke VPCs, the account budget. */
+export const attachmentLimits = (config: AttachmentConfig) => ({
+  free: spokeAttachmentRoom(config),
+  budget: config.budgets.attachmentsPerAccount,
+});
+
+/**
+ * The rejection of a VPC for which the attachment slots have no room (registry/attachments.ts `NoRoom`): `capacity`
+ * naming the quota when the TGW is full, `budget-exceeded` when its account's budget is used up.
+ */
+export function attachmentRefusal(
+  config: AttachmentConfig,
+  vpc: { vpcId: string; accountId: string },
+  noRoom: NoRoom,
+): RejectedError {
   const n = (x: number) => x.toLocaleString('en-US');
+  if ('overBudget' in noRoom) {
+    const held = noRoom.overBudget;
+    return new RejectedError(
+      `budget-exceeded: budgets.attachmentsPerAccount: account ${vpc.accountId} would hold ${held + 1} attachments ` +
+        `on Transit Gateway ${config.hub.transitGatewayId}, over its budget of ${config.budgets.attachmentsPerAccount} ` +
+        `(${held} used by its other VPCs)`,
+      'budget-exceeded',
+    );
+  }
+  const quota = QUOTAS.attachmentsPerTransitGateway;
   return new RejectedError(
     `capacity: ${quota.name} (${n(quota.value)}, not adjustable) reached on ${config.hub.transitGatewayId}: ` +
-      `${n(held)} spoke VPCs, ${n(config.capacity.otherAttachments)} other and ${peeringAttachmentsOf(config)} peering ` +
-      `attachments; no attachment left for ${vpcId}`,
+      `${n(noRoom.full)} spoke VPCs, ${n(config.capacity.otherAttachments)} other and ${peeringAttachmentsOf(config)} ` +
+      `peering attachments; no attachment left for ${vpc.vpcId}`,
     'capacity',
-  );
-}
-
-/** The `budget-exceeded` rejection of a VPC whose account holds `held` attachments, its whole budget. */
-export function attachmentBudgetRejection(config: AttachmentConfig, accountId: string, held: number): RejectedError {
-  const budget = config.budgets.attachmentsPerAccount;
-  return new RejectedError(
-    `budget-exceeded: budgets.attachmentsPerAccount: account ${accountId} would hold ${held + 1} attachments on ` +
-      `Transit Gateway ${config.hub.transitGatewayId}, over its budget of ${budget} (${held} used by its other VPCs)`,
-    'budget-exceeded',
   );
 }

@@ -46,6 +46,12 @@ const spokeAttachments = (w: WorkflowHub) =>
       (a) => a.vpcId.startsWith('vpc-0e') && a.state !== 'deleting' && a.state !== 'deleted',
     );
 
+/** The VPCs holding an attachment slot of the hub TGW in the registry, sorted. */
+async function slotHolders(w: WorkflowHub): Promise<string[]> {
+  const slots = (await w.hub.registry()).find((i) => i.pk === `TGW#${TGW}`)!;
+  return Object.keys(slots.members as object).sort();
+}
+
 describe('Workflow: the TGW attachment quota (capacity)', () => {
   let w: WorkflowHub;
   const [one, two, three, four, five] = [1, 2, 3, 4, 5].map(scenarioVpcId) as [string, string, string, string, string];
@@ -76,8 +82,7 @@ describe('Workflow: the TGW attachment quota (capacity)', () => {
 
     expect(again.status).toBe('SUCCEEDED');
     expect(w.status(one).status).toBe('connected');
-    const slots = (await w.hub.registry()).find((i) => i.pk === `TGW#${TGW}`)!;
-    expect(Object.keys(slots.members as object).sort()).toEqual([one, two]);
+    expect(await slotHolders(w)).toEqual([one, two]);
   });
 
   it("gives an offboarded VPC's slot back: the VPC refused before connects when it asks again", async () => {
@@ -87,8 +92,7 @@ describe('Workflow: the TGW attachment quota (capacity)', () => {
 
     await w.onboard(three);
     expect(w.status(three).status).toBe('connected');
-    const slots = (await w.hub.registry()).find((i) => i.pk === `TGW#${TGW}`)!;
-    expect(Object.keys(slots.members as object).sort()).toEqual([one, three]);
+    expect(await slotHolders(w)).toEqual([one, three]);
   });
 
   it('lets one of two VPCs racing for the last slot connect and rejects the other, nothing half-made', async () => {

@@ -72,12 +72,28 @@ function newerLease(table: RegistryTable, vpcId: string, slots: AttachmentSlots)
   );
 }
 
-export type AttachmentSlotOutcome =
-  | { taken: 'new' | 'held' }
+export type NoRoom =
   /** No room: `held` members on the TGW. */
   | { full: number }
   /** The account's budget is used up: `held` members of the account. */
   | { overBudget: number };
+
+export type AttachmentSlotOutcome = { taken: 'new' | 'held' } | NoRoom;
+
+/**
+ * Why a VPC of `accountId` that holds no slot would get none: the TGW's members have reached `free`, or the account's
+ * its `budget` (the conditions takeAttachmentSlot writes under). Undefined when there is room.
+ */
+export function noRoomFor(
+  slots: AttachmentSlots,
+  args: { accountId: string; free: number; budget: number },
+): NoRoom | undefined {
+  const held = Object.keys(slots.members).length;
+  if (held >= args.free) return { full: held };
+  const ofAccount = slots.accounts[args.accountId] ?? 0;
+  if (ofAccount >= args.budget) return { overBudget: ofAccount };
+  return undefined;
+}
 
 /**
  * Takes (or keeps) the VPC's attachment slot: kept when the VPC is a member already; else written when fewer than
@@ -163,9 +179,8 @@ export async function takeAttachmentSlot(
     const lost = newerLease(table, vpcId, slots);
     if (lost) throw lost;
     if (slots.members[vpcId] || !room) continue;
-    const held = Object.keys(slots.members).length;
-    if (held >= free) return { full: held };
-    if ((slots.accounts[accountId] ?? 0) >= budget) return { overBudget: slots.accounts[accountId]! };
+    const refused = noRoomFor(slots, { accountId, free, budget });
+    if (refused) return refused;
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
 }
