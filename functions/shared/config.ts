@@ -366,7 +366,9 @@ export const HubConfigSchema = z
      * Capacity (README, "Capacity planning"): the reconcile publishes the hub's headroom on each quota a migration day
      * meets (`Headroom*` metrics, percent of the quota left; functions/shared/headroom.ts) and the hub stack alarms
      * to the failure topic when one falls below `headroomAlarmPercent`. `otherAttachments`: attachments of the hub
-     * TGW the registry does not hold (the hub VPC's own, peering, VPN), counted against its 5,000. `raisedQuotas`:
+     * TGW the registry does not hold besides the peerings (the hub VPC's own, VPN, Connect), counted against its 5,000
+     * with one peering attachment per configured peer of the region (`hub.peers`, functions/shared/attachment-quota.ts).
+     * `raisedQuotas`:
      * adjustable quotas the hub's account had raised (AWS's defaults otherwise).
      */
     capacity: z
