@@ -34,30 +34,23 @@ describe('The TGW attachment quota as spokelink counts it', () => {
   });
 
   it('names the quota, the TGW and what fills it in a capacity rejection; the budget in a budget one', () => {
-    const full = attachmentRefusal(
-      twoRegions,
-      { vpcId: 'vpc-0e000000000000009', accountId: '333333333333' },
-      {
-        full: 4_998,
-      },
-    );
-    expect(full.reason).toBe('capacity');
-    expect(full.message).toBe(
-      'capacity: Attachments per transit gateway (5,000, not adjustable) reached on tgw-0a1b2c3d4e5f60718: 4,998 ' +
-        'spoke VPCs, 1 other and 1 peering attachments; no attachment left for vpc-0e000000000000009',
-    );
-    const budget = attachmentRefusal(
-      single,
-      { vpcId: 'vpc-0e000000000000009', accountId: '333333333333' },
-      {
-        overBudget: 100,
-      },
-    );
-    expect(budget.reason).toBe('budget-exceeded');
-    expect(budget.message).toBe(
-      'budget-exceeded: budgets.attachmentsPerAccount: account 333333333333 would hold 101 attachments on Transit ' +
-        'Gateway tgw-0a1b2c3d4e5f60718, over its budget of 100 (100 used by its other VPCs)',
-    );
+    const vpc = { vpcId: 'vpc-0e000000000000009', accountId: '333333333333' };
+    const refusals = [
+      attachmentRefusal(twoRegions, vpc, { full: 4_998 }),
+      attachmentRefusal(single, vpc, { overBudget: 100 }),
+    ];
+    expect(refusals.map((r) => [r.reason, r.message])).toEqual([
+      [
+        'capacity',
+        'capacity: Attachments per transit gateway (5,000, not adjustable) reached on tgw-0a1b2c3d4e5f60718: 4,998 ' +
+          'spoke VPCs, 1 other and 1 peering attachments; no attachment left for vpc-0e000000000000009',
+      ],
+      [
+        'budget-exceeded',
+        'budget-exceeded: budgets.attachmentsPerAccount: account 333333333333 would hold 101 attachments on Transit ' +
+          'Gateway tgw-0a1b2c3d4e5f60718, over its budget of 100 (100 used by its other VPCs)',
+      ],
+    ]);
   });
 
   it('counts a member that holds its attachment, never a disconnected one', () => {
