@@ -17,6 +17,12 @@ import type { RegistryTable } from './table';
  * so the two never disagree. Members, not a bare count: taking a slot twice (a re-run, a re-plan) changes nothing,
  * releasing removes exactly the VPC's own. Fenced like the VPC's record: a slot a newer lease holder wrote is never
  * changed by an older one.
+ *
+ * Size and throughput: about 60 bytes per member, so ~300 KB at 5,000 (DynamoDB's item limit is 400 KB, and a TGW
+ * admits no more members). A write costs one write unit per KB of the item, a partition serves 1,000 write units per
+ * second (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html), so a full
+ * TGW's item takes about 3 slot writes per second: above the hub's onboarding rate (its mutating EC2 bucket admits
+ * fewer than 2 VPCs per second, docs/performance.md "bulk5000"). A take reads first and writes only what changes.
  */
 
 const attachmentsKey = (transitGatewayId: string) => ({ pk: `TGW#${transitGatewayId}`, sk: 'ATTACHMENTS' });
@@ -47,7 +53,7 @@ const slotsOf = (transitGatewayId: string, item: Record<string, unknown> | undef
   accounts: (item?.accounts as Record<string, number> | undefined) ?? {},
 });
 
-const MAX_ATTEMPTS = 4;
+const MAX_ATTEMPTS = 8;
 
 /** The condition and its names/values that no newer lease holder wrote the VPC's member (true without a fence). */
 function memberFence(table: RegistryTable): {
@@ -127,33 +133,8 @@ export async function takeAttachmentSlot(
         values: { ':free': free, ':budget': budget },
       };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const added = await sendIfCondition(
-      table,
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key,
-        UpdateExpression:
-          'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
-        ConditionExpression: ['attribute_exists(pk) AND attribute_not_exists(#members.#vpc)', room?.expression]
-          .filter(Boolean)
-          .join(' AND '),
-        ExpressionAttributeNames: { ...names, '#accounts': 'accounts', '#account': accountId },
-        ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
-      }),
-    );
-    if (added) return { taken: 'new' };
-    const kept = await sendIfCondition(
-      table,
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key,
-        UpdateExpression: 'SET #members.#vpc = :member',
-        ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
-        ExpressionAttributeNames: { ...names, ...fence.names },
-        ExpressionAttributeValues: { ':member': member, ...fence.values },
-      }),
-    );
-    if (kept) return { taken: 'held' };
+    // Read first: the item is large (~60 bytes per member), and every write, a refused conditional one included,
+    // costs its whole size in write units; the conditions below, not this read, keep the count right.
     const { Item } = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key, ConsistentRead: true }));
     if (!Item) {
       // The first slot of the TGW: the item is created empty (whoever creates it first), then the slot is taken.
@@ -178,9 +159,39 @@ export async function takeAttachmentSlot(
     const slots = slotsOf(transitGatewayId, Item);
     const lost = newerLease(table, vpcId, slots);
     if (lost) throw lost;
-    if (slots.members[vpcId] || !room) continue;
-    const refused = noRoomFor(slots, { accountId, free, budget });
+    const mine = slots.members[vpcId];
+    if (mine) {
+      // Held already: rewritten only to stamp a newer lease token (fenced: never over a newer one's).
+      if (mine.leaseToken === member.leaseToken) return { taken: 'held' };
+      const kept = await sendIfCondition(
+        table,
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key,
+          UpdateExpression: 'SET #members.#vpc = :member',
+          ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
+          ExpressionAttributeNames: { ...names, ...fence.names },
+          ExpressionAttributeValues: { ':member': member, ...fence.values },
+        }),
+      );
+      if (kept) return { taken: 'held' };
+      continue;
+    }
+    const refused = room && noRoomFor(slots, { accountId, free, budget });
     if (refused) return refused;
+    const added = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key,
+        UpdateExpression:
+          'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
+        ConditionExpression: ['attribute_not_exists(#members.#vpc)', room?.expression].filter(Boolean).join(' AND '),
+        ExpressionAttributeNames: { ...names, '#accounts': 'accounts', '#account': accountId },
+        ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
+      }),
+    );
+    if (added) return { taken: 'new' };
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
 }
