@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalDynamo, startDynalite } from '#local/dynamo';
 import { parseConfig } from '#shared/config';
 import { RejectedError, VpcBusyError } from '#shared/errors';
@@ -384,6 +384,34 @@ describe('Registry: attachment slots of the hub TGW', () => {
     await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: member, accountId: '222222222222' });
     expect((await readAttachmentSlots(table, HUB_TGW.transitGatewayId)).accounts['222222222222']).toBe(2);
     await expect(take(table, 30, 100)).resolves.toEqual({ taken: 'new' });
+  });
+
+  it("holds a whole TGW's 5,000 members within DynamoDB's 400 KB item limit", async () => {
+    const table = await freshTable();
+    // 4,999 members of 500 accounts, as bulk5000 leaves them (lease tokens up to 5 digits), written at once.
+    const account = (i: number) => `2${String(Math.floor(i / 10)).padStart(11, '0')}`;
+    const members = Object.fromEntries(
+      Array.from({ length: 4_999 }, (_, i) => [vpc(i), { accountId: account(i), leaseToken: 10_000 + i }]),
+    );
+    const accounts: Record<string, number> = {};
+    for (const m of Object.values(members)) accounts[m.accountId] = (accounts[m.accountId] ?? 0) + 1;
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: `TGW#${HUB_TGW.transitGatewayId}`, sk: 'ATTACHMENTS', kind: 'attachments', members, accounts },
+      }),
+    );
+    const fenced = { ...table, fence: { vpcId: vpc(5_000), owner: 'arn:x', token: 99_999 } };
+    await expect(
+      takeAttachmentSlot(fenced, {
+        ...HUB_TGW,
+        vpcId: vpc(5_000),
+        accountId: account(5_000),
+        free: 5_000,
+        budget: 100,
+      }),
+    ).resolves.toEqual({ taken: 'new' });
+    await expect(take(table, 5_001, 5_000)).resolves.toEqual({ full: 5_000 });
   });
 
   it('gives a VPC that holds its attachment already its slot without the capacity condition (AWS counts it)', async () => {
