@@ -1,4 +1,5 @@
 import { createLocalHub, type HubProgress, type LocalHub, type LocalHubOptions } from '#local/hub';
+import { QUOTAS } from '#shared/quotas';
 import { THROTTLING } from '#twin/errors';
 import { ec2State } from '#twin/services/ec2/model';
 import { checkInvariants, type InvariantReport, invariantSnapshot } from './invariants';
@@ -290,6 +291,11 @@ export interface NextVpcOutcome {
   detail?: string;
   /** Attachments on the TGW after it asked (AWS's quota: 5,000). */
   attachments: number;
+  /**
+   * What issue 19 asks of it on a full TGW: `rejected` with the quota named ("Attachments per transit gateway"), the TGW
+   * still at 5,000; false otherwise (a TGW that was not full: the next VPC connects).
+   */
+  rejectedNamingQuota: boolean;
 }
 
 /**
@@ -316,11 +322,18 @@ export async function runFullTransitGateway(
       }>('ec2');
       const tagsNow = state.vpcs[vpcId]?.tags ?? {};
       const tgw = options.bulk.config.hub.transitGatewayId;
+      const status = tagsNow['spokelink:status'];
+      const detail = tagsNow['spokelink:detail'];
+      const attachments = attachmentsOn(hub, tgw);
       next = {
         vpcId,
-        status: tagsNow['spokelink:status'],
-        detail: tagsNow['spokelink:detail'],
-        attachments: attachmentsOn(hub, tgw),
+        status,
+        detail,
+        attachments,
+        rejectedNamingQuota:
+          status === 'rejected' &&
+          (detail ?? '').startsWith(`capacity: ${QUOTAS.attachmentsPerTransitGateway.name} `) &&
+          attachments === QUOTAS.attachmentsPerTransitGateway.value,
       };
     },
   });

@@ -20,7 +20,7 @@ export type Job =
       seed: number;
       profileAssociationMs?: number;
     }
-  | { kind: 'bulk5000'; accounts: number; vpcs?: number; seed: number };
+  | { kind: 'bulk5000'; accounts: number; vpcs?: number; fill?: boolean; seed: number };
 
 export type JobResult = BulkResult & { next?: NextVpcOutcome };
 
@@ -30,6 +30,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     const bulk = fullTransitGatewayWorld({
       accounts: job.accounts,
       ...(job.vpcs === undefined ? {} : { vpcs: job.vpcs }),
+      ...(job.fill ? { fillWithAttached: true } : {}),
     });
     return runFullTransitGateway({ bulk, seed: job.seed });
   }

@@ -203,8 +203,8 @@ export interface FullTransitGatewayWorldOptions {
   /** Every n-th account is a prod account (default 5). */
   prodEvery?: number;
   /**
-   * Fill the rest of the TGW with VPCs of other accounts attached before the run (a reduced run in `npm test`: a few
-   * spokes, yet the next VPC meets the attachment quota). Default false.
+   * Fill the rest of the TGW with VPCs of other accounts attached before the run (a reduced run: a few spokes, yet the
+   * next VPC meets the attachment quota), stated in `capacity.otherAttachments` as an operator would. Default false.
    */
   fillWithAttached?: boolean;
 }
@@ -278,7 +278,11 @@ export function fullTransitGatewayWorld(options: FullTransitGatewayWorldOptions 
   const next = all.at(-1)!;
   const spokes = all.slice(0, -1);
   if (options.fillWithAttached) {
-    addAttachedVpcs(raw, ATTACHMENTS_PER_TRANSIT_GATEWAY - hubAttachments - spokes.length, config.hub.transitGatewayId);
+    const attached = ATTACHMENTS_PER_TRANSIT_GATEWAY - hubAttachments - spokes.length;
+    addAttachedVpcs(raw, attached, config.hub.transitGatewayId);
+    // The operator states the attachments the registry does not hold (the hub's own and the VPCs attached before),
+    // so that the next VPC is refused at validation, naming the quota (README, "Capacity planning").
+    config.capacity = { ...config.capacity, otherAttachments: hubAttachments + attached };
   }
   // Adjustable quotas raised to fit (Service Quotas), each stated with its page.
   const raisedQuotas = [

@@ -58,7 +58,8 @@ export interface CapacityContext {
 }
 
 /**
- * Usage from a world file (the twin's format: what an account holds). Attachments and TGW routes are counted as AWS
+ * Usage from a world file (the twin's format: what an account holds). Attachments (the world's VPC attachments, and
+ * the configured peers' peering attachments, which a world does not list: emptyUsage) and TGW routes are counted as AWS
  * counts them (routes: each attachment's blocks in each table it propagates to or is routed from; the world states
  * attachments, not routes); rules by their group and family, and by account from spokelink's description
  * (`spokelink <vpc> <account>`); zone associations by the VPC's owner.
@@ -70,6 +71,8 @@ export function usageFromWorld(config: HubConfig, world: World, source: string):
     if (attachment.transitGatewayId !== config.hub.transitGatewayId) continue;
     if (attachment.state === 'failed' || attachment.state === 'rejected') continue;
     usage.attachments += 1;
+    const owner = vpcs.get(attachment.vpcId)?.ownerId;
+    if (owner && owner !== config.hub.accountId) bump(usage.accountAttachments, owner);
     const blocks = vpcs.get(attachment.vpcId)?.cidrBlocks.length ?? 1;
     usage.tgwRoutes += blocks * attachment.propagationRouteTableIds.length;
   }
@@ -182,7 +185,13 @@ const attachments: CapacityCheck = {
       usage.attachments,
       1,
     );
-    return finding(wave, [c], `${config.hub.transitGatewayId}: ${fmt(c)} (one attachment per VPC)`);
+    const peering = usage.peeringAttachments;
+    return finding(
+      wave,
+      [c],
+      `${config.hub.transitGatewayId}: ${fmt(c)} (one attachment per VPC; ` +
+        `${peering} peering attachment(s) of the configured peers counted)`,
+    );
   },
 };
 
@@ -326,10 +335,15 @@ const budgets: CapacityCheck = {
     const most = (held: Map<string, Map<string, number>>, key: string) =>
       Math.max(0, ...[...held.values()].map((m) => m.get(key) ?? 0));
     const capacities: QuotaCapacity[] = [];
+    const quotaOf: Record<keyof HubConfig['budgets'], QuotaId> = {
+      securityGroupRulesPerAccount: 'rulesPerSecurityGroup',
+      zoneAssociationsPerAccount: 'vpcsPerHostedZone',
+      attachmentsPerAccount: 'attachmentsPerTransitGateway',
+    };
     const budget = (field: keyof HubConfig['budgets'], on: string, used: number, perVpc: number) => {
       const limit = config.budgets[field];
       capacities.push({
-        quota: field === 'securityGroupRulesPerAccount' ? 'rulesPerSecurityGroup' : 'vpcsPerHostedZone',
+        quota: quotaOf[field],
         name: `budgets.${field}`,
         page: 'README.md, "Configuration" (budgets)',
         on,
@@ -345,6 +359,8 @@ const budgets: CapacityCheck = {
     for (const zone of [...zones].sort()) {
       budget('zoneAssociationsPerAccount', `${zone} per account`, most(usage.accountZones, zone), 1);
     }
+    const attachedMost = Math.max(0, ...usage.accountAttachments.values());
+    budget('attachmentsPerAccount', `${config.hub.transitGatewayId} per account`, attachedMost, 1);
     const tight = capacities.filter((c) => c.headroomVpcs !== null && c.headroomVpcs < perAccount);
     return {
       ok: tight.length === 0,

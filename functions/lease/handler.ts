@@ -21,7 +21,7 @@ export const handler = lambdaHandler('lease', async (input: unknown): Promise<Ou
   const config = configFromEnv();
   const deps: LeaseDeps = {
     registry: registryTable(config),
-    capacity: config.capacity,
+    config,
     sfn: hubClients(config.hub.region).sfn,
     now: () => Date.now(),
   };

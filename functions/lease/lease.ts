@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { type AttachmentConfig, attachmentLimits, attachmentRefusal, holdsAttachment } from '#shared/attachment-quota';
 import type { HubConfig } from '#shared/config';
 import { isAwsError, RejectedError } from '#shared/errors';
 import { logger } from '#shared/logger';
@@ -12,8 +13,10 @@ import {
   LEASE_TTL_SECONDS,
   type Lease,
   type RegistryTable,
+  releaseAttachmentSlot,
   releaseLease,
   releaseShardSlot,
+  takeAttachmentSlot,
   takeShardSlot,
 } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
@@ -22,8 +25,11 @@ import type { Onboarding } from './contract';
 
 export interface LeaseDeps {
   registry: RegistryTable;
-  /** The quotas a shard's slots are counted against (`capacity.raisedQuotas`); needed for a plan with a shard. */
-  capacity?: HubConfig['capacity'];
+  /**
+   * The hub (its TGW's peers) and `capacity` (other attachments, raised quotas): what the attachment and shard slots
+   * are counted against; needed to begin an onboarding.
+   */
+  config?: AttachmentConfig;
   sfn: SFNClient;
   now: () => number;
 }
@@ -60,60 +66,88 @@ export async function acquire(vpcId: string, executionArn: string, deps: LeaseDe
 
 /**
  * BeginOnboarding, under the lease the plan was made under (`plan.fence`): claims the VPC's CIDRs race-free against
- * other VPCs (RejectedError `cidr-overlap`), takes the VPC's slot in its endpoint shard (RejectedError `capacity` when
- * another onboarding took the last one since validation; the claims are given back) and starts the registry record (status onboarding, this execution
- * appended), fenced by the lease token. Idempotent for the same execution.
+ * other VPCs (RejectedError `cidr-overlap`), takes the VPC's attachment slot on the hub TGW and its slot in its endpoint
+ * shard (RejectedError `capacity` when another onboarding took the last one since validation; the claims and a slot
+ * just taken are given back) and starts the registry record (status onboarding, this execution appended), fenced by
+ * the lease token. Idempotent for the same execution.
  */
 export async function begin(plan: Plan, executionArn: string, deps: LeaseDeps): Promise<Onboarding> {
+  if (!deps.config) throw new Error('BeginOnboarding needs the hub and capacity configuration');
   const registry = await heldRegistry(deps.registry, plan.fence, deps.now());
   const previous = await getRecord(registry, plan.vpcId);
+  const member = previous !== undefined && previous.status !== 'disconnected';
   const { buckets } = await claimCidrs(registry, {
     vpcId: plan.vpcId,
     accountId: plan.accountId,
     cidrs: plan.cidrs,
-    previousCidrs: previous && previous.status !== 'disconnected' ? previous.cidrs : [],
+    previousCidrs: member ? previous.cidrs : [],
   });
-  await moveShardSlot(registry, plan, previous, deps.capacity);
+  let slot: 'new' | 'held' | undefined;
+  try {
+    slot = await takeAttachmentSlotOf(registry, plan, previous, deps.config);
+    await moveShardSlot(registry, plan, previous, deps.config.capacity);
+  } catch (error) {
+    // Nothing stays half-made: what this call took is given back.
+    if (error instanceof RejectedError) {
+      if (slot === 'new') {
+        await releaseAttachmentSlot(registry, {
+          transitGatewayId: plan.transitGatewayId,
+          vpcId: plan.vpcId,
+          accountId: plan.accountId,
+        });
+      }
+      await claimCidrs(registry, {
+        vpcId: plan.vpcId,
+        accountId: plan.accountId,
+        cidrs: member ? previous.cidrs : [],
+        previousCidrs: plan.cidrs,
+      });
+    }
+    throw error;
+  }
   await beginOnboarding(registry, plan, executionArn, deps.now());
   return { claimedBuckets: buckets };
 }
 
 /**
+ * The VPC's attachment slot on the hub TGW (#shared/attachment-quota): RejectedError `capacity` naming the quota when
+ * another onboarding took the last one since validation, `budget-exceeded` when other VPCs of its account took the
+ * last of its budget. A membership that holds its attachment already takes its
+ * slot without the capacity condition (it never counts twice, and AWS counts it already).
+ */
+async function takeAttachmentSlotOf(
+  registry: RegistryTable,
+  plan: Plan,
+  previous: ConsumerRecord | undefined,
+  config: AttachmentConfig,
+): Promise<'new' | 'held'> {
+  const slot = await takeAttachmentSlot(registry, {
+    transitGatewayId: plan.transitGatewayId,
+    vpcId: plan.vpcId,
+    accountId: plan.accountId,
+    ...attachmentLimits(config),
+    attached: holdsAttachment(previous),
+  });
+  if (!('taken' in slot)) throw attachmentRefusal(config, plan, slot);
+  return slot.taken;
+}
+
+/**
  * The VPC's slot in the shard of its plan (functions/shared/shards.ts), and none in the shard its previous membership
- * recorded when that is another (a segment change, or a shard the configuration no longer has). A `capacity` rejection
- * gives the CIDR claims just made back: nothing stays half-made.
+ * recorded when that is another (a segment change, or a shard the configuration no longer has).
  */
 async function moveShardSlot(
   registry: RegistryTable,
   plan: Plan,
   previous: ConsumerRecord | undefined,
-  capacity: HubConfig['capacity'] | undefined,
+  capacity: HubConfig['capacity'],
 ) {
   if (plan.shard !== undefined) {
-    if (!capacity) throw new Error('BeginOnboarding: a plan with a shard needs the capacity configuration');
-    try {
-      await takeShardSlot(
-        registry,
-        { capacity },
-        {
-          segment: plan.segment,
-          shard: plan.shard,
-          vpcId: plan.vpcId,
-          use: shardUseOf(plan),
-        },
-      );
-    } catch (error) {
-      if (error instanceof RejectedError) {
-        const member = previous && previous.status !== 'disconnected';
-        await claimCidrs(registry, {
-          vpcId: plan.vpcId,
-          accountId: plan.accountId,
-          cidrs: member ? previous.cidrs : [],
-          previousCidrs: plan.cidrs,
-        });
-      }
-      throw error;
-    }
+    await takeShardSlot(
+      registry,
+      { capacity },
+      { segment: plan.segment, shard: plan.shard, vpcId: plan.vpcId, use: shardUseOf(plan) },
+    );
   }
   const held = previous && previous.status !== 'disconnected' && previous.shard !== undefined ? previous : undefined;
   if (held && (held.segment !== plan.segment || held.shard !== plan.shard)) {

@@ -21,7 +21,11 @@ export const handler = lambdaHandler('records', async (input: unknown) => {
   const target = request.action === 'connected' ? vpcRefOf(request.plan) : targetOf(request.event);
   if (target) logger.appendKeys({ vpcId: target.vpcId, accountId: target.accountId });
   const config = configFromEnv();
-  const deps = { registry: await heldRegistry(registryTable(config), lease, Date.now()), now: () => Date.now() };
+  const deps = {
+    registry: await heldRegistry(registryTable(config), lease, Date.now()),
+    hub: { transitGatewayId: config.hub.transitGatewayId },
+    now: () => Date.now(),
+  };
   if (request.action === 'connected') return recordConnected(request.plan, executionArn, deps);
   if (request.action === 'failure') {
     const outcome = await recordFailure(request, target, executionArn, deps);

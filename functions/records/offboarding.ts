@@ -1,4 +1,4 @@
-import { archiveMembership, markOffboarding, type RegistryTable } from '#shared/registry';
+import { archiveMembership, type HubTransitGateway, markOffboarding, type RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
 import type { RemovalReport } from './contract';
 
@@ -10,6 +10,8 @@ import type { RemovalReport } from './contract';
 
 export interface OffboardingDeps {
   registry: RegistryTable;
+  /** The hub TGW whose attachment slot the membership gives back. */
+  hub: HubTransitGateway;
   now: () => number;
 }
 
@@ -44,7 +46,7 @@ export function disconnectedSummary(record: ConsumerRecord, removed: RemovalRepo
  * current record `disconnected`. Returns the summary for the status.
  */
 export async function archive(vpcId: string, executionArn: string, removed: RemovalReport, deps: OffboardingDeps) {
-  const archived = await archiveMembership(deps.registry, vpcId, executionArn, deps.now());
+  const archived = await archiveMembership(deps.registry, vpcId, executionArn, deps.now(), deps.hub);
   if (!archived) return { status: 'disconnected' as const, summary: 'disconnected (nothing was recorded)' };
   return {
     status: 'disconnected' as const,

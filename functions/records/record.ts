@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { describeFailure, type FailureOutcome, type FailureStateSchema } from '#shared/failure';
 import type { Plan } from '#shared/plan';
-import { markConnected, markFailed, type RegistryTable } from '#shared/registry';
+import { type HubTransitGateway, markConnected, markFailed, type RegistryTable } from '#shared/registry';
 import type { ConsumerRecord } from '#shared/registry/model';
 import type { VpcRef } from '#shared/vpc-ref';
 import { selfServedText } from '../validate/self-served';
@@ -15,6 +15,8 @@ import { selfServedText } from '../validate/self-served';
 
 export interface RegistryDeps {
   registry: RegistryTable;
+  /** The hub TGW whose attachment slot a failed onboarding that holds nothing gives back. */
+  hub: HubTransitGateway;
   now: () => number;
 }
 
@@ -53,6 +55,6 @@ export async function recordFailure(
   deps: RegistryDeps,
 ): Promise<FailureOutcome & { recorded: boolean }> {
   const outcome = describeFailure(failures);
-  const recorded = target ? await markFailed(deps.registry, target.vpcId, executionArn, deps.now()) : false;
+  const recorded = target ? await markFailed(deps.registry, target.vpcId, executionArn, deps.now(), deps.hub) : false;
   return { ...outcome, recorded };
 }

@@ -355,13 +355,20 @@ export const HubConfigSchema = z
         securityGroupRulesPerAccount: z.number().int().min(1).max(1_000).default(20),
         /** VPCs of one account that may be associated with each endpoint private hosted zone (AWS default 300). */
         zoneAssociationsPerAccount: z.number().int().min(1).max(10_000).default(50),
+        /**
+         * VPCs of one account that may hold an attachment to the hub TGW (AWS's 5,000 per TGW, not adjustable: in
+         * Profile mode with aggregated ingress no other budget bounds how much of it one tenant takes).
+         */
+        attachmentsPerAccount: z.number().int().min(1).max(5_000).default(100),
       })
-      .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 }),
+      .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50, attachmentsPerAccount: 100 }),
     /**
      * Capacity (README, "Capacity planning"): the reconcile publishes the hub's headroom on each quota a migration day
      * meets (`Headroom*` metrics, percent of the quota left; functions/shared/headroom.ts) and the hub stack alarms
      * to the failure topic when one falls below `headroomAlarmPercent`. `otherAttachments`: attachments of the hub
-     * TGW the registry does not hold (the hub VPC's own, peering, VPN), counted against its 5,000. `raisedQuotas`:
+     * TGW the registry does not hold besides the peerings (the hub VPC's own, VPN, Connect), counted against its 5,000
+     * with one peering attachment per configured peer of the region (`hub.peers`, functions/shared/attachment-quota.ts).
+     * `raisedQuotas`:
      * adjustable quotas the hub's account had raised (AWS's defaults otherwise).
      */
     capacity: z

@@ -1,3 +1,4 @@
+import { peeringAttachmentsOf } from './attachment-quota';
 import { type HubConfig, hubProfileName } from './config';
 import { groupKey, QUOTAS, type QuotaId } from './quotas';
 import type { ConsumerRecord } from './registry/model';
@@ -16,6 +17,11 @@ export interface HubUsage {
   source: string;
   /** Non-deleted attachments of the hub TGW (spoke, hub, peering). */
   attachments: number;
+  /**
+   * Of `attachments`, the peering attachments: one per configured peer of the hub's region (`hub.peers`), counted
+   * whatever the source (neither a world file nor the registry lists them).
+   */
+  peeringAttachments: number;
   /** Routes of the hub TGW, every route table together. */
   tgwRoutes: number;
   /** Inbound rules per endpoint security group and family (`sg-...` or `sg-... IPv6`). */
@@ -32,9 +38,10 @@ export interface HubUsage {
   shardVpcs: Map<string, number>;
   /** Profiles the hub account owns in its region (undefined: not known from this source). */
   hubProfiles: number | undefined;
-  /** Per account: rules per group key, and zone associations per zone (what the budgets count). */
+  /** Per account: rules per group key, zone associations per zone, attachments to the hub TGW (what the budgets count). */
   accountRules: Map<string, Map<string, number>>;
   accountZones: Map<string, Map<string, number>>;
+  accountAttachments: Map<string, number>;
   /** Adjustable quotas raised above AWS's defaults (the configuration's, then the source's). */
   raised: Partial<Record<QuotaId, number>>;
 }
@@ -47,11 +54,12 @@ export const nested = (map: Map<string, Map<string, number>>, outer: string) => 
   return inner;
 };
 
-/** Nothing used yet; the quotas the configuration says were raised. */
+/** Nothing used yet but the configured peers' peering attachments; the quotas the configuration says were raised. */
 export function emptyUsage(config: HubConfig, source: string): HubUsage {
   return {
     source,
-    attachments: 0,
+    attachments: peeringAttachmentsOf(config),
+    peeringAttachments: peeringAttachmentsOf(config),
     tgwRoutes: 0,
     rules: new Map(),
     zoneVpcs: new Map(),
@@ -62,6 +70,7 @@ export function emptyUsage(config: HubConfig, source: string): HubUsage {
     hubProfiles: undefined,
     accountRules: new Map(),
     accountZones: new Map(),
+    accountAttachments: new Map(),
     raised: { ...config.capacity.raisedQuotas },
   };
 }
@@ -77,15 +86,18 @@ export const limitOf = (usage: HubUsage, quota: QuotaId) => usage.raised[quota] 
 /**
  * Usage from registry records (a saved local run): every member (not disconnected) holds one attachment, its claimed
  * CIDRs routed in each of its segment's route tables, its recorded rules, zone and Profile associations. The attachments
- * the registry does not hold (the hub VPC's own, peering) are `capacity.otherAttachments`; other Profiles of the hub
- * account are not known (undefined).
+ * the registry does not hold are the configured peers' (emptyUsage) and `capacity.otherAttachments` (the hub VPC's
+ * own, VPN, Connect); other Profiles of the hub account are not known (undefined).
  */
 export function usageFromRecords(config: HubConfig, records: readonly ConsumerRecord[], source: string): HubUsage {
   const usage = emptyUsage(config, source);
-  usage.attachments = config.capacity.otherAttachments;
+  usage.attachments += config.capacity.otherAttachments;
   for (const record of records) {
     if (record.status === 'disconnected') continue;
-    if (record.attachmentId) usage.attachments += 1;
+    if (record.attachmentId) {
+      usage.attachments += 1;
+      bump(usage.accountAttachments, record.accountId);
+    }
     const tables = config.segments[record.segment]?.propagationRouteTableIds.length ?? 0;
     if (record.attachmentId) usage.tgwRoutes += record.cidrs.length * tables;
     for (const rule of record.securityGroupRules ?? []) {

@@ -48,6 +48,7 @@ import { routeConflictText, spokeRouteNeeds } from '#shared/spoke-routes';
 import { parseRequestTags, quoteUntrusted, SUBNET_ATTACH_TAG, type Tags } from '#shared/tags';
 import type { VpcRef } from '#shared/vpc-ref';
 import type { Route53ProfilesClient } from '../../sdk/client-route53profiles';
+import { checkAttachmentSlot } from './attachments';
 import { checkBudgets } from './budgets';
 import { selfServedServices } from './self-served';
 import { assignShard, checkShardFits } from './shard';
@@ -63,7 +64,8 @@ export const MAX_TGW_ATTACHMENTS_PER_VPC = 5;
  * `cidr-overlap`, `dns-attributes`, `duplicate-attach-subnet`, `no-subnet`, `ipv6-only-subnet`, `ipv6-subnet`,
  * `region-not-served`, `outside-supernets`, `route-conflict`, `attachment-limit`, `profile-conflict`,
  * `placement-not-allowed`, `local-service-not-requested`, `placement-dns-mode`, `budget-exceeded`
- * (budgets.ts), `capacity` (every endpoint shard of the segment is full: shard.ts).
+ * (budgets.ts), `capacity` (every endpoint shard of the segment is full: shard.ts; or the hub TGW has no attachment
+ * left: attachments.ts).
  */
 
 export interface ValidateDeps {
@@ -128,6 +130,7 @@ export async function validateAndPlan(target: VpcRef, deps: ValidateDeps): Promi
   const routeTableIds = routeTablesOfSubnets(vpcId, subnets, routeTables);
   checkRouteConflicts(config, routeTableIds, routeTables);
   await checkAttachmentRoom(spoke.ec2, vpcId, config.hub.transitGatewayId);
+  await checkAttachmentSlot(config, deps.registry, target);
 
   // Every selected endpoint's zones are planned to learn their names (the catalog's zones: a shard's zones carry the
   // same names); local and self-served ones are never associated.

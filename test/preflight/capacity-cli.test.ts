@@ -109,6 +109,51 @@ describe('spokelink preflight (capacity, offline)', () => {
     expect(stdout).toMatch(/does not fit: endpoint-rules/);
   });
 
+  it("counts the configured peers' peering attachments in the TGW's attachments and says so", async () => {
+    // us-east-1 is peered with eu-west-1 (one peering attachment), which a world file does not list.
+    const twoRegions = 'config/example-two-regions.hub.json';
+    const world = writeJson('peered.world.json', loadedWorld());
+    const { code, stdout } = await preflight('--config', twoRegions, '--world', world, '--add', '10', '--json');
+    expect(code).toBe(0);
+    const of = (out: string) => JSON.parse(out).findings.find((f: { check: string }) => f.check === 'tgw-attachments');
+    // 1 hub attachment + 3 spokes + 1 peering.
+    expect(of(stdout).capacity[0]).toMatchObject({ used: 5, limit: 5_000, headroomVpcs: 4_995 });
+    expect(of(stdout).detail).toBe(
+      `${TGW}: 5/5000, room for 4995 (one attachment per VPC; 1 peering attachment(s) of the configured peers counted)`,
+    );
+    // Without a source: capacity.otherAttachments (the hub VPC's own) and the peering.
+    const empty = await preflight('--config', twoRegions, '--json');
+    expect(of(empty.stdout).capacity[0]).toMatchObject({ used: 2 });
+    const text = await preflight('--config', twoRegions, '--world', world);
+    expect(text.stdout).toContain('1 peering attachment(s) of the configured peers counted');
+    // The one-region example has no peer: none counted.
+    const single = await preflight('--config', CONFIG, '--world', world, '--json');
+    expect(of(single.stdout).capacity[0]).toMatchObject({ used: 4 });
+    expect(of(single.stdout).detail).toContain('0 peering attachment(s)');
+  });
+
+  it('checks the wave against budgets.attachmentsPerAccount, the budget that binds with Profile mode and supernets', async () => {
+    const raw = JSON.parse(readFileSync(CONFIG, 'utf8'));
+    raw.segments.nonprod.aggregatedIngress = ['10.128.0.0/9'];
+    raw.dns = { mode: 'profile' };
+    const config = writeJson('attachment-budget.hub.json', raw);
+    const world = writeJson('attachment-budget.world.json', loadedWorld());
+    // The world's 3 spokes belong to one account (333333333333): 97 more of it fit its budget of 100.
+    const fits = await preflight('--config', config, '--world', world, '--add', '97', '--json');
+    const budgets = JSON.parse(fits.stdout).findings.find((f: { check: string }) => f.check === 'account-budgets');
+    // The rule budgets do not bind (the supernets admit the wave: 0 rules per VPC); the attachment budget does.
+    const binding = budgets.capacity.filter((c: { headroomVpcs: number | null }) => c.headroomVpcs !== null);
+    expect(binding).toEqual([
+      expect.objectContaining({ name: 'budgets.attachmentsPerAccount', on: `${TGW} per account`, used: 3, limit: 100 }),
+    ]);
+    expect(budgets.ok).toBe(true);
+    const over = await preflight('--config', config, '--world', world, '--add', '98');
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain(
+      `${TGW} per account: budgets.attachmentsPerAccount 3/100, room for 97 VPC(s) of one account, the wave gives an account 98`,
+    );
+  });
+
   it('uses the raised quotas the world states (rules per group raised to 200)', async () => {
     const raw = loadedWorld();
     raw.ec2!.quotas = { rulesPerSecurityGroup: 200 };

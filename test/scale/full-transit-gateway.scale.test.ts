@@ -35,9 +35,12 @@ describe('bulk5000 reduced: spokes that fill the TGW, then one more', () => {
     expect(result.callsByOperation['hub ec2:AuthorizeSecurityGroupIngress'] ?? 0).toBe(0);
   });
 
-  it('refuses the next VPC naming the attachment quota, with the TGW still at 5,000', () => {
-    expect(result.next.status).toMatch(/^(rejected|failed)$/);
-    expect(result.next.detail).toMatch(/TransitGatewayAttachmentLimitExceeded|5,?000 attachments|attachment/);
+  it('rejects the next VPC at validation naming the attachment quota, never failed, the TGW still at 5,000', () => {
+    expect(result.next.status).toBe('rejected');
+    expect(result.next.detail).toMatch(
+      /^capacity: Attachments per transit gateway \(5,000, not adjustable\) reached on tgw-0a1b2c3d4e5f60718: 12 spoke VPCs, 4,988 other and 0 peering attachments; no attachment left for vpc-/,
+    );
     expect(result.next.attachments).toBe(ATTACHMENTS_PER_TRANSIT_GATEWAY);
+    expect(result.next.rejectedNamingQuota).toBe(true);
   });
 });

@@ -25,6 +25,15 @@ describe('bulk5000 world', () => {
     expect(new Set(blocks).size).toBe(blocks.length);
   });
 
+  it('states the VPCs attached before a reduced run in capacity.otherAttachments, so that the TGW is full for spokelink', () => {
+    expect(bulk.config.capacity.otherAttachments).toBe(1);
+    const reduced = fullTransitGatewayWorld({ accounts: 3, vpcs: 13, fillWithAttached: true });
+    expect(reduced.config.capacity.otherAttachments).toBe(ATTACHMENTS_PER_TRANSIT_GATEWAY - reduced.spokes.length);
+    expect(reduced.world.ec2.transitGatewayAttachments).toHaveLength(
+      ATTACHMENTS_PER_TRANSIT_GATEWAY - reduced.spokes.length,
+    );
+  });
+
   it('is in Profile mode with the adjustable quotas raised, each with its page, and nothing else raised', () => {
     expect(bulk.config.dns.mode).toBe('profile');
     expect(bulk.raisedQuotas.map((q) => q.value)).toEqual([5_000, 25_000]);

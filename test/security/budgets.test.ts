@@ -88,7 +88,11 @@ describe('Security: per-account budgets on the shared hub quotas', () => {
     expect(() => parseConfig(raw, 'hub.json')).toThrow(/budgets\.securityGroupRulesPerAccount: .*\n.*budgets\.zone/);
     // Absent: the defaults.
     delete raw.budgets;
-    expect(parseConfig(raw).budgets).toEqual({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50 });
+    expect(parseConfig(raw).budgets).toEqual({
+      securityGroupRulesPerAccount: 20,
+      zoneAssociationsPerAccount: 50,
+      attachmentsPerAccount: 100,
+    });
   });
 
   describe('on the local hub', () => {

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalDynamo, startDynalite } from '#local/dynamo';
 import { parseConfig } from '#shared/config';
 import { RejectedError, VpcBusyError } from '#shared/errors';
@@ -13,11 +13,14 @@ import {
   markFailed,
   mergeIntoRecord,
   type RegistryTable,
+  readAttachmentSlots,
   readClaimBucket,
   readShardCounter,
   recordAttachment,
+  releaseAttachmentSlot,
   releaseLease,
   releaseShardSlot,
+  takeAttachmentSlot,
   takeShardSlot,
 } from '#shared/registry';
 import type { ShardUse } from '#shared/shards';
@@ -48,6 +51,7 @@ async function freshTable(): Promise<RegistryTable> {
   };
 }
 
+const HUB_TGW = { transitGatewayId: 'tgw-0a1b2c3d4e5f60718' };
 const live = async () => true;
 const dead = async () => false;
 
@@ -243,8 +247,8 @@ describe('Registry: consumer record', () => {
     await beginOnboarding(table, plan('vpc-a', ['10.1.0.0/16']), 'arn:exec-1', Date.now());
     await mergeIntoRecord(table, 'vpc-a', 'zones', [{ endpoint: 'ssm', zoneId: 'Z1', zoneName: 'ssm.x' }], Date.now());
 
-    await expect(markFailed(table, 'vpc-a', 'arn:exec-other', Date.now())).resolves.toBe(false);
-    await expect(markFailed(table, 'vpc-a', 'arn:exec-1', Date.now())).resolves.toBe(true);
+    await expect(markFailed(table, 'vpc-a', 'arn:exec-other', Date.now(), HUB_TGW)).resolves.toBe(false);
+    await expect(markFailed(table, 'vpc-a', 'arn:exec-1', Date.now(), HUB_TGW)).resolves.toBe(true);
 
     expect(await getRecord(table, 'vpc-a')).toMatchObject({
       status: 'failed',
@@ -323,5 +327,123 @@ describe('Registry: endpoint shard counters', () => {
       releaseShardSlot(older, { segment: 'nonprod', shard: 'a', vpcId: 'vpc-0000000000000000a' }),
     ).rejects.toThrow(/written under a newer lease/);
     expect(Object.keys((await readShardCounter(newer, 'nonprod', 'a')).members)).toEqual(['vpc-0000000000000000a']);
+  });
+});
+
+// ---- attachment slots of the hub TGW: one atomic conditional update per slot, so no race overfills the TGW ----
+
+describe('Registry: attachment slots of the hub TGW', () => {
+  const vpc = (i: number) => `vpc-${String(i).padStart(17, '0')}`;
+  const take = (table: RegistryTable, i: number, free: number, attached = false, accountId = '222222222222') =>
+    takeAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(i), accountId, free, budget: 3, attached });
+  const members = async (table: RegistryTable) =>
+    Object.keys((await readAttachmentSlots(table, HUB_TGW.transitGatewayId)).members).sort();
+
+  it('lets exactly as many of many racing onboardings in as there is room for, the first slot of the TGW included', async () => {
+    const table = await freshTable();
+    // One account each: the budget (3) does not bind.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => take(table, i, 5, false, `2000000000${10 + i}`)),
+    );
+
+    expect(results.filter((r) => 'taken' in r)).toHaveLength(5);
+    expect(results.filter((r) => 'taken' in r).every((r) => 'taken' in r && r.taken === 'new')).toBe(true);
+    // Each refused one saw the TGW full: the 5 slots taken.
+    expect(results.filter((r) => 'full' in r)).toEqual(Array(7).fill({ full: 5 }));
+    expect(await members(table)).toHaveLength(5);
+  });
+
+  it('counts a VPC taking its slot again once, even on a full TGW, and frees exactly its slot on release', async () => {
+    const table = await freshTable();
+    await expect(take(table, 1, 2)).resolves.toEqual({ taken: 'new' });
+    await expect(take(table, 2, 2)).resolves.toEqual({ taken: 'new' });
+    await expect(take(table, 1, 2)).resolves.toEqual({ taken: 'held' });
+    await expect(take(table, 3, 2)).resolves.toEqual({ full: 2 });
+    expect(await members(table)).toEqual([vpc(1), vpc(2)]);
+
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(3), accountId: '222222222222' });
+    expect(await members(table)).toEqual([vpc(1), vpc(2)]);
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' });
+    await expect(take(table, 3, 2)).resolves.toEqual({ taken: 'new' });
+    expect(await members(table)).toEqual([vpc(2), vpc(3)]);
+  });
+
+  it("keeps each account within its budget, racing VPCs of one account included, and frees the account's share on release", async () => {
+    const table = await freshTable();
+    // Budget 3 per account: 8 VPCs of one account race, with room for 100 on the TGW.
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => take(table, i, 100)));
+    expect(results.filter((r) => 'taken' in r)).toHaveLength(3);
+    expect(results.filter((r) => 'overBudget' in r)).toEqual(Array(5).fill({ overBudget: 3 }));
+    // Another account is not affected.
+    await expect(take(table, 20, 100, false, '333333333333')).resolves.toEqual({ taken: 'new' });
+    const slots = await readAttachmentSlots(table, HUB_TGW.transitGatewayId);
+    expect(slots.accounts).toEqual({ '222222222222': 3, '333333333333': 1 });
+
+    const member = Object.keys(slots.members).find((v) => slots.members[v]!.accountId === '222222222222')!;
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: member, accountId: '222222222222' });
+    await releaseAttachmentSlot(table, { ...HUB_TGW, vpcId: member, accountId: '222222222222' });
+    expect((await readAttachmentSlots(table, HUB_TGW.transitGatewayId)).accounts['222222222222']).toBe(2);
+    await expect(take(table, 30, 100)).resolves.toEqual({ taken: 'new' });
+  });
+
+  it("holds a whole TGW's 5,000 members within DynamoDB's 400 KB item limit", async () => {
+    const table = await freshTable();
+    // 4,999 members of 500 accounts, as bulk5000 leaves them (lease tokens up to 5 digits), written at once.
+    const account = (i: number) => `2${String(Math.floor(i / 10)).padStart(11, '0')}`;
+    const members = Object.fromEntries(
+      Array.from({ length: 4_999 }, (_, i) => [vpc(i), { accountId: account(i), leaseToken: 10_000 + i }]),
+    );
+    const accounts: Record<string, number> = {};
+    for (const m of Object.values(members)) accounts[m.accountId] = (accounts[m.accountId] ?? 0) + 1;
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: `TGW#${HUB_TGW.transitGatewayId}`, sk: 'ATTACHMENTS', kind: 'attachments', members, accounts },
+      }),
+    );
+    const fenced = { ...table, fence: { vpcId: vpc(5_000), owner: 'arn:x', token: 99_999 } };
+    await expect(
+      takeAttachmentSlot(fenced, {
+        ...HUB_TGW,
+        vpcId: vpc(5_000),
+        accountId: account(5_000),
+        free: 5_000,
+        budget: 100,
+      }),
+    ).resolves.toEqual({ taken: 'new' });
+    await expect(take(table, 5_001, 5_000)).resolves.toEqual({ full: 5_000 });
+  });
+
+  it('gives a VPC that holds its attachment already its slot without the capacity condition (AWS counts it)', async () => {
+    const table = await freshTable();
+    await take(table, 1, 1);
+    await expect(take(table, 2, 1)).resolves.toEqual({ full: 1 });
+    await expect(take(table, 2, 1, true)).resolves.toEqual({ taken: 'new' });
+    expect(await members(table)).toEqual([vpc(1), vpc(2)]);
+  });
+
+  it('never lets an older lease holder change a slot a newer one wrote', async () => {
+    const base = await freshTable();
+    const newer = { ...base, fence: { vpcId: vpc(1), owner: 'arn:new', token: 5 } };
+    const older = { ...base, fence: { vpcId: vpc(1), owner: 'arn:old', token: 4 } };
+    await take(newer, 1, 3);
+    await expect(
+      releaseAttachmentSlot(older, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' }),
+    ).rejects.toThrow(/written under a newer lease/);
+    await expect(take(older, 1, 3)).rejects.toThrow(/written under a newer lease/);
+    expect((await readAttachmentSlots(base, HUB_TGW.transitGatewayId)).members[vpc(1)]).toEqual({
+      accountId: '222222222222',
+      leaseToken: 5,
+    });
+    await releaseAttachmentSlot(newer, { ...HUB_TGW, vpcId: vpc(1), accountId: '222222222222' });
+    expect(await members(base)).toEqual([]);
+  });
+
+  it('gives the slot back when a failed onboarding whose rollback undid everything is marked failed', async () => {
+    const table = await freshTable();
+    await beginOnboarding(table, plan('vpc-a', ['10.1.0.0/16']), 'arn:exec-1', Date.now());
+    await takeAttachmentSlot(table, { ...HUB_TGW, vpcId: 'vpc-a', accountId: '222222222222', free: 5, budget: 5 });
+    await markFailed(table, 'vpc-a', 'arn:exec-1', Date.now(), HUB_TGW);
+    expect(await members(table)).toEqual([]);
   });
 });

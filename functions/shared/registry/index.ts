@@ -11,12 +11,15 @@
  *   (see claimBucketOf). Every VPC that is not disconnected has its CIDRs claimed here. A claim is a read, an overlap
  *   check against the other VPCs of the bucket, and a write conditioned on the version read: two VPCs with
  *   overlapping CIDRs necessarily share a bucket, so the second writer's condition fails, it re-reads, sees the
- *   first VPC's claim and is rejected. No transaction is needed (the local DynamoDB emulator has none).
+ *   first VPC's claim and is rejected. No transaction is needed (the local DynamoDB emulator has none);
+ * - endpoint shard slots, `SHARD#<segment>#<shard>` / `MEMBERS` (shards.ts), and the hub TGW's attachment slots,
+ *   `TGW#<transitGatewayId>` / `ATTACHMENTS` (attachments.ts): what counts a quota race-free.
  *
  * All writes use ExpressionAttributeNames because `status`, `owner`, `region`, `version` ... are reserved words.
  */
 
 export * from './approvals';
+export * from './attachments';
 export * from './claims';
 export { deleteIfAttributeEquals, sendIfCondition } from './conditional';
 export * from './lease';

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/l
 import { RegistryRecordMissingError } from '#shared/errors';
 import { isAwsError } from '../errors';
 import type { Plan } from '../plan';
+import { releaseAttachmentSlot } from './attachments';
 import { claimCidrs } from './claims';
 import { CONDITION_FAILED } from './conditional';
 import { FENCE_ATTRIBUTE, fenceCondition, lostLease } from './lease';
@@ -342,6 +343,7 @@ export async function markFailed(
   vpcId: string,
   executionArn: string,
   now: number,
+  hub: HubTransitGateway,
 ): Promise<boolean> {
   const record = await getRecord(table, vpcId);
   if (!record || !(record.executions ?? []).includes(executionArn)) return false;
@@ -351,7 +353,7 @@ export async function markFailed(
   const release = !record.connectedAt && !holdsSomething(record) && (record.cidrs ?? []).length > 0;
   if (release) {
     await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs });
-    await releaseSlotOf(table, record);
+    await releaseSlotsOf(table, record, hub);
   }
   return updateRecord(
     table,
@@ -439,6 +441,7 @@ export async function archiveMembership(
   vpcId: string,
   executionArn: string,
   now: number,
+  hub: HubTransitGateway,
 ): Promise<{ record: ConsumerRecord; history: boolean } | undefined> {
   const record = await getRecord(table, vpcId);
   if (!record) return undefined;
@@ -472,12 +475,25 @@ export async function archiveMembership(
     );
   }
   await claimCidrs(table, { vpcId, accountId: record.accountId, cidrs: [], previousCidrs: record.cidrs ?? [] });
-  await releaseSlotOf(table, record);
+  await releaseSlotsOf(table, record, hub);
   return { record: ended, history: record.connectedAt !== undefined };
 }
 
-/** Gives back the record's slot in its endpoint shard (./shards.ts), if it holds one: the slot of the recorded shard. */
-async function releaseSlotOf(table: RegistryTable, record: ConsumerRecord): Promise<void> {
+/** The hub TGW whose attachment slots (./attachments.ts) a membership that ends gives back. */
+export interface HubTransitGateway {
+  transitGatewayId: string;
+}
+
+/**
+ * Gives back the record's attachment slot on the hub TGW (./attachments.ts) and its slot in its endpoint shard
+ * (./shards.ts, the recorded shard's), those it holds.
+ */
+async function releaseSlotsOf(table: RegistryTable, record: ConsumerRecord, hub: HubTransitGateway): Promise<void> {
+  await releaseAttachmentSlot(table, {
+    transitGatewayId: hub.transitGatewayId,
+    vpcId: record.vpcId,
+    accountId: record.accountId,
+  });
   if (record.shard === undefined) return;
   await releaseShardSlot(table, { segment: record.segment, shard: record.shard, vpcId: record.vpcId });
 }

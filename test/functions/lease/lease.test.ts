@@ -84,10 +84,25 @@ describe('Function: lease', () => {
 
   it("begins the onboarding under the plan's lease: renews it, claims the CIDRs, writes the record with the token", async () => {
     const plan = { ...examplePlan(), fence: { vpcId: VPC, owner: EXECUTION_ARN, token: 4 } };
+    // The hub TGW's attachment slots: one other VPC holds one.
+    dynamo
+      .on(GetCommand, { Key: { pk: `TGW#${plan.transitGatewayId}`, sk: 'ATTACHMENTS' } })
+      .resolves({ Item: { members: { 'vpc-0e000000000000099': { accountId: SPOKE } }, accounts: { [SPOKE]: 1 } } });
 
     const result = await handler({ action: 'begin', plan, executionArn: EXECUTION_ARN });
 
     expect(result).toEqual({ claimedBuckets: ['10.1'] });
+    // The VPC's attachment slot, conditioned on the room the TGW and its account have left.
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: `TGW#${plan.transitGatewayId}`, sk: 'ATTACHMENTS' },
+      ConditionExpression:
+        'attribute_not_exists(#members.#vpc) AND size(#members) < :free AND (attribute_not_exists(#accounts.#account) OR #accounts.#account < :budget)',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':member': { accountId: SPOKE, leaseToken: 4 },
+        ':free': 4_999,
+        ':budget': 100,
+      }),
+    });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: LEASE_KEY,
       ConditionExpression: '#owner = :me AND #token = :token',

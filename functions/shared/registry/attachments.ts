@@ -1,0 +1,227 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ClaimContentionError, LeaseLostError } from '../errors';
+import { sendIfCondition } from './conditional';
+import type { RegistryTable } from './table';
+
+/**
+ * The hub TGW's attachment slots, `TGW#<transitGatewayId>` / `ATTACHMENTS`:
+ * `{ members: { <vpcId>: { accountId, leaseToken } }, accounts: { <accountId>: <members of the account> } }`, one
+ * member per VPC that holds (or is being given) an attachment to the TGW: AWS's "Attachments per transit gateway"
+ * (5,000, not adjustable, https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html) counted the way
+ * endpoint shards count their slots (shards.ts), so that two onboardings racing for the last attachment cannot both
+ * pass, and each account's share of it (`budgets.attachmentsPerAccount`) with it, so that a tenant tagging many VPCs at
+ * once cannot take more than its budget. Unlike a shard counter, one item serves every onboarding of the hub: a read
+ * and a write conditioned on the version read would make every concurrent onboarding retry against the others, so a
+ * slot is taken by ONE UpdateItem whose condition counts the members (`size(members) < :free`) and the account's
+ * (`accounts.<id> < :budget`) as DynamoDB evaluates it, atomically; `accounts` is kept in the same write as `members`,
+ * so the two never disagree. Members, not a bare count: taking a slot twice (a re-run, a re-plan) changes nothing,
+ * releasing removes exactly the VPC's own. Fenced like the VPC's record: a slot a newer lease holder wrote is never
+ * changed by an older one.
+ *
+ * Size and throughput: about 60 bytes per member, so ~300 KB at 5,000 (DynamoDB's item limit is 400 KB, and a TGW
+ * admits no more members). A write costs one write unit per KB of the item, a partition serves 1,000 write units per
+ * second (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html), so a full
+ * TGW's item takes about 3 slot writes per second: above the hub's onboarding rate (its mutating EC2 bucket admits
+ * fewer than 2 VPCs per second, docs/performance.md "bulk5000"). A take reads first and writes only what changes.
+ */
+
+const attachmentsKey = (transitGatewayId: string) => ({ pk: `TGW#${transitGatewayId}`, sk: 'ATTACHMENTS' });
+
+interface Member {
+  accountId: string;
+  leaseToken?: number;
+}
+
+export interface AttachmentSlots {
+  transitGatewayId: string;
+  members: Record<string, Member>;
+  /** Members per account. */
+  accounts: Record<string, number>;
+}
+
+/** Reads the TGW's attachment slots (strongly consistent); no member when the item does not exist yet. */
+export async function readAttachmentSlots(table: RegistryTable, transitGatewayId: string): Promise<AttachmentSlots> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: attachmentsKey(transitGatewayId), ConsistentRead: true }),
+  );
+  return slotsOf(transitGatewayId, Item);
+}
+
+const slotsOf = (transitGatewayId: string, item: Record<string, unknown> | undefined): AttachmentSlots => ({
+  transitGatewayId,
+  members: (item?.members as Record<string, Member> | undefined) ?? {},
+  accounts: (item?.accounts as Record<string, number> | undefined) ?? {},
+});
+
+const MAX_ATTEMPTS = 8;
+
+/** The condition and its names/values that no newer lease holder wrote the VPC's member (true without a fence). */
+function memberFence(table: RegistryTable): {
+  expression: string | undefined;
+  names: Record<string, string>;
+  values: Record<string, number>;
+} {
+  if (!table.fence) return { expression: undefined, names: {}, values: {} };
+  return {
+    expression: '(attribute_not_exists(#members.#vpc.#token) OR #members.#vpc.#token <= :token)',
+    names: { '#token': 'leaseToken' },
+    values: { ':token': table.fence.token },
+  };
+}
+
+function newerLease(table: RegistryTable, vpcId: string, slots: AttachmentSlots): LeaseLostError | undefined {
+  const stamped = slots.members[vpcId]?.leaseToken;
+  if (!table.fence || stamped === undefined || stamped <= table.fence.token) return undefined;
+  return new LeaseLostError(
+    `${vpcId}: its attachment slot on ${slots.transitGatewayId} was written under a newer lease (token ${stamped} > ` +
+      `${table.fence.token}); nothing written`,
+  );
+}
+
+export type NoRoom =
+  /** No room: `held` members on the TGW. */
+  | { full: number }
+  /** The account's budget is used up: `held` members of the account. */
+  | { overBudget: number };
+
+export type AttachmentSlotOutcome = { taken: 'new' | 'held' } | NoRoom;
+
+/**
+ * Why a VPC of `accountId` that holds no slot would get none: the TGW's members have reached `free`, or the account's
+ * its `budget` (the conditions takeAttachmentSlot writes under). Undefined when there is room.
+ */
+export function noRoomFor(
+  slots: AttachmentSlots,
+  args: { accountId: string; free: number; budget: number },
+): NoRoom | undefined {
+  const held = Object.keys(slots.members).length;
+  if (held >= args.free) return { full: held };
+  const ofAccount = slots.accounts[args.accountId] ?? 0;
+  if (ofAccount >= args.budget) return { overBudget: ofAccount };
+  return undefined;
+}
+
+/**
+ * Takes (or keeps) the VPC's attachment slot: kept when the VPC is a member already; else written when fewer than
+ * `free` VPCs are members (`free`: the quota minus the attachments the registry holds no slot for) and fewer than
+ * `budget` of its account. With `attached` (the VPC holds its attachment already: a membership from before the slots
+ * were counted) without either condition: AWS counts it already. `taken: 'new'` when the VPC was no member before
+ * (what a caller that gives up afterwards gives back), `'held'` when it was; `full` or `overBudget` when there is no
+ * room, nothing written. Idempotent, fenced.
+ */
+export async function takeAttachmentSlot(
+  table: RegistryTable,
+  args: {
+    transitGatewayId: string;
+    vpcId: string;
+    accountId: string;
+    free: number;
+    budget: number;
+    attached?: boolean;
+  },
+): Promise<AttachmentSlotOutcome> {
+  const { transitGatewayId, vpcId, accountId, free, budget } = args;
+  const Key = attachmentsKey(transitGatewayId);
+  const fence = memberFence(table);
+  const member: Member = { accountId, ...(table.fence ? { leaseToken: table.fence.token } : {}) };
+  const names = { '#members': 'members', '#vpc': vpcId };
+  const room = args.attached
+    ? undefined
+    : {
+        expression:
+          'size(#members) < :free AND (attribute_not_exists(#accounts.#account) OR #accounts.#account < :budget)',
+        values: { ':free': free, ':budget': budget },
+      };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // Read first: the item is large (~60 bytes per member), and every write, a refused conditional one included,
+    // costs its whole size in write units; the conditions below, not this read, keep the count right.
+    const { Item } = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key, ConsistentRead: true }));
+    if (!Item) {
+      // The first slot of the TGW: the item is created empty (whoever creates it first), then the slot is taken.
+      await sendIfCondition(
+        table,
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key,
+          UpdateExpression: 'SET #members = :none, #accounts = :none, #kind = :kind, #tgw = :tgw',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: {
+            '#members': 'members',
+            '#accounts': 'accounts',
+            '#kind': 'kind',
+            '#tgw': 'transitGatewayId',
+          },
+          ExpressionAttributeValues: { ':none': {}, ':kind': 'attachments', ':tgw': transitGatewayId },
+        }),
+      );
+      continue;
+    }
+    const slots = slotsOf(transitGatewayId, Item);
+    const lost = newerLease(table, vpcId, slots);
+    if (lost) throw lost;
+    const mine = slots.members[vpcId];
+    if (mine) {
+      // Held already: rewritten only to stamp a newer lease token (fenced: never over a newer one's).
+      if (mine.leaseToken === member.leaseToken) return { taken: 'held' };
+      const kept = await sendIfCondition(
+        table,
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key,
+          UpdateExpression: 'SET #members.#vpc = :member',
+          ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
+          ExpressionAttributeNames: { ...names, ...fence.names },
+          ExpressionAttributeValues: { ':member': member, ...fence.values },
+        }),
+      );
+      if (kept) return { taken: 'held' };
+      continue;
+    }
+    const refused = room && noRoomFor(slots, { accountId, free, budget });
+    if (refused) return refused;
+    const added = await sendIfCondition(
+      table,
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key,
+        UpdateExpression:
+          'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
+        ConditionExpression: ['attribute_not_exists(#members.#vpc)', room?.expression].filter(Boolean).join(' AND '),
+        ExpressionAttributeNames: { ...names, '#accounts': 'accounts', '#account': accountId },
+        ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
+      }),
+    );
+    if (added) return { taken: 'new' };
+  }
+  throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
+}
+
+/** Gives the VPC's attachment slot back (nothing when it holds none). Idempotent, fenced. */
+export async function releaseAttachmentSlot(
+  table: RegistryTable,
+  args: { transitGatewayId: string; vpcId: string; accountId: string },
+): Promise<void> {
+  const { transitGatewayId, vpcId, accountId } = args;
+  const fence = memberFence(table);
+  const released = await sendIfCondition(
+    table,
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(transitGatewayId),
+      UpdateExpression: 'REMOVE #members.#vpc SET #accounts.#account = if_not_exists(#accounts.#account, :one) - :one',
+      ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
+      ExpressionAttributeNames: {
+        '#members': 'members',
+        '#vpc': vpcId,
+        '#accounts': 'accounts',
+        '#account': accountId,
+        ...fence.names,
+      },
+      ExpressionAttributeValues: { ':one': 1, ...fence.values },
+    }),
+  );
+  if (released) return;
+  // Not a member (nothing to give back), or a newer lease holder's slot (never an older holder's to give back).
+  const lost = newerLease(table, vpcId, await readAttachmentSlots(table, transitGatewayId));
+  if (lost) throw lost;
+}
