@@ -3,6 +3,7 @@ import type { ChargebackReport } from './chargeback';
 import type { ArchitectureCost, CostResult } from './cost';
 import type { DerivedInputs } from './inputs';
 import { BYTE_SOURCE, type PlacementRecommendation } from './placement';
+import type { RegionsCostResult } from './regions';
 
 /** Plain-text rendering of cost and chargeback results for the terminal (pure; the CLI prints the strings). */
 
@@ -45,7 +46,8 @@ function architectureRows(title: string, cost: ArchitectureCost): string[][] {
   return [
     [title, '', '', '', ''],
     ...cost.lineItems.map((item) => [
-      `  ${item.label}`,
+      // Labels can carry names from hand-made files (segments, VPC ids of --inter-region): escaped for the terminal.
+      `  ${escapeControl(item.label)}`,
       number(item.quantity),
       item.unit,
       unitPrice(item.unitUsd),
@@ -116,6 +118,48 @@ export function formatCostReport(result: CostResult, derived?: DerivedInputs & {
     '',
     `Recommendation: ${result.recommendation}`,
     `DNS mode: zones ${formatUsd(result.dnsModes.zonesUsd)}/month, profile ${formatUsd(result.dnsModes.profileUsd)}/month: ${result.dnsModes.recommendation}`,
+    '',
+    'Assumptions:',
+    ...result.assumptions.map((a) => `  - ${a}`),
+    '',
+  ].join('\n');
+}
+
+/** The human-readable output of `spokelink cost --regions`: inputs, the three designs' line items, crossovers, advice. */
+export function formatRegionsReport(result: RegionsCostResult, source?: string): string {
+  const { inputs, prices } = result;
+  const regions = inputs.regions.map(
+    (r) => `${escapeControl(r.region)} (${number(r.vpcs)} VPCs, ${number(r.services)} services, DNS ${r.dnsMode})`,
+  );
+  const table = renderTable(
+    [
+      ['', 'quantity', 'unit', 'unit price', 'USD/month'],
+      ...result.ranking.flatMap((id, rank) =>
+        architectureRows(`${rank + 1}. ${id}: ${result.designs[id].title}`, result.designs[id]),
+      ),
+    ],
+    ['left', 'right', 'left', 'right', 'right'],
+  );
+  const crossovers = result.crossovers.map((c) =>
+    c.interRegionGb === null
+      ? `  ${c.below} / ${c.from}: none (${c.reason})`
+      : `  ${c.below} / ${c.from}: ${c.from} costs at most ${c.below} from ${number(c.interRegionGb)} GB/month`,
+  );
+  const priceDates = Object.entries(prices.regions)
+    .map(([region, p]) => `${region} table as of ${p.asOf}`)
+    .join(', ');
+  return [
+    ...(source ? [`From ${source}`] : []),
+    `Regions: ${regions.join(', ')}`,
+    `${inputs.azs} AZs, ${number(inputs.gbPerVpcMonth)} GB/VPC/month in each region, inter-region ${number(inputs.interRegionGb)} GB/month in ${inputs.flows.length} flow(s)`,
+    `Prices: pricing/regions.json as of ${prices.asOf} (${priceDates}; confirm against the AWS pricing pages), ${number(prices.hoursPerMonth)} hours/month`,
+    '',
+    table,
+    '',
+    'Crossovers in inter-region GB/month (every flow scaled in proportion):',
+    ...crossovers,
+    '',
+    `Recommendation: ${result.recommendation}`,
     '',
     'Assumptions:',
     ...result.assumptions.map((a) => `  - ${a}`),
