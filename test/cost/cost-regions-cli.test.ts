@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/commands/cost';
@@ -113,6 +113,24 @@ describe('Command: spokelink cost --regions', () => {
     );
     expect(euTransfer).toMatchObject({ unitUsd: 0.01, usd: 40 });
     expect(loadRegionPriceBook().pricesOf('eu-west-1').interRegionTransferGb.usd).not.toBe(0.01);
+  });
+
+  it('prints exactly the worked example of docs/cost.md (its first two flows), up to the assumptions', async () => {
+    const doc = readFileSync('docs/cost.md', 'utf8');
+    const section = doc.slice(doc.indexOf('### Worked example'));
+    const start = section.indexOf('prints (real output');
+    const open = section.indexOf('```\n', start) + 4;
+    const block = section.slice(open, section.indexOf('\n```', open));
+    const example = doc.slice(doc.indexOf('{ "flows": ['), doc.indexOf('] }', doc.indexOf('{ "flows": [')) + 3);
+    const { flows: documented } = JSON.parse(example) as { flows: unknown[] };
+    const twoFlows = file('documented.json', { flows: documented.slice(0, 2) });
+    const c = capture();
+
+    expect(await run([...typed.slice(0, -2), '--inter-region', twoFlows, '--replica-usd', '150'], c.io)).toBe(0);
+
+    const printed = c.stdout();
+    const shown = block.slice(0, block.indexOf('\n\nAssumptions:'));
+    expect(printed.slice(0, printed.indexOf('\n\nAssumptions:'))).toBe(shown);
   });
 
   it('escapes control characters of names from the flows file in the table', async () => {
