@@ -414,6 +414,14 @@ function sumBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T
   return sums;
 }
 
+/** GB a month each region's spokes send to other regions. */
+const gbBySender = (flows: readonly Flow[]) =>
+  sumBy(
+    flows,
+    (f) => f.from,
+    (f) => f.gb,
+  );
+
 /** Region pairs `from -> to` with the most services any of their flows uses. */
 function servicesByPair(flows: readonly Flow[]): Map<string, { from: string; to: string; services: number }> {
   const pairs = new Map<string, { from: string; to: string; services: number }>();
@@ -428,13 +436,7 @@ function servicesByPair(flows: readonly Flow[]): Map<string, { from: string; to:
 function tgwDataLines(r: Resolved, flows: readonly Flow[]): LineItem[] {
   // Each GB enters the TGW once, at the sending spoke's attachment; what arrives from a peering attachment pays no
   // data processing (https://aws.amazon.com/transit-gateway/pricing/).
-  return [
-    ...sumBy(
-      flows,
-      (f) => f.from,
-      (f) => f.gb,
-    ),
-  ].map(([region, gb]) =>
+  return [...gbBySender(flows)].map(([region, gb]) =>
     line(
       'tgw-data',
       `TGW data processing in ${region}, sent by its spokes to other regions: ${fmt(gb)} GB`,
@@ -512,13 +514,7 @@ function nlbLines(r: Resolved, flows: readonly Flow[]): LineItem[] {
       price.usd,
     );
   });
-  const nlcus = [
-    ...sumBy(
-      flows,
-      (f) => f.from,
-      (f) => f.gb,
-    ),
-  ].map(([region, gb]) => {
+  const nlcus = [...gbBySender(flows)].map(([region, gb]) => {
     const price = r.prices.pricesOf(region).nlcuHour;
     return line(
       'nlb',
@@ -569,21 +565,23 @@ function regionalHubsDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[
   ]);
 }
 
+/**
+ * What `nlb-peering` and `per-region` share: every flow is service traffic to an endpoint in the sending region's hub,
+ * for a service the provider fronts with an NLB in that region.
+ */
+function servedInSenderRegion(r: Resolved, flows: readonly Flow[], endpoints: string, data: string): LineItem[] {
+  return [
+    ...endpointHourLines(r, flows, endpoints),
+    ...tgwDataLines(r, flows),
+    ...endpointDataLines(r, gbBySender(flows), data),
+    ...nlbLines(r, flows),
+  ];
+}
+
 function nlbPeeringDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[]): ArchitectureCost {
   return total([
     ...hubs,
-    ...endpointHourLines(r, flows, "Endpoint-hours (the provider's NLB service)"),
-    ...tgwDataLines(r, flows),
-    ...endpointDataLines(
-      r,
-      sumBy(
-        flows,
-        (f) => f.from,
-        (f) => f.gb,
-      ),
-      'inter-region flows',
-    ),
-    ...nlbLines(r, flows),
+    ...servedInSenderRegion(r, flows, "Endpoint-hours (the provider's NLB service)", 'inter-region flows'),
     ...transferLines(r, flows, () => "inter-region VPC peering, paid by the provider's NLB VPC"),
   ]);
 }
@@ -600,18 +598,12 @@ function perRegionDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[]):
   );
   return total([
     ...hubs,
-    ...endpointHourLines(r, flows, 'Endpoint-hours (local copies of the services)'),
-    ...tgwDataLines(r, flows),
-    ...endpointDataLines(
+    ...servedInSenderRegion(
       r,
-      sumBy(
-        flows,
-        (f) => f.from,
-        (f) => f.gb,
-      ),
+      flows,
+      'Endpoint-hours (local copies of the services)',
       'traffic that stays in the region',
     ),
-    ...nlbLines(r, flows),
     ...replicas,
   ]);
 }
