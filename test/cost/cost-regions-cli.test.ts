@@ -101,6 +101,39 @@ describe('Command: spokelink cost --regions', () => {
     expect(json.inputs.flows).toEqual([expect.objectContaining({ from: 'eu-west-1', vpcId: 'vpc-euw1', gb: 300 })]);
   });
 
+  it('takes the registry (--from-registry, --local) by record region, refusing a record without one', async () => {
+    const record = (vpcId: string, region: string | undefined) => ({
+      vpcId,
+      accountId: '222222222222',
+      ...(region ? { region } : {}),
+      segment: 'prod',
+      services: ['ssm'],
+      status: 'connected' as const,
+    });
+    const argv = ['--regions', '--config', TWO, '--from-registry', '--azs', '2', '--gb', '5', '--json'];
+    const c = capture();
+
+    const loadRecords = async () => [
+      record('vpc-a', 'us-east-1'),
+      record('vpc-b', 'eu-west-1'),
+      record('vpc-c', 'eu-west-1'),
+    ];
+    expect(await run(argv, c.io, { loadRecords })).toBe(0);
+
+    const json = JSON.parse(c.stdout());
+    expect(json.derivedFrom).toBe('the consumer registry');
+    expect(json.inputs.regions.map((r: { vpcs: number }) => r.vpcs)).toEqual([1, 2]);
+
+    const bad = capture();
+    expect(
+      await run(argv, bad.io, { loadRecords: async () => [record('vpc-a', 'us-east-1'), record('vpc-x', undefined)] }),
+    ).toBe(2);
+    expect(bad.stderr()).toContain('the consumer registry: vpc-x has no region');
+    const none = capture();
+    expect(await run(argv, none.io, { loadRecords: async () => [record('vpc-a', 'us-east-1')] })).toBe(2);
+    expect(none.stderr()).toContain('has no connected VPC in eu-west-1');
+  });
+
   it('applies --region-prices over pricing/regions.json', async () => {
     const cheap = file('cheap.json', { regions: { 'eu-west-1': { interRegionTransferGb: { usd: 0.01 } } } });
     const c = capture();
