@@ -305,8 +305,8 @@ function vpcsInFlags(flags: Flags, config: HubConfig): Record<string, number> {
   const vpcs: Record<string, number> = {};
   for (const raw of flags['vpcs-in'] ?? []) {
     const match = /^([a-z0-9-]+)=(\d+)$/.exec(raw);
-    if (!match || Number(match[2]) < 1) {
-      throw new UsageError(`--vpcs-in must be REGION=N with N a whole number >= 1, not ${JSON.stringify(raw)}`);
+    if (!match) {
+      throw new UsageError(`--vpcs-in must be REGION=N with N a whole number >= 0, not ${JSON.stringify(raw)}`);
     }
     const [, region, n] = match as unknown as [string, string, string];
     if (!served.includes(region)) {
@@ -348,19 +348,25 @@ function regionSpokes(flags: Flags, config: HubConfig, found: Sourced | undefine
   }
   if (flags['vpcs-in'] !== undefined) throw new UsageError(`--vpcs-in conflicts with ${found.source}`);
   for (const record of found.records) {
-    if (record.status === 'connected' && record.region === undefined) {
+    if (record.status !== 'connected') continue;
+    if (record.region === undefined) {
       throw new UsageError(`${found.source}: ${record.vpcId} has no region: --regions prices each VPC in its region`);
+    }
+    if (!served.includes(record.region)) {
+      throw new UsageError(
+        `${found.source}: ${record.vpcId} is in ${record.region}, not a region of ${configPath(flags)} (it serves ${served.join(', ')})`,
+      );
     }
   }
   return Object.fromEntries(
     served.map((region) => {
+      const catalog = regionalConfig(config, region);
       const derived = costFromRecords(
         found.records.filter((record) => record.region === region),
-        regionalConfig(config, region),
+        catalog,
       );
-      if (derived.vpcs === 0) {
-        throw new UsageError(`${found.source} has no connected VPC in ${region}: every served region needs its spokes`);
-      }
+      // A region with no connected VPC yet still runs its hub: priced with its whole catalog.
+      if (derived.vpcs === 0) return [region, { vpcs: 0, services: Object.keys(catalog.endpoints).length }];
       return [region, { vpcs: derived.vpcs, services: derived.services, servicesPerVpc: derived.servicesPerVpc }];
     }),
   );

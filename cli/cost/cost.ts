@@ -615,7 +615,10 @@ export function costModel(input: CostInput): CostResult {
 
 /** The centralized hub's cost only (no decentralized side, no break-even search): one regional hub of `--regions`. */
 export function centralizedCostOf(input: CostInput): ArchitectureCost {
-  return centralizedCost(resolve(input));
+  // A served region may have no spoke VPC yet: its hub's fixed cost (endpoints, hub attachment, zones) still counts,
+  // so N = 0 is valid here, and only here (the break-even of one region needs N >= 1).
+  if (input.vpcs !== 0) return centralizedCost(resolve(input));
+  return centralizedCost({ ...resolve({ ...input, vpcs: 1 }), vpcs: 0 });
 }
 
 /** Both monthly totals only (no break-even search): what the chart plots point by point. */

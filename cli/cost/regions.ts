@@ -353,8 +353,8 @@ function resolve(input: RegionsInput): Resolved {
     if (given === undefined) {
       throw new RegionsInputError(`no spoke VPCs given for ${region}: every served region needs its N (--vpcs-in)`);
     }
-    if (!Number.isInteger(given.vpcs) || given.vpcs < 1) {
-      throw new RegionsInputError(`${region}: vpcs must be a whole number >= 1, not ${given.vpcs}`);
+    if (!Number.isInteger(given.vpcs) || given.vpcs < 0) {
+      throw new RegionsInputError(`${region}: vpcs must be a whole number >= 0, not ${given.vpcs}`);
     }
     if (!Number.isInteger(given.services) || given.services < 1) {
       throw new RegionsInputError(
@@ -362,6 +362,9 @@ function resolve(input: RegionsInput): Resolved {
       );
     }
     spokes[region] = { ...given, servicesPerVpc: given.servicesPerVpc ?? given.services };
+  }
+  if (served.every((region) => spokes[region]!.vpcs === 0)) {
+    throw new RegionsInputError('no spoke VPC in any served region: nothing to price');
   }
   // Every served region must be priced: fail before any arithmetic.
   for (const region of served) input.prices.pricesOf(region);
@@ -397,13 +400,11 @@ function hubLines(r: Resolved): LineItem[] {
       dnsMode: regionalHubOf(r.config, region).dns.mode,
       prices: r.prices.pricesOf(region).base,
     });
-    return line(
-      'regional-hub',
-      `${region} hub for its own spokes: ${fmt(s.vpcs)} VPCs, ${fmt(s.services)} services, ${fmt(r.gbPerVpcMonth)} GB/VPC (spokelink cost's centralized total)`,
-      1,
-      'hub-month',
-      hub.monthlyUsd,
-    );
+    const what =
+      s.vpcs === 0
+        ? `no spoke VPC yet, ${fmt(s.services)} services (the hub's fixed cost)`
+        : `${fmt(s.vpcs)} VPCs, ${fmt(s.services)} services, ${fmt(r.gbPerVpcMonth)} GB/VPC (spokelink cost's centralized total)`;
+    return line('regional-hub', `${region} hub for its own spokes: ${what}`, 1, 'hub-month', hub.monthlyUsd);
   });
 }
 

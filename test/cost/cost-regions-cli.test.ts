@@ -129,9 +129,18 @@ describe('Command: spokelink cost --regions', () => {
       await run(argv, bad.io, { loadRecords: async () => [record('vpc-a', 'us-east-1'), record('vpc-x', undefined)] }),
     ).toBe(2);
     expect(bad.stderr()).toContain('the consumer registry: vpc-x has no region');
-    const none = capture();
-    expect(await run(argv, none.io, { loadRecords: async () => [record('vpc-a', 'us-east-1')] })).toBe(2);
-    expect(none.stderr()).toContain('has no connected VPC in eu-west-1');
+    const elsewhere = capture();
+    const stray = async () => [record('vpc-a', 'us-east-1'), record('vpc-y', 'ap-southeast-1')];
+    expect(await run(argv, elsewhere.io, { loadRecords: stray })).toBe(2);
+    expect(elsewhere.stderr()).toContain(
+      'vpc-y is in ap-southeast-1, not a region of config/example-two-regions.hub.json',
+    );
+
+    // A region without a connected VPC yet still runs its hub: its fixed cost, its whole catalog.
+    const early = capture();
+    expect(await run(argv, early.io, { loadRecords: async () => [record('vpc-a', 'us-east-1')] })).toBe(0);
+    const regions = JSON.parse(early.stdout()).inputs.regions;
+    expect(regions[1]).toMatchObject({ region: 'eu-west-1', vpcs: 0, services: 1 });
   });
 
   it('applies --region-prices over pricing/regions.json', async () => {

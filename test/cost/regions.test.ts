@@ -175,6 +175,28 @@ describe('Function: regionsCostModel', () => {
     );
   });
 
+  it("prices a region without spokes yet at its hub's fixed cost: endpoints, hub attachment, zones", () => {
+    const early = regionsCostModel(
+      input({ regions: { 'us-east-1': { vpcs: 10, services: 3 }, 'eu-west-1': { vpcs: 0, services: 1 } } }),
+    );
+    const hub = items(early, 'regional-hubs', 'regional-hub')[1]!;
+    const p = euw1.base.prices;
+
+    expect(hub.label).toContain("no spoke VPC yet, 1 services (the hub's fixed cost)");
+    expect(hub.usd).toBe(
+      cents(
+        cents(1 * 2 * H * p.interfaceEndpointAzHour.usd) +
+          cents(H * p.tgwAttachmentHour.usd) +
+          p.privateHostedZoneMonth.tiers[0]!.usd,
+      ),
+    );
+    expect(() =>
+      regionsCostModel(
+        input({ regions: { 'us-east-1': { vpcs: 0, services: 3 }, 'eu-west-1': { vpcs: 0, services: 1 } } }),
+      ),
+    ).toThrow('no spoke VPC in any served region: nothing to price');
+  });
+
   it('prices the inter-region endpoint data in the tiers the hub reaches beyond its own spokes', () => {
     const tiers = use1.base.prices.endpointDataProcessingGb.tiers;
     const firstTier = tiers[0]!.upTo!;
