@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type HubConfig, loadConfigFile, parseConfig } from '#shared/config';
 import { allocate, membershipFromRecords } from '../../cli/cost/chargeback';
-import { centralizedCostOf, type LineItem } from '../../cli/cost/cost';
+import { centralizedCostOf, costModel, type LineItem } from '../../cli/cost/cost';
 import {
   type DesignId,
   type FlowInput,
@@ -63,6 +63,10 @@ describe('Function: regionsCostModel', () => {
       }).monthlyUsd;
 
     expect(usd(hubs)).toEqual([expected('us-east-1', 10, 3), expected('eu-west-1', 5, 1)]);
+    // The same figure as the centralized side of spokelink cost for that region alone.
+    expect(expected('eu-west-1', 5, 1)).toBe(
+      costModel({ vpcs: 5, services: 1, azs: 2, gbPerVpcMonth: 10, prices: euw1.base }).centralized.monthlyUsd,
+    );
     // eu-west-1's endpoint-hour is dearer than us-east-1's: the region's table is used, not the first one.
     expect(euw1.base.prices.interfaceEndpointAzHour.usd).toBeGreaterThan(use1.base.prices.interfaceEndpointAzHour.usd);
     for (const id of ['nlb-peering', 'per-region'] as const) expect(items(result, id, 'regional-hub')).toEqual(hubs);
