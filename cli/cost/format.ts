@@ -211,18 +211,28 @@ export function formatChargebackSummary(report: ChargebackReport): string {
   const byVpc = renderTable(
     [
       ['account', 'VPC', 'segment', 'hours connected', 'USD'],
-      ...summary.byVpc.map((v) => [v.accountId, v.vpcId, v.segment, hours(v.connectedHours), formatUsd(v.usd)]),
+      // Names from registry files and --inter-region flows (a VPC id there is free text): escaped for the terminal.
+      ...summary.byVpc.map((v) => [
+        escapeControl(v.accountId),
+        escapeControl(v.vpcId),
+        escapeControl(v.segment),
+        hours(v.connectedHours),
+        formatUsd(v.usd),
+      ]),
     ],
     ['left', 'left', 'left', 'right', 'right'],
   );
   const unallocated = renderTable(
-    [['category', 'item', 'USD'], ...summary.unallocated.map((u) => [u.category, u.item, formatUsd(u.usd)])],
+    [
+      ['category', 'item', 'USD'],
+      ...summary.unallocated.map((u) => [u.category, escapeControl(u.item), formatUsd(u.usd)]),
+    ],
     ['left', 'left', 'right'],
   );
   const byAccount = renderTable(
     [
       ['account', 'USD'],
-      ...summary.byAccount.map((a) => [a.accountId, formatUsd(a.usd)]),
+      ...summary.byAccount.map((a) => [escapeControl(a.accountId), formatUsd(a.usd)]),
       ['unallocated', formatUsd(summary.unallocatedUsd)],
       ['total', formatUsd(summary.totalUsd)],
     ],

@@ -66,6 +66,23 @@ describe('Command: spokelink chargeback --regions', () => {
     expect(lines.some((l) => l.startsWith('eu-west-1,') && l.includes(',inter-region-data,'))).toBe(true);
   });
 
+  it('charges a flow of a VPC that was not connected in the month to nobody, and escapes its name', async () => {
+    const ghost = file('ghost.json', {
+      flows: [{ from: 'eu-west-1', vpcId: 'vpc-\u001b[2Jghost', to: 'us-east-1', gb: 10 }],
+    });
+    const c = capture();
+
+    expect(
+      await run(
+        ['--month', '2026-04', '--regions', '--config', TWO, '--registry-file', registry, '--inter-region', ghost],
+        c.io,
+      ),
+    ).toBe(0);
+
+    expect(c.stdout()).not.toContain('\u001b');
+    expect(c.stdout()).toMatch(/inter-region-data +eu-west-1 -> us-east-1 via privatelink \(vpc-\\u001b\[2Jghost\)/);
+  });
+
   it('refuses records without a region, in a region the configuration does not serve, and a missing registry file', async () => {
     const noRegion = file('no-region.json', [{ ...record('vpc-x', '1', 'us-east-1', []), region: undefined }]);
     const elsewhere = file('elsewhere.json', [record('vpc-y', '1', 'ap-southeast-1', [])]);
