@@ -128,7 +128,7 @@ export function loadRegionPriceBook(
 
 /**
  * GB a month sent from `from` to `to`: by every spoke VPC of `from`, by one segment's VPCs, or by one VPC (then `from`
- * may be left out: it is the VPC's region). Responses are sent by the other side: list them as a flow of `to`.
+ * may be left out: it is the VPC's region); `returnGb`: the responses the other side sends back on the same path.
  * `via`: how spokelink (design `regional-hubs`) carries it: a cross-region interface endpoint in `from`'s hub for a
  * service of `to` (`privatelink`), or the TGW peering to a destination of `to` (`peering`). `services`: the services
  * of `to` the flow uses (one endpoint, NLB or replica each in `from`).
@@ -138,6 +138,12 @@ export const FlowSchema = z
     from: z.string().min(1).optional(),
     to: z.string().min(1),
     gb: z.number({ error: 'must be a number of GB' }).finite().min(0, 'must be GB >= 0 (a month of traffic)'),
+    /** GB a month sent back by the other side (responses), on the same path. @default 0 */
+    returnGb: z
+      .number({ error: 'must be a number of GB' })
+      .finite()
+      .min(0, 'must be GB >= 0 (a month of traffic)')
+      .default(0),
     segment: z.string().min(1).optional(),
     vpcId: z.string().min(1).optional(),
     via: z.enum(['privatelink', 'peering']).default('privatelink'),
@@ -165,6 +171,7 @@ export interface Flow {
   from: string;
   to: string;
   gb: number;
+  returnGb: number;
   segment?: string;
   vpcId?: string;
   via: 'privatelink' | 'peering';
@@ -324,6 +331,7 @@ function resolveFlow(flow: FlowInput, index: number, input: RegionsInput, served
     from,
     to: f.to,
     gb: f.gb,
+    returnGb: f.returnGb,
     ...(f.segment === undefined ? {} : { segment: f.segment }),
     ...(f.vpcId === undefined ? {} : { vpcId: f.vpcId }),
     via: f.via,
@@ -415,13 +423,11 @@ function sumBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T
   return sums;
 }
 
-/** GB a month each region's spokes send to other regions. */
-const gbBySender = (flows: readonly Flow[]) =>
-  sumBy(
-    flows,
-    (f) => f.from,
-    (f) => f.gb,
-  );
+/** A flow's GB both ways. */
+const volume = (f: Flow) => f.gb + f.returnGb;
+
+/** GB a month each region's flows carry both ways (requests and responses). */
+const volumeBySender = (flows: readonly Flow[]) => sumBy(flows, (f) => f.from, volume);
 
 /** Region pairs `from -> to` with the most services any of their flows uses. */
 function servicesByPair(flows: readonly Flow[]): Map<string, { from: string; to: string; services: number }> {
@@ -434,14 +440,22 @@ function servicesByPair(flows: readonly Flow[]): Map<string, { from: string; to:
   return pairs;
 }
 
-function tgwDataLines(r: Resolved, flows: readonly Flow[]): LineItem[] {
-  // Each GB enters the TGW once, at the sending spoke's attachment; what arrives from a peering attachment pays no
-  // data processing (https://aws.amazon.com/transit-gateway/pricing/).
-  return [...gbBySender(flows)].map(([region, gb]) =>
+/**
+ * TGW data processing: each GB enters a TGW once, requests at the sending spoke's attachment, responses where they
+ * come back into a TGW from a VPC (`responsesAt`); what arrives from a peering attachment pays no data processing
+ * (https://aws.amazon.com/transit-gateway/pricing/).
+ */
+function tgwDataLines(r: Resolved, flows: readonly Flow[], responsesAt: (f: Flow) => string): LineItem[] {
+  const gb = new Map<string, number>();
+  for (const f of flows) {
+    gb.set(f.from, (gb.get(f.from) ?? 0) + f.gb);
+    if (f.returnGb > 0) gb.set(responsesAt(f), (gb.get(responsesAt(f)) ?? 0) + f.returnGb);
+  }
+  return [...gb].map(([region, processed]) =>
     line(
       'tgw-data',
-      `TGW data processing in ${region}, sent by its spokes to other regions: ${fmt(gb)} GB`,
-      gb,
+      `TGW data processing in ${region}, inter-region flows entering its TGW from a VPC: ${fmt(processed)} GB`,
+      processed,
       'GB',
       r.prices.pricesOf(region).base.prices.tgwDataProcessingGb.usd,
     ),
@@ -476,16 +490,27 @@ function endpointDataLines(r: Resolved, gbByRegion: Map<string, number>, what: s
   });
 }
 
+/** Inter-region transfer, charged to each direction's sender at its region's rate: requests, then any responses. */
 function transferLines(r: Resolved, flows: readonly Flow[], how: (f: Flow) => string): LineItem[] {
-  return flows.map((f) =>
-    line(
+  return flows.flatMap((f) => {
+    const who = f.vpcId ? ` (${f.vpcId})` : f.segment ? ` (segment ${f.segment})` : '';
+    const requests = line(
       'inter-region-data',
-      `Inter-region data ${f.from} -> ${f.to}${f.vpcId ? ` (${f.vpcId})` : f.segment ? ` (segment ${f.segment})` : ''}, ${how(f)}: ${fmt(f.gb)} GB`,
+      `Inter-region data ${f.from} -> ${f.to}${who}, ${how(f)}: ${fmt(f.gb)} GB`,
       f.gb,
       'GB',
       r.prices.pricesOf(f.from).interRegionTransferGb.usd,
-    ),
-  );
+    );
+    if (f.returnGb === 0) return [requests];
+    const responses = line(
+      'inter-region-data',
+      `Inter-region data ${f.to} -> ${f.from}${who}, responses, sent by ${f.to}'s side: ${fmt(f.returnGb)} GB`,
+      f.returnGb,
+      'GB',
+      r.prices.pricesOf(f.to).interRegionTransferGb.usd,
+    );
+    return [requests, responses];
+  });
 }
 
 function endpointHourLines(r: Resolved, flows: readonly Flow[], what: string): LineItem[] {
@@ -515,7 +540,7 @@ function nlbLines(r: Resolved, flows: readonly Flow[]): LineItem[] {
       price.usd,
     );
   });
-  const nlcus = [...gbBySender(flows)].map(([region, gb]) => {
+  const nlcus = [...volumeBySender(flows)].map(([region, gb]) => {
     const price = r.prices.pricesOf(region).nlcuHour;
     return line(
       'nlb',
@@ -550,13 +575,14 @@ function regionalHubsDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[
   // A cross-region endpoint in the sender's hub processes the privatelink flows; the peering flows reach the other
   // region's hub VPC and its endpoints there.
   const endpointGb = new Map<string, number>();
-  for (const f of privatelink) endpointGb.set(f.from, (endpointGb.get(f.from) ?? 0) + f.gb);
-  for (const f of peering) endpointGb.set(f.to, (endpointGb.get(f.to) ?? 0) + f.gb);
+  for (const f of privatelink) endpointGb.set(f.from, (endpointGb.get(f.from) ?? 0) + volume(f));
+  for (const f of peering) endpointGb.set(f.to, (endpointGb.get(f.to) ?? 0) + volume(f));
   return total([
     ...hubs,
     ...peeringLines(r),
     ...endpointHourLines(r, privatelink, 'Cross-region endpoint-hours'),
-    ...tgwDataLines(r, flows),
+    // A privatelink response comes back through the sender's hub VPC; a peering response enters the other TGW.
+    ...tgwDataLines(r, flows, (f) => (f.via === 'peering' ? f.to : f.from)),
     ...endpointDataLines(r, endpointGb, 'inter-region flows'),
     ...transferLines(r, flows, (f) =>
       f.via === 'peering'
@@ -573,8 +599,8 @@ function regionalHubsDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[
 function servedInSenderRegion(r: Resolved, flows: readonly Flow[], endpoints: string, data: string): LineItem[] {
   return [
     ...endpointHourLines(r, flows, endpoints),
-    ...tgwDataLines(r, flows),
-    ...endpointDataLines(r, gbBySender(flows), data),
+    ...tgwDataLines(r, flows, (f) => f.from),
+    ...endpointDataLines(r, volumeBySender(flows), data),
     ...nlbLines(r, flows),
   ];
 }
@@ -621,7 +647,7 @@ function designs(r: Resolved, hubs: LineItem[], flows: readonly Flow[]): Record<
 const MAX_INTER_REGION_GB = 1_073_741_824;
 
 function crossover(r: Resolved, hubs: LineItem[], a: DesignId, b: DesignId): Crossover {
-  const base = r.flows.reduce((sum, f) => sum + f.gb, 0);
+  const base = r.flows.reduce((sum, f) => sum + volume(f), 0);
   if (base === 0) {
     return { below: a, from: b, interRegionGb: null, reason: 'no inter-region traffic given (--inter-region FILE)' };
   }
@@ -630,7 +656,7 @@ function crossover(r: Resolved, hubs: LineItem[], a: DesignId, b: DesignId): Cro
     const costs = designs(
       r,
       hubs,
-      r.flows.map((f) => ({ ...f, gb: (f.gb * gb) / base })),
+      r.flows.map((f) => ({ ...f, gb: (f.gb * gb) / base, returnGb: (f.returnGb * gb) / base })),
     );
     return roundCents(costs[a].monthlyUsd - costs[b].monthlyUsd);
   };
@@ -692,8 +718,8 @@ function assumptions(r: Resolved): string[] {
   return [
     `A month is ${fmt(hours)} hours and every endpoint, attachment and NLB exists all month.`,
     "Each region's hub for its own spokes is priced as spokelink cost prices the centralized hub, with that region's prices and DNS mode; it is the same in every design.",
-    "A flow is the GB a month the spokes of one region send to another; the responses are sent by the other side (list them as its flow). Inter-region data transfer is charged to the sender, at the sending region's rate.",
-    "Every inter-region GB enters the TGW once, at the sending spoke's attachment; data arriving from a TGW peering attachment pays no data processing (Transit Gateway pricing).",
+    "A flow is the GB a month the spokes of one region send to another (gb) and get back on the same path (returnGb); each direction's inter-region transfer is charged to its sender, at the sending region's rate.",
+    "Every inter-region GB enters a TGW once from a VPC: requests at the sending spoke's attachment, responses at the hub VPC's (or, across a TGW peering, the destination's); data arriving from a peering attachment pays no data processing (Transit Gateway pricing).",
     "regional-hubs: a privatelink flow goes to a cross-region interface endpoint in the sending region's hub (no premium over a regional endpoint: its hours and data processing, plus inter-region transfer, PrivateLink pricing); a peering flow crosses the TGW peering to the other hub VPC and its endpoints. Both sides of each configured peering pay its attachment-hours.",
     "nlb-peering (the article): the provider runs an NLB in the sending region, targets in its own region over inter-region VPC peering (no hourly charge; the provider's NLB VPC sends, and pays, the transfer); the sending region's hub has an ordinary endpoint to it.",
     `per-region: the provider runs each service in every sending region (an NLB and --replica-usd ${money(r.serviceReplicaUsd)} per service and region a month for its compute and storage); nothing crosses regions.`,
@@ -732,7 +758,7 @@ export function regionsCostModel(input: RegionsInput): RegionsCostResult {
         dnsMode: regionalHubOf(r.config, region).dns.mode,
       })),
       flows: r.flows,
-      interRegionGb: r.flows.reduce((sum, f) => sum + f.gb, 0),
+      interRegionGb: r.flows.reduce((sum, f) => sum + volume(f), 0),
     },
     prices: {
       asOf: r.prices.asOf,
@@ -772,7 +798,8 @@ export interface RegionalPoolsOptions {
 /**
  * Chargeback per region: each region's hub pools (its catalog, its prices) for its own VPCs, plus that hub's side of
  * each TGW peering (shared by all its VPCs), the cross-region endpoints its flows use, and the inter-region data its
- * VPCs send (charged to the senders: the VPC, the segment's VPCs, or all the region's VPCs, by hours connected).
+ * VPCs send (charged to the senders: the VPC, the segment's VPCs, or all the region's VPCs, by hours connected; the
+ * responses, `returnGb`, are sent and paid by the other side).
  * TGW data processing is billed to each VPC's owner by AWS already and is not charged back, as in one region.
  */
 export function regionalCostPools(options: RegionalPoolsOptions): RegionalPools[] {

@@ -122,6 +122,38 @@ describe('Function: regionsCostModel', () => {
     expect(items(replicated, 'per-region', 'nlb')).toEqual(items(replicated, 'nlb-peering', 'nlb'));
   });
 
+  it('prices the responses (returnGb): TGW processing where they re-enter a TGW from a VPC, transfer paid by their sender', () => {
+    const both = regionsCostModel(
+      input({
+        flows: [
+          { from: 'eu-west-1', to: 'us-east-1', gb: 100, returnGb: 900 },
+          { from: 'us-east-1', to: 'eu-west-1', gb: 10, returnGb: 40, via: 'peering' },
+        ],
+      }),
+    );
+
+    // privatelink: the responses come back into eu-west-1's TGW from its hub VPC; peering: into eu-west-1's TGW
+    // from the destination there, then across the peering (no processing in us-east-1 for them).
+    expect(items(both, 'regional-hubs', 'tgw-data')).toEqual([
+      expect.objectContaining({ quantity: 100 + 900 + 40, unitUsd: euw1.base.prices.tgwDataProcessingGb.usd }),
+      expect.objectContaining({ quantity: 10, unitUsd: use1.base.prices.tgwDataProcessingGb.usd }),
+    ]);
+    expect(items(both, 'regional-hubs', 'inter-region-data').map((i) => [i.quantity, i.unitUsd])).toEqual([
+      [100, euw1.interRegionTransferGb.usd],
+      [900, use1.interRegionTransferGb.usd],
+      [10, use1.interRegionTransferGb.usd],
+      [40, euw1.interRegionTransferGb.usd],
+    ]);
+    expect(items(both, 'regional-hubs', 'endpoint-data')).toEqual([expect.objectContaining({ quantity: 1_000 + 50 })]);
+    // The provider's NLB processes both directions.
+    expect(
+      items(both, 'nlb-peering', 'nlb')
+        .filter((i) => i.unit === 'NLCU-hour')
+        .map((i) => i.quantity),
+    ).toEqual([1_000, 50]);
+    expect(both.inputs.interRegionGb).toBe(1_050);
+  });
+
   it('totals are the sum of their items, ranked cheapest first, with the saving against the runner-up', () => {
     for (const design of Object.values(result.designs)) {
       const sum = design.lineItems.reduce((s, item) => s + Math.round(item.usd * 100), 0) / 100;
