@@ -335,7 +335,12 @@ function replicaFlag(flags: Flags): number | undefined {
 }
 
 /** Each served region's N and S: from the records (by their region) or from `--vpcs-in` and the regional catalogs. */
-function regionSpokes(flags: Flags, config: HubConfig, found: Sourced | undefined): Record<string, RegionSpokes> {
+function regionSpokes(
+  flags: Flags,
+  config: HubConfig,
+  found: Sourced | undefined,
+  note: (text: string) => void,
+): Record<string, RegionSpokes> {
   const served = servedRegions(config);
   if (found === undefined) {
     const vpcs = vpcsInFlags(flags, config);
@@ -366,7 +371,13 @@ function regionSpokes(flags: Flags, config: HubConfig, found: Sourced | undefine
         catalog,
       );
       // A region with no connected VPC yet still runs its hub: priced with its whole catalog.
-      if (derived.vpcs === 0) return [region, { vpcs: 0, services: Object.keys(catalog.endpoints).length }];
+      if (derived.vpcs === 0) {
+        note(
+          `note: ${found.source} has no connected VPC in ${region}: priced at its hub's fixed cost (a regional ` +
+            "registry holds its own region's VPCs only: give every region's records with --registry-file FILE)\n",
+        );
+        return [region, { vpcs: 0, services: Object.keys(catalog.endpoints).length }];
+      }
       return [region, { vpcs: derived.vpcs, services: derived.services, servicesPerVpc: derived.servicesPerVpc }];
     }),
   );
@@ -406,7 +417,7 @@ async function executeRegions(
   const regionPrices = flags['region-prices'];
   const result = regionsCostModel({
     config,
-    regions: regionSpokes(flags, config, found),
+    regions: regionSpokes(flags, config, found, io.stderr),
     azs: required(integerFlag(flags, 'azs') ?? scenario?.azs, '--azs'),
     hubVpcAzs: integerFlag(flags, 'hub-azs') ?? scenario?.hubAzs,
     gbPerVpcMonth: required(gbFlag(flags) ?? scenario?.gb, '--gb'),

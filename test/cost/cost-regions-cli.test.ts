@@ -141,6 +141,7 @@ describe('Command: spokelink cost --regions', () => {
     expect(await run(argv, early.io, { loadRecords: async () => [record('vpc-a', 'us-east-1')] })).toBe(0);
     const regions = JSON.parse(early.stdout()).inputs.regions;
     expect(regions[1]).toMatchObject({ region: 'eu-west-1', vpcs: 0, services: 1 });
+    expect(early.stderr()).toContain('note: the consumer registry has no connected VPC in eu-west-1');
   });
 
   it('applies --region-prices over pricing/regions.json', async () => {
