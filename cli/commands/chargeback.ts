@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type HubConfig, loadConfigFile, servedRegions } from '#shared/config';
+import { type HubConfig, loadConfigFile } from '#shared/config';
 import { csvCell } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
@@ -8,7 +8,7 @@ import { allocate, chargebackCsv, formatMicroUsd, hubCostPools, membershipFromRe
 import { defaultPriceTable, loadPriceTable } from '../cost/cost';
 import { formatChargebackSummary, formatUsd } from '../cost/format';
 import { parseRegistryRecords } from '../cost/inputs';
-import { loadRegionPriceBook, parseInterRegionFile, regionalCostPools } from '../cost/regions';
+import { loadRegionPriceBook, parseInterRegionFile, regionalCostPools, requireSeveralRegions } from '../cost/regions';
 import { type CommandIo, readData, UsageError } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
@@ -117,13 +117,7 @@ async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Pro
 
 /** `--regions`: one chargeback per served region, from registry records that carry their region. */
 function executeRegions(flags: Flags, io: CommandIo, config: HubConfig, month: string, azs: number): number {
-  const served = servedRegions(config);
-  if (served.length < 2) {
-    throw new UsageError(
-      `--regions needs a configuration that serves at least two regions; ${flags.config ?? 'config/example.hub.json'} ` +
-        `serves ${served[0]} only (give --config FILE with version 3 "regions", e.g. config/example-two-regions.hub.json)`,
-    );
-  }
+  const served = requireSeveralRegions(config, flags.config ?? 'config/example.hub.json');
   const file = flags['registry-file'];
   if (file === undefined) {
     throw new UsageError(

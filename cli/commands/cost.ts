@@ -22,6 +22,7 @@ import {
   parseInterRegionFile,
   type RegionSpokes,
   regionsCostModel,
+  requireSeveralRegions,
 } from '../cost/regions';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
@@ -404,13 +405,7 @@ async function executeRegions(
   }
   const found = await sourceRecords(flags, deps);
   const config = found?.config ?? loadConfigFile(configPath(flags));
-  const served = servedRegions(config);
-  if (served.length < 2) {
-    throw new UsageError(
-      `--regions needs a configuration that serves at least two regions; ${configPath(flags)} serves ${served[0]} only ` +
-        '(give --config FILE with version 3 "regions", e.g. config/example-two-regions.hub.json)',
-    );
-  }
+  requireSeveralRegions(config, configPath(flags));
   const file = flags['inter-region'];
   const flows: FlowInput[] = file === undefined ? [] : parseInterRegionFile(readData(file, '--inter-region'), file);
   const regionOf = new Map((found?.records ?? []).map((record) => [record.vpcId, record.region]));

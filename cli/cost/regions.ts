@@ -288,7 +288,10 @@ function peeringsOf(config: HubConfig): [string, string][] {
   return [...pairs.values()].sort((a, b) => a.join(' ').localeCompare(b.join(' ')));
 }
 
-function resolveFlow(flow: FlowInput, index: number, input: RegionsInput, served: string[]): Flow {
+/** Where a flow is checked: the configuration and, for a flow naming a VPC, the VPC's region. */
+type FlowContext = Pick<RegionsInput, 'config' | 'regionOfVpc'>;
+
+function resolveFlow(flow: FlowInput, index: number, input: FlowContext, served: string[]): Flow {
   const at = `flow ${index + 1}`;
   const parsed = FlowSchema.safeParse(flow);
   if (!parsed.success) throw new RegionsInputError(`${at}: ${formatIssues(parsed.error, { show: 'message' })}`);
@@ -339,15 +342,24 @@ function resolveFlow(flow: FlowInput, index: number, input: RegionsInput, served
   };
 }
 
-function resolve(input: RegionsInput): Resolved {
-  const served = servedRegions(input.config);
+/**
+ * The served regions of a configuration that serves several, or {@link RegionsInputError} saying what is needed.
+ * `source` names the configuration in the message (its file).
+ */
+export function requireSeveralRegions(config: HubConfig, source = 'this configuration'): string[] {
+  const served = servedRegions(config);
   if (served.length < 2) {
     throw new RegionsInputError(
-      `--regions needs a configuration that serves at least two regions; this one serves ${served[0]} only ` +
+      `--regions needs a configuration that serves at least two regions; ${source} serves ${served[0]} only ` +
         '(configuration version 3 lists the other regions under "regions", each with its hub: see ' +
         'config/example-two-regions.hub.json)',
     );
   }
+  return served;
+}
+
+function resolve(input: RegionsInput): Resolved {
+  const served = requireSeveralRegions(input.config);
   const numbers = NumbersSchema.safeParse(input);
   if (!numbers.success) throw new RegionsInputError(formatIssues(numbers.error, { show: 'message' }));
   for (const region of Object.keys(input.regions)) {
@@ -804,20 +816,8 @@ export interface RegionalPoolsOptions {
  */
 export function regionalCostPools(options: RegionalPoolsOptions): RegionalPools[] {
   const { config, prices } = options;
-  const served = servedRegions(config);
-  if (served.length < 2) {
-    throw new RegionsInputError(
-      `--regions needs a configuration that serves at least two regions; this one serves ${served[0]} only`,
-    );
-  }
-  const flows = options.flows.map((flow, index) =>
-    resolveFlow(
-      flow,
-      index,
-      { config, regions: {}, azs: 1, gbPerVpcMonth: 0, flows: [], prices, regionOfVpc: options.regionOfVpc },
-      served,
-    ),
-  );
+  const served = requireSeveralRegions(config);
+  const flows = options.flows.map((flow, index) => resolveFlow(flow, index, options, served));
   const range = monthRange(options.month);
   const peerings = peeringsOf(config);
   const scopeOf = (f: Flow): PoolScope =>

@@ -260,7 +260,7 @@ describe('Function: regionsCostModel (bad input)', () => {
   it('refuses a single-region configuration, saying what is needed', () => {
     fails(
       { config: loadConfigFile('config/example.hub.json') },
-      /needs a configuration that serves at least two regions; this one serves us-east-1 only .*"regions"/,
+      /needs a configuration that serves at least two regions; this configuration serves us-east-1 only .*"regions"/,
     );
   });
 
