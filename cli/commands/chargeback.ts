@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
-import { csvCell } from '#shared/display';
+import { csvCell, escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
 import { allocate, chargebackCsv, formatMicroUsd, hubCostPools, membershipFromRecords } from '../cost/chargeback';
@@ -127,11 +127,13 @@ function executeRegions(flags: Flags, io: CommandIo, config: HubConfig, month: s
   const records = parseRegistryRecords(readData(file, '--registry-file'), file);
   const unplaced = records.find((record) => record.region === undefined);
   if (unplaced)
-    throw new UsageError(`${file}: ${unplaced.vpcId} has no region: --regions charges each VPC in its region`);
+    throw new UsageError(
+      `${file}: ${escapeControl(unplaced.vpcId)} has no region: --regions charges each VPC in its region`,
+    );
   const stray = records.find((record) => !served.includes(record.region!));
   if (stray) {
     throw new UsageError(
-      `${file}: ${stray.vpcId} is in ${stray.region}, not a region of the configuration (it serves ${served.join(', ')})`,
+      `${file}: ${escapeControl(stray.vpcId)} is in ${escapeControl(stray.region!)}, not a region of the configuration (it serves ${served.join(', ')})`,
     );
   }
   const regionOf = new Map(records.map((record) => [record.vpcId, record.region!]));

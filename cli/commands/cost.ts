@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type HubConfig, loadConfigFile, regionalConfig, servedRegions } from '#shared/config';
+import { escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
 import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
@@ -356,11 +357,13 @@ function regionSpokes(
   for (const record of found.records) {
     if (record.status !== 'connected') continue;
     if (record.region === undefined) {
-      throw new UsageError(`${found.source}: ${record.vpcId} has no region: --regions prices each VPC in its region`);
+      throw new UsageError(
+        `${found.source}: ${escapeControl(record.vpcId)} has no region: --regions prices each VPC in its region`,
+      );
     }
     if (!served.includes(record.region)) {
       throw new UsageError(
-        `${found.source}: ${record.vpcId} is in ${record.region}, not a region of ${configPath(flags)} (it serves ${served.join(', ')})`,
+        `${found.source}: ${escapeControl(record.vpcId)} is in ${escapeControl(record.region)}, not a region of ${configPath(flags)} (it serves ${served.join(', ')})`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type HubConfig, regionalConfig, regionalHubOf, servedRegions } from '#shared/config';
+import { escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import { formatIssues, invalidFile } from '#shared/zod-issues';
 import regionsTable from '../../pricing/regions.json';
@@ -288,6 +289,9 @@ function peeringsOf(config: HubConfig): [string, string][] {
   return [...pairs.values()].sort((a, b) => a.join(' ').localeCompare(b.join(' ')));
 }
 
+/** A name from a hand-made file, in a message for the terminal. */
+const show = (name: string | undefined) => escapeControl(String(name));
+
 /** Where a flow is checked: the configuration and, for a flow naming a VPC, the VPC's region. */
 type FlowContext = Pick<RegionsInput, 'config' | 'regionOfVpc'>;
 
@@ -299,12 +303,12 @@ function resolveFlow(flow: FlowInput, index: number, input: FlowContext, served:
   const vpcRegion = f.vpcId === undefined ? undefined : input.regionOfVpc?.(f.vpcId);
   if (f.vpcId !== undefined && f.from === undefined && vpcRegion === undefined) {
     throw new RegionsInputError(
-      `${at}: ${f.vpcId} is not a VPC of the registry or world: give its region as "from" (or price it per segment)`,
+      `${at}: ${show(f.vpcId)} is not a VPC of the registry or world: give its region as "from" (or price it per segment)`,
     );
   }
   const from = f.from ?? vpcRegion!;
   if (vpcRegion !== undefined && vpcRegion !== from) {
-    throw new RegionsInputError(`${at}: ${f.vpcId} is in ${vpcRegion}, not in "from" ${from}`);
+    throw new RegionsInputError(`${at}: ${show(f.vpcId)} is in ${show(vpcRegion)}, not in "from" ${show(from)}`);
   }
   for (const [field, region] of [
     ['from', from],
@@ -312,14 +316,14 @@ function resolveFlow(flow: FlowInput, index: number, input: FlowContext, served:
   ] as const) {
     if (!served.includes(region)) {
       throw new RegionsInputError(
-        `${at}: ${field} ${region} is not a region of the configuration (it serves ${served.join(', ')})`,
+        `${at}: ${field} ${show(region)} is not a region of the configuration (it serves ${served.join(', ')})`,
       );
     }
   }
   if (from === f.to)
     throw new RegionsInputError(`${at}: from and to are both ${from}: a flow goes between two regions`);
   if (f.segment !== undefined && !Object.hasOwn(regionalHubOf(input.config, from).segments, f.segment)) {
-    throw new RegionsInputError(`${at}: ${from} has no segment ${f.segment}`);
+    throw new RegionsInputError(`${at}: ${from} has no segment ${show(f.segment)}`);
   }
   if (f.via === 'peering') {
     const pair = [from, f.to].sort().join(' ');

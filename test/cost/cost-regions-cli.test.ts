@@ -224,6 +224,15 @@ describe('Command: spokelink cost --regions (bad input)', () => {
     expect(r2.stderr).toMatch(/--gb/);
   });
 
+  it('escapes control characters of names from the flows file in its error messages', async () => {
+    const evil = file('evil-region.json', { flows: [{ from: 'eu-\u001b]0;x\u0007west-1', to: 'us-east-1', gb: 1 }] });
+    const r = await fails([...typed.slice(0, -2), '--inter-region', evil]);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('flow 1: from eu-\\u001b]0;x\\u0007west-1 is not a region of the configuration');
+    expect(r.stderr).not.toContain('\u001b');
+  });
+
   it('refuses flags that mean nothing per region, and region flags without --regions', async () => {
     const r1 = await fails([...typed, '--vpcs', '10']);
     expect(r1.stderr).toContain('--vpcs conflicts with --regions: give each region its N with --vpcs-in REGION=N');
