@@ -269,6 +269,23 @@ interface Resolved {
   prices: RegionPriceBook;
   /** Unordered region pairs joined by a TGW peering (the configuration's `peers`), `a < b`. */
   peerings: [string, string][];
+  /**
+   * Catalog entries of `from`'s hub for a service of `to` (`serviceRegion`), by `from -> to`: their cross-region
+   * endpoints are in the hub's own cost already, in every design.
+   */
+  catalogPairs: Map<string, number>;
+}
+
+function catalogPairsOf(config: HubConfig): Map<string, number> {
+  const pairs = new Map<string, number>();
+  for (const region of servedRegions(config)) {
+    for (const endpoint of Object.values(regionalHubOf(config, region).endpoints)) {
+      if (endpoint.serviceRegion === undefined) continue;
+      const key = `${region} -> ${endpoint.serviceRegion}`;
+      pairs.set(key, (pairs.get(key) ?? 0) + 1);
+    }
+  }
+  return pairs;
 }
 
 const NumbersSchema = z.object({
@@ -404,6 +421,7 @@ function resolve(input: RegionsInput): Resolved {
     flows: input.flows.map((flow, index) => resolveFlow(flow, index, input, served)),
     prices: input.prices,
     peerings: peeringsOf(input.config),
+    catalogPairs: catalogPairsOf(input.config),
   };
 }
 
@@ -445,13 +463,23 @@ const volume = (f: Flow) => f.gb + f.returnGb;
 /** GB a month each region's flows carry both ways (requests and responses). */
 const volumeBySender = (flows: readonly Flow[]) => sumBy(flows, (f) => f.from, volume);
 
-/** Region pairs `from -> to` with the most services any of their flows uses. */
-function servicesByPair(flows: readonly Flow[]): Map<string, { from: string; to: string; services: number }> {
-  const pairs = new Map<string, { from: string; to: string; services: number }>();
+interface PairServices {
+  from: string;
+  to: string;
+  /** The services of `to` used from `from`: the most any flow names, at least the catalog's cross-region entries. */
+  services: number;
+  /** Of those, the catalog's cross-region entries (`serviceRegion`), whose endpoints the hub's own cost counts. */
+  inCatalog: number;
+}
+
+/** Region pairs `from -> to` of the flows with their services. */
+function servicesByPair(flows: readonly Flow[], catalogPairs = new Map<string, number>()): Map<string, PairServices> {
+  const pairs = new Map<string, PairServices>();
   for (const f of flows) {
     const key = `${f.from} -> ${f.to}`;
-    const seen = pairs.get(key);
-    pairs.set(key, { from: f.from, to: f.to, services: Math.max(seen?.services ?? 0, f.services) });
+    const inCatalog = catalogPairs.get(key) ?? 0;
+    const services = Math.max(pairs.get(key)?.services ?? 0, f.services, inCatalog);
+    pairs.set(key, { from: f.from, to: f.to, services, inCatalog });
   }
   return pairs;
 }
@@ -529,24 +557,30 @@ function transferLines(r: Resolved, flows: readonly Flow[], how: (f: Flow) => st
   });
 }
 
+/** Endpoints in the sending hub for the other region's services, beyond the catalog's (in the hub's own cost). */
 function endpointHourLines(r: Resolved, flows: readonly Flow[], what: string): LineItem[] {
   const hours = hoursOf(r);
-  return [...servicesByPair(flows).values()].map(({ from, to, services }) => {
+  return [...servicesByPair(flows, r.catalogPairs).values()].flatMap(({ from, to, services, inCatalog }) => {
     const price = r.prices.pricesOf(from).base.prices.interfaceEndpointAzHour;
-    return line(
-      'endpoint-hours',
-      `${what} in ${from}'s hub for ${to}'s services: ${fmt(services)} x ${r.hubVpcAzs} AZs x ${fmt(hours)} h`,
-      services * r.hubVpcAzs * hours,
-      price.unit,
-      price.usd,
-    );
+    const extra = services - inCatalog;
+    if (extra === 0) return [];
+    const beyond = inCatalog === 0 ? '' : ` beyond its ${fmt(inCatalog)} catalog entries`;
+    return [
+      line(
+        'endpoint-hours',
+        `${what} in ${from}'s hub for ${to}'s services${beyond}: ${fmt(extra)} x ${r.hubVpcAzs} AZs x ${fmt(hours)} h`,
+        extra * r.hubVpcAzs * hours,
+        price.unit,
+        price.usd,
+      ),
+    ];
   });
 }
 
 /** The provider's NLB in each consumer region (designs `nlb-peering` and `per-region`): hours and NLCUs. */
 function nlbLines(r: Resolved, flows: readonly Flow[]): LineItem[] {
   const hours = hoursOf(r);
-  const nlbHours = [...servicesByPair(flows).values()].map(({ from, to, services }) => {
+  const nlbHours = [...servicesByPair(flows, r.catalogPairs).values()].map(({ from, to, services }) => {
     const price = r.prices.pricesOf(from).nlbHour;
     return line(
       'nlb',
@@ -630,7 +664,7 @@ function nlbPeeringDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[])
 }
 
 function perRegionDesign(r: Resolved, hubs: LineItem[], flows: readonly Flow[]): ArchitectureCost {
-  const replicas = [...servicesByPair(flows).values()].map(({ from, to, services }) =>
+  const replicas = [...servicesByPair(flows, r.catalogPairs).values()].map(({ from, to, services }) =>
     line(
       'service-replica',
       `Provider: ${to}'s services run in ${from} as well (--replica-usd per service and region)`,
@@ -824,6 +858,7 @@ export function regionalCostPools(options: RegionalPoolsOptions): RegionalPools[
   const flows = options.flows.map((flow, index) => resolveFlow(flow, index, options, served));
   const range = monthRange(options.month);
   const peerings = peeringsOf(config);
+  const catalogPairs = catalogPairsOf(config);
   const scopeOf = (f: Flow): PoolScope =>
     f.vpcId !== undefined
       ? { kind: 'vpc', vpcId: f.vpcId }
@@ -835,20 +870,25 @@ export function regionalCostPools(options: RegionalPoolsOptions): RegionalPools[
     const own = flows.filter((f) => f.from === region);
     const endpoint = p.base.prices.interfaceEndpointAzHour;
     const attachment = p.base.prices.tgwAttachmentHour;
-    const crossRegionEndpoints = [...servicesByPair(own.filter((f) => f.via === 'privatelink')).values()].map(
-      ({ to, services }) => {
+    // The catalog's cross-region entries are endpoints of the hub's pools already: only the ones beyond them here.
+    const pairs = servicesByPair(
+      own.filter((f) => f.via === 'privatelink'),
+      catalogPairs,
+    );
+    const crossRegionEndpoints = [...pairs.values()]
+      .filter(({ services, inCatalog }) => services > inCatalog)
+      .map(({ to, services, inCatalog }) => {
         const scopes = new Set(own.filter((f) => f.to === to).map((f) => JSON.stringify(scopeOf(f))));
         const scope: PoolScope = scopes.size === 1 ? (JSON.parse([...scopes][0]!) as PoolScope) : { kind: 'all' };
         return pool(
           'endpoint',
           `cross-region endpoints to ${to}`,
-          services * options.hubAzs * range.hours,
+          (services - inCatalog) * options.hubAzs * range.hours,
           endpoint.unit,
           endpoint.usd,
           scope,
         );
-      },
-    );
+      });
     return {
       region,
       pools: [

@@ -12,6 +12,7 @@ import {
   regionalCostPools,
   regionsCostModel,
 } from '../../cli/cost/regions';
+import { ledgerEntry } from '../shared/cross-region-fixture';
 
 const TWO_REGIONS = 'config/example-two-regions.hub.json';
 const config = loadConfigFile(TWO_REGIONS);
@@ -152,6 +153,42 @@ describe('Function: regionsCostModel', () => {
         .map((i) => i.quantity),
     ).toEqual([1_000, 50]);
     expect(both.inputs.interRegionGb).toBe(1_050);
+  });
+
+  it("counts a catalog's cross-region entries once: their endpoints are in the hub's own cost, in every design", () => {
+    const doc = rawConfig() as { endpoints?: Record<string, unknown> } & ReturnType<typeof rawConfig>;
+    doc.endpoints = { ...doc.endpoints, ledger: ledgerEntry() };
+    const withLedger = parseConfig(doc, 'with ledger');
+    const ledgerFlows: FlowInput[] = [{ from: 'us-east-1', to: 'eu-west-1', gb: 100, segment: 'prod' }];
+
+    const priced = regionsCostModel(
+      input({
+        config: withLedger,
+        regions: { 'us-east-1': { vpcs: 10, services: 4 }, 'eu-west-1': { vpcs: 5, services: 1 } },
+        flows: ledgerFlows,
+      }),
+    );
+
+    // The ledger endpoint is one of us-east-1's 4 catalog services: no extra endpoint-hours for the flow.
+    for (const id of ['regional-hubs', 'nlb-peering', 'per-region'] as const) {
+      expect(items(priced, id, 'endpoint-hours')).toEqual([]);
+    }
+    // Its provider still runs one NLB in us-east-1 in the other designs.
+    expect(items(priced, 'nlb-peering', 'nlb')[0]).toMatchObject({ quantity: H });
+    const pools = regionalCostPools({
+      month: '2026-04',
+      config: withLedger,
+      prices: book,
+      hubAzs: 3,
+      intervalsByRegion: {},
+      flows: ledgerFlows,
+    });
+    expect(pools[0]!.pools.filter((p) => p.category === 'endpoint').map((p) => p.item)).toEqual([
+      'ssm',
+      'sts',
+      'secretsmanager',
+      'ledger',
+    ]);
   });
 
   it('totals are the sum of their items, ranked cheapest first, with the saving against the runner-up', () => {
