@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '#shared/config';
+import { type HubConfig, loadConfigFile } from '#shared/config';
+import { csvCell, escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
-import { allocate, hubCostPools, membershipFromRecords } from '../cost/chargeback';
+import { allocate, chargebackCsv, formatMicroUsd, hubCostPools, membershipFromRecords } from '../cost/chargeback';
 import { defaultPriceTable, loadPriceTable } from '../cost/cost';
-import { formatChargebackSummary } from '../cost/format';
+import { formatChargebackSummary, formatUsd } from '../cost/format';
 import { parseRegistryRecords } from '../cost/inputs';
+import { loadRegionPriceBook, parseInterRegionFile, regionalCostPools, requireSeveralRegions } from '../cost/regions';
 import { type CommandIo, readData, UsageError } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
@@ -23,6 +25,13 @@ export const CHARGEBACK_USAGE = `usage: spokelink chargeback --month YYYY-MM [op
   --prices FILE             JSON price overrides merged over pricing/us-east-1.json
   --csv FILE                write the allocation as CSV (- for stdout)
   --json                    print rows and summary as JSON instead of the table
+
+Several regions (docs/cost.md "Chargeback per region"):
+  --regions                 one chargeback per served region: its hub's pools (its catalog, its prices) to its own
+                            VPCs (by the records' region), its side of each TGW peering, and the inter-region data
+                            its VPCs send (needs --registry-file)
+  --inter-region FILE       GB a month sent between regions ({flows: [...]}, as spokelink cost --regions)
+  --region-prices FILE      JSON overrides merged over pricing/regions.json
 `;
 
 const OPTIONS = {
@@ -34,6 +43,9 @@ const OPTIONS = {
   prices: { type: 'string' },
   csv: { type: 'string' },
   json: { type: 'boolean' },
+  regions: { type: 'boolean' },
+  'inter-region': { type: 'string' },
+  'region-prices': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,6 +87,10 @@ async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Pro
   if (flags.csv === '-' && flags.json) throw new UsageError('--csv - and --json would both write to stdout');
   const azs = hubAzs(flags);
   const config = loadConfigFile(flags.config ?? 'config/example.hub.json');
+  if (flags.regions) return executeRegions(flags, io, config, month, azs);
+  for (const name of ['inter-region', 'region-prices'] as const) {
+    if (flags[name] !== undefined) throw new UsageError(`--${name} needs --regions`);
+  }
   const prices =
     flags.prices === undefined
       ? defaultPriceTable()
@@ -96,6 +112,86 @@ async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Pro
   }
   if (flags.json) io.stdout(`${JSON.stringify({ summary: report.summary, pools, rows: report.rows }, null, 2)}\n`);
   else if (flags.csv !== '-') io.stdout(formatChargebackSummary(report));
+  return 0;
+}
+
+/** `--regions`: one chargeback per served region, from registry records that carry their region. */
+function executeRegions(flags: Flags, io: CommandIo, config: HubConfig, month: string, azs: number): number {
+  const served = requireSeveralRegions(config, flags.config ?? 'config/example.hub.json');
+  const file = flags['registry-file'];
+  if (file === undefined) {
+    throw new UsageError(
+      "--regions needs --registry-file FILE (registry records with their region): the membership loader of --local and AWS reads one region's registry",
+    );
+  }
+  const records = parseRegistryRecords(readData(file, '--registry-file'), file);
+  const unplaced = records.find((record) => record.region === undefined);
+  if (unplaced)
+    throw new UsageError(
+      `${file}: ${escapeControl(unplaced.vpcId)} has no region: --regions charges each VPC in its region`,
+    );
+  const stray = records.find((record) => !served.includes(record.region!));
+  if (stray) {
+    throw new UsageError(
+      `${file}: ${escapeControl(stray.vpcId)} is in ${escapeControl(stray.region!)}, not a region of the configuration (it serves ${served.join(', ')})`,
+    );
+  }
+  const regionOf = new Map(records.map((record) => [record.vpcId, record.region!]));
+  const intervals = membershipFromRecords(records);
+  const intervalsOf = (region: string) => intervals.filter((i) => regionOf.get(i.vpcId) === region);
+  const interRegion = flags['inter-region'];
+  const regionPrices = flags['region-prices'];
+  const regional = regionalCostPools({
+    month,
+    config,
+    prices: loadRegionPriceBook(
+      regionPrices === undefined ? [] : [{ source: regionPrices, raw: readData(regionPrices, '--region-prices') }],
+      flags.prices === undefined ? [] : [{ source: flags.prices, raw: readData(flags.prices, '--prices') }],
+    ),
+    hubAzs: azs,
+    hubPaysAttachments: flags['hub-pays-attachments'] === true,
+    intervalsByRegion: Object.fromEntries([...new Set(regionOf.values())].map((r) => [r, intervalsOf(r)])),
+    flows: interRegion === undefined ? [] : parseInterRegionFile(readData(interRegion, '--inter-region'), interRegion),
+    regionOfVpc: (vpcId) => regionOf.get(vpcId),
+  });
+  const reports = regional.map(({ region, pools }) => ({
+    region,
+    pools,
+    report: allocate(month, pools, intervalsOf(region)),
+  }));
+  const totalMicro = reports.reduce((sum, r) => sum + r.report.rows.reduce((s, row) => s + row.microUsd, 0), 0);
+  // One CSV: the region first on every line, the rest as one region's CSV.
+  const csv = [
+    `region,${chargebackCsv([]).trimEnd()}`,
+    ...reports.flatMap(({ region, report }) =>
+      chargebackCsv(report.rows)
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((row) => `${csvCell(region)},${row}`),
+    ),
+  ].join('\n');
+  if (flags.csv === '-') io.stdout(`${csv}\n`);
+  else if (flags.csv !== undefined) {
+    writeFileSync(flags.csv, `${csv}\n`);
+    io.stderr(`CSV written to ${flags.csv}\n`);
+  }
+  if (flags.json) {
+    const regions = reports.map(({ region, pools, report }) => ({
+      region,
+      summary: report.summary,
+      pools,
+      rows: report.rows,
+    }));
+    io.stdout(`${JSON.stringify({ month, totalUsd: Number(formatMicroUsd(totalMicro)), regions }, null, 2)}\n`);
+  } else if (flags.csv !== '-') {
+    io.stdout(
+      [
+        `Chargeback ${month} per region: ${reports.length} regions, hub cost ${formatUsd(totalMicro / 1_000_000)} in all`,
+        ...reports.flatMap(({ region, report }) => ['', `== ${region} ==`, formatChargebackSummary(report)]),
+      ].join('\n'),
+    );
+  }
   return 0;
 }
 

@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { type HubConfig, loadConfigFile } from '#shared/config';
+import { type HubConfig, loadConfigFile, regionalConfig, servedRegions } from '#shared/config';
+import { escapeControl } from '#shared/display';
 import { ConfigurationError } from '#shared/errors';
 import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
 import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
-import { formatCostReport, formatPlacement } from '../cost/format';
+import { formatCostReport, formatPlacement, formatRegionsReport } from '../cost/format';
 import {
   costFromRecords,
   type DerivedInputs,
@@ -16,6 +17,14 @@ import {
   type Scenario,
 } from '../cost/inputs';
 import { BYTE_SOURCE, parseAttachmentGb, placementRecommendations } from '../cost/placement';
+import {
+  type FlowInput,
+  loadRegionPriceBook,
+  parseInterRegionFile,
+  type RegionSpokes,
+  regionsCostModel,
+  requireSeveralRegions,
+} from '../cost/regions';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -47,6 +56,14 @@ export const COST_USAGE = `usage: spokelink cost --vpcs N --services S --azs A -
   --plot FILE.svg     write a chart of both costs
   --axis vpcs|gb      the chart's x axis (default vpcs)
   --json              print JSON instead of the table
+
+Several regions (a configuration serving two or more, docs/cost.md "Several regions"):
+  --regions           price every served region's hub and the traffic between regions in three designs
+  --vpcs-in R=N       spoke VPCs in region R (once per served region; or --from-registry/--from-world)
+  --inter-region FILE JSON or YAML {flows: [{from, to, gb, segment|vpcId, via, services}]}: GB a month sent
+                      between regions
+  --replica-usd USD   a full deployment per region: the provider's monthly cost of one service in one more region
+  --region-prices FILE  JSON overrides merged over pricing/regions.json (another region, another figure)
 `;
 
 /** Bad flags or inputs: the command prints the message and exits 2. */
@@ -70,6 +87,11 @@ const OPTIONS = {
   plot: { type: 'string' },
   axis: { type: 'string' },
   json: { type: 'boolean' },
+  regions: { type: 'boolean' },
+  'vpcs-in': { type: 'string', multiple: true },
+  'inter-region': { type: 'string' },
+  'replica-usd': { type: 'string' },
+  'region-prices': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -147,7 +169,14 @@ interface Derived {
   config: HubConfig;
 }
 
-async function derive(flags: Flags, deps: CostDeps): Promise<Derived | undefined> {
+interface Sourced {
+  records: RegistryRecord[];
+  config: HubConfig;
+  source: string;
+}
+
+/** The registry records of `--from-registry` or `--from-world`, or undefined when N and S are typed. */
+async function sourceRecords(flags: Flags, deps: CostDeps): Promise<Sourced | undefined> {
   const fromRegistry = flags['from-registry'] === true;
   const world = flags['from-world'];
   if (!fromRegistry && world === undefined) {
@@ -161,34 +190,49 @@ async function derive(flags: Flags, deps: CostDeps): Promise<Derived | undefined
     if (flags[name] !== undefined)
       throw new UsageError(`--${name} conflicts with ${fromRegistry ? '--from-registry' : '--from-world'}`);
   }
-  const configPath = flags.config ?? 'config/example.hub.json';
-  const config: HubConfig = loadConfigFile(configPath);
-  let records: RegistryRecord[];
-  let source: string;
+  const config: HubConfig = loadConfigFile(configPath(flags));
   if (world !== undefined) {
-    records = recordsFromWorld(readData(world, '--from-world'), config, world);
-    source = `world ${world}`;
-  } else if (flags['registry-file'] !== undefined) {
-    records = parseRegistryRecords(readData(flags['registry-file'], '--registry-file'), flags['registry-file']);
-    source = `registry file ${flags['registry-file']}`;
-  } else if (deps.loadRecords) {
-    records = await deps.loadRecords();
-    source = 'the consumer registry';
-  } else {
-    throw new UsageError(
-      '--from-registry needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry table)',
-    );
+    return {
+      records: recordsFromWorld(readData(world, '--from-world'), config, world),
+      config,
+      source: `world ${world}`,
+    };
   }
+  if (flags['registry-file'] !== undefined) {
+    const file = flags['registry-file'];
+    return {
+      records: parseRegistryRecords(readData(file, '--registry-file'), file),
+      config,
+      source: `registry file ${file}`,
+    };
+  }
+  if (deps.loadRecords) return { records: await deps.loadRecords(), config, source: 'the consumer registry' };
+  throw new UsageError(
+    '--from-registry needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry table)',
+  );
+}
+
+const configPath = (flags: Flags) => flags.config ?? 'config/example.hub.json';
+
+async function derive(flags: Flags, deps: CostDeps): Promise<Derived | undefined> {
+  const found = await sourceRecords(flags, deps);
+  if (found === undefined) return undefined;
+  const { records, config, source } = found;
   const derived = costFromRecords(records, config);
   if (derived.vpcs === 0) throw new UsageError(`${source} has no connected VPC: nothing to price`);
   if (derived.services === 0) throw new UsageError(`${source}: the connected VPCs use no catalog service`);
   return { inputs: { ...derived, source }, records, config };
 }
 
-function prices(flags: Flags, scenario: Scenario | undefined) {
+function priceOverrides(flags: Flags, scenario: Scenario | undefined): PriceOverride[] {
   const overrides: PriceOverride[] = [];
   if (scenario?.prices) overrides.push({ source: `${flags.scenario} prices`, raw: scenario.prices });
   if (flags.prices !== undefined) overrides.push({ source: flags.prices, raw: readData(flags.prices, '--prices') });
+  return overrides;
+}
+
+function prices(flags: Flags, scenario: Scenario | undefined) {
+  const overrides = priceOverrides(flags, scenario);
   return overrides.length === 0
     ? defaultPriceTable()
     : loadPriceTable(defaultPriceTable(), overrides, 'pricing/us-east-1.json');
@@ -205,9 +249,13 @@ async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<n
     io.stdout(COST_USAGE);
     return 0;
   }
-  const axis = axisFlag(flags);
   const scenario =
     flags.scenario === undefined ? undefined : parseScenario(readData(flags.scenario, '--scenario'), flags.scenario);
+  if (flags.regions) return executeRegions(flags, scenario, io, deps);
+  for (const name of ['vpcs-in', 'inter-region', 'replica-usd', 'region-prices'] as const) {
+    if (flags[name] !== undefined) throw new UsageError(`--${name} needs --regions`);
+  }
+  const axis = axisFlag(flags);
   const found = await derive(flags, deps);
   const derived = found?.inputs;
   const input = {
@@ -249,6 +297,141 @@ async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<n
     const svg = await renderSvg(costChartSpec(input, result, axis));
     writeFileSync(flags.plot, svg);
     io.stderr(`chart written to ${flags.plot}\n`);
+  }
+  return 0;
+}
+
+/** `--vpcs-in R=N`, once per served region: each region's N. */
+function vpcsInFlags(flags: Flags, config: HubConfig): Record<string, number> {
+  const served = servedRegions(config);
+  const vpcs: Record<string, number> = {};
+  for (const raw of flags['vpcs-in'] ?? []) {
+    const match = /^([a-z0-9-]+)=(\d+)$/.exec(raw);
+    if (!match) {
+      throw new UsageError(`--vpcs-in must be REGION=N with N a whole number >= 0, not ${JSON.stringify(raw)}`);
+    }
+    const [, region, n] = match as unknown as [string, string, string];
+    if (!served.includes(region)) {
+      throw new UsageError(
+        `--vpcs-in ${raw}: ${region} is not a region of ${configPath(flags)} (it serves ${served.join(', ')})`,
+      );
+    }
+    if (region in vpcs) throw new UsageError(`--vpcs-in names ${region} twice`);
+    vpcs[region] = Number(n);
+  }
+  const missing = served.filter((region) => !(region in vpcs));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--regions needs the spoke VPCs of every served region: add ${missing.map((r) => `--vpcs-in ${r}=N`).join(' ')} ` +
+        '(or --from-registry / --from-world)',
+    );
+  }
+  return vpcs;
+}
+
+function replicaFlag(flags: Flags): number | undefined {
+  const raw = flags['replica-usd'];
+  if (raw === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--replica-usd must be USD >= 0, not ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** Each served region's N and S: from the records (by their region) or from `--vpcs-in` and the regional catalogs. */
+function regionSpokes(
+  flags: Flags,
+  config: HubConfig,
+  found: Sourced | undefined,
+  note: (text: string) => void,
+): Record<string, RegionSpokes> {
+  const served = servedRegions(config);
+  if (found === undefined) {
+    const vpcs = vpcsInFlags(flags, config);
+    return Object.fromEntries(
+      served.map((region) => [
+        region,
+        { vpcs: vpcs[region]!, services: Object.keys(regionalConfig(config, region).endpoints).length },
+      ]),
+    );
+  }
+  if (flags['vpcs-in'] !== undefined) throw new UsageError(`--vpcs-in conflicts with ${found.source}`);
+  for (const record of found.records) {
+    if (record.status !== 'connected') continue;
+    if (record.region === undefined) {
+      throw new UsageError(
+        `${found.source}: ${escapeControl(record.vpcId)} has no region: --regions prices each VPC in its region`,
+      );
+    }
+    if (!served.includes(record.region)) {
+      throw new UsageError(
+        `${found.source}: ${escapeControl(record.vpcId)} is in ${escapeControl(record.region)}, not a region of ${configPath(flags)} (it serves ${served.join(', ')})`,
+      );
+    }
+  }
+  return Object.fromEntries(
+    served.map((region) => {
+      const catalog = regionalConfig(config, region);
+      const derived = costFromRecords(
+        found.records.filter((record) => record.region === region),
+        catalog,
+      );
+      // A region with no connected VPC yet still runs its hub: priced with its whole catalog.
+      if (derived.vpcs === 0) {
+        note(
+          `note: ${found.source} has no connected VPC in ${region}: priced at its hub's fixed cost (a regional ` +
+            "registry holds its own region's VPCs only: give every region's records with --registry-file FILE)\n",
+        );
+        return [region, { vpcs: 0, services: Object.keys(catalog.endpoints).length }];
+      }
+      return [region, { vpcs: derived.vpcs, services: derived.services, servicesPerVpc: derived.servicesPerVpc }];
+    }),
+  );
+}
+
+async function executeRegions(
+  flags: Flags,
+  scenario: Scenario | undefined,
+  io: CommandIo,
+  deps: CostDeps,
+): Promise<number> {
+  for (const name of ['vpcs', 'services', 'dns-mode', 'plot', 'axis', 'attachment-gb'] as const) {
+    if (flags[name] !== undefined) {
+      const why =
+        name === 'vpcs'
+          ? 'give each region its N with --vpcs-in REGION=N'
+          : name === 'services'
+            ? "each region's S is its catalog"
+            : name === 'dns-mode'
+              ? "each region's DNS mode is its configuration's"
+              : 'not available with --regions';
+      throw new UsageError(`--${name} conflicts with --regions: ${why}`);
+    }
+  }
+  const found = await sourceRecords(flags, deps);
+  const config = found?.config ?? loadConfigFile(configPath(flags));
+  requireSeveralRegions(config, configPath(flags));
+  const file = flags['inter-region'];
+  const flows: FlowInput[] = file === undefined ? [] : parseInterRegionFile(readData(file, '--inter-region'), file);
+  const regionOf = new Map((found?.records ?? []).map((record) => [record.vpcId, record.region]));
+  const regionPrices = flags['region-prices'];
+  const result = regionsCostModel({
+    config,
+    regions: regionSpokes(flags, config, found, io.stderr),
+    azs: required(integerFlag(flags, 'azs') ?? scenario?.azs, '--azs'),
+    hubVpcAzs: integerFlag(flags, 'hub-azs') ?? scenario?.hubAzs,
+    gbPerVpcMonth: required(gbFlag(flags) ?? scenario?.gb, '--gb'),
+    existingTgw: flags['tgw-exists'] === true || scenario?.tgwExists === true,
+    flows,
+    prices: loadRegionPriceBook(
+      regionPrices === undefined ? [] : [{ source: regionPrices, raw: readData(regionPrices, '--region-prices') }],
+      priceOverrides(flags, scenario),
+    ),
+    serviceReplicaUsd: replicaFlag(flags),
+    regionOfVpc: (vpcId) => regionOf.get(vpcId),
+  });
+  if (flags.json) {
+    io.stdout(`${JSON.stringify(found ? { ...result, derivedFrom: found.source } : result, null, 2)}\n`);
+  } else {
+    io.stdout(formatRegionsReport(result, found?.source));
   }
   return 0;
 }

@@ -39,11 +39,24 @@ export function monthRange(month: string): MonthRange {
 }
 
 /** Who shares a cost: every consumer, the consumers of some services, or one VPC (its own attachment). */
-export type PoolScope = { kind: 'all' } | { kind: 'services'; services: string[] } | { kind: 'vpc'; vpcId: string };
+export type PoolScope =
+  | { kind: 'all' }
+  | { kind: 'services'; services: string[] }
+  | { kind: 'vpc'; vpcId: string }
+  /** The VPCs of one segment (inter-region traffic given per segment, `spokelink chargeback --regions`). */
+  | { kind: 'segment'; segment: string };
 
 /** One modeled hub cost of the month, to be split among the consumers in its scope. */
 export interface CostPool {
-  category: 'endpoint' | 'private-hosted-zone' | 'tgw-hub-attachment' | 'tgw-spoke-attachment' | 'route53-profile';
+  category:
+    | 'endpoint'
+    | 'private-hosted-zone'
+    | 'tgw-hub-attachment'
+    | 'tgw-spoke-attachment'
+    | 'route53-profile'
+    // `--regions` (cli/cost/regions.ts): the hub's side of a TGW peering, and the inter-region data its VPCs send.
+    | 'tgw-peering-attachment'
+    | 'inter-region-data';
   /** What it is: the endpoint name, zone id or attachment owner. */
   item: string;
   quantity: number;
@@ -72,7 +85,8 @@ export interface HubCostOptions {
 
 const toMicro = (usd: number) => Math.round(Number((usd * MICRO_PER_USD).toFixed(3)));
 
-function pool(
+/** A pool of `quantity` x `unitUsd`, in micro-dollars. */
+export function pool(
   category: CostPool['category'],
   item: string,
   quantity: number,
@@ -184,6 +198,7 @@ function clippedMs(interval: MembershipInterval, range: MonthRange): number {
 function inScope(scope: PoolScope, interval: MembershipInterval): boolean {
   if (scope.kind === 'all') return true;
   if (scope.kind === 'vpc') return interval.vpcId === scope.vpcId;
+  if (scope.kind === 'segment') return interval.segment === scope.segment;
   return scope.services.some((service) => interval.services.includes(service));
 }
 

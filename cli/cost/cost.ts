@@ -50,7 +50,8 @@ const meta = {
   note: z.string().optional(),
 };
 
-const FlatPriceSchema = z.strictObject({ usd, ...meta });
+/** A flat price with its unit and source page (also the shape of the inter-region figures, cli/cost/regions.ts). */
+export const FlatPriceSchema = z.strictObject({ usd, ...meta });
 /** Route 53 Profiles: a flat hourly price covering the first associations, then a price per association-hour. */
 const ProfilePriceSchema = z.strictObject({
   usd,
@@ -91,7 +92,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Deep merge: objects merge key by key, anything else (numbers, strings, tier arrays) replaces. */
-function mergeDeep(base: unknown, override: unknown): unknown {
+export function mergeDeep(base: unknown, override: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(override)) return override;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
@@ -165,7 +166,13 @@ export type LineItemKind =
   | 'tgw-attachment'
   | 'tgw-data'
   | 'private-hosted-zone'
-  | 'route53-profile';
+  | 'route53-profile'
+  // `spokelink cost --regions` (cli/cost/regions.ts):
+  | 'regional-hub'
+  | 'tgw-peering'
+  | 'inter-region-data'
+  | 'nlb'
+  | 'service-replica';
 
 /** How the centralized hub's names resolve in the spoke VPCs (the configuration's `dns.mode`). */
 export type DnsMode = 'zones' | 'profile';
@@ -276,18 +283,21 @@ function resolve(input: CostInput): Resolved {
   };
 }
 
-function line(kind: LineItemKind, label: string, quantity: number, unit: string, unitUsd: number): LineItem {
+/** One line item: `usd` is quantity x unitUsd rounded to cents. */
+export function line(kind: LineItemKind, label: string, quantity: number, unit: string, unitUsd: number): LineItem {
   return { kind, label, quantity, unit, unitUsd, usd: roundCents(quantity * unitUsd) };
 }
 
-function total(lineItems: LineItem[]): ArchitectureCost {
+/** An architecture's cost: the sum of its items' cents, so the items always add up to the total. */
+export function total(lineItems: LineItem[]): ArchitectureCost {
   const cents = lineItems.reduce((sum, item) => sum + Math.round(item.usd * 100), 0);
   return { monthlyUsd: cents / 100, lineItems };
 }
 
 // One formatter for every label: toLocaleString builds a new one per call, too slow for the break-even search.
 const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
-const fmt = (value: number) => numberFormat.format(value);
+/** A quantity for a label: grouped, at most 4 decimals. */
+export const fmt = (value: number) => numberFormat.format(value);
 
 /** AWS bills data in binary units: 1 PB = 1,048,576 GB. */
 const GB_PER_PB = 1_048_576;
@@ -601,6 +611,14 @@ export function costModel(input: CostInput): CostResult {
     dnsModes: dnsModes(resolved),
     assumptions: assumptions(resolved),
   };
+}
+
+/** The centralized hub's cost only (no decentralized side, no break-even search): one regional hub of `--regions`. */
+export function centralizedCostOf(input: CostInput): ArchitectureCost {
+  // A served region may have no spoke VPC yet: its hub's fixed cost (endpoints, hub attachment, zones) still counts,
+  // so N = 0 is valid here, and only here (the break-even of one region needs N >= 1).
+  if (input.vpcs !== 0) return centralizedCost(resolve(input));
+  return centralizedCost({ ...resolve({ ...input, vpcs: 1 }), vpcs: 0 });
 }
 
 /** Both monthly totals only (no break-even search): what the chart plots point by point. */

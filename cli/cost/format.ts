@@ -3,6 +3,7 @@ import type { ChargebackReport } from './chargeback';
 import type { ArchitectureCost, CostResult } from './cost';
 import type { DerivedInputs } from './inputs';
 import { BYTE_SOURCE, type PlacementRecommendation } from './placement';
+import type { RegionsCostResult } from './regions';
 
 /** Plain-text rendering of cost and chargeback results for the terminal (pure; the CLI prints the strings). */
 
@@ -45,7 +46,8 @@ function architectureRows(title: string, cost: ArchitectureCost): string[][] {
   return [
     [title, '', '', '', ''],
     ...cost.lineItems.map((item) => [
-      `  ${item.label}`,
+      // Labels can carry names from hand-made files (segments, VPC ids of --inter-region): escaped for the terminal.
+      `  ${escapeControl(item.label)}`,
       number(item.quantity),
       item.unit,
       unitPrice(item.unitUsd),
@@ -123,6 +125,48 @@ export function formatCostReport(result: CostResult, derived?: DerivedInputs & {
   ].join('\n');
 }
 
+/** The human-readable output of `spokelink cost --regions`: inputs, the three designs' line items, crossovers, advice. */
+export function formatRegionsReport(result: RegionsCostResult, source?: string): string {
+  const { inputs, prices } = result;
+  const regions = inputs.regions.map(
+    (r) => `${escapeControl(r.region)} (${number(r.vpcs)} VPCs, ${number(r.services)} services, DNS ${r.dnsMode})`,
+  );
+  const table = renderTable(
+    [
+      ['', 'quantity', 'unit', 'unit price', 'USD/month'],
+      ...result.ranking.flatMap((id, rank) =>
+        architectureRows(`${rank + 1}. ${id}: ${result.designs[id].title}`, result.designs[id]),
+      ),
+    ],
+    ['left', 'right', 'left', 'right', 'right'],
+  );
+  const crossovers = result.crossovers.map((c) =>
+    c.interRegionGb === null
+      ? `  ${c.below} / ${c.from}: none (${c.reason})`
+      : `  ${c.below} / ${c.from}: ${c.from} costs at most ${c.below} from ${number(c.interRegionGb)} GB/month`,
+  );
+  const priceDates = Object.entries(prices.regions)
+    .map(([region, p]) => `${region} table as of ${p.asOf}`)
+    .join(', ');
+  return [
+    ...(source ? [`From ${source}`] : []),
+    `Regions: ${regions.join(', ')}`,
+    `${inputs.azs} AZs, ${number(inputs.gbPerVpcMonth)} GB/VPC/month in each region, inter-region ${number(inputs.interRegionGb)} GB/month in ${inputs.flows.length} flow(s)`,
+    `Prices: pricing/regions.json as of ${prices.asOf} (${priceDates}; confirm against the AWS pricing pages), ${number(prices.hoursPerMonth)} hours/month`,
+    '',
+    table,
+    '',
+    'Crossovers in inter-region GB/month (every flow scaled in proportion):',
+    ...crossovers,
+    '',
+    `Recommendation: ${result.recommendation}`,
+    '',
+    'Assumptions:',
+    ...result.assumptions.map((a) => `  - ${a}`),
+    '',
+  ].join('\n');
+}
+
 /**
  * The placement advice of `spokelink cost --from-registry|--from-world`: one row per VPC and service, the moves first
  * by saving, then the byte source and its error. Names are escaped for the terminal (records can be hand-made files).
@@ -167,18 +211,28 @@ export function formatChargebackSummary(report: ChargebackReport): string {
   const byVpc = renderTable(
     [
       ['account', 'VPC', 'segment', 'hours connected', 'USD'],
-      ...summary.byVpc.map((v) => [v.accountId, v.vpcId, v.segment, hours(v.connectedHours), formatUsd(v.usd)]),
+      // Names from registry files and --inter-region flows (a VPC id there is free text): escaped for the terminal.
+      ...summary.byVpc.map((v) => [
+        escapeControl(v.accountId),
+        escapeControl(v.vpcId),
+        escapeControl(v.segment),
+        hours(v.connectedHours),
+        formatUsd(v.usd),
+      ]),
     ],
     ['left', 'left', 'left', 'right', 'right'],
   );
   const unallocated = renderTable(
-    [['category', 'item', 'USD'], ...summary.unallocated.map((u) => [u.category, u.item, formatUsd(u.usd)])],
+    [
+      ['category', 'item', 'USD'],
+      ...summary.unallocated.map((u) => [u.category, escapeControl(u.item), formatUsd(u.usd)]),
+    ],
     ['left', 'left', 'right'],
   );
   const byAccount = renderTable(
     [
       ['account', 'USD'],
-      ...summary.byAccount.map((a) => [a.accountId, formatUsd(a.usd)]),
+      ...summary.byAccount.map((a) => [escapeControl(a.accountId), formatUsd(a.usd)]),
       ['unallocated', formatUsd(summary.unallocatedUsd)],
       ['total', formatUsd(summary.totalUsd)],
     ],

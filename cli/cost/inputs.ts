@@ -48,6 +48,8 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
 export const RegistryRecordSchema = z.looseObject({
   vpcId: z.string().min(1),
   accountId: z.string().min(1),
+  /** The VPC's region: `--regions` prices and charges each region's VPCs with its own hub. */
+  region: z.string().min(1).optional(),
   segment: z.string().default(''),
   services: z.array(z.string()),
   /** Served in the VPC: by spokelink's endpoint there (placement spoke) or by the VPC itself. */
@@ -66,7 +68,7 @@ export type RegistryRecord = Pick<ConsumerRecord, 'vpcId' | 'accountId' | 'segme
   Partial<
     Pick<
       ConsumerRecord,
-      'connectedAt' | 'disconnectedAt' | 'updatedAt' | 'localServices' | 'selfServed' | 'attachmentSubnetIds'
+      'region' | 'connectedAt' | 'disconnectedAt' | 'updatedAt' | 'localServices' | 'selfServed' | 'attachmentSubnetIds'
     >
   >;
 
@@ -145,6 +147,7 @@ const TagsSchema = z.union([
 const TwinWorldVpcSchema = z.looseObject({
   id: z.string().min(1),
   ownerId: z.string().min(1),
+  region: z.string().min(1).optional(),
   tags: TagsSchema.optional(),
 });
 
@@ -157,6 +160,7 @@ const WorldSchema = z.looseObject({
         vpcId: z.string().min(1),
         accountId: z.string().optional(),
         ownerId: z.string().optional(),
+        region: z.string().min(1).optional(),
         tags: TagsSchema.optional(),
       }),
     )
@@ -187,7 +191,12 @@ export function recordsFromWorld(raw: unknown, config: HubConfig, source = 'worl
   const world = result.data;
   if (world.registry !== undefined) return parseRegistryRecords(world.registry, `${source} registry`);
   // A twin world file (worlds/*.world.json) lists its VPCs under ec2.vpcs, with `id` and `ownerId`.
-  const twinVpcs = world.ec2?.vpcs?.map((vpc) => ({ vpcId: vpc.id, accountId: vpc.ownerId, tags: vpc.tags }));
+  const twinVpcs = world.ec2?.vpcs?.map((vpc) => ({
+    vpcId: vpc.id,
+    accountId: vpc.ownerId,
+    region: vpc.region,
+    tags: vpc.tags,
+  }));
   const vpcs = world.vpcs ?? twinVpcs;
   if (vpcs === undefined) {
     throw new CostSourceError(`${source} has neither a "registry", a "vpcs" nor an "ec2.vpcs" array: nothing to price`);
@@ -202,6 +211,7 @@ export function recordsFromWorld(raw: unknown, config: HubConfig, source = 'worl
       vpcId: vpc.vpcId,
       accountId:
         ('accountId' in vpc ? vpc.accountId : undefined) ?? ('ownerId' in vpc ? vpc.ownerId : undefined) ?? 'unknown',
+      ...(vpc.region === undefined ? {} : { region: vpc.region }),
       segment,
       services,
       status: 'connected',
