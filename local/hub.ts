@@ -26,7 +26,7 @@ import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { logger } from '#shared/logger';
 import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
-import { twinPlugin } from '#twin/plugin';
+import { type TwinTransport, twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
@@ -94,6 +94,12 @@ export interface LocalHubOptions {
    * (test/local/dynamo-transport.test.ts); the socket only costs wall time.
    */
   dynamoTransport?: 'in-process' | 'http';
+  /**
+   * How the twin answers the SDK clients (`TwinTransport`, twin/plugin.ts): `sdk` (default) through the SDK's whole
+   * client stack (serialized, signed); `direct` hands the twin the commands' input without serializing or signing
+   * (the bench's simulations: same answers and call records, less CPU).
+   */
+  sdkTransport?: TwinTransport;
 }
 
 /** Something visible happened (for live progress). */
@@ -312,7 +318,12 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     await twin.iam?.warm();
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
-    const plugin = localPlugin(twin, clock, options.dynamoTransport === 'http' ? undefined : dynamo);
+    const plugin = localPlugin(
+      twin,
+      clock,
+      options.dynamoTransport === 'http' ? undefined : dynamo,
+      options.sdkTransport,
+    );
 
     const lambdas = new LocalLambdas({
       functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
@@ -784,9 +795,14 @@ function explainDeployFailure(error: unknown, config: HubConfig, index: number):
  * requests skip the socket: the signed request goes to dynalite's own HTTP handler in process
  * (`LocalDynamo.handle`), and its response bytes to the SDK's deserializer, as they would over loopback.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
-export function localPlugin(twin: Twin, clock: SimClock, dynamo?: LocalDynamo): Pluggable<any, any> {
-  const base = twinPlugin(twin);
+export function localPlugin(
+  twin: Twin,
+  clock: SimClock,
+  dynamo?: LocalDynamo,
+  transport?: TwinTransport,
+  // biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
+): Pluggable<any, any> {
+  const base = twinPlugin(twin, transport);
   return {
     applyToStack(stack) {
       base.applyToStack(stack);
