@@ -35,7 +35,7 @@ import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { writeConfigFile } from './config-file';
-import { type DynamoWireRequest, type LocalDynamo, startDynalite } from './dynamo';
+import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
@@ -818,13 +818,23 @@ export function localPlugin(
       stack.add(
         (next, context) => async (args) => {
           if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
-          const request = args.request as DynamoWireRequest;
-          const answer = await dynamo.handle(request);
+          const answer = await dynamo.handle(unwrapUnsigned(args.request) as DynamoWireRequest);
           return { response: new HttpResponse(answer), output: undefined };
         },
         // The innermost middleware: the SDK's deserializer reads this response as it reads the socket's.
         { step: 'deserialize', name: 'spokelinkInProcessDynamo', priority: 'low' },
       );
+      // The direct transport (bench) does not sign the in-process requests either (see `unsignedRequest`).
+      if (transport === 'direct') {
+        stack.add(
+          (next, context) => async (args) => {
+            if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
+            return next({ ...args, request: unsignedRequest(args.request as DynamoWireRequest, context) });
+          },
+          // Last of the build step (after the headers), before the retry and signing middleware.
+          { step: 'build', name: 'spokelinkUnsignedDynamo', priority: 'low' },
+        );
+      }
     },
   };
 }
