@@ -15,7 +15,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { TwinError } from '#twin/errors';
 import { type TwinTransport, twinPlugin } from '#twin/plugin';
 import type { Twin } from '#twin/twin';
@@ -37,9 +37,23 @@ const SPOKE_ROLE = `arn:aws:iam::${spoke.accountId}:role/${config.spokeRole.name
 
 type Sendable = { send(command: unknown): Promise<unknown> };
 
+/** HTTP requests the SDK built (its build step), per transport: the direct one builds none. */
+const built: Record<TwinTransport, number> = { sdk: 0, direct: 0 };
+
 function clients(twin: Twin, transport: TwinTransport, credentials: AwsCredentialIdentity) {
   const make = <C extends { middlewareStack: { use(p: unknown): void } }>(client: C): C & Sendable => {
     client.middlewareStack.use(twinPlugin(twin, transport));
+    client.middlewareStack.use({
+      applyToStack(stack: MiddlewareStack<object, MetadataBearer>) {
+        stack.add(
+          (next) => async (args) => {
+            built[transport] += 1;
+            return next(args);
+          },
+          { step: 'build', name: 'testCountBuilt' },
+        );
+      },
+    });
     return client as C & Sendable;
   };
   const base = { region: 'us-east-1', credentials, maxAttempts: 3 };
@@ -148,6 +162,9 @@ describe('the direct transport answers as the full SDK path', () => {
   it('gives the same outputs, exceptions, retries, call log and state for calls of every twin service', async () => {
     const sdk = await script('sdk');
     const direct = await script('direct');
+    // The full path built a request for every send; the direct one none (it took the short stack).
+    expect(built.sdk).toBe(sdk.answers.length);
+    expect(built.direct).toBe(0);
     expect(direct.answers).toEqual(sdk.answers);
     expect(direct.calls).toEqual(sdk.calls);
     expect(direct.state).toEqual(sdk.state);
