@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TwinTransport } from '#twin/plugin';
 import { type BulkResult, type NextVpcOutcome, runBulk, runFullTransitGateway } from './bulk';
 import { bulkWorld, fullTransitGatewayWorld } from './worlds';
 
@@ -24,15 +25,20 @@ export type Job =
 
 export type JobResult = BulkResult & { next?: NextVpcOutcome };
 
-/** Runs one job in this process. */
-export async function runJob(job: Job): Promise<JobResult> {
+/**
+ * Runs one job in this process. The twin answers the SDK clients through the direct transport (twin/plugin.ts,
+ * `TwinTransport`): the same answers and call records as the full SDK path, without serializing and signing each
+ * call (docs/performance.md, "Simulation speed"). `transport: 'sdk'` runs the job on the full path.
+ */
+export async function runJob(job: Job, transport: TwinTransport = 'direct'): Promise<JobResult> {
+  const sdkTransport = { sdkTransport: transport };
   if (job.kind === 'bulk5000') {
     const bulk = fullTransitGatewayWorld({
       accounts: job.accounts,
       ...(job.vpcs === undefined ? {} : { vpcs: job.vpcs }),
       ...(job.fill ? { fillWithAttached: true } : {}),
     });
-    return runFullTransitGateway({ bulk, seed: job.seed });
+    return runFullTransitGateway({ bulk, seed: job.seed, hubOptions: sdkTransport });
   }
   const base = bulkWorld({ accounts: job.accounts, vpcsPerAccount: job.vpcsPerAccount });
   const bulk =
@@ -40,9 +46,12 @@ export async function runJob(job: Job): Promise<JobResult> {
   return runBulk({
     bulk,
     seed: job.seed,
-    ...(job.profileAssociationMs === undefined
-      ? {}
-      : { hubOptions: { twinOptions: { timings: { profileAssociationMs: job.profileAssociationMs } } } }),
+    hubOptions: {
+      ...sdkTransport,
+      ...(job.profileAssociationMs === undefined
+        ? {}
+        : { twinOptions: { timings: { profileAssociationMs: job.profileAssociationMs } } }),
+    },
   });
 }
 
@@ -85,8 +94,17 @@ export class JobPool {
 }
 
 if (require.main === module) {
-  const { job, output } = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { job: Job; output: string };
-  runJob(job)
+  // No stack traces in a job: the simulation throws (and catches) errors by the thousand as control flow (jsonpath-plus
+  // signals every scalar result with one, each failed Lambda invocation and AWS call is one) and capturing their
+  // stacks cost about 3% of a job's CPU; nothing of a run's figures reads a stack (the local Lambda runtime reports
+  // an empty trace). A job that fails reports its error's message only: run it with `runJob` in a test for a stack.
+  Error.stackTraceLimit = 0;
+  const { job, output, transport } = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
+    job: Job;
+    output: string;
+    transport?: TwinTransport;
+  };
+  runJob(job, transport)
     .then((result) => writeFileSync(output, JSON.stringify(result)))
     .catch((error: unknown) => {
       process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

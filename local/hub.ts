@@ -26,7 +26,7 @@ import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { logger } from '#shared/logger';
 import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
-import { twinPlugin } from '#twin/plugin';
+import { type TwinTransport, twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
@@ -35,7 +35,7 @@ import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { writeConfigFile } from './config-file';
-import { type DynamoWireRequest, type LocalDynamo, startDynalite } from './dynamo';
+import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { localIamModel, operatorRoleArn } from './iam';
@@ -94,6 +94,12 @@ export interface LocalHubOptions {
    * (test/local/dynamo-transport.test.ts); the socket only costs wall time.
    */
   dynamoTransport?: 'in-process' | 'http';
+  /**
+   * How the twin answers the SDK clients (`TwinTransport`, twin/plugin.ts): `sdk` (default) through the SDK's whole
+   * client stack (serialized, signed); `direct` hands the twin the commands' input without serializing or signing
+   * (the bench's simulations: same answers and call records, less CPU).
+   */
+  sdkTransport?: TwinTransport;
 }
 
 /** Something visible happened (for live progress). */
@@ -312,7 +318,12 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     await twin.iam?.warm();
     const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
     const identity = twin.credentialsFor(functionsRole);
-    const plugin = localPlugin(twin, clock, options.dynamoTransport === 'http' ? undefined : dynamo);
+    const plugin = localPlugin(
+      twin,
+      clock,
+      options.dynamoTransport === 'http' ? undefined : dynamo,
+      options.sdkTransport,
+    );
 
     const lambdas = new LocalLambdas({
       functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
@@ -784,9 +795,14 @@ function explainDeployFailure(error: unknown, config: HubConfig, index: number):
  * requests skip the socket: the signed request goes to dynalite's own HTTP handler in process
  * (`LocalDynamo.handle`), and its response bytes to the SDK's deserializer, as they would over loopback.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
-export function localPlugin(twin: Twin, clock: SimClock, dynamo?: LocalDynamo): Pluggable<any, any> {
-  const base = twinPlugin(twin);
+export function localPlugin(
+  twin: Twin,
+  clock: SimClock,
+  dynamo?: LocalDynamo,
+  transport?: TwinTransport,
+  // biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
+): Pluggable<any, any> {
+  const base = twinPlugin(twin, transport);
   return {
     applyToStack(stack) {
       base.applyToStack(stack);
@@ -802,13 +818,23 @@ export function localPlugin(twin: Twin, clock: SimClock, dynamo?: LocalDynamo): 
       stack.add(
         (next, context) => async (args) => {
           if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
-          const request = args.request as DynamoWireRequest;
-          const answer = await dynamo.handle(request);
+          const answer = await dynamo.handle(unwrapUnsigned(args.request) as DynamoWireRequest);
           return { response: new HttpResponse(answer), output: undefined };
         },
         // The innermost middleware: the SDK's deserializer reads this response as it reads the socket's.
         { step: 'deserialize', name: 'spokelinkInProcessDynamo', priority: 'low' },
       );
+      // The direct transport (bench) does not sign the in-process requests either (see `unsignedRequest`).
+      if (transport === 'direct') {
+        stack.add(
+          (next, context) => async (args) => {
+            if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
+            return next({ ...args, request: unsignedRequest(args.request as DynamoWireRequest, context) });
+          },
+          // Last of the build step (after the headers), before the retry and signing middleware.
+          { step: 'build', name: 'spokelinkUnsignedDynamo', priority: 'low' },
+        );
+      }
     },
   };
 }

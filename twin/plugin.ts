@@ -1,5 +1,7 @@
+import { Client, constructStack } from '@smithy/core/client';
+import { getRetryPlugin } from '@smithy/core/retry';
 import { HttpResponse } from '@smithy/protocol-http';
-import type { Pluggable } from '@smithy/types';
+import type { AwsCredentialIdentity, MetadataBearer, MiddlewareStack, Pluggable } from '@smithy/types';
 import { TwinError } from './errors';
 import type { Twin } from './twin';
 import type { ServiceName } from './types';
@@ -63,15 +65,55 @@ export function toSdkError(client: string, error: TwinError, requestId: string):
   return sdkError;
 }
 
+/** The twin's answer to one SDK call: the output with the `$metadata` the SDK's deserializer adds, or its exception. */
+async function answer(
+  twin: Twin,
+  clientName: string,
+  spec: (typeof CLIENTS)[string],
+  operation: string,
+  input: unknown,
+  accessKeyId: string,
+  region: string,
+) {
+  try {
+    const output = await twin.call(spec.service, operation, input as Record<string, unknown>, accessKeyId, region);
+    return {
+      response: new HttpResponse({ statusCode: 200, headers: {} }),
+      output: { ...output, $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } },
+    };
+  } catch (error) {
+    if (error instanceof TwinError) throw toSdkError(clientName, error, twin.newUuid());
+    throw error;
+  }
+}
+
+/**
+ * How the twin answers SDK clients:
+ * - `sdk` (default): through the SDK's whole client stack: the input is serialized to the HTTP request AWS would
+ *   get and signed (the twin reads the caller from the signature's credential scope); what a test checks.
+ * - `direct`: the same clients, the same input (after the commands' own input middleware, e.g. Route 53's id
+ *   normalizer), the same credentials, endpoint resolution and the SDK's own retry middleware with the client's retry
+ *   strategy, but no serialization, signing or HTTP headers: the twin receives the input as the full path would hand
+ *   it. The bench's simulations use it (CPU per simulated VPC: docs/performance.md, "Simulation speed"); it checks
+ *   nothing of the wire format (what the SDK's serializer would refuse), so tests keep `sdk`
+ *   (test/twin/direct-transport.test.ts: both give the same answers and call records).
+ */
+export type TwinTransport = 'sdk' | 'direct';
+
 /**
  * Middleware that answers SDK v3 calls from the twin. It sits in the deserialize step, inside the SDK's retry and
  * signing middleware: the request is signed as for AWS (the twin reads the caller from the credential scope), errors
- * go through the SDK's own retry strategy, and clients are the same objects production uses.
+ * go through the SDK's own retry strategy, and clients are the same objects production uses. With the `direct`
+ * transport, the clients it is applied to send through `directSend` instead (see `TwinTransport`).
  */
 // biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
-export function twinPlugin(twin: Twin): Pluggable<any, any> {
+export function twinPlugin(twin: Twin, transport: TwinTransport = 'sdk'): Pluggable<any, any> {
   return {
     applyToStack(stack) {
+      if (transport === 'direct') {
+        installDirectSend();
+        directStacks.set(stack, twin);
+      }
       stack.add(
         (next, context) => async (args) => {
           const clientName = String(context.clientName ?? '');
@@ -81,19 +123,88 @@ export function twinPlugin(twin: Twin): Pluggable<any, any> {
           const request = args.request as { headers?: Record<string, string> };
           const headers = request.headers ?? {};
           const { accessKeyId, region } = parseCredentialScope(headers.authorization ?? headers.Authorization);
-          try {
-            const output = await twin.call(spec.service, operation, args.input, accessKeyId, region);
-            return {
-              response: new HttpResponse({ statusCode: 200, headers: {} }),
-              output: { ...output, $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } },
-            };
-          } catch (error) {
-            if (error instanceof TwinError) throw toSdkError(clientName, error, twin.newUuid());
-            throw error;
-          }
+          return answer(twin, clientName, spec, operation, args.input, accessKeyId, region);
         },
         { step: 'deserialize', name: 'spokelinkTwin', priority: 'high', override: true },
       );
     },
   };
+}
+
+// ---- the direct transport --------------------------------------------------------------------------------------
+
+/** Client stacks given `twinPlugin(twin, 'direct')`, and their twin. Any other client sends as the SDK does. */
+const directStacks = new WeakMap<object, Twin>();
+/** Per client: the short stack `directSend` resolves each command against (built on the client's first send). */
+type ShortStack = MiddlewareStack<Record<string, unknown>, MetadataBearer>;
+const shortStacks = new WeakMap<object, ShortStack>();
+const IDENTITY = Symbol('spokelinkTwinIdentity');
+
+type SdkConfig = {
+  credentials: () => Promise<AwsCredentialIdentity>;
+  region: () => Promise<string>;
+} & Parameters<typeof getRetryPlugin>[0];
+type SdkCommand = {
+  resolveMiddleware(stack: unknown, config: unknown, options: unknown): (c: unknown) => Promise<{ output: unknown }>;
+};
+type SdkClient = { config: SdkConfig; middlewareStack: object; constructor: { name: string } };
+
+let originalSend: ((...args: unknown[]) => unknown) | undefined;
+
+/**
+ * Routes `send` of the clients the direct plugin was applied to through their short stack (once per process; every
+ * other client, and a send with options or a callback, goes through the SDK's own `send` unchanged).
+ */
+function installDirectSend(): void {
+  if (originalSend) return;
+  const prototype = Client.prototype as unknown as { send: (...args: unknown[]) => unknown };
+  const original = prototype.send;
+  originalSend = original;
+  prototype.send = function directSend(this: SdkClient, ...args: unknown[]) {
+    const [command, ...rest] = args as [SdkCommand, ...unknown[]];
+    const twin = directStacks.get(this.middlewareStack);
+    const spec = CLIENTS[this.constructor.name];
+    if (!twin || !spec || rest.some((r) => r !== undefined)) return original.apply(this, args);
+    let stack = shortStacks.get(this);
+    if (!stack) {
+      stack = shortStack(twin, this.constructor.name, spec, this.config);
+      shortStacks.set(this, stack);
+    }
+    return command
+      .resolveMiddleware(
+        stack,
+        this.config,
+        undefined,
+      )(command)
+      .then((result) => result.output);
+  };
+}
+
+/**
+ * The stack of a direct send: the caller's identity resolved once per send (as the SDK's auth scheme middleware
+ * does, from the same memoized credentials provider), an empty `serializerMiddleware` (the anchor the commands'
+ * endpoint middleware is placed before), the SDK's retry middleware over the client's retry strategy, and the twin.
+ * The commands add their own middleware (endpoint resolution, input normalizers) as on the full path.
+ */
+function shortStack(twin: Twin, clientName: string, spec: (typeof CLIENTS)[string], config: SdkConfig) {
+  const stack: ShortStack = constructStack();
+  stack.add(
+    (next, context) => async (args) => {
+      (context as Record<symbol, unknown>)[IDENTITY] = await config.credentials();
+      return next(args);
+    },
+    { step: 'serialize', name: 'serializerMiddleware' },
+  );
+  stack.use(getRetryPlugin(config));
+  stack.add(
+    (_next, context) => async (args) => {
+      const identity = (context as Record<symbol, AwsCredentialIdentity>)[IDENTITY];
+      // The signing region: the endpoint's auth scheme's, else the client's (as SigV4 signing picks it).
+      const region = (context as { signing_region?: string }).signing_region ?? (await config.region());
+      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      return answer(twin, clientName, spec, operation, args.input, identity?.accessKeyId ?? '', region);
+    },
+    { step: 'deserialize', name: 'spokelinkTwin', priority: 'high' },
+  );
+  return stack;
 }
