@@ -7,7 +7,7 @@ module.exports = {
     '^#twin/(.*)$': '<rootDir>/twin/$1',
     '^#local/(.*)$': '<rootDir>/local/$1',
   },
-  setupFiles: ['<rootDir>/test/setup-env.ts'],
+  setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/setup-async-context.ts'],
   // No setupFilesAfterEnv: the few files asserting on aws-sdk-client-mock import 'aws-sdk-client-mock-jest' (its
   // matchers and sinon) themselves, so the other suites do not each load it.
   testMatch: ['**/*.test.ts'],
