@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '#shared/logger';
@@ -13,7 +13,6 @@ import { main } from '../../cli/main';
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'config/example.hub.json');
 const WORLD = join(ROOT, 'worlds/example.world.json');
-const SCENARIO = join(ROOT, 'test/lifecycle/fixtures/example.scenario.json');
 
 interface Run {
   code: number;
@@ -65,9 +64,22 @@ describe('--json: exactly one JSON document on stdout, for every command', () =>
 
   it('simulate --scenario FILE --json: the handler logs stay off stdout', async () => {
     // As in a shell without POWERTOOLS_LOG_LEVEL: the logger was created at INFO before any hub set the level.
+    // A short scenario: one VPC connected runs every onboarding handler (the example scenario, a VPC's whole life, is
+    // run by test/lifecycle/cli.test.ts).
+    const scenario = join(dir, 'connect.scenario.json');
+    const sandbox = 'vpc-0b300000000000002';
+    writeFileSync(
+      scenario,
+      JSON.stringify({
+        steps: [
+          { do: 'tag', vpc: sandbox, tags: { 'spokelink:connect': 'true' } },
+          { do: 'expect', vpc: sandbox, status: 'connected', registry: 'connected' },
+        ],
+      }),
+    );
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
-    const run = await simulate('--scenario', SCENARIO, '--save', 'none', '--json').finally(() =>
+    const run = await simulate('--scenario', scenario, '--save', 'none', '--json').finally(() =>
       logger.setLogLevel(level),
     );
     expect(oneDocument(run)).toBeInstanceOf(Object);
