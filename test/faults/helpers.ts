@@ -119,9 +119,9 @@ export function describeLostResponses(
   reference: (workflow: Workflow, vpcId: string) => FaultRunResult,
 ): void {
   describe('Faults: every response of a mutating call lost after it took effect', () => {
-    it.each(cases)(
-      '%s survives every %s response lost (no duplicate, nothing left behind)',
-      async (workflow, operation, vpcId: string = FAULT_VPCS[0]) => {
+    it.each(cases.map(([workflow, operation, vpcId = FAULT_VPCS[0]]) => ({ workflow, operation, vpcId })))(
+      '$workflow survives every $operation response lost (no duplicate, nothing left behind)',
+      async ({ workflow, operation, vpcId }) => {
         const scenario: FaultScenario = {
           workflow,
           vpcId,
