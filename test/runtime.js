@@ -8,6 +8,7 @@
  * flags and compiles as usual when it does not (`cachedDataRejected`). Modules still run afresh in each file: only
  * their compilation is shared.
  */
+const { createHash } = require('node:crypto');
 const vm = require('node:vm');
 const Runtime = require('jest-runtime').default;
 
@@ -15,20 +16,21 @@ const PATCHED = Symbol.for('spokelink.test.codeCache');
 
 if (!vm.compileFunction[PATCHED]) {
   const compileFunction = vm.compileFunction;
-  /** filename -> the source and parameters it was compiled with, and V8's code for them. */
+  /** filename -> the digest of the source and parameters it was compiled with, and V8's code for them (the digest,
+   * not the source: the sources of aws-cdk-lib alone are tens of MB a worker would keep). */
   const cache = new Map();
   const withCodeCache = (code, params = [], options = {}) => {
     const { filename } = options;
     if (typeof filename !== 'string' || options.cachedData !== undefined) return compileFunction(code, params, options);
-    const signature = params.join(',');
+    const digest = createHash('sha1').update(params.join(',')).update('\0').update(code).digest('base64');
     const entry = cache.get(filename);
-    if (entry && entry.code === code && entry.signature === signature) {
+    if (entry && entry.digest === digest) {
       const fn = compileFunction(code, params, { ...options, cachedData: entry.data });
       if (fn.cachedDataRejected) cache.delete(filename);
       return fn;
     }
     const fn = compileFunction(code, params, { ...options, produceCachedData: true });
-    if (fn.cachedData) cache.set(filename, { code, signature, data: fn.cachedData });
+    if (fn.cachedData) cache.set(filename, { digest, data: fn.cachedData });
     return fn;
   };
   withCodeCache[PATCHED] = true;
