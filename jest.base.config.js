@@ -2,12 +2,14 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': '<rootDir>/test/transform.js' },
+  // Jest's runtime with V8's code cache shared by the files of a worker (each file still runs its modules afresh).
+  runtime: '<rootDir>/test/runtime.js',
   moduleNameMapper: {
     '^#shared/(.*)$': '<rootDir>/functions/shared/$1',
     '^#twin/(.*)$': '<rootDir>/twin/$1',
     '^#local/(.*)$': '<rootDir>/local/$1',
   },
-  setupFiles: ['<rootDir>/test/setup-env.ts'],
+  setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/setup-async-context.ts'],
   // No setupFilesAfterEnv: the few files asserting on aws-sdk-client-mock import 'aws-sdk-client-mock-jest' (its
   // matchers and sinon) themselves, so the other suites do not each load it.
   testMatch: ['**/*.test.ts'],

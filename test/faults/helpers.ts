@@ -68,3 +68,70 @@ export function describeFaultProperties(
     });
   });
 }
+
+/** A mutating call whose every response is lost after it took effect, in one workflow (and for one fault VPC). */
+export type LostResponseCase = readonly [workflow: Workflow, operation: string, vpcId?: string];
+
+/**
+ * Every mutating call of the two workflows, its every response lost after it took effect. `npm test` runs
+ * `LOST_RESPONSES_DEFAULT_TIER` (one call of each kind of resource: attachment, zone association, security group
+ * rule, share, and the attachment's and a rule's removal); the scale tier runs them all (onboarding-faults.scale.test.ts).
+ */
+export const LOST_RESPONSES: readonly LostResponseCase[] = [
+  ['onboard', 'CreateTransitGatewayVpcAttachment'],
+  ['onboard', 'AcceptTransitGatewayVpcAttachment'],
+  ['onboard', 'AssociateTransitGatewayRouteTable'],
+  ['onboard', 'CreateTransitGatewayRoute'],
+  ['onboard', 'CreateRoute'],
+  ['onboard', 'AssociateVPCWithHostedZone'],
+  ['onboard', 'CreateVPCAssociationAuthorization'],
+  ['onboard', 'DeleteVPCAssociationAuthorization'],
+  ['onboard', 'AuthorizeSecurityGroupIngress'],
+  ['onboard', 'ModifyVpcEndpointServicePermissions'],
+  // The partner outside the organization: its account gets the TGW through a share of its own.
+  ['onboard', 'AssociateResourceShare', FAULT_VPCS[1]],
+  ['onboard', 'CreateTags'],
+  ['offboard', 'DeleteRoute'],
+  ['offboard', 'DisassociateVPCFromHostedZone'],
+  ['offboard', 'RevokeSecurityGroupIngress'],
+  ['offboard', 'ModifyVpcEndpointServicePermissions'],
+  ['offboard', 'DeleteTransitGatewayRoute'],
+  ['offboard', 'DeleteTransitGatewayVpcAttachment'],
+  ['offboard', 'CreateTags'],
+];
+
+const DEFAULT_TIER_OPERATIONS = new Set([
+  'onboard CreateTransitGatewayVpcAttachment',
+  'onboard AssociateVPCWithHostedZone',
+  'onboard AuthorizeSecurityGroupIngress',
+  'onboard AssociateResourceShare',
+  'offboard RevokeSecurityGroupIngress',
+  'offboard DeleteTransitGatewayVpcAttachment',
+]);
+
+export const LOST_RESPONSES_DEFAULT_TIER = LOST_RESPONSES.filter(([workflow, operation]) =>
+  DEFAULT_TIER_OPERATIONS.has(`${workflow} ${operation}`),
+);
+
+/** Each case: the workflow survives (no duplicate, nothing left behind), converging to the fault-free state. */
+export function describeLostResponses(
+  cases: readonly LostResponseCase[],
+  reference: (workflow: Workflow, vpcId: string) => FaultRunResult,
+): void {
+  describe('Faults: every response of a mutating call lost after it took effect', () => {
+    it.each(cases.map(([workflow, operation, vpcId = FAULT_VPCS[0]]) => ({ workflow, operation, vpcId })))(
+      '$workflow survives every $operation response lost (no duplicate, nothing left behind)',
+      async ({ workflow, operation, vpcId }) => {
+        const scenario: FaultScenario = {
+          workflow,
+          vpcId,
+          faults: [{ kind: 'lost-response', at: 1, operation, repeat: true }],
+          consistencyLagMs: 0,
+        };
+        const outcome = await runFaultScenario(scenario);
+        expect(outcome.first.injected).toBe(1);
+        expect(convergenceProblems(outcome, reference(workflow, vpcId))).toEqual([]);
+      },
+    );
+  });
+}

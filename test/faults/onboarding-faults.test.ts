@@ -1,11 +1,10 @@
+import { FAULT_VPCS, type FaultScenario, offboardingProblems, runFaultScenario } from '../../bench/faults';
 import {
-  convergenceProblems,
-  FAULT_VPCS,
-  type FaultScenario,
-  offboardingProblems,
-  runFaultScenario,
-} from '../../bench/faults';
-import { describeFaultProperties, faultFreeReferences } from './helpers';
+  describeFaultProperties,
+  describeLostResponses,
+  faultFreeReferences,
+  LOST_RESPONSES_DEFAULT_TIER,
+} from './helpers';
 
 /**
  * Onboarding and offboarding under injected faults, property-based: whatever the fault schedule (which AWS call or
@@ -14,7 +13,7 @@ import { describeFaultProperties, faultFreeReferences } from './helpers';
  * or ends `failed` with a status naming the step and converges to the fault-free state when the app team asks again.
  * Never a duplicate attachment, an orphan security group rule, a lost registry record or an unhandled Lambda crash.
  * The properties run a few seeded schedules here, more in the scale tier (onboarding-faults.scale.test.ts), more still
- * in `npm run bench`.
+ * in `npm run bench`; the lost responses of one mutating call of each kind here, of every one in the scale tier.
  */
 
 const reference = faultFreeReferences();
@@ -36,44 +35,8 @@ describe.each([
 // A few seeded schedules of each property here; the 25, 25 and 15 runs in onboarding-faults.scale.test.ts.
 describeFaultProperties({ onboard: 3, offboard: 3, offboardAfterFaultedOnboard: 2 }, reference);
 
-describe('Faults: every response of a mutating call lost after it took effect', () => {
-  it.each([
-    ['onboard', 'CreateTransitGatewayVpcAttachment'],
-    ['onboard', 'AcceptTransitGatewayVpcAttachment'],
-    ['onboard', 'AssociateTransitGatewayRouteTable'],
-    ['onboard', 'CreateTransitGatewayRoute'],
-    ['onboard', 'CreateRoute'],
-    ['onboard', 'AssociateVPCWithHostedZone'],
-    ['onboard', 'CreateVPCAssociationAuthorization'],
-    ['onboard', 'DeleteVPCAssociationAuthorization'],
-    ['onboard', 'AuthorizeSecurityGroupIngress'],
-    ['onboard', 'ModifyVpcEndpointServicePermissions'],
-    // The partner outside the organization: its account gets the TGW through a share of its own.
-    ['onboard', 'AssociateResourceShare', FAULT_VPCS[1]],
-    ['onboard', 'CreateTags'],
-    ['offboard', 'DeleteRoute'],
-    ['offboard', 'DisassociateVPCFromHostedZone'],
-    ['offboard', 'RevokeSecurityGroupIngress'],
-    ['offboard', 'ModifyVpcEndpointServicePermissions'],
-    ['offboard', 'DeleteTransitGatewayRoute'],
-    ['offboard', 'DeleteTransitGatewayVpcAttachment'],
-    ['offboard', 'CreateTags'],
-  ] as const)(
-    '%s survives every %s response lost (no duplicate, nothing left behind)',
-    async (workflow, operation, vpcId: string = FAULT_VPCS[0]) => {
-      const scenario: FaultScenario = {
-        workflow,
-        vpcId,
-        faults: [{ kind: 'lost-response', at: 1, operation, repeat: true }],
-        consistencyLagMs: 0,
-      };
-      const outcome = await runFaultScenario(scenario);
-      expect(outcome.first.injected).toBe(1);
-      expect(convergenceProblems(outcome, reference(workflow, vpcId))).toEqual([]);
-    },
-    30_000,
-  );
-});
+// One mutating call of each kind here; every one of the two workflows' in onboarding-faults.scale.test.ts.
+describeLostResponses(LOST_RESPONSES_DEFAULT_TIER, reference);
 
 describe('Faults: offboarding after a faulted onboarding leaves nothing', () => {
   it.each([

@@ -138,14 +138,15 @@ describe('a migration day on the in-process transport', () => {
   });
 
   it('repeats exactly, and ends as the same day over HTTP does', async () => {
-    const bulk = bulkWorld({ accounts: 1, vpcsPerAccount: 3 });
+    // Two VPCs whose executions overlap (concurrent registry requests) make the case; each day costs a second or two.
+    const bulk = bulkWorld({ accounts: 1, vpcsPerAccount: 2 });
     // The handlers' module-level caches (a warm Lambda container: validate's zone names) outlive a hub in this
     // process, so the first day of a process makes a few more calls: compare two warm days.
     await runBulk({ bulk, seed: 5 });
     const first = fingerprint(await runBulk({ bulk, seed: 5 }));
     const second = fingerprint(await runBulk({ bulk, seed: 5 }));
     expect(second).toEqual(first);
-    expect(first.connected).toBe(3);
+    expect(first.connected).toBe(2);
 
     // Over the socket the OS may order concurrent responses differently (so the retries may differ), but the day
     // ends the same: every VPC connected, nothing duplicated, lost or orphaned.

@@ -14,8 +14,8 @@ import { type Footprint, footprints, groupIds, type RecordItem, settle, statusOf
  */
 
 describe('Scale: a private hosted zone full (MAX_VPCS_ASSOCIATED_BY_ZONE)', () => {
-  // Zones hold 10 VPCs (the hub's and 9 spokes); 12 nonprod VPCs each want the ssm and sts zones.
-  const bulk = bulkWorld({ accounts: 2, vpcsPerAccount: 6, zoneMaxVpcs: 10, prodEvery: Number.POSITIVE_INFINITY });
+  // Zones hold 4 VPCs (the hub's and 3 spokes); 6 nonprod VPCs each want the ssm and sts zones.
+  const bulk = bulkWorld({ accounts: 2, vpcsPerAccount: 3, zoneMaxVpcs: 4, prodEvery: Number.POSITIVE_INFINITY });
   const zoneIds = ['Z0SSM00000000000000001', 'Z0STS00000000000000001'];
   let result: BulkResult;
   let snapshot: TwinSnapshotView;
@@ -65,18 +65,18 @@ describe('Scale: a private hosted zone full (MAX_VPCS_ASSOCIATED_BY_ZONE)', () =
 
   it('fills each zone to its limit and no further', () => {
     for (const zoneId of zoneIds) {
-      expect({ zoneId, vpcs: snapshot.route53.zones[zoneId]!.vpcs.length }).toEqual({ zoneId, vpcs: 10 });
+      expect({ zoneId, vpcs: snapshot.route53.zones[zoneId]!.vpcs.length }).toEqual({ zoneId, vpcs: 4 });
     }
   });
 
   it('fails the VPCs that do not fit with a status naming the step, the zone, the limit and what was rolled back', () => {
     expect(result.notConnected.length).toBeGreaterThanOrEqual(3);
-    expect(result.connected + result.notConnected.length).toBe(12);
+    expect(result.connected + result.notConnected.length).toBe(6);
     for (const vpc of result.notConnected) {
       expect(vpc.status).toBe('failed');
       expect(vpc.detail!.length).toBeLessThanOrEqual(256);
       expect(vpc.detail).toMatch(
-        /^AssociateZones: QuotaExceededError: associating (vpc-[0-9a-f]+|the VPC) with zone (ssm|sts)\.us-east-1\.amazonaws\.com: LimitsExceeded: .*MAX_VPCS_ASSOCIATED_BY_ZONE has a limit of 10\.; rolled back: attachment, 1 route, (1 zone assoc, )?2 SG rules$/,
+        /^AssociateZones: QuotaExceededError: associating (vpc-[0-9a-f]+|the VPC) with zone (ssm|sts)\.us-east-1\.amazonaws\.com: LimitsExceeded: .*MAX_VPCS_ASSOCIATED_BY_ZONE has a limit of 4\.; rolled back: attachment, 1 route, (1 zone assoc, )?2 SG rules$/,
       );
     }
     expect(result.failures.map((f) => f.error)).toEqual(result.notConnected.map(() => 'QuotaExceededError'));
@@ -117,7 +117,7 @@ describe('Scale: a private hosted zone full (MAX_VPCS_ASSOCIATED_BY_ZONE)', () =
   it('connects the failed VPCs when they ask again after the quota was raised', () => {
     expect(rerun).toEqual({
       statuses: result.notConnected.map(() => 'connected'),
-      zones: [13, 13],
+      zones: [7, 7],
       invariants: { duplicates: [], lost: [], orphans: [] },
     });
   });

@@ -5,7 +5,7 @@ import { expectFloodWaitsBehindItself, hubOf, VICTIM_ACCOUNT, world } from './in
 
 /**
  * Attacks on the intake by one tenant, on the twin's virtual clock (simulated time, never wall time):
- * - a flood: many VPCs of one account tagged at once (6 against a limit of 2 here; 48 against the default 10 in
+ * - a flood: many VPCs of one account tagged at once (3 against a limit of 1 here; 48 against the default 10 in
  *   intake-fairness.scale.test.ts), while another account tags its single VPC. The per-account limit
  *   (`intake.maxConcurrentExecutionsPerAccount`) keeps the flood waiting behind itself: the victim connects within
  *   twice the time it takes alone;
@@ -21,9 +21,9 @@ describe('Security: one tenant cannot starve or flood the others at intake', () 
     hub = undefined;
   });
 
-  it("connects another account's VPC within twice its solo time while one account floods 6 VPCs (limit 2)", async () => {
+  it("connects another account's VPC within twice its solo time while one account floods 3 VPCs (limit 1)", async () => {
     // The flood of 48 VPCs against the default limit of 10 is in intake-fairness.scale.test.ts.
-    await expectFloodWaitsBehindItself({ vpcsPerAccount: 2, maxConcurrentExecutionsPerAccount: 2 });
+    await expectFloodWaitsBehindItself({ vpcsPerAccount: 1, maxConcurrentExecutionsPerAccount: 1 });
   });
 
   it('turns a minute of tag flapping into at most two executions that end with the latest tags', async () => {

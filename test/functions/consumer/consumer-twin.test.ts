@@ -11,20 +11,22 @@ const VPC = 'vpc-0a200000000000001';
 
 describe('Function: consumer (on the twin)', () => {
   let w: WorkflowHub;
+  let execution: Awaited<ReturnType<WorkflowHub['onboard']>>[number] | undefined;
 
-  beforeEach(async () => {
+  // One hub and one first onboarding for the file: each case after the first starts from the connected VPC, which
+  // each leaves connected with its rules in place.
+  beforeAll(async () => {
     w = await startWorkflowHub();
+    [execution] = await w.onboard(VPC);
   });
 
-  afterEach(async () => {
+  afterAll(async () => {
     await w.close();
   });
 
   const callsOf = (operation: string, from = 0) => w.callsSince(from).filter((c) => c.operation === operation);
 
   it('onboards a VPC for the first time without any DescribeSecurityGroupRules call', async () => {
-    const [execution] = await w.onboard(VPC);
-
     expect(execution?.status).toBe('SUCCEEDED');
     expect(callsOf('DescribeSecurityGroupRules')).toEqual([]);
     const authorized = callsOf('AuthorizeSecurityGroupIngress');
@@ -44,7 +46,6 @@ describe('Function: consumer (on the twin)', () => {
   });
 
   it('run again (a reconcile repair, never cut short), creates no rule, describes once, keeps the rule ids', async () => {
-    await w.onboard(VPC);
     const before = await w.record(VPC);
     const mark = w.mark();
 
@@ -58,14 +59,13 @@ describe('Function: consumer (on the twin)', () => {
   });
 
   it('run again after a rule was revoked out of band: describes once and authorizes only that rule', async () => {
-    await w.onboard(VPC);
     const recorded = (await w.record(VPC))!.securityGroupRules!;
     const gone = recorded[0]!;
     const group = ec2State(w.twin).securityGroups[gone.groupId]!;
     group.rules = group.rules.filter((r) => r.id !== gone.ruleId);
     const mark = w.mark();
 
-    const again = await w.repair(VPC);
+    const again = await w.repair(VPC, 'after-revoke');
 
     expect(again?.status).toBe('SUCCEEDED');
     // One call, which succeeds: the others are in place.
