@@ -41,6 +41,8 @@ export interface IamPolicies {
     'perAccountShare' | 'organizationShareOnly' | 'perAccountShareProfile' | 'organizationShareOnlyProfile',
     Variant
   >;
+  /** What a hub with `peers` adds to a function's policy (inter-region reach), by function name. */
+  peering: Record<string, PolicyDocument>;
 }
 
 let cachedFile: IamPolicies | undefined;
@@ -66,6 +68,8 @@ function listValues(config: HubConfig): Record<string, string[]> {
     EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
     ExternalAccounts: uniq(config.organization.externalAccounts),
     SpokeServiceNames: spokeServiceNames(config),
+    PeerRouteTableIds: uniq(Object.values(config.hub.peers).flatMap((p) => p.routeTableIds)),
+    PeerAssociationRouteTableIds: uniq(Object.values(config.hub.peers).map((p) => p.associationRouteTableId)),
   };
 }
 
@@ -142,11 +146,13 @@ function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated 
   const variant = policies.variants[config.dns.mode === 'profile' ? (`${share}Profile` as const) : share];
   const names = resourceNames(config);
   const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
+  // A hub with peers: the reconcile's inter-region reach grants too (infra/permissions.ts, peeringGrants).
+  const peered = Object.keys(config.hub.peers).length > 0;
   const roles = new Map<string, PolicyDocument[]>([
-    ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => [
-      hubRole(name),
-      [instantiate(policy, config)],
-    ]),
+    ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => {
+      const peering = peered ? policies.peering[name] : undefined;
+      return [hubRole(name), [instantiate(policy, config), ...(peering ? [instantiate(peering, config)] : [])]];
+    }),
     ...Object.entries(policies.operators).map(([name, policy]): [string, PolicyDocument[]] => [
       operatorRoleArn(config, name),
       [instantiate(policy, config)],

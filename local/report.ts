@@ -305,32 +305,38 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
   };
 }
 
+/**
+ * The TGW peering attachments of a region's hub TGW (requested or accepted by it): the peer region, the state now,
+ * and the static routes of the TGW's route tables to the attachment (`<table> <cidr>`).
+ */
+export function peeringsOf(hub: LocalHub, region: string): RegionReport['peerings'] {
+  const ec2 = ec2State(hub.twin);
+  const tgwId = hub.region(region).config.hub.transitGatewayId;
+  const tables = Object.values(ec2.tgwRouteTables).filter((t) => t.transitGatewayId === tgwId);
+  return Object.values(ec2.attachments)
+    .filter((a) => a.peering && (a.transitGatewayId === tgwId || a.peering.peerTransitGatewayId === tgwId))
+    .map((a) => {
+      const requester = a.transitGatewayId === tgwId;
+      const peerRegion = requester ? a.peering!.peerRegion : (ec2.transitGateways[a.transitGatewayId]?.region ?? '');
+      const staticRoutes = tables
+        .flatMap((table) =>
+          table.staticRoutes.filter((route) => route.attachmentId === a.id).map((route) => `${table.id} ${route.cidr}`),
+        )
+        .sort();
+      return { peerRegion, attachmentId: a.id, state: stateAt(a.timeline, hub.clock.now()), staticRoutes };
+    })
+    .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId));
+}
+
 /** Each region's outcome: its spokes' statuses, its executions, its held events and its hub's peerings. */
 function regionsOf(hub: LocalHub, vpcs: VpcReport[], executions: ExecutionReport[]): RegionReport[] {
-  const ec2 = ec2State(hub.twin);
   const tally = (values: string[]) => {
     const out: Record<string, number> = {};
     for (const v of values.sort()) out[v] = (out[v] ?? 0) + 1;
     return out;
   };
   return hub.regions.map((r) => {
-    const tgwId = r.config.hub.transitGatewayId;
-    const tables = Object.values(ec2.tgwRouteTables).filter((t) => t.transitGatewayId === tgwId);
-    const peerings = Object.values(ec2.attachments)
-      .filter((a) => a.peering && (a.transitGatewayId === tgwId || a.peering.peerTransitGatewayId === tgwId))
-      .map((a) => {
-        const requester = a.transitGatewayId === tgwId;
-        const peerRegion = requester ? a.peering!.peerRegion : (ec2.transitGateways[a.transitGatewayId]?.region ?? '');
-        const staticRoutes = tables
-          .flatMap((table) =>
-            table.staticRoutes
-              .filter((route) => route.attachmentId === a.id)
-              .map((route) => `${table.id} ${route.cidr}`),
-          )
-          .sort();
-        return { peerRegion, attachmentId: a.id, state: stateAt(a.timeline, hub.clock.now()), staticRoutes };
-      })
-      .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId));
+    const peerings = peeringsOf(hub, r.region);
     const records = r.events.records;
     return {
       region: r.region,
