@@ -138,17 +138,22 @@ export interface FunctionUrlResponse {
   body: string;
 }
 
-/** One served region's hub in a local run: its own functions, workflows, topics, bus, intake queue and registry. */
-export interface LocalRegion {
-  readonly region: string;
-  /** The configuration as this region's functions read it (`regionalConfig`). */
-  readonly config: HubConfig;
+/** What a regional hub runs locally: Lambda, Step Functions, SNS, EventBridge, the registry's dynalite. */
+export interface LocalRegionalServices {
   readonly lambdas: LocalLambdas;
   readonly sfn: LocalStepFunctions;
   readonly sns: LocalSns;
   readonly events: LocalEventBridge;
   readonly dynamo: LocalDynamo;
+  /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
   readonly intakeQueue: LocalIntakeDispatch;
+}
+
+/** One served region's hub in a local run: its own functions, workflows, topics, bus, intake queue and registry. */
+export interface LocalRegion extends LocalRegionalServices {
+  readonly region: string;
+  /** The configuration as this region's functions read it (`regionalConfig`). */
+  readonly config: HubConfig;
   /** False while the region is down (`LocalHub.regionDown`). */
   readonly up: boolean;
   /** Every item of this region's registry table (a scan). */
@@ -157,23 +162,16 @@ export interface LocalRegion {
   idle(): boolean;
 }
 
-/** The handle on a running local hub. */
-export interface LocalHub {
+/**
+ * The handle on a running local hub. Its `lambdas`, `sfn`, `sns`, `events`, `dynamo` and `intakeQueue` are the first
+ * region's (the only one's, with one region).
+ */
+export interface LocalHub extends LocalRegionalServices {
   readonly config: HubConfig;
   readonly world: World;
   readonly twin: Twin;
   readonly clock: SimClock;
-  readonly lambdas: LocalLambdas;
-  readonly sfn: LocalStepFunctions;
-  readonly sns: LocalSns;
-  readonly events: LocalEventBridge;
-  readonly dynamo: LocalDynamo;
-  /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
-  readonly intakeQueue: LocalIntakeDispatch;
-  /**
-   * Every served region's hub, in `servedRegions` order. `lambdas`, `sfn`, `sns`, `events`, `dynamo` and `intakeQueue`
-   * above are the first region's (the only one's, with one region).
-   */
+  /** Every served region's hub, in `servedRegions` order. */
   readonly regions: readonly LocalRegion[];
   /** A served region's hub (throws for a region this hub does not serve). */
   region(name: string): LocalRegion;

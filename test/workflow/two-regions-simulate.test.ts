@@ -4,8 +4,7 @@ import type { SimulationReport } from '#local/report';
 import { loadConfigFile } from '#shared/config';
 import type { Route53State } from '#twin/services/route53';
 import { loadWorldFile } from '#twin/world';
-import { main } from '../../cli/main';
-import { capture } from '../cost/capture';
+import { simulateScenario } from './helpers';
 
 /**
  * The documented multi-region example (README "Multi-region": config/example-two-regions.hub.json,
@@ -17,7 +16,6 @@ import { capture } from '../cost/capture';
 const ROOT = join(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'config', 'example-two-regions.hub.json');
 const WORLD = join(ROOT, 'worlds', 'two-regions.world.json');
-const SCENARIO = join(ROOT, 'worlds', 'two-regions.scenario.json');
 
 const US_SPOKES = ['vpc-0a200000000000001', 'vpc-0b300000000000004'];
 const EU_SPOKES = ['vpc-0a2000000000000e1', 'vpc-0b3000000000000e1', 'vpc-0b3000000000000e2'];
@@ -26,16 +24,16 @@ type Report = SimulationReport & { scenario: { failures: string[] } };
 
 describe('Simulate: the two-region example', () => {
   it('peers the hubs, onboards, changes and offboards in both regions, one region down for a while', async () => {
-    const c = capture();
-    const code = await main(
-      ['simulate', '--config', CONFIG, '--world', WORLD, '--scenario', SCENARIO, '--save', 'none', '--json'],
-      c.io,
-    );
+    const { code, stdout, stderr } = await simulateScenario({
+      config: 'config/example-two-regions.hub.json',
+      world: 'worlds/two-regions.world.json',
+      scenario: 'worlds/two-regions.scenario.json',
+    });
 
-    expect(c.stderr()).toBe('');
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     // --json: exactly one document.
-    const report = JSON.parse(c.stdout()) as Report;
+    const report = JSON.parse(stdout) as Report;
     expect(report.scenario.failures).toEqual([]);
     expect(report.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
 
