@@ -1060,7 +1060,7 @@ function explainDeployFailure(error: unknown, config: HubConfig, deployed: World
   for (const name of servedRegions(config)) {
     const view = regionalConfig(config, name);
     const share = organizationShareOf(view);
-    const index = (deployed.ram?.shares ?? []).findIndex((s) => s.name === share?.name && s.region === name);
+    const index = (deployed.ram?.shares ?? []).findIndex((s) => s.name === share?.name && (s.region ?? name) === name);
     if (!share || index < 0 || !error.message.includes(`ram.shares.${index}.`)) continue;
     return new TwinWorldError(
       `the hub stack's RAM share ${share.name}${servedRegions(config).length > 1 ? ` in ${name}` : ''} (the TGW with ` +
