@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { deployConfig } from '#local/config-file';
 import type { LocalHub, LocalRegion } from '#local/hub';
 import { peeringsOf } from '#local/report';
-import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
+import { type HubConfig, parseConfig, resetConfigCache, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { invalidFile } from '#shared/zod-issues';
 import { ec2State } from '#twin/services/ec2/model';
@@ -257,6 +257,20 @@ export class ScenarioStepError extends Error {
 /** Runs a scenario on a local hub; exit code 0 when every step ran, every expectation held and no execution failed. */
 export async function runScenario(path: string, input: ScenarioRun, io: CommandIo): Promise<number> {
   const scenario = loadScenario(path);
+  // A region no hub of the configuration serves is refused before anything runs.
+  const served = servedRegions(input.config);
+  for (const [index, step] of scenario.steps.entries()) {
+    const named = [
+      'region' in step ? step.region : undefined,
+      'peerRegion' in step ? step.peerRegion : undefined,
+    ].filter((r): r is string => r !== undefined);
+    const unknown = named.find((r) => !served.includes(r));
+    if (unknown !== undefined) {
+      throw new ScenarioFileError(
+        `${path}: step ${index + 1} (${describeStep(step)}): ${unknown} is not a region this hub serves (${served.join(', ')})`,
+      );
+    }
+  }
   const { createLocalHub, localPlugin } = require('../../local/hub') as typeof import('../../local/hub');
   const dropNext = new Set<string>();
   const hub = await createLocalHub({

@@ -167,4 +167,19 @@ describe('Local hub of several regions', () => {
       'eu-west-1: regions.eu-west-1.vpcId vpc-0f000000000000e99 is not a VPC of 111111111111 in eu-west-1',
     );
   });
+
+  it('refuses a scenario step naming a region the configuration does not serve, before anything runs', async () => {
+    const c = capture();
+    const file = join(mkdtempSync(join(tmpdir(), 'spokelink-regions-')), 'scenario.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ steps: [{ do: 'reconcile' }, { do: 'region-down', region: 'ap-southeast-1' }] }),
+    );
+    const code = await main(['simulate', '--config', CONFIG, '--world', WORLD, '--scenario', file, '--json'], c.io);
+    expect(code).toBe(2);
+    expect(c.stdout()).toBe('');
+    expect(c.stderr()).toContain(
+      'step 2 (region-down ap-southeast-1): ap-southeast-1 is not a region this hub serves (us-east-1, eu-west-1)',
+    );
+  });
 });
