@@ -68,6 +68,14 @@ export const VPC_LIFECYCLE_PATTERN = {
   },
 } as const satisfies EventPattern;
 
+/**
+ * The retry policy of the hub rules' intake target (each with a dead-letter queue): EventBridge retries an event its
+ * target cannot take up to `retryAttempts` times, for at most `maxEventAgeHours`, then sends it to the DLQ
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html). The hub stack deploys it; the
+ * local runner holds a down region's events that long (local/eventbridge.ts).
+ */
+export const INTAKE_TARGET_RETRY = { retryAttempts: 8, maxEventAgeHours: 2 } as const;
+
 /** Every pattern that reaches the intake, keyed by a stable name (used for rule ids and by the simulator). */
 export const INTAKE_EVENT_PATTERNS = {
   tagChange: TAG_CHANGE_PATTERN,

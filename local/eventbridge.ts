@@ -1,7 +1,7 @@
 import { mulberry32 } from '#twin/random';
 import type { Twin } from '#twin/twin';
 import type { TwinEvent } from '#twin/types';
-import { INTAKE_EVENT_PATTERNS } from '../infra/event-patterns';
+import { INTAKE_EVENT_PATTERNS, INTAKE_TARGET_RETRY } from '../infra/event-patterns';
 
 /**
  * EventBridge, locally: the twin's events (tag changes, CloudTrail API calls) land on the default bus of the account
@@ -146,6 +146,11 @@ export interface DeliveryKnobs {
 
 export interface LocalEventBridgeOptions {
   twin: Twin;
+  /**
+   * Which of the twin's events reach this bridge's default buses, by the event's region (default: all). A hub of
+   * several regions has one bridge per region, each taking its region's events (an account's default bus is regional).
+   */
+  receives?: (region: string) => boolean;
   /** Whether the spoke stack (the forwarding rule) is deployed in this account and region. */
   forwardsFrom: (accountId: string, region: string) => boolean;
   /** Whether the hub bus's resource policy accepts events from this account. */
@@ -184,10 +189,23 @@ export interface DeliveryRecord {
   error?: string;
 }
 
+/**
+ * How long the hub rules keep retrying an event the intake cannot take (its region down): the maximum event age of
+ * their target's retry policy (INTAKE_TARGET_RETRY, what the hub stack deploys), after which EventBridge sends the
+ * event to the rule's dead-letter queue (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html).
+ * EventBridge publishes no schedule for the retries (exponential back-off with jitter): the twin's stated timing is
+ * that they span the whole age, so an event reaches the intake when its region is back within it, and is
+ * dead-lettered otherwise (the reconcile then finds its VPC).
+ */
+export const MAXIMUM_EVENT_AGE_MS = INTAKE_TARGET_RETRY.maxEventAgeHours * 3_600_000;
+
 /** The local EventBridge of a hub (see the module comment). */
 export class LocalEventBridge {
   readonly records: DeliveryRecord[] = [];
   private pendingCount = 0;
+  /** Deliveries waiting for the target's region to come back (`suspend`), with when their event reached the bus. */
+  private readonly heldDeliveries: { since: number; resume: (expired: boolean) => void }[] = [];
+  private suspended = false;
   private seen = 0;
   private readonly random: () => number;
   private unsubscribe: (() => void) | undefined;
@@ -200,7 +218,10 @@ export class LocalEventBridge {
 
   /** Starts receiving the twin's events. */
   start(): void {
-    this.unsubscribe ??= this.options.twin.onEvent((event) => this.putOnDefaultBus(event));
+    const receives = this.options.receives;
+    this.unsubscribe ??= this.options.twin.onEvent((event) => {
+      if (!receives || receives(String((event as { region?: unknown }).region ?? ''))) this.putOnDefaultBus(event);
+    });
   }
 
   stop(): void {
@@ -208,9 +229,33 @@ export class LocalEventBridge {
     this.unsubscribe = undefined;
   }
 
-  /** Deliveries scheduled or running (the intake included). */
+  /** Deliveries scheduled or running (the intake included), held ones too. */
   get pending(): number {
     return this.pendingCount;
+  }
+
+  /** Deliveries held while the target's region is down (`suspend`). */
+  get held(): number {
+    return this.heldDeliveries.length;
+  }
+
+  /**
+   * The intake's region down: from now on each delivery attempt is held instead of made, as EventBridge keeps
+   * retrying a target it cannot reach (`MAXIMUM_EVENT_AGE_MS`).
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /**
+   * The intake's region back: held deliveries are made now, oldest first, except those whose event is older than the
+   * rule's maximum event age (`MAXIMUM_EVENT_AGE_MS`): those are recorded `failed` (sent to the dead-letter queue; the
+   * reconcile finds their VPCs, docs/lifecycle.md "Reconcile").
+   */
+  resume(): void {
+    this.suspended = false;
+    const now = Date.now();
+    for (const held of this.heldDeliveries.splice(0)) held.resume(now - held.since > MAXIMUM_EVENT_AGE_MS);
   }
 
   /** An event arriving on the default bus of its account (as the twin emits them, or from an events file). */
@@ -264,7 +309,20 @@ export class LocalEventBridge {
     const delay = typeof this.knobs.delayMs === 'function' ? this.knobs.delayMs(event) : (this.knobs.delayMs ?? 0);
     this.pendingCount += 1;
     const retries = this.options.retryDelaysMs ?? [60_000, 120_000];
+    const since = Date.now();
     const attempt = async (n: number): Promise<void> => {
+      if (this.suspended) {
+        this.heldDeliveries.push({
+          since,
+          resume: (expired) => {
+            if (!expired) return void attempt(n);
+            const error = `dead-lettered: the intake was unavailable for more than the rule's maximum event age (${MAXIMUM_EVENT_AGE_MS / 3_600_000} h)`;
+            this.record(event, { rule, outcome: 'failed', attempt: n, duplicate, error });
+            this.pendingCount -= 1;
+          },
+        });
+        return;
+      }
       try {
         await this.options.target(structuredClone(event));
         this.record(event, { rule, outcome: 'delivered', attempt: n, duplicate });

@@ -17,6 +17,8 @@ import {
   loadConfigFile,
   organizationShareOf,
   profileShareOf,
+  regionalConfig,
+  regionalHubOf,
   registryTableName,
   resetConfigCache,
   servedRegions,
@@ -26,10 +28,12 @@ import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { logger } from '#shared/logger';
 import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
+import { TwinError } from '#twin/errors';
 import { type TwinTransport, twinPlugin } from '#twin/plugin';
 import { ec2State } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
+import type { CallContext, ServiceModule } from '#twin/types';
 import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
@@ -38,9 +42,9 @@ import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
-import { localIamModel, operatorRoleArn } from './iam';
+import { localIamModel, multiRegionIamModel, operatorRoleArn } from './iam';
 import { LocalIntakeDispatch } from './intake-dispatch';
-import { currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
+import { currentLocalEnvironment, currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
 import { LocalSns } from './sns';
@@ -102,8 +106,8 @@ export interface LocalHubOptions {
   sdkTransport?: TwinTransport;
 }
 
-/** Something visible happened (for live progress). */
-export type HubProgress =
+/** Something visible happened (for live progress); `region`: the regional hub it happened in, with several. */
+export type HubProgress = (
   | {
       kind: 'state';
       at: number;
@@ -124,7 +128,8 @@ export type HubProgress =
       error?: string;
       cause?: string;
     }
-  | { kind: 'intake'; at: number; vpcId?: string; eventId: string; outcome: string };
+  | { kind: 'intake'; at: number; vpcId?: string; eventId: string; outcome: string }
+) & { region?: string };
 
 /** What a function URL answers (Lambda's response format 2.0, as the decision function returns it). */
 export interface FunctionUrlResponse {
@@ -133,12 +138,8 @@ export interface FunctionUrlResponse {
   body: string;
 }
 
-/** The handle on a running local hub. */
-export interface LocalHub {
-  readonly config: HubConfig;
-  readonly world: World;
-  readonly twin: Twin;
-  readonly clock: SimClock;
+/** What a regional hub runs locally: Lambda, Step Functions, SNS, EventBridge, the registry's dynalite. */
+export interface LocalRegionalServices {
   readonly lambdas: LocalLambdas;
   readonly sfn: LocalStepFunctions;
   readonly sns: LocalSns;
@@ -146,6 +147,44 @@ export interface LocalHub {
   readonly dynamo: LocalDynamo;
   /** The intake queue's dispatcher and notifier triggers (status-change events, minute schedule) and its depth. */
   readonly intakeQueue: LocalIntakeDispatch;
+}
+
+/** One served region's hub in a local run: its own functions, workflows, topics, bus, intake queue and registry. */
+export interface LocalRegion extends LocalRegionalServices {
+  readonly region: string;
+  /** The configuration as this region's functions read it (`regionalConfig`). */
+  readonly config: HubConfig;
+  /** False while the region is down (`LocalHub.regionDown`). */
+  readonly up: boolean;
+  /** Every item of this region's registry table (a scan). */
+  registry(): Promise<Record<string, unknown>[]>;
+  /** Nothing of this region can progress without an outside action (a region that is down: always). */
+  idle(): boolean;
+}
+
+/**
+ * The handle on a running local hub. Its `lambdas`, `sfn`, `sns`, `events`, `dynamo` and `intakeQueue` are the first
+ * region's (the only one's, with one region).
+ */
+export interface LocalHub extends LocalRegionalServices {
+  readonly config: HubConfig;
+  readonly world: World;
+  readonly twin: Twin;
+  readonly clock: SimClock;
+  /** Every served region's hub, in `servedRegions` order. */
+  readonly regions: readonly LocalRegion[];
+  /** A served region's hub (throws for a region this hub does not serve). */
+  region(name: string): LocalRegion;
+  /**
+   * The region's workflows go down: its Lambda invocations fail with Lambda.ServiceException before any handler runs,
+   * its Step Functions and SNS endpoints answer 503, its intake queue's schedule stops, and its hub bus holds the
+   * events it cannot deliver (EventBridge retries a target for 24 h: delivered by `regionUp`, older ones dropped and
+   * left to the reconcile). Executions in flight meet the failures on their next Task (their Retry decides). The
+   * other regions go on. `idle()` no longer waits for the region.
+   */
+  regionDown(region: string): void;
+  /** The region comes back: invocations run again, the held events are delivered, the queue's schedule resumes. */
+  regionUp(region: string): void;
   /** Epoch ms at which the hub started (on its clock). */
   readonly startedAt: number;
   /** The twin's state when the hub started (`twin.snapshot()`), for "what changed". */
@@ -174,8 +213,13 @@ export interface LocalHub {
     name: string,
     request: { method: string; body?: string },
     credentials: { accessKeyId: string },
+    /** The region of the function (default: the first region). */
+    region?: string,
   ): Promise<FunctionUrlResponse>;
-  /** Puts an event on the default bus of its account (`bus: 'hub'`: straight on the hub bus). */
+  /**
+   * Puts an event on the default bus of its account (`bus: 'hub'`: straight on the hub bus), in the event's region
+   * (the first region's buses for an event of a region not served).
+   */
   deliver(event: BusEvent, options?: { bus?: 'default' | 'hub' }): void;
   /** Drives the clock until no execution, delivery or invocation can make progress (or the limit). */
   runUntilIdle(options?: RunOptions): Promise<RunResult>;
@@ -249,20 +293,33 @@ function vpcIdOf(text: string | undefined): string | undefined {
 }
 
 /**
- * Starts a local hub. Only one hub may run per process at a time (it owns process.env, the SDK client plugin and
- * the global timers).
+ * Starts a local hub: one regional hub per served region (configuration version 3, `servedRegions`), all on one twin
+ * and one clock. Only one hub may run per process at a time (it owns process.env, the SDK client plugin and the
+ * global timers).
+ *
+ * Each region has its own Lambda functions, Step Functions, SNS topics, intake queue, EventBridge hub bus (the
+ * twin's events of that region only: tag and CIDR events are regional) and registry table (its own dynalite: a table
+ * is regional). The first region's functions read the process environment, as with one region; another region's see
+ * its own values (region, credentials, endpoints, ARNs) through `process.env` while they run (`regionalProcessEnv`).
+ * A served region whose hub the world lacks (its TGW or hub VPC) cannot be started: refused, never run without it.
  */
 export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub> {
   if (active) throw new Error('a local hub is already running in this process: close it first');
   const { config, world } = options;
+  const regionNames = servedRegions(config);
   const region = config.hub.region;
+  const multiRegion = regionNames.length > 1;
   const hubAccount = config.hub.accountId;
   const prefix = config.prefix;
+  // Before anything starts: a region the world cannot hold a hub for is refused with what is missing.
+  if (multiRegion) checkRegionsStartable(world, config);
 
   const logLevel = options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
   const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
   const restoreLogging = useLocalLogging(logLevel);
+  let restoreProcessEnv: () => void = () => undefined;
   const restoreEnv = () => {
+    restoreProcessEnv();
     restoreLogging();
     for (const [key, value] of savedEnv) {
       if (value === undefined) delete process.env[key];
@@ -270,17 +327,24 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     }
   };
 
-  // dynalite first, on real timers: its table creation completes on a timer.
+  // dynalite first, on real timers: its table creation completes on a timer. One per region (a table is regional).
   const clock = new SimClock(options.clock ?? 'virtual', {
     now: options.startTime ?? Date.now(),
     randomSeed: options.randomSeed ?? options.twinOptions?.seed ?? DEFAULT_RANDOM_SEED,
   });
-  const dynamo = await startDynalite({ onRequest: () => clock.ioStarted() });
   const tableName = registryTableName(config);
+  const dynamos: LocalDynamo[] = [];
+  const stopDynamos = async () => {
+    for (const d of dynamos) await d.stop();
+  };
   try {
-    await dynamo.createRegistryTable(tableName);
+    for (const _ of regionNames) {
+      const started = await startDynalite({ onRequest: () => clock.ioStarted() });
+      dynamos.push(started);
+      await started.createRegistryTable(tableName);
+    }
   } catch (error) {
-    await dynamo.stop();
+    await stopDynamos();
     throw error;
   }
   clock.install();
@@ -288,7 +352,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
   try {
     const withRoles = withSpokeReadRoles(world, config);
     const deployed = deployedWorld(withRoles, config);
-    const functionsRole = `arn:aws:iam::${hubAccount}:role/${prefix}-functions`;
+    const functionsRoles = Object.fromEntries(regionNames.map((r) => [r, localFunctionsRole(config, r)]));
     // Every call of a function and of a spoke role session is evaluated against the synthesized policies.
     // A configuration change (a new configuration file, as a redeploy does) changes the roles' policies too.
     let deployedConfig = { file: '', config };
@@ -297,93 +361,116 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       if (file && file !== deployedConfig.file) deployedConfig = { file, config: loadConfigFile(file) };
       return deployedConfig.config;
     };
-    const model = options.twinOptions?.iam ?? localIamModel(currentConfig, functionsRole);
+    const model =
+      options.twinOptions?.iam ??
+      (multiRegion
+        ? multiRegionIamModel(currentConfig, functionsRoles)
+        : localIamModel(currentConfig, functionsRoles[region]!));
     // The evaluator reads the Service Authorization Reference from disk: IO the virtual clock waits for.
     const iam = { ...model, trackWork: () => clock.ioStarted() };
     let twin: Twin;
     try {
       twin = createTwin(deployed, { ...options.twinOptions, iam });
     } catch (error) {
-      throw deployed === withRoles
-        ? error
-        : explainDeployFailure(
-            error,
-            config,
-            deployed.ram.shares.findIndex((s) => s.name === organizationShareOf(config)?.name),
-          );
+      throw deployed === withRoles ? error : explainDeployFailure(error, config, deployed);
     }
     // Each AWS call names the function that made it (the role session name of a deployed hub).
     twin.callOrigin = currentLocalFunction;
     // The IAM data is read before the run, not while calls are in flight (see IamEvaluator.warm).
     await twin.iam?.warm();
-    const stateMachineRole = `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`;
-    const identity = twin.credentialsFor(functionsRole);
     const plugin = localPlugin(
       twin,
       clock,
-      options.dynamoTransport === 'http' ? undefined : dynamo,
+      options.dynamoTransport === 'http' ? undefined : dynamos,
       options.sdkTransport,
     );
+    const configFile = writeConfigFile(config);
+    const stateMachinesDir = options.stateMachinesDir ?? join(REPO_ROOT, 'statemachines');
 
-    const lambdas = new LocalLambdas({
-      functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
-      prefix,
-      region,
-      accountId: hubAccount,
-      timeoutMs: (name: string) => sizingOf(name).timeoutSeconds * 1000,
-      ...options.lambdaOptions,
-    });
-
-    const sns = new LocalSns(twin, region);
-    const approvalTopic = sns.createTopic(hubAccount, `${prefix}-approvals`);
-    const failureTopic = sns.createTopic(hubAccount, `${prefix}-failures`);
-    sns.attach();
-
-    const dynamoForTasks = new DynamoDBClient({ region, endpoint: dynamo.endpoint, maxAttempts: 3 });
-    dynamoForTasks.middlewareStack.use(plugin);
-    const sfn = new LocalStepFunctions({
-      twin,
-      lambdas,
-      region,
-      accountId: hubAccount,
-      roleArn: stateMachineRole,
-      publish: async (args) => sns.publish(hubAccount, args),
-      dynamodb: dynamoForTasks,
-    });
-    sfn.attach();
-
-    const env: Record<string, string | undefined> = {
-      ...handlerEnvironment({
-        config,
-        configFile: writeConfigFile(config),
-        registryTableName: tableName,
-        serviceName: prefix,
-        logLevel,
-        onboardStateMachineArn: sfn.arnOf(`${prefix}-onboard`),
-        offboardStateMachineArn: sfn.arnOf(`${prefix}-offboard`),
-        approvalTopicArn: approvalTopic,
-        failureTopicArn: failureTopic,
-      }),
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: identity.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    const listeners: ((progress: HubProgress) => void)[] = [];
+    const emit = (progress: HubProgress) => {
+      for (const listener of [...listeners]) listener(progress);
     };
+    let startedAt = clock.now();
+    const since = () => clock.now() - startedAt;
+
+    /** A region's Lambda, Step Functions and SNS, and the environment its functions run with. */
+    const build = (name: string, dynamo: LocalDynamo) => {
+      const identity = twin.credentialsFor(functionsRoles[name]!);
+      const lambdas = new LocalLambdas({
+        functionsDir: options.functionsDir ?? join(REPO_ROOT, 'functions'),
+        prefix,
+        region: name,
+        accountId: hubAccount,
+        timeoutMs: (fn: string) => sizingOf(fn).timeoutSeconds * 1000,
+        ...options.lambdaOptions,
+      });
+      const sns = new LocalSns(twin, name);
+      const approvalTopic = sns.createTopic(hubAccount, `${prefix}-approvals`);
+      const failureTopic = sns.createTopic(hubAccount, `${prefix}-failures`);
+      const dynamoForTasks = new DynamoDBClient({ region: name, endpoint: dynamo.endpoint, maxAttempts: 3 });
+      dynamoForTasks.middlewareStack.use(plugin);
+      const sfn = new LocalStepFunctions({
+        twin,
+        lambdas,
+        region: name,
+        accountId: hubAccount,
+        roleArn: `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`,
+        publish: async (args) => sns.publish(hubAccount, args),
+        dynamodb: dynamoForTasks,
+      });
+      const env: Record<string, string> = Object.fromEntries(
+        Object.entries({
+          ...handlerEnvironment({
+            config,
+            configFile,
+            registryTableName: tableName,
+            serviceName: prefix,
+            logLevel,
+            onboardStateMachineArn: sfn.arnOf(`${prefix}-onboard`),
+            offboardStateMachineArn: sfn.arnOf(`${prefix}-offboard`),
+            approvalTopicArn: approvalTopic,
+            failureTopicArn: failureTopic,
+          }),
+          AWS_REGION: name,
+          AWS_DEFAULT_REGION: name,
+          AWS_ACCESS_KEY_ID: identity.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        }).filter((e): e is [string, string] => e[1] !== undefined),
+      );
+      const substitutions = workflowSubstitutions(stateMachinesDir, {
+        functionArn: (fn) => lambdas.arnOf(fn),
+        stateMachineArn: (id) => sfn.arnOf(`${prefix}-${id}`),
+        ApprovalTopicArn: approvalTopic,
+        FailureTopicArn: failureTopic,
+        RegistryTableName: tableName,
+      });
+      sfn.registerDirectory(stateMachinesDir, prefix, substitutions);
+      return { name, lambdas, sns, sfn, env, dynamo, dynamoForTasks };
+    };
+    const built = regionNames.map((name, i) => build(name, dynamos[i]!));
+    const home = built[0]!;
+    // The first region's functions read the process environment, as with one region; the others, what differs.
     for (const key of ENV_KEYS) delete process.env[key];
-    Object.assign(process.env, env);
+    Object.assign(process.env, home.env);
+    for (const other of built.slice(1)) {
+      const own = Object.fromEntries(Object.entries(other.env).filter(([key, value]) => home.env[key] !== value));
+      other.lambdas.useEnvironment(own);
+    }
+    if (multiRegion) restoreProcessEnv = regionalProcessEnv();
     resetConfigCache();
     useClientPlugin(plugin);
 
-    const stateMachinesDir = options.stateMachinesDir ?? join(REPO_ROOT, 'statemachines');
-    const substitutions = workflowSubstitutions(stateMachinesDir, {
-      functionArn: (name) => lambdas.arnOf(name),
-      stateMachineArn: (id) => sfn.arnOf(`${prefix}-${id}`),
-      ApprovalTopicArn: approvalTopic,
-      FailureTopicArn: failureTopic,
-      RegistryTableName: tableName,
-    });
-    sfn.registerDirectory(stateMachinesDir, prefix, substitutions);
+    const down = new Set<string>();
+    if (multiRegion) {
+      // One twin service per API, answering each call at its region's endpoint (the caller's region).
+      attachRegional(twin, 'sfn', new Map(built.map((b) => [b.name, b.sfn.service()])), down);
+      attachRegional(twin, 'sns', new Map(built.map((b) => [b.name, b.sns.service()])), down);
+    } else {
+      home.sns.attach();
+      home.sfn.attach();
+    }
 
     const orgAccounts = () => new Set(Object.keys(twin.stateOf<OrganizationsState>('organizations').accounts));
     const spokeRoles = new Set(
@@ -391,74 +478,105 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         .filter((r) => r.arn.endsWith(`:role/${config.spokeRole.name}`))
         .map((r) => r.arn.split(':')[4]!),
     );
-    const listeners: ((progress: HubProgress) => void)[] = [];
-    const emit = (progress: HubProgress) => {
-      for (const listener of [...listeners]) listener(progress);
-    };
-    const startedAt = clock.now();
+    startedAt = clock.now();
     const initialSnapshot = options.snapshotAtStart === false ? {} : twin.snapshot();
-    const since = () => clock.now() - startedAt;
+    const tagged = (progress: HubProgress, name: string): HubProgress =>
+      multiRegion ? { ...progress, region: name } : progress;
 
-    const intakeQueue = new LocalIntakeDispatch({
-      lambdas,
-      workflowArns: new Set([sfn.arnOf(`${prefix}-onboard`), sfn.arnOf(`${prefix}-offboard`)]),
-      hubAccount,
-      region,
-      now: () => clock.now(),
-    });
-    const events = new LocalEventBridge({
-      twin,
-      hubAccountId: hubAccount,
-      hubRegion: region,
-      // The spoke stack (role and forwarding rule, one StackSet) is deployed where the spoke role exists.
-      forwardsFrom: (account, eventRegion) => spokeRoles.has(account) && servedRegions(config).includes(eventRegion),
-      hubAccepts: (account) => orgAccounts().has(account) || config.organization.externalAccounts.includes(account),
-      target: async (event) => {
-        const e = event as {
-          id?: unknown;
-          'detail-type'?: unknown;
-          resources?: unknown;
-          detail?: { 'changed-tag-keys'?: unknown; eventName?: unknown };
-        };
-        const vpcId = vpcIdOf(JSON.stringify(e.resources ?? e.detail ?? ''));
-        const eventId = String(e.id ?? '');
-        const what = Array.isArray(e.detail?.['changed-tag-keys'])
-          ? `tag change (${e.detail['changed-tag-keys'].join(', ')})`
-          : typeof e.detail?.eventName === 'string'
-            ? `${e.detail.eventName} call`
-            : String(e['detail-type'] ?? 'event');
-        emit({ kind: 'intake', at: since(), vpcId, eventId, outcome: `${what} delivered to the intake` });
-        const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
-        intakeQueue.observeIntake(
-          typeof (event as { account?: unknown }).account === 'string'
-            ? String((event as { account: string }).account)
-            : undefined,
-          result,
-        );
-        // A started execution shows itself; say why nothing started otherwise.
-        if (result && !('started' in result)) {
-          const queued = result.queued as { reason?: string; queueDepth?: number } | undefined;
-          const outcome = queued
-            ? `queued (${queued.queueDepth} waiting in the account): ${queued.reason}`
-            : 'duplicate' in result
-              ? `duplicate of ${String(result.name)}`
-              : `ignored: ${String(result.ignored)}`;
-          emit({ kind: 'intake', at: since(), vpcId, eventId, outcome });
+    const regions: LocalRegion[] = built.map(({ name, lambdas, sns, sfn, dynamo }) => {
+      const intakeQueue = new LocalIntakeDispatch({
+        lambdas,
+        workflowArns: new Set([sfn.arnOf(`${prefix}-onboard`), sfn.arnOf(`${prefix}-offboard`)]),
+        hubAccount,
+        region: name,
+        now: () => clock.now(),
+      });
+      const events = new LocalEventBridge({
+        twin,
+        hubAccountId: hubAccount,
+        hubRegion: name,
+        // The events of this region reach this region's hub bus (the forwarding rule is regional); the first region's
+        // bus also records those of unserved regions, which no rule forwards.
+        receives: (eventRegion) => eventRegion === name || (name === region && !regionNames.includes(eventRegion)),
+        // The spoke stack (role and forwarding rule, one StackSet) is deployed where the spoke role exists.
+        forwardsFrom: (account, eventRegion) => spokeRoles.has(account) && eventRegion === name,
+        hubAccepts: (account) => orgAccounts().has(account) || config.organization.externalAccounts.includes(account),
+        target: async (event) => {
+          const e = event as {
+            id?: unknown;
+            'detail-type'?: unknown;
+            resources?: unknown;
+            detail?: { 'changed-tag-keys'?: unknown; eventName?: unknown };
+          };
+          const vpcId = vpcIdOf(JSON.stringify(e.resources ?? e.detail ?? ''));
+          const eventId = String(e.id ?? '');
+          const what = Array.isArray(e.detail?.['changed-tag-keys'])
+            ? `tag change (${e.detail['changed-tag-keys'].join(', ')})`
+            : typeof e.detail?.eventName === 'string'
+              ? `${e.detail.eventName} call`
+              : String(e['detail-type'] ?? 'event');
+          const intake = (outcome: string) =>
+            emit(tagged({ kind: 'intake', at: since(), vpcId, eventId, outcome }, name));
+          intake(`${what} delivered to the intake`);
+          const result = (await lambdas.invoke('intake', event)) as Record<string, unknown> | null;
+          intakeQueue.observeIntake(
+            typeof (event as { account?: unknown }).account === 'string'
+              ? String((event as { account: string }).account)
+              : undefined,
+            result,
+          );
+          // A started execution shows itself; say why nothing started otherwise.
+          if (result && !('started' in result)) {
+            const queued = result.queued as { reason?: string; queueDepth?: number } | undefined;
+            intake(
+              queued
+                ? `queued (${queued.queueDepth} waiting in the account): ${queued.reason}`
+                : 'duplicate' in result
+                  ? `duplicate of ${String(result.name)}`
+                  : `ignored: ${String(result.ignored)}`,
+            );
+          }
+          return result;
+        },
+        knobs: options.events,
+      });
+      events.start();
+      sfn.onProgress(({ execution, event }) => {
+        const progress = toProgress(execution, event, since());
+        if (progress) emit(tagged(progress, name));
+        if (progress?.kind === 'execution' && progress.event !== 'started') {
+          const status = {
+            succeeded: 'SUCCEEDED',
+            failed: 'FAILED',
+            aborted: 'ABORTED',
+            timedOut: 'TIMED_OUT',
+          } as const;
+          intakeQueue.executionEnded(execution, status[progress.event]);
         }
-        return result;
-      },
-      knobs: options.events,
+      });
+      const part: LocalRegion = {
+        region: name,
+        config: regionalConfig(config, name),
+        lambdas,
+        sfn,
+        sns,
+        events,
+        dynamo,
+        intakeQueue,
+        get up() {
+          return !down.has(name);
+        },
+        registry: () => dynamo.scan(tableName),
+        idle: () => down.has(name) || (events.pending - events.held === 0 && sfn.quiescent() && intakeQueue.idle),
+      };
+      return part;
     });
-    events.start();
-
-    sfn.onProgress(({ execution, event }) => {
-      const progress = toProgress(execution, event, since());
-      if (progress) emit(progress);
-      if (progress?.kind === 'execution' && progress.event !== 'started') {
-        const status = { succeeded: 'SUCCEEDED', failed: 'FAILED', aborted: 'ABORTED', timedOut: 'TIMED_OUT' } as const;
-        intakeQueue.executionEnded(execution, status[progress.event]);
-      }
-    });
+    const homeRegion = regions[0]!;
+    const regionOf = (name: string): LocalRegion => {
+      const found = regions.find((r) => r.region === name);
+      if (!found) throw new Error(`${name} is not a region of this hub (served: ${regionNames.join(', ')})`);
+      return found;
+    };
 
     const appTeamEc2 = (vpcId: string) => {
       const vpc = ec2State(twin).vpcs[vpcId];
@@ -496,19 +614,21 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return watched;
     };
 
-    const idle = () => events.pending === 0 && sfn.quiescent() && intakeQueue.idle;
+    const idle = () => regions.every((r) => r.idle());
     let closed = false;
     const hub: LocalHub = {
       config,
       world,
       twin,
       clock,
-      lambdas,
-      sfn,
-      sns,
-      events,
-      dynamo,
-      intakeQueue,
+      lambdas: homeRegion.lambdas,
+      sfn: homeRegion.sfn,
+      sns: homeRegion.sns,
+      events: homeRegion.events,
+      dynamo: homeRegion.dynamo,
+      intakeQueue: homeRegion.intakeQueue,
+      regions,
+      region: regionOf,
       startedAt,
       initialSnapshot,
       async tagVpc(vpcId, tags) {
@@ -552,10 +672,11 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         });
         return true;
       },
-      async invokeFunctionUrl(name, request, credentials) {
+      async invokeFunctionUrl(name, request, credentials, at = region) {
         // https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html: with AWS_IAM, Lambda authenticates the SigV4
         // signature and authorizes lambda:InvokeFunctionUrl (same account: an identity policy suffices; another
         // account: the function's resource policy must allow it, and spokelink adds none).
+        const target = regionOf(at);
         const caller = twin.identity(credentials.accessKeyId);
         const forbidden = { statusCode: 403, body: JSON.stringify({ Message: 'Forbidden' }) };
         if (!caller || (caller.expiresAt !== undefined && caller.expiresAt <= Date.now())) return forbidden;
@@ -572,17 +693,38 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
           body: request.body,
           isBase64Encoded: false,
         };
-        return (await whileClockRuns(lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
+        return (await whileClockRuns(target.lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
       },
       deliver(event, deliverOptions = {}) {
-        if (deliverOptions.bus === 'hub') events.putOnHubBus(event);
-        else events.putOnDefaultBus(event);
+        const eventRegion = String((event as { region?: unknown }).region ?? '');
+        const bus = (regions.find((r) => r.region === eventRegion) ?? homeRegion).events;
+        if (deliverOptions.bus === 'hub') bus.putOnHubBus(event);
+        else bus.putOnDefaultBus(event);
+      },
+      regionDown(name) {
+        const part = regionOf(name);
+        if (down.has(name)) return;
+        down.add(name);
+        part.lambdas.setAvailable(false);
+        part.events.suspend();
+        part.intakeQueue.setRunning(false);
+      },
+      regionUp(name) {
+        const part = regionOf(name);
+        if (!down.delete(name)) return;
+        part.lambdas.setAvailable(true);
+        part.intakeQueue.setRunning(true);
+        part.events.resume();
       },
       runUntilIdle: (runOptions) => clock.runUntil(idle, runOptions),
       runUntil: (predicate, runOptions) => clock.runUntil(predicate, runOptions),
       idle,
-      executions: () => sfn.executions(),
-      registry: () => dynamo.scan(tableName),
+      executions: () => regions.flatMap((r) => r.sfn.executions()),
+      async registry() {
+        const items: Record<string, unknown>[] = [];
+        for (const r of regions) items.push(...(await r.registry()));
+        return items;
+      },
       onProgress(listener) {
         listeners.push(listener);
         return () => {
@@ -595,7 +737,9 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       },
       async save(dir) {
         mkdirSync(dir, { recursive: true });
-        sfn.save(dir);
+        // The first region's executions where a one-region run keeps them; another region's in `regions/<region>`.
+        homeRegion.sfn.save(dir);
+        for (const r of regions.slice(1)) r.sfn.save(join(dir, 'regions', r.region));
         const registry = await hub.registry();
         writeFileSync(join(dir, 'registry.json'), `${JSON.stringify(registry, null, 2)}\n`);
         writeFileSync(join(dir, 'report.json'), `${JSON.stringify(buildReport(hub, registry), null, 2)}\n`);
@@ -603,15 +747,17 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       async close() {
         if (closed) return;
         closed = true;
-        events.stop();
-        intakeQueue.stop();
+        for (const r of regions) {
+          r.events.stop();
+          r.intakeQueue.stop();
+        }
         clock.uninstall();
         useClientPlugin(undefined);
         resetClients();
         resetConfigCache();
         restoreEnv();
-        dynamoForTasks.destroy();
-        await dynamo.stop();
+        for (const b of built) b.dynamoForTasks.destroy();
+        await stopDynamos();
         active = undefined;
       },
     };
@@ -622,8 +768,130 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     useClientPlugin(undefined);
     resetConfigCache();
     restoreEnv();
-    await dynamo.stop();
+    await stopDynamos();
     throw error;
+  }
+}
+
+/**
+ * The credentials the local functions of a region share (the twin names each call's function, whose role's policies
+ * apply: local/iam.ts). The first region's keep the name they have with one region.
+ */
+export function localFunctionsRole(config: HubConfig, region: string): string {
+  const suffix = region === config.hub.region ? '' : `-${region}`;
+  return `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-functions${suffix}`;
+}
+
+/**
+ * While a hub of several regions runs, `process.env` is a view of the process's environment in which the variables of
+ * the running local function's region (`currentLocalEnvironment`: what differs from the first region's) replace the
+ * process's own: two regions' functions interleave in one process, each reading its own region, credentials,
+ * endpoints and ARNs, as each would in its own Lambda sandbox. Writes go to the process's environment (a deployment,
+ * `deployConfig`, changes every region's). Returns the function that puts the plain environment back.
+ */
+function regionalProcessEnv(): () => void {
+  const plain = process.env;
+  const own = (key: string | symbol) => {
+    const env = currentLocalEnvironment();
+    return env && typeof key === 'string' && Object.hasOwn(env, key) ? env : undefined;
+  };
+  process.env = new Proxy(plain, {
+    get: (target, key) => (own(key) ?? target)[key as string],
+    has: (target, key) => own(key) !== undefined || Reflect.has(target, key),
+    getOwnPropertyDescriptor(target, key) {
+      const env = own(key);
+      if (!env) return Reflect.getOwnPropertyDescriptor(target, key);
+      return { value: env[key as string], writable: true, enumerable: true, configurable: true };
+    },
+    ownKeys(target) {
+      const env = currentLocalEnvironment();
+      const keys = Reflect.ownKeys(target);
+      return env ? [...new Set([...keys, ...Object.keys(env)])] : keys;
+    },
+  });
+  return () => {
+    process.env = plain;
+  };
+}
+
+/**
+ * Registers one twin service (`sfn`, `sns`) answered per region: a call reaches the module of the caller's region
+ * (each regional endpoint is its own service); a region that is down answers 503 ServiceUnavailable, as an
+ * unavailable regional endpoint does; a region without a hub here, 404 (no such resource).
+ */
+function attachRegional(
+  twin: Twin,
+  name: 'sfn' | 'sns',
+  modules: Map<string, ServiceModule<unknown, unknown>>,
+  down: ReadonlySet<string>,
+): void {
+  const operations = new Set([...modules.values()].flatMap((m) => Object.keys(m.operations)));
+  twin.register({
+    name,
+    createState: () => ({}),
+    snapshot: (_state, now) => mergeSnapshots([...modules.values()].map((m) => m.snapshot?.({}, now) ?? {})),
+    operations: Object.fromEntries(
+      [...operations].map((operation) => [
+        operation,
+        (ctx: CallContext, input: unknown) => {
+          if (down.has(ctx.region)) {
+            throw new TwinError('ServiceUnavailable', `${name} is unavailable in ${ctx.region} (region down)`, 503);
+          }
+          const handler = modules.get(ctx.region)?.operations[operation];
+          if (!handler) {
+            throw new TwinError('ResourceNotFoundException', `no local ${name} hub in ${ctx.region}`, 404);
+          }
+          return handler(ctx, input);
+        },
+      ]),
+    ),
+  });
+}
+
+/** Regional snapshots as one: lists concatenated (sorted), objects merged. */
+function mergeSnapshots(parts: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [key, value] of Object.entries((part ?? {}) as Record<string, unknown>)) {
+      const before = out[key];
+      if (Array.isArray(value)) out[key] = [...(Array.isArray(before) ? before : []), ...value].sort();
+      else if (value && typeof value === 'object') out[key] = { ...(before as object), ...value };
+      else out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Refuses a configuration the local runner cannot deploy in this world: every served region needs its hub's Transit
+ * Gateway and hub VPC in that region of the hub account (the regional hub stack deploys into them). One missing is a
+ * TwinWorldError naming the region, the configuration field and the world field: never a run of the other regions.
+ */
+export function checkRegionsStartable(world: World, config: HubConfig): void {
+  const problems: string[] = [];
+  for (const name of servedRegions(config)) {
+    const hub = regionalHubOf(config, name);
+    const field = name === config.hub.region ? 'hub' : `regions.${name}`;
+    const tgw = world.ec2?.transitGateways?.find((t) => t.id === hub.transitGatewayId);
+    if (!tgw || tgw.ownerId !== config.hub.accountId || tgw.region !== name) {
+      problems.push(
+        `${name}: ${field}.transitGatewayId ${hub.transitGatewayId} is not a TGW of ${config.hub.accountId} in ${name} ` +
+          `in this world (ec2.transitGateways${tgw ? `: it is in ${tgw.region} of ${tgw.ownerId}` : ''})`,
+      );
+    }
+    const vpc = world.ec2?.vpcs?.find((v) => v.id === hub.vpcId);
+    if (!vpc || vpc.ownerId !== config.hub.accountId || vpc.region !== name) {
+      problems.push(
+        `${name}: ${field}.vpcId ${hub.vpcId} is not a VPC of ${config.hub.accountId} in ${name} in this world ` +
+          `(ec2.vpcs${vpc ? `: it is in ${vpc.region} of ${vpc.ownerId}` : ''})`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new TwinWorldError(
+      `the local runner cannot start every served region's hub (${servedRegions(config).join(', ')}), and runs none ` +
+        `without the others:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -637,7 +905,12 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
  * without the hub's TGW (stricter than RAM, which would only mark that association FAILED).
  */
 export function deployedWorld(world: World, config: HubConfig): World {
-  return withAggregatedIngress(withHubProfile(withOrganizationShare(world, config), config), config);
+  // Each served region's hub stack deploys its own share, Profile and rules (RAM, Route 53 Profiles and security
+  // groups are regional), from that region's view of the configuration.
+  return servedRegions(config).reduce((deployed, name) => {
+    const view = regionalConfig(config, name);
+    return withAggregatedIngress(withHubProfile(withOrganizationShare(deployed, view), view), view);
+  }, world);
 }
 
 /**
@@ -690,7 +963,9 @@ export function withHubProfile(world: World, config: HubConfig): World {
   const share = profileShareOf(config);
   const hub = config.hub;
   const profiles = world.route53profiles?.profiles ?? [];
-  if (!share || profiles.some((p) => p.ownerId === hub.accountId && p.name === share.profileName)) return world;
+  const held = (p: { ownerId: string; name: string; region?: string }) =>
+    p.ownerId === hub.accountId && p.name === share?.profileName && (p.region ?? hub.region) === hub.region;
+  if (!share || profiles.some(held)) return world;
   // The hub's Profile, and each endpoint shard's with its endpoints' zones (functions/shared/shards.ts).
   const deployed = [
     { name: share.profileName, zoneIds: share.zoneIds },
@@ -746,7 +1021,9 @@ function withOrganizationShare(world: World, config: HubConfig): World {
   const share = organizationShareOf(config);
   const ram = world.ram ?? { sharingWithOrganizationEnabled: false, shares: [] };
   const hub = config.hub;
-  if (!share || ram.shares.some((s) => s.ownerId === hub.accountId && s.name === share.name)) return world;
+  const held = (s: { ownerId: string; name: string; region?: string }) =>
+    s.ownerId === hub.accountId && s.name === share?.name && (s.region ?? hub.region) === hub.region;
+  if (!share || ram.shares.some(held)) return world;
   return withHubShare(world, config, {
     name: share.name,
     allowExternalPrincipals: share.allowExternalPrincipals,
@@ -775,19 +1052,29 @@ export function withSpokeReadRoles(world: World, config: HubConfig): World {
 }
 
 /**
- * Names the deploy step when the twin refuses the organization share (seeded at `index` of the world's shares: the
- * twin's message names only that field).
+ * Names the deploy step when the twin refuses a region's organization share (seeded at its index in the deployed
+ * world's shares: the twin's message names only that field).
  */
-function explainDeployFailure(error: unknown, config: HubConfig, index: number): unknown {
-  const share = organizationShareOf(config);
-  if (!share || !(error instanceof TwinWorldError) || !error.message.includes(`ram.shares.${index}.`)) return error;
-  return new TwinWorldError(
-    `the hub stack's RAM share ${share.name} (the TGW with ${share.organizationArn}, organization.shareTransitGateway) ` +
-      `cannot be created in this world (${error.message.replace(/\.$/, '')}). The stack needs the hub's TGW ` +
-      '(world ec2.transitGateways) and RAM sharing with AWS Organizations enabled (world ' +
-      'ram.sharingWithOrganizationEnabled); or set organization.shareTransitGateway to false.',
-  );
+function explainDeployFailure(error: unknown, config: HubConfig, deployed: World): unknown {
+  if (!(error instanceof TwinWorldError)) return error;
+  for (const name of servedRegions(config)) {
+    const view = regionalConfig(config, name);
+    const share = organizationShareOf(view);
+    const index = (deployed.ram?.shares ?? []).findIndex((s) => s.name === share?.name && (s.region ?? name) === name);
+    if (!share || index < 0 || !error.message.includes(`ram.shares.${index}.`)) continue;
+    return new TwinWorldError(
+      `the hub stack's RAM share ${share.name}${servedRegions(config).length > 1 ? ` in ${name}` : ''} (the TGW with ` +
+        `${share.organizationArn}, organization.shareTransitGateway) cannot be created in this world ` +
+        `(${error.message.replace(/\.$/, '')}). The stack needs the hub's TGW (world ec2.transitGateways) and RAM ` +
+        'sharing with AWS Organizations enabled (world ram.sharingWithOrganizationEnabled); or set ' +
+        'organization.shareTransitGateway to false.',
+    );
+  }
+  return error;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
+type AnyPlugin = Pluggable<any, any>;
 
 /**
  * The SDK plugin of local runs: the twin beneath every modeled client, and DynamoDB requests (real HTTP to dynalite)
@@ -798,11 +1085,14 @@ function explainDeployFailure(error: unknown, config: HubConfig, index: number):
 export function localPlugin(
   twin: Twin,
   clock: SimClock,
-  dynamo?: LocalDynamo,
+  dynamo?: LocalDynamo | readonly LocalDynamo[],
   transport?: TwinTransport,
-  // biome-ignore lint/suspicious/noExplicitAny: the plugin applies to clients of every service (their own IO types).
-): Pluggable<any, any> {
+): AnyPlugin {
   const base = twinPlugin(twin, transport);
+  // Several regions: one dynalite each, the request's port (the region's AWS_ENDPOINT_URL_DYNAMODB) tells which.
+  const dynamos = dynamo === undefined ? [] : Array.isArray(dynamo) ? dynamo : [dynamo as LocalDynamo];
+  const dynamoFor = (request: { port?: number }): LocalDynamo =>
+    dynamos.length === 1 ? dynamos[0]! : (dynamos.find((d) => d.endpoint.endsWith(`:${request.port}`)) ?? dynamos[0]!);
   return {
     applyToStack(stack) {
       base.applyToStack(stack);
@@ -814,11 +1104,12 @@ export function localPlugin(
         // Inside the retry middleware: retry back-offs are timers, not IO.
         { step: 'finalizeRequest', name: 'spokelinkLocalIo', priority: 'low' },
       );
-      if (!dynamo) return;
+      if (dynamos.length === 0) return;
       stack.add(
         (next, context) => async (args) => {
           if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);
-          const answer = await dynamo.handle(unwrapUnsigned(args.request) as DynamoWireRequest);
+          const request = unwrapUnsigned(args.request) as DynamoWireRequest & { port?: number };
+          const answer = await dynamoFor(request).handle(request);
           return { response: new HttpResponse(answer), output: undefined };
         },
         // The innermost middleware: the SDK's deserializer reads this response as it reads the socket's.

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import {
   type HubConfig,
   organizationShareOf,
+  regionalConfig,
   type SpokeAccess,
+  servedRegions,
   spokeRoleName,
   spokeServiceNames,
 } from '#shared/config';
@@ -39,6 +41,8 @@ export interface IamPolicies {
     'perAccountShare' | 'organizationShareOnly' | 'perAccountShareProfile' | 'organizationShareOnlyProfile',
     Variant
   >;
+  /** What a hub with `peers` adds to a function's policy (inter-region reach), by function name. */
+  peering: Record<string, PolicyDocument>;
 }
 
 let cachedFile: IamPolicies | undefined;
@@ -64,6 +68,8 @@ function listValues(config: HubConfig): Record<string, string[]> {
     EndpointServiceIds: uniq(Object.values(config.endpointServices).map((s) => s.serviceId)),
     ExternalAccounts: uniq(config.organization.externalAccounts),
     SpokeServiceNames: spokeServiceNames(config),
+    PeerRouteTableIds: uniq(Object.values(config.hub.peers).flatMap((p) => p.routeTableIds)),
+    PeerAssociationRouteTableIds: uniq(Object.values(config.hub.peers).map((p) => p.associationRouteTableId)),
   };
 }
 
@@ -81,14 +87,23 @@ export function instantiate(policy: PolicyDocument, config: HubConfig, spokeAcco
     SpokeAccount: spokeAccount ?? '${SpokeAccount}',
   };
   const lists = listValues(config);
-  const expand = (text: string): string[] => {
+  // With several served regions the function roles carry the region's code (resourceNames: IAM is global); the
+  // generated policies, synthesized from one region, name them without it.
+  const functionRole = new RegExp(`^(arn:aws:iam::${config.hub.accountId}:role/)${config.prefix}-fn-([a-z0-9-]+)$`);
+  const names = servedRegions(config).length > 1 ? resourceNames(config) : undefined;
+  const regional = (arn: string): string => {
+    const m = names && functionRole.exec(arn);
+    return m ? `${m[1]}${names.functionRole(m[2]!)}` : arn;
+  };
+  const expand = (text: string): string[] => expandScalars(text).map(regional);
+  const expandScalars = (text: string): string[] => {
     let out = text.replace(/\$\{(\w+)\}/g, (whole, name: string) => scalars[name] ?? whole);
     const list = /\$\{(\w+)\}/.exec(out)?.[1];
     if (list === undefined) return [out];
     const values = lists[list];
     if (!values) throw new Error(`iam-policies: unknown placeholder \${${list}} (regenerate: npm run iam:generate)`);
     out = out.split(`\${${list}}`).join('\u0000');
-    return values.flatMap((v) => expand(out.split('\u0000').join(v)));
+    return values.flatMap((v) => expandScalars(out.split('\u0000').join(v)));
   };
   const go = (value: unknown): unknown => {
     if (typeof value === 'string') {
@@ -131,11 +146,13 @@ function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated 
   const variant = policies.variants[config.dns.mode === 'profile' ? (`${share}Profile` as const) : share];
   const names = resourceNames(config);
   const hubRole = (name: string) => `arn:aws:iam::${config.hub.accountId}:role/${names.functionRole(name)}`;
+  // A hub with peers: the reconcile's inter-region reach grants too (infra/permissions.ts, peeringGrants).
+  const peered = Object.keys(config.hub.peers).length > 0;
   const roles = new Map<string, PolicyDocument[]>([
-    ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => [
-      hubRole(name),
-      [instantiate(policy, config)],
-    ]),
+    ...Object.entries(variant.functions).map(([name, policy]): [string, PolicyDocument[]] => {
+      const peering = peered ? policies.peering[name] : undefined;
+      return [hubRole(name), [instantiate(policy, config), ...(peering ? [instantiate(peering, config)] : [])]];
+    }),
     ...Object.entries(policies.operators).map(([name, policy]): [string, PolicyDocument[]] => [
       operatorRoleArn(config, name),
       [instantiate(policy, config)],
@@ -216,6 +233,73 @@ export function localIamModel(
         p.spokeTrust.set(roleArn, trust);
       }
       return trust;
+    },
+  };
+}
+
+/**
+ * The IAM model of a local hub serving several regions: each region's functions call AWS with their own credentials
+ * (`functionsRoleArns[region]`) and are evaluated as that region's roles (`<prefix>-fn-<name>-<code>`, the region's
+ * view of the configuration); the spoke roles and the operators, created once (IAM is global), get what every
+ * regional hub grants them: the union of the regional policies, as the CDK app grants its one spoke role each
+ * regional hub's steps and trusts each regional hub's roles.
+ */
+export function multiRegionIamModel(
+  config: () => HubConfig,
+  functionsRoleArns: Readonly<Record<string, string>>,
+  policies = iamPolicies(),
+): IamModel {
+  const models = Object.entries(functionsRoleArns).map(([region, roleArn]) => {
+    let view: { base: HubConfig; config: HubConfig } | undefined;
+    const regional = () => {
+      const base = config();
+      if (view?.base !== base) view = { base, config: regionalConfig(base, region) };
+      return view.config;
+    };
+    return { roleArn, model: localIamModel(regional, roleArn, policies) };
+  });
+  let merged:
+    | {
+        base: HubConfig;
+        identity: Map<string, PolicyDocument[] | undefined>;
+        trust: Map<string, PolicyDocument | undefined>;
+      }
+    | undefined;
+  const cache = () => {
+    const base = config();
+    if (merged?.base !== base) merged = { base, identity: new Map(), trust: new Map() };
+    return merged;
+  };
+  const distinct = <T>(values: (T | undefined)[]): T[] => {
+    const seen = new Map<string, T>();
+    for (const v of values) if (v !== undefined) seen.set(JSON.stringify(v), v);
+    return [...seen.values()];
+  };
+  return {
+    principalOf(caller, origin) {
+      const own = models.find((m) => m.roleArn === caller.arn);
+      return own?.model.principalOf?.(caller, origin) ?? caller.roleArn ?? caller.arn;
+    },
+    identityPolicies(roleArn) {
+      const c = cache();
+      if (!c.identity.has(roleArn)) {
+        const found = distinct(models.flatMap((m) => m.model.identityPolicies(roleArn) ?? []));
+        c.identity.set(roleArn, found.length === 0 ? undefined : found);
+      }
+      return c.identity.get(roleArn);
+    },
+    trustPolicy(roleArn) {
+      const c = cache();
+      if (!c.trust.has(roleArn)) {
+        const trusts = distinct(models.map((m) => m.model.trustPolicy?.(roleArn)));
+        c.trust.set(
+          roleArn,
+          trusts.length <= 1
+            ? trusts[0]
+            : { Version: trusts[0]!.Version, Statement: distinct(trusts.flatMap((t) => t.Statement as unknown[])) },
+        );
+      }
+      return c.trust.get(roleArn);
     },
   };
 }

@@ -68,6 +68,7 @@ export class LocalIntakeDispatch {
   private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private suspended = false;
   /** Failures the notifier holds back (their window is not over): the flush tick runs while there are any. */
   private notificationsPending = false;
   /**
@@ -121,6 +122,17 @@ export class LocalIntakeDispatch {
     const event = statusChangeEvent(execution, status, this.options.hubAccount, this.options.region);
     void this.invoke('dispatch', event);
     if (status !== 'SUCCEEDED') void this.invoke('notify-failures', event);
+  }
+
+  /**
+   * The region down (`false`): its schedule's minute tick stops (the dispatcher's Lambda is down with it); back
+   * (`true`): the tick is armed again if requests wait.
+   */
+  setRunning(running: boolean): void {
+    this.suspended = !running;
+    if (this.suspended && this.timer) clearTimeout(this.timer);
+    if (this.suspended) this.timer = undefined;
+    else this.arm();
   }
 
   stop(): void {
@@ -185,7 +197,13 @@ export class LocalIntakeDispatch {
 
   /** Arms the next minute tick while requests wait (or failures wait to be told). */
   private arm(): void {
-    if (this.stopped || this.timer || (this.total() === 0 && !this.notificationsPending && !this.dispatchRetry)) return;
+    if (
+      this.stopped ||
+      this.suspended ||
+      this.timer ||
+      (this.total() === 0 && !this.notificationsPending && !this.dispatchRetry)
+    )
+      return;
     const now = this.options.now();
     this.timer = setTimeout(
       () => {

@@ -15,6 +15,8 @@ import { join, resolve } from 'node:path';
  */
 
 const running = new AsyncLocalStorage<string>();
+/** The environment of the function whose invocation the caller runs in (see `LambdaOptions.environment`). */
+const environments = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /**
  * The local function whose invocation the caller runs in (its step name, e.g. `transit-gateway`), or undefined
@@ -22,6 +24,15 @@ const running = new AsyncLocalStorage<string>();
  */
 export function currentLocalFunction(): string | undefined {
   return running.getStore();
+}
+
+/**
+ * The environment variables of the local function whose invocation the caller runs in, when its hub gave it its own
+ * (`LambdaOptions.environment`: the functions of a second region running in the same process), else undefined. The
+ * multi-region local hub's `process.env` view reads them (local/hub.ts, `regionalProcessEnv`).
+ */
+export function currentLocalEnvironment(): Readonly<Record<string, string>> | undefined {
+  return environments.getStore();
 }
 
 /** A JSON value as Step Functions passes it around. */
@@ -108,6 +119,12 @@ export interface LambdaOptions {
   loadHandler?: (name: string) => LambdaHandler;
   /** Unique ids (awsRequestId); default: a counter. */
   newRequestId?: () => string;
+  /**
+   * Variables every invocation of these functions sees in place of the process's own (`currentLocalEnvironment`):
+   * what Lambda sets per function (its region, credentials, the hub's resource names). Default: none, the process's
+   * environment is the functions' (one hub per process).
+   */
+  environment?: Readonly<Record<string, string>>;
 }
 
 /** One invocation, for reports and assertions. */
@@ -144,10 +161,13 @@ export class LocalLambdas {
   private readonly faults: ActiveFault[];
   private readonly functionsDir: string;
   private requestCounter = 0;
+  private down = false;
+  private environment: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly options: LambdaOptions = {}) {
     this.functionsDir = options.functionsDir ?? join(REPO_ROOT, 'functions');
     this.faults = (options.faults ?? []).map((rule) => ({ rule, matched: 0, applied: 0 }));
+    this.environment = options.environment;
   }
 
   get prefix(): string {
@@ -179,6 +199,11 @@ export class LocalLambdas {
     return physical.slice(this.prefix.length + 1);
   }
 
+  /** Sets the functions' own environment (`LambdaOptions.environment`) for the invocations from now on. */
+  useEnvironment(environment: Readonly<Record<string, string>> | undefined): void {
+    this.environment = environment;
+  }
+
   /** Whether `functions/<name>/handler.ts` exists (or the test loader knows it). */
   exists(name: string): boolean {
     if (this.options.loadHandler) return true;
@@ -188,6 +213,20 @@ export class LocalLambdas {
   /** Adds a fault rule at run time. */
   inject(rule: LambdaFaultRule): void {
     this.faults.push({ rule, matched: 0, applied: 0 });
+  }
+
+  /**
+   * The Lambda service of this hub's region down (`false`) or back (`true`): while down, every invocation fails before
+   * its handler runs with Lambda.ServiceException (a 5xx of the Invoke API: the caller's retry policy decides), as in a
+   * regional outage of the service.
+   */
+  setAvailable(available: boolean): void {
+    this.down = !available;
+  }
+
+  /** Whether invocations reach the handlers (see `setAvailable`). */
+  get available(): boolean {
+    return !this.down;
   }
 
   /** Invocations per function name. */
@@ -265,6 +304,11 @@ export class LocalLambdas {
       if (error) record.error = error;
     };
 
+    if (!this.available) {
+      const error = faultError({ error: LambdaErrorName.serviceException }, this.timeoutOf(name));
+      finish('fault', error.name);
+      throw error;
+    }
     const active = this.faultFor(name, meta);
     const fault = active?.rule;
     if (fault && (fault.phase ?? 'after-handler') === 'before-handler') {
@@ -296,7 +340,9 @@ export class LocalLambdas {
     try {
       const run = (async () => {
         const handler = this.handlerOf(name);
-        const result = await running.run(name, () => handler(event, context));
+        const environment = this.environment;
+        const call = () => running.run(name, () => handler(event, context));
+        const result = await (environment ? environments.run(environment, call) : call());
         const extra = this.extraDuration(name, meta.state);
         if (extra > 0) await new Promise((r) => setTimeout(r, extra));
         return result;

@@ -1,7 +1,7 @@
 import { QUEUE_PK } from '#shared/intake-queue';
 import { RequestTag, StatusTag } from '#shared/tags';
 import { THROTTLING } from '#twin/errors';
-import { ec2State } from '#twin/services/ec2/model';
+import { ec2State, stateAt } from '#twin/services/ec2/model';
 import type { LocalHub } from './hub';
 
 /**
@@ -52,6 +52,23 @@ export interface SimulationReport {
     peakDepth: number;
     peakByAccount: Record<string, number>;
   };
+  /** A hub of several regions: each region's outcome (absent with one region). */
+  regions?: RegionReport[];
+}
+
+/** One region of a multi-region run. */
+export interface RegionReport {
+  region: string;
+  /** False when the run ended with the region down. */
+  up: boolean;
+  /** Spoke VPCs of the region by their `spokelink:status` (`none`: no status tag), the hub VPC left out. */
+  vpcs: Record<string, number>;
+  /** The region's executions by status. */
+  executions: Record<string, number>;
+  /** Events of the region held at the end (region down) and dead-lettered. */
+  events: { delivered: number; held: number; failed: number };
+  /** The TGW peering attachments of the region's hub TGW: the peer region, state, and static routes to it. */
+  peerings: { peerRegion: string; attachmentId: string; state: string; staticRoutes: string[] }[];
 }
 
 export interface VpcReport {
@@ -68,6 +85,8 @@ export interface VpcReport {
 
 export interface ExecutionReport {
   name: string;
+  /** The region of the execution's hub (several regions only). */
+  region?: string;
   stateMachine: string;
   vpcId?: string;
   status: string;
@@ -163,24 +182,29 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
       ...(vpc.tags[StatusTag.execution] !== undefined ? { execution: vpc.tags[StatusTag.execution] } : {}),
     }));
 
+  const multiRegion = hub.regions.length > 1;
+  const invocations = hub.regions.flatMap((r) => r.lambdas.invocations);
   const invocationsByExecution = new Map<string, number>();
-  for (const invocation of hub.lambdas.invocations) {
+  for (const invocation of invocations) {
     if (invocation.execution) {
       invocationsByExecution.set(invocation.execution, (invocationsByExecution.get(invocation.execution) ?? 0) + 1);
     }
   }
-  const executions: ExecutionReport[] = hub.sfn.executions().map((e) => ({
-    name: e.name,
-    stateMachine: e.stateMachineName,
-    ...(/vpc-[0-9a-f]{8,17}/.exec(e.name) ? { vpcId: /vpc-[0-9a-f]{8,17}/.exec(e.name)![0] } : {}),
-    status: e.status,
-    startedAtSeconds: seconds(e.startDate - hub.startedAt),
-    ...(e.stopDate !== undefined ? { durationSeconds: seconds(e.stopDate - e.startDate) } : {}),
-    stateTransitions: hub.sfn.stateTransitions(e.executionArn),
-    lambdaInvocations: invocationsByExecution.get(e.executionArn) ?? 0,
-    ...(e.error !== undefined ? { error: e.error } : {}),
-    ...(e.cause !== undefined ? { cause: e.cause } : {}),
-  }));
+  const executions: ExecutionReport[] = hub.regions.flatMap((r) =>
+    r.sfn.executions().map((e) => ({
+      name: e.name,
+      ...(multiRegion ? { region: r.region } : {}),
+      stateMachine: e.stateMachineName,
+      ...(/vpc-[0-9a-f]{8,17}/.exec(e.name) ? { vpcId: /vpc-[0-9a-f]{8,17}/.exec(e.name)![0] } : {}),
+      status: e.status,
+      startedAtSeconds: seconds(e.startDate - hub.startedAt),
+      ...(e.stopDate !== undefined ? { durationSeconds: seconds(e.stopDate - e.startDate) } : {}),
+      stateTransitions: r.sfn.stateTransitions(e.executionArn),
+      lambdaInvocations: invocationsByExecution.get(e.executionArn) ?? 0,
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    })),
+  );
 
   const registryReport: RegistryReport[] = registry
     .filter((item) => item.sk === 'CURRENT')
@@ -227,8 +251,11 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
     byOperation.set(key, entry);
   }
 
-  const byFunction = hub.lambdas.counts();
-  const deliveries = hub.events.records;
+  const byFunction: Record<string, number> = {};
+  for (const r of hub.regions) {
+    for (const [fn, n] of Object.entries(r.lambdas.counts())) byFunction[fn] = (byFunction[fn] ?? 0) + n;
+  }
+  const deliveries = hub.regions.flatMap((r) => r.events.records);
   const count = (outcome: string) => deliveries.filter((d) => d.outcome === outcome).length;
 
   return {
@@ -245,9 +272,9 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
     registry: registryReport,
     stateTransitions: executions.reduce((sum, e) => sum + e.stateTransitions, 0),
     lambdaInvocations: {
-      total: hub.lambdas.invocations.length,
+      total: invocations.length,
       byFunction,
-      failed: hub.lambdas.invocations.filter((i) => i.outcome && i.outcome !== 'succeeded').length,
+      failed: invocations.filter((i) => i.outcome && i.outcome !== 'succeeded').length,
     },
     awsCalls: {
       total: hub.twin.calls.length,
@@ -266,13 +293,66 @@ export function buildReport(hub: LocalHub, registry: Record<string, unknown>[]):
       notForwarded: count('not-forwarded'),
       denied: count('denied'),
     },
-    notifications: hub.sns.messages.map((m) => ({
-      topic: m.topicArn,
-      ...(m.subject !== undefined ? { subject: m.subject } : {}),
-      at: new Date(m.at).toISOString(),
-    })),
+    notifications: hub.regions
+      .flatMap((r) => r.sns.messages)
+      .map((m) => ({
+        topic: m.topicArn,
+        ...(m.subject !== undefined ? { subject: m.subject } : {}),
+        at: new Date(m.at).toISOString(),
+      })),
     intakeQueue: intakeQueueOf(hub, registry),
+    ...(multiRegion ? { regions: regionsOf(hub, vpcs, executions) } : {}),
   };
+}
+
+/**
+ * The TGW peering attachments of a region's hub TGW (requested or accepted by it): the peer region, the state now,
+ * and the static routes of the TGW's route tables to the attachment (`<table> <cidr>`).
+ */
+export function peeringsOf(hub: LocalHub, region: string): RegionReport['peerings'] {
+  const ec2 = ec2State(hub.twin);
+  const tgwId = hub.region(region).config.hub.transitGatewayId;
+  const tables = Object.values(ec2.tgwRouteTables).filter((t) => t.transitGatewayId === tgwId);
+  return Object.values(ec2.attachments)
+    .filter((a) => a.peering && (a.transitGatewayId === tgwId || a.peering.peerTransitGatewayId === tgwId))
+    .map((a) => {
+      const requester = a.transitGatewayId === tgwId;
+      const peerRegion = requester ? a.peering!.peerRegion : (ec2.transitGateways[a.transitGatewayId]?.region ?? '');
+      const staticRoutes = tables
+        .flatMap((table) =>
+          table.staticRoutes.filter((route) => route.attachmentId === a.id).map((route) => `${table.id} ${route.cidr}`),
+        )
+        .sort();
+      return { peerRegion, attachmentId: a.id, state: stateAt(a.timeline, hub.clock.now()), staticRoutes };
+    })
+    .sort((a, b) => a.attachmentId.localeCompare(b.attachmentId));
+}
+
+/** Each region's outcome: its spokes' statuses, its executions, its held events and its hub's peerings. */
+function regionsOf(hub: LocalHub, vpcs: VpcReport[], executions: ExecutionReport[]): RegionReport[] {
+  const tally = (values: string[]) => {
+    const out: Record<string, number> = {};
+    for (const v of values.sort()) out[v] = (out[v] ?? 0) + 1;
+    return out;
+  };
+  return hub.regions.map((r) => {
+    const peerings = peeringsOf(hub, r.region);
+    const records = r.events.records;
+    return {
+      region: r.region,
+      up: r.up,
+      vpcs: tally(
+        vpcs.filter((v) => v.region === r.region && v.vpcId !== r.config.hub.vpcId).map((v) => v.status ?? 'none'),
+      ),
+      executions: tally(executions.filter((e) => e.region === r.region).map((e) => e.status)),
+      events: {
+        delivered: records.filter((d) => d.outcome === 'delivered').length,
+        held: r.events.held,
+        failed: records.filter((d) => d.outcome === 'failed').length,
+      },
+      peerings,
+    };
+  });
 }
 
 /** The queue as the registry holds it now, with the peaks the hub saw. */
@@ -284,11 +364,18 @@ function intakeQueueOf(hub: LocalHub, registry: Record<string, unknown>[]): Simu
     depthByAccount[account] = (depthByAccount[account] ?? 0) + 1;
   }
   const depth = Object.values(depthByAccount).reduce((sum, n) => sum + n, 0);
-  const seen = hub.intakeQueue.view();
+  // Several regions: the most that waited at one time in one region, per account the most in one region.
+  const views = hub.regions.map((r) => r.intakeQueue.view());
+  const peakByAccount: Record<string, number> = {};
+  for (const view of views) {
+    for (const [account, n] of Object.entries(view.peakByAccount)) {
+      peakByAccount[account] = Math.max(peakByAccount[account] ?? 0, n);
+    }
+  }
   return {
     depth,
     depthByAccount,
-    peakDepth: Math.max(seen.peakDepth, depth),
-    peakByAccount: seen.peakByAccount,
+    peakDepth: Math.max(...views.map((v) => v.peakDepth), depth),
+    peakByAccount: Object.fromEntries(Object.entries(peakByAccount).sort()),
   };
 }

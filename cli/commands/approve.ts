@@ -96,14 +96,15 @@ export function signedTransport(target: { url: string; region: string; profile?:
 
 /**
  * The local hub's decision function URL, as `approverArn` (a principal of the hub account): what `signedTransport`
- * does in AWS, for scenarios and tests.
+ * does in AWS, for scenarios and tests; `region`: the regional hub whose function decides (default: the first).
  */
-export function localTransport(hub: LocalHub, approverArn: string): DecisionTransport {
+export function localTransport(hub: LocalHub, approverArn: string, region?: string): DecisionTransport {
   return (body) =>
     hub.invokeFunctionUrl(
       'decision',
       { method: 'POST', body: JSON.stringify(body) },
       hub.twin.credentialsFor(approverArn),
+      region,
     );
 }
 

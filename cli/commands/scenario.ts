@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { deployConfig } from '#local/config-file';
-import type { LocalHub } from '#local/hub';
-import { type HubConfig, parseConfig, resetConfigCache } from '#shared/config';
+import type { LocalHub, LocalRegion } from '#local/hub';
+import { peeringsOf } from '#local/report';
+import { type HubConfig, parseConfig, resetConfigCache, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { invalidFile } from '#shared/zod-issues';
 import { ec2State } from '#twin/services/ec2/model';
@@ -29,6 +30,8 @@ import type { CommandIo } from './cost';
  */
 
 const VpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-...)');
+/** A served region of the configuration (checked against it when the step acts). */
+const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region (us-east-1)');
 /**
  * Fields every step takes: `note` (printed with the step) and `at`, the scenario timing: the step acts `at` simulated
  * seconds after the previous step began acting (the first step: after the scenario began), without waiting for the
@@ -69,8 +72,16 @@ export const ScenarioStepSchema = z.discriminatedUnion('do', [
   z.strictObject({
     do: z.literal('reconcile'),
     maxConcurrency: z.number().int().min(1).max(40).optional(),
+    /** The regional hub whose schedule fires (default: every served region's). */
+    region: Region.optional(),
     ...Note,
   }),
+  /**
+   * A served region's workflows go down (`LocalHub.regionDown`: its Lambda, Step Functions and SNS unavailable, its
+   * events held by EventBridge) or come back; the other regions go on.
+   */
+  z.strictObject({ do: z.literal('region-down'), region: Region, ...Note }),
+  z.strictObject({ do: z.literal('region-up'), region: Region, ...Note }),
   z.strictObject({ do: z.literal('drop-next-event'), vpc: VpcId, ...Note }),
   z.strictObject({
     do: z.literal('expect'),
@@ -81,6 +92,18 @@ export const ScenarioStepSchema = z.discriminatedUnion('do', [
     detail: z.string().optional(),
     /** The status of the VPC's registry record (`none`: no record). */
     registry: z.string().optional(),
+    ...Note,
+  }),
+  /**
+   * The TGW peering of a region's hub with a peer region: its attachment's state (`none`: no attachment) and, when
+   * given, how many static routes of the region's TGW route tables go to it (what the reconcile maintains).
+   */
+  z.strictObject({
+    do: z.literal('expect-peering'),
+    region: Region,
+    peerRegion: Region,
+    state: z.string(),
+    staticRoutes: z.number().int().min(0).optional(),
     ...Note,
   }),
 ]);
@@ -151,7 +174,12 @@ function describeAction(step: ScenarioStep): string {
     case 'config-change':
       return `config-change ${Object.keys(step.set).join(', ')}`;
     case 'reconcile':
-      return `reconcile${step.maxConcurrency ? ` (maxConcurrency ${step.maxConcurrency})` : ''}`;
+      return `reconcile${step.region ? ` ${step.region}` : ''}${step.maxConcurrency ? ` (maxConcurrency ${step.maxConcurrency})` : ''}`;
+    case 'region-down':
+    case 'region-up':
+      return `${step.do} ${step.region}`;
+    case 'expect-peering':
+      return `expect-peering ${step.region} -> ${step.peerRegion} ${step.state}${step.staticRoutes === undefined ? '' : ` with ${step.staticRoutes} static route(s)`}`;
     case 'expect':
       return `expect ${step.vpc}${step.status ? ` status ${step.status}` : ''}${step.registry ? ` registry ${step.registry}` : ''}`;
   }
@@ -229,6 +257,20 @@ export class ScenarioStepError extends Error {
 /** Runs a scenario on a local hub; exit code 0 when every step ran, every expectation held and no execution failed. */
 export async function runScenario(path: string, input: ScenarioRun, io: CommandIo): Promise<number> {
   const scenario = loadScenario(path);
+  // A region no hub of the configuration serves is refused before anything runs.
+  const served = servedRegions(input.config);
+  for (const [index, step] of scenario.steps.entries()) {
+    const named = [
+      'region' in step ? step.region : undefined,
+      'peerRegion' in step ? step.peerRegion : undefined,
+    ].filter((r): r is string => r !== undefined);
+    const unknown = named.find((r) => !served.includes(r));
+    if (unknown !== undefined) {
+      throw new ScenarioFileError(
+        `${path}: step ${index + 1} (${describeStep(step)}): ${unknown} is not a region this hub serves (${served.join(', ')})`,
+      );
+    }
+  }
   const { createLocalHub, localPlugin } = require('../../local/hub') as typeof import('../../local/hub');
   const dropNext = new Set<string>();
   const hub = await createLocalHub({
@@ -295,10 +337,11 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
         case 'approve':
         case 'deny': {
           // Through the local hub's decision function URL, as the approver's IAM principal (`by`: a role name of
-          // the hub account), as `spokelink approve|deny` does in AWS.
+          // the hub account), as `spokelink approve|deny` does in AWS; the VPC's regional hub decides.
           const reply = await localTransport(
             hub,
             localApprover(hub, step.by),
+            regionOfVpc(hub, step.vpc),
           )({
             vpcId: step.vpc,
             decision: step.do,
@@ -326,14 +369,36 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
           break;
         case 'reconcile': {
           reconciles += 1;
-          hub.sfn.start(
-            hub.sfn.arnOf(`${config.prefix}-reconcile`),
-            `scenario-reconcile-${reconciles}`,
-            JSON.stringify({
-              source: 'schedule',
-              maxConcurrency: step.maxConcurrency ?? config.reconcile.maxConcurrency,
-            }),
-          );
+          // Each regional hub has its own schedule; with one region the execution keeps its one-region name.
+          const regions = step.region ? [servedRegion(hub, step.region)] : hub.regions;
+          for (const r of regions) {
+            if (!r.up) {
+              say(`   ${r.region} is down: its schedule cannot start the reconcile\n`);
+              continue;
+            }
+            r.sfn.start(
+              r.sfn.arnOf(`${config.prefix}-reconcile`),
+              hub.regions.length > 1
+                ? `scenario-reconcile-${r.region}-${reconciles}`
+                : `scenario-reconcile-${reconciles}`,
+              JSON.stringify({
+                source: 'schedule',
+                maxConcurrency: step.maxConcurrency ?? config.reconcile.maxConcurrency,
+              }),
+            );
+          }
+          break;
+        }
+        case 'region-down':
+          hub.regionDown(servedRegion(hub, step.region).region);
+          break;
+        case 'region-up':
+          hub.regionUp(servedRegion(hub, step.region).region);
+          break;
+        case 'expect-peering': {
+          const problems = checkPeering(hub, step);
+          for (const p of problems) failures.push(`step ${index + 1} (${describeStep(step)}): ${p}`);
+          say(problems.length === 0 ? '   ✓ as expected\n' : problems.map((p) => `   ✗ ${p}\n`).join(''));
           break;
         }
         case 'drop-next-event':
@@ -374,6 +439,41 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
   } finally {
     await hub.close();
   }
+}
+
+/** A served region's hub, or the step fails naming the served regions. */
+function servedRegion(hub: LocalHub, region: string): LocalRegion {
+  const found = hub.regions.find((r) => r.region === region);
+  if (!found) {
+    throw new ScenarioStepError(
+      `${region} is not a region this hub serves (${hub.regions.map((r) => r.region).join(', ')})`,
+    );
+  }
+  return found;
+}
+
+/** The served region of a VPC of the world (the first region for a VPC of another region). */
+function regionOfVpc(hub: LocalHub, vpcId: string): string {
+  const region = ec2State(hub.twin).vpcs[vpcId]?.region;
+  return hub.regions.find((r) => r.region === region)?.region ?? hub.regions[0]!.region;
+}
+
+function checkPeering(hub: LocalHub, step: Extract<ScenarioStep, { do: 'expect-peering' }>): string[] {
+  servedRegion(hub, step.peerRegion);
+  const peerings = peeringsOf(hub, servedRegion(hub, step.region).region).filter(
+    (p) => p.peerRegion === step.peerRegion,
+  );
+  const live = peerings.filter((p) => !['deleted', 'rejected', 'failed'].includes(p.state));
+  const peering = live[0] ?? peerings.at(-1);
+  const problems: string[] = [];
+  const state = peering?.state ?? 'none';
+  if (state !== step.state) problems.push(`the peering is ${state}, not ${step.state}`);
+  if (step.staticRoutes !== undefined && (peering?.staticRoutes.length ?? 0) !== step.staticRoutes) {
+    problems.push(
+      `${peering?.staticRoutes.length ?? 0} static route(s) to the peering (${peering?.staticRoutes.join(', ') || 'none'}), not ${step.staticRoutes}`,
+    );
+  }
+  return problems;
 }
 
 async function check(hub: LocalHub, step: Extract<ScenarioStep, { do: 'expect' }>): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type HubConfig, loadConfigFile } from '#shared/config';
+import { type HubConfig, loadConfigFile, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { loadWorldFile, TwinWorldError, type World } from '#twin/world';
@@ -18,8 +18,8 @@ export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world F
   --world FILE        world file seeding the twin (e.g. worlds/example.world.json)
   --events FILE       EventBridge events to deliver instead (a JSON array, or one JSON event per line)
   --scenario FILE     a lifecycle scenario instead: steps tag, untag, delete-vpc, approve, deny, advance-time,
-                      config-change, reconcile, drop-next-event, expect; a step with "at": N acts N s after the
-                      previous step began, mid-flight (docs/lifecycle.md)
+                      config-change, reconcile, drop-next-event, region-down, region-up, expect, expect-peering;
+                      a step with "at": N acts N s after the previous step began, mid-flight (docs/lifecycle.md)
   --clock MODE        virtual (default: simulated time, a run of minutes takes seconds) or real (AWS pace)
   --stagger SECONDS   app teams tag their VPCs this many seconds apart, in world order (default 15; 0: all at once)
   --latency MS        simulated latency of every AWS call (default 0: only AWS's asynchronous work takes time)
@@ -199,7 +199,7 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
       const printer = new ProgressPrinter((line) => io.stdout(`${line}\n`), { showEntered: input.clock === 'real' });
       hub.onProgress((p) => printer.handle(p));
       io.stdout(
-        `spokelink simulate: hub ${input.config.hub.accountId} (${input.config.hub.region}), ` +
+        `spokelink simulate: hub ${input.config.hub.accountId} (${servedRegions(input.config).join(', ')}), ` +
           `${input.clock} clock${input.clock === 'virtual' ? ' (simulated time; --clock real for AWS pace)' : ''}\n`,
       );
     }
@@ -267,13 +267,15 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
 
 /**
  * `spokelink simulate`. Exit code 0 when every execution ended (rejections included: they are answers), 1 when an
- * execution failed or the run did not settle, 2 on bad flags, configuration, world or events (nothing run).
+ * execution failed or the run did not settle, 2 on bad flags, configuration, world or events, or a world the hub
+ * cannot be deployed into (nothing run).
  */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     return await execute(argv, io);
   } catch (error) {
-    if (error instanceof ConfigurationError) {
+    // A world the hub cannot be deployed into (a served region without its hub, the organization share refused).
+    if (error instanceof ConfigurationError || error instanceof TwinWorldError) {
       io.stderr(`spokelink simulate: ${error.message}\n`);
       if (error instanceof SimulateUsageError) io.stderr('run "spokelink simulate --help" for the flags\n');
       return 2;

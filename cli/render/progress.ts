@@ -18,7 +18,8 @@ export class ProgressPrinter {
   /** Handles one progress event. */
   handle(progress: HubProgress): void {
     const who = progress.vpcId ?? ('execution' in progress ? progress.execution : '');
-    const prefix = `${offset(progress.at)}  ${who.padEnd(21)}`;
+    const where = progress.region === undefined ? '' : `${progress.region.padEnd(14)} `;
+    const prefix = `${offset(progress.at)}  ${where}${who.padEnd(21)}`;
     switch (progress.kind) {
       case 'intake':
         this.write(`${prefix}  ⇢ ${clip(progress.outcome, 100)}`);

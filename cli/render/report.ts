@@ -149,6 +149,30 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
       `Notifications: ${report.notifications.length} (${report.notifications.map((n) => n.subject ?? n.topic).join('; ')})`,
     );
   }
+  if (report.regions) {
+    const counts = (tally: Record<string, number>) =>
+      Object.entries(tally)
+        .map(([key, n]) => `${n} ${key}`)
+        .join(', ') || '-';
+    out.push('', 'Regions (one hub each):');
+    out.push(
+      table(
+        ['region', 'workflows', 'spoke VPCs', 'executions', 'events', 'peering'],
+        report.regions.map((r) => [
+          r.region,
+          r.up ? 'up' : 'DOWN',
+          counts(r.vpcs),
+          counts(r.executions),
+          `${r.events.delivered} delivered` +
+            (r.events.held ? `, ${r.events.held} held` : '') +
+            (r.events.failed ? `, ${r.events.failed} failed` : ''),
+          r.peerings
+            .map((p) => `${p.peerRegion} ${p.attachmentId} ${p.state}, ${p.staticRoutes.length} static route(s)`)
+            .join('; ') || '-',
+        ]),
+      ),
+    );
+  }
   if (options.savedTo) {
     out.push('', `Executions, histories, registry and this report saved to ${options.savedTo}.`);
   }

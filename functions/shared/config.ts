@@ -1175,7 +1175,11 @@ export function loadConfigFile(path: string): HubConfig {
   return parseConfig(raw, path);
 }
 
-let cached: { key: string; config: HubConfig } | undefined;
+/**
+ * Parsed configurations by file, digest and region. In Lambda one entry; the local runner of several regions runs
+ * each region's functions in one process, each reading its own region's view.
+ */
+const cached = new Map<string, HubConfig>();
 
 /**
  * The Lambda's configuration: the file its package carries (`SPOKELINK_CONFIG_FILE`, written by the hub stack's
@@ -1192,7 +1196,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
   if (!digest) throw new ConfigurationError('SPOKELINK_CONFIG_SHA256 is not set');
   const region = env.AWS_REGION;
   const key = JSON.stringify([file, digest, region]);
-  if (cached && env === process.env && cached.key === key) return cached.config;
+  const hit = env === process.env ? cached.get(key) : undefined;
+  if (hit) return hit;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -1214,11 +1219,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const parsed = parseConfig(raw, file);
   const config =
     region !== undefined && servedRegions(parsed).includes(region) ? regionalConfig(parsed, region) : parsed;
-  if (env === process.env) cached = { key, config };
+  if (env === process.env) {
+    if (cached.size >= 16) cached.clear();
+    cached.set(key, config);
+  }
   return config;
 }
 
 /** Forgets the cached configuration (tests and the local runner switch configurations). */
 export function resetConfigCache(): void {
-  cached = undefined;
+  cached.clear();
 }

@@ -48,7 +48,7 @@ import { deadLetterQueue } from '../constructs/dead-letter-queue';
 import { acknowledge, acknowledgeDocumentedWildcards } from '../constructs/nag';
 import { SpokelinkFunction } from '../constructs/spokelink-function';
 import { type PlaceholderResource, WorkflowStateMachine } from '../constructs/workflow-state-machine';
-import { ACCEPTED_DETAIL_TYPES, ACCEPTED_SOURCES, INTAKE_EVENT_PATTERNS } from '../event-patterns';
+import { ACCEPTED_DETAIL_TYPES, ACCEPTED_SOURCES, INTAKE_EVENT_PATTERNS, INTAKE_TARGET_RETRY } from '../event-patterns';
 import { sizingOf } from '../function-sizing';
 import {
   FUNCTION_SPECS,
@@ -606,8 +606,8 @@ export class HubStack extends Stack {
         targets: [
           new LambdaFunction(intake, {
             deadLetterQueue: undelivered,
-            retryAttempts: 8,
-            maxEventAge: Duration.hours(2),
+            retryAttempts: INTAKE_TARGET_RETRY.retryAttempts,
+            maxEventAge: Duration.hours(INTAKE_TARGET_RETRY.maxEventAgeHours),
           }),
         ],
       });

@@ -526,3 +526,29 @@ export async function expectConnectedOnce(w: WorkflowHub, expected: ConnectedOnc
   expect(record.securityGroupRules.every((r) => typeof r.ruleId === 'string')).toBe(true);
   expect(record.endpointServicePrincipals).toEqual(asked ? [{ serviceId: ENDPOINT_SERVICE, principal }] : []);
 }
+
+/**
+ * `spokelink simulate --scenario` on committed example files (paths relative to the repository), saving nothing,
+ * with `--json`: the exit code and both streams. The CLI is loaded on first use.
+ */
+export async function simulateScenario(files: {
+  config: string;
+  world: string;
+  scenario: string;
+}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = require('../../cli/main') as typeof import('../../cli/main');
+  const { capture } = require('../cost/capture') as typeof import('../cost/capture');
+  const root = join(__dirname, '..', '..');
+  const c = capture();
+  const code = await main(
+    [
+      'simulate',
+      ...['--config', join(root, files.config)],
+      ...['--world', join(root, files.world)],
+      ...['--scenario', join(root, files.scenario)],
+      ...['--save', 'none', '--json'],
+    ],
+    c.io,
+  );
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}

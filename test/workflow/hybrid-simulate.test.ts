@@ -1,6 +1,4 @@
-import { join } from 'node:path';
-import { main } from '../../cli/main';
-import { capture } from '../cost/capture';
+import { simulateScenario } from './helpers';
 
 /**
  * The documented `simulate` example of hybrid placement (README "Placement", worlds/hybrid.scenario.json on
@@ -8,8 +6,6 @@ import { capture } from '../cost/capture';
  * light ones on the hub connect, one service moves hub -> spoke and another spoke -> hub, and offboarding leaves
  * nothing but the VPCs' status tags.
  */
-
-const ROOT = join(__dirname, '..', '..');
 
 interface Report {
   scenario: { failures: string[] };
@@ -20,27 +16,15 @@ interface Report {
 
 describe('Simulate: the hybrid placement example', () => {
   it('connects with mixed placement, moves a service each way and offboards leaving nothing', async () => {
-    const c = capture();
+    const { code, stdout, stderr } = await simulateScenario({
+      config: 'config/hybrid.hub.json',
+      world: 'worlds/hybrid.world.json',
+      scenario: 'worlds/hybrid.scenario.json',
+    });
 
-    const code = await main(
-      [
-        'simulate',
-        '--config',
-        join(ROOT, 'config', 'hybrid.hub.json'),
-        '--world',
-        join(ROOT, 'worlds', 'hybrid.world.json'),
-        '--scenario',
-        join(ROOT, 'worlds', 'hybrid.scenario.json'),
-        '--save',
-        'none',
-        '--json',
-      ],
-      c.io,
-    );
-
-    expect(c.stderr()).toBe('');
+    expect(stderr).toBe('');
     expect(code).toBe(0);
-    const report = JSON.parse(c.stdout()) as Report;
+    const report = JSON.parse(stdout) as Report;
     // Every expectation of the scenario held (mixed placement, each move's status detail, the offboardings).
     expect(report.scenario.failures).toEqual([]);
     expect(report.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
