@@ -1,4 +1,5 @@
 import {
+  AssociationPendingError,
   AttachmentNotReadyError,
   ClaimContentionError,
   ConnectivityPendingError,
@@ -103,6 +104,20 @@ export const TRANSIENT = {
    * under load) is read every 8 s rather than every second. No jitter: a poll is not contention (throttling has its
    * own retrier, with jitter).
    */
+  /**
+   * The association is the last thing `connected` waits for on the critical path (the attachment before it, then the
+   * association's few seconds: the twin's `associationMs` is 5 s, AWS publishes none): polled at a constant 1 s, so it
+   * is noticed at most a second after it is in effect whatever it takes (a backing-off poll notices a 5 s association
+   * up to 2 s late: docs/performance.md, "Create first"). About 5 minutes in all, as the connectivity wait; one hub
+   * read per poll (DescribeTransitGatewayAttachments), the spoke's checks having passed.
+   */
+  associationPending: retrier([AssociationPendingError], {
+    interval: 1,
+    backoff: 1,
+    maxDelay: 1,
+    attempts: 300,
+    jitter: 'NONE',
+  }),
   connectivityPending: retrier([ConnectivityPendingError], {
     interval: 1,
     backoff: 1.2,

@@ -4,6 +4,7 @@ import {
   CreateTagsCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
@@ -39,7 +40,7 @@ import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
-import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
+import { hubRouteTableIds, type StaticRoutesOutcome, setStaticRoutes, staticRoutesTo } from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
@@ -55,6 +56,11 @@ export interface TgwDeps {
   spoke: () => Promise<{ ec2: EC2Client; ram: RAMClient }>;
   registry: RegistryTable;
   now: () => number;
+  /**
+   * What the TGW gives a new attachment by default (its association and propagation options), as the hub reads it
+   * (`transitGatewayDefaults`, cached per container by the handler). Without it, AssociateAndPropagate reads first.
+   */
+  defaults?: () => Promise<TransitGatewayDefaults>;
 }
 
 /** Attachment states from which it can still become (or is) usable. */
@@ -434,16 +440,106 @@ async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promis
   return out;
 }
 
+/** Whether the TGW associates a new attachment with, and propagates it to, its default route table. */
+export interface TransitGatewayDefaults {
+  association: boolean;
+  propagation: boolean;
+}
+
+/**
+ * The TGW's `DefaultRouteTableAssociation` and `DefaultRouteTablePropagation` options
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayOptions.html): with `enable`, AWS
+ * associates each new attachment with the default route table, or propagates it there, by itself. An option that
+ * cannot be read counts as enabled (the attachment's links are then read before anything is done).
+ */
+export async function transitGatewayDefaults(
+  ec2: EC2Client,
+  transitGatewayId: string,
+): Promise<TransitGatewayDefaults> {
+  const { TransitGateways = [] } = await ec2.send(
+    new DescribeTransitGatewaysCommand({ TransitGatewayIds: [transitGatewayId] }),
+  );
+  const options = TransitGateways.find((t) => t.TransitGatewayId === transitGatewayId)?.Options;
+  return {
+    association: options?.DefaultRouteTableAssociation !== 'disable',
+    propagation: options?.DefaultRouteTablePropagation !== 'disable',
+  };
+}
+
 /**
  * Associates the attachment with the segment's route table (moving it from another table if needed), makes its static
  * routes in the hub tables exactly the plan's claimed CIDRs in the segment's `propagationRouteTableIds`, and disables
  * every propagation of it. `Resource.AlreadyAssociated` means done; `IncorrectState` propagates for the ASL to retry.
+ *
+ * An attachment CreateAttachment created in this execution (`attachmentReused: false`) on a TGW whose default
+ * association and propagation are disabled has no association, no propagation and no static route but what this step
+ * makes (a retried attempt's): it is associated and routed at once, without reading the hub first (three reads of
+ * the hub's EC2 describe bucket per attempt, which every onboarding of a migration day shares). What an earlier
+ * attempt made answers `Resource.AlreadyAssociated` or `RouteAlreadyExists`, and only then is it read. A reused
+ * attachment (a member changing, an attachment adopted) or a TGW with either default enabled is read first.
  */
 export async function associateAndPropagate(
   plan: Plan,
   attachmentId: string,
   deps: TgwDeps,
+  attachmentReused?: boolean,
 ): Promise<AssociationResult> {
+  if (attachmentReused === false && deps.defaults) {
+    const defaults = await deps.defaults();
+    if (!defaults.association && !defaults.propagation) {
+      const done = await associateFresh(plan, attachmentId, deps);
+      if (done) return associationResult(plan, attachmentId, done);
+    }
+  }
+  return associationResult(plan, attachmentId, await associateAfterReading(plan, attachmentId, deps));
+}
+
+function associationResult(plan: Plan, attachmentId: string, done: StaticRoutesOutcome): AssociationResult {
+  return {
+    attachmentId,
+    associationRouteTableId: plan.associationRouteTableId,
+    routeTableIds: [...plan.propagationRouteTableIds].sort(),
+    routedCidrs: [...plan.cidrs],
+    changes: done.changes,
+    routesActive: done.notActive.length === 0,
+  };
+}
+
+/**
+ * A new attachment: associate, then create each static route (setStaticRoutes with nothing found: RouteAlreadyExists
+ * reads the one route that exists). Undefined when the attachment turns out to be associated with another table (not
+ * ours to assume): the caller reads everything.
+ */
+async function associateFresh(
+  plan: Plan,
+  attachmentId: string,
+  deps: TgwDeps,
+): Promise<StaticRoutesOutcome | undefined> {
+  const ec2 = deps.hub.ec2;
+  const target = plan.associationRouteTableId;
+  const changes: string[] = [];
+  try {
+    await ec2.send(
+      new AssociateTransitGatewayRouteTableCommand({
+        TransitGatewayRouteTableId: target,
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    changes.push(`associated with ${target}`);
+  } catch (error) {
+    if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
+    // An earlier attempt of this step associated it (its answer was lost), or someone else did: read which.
+    const now = (await describeAttachment(ec2, attachmentId)).Association;
+    if (now?.TransitGatewayRouteTableId !== target) return undefined;
+  }
+  const tables = [...plan.propagationRouteTableIds].sort();
+  const args = { attachmentId, cidrs: plan.cidrs, tables, allTables: hubRouteTableIds(deps.config) };
+  const routed = await setStaticRoutes(ec2, args, Promise.resolve([]));
+  return { ...routed, changes: [...changes, ...routed.changes] };
+}
+
+/** Any attachment: what exists is read first (the association, the propagations, the static routes), then fixed. */
+async function associateAfterReading(plan: Plan, attachmentId: string, deps: TgwDeps): Promise<StaticRoutesOutcome> {
   const ec2 = deps.hub.ec2;
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
@@ -492,7 +588,8 @@ export async function associateAndPropagate(
   // The hub's routes back to the VPC: static routes for the claimed CIDRs only (./static-routes.ts), in the segment's
   // tables; none in other segments' tables; then no propagation at all (the TGW's default propagation, or a member
   // connected before static routes, would bring CIDRs nobody validated).
-  changes.push(...(await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes)));
+  const routed = await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes);
+  changes.push(...routed.changes);
   for (const [tableId, state] of [...propagations].sort()) {
     if (state !== 'enabled' && state !== 'enabling') continue;
     await ec2.send(
@@ -503,11 +600,5 @@ export async function associateAndPropagate(
     );
     changes.push(`propagation to ${tableId} disabled`);
   }
-  return {
-    attachmentId,
-    associationRouteTableId: target,
-    routeTableIds: tables,
-    routedCidrs: [...plan.cidrs],
-    changes,
-  };
+  return { changes, notActive: routed.notActive };
 }

@@ -107,3 +107,37 @@ describe('Transit Gateway with auto-accept enabled', () => {
     expect(w.status(ANALYTICS_VPC).status).toBe('connected');
   });
 });
+
+describe('Transit Gateway that associates and propagates new attachments by default', () => {
+  // AssociateAndPropagate makes a new attachment's links without reading first only when the TGW's default
+  // association and propagation are disabled (the example hub); here AWS associated the attachment with the default
+  // table and propagated it there by itself, and the step must read and undo both (a propagation would route CIDRs
+  // nobody validated).
+  let w: WorkflowHub;
+  beforeAll(async () => {
+    const world = exampleWorld();
+    const options = world.ec2!.transitGateways![0]!.options!;
+    options.defaultRouteTableAssociation = 'enable';
+    options.defaultRouteTablePropagation = 'enable';
+    w = await startWorkflowHub({ world });
+    const [execution] = await w.onboard(ANALYTICS_VPC);
+    expect(execution!.status).toBe('SUCCEEDED');
+  });
+  afterAll(() => w?.close());
+
+  it("moves the new attachment off the default table and disables the default propagation before 'connected'", () => {
+    const { id } = timelineOf(w, ANALYTICS_VPC);
+    const tables = Object.values(ec2State(w.twin).tgwRouteTables);
+    const live = (links: { attachmentId: string; goneAt?: number }[]) =>
+      links.filter((l) => l.attachmentId === id && l.goneAt === undefined);
+    const defaultTable = tables.find((t) => t.isDefault)!;
+    expect(defaultTable).toBeDefined();
+    expect(live(defaultTable.associations)).toEqual([]);
+    expect(tables.flatMap((t) => live(t.propagations))).toEqual([]);
+    const ok = (operation: string) => w.twin.calls.filter((c) => c.operation === operation && !c.error);
+    expect(ok('DescribeTransitGateways').length).toBeGreaterThan(0);
+    expect(ok('DisassociateTransitGatewayRouteTable').map((c) => c.accountId)).toEqual([HUB_ACCOUNT]);
+    expect(ok('DisableTransitGatewayRouteTablePropagation').map((c) => c.accountId)).toEqual([HUB_ACCOUNT]);
+    expect(w.status(ANALYTICS_VPC).status).toBe('connected');
+  });
+});

@@ -8,6 +8,7 @@ import {
   CreateTransitGatewayVpcAttachmentCommand,
   DeleteTransitGatewayRouteCommand,
   DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
@@ -41,6 +42,7 @@ import {
   createAttachment,
   shareTransitGateway,
   type TgwDeps,
+  transitGatewayDefaults,
   waitForAttachment,
 } from '../../../functions/transit-gateway/transit-gateway';
 import { awsError, EXTERNAL, SPOKE, useExampleConfig, VPC } from '../helpers';
@@ -725,6 +727,151 @@ describe('Function: transit-gateway', () => {
 
       await expect(associateAndPropagate(plan, ATTACHMENT, deps)).rejects.toMatchObject({ name: 'ConflictError' });
       expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
+    });
+
+    describe('an attachment this execution created (attachmentReused: false)', () => {
+      const NO_DEFAULTS = { association: false, propagation: false };
+      const hubReads = () =>
+        hubEc2Mock
+          .calls()
+          .map((c) => c.args[0].constructor.name)
+          .filter((name) => /^(Describe|Get|Search)/.test(name));
+
+      beforeEach(() => {
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'active' } });
+      });
+
+      it('associates and routes at once, reading nothing of the hub, on a TGW without default association or propagation', async () => {
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+
+        expect(hubReads()).toEqual([]);
+        expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
+          TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+        expect(hubEc2Mock).toHaveReceivedCommandWith(CreateTransitGatewayRouteCommand, {
+          TransitGatewayRouteTableId: HUB_TABLE,
+          DestinationCidrBlock: '10.1.0.0/16',
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+        expect(result.changes).toEqual([
+          'associated with tgw-rtb-0b000000000000002',
+          `route 10.1.0.0/16 in ${HUB_TABLE}`,
+        ]);
+        expect(result.routesActive).toBe(true);
+      });
+
+      it('converges when retried after an attempt whose answers were lost: reads only what answered "already"', async () => {
+        hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
+        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+          TransitGatewayAttachments: [
+            attachment('available', {
+              Association: { TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002', State: 'associating' },
+            }),
+          ],
+        });
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
+        hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
+
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+
+        expect(result.changes).toEqual([]);
+        expect(result.routesActive).toBe(true);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
+      });
+
+      it('reads everything first when the new attachment turns out associated with another table', async () => {
+        hubEc2Mock
+          .on(AssociateTransitGatewayRouteTableCommand)
+          .rejectsOnce(awsError('Resource.AlreadyAssociated'))
+          .resolves({});
+        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+          TransitGatewayAttachments: [
+            attachment('available', {
+              Association: { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'associated' },
+            }),
+          ],
+        });
+
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+
+        expect(hubEc2Mock).toHaveReceivedCommandWith(DisassociateTransitGatewayRouteTableCommand, {
+          TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
+        });
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(result.changes).toContain('associated with tgw-rtb-0b000000000000002');
+      });
+
+      it.each([
+        ['default propagation', { association: false, propagation: true }],
+        ['default association', { association: true, propagation: false }],
+      ])('reads first on a TGW with %s enabled, and disables the propagation AWS made', async (_, defaults) => {
+        hubEc2Mock
+          .on(DescribeTransitGatewayAttachmentsCommand)
+          .resolves({ TransitGatewayAttachments: [attachment('available')] });
+        hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
+          TransitGatewayAttachmentPropagations: [{ TransitGatewayRouteTableId: HUB_TABLE, State: 'enabled' }],
+        });
+
+        await associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => defaults }, false);
+
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommandWith(DisableTransitGatewayRouteTablePropagationCommand, {
+          TransitGatewayRouteTableId: HUB_TABLE,
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+      });
+
+      it('reads first for a reused attachment (it may carry other links)', async () => {
+        hubEc2Mock
+          .on(DescribeTransitGatewayAttachmentsCommand)
+          .resolves({ TransitGatewayAttachments: [attachment('available')] });
+        await associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => NO_DEFAULTS }, true);
+        expect(hubEc2Mock).toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommand(SearchTransitGatewayRoutesCommand);
+      });
+
+      it('says routesActive false when a route was not answered active', async () => {
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'blackhole' } });
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+        expect(result.routesActive).toBe(false);
+      });
+
+      it("reads the TGW's default options, an unreadable one counting as enabled", async () => {
+        hubEc2Mock.on(DescribeTransitGatewaysCommand).resolves({
+          TransitGateways: [
+            {
+              TransitGatewayId: TGW,
+              Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'enable' },
+            },
+          ],
+        });
+        await expect(transitGatewayDefaults(hubEc2, TGW)).resolves.toEqual({ association: false, propagation: true });
+        hubEc2Mock.on(DescribeTransitGatewaysCommand).resolves({ TransitGateways: [] });
+        await expect(transitGatewayDefaults(hubEc2, TGW)).resolves.toEqual({ association: true, propagation: true });
+      });
     });
 
     it('lets IncorrectState propagate for the ASL to retry', async () => {
