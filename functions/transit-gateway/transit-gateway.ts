@@ -40,7 +40,13 @@ import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
-import { hubRouteTableIds, type StaticRoutesOutcome, setStaticRoutes, staticRoutesTo } from './static-routes';
+import {
+  hubRouteTableIds,
+  type StaticRoute,
+  type StaticRoutesOutcome,
+  setStaticRoutes,
+  staticRoutesTo,
+} from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
@@ -473,10 +479,10 @@ export async function transitGatewayDefaults(
  *
  * An attachment CreateAttachment created in this execution (`attachmentReused: false`) on a TGW whose default
  * association and propagation are disabled has no association, no propagation and no static route but what this step
- * makes (a retried attempt's): it is associated and routed at once, without reading the hub first (three reads of
- * the hub's EC2 describe bucket per attempt, which every onboarding of a migration day shares). What an earlier
- * attempt made answers `Resource.AlreadyAssociated` or `RouteAlreadyExists`, and only then is it read. A reused
- * attachment (a member changing, an attachment adopted) or a TGW with either default enabled is read first.
+ * makes (a retried attempt's): one read of its association replaces the three reads each attempt made before (the
+ * hub's EC2 describe bucket, which every onboarding of a migration day shares), and its propagations are not read
+ * (associateFresh). A reused attachment (a member changing, an attachment adopted) or a TGW with either default
+ * enabled has everything read first.
  */
 export async function associateAndPropagate(
   plan: Plan,
@@ -506,9 +512,13 @@ function associationResult(plan: Plan, attachmentId: string, done: StaticRoutesO
 }
 
 /**
- * A new attachment: associate, then create each static route (setStaticRoutes with nothing found: RouteAlreadyExists
- * reads the one route that exists). Undefined when the attachment turns out to be associated with another table (not
- * ours to assume): the caller reads everything.
+ * A new attachment: one read of its association, then what is missing. No association: associate, then create each
+ * static route without searching (setStaticRoutes with nothing found; RouteAlreadyExists reads the one route that
+ * exists). Associated with the target already (an earlier attempt got that far, its route call throttled): its
+ * routes are searched in the segment's tables before creating what is missing, so a retried attempt spends no
+ * mutating call on what exists (the hub's EC2 mutating bucket is what a migration day waits for; a refused
+ * `Resource.AlreadyAssociated` or `RouteAlreadyExists` costs a token there like a success). Undefined when the
+ * attachment is associated with another table (not ours to assume): the caller reads everything.
  */
 async function associateFresh(
   plan: Plan,
@@ -517,25 +527,36 @@ async function associateFresh(
 ): Promise<StaticRoutesOutcome | undefined> {
   const ec2 = deps.hub.ec2;
   const target = plan.associationRouteTableId;
-  const changes: string[] = [];
-  try {
-    await ec2.send(
-      new AssociateTransitGatewayRouteTableCommand({
-        TransitGatewayRouteTableId: target,
-        TransitGatewayAttachmentId: attachmentId,
-      }),
-    );
-    changes.push(`associated with ${target}`);
-  } catch (error) {
-    if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
-    // An earlier attempt of this step associated it (its answer was lost), or someone else did: read which.
-    const now = (await describeAttachment(ec2, attachmentId)).Association;
-    if (now?.TransitGatewayRouteTableId !== target) return undefined;
-  }
   const tables = [...plan.propagationRouteTableIds].sort();
+  const changes: string[] = [];
+  const association = liveAssociation((await describeAttachment(ec2, attachmentId)).Association);
+  if (association && association.TransitGatewayRouteTableId !== target) return undefined;
+  let found: Promise<StaticRoute[]> = Promise.resolve([]);
+  if (association) {
+    found = staticRoutesTo(ec2, tables, [attachmentId]);
+  } else {
+    try {
+      await ec2.send(
+        new AssociateTransitGatewayRouteTableCommand({
+          TransitGatewayRouteTableId: target,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+      changes.push(`associated with ${target}`);
+    } catch (error) {
+      // Associated meanwhile, by someone else than this step (its own attempts are one at a time): read everything.
+      if (isAwsError(error, 'Resource.AlreadyAssociated')) return undefined;
+      throw error;
+    }
+  }
   const args = { attachmentId, cidrs: plan.cidrs, tables, allTables: hubRouteTableIds(deps.config) };
-  const routed = await setStaticRoutes(ec2, args, Promise.resolve([]));
+  const routed = await setStaticRoutes(ec2, args, found);
   return { ...routed, changes: [...changes, ...routed.changes] };
+}
+
+/** The association of an attachment that is in place or on its way (`associated`, `associating`). */
+function liveAssociation(association: TransitGatewayAttachment['Association']) {
+  return association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
 }
 
 /** Any attachment: what exists is read first (the association, the propagations, the static routes), then fixed. */
@@ -553,9 +574,7 @@ async function associateAfterReading(plan: Plan, attachmentId: string, deps: Tgw
     describeAttachment(ec2, attachmentId),
     enabledPropagations(ec2, attachmentId),
   ]);
-  const association = attachment.Association;
-  const current =
-    association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
+  const current = liveAssociation(attachment.Association);
   if (current?.TransitGatewayRouteTableId !== target) {
     if (current?.TransitGatewayRouteTableId) {
       await ec2.send(

@@ -50,10 +50,10 @@ export function describeBulk(size: { accounts: number; vpcsPerAccount: number; s
 
     it("reads a new attachment's links on the hub neither to route it nor to confirm its routes", () => {
       // Every attachment of the day is new (CreateAttachment made it) and the example TGW has default association and
-      // propagation disabled: AssociateAndPropagate associates and creates the static routes without reading first,
-      // and WaitForConnectivity trusts the `active` those creations answered (routesActive). A search or a
-      // propagation read happens only where a retried attempt meets RouteAlreadyExists or Resource.AlreadyAssociated
-      // with another table (docs/performance.md, "Create first").
+      // propagation disabled: AssociateAndPropagate reads the association alone and creates the static routes
+      // without searching, and WaitForConnectivity trusts the `active` those creations answered (routesActive). A
+      // search happens only where a retried attempt finds the association made already (its route call throttled) or
+      // meets RouteAlreadyExists (docs/performance.md, "Create first").
       const searches = result.callsByOperation['hub ec2:SearchTransitGatewayRoutes'] ?? 0;
       const propagations = result.callsByOperation['hub ec2:GetTransitGatewayAttachmentPropagations'] ?? 0;
       expect(result.callsByOperation['hub ec2:CreateTransitGatewayRoute']).toBeGreaterThanOrEqual(n);

@@ -736,12 +736,21 @@ describe('Function: transit-gateway', () => {
           .calls()
           .map((c) => c.args[0].constructor.name)
           .filter((name) => /^(Describe|Get|Search)/.test(name));
+      const associatedWith = (table: string, state: 'associating' | 'associated' = 'associating') =>
+        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+          TransitGatewayAttachments: [
+            attachment('available', { Association: { TransitGatewayRouteTableId: table, State: state } }),
+          ],
+        });
 
       beforeEach(() => {
+        hubEc2Mock
+          .on(DescribeTransitGatewayAttachmentsCommand)
+          .resolves({ TransitGatewayAttachments: [attachment('available')] });
         hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'active' } });
       });
 
-      it('associates and routes at once, reading nothing of the hub, on a TGW without default association or propagation', async () => {
+      it('reads only its association, then associates and routes without searching, on a TGW without defaults', async () => {
         const result = await associateAndPropagate(
           plan,
           ATTACHMENT,
@@ -749,7 +758,7 @@ describe('Function: transit-gateway', () => {
           false,
         );
 
-        expect(hubReads()).toEqual([]);
+        expect(hubReads()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
         expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
           TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
           TransitGatewayAttachmentId: ATTACHMENT,
@@ -766,16 +775,8 @@ describe('Function: transit-gateway', () => {
         expect(result.routesActive).toBe(true);
       });
 
-      it('converges when retried after an attempt whose answers were lost: reads only what answered "already"', async () => {
-        hubEc2Mock.on(AssociateTransitGatewayRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
-        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
-          TransitGatewayAttachments: [
-            attachment('available', {
-              Association: { TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002', State: 'associating' },
-            }),
-          ],
-        });
-        hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
+      it('spends no mutating call on what an earlier attempt made: associated already, its routes are searched', async () => {
+        associatedWith('tgw-rtb-0b000000000000002');
         hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
 
         const result = await associateAndPropagate(
@@ -787,23 +788,60 @@ describe('Function: transit-gateway', () => {
 
         expect(result.changes).toEqual([]);
         expect(result.routesActive).toBe(true);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayRouteCommand);
         expect(hubEc2Mock).not.toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
         expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
       });
 
-      it('reads everything first when the new attachment turns out associated with another table', async () => {
-        hubEc2Mock
-          .on(AssociateTransitGatewayRouteTableCommand)
-          .rejectsOnce(awsError('Resource.AlreadyAssociated'))
-          .resolves({});
-        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
-          TransitGatewayAttachments: [
-            attachment('available', {
-              Association: { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'associated' },
-            }),
-          ],
-        });
+      it('creates the route an earlier attempt did not get to (its call throttled after the association)', async () => {
+        associatedWith('tgw-rtb-0b000000000000002', 'associated');
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+        expect(result.changes).toEqual([`route 10.1.0.0/16 in ${HUB_TABLE}`]);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
+      });
 
+      it('converges when a route creation answered RouteAlreadyExists (its earlier answer lost): reads that route', async () => {
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
+        hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
+        const result = await associateAndPropagate(
+          plan,
+          ATTACHMENT,
+          { ...deps, defaults: async () => NO_DEFAULTS },
+          false,
+        );
+        expect(result.changes).toEqual(['associated with tgw-rtb-0b000000000000002']);
+        expect(result.routesActive).toBe(true);
+      });
+
+      it.each([
+        ['associated with another table', () => associatedWith('tgw-rtb-0a000000000000001', 'associated')],
+        [
+          'associated by someone else between the read and the call',
+          () => {
+            hubEc2Mock
+              .on(DescribeTransitGatewayAttachmentsCommand)
+              .resolvesOnce({ TransitGatewayAttachments: [attachment('available')] })
+              .resolves({
+                TransitGatewayAttachments: [
+                  attachment('available', {
+                    Association: { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'associated' },
+                  }),
+                ],
+              });
+            hubEc2Mock
+              .on(AssociateTransitGatewayRouteTableCommand)
+              .rejectsOnce(awsError('Resource.AlreadyAssociated'))
+              .resolves({});
+          },
+        ],
+      ])('reads everything first when the new attachment is %s', async (_, arrange) => {
+        arrange();
         const result = await associateAndPropagate(
           plan,
           ATTACHMENT,
@@ -822,9 +860,6 @@ describe('Function: transit-gateway', () => {
         ['default propagation', { association: false, propagation: true }],
         ['default association', { association: true, propagation: false }],
       ])('reads first on a TGW with %s enabled, and disables the propagation AWS made', async (_, defaults) => {
-        hubEc2Mock
-          .on(DescribeTransitGatewayAttachmentsCommand)
-          .resolves({ TransitGatewayAttachments: [attachment('available')] });
         hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
           TransitGatewayAttachmentPropagations: [{ TransitGatewayRouteTableId: HUB_TABLE, State: 'enabled' }],
         });
@@ -838,10 +873,7 @@ describe('Function: transit-gateway', () => {
         });
       });
 
-      it('reads first for a reused attachment (it may carry other links)', async () => {
-        hubEc2Mock
-          .on(DescribeTransitGatewayAttachmentsCommand)
-          .resolves({ TransitGatewayAttachments: [attachment('available')] });
+      it('reads everything first for a reused attachment (it may carry other links)', async () => {
         await associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => NO_DEFAULTS }, true);
         expect(hubEc2Mock).toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
         expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
