@@ -162,14 +162,14 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(retrier(s.WaitForConnectivity!, 'RequestLimitExceeded')!.MaxDelaySeconds).toBeLessThanOrEqual(30);
   });
 
-  it('retries throttling of the hub-EC2 steps at most 120 s apart, for as long in all as the shared policy', () => {
+  it('retries throttling of the hub-EC2 steps at most 30 s apart, for as long in all as the shared policy', () => {
     const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
     const shared = retrier(s.ValidateAndPlan!, 'RequestLimitExceeded')!;
     for (const name of ['AcceptAttachment', 'AssociateAndPropagate', 'RegisterConsumer']) {
       const r = retrier(s[name]!, 'RequestLimitExceeded')!;
       expect({ name, maxDelay: r.MaxDelaySeconds, jitter: r.JitterStrategy }).toEqual({
         name,
-        maxDelay: 120,
+        maxDelay: 30,
         jitter: 'FULL',
       });
       // Full jitter waits half the delay on average: the attempts outlast the shared 40 up to 300 s apart.
