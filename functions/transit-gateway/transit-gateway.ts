@@ -535,23 +535,29 @@ async function associateFresh(
   if (association) {
     found = staticRoutesTo(ec2, tables, [attachmentId]);
   } else {
-    try {
-      await ec2.send(
-        new AssociateTransitGatewayRouteTableCommand({
-          TransitGatewayRouteTableId: target,
-          TransitGatewayAttachmentId: attachmentId,
-        }),
-      );
-      changes.push(`associated with ${target}`);
-    } catch (error) {
-      // Associated meanwhile, by someone else than this step (its own attempts are one at a time): read everything.
-      if (isAwsError(error, 'Resource.AlreadyAssociated')) return undefined;
-      throw error;
-    }
+    // Associated meanwhile, by someone else than this step (its own attempts are one at a time): read everything.
+    if (!(await associate(ec2, target, attachmentId))) return undefined;
+    changes.push(`associated with ${target}`);
   }
   const args = { attachmentId, cidrs: plan.cidrs, tables, allTables: hubRouteTableIds(deps.config) };
   const routed = await setStaticRoutes(ec2, args, found);
   return { ...routed, changes: [...changes, ...routed.changes] };
+}
+
+/** Associates the attachment with `table`; false when EC2 answers `Resource.AlreadyAssociated` (with some table). */
+async function associate(ec2: EC2Client, table: string, attachmentId: string): Promise<boolean> {
+  try {
+    await ec2.send(
+      new AssociateTransitGatewayRouteTableCommand({
+        TransitGatewayRouteTableId: table,
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'Resource.AlreadyAssociated')) return false;
+    throw error;
+  }
 }
 
 /** The association of an attachment that is in place or on its way (`associated`, `associating`). */
@@ -585,16 +591,9 @@ async function associateAfterReading(plan: Plan, attachmentId: string, deps: Tgw
       );
       changes.push(`disassociated from ${current.TransitGatewayRouteTableId}`);
     }
-    try {
-      await ec2.send(
-        new AssociateTransitGatewayRouteTableCommand({
-          TransitGatewayRouteTableId: target,
-          TransitGatewayAttachmentId: attachmentId,
-        }),
-      );
+    if (await associate(ec2, target, attachmentId)) {
       changes.push(`associated with ${target}`);
-    } catch (error) {
-      if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
+    } else {
       const now = (await describeAttachment(ec2, attachmentId)).Association;
       if (now?.TransitGatewayRouteTableId !== target) {
         throw new AttachmentNotReadyError(

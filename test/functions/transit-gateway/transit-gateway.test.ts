@@ -731,6 +731,9 @@ describe('Function: transit-gateway', () => {
 
     describe('an attachment this execution created (attachmentReused: false)', () => {
       const NO_DEFAULTS = { association: false, propagation: false };
+      /** AssociateAndPropagate on the attachment, made by this execution unless `reused`. */
+      const associateNew = (reused = false, defaults = NO_DEFAULTS) =>
+        associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => defaults }, reused);
       const hubReads = () =>
         hubEc2Mock
           .calls()
@@ -751,12 +754,7 @@ describe('Function: transit-gateway', () => {
       });
 
       it('reads only its association, then associates and routes without searching, on a TGW without defaults', async () => {
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
 
         expect(hubReads()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
         expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
@@ -779,12 +777,7 @@ describe('Function: transit-gateway', () => {
         associatedWith('tgw-rtb-0b000000000000002');
         hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
 
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
 
         expect(result.changes).toEqual([]);
         expect(result.routesActive).toBe(true);
@@ -796,12 +789,7 @@ describe('Function: transit-gateway', () => {
 
       it('creates the route an earlier attempt did not get to (its call throttled after the association)', async () => {
         associatedWith('tgw-rtb-0b000000000000002', 'associated');
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
         expect(result.changes).toEqual([`route 10.1.0.0/16 in ${HUB_TABLE}`]);
         expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
       });
@@ -809,12 +797,7 @@ describe('Function: transit-gateway', () => {
       it('converges when a route creation answered RouteAlreadyExists (its earlier answer lost): reads that route', async () => {
         hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
         hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
         expect(result.changes).toEqual(['associated with tgw-rtb-0b000000000000002']);
         expect(result.routesActive).toBe(true);
       });
@@ -842,12 +825,7 @@ describe('Function: transit-gateway', () => {
         ],
       ])('reads everything first when the new attachment is %s', async (_, arrange) => {
         arrange();
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
 
         expect(hubEc2Mock).toHaveReceivedCommandWith(DisassociateTransitGatewayRouteTableCommand, {
           TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
@@ -864,7 +842,7 @@ describe('Function: transit-gateway', () => {
           TransitGatewayAttachmentPropagations: [{ TransitGatewayRouteTableId: HUB_TABLE, State: 'enabled' }],
         });
 
-        await associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => defaults }, false);
+        await associateNew(false, defaults);
 
         expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
         expect(hubEc2Mock).toHaveReceivedCommandWith(DisableTransitGatewayRouteTablePropagationCommand, {
@@ -874,7 +852,7 @@ describe('Function: transit-gateway', () => {
       });
 
       it('reads everything first for a reused attachment (it may carry other links)', async () => {
-        await associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => NO_DEFAULTS }, true);
+        await associateNew(true);
         expect(hubEc2Mock).toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
         expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
         expect(hubEc2Mock).toHaveReceivedCommand(SearchTransitGatewayRoutesCommand);
@@ -882,12 +860,7 @@ describe('Function: transit-gateway', () => {
 
       it('says routesActive false when a route was not answered active', async () => {
         hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'blackhole' } });
-        const result = await associateAndPropagate(
-          plan,
-          ATTACHMENT,
-          { ...deps, defaults: async () => NO_DEFAULTS },
-          false,
-        );
+        const result = await associateNew();
         expect(result.routesActive).toBe(false);
       });
 
