@@ -380,6 +380,8 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           'ec2:DescribeTransitGatewayAttachments',
           'ec2:DescribeTransitGatewayVpcAttachments',
           'ec2:GetTransitGatewayAttachmentPropagations',
+          // The TGW's default association and propagation options (AssociateAndPropagate, a new attachment).
+          'ec2:DescribeTransitGateways',
         ],
         ['*'],
       );
@@ -539,6 +541,7 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'states:SendTaskSuccess': 'Step Functions SendTaskSuccess supports no resource type: the task token limits it',
   'states:SendTaskFailure': 'Step Functions SendTaskFailure supports no resource type: the task token limits it',
   'ec2:DescribeTransitGatewayVpcAttachments': 'EC2 Describe* actions do not support resource-level permissions',
+  'ec2:DescribeTransitGateways': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeTransitGatewayPeeringAttachments': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcEndpointServicePermissions': 'EC2 Describe* actions do not support resource-level permissions',

@@ -140,6 +140,8 @@ function transitGatewayHandlerOnMoto(endpoint: string, explicit: ExplicitCalls[]
         associationRouteTableId: plan.associationRouteTableId,
         propagationRouteTableIds: plan.propagationRouteTableIds,
         changes: calls,
+        // No static route made here: WaitForConnectivity searches the routes (AssociationResult.routesActive).
+        routesActive: false,
       };
     }
   };

@@ -1,4 +1,5 @@
 import {
+  AssociationPendingError,
   AttachmentNotReadyError,
   ClaimContentionError,
   ConnectivityPendingError,
@@ -103,6 +104,20 @@ export const TRANSIENT = {
    * under load) is read every 8 s rather than every second. No jitter: a poll is not contention (throttling has its
    * own retrier, with jitter).
    */
+  /**
+   * The association is the last thing `connected` waits for on the critical path (the attachment before it, then the
+   * association's few seconds: the twin's `associationMs` is 5 s, AWS publishes none): polled at a constant 1 s, so it
+   * is noticed at most a second after it is in effect whatever it takes (a backing-off poll notices a 5 s association
+   * up to 2 s late: docs/performance.md, "Create first"). About 5 minutes in all, as the connectivity wait; one hub
+   * read per poll (DescribeTransitGatewayAttachments), the spoke's checks having passed.
+   */
+  associationPending: retrier([AssociationPendingError], {
+    interval: 1,
+    backoff: 1,
+    maxDelay: 1,
+    attempts: 300,
+    jitter: 'NONE',
+  }),
   connectivityPending: retrier([ConnectivityPendingError], {
     interval: 1,
     backoff: 1.2,
@@ -114,18 +129,18 @@ export const TRANSIENT = {
 
 /**
  * Throttling of a step whose calls go to the hub account's EC2 buckets, which every onboarding shares
- * (AcceptAttachment, AssociateAndPropagate, RegisterConsumer): 2 s / 2 / 120 s / 100, with full jitter. A migration
+ * (AcceptAttachment, AssociateAndPropagate, RegisterConsumer): 2 s / 2 / 30 s / 400, with full jitter. A migration
  * day keeps those buckets busy for minutes (the mutating one takes 5 calls per second), and the last VPC is connected
- * only once its own throttled call gets through: with the shared 300 s cap (600 s for RegisterConsumer) a VPC whose
- * call was throttled seven times slept up to 5 minutes while the bucket it waited for had refilled, which made the
- * 1,000-VPC day in profile mode 2.1x its lower bound (docs/performance.md, "The migration day in DNS mode profile").
- * A throttled request is refused before it does anything (in the twin it takes no token): retrying within 2 minutes
- * costs more refused attempts (a 300-VPC proxy of that day: 13,646 throttled calls against 10,707) but ends the day
- * sooner (ratio 2.056 -> 1.660 with the connectivity change). 100 attempts (about 100 minutes on average once the
- * cap is reached) last at least as long in all as the shared 40 up to 300 s apart (bulk5000, the longest queue the
- * bench meets, was not measured again with them).
+ * only once its own throttled call gets through. With full jitter a VPC waiting at the cap retries every cap/2 on
+ * average, so the bucket idles whenever fewer than about refill x cap/2 VPCs wait for it: with a 300 s cap (the
+ * shared one) that was the whole end of the day (2.1x the lower bound at 1,000 VPCs), with 120 s most of it. A
+ * throttled request is refused before it does anything (in the twin it takes no token): a shorter cap costs refused
+ * attempts and invocations, not capacity. Measured on the 300-VPC proxy of that day (docs/performance.md, "Create
+ * first"): cap 120 s 869.5 s (ratio 1.464, 6,995 throttled calls), cap 30 s 689.0 s (1.160, 15,552 throttled).
+ * 400 attempts (about 100 minutes on average once the cap is reached) last at least as long in all as the shared 40
+ * up to 300 s apart (bulk5000, the longest queue the bench meets, was not measured again with them).
  */
-export const HUB_EC2_THROTTLING = { attempts: 100, maxDelay: 120 } as const;
+export const HUB_EC2_THROTTLING = { attempts: 400, maxDelay: 30 } as const;
 
 // ---- execution context and the standard payloads ---------------------------------------------------------------------
 

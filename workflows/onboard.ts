@@ -59,6 +59,8 @@ import {
 
 const PLAN = { 'plan.$': '$.plan' } as const;
 const ATTACHMENT_ID = { 'attachmentId.$': '$.attachment.attachmentId' } as const;
+/** CreateAttachment's `reused`: AssociateAndPropagate reads nothing first for an attachment this execution made. */
+const ATTACHMENT_REUSED = { 'attachmentReused.$': '$.attachment.reused' } as const;
 const ROLLBACK = 'BeginRollback';
 const SUMMARIZE_ROLLBACK = 'SummarizeRollback';
 
@@ -340,7 +342,12 @@ const transitGatewayStep = (
   lambdaTask(name, 'transit-gateway', {
     comment,
     action,
-    parameters: action === 'share' || action === 'create' ? PLAN : { ...PLAN, ...ATTACHMENT_ID },
+    parameters:
+      action === 'share' || action === 'create'
+        ? PLAN
+        : action === 'associate'
+          ? { ...PLAN, ...ATTACHMENT_ID, ...ATTACHMENT_REUSED }
+          : { ...PLAN, ...ATTACHMENT_ID },
     resultPath,
     retry,
   });
@@ -391,7 +398,7 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
         transitGatewayStep(
           'AssociateAndPropagate',
           'associate',
-          "Associates with the segment's TGW route table and makes the propagations exactly the segment's list.",
+          "Associates with the segment's TGW route table, routes the claimed CIDRs statically in the segment's tables and disables every propagation; an attachment made by this execution on a TGW without default association or propagation is associated and routed without reading first.",
           '$.association',
           {
             first: [TRANSIENT.disassociationInProgress],
@@ -628,6 +635,7 @@ const converge: Step[] = [
     parameters: {
       ...PLAN,
       'attachmentId.$': '$.branches[0].attachment.attachmentId',
+      'routesActive.$': '$.branches[0].association.routesActive',
       'zones.$': '$.branches[1].zones',
     },
     resultPath: '$.connectivity',
@@ -635,7 +643,7 @@ const converge: Step[] = [
     timeoutSeconds: 60,
     // A throttled poll is read again within 30 s (jittered), not after up to 300 s: it changes nothing, costs a few
     // reads, and a VPC that waits here is otherwise done.
-    retry: { first: [TRANSIENT.connectivityPending], throttlingMaxDelaySeconds: 30 },
+    retry: { first: [TRANSIENT.associationPending, TRANSIENT.connectivityPending], throttlingMaxDelaySeconds: 30 },
     onError: failTo(FAILURE_TAIL),
     next: 'CheckWhatToPrune',
   }),

@@ -175,11 +175,19 @@ export class ShareInvitationPendingError extends SpokelinkError {}
 export class ShareInvitationRejectedError extends SpokelinkError {}
 
 /**
- * Something AWS has not applied yet (the TGW association, a route, a zone association change).
+ * Something AWS has not applied yet (a route, a zone association change, the Profile association, the attachment).
  * Thrown by: WaitForConnectivity.
  * Workflow: retried (`connectivityPending`), then fails the step.
  */
 export class ConnectivityPendingError extends SpokelinkError {}
+
+/**
+ * Everything is in effect but the attachment's association with the segment's TGW route table, still `associating`:
+ * AWS applies it in seconds (the twin takes 5 s), and `connected` waits for exactly that.
+ * Thrown by: WaitForConnectivity.
+ * Workflow: retried (`associationPending`, every second), then fails the step.
+ */
+export class AssociationPendingError extends SpokelinkError {}
 
 // ---- DNS: zones, the Profile, local endpoints --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { type EC2Client, paginateDescribeRouteTables, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { routeDestinationOf } from '#shared/cidr';
-import { ConnectivityPendingError } from '#shared/errors';
+import { AssociationPendingError, ConnectivityPendingError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import type { ConnectivityResult } from './contract';
@@ -22,7 +22,10 @@ import { describeAttachment } from './transit-gateway';
  * It changes nothing. The checks stop at the first group that is pending: the spoke's (its own account's buckets),
  * then the hub's association, then the hub's routes. The hub's EC2 describe bucket is one per account and region for
  * every onboarding at once (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so a poll reads
- * the hub only when nothing on the spoke's side is pending, and reads each hub fact once.
+ * the hub only when nothing on the spoke's side is pending, and reads each hub fact once. The routes are not searched
+ * when AssociateAndPropagate saw each of them `active` (`routesActive`: CreateTransitGatewayRoute answers a route's
+ * state, and only the hub, under this VPC's lease, changes its static routes); they stay active while the attachment
+ * does, which the association read checks to be `available`.
  */
 
 export interface ConnectivityDeps {
@@ -44,6 +47,8 @@ export async function confirmConnectivity(
   attachmentId: string,
   dns: DnsChanges,
   deps: ConnectivityDeps,
+  /** AssociateAndPropagate saw every static route of the VPC `active` in this execution. */
+  routesActive = false,
 ): Promise<ConnectivityResult> {
   const zoneChangeIds = dns.changeIds;
   const spoke = await deps.spoke();
@@ -57,12 +62,18 @@ export async function confirmConnectivity(
   pendingIf(spokeSide.flat());
   // Then the hub, one fact at a time: the association (one describe), and only once it is associated the routes
   // (one search per table, together), so a poll while the association is `associating` costs one hub read.
-  pendingIf(await associationPending(plan, attachmentId, deps.hubEc2));
-  pendingIf(await tgwRoutesPending(plan, attachmentId, deps.hubEc2));
+  const association = await associationPending(plan, attachmentId, deps.hubEc2);
+  if (association.associating) {
+    // The one wait left, which AWS ends within seconds: polled every second (AssociationPendingError).
+    throw new AssociationPendingError(`not in effect yet: ${association.pending.join('; ')}`);
+  }
+  pendingIf(association.pending);
+  if (!routesActive) pendingIf(await tgwRoutesPending(plan, attachmentId, deps.hubEc2));
+  const routes = routesActive ? 'active when created' : 'active';
   return {
     confirmed: [
       `association with ${plan.associationRouteTableId} associated`,
-      ...plan.propagationRouteTableIds.map((id) => `routes to ${plan.cidrs.join(', ')} active in ${id}`),
+      ...plan.propagationRouteTableIds.map((id) => `routes to ${plan.cidrs.join(', ')} ${routes} in ${id}`),
       `${plan.routeTableIds.length * plan.destinations.length} spoke route(s) active`,
       `${zoneChangeIds.length} zone association change(s) INSYNC`,
       ...(dns.profileAssociationId ? [`Profile association ${dns.profileAssociationId} COMPLETE`] : []),
@@ -74,16 +85,23 @@ function pendingIf(pending: readonly string[]): void {
   if (pending.length > 0) throw new ConnectivityPendingError(`not in effect yet: ${pending.join('; ')}`);
 }
 
-async function associationPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
-  const { Association } = await describeAttachment(ec2, attachmentId);
-  if (Association?.TransitGatewayRouteTableId === plan.associationRouteTableId && Association.State === 'associated') {
-    return [];
+/** What of the attachment is not in effect; `associating` when that is only its association, on its way. */
+async function associationPending(
+  plan: Plan,
+  attachmentId: string,
+  ec2: EC2Client,
+): Promise<{ pending: string[]; associating: boolean }> {
+  const { Association, State } = await describeAttachment(ec2, attachmentId);
+  if (State !== 'available') return { pending: [`attachment ${attachmentId} is ${State}`], associating: false };
+  const target = plan.associationRouteTableId;
+  if (Association?.TransitGatewayRouteTableId === target && Association.State === 'associated') {
+    return { pending: [], associating: false };
   }
-  return [
-    `association of ${attachmentId} with ${plan.associationRouteTableId} is ${
-      Association?.TransitGatewayRouteTableId === plan.associationRouteTableId ? Association.State : 'absent'
-    }`,
-  ];
+  const ours = Association?.TransitGatewayRouteTableId === target;
+  return {
+    pending: [`association of ${attachmentId} with ${target} is ${ours ? Association.State : 'absent'}`],
+    associating: ours && Association.State === 'associating',
+  };
 }
 
 async function tgwRoutesPending(plan: Plan, attachmentId: string, ec2: EC2Client): Promise<string[]> {
@@ -126,13 +144,15 @@ async function spokeRoutesPending(plan: Plan, ec2: EC2Client): Promise<string[]>
   return pending;
 }
 
+/** The changes' statuses, asked together (one round trip on the critical path). */
 async function changesPending(changeIds: readonly string[], route53: Route53Client): Promise<string[]> {
-  const pending: string[] = [];
-  for (const id of changeIds) {
-    const { ChangeInfo } = await route53.send(new GetChangeCommand({ Id: id }));
-    if (ChangeInfo?.Status !== 'INSYNC') pending.push(`zone association change ${id} is ${ChangeInfo?.Status}`);
-  }
-  return pending;
+  const statuses = await Promise.all(
+    changeIds.map(async (id) => ({
+      id,
+      status: (await route53.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status,
+    })),
+  );
+  return statuses.filter((c) => c.status !== 'INSYNC').map((c) => `zone association change ${c.id} is ${c.status}`);
 }
 
 async function profilePending(associationId: string | undefined, deps: ConnectivityDeps): Promise<string[]> {

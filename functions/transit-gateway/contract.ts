@@ -41,6 +41,11 @@ export const AssociationResultSchema = z.object({
    * <table>`, `route <cidr> in <table>`, `route <cidr> removed from <table>`, `propagation to <table> enabled|disabled`.
    */
   changes: z.array(z.string()),
+  /**
+   * Every routed CIDR's static route in every segment table was `active` as this step saw it (CreateTransitGatewayRoute's
+   * answer, or the search that found it): WaitForConnectivity then does not search the routes again.
+   */
+  routesActive: z.boolean(),
 });
 export type AssociationResult = z.infer<typeof AssociationResultSchema>;
 
@@ -86,9 +91,16 @@ export const TransitGatewayContract = {
   create: { input: onPlan('create'), output: AttachmentResultSchema },
   accept: { input: onAttachment('accept'), output: AcceptResultSchema },
   wait: { input: onAttachment('wait'), output: WaitResultSchema },
-  associate: { input: onAttachment('associate'), output: AssociationResultSchema },
-  /** WaitForConnectivity, with AssociateZones' changes. */
-  confirm: { input: onAttachment('confirm').extend({ zones: DnsChangesSchema }), output: ConnectivityResultSchema },
+  /** `attachmentReused`: CreateAttachment's `reused` (false: made by this execution, nothing to read first). */
+  associate: {
+    input: onAttachment('associate').extend({ attachmentReused: z.boolean().optional() }),
+    output: AssociationResultSchema,
+  },
+  /** WaitForConnectivity, with AssociateZones' changes and AssociateAndPropagate's `routesActive`. */
+  confirm: {
+    input: onAttachment('confirm').extend({ zones: DnsChangesSchema, routesActive: z.boolean().optional() }),
+    output: ConnectivityResultSchema,
+  },
   /** Offboarding: DeleteAttachment and UnshareTransitGateway (no plan: the VPC and its registry record). */
   remove: {
     input: onRemovalTarget('remove'),

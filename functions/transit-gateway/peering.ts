@@ -115,7 +115,7 @@ export async function reconcilePeerings(config: HubConfig, ec2: EC2Client): Prom
       statuses.push({ peerRegion, attachmentId, state: attachment.State ?? 'unknown', changes: [] });
       continue;
     }
-    const changes = await setStaticRoutes(ec2, {
+    const { changes } = await setStaticRoutes(ec2, {
       attachmentId,
       cidrs: peerHub.supernets,
       tables: peer.routeTableIds,

@@ -94,53 +94,75 @@ async function deleteRoute(ec2: EC2Client, route: { routeTableId: string; cidr: 
 /**
  * Creates the static route `cidr` -> `attachmentId`. A static route of that destination already there is ours (done),
  * a blackhole (a deleted attachment's leftover: the claim says the CIDR is this VPC's now, so it is replaced), or an
- * active route to another attachment: ConflictError, never overwritten.
+ * active route to another attachment: ConflictError, never overwritten. Returns the route's state as AWS answered it
+ * (CreateTransitGatewayRoute's `Route.State`, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html,
+ * or the search's when it existed).
  */
-async function createRoute(ec2: EC2Client, routeTableId: string, cidr: string, attachmentId: string): Promise<void> {
-  const create = () =>
-    ec2.send(
+async function createRoute(
+  ec2: EC2Client,
+  routeTableId: string,
+  cidr: string,
+  attachmentId: string,
+): Promise<{ state: string; created: boolean }> {
+  const create = async () => {
+    const answer = await ec2.send(
       new CreateTransitGatewayRouteCommand({
         TransitGatewayRouteTableId: routeTableId,
         DestinationCidrBlock: cidr,
         TransitGatewayAttachmentId: attachmentId,
       }),
     );
+    return { state: answer?.Route?.State ?? 'unknown', created: true };
+  };
   try {
-    await create();
-    return;
+    return await create();
   } catch (error) {
     if (!isAwsError(error, 'RouteAlreadyExists')) throw error;
   }
   const existing = await staticRouteAt(ec2, routeTableId, cidr);
-  if (!existing || existing.attachmentId === attachmentId) return;
+  // Gone again meanwhile (not ours to say it is active): the caller's confirmation reads it.
+  if (!existing) return { state: 'unknown', created: false };
+  // Ours already (an earlier attempt made it and its answer was lost): not made by this call.
+  if (existing.attachmentId === attachmentId) return { state: existing.state, created: false };
   if (existing.state !== 'blackhole') {
     throw new ConflictError(
       `TGW route conflict: ${routeTableId} routes ${cidr} to ${existing.attachmentId ?? 'another target'} (not to ${attachmentId})`,
     );
   }
   await deleteRoute(ec2, existing);
-  await create();
+  return create();
+}
+
+/** What setStaticRoutes changed, and the wanted routes whose state (as answered or read) is not `active`. */
+export interface StaticRoutesOutcome {
+  changes: string[];
+  /** `<table> <cidr> <state>` of each wanted route not seen `active`: none means every one was. */
+  notActive: string[];
 }
 
 /**
  * Makes the static routes of `attachmentId` exactly `cidrs` in each of `tables`, and none in the other tables of
- * `allTables` (a segment change): routes are added before others are removed. Returns what changed.
+ * `allTables` (a segment change): routes are added before others are removed. Returns what changed and which wanted
+ * routes were not seen `active`.
  */
 export async function setStaticRoutes(
   ec2: EC2Client,
   args: { attachmentId: string; cidrs: readonly string[]; tables: readonly string[]; allTables: readonly string[] },
   /** The attachment's static routes in `tables` and `allTables`, when the caller read them already. */
   found?: Promise<StaticRoute[]>,
-): Promise<string[]> {
+): Promise<StaticRoutesOutcome> {
   const changes: string[] = [];
+  const notActive: string[] = [];
   const searched = [...new Set([...args.tables, ...args.allTables])].sort();
   const existing = await (found ?? staticRoutesTo(ec2, searched, [args.attachmentId]));
-  const has = (table: string, cidr: string) => existing.some((r) => r.routeTableId === table && r.cidr === cidr);
   for (const table of [...args.tables].sort()) {
     for (const cidr of args.cidrs) {
-      if (has(table, cidr)) continue;
-      await createRoute(ec2, table, cidr, args.attachmentId);
-      changes.push(`route ${cidr} in ${table}`);
+      const there = existing.find((r) => r.routeTableId === table && r.cidr === cidr);
+      const { state, created } = there
+        ? { state: there.state, created: false }
+        : await createRoute(ec2, table, cidr, args.attachmentId);
+      if (created) changes.push(`route ${cidr} in ${table}`);
+      if (state !== 'active') notActive.push(`${table} ${cidr} ${state}`);
     }
   }
   for (const route of existing) {
@@ -148,7 +170,7 @@ export async function setStaticRoutes(
     await deleteRoute(ec2, route);
     changes.push(`route ${route.cidr} removed from ${route.routeTableId}`);
   }
-  return changes;
+  return { changes, notActive };
 }
 
 /** Deletes every static route of `attachmentIds` in `tables` (offboarding and rollback, before the attachment). */

@@ -4,6 +4,7 @@ import {
   CreateTagsCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
   type EC2Client,
@@ -39,7 +40,13 @@ import { type RegistryTable, recordAttachment } from '#shared/registry';
 import { acceptHubShareInvitation } from '#shared/share-invitations';
 import { ATTACHMENT_VPC_TAG } from '#shared/tags';
 import type { AssociationResult, AttachmentResult, ShareResult } from './contract';
-import { hubRouteTableIds, setStaticRoutes, staticRoutesTo } from './static-routes';
+import {
+  hubRouteTableIds,
+  type StaticRoute,
+  type StaticRoutesOutcome,
+  setStaticRoutes,
+  staticRoutesTo,
+} from './static-routes';
 
 /**
  * The Transit Gateway branch: share the TGW with the spoke account (RAM), create or reuse the VPC attachment (spoke),
@@ -55,6 +62,11 @@ export interface TgwDeps {
   spoke: () => Promise<{ ec2: EC2Client; ram: RAMClient }>;
   registry: RegistryTable;
   now: () => number;
+  /**
+   * What the TGW gives a new attachment by default (its association and propagation options), as the hub reads it
+   * (`transitGatewayDefaults`, cached per container by the handler). Without it, AssociateAndPropagate reads first.
+   */
+  defaults?: () => Promise<TransitGatewayDefaults>;
 }
 
 /** Attachment states from which it can still become (or is) usable. */
@@ -434,16 +446,127 @@ async function enabledPropagations(ec2: EC2Client, attachmentId: string): Promis
   return out;
 }
 
+/** Whether the TGW associates a new attachment with, and propagates it to, its default route table. */
+export interface TransitGatewayDefaults {
+  association: boolean;
+  propagation: boolean;
+}
+
+/**
+ * The TGW's `DefaultRouteTableAssociation` and `DefaultRouteTablePropagation` options
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayOptions.html): with `enable`, AWS
+ * associates each new attachment with the default route table, or propagates it there, by itself. An option that
+ * cannot be read counts as enabled (the attachment's links are then read before anything is done).
+ */
+export async function transitGatewayDefaults(
+  ec2: EC2Client,
+  transitGatewayId: string,
+): Promise<TransitGatewayDefaults> {
+  const { TransitGateways = [] } = await ec2.send(
+    new DescribeTransitGatewaysCommand({ TransitGatewayIds: [transitGatewayId] }),
+  );
+  const options = TransitGateways.find((t) => t.TransitGatewayId === transitGatewayId)?.Options;
+  return {
+    association: options?.DefaultRouteTableAssociation !== 'disable',
+    propagation: options?.DefaultRouteTablePropagation !== 'disable',
+  };
+}
+
 /**
  * Associates the attachment with the segment's route table (moving it from another table if needed), makes its static
  * routes in the hub tables exactly the plan's claimed CIDRs in the segment's `propagationRouteTableIds`, and disables
  * every propagation of it. `Resource.AlreadyAssociated` means done; `IncorrectState` propagates for the ASL to retry.
+ *
+ * An attachment CreateAttachment created in this execution (`attachmentReused: false`) on a TGW whose default
+ * association and propagation are disabled has no association, no propagation and no static route but what this step
+ * makes (a retried attempt's): one read of its association replaces the three reads each attempt made before (the
+ * hub's EC2 describe bucket, which every onboarding of a migration day shares), and its propagations are not read
+ * (associateFresh). A reused attachment (a member changing, an attachment adopted) or a TGW with either default
+ * enabled has everything read first.
  */
 export async function associateAndPropagate(
   plan: Plan,
   attachmentId: string,
   deps: TgwDeps,
+  attachmentReused?: boolean,
 ): Promise<AssociationResult> {
+  if (attachmentReused === false && deps.defaults) {
+    const defaults = await deps.defaults();
+    if (!defaults.association && !defaults.propagation) {
+      const done = await associateFresh(plan, attachmentId, deps);
+      if (done) return associationResult(plan, attachmentId, done);
+    }
+  }
+  return associationResult(plan, attachmentId, await associateAfterReading(plan, attachmentId, deps));
+}
+
+function associationResult(plan: Plan, attachmentId: string, done: StaticRoutesOutcome): AssociationResult {
+  return {
+    attachmentId,
+    associationRouteTableId: plan.associationRouteTableId,
+    routeTableIds: [...plan.propagationRouteTableIds].sort(),
+    routedCidrs: [...plan.cidrs],
+    changes: done.changes,
+    routesActive: done.notActive.length === 0,
+  };
+}
+
+/**
+ * A new attachment: one read of its association, then what is missing. No association: associate, then create each
+ * static route without searching (setStaticRoutes with nothing found; RouteAlreadyExists reads the one route that
+ * exists). Associated with the target already (an earlier attempt got that far, its route call throttled): its
+ * routes are searched in the segment's tables before creating what is missing, so a retried attempt spends no
+ * mutating call on what exists (the hub's EC2 mutating bucket is what a migration day waits for; a refused
+ * `Resource.AlreadyAssociated` or `RouteAlreadyExists` costs a token there like a success). Undefined when the
+ * attachment is associated with another table (not ours to assume): the caller reads everything.
+ */
+async function associateFresh(
+  plan: Plan,
+  attachmentId: string,
+  deps: TgwDeps,
+): Promise<StaticRoutesOutcome | undefined> {
+  const ec2 = deps.hub.ec2;
+  const target = plan.associationRouteTableId;
+  const tables = [...plan.propagationRouteTableIds].sort();
+  const changes: string[] = [];
+  const association = liveAssociation((await describeAttachment(ec2, attachmentId)).Association);
+  if (association && association.TransitGatewayRouteTableId !== target) return undefined;
+  let found: Promise<StaticRoute[]> = Promise.resolve([]);
+  if (association) {
+    found = staticRoutesTo(ec2, tables, [attachmentId]);
+  } else {
+    // Associated meanwhile, by someone else than this step (its own attempts are one at a time): read everything.
+    if (!(await associate(ec2, target, attachmentId))) return undefined;
+    changes.push(`associated with ${target}`);
+  }
+  const args = { attachmentId, cidrs: plan.cidrs, tables, allTables: hubRouteTableIds(deps.config) };
+  const routed = await setStaticRoutes(ec2, args, found);
+  return { ...routed, changes: [...changes, ...routed.changes] };
+}
+
+/** Associates the attachment with `table`; false when EC2 answers `Resource.AlreadyAssociated` (with some table). */
+async function associate(ec2: EC2Client, table: string, attachmentId: string): Promise<boolean> {
+  try {
+    await ec2.send(
+      new AssociateTransitGatewayRouteTableCommand({
+        TransitGatewayRouteTableId: table,
+        TransitGatewayAttachmentId: attachmentId,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, 'Resource.AlreadyAssociated')) return false;
+    throw error;
+  }
+}
+
+/** The association of an attachment that is in place or on its way (`associated`, `associating`). */
+function liveAssociation(association: TransitGatewayAttachment['Association']) {
+  return association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
+}
+
+/** Any attachment: what exists is read first (the association, the propagations, the static routes), then fixed. */
+async function associateAfterReading(plan: Plan, attachmentId: string, deps: TgwDeps): Promise<StaticRoutesOutcome> {
   const ec2 = deps.hub.ec2;
   const target = plan.associationRouteTableId;
   const changes: string[] = [];
@@ -457,9 +580,7 @@ export async function associateAndPropagate(
     describeAttachment(ec2, attachmentId),
     enabledPropagations(ec2, attachmentId),
   ]);
-  const association = attachment.Association;
-  const current =
-    association?.State && ['associated', 'associating'].includes(association.State) ? association : undefined;
+  const current = liveAssociation(attachment.Association);
   if (current?.TransitGatewayRouteTableId !== target) {
     if (current?.TransitGatewayRouteTableId) {
       await ec2.send(
@@ -470,16 +591,9 @@ export async function associateAndPropagate(
       );
       changes.push(`disassociated from ${current.TransitGatewayRouteTableId}`);
     }
-    try {
-      await ec2.send(
-        new AssociateTransitGatewayRouteTableCommand({
-          TransitGatewayRouteTableId: target,
-          TransitGatewayAttachmentId: attachmentId,
-        }),
-      );
+    if (await associate(ec2, target, attachmentId)) {
       changes.push(`associated with ${target}`);
-    } catch (error) {
-      if (!isAwsError(error, 'Resource.AlreadyAssociated')) throw error;
+    } else {
       const now = (await describeAttachment(ec2, attachmentId)).Association;
       if (now?.TransitGatewayRouteTableId !== target) {
         throw new AttachmentNotReadyError(
@@ -492,7 +606,8 @@ export async function associateAndPropagate(
   // The hub's routes back to the VPC: static routes for the claimed CIDRs only (./static-routes.ts), in the segment's
   // tables; none in other segments' tables; then no propagation at all (the TGW's default propagation, or a member
   // connected before static routes, would bring CIDRs nobody validated).
-  changes.push(...(await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes)));
+  const routed = await setStaticRoutes(ec2, { attachmentId, cidrs: plan.cidrs, tables, allTables }, routes);
+  changes.push(...routed.changes);
   for (const [tableId, state] of [...propagations].sort()) {
     if (state !== 'enabled' && state !== 'enabling') continue;
     await ec2.send(
@@ -503,11 +618,5 @@ export async function associateAndPropagate(
     );
     changes.push(`propagation to ${tableId} disabled`);
   }
-  return {
-    attachmentId,
-    associationRouteTableId: target,
-    routeTableIds: tables,
-    routedCidrs: [...plan.cidrs],
-    changes,
-  };
+  return { changes, notActive: routed.notActive };
 }

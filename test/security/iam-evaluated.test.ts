@@ -23,7 +23,13 @@ function variantWith(change: (v: Variant) => void): IamPolicies {
   return policies;
 }
 
-const ACTION = 'ec2:GetTransitGatewayAttachmentPropagations';
+/**
+ * An action with no resource type that every onboarding makes (AssociateAndPropagate reads the TGW's default options
+ * for its new attachment). Issue 11's bug was GetTransitGatewayAttachmentPropagations granted on
+ * transit-gateway-attachment/* only; a new attachment no longer reads its propagations, so this is the same mistake
+ * on the read it does make.
+ */
+const ACTION = 'ec2:DescribeTransitGateways';
 
 async function onboardWith(variant: IamPolicies | undefined): Promise<LocalHub> {
   const config = lifecycleConfig();
@@ -54,7 +60,7 @@ describe('IAM: the twin evaluates the synthesized policies', () => {
   });
 
   it('denies an action scoped to an ARN when AWS supports no resource type for it, naming action and principal', async () => {
-    // The bug of issue 11: the propagation lookup granted on transit-gateway-attachment/* only.
+    // The bug of issue 11 (ACTION): a Describe granted on an ARN although it supports no resource type.
     const variant = variantWith((v) => {
       for (const s of v.functions['transit-gateway']!.Statement as Statement[]) {
         const actions = [s.Action].flat();
@@ -64,14 +70,12 @@ describe('IAM: the twin evaluates the synthesized policies', () => {
       (v.functions['transit-gateway']!.Statement as Statement[]).push({
         Effect: 'Allow',
         Action: ACTION,
-        Resource: 'arn:aws:ec2:us-east-1:*:transit-gateway-attachment/*',
+        Resource: 'arn:aws:ec2:us-east-1:*:transit-gateway/*',
       });
     });
     hub = await onboardWith(variant);
     const denied = hub.twin.calls.filter((c) => c.error === 'UnauthorizedOperation');
-    expect(denied.map((c) => `${c.origin} ${c.service}:${c.operation}`)).toContain(
-      'transit-gateway ec2:GetTransitGatewayAttachmentPropagations',
-    );
+    expect(denied.map((c) => `${c.origin} ${c.service}:${c.operation}`)).toContain(`transit-gateway ${ACTION}`);
     const failed = hub.executions().find((e) => e.status === 'FAILED');
     expect(JSON.stringify(failed)).toContain(
       `role/spokelink-fn-transit-gateway is not authorized to perform: ${ACTION}`,

@@ -27,8 +27,8 @@ import {
 
 /**
  * Beyond the attachment: 5 s of spokelink's own, plus the TGW route table association's `associating` ->
- * `associated` (a stated twin timing) and about one poll of WaitForConnectivity, which `connected` waits for (its
- * poll backs off, but its first retries stay within 1.73 s of each other: the budget is unchanged).
+ * `associated` (a stated twin timing) and about one poll of WaitForConnectivity, which `connected` waits for (the
+ * association alone pending is polled every second: AssociationPendingError).
  */
 const CONNECTIVITY_POLL_MS = 1_000;
 const OVERHEAD_BUDGET_MS = 5_000 + DEFAULT_EC2_SETTINGS.associationMs + CONNECTIVITY_POLL_MS;

@@ -107,3 +107,34 @@ describe('Transit Gateway with auto-accept enabled', () => {
     expect(w.status(ANALYTICS_VPC).status).toBe('connected');
   });
 });
+
+describe('Transit Gateway that propagates new attachments by default', () => {
+  // AssociateAndPropagate makes a new attachment's links without reading first only when the TGW's default
+  // association and propagation are disabled (the example hub). Here AWS propagates every new attachment to the
+  // default route table (the shared table, one of the configuration's), which would route whatever CIDRs the VPC
+  // has, validated or not: the step must read the new attachment's propagations and disable that one.
+  const SHARED_TABLE = 'tgw-rtb-0c000000000000003';
+  let w: WorkflowHub;
+  beforeAll(async () => {
+    const world = exampleWorld();
+    const tgw = world.ec2!.transitGateways![0]!;
+    tgw.options!.defaultRouteTablePropagation = 'enable';
+    tgw.routeTables!.find((t) => t.id === SHARED_TABLE)!.default = true;
+    w = await startWorkflowHub({ world });
+    const [execution] = await w.onboard(ANALYTICS_VPC);
+    expect(execution!.status).toBe('SUCCEEDED');
+  });
+  afterAll(() => w?.close());
+
+  it("disables the propagation AWS made before 'connected', and routes back with the static route alone", () => {
+    const { id } = timelineOf(w, ANALYTICS_VPC);
+    const shared = ec2State(w.twin).tgwRouteTables[SHARED_TABLE]!;
+    expect(shared.propagations.filter((l) => l.attachmentId === id && l.goneAt === undefined)).toEqual([]);
+    expect(shared.staticRoutes.filter((r) => r.attachmentId === id).map((r) => r.cidr)).toEqual(['10.3.0.0/16']);
+    const ok = (operation: string) => w.twin.calls.filter((c) => c.operation === operation && !c.error);
+    expect(ok('DescribeTransitGateways').map((c) => c.accountId)).toEqual([HUB_ACCOUNT]);
+    expect(ok('GetTransitGatewayAttachmentPropagations').length).toBeGreaterThan(0);
+    expect(ok('DisableTransitGatewayRouteTablePropagation').map((c) => c.accountId)).toEqual([HUB_ACCOUNT]);
+    expect(w.status(ANALYTICS_VPC).status).toBe('connected');
+  });
+});

@@ -147,25 +147,29 @@ describe('ASL: onboard.asl.json shape', () => {
     expect(longestInterval).toBeLessThanOrEqual(3);
   });
 
-  it('polls connectivity with a backoff and a cap: the first retry within 1 s, then at most 8 s apart, 5 minutes in all', () => {
+  it('polls connectivity with a backoff and a cap (the first retry within 1 s, then at most 8 s apart), the association every second, 5 minutes in all', () => {
     const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
     const poll = retrier(s.WaitForConnectivity!, 'ConnectivityPendingError')!;
     expect(poll.IntervalSeconds).toBeLessThanOrEqual(1);
     expect(poll.BackoffRate).toBeGreaterThan(1);
     expect(poll.MaxDelaySeconds).toBeLessThanOrEqual(8);
     expect(totalWait(poll)).toBeGreaterThanOrEqual(280);
+    // The association alone pending (the critical path's last wait): every second, about as long in all.
+    const association = retrier(s.WaitForConnectivity!, 'AssociationPendingError')!;
+    expect(association).toMatchObject({ IntervalSeconds: 1, BackoffRate: 1, JitterStrategy: 'NONE' });
+    expect(totalWait(association)).toBeGreaterThanOrEqual(280);
     // A throttled poll (it changes nothing) comes back sooner than a throttled mutation.
     expect(retrier(s.WaitForConnectivity!, 'RequestLimitExceeded')!.MaxDelaySeconds).toBeLessThanOrEqual(30);
   });
 
-  it('retries throttling of the hub-EC2 steps at most 120 s apart, for as long in all as the shared policy', () => {
+  it('retries throttling of the hub-EC2 steps at most 30 s apart, for as long in all as the shared policy', () => {
     const s = Object.fromEntries(allStates().map((x) => [x.name, x.state]));
     const shared = retrier(s.ValidateAndPlan!, 'RequestLimitExceeded')!;
     for (const name of ['AcceptAttachment', 'AssociateAndPropagate', 'RegisterConsumer']) {
       const r = retrier(s[name]!, 'RequestLimitExceeded')!;
       expect({ name, maxDelay: r.MaxDelaySeconds, jitter: r.JitterStrategy }).toEqual({
         name,
-        maxDelay: 120,
+        maxDelay: 30,
         jitter: 'FULL',
       });
       // Full jitter waits half the delay on average: the attempts outlast the shared 40 up to 300 s apart.
@@ -284,10 +288,10 @@ function run(overrides: Record<string, Handler> = {}) {
     ReleaseLeaseAfterSuperseded: () => ({ released: true }),
     SetStatusOnboarding: (i) => ({ written: true, status: i.status }),
     ShareTransitGateway: () => ({ principalAdded: true }),
-    CreateAttachment: () => ({ attachmentId: 'tgw-attach-1', state: 'pendingAcceptance' }),
+    CreateAttachment: () => ({ attachmentId: 'tgw-attach-1', state: 'pendingAcceptance', reused: false }),
     AcceptAttachment: () => ({ accepted: true }),
     WaitForAttachment: () => ({ state: 'available' }),
-    AssociateAndPropagate: () => ({ changes: [] }),
+    AssociateAndPropagate: () => ({ changes: [], routesActive: true }),
     CreateSpokeRoutes: () => ({ created: [], existing: [] }),
     AssociateZones: () => ({ associated: [], changeIds: ['/change/C1'] }),
     CreateSpokeEndpoints: () => ({ created: [], existing: [] }),
@@ -425,7 +429,14 @@ describe('ASL: onboard.asl.json data flow', () => {
     expect(calls.find((c) => c.state === 'WaitForConnectivity')!.input).toMatchObject({
       action: 'confirm',
       attachmentId: 'tgw-attach-1',
+      routesActive: true,
       zones: { changeIds: ['/change/C1'] },
+    });
+    // AssociateAndPropagate learns whether the attachment is this execution's (nothing to read before it acts).
+    expect(calls.find((c) => c.state === 'AssociateAndPropagate')!.input).toMatchObject({
+      action: 'associate',
+      attachmentId: 'tgw-attach-1',
+      attachmentReused: false,
     });
   });
 

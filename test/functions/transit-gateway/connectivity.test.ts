@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import {
   DescribeRouteTablesCommand,
   DescribeTransitGatewayAttachmentsCommand,
@@ -7,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConnectivityPendingError } from '#shared/errors';
+import { AssociationPendingError, ConnectivityPendingError } from '#shared/errors';
 import { type ConnectivityDeps, confirmConnectivity } from '../../../functions/transit-gateway/connectivity';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../../sdk/client-route53profiles';
 import { examplePlan } from '../plan-fixture';
@@ -133,13 +134,58 @@ describe('WaitForConnectivity (confirmConnectivity)', () => {
     expect(hubCalls()).toEqual([]);
   });
 
-  it('reads only the association while it is associating (no route search)', async () => {
+  it('reads only the association while it is associating (no route search), and says it is the association alone', async () => {
     association('associating');
     const confirm = confirmConnectivity(plan, ATTACHMENT, { changeIds: [] }, deps);
+    // Its own error: the ASL polls the association every second, the other waits back off.
+    await expect(confirm).rejects.toThrow(AssociationPendingError);
     await expect(confirm).rejects.toThrow(
       `association of ${ATTACHMENT} with ${plan.associationRouteTableId} is associating`,
     );
     expect(hubCalls()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
+  });
+
+  it('does not search the routes again when AssociateAndPropagate saw them active (routesActive)', async () => {
+    hubRoutes(false); // a search would say pending: it must not be made
+    const result = await confirmConnectivity(plan, ATTACHMENT, { changeIds: [] }, deps, true);
+    expect(hubCalls()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
+    expect(result.confirmed).toContain(
+      `routes to ${plan.cidrs.join(', ')} active when created in ${plan.propagationRouteTableIds[0]}`,
+    );
+  });
+
+  it('stays pending while the attachment is not available, routesActive or not (its routes would be blackholes)', async () => {
+    hubMock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+      TransitGatewayAttachments: [
+        {
+          TransitGatewayAttachmentId: ATTACHMENT,
+          State: 'deleting',
+          Association: { TransitGatewayRouteTableId: plan.associationRouteTableId, State: 'associated' },
+        },
+      ],
+    });
+    const confirm = confirmConnectivity(plan, ATTACHMENT, { changeIds: [] }, deps, true);
+    await expect(confirm).rejects.toThrow(ConnectivityPendingError);
+    await expect(confirm).rejects.toThrow(`attachment ${ATTACHMENT} is deleting`);
+    expect(hubCalls()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
+  });
+
+  it('asks every zone change at once (one round trip), and names each one still pending', async () => {
+    let inFlight = 0;
+    let most = 0;
+    route53Mock.on(GetChangeCommand).callsFake(async (input: { Id: string }) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return {
+        ChangeInfo: { Id: input.Id, Status: input.Id === 'C2' ? 'PENDING' : 'INSYNC', SubmittedAt: new Date() },
+      };
+    });
+    const confirm = confirmConnectivity(plan, ATTACHMENT, { changeIds: ['C1', 'C2', 'C3'] }, deps);
+    await expect(confirm).rejects.toThrow(/zone association change C2 is PENDING$/);
+    expect(route53Mock).toHaveReceivedCommandTimes(GetChangeCommand, 3);
+    expect(most).toBe(3);
   });
 
   it('stays pending while a route in a segment table is not active', async () => {

@@ -8,6 +8,7 @@ import {
   CreateTransitGatewayVpcAttachmentCommand,
   DeleteTransitGatewayRouteCommand,
   DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewaysCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
   DisableTransitGatewayRouteTablePropagationCommand,
   DisassociateTransitGatewayRouteTableCommand,
@@ -41,6 +42,7 @@ import {
   createAttachment,
   shareTransitGateway,
   type TgwDeps,
+  transitGatewayDefaults,
   waitForAttachment,
 } from '../../../functions/transit-gateway/transit-gateway';
 import { awsError, EXTERNAL, SPOKE, useExampleConfig, VPC } from '../helpers';
@@ -725,6 +727,156 @@ describe('Function: transit-gateway', () => {
 
       await expect(associateAndPropagate(plan, ATTACHMENT, deps)).rejects.toMatchObject({ name: 'ConflictError' });
       expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
+    });
+
+    describe('an attachment this execution created (attachmentReused: false)', () => {
+      const NO_DEFAULTS = { association: false, propagation: false };
+      /** AssociateAndPropagate on the attachment, made by this execution unless `reused`. */
+      const associateNew = (reused = false, defaults = NO_DEFAULTS) =>
+        associateAndPropagate(plan, ATTACHMENT, { ...deps, defaults: async () => defaults }, reused);
+      const hubReads = () =>
+        hubEc2Mock
+          .calls()
+          .map((c) => c.args[0].constructor.name)
+          .filter((name) => /^(Describe|Get|Search)/.test(name));
+      const associatedWith = (table: string, state: 'associating' | 'associated' = 'associating') =>
+        hubEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+          TransitGatewayAttachments: [
+            attachment('available', { Association: { TransitGatewayRouteTableId: table, State: state } }),
+          ],
+        });
+
+      beforeEach(() => {
+        hubEc2Mock
+          .on(DescribeTransitGatewayAttachmentsCommand)
+          .resolves({ TransitGatewayAttachments: [attachment('available')] });
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'active' } });
+      });
+
+      it('reads only its association, then associates and routes without searching, on a TGW without defaults', async () => {
+        const result = await associateNew();
+
+        expect(hubReads()).toEqual(['DescribeTransitGatewayAttachmentsCommand']);
+        expect(hubEc2Mock).toHaveReceivedCommandWith(AssociateTransitGatewayRouteTableCommand, {
+          TransitGatewayRouteTableId: 'tgw-rtb-0b000000000000002',
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+        expect(hubEc2Mock).toHaveReceivedCommandWith(CreateTransitGatewayRouteCommand, {
+          TransitGatewayRouteTableId: HUB_TABLE,
+          DestinationCidrBlock: '10.1.0.0/16',
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+        expect(result.changes).toEqual([
+          'associated with tgw-rtb-0b000000000000002',
+          `route 10.1.0.0/16 in ${HUB_TABLE}`,
+        ]);
+        expect(result.routesActive).toBe(true);
+      });
+
+      it('spends no mutating call on what an earlier attempt made: associated already, its routes are searched', async () => {
+        associatedWith('tgw-rtb-0b000000000000002');
+        hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
+
+        const result = await associateNew();
+
+        expect(result.changes).toEqual([]);
+        expect(result.routesActive).toBe(true);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(CreateTransitGatewayRouteCommand);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(DeleteTransitGatewayRouteCommand);
+      });
+
+      it('creates the route an earlier attempt did not get to (its call throttled after the association)', async () => {
+        associatedWith('tgw-rtb-0b000000000000002', 'associated');
+        const result = await associateNew();
+        expect(result.changes).toEqual([`route 10.1.0.0/16 in ${HUB_TABLE}`]);
+        expect(hubEc2Mock).not.toHaveReceivedCommand(AssociateTransitGatewayRouteTableCommand);
+      });
+
+      it('converges when a route creation answered RouteAlreadyExists (its earlier answer lost): reads that route', async () => {
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).rejects(awsError('RouteAlreadyExists'));
+        hubEc2Mock.on(SearchTransitGatewayRoutesCommand).resolves({ Routes: [staticRoute('10.1.0.0/16', ATTACHMENT)] });
+        const result = await associateNew();
+        expect(result.changes).toEqual(['associated with tgw-rtb-0b000000000000002']);
+        expect(result.routesActive).toBe(true);
+      });
+
+      it.each([
+        ['associated with another table', () => associatedWith('tgw-rtb-0a000000000000001', 'associated')],
+        [
+          'associated by someone else between the read and the call',
+          () => {
+            hubEc2Mock
+              .on(DescribeTransitGatewayAttachmentsCommand)
+              .resolvesOnce({ TransitGatewayAttachments: [attachment('available')] })
+              .resolves({
+                TransitGatewayAttachments: [
+                  attachment('available', {
+                    Association: { TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001', State: 'associated' },
+                  }),
+                ],
+              });
+            hubEc2Mock
+              .on(AssociateTransitGatewayRouteTableCommand)
+              .rejectsOnce(awsError('Resource.AlreadyAssociated'))
+              .resolves({});
+          },
+        ],
+      ])('reads everything first when the new attachment is %s', async (_, arrange) => {
+        arrange();
+        const result = await associateNew();
+
+        expect(hubEc2Mock).toHaveReceivedCommandWith(DisassociateTransitGatewayRouteTableCommand, {
+          TransitGatewayRouteTableId: 'tgw-rtb-0a000000000000001',
+        });
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(result.changes).toContain('associated with tgw-rtb-0b000000000000002');
+      });
+
+      it.each([
+        ['default propagation', { association: false, propagation: true }],
+        ['default association', { association: true, propagation: false }],
+      ])('reads first on a TGW with %s enabled, and disables the propagation AWS made', async (_, defaults) => {
+        hubEc2Mock.on(GetTransitGatewayAttachmentPropagationsCommand).resolves({
+          TransitGatewayAttachmentPropagations: [{ TransitGatewayRouteTableId: HUB_TABLE, State: 'enabled' }],
+        });
+
+        await associateNew(false, defaults);
+
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommandWith(DisableTransitGatewayRouteTablePropagationCommand, {
+          TransitGatewayRouteTableId: HUB_TABLE,
+          TransitGatewayAttachmentId: ATTACHMENT,
+        });
+      });
+
+      it('reads everything first for a reused attachment (it may carry other links)', async () => {
+        await associateNew(true);
+        expect(hubEc2Mock).toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommand(GetTransitGatewayAttachmentPropagationsCommand);
+        expect(hubEc2Mock).toHaveReceivedCommand(SearchTransitGatewayRoutesCommand);
+      });
+
+      it('says routesActive false when a route was not answered active', async () => {
+        hubEc2Mock.on(CreateTransitGatewayRouteCommand).resolves({ Route: { State: 'blackhole' } });
+        const result = await associateNew();
+        expect(result.routesActive).toBe(false);
+      });
+
+      it("reads the TGW's default options, an unreadable one counting as enabled", async () => {
+        hubEc2Mock.on(DescribeTransitGatewaysCommand).resolves({
+          TransitGateways: [
+            {
+              TransitGatewayId: TGW,
+              Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'enable' },
+            },
+          ],
+        });
+        await expect(transitGatewayDefaults(hubEc2, TGW)).resolves.toEqual({ association: false, propagation: true });
+        hubEc2Mock.on(DescribeTransitGatewaysCommand).resolves({ TransitGateways: [] });
+        await expect(transitGatewayDefaults(hubEc2, TGW)).resolves.toEqual({ association: true, propagation: true });
+      });
     });
 
     it('lets IncorrectState propagate for the ASL to retry', async () => {
