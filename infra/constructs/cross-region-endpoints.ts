@@ -15,7 +15,8 @@ import { crossRegionEndpointOf, crossRegionEntries } from '../cross-region';
  *
  * The principal that deploys the stack (the CloudFormation execution role) needs `vpce:AllowMultiRegion` besides
  * `ec2:CreateVpcEndpoint` (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsprivatelink.html),
- * and no SCP may deny it: `crossRegionDeployStatements` (../cross-region.ts) is the least it needs (docs/deploy.md, "Several regions").
+ * and no SCP may deny it: `crossRegionDeployStatements` (../cross-region.ts) is the least it needs (docs/deploy.md,
+ * "Several regions").
  */
 export class CrossRegionEndpoints extends Construct {
   /** The endpoints, by catalog name. */
