@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, CreateVpcEndpointCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { HttpResponse } from '@smithy/protocol-http';
 import type { Pluggable } from '@smithy/types';
@@ -30,11 +30,12 @@ import { metrics } from '#shared/powertools';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { TwinError } from '#twin/errors';
 import { type TwinTransport, twinPlugin } from '#twin/plugin';
-import { ec2State } from '#twin/services/ec2/model';
+import { ec2State, stateAt } from '#twin/services/ec2/model';
 import type { OrganizationsState } from '#twin/services/organizations';
 import type { Twin, TwinOptions } from '#twin/twin';
 import type { CallContext, ServiceModule } from '#twin/types';
 import { createTwin, TwinWorldError, type World } from '#twin/world';
+import { crossRegionEndpointOf, crossRegionEntries } from '../infra/cross-region';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
@@ -42,7 +43,7 @@ import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
-import { localIamModel, multiRegionIamModel, operatorRoleArn } from './iam';
+import { hubDeployerRoleArn, localIamModel, multiRegionIamModel, operatorRoleArn } from './iam';
 import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalEnvironment, currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
@@ -478,6 +479,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         .filter((r) => r.arn.endsWith(`:role/${config.spokeRole.name}`))
         .map((r) => r.arn.split(':')[4]!),
     );
+    // The hub stacks' cross-region endpoints, created through the twin before anything runs (refused: nothing runs).
+    await deployCrossRegionEndpoints(twin, clock, plugin, config);
     startedAt = clock.now();
     const initialSnapshot = options.snapshotAtStart === false ? {} : twin.snapshot();
     const tagged = (progress: HubProgress, name: string): HubProgress =>
@@ -591,29 +594,6 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       return client;
     };
 
-    /**
-     * An app team's call takes the twin's latency on the clock like any AWS call: on the virtual clock nothing would
-     * advance while the caller awaits it, so the clock is driven until the call returns.
-     */
-    const whileClockRuns = async <T>(call: Promise<T>): Promise<T> => {
-      if (!clock.installed) return call;
-      let settled = false;
-      const watched = call.finally(() => {
-        settled = true;
-      });
-      watched.catch(() => undefined);
-      // Without latency the call answers in promise jobs alone: then nothing else runs before it returns.
-      await new Promise<void>((resolve) => {
-        watched.then(
-          () => resolve(),
-          () => resolve(),
-        );
-        setImmediate(resolve);
-      });
-      if (!settled) await clock.runUntil(() => settled);
-      return watched;
-    };
-
     const idle = () => regions.every((r) => r.idle());
     let closed = false;
     const hub: LocalHub = {
@@ -633,6 +613,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       initialSnapshot,
       async tagVpc(vpcId, tags) {
         await whileClockRuns(
+          clock,
           appTeamEc2(vpcId).send(
             new CreateTagsCommand({
               Resources: [vpcId],
@@ -653,6 +634,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       },
       async untagVpc(vpcId, keys) {
         await whileClockRuns(
+          clock,
           appTeamEc2(vpcId).send(new DeleteTagsCommand({ Resources: [vpcId], Tags: keys.map((Key) => ({ Key })) })),
         );
       },
@@ -693,7 +675,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
           body: request.body,
           isBase64Encoded: false,
         };
-        return (await whileClockRuns(target.lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
+        return (await whileClockRuns(clock, target.lambdas.invoke(name, event))) as unknown as FunctionUrlResponse;
       },
       deliver(event, deliverOptions = {}) {
         const eventRegion = String((event as { region?: unknown }).region ?? '');
@@ -860,6 +842,98 @@ function mergeSnapshots(parts: unknown[]): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/**
+ * A call from outside the hub's functions (an app team, the local deploy) takes the twin's latency on the clock like
+ * any AWS call: on the virtual clock nothing would advance while the caller awaits it, so the clock is driven until
+ * the call returns.
+ */
+async function whileClockRuns<T>(clock: SimClock, call: Promise<T>): Promise<T> {
+  if (!clock.installed) return call;
+  let settled = false;
+  const watched = call.finally(() => {
+    settled = true;
+  });
+  watched.catch(() => undefined);
+  // Without latency the call answers in promise jobs alone: then nothing else runs before it returns.
+  await new Promise<void>((resolve) => {
+    watched.then(
+      () => resolve(),
+      () => resolve(),
+    );
+    setImmediate(resolve);
+  });
+  if (!settled) await clock.runUntil(() => settled);
+  return watched;
+}
+
+/**
+ * Each regional hub stack's cross-region interface endpoints (infra/constructs/cross-region-endpoints.ts, the same
+ * `crossRegionEndpointOf` facts), created through the twin as the stack creates them: CreateVpcEndpoint with
+ * `ServiceRegion` by the deploying principal (`hubDeployerRoleArn`, allowed exactly `crossRegionDeployStatements`: the
+ * twin evaluates `vpce:AllowMultiRegion`), then waiting until the endpoint is available, as CloudFormation does (one
+ * the provider must accept stays `pendingAcceptance`). An endpoint of that catalog entry the world already holds in the
+ * hub VPC is kept. AWS refusing one (a provider whose SupportedRegions lack the hub's region, a denied grant) fails
+ * the local deploy with AWS's error named: a TwinWorldError, nothing run. The entry's alias record (`recordName`) is
+ * not created: the twin models no record sets (twin/services/route53.ts).
+ */
+async function deployCrossRegionEndpoints(twin: Twin, clock: SimClock, plugin: AnyPlugin, config: HubConfig) {
+  for (const name of servedRegions(config)) {
+    const view = regionalConfig(config, name);
+    const entries = crossRegionEntries(view);
+    if (entries.length === 0) continue;
+    const deployer = twin.credentialsFor(hubDeployerRoleArn(view));
+    const ec2 = new EC2Client({
+      region: name,
+      credentials: { accessKeyId: deployer.accessKeyId, secretAccessKey: deployer.secretAccessKey },
+      maxAttempts: 1,
+    });
+    ec2.middlewareStack.use(plugin);
+    for (const [entryName, entry] of entries) {
+      const spec = crossRegionEndpointOf(view, entryName, entry);
+      const held = Object.values(ec2State(twin).endpoints).some(
+        (e) => e.vpcId === spec.vpcId && e.tags['spokelink:catalog'] === entryName,
+      );
+      if (held) continue;
+      let id: string;
+      try {
+        const created = await whileClockRuns(
+          clock,
+          ec2.send(
+            new CreateVpcEndpointCommand({
+              VpcEndpointType: 'Interface',
+              VpcId: spec.vpcId,
+              ServiceName: spec.serviceName,
+              ServiceRegion: spec.serviceRegion,
+              SubnetIds: spec.subnetIds,
+              SecurityGroupIds: spec.securityGroupIds,
+              PrivateDnsEnabled: spec.privateDnsEnabled,
+              TagSpecifications: [
+                { ResourceType: 'vpc-endpoint', Tags: spec.tags.map((t) => ({ Key: t.key, Value: t.value })) },
+              ],
+            }),
+          ),
+        );
+        id = created.VpcEndpoint!.VpcEndpointId!;
+      } catch (error) {
+        const { name: code, message } = error as Error;
+        throw new TwinWorldError(
+          `the hub stack's cross-region endpoint of catalog entry ${entryName} (${spec.serviceName} in ` +
+            `${spec.serviceRegion}) cannot be created in ${name}: AWS answers ${code}: ${message}`,
+        );
+      }
+      const availableAt = ec2State(twin).endpoints[id]!.timeline.find((t) => t.state === 'available')?.at;
+      if (availableAt === undefined) continue;
+      let reached = false;
+      setTimeout(() => {
+        reached = true;
+      }, availableAt - clock.now());
+      await clock.runUntil(
+        () => reached && stateAt(ec2State(twin).endpoints[id]!.timeline, clock.now()) === 'available',
+      );
+    }
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import {
 import { shardResources } from '#shared/shards';
 import type { IamModel, PolicyDocument } from '#twin/iam';
 import { resourceNames } from '../infra/config';
+import { crossRegionDeployStatements } from '../infra/cross-region';
 
 /**
  * The IAM model of a local hub: the policies the CDK app synthesizes (local/iam-policies.generated.json, written by
@@ -24,6 +25,9 @@ import { resourceNames } from '../infra/config';
  * - Sessions of the spoke roles `<spokeRole.name>` (write) and `<spokeRole.name>-read` in any account get that
  *   role's identity policy for that account (and the session policy the hub passed), and AssumeRole is evaluated
  *   against the role's synthesized trust policy too.
+ * - The principal deploying the hub stack (`hubDeployerRoleArn`, the CDK bootstrap's CloudFormation execution role)
+ *   is allowed exactly `crossRegionDeployStatements`: the local runner creates the hub's cross-region endpoints as it
+ *   (local/hub.ts, `deployCrossRegionEndpoints`), so `vpce:AllowMultiRegion` is evaluated.
  * - Other principals (app teams, an operator using the functions' credentials outside a function) are not evaluated.
  */
 
@@ -128,6 +132,16 @@ export function operatorRoleArn(config: HubConfig, name: string): string {
   return `arn:aws:iam::${config.hub.accountId}:role/${config.prefix}-${name}`;
 }
 
+/**
+ * The principal that deploys a regional hub stack: the CDK bootstrap's default CloudFormation execution role of the
+ * hub account in the hub's region (`cdk-hnb659fds-cfn-exec-role-<account>-<region>`,
+ * https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html).
+ */
+export function hubDeployerRoleArn(config: Pick<HubConfig, 'hub'>): string {
+  const { accountId, region } = config.hub;
+  return `arn:aws:iam::${accountId}:role/cdk-hnb659fds-cfn-exec-role-${accountId}-${region}`;
+}
+
 /** The policies of one configuration, instantiated. */
 interface Instantiated {
   config: HubConfig;
@@ -158,6 +172,8 @@ function instantiateAll(config: HubConfig, policies: IamPolicies): Instantiated 
       [instantiate(policy, config)],
     ]),
   ]);
+  const deploy = crossRegionDeployStatements(config);
+  if (deploy.length > 0) roles.set(hubDeployerRoleArn(config), [{ Version: '2012-10-17', Statement: deploy }]);
   const spokeRoles = (['write', 'read'] as const).map((access): [SpokeAccess, string] => [
     access,
     spokeRoleName(config, access),

@@ -47,7 +47,7 @@ describe('Command: spokelink cost --regions', () => {
     expect(await run(typed, c.io)).toBe(0);
 
     const text = c.stdout();
-    expect(text).toContain('Regions: us-east-1 (200 VPCs, 3 services, DNS zones), eu-west-1 (50 VPCs, 1 services');
+    expect(text).toContain('Regions: us-east-1 (200 VPCs, 4 services, DNS zones), eu-west-1 (50 VPCs, 1 services');
     for (const id of ['regional-hubs', 'nlb-peering', 'per-region'])
       expect(text).toMatch(new RegExp(`^\\d\\. ${id}: `, 'm'));
     expect(text).toContain('TGW peering attachment-hours, us-east-1 side of eu-west-1 <-> us-east-1');

@@ -110,8 +110,12 @@ describe('Function: regionsCostModel', () => {
       cents(1_000 * euw1.interRegionTransferGb.usd),
       cents(500 * use1.interRegionTransferGb.usd),
     ]);
-    // Every flow is service traffic to an endpoint in the sending region's hub.
-    expect(items(result, 'nlb-peering', 'endpoint-hours')).toHaveLength(2);
+    // Every flow is service traffic to an endpoint in the sending region's hub: eu-west-1's hub gets endpoints for
+    // us-east-1's 2 services; us-east-1's hub already has one for eu-west-1's service in its catalog (the example's
+    // cross-region ledger entry), counted in its own hub.
+    expect(items(result, 'nlb-peering', 'endpoint-hours').map((item) => [item.label, item.quantity])).toEqual([
+      [expect.stringContaining("in eu-west-1's hub for us-east-1's services: 2 x 2 AZs"), 2 * 2 * H],
+    ]);
   });
 
   it('per-region: nothing crosses regions; the provider pays an NLB and a replica per service in each sending region', () => {

@@ -11,7 +11,7 @@ import { type HubConfig, parseConfig } from '#shared/config';
 import type { PolicyDocument } from '#twin/iam';
 import { twinPlugin } from '#twin/plugin';
 import { createTwin, parseWorld } from '#twin/world';
-import { crossRegionDeployStatements } from '../../infra/constructs/cross-region-endpoints';
+import { crossRegionDeployStatements } from '../../infra/cross-region';
 import { LEDGER, ledgerEntry } from '../shared/cross-region-fixture';
 import { EXAMPLE_CONFIG_PATH, flat, newHubStack, violations } from './helpers';
 

@@ -362,8 +362,9 @@ describe('Spoke stack: event forwarding', () => {
       'arn:<AWS::Partition>:ec2:eu-west-1:111111111111:transit-gateway/tgw-0e1b2c3d4e5f60719',
       'arn:<AWS::Partition>:ec2:us-east-1:111111111111:transit-gateway/tgw-0a1b2c3d4e5f60718',
     ]);
-    // The zones of every region's catalog: eu-west-1's own ssm zone too.
+    // The zones of every region's catalog: eu-west-1's own ssm zone too, and us-east-1's cross-region ledger's.
     expect(resourcesOf(template, 'spokelink-spoke', 'route53:AssociateVPCWithHostedZone')).toEqual([
+      'arn:<AWS::Partition>:route53:::hostedzone/Z0LEDGER000000000001',
       'arn:<AWS::Partition>:route53:::hostedzone/Z0SECRETS000000000001',
       'arn:<AWS::Partition>:route53:::hostedzone/Z0SSM00000000000000001',
       'arn:<AWS::Partition>:route53:::hostedzone/Z0SSMEU0000000000001',

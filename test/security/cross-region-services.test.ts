@@ -13,12 +13,7 @@ import {
   zonesAssociatedWith,
 } from '../lifecycle/helpers';
 import { LEDGER } from '../shared/cross-region-fixture';
-import {
-  crossRegionConfig,
-  crossRegionWorld,
-  deployLedgerEndpoint,
-  groupsAdmitting,
-} from '../workflow/cross-region-helpers';
+import { crossRegionConfig, crossRegionWorld, groupsAdmitting } from '../workflow/cross-region-helpers';
 
 /**
  * Cross-region services (issue 21): the hub's cross-region endpoint of `ledger` (a service of eu-west-1) is reachable
@@ -36,7 +31,6 @@ describe('Security: a tenant uses the hub’s cross-region endpoint its segment 
 
   it('gives a nonprod VPC that asks for the prod-only cross-region service nothing of it', async () => {
     hub = await lifecycleHub({ config: crossRegionConfig(), world: crossRegionWorld() });
-    await deployLedgerEndpoint(hub);
     await hub.tagVpc(ANALYTICS, { 'spokelink:connect': 'true', 'spokelink:services': 'ledger,ssm' });
     await settle(hub);
     expect(statusOf(hub, ANALYTICS)).toMatchObject({
@@ -51,7 +45,6 @@ describe('Security: a tenant uses the hub’s cross-region endpoint its segment 
 
   it('refuses keeping the service in a segment that may not use it, and drops it when the VPC moves there', async () => {
     hub = await lifecycleHub({ config: crossRegionConfig(), world: crossRegionWorld() });
-    await deployLedgerEndpoint(hub);
     await hub.tagVpc(PAYMENTS, { ...CONNECT_PROD, 'spokelink:services': 'ledger' });
     await settle(hub);
     expect(groupsAdmitting(hub, PAYMENTS_CIDR)).toEqual([LEDGER.group]);

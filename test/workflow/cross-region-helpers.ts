@@ -1,21 +1,17 @@
-import { CreateVpcEndpointCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type LocalHub, localPlugin } from '#local/hub';
+import type { LocalHub } from '#local/hub';
 import type { HubConfig } from '#shared/config';
-import { ec2State } from '#twin/services/ec2/model';
+import { ec2State, type VpcEndpoint } from '#twin/services/ec2/model';
 import { parseWorld, type World } from '#twin/world';
-import { advance, HUB, HUB_VPC, lifecycleConfig, lifecycleWorld } from '../lifecycle/helpers';
+import { HUB, HUB_VPC, lifecycleConfig, lifecycleWorld } from '../lifecycle/helpers';
 import { LEDGER, ledgerEntry } from '../shared/cross-region-fixture';
 
 /**
  * A small two-region world for cross-region services (issue 21): the us-east-1 hub of the lifecycle tests consumes
  * `ledger`, an endpoint service a provider offers in eu-west-1 to us-east-1 consumers (its SupportedRegions), through
- * the hub's cross-region interface endpoint, as the hub stack deploys it (infra/constructs/cross-region-endpoints.ts).
+ * the hub's cross-region interface endpoint, which the local runner deploys as the hub stack does (local/hub.ts).
  */
 
 export const PROVIDER = '666666666666';
-/** The principal that deploys the hub stack (the CloudFormation execution role). */
-export const DEPLOYER = `arn:aws:iam::${HUB}:role/cdk-cfn-exec-role`;
-
 /** The lifecycle configuration (version 3) whose catalog adds `ledger`, for prod VPCs only. */
 export function crossRegionConfig(mode: 'zones' | 'profile' = 'zones'): HubConfig {
   return lifecycleConfig((raw) => {
@@ -29,7 +25,6 @@ export function crossRegionConfig(mode: 'zones' | 'profile' = 'zones'): HubConfi
 export function crossRegionWorld(): World {
   // biome-ignore lint/suspicious/noExplicitAny: the world is edited as the JSON document it parses from.
   const world = JSON.parse(JSON.stringify(lifecycleWorld())) as Record<string, any>;
-  world.iam.principals.push(DEPLOYER);
   world.ec2.endpointServices.push({
     id: LEDGER.serviceId,
     ownerId: PROVIDER,
@@ -56,27 +51,13 @@ export function crossRegionWorld(): World {
   return parseWorld(world);
 }
 
-/**
- * The hub's cross-region endpoint of `ledger` as the hub stack creates it (ServiceRegion eu-west-1, its subnets and
- * group, private DNS off), by the deploying principal; waits until it is available. Its id.
- */
-export async function deployLedgerEndpoint(hub: LocalHub): Promise<string> {
-  const { accessKeyId, secretAccessKey } = hub.twin.credentialsFor(DEPLOYER);
-  const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
-  ec2.middlewareStack.use(localPlugin(hub.twin, hub.clock));
-  const { VpcEndpoint } = await ec2.send(
-    new CreateVpcEndpointCommand({
-      VpcEndpointType: 'Interface',
-      VpcId: HUB_VPC,
-      ServiceName: LEDGER.serviceName,
-      ServiceRegion: 'eu-west-1',
-      SubnetIds: LEDGER.subnets.map((s) => s.subnetId),
-      SecurityGroupIds: [LEDGER.group],
-      PrivateDnsEnabled: false,
-    }),
+/** The hub's cross-region endpoint of `ledger`, as the local runner deployed it (tagged with its catalog name). */
+export function ledgerEndpoint(hub: LocalHub): VpcEndpoint {
+  const found = Object.values(ec2State(hub.twin).endpoints).filter(
+    (e) => e.vpcId === HUB_VPC && e.tags['spokelink:catalog'] === 'ledger',
   );
-  await advance(hub, 5 * 60_000);
-  return VpcEndpoint!.VpcEndpointId!;
+  if (found.length !== 1) throw new Error(`expected one ledger endpoint in the hub VPC, found ${found.length}`);
+  return found[0]!;
 }
 
 /** The hub security groups with an inbound rule for `cidr` on `port`, sorted. */

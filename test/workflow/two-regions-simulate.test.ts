@@ -1,16 +1,24 @@
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DescribeVpcEndpointConnectionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createLocalHub, type LocalHub } from '#local/hub';
 import type { SimulationReport } from '#local/report';
 import { loadConfigFile } from '#shared/config';
+import { twinPlugin } from '#twin/plugin';
+import { ec2State, stateAt } from '#twin/services/ec2/model';
 import type { Route53State } from '#twin/services/route53';
 import { loadWorldFile } from '#twin/world';
+import { LEDGER as LEDGER_FIXTURE } from '../shared/cross-region-fixture';
 import { simulateScenario } from './helpers';
 
 /**
  * The documented multi-region example (README "Multi-region": config/example-two-regions.hub.json,
  * worlds/two-regions.world.json and worlds/two-regions.scenario.json): the regional hubs' reconciles peer them and
  * route each other's supernets, spokes onboard, change and offboard in both regions, each through its own region's
- * hub, and us-east-1 keeps onboarding while eu-west-1's workflows are down.
+ * hub, and us-east-1 keeps onboarding while eu-west-1's workflows are down. A us-east-1 prod spoke takes `ledger`, a
+ * service a provider offers in eu-west-1, through the us-east-1 hub's cross-region endpoint (which the local runner
+ * deploys as the hub stack does), and loses it at offboarding.
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,6 +26,11 @@ const CONFIG = join(ROOT, 'config', 'example-two-regions.hub.json');
 const WORLD = join(ROOT, 'worlds', 'two-regions.world.json');
 
 const US_SPOKES = ['vpc-0a200000000000001', 'vpc-0b300000000000004'];
+const PAYMENTS_US = 'vpc-0a200000000000001';
+const PAYMENTS_US_CIDR = '10.1.0.0/16';
+const HUB_VPC_US = 'vpc-0f000000000000001';
+/** The example's ledger: the shared fixture's service and zone, the example hub's endpoint group. */
+const LEDGER = { ...LEDGER_FIXTURE, provider: '666666666666', group: 'sg-0e55e0000000000a4' };
 const EU_SPOKES = ['vpc-0a2000000000000e1', 'vpc-0b3000000000000e1', 'vpc-0b3000000000000e2'];
 
 type Report = SimulationReport & { scenario: { failures: string[] } };
@@ -91,12 +104,38 @@ describe('Simulate: the two-region example', () => {
         'tgw-rtb-0e000000000000013 2600:1f00::/40',
       ],
     });
-    // Offboarding left only the spokes' status tags, and the peering of the hubs with their static routes.
+    // Offboarding left only the spokes' status tags, and the peering of the hubs with their static routes: nothing of
+    // ledger (its rule on the endpoint group, its zone's association: ec2.vpcs and route53.zones unchanged), the hub's
+    // cross-region endpoint deployed before the run as the stack's.
     expect(report.changes).toEqual({
       'ec2.vpcs': { added: 0, changed: 5, removed: 0 },
       'ec2.transitGateways': { added: 0, changed: 2, removed: 0 },
       'ec2.transitGatewayPeeringAttachments': { added: 1, changed: 0, removed: 0 },
     });
+  });
+});
+
+describe('Simulate: the two-region example, its provider no longer offering ledger to us-east-1', () => {
+  it('refuses to run (exit code 2), naming AWS’s error for the hub’s cross-region endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'two-regions-'));
+    try {
+      const world = JSON.parse(readFileSync(WORLD, 'utf8'));
+      world.ec2.endpointServices.find((s: { id: string }) => s.id === LEDGER.serviceId).supportedRegions = [];
+      const file = join(dir, 'world.json');
+      writeFileSync(file, JSON.stringify(world));
+      const { code, stdout, stderr } = await simulateScenario({
+        config: 'config/example-two-regions.hub.json',
+        world: relative(ROOT, file),
+        scenario: 'worlds/two-regions.scenario.json',
+      });
+      expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+      expect(stderr).toContain(
+        "the hub stack's cross-region endpoint of catalog entry ledger (com.amazonaws.vpce.eu-west-1.vpce-svc-" +
+          '0e1000000000000a1 in eu-west-1) cannot be created in us-east-1: AWS answers InvalidServiceName',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -119,6 +158,62 @@ describe('Two regions on the local hub', () => {
     const spokesOf = (zoneId: string) => zones[zoneId]!.vpcs.filter((v) => !v.vpcId.startsWith('vpc-0f'));
     expect(spokesOf('Z0SSM00000000000000001')).toEqual([{ vpcId: 'vpc-0b300000000000001', region: 'us-east-1' }]);
     expect(spokesOf('Z0SSMEU0000000000001')).toEqual([{ vpcId: 'vpc-0b3000000000000e1', region: 'eu-west-1' }]);
+  });
+
+  it('gives a us-east-1 prod spoke the eu-west-1 ledger through the hub’s cross-region endpoint, and takes it away', async () => {
+    hub = await createLocalHub({ config, world: loadWorldFile(WORLD) });
+    // The hub's endpoint, as the local runner deployed it: ServiceRegion eu-west-1, available, and the provider sees
+    // the connection accepted (its service accepts without review) in eu-west-1.
+    const endpoints = Object.values(ec2State(hub.twin).endpoints).filter((e) => e.serviceId === LEDGER.serviceId);
+    expect(
+      endpoints.map((e) => ({
+        vpc: e.vpcId,
+        region: e.region,
+        serviceRegion: e.serviceRegion,
+        state: stateAt(e.timeline, hub!.clock.now()),
+        groups: e.securityGroupIds,
+      })),
+    ).toEqual([
+      { vpc: HUB_VPC_US, region: 'us-east-1', serviceRegion: 'eu-west-1', state: 'available', groups: [LEDGER.group] },
+    ]);
+    const provider = hub.twin.credentialsFor(`arn:aws:iam::${LEDGER.provider}:role/ledger-admin`);
+    const ec2 = new EC2Client({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: provider.accessKeyId, secretAccessKey: provider.secretAccessKey },
+      maxAttempts: 1,
+    });
+    ec2.middlewareStack.use(twinPlugin(hub.twin));
+    const { VpcEndpointConnections = [] } = await ec2.send(new DescribeVpcEndpointConnectionsCommand({}));
+    expect(VpcEndpointConnections.map((c) => [c.VpcEndpointId, c.VpcEndpointOwner, c.VpcEndpointState])).toEqual([
+      [endpoints[0]!.id, config.hub.accountId, 'available'],
+    ]);
+
+    const admitted = () =>
+      ec2State(hub!.twin)
+        .securityGroups[LEDGER.group]!.rules.filter((r) => !r.isEgress && r.fromPort === 443 && r.toPort === 443)
+        .map((r) => r.cidr);
+    const spokes = () =>
+      hub!.twin.stateOf<Route53State>('route53').zones[LEDGER.zone]!.vpcs.filter((v) => v.vpcId !== HUB_VPC_US);
+    await hub.tagVpc(PAYMENTS_US, {
+      'spokelink:connect': 'true',
+      'spokelink:segment': 'prod',
+      'spokelink:services': 'ssm',
+    });
+    await hub.runUntilIdle();
+    expect(admitted()).toEqual([]);
+    // The change: it asks for ledger.
+    await hub.tagVpc(PAYMENTS_US, { 'spokelink:services': 'ssm,ledger' });
+    await hub.runUntilIdle();
+    expect((await hub.report()).vpcs.find((v) => v.vpcId === PAYMENTS_US)?.status).toBe('connected');
+    expect(admitted()).toEqual([PAYMENTS_US_CIDR]);
+    expect(spokes()).toEqual([{ vpcId: PAYMENTS_US, region: 'us-east-1' }]);
+
+    // Offboarding: nothing of ledger left for the spoke.
+    await hub.untagVpc(PAYMENTS_US, ['spokelink:connect', 'spokelink:segment', 'spokelink:services']);
+    await hub.runUntilIdle();
+    expect((await hub.report()).vpcs.find((v) => v.vpcId === PAYMENTS_US)?.status).toBe('disconnected');
+    expect(admitted()).toEqual([]);
+    expect(spokes()).toEqual([]);
   });
 
   it('dead-letters an event held longer than the intake rule allows; the region back, its reconcile onboards the VPC', async () => {
