@@ -170,7 +170,8 @@ export function explainAwsError(error: unknown, what: string, hint: { region: st
       'InvalidClientTokenId',
     ].includes(name)
   ) {
-    throw new SourceAccessError(`${what} in ${hint.region}: ${name}: ${message}`);
+    const where = what.includes(hint.region) ? what : `${what} in ${hint.region}`;
+    throw new SourceAccessError(`${where}: ${name}: ${message}`);
   }
   throw error;
 }
