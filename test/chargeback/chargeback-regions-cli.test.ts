@@ -1,8 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../cli/commands/chargeback';
 import { loadRegionPriceBook } from '../../cli/cost/regions';
 import { main } from '../../cli/main';
@@ -11,6 +9,7 @@ import {
   EU_VPC,
   mockRegionalTables,
   oldSingleRegionRun,
+  restoreRegionalTables,
   simulateTwoRegions,
   tableRecord,
   US_VPC,
@@ -147,15 +146,10 @@ describe('Command: spokelink chargeback --regions reads every served region', ()
   });
 
   describe('AWS', () => {
-    // Installed per test: the simulate above runs the real DynamoDB clients.
-    let dynamo: AwsClientStub<DynamoDBDocumentClient>;
-    beforeEach(() => {
-      dynamo = mockClient(DynamoDBDocumentClient);
-    });
-    afterEach(() => dynamo.restore());
+    afterEach(restoreRegionalTables);
 
     it("scans each served region's registry table (current and history records) with a client of that region", async () => {
-      const calls = mockRegionalTables(dynamo, {
+      const { calls, dynamo } = mockRegionalTables({
         'us-east-1': [[tableRecord('vpc-a', 'us-east-1')], [tableRecord('vpc-b', 'us-east-1')]],
         'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]],
       });
@@ -179,7 +173,7 @@ describe('Command: spokelink chargeback --regions reads every served region', ()
 
     it('keeps an explicit --region to that region and names the region and table it cannot read', async () => {
       const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
-      const calls = mockRegionalTables(dynamo, {}, { 'eu-west-1': denied });
+      const { calls } = mockRegionalTables({}, { 'eu-west-1': denied });
       const c = capture();
       expect(await main([...charged, '--month', '2026-04', '--region', 'eu-west-1'], c.io)).toBe(2);
 

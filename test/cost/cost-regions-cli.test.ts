@@ -1,13 +1,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../cli/commands/cost';
 import { loadRegionPriceBook } from '../../cli/cost/regions';
 import { main } from '../../cli/main';
 import { capture } from './capture';
-import { mockRegionalTables, oldSingleRegionRun, simulateTwoRegions, tableRecord } from './saved-runs';
+import {
+  mockRegionalTables,
+  oldSingleRegionRun,
+  restoreRegionalTables,
+  simulateTwoRegions,
+  tableRecord,
+} from './saved-runs';
 
 const dir = mkdtempSync(join(tmpdir(), 'spokelink-cost-regions-'));
 const file = (name: string, content: unknown) => {
@@ -280,15 +284,10 @@ describe('Command: spokelink cost --regions --from-registry reads every served r
   });
 
   describe('AWS', () => {
-    // Installed per test: the simulate above runs the real DynamoDB clients.
-    let dynamo: AwsClientStub<DynamoDBDocumentClient>;
-    beforeEach(() => {
-      dynamo = mockClient(DynamoDBDocumentClient);
-    });
-    afterEach(() => dynamo.restore());
+    afterEach(restoreRegionalTables);
 
     it("scans each served region's registry table with a client of that region, every page", async () => {
-      const calls = mockRegionalTables(dynamo, {
+      const { calls } = mockRegionalTables({
         'us-east-1': [[tableRecord('vpc-a', 'us-east-1')], [tableRecord('vpc-b', 'us-east-1')]],
         'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]],
       });
@@ -308,7 +307,7 @@ describe('Command: spokelink cost --regions --from-registry reads every served r
     });
 
     it('keeps an explicit --region to that region, noting the region it did not read', async () => {
-      const calls = mockRegionalTables(dynamo, { 'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]] });
+      const { calls } = mockRegionalTables({ 'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]] });
       const c = capture();
       expect(await main([...priced, '--region', 'eu-west-1'], c.io)).toBe(0);
 
@@ -322,7 +321,7 @@ describe('Command: spokelink cost --regions --from-registry reads every served r
 
     it('names the region and table it cannot read, printing nothing', async () => {
       const missing = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
-      mockRegionalTables(dynamo, { 'us-east-1': [[tableRecord('vpc-a', 'us-east-1')]] }, { 'eu-west-1': missing });
+      mockRegionalTables({ 'us-east-1': [[tableRecord('vpc-a', 'us-east-1')]] }, { 'eu-west-1': missing });
       const c = capture();
       expect(await main(priced, c.io)).toBe(2);
 

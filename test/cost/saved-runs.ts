@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../cli/main';
 import { capture } from './capture';
 
@@ -109,16 +109,21 @@ export const tableRecord = (vpcId: string, region: string) => ({
   connectedAt: '2026-03-01T00:00:00Z',
 });
 
+let stub: AwsClientStub<DynamoDBDocumentClient> | undefined;
+
 /**
- * Answers Scans of the registry table by the client's region: `pages[region]` in order (each page but the last with
- * a LastEvaluatedKey), or `failure[region]` thrown. Returns the regions and tables scanned, in call order.
+ * Mocks the DynamoDB document clients (until {@link restoreRegionalTables}: installed per test, as a simulate run of
+ * the same file uses the real ones) to answer Scans of the registry table by the client's region: `pages[region]` in
+ * order (each page but the last with a LastEvaluatedKey), or `failure[region]` thrown. Returns the regions and
+ * tables scanned, in call order, and the stub.
  */
 export function mockRegionalTables(
-  dynamo: AwsClientStub<DynamoDBDocumentClient>,
   pages: Record<string, Record<string, unknown>[][]>,
   failure: Record<string, Error> = {},
-): { region: string; table: string; startKey: unknown }[] {
+): { calls: { region: string; table: string; startKey: unknown }[]; dynamo: AwsClientStub<DynamoDBDocumentClient> } {
   const calls: { region: string; table: string; startKey: unknown }[] = [];
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  stub = dynamo;
   dynamo.callsFake(async (input: { TableName: string; ExclusiveStartKey?: unknown }, getClient) => {
     const region = await getClient().config.region();
     calls.push({ region, table: input.TableName, startKey: input.ExclusiveStartKey });
@@ -128,5 +133,11 @@ export function mockRegionalTables(
     const last = index >= regionPages.length - 1;
     return { Items: regionPages[index] ?? [], ...(last ? {} : { LastEvaluatedKey: { pk: `page-${index}` } }) };
   });
-  return calls;
+  return { calls, dynamo };
+}
+
+/** Gives the DynamoDB clients back (afterEach of the tests that call {@link mockRegionalTables}). */
+export function restoreRegionalTables(): void {
+  stub?.restore();
+  stub = undefined;
 }
