@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { twinPlugin } from '#twin/plugin';
@@ -55,4 +55,21 @@ export function openLastRun(dir: string): LastRun {
     stateMachines: Object.fromEntries(run.stateMachines.map((m) => [m.name, m.arn])),
     registry,
   };
+}
+
+/**
+ * The served regions whose registries a saved run holds (its `registry.json` has every served region's items): the
+ * first region's (`executions.json`), then each other region's (`regions/<region>/executions.json`, as `LocalHub.save`
+ * writes them). A run of one region, older saved runs included, holds that region's. Undefined without
+ * `executions.json` (a registry saved on its own: its regions are not known).
+ */
+export function savedRunRegions(dir: string): string[] | undefined {
+  if (!existsSync(join(dir, 'executions.json'))) return undefined;
+  const others = join(dir, 'regions');
+  const more = existsSync(others)
+    ? readdirSync(others)
+        .filter((name) => existsSync(join(others, name, 'executions.json')))
+        .map((name) => readSavedRun(join(others, name)).region)
+    : [];
+  return [readSavedRun(dir).region, ...more.sort()];
 }

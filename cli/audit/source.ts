@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { type HubConfig, loadConfigFile, registryTableName } from '#shared/config';
+import { type HubConfig, loadConfigFile, regionalConfig, registryTableName, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
-import type { RegistryRecord } from '../cost/inputs';
+import type { LoadedRecords } from '../commands/cost';
 
 /**
  * Where `spokelink audit`, `cost --from-registry` and `chargeback` read from. One rule for the three commands:
@@ -12,7 +12,9 @@ import type { RegistryRecord } from '../cost/inputs';
  * - `--local` reads the last `spokelink simulate` run (`.spokelink/last-run/`, or `--run-dir DIR`): its executions
  *   through a real SFNClient answered locally (`openLastRun`), its registry from `registry.json`;
  * - otherwise AWS: the hub's Step Functions and registry table (`registryTableName(config)`) in `--region` (default:
- *   the configuration's hub region, where both live), with the standard credential chain, or `--profile NAME` (the
+ *   the configuration's hub region, where both live); a configuration serving several regions without `--region`:
+ *   every served region's registry table, each with a client of its region (the audit's executions stay the hub
+ *   region's), with the standard credential chain, or `--profile NAME` (the
  *   SDK clients' own `profile` option: the same chain, that profile of ~/.aws/config and ~/.aws/credentials).
  *
  * Never implicit: an audit of a real account must not silently show a simulation because a `.spokelink/` folder
@@ -44,7 +46,7 @@ export const SOURCE_HELP = `
 registry source (read by --from-registry / chargeback; see docs/audit.md):
   --local             the last "spokelink simulate" run (.spokelink/last-run/registry.json)
   --run-dir DIR       with --local: another saved run folder (simulate --save DIR)
-  --region REGION     AWS: the registry table's region (default: the hub region of --config)
+  --region REGION     AWS: the registry table's region (default: every served region of --config)
   --profile NAME      AWS: a named profile of the standard credential chain (default: AWS_PROFILE or the chain)
   without --local the registry table in AWS is scanned (standard credential chain)
 `;
@@ -168,7 +170,8 @@ export function explainAwsError(error: unknown, what: string, hint: { region: st
       'InvalidClientTokenId',
     ].includes(name)
   ) {
-    throw new SourceAccessError(`${what} in ${hint.region}: ${name}: ${message}`);
+    const where = what.includes(hint.region) ? what : `${what} in ${hint.region}`;
+    throw new SourceAccessError(`${where}: ${name}: ${message}`);
   }
   throw error;
 }
@@ -183,6 +186,8 @@ export interface RegistryReader {
   vpcItems(vpcId: string): Promise<Record<string, unknown>[]>;
   /** Consumer records: current ones, and history ones when asked (leases and CIDR claims left out). */
   consumerRecords(withHistory: boolean): Promise<Record<string, unknown>[]>;
+  /** The served regions whose registries this reader holds; undefined: not known. */
+  regions?: readonly string[];
 }
 
 function isConsumerItem(item: Record<string, unknown>, withHistory: boolean): boolean {
@@ -191,9 +196,14 @@ function isConsumerItem(item: Record<string, unknown>, withHistory: boolean): bo
 }
 
 /** A registry held in memory (a saved run's `registry.json`, a test's scan). */
-export function itemsRegistry(items: readonly Record<string, unknown>[], describe: string): RegistryReader {
+export function itemsRegistry(
+  items: readonly Record<string, unknown>[],
+  describe: string,
+  regions?: readonly string[],
+): RegistryReader {
   return {
     describe,
+    ...(regions ? { regions } : {}),
     vpcItems: async (vpcId) => items.filter((item) => item.pk === `VPC#${vpcId}`),
     consumerRecords: async (withHistory) => items.filter((item) => isConsumerItem(item, withHistory)),
   };
@@ -207,7 +217,19 @@ export function savedRunRegistry(dir: string): RegistryReader {
   }
   const items = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (!Array.isArray(items)) throw new SourceAccessError(`${path}: not a registry (a JSON array of items)`);
-  return itemsRegistry(items as Record<string, unknown>[], `registry of the last simulate run (${path})`);
+  const { savedRunRegions } = require('#local/last-run') as typeof import('#local/last-run');
+  let regions: string[] | undefined;
+  try {
+    regions = savedRunRegions(dir);
+  } catch (error) {
+    throw new SourceAccessError((error as Error).message);
+  }
+  // A run of one region (older saved runs too, whose records may not name it) holds that region's VPCs only.
+  const only = regions?.length === 1 ? regions[0] : undefined;
+  const placed = (items as Record<string, unknown>[]).map((item) =>
+    only !== undefined && item.region === undefined && isConsumerItem(item, true) ? { ...item, region: only } : item,
+  );
+  return itemsRegistry(placed, `registry of the last simulate run (${path})`, regions);
 }
 
 /** Options of the AWS registry reader. */
@@ -235,20 +257,10 @@ export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   );
   const describe = `registry table ${options.tableName} in ${options.region}`;
   const hint = { region: options.region, table: options.tableName };
-  const pages = async (
-    send: (startKey: Record<string, unknown> | undefined) => Promise<{
-      Items?: Record<string, unknown>[];
-      LastEvaluatedKey?: Record<string, unknown>;
-    }>,
-  ) => {
+  const all = async (pages: AsyncIterable<{ Items?: Record<string, unknown>[] }>) => {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await send(startKey);
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      for await (const page of pages) items.push(...(page.Items ?? []));
     } catch (error) {
       explainAwsError(error, `reading the ${describe}`, hint);
     }
@@ -256,22 +268,24 @@ export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   };
   return {
     describe,
+    regions: [options.region],
     vpcItems: (vpcId) =>
-      pages((startKey) =>
-        client.send(
-          new lib.QueryCommand({
+      all(
+        lib.paginateQuery(
+          { client },
+          {
             TableName: options.tableName,
             KeyConditionExpression: '#pk = :pk',
             ExpressionAttributeNames: { '#pk': 'pk' },
             ExpressionAttributeValues: { ':pk': `VPC#${vpcId}` },
-            ExclusiveStartKey: startKey,
-          }),
+          },
         ),
       ),
     consumerRecords: (withHistory) =>
-      pages((startKey) =>
-        client.send(
-          new lib.ScanCommand({
+      all(
+        lib.paginateScan(
+          { client },
+          {
             TableName: options.tableName,
             // Only consumer records: leases and CIDR claims share the table.
             FilterExpression: withHistory ? '#sk = :current OR begins_with(#sk, :history)' : '#sk = :current',
@@ -279,37 +293,65 @@ export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
             ExpressionAttributeValues: withHistory
               ? { ':current': 'CURRENT', ':history': 'HISTORY#' }
               : { ':current': 'CURRENT' },
-            ExclusiveStartKey: startKey,
-          }),
+          },
         ),
       ).then((items) => items.filter((item) => isConsumerItem(item, withHistory))),
   };
 }
 
-/** The registry a selection names: the saved run's, or the AWS table of the configuration. */
+/** Several regions' registries read as one (each region's table holds its own region's VPCs). */
+export function mergedRegistry(readers: readonly RegistryReader[]): RegistryReader {
+  const each = async <T>(read: (reader: RegistryReader) => Promise<T[]>) =>
+    (await Promise.all(readers.map(read))).flat();
+  return {
+    describe: readers.map((reader) => reader.describe).join(', '),
+    regions: readers.flatMap((reader) => reader.regions ?? []),
+    vpcItems: (vpcId) => each((reader) => reader.vpcItems(vpcId)),
+    consumerRecords: (withHistory) => each((reader) => reader.consumerRecords(withHistory)),
+  };
+}
+
+/**
+ * The registry a selection names: the saved run's, or the AWS registry table of `--region`, or, without `--region`,
+ * of every served region (each region's table, named by its regional configuration, with a client of that region).
+ */
 export function registryFor(selection: SourceSelection, config: HubConfig): RegistryReader {
   if (selection.local) return savedRunRegistry(selection.runDir);
-  return dynamoRegistry({
-    tableName: registryTableName(config),
-    region: selection.region ?? config.hub.region,
-    ...(selection.profile ? { profile: selection.profile } : {}),
-  });
+  const served = servedRegions(config);
+  const regions = selection.region !== undefined ? [selection.region] : served;
+  const readers = regions.map((region) =>
+    dynamoRegistry({
+      tableName: registryTableName(served.includes(region) ? regionalConfig(config, region) : config),
+      region,
+      ...(selection.profile ? { profile: selection.profile } : {}),
+    }),
+  );
+  return readers.length === 1 ? readers[0]! : mergedRegistry(readers);
 }
 
 // ---- cost and chargeback --------------------------------------------------------------------------------------
 
 /** Dependencies of `spokelink cost` (cli/commands/cost.ts `CostDeps`). */
 export interface CostSourceDeps {
-  loadRecords: () => Promise<RegistryRecord[]>;
+  loadRecords: () => Promise<LoadedRecords>;
 }
 
 /** Dependencies of `spokelink chargeback` (cli/commands/chargeback.ts `ChargebackDeps`). */
 export interface ChargebackSourceDeps {
   loadMembership: () => Promise<MembershipInterval[]>;
+  /** Current and history records with the regions read (`chargeback --regions`). */
+  loadRecords: () => Promise<LoadedRecords>;
 }
 
 function configOf(argv: readonly string[]): HubConfig {
   return loadConfigFile(peekFlag(argv, '--config') ?? DEFAULT_CONFIG);
+}
+
+/** A registry's consumer records, parsed as the cost model reads them, with the regions the registry holds. */
+async function recordsOf(registry: RegistryReader, withHistory: boolean): Promise<LoadedRecords> {
+  const { parseRegistryRecords } = require('../cost/inputs') as typeof import('../cost/inputs');
+  const records = parseRegistryRecords(await registry.consumerRecords(withHistory), registry.describe);
+  return { records, ...(registry.regions ? { regions: registry.regions } : {}) };
 }
 
 /**
@@ -332,11 +374,7 @@ export function costDeps(
   return {
     argv: rest,
     deps: {
-      loadRecords: async () => {
-        const { parseRegistryRecords } = require('../cost/inputs') as typeof import('../cost/inputs');
-        const registry = open(selection, configOf(rest));
-        return parseRegistryRecords(await registry.consumerRecords(false), registry.describe);
-      },
+      loadRecords: () => recordsOf(open(selection, configOf(rest)), false),
     },
   };
 }
@@ -350,15 +388,15 @@ export function chargebackDeps(
   if (given.length > 0 && peekFlag(rest, '--registry-file') !== undefined) {
     throw new SourceUsageError(`--registry-file and ${given.join(', ')} name two registries: pick one`);
   }
+  const loadRecords = () => recordsOf(open(selection, configOf(rest)), true);
   return {
     argv: rest,
     deps: {
       loadMembership: async () => {
-        const { parseRegistryRecords } = require('../cost/inputs') as typeof import('../cost/inputs');
         const { membershipFromRecords } = require('../cost/chargeback') as typeof import('../cost/chargeback');
-        const registry = open(selection, configOf(rest));
-        return membershipFromRecords(parseRegistryRecords(await registry.consumerRecords(true), registry.describe));
+        return membershipFromRecords((await loadRecords()).records);
       },
+      loadRecords: () => loadRecords(),
     },
   };
 }

@@ -8,12 +8,20 @@ import { allocate, chargebackCsv, formatMicroUsd, hubCostPools, membershipFromRe
 import { defaultPriceTable, loadPriceTable } from '../cost/cost';
 import { formatChargebackSummary, formatUsd } from '../cost/format';
 import { parseRegistryRecords } from '../cost/inputs';
-import { loadRegionPriceBook, parseInterRegionFile, regionalCostPools, requireSeveralRegions } from '../cost/regions';
-import { type CommandIo, readData, UsageError } from './cost';
+import {
+  loadRegionPriceBook,
+  parseInterRegionFile,
+  regionalCostPools,
+  requireSeveralRegions,
+  unreadRegionNote,
+} from '../cost/regions';
+import { type CommandIo, type LoadedRecords, readData, UsageError } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
 export interface ChargebackDeps {
   loadMembership?: () => Promise<MembershipInterval[]>;
+  /** The same records with their regions and the served regions whose registries were read (`--regions`). */
+  loadRecords?: () => Promise<LoadedRecords>;
 }
 
 export const CHARGEBACK_USAGE = `usage: spokelink chargeback --month YYYY-MM [options]
@@ -87,7 +95,7 @@ async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Pro
   if (flags.csv === '-' && flags.json) throw new UsageError('--csv - and --json would both write to stdout');
   const azs = hubAzs(flags);
   const config = loadConfigFile(flags.config ?? 'config/example.hub.json');
-  if (flags.regions) return executeRegions(flags, io, config, month, azs);
+  if (flags.regions) return executeRegions(flags, io, deps, config, month, azs);
   for (const name of ['inter-region', 'region-prices'] as const) {
     if (flags[name] !== undefined) throw new UsageError(`--${name} needs --regions`);
   }
@@ -115,25 +123,41 @@ async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Pro
   return 0;
 }
 
-/** `--regions`: one chargeback per served region, from registry records that carry their region. */
-function executeRegions(flags: Flags, io: CommandIo, config: HubConfig, month: string, azs: number): number {
-  const served = requireSeveralRegions(config, flags.config ?? 'config/example.hub.json');
+/** The records `--regions` charges (with their regions): `--registry-file`, or the registry of --local or AWS. */
+async function regionRecords(flags: Flags, deps: ChargebackDeps): Promise<LoadedRecords & { source: string }> {
   const file = flags['registry-file'];
-  if (file === undefined) {
-    throw new UsageError(
-      "--regions needs --registry-file FILE (registry records with their region): the membership loader of --local and AWS reads one region's registry",
-    );
+  if (file !== undefined)
+    return { records: parseRegistryRecords(readData(file, '--registry-file'), file), source: file };
+  if (deps.loadRecords) return { ...(await deps.loadRecords()), source: 'the consumer registry' };
+  throw new UsageError(
+    '--regions needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry tables)',
+  );
+}
+
+/** `--regions`: one chargeback per served region, from registry records that carry their region. */
+async function executeRegions(
+  flags: Flags,
+  io: CommandIo,
+  deps: ChargebackDeps,
+  config: HubConfig,
+  month: string,
+  azs: number,
+): Promise<number> {
+  const served = requireSeveralRegions(config, flags.config ?? 'config/example.hub.json');
+  const { records, regions, source } = await regionRecords(flags, deps);
+  for (const region of served) {
+    const note = unreadRegionNote(source, region, regions, 'its hub is charged to none of its VPCs');
+    if (note) io.stderr(note);
   }
-  const records = parseRegistryRecords(readData(file, '--registry-file'), file);
   const unplaced = records.find((record) => record.region === undefined);
   if (unplaced)
     throw new UsageError(
-      `${file}: ${escapeControl(unplaced.vpcId)} has no region: --regions charges each VPC in its region`,
+      `${source}: ${escapeControl(unplaced.vpcId)} has no region: --regions charges each VPC in its region`,
     );
   const stray = records.find((record) => !served.includes(record.region!));
   if (stray) {
     throw new UsageError(
-      `${file}: ${escapeControl(stray.vpcId)} is in ${escapeControl(stray.region!)}, not a region of the configuration (it serves ${served.join(', ')})`,
+      `${source}: ${escapeControl(stray.vpcId)} is in ${escapeControl(stray.region!)}, not a region of the configuration (it serves ${served.join(', ')})`,
     );
   }
   const regionOf = new Map(records.map((record) => [record.vpcId, record.region!]));

@@ -24,6 +24,7 @@ import {
   type RegionSpokes,
   regionsCostModel,
   requireSeveralRegions,
+  unreadRegionNote,
 } from '../cost/regions';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
@@ -34,8 +35,17 @@ export interface CommandIo {
 
 /** What the integrator injects (the registry scan); files are read from disk otherwise. */
 export interface CostDeps {
-  /** Records of the consumer registry (a DynamoDB scan of current records), used by `--from-registry`. */
-  loadRecords?: () => Promise<RegistryRecord[]>;
+  /**
+   * Records of the consumer registry (a DynamoDB scan of current records), used by `--from-registry`; with the served
+   * regions whose registries were read (`--regions` notes the others).
+   */
+  loadRecords?: () => Promise<RegistryRecord[] | LoadedRecords>;
+}
+
+/** Registry records and the served regions whose registries they come from (undefined: not known). */
+export interface LoadedRecords {
+  records: RegistryRecord[];
+  regions?: readonly string[];
 }
 
 export const COST_USAGE = `usage: spokelink cost --vpcs N --services S --azs A --gb G [options]
@@ -173,6 +183,8 @@ interface Sourced {
   records: RegistryRecord[];
   config: HubConfig;
   source: string;
+  /** The served regions whose registries the records come from; undefined: every region's (a file, a world). */
+  regions?: readonly string[];
 }
 
 /** The registry records of `--from-registry` or `--from-world`, or undefined when N and S are typed. */
@@ -206,7 +218,11 @@ async function sourceRecords(flags: Flags, deps: CostDeps): Promise<Sourced | un
       source: `registry file ${file}`,
     };
   }
-  if (deps.loadRecords) return { records: await deps.loadRecords(), config, source: 'the consumer registry' };
+  if (deps.loadRecords) {
+    const loaded = await deps.loadRecords();
+    const { records, regions } = Array.isArray(loaded) ? { records: loaded, regions: undefined } : loaded;
+    return { records, config, source: 'the consumer registry', ...(regions ? { regions } : {}) };
+  }
   throw new UsageError(
     '--from-registry needs --registry-file FILE (or --local for the last simulate run, or AWS credentials for the registry table)',
   );
@@ -375,11 +391,10 @@ function regionSpokes(
         catalog,
       );
       // A region with no connected VPC yet still runs its hub: priced with its whole catalog.
+      const unread = unreadRegionNote(found.source, region, found.regions, "priced at its hub's fixed cost");
+      if (unread) note(unread);
       if (derived.vpcs === 0) {
-        note(
-          `note: ${found.source} has no connected VPC in ${region}: priced at its hub's fixed cost (a regional ` +
-            "registry holds its own region's VPCs only: give every region's records with --registry-file FILE)\n",
-        );
+        if (!unread) note(`note: ${found.source} has no connected VPC in ${region}: priced at its hub's fixed cost\n`);
         return [region, { vpcs: 0, services: Object.keys(catalog.endpoints).length }];
       }
       return [region, { vpcs: derived.vpcs, services: derived.services, servicesPerVpc: derived.servicesPerVpc }];

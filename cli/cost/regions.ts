@@ -379,6 +379,23 @@ export function requireSeveralRegions(config: HubConfig, source = 'this configur
   return served;
 }
 
+/**
+ * A note for a served region whose registry a source did not read (`read`: the regions it read; undefined: a file or
+ * world given whole), or undefined when it was read. `what` says how the region is then counted.
+ */
+export function unreadRegionNote(
+  source: string,
+  region: string,
+  read: readonly string[] | undefined,
+  what: string,
+): string | undefined {
+  if (read === undefined || read.includes(region)) return undefined;
+  return (
+    `note: ${source} holds the registry of ${read.join(', ')} only, not ${region}'s: ${what} (read every ` +
+    "region's registry: AWS without --region, --local after a simulate run serving it, or --registry-file FILE)\n"
+  );
+}
+
 function resolve(input: RegionsInput): Resolved {
   const served = requireSeveralRegions(input.config);
   const numbers = NumbersSchema.safeParse(input);

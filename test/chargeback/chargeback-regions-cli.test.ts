@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/commands/chargeback';
 import { loadRegionPriceBook } from '../../cli/cost/regions';
+import { main } from '../../cli/main';
 import { capture } from '../cost/capture';
+import {
+  EU_VPC,
+  mockRegionalTables,
+  oldSingleRegionRun,
+  restoreRegionalTables,
+  simulateTwoRegions,
+  tableRecord,
+  US_VPC,
+} from '../cost/saved-runs';
 
 const dir = mkdtempSync(join(tmpdir(), 'spokelink-chargeback-regions-'));
 const file = (name: string, content: unknown) => {
@@ -102,5 +112,74 @@ describe('Command: spokelink chargeback --regions', () => {
       expect(c.stderr()).toMatch(message);
       expect(c.stdout()).toBe('');
     }
+  });
+});
+
+describe('Command: spokelink chargeback --regions reads every served region', () => {
+  const charged = ['chargeback', '--regions', '--config', TWO, '--json'];
+  const vpcsByRegion = (stdout: string) =>
+    Object.fromEntries(
+      JSON.parse(stdout).regions.map((r: { region: string; summary: { byVpc: { vpcId: string }[] } }) => [
+        r.region,
+        r.summary.byVpc.map((v) => v.vpcId),
+      ]),
+    );
+
+  it("--local after a two-region simulate charges each region's hub to its own connected VPC", async () => {
+    const saved = await simulateTwoRegions();
+    const items = JSON.parse(readFileSync(join(saved, 'registry.json'), 'utf8')) as { connectedAt?: string }[];
+    const month = items.find((item) => item.connectedAt)!.connectedAt!.slice(0, 7);
+    const c = capture();
+    expect(await main([...charged, '--month', month, '--local', '--run-dir', saved], c.io)).toBe(0);
+
+    expect(vpcsByRegion(c.stdout())).toEqual({ 'us-east-1': [US_VPC], 'eu-west-1': [EU_VPC] });
+    expect(c.stderr()).not.toContain('note:');
+  });
+
+  it('--local reads a single-region run saved by an older spokelink: its VPCs in its region, the other region noted', async () => {
+    const c = capture();
+    const saved = oldSingleRegionRun('vpc-old');
+    expect(await main([...charged, '--month', '2026-04', '--local', '--run-dir', saved], c.io)).toBe(0);
+
+    expect(vpcsByRegion(c.stdout())).toEqual({ 'us-east-1': ['vpc-old'], 'eu-west-1': [] });
+    expect(c.stderr()).toContain("the consumer registry holds the registry of us-east-1 only, not eu-west-1's");
+  });
+
+  describe('AWS', () => {
+    afterEach(restoreRegionalTables);
+
+    it("scans each served region's registry table (current and history records) with a client of that region", async () => {
+      const { calls, dynamo } = mockRegionalTables({
+        'us-east-1': [[tableRecord('vpc-a', 'us-east-1')], [tableRecord('vpc-b', 'us-east-1')]],
+        'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]],
+      });
+      const c = capture();
+      expect(await main([...charged, '--month', '2026-04'], c.io)).toBe(0);
+
+      expect(vpcsByRegion(c.stdout())).toEqual({ 'us-east-1': ['vpc-a', 'vpc-b'], 'eu-west-1': ['vpc-c'] });
+      expect(new Set(calls.map((call) => `${call.region} ${call.table}`))).toEqual(
+        new Set(['us-east-1 spokelink-registry', 'eu-west-1 spokelink-registry']),
+      );
+      expect(calls).toHaveLength(3);
+      expect(
+        dynamo
+          .calls()
+          .every((call) =>
+            /begins_with/.test(String((call.args[0].input as { FilterExpression?: string }).FilterExpression)),
+          ),
+      ).toBe(true);
+      expect(c.stderr()).toBe('');
+    });
+
+    it('keeps an explicit --region to that region and names the region and table it cannot read', async () => {
+      const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+      const { calls } = mockRegionalTables({}, { 'eu-west-1': denied });
+      const c = capture();
+      expect(await main([...charged, '--month', '2026-04', '--region', 'eu-west-1'], c.io)).toBe(2);
+
+      expect(calls.map((call) => call.region)).toEqual(['eu-west-1']);
+      expect(c.stderr()).toContain('reading the registry table spokelink-registry in eu-west-1: AccessDeniedException');
+      expect(c.stdout()).toBe('');
+    });
   });
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../cli/commands/cost';
 import { loadRegionPriceBook } from '../../cli/cost/regions';
+import { main } from '../../cli/main';
 import { capture } from './capture';
+import {
+  mockRegionalTables,
+  oldSingleRegionRun,
+  restoreRegionalTables,
+  simulateTwoRegions,
+  tableRecord,
+} from './saved-runs';
 
 const dir = mkdtempSync(join(tmpdir(), 'spokelink-cost-regions-'));
 const file = (name: string, content: unknown) => {
@@ -241,5 +249,84 @@ describe('Command: spokelink cost --regions (bad input)', () => {
     const r3 = await fails(['--vpcs', '1', '--services', '1', '--azs', '1', '--gb', '1', '--inter-region', flows]);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain('--inter-region needs --regions');
+  });
+});
+
+describe('Command: spokelink cost --regions --from-registry reads every served region', () => {
+  const priced = ['cost', '--regions', '--config', TWO, '--from-registry', '--azs', '2', '--gb', '5', '--json'];
+  const regionsOf = (stdout: string) =>
+    JSON.parse(stdout).inputs.regions.map((r: { region: string; vpcs: number }) => [r.region, r.vpcs]);
+
+  it("--local after a two-region simulate prices each region's connected VPC in its region", async () => {
+    const saved = await simulateTwoRegions();
+    const c = capture();
+    expect(await main([...priced, '--local', '--run-dir', saved], c.io)).toBe(0);
+
+    expect(regionsOf(c.stdout())).toEqual([
+      ['us-east-1', 1],
+      ['eu-west-1', 1],
+    ]);
+    expect(c.stderr()).not.toContain('note:');
+  });
+
+  it('--local reads a single-region run saved by an older spokelink: its VPCs in its region, the other region noted', async () => {
+    const saved = oldSingleRegionRun('vpc-old');
+    const c = capture();
+    expect(await main([...priced, '--local', '--run-dir', saved], c.io)).toBe(0);
+
+    expect(regionsOf(c.stdout())).toEqual([
+      ['us-east-1', 1],
+      ['eu-west-1', 0],
+    ]);
+    expect(c.stderr()).toContain(
+      "note: the consumer registry holds the registry of us-east-1 only, not eu-west-1's: priced at its hub's fixed cost",
+    );
+  });
+
+  describe('AWS', () => {
+    afterEach(restoreRegionalTables);
+
+    it("scans each served region's registry table with a client of that region, every page", async () => {
+      const { calls } = mockRegionalTables({
+        'us-east-1': [[tableRecord('vpc-a', 'us-east-1')], [tableRecord('vpc-b', 'us-east-1')]],
+        'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]],
+      });
+      const c = capture();
+      expect(await main(priced, c.io)).toBe(0);
+
+      expect(regionsOf(c.stdout())).toEqual([
+        ['us-east-1', 2],
+        ['eu-west-1', 1],
+      ]);
+      expect(calls).toEqual([
+        { region: 'us-east-1', table: 'spokelink-registry', startKey: undefined },
+        { region: 'eu-west-1', table: 'spokelink-registry', startKey: undefined },
+        { region: 'us-east-1', table: 'spokelink-registry', startKey: { pk: 'page-0' } },
+      ]);
+      expect(c.stderr()).not.toContain('note:');
+    });
+
+    it('keeps an explicit --region to that region, noting the region it did not read', async () => {
+      const { calls } = mockRegionalTables({ 'eu-west-1': [[tableRecord('vpc-c', 'eu-west-1')]] });
+      const c = capture();
+      expect(await main([...priced, '--region', 'eu-west-1'], c.io)).toBe(0);
+
+      expect(calls.map((call) => call.region)).toEqual(['eu-west-1']);
+      expect(regionsOf(c.stdout())).toEqual([
+        ['us-east-1', 0],
+        ['eu-west-1', 1],
+      ]);
+      expect(c.stderr()).toContain("holds the registry of eu-west-1 only, not us-east-1's");
+    });
+
+    it('names the region and table it cannot read, printing nothing', async () => {
+      const missing = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+      mockRegionalTables({ 'us-east-1': [[tableRecord('vpc-a', 'us-east-1')]] }, { 'eu-west-1': missing });
+      const c = capture();
+      expect(await main(priced, c.io)).toBe(2);
+
+      expect(c.stderr()).toContain('table spokelink-registry not found in eu-west-1');
+      expect(c.stdout()).toBe('');
+    });
   });
 });
