@@ -76,7 +76,6 @@ export function spokeRoleArnPattern(ctx: Pick<PermissionContext, 'config' | 'sta
   return spokeRoleArn(ctx, access, '*');
 }
 
-/** `arn:<partition>:iam::<account>:role/<name>`: the spoke role of `access` in `account`. */
 /** The ARNs of the organization's resources of these types (`account`, `ou`, `root`) for Organizations' actions. */
 function organizationArns(ctx: Pick<PermissionContext, 'config' | 'stack'>, resources: string[]): string[] {
   const org = ctx.config.organization.id;
@@ -85,6 +84,7 @@ function organizationArns(ctx: Pick<PermissionContext, 'config' | 'stack'>, reso
   );
 }
 
+/** `arn:<partition>:iam::<account>:role/<name>`: the spoke role of `access` in `account`. */
 function spokeRoleArn(ctx: Pick<PermissionContext, 'config' | 'stack'>, access: SpokeAccess, account: string): string {
   return ctx.stack.formatArn({
     service: 'iam',
