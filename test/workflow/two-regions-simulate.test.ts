@@ -9,6 +9,7 @@ import { twinPlugin } from '#twin/plugin';
 import { ec2State, stateAt } from '#twin/services/ec2/model';
 import type { Route53State } from '#twin/services/route53';
 import { loadWorldFile } from '#twin/world';
+import { expectReportedOnFullPath } from '../sdk-path';
 import { LEDGER as LEDGER_FIXTURE } from '../shared/cross-region-fixture';
 import { simulateScenario } from './helpers';
 
@@ -49,6 +50,13 @@ describe('Simulate: the two-region example', () => {
     const report = JSON.parse(stdout) as Report;
     expect(report.scenario.failures).toEqual([]);
     expect(report.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    // The peering and the re-association, through the full SDK path (test/infra/permissions-coverage.test.ts).
+    expectReportedOnFullPath(report, [
+      'ec2:AcceptTransitGatewayPeeringAttachment',
+      'ec2:CreateTransitGatewayPeeringAttachment',
+      'ec2:DescribeTransitGatewayPeeringAttachments',
+      'ec2:DisassociateTransitGatewayRouteTable',
+    ]);
 
     // Each VPC's workflows ran in its own region's hub, and only there.
     const regionsOf = (vpcId: string) => [
