@@ -93,9 +93,7 @@ describe('Tag limit: status first, stale tags removed, TagLimitExceeded named', 
     expect(audit(STALE)).toMatch(
       /wrote spokelink:status, spokelink:detail; not written: spokelink:execution; removed the stale spokelink:execution/,
     );
-  });
-
-  it('removes the stale tags through the full SDK path', () => {
+    // Removed through the full SDK path (test/infra/permissions-coverage.test.ts).
     expectCalledOnFullPath(w.hub, ['ec2:DeleteTags']);
   });
 });
