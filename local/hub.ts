@@ -172,6 +172,8 @@ export interface LocalHub extends LocalRegionalServices {
   readonly world: World;
   readonly twin: Twin;
   readonly clock: SimClock;
+  /** How the twin answers the hub's SDK clients (`LocalHubOptions.sdkTransport`). */
+  readonly sdkTransport: TwinTransport;
   /** Every served region's hub, in `servedRegions` order. */
   readonly regions: readonly LocalRegion[];
   /** A served region's hub (throws for a region this hub does not serve). */
@@ -601,6 +603,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       world,
       twin,
       clock,
+      sdkTransport: options.sdkTransport ?? 'sdk',
       lambdas: homeRegion.lambdas,
       sfn: homeRegion.sfn,
       sns: homeRegion.sns,

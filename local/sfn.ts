@@ -18,6 +18,7 @@ import {
   type TaskBinding,
   type TaskRuntime,
   taskHandlers,
+  walkStates,
 } from './asl';
 import { type AttemptRecord, buildHistory, countStateTransitions, type LibEvent, laneKeys } from './history';
 import { type Json, LambdaInvocationError, type LocalLambdas } from './lambda';
@@ -837,15 +838,53 @@ export class LocalStepFunctions {
 
 /**
  * Definitions already validated (asl-validator compiles its JSON schemas on every call: about 0.3 s per definition).
- * Remembered in the process, and across processes when `SPOKELINK_ASL_VALIDATED_DIR` names a folder (the jest runs
- * make one per run, `test/global-setup.ts`, so each test file does not validate the same three definitions again): a
- * marker file named by the SHA-256 of the definition's text records that exactly this text passed. Only a definition
- * that passed is remembered; an invalid one is validated, and rejected, every time.
+ * Remembered per template, not per hub: the key is the definition with the hub's own ARNs (its functions, state
+ * machines and topics, substituted for the `${...}` placeholders) replaced by one marker (`validationKey`), so the
+ * hubs of other prefixes, accounts and regions do not validate the same workflow again. Remembered in the process,
+ * and across processes when `SPOKELINK_ASL_VALIDATED_DIR` names a folder (the jest runs make one per run,
+ * `test/global-setup.ts`): a marker file named by the SHA-256 of the key records that a definition of that key
+ * passed. Only a definition that passed is remembered; an invalid one is validated, and rejected, every time.
  */
 const validated = new Set<string>();
 
+/**
+ * A deployed function's, state machine's or topic's ARN, as the placeholders are substituted. Every such ARN passes
+ * asl-validator's ARN format (`isArnFormatValid`: `arn:<partition>:<service>:<region>:<account>:<resource>`).
+ */
+const DEPLOYED_ARN =
+  /^arn:aws(?:-cn|-us-gov)?:(?:lambda:[a-z0-9-]+:\d{12}:function:|states:[a-z0-9-]+:\d{12}:stateMachine:|sns:[a-z0-9-]+:\d{12}:)[A-Za-z0-9_-]+$/;
+const DEPLOYED_ARN_MARKER = '<deployed-arn>';
+
+/**
+ * The definition with each deployed ARN in a place where validation reads only its format replaced by one marker:
+ * a Task's `Resource` (validated by its ARN format alone, `checkArn`) and the plain values of its `Parameters` and
+ * `Arguments` (free JSON: only the values of `.$` keys are paths, `checkPaths`). Two definitions with the same key
+ * pass or fail the same checks (checkPaths, checkArn, the schema, transitions).
+ */
+export function validationKey(definition: StateMachineDefinition): string {
+  const copy = JSON.parse(JSON.stringify(definition)) as {
+    States: Record<string, Record<string, unknown> & { Type: string }>;
+  };
+  const abstract = (value: unknown): unknown => {
+    if (typeof value === 'string') return DEPLOYED_ARN.test(value) ? DEPLOYED_ARN_MARKER : value;
+    if (Array.isArray(value)) return value.map(abstract);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) out[key] = key.endsWith('.$') ? child : abstract(child);
+    return out;
+  };
+  walkStates(copy.States, (_name, state) => {
+    if (state.Type !== 'Task') return;
+    if (typeof state.Resource === 'string' && DEPLOYED_ARN.test(state.Resource)) state.Resource = DEPLOYED_ARN_MARKER;
+    for (const field of ['Parameters', 'Arguments']) {
+      if (state[field] !== undefined) state[field] = abstract(state[field]);
+    }
+  });
+  return JSON.stringify(copy);
+}
+
 function interpreterFor(definition: StateMachineDefinition): Interpreter {
-  const key = JSON.stringify(definition);
+  const key = validationKey(definition);
   const dir = process.env.SPOKELINK_ASL_VALIDATED_DIR;
   const marker = dir ? join(dir, createHash('sha256').update(key).digest('hex')) : undefined;
   if (validated.has(key) || (marker !== undefined && existsSync(marker))) {

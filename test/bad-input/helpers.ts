@@ -4,6 +4,7 @@ import { diffSnapshots } from '#twin/twin';
 import { loadWorldFile } from '#twin/world';
 import { isNamedError } from '../../bench/faults';
 import { exampleConfig } from '../../bench/worlds';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 
 export const ROOT = join(__dirname, '..', '..');
 export const HUB = '111111111111';
@@ -18,6 +19,7 @@ export function exampleHub(options: Partial<LocalHubOptions> = {}): Promise<Loca
     config: exampleConfig(),
     world: loadWorldFile(join(ROOT, 'worlds/example.world.json')),
     startTime: Date.UTC(2026, 2, 2, 9, 0, 0),
+    sdkTransport: SIMULATION_TRANSPORT,
     ...options,
   });
 }

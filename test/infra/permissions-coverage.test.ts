@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { LocalHub } from '#local/hub';
 import { type SpokeAccess, spokeRoleName } from '#shared/config';
@@ -16,6 +18,7 @@ import {
   settle,
   statusOf,
 } from '../lifecycle/helpers';
+import { functionActions } from '../sdk-path';
 import { actionsOfRole, newHubStack, newSpokeStack } from './helpers';
 
 /**
@@ -24,6 +27,11 @@ import { actionsOfRole, newHubStack, newSpokeStack } from './helpers';
  * by deleting the VPC, and a reconcile. Every call a function makes with its own role must be an action of that
  * role; every call it makes through the spoke role must be an action of the spoke role. A permission missing from
  * the manifest fails here rather than as AccessDenied in a deployed hub.
+ *
+ * This suite runs on the full SDK path (`sdkTransport: 'sdk'`: every command serialized, signed and parsed by the
+ * twin as AWS's wire format), while most local-hub suites use the direct transport (test/sdk-path.ts). The last test
+ * here is what keeps that honest: every AWS action the generated policies grant to a function or a spoke role, which
+ * is every operation the handlers call, is called through the full path here or in a named full-path suite.
  */
 
 async function wholeLife(hub: LocalHub): Promise<void> {
@@ -53,7 +61,7 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
 
   it('grants every action each function uses, with its own role or through the spoke role', async () => {
     const config = lifecycleConfig();
-    hub = await lifecycleHub({ config });
+    hub = await lifecycleHub({ config, sdkTransport: 'sdk' });
     await wholeLife(hub);
     expect([statusOf(hub, ANALYTICS).status, statusOf(hub, LEDGER).status]).toEqual(['connected', 'connected']);
     expect(statusOf(hub, PAYMENTS).status).toBe('disconnected');
@@ -109,4 +117,112 @@ describe('Permissions: what the handlers call is what the roles allow', () => {
     expect([...used.values()].filter((u) => u.through === 'spoke read role').length).toBeGreaterThan(3);
     expect(used.size).toBeGreaterThan(40);
   });
+
+  it('calls every twin action the handlers are granted through the full SDK path, here or in a named suite', () => {
+    const granted = grantedTwinActions();
+    const called = functionActions(hub);
+    const elsewhere = { ...FULL_PATH_ELSEWHERE, ...CALLED_BY_NO_HANDLER };
+    expect([...granted].filter((action) => !called.has(action) && !(action in elsewhere)).sort()).toEqual([]);
+    // Each exception is granted and not called here (else it is stale).
+    expect(Object.keys(elsewhere).filter((action) => !granted.has(action) || called.has(action))).toEqual([]);
+    // A named suite asserts, on a hub of the full path, that the functions called the action (expectCalledOnFullPath,
+    // or expectReportedOnFullPath on a `spokelink simulate` run).
+    for (const [action, suite] of Object.entries(FULL_PATH_ELSEWHERE)) {
+      const source = readFileSync(join(__dirname, '..', suite), 'utf8');
+      const assertions = [...source.matchAll(/expect(CalledOn|ReportedOn)FullPath\([^;]*\);/g)].map((m) => m[0]);
+      expect({ action, suite, asserted: assertions.some((a) => a.includes(`'${action}'`)) }).toEqual({
+        action,
+        suite,
+        asserted: true,
+      });
+    }
+    // What no handler calls: no command of that operation anywhere in functions/.
+    const handlers = sourcesOf(join(__dirname, '../../functions'));
+    for (const action of Object.keys(CALLED_BY_NO_HANDLER)) {
+      const command = `${action.split(':')[1]}Command`;
+      expect({ action, called: handlers.some((text) => text.includes(command)) }).toEqual({ action, called: false });
+    }
+    expect(granted.size).toBeGreaterThan(30);
+  });
 });
+
+/**
+ * Granted actions the whole life above does not call, each with the full-SDK-path suite (under test/) whose hub
+ * calls it, asserted there by `expectCalledOnFullPath`.
+ */
+const FULL_PATH_ELSEWHERE: Record<string, string> = {
+  'ec2:DescribeVpcEndpointConnections': 'local/demo.test.ts',
+  'ec2:DescribeVpcEndpointServicePermissions': 'local/demo.test.ts',
+  'ec2:ModifyVpcEndpointServicePermissions': 'local/demo.test.ts',
+  'ram:AcceptResourceShareInvitation': 'local/demo.test.ts',
+  'ram:AssociateResourceShare': 'local/demo.test.ts',
+  'ram:CreateResourceShare': 'local/demo.test.ts',
+  'ram:GetResourceShareInvitations': 'local/demo.test.ts',
+  'ram:GetResourceShares': 'local/demo.test.ts',
+  'states:DescribeExecution': 'local/demo.test.ts',
+  'ec2:DisableTransitGatewayRouteTablePropagation': 'lifecycle/upgrade.test.ts',
+  'ram:DisassociateResourceShare': 'lifecycle/upgrade.test.ts',
+  'ec2:DeleteTags': 'workflow/tag-limit.test.ts',
+  'ec2:AcceptTransitGatewayPeeringAttachment': 'workflow/two-regions-simulate.test.ts',
+  'ec2:CreateTransitGatewayPeeringAttachment': 'workflow/two-regions-simulate.test.ts',
+  'ec2:DescribeTransitGatewayPeeringAttachments': 'workflow/two-regions-simulate.test.ts',
+  'ec2:DisassociateTransitGatewayRouteTable': 'workflow/two-regions-simulate.test.ts',
+  'ec2:CreateSecurityGroup': 'workflow/placement-moves.test.ts',
+  'ec2:CreateVpcEndpoint': 'workflow/placement-moves.test.ts',
+  'ec2:DeleteSecurityGroup': 'workflow/placement-moves.test.ts',
+  'ec2:DeleteVpcEndpoints': 'workflow/placement-moves.test.ts',
+  'ec2:ModifyVpcEndpoint': 'workflow/placement-moves.test.ts',
+  'ec2:ModifyTransitGatewayVpcAttachment': 'workflow/dual-stack.test.ts',
+  'ec2:AcceptVpcEndpointConnections': 'security/endpoint-services.test.ts',
+  'ec2:RejectVpcEndpointConnections': 'security/endpoint-services.test.ts',
+  'route53profiles:AssociateProfile': 'security/profile-sharing.test.ts',
+  'route53profiles:DisassociateProfile': 'security/profile-sharing.test.ts',
+  'route53profiles:GetProfileAssociation': 'security/profile-sharing.test.ts',
+  'route53profiles:ListProfileAssociations': 'security/profile-sharing.test.ts',
+  'route53profiles:ListProfiles': 'security/profile-sharing.test.ts',
+  'states:SendTaskFailure': 'lifecycle/approvals.test.ts',
+};
+
+/**
+ * Granted actions that no handler calls (no command of theirs in functions/), so that no suite, of either path, can
+ * call them: the grants of infra/permissions.ts that outrun the code.
+ */
+const CALLED_BY_NO_HANDLER: Record<string, string> = {
+  'ec2:DescribeTags': 'granted with the Describe* reads; the handlers read tags with DescribeVpcs',
+  'ec2:RejectTransitGatewayVpcAttachment': 'granted with AcceptTransitGatewayVpcAttachment (ManageSpokeAttachments)',
+  'ec2:UpdateSecurityGroupRuleDescriptionsIngress':
+    'granted with AuthorizeSecurityGroupIngress and RevokeSecurityGroupIngress',
+};
+
+/** The text of every TypeScript file under `dir`. */
+function sourcesOf(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(join(dir, file), 'utf8'));
+}
+/** The actions of a twin service granted to the hub's functions and the spoke roles (local/iam-policies.generated.json). */
+function grantedTwinActions(): Set<string> {
+  const generated = JSON.parse(readFileSync(join(__dirname, '../../local/iam-policies.generated.json'), 'utf8')) as {
+    variants: Record<string, unknown>;
+    peering: unknown;
+  };
+  const prefixes = new Set(Object.values(IAM_PREFIX));
+  const actions = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const statements = (node as { Statement?: { Effect?: string; Action?: string | string[] }[] }).Statement;
+    if (Array.isArray(statements)) {
+      for (const statement of statements) {
+        if (statement.Effect !== 'Allow') continue;
+        for (const action of [statement.Action ?? []].flat()) {
+          if (prefixes.has(action.split(':')[0]!)) actions.add(action);
+        }
+      }
+      return;
+    }
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(generated.variants);
+  visit(generated.peering);
+  return actions;
+}

@@ -1,6 +1,7 @@
 import type { LocalHub } from '#local/hub';
 import { localApprover, localTransport } from '../../cli/commands/approve';
 import type { DecisionBody } from '../../functions/decision/decision';
+import { expectCalledOnFullPath } from '../sdk-path';
 import { ANALYTICS, advance, lifecycleHub, networkDiff, registryOf, settle, statusOf } from './helpers';
 
 const RESTRICTED = { 'spokelink:connect': 'true', 'spokelink:segment': 'restricted' };
@@ -16,7 +17,8 @@ describe('Lifecycle: approvals', () => {
   let hub: LocalHub;
   let before: Record<string, unknown>;
   beforeEach(async () => {
-    hub = await lifecycleHub();
+    // The full SDK path: the denial's SendTaskFailure (test/infra/permissions-coverage.test.ts).
+    hub = await lifecycleHub({ sdkTransport: 'sdk' });
     before = hub.twin.snapshot();
     await hub.tagVpc(ANALYTICS, RESTRICTED);
     await settle(hub);
@@ -80,6 +82,7 @@ describe('Lifecycle: approvals', () => {
     expect(items.CURRENT).toBeUndefined();
     expect(items.APPROVAL).toBeUndefined();
     expect(items.LEASE?.owner).toBeUndefined();
+    expectCalledOnFullPath(hub, ['states:SendTaskFailure']);
   });
 
   it('rejects when nobody decides in time ("approval timed out"), and changes nothing', async () => {

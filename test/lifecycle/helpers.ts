@@ -11,6 +11,7 @@ import { parseWorld, type World } from '#twin/world';
 import { deleteVpcAsAppTeam as deleteVpc } from '../../cli/commands/scenario';
 import { main } from '../../cli/main';
 import { AssociateProfileCommand, Route53ProfilesClient } from '../../sdk/client-route53profiles';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 
 /** The lifecycle tests' organization: the example world with no VPC tagged yet, on the example hub configuration. */
 
@@ -116,6 +117,7 @@ export function lifecycleHub(options: Partial<LocalHubOptions> = {}): Promise<Lo
     config: options.config ?? lifecycleConfig(),
     world: options.world ?? lifecycleWorld(),
     startTime: START,
+    sdkTransport: SIMULATION_TRANSPORT,
     ...options,
   });
 }

@@ -5,6 +5,7 @@ import { RegistrySchemaError } from '#shared/errors';
 import { getRecord, type RegistryTable } from '#shared/registry';
 import { migrateRegistry, REGISTRY_SCHEMA_VERSION } from '#shared/registry/schema';
 import { ec2State } from '#twin/services/ec2/model';
+import { expectCalledOnFullPath } from '../sdk-path';
 import { advance, registryOf, runReconcile, settle, statusOf } from './helpers';
 import { releaseRegistry, releaseWorld } from './upgrade-world';
 
@@ -136,6 +137,8 @@ describe('Lifecycle: upgrading a hub from the release of 93dae39', () => {
     const last = await runReconcile(hub);
     expect(last.results.filter((r) => MEMBERS.includes(String(r.vpcId)))).toEqual([]);
     expect(last.summary.onboard).toBe(0);
+    // The re-plan's removals, through the full SDK path (test/infra/permissions-coverage.test.ts).
+    expectCalledOnFullPath(hub, ['ec2:DisableTransitGatewayRouteTablePropagation', 'ram:DisassociateResourceShare']);
   });
 
   it('refuses a record written by a newer spokelink, in the workflows and in migrate, and writes nothing', async () => {

@@ -4,6 +4,7 @@ import type { SimulationReport } from '#local/report';
 import { loadConfigFile } from '#shared/config';
 import { loadWorldFile } from '#twin/world';
 import { taggedVpcs } from '../../cli/commands/simulate';
+import { expectCalledOnFullPath } from '../sdk-path';
 
 const ROOT = join(__dirname, '..', '..');
 const DUAL_STACK = 'vpc-0c400000000000002';
@@ -158,6 +159,21 @@ describe('Demo: the example organization', () => {
     expect(report.executions.map((e) => e.status)).toEqual(Array(6).fill('SUCCEEDED'));
     expect(report.executions.map((e) => e.vpcId).sort()).toEqual([...CONNECTED, OVERLAPPING].sort());
     expect(report.events.delivered).toBe(6);
+  });
+
+  it('makes its AWS calls through the full SDK path: endpoint connections, RAM shares, executions', () => {
+    // The actions test/infra/permissions-coverage.test.ts leaves to this suite.
+    expectCalledOnFullPath(hub, [
+      'ec2:DescribeVpcEndpointConnections',
+      'ec2:DescribeVpcEndpointServicePermissions',
+      'ec2:ModifyVpcEndpointServicePermissions',
+      'ram:AcceptResourceShareInvitation',
+      'ram:AssociateResourceShare',
+      'ram:CreateResourceShare',
+      'ram:GetResourceShareInvitations',
+      'ram:GetResourceShares',
+      'states:DescribeExecution',
+    ]);
   });
 
   it('records each execution history in the Step Functions format', () => {

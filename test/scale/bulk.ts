@@ -1,6 +1,7 @@
 import { type BulkResult, runBulk } from '../../bench/bulk';
 import { violations } from '../../bench/invariants';
 import { bulkWorld } from '../../bench/worlds';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 
 /**
  * A migration day at a given size (the 1,000-VPC version runs in `npm run bench`): every VPC of `accounts` accounts
@@ -15,7 +16,7 @@ export function describeBulk(size: { accounts: number; vpcsPerAccount: number; s
     let result: BulkResult;
 
     beforeAll(async () => {
-      result = await runBulk({ bulk, seed: size.seed });
+      result = await runBulk({ bulk, seed: size.seed, hubOptions: { sdkTransport: SIMULATION_TRANSPORT } });
     });
 
     it('connects every VPC, with zero failed executions', () => {

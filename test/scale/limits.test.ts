@@ -3,6 +3,7 @@ import type { Route53State } from '#twin/services/route53';
 import { type BulkResult, runBulk } from '../../bench/bulk';
 import { checkInvariants, invariantSnapshot, type TwinSnapshotView } from '../../bench/invariants';
 import { bulkWorld } from '../../bench/worlds';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 import { type Footprint, footprints, groupIds, type RecordItem, settle, statusOf } from './limits';
 
 /**
@@ -30,6 +31,7 @@ describe('Scale: a private hosted zone full (MAX_VPCS_ASSOCIATED_BY_ZONE)', () =
     result = await runBulk({
       bulk,
       seed: 3,
+      hubOptions: { sdkTransport: SIMULATION_TRANSPORT },
       onHub: (hub) => {
         before = footprints(hub, bulk);
       },

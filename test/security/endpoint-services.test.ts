@@ -11,6 +11,7 @@ import {
   settle,
   statusOf,
 } from '../lifecycle/helpers';
+import { expectCalledOnFullPath } from '../sdk-path';
 
 /**
  * Attacks on the hub's endpoint service (`payments-api`, prod only in the example configuration) by an app team that
@@ -151,7 +152,8 @@ describe('Security: endpoint service connections', () => {
   });
 
   it('rejects the connection and removes the principal when a change drops the service', async () => {
-    hub = await lifecycleHub();
+    // The full SDK path: the connection's accept and reject (test/infra/permissions-coverage.test.ts).
+    hub = await lifecycleHub({ sdkTransport: 'sdk' });
     const endpoint = await acceptedEndpointInPayments(hub);
 
     await tag(hub, PAYMENTS, { 'spokelink:services': 'ssm' }, 'connected');
@@ -161,5 +163,6 @@ describe('Security: endpoint service connections', () => {
     const record = (await registryOf(hub, PAYMENTS)).CURRENT!;
     expect(record.endpointConnections).toEqual([]);
     expect(record.endpointServicePrincipals).toEqual([]);
+    expectCalledOnFullPath(hub, ['ec2:AcceptVpcEndpointConnections', 'ec2:RejectVpcEndpointConnections']);
   });
 });

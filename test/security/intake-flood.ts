@@ -3,6 +3,7 @@ import { type HubConfig, parseConfig } from '#shared/config';
 import { ec2State } from '#twin/services/ec2/model';
 import { parseWorld, type World } from '#twin/world';
 import { bulkWorld, spokeAccountId } from '../../bench/worlds';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 
 /**
  * The intake attacks of intake-fairness.test.ts and intake-fairness.scale.test.ts: a world of four accounts where
@@ -48,6 +49,7 @@ export async function hubOf(config: HubConfig, w: World): Promise<LocalHub> {
     world: w,
     startTime: START,
     snapshotAtStart: false,
+    sdkTransport: SIMULATION_TRANSPORT,
     twinOptions: { timings: { attachmentPendingMs: 90_000 } },
   });
 }

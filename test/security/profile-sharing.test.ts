@@ -22,6 +22,7 @@ import {
   tenantProfiles,
   ZONES,
 } from '../lifecycle/helpers';
+import { expectCalledOnFullPath } from '../sdk-path';
 
 /**
  * Threat: in DNS mode `profile` the hub's Route 53 Profile is shared through RAM with the whole organization, and
@@ -65,7 +66,7 @@ describe('Security: the hub Profile shared with the organization', () => {
     const config = lifecycleConfig((raw) => {
       raw.dns = { mode: 'profile' };
     });
-    hub = await lifecycleHub({ config });
+    hub = await lifecycleHub({ config, sdkTransport: 'sdk' });
     await tenantProfiles(hub, SCRATCH).send(
       new AssociateProfileCommand({ Name: 'mine', ProfileId: localProfileId(config), ResourceId: SCRATCH }),
     );
@@ -79,6 +80,13 @@ describe('Security: the hub Profile shared with the organization', () => {
     // spokelink removed only what it made (PAYMENTS's, DELETING or gone); the tenant's own stays.
     expect(associations).toContain(SCRATCH);
     expect((await registryOf(hub, PAYMENTS)).CURRENT).toMatchObject({ profileAssociations: [] });
+    expectCalledOnFullPath(hub, [
+      'route53profiles:AssociateProfile',
+      'route53profiles:DisassociateProfile',
+      'route53profiles:GetProfileAssociation',
+      'route53profiles:ListProfileAssociations',
+      'route53profiles:ListProfiles',
+    ]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   statusOf,
   TGW,
 } from '../lifecycle/helpers';
+import { expectCalledOnFullPath } from '../sdk-path';
 
 /**
  * Dual-stack spokes (issue 22): a VPC's IPv6 blocks are validated, claimed, routed (hub static routes, spoke routes
@@ -134,7 +135,7 @@ describe('Workflow: dual-stack spokes', () => {
   });
 
   it('connects an IPv6 block added to a connected VPC: the attachment gets IPv6 support, the block its routes and rules', async () => {
-    hub = await lifecycleHub();
+    hub = await lifecycleHub({ sdkTransport: 'sdk' });
     await hub.tagVpc(SCRATCH, { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
     await settle(hub);
     const attachment = attachmentOf(hub, SCRATCH)!.id;
@@ -161,6 +162,7 @@ describe('Workflow: dual-stack spokes', () => {
       `rtb-0e3000000000000a0 ${HUB_V6}`,
     ]);
     expect(admitted(hub, SCRATCH)).toEqual(['10.31.0.0/16', block]);
+    expectCalledOnFullPath(hub, ['ec2:ModifyTransitGatewayVpcAttachment']);
   });
 
   it('quarantines an added IPv6 block the attachment cannot carry (no IPv6 in its subnets); IPv4 stays connected', async () => {

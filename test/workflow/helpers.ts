@@ -12,6 +12,7 @@ import { ec2State } from '#twin/services/ec2/model';
 import { diffSnapshots } from '#twin/twin';
 import type { CallRecord, TwinEvent } from '#twin/types';
 import { parseWorld, type WorldSchema } from '#twin/world';
+import { SIMULATION_TRANSPORT } from '../sdk-path';
 
 /**
  * Workflow tests: the real onboarding ASL on aws-local-stepfunctions, its Task states bound to the real handlers, the
@@ -154,6 +155,7 @@ export async function startWorkflowHub(options: WorkflowHubOptions = {}): Promis
   const hub = await createLocalHub({
     config: exampleConfig(),
     startTime: START,
+    sdkTransport: SIMULATION_TRANSPORT,
     ...rest,
     world: parseWorld(world, 'scenario world'),
   });

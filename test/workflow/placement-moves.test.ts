@@ -20,6 +20,7 @@ import {
   ZONES,
   zonesAssociatedWith,
 } from '../lifecycle/helpers';
+import { expectCalledOnFullPath } from '../sdk-path';
 
 /**
  * Moving sts between the hub and the spoke on a connected VPC (a change of `spokelink:local-services`), end to end on
@@ -69,7 +70,7 @@ describe('Workflow: moving a service between hub and spoke', () => {
   afterEach(() => hub?.close());
 
   it('moves sts hub -> spoke -> hub on a connected VPC in the safe order, then offboards leaving nothing', async () => {
-    hub = await lifecycleHub();
+    hub = await lifecycleHub({ sdkTransport: 'sdk' });
     const before = hub.twin.snapshot();
     await hub.tagVpc(PAYMENTS, CONNECT_PROD);
     await settle(hub);
@@ -149,5 +150,13 @@ describe('Workflow: moving a service between hub and spoke', () => {
     await advance(hub, 5 * 60_000);
     expect(networkDiff(hub, before)).toEqual([]);
     expect(hub.executions().every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    // Its endpoint and security group calls, through the full SDK path (test/infra/permissions-coverage.test.ts).
+    expectCalledOnFullPath(hub, [
+      'ec2:CreateSecurityGroup',
+      'ec2:CreateVpcEndpoint',
+      'ec2:DeleteSecurityGroup',
+      'ec2:DeleteVpcEndpoints',
+      'ec2:ModifyVpcEndpoint',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { parseExecution } from '../../cli/audit/history';
 import { renderTimeline } from '../../cli/audit/render';
+import { expectCalledOnFullPath } from '../sdk-path';
 import {
   ACCOUNTS,
   exampleWorld,
@@ -43,7 +44,8 @@ describe('Tag limit: status first, stale tags removed, TagLimitExceeded named', 
       // A detail and an execution left by an earlier run, no status tag, and no free slot.
       vpcWithTags(3, 50, { 'spokelink:detail': 'connected to segment prod (long ago)', 'spokelink:execution': 'old' }),
     );
-    w = await startWorkflowHub({ world });
+    // The full SDK path: the stale tags' DeleteTags (test/infra/permissions-coverage.test.ts).
+    w = await startWorkflowHub({ world, sdkTransport: 'sdk' });
   });
   afterAll(() => w?.close());
 
@@ -91,5 +93,7 @@ describe('Tag limit: status first, stale tags removed, TagLimitExceeded named', 
     expect(audit(STALE)).toMatch(
       /wrote spokelink:status, spokelink:detail; not written: spokelink:execution; removed the stale spokelink:execution/,
     );
+    // Removed through the full SDK path (test/infra/permissions-coverage.test.ts).
+    expectCalledOnFullPath(w.hub, ['ec2:DeleteTags']);
   });
 });

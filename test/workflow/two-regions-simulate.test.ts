@@ -9,6 +9,7 @@ import { twinPlugin } from '#twin/plugin';
 import { ec2State, stateAt } from '#twin/services/ec2/model';
 import type { Route53State } from '#twin/services/route53';
 import { loadWorldFile } from '#twin/world';
+import { expectReportedOnFullPath, SIMULATION_TRANSPORT } from '../sdk-path';
 import { LEDGER as LEDGER_FIXTURE } from '../shared/cross-region-fixture';
 import { simulateScenario } from './helpers';
 
@@ -49,6 +50,13 @@ describe('Simulate: the two-region example', () => {
     const report = JSON.parse(stdout) as Report;
     expect(report.scenario.failures).toEqual([]);
     expect(report.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    // The peering and the re-association, through the full SDK path (test/infra/permissions-coverage.test.ts).
+    expectReportedOnFullPath(report, [
+      'ec2:AcceptTransitGatewayPeeringAttachment',
+      'ec2:CreateTransitGatewayPeeringAttachment',
+      'ec2:DescribeTransitGatewayPeeringAttachments',
+      'ec2:DisassociateTransitGatewayRouteTable',
+    ]);
 
     // Each VPC's workflows ran in its own region's hub, and only there.
     const regionsOf = (vpcId: string) => [
@@ -148,7 +156,7 @@ describe('Two regions on the local hub', () => {
   });
 
   it("associates each spoke with its own region's zones, VPCRegion the spoke's region", async () => {
-    hub = await createLocalHub({ config, world: loadWorldFile(WORLD) });
+    hub = await createLocalHub({ config, world: loadWorldFile(WORLD), sdkTransport: SIMULATION_TRANSPORT });
     const tags = { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' };
     await hub.tagVpc('vpc-0b300000000000001', tags);
     await hub.tagVpc('vpc-0b3000000000000e1', tags);
@@ -161,7 +169,7 @@ describe('Two regions on the local hub', () => {
   });
 
   it('gives a us-east-1 prod spoke the eu-west-1 ledger through the hub’s cross-region endpoint, and takes it away', async () => {
-    hub = await createLocalHub({ config, world: loadWorldFile(WORLD) });
+    hub = await createLocalHub({ config, world: loadWorldFile(WORLD), sdkTransport: SIMULATION_TRANSPORT });
     // The hub's endpoint, as the local runner deployed it: ServiceRegion eu-west-1, available, and the provider sees
     // the connection accepted (its service accepts without review) in eu-west-1.
     const endpoints = Object.values(ec2State(hub.twin).endpoints).filter((e) => e.serviceId === LEDGER.serviceId);
@@ -217,7 +225,7 @@ describe('Two regions on the local hub', () => {
   });
 
   it('dead-letters an event held longer than the intake rule allows; the region back, its reconcile onboards the VPC', async () => {
-    hub = await createLocalHub({ config, world: loadWorldFile(WORLD) });
+    hub = await createLocalHub({ config, world: loadWorldFile(WORLD), sdkTransport: SIMULATION_TRANSPORT });
     hub.regionDown('eu-west-1');
     await hub.tagVpc('vpc-0b3000000000000e1', { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
     await hub.tagVpc('vpc-0b300000000000001', { 'spokelink:connect': 'true', 'spokelink:services': 'ssm' });
@@ -261,7 +269,7 @@ describe('Two regions on the local hub', () => {
   });
 
   it('answers 503 at a down region’s Step Functions endpoint and fails its invocations before any handler runs', async () => {
-    hub = await createLocalHub({ config, world: loadWorldFile(WORLD) });
+    hub = await createLocalHub({ config, world: loadWorldFile(WORLD), sdkTransport: SIMULATION_TRANSPORT });
     hub.regionDown('eu-west-1');
     const eu = hub.region('eu-west-1');
     await expect(eu.lambdas.invoke('intake', {})).rejects.toMatchObject({ name: 'Lambda.ServiceException' });
