@@ -13,6 +13,7 @@ import { isIpv6Cidr, ruleCidrOf } from '#shared/cidr';
 import { EndpointAcceptanceError, isAwsError, quotaErrorOf } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { changeRecordItems, type RegistryTable, recordItemKey } from '#shared/registry';
 import type {
   EndpointConnectionRecord,
@@ -120,22 +121,20 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
     await changeRecordItems(deps.registry, plan.vpcId, { securityGroupRules: { put: rules.ours, drop } }, deps.now());
   };
 
-  try {
-    // A retried attempt (or a later execution) finds rules an earlier one confirmed: one describe tells which planned
-    // rules exist already, so they are not sent again. Every call counts against EC2's request rate, a refused
-    // duplicate too: re-sending them spent the attempt's tokens before it reached the rules still missing.
-    const known = confirmedBefore.size > 0 ? await ingressRules(deps.hubEc2, groupsOf(planned)) : undefined;
-    await authorizeRules(planned, deps.hubEc2, rules, result, known);
-    for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
-    const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
-    if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
-  } catch (error) {
-    await record().catch((recordError: unknown) =>
-      logger.error('could not record what was registered before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await record();
+  await recordingProgress(
+    'what was registered',
+    async () => {
+      // A retried attempt (or a later execution) finds rules an earlier one confirmed: one describe tells which planned
+      // rules exist already, so they are not sent again. Every call counts against EC2's request rate, a refused
+      // duplicate too: re-sending them spent the attempt's tokens before it reached the rules still missing.
+      const known = confirmedBefore.size > 0 ? await ingressRules(deps.hubEc2, groupsOf(planned)) : undefined;
+      await authorizeRules(planned, deps.hubEc2, rules, result, known);
+      for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
+      const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
+      if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
+    },
+    record,
+  );
   return result;
 }
 

@@ -11,6 +11,7 @@ import { ruleCidrOf } from '#shared/cidr';
 import { EndpointAcceptanceError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { forgetInRecord, getRecord, otherVpcsUsingEndpointService, type RegistryTable } from '#shared/registry';
 import type {
   EndpointConnectionRecord,
@@ -94,17 +95,15 @@ export async function removeEndpointAccess(vpc: RemovalTarget, keep: Plan | unde
     await forgetInRecord(deps.registry, vpc.vpcId, 'endpointServicePrincipals', principalsGone, deps.now());
     await forgetInRecord(deps.registry, vpc.vpcId, 'endpointConnections', connectionsGone, deps.now());
   };
-  try {
-    if (rules.length > 0) await revokeRules(rules, deps.hubEc2, result);
-    if (connections.length > 0) await rejectConnections(connections, deps.hubEc2, result);
-    if (principals.length > 0) await removePrincipals(vpc, principals, deps, result);
-  } catch (error) {
-    await forget().catch((recordError: unknown) =>
-      logger.error('could not record the access removed before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await forget();
+  await recordingProgress(
+    'the access removed',
+    async () => {
+      if (rules.length > 0) await revokeRules(rules, deps.hubEc2, result);
+      if (connections.length > 0) await rejectConnections(connections, deps.hubEc2, result);
+      if (principals.length > 0) await removePrincipals(vpc, principals, deps, result);
+    },
+    forget,
+  );
   return result;
 }
 
