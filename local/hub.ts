@@ -38,6 +38,7 @@ import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { crossRegionEndpointOf, crossRegionEntries } from '../infra/cross-region';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
+import { appTeamEc2Client } from './app-team';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
@@ -584,14 +585,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const appTeamEc2 = (vpcId: string) => {
       const vpc = ec2State(twin).vpcs[vpcId];
       if (!vpc) throw new Error(`no VPC ${vpcId} in the world`);
-      const team = twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
-      const client = new EC2Client({
-        region: vpc.region,
-        credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
-        maxAttempts: 1,
-      });
-      client.middlewareStack.use(plugin);
-      return client;
+      return appTeamEc2Client(twin, vpc, plugin);
     };
 
     const idle = () => regions.every((r) => r.idle());

@@ -4,9 +4,10 @@ import {
   DeleteSubnetCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DeleteVpcCommand,
-  EC2Client,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
+import { appTeamEc2Client } from '#local/app-team';
 import { deployConfig } from '#local/config-file';
 import type { LocalHub, LocalRegion } from '#local/hub';
 import { peeringsOf } from '#local/report';
@@ -239,14 +240,7 @@ export function changedConfig(current: HubConfig, set: Record<string, unknown>):
 function appTeamEc2(hub: LocalHub, vpcId: string, plugin: Parameters<EC2Client['middlewareStack']['use']>[0]) {
   const vpc = ec2State(hub.twin).vpcs[vpcId];
   if (!vpc) throw new ScenarioStepError(`no VPC ${vpcId} in the world`);
-  const team = hub.twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
-  const client = new EC2Client({
-    region: vpc.region,
-    credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.use(plugin);
-  return client;
+  return appTeamEc2Client(hub.twin, vpc, plugin);
 }
 
 /** A step that could not be carried out (the run stops, exit code 1). */
