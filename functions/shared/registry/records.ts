@@ -187,20 +187,22 @@ async function updateRecord(
   }
 }
 
-/**
- * Write-through from a step: adds what the step created (or found already in place) to the record, replacing items
- * with the same identity (a rule's id learned on a retry). Each step writes its own attribute, so the parallel
- * branches never overwrite each other; the lease keeps other executions out.
- */
-export async function mergeIntoRecord<K extends MergeableField>(
+/** A step's write-through of one field's items (`mergeIntoRecord`, `forgetInRecord`). */
+type FieldItemsWrite = <K extends MergeableField>(
   table: RegistryTable,
   vpcId: string,
   field: K,
   items: ItemOf<K>[],
   now: number,
-): Promise<void> {
-  await rewriteFieldItems(table, vpcId, field, { put: items }, now, { missing: 'throw' });
-}
+) => Promise<void>;
+
+/**
+ * Write-through from a step: adds what the step created (or found already in place) to the record, replacing items
+ * with the same identity (a rule's id learned on a retry). Each step writes its own attribute, so the parallel
+ * branches never overwrite each other; the lease keeps other executions out.
+ */
+export const mergeIntoRecord: FieldItemsWrite = (table, vpcId, field, items, now) =>
+  rewriteFieldItems(table, vpcId, field, { put: items }, now, { missing: 'throw' });
 
 /**
  * Applies `change` to one field's items (`applyItemChanges`) and writes the field back (always: the write is fenced by
@@ -379,15 +381,8 @@ export function recordItemKey<K extends MergeableField>(field: K, item: ItemOf<K
  * Write-through of a removal step: drops items from the record (they were removed, vanished with the VPC, or are no
  * longer spokelink's). A missing record is nothing to forget.
  */
-export async function forgetInRecord<K extends MergeableField>(
-  table: RegistryTable,
-  vpcId: string,
-  field: K,
-  items: ItemOf<K>[],
-  now: number,
-): Promise<void> {
-  await rewriteFieldItems(table, vpcId, field, { drop: items }, now, { missing: 'skip' });
-}
+export const forgetInRecord: FieldItemsWrite = (table, vpcId, field, items, now) =>
+  rewriteFieldItems(table, vpcId, field, { drop: items }, now, { missing: 'skip' });
 
 /** Write-through of DeleteAttachment: the record no longer names an attachment. */
 export async function forgetAttachment(table: RegistryTable, vpcId: string, now: number): Promise<void> {
