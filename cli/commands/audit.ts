@@ -15,6 +15,7 @@ import {
   validateSelection,
 } from '../audit/source';
 import type { CommandIo } from './cost';
+import { withExitCodes } from './exit-codes';
 
 export const AUDIT_USAGE = `usage: spokelink audit VPC_ID [options]
        spokelink audit --all [--since WHEN] [--until WHEN] [options]
@@ -256,17 +257,10 @@ async function execute(argv: string[], io: CommandIo, deps: AuditDeps): Promise<
  * success, 1 when the VPC has no execution (or on an unexpected error), 2 on bad flags or an unreadable source.
  */
 export async function run(argv: string[], io: CommandIo, deps: AuditDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink audit: ${error.message}\n`);
-      if (error instanceof AuditUsageError || error.name === 'SourceUsageError') {
-        io.stderr('run "spokelink audit --help" for the flags\n');
-      }
-      return 2;
-    }
-    io.stderr(`spokelink audit: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes(
+    'audit',
+    io,
+    () => execute(argv, io, deps),
+    (error) => error instanceof AuditUsageError || error.name === 'SourceUsageError',
+  );
 }

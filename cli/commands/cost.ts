@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type HubConfig, loadConfigFile, regionalConfig, servedRegions } from '#shared/config';
 import { escapeControl } from '#shared/display';
-import { ConfigurationError } from '#shared/errors';
 import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
 import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
 import { formatCostReport, formatPlacement, formatRegionsReport } from '../cost/format';
@@ -26,6 +25,7 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
+import { UsageError, withExitCodes } from './exit-codes';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -75,9 +75,6 @@ Several regions (a configuration serving two or more, docs/cost.md "Several regi
   --replica-usd USD   a full deployment per region: the provider's monthly cost of one service in one more region
   --region-prices FILE  JSON overrides merged over pricing/regions.json (another region, another figure)
 `;
-
-/** Bad flags or inputs: the command prints the message and exits 2. */
-export class UsageError extends ConfigurationError {}
 
 const OPTIONS = {
   vpcs: { type: 'string' },
@@ -456,15 +453,5 @@ async function executeRegions(
  * success, 2 on bad flags, files or inputs (the message says which), 1 on anything unexpected.
  */
 export async function run(argv: string[], io: CommandIo, deps: CostDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink cost: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr(`run "spokelink cost --help" for the flags\n`);
-      return 2;
-    }
-    io.stderr(`spokelink cost: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('cost', io, () => execute(argv, io, deps));
 }

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
-import { ConfigurationError } from '#shared/errors';
 import type { ConsumerRecord } from '#shared/registry/model';
 import {
   type Change,
@@ -9,7 +8,8 @@ import {
   planConfiguration,
 } from '../../functions/reconcile/plan-change';
 import { type RegistryReader, registryFor, splitSourceFlags } from '../audit/source';
-import { type CommandIo, UsageError } from './cost';
+import type { CommandIo } from './cost';
+import { UsageError, withExitCodes } from './exit-codes';
 
 export const PLAN_USAGE = `usage: spokelink plan --config NEW (--from-registry | --local [--run-dir DIR]) [--current FILE] [--json]
   what a configuration would do to the hub's member VPCs, before it is deployed: per VPC the routes, zones,
@@ -99,15 +99,5 @@ async function execute(argv: string[], io: CommandIo, deps: PlanDeps): Promise<n
 
 /** `spokelink plan`: exit 0 with the plan, 2 on bad flags or inputs, 1 on anything unexpected. */
 export async function run(argv: string[], io: CommandIo, deps: PlanDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink plan: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr('run "spokelink plan --help" for the flags\n');
-      return 2;
-    }
-    io.stderr(`spokelink plan: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('plan', io, () => execute(argv, io, deps));
 }

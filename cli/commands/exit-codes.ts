@@ -1,0 +1,32 @@
+import { ConfigurationError } from '#shared/errors';
+import type { CommandIo } from './cost';
+
+/** Bad flags or inputs: the command prints the message and exits 2. */
+export class UsageError extends ConfigurationError {}
+
+/**
+ * A command's `run`: `execute`, with the CLI's exit codes for what it throws. A ConfigurationError (bad flags, files
+ * or inputs) prints its message and exits 2, with the `--help` hint when `isUsage` says it is about the flags;
+ * anything else is unexpected: its stack, exit 1.
+ *
+ * @param command the command's name, as the messages start (`spokelink cost: ...`).
+ * @param isUsage which configuration errors are about the flags. @default a UsageError
+ */
+export async function withExitCodes(
+  command: string,
+  io: CommandIo,
+  execute: () => Promise<number>,
+  isUsage: (error: ConfigurationError) => boolean = (error) => error instanceof UsageError,
+): Promise<number> {
+  try {
+    return await execute();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      io.stderr(`spokelink ${command}: ${error.message}\n`);
+      if (isUsage(error)) io.stderr(`run "spokelink ${command} --help" for the flags\n`);
+      return 2;
+    }
+    io.stderr(`spokelink ${command}: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
