@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { ExecutionTimeline } from '../audit/history';
@@ -14,8 +13,8 @@ import {
   SourceAccessError,
   validateSelection,
 } from '../audit/source';
+import { parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
-import { withExitCodes } from './exit-codes';
 
 export const AUDIT_USAGE = `usage: spokelink audit VPC_ID [options]
        spokelink audit --all [--since WHEN] [--until WHEN] [options]
@@ -69,13 +68,7 @@ const OPTIONS = {
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new AuditUsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) => parseFlags(argv, OPTIONS, { usageError: AuditUsageError, allowPositionals: true });
 
 type Parsed = ReturnType<typeof parse>;
 

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { csvCell, escapeControl } from '#shared/display';
 import type { MembershipInterval } from '#shared/registry/model';
@@ -14,8 +13,8 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
+import { parseFlags, UsageError, withExitCodes } from './command';
 import { type CommandIo, type LoadedRecords, readData } from './cost';
-import { UsageError, withExitCodes } from './exit-codes';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
 export interface ChargebackDeps {
@@ -57,15 +56,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-type Flags = ReturnType<typeof parseFlags>;
+const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
+type Flags = ReturnType<typeof flagsOf>;
 
 async function membership(flags: Flags, deps: ChargebackDeps): Promise<MembershipInterval[]> {
   const file = flags['registry-file'];
@@ -85,7 +77,7 @@ function hubAzs(flags: Flags): number {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = flagsOf(argv);
   if (flags.help) {
     io.stdout(CHARGEBACK_USAGE);
     return 0;

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type HubConfig, loadConfigFile, regionalConfig, servedRegions } from '#shared/config';
 import { escapeControl } from '#shared/display';
@@ -25,7 +24,7 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
-import { UsageError, withExitCodes } from './exit-codes';
+import { parseFlags, UsageError, withExitCodes } from './command';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -102,15 +101,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Flags = ReturnType<typeof parseFlags>;
-
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
+type Flags = ReturnType<typeof flagsOf>;
 
 /** `--dns-mode zones|profile` (the hub's `dns.mode`), or undefined. */
 function dnsModeFlag(flags: Flags): 'zones' | 'profile' | undefined {
@@ -257,7 +249,7 @@ function required<T>(value: T | undefined, flag: string): T {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = flagsOf(argv);
   if (flags.help) {
     io.stdout(COST_USAGE);
     return 0;

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfigFile, registryTableName } from '#shared/config';
@@ -8,8 +7,8 @@ import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
+import { parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
-import { UsageError, withExitCodes } from './exit-codes';
 
 export const MIGRATE_USAGE = `usage: spokelink migrate [--dry-run] [--json] [--config FILE] [--local [--run-dir DIR] | --region R --profile P]
   brings every record of a hub's registry to the current registry schema (docs/deploy.md, "Upgrading");
@@ -122,12 +121,10 @@ function render(report: MigrationReport, describe: string): string {
 
 async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean };
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean } = parseFlags(
+    rest,
+    OPTIONS,
+  ).values;
   if (flags.help) {
     io.stdout(MIGRATE_USAGE);
     return 0;

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry/model';
 import {
@@ -8,8 +7,8 @@ import {
   planConfiguration,
 } from '../../functions/reconcile/plan-change';
 import { type RegistryReader, registryFor, splitSourceFlags } from '../audit/source';
+import { parseFlags, UsageError, withExitCodes } from './command';
 import type { CommandIo } from './cost';
-import { UsageError, withExitCodes } from './exit-codes';
 
 export const PLAN_USAGE = `usage: spokelink plan --config NEW (--from-registry | --local [--run-dir DIR]) [--current FILE] [--json]
   what a configuration would do to the hub's member VPCs, before it is deployed: per VPC the routes, zones,
@@ -68,12 +67,8 @@ function render(plan: ConfigPlan, source: string, config: string, canary: number
 
 async function execute(argv: string[], io: CommandIo, deps: PlanDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: { config?: string; current?: string; 'from-registry'?: boolean; json?: boolean; help?: boolean };
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: { config?: string; current?: string; 'from-registry'?: boolean; json?: boolean; help?: boolean } =
+    parseFlags(rest, OPTIONS).values;
   if (flags.help) {
     io.stdout(PLAN_USAGE);
     return 0;

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { type HubUsage, usageFromRecords } from '#shared/headroom';
@@ -7,8 +6,8 @@ import type { World } from '#twin/world';
 import { DEFAULT_CONFIG, type SourceSelection, savedRunRegistry, splitSourceFlags } from '../audit/source';
 import { CAPACITY_CHECKS, firstLimit, usageFromWorld } from '../preflight/capacity';
 import { type Finding, HUB_CHECKS, type PreflightClients, runPreflight } from '../preflight/checks';
+import { parseFlags, UsageError, withExitCodes } from './command';
 import type { CommandIo } from './cost';
-import { UsageError, withExitCodes } from './exit-codes';
 
 export const PREFLIGHT_USAGE = `usage: spokelink preflight --config FILE --aws [--json] [--region R] [--profile P]
        spokelink preflight --config FILE [--world FILE | --local [--run-dir DIR]] [--add N] [--segment S]
@@ -82,12 +81,7 @@ function render(findings: Finding[], header: string, failed = 'MISSING'): string
 
 async function execute(argv: string[], io: CommandIo, deps: PreflightDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: Flags;
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: Flags = parseFlags(rest, OPTIONS).values;
   if (flags.help) {
     io.stdout(PREFLIGHT_USAGE);
     return 0;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { loadWorldFile, TwinWorldError, type World } from '#twin/world';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
+import { parseFlags } from './command';
 import type { CommandIo } from './cost';
 
 export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world FILE [options]
@@ -69,13 +69,7 @@ interface Inputs {
   saveDir?: string;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new SimulateUsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) => parseFlags(argv, OPTIONS, { usageError: SimulateUsageError }).values;
 
 /** Reads an events file: a JSON array of events, or one JSON event per line. */
 export function parseEventsFile(text: string, source: string): unknown[] {

@@ -1,8 +1,30 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigurationError } from '#shared/errors';
 import type { CommandIo } from './cost';
 
+/** What the CLI's commands share: their flag parsing and their exit codes. */
+
 /** Bad flags or inputs: the command prints the message and exits 2. */
 export class UsageError extends ConfigurationError {}
+
+/**
+ * The command's flags (`parseArgs`, strict): an unknown or malformed flag throws `usageError` (exit 2, with the
+ * `--help` hint). Positionals only where `allowPositionals` (a VPC id, a decision).
+ */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>, P extends boolean = false>(
+  args: string[],
+  options: O,
+  {
+    usageError = UsageError,
+    allowPositionals,
+  }: { usageError?: new (message: string) => Error; allowPositionals?: P } = {},
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
+  } catch (error) {
+    throw new usageError((error as Error).message);
+  }
+}
 
 /**
  * A command's `run`: `execute`, with the CLI's exit codes for what it throws. A ConfigurationError (bad flags, files
