@@ -8,6 +8,7 @@ import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
 import { parseFlags } from './command';
 import type { CommandIo } from './cost';
+import { hubOptionsOf } from './hub-options';
 
 export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world FILE [options]
   Runs spokelink's onboarding on the local AWS twin: the real state machine and Lambda handlers, every AWS call
@@ -180,13 +181,7 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
 
   // Loaded only now: the hub pulls in the interpreter, the twin and the handlers.
   const { createLocalHub } = require('../../local/hub') as typeof import('../../local/hub');
-  const hub = await createLocalHub({
-    config: input.config,
-    world: input.world,
-    clock: input.clock,
-    twinOptions: { ...(input.seed === undefined ? {} : { seed: input.seed }), latencyMs: input.latencyMs },
-    logLevel: flags.verbose ? 'INFO' : 'SILENT',
-  });
+  const hub = await createLocalHub(hubOptionsOf({ ...input, verbose: flags.verbose === true }));
   try {
     const live = !flags.json && !flags.quiet;
     if (live) {
