@@ -12,7 +12,7 @@ import { ListAWSServiceAccessForOrganizationCommand, type OrganizationsClient } 
 import { GetResourceShareAssociationsCommand, paginateGetResourceShares, type RAMClient } from '@aws-sdk/client-ram';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
-import { ruleCidrOf } from '#shared/cidr';
+import { ruleAllows } from '#shared/cidr';
 import { type HubConfig, organizationShareOf } from '#shared/config';
 import { isAwsError } from '#shared/errors';
 import { hostedZoneIds, routeTableIds, securityGroupIds } from '../../infra/permissions';
@@ -150,17 +150,7 @@ const aggregatedIngress: PreflightCheck = {
     );
     for await (const page of pages) found.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
     const missing = wanted
-      .filter(
-        (w) =>
-          !found.some(
-            (r) =>
-              r.GroupId === w.groupId &&
-              r.IpProtocol === 'tcp' &&
-              r.FromPort === w.port &&
-              r.ToPort === w.port &&
-              ruleCidrOf(r) === w.cidr,
-          ),
-      )
+      .filter((w) => !found.some(ruleAllows(w)))
       .map((w) => `${w.groupId} tcp ${w.port} from ${w.cidr} (${w.description}: the hub stack deploys it)`);
     return result(`${wanted.length - missing.length} of ${wanted.length} aggregated ingress rules exist`, missing);
   },

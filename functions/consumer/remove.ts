@@ -7,7 +7,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { ruleCidrOf } from '#shared/cidr';
+import { ruleAllows } from '#shared/cidr';
 import { EndpointAcceptanceError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
@@ -52,14 +52,7 @@ const ruleKey = (r: { groupId: string; cidr: string; port: number }) => `${r.gro
 /** Matches a recorded rule by its id, else by group, protocol, port and CIDR. */
 function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord): SecurityGroupRule | undefined {
   if (recorded.ruleId) return rules.find((r) => r.SecurityGroupRuleId === recorded.ruleId);
-  return rules.find(
-    (r) =>
-      r.GroupId === recorded.groupId &&
-      r.IpProtocol === 'tcp' &&
-      r.FromPort === recorded.port &&
-      r.ToPort === recorded.port &&
-      ruleCidrOf(r) === recorded.cidr,
-  );
+  return rules.find(ruleAllows(recorded));
 }
 
 /** Removes the endpoint access the record holds and `keep` (a change's plan) does not want; all when offboarding. */
