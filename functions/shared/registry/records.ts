@@ -32,6 +32,17 @@ export async function getRecord(table: RegistryTable, vpcId: string): Promise<Co
   return record as ConsumerRecord;
 }
 
+/** A step wrote to (or read for writing) a record that AcquireLease has not made. */
+const recordMissing = (vpcId: string) =>
+  new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+
+/** The VPC's current record, which AcquireLease made (RegistryRecordMissingError without one). */
+async function existingRecord(table: RegistryTable, vpcId: string): Promise<ConsumerRecord> {
+  const record = await getRecord(table, vpcId);
+  if (!record) throw recordMissing(vpcId);
+  return record;
+}
+
 async function putRecord(table: RegistryTable, record: ConsumerRecord): Promise<void> {
   const fence = fenceCondition(table.fence);
   try {
@@ -183,7 +194,7 @@ async function updateRecord(
     const lost = await lostLease(table, vpcId);
     if (lost) throw lost;
     if (options.ifExists) return false;
-    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+    throw recordMissing(vpcId);
   }
 }
 
@@ -221,7 +232,7 @@ async function rewriteFieldItems<K extends MergeableField>(
   const record = await getRecord(table, vpcId);
   if (!record) {
     if (options.missing === 'skip') return;
-    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+    throw recordMissing(vpcId);
   }
   const items = applyItemChanges(field, (record[field] ?? []) as unknown[], change);
   await updateRecord(
@@ -278,8 +289,7 @@ export async function changeRecordItems(
   changes: RecordItemChanges,
   now: number,
 ): Promise<ConsumerRecord> {
-  const record = await getRecord(table, vpcId);
-  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const record = await existingRecord(table, vpcId);
   const values: Record<string, unknown> = {};
   for (const field of Object.keys(changes) as MergeableField[]) {
     const change = changes[field] as { intend?: unknown[]; put?: unknown[]; drop?: unknown[] } | undefined;
@@ -316,8 +326,7 @@ export async function markConnected(
   executionArn: string,
   now: number,
 ): Promise<ConsumerRecord> {
-  const record = await getRecord(table, vpcId);
-  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const record = await existingRecord(table, vpcId);
   const at = new Date(now).toISOString();
   const updated: ConsumerRecord = {
     ...record,
