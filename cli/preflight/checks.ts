@@ -58,6 +58,10 @@ export interface PreflightCheck<C = PreflightContext> {
 
 const result = (detail: string, missing: string[] = []) => ({ ok: missing.length === 0, detail, missing });
 
+/** `N of M <what> exist`: ok when nothing of what is wanted is missing. */
+const tally = (wanted: readonly unknown[], missing: string[], what: string) =>
+  result(`${wanted.length - missing.length} of ${wanted.length} ${what} exist`, missing);
+
 /** The configured ids the describe did not return. */
 const absent = (wanted: readonly string[], found: Iterable<string | undefined>) => {
   const seen = new Set(found);
@@ -98,8 +102,7 @@ const routeTables: PreflightCheck = {
     for await (const page of pages) {
       for (const table of page.TransitGatewayRouteTables ?? []) found.push(table.TransitGatewayRouteTableId ?? '');
     }
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} configured TGW route tables exist`, missing);
+    return tally(wanted, absent(wanted, found), 'configured TGW route tables');
   },
 };
 
@@ -117,7 +120,7 @@ const hostedZones: PreflightCheck = {
         missing.push(id);
       }
     }
-    return result(`${wanted.length - missing.length} of ${wanted.length} private hosted zones exist`, missing);
+    return tally(wanted, missing, 'private hosted zones');
   },
 };
 
@@ -131,8 +134,7 @@ const securityGroups: PreflightCheck = {
       { Filters: [{ Name: 'group-id', Values: wanted }] },
     );
     for await (const page of pages) for (const group of page.SecurityGroups ?? []) found.push(group.GroupId ?? '');
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} endpoint security groups exist`, missing);
+    return tally(wanted, absent(wanted, found), 'endpoint security groups');
   },
 };
 
@@ -152,7 +154,7 @@ const aggregatedIngress: PreflightCheck = {
     const missing = wanted
       .filter((w) => !found.some(ruleAllows(w)))
       .map((w) => `${w.groupId} tcp ${w.port} from ${w.cidr} (${w.description}: the hub stack deploys it)`);
-    return result(`${wanted.length - missing.length} of ${wanted.length} aggregated ingress rules exist`, missing);
+    return tally(wanted, missing, 'aggregated ingress rules');
   },
 };
 
@@ -167,8 +169,7 @@ const endpointServices: PreflightCheck = {
       { Filters: [{ Name: 'service-id', Values: wanted }] },
     );
     for await (const page of pages) for (const s of page.ServiceConfigurations ?? []) found.push(s.ServiceId ?? '');
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} endpoint services exist`, missing);
+    return tally(wanted, absent(wanted, found), 'endpoint services');
   },
 };
 
