@@ -48,6 +48,7 @@ import { hubDeployerRoleArn, localIamModel, multiRegionIamModel, operatorRoleArn
 import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalEnvironment, currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
+import { SDK_ENV_KEYS } from './sdk-env';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
 import { LocalSns } from './sns';
 
@@ -244,16 +245,7 @@ export interface LocalHub extends LocalRegionalServices {
 }
 
 /** Environment variables the hub sets for the handlers (restored by `close`). */
-const ENV_KEYS = [
-  ...HANDLER_ENV_KEYS,
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_ENDPOINT_URL_DYNAMODB',
-] as const;
+const ENV_KEYS = [...HANDLER_ENV_KEYS, ...SDK_ENV_KEYS] as const;
 
 let active: LocalHub | undefined;
 
