@@ -51,29 +51,23 @@ function numericMatch(conditions: unknown[], value: unknown): boolean {
   return true;
 }
 
+/** `prefix` or `suffix` matching: a string, or `{ "equals-ignore-case": string }` compared in lower case. */
+function affixMatches(value: unknown, affix: unknown, test: (value: string, affix: string) => boolean): boolean {
+  if (typeof value !== 'string') return false;
+  if (typeof affix === 'string') return test(value, affix);
+  if (isObject(affix) && typeof affix['equals-ignore-case'] === 'string') {
+    return test(value.toLowerCase(), affix['equals-ignore-case'].toLowerCase());
+  }
+  return false;
+}
+
 /** One pattern element against one (non-array) event value. `present` is false when the field is absent. */
 function matchOne(matcher: Matcher, value: unknown, present: boolean): boolean {
   if (!isObject(matcher)) return present && value === matcher;
   if ('exists' in matcher) return matcher.exists === present;
   if (!present) return false;
-  if ('prefix' in matcher) {
-    const p = matcher.prefix;
-    if (typeof value !== 'string') return false;
-    if (typeof p === 'string') return value.startsWith(p);
-    if (isObject(p) && typeof p['equals-ignore-case'] === 'string') {
-      return value.toLowerCase().startsWith(p['equals-ignore-case'].toLowerCase());
-    }
-    return false;
-  }
-  if ('suffix' in matcher) {
-    const s = matcher.suffix;
-    if (typeof value !== 'string') return false;
-    if (typeof s === 'string') return value.endsWith(s);
-    if (isObject(s) && typeof s['equals-ignore-case'] === 'string') {
-      return value.toLowerCase().endsWith(s['equals-ignore-case'].toLowerCase());
-    }
-    return false;
-  }
+  if ('prefix' in matcher) return affixMatches(value, matcher.prefix, (v, prefix) => v.startsWith(prefix));
+  if ('suffix' in matcher) return affixMatches(value, matcher.suffix, (v, suffix) => v.endsWith(suffix));
   if ('equals-ignore-case' in matcher) {
     return typeof value === 'string' && value.toLowerCase() === String(matcher['equals-ignore-case']).toLowerCase();
   }

@@ -227,6 +227,16 @@ export function buildHistory(
     emitEnd(attempt, lane, event.type === 'StateFailed' ? event : undefined);
   };
 
+  /** A state ends: its Task attempt closes, a Parallel or Map state says how it ended. */
+  const stateEnds = (event: LibEvent, outcome: 'Failed' | 'Succeeded') => {
+    const state = event.state!;
+    const lane = laneOf(event, state.name);
+    if (state.type === 'Task') closeAttempt(event, lane);
+    if (state.type === 'Parallel' || state.type === 'Map') {
+      push(`${state.type}State${outcome}`, lane, event.timestamp, {}, out.length);
+    }
+    return { state, lane };
+  };
   for (const event of lib) {
     switch (event.type) {
       case 'ExecutionStarted':
@@ -286,20 +296,11 @@ export function buildHistory(
         if (state.type === 'Task') nextAttempt(event, laneOf(event, state.name));
         break;
       }
-      case 'StateFailed': {
-        const state = event.state!;
-        const lane = laneOf(event, state.name);
-        if (state.type === 'Task') closeAttempt(event, lane);
-        if (state.type === 'Parallel') push('ParallelStateFailed', lane, event.timestamp, {}, out.length);
-        if (state.type === 'Map') push('MapStateFailed', lane, event.timestamp, {}, out.length);
+      case 'StateFailed':
+        stateEnds(event, 'Failed');
         break;
-      }
       case 'StateExited': {
-        const state = event.state!;
-        const lane = laneOf(event, state.name);
-        if (state.type === 'Task') closeAttempt(event, lane);
-        if (state.type === 'Parallel') push('ParallelStateSucceeded', lane, event.timestamp, {}, out.length);
-        if (state.type === 'Map') push('MapStateSucceeded', lane, event.timestamp, {}, out.length);
+        const { state, lane } = stateEnds(event, 'Succeeded');
         const prefix = STATE_EVENT_PREFIX[state.type] ?? state.type;
         const previous = state.type === 'Parallel' || state.type === 'Map' ? out.length : undefined;
         push(

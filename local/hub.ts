@@ -38,6 +38,7 @@ import { createTwin, TwinWorldError, type World } from '#twin/world';
 import { crossRegionEndpointOf, crossRegionEntries } from '../infra/cross-region';
 import { sizingOf } from '../infra/function-sizing';
 import { classifyPlaceholder, placeholdersOf } from '../infra/workflow-sources';
+import { appTeamEc2Client } from './app-team';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
@@ -47,6 +48,7 @@ import { hubDeployerRoleArn, localIamModel, multiRegionIamModel, operatorRoleArn
 import { LocalIntakeDispatch } from './intake-dispatch';
 import { currentLocalEnvironment, currentLocalFunction, type LambdaOptions, LocalLambdas } from './lambda';
 import { buildReport, type SimulationReport } from './report';
+import { SDK_ENV_KEYS } from './sdk-env';
 import { type ExecutionRecord, LocalStepFunctions } from './sfn';
 import { LocalSns } from './sns';
 
@@ -245,16 +247,7 @@ export interface LocalHub extends LocalRegionalServices {
 }
 
 /** Environment variables the hub sets for the handlers (restored by `close`). */
-const ENV_KEYS = [
-  ...HANDLER_ENV_KEYS,
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_ENDPOINT_URL_DYNAMODB',
-] as const;
+const ENV_KEYS = [...HANDLER_ENV_KEYS, ...SDK_ENV_KEYS] as const;
 
 let active: LocalHub | undefined;
 
@@ -586,14 +579,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
     const appTeamEc2 = (vpcId: string) => {
       const vpc = ec2State(twin).vpcs[vpcId];
       if (!vpc) throw new Error(`no VPC ${vpcId} in the world`);
-      const team = twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
-      const client = new EC2Client({
-        region: vpc.region,
-        credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
-        maxAttempts: 1,
-      });
-      client.middlewareStack.use(plugin);
-      return client;
+      return appTeamEc2Client(twin, vpc, plugin);
     };
 
     const idle = () => regions.every((r) => r.idle());

@@ -681,14 +681,7 @@ export class LocalStepFunctions {
             .sort((a, b) => b.startDate - a.startDate || (a.executionArn < b.executionArn ? 1 : -1));
           const { slice, next } = page(all, input.maxResults, input.nextToken);
           return {
-            executions: slice.map((e) => ({
-              executionArn: e.executionArn,
-              stateMachineArn: e.stateMachineArn,
-              name: e.name,
-              status: e.status,
-              startDate: new Date(e.startDate),
-              ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
-            })),
+            executions: slice.map(summary),
             ...(next ? { nextToken: next } : {}),
           };
         },
@@ -940,7 +933,8 @@ function integrationShape(value: Record<string, unknown>): Record<string, unknow
   );
 }
 
-function describe(e: ExecutionRecord, includeData: boolean): Record<string, unknown> {
+/** An execution as ListExecutions lists it; DescribeExecution starts with the same fields. */
+function summary(e: ExecutionRecord) {
   return {
     executionArn: e.executionArn,
     stateMachineArn: e.stateMachineArn,
@@ -948,6 +942,12 @@ function describe(e: ExecutionRecord, includeData: boolean): Record<string, unkn
     status: e.status,
     startDate: new Date(e.startDate),
     ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
+  };
+}
+
+function describe(e: ExecutionRecord, includeData: boolean): Record<string, unknown> {
+  return {
+    ...summary(e),
     ...(includeData ? { input: e.input, inputDetails: { included: true } } : {}),
     ...(includeData && e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
     ...(e.error !== undefined ? { error: e.error } : {}),

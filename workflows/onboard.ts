@@ -25,6 +25,7 @@ import {
   parallel,
   pass,
   presentAndEquals,
+  type Retrier,
   type RetryOptions,
   retryPolicy,
   type StateMachine,
@@ -332,6 +333,16 @@ const begin: Step[] = [
   }),
 ];
 
+/**
+ * The retry of a hub-side call on the attachment (the TGW owner accepts or associates it): `first`, then IncorrectState
+ * (the attachment still in transition) like throttling, within the hub's shared EC2 budget.
+ */
+const onTheHubsAttachment = (first: Retrier): RetryOptions => ({
+  first: [first],
+  alsoLikeThrottling: [AWS_ERRORS.incorrectState],
+  throttling: HUB_EC2_THROTTLING,
+});
+
 const transitGatewayStep = (
   name: string,
   action: 'share' | 'create' | 'accept' | 'wait' | 'associate',
@@ -382,11 +393,7 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
           'accept',
           'The hub (TGW owner) accepts the attachment waiting in pendingAcceptance.',
           '$.acceptance',
-          {
-            first: [TRANSIENT.beforePendingAcceptance],
-            alsoLikeThrottling: [AWS_ERRORS.incorrectState],
-            throttling: HUB_EC2_THROTTLING,
-          },
+          onTheHubsAttachment(TRANSIENT.beforePendingAcceptance),
         ),
         transitGatewayStep(
           'WaitForAttachment',
@@ -400,11 +407,7 @@ const connect = workFanOut('ConnectSpokeVpc', 'CheckBranchOutcomes', {
           'associate',
           "Associates with the segment's TGW route table, routes the claimed CIDRs statically in the segment's tables and disables every propagation; an attachment made by this execution on a TGW without default association or propagation is associated and routed without reading first.",
           '$.association',
-          {
-            first: [TRANSIENT.disassociationInProgress],
-            alsoLikeThrottling: [AWS_ERRORS.incorrectState],
-            throttling: HUB_EC2_THROTTLING,
-          },
+          onTheHubsAttachment(TRANSIENT.disassociationInProgress),
         ),
         lambdaTask('CreateSpokeRoutes', 'routes', {
           comment:

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { STSClient } from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -8,6 +7,7 @@ import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { DecisionBody } from '../../functions/decision/decision';
 import { NodeSha256 } from '../../sdk/sha256';
+import { parseFlags } from './command';
 import type { CommandIo } from './cost';
 
 /**
@@ -113,13 +113,7 @@ export function localApprover(hub: LocalHub, name = 'approver'): string {
   return `arn:aws:iam::${hub.config.hub.accountId}:role/${name}`;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new ApproveUsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) => parseFlags(argv, OPTIONS, { usageError: ApproveUsageError, allowPositionals: true });
 
 const messageOf = (body: string): string => {
   try {

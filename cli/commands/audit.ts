@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { ExecutionTimeline } from '../audit/history';
@@ -14,6 +13,7 @@ import {
   SourceAccessError,
   validateSelection,
 } from '../audit/source';
+import { parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const AUDIT_USAGE = `usage: spokelink audit VPC_ID [options]
@@ -68,13 +68,7 @@ const OPTIONS = {
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new AuditUsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) => parseFlags(argv, OPTIONS, { usageError: AuditUsageError, allowPositionals: true });
 
 type Parsed = ReturnType<typeof parse>;
 
@@ -256,17 +250,10 @@ async function execute(argv: string[], io: CommandIo, deps: AuditDeps): Promise<
  * success, 1 when the VPC has no execution (or on an unexpected error), 2 on bad flags or an unreadable source.
  */
 export async function run(argv: string[], io: CommandIo, deps: AuditDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink audit: ${error.message}\n`);
-      if (error instanceof AuditUsageError || error.name === 'SourceUsageError') {
-        io.stderr('run "spokelink audit --help" for the flags\n');
-      }
-      return 2;
-    }
-    io.stderr(`spokelink audit: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes(
+    'audit',
+    io,
+    () => execute(argv, io, deps),
+    (error) => error instanceof AuditUsageError || error.name === 'SourceUsageError',
+  );
 }

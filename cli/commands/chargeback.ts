@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { csvCell, escapeControl } from '#shared/display';
-import { ConfigurationError } from '#shared/errors';
 import type { MembershipInterval } from '#shared/registry/model';
 import { allocate, chargebackCsv, formatMicroUsd, hubCostPools, membershipFromRecords } from '../cost/chargeback';
 import { defaultPriceTable, loadPriceTable } from '../cost/cost';
@@ -15,7 +13,8 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
-import { type CommandIo, type LoadedRecords, readData, UsageError } from './cost';
+import { parseFlags, UsageError, withExitCodes } from './command';
+import { type CommandIo, type LoadedRecords, readData } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
 export interface ChargebackDeps {
@@ -57,15 +56,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-type Flags = ReturnType<typeof parseFlags>;
+const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
+type Flags = ReturnType<typeof flagsOf>;
 
 async function membership(flags: Flags, deps: ChargebackDeps): Promise<MembershipInterval[]> {
   const file = flags['registry-file'];
@@ -85,7 +77,7 @@ function hubAzs(flags: Flags): number {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = flagsOf(argv);
   if (flags.help) {
     io.stdout(CHARGEBACK_USAGE);
     return 0;
@@ -224,15 +216,5 @@ async function executeRegions(
  * Exit code 0 on success, 2 on bad flags, files or inputs, 1 on anything unexpected.
  */
 export async function run(argv: string[], io: CommandIo, deps: ChargebackDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink chargeback: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr(`run "spokelink chargeback --help" for the flags\n`);
-      return 2;
-    }
-    io.stderr(`spokelink chargeback: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('chargeback', io, () => execute(argv, io, deps));
 }

@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { type HubConfig, loadConfigFile, regionalConfig, servedRegions } from '#shared/config';
 import { escapeControl } from '#shared/display';
-import { ConfigurationError } from '#shared/errors';
 import { type ChartAxis, costChartSpec, renderSvg } from '../cost/chart';
 import { costModel, defaultPriceTable, loadPriceTable, type PriceOverride } from '../cost/cost';
 import { formatCostReport, formatPlacement, formatRegionsReport } from '../cost/format';
@@ -26,6 +24,7 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
+import { parseFlags, UsageError, withExitCodes } from './command';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -76,9 +75,6 @@ Several regions (a configuration serving two or more, docs/cost.md "Several regi
   --region-prices FILE  JSON overrides merged over pricing/regions.json (another region, another figure)
 `;
 
-/** Bad flags or inputs: the command prints the message and exits 2. */
-export class UsageError extends ConfigurationError {}
-
 const OPTIONS = {
   vpcs: { type: 'string' },
   services: { type: 'string' },
@@ -105,15 +101,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Flags = ReturnType<typeof parseFlags>;
-
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
+type Flags = ReturnType<typeof flagsOf>;
 
 /** `--dns-mode zones|profile` (the hub's `dns.mode`), or undefined. */
 function dnsModeFlag(flags: Flags): 'zones' | 'profile' | undefined {
@@ -260,7 +249,7 @@ function required<T>(value: T | undefined, flag: string): T {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = flagsOf(argv);
   if (flags.help) {
     io.stdout(COST_USAGE);
     return 0;
@@ -456,15 +445,5 @@ async function executeRegions(
  * success, 2 on bad flags, files or inputs (the message says which), 1 on anything unexpected.
  */
 export async function run(argv: string[], io: CommandIo, deps: CostDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink cost: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr(`run "spokelink cost --help" for the flags\n`);
-      return 2;
-    }
-    io.stderr(`spokelink cost: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('cost', io, () => execute(argv, io, deps));
 }

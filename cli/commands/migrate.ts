@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfigFile, registryTableName } from '#shared/config';
-import { ConfigurationError, RegistrySchemaError } from '#shared/errors';
+import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
-import { type CommandIo, UsageError } from './cost';
+import { parseFlags, withExitCodes } from './command';
+import type { CommandIo } from './cost';
 
 export const MIGRATE_USAGE = `usage: spokelink migrate [--dry-run] [--json] [--config FILE] [--local [--run-dir DIR] | --region R --profile P]
   brings every record of a hub's registry to the current registry schema (docs/deploy.md, "Upgrading");
@@ -121,12 +121,10 @@ function render(report: MigrationReport, describe: string): string {
 
 async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean };
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean } = parseFlags(
+    rest,
+    OPTIONS,
+  ).values;
   if (flags.help) {
     io.stdout(MIGRATE_USAGE);
     return 0;
@@ -160,19 +158,14 @@ async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promis
  * that cannot be read.
  */
 export async function run(argv: string[], io: CommandIo, deps: MigrateDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof RegistrySchemaError) {
+  return withExitCodes('migrate', io, async () => {
+    try {
+      return await execute(argv, io, deps);
+    } catch (error) {
+      // Not a malfunction: the registry holds a record of a newer schema, nothing was written.
+      if (!(error instanceof RegistrySchemaError)) throw error;
       io.stderr(`spokelink migrate: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink migrate: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr('run "spokelink migrate --help" for the flags\n');
-      return 2;
-    }
-    io.stderr(`spokelink migrate: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  });
 }

@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '#shared/config';
-import { ConfigurationError } from '#shared/errors';
 import type { ConsumerRecord } from '#shared/registry/model';
 import {
   type Change,
@@ -9,7 +7,8 @@ import {
   planConfiguration,
 } from '../../functions/reconcile/plan-change';
 import { type RegistryReader, registryFor, splitSourceFlags } from '../audit/source';
-import { type CommandIo, UsageError } from './cost';
+import { parseFlags, UsageError, withExitCodes } from './command';
+import type { CommandIo } from './cost';
 
 export const PLAN_USAGE = `usage: spokelink plan --config NEW (--from-registry | --local [--run-dir DIR]) [--current FILE] [--json]
   what a configuration would do to the hub's member VPCs, before it is deployed: per VPC the routes, zones,
@@ -68,12 +67,8 @@ function render(plan: ConfigPlan, source: string, config: string, canary: number
 
 async function execute(argv: string[], io: CommandIo, deps: PlanDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: { config?: string; current?: string; 'from-registry'?: boolean; json?: boolean; help?: boolean };
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: { config?: string; current?: string; 'from-registry'?: boolean; json?: boolean; help?: boolean } =
+    parseFlags(rest, OPTIONS).values;
   if (flags.help) {
     io.stdout(PLAN_USAGE);
     return 0;
@@ -99,15 +94,5 @@ async function execute(argv: string[], io: CommandIo, deps: PlanDeps): Promise<n
 
 /** `spokelink plan`: exit 0 with the plan, 2 on bad flags or inputs, 1 on anything unexpected. */
 export async function run(argv: string[], io: CommandIo, deps: PlanDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink plan: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr('run "spokelink plan --help" for the flags\n');
-      return 2;
-    }
-    io.stderr(`spokelink plan: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('plan', io, () => execute(argv, io, deps));
 }

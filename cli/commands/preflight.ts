@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { type HubUsage, usageFromRecords } from '#shared/headroom';
@@ -7,7 +6,8 @@ import type { World } from '#twin/world';
 import { DEFAULT_CONFIG, type SourceSelection, savedRunRegistry, splitSourceFlags } from '../audit/source';
 import { CAPACITY_CHECKS, firstLimit, usageFromWorld } from '../preflight/capacity';
 import { type Finding, HUB_CHECKS, type PreflightClients, runPreflight } from '../preflight/checks';
-import { type CommandIo, UsageError } from './cost';
+import { parseFlags, UsageError, withExitCodes } from './command';
+import type { CommandIo } from './cost';
 
 export const PREFLIGHT_USAGE = `usage: spokelink preflight --config FILE --aws [--json] [--region R] [--profile P]
        spokelink preflight --config FILE [--world FILE | --local [--run-dir DIR]] [--add N] [--segment S]
@@ -81,12 +81,7 @@ function render(findings: Finding[], header: string, failed = 'MISSING'): string
 
 async function execute(argv: string[], io: CommandIo, deps: PreflightDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  let flags: Flags;
-  try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const flags: Flags = parseFlags(rest, OPTIONS).values;
   if (flags.help) {
     io.stdout(PREFLIGHT_USAGE);
     return 0;
@@ -215,15 +210,5 @@ async function loadUsage(config: HubConfig, world: string | undefined, selection
 
 /** `spokelink preflight`: exit 0 when the hub is ready, 1 when something is missing, 2 on bad flags or files. */
 export async function run(argv: string[], io: CommandIo, deps: PreflightDeps = {}): Promise<number> {
-  try {
-    return await execute(argv, io, deps);
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      io.stderr(`spokelink preflight: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr('run "spokelink preflight --help" for the flags\n');
-      return 2;
-    }
-    io.stderr(`spokelink preflight: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
-  }
+  return withExitCodes('preflight', io, () => execute(argv, io, deps));
 }

@@ -4,9 +4,10 @@ import {
   DeleteSubnetCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DeleteVpcCommand,
-  EC2Client,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
+import { appTeamEc2Client } from '#local/app-team';
 import { deployConfig } from '#local/config-file';
 import type { LocalHub, LocalRegion } from '#local/hub';
 import { peeringsOf } from '#local/report';
@@ -14,11 +15,11 @@ import { type HubConfig, parseConfig, resetConfigCache, servedRegions } from '#s
 import { ConfigurationError } from '#shared/errors';
 import { invalidFile } from '#shared/zod-issues';
 import { ec2State } from '#twin/services/ec2/model';
-import type { World } from '#twin/world';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
 import { localApprover, localTransport } from './approve';
 import type { CommandIo } from './cost';
+import { hubOptionsOf, type LocalRunInput } from './hub-options';
 
 /**
  * `spokelink simulate --scenario FILE`: a VPC's whole life on the local hub, step by step. Each step acts like the
@@ -134,16 +135,10 @@ export function loadScenario(path: string): Scenario {
   return parsed.data;
 }
 
-export interface ScenarioRun {
-  config: HubConfig;
-  world: World;
-  clock: 'virtual' | 'real';
-  seed?: number;
-  latencyMs: number;
+export interface ScenarioRun extends LocalRunInput {
   saveDir?: string;
   json: boolean;
   quiet: boolean;
-  verbose: boolean;
 }
 
 const MAX_VIRTUAL_MS = 7 * 24 * 3_600_000;
@@ -239,14 +234,7 @@ export function changedConfig(current: HubConfig, set: Record<string, unknown>):
 function appTeamEc2(hub: LocalHub, vpcId: string, plugin: Parameters<EC2Client['middlewareStack']['use']>[0]) {
   const vpc = ec2State(hub.twin).vpcs[vpcId];
   if (!vpc) throw new ScenarioStepError(`no VPC ${vpcId} in the world`);
-  const team = hub.twin.credentialsFor(`arn:aws:iam::${vpc.ownerId}:role/app-team`);
-  const client = new EC2Client({
-    region: vpc.region,
-    credentials: { accessKeyId: team.accessKeyId, secretAccessKey: team.secretAccessKey },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.use(plugin);
-  return client;
+  return appTeamEc2Client(hub.twin, vpc, plugin);
 }
 
 /** A step that could not be carried out (the run stops, exit code 1). */
@@ -274,11 +262,7 @@ export async function runScenario(path: string, input: ScenarioRun, io: CommandI
   const { createLocalHub, localPlugin } = require('../../local/hub') as typeof import('../../local/hub');
   const dropNext = new Set<string>();
   const hub = await createLocalHub({
-    config: input.config,
-    world: input.world,
-    clock: input.clock,
-    twinOptions: { ...(input.seed === undefined ? {} : { seed: input.seed }), latencyMs: input.latencyMs },
-    logLevel: input.verbose ? 'INFO' : 'SILENT',
+    ...hubOptionsOf(input),
     events: {
       drop: (event) => {
         const text = JSON.stringify(event);

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfigFile, servedRegions } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { loadWorldFile, TwinWorldError, type World } from '#twin/world';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
+import { parseFlags } from './command';
 import type { CommandIo } from './cost';
+import { hubOptionsOf } from './hub-options';
 
 export const SIMULATE_USAGE = `usage: spokelink simulate --config FILE --world FILE [options]
   Runs spokelink's onboarding on the local AWS twin: the real state machine and Lambda handlers, every AWS call
@@ -69,13 +70,7 @@ interface Inputs {
   saveDir?: string;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new SimulateUsageError((error as Error).message);
-  }
-}
+const parse = (argv: string[]) => parseFlags(argv, OPTIONS, { usageError: SimulateUsageError }).values;
 
 /** Reads an events file: a JSON array of events, or one JSON event per line. */
 export function parseEventsFile(text: string, source: string): unknown[] {
@@ -186,13 +181,7 @@ async function execute(argv: string[], io: CommandIo): Promise<number> {
 
   // Loaded only now: the hub pulls in the interpreter, the twin and the handlers.
   const { createLocalHub } = require('../../local/hub') as typeof import('../../local/hub');
-  const hub = await createLocalHub({
-    config: input.config,
-    world: input.world,
-    clock: input.clock,
-    twinOptions: { ...(input.seed === undefined ? {} : { seed: input.seed }), latencyMs: input.latencyMs },
-    logLevel: flags.verbose ? 'INFO' : 'SILENT',
-  });
+  const hub = await createLocalHub(hubOptionsOf({ ...input, verbose: flags.verbose === true }));
   try {
     const live = !flags.json && !flags.quiet;
     if (live) {

@@ -238,23 +238,24 @@ const securityGroupRules: CapacityCheck = {
   },
 };
 
+/** `each` for every zone of the catalog, in id order. */
+const perZone = <T>(config: HubConfig, each: (zone: string) => T): T[] => [...catalogZones(config)].sort().map(each);
+
 const zoneVpcs: CapacityCheck = {
   id: 'zone-associations',
   async run({ config, usage, wave }) {
     if (config.dns.mode !== 'zones')
       return { ok: true, detail: 'DNS mode profile: no zone association per VPC', missing: [] };
     const wanted = new Set(endpointsOfSegment(config, wave.segment).flatMap(([, e]) => e.privateHostedZoneIds));
-    const capacities = [...catalogZones(config)]
-      .sort()
-      .map((zone) =>
-        capacity(
-          'vpcsPerHostedZone',
-          zone,
-          usage.zoneLimits.get(zone) ?? limitOf(usage, 'vpcsPerHostedZone'),
-          usage.zoneVpcs.get(zone) ?? 0,
-          wanted.has(zone) ? 1 : 0,
-        ),
-      );
+    const capacities = perZone(config, (zone) =>
+      capacity(
+        'vpcsPerHostedZone',
+        zone,
+        usage.zoneLimits.get(zone) ?? limitOf(usage, 'vpcsPerHostedZone'),
+        usage.zoneVpcs.get(zone) ?? 0,
+        wanted.has(zone) ? 1 : 0,
+      ),
+    );
     const first = tightest(capacities);
     return finding(
       wave,
@@ -267,17 +268,15 @@ const zoneVpcs: CapacityCheck = {
 const zoneAuthorizations: CapacityCheck = {
   id: 'zone-authorizations',
   async run({ config, usage, wave }) {
-    const capacities = [...catalogZones(config)]
-      .sort()
-      .map((zone) =>
-        capacity(
-          'authorizationsPerHostedZone',
-          zone,
-          QUOTAS.authorizationsPerHostedZone.value,
-          usage.zoneAuthorizations.get(zone) ?? 0,
-          0,
-        ),
-      );
+    const capacities = perZone(config, (zone) =>
+      capacity(
+        'authorizationsPerHostedZone',
+        zone,
+        QUOTAS.authorizationsPerHostedZone.value,
+        usage.zoneAuthorizations.get(zone) ?? 0,
+        0,
+      ),
+    );
     const most = Math.max(0, ...capacities.map((c) => c.used));
     return finding(
       wave,

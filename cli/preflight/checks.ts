@@ -5,14 +5,13 @@ import {
   paginateDescribeSecurityGroups,
   paginateDescribeTransitGatewayRouteTables,
   paginateDescribeVpcEndpointServiceConfigurations,
-  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { type IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { ListAWSServiceAccessForOrganizationCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetResourceShareAssociationsCommand, paginateGetResourceShares, type RAMClient } from '@aws-sdk/client-ram';
 import { GetHostedZoneCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { aggregatedIngressRules } from '#shared/aggregated-ingress';
-import { ruleCidrOf } from '#shared/cidr';
+import { ruleAllows } from '#shared/cidr';
 import { type HubConfig, organizationShareOf } from '#shared/config';
 import { isAwsError } from '#shared/errors';
 import { hostedZoneIds, routeTableIds, securityGroupIds } from '../../infra/permissions';
@@ -58,6 +57,17 @@ export interface PreflightCheck<C = PreflightContext> {
 
 const result = (detail: string, missing: string[] = []) => ({ ok: missing.length === 0, detail, missing });
 
+/** `N of M <what> exist`: ok when nothing of what is wanted is missing. */
+const tally = (wanted: readonly unknown[], missing: string[], what: string) =>
+  result(`${wanted.length - missing.length} of ${wanted.length} ${what} exist`, missing);
+
+/** Every item the pages list (`itemsOf` one page). */
+async function collect<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of pages) items.push(...(itemsOf(page) ?? []));
+  return items;
+}
+
 /** The configured ids the describe did not return. */
 const absent = (wanted: readonly string[], found: Iterable<string | undefined>) => {
   const seen = new Set(found);
@@ -90,16 +100,14 @@ const routeTables: PreflightCheck = {
   id: 'route-tables',
   async run({ config, clients }) {
     const wanted = routeTableIds(config);
-    const found: string[] = [];
-    const pages = paginateDescribeTransitGatewayRouteTables(
-      { client: clients.ec2 },
-      { Filters: [{ Name: 'transit-gateway-id', Values: [config.hub.transitGatewayId] }] },
+    const found = await collect(
+      paginateDescribeTransitGatewayRouteTables(
+        { client: clients.ec2 },
+        { Filters: [{ Name: 'transit-gateway-id', Values: [config.hub.transitGatewayId] }] },
+      ),
+      (page) => page.TransitGatewayRouteTables?.map((table) => table.TransitGatewayRouteTableId),
     );
-    for await (const page of pages) {
-      for (const table of page.TransitGatewayRouteTables ?? []) found.push(table.TransitGatewayRouteTableId ?? '');
-    }
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} configured TGW route tables exist`, missing);
+    return tally(wanted, absent(wanted, found), 'configured TGW route tables');
   },
 };
 
@@ -117,7 +125,7 @@ const hostedZones: PreflightCheck = {
         missing.push(id);
       }
     }
-    return result(`${wanted.length - missing.length} of ${wanted.length} private hosted zones exist`, missing);
+    return tally(wanted, missing, 'private hosted zones');
   },
 };
 
@@ -125,14 +133,11 @@ const securityGroups: PreflightCheck = {
   id: 'security-groups',
   async run({ config, clients }) {
     const wanted = securityGroupIds(config);
-    const found: string[] = [];
-    const pages = paginateDescribeSecurityGroups(
-      { client: clients.ec2 },
-      { Filters: [{ Name: 'group-id', Values: wanted }] },
+    const found = await collect(
+      paginateDescribeSecurityGroups({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: wanted }] }),
+      (page) => page.SecurityGroups?.map((group) => group.GroupId),
     );
-    for await (const page of pages) for (const group of page.SecurityGroups ?? []) found.push(group.GroupId ?? '');
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} endpoint security groups exist`, missing);
+    return tally(wanted, absent(wanted, found), 'endpoint security groups');
   },
 };
 
@@ -143,26 +148,14 @@ const aggregatedIngress: PreflightCheck = {
     const wanted = aggregatedIngressRules(config);
     if (wanted.length === 0) return result('no aggregated ingress configured (segments.*.aggregatedIngress)');
     const groups = [...new Set(wanted.map((r) => r.groupId))].sort();
-    const found: SecurityGroupRule[] = [];
-    const pages = paginateDescribeSecurityGroupRules(
-      { client: clients.ec2 },
-      { Filters: [{ Name: 'group-id', Values: groups }] },
+    const found = await collect(
+      paginateDescribeSecurityGroupRules({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: groups }] }),
+      (page) => page.SecurityGroupRules?.filter((r) => !r.IsEgress),
     );
-    for await (const page of pages) found.push(...(page.SecurityGroupRules ?? []).filter((r) => !r.IsEgress));
     const missing = wanted
-      .filter(
-        (w) =>
-          !found.some(
-            (r) =>
-              r.GroupId === w.groupId &&
-              r.IpProtocol === 'tcp' &&
-              r.FromPort === w.port &&
-              r.ToPort === w.port &&
-              ruleCidrOf(r) === w.cidr,
-          ),
-      )
+      .filter((w) => !found.some(ruleAllows(w)))
       .map((w) => `${w.groupId} tcp ${w.port} from ${w.cidr} (${w.description}: the hub stack deploys it)`);
-    return result(`${wanted.length - missing.length} of ${wanted.length} aggregated ingress rules exist`, missing);
+    return tally(wanted, missing, 'aggregated ingress rules');
   },
 };
 
@@ -171,14 +164,14 @@ const endpointServices: PreflightCheck = {
   async run({ config, clients }) {
     const wanted = [...new Set(Object.values(config.endpointServices).map((s) => s.serviceId))].sort();
     if (wanted.length === 0) return result('no endpoint services configured');
-    const found: string[] = [];
-    const pages = paginateDescribeVpcEndpointServiceConfigurations(
-      { client: clients.ec2 },
-      { Filters: [{ Name: 'service-id', Values: wanted }] },
+    const found = await collect(
+      paginateDescribeVpcEndpointServiceConfigurations(
+        { client: clients.ec2 },
+        { Filters: [{ Name: 'service-id', Values: wanted }] },
+      ),
+      (page) => page.ServiceConfigurations?.map((s) => s.ServiceId),
     );
-    for await (const page of pages) for (const s of page.ServiceConfigurations ?? []) found.push(s.ServiceId ?? '');
-    const missing = absent(wanted, found);
-    return result(`${wanted.length - missing.length} of ${wanted.length} endpoint services exist`, missing);
+    return tally(wanted, absent(wanted, found), 'endpoint services');
   },
 };
 

@@ -15,9 +15,9 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
       `${report.vpcs.length} VPCs in ${accounts.size} accounts.`,
   );
 
-  out.push('', 'VPCs (status tags written by spokelink):');
   out.push(
-    table(
+    ...section(
+      'VPCs (status tags written by spokelink):',
       ['VPC', 'account', 'CIDR', 'requested', 'status', 'detail'],
       report.vpcs.map((v) => [
         v.vpcId,
@@ -38,26 +38,23 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
     ),
   );
 
-  out.push('', 'Created (consumer registry):');
-  if (report.registry.length === 0) {
-    out.push('  nothing');
-  } else {
-    out.push(
-      table(
-        ['VPC', 'status', 'segment', 'attachment', 'routes', 'zones', 'SG rules', 'endpoint services'],
-        report.registry.map((r) => [
-          r.vpcId,
-          r.status ?? '',
-          r.segment ?? '',
-          r.attachmentId ?? '-',
-          String(r.routes),
-          r.zones.length > 0 ? r.zones.join(',') : '-',
-          String(r.securityGroupRules),
-          String(r.endpointServicePrincipals),
-        ]),
-      ),
-    );
-  }
+  out.push(
+    ...section(
+      'Created (consumer registry):',
+      ['VPC', 'status', 'segment', 'attachment', 'routes', 'zones', 'SG rules', 'endpoint services'],
+      report.registry.map((r) => [
+        r.vpcId,
+        r.status ?? '',
+        r.segment ?? '',
+        r.attachmentId ?? '-',
+        String(r.routes),
+        r.zones.length > 0 ? r.zones.join(',') : '-',
+        String(r.securityGroupRules),
+        String(r.endpointServicePrincipals),
+      ]),
+      'nothing',
+    ),
+  );
 
   const changes = Object.entries(report.changes);
   if (changes.length > 0) {
@@ -74,25 +71,22 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
     );
   }
 
-  out.push('', 'Executions:');
-  if (report.executions.length === 0) {
-    out.push('  none');
-  } else {
-    out.push(
-      table(
-        ['name', 'status', 'started', 'took', 'transitions', 'lambdas', 'error'],
-        report.executions.map((e) => [
-          e.name,
-          e.status,
-          `T+${duration(e.startedAtSeconds * 1000)}`,
-          e.durationSeconds === undefined ? 'running' : duration(e.durationSeconds * 1000),
-          String(e.stateTransitions),
-          String(e.lambdaInvocations),
-          e.error ? clip(`${e.error}: ${causeMessage(e.cause)}`, 80) : '',
-        ]),
-      ),
-    );
-  }
+  out.push(
+    ...section(
+      'Executions:',
+      ['name', 'status', 'started', 'took', 'transitions', 'lambdas', 'error'],
+      report.executions.map((e) => [
+        e.name,
+        e.status,
+        `T+${duration(e.startedAtSeconds * 1000)}`,
+        e.durationSeconds === undefined ? 'running' : duration(e.durationSeconds * 1000),
+        String(e.stateTransitions),
+        String(e.lambdaInvocations),
+        e.error ? clip(`${e.error}: ${causeMessage(e.cause)}`, 80) : '',
+      ]),
+      'none',
+    ),
+  );
   const cost = report.stateTransitions * PRICE_PER_TRANSITION;
   out.push(
     `  ${report.stateTransitions} state transitions (Step Functions Standard: $${cost.toFixed(4)}), ` +
@@ -104,12 +98,11 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
 
   const { awsCalls } = report;
   out.push(
-    '',
-    `AWS calls: ${awsCalls.total}` +
-      (awsCalls.failed ? ` (${awsCalls.failed} answered with an error, ${awsCalls.throttled} of them throttled)` : ''),
-  );
-  out.push(
-    table(
+    ...section(
+      `AWS calls: ${awsCalls.total}` +
+        (awsCalls.failed
+          ? ` (${awsCalls.failed} answered with an error, ${awsCalls.throttled} of them throttled)`
+          : ''),
       ['service', 'operation', 'calls', 'errors', 'throttled'],
       awsCalls.byOperation.map((o) => [
         o.service,
@@ -154,9 +147,9 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
       Object.entries(tally)
         .map(([key, n]) => `${n} ${key}`)
         .join(', ') || '-';
-    out.push('', 'Regions (one hub each):');
     out.push(
-      table(
+      ...section(
+        'Regions (one hub each):',
         ['region', 'workflows', 'spoke VPCs', 'executions', 'events', 'peering'],
         report.regions.map((r) => [
           r.region,
@@ -177,4 +170,9 @@ export function renderReport(report: SimulationReport, options: { savedTo?: stri
     out.push('', `Executions, histories, registry and this report saved to ${options.savedTo}.`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A titled table after a blank line; with no rows and an `empty` word, that word instead of the table. */
+function section(title: string, header: string[], rows: string[][], empty?: string): string[] {
+  return ['', title, rows.length === 0 && empty !== undefined ? `  ${empty}` : table(header, rows)];
 }

@@ -9,10 +9,11 @@ import {
   paginateDescribeVpcEndpoints,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { isIpv6Cidr, ruleCidrOf } from '#shared/cidr';
+import { isIpv6Cidr, ruleAllows } from '#shared/cidr';
 import { EndpointAcceptanceError, isAwsError, quotaErrorOf } from '#shared/errors';
 import { logger } from '#shared/logger';
-import type { Plan, SecurityGroupRulePlan } from '#shared/plan';
+import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { changeRecordItems, type RegistryTable, recordItemKey } from '#shared/registry';
 import type {
   EndpointConnectionRecord,
@@ -60,13 +61,6 @@ export async function ingressRules(ec2: EC2Client, groupIds: string[]): Promise<
 }
 
 const groupsOf = (rules: readonly { groupId: string }[]) => [...new Set(rules.map((r) => r.groupId))].sort();
-
-const matches = (planned: SecurityGroupRulePlan) => (rule: SecurityGroupRule) =>
-  rule.GroupId === planned.groupId &&
-  rule.IpProtocol === 'tcp' &&
-  rule.FromPort === planned.port &&
-  rule.ToPort === planned.port &&
-  ruleCidrOf(rule) === planned.cidr;
 
 /**
  * The permission's range for `cidr`: `Ipv6Ranges` for an IPv6 block (counted against the group's separate IPv6 rules
@@ -120,22 +114,20 @@ export async function registerConsumer(plan: Plan, deps: ConsumerDeps): Promise<
     await changeRecordItems(deps.registry, plan.vpcId, { securityGroupRules: { put: rules.ours, drop } }, deps.now());
   };
 
-  try {
-    // A retried attempt (or a later execution) finds rules an earlier one confirmed: one describe tells which planned
-    // rules exist already, so they are not sent again. Every call counts against EC2's request rate, a refused
-    // duplicate too: re-sending them spent the attempt's tokens before it reached the rules still missing.
-    const known = confirmedBefore.size > 0 ? await ingressRules(deps.hubEc2, groupsOf(planned)) : undefined;
-    await authorizeRules(planned, deps.hubEc2, rules, result, known);
-    for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
-    const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
-    if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
-  } catch (error) {
-    await record().catch((recordError: unknown) =>
-      logger.error('could not record what was registered before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await record();
+  await recordingProgress(
+    'what was registered',
+    async () => {
+      // A retried attempt (or a later execution) finds rules an earlier one confirmed: one describe tells which planned
+      // rules exist already, so they are not sent again. Every call counts against EC2's request rate, a refused
+      // duplicate too: re-sending them spent the attempt's tokens before it reached the rules still missing.
+      const known = confirmedBefore.size > 0 ? await ingressRules(deps.hubEc2, groupsOf(planned)) : undefined;
+      await authorizeRules(planned, deps.hubEc2, rules, result, known);
+      for (const service of plan.endpointServices) await allowPrincipal(plan, service.serviceId, deps.hubEc2, result);
+      const accepting = plan.endpointServices.filter((s) => s.acceptConnections).map((s) => s.serviceId);
+      if (accepting.length > 0) await acceptConnections(plan, accepting, deps, result);
+    },
+    record,
+  );
   return result;
 }
 
@@ -155,7 +147,7 @@ async function authorizeRules(
 ): Promise<void> {
   const lookUp: { rule: SecurityGroupRuleRecord; created: boolean }[] = [];
   for (const rule of planned) {
-    if (known?.some(matches(rule))) {
+    if (known?.some(ruleAllows(rule))) {
       // Exists already (described above): judged like a duplicate, without sending it.
       lookUp.push({ rule, created: false });
       continue;
@@ -189,11 +181,11 @@ async function authorizeRules(
 
   // The describe made before, unless a duplicate it did not show needs a fresh one.
   const existing =
-    known && lookUp.every((x) => known.some(matches(x.rule)))
+    known && lookUp.every((x) => known.some(ruleAllows(x.rule)))
       ? known
       : await ingressRules(ec2, groupsOf(lookUp.map((x) => x.rule)));
   for (const { rule, created } of lookUp) {
-    const found = existing.find(matches(rule));
+    const found = existing.find(ruleAllows(rule));
     if (created || !found || found.Description === rule.description) {
       // Ours (or, not visible yet, assumed ours as before: the removal checks the description before removing). Without an
       // id the write-ahead item stands for it (an id an earlier run recorded is not overwritten).

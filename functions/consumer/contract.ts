@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, removalActions } from '#shared/contract';
+import { type Contract, makingActions } from '#shared/contract';
 import {
   EndpointConnectionRecordSchema,
   EndpointServicePrincipalRecordSchema,
@@ -43,14 +43,10 @@ export type ConsumerRemovalResult = z.infer<typeof ConsumerRemovalResultSchema>;
 
 /** The consumer function's steps: the `*EndpointAccess` states (docs/workflow.md). */
 export const ConsumerContract = {
-  /** RegisterConsumer (no action: the onboarding ASL's original input). */
-  register: {
-    input: onOriginalPlan('register'),
-    output: ConsumerResultSchema,
-  },
   /**
-   * PruneEndpointAccess (the rules the plan no longer wants), RemoveEndpointAccess (every recorded rule and, if no other
-   * VPC of the account needs it, the principal).
+   * RegisterConsumer (`register`, the onboarding ASL's original input), PruneEndpointAccess (the rules the plan no
+   * longer wants), RemoveEndpointAccess (every recorded rule and, if no other VPC of the account needs it, the
+   * principal).
    */
-  ...removalActions(ConsumerRemovalResultSchema),
+  ...makingActions('register', ConsumerResultSchema, ConsumerRemovalResultSchema),
 } as const satisfies Contract;

@@ -3,8 +3,8 @@ import { configFromEnv } from '#shared/config';
 import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
-import { heldRegistry, registryTable } from '#shared/registry';
-import { removalTargetOfPlan } from '#shared/vpc-ref';
+import { registryTable } from '#shared/registry';
+import { registryOfRequest, removalOf } from '#shared/step-request';
 import { registerConsumer } from './consumer';
 import { ConsumerContract } from './contract';
 import { removeEndpointAccess } from './remove';
@@ -18,14 +18,12 @@ export const Input = inputSchema(ConsumerContract);
 export const handler = lambdaHandler('consumer', async (input: unknown): Promise<OutputOf<typeof ConsumerContract>> => {
   const request = Input.parse(input);
   const config = configFromEnv();
-  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
-  const registry = await heldRegistry(registryTable(config), fence, Date.now());
+  const registry = await registryOfRequest(registryTable(config), request);
   const deps = { hubEc2: hubEc2(config.hub.region), registry, now: () => Date.now() };
   if (request.action === 'remove' || request.action === 'prune') {
-    const vpc = request.action === 'remove' ? request.vpc : removalTargetOfPlan(request.plan);
-    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
+    const { vpc, keep } = removalOf(request);
     const names = new Map(Object.entries(config.endpointServices).map(([name, s]) => [s.serviceId, name]));
-    return removeEndpointAccess(vpc, request.action === 'prune' ? request.plan : undefined, {
+    return removeEndpointAccess(vpc, keep, {
       ...deps,
       serviceNameOf: (serviceId) => names.get(serviceId),
     });

@@ -7,10 +7,11 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { ruleCidrOf } from '#shared/cidr';
+import { ruleAllows } from '#shared/cidr';
 import { EndpointAcceptanceError, isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { forgetInRecord, getRecord, otherVpcsUsingEndpointService, type RegistryTable } from '#shared/registry';
 import type {
   EndpointConnectionRecord,
@@ -51,14 +52,7 @@ const ruleKey = (r: { groupId: string; cidr: string; port: number }) => `${r.gro
 /** Matches a recorded rule by its id, else by group, protocol, port and CIDR. */
 function findRule(rules: SecurityGroupRule[], recorded: SecurityGroupRuleRecord): SecurityGroupRule | undefined {
   if (recorded.ruleId) return rules.find((r) => r.SecurityGroupRuleId === recorded.ruleId);
-  return rules.find(
-    (r) =>
-      r.GroupId === recorded.groupId &&
-      r.IpProtocol === 'tcp' &&
-      r.FromPort === recorded.port &&
-      r.ToPort === recorded.port &&
-      ruleCidrOf(r) === recorded.cidr,
-  );
+  return rules.find(ruleAllows(recorded));
 }
 
 /** Removes the endpoint access the record holds and `keep` (a change's plan) does not want; all when offboarding. */
@@ -94,17 +88,15 @@ export async function removeEndpointAccess(vpc: RemovalTarget, keep: Plan | unde
     await forgetInRecord(deps.registry, vpc.vpcId, 'endpointServicePrincipals', principalsGone, deps.now());
     await forgetInRecord(deps.registry, vpc.vpcId, 'endpointConnections', connectionsGone, deps.now());
   };
-  try {
-    if (rules.length > 0) await revokeRules(rules, deps.hubEc2, result);
-    if (connections.length > 0) await rejectConnections(connections, deps.hubEc2, result);
-    if (principals.length > 0) await removePrincipals(vpc, principals, deps, result);
-  } catch (error) {
-    await forget().catch((recordError: unknown) =>
-      logger.error('could not record the access removed before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await forget();
+  await recordingProgress(
+    'the access removed',
+    async () => {
+      if (rules.length > 0) await revokeRules(rules, deps.hubEc2, result);
+      if (connections.length > 0) await rejectConnections(connections, deps.hubEc2, result);
+      if (principals.length > 0) await removePrincipals(vpc, principals, deps, result);
+    },
+    forget,
+  );
   return result;
 }
 

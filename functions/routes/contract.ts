@@ -1,14 +1,9 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, removalActions } from '#shared/contract';
+import { type Contract, madeResult, makingActions } from '#shared/contract';
 import { RouteRecordSchema } from '#shared/registry/model';
 
-/** CreateSpokeRoutes' result. */
-export const RoutesResultSchema = z.object({
-  /** Routes this call created. */
-  created: z.array(RouteRecordSchema),
-  /** Routes that already went to the TGW. */
-  existing: z.array(RouteRecordSchema),
-});
+/** CreateSpokeRoutes' result: the routes it created, and those that already went to the TGW. */
+export const RoutesResultSchema = madeResult(RouteRecordSchema);
 export type RoutesResult = z.infer<typeof RoutesResultSchema>;
 
 /** RemoveSpokeRoutes' and PruneSpokeRoutes' result. */
@@ -25,11 +20,9 @@ export type RouteRemovalResult = z.infer<typeof RouteRemovalResultSchema>;
 
 /** The routes function's steps (docs/workflow.md). */
 export const RoutesContract = {
-  /** CreateSpokeRoutes (no action: the onboarding ASL's original input). */
-  create: {
-    input: onOriginalPlan('create'),
-    output: RoutesResultSchema,
-  },
-  /** PruneSpokeRoutes (the routes the plan no longer wants), RemoveSpokeRoutes (every recorded route). */
-  ...removalActions(RouteRemovalResultSchema),
+  /**
+   * CreateSpokeRoutes (`create`, the onboarding ASL's original input), PruneSpokeRoutes (the routes the plan no longer
+   * wants), RemoveSpokeRoutes (every recorded route).
+   */
+  ...makingActions('create', RoutesResultSchema, RouteRemovalResultSchema),
 } as const satisfies Contract;

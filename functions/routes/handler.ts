@@ -3,8 +3,8 @@ import { configFromEnv } from '#shared/config';
 import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
-import { heldRegistry, registryTable } from '#shared/registry';
-import { removalTargetOfPlan } from '#shared/vpc-ref';
+import { registryTable } from '#shared/registry';
+import { registryOfRequest, removalOf } from '#shared/step-request';
 import { RoutesContract } from './contract';
 import { removeSpokeRoutes } from './remove';
 import { createSpokeRoutes } from './routes';
@@ -15,12 +15,10 @@ export const Input = inputSchema(RoutesContract);
 export const handler = lambdaHandler('routes', async (input: unknown): Promise<OutputOf<typeof RoutesContract>> => {
   const request = Input.parse(input);
   const config = configFromEnv();
-  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
-  const registry = await heldRegistry(registryTable(config), fence, Date.now());
+  const registry = await registryOfRequest(registryTable(config), request);
   if (request.action === 'remove' || request.action === 'prune') {
-    const vpc = request.action === 'remove' ? request.vpc : removalTargetOfPlan(request.plan);
-    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
-    return removeSpokeRoutes(vpc, request.action === 'prune' ? request.plan : undefined, {
+    const { vpc, keep } = removalOf(request);
+    return removeSpokeRoutes(vpc, keep, {
       spokeEc2: async () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId }),
       transitGatewayId: config.hub.transitGatewayId,
       registry,

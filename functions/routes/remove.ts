@@ -3,6 +3,7 @@ import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { isAwsError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { forgetInRecord, getRecord, type RegistryTable } from '#shared/registry';
 import type { RouteRecord } from '#shared/registry/model';
 import { routesOf, routeTarget } from '#shared/spoke-routes';
@@ -63,42 +64,40 @@ export async function removeSpokeRoutes(vpc: RemovalTarget, keep: Plan | undefin
       [...result.removed, ...result.vanished, ...result.notOurs.map(({ target: _t, ...r }) => r)],
       deps.now(),
     );
-  try {
-    const ec2 = await deps.spokeEc2();
-    const tableIds = [...new Set(candidates.map((r) => r.routeTableId))].sort();
-    const tables = await routesOf(ec2, tableIds);
+  await recordingProgress(
+    'the routes removed',
+    async () => {
+      const ec2 = await deps.spokeEc2();
+      const tableIds = [...new Set(candidates.map((r) => r.routeTableId))].sort();
+      const tables = await routesOf(ec2, tableIds);
 
-    for (const route of candidates) {
-      const found = tables
-        .get(route.routeTableId)
-        ?.find((r) => routeDestinationOf(r) === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
-      if (!found) {
-        result.vanished.push(route);
-      } else if (found.TransitGatewayId !== deps.transitGatewayId) {
-        const target = routeTarget(found);
-        logger.warn('a recorded route now points elsewhere: left alone', { ...route, target });
-        result.notOurs.push({ ...route, target });
-      } else {
-        try {
-          await ec2.send(
-            new DeleteRouteCommand({
-              RouteTableId: route.routeTableId,
-              ...routeDestinationParam(route.destinationCidr),
-            }),
-          );
-          result.removed.push(route);
-        } catch (error) {
-          if (!isAwsError(error, 'InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound')) throw error;
+      for (const route of candidates) {
+        const found = tables
+          .get(route.routeTableId)
+          ?.find((r) => routeDestinationOf(r) === route.destinationCidr && r.Origin !== 'EnableVgwRoutePropagation');
+        if (!found) {
           result.vanished.push(route);
+        } else if (found.TransitGatewayId !== deps.transitGatewayId) {
+          const target = routeTarget(found);
+          logger.warn('a recorded route now points elsewhere: left alone', { ...route, target });
+          result.notOurs.push({ ...route, target });
+        } else {
+          try {
+            await ec2.send(
+              new DeleteRouteCommand({
+                RouteTableId: route.routeTableId,
+                ...routeDestinationParam(route.destinationCidr),
+              }),
+            );
+            result.removed.push(route);
+          } catch (error) {
+            if (!isAwsError(error, 'InvalidRoute.NotFound', 'InvalidRouteTableID.NotFound')) throw error;
+            result.vanished.push(route);
+          }
         }
       }
-    }
-  } catch (error) {
-    await forget().catch((recordError: unknown) =>
-      logger.error('could not record the routes removed before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await forget();
+    },
+    forget,
+  );
   return result;
 }

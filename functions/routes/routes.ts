@@ -1,8 +1,8 @@
 import { CreateRouteCommand, type EC2Client, paginateDescribeRouteTables, type Route } from '@aws-sdk/client-ec2';
 import { routeDestinationOf, routeDestinationParam } from '#shared/cidr';
 import { ConflictError, isAwsError, quotaErrorOf } from '#shared/errors';
-import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import { isStaticRoute, routeConflictText, routeTarget, spokeRouteNeeds } from '#shared/spoke-routes';
 import type { RoutesResult } from './contract';
@@ -45,48 +45,50 @@ export async function createSpokeRoutes(plan: Plan, deps: RoutesDeps): Promise<R
     await mergeIntoRecord(deps.registry, plan.vpcId, 'routes', routes, deps.now());
   };
 
-  try {
-    const tables = await routesByTable(ec2, plan.routeTableIds);
-    const { missing, existing, conflicts } = spokeRouteNeeds(
-      plan.routeTableIds,
-      plan.destinations,
-      plan.transitGatewayId,
-      tables,
-    );
-    result.existing.push(...existing);
-    if (conflicts.length > 0) throw conflictError(plan, conflicts);
+  await recordingProgress(
+    'the routes made',
+    async () => {
+      const tables = await routesByTable(ec2, plan.routeTableIds);
+      const { missing, existing, conflicts } = spokeRouteNeeds(
+        plan.routeTableIds,
+        plan.destinations,
+        plan.transitGatewayId,
+        tables,
+      );
+      result.existing.push(...existing);
+      if (conflicts.length > 0) throw conflictError(plan, conflicts);
 
-    for (const route of missing) {
-      try {
-        await ec2.send(
-          new CreateRouteCommand({
-            RouteTableId: route.routeTableId,
-            ...routeDestinationParam(route.destinationCidr),
-            TransitGatewayId: plan.transitGatewayId,
-          }),
-        );
-        result.created.push(route);
-      } catch (error) {
-        if (!isAwsError(error, 'RouteAlreadyExists')) {
-          throw quotaErrorOf(error, `route in ${route.routeTableId}`) ?? error;
+      for (const route of missing) {
+        try {
+          await ec2.send(
+            new CreateRouteCommand({
+              RouteTableId: route.routeTableId,
+              ...routeDestinationParam(route.destinationCidr),
+              TransitGatewayId: plan.transitGatewayId,
+            }),
+          );
+          result.created.push(route);
+        } catch (error) {
+          if (!isAwsError(error, 'RouteAlreadyExists')) {
+            throw quotaErrorOf(error, `route in ${route.routeTableId}`) ?? error;
+          }
+          // Created meanwhile: ours (a retried invocation) or someone else's.
+          const now = (await routesByTable(ec2, [route.routeTableId])).get(route.routeTableId) ?? [];
+          const found = now.filter(isStaticRoute).find((r) => routeDestinationOf(r) === route.destinationCidr);
+          if (found?.TransitGatewayId !== plan.transitGatewayId) {
+            throw conflictError(plan, [
+              {
+                routeTableId: route.routeTableId,
+                cidr: route.destinationCidr,
+                target: found ? routeTarget(found) : '?',
+              },
+            ]);
+          }
+          result.existing.push(route);
         }
-        // Created meanwhile: ours (a retried invocation) or someone else's.
-        const now = (await routesByTable(ec2, [route.routeTableId])).get(route.routeTableId) ?? [];
-        const found = now.filter(isStaticRoute).find((r) => routeDestinationOf(r) === route.destinationCidr);
-        if (found?.TransitGatewayId !== plan.transitGatewayId) {
-          throw conflictError(plan, [
-            { routeTableId: route.routeTableId, cidr: route.destinationCidr, target: found ? routeTarget(found) : '?' },
-          ]);
-        }
-        result.existing.push(route);
       }
-    }
-  } catch (error) {
-    await record().catch((recordError: unknown) =>
-      logger.error('could not record the routes made before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await record();
+    },
+    record,
+  );
   return result;
 }

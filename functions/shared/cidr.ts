@@ -132,6 +132,26 @@ export function ruleCidrOf(rule: { CidrIpv4?: string; CidrIpv6?: string }): stri
 }
 
 /**
+ * Whether a security group rule (DescribeSecurityGroupRules) lets TCP `port` in from `cidr` to `groupId`: the rule a
+ * planned or recorded access is, whatever its description says.
+ */
+export const ruleAllows =
+  (wanted: { groupId: string; port: number; cidr: string }) =>
+  (rule: {
+    GroupId?: string;
+    IpProtocol?: string;
+    FromPort?: number;
+    ToPort?: number;
+    CidrIpv4?: string;
+    CidrIpv6?: string;
+  }) =>
+    rule.GroupId === wanted.groupId &&
+    rule.IpProtocol === 'tcp' &&
+    rule.FromPort === wanted.port &&
+    rule.ToPort === wanted.port &&
+    ruleCidrOf(rule) === wanted.cidr;
+
+/**
  * A VPC's CIDR blocks that are (being) associated, IPv4 then IPv6, sorted (DescribeVpcs `CidrBlockAssociationSet` and
  * `Ipv6CidrBlockAssociationSet`; `CidrBlock` when the set is absent).
  */

@@ -53,6 +53,28 @@ export const removalActions = <O extends z.ZodType>(output: O) => ({
 });
 
 /**
+ * The actions of a function whose onboarding step makes things: its original, action-less input (`{ action?, plan }`,
+ * named `action`) returning `output`, then `prune` and `remove` (removalActions) returning `removal`.
+ */
+export const makingActions = <A extends string, O extends z.ZodType, R extends z.ZodType>(
+  action: A,
+  output: O,
+  removal: R,
+) => ({
+  ...({ [action]: { input: onOriginalPlan(action), output } } as {
+    [K in A]: { input: ReturnType<typeof onOriginalPlan<A>>; output: O };
+  }),
+  ...removalActions(removal),
+});
+
+/**
+ * A making step's result for one kind of recorded item: those it made now (`created`) and those it found already
+ * there (`existing`, never counted as made by this call); both are recorded.
+ */
+export const madeResult = <R extends z.ZodType>(item: R) =>
+  z.object({ created: z.array(item), existing: z.array(item) });
+
+/**
  * The handler's input schema: the actions' inputs, tried in the contract's order (an action-less original input comes
  * first, and a payload naming another action never matches it).
  */

@@ -21,7 +21,10 @@ import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './
 export const QUEUE_PK = 'INTAKE#QUEUE';
 export const RUNNING_PK = 'INTAKE#RUNNING';
 
-const itemKey = (pk: string, accountId: string, vpcId: string) => ({ pk, sk: `${accountId}#${vpcId}` });
+const itemKey = (pk: string, vpc: { accountId: string; vpcId: string }) => ({
+  pk,
+  sk: `${vpc.accountId}#${vpc.vpcId}`,
+});
 
 export interface QueuedRequest {
   accountId: string;
@@ -65,7 +68,7 @@ export async function enqueue(
     const { Attributes } = await table.dynamo.send(
       new UpdateCommand({
         TableName: table.tableName,
-        Key: itemKey(QUEUE_PK, request.accountId, request.vpcId),
+        Key: itemKey(QUEUE_PK, request),
         UpdateExpression:
           'SET #kind = :kind, accountId = :account, vpcId = :vpc, workflow = :workflow, eventId = :eventId, ' +
           '#event = :event, eventTime = :time, dueAt = if_not_exists(dueAt, :due), ' +
@@ -155,19 +158,14 @@ export async function putRunning(table: RegistryTable, running: RunningExecution
   await table.dynamo.send(
     new PutCommand({
       TableName: table.tableName,
-      Item: { ...itemKey(RUNNING_PK, running.accountId, running.vpcId), kind: 'intake-running', ...running },
+      Item: { ...itemKey(RUNNING_PK, running), kind: 'intake-running', ...running },
     }),
   );
 }
 
 /** Forgets a VPC's running execution once it has ended (only that one: a newer start keeps its item). */
 export async function forgetRunning(table: RegistryTable, running: RunningExecution): Promise<void> {
-  await deleteIfAttributeEquals(
-    table,
-    itemKey(RUNNING_PK, running.accountId, running.vpcId),
-    'executionArn',
-    running.executionArn,
-  );
+  await deleteIfAttributeEquals(table, itemKey(RUNNING_PK, running), 'executionArn', running.executionArn);
 }
 
 /**
@@ -175,12 +173,7 @@ export async function forgetRunning(table: RegistryTable, running: RunningExecut
  * Returns whether it was removed.
  */
 export async function dequeue(table: RegistryTable, request: QueuedRequest): Promise<boolean> {
-  return deleteIfAttributeEquals(
-    table,
-    itemKey(QUEUE_PK, request.accountId, request.vpcId),
-    'eventId',
-    request.eventId,
-  );
+  return deleteIfAttributeEquals(table, itemKey(QUEUE_PK, request), 'eventId', request.eventId);
 }
 
 export const LOCK_PK = 'INTAKE#LOCK';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Contract, onOriginalPlan, onPlan, removalActions } from '#shared/contract';
+import { type Contract, madeResult, makingActions, onPlan } from '#shared/contract';
 import { ProfileAssociationRecordSchema, SpokeEndpointRecordSchema, ZoneRecordSchema } from '#shared/registry/model';
 
 /** AssociateZones' result for the zones. */
@@ -44,10 +44,7 @@ export const ProfileRemovalResultSchema = z.object({
 export type ProfileRemovalResult = z.infer<typeof ProfileRemovalResultSchema>;
 
 /** CreateSpokeEndpoints' result: the local services' endpoints made now and those already there (recorded, live). */
-export const SpokeEndpointResultSchema = z.object({
-  created: z.array(SpokeEndpointRecordSchema),
-  existing: z.array(SpokeEndpointRecordSchema),
-});
+export const SpokeEndpointResultSchema = madeResult(SpokeEndpointRecordSchema);
 export type SpokeEndpointResult = z.infer<typeof SpokeEndpointResultSchema>;
 
 export const SpokeEndpointRemovalResultSchema = z.object({
@@ -76,16 +73,18 @@ export const DnsRemovalResultSchema = ZoneRemovalResultSchema.extend(ProfileRemo
 
 /** The zones function's steps (docs/workflow.md). */
 export const ZonesContract = {
-  /** AssociateZones (no action: the onboarding ASL's original input); in DNS mode `profile` with the Profile's. */
-  associate: {
-    input: onOriginalPlan('associate'),
-    output: ZonesResultSchema.extend(ProfileResultSchema.partial().shape).extend({
+  /**
+   * AssociateZones (`associate`, the onboarding ASL's original input; in DNS mode `profile` with the Profile's),
+   * PruneZoneAssociations (the zones the plan no longer wants), RemoveZoneAssociations (every recorded zone).
+   */
+  ...makingActions(
+    'associate',
+    ZonesResultSchema.extend(ProfileResultSchema.partial().shape).extend({
       /** A move back to the hub: the VPC's endpoints whose private DNS was turned off before the zones were associated. */
       privateDnsReleased: z.array(z.string()).optional(),
     }),
-  },
-  /** PruneZoneAssociations (the zones the plan no longer wants), RemoveZoneAssociations (every recorded zone). */
-  ...removalActions(DnsRemovalResultSchema),
+    DnsRemovalResultSchema,
+  ),
   /** CreateSpokeEndpoints: the interface endpoints of the plan's local services, in the spoke VPC. */
   endpoints: {
     input: onPlan('endpoints'),

@@ -3,9 +3,9 @@ import { configFromEnv, profileShareName } from '#shared/config';
 import { inputSchema, type OutputOf } from '#shared/contract';
 import { logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/powertools';
-import { getRecord, heldRegistry, registryTable } from '#shared/registry';
+import { getRecord, registryTable } from '#shared/registry';
 import { zonesOfEndpointAnywhere } from '#shared/shards';
-import { removalTargetOfPlan } from '#shared/vpc-ref';
+import { registryOfRequest, removalOf } from '#shared/step-request';
 import { ZonesContract } from './contract';
 import { enableMovedPrivateDns, endpointsAwaitingPrivateDns, releaseMovedPrivateDns } from './moves';
 import { associateProfile, disassociateProfiles } from './profile';
@@ -28,12 +28,9 @@ export const handler = lambdaHandler('zones', async (input: unknown): Promise<Ou
   const request = Input.parse(input);
   const config = configFromEnv();
   const hubRoute53 = hubRoute53Client(config.hub.region);
-  const fence = 'vpc' in request ? request.vpc.fence : request.plan.fence;
-  const registry = await heldRegistry(registryTable(config), fence, Date.now());
+  const registry = await registryOfRequest(registryTable(config), request);
   if (request.action === 'remove' || request.action === 'prune') {
-    const vpc = request.action === 'remove' ? request.vpc : removalTargetOfPlan(request.plan);
-    logger.appendKeys({ vpcId: vpc.vpcId, accountId: vpc.accountId, action: request.action });
-    const keep = request.action === 'prune' ? request.plan : undefined;
+    const { vpc, keep } = removalOf(request);
     const writeEc2 = () => spokeEc2(config, vpc.accountId, vpc.region, { access: 'write', vpcId: vpc.vpcId });
     // A service moving to the spoke keeps its hub zone until the endpoint made for it is available (./moves.ts).
     const awaiting = keep

@@ -6,9 +6,9 @@ import {
   PriorRequestNotComplete,
   quotaErrorOf,
 } from '#shared/errors';
-import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
 import { profileAssociationsOfVpc } from '#shared/profiles';
+import { recordingProgress } from '#shared/progress';
 import { forgetInRecord, getRecord, mergeIntoRecord, type RegistryTable } from '#shared/registry';
 import type { ProfileAssociationRecord } from '#shared/registry/model';
 import { acceptHubShareInvitation, type HubShare } from '#shared/share-invitations';
@@ -131,30 +131,28 @@ export async function disassociateProfiles(
       [...result.profilesDisassociated, ...result.profilesVanished],
       deps.now(),
     );
-  try {
-    const spoke = await deps.spokeProfiles();
-    for (const association of candidates) {
-      try {
-        await spoke.send(new DisassociateProfileCommand({ ProfileId: association.profileId, ResourceId: vpc.vpcId }));
-        result.profilesDisassociated.push(association);
-      } catch (error) {
-        if (isAwsError(error, 'ResourceNotFoundException')) {
-          result.profilesVanished.push(association);
-        } else if (isAwsError(error, 'ConflictException')) {
-          throw new PriorRequestNotComplete(
-            `the association of ${vpc.vpcId} with Route 53 Profile ${association.profileId} is still being created: ${(error as Error).message}`,
-          );
-        } else {
-          throw error;
+  await recordingProgress(
+    'the Profile associations removed',
+    async () => {
+      const spoke = await deps.spokeProfiles();
+      for (const association of candidates) {
+        try {
+          await spoke.send(new DisassociateProfileCommand({ ProfileId: association.profileId, ResourceId: vpc.vpcId }));
+          result.profilesDisassociated.push(association);
+        } catch (error) {
+          if (isAwsError(error, 'ResourceNotFoundException')) {
+            result.profilesVanished.push(association);
+          } else if (isAwsError(error, 'ConflictException')) {
+            throw new PriorRequestNotComplete(
+              `the association of ${vpc.vpcId} with Route 53 Profile ${association.profileId} is still being created: ${(error as Error).message}`,
+            );
+          } else {
+            throw error;
+          }
         }
       }
-    }
-  } catch (error) {
-    await forget().catch((recordError: unknown) =>
-      logger.error('could not record the Profile associations removed before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await forget();
+    },
+    forget,
+  );
   return result;
 }

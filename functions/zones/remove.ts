@@ -10,6 +10,7 @@ import { isAwsError } from '#shared/errors';
 import { bareZoneId } from '#shared/hosted-zones';
 import { logger } from '#shared/logger';
 import type { Plan } from '#shared/plan';
+import { recordingProgress } from '#shared/progress';
 import { forgetInRecord, getRecord, type RegistryTable } from '#shared/registry';
 import type { RemovalTarget } from '#shared/vpc-ref';
 import type { ZoneRemovalResult } from './contract';
@@ -45,33 +46,31 @@ export async function removeZoneAssociations(vpc: RemovalTarget, keep: Plan | un
 
   const forget = () =>
     forgetInRecord(deps.registry, vpc.vpcId, 'zones', [...result.disassociated, ...result.vanished], deps.now());
-  try {
-    for (const zone of candidates) {
-      try {
-        await deps.hubRoute53.send(new DisassociateVPCFromHostedZoneCommand({ HostedZoneId: zone.zoneId, VPC: ref }));
-        result.disassociated.push(zone);
-      } catch (error) {
-        if (isAwsError(error, 'VPCAssociationNotFound', 'NoSuchHostedZone')) {
-          result.vanished.push(zone);
-        } else if (isAwsError(error, 'LastVPCAssociation')) {
-          logger.warn('the VPC is the last one of the zone: the association stays', { zoneId: zone.zoneId });
-          result.retained.push({ ...zone, reason: `last VPC of zone ${zone.zoneName} (Route 53 keeps one)` });
-        } else if (isAwsError(error, 'InvalidVPCId') && !vpc.exists) {
-          // Route 53 may refuse to name a VPC that no longer exists: there is nothing left to resolve in it.
-          result.vanished.push(zone);
-        } else {
-          throw error;
+  await recordingProgress(
+    'the zones disassociated',
+    async () => {
+      for (const zone of candidates) {
+        try {
+          await deps.hubRoute53.send(new DisassociateVPCFromHostedZoneCommand({ HostedZoneId: zone.zoneId, VPC: ref }));
+          result.disassociated.push(zone);
+        } catch (error) {
+          if (isAwsError(error, 'VPCAssociationNotFound', 'NoSuchHostedZone')) {
+            result.vanished.push(zone);
+          } else if (isAwsError(error, 'LastVPCAssociation')) {
+            logger.warn('the VPC is the last one of the zone: the association stays', { zoneId: zone.zoneId });
+            result.retained.push({ ...zone, reason: `last VPC of zone ${zone.zoneName} (Route 53 keeps one)` });
+          } else if (isAwsError(error, 'InvalidVPCId') && !vpc.exists) {
+            // Route 53 may refuse to name a VPC that no longer exists: there is nothing left to resolve in it.
+            result.vanished.push(zone);
+          } else {
+            throw error;
+          }
         }
       }
-    }
-    if (!keep) await deleteLeftAuthorizations(vpc, ref, [...(record.services ?? [])], deps, result);
-  } catch (error) {
-    await forget().catch((recordError: unknown) =>
-      logger.error('could not record the zones disassociated before the failure', { recordError }),
-    );
-    throw error;
-  }
-  await forget();
+      if (!keep) await deleteLeftAuthorizations(vpc, ref, [...(record.services ?? [])], deps, result);
+    },
+    forget,
+  );
   return result;
 }
 

@@ -622,20 +622,13 @@ export class HubStack extends Stack {
    */
   private notifyFailedExecutions(notify: SpokelinkFunction, stateMachineArns: string[]): void {
     const undelivered = deadLetterQueue(this, 'FailureNotificationDlq', 'failed executions the notifier was not sent');
-    new Rule(this, 'FailedExecutionsRule', {
+    this.onExecutionStatus('FailedExecutionsRule', {
       description: 'spokelink: count failed workflow executions per account for the failure notifications',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
-      },
-      targets: [
-        new LambdaFunction(notify.function, {
-          deadLetterQueue: undelivered,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+      stateMachineArns,
+      target: notify,
+      undelivered,
+      maxEventAge: Duration.hours(24),
     });
     this.everyMinute('NotifyFailuresSchedule', `${this.names.function('notify-failures')}`, notify, undelivered);
     this.alarmOnDeadLetters([undelivered]);
@@ -648,20 +641,13 @@ export class HubStack extends Stack {
    */
   private dispatchIntakeQueue(dispatcher: SpokelinkFunction, stateMachineArns: string[]): void {
     const undelivered = deadLetterQueue(this, 'DispatchDlq', 'execution ends the dispatcher was not sent');
-    new Rule(this, 'EndedExecutionsRule', {
+    this.onExecutionStatus('EndedExecutionsRule', {
       description: 'spokelink: an execution ended, its account may start a queued request',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
-      },
-      targets: [
-        new LambdaFunction(dispatcher.function, {
-          deadLetterQueue: undelivered,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(1),
-        }),
-      ],
+      statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+      stateMachineArns,
+      target: dispatcher,
+      undelivered,
+      maxEventAge: Duration.hours(1),
     });
     this.everyMinute('DispatchSchedule', this.names.function('dispatch'), dispatcher, undelivered);
     new MetricFilter(this, 'IntakeQueueDepthMetric', {
@@ -673,6 +659,38 @@ export class HubStack extends Stack {
       dimensions: { Prefix: '$.service' },
     });
     this.alarmOnDeadLetters([undelivered]);
+  }
+
+  /**
+   * A rule that sends the status changes (`statuses`) of spokelink's executions to `target`: 8 retries within
+   * `maxEventAge`, then `undelivered`.
+   */
+  private onExecutionStatus(
+    id: string,
+    props: {
+      description: string;
+      statuses: string[];
+      stateMachineArns: string[];
+      target: SpokelinkFunction;
+      undelivered: Queue;
+      maxEventAge: Duration;
+    },
+  ): void {
+    new Rule(this, id, {
+      description: props.description,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: props.statuses, stateMachineArn: props.stateMachineArns },
+      },
+      targets: [
+        new LambdaFunction(props.target.function, {
+          deadLetterQueue: props.undelivered,
+          retryAttempts: 8,
+          maxEventAge: props.maxEventAge,
+        }),
+      ],
+    });
   }
 
   /** EventBridge Scheduler invokes `fn` every minute with `{ "source": "schedule" }`. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConfigFile } from '#local/config-file';
 import { type Json, LambdaInvocationError, LocalLambdas } from '#local/lambda';
+import { SDK_ENV_KEYS } from '#local/sdk-env';
 import { resetClients, useClientPlugin } from '#shared/aws';
 import { type HubConfig, registryTableName, resetConfigCache } from '#shared/config';
 import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
@@ -15,17 +16,7 @@ import { FUNCTIONS_CREDENTIALS } from './seed';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const ENV_KEYS = [
-  ...HANDLER_ENV_KEYS,
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_DYNAMODB',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-] as const;
+const ENV_KEYS = [...HANDLER_ENV_KEYS, 'AWS_ENDPOINT_URL', ...SDK_ENV_KEYS] as const;
 
 /** Points the handlers at moto (environment, fresh client and configuration caches); returns the restore function. */
 export function useMotoForHandlers(endpoint: string, config: HubConfig): () => void {

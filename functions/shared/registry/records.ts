@@ -32,6 +32,17 @@ export async function getRecord(table: RegistryTable, vpcId: string): Promise<Co
   return record as ConsumerRecord;
 }
 
+/** A step wrote to (or read for writing) a record that AcquireLease has not made. */
+const recordMissing = (vpcId: string) =>
+  new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+
+/** The VPC's current record, which AcquireLease made (RegistryRecordMissingError without one). */
+async function existingRecord(table: RegistryTable, vpcId: string): Promise<ConsumerRecord> {
+  const record = await getRecord(table, vpcId);
+  if (!record) throw recordMissing(vpcId);
+  return record;
+}
+
 async function putRecord(table: RegistryTable, record: ConsumerRecord): Promise<void> {
   const fence = fenceCondition(table.fence);
   try {
@@ -183,24 +194,26 @@ async function updateRecord(
     const lost = await lostLease(table, vpcId);
     if (lost) throw lost;
     if (options.ifExists) return false;
-    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+    throw recordMissing(vpcId);
   }
 }
+
+/** A step's write-through of one field's items (`mergeIntoRecord`, `forgetInRecord`). */
+type FieldItemsWrite = <K extends MergeableField>(
+  table: RegistryTable,
+  vpcId: string,
+  field: K,
+  items: ItemOf<K>[],
+  now: number,
+) => Promise<void>;
 
 /**
  * Write-through from a step: adds what the step created (or found already in place) to the record, replacing items
  * with the same identity (a rule's id learned on a retry). Each step writes its own attribute, so the parallel
  * branches never overwrite each other; the lease keeps other executions out.
  */
-export async function mergeIntoRecord<K extends MergeableField>(
-  table: RegistryTable,
-  vpcId: string,
-  field: K,
-  items: ItemOf<K>[],
-  now: number,
-): Promise<void> {
-  await rewriteFieldItems(table, vpcId, field, { put: items }, now, { missing: 'throw' });
-}
+export const mergeIntoRecord: FieldItemsWrite = (table, vpcId, field, items, now) =>
+  rewriteFieldItems(table, vpcId, field, { put: items }, now, { missing: 'throw' });
 
 /**
  * Applies `change` to one field's items (`applyItemChanges`) and writes the field back (always: the write is fenced by
@@ -219,7 +232,7 @@ async function rewriteFieldItems<K extends MergeableField>(
   const record = await getRecord(table, vpcId);
   if (!record) {
     if (options.missing === 'skip') return;
-    throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+    throw recordMissing(vpcId);
   }
   const items = applyItemChanges(field, (record[field] ?? []) as unknown[], change);
   await updateRecord(
@@ -276,8 +289,7 @@ export async function changeRecordItems(
   changes: RecordItemChanges,
   now: number,
 ): Promise<ConsumerRecord> {
-  const record = await getRecord(table, vpcId);
-  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const record = await existingRecord(table, vpcId);
   const values: Record<string, unknown> = {};
   for (const field of Object.keys(changes) as MergeableField[]) {
     const change = changes[field] as { intend?: unknown[]; put?: unknown[]; drop?: unknown[] } | undefined;
@@ -314,8 +326,7 @@ export async function markConnected(
   executionArn: string,
   now: number,
 ): Promise<ConsumerRecord> {
-  const record = await getRecord(table, vpcId);
-  if (!record) throw new RegistryRecordMissingError(`no registry record for ${vpcId}: AcquireLease creates it`);
+  const record = await existingRecord(table, vpcId);
   const at = new Date(now).toISOString();
   const updated: ConsumerRecord = {
     ...record,
@@ -379,15 +390,8 @@ export function recordItemKey<K extends MergeableField>(field: K, item: ItemOf<K
  * Write-through of a removal step: drops items from the record (they were removed, vanished with the VPC, or are no
  * longer spokelink's). A missing record is nothing to forget.
  */
-export async function forgetInRecord<K extends MergeableField>(
-  table: RegistryTable,
-  vpcId: string,
-  field: K,
-  items: ItemOf<K>[],
-  now: number,
-): Promise<void> {
-  await rewriteFieldItems(table, vpcId, field, { drop: items }, now, { missing: 'skip' });
-}
+export const forgetInRecord: FieldItemsWrite = (table, vpcId, field, items, now) =>
+  rewriteFieldItems(table, vpcId, field, { drop: items }, now, { missing: 'skip' });
 
 /** Write-through of DeleteAttachment: the record no longer names an attachment. */
 export async function forgetAttachment(table: RegistryTable, vpcId: string, now: number): Promise<void> {
