@@ -41,10 +41,18 @@ export interface AttachmentSlots {
 
 /** Reads the TGW's attachment slots (strongly consistent); no member when the item does not exist yet. */
 export async function readAttachmentSlots(table: RegistryTable, transitGatewayId: string): Promise<AttachmentSlots> {
+  return slotsOf(transitGatewayId, await getSlotsItem(table, transitGatewayId));
+}
+
+/** The TGW's slots item as stored (strongly consistent), undefined before its first slot. */
+async function getSlotsItem(
+  table: RegistryTable,
+  transitGatewayId: string,
+): Promise<Record<string, unknown> | undefined> {
   const { Item } = await table.dynamo.send(
     new GetCommand({ TableName: table.tableName, Key: attachmentsKey(transitGatewayId), ConsistentRead: true }),
   );
-  return slotsOf(transitGatewayId, Item);
+  return Item;
 }
 
 const slotsOf = (transitGatewayId: string, item: Record<string, unknown> | undefined): AttachmentSlots => ({
@@ -101,6 +109,89 @@ export function noRoomFor(
   return undefined;
 }
 
+/** The first slot of a TGW: its item is created empty (whoever creates it first; nothing when it exists). */
+async function createSlotsItem(table: RegistryTable, transitGatewayId: string): Promise<void> {
+  await sendIfCondition(
+    table,
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(transitGatewayId),
+      UpdateExpression: 'SET #members = :none, #accounts = :none, #kind = :kind, #tgw = :tgw',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: {
+        '#members': 'members',
+        '#accounts': 'accounts',
+        '#kind': 'kind',
+        '#tgw': 'transitGatewayId',
+      },
+      ExpressionAttributeValues: { ':none': {}, ':kind': 'attachments', ':tgw': transitGatewayId },
+    }),
+  );
+}
+
+/** The room a new member needs (takeAttachmentSlot): fewer than `free` members, fewer than `budget` of its account. */
+interface RoomCondition {
+  expression: string;
+  values: Record<string, number>;
+}
+
+/**
+ * The one write that adds the VPC's member to the (existing) slots item and counts it in its account's `accounts` in
+ * the same write, only while the VPC has no member (and, with `room`, while there is room): false when the condition
+ * failed, nothing written. Never removes or rewrites another member.
+ */
+function addMember(
+  table: RegistryTable,
+  args: { transitGatewayId: string; vpcId: string; member: Member; room?: RoomCondition },
+): Promise<boolean> {
+  const { transitGatewayId, vpcId, member, room } = args;
+  return sendIfCondition(
+    table,
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(transitGatewayId),
+      UpdateExpression:
+        'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
+      ConditionExpression: ['attribute_not_exists(#members.#vpc)', room?.expression].filter(Boolean).join(' AND '),
+      ExpressionAttributeNames: {
+        '#members': 'members',
+        '#vpc': vpcId,
+        '#accounts': 'accounts',
+        '#account': member.accountId,
+      },
+      ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
+    }),
+  );
+}
+
+/**
+ * Removes the VPC's member and uncounts it from its account in the same write, while `condition` (over `#members`,
+ * `#vpc` and its own names and values) holds: false when it did not, nothing written.
+ */
+function removeMember(
+  table: RegistryTable,
+  args: { transitGatewayId: string; vpcId: string; accountId: string },
+  condition: { expression?: string; names: Record<string, string>; values: Record<string, unknown> },
+): Promise<boolean> {
+  return sendIfCondition(
+    table,
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(args.transitGatewayId),
+      UpdateExpression: 'REMOVE #members.#vpc SET #accounts.#account = if_not_exists(#accounts.#account, :one) - :one',
+      ConditionExpression: ['attribute_exists(#members.#vpc)', condition.expression].filter(Boolean).join(' AND '),
+      ExpressionAttributeNames: {
+        '#members': 'members',
+        '#vpc': args.vpcId,
+        '#accounts': 'accounts',
+        '#account': args.accountId,
+        ...condition.names,
+      },
+      ExpressionAttributeValues: { ':one': 1, ...condition.values },
+    }),
+  );
+}
+
 /**
  * Takes (or keeps) the VPC's attachment slot: kept when the VPC is a member already; else written when fewer than
  * `free` VPCs are members (`free`: the quota minus the attachments the registry holds no slot for) and fewer than
@@ -125,7 +216,7 @@ export async function takeAttachmentSlot(
   const fence = memberFence(table);
   const member: Member = { accountId, ...(table.fence ? { leaseToken: table.fence.token } : {}) };
   const names = { '#members': 'members', '#vpc': vpcId };
-  const room = args.attached
+  const room: RoomCondition | undefined = args.attached
     ? undefined
     : {
         expression:
@@ -135,25 +226,9 @@ export async function takeAttachmentSlot(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // Read first: the item is large (~60 bytes per member), and every write, a refused conditional one included,
     // costs its whole size in write units; the conditions below, not this read, keep the count right.
-    const { Item } = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key, ConsistentRead: true }));
+    const Item = await getSlotsItem(table, transitGatewayId);
     if (!Item) {
-      // The first slot of the TGW: the item is created empty (whoever creates it first), then the slot is taken.
-      await sendIfCondition(
-        table,
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key,
-          UpdateExpression: 'SET #members = :none, #accounts = :none, #kind = :kind, #tgw = :tgw',
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: {
-            '#members': 'members',
-            '#accounts': 'accounts',
-            '#kind': 'kind',
-            '#tgw': 'transitGatewayId',
-          },
-          ExpressionAttributeValues: { ':none': {}, ':kind': 'attachments', ':tgw': transitGatewayId },
-        }),
-      );
+      await createSlotsItem(table, transitGatewayId);
       continue;
     }
     const slots = slotsOf(transitGatewayId, Item);
@@ -179,18 +254,7 @@ export async function takeAttachmentSlot(
     }
     const refused = room && noRoomFor(slots, { accountId, free, budget });
     if (refused) return refused;
-    const added = await sendIfCondition(
-      table,
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key,
-        UpdateExpression:
-          'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
-        ConditionExpression: ['attribute_not_exists(#members.#vpc)', room?.expression].filter(Boolean).join(' AND '),
-        ExpressionAttributeNames: { ...names, '#accounts': 'accounts', '#account': accountId },
-        ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
-      }),
-    );
+    const added = await addMember(table, { transitGatewayId, vpcId, member, room });
     if (added) return { taken: 'new' };
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
@@ -202,26 +266,50 @@ export async function releaseAttachmentSlot(
   args: { transitGatewayId: string; vpcId: string; accountId: string },
 ): Promise<void> {
   const { transitGatewayId, vpcId, accountId } = args;
-  const fence = memberFence(table);
-  const released = await sendIfCondition(
-    table,
-    new UpdateCommand({
-      TableName: table.tableName,
-      Key: attachmentsKey(transitGatewayId),
-      UpdateExpression: 'REMOVE #members.#vpc SET #accounts.#account = if_not_exists(#accounts.#account, :one) - :one',
-      ConditionExpression: ['attribute_exists(#members.#vpc)', fence.expression].filter(Boolean).join(' AND '),
-      ExpressionAttributeNames: {
-        '#members': 'members',
-        '#vpc': vpcId,
-        '#accounts': 'accounts',
-        '#account': accountId,
-        ...fence.names,
-      },
-      ExpressionAttributeValues: { ':one': 1, ...fence.values },
-    }),
-  );
+  const released = await removeMember(table, { transitGatewayId, vpcId, accountId }, memberFence(table));
   if (released) return;
   // Not a member (nothing to give back), or a newer lease holder's slot (never an older holder's to give back).
   const lost = newerLease(table, vpcId, await readAttachmentSlots(table, transitGatewayId));
   if (lost) throw lost;
+}
+
+/**
+ * `spokelink migrate`'s backfill (backfill.ts): gives a VPC whose record holds its attachment (a membership from before
+ * the slots were counted) its member, `{ accountId }` without a lease token, when it has none: no room condition (AWS
+ * counts the attachment already), never removes or rewrites another member (an onboarding's, a re-plan's). A member
+ * without a token is any lease holder's to stamp (takeAttachmentSlot) or give back (releaseAttachmentSlot), as a
+ * lease without a token counts from 0. `added` when this call wrote it, `held` when the VPC had a member (an
+ * onboarding took it, or an earlier run added it): the member is added once.
+ */
+export async function backfillAttachmentSlot(
+  table: RegistryTable,
+  args: { transitGatewayId: string; vpcId: string; accountId: string },
+): Promise<'added' | 'held'> {
+  const { transitGatewayId, vpcId, accountId } = args;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const item = await getSlotsItem(table, transitGatewayId);
+    if (!item) {
+      await createSlotsItem(table, transitGatewayId);
+      continue;
+    }
+    if (slotsOf(transitGatewayId, item).members[vpcId]) return 'held';
+    if (await addMember(table, { transitGatewayId, vpcId, member: { accountId } })) return 'added';
+  }
+  throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
+}
+
+/**
+ * Takes back a member backfillAttachmentSlot added when the VPC's record turned out to have lost its attachment
+ * meanwhile (an offboarding that gave its slot back before the member was added): only while no lease holder has
+ * stamped the member since (an onboarding of the VPC that took it is then its holder). True when removed.
+ */
+export function withdrawBackfilledSlot(
+  table: RegistryTable,
+  args: { transitGatewayId: string; vpcId: string; accountId: string },
+): Promise<boolean> {
+  return removeMember(table, args, {
+    expression: 'attribute_not_exists(#members.#vpc.#token) AND #members.#vpc.#owner = :account',
+    names: { '#token': 'leaseToken', '#owner': 'accountId' },
+    values: { ':account': args.accountId },
+  });
 }
