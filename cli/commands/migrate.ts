@@ -146,15 +146,16 @@ function renderSlots(slots: SlotBackfillReport, dryRun: boolean): string[] {
     if (t.overQuota) {
       lines.push(
         `OVER QUOTA: ${t.transitGatewayId} counts ${n(t.attachments)} attachments, over AWS's ${n(t.quota)}: its VPCs ` +
-          `are connected and stay so; every new VPC is rejected (capacity) until ${n(t.attachments - t.quota)} ` +
-          'are offboarded (check capacity.otherAttachments and the peers)',
+          `are connected and stay so; every new VPC is rejected (capacity): ${n(t.attachments - t.quota + 1)} must ` +
+          'be offboarded to make room for one more (check capacity.otherAttachments and the peers)',
       );
     }
     for (const a of t.accountsOverBudget) {
       lines.push(
         `OVER BUDGET: account ${a.accountId} holds ${a.attachments} attachments on ${t.transitGatewayId}, over ` +
           `budgets.attachmentsPerAccount (${a.budget}): its VPCs are connected and stay so; its next VPC is rejected ` +
-          `(budget-exceeded) until ${a.attachments - a.budget} are offboarded or the budget is raised`,
+          `(budget-exceeded): ${a.attachments - a.budget + 1} must be offboarded to make room for one more, or the ` +
+          'budget raised',
       );
     }
   }

@@ -79,12 +79,13 @@ describe('CLI: spokelink migrate', () => {
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toContain(
       "OVER QUOTA: tgw-0a1b2c3d4e5f60718 counts 5,002 attachments, over AWS's 5,000: its VPCs are connected and stay " +
-        'so; every new VPC is rejected (capacity) until 2 are offboarded (check capacity.otherAttachments and the peers)',
+        'so; every new VPC is rejected (capacity): 3 must be offboarded to make room for one more (check ' +
+        'capacity.otherAttachments and the peers)',
     );
     expect(text.stdout).toContain(
       'OVER BUDGET: account 222222222222 holds 2 attachments on tgw-0a1b2c3d4e5f60718, over ' +
         'budgets.attachmentsPerAccount (1): its VPCs are connected and stay so; its next VPC is rejected ' +
-        '(budget-exceeded) until 1 are offboarded or the budget is raised',
+        '(budget-exceeded): 2 must be offboarded to make room for one more, or the budget raised',
     );
 
     const json = await cli(['migrate', '--local', '--run-dir', dir, '--config', file, '--json']);

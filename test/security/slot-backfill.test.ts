@@ -1,14 +1,12 @@
 import { CreateTagsCommand, CreateTransitGatewayVpcAttachmentCommand } from '@aws-sdk/client-ec2';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalHub } from '#local/hub';
-import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
-import { type HubConfig, parseConfig, registryTableName } from '#shared/config';
+import { type HubConfig, parseConfig } from '#shared/config';
 import { type RegistryTable, readAttachmentSlots } from '#shared/registry';
-import { migrateRegistry } from '#shared/registry/schema';
 import { ec2State } from '#twin/services/ec2/model';
 import { attachmentState } from '#twin/services/ec2/transit-gateways';
 import { parseWorld } from '#twin/world';
-import { appTeamEc2, connectVpc, lifecycleHub, settle, statusOf } from '../lifecycle/helpers';
+import { appTeamEc2, settle, statusOf } from '../lifecycle/helpers';
+import { type HubWithoutSlots, hubWithoutSlots, migrate } from '../lifecycle/without-slots';
 import { ACCOUNTS, exampleConfig, exampleWorld, scenarioVpc, scenarioVpcId, TGW, withVpcs } from '../workflow/helpers';
 
 /**
@@ -49,15 +47,11 @@ const FORGED_TAGS = [
 describe('Security: a tenant cannot make the attachment slot backfill count a VPC the hub never attached', () => {
   let hub: LocalHub;
   let table: RegistryTable;
+  let upgraded: HubWithoutSlots;
   const config = budgetConfig();
   beforeAll(async () => {
-    hub = await lifecycleHub({ config, world: world() });
-    table = { dynamo: DynamoDBDocumentClient.from(hub.dynamo.client()), tableName: registryTableName(config) };
-    await connectVpc(hub, TENANT);
-    // The release without slots.
-    await table.dynamo.send(
-      new DeleteCommand({ TableName: table.tableName, Key: { pk: `TGW#${TGW}`, sk: 'ATTACHMENTS' } }),
-    );
+    upgraded = await hubWithoutSlots(config, world(), [TENANT]);
+    ({ hub, table } = upgraded);
     // The tenant's own attachment to the shared TGW, and spokelink's tags forged on it and on the VPC.
     const tenant = appTeamEc2(hub, FORGED);
     const subnets = Object.values(ec2State(hub.twin).subnets)
@@ -77,11 +71,7 @@ describe('Security: a tenant cannot make the attachment slot backfill count a VP
   afterAll(() => hub?.close());
 
   it('backfills the slot of the VPC the hub attached, and none for the forged one', async () => {
-    const report = await migrateRegistry(table, {
-      dryRun: false,
-      now: hub.clock.now(),
-      hubs: hubAttachmentLimitsOf(config),
-    });
+    const report = await migrate(upgraded);
 
     expect(report.attachmentSlots.transitGateways.map((t) => t.added)).toEqual([
       [{ vpcId: TENANT, accountId: ACCOUNTS.analytics }],

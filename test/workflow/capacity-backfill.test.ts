@@ -1,12 +1,10 @@
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalHub } from '#local/hub';
-import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
-import { type HubConfig, parseConfig, registryTableName } from '#shared/config';
+import { type HubConfig, parseConfig } from '#shared/config';
 import { type RegistryTable, readAttachmentSlots } from '#shared/registry';
-import { migrateRegistry } from '#shared/registry/schema';
 import { ec2State } from '#twin/services/ec2/model';
 import { parseWorld } from '#twin/world';
-import { connectVpc, lifecycleHub, settle, statusOf } from '../lifecycle/helpers';
+import { connectVpc, settle, statusOf } from '../lifecycle/helpers';
+import { type HubWithoutSlots, hubWithoutSlots, migrate } from '../lifecycle/without-slots';
 import { ACCOUNTS, exampleConfig, exampleWorld, scenarioVpc, scenarioVpcId, TGW, withVpcs } from './helpers';
 
 /**
@@ -49,27 +47,18 @@ function world() {
 describe('Workflow: upgrading a hub whose connected VPCs hold no attachment slot', () => {
   let hub: LocalHub;
   let table: RegistryTable;
+  let upgraded: HubWithoutSlots;
   const config = upgradedConfig();
   beforeAll(async () => {
-    hub = await lifecycleHub({ config, world: world() });
-    table = { dynamo: DynamoDBDocumentClient.from(hub.dynamo.client()), tableName: registryTableName(config) };
-    await connectVpc(hub, ONE);
-    await connectVpc(hub, TWO);
-    // The release without slots: its connected VPCs hold none.
-    await table.dynamo.send(
-      new DeleteCommand({ TableName: table.tableName, Key: { pk: `TGW#${TGW}`, sk: 'ATTACHMENTS' } }),
-    );
+    upgraded = await hubWithoutSlots(config, world(), [ONE, TWO]);
+    ({ hub, table } = upgraded);
   });
   afterAll(() => hub?.close());
 
   it('backfills a slot for each connected VPC with migrate, once', async () => {
     expect((await readAttachmentSlots(table, TGW)).members).toEqual({});
 
-    const report = await migrateRegistry(table, {
-      dryRun: false,
-      now: hub.clock.now(),
-      hubs: hubAttachmentLimitsOf(config),
-    });
+    const report = await migrate(upgraded);
 
     expect(report.attachmentSlots.transitGateways).toEqual([
       expect.objectContaining({

@@ -16,7 +16,8 @@ import type { RegistryTable } from './table';
  * (`accounts.<id> < :budget`) as DynamoDB evaluates it, atomically; `accounts` is kept in the same write as `members`,
  * so the two never disagree. Members, not a bare count: taking a slot twice (a re-run, a re-plan) changes nothing,
  * releasing removes exactly the VPC's own. Fenced like the VPC's record: a slot a newer lease holder wrote is never
- * changed by an older one.
+ * changed by an older one. A hub upgraded from a release without slots gets the members of its connected VPCs from
+ * `spokelink migrate` (backfill.ts, backfillAttachmentSlot below), without a lease token.
  *
  * Size and throughput: about 60 bytes per member, so ~300 KB at 5,000 (DynamoDB's item limit is 400 KB, and a TGW
  * admits no more members). A write costs one write unit per KB of the item, a partition serves 1,000 write units per
