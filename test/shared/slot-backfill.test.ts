@@ -96,10 +96,9 @@ function afterBackfillWrite(table: RegistryTable, hook: () => Promise<void>): Re
   (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
     const out = await send(command);
     const input = command instanceof UpdateCommand ? command.input : undefined;
-    const isAdd = input?.UpdateExpression?.startsWith('SET #members.#vpc = :member, #accounts.#account') === true;
-    const member = input?.ExpressionAttributeValues?.[':member'] as { leaseToken?: number } | undefined;
-    // The backfill's add: a member without a lease token (an onboarding's carries its token).
-    if (!fired && isAdd && member?.leaseToken === undefined) {
+    const member = input?.ExpressionAttributeValues?.[':m0'] as { leaseToken?: number } | undefined;
+    // The backfill's add: members without a lease token (an onboarding's carries its token).
+    if (!fired && member !== undefined && member.leaseToken === undefined) {
       fired = true;
       await hook();
     }
@@ -218,6 +217,38 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
     await expect(
       takeAttachmentSlot(table, { transitGatewayId: TGW, vpcId: vpc(5), accountId: B, free: 2, budget: 2 }),
     ).resolves.toEqual({ full: 4 });
+  });
+
+  it("adds many VPCs in writes of 50 members, each within DynamoDB's 4 KB expression limit", async () => {
+    const base = await freshTable();
+    // 120 VPCs of 120 accounts (the longest expressions: one account placeholder per member).
+    const account = (i: number) => `2${String(i).padStart(11, '0')}`;
+    const items = await seed(
+      base,
+      Array.from({ length: 120 }, (_, i) => record(i + 1, { accountId: account(i) })),
+    );
+    const writes: { UpdateExpression?: string; ConditionExpression?: string }[] = [];
+    const send = base.dynamo.send.bind(base.dynamo) as (command: unknown) => Promise<unknown>;
+    const client = Object.create(base.dynamo) as DynamoDBDocumentClient;
+    (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = (command: unknown) => {
+      if (command instanceof UpdateCommand && command.input.ExpressionAttributeValues?.[':m0'])
+        writes.push(command.input);
+      return send(command);
+    };
+
+    const report = await backfillAttachmentSlots({ ...base, dynamo: client }, items, {
+      hubs: [hub(5_000, 1)],
+      dryRun: false,
+    });
+
+    expect(report.transitGateways[0]!.added).toHaveLength(120);
+    expect(writes).toHaveLength(3);
+    for (const write of writes) {
+      expect(write.UpdateExpression!.length).toBeLessThanOrEqual(4_096);
+      expect(write.ConditionExpression!.length).toBeLessThanOrEqual(4_096);
+    }
+    expect(Object.keys((await slots(base)).members)).toHaveLength(120);
+    await expectAccountsCountMembers(base);
   });
 
   it('adds a member once when onboardings take the same slots at the same time', async () => {

@@ -17,7 +17,7 @@ import type { RegistryTable } from './table';
  * so the two never disagree. Members, not a bare count: taking a slot twice (a re-run, a re-plan) changes nothing,
  * releasing removes exactly the VPC's own. Fenced like the VPC's record: a slot a newer lease holder wrote is never
  * changed by an older one. A hub upgraded from a release without slots gets the members of its connected VPCs from
- * `spokelink migrate` (backfill.ts, backfillAttachmentSlot below), without a lease token.
+ * `spokelink migrate` (backfill.ts, addBackfilledMembers below), without a lease token.
  *
  * Size and throughput: about 60 bytes per member, so ~300 KB at 5,000 (DynamoDB's item limit is 400 KB, and a TGW
  * admits no more members). A write costs one write unit per KB of the item, a partition serves 1,000 write units per
@@ -130,37 +130,47 @@ async function createSlotsItem(table: RegistryTable, transitGatewayId: string): 
   );
 }
 
-/** The room a new member needs (takeAttachmentSlot): fewer than `free` members, fewer than `budget` of its account. */
-interface RoomCondition {
-  expression: string;
-  values: Record<string, number>;
-}
-
 /**
- * The one write that adds the VPC's member to the (existing) slots item and counts it in its account's `accounts` in
- * the same write, only while the VPC has no member (and, with `room`, while there is room): false when the condition
- * failed, nothing written. Never removes or rewrites another member.
+ * The one write that adds members to the (existing) slots item and counts each in its account's `accounts` in the
+ * same write, only while none of their VPCs has a member (and, with `room`, for a single member, while the TGW has
+ * fewer than `free` members and its account fewer than `budget`): false when the condition failed, nothing written.
+ * Never removes or rewrites another member. Expression strings are limited to 4 KB
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-expression-parameters):
+ * at most BACKFILL_BATCH members a write.
  */
-function addMember(
+function addMembers(
   table: RegistryTable,
-  args: { transitGatewayId: string; vpcId: string; member: Member; room?: RoomCondition },
+  transitGatewayId: string,
+  members: (Member & { vpcId: string })[],
+  room?: { free: number; budget: number },
 ): Promise<boolean> {
-  const { transitGatewayId, vpcId, member, room } = args;
+  const accounts = [...new Set(members.map((m) => m.accountId))];
+  const counts = accounts.map((a) => members.filter((m) => m.accountId === a).length);
+  // Short placeholders: 50 members of 50 accounts write about 3.2 KB of update expression.
+  const conditions = members.map((_, i) => `attribute_not_exists(#m.#v${i})`);
+  if (room) conditions.push('size(#m) < :free AND (attribute_not_exists(#c.#a0) OR #c.#a0 < :budget)');
   return sendIfCondition(
     table,
     new UpdateCommand({
       TableName: table.tableName,
       Key: attachmentsKey(transitGatewayId),
-      UpdateExpression:
-        'SET #members.#vpc = :member, #accounts.#account = if_not_exists(#accounts.#account, :zero) + :one',
-      ConditionExpression: ['attribute_not_exists(#members.#vpc)', room?.expression].filter(Boolean).join(' AND '),
+      UpdateExpression: `SET ${[
+        ...members.map((_, i) => `#m.#v${i} = :m${i}`),
+        ...accounts.map((_, i) => `#c.#a${i} = if_not_exists(#c.#a${i}, :zero) + :n${i}`),
+      ].join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: {
-        '#members': 'members',
-        '#vpc': vpcId,
-        '#accounts': 'accounts',
-        '#account': member.accountId,
+        '#m': 'members',
+        '#c': 'accounts',
+        ...Object.fromEntries(members.map((m, i) => [`#v${i}`, m.vpcId])),
+        ...Object.fromEntries(accounts.map((a, i) => [`#a${i}`, a])),
       },
-      ExpressionAttributeValues: { ':member': member, ':zero': 0, ':one': 1, ...room?.values },
+      ExpressionAttributeValues: {
+        ':zero': 0,
+        ...Object.fromEntries(members.map(({ vpcId: _, ...member }, i) => [`:m${i}`, member])),
+        ...Object.fromEntries(counts.map((n, i) => [`:n${i}`, n])),
+        ...(room ? { ':free': room.free, ':budget': room.budget } : {}),
+      },
     }),
   );
 }
@@ -217,13 +227,7 @@ export async function takeAttachmentSlot(
   const fence = memberFence(table);
   const member: Member = { accountId, ...(table.fence ? { leaseToken: table.fence.token } : {}) };
   const names = { '#members': 'members', '#vpc': vpcId };
-  const room: RoomCondition | undefined = args.attached
-    ? undefined
-    : {
-        expression:
-          'size(#members) < :free AND (attribute_not_exists(#accounts.#account) OR #accounts.#account < :budget)',
-        values: { ':free': free, ':budget': budget },
-      };
+  const room = args.attached ? undefined : { free, budget };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // Read first: the item is large (~60 bytes per member), and every write, a refused conditional one included,
     // costs its whole size in write units; the conditions below, not this read, keep the count right.
@@ -255,7 +259,7 @@ export async function takeAttachmentSlot(
     }
     const refused = room && noRoomFor(slots, { accountId, free, budget });
     if (refused) return refused;
-    const added = await addMember(table, { transitGatewayId, vpcId, member, room });
+    const added = await addMembers(table, transitGatewayId, [{ vpcId, ...member }], room);
     if (added) return { taken: 'new' };
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
@@ -274,33 +278,53 @@ export async function releaseAttachmentSlot(
   if (lost) throw lost;
 }
 
+/** Members a backfill write adds at most (addMembers: its expressions stay under DynamoDB's 4 KB with 50). */
+export const BACKFILL_BATCH = 50;
+
 /**
- * `spokelink migrate`'s backfill (backfill.ts): gives a VPC whose record holds its attachment (a membership from before
- * the slots were counted) its member, `{ accountId }` without a lease token, when it has none: no room condition (AWS
- * counts the attachment already), never removes or rewrites another member (an onboarding's, a re-plan's). A member
- * without a token is any lease holder's to stamp (takeAttachmentSlot) or give back (releaseAttachmentSlot), as a
- * lease without a token counts from 0. `added` when this call wrote it, `held` when the VPC had a member (an
- * onboarding took it, or an earlier run added it): the member is added once.
+ * `spokelink migrate`'s backfill (backfill.ts): gives VPCs whose records hold their attachment (memberships from before
+ * the slots were counted) their members, `{ accountId }` without a lease token, those that have none: no room
+ * condition (AWS counts the attachments already), never removing or rewriting another member (an onboarding's, a
+ * re-plan's), in writes of up to BACKFILL_BATCH members (a write costs the whole item's size: one per VPC would take a
+ * full TGW's item half an hour). A member without a token is any lease holder's to stamp (takeAttachmentSlot) or give
+ * back (releaseAttachmentSlot), as a lease without a token counts from 0. Returns the VPCs this call added; the others
+ * had a member (an onboarding took it, or an earlier run added it): each is added once.
  */
-export async function backfillAttachmentSlot(
+export async function addBackfilledMembers(
   table: RegistryTable,
-  args: { transitGatewayId: string; vpcId: string; accountId: string },
-): Promise<'added' | 'held'> {
-  const { transitGatewayId, vpcId, accountId } = args;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  transitGatewayId: string,
+  vpcs: { vpcId: string; accountId: string }[],
+): Promise<string[]> {
+  const added: string[] = [];
+  for (let start = 0; start < vpcs.length; start += BACKFILL_BATCH) {
+    added.push(...(await addBatch(table, transitGatewayId, vpcs.slice(start, start + BACKFILL_BATCH))));
+  }
+  return added;
+}
+
+async function addBatch(
+  table: RegistryTable,
+  transitGatewayId: string,
+  batch: { vpcId: string; accountId: string }[],
+): Promise<string[]> {
+  // A refused write means one of the batch's VPCs got a member meanwhile (its onboarding): the next read leaves it out,
+  // so the batch shrinks with each refusal.
+  for (let attempt = 0; attempt < MAX_ATTEMPTS + batch.length; attempt++) {
     const item = await getSlotsItem(table, transitGatewayId);
     if (!item) {
       await createSlotsItem(table, transitGatewayId);
       continue;
     }
-    if (slotsOf(transitGatewayId, item).members[vpcId]) return 'held';
-    if (await addMember(table, { transitGatewayId, vpcId, member: { accountId } })) return 'added';
+    const { members } = slotsOf(transitGatewayId, item);
+    const missing = batch.filter((vpc) => !members[vpc.vpcId]);
+    if (missing.length === 0) return [];
+    if (await addMembers(table, transitGatewayId, missing)) return missing.map((vpc) => vpc.vpcId);
   }
   throw new ClaimContentionError(`attachment slots of ${transitGatewayId} kept changing; retry`);
 }
 
 /**
- * Takes back a member backfillAttachmentSlot added when the VPC's record turned out to have lost its attachment
+ * Takes back a member addBackfilledMembers added when the VPC's record turned out to have lost its attachment
  * meanwhile (an offboarding that gave its slot back before the member was added): only while no lease holder has
  * stamped the member since (an onboarding of the VPC that took it is then its holder). True when removed.
  */

@@ -3,7 +3,8 @@ import { type HubAttachmentLimits, holdsAttachment } from '../attachment-quota';
 import { QUOTAS } from '../quotas';
 import {
   type AttachmentSlots,
-  backfillAttachmentSlot,
+  addBackfilledMembers,
+  BACKFILL_BATCH,
   readAttachmentSlots,
   withdrawBackfilledSlot,
 } from './attachments';
@@ -26,8 +27,8 @@ import type { RegistryTable } from './table';
  * stay forever. DynamoDB could condition the add on the record in a transaction, but the local emulator has none
  * (index.ts), so the backfill writes, then reads the record again (strongly consistent): still holding its
  * attachment, the release comes after the add and removes it; no longer, the member is withdrawn (only while no lease
- * holder has stamped it since: an onboarding that took it owns it). Each member is one write: an interrupted run
- * leaves whole members, and a run again adds what is left.
+ * holder has stamped it since: an onboarding that took it owns it). Members are added by whole writes (of up to
+ * BACKFILL_BATCH): an interrupted run leaves whole members, and a run again adds what is left.
  */
 
 export interface AddedSlot {
@@ -91,33 +92,45 @@ export async function backfillAttachmentSlots(
     const records = (attached.get(hub.transitGatewayId) ?? []).sort((a, b) => a.vpcId.localeCompare(b.vpcId));
     const before = await readAttachmentSlots(table, hub.transitGatewayId);
     if (records.length === 0 && Object.keys(before.members).length === 0) continue;
-    const added: AddedSlot[] = [];
-    let held = 0;
-    for (const record of records) {
-      const slot = { transitGatewayId: hub.transitGatewayId, vpcId: record.vpcId, accountId: record.accountId };
-      if (before.members[record.vpcId]) {
-        held += 1;
-        continue;
-      }
-      if (options.dryRun) {
-        added.push({ vpcId: record.vpcId, accountId: record.accountId });
-        continue;
-      }
-      if ((await backfillAttachmentSlot(table, slot)) === 'held') {
-        held += 1;
-        continue;
-      }
-      if (!holdsAttachment(await currentRecord(table, record.vpcId))) {
-        await withdrawBackfilledSlot(table, slot);
-        skipped.push({ vpcId: record.vpcId, reason: 'its attachment was deleted (offboarded) while migrate ran' });
-        continue;
-      }
-      added.push({ vpcId: record.vpcId, accountId: record.accountId });
-    }
+    const missing = records
+      .filter((r) => !before.members[r.vpcId])
+      .map(({ vpcId, accountId }) => ({ vpcId, accountId }));
+    const written = options.dryRun ? { added: missing, meanwhile: 0 } : await addVerified(table, hub, missing, skipped);
+    const held = records.length - missing.length + written.meanwhile;
+    const { added } = written;
     const after = options.dryRun ? withAdded(before, added) : await readAttachmentSlots(table, hub.transitGatewayId);
     transitGateways.push(slotsReport(hub, after, added, held));
   }
   return { transitGateways, skipped: skipped.sort((a, b) => a.vpcId.localeCompare(b.vpcId)) };
+}
+
+/**
+ * Adds the members of `missing` (addBackfilledMembers), then reads their records again: a record that lost its
+ * attachment meanwhile (an offboarding released its slot from before the write) gets its member withdrawn and is
+ * `skipped`. The members added, and how many VPCs had one meanwhile (an onboarding took it).
+ */
+async function addVerified(
+  table: RegistryTable,
+  hub: HubAttachmentLimits,
+  missing: AddedSlot[],
+  skipped: SlotBackfillReport['skipped'],
+): Promise<{ added: AddedSlot[]; meanwhile: number }> {
+  const written = new Set(await addBackfilledMembers(table, hub.transitGatewayId, missing));
+  const added: AddedSlot[] = [];
+  const mine = missing.filter((vpc) => written.has(vpc.vpcId));
+  for (let start = 0; start < mine.length; start += BACKFILL_BATCH) {
+    const batch = mine.slice(start, start + BACKFILL_BATCH);
+    const now = await Promise.all(batch.map((vpc) => currentRecord(table, vpc.vpcId)));
+    for (const [i, vpc] of batch.entries()) {
+      if (holdsAttachment(now[i])) {
+        added.push(vpc);
+        continue;
+      }
+      await withdrawBackfilledSlot(table, { transitGatewayId: hub.transitGatewayId, ...vpc });
+      skipped.push({ vpcId: vpc.vpcId, reason: 'its attachment was deleted (offboarded) while migrate ran' });
+    }
+  }
+  return { added, meanwhile: missing.length - written.size };
 }
 
 /** The VPC's current record as stored now (strongly consistent). */
