@@ -85,26 +85,36 @@ async function expectAccountsCountMembers(table: RegistryTable) {
   expect(Object.fromEntries(Object.entries(accounts).filter(([, n]) => n !== 0))).toEqual(counted);
 }
 
+/** The backfill's member write (members without a lease token: an onboarding's carries its token), if `command` is. */
+function backfillWrite(command: unknown) {
+  const input = command instanceof UpdateCommand ? command.input : undefined;
+  const member = input?.ExpressionAttributeValues?.[':m0'] as { leaseToken?: number } | undefined;
+  return member !== undefined && member.leaseToken === undefined ? input : undefined;
+}
+
+/** The table, with `after` called once each command it sends has been answered. */
+function observed(table: RegistryTable, after: (command: unknown) => Promise<void>): RegistryTable {
+  const send = table.dynamo.send.bind(table.dynamo) as (command: unknown) => Promise<unknown>;
+  const client = Object.create(table.dynamo) as DynamoDBDocumentClient;
+  (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
+    const out = await send(command);
+    await after(command);
+    return out;
+  };
+  return { ...table, dynamo: client };
+}
+
 /**
  * The table, with `hook` run once right after the backfill's member write (the interleaving under test): what a live
  * workflow does between the add and the backfill's second read of the record.
  */
 function afterBackfillWrite(table: RegistryTable, hook: () => Promise<void>): RegistryTable {
   let fired = false;
-  const send = table.dynamo.send.bind(table.dynamo) as (command: unknown) => Promise<unknown>;
-  const client = Object.create(table.dynamo) as DynamoDBDocumentClient;
-  (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command: unknown) => {
-    const out = await send(command);
-    const input = command instanceof UpdateCommand ? command.input : undefined;
-    const member = input?.ExpressionAttributeValues?.[':m0'] as { leaseToken?: number } | undefined;
-    // The backfill's add: members without a lease token (an onboarding's carries its token).
-    if (!fired && member !== undefined && member.leaseToken === undefined) {
-      fired = true;
-      await hook();
-    }
-    return out;
-  };
-  return { ...table, dynamo: client };
+  return observed(table, async (command) => {
+    if (fired || !backfillWrite(command)) return;
+    fired = true;
+    await hook();
+  });
 }
 
 /** An offboarding as the workflow ends it: the attachment deleted (record first), the membership archived, slot released. */
@@ -228,18 +238,12 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
       Array.from({ length: 120 }, (_, i) => record(i + 1, { accountId: account(i) })),
     );
     const writes: { UpdateExpression?: string; ConditionExpression?: string }[] = [];
-    const send = base.dynamo.send.bind(base.dynamo) as (command: unknown) => Promise<unknown>;
-    const client = Object.create(base.dynamo) as DynamoDBDocumentClient;
-    (client as unknown as { send: (command: unknown) => Promise<unknown> }).send = (command: unknown) => {
-      if (command instanceof UpdateCommand && command.input.ExpressionAttributeValues?.[':m0'])
-        writes.push(command.input);
-      return send(command);
-    };
-
-    const report = await backfillAttachmentSlots({ ...base, dynamo: client }, items, {
-      hubs: [hub(5_000, 1)],
-      dryRun: false,
+    const table = observed(base, async (command) => {
+      const write = backfillWrite(command);
+      if (write) writes.push(write);
     });
+
+    const report = await backfillAttachmentSlots(table, items, { hubs: [hub(5_000, 1)], dryRun: false });
 
     expect(report.transitGateways[0]!.added).toHaveLength(120);
     expect(writes).toHaveLength(3);
