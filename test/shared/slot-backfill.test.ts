@@ -173,6 +173,22 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
     expect(await dynamo.scan(table.tableName)).toHaveLength(items.length);
   });
 
+  it("counts each record on its own region's hub TGW (a saved multi-region run holds both regions' records)", async () => {
+    const table = await freshTable();
+    const EU_TGW = 'tgw-0e1b2c3d4e5f60719';
+    const items = await seed(table, [record(1), record(2, { region: 'eu-west-1' })]);
+    const eu = { ...hub(), region: 'eu-west-1', transitGatewayId: EU_TGW };
+
+    const report = await backfillAttachmentSlots(table, items, { hubs: [hub(), eu], dryRun: false });
+
+    expect(report.transitGateways.map((t) => [t.transitGatewayId, t.added.map((a) => a.vpcId)])).toEqual([
+      [TGW, [vpc(1)]],
+      [EU_TGW, [vpc(2)]],
+    ]);
+    expect(Object.keys((await slots(table)).members)).toEqual([vpc(1)]);
+    expect(Object.keys((await readAttachmentSlots(table, EU_TGW)).members)).toEqual([vpc(2)]);
+  });
+
   it('adds nothing when run again, and never rewrites a member a lease holder stamped', async () => {
     const table = await freshTable();
     const items = await seed(table, [record(1), record(2)]);
