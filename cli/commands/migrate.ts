@@ -2,20 +2,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
 import { loadConfigFile, registryTableName } from '#shared/config';
 import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
+import type { SlotBackfillReport } from '#shared/registry/backfill';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
 import { parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const MIGRATE_USAGE = `usage: spokelink migrate [--dry-run] [--json] [--config FILE] [--local [--run-dir DIR] | --region R --profile P]
-  brings every record of a hub's registry to the current registry schema (docs/deploy.md, "Upgrading");
-  idempotent and resumable: run it again after an interruption, it migrates what is left
+  brings every record of a hub's registry to the current registry schema and gives every VPC whose record holds an
+  attachment to a hub TGW its attachment slot (docs/deploy.md, "Upgrading"); idempotent and resumable: run it again
+  after an interruption, it migrates what is left. Reports a TGW or an account left over AWS's 5,000 attachments or
+  budgets.attachmentsPerAccount by the backfill (information: those VPCs are connected; the exit status stays 0)
   --dry-run        read and report what would change; write nothing
   --json           one JSON document on stdout
-  --config FILE    hub configuration: the registry table's name and region (default ${DEFAULT_CONFIG})
+  --config FILE    hub configuration: the registry table's name and region, the hub TGWs, capacity.otherAttachments,
+                   the peers and budgets.attachmentsPerAccount (default ${DEFAULT_CONFIG})
   --local          the last "spokelink simulate" run (.spokelink/last-run/registry.json), migrated in place
   --run-dir DIR    with --local: another saved run folder
   --region R       AWS: the registry table's region (default: the hub region of --config)
@@ -116,7 +121,46 @@ function render(report: MigrationReport, describe: string): string {
       `re-planned by the next reconcile (schema-upgrade: static return routes instead of propagation): ${report.replans.join(', ')}`,
     );
   }
+  lines.push(...renderSlots(report.attachmentSlots, report.dryRun));
   return `${lines.join('\n')}\n`;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The attachment slots' lines: what was (would be) added per TGW, and what the hub is over. */
+function renderSlots(slots: SlotBackfillReport, dryRun: boolean): string[] {
+  const added = slots.transitGateways.reduce((sum, t) => sum + t.added.length, 0);
+  const held = slots.transitGateways.reduce((sum, t) => sum + t.held, 0);
+  const lines = [
+    `attachment slots: ${dryRun ? 'would add' : 'added'} ${added} for attached VPCs that held none; ${held} held already`,
+  ];
+  for (const t of slots.transitGateways) {
+    lines.push(
+      `  ${t.transitGatewayId} (${t.region}): ${dryRun ? 'would add' : 'added'} ${t.added.length}; ` +
+        `${n(t.attachments)} of ${n(t.quota)} attachments (${n(t.spokeVpcs)} spoke VPCs, ` +
+        `${n(t.attachments - t.spokeVpcs)} other and peering)`,
+      ...t.added.map((a) => `    + ${a.vpcId}  account ${a.accountId}`),
+    );
+  }
+  for (const t of slots.transitGateways) {
+    if (t.overQuota) {
+      lines.push(
+        `OVER QUOTA: ${t.transitGatewayId} counts ${n(t.attachments)} attachments, over AWS's ${n(t.quota)}: its VPCs ` +
+          `are connected and stay so; every new VPC is rejected (capacity): ${n(t.attachments - t.quota + 1)} must ` +
+          'be offboarded to make room for one more (check capacity.otherAttachments and the peers)',
+      );
+    }
+    for (const a of t.accountsOverBudget) {
+      lines.push(
+        `OVER BUDGET: account ${a.accountId} holds ${a.attachments} attachments on ${t.transitGatewayId}, over ` +
+          `budgets.attachmentsPerAccount (${a.budget}): its VPCs are connected and stay so; its next VPC is rejected ` +
+          `(budget-exceeded): ${a.attachments - a.budget + 1} must be offboarded to make room for one more, or the ` +
+          'budget raised',
+      );
+    }
+  }
+  lines.push(...slots.skipped.map((s) => `  no slot for ${s.vpcId}: ${s.reason}`));
+  return lines;
 }
 
 async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promise<number> {
@@ -136,7 +180,11 @@ async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promis
   const dryRun = flags['dry-run'] === true;
   let report: MigrationReport;
   try {
-    report = await migrateRegistry(target.table, { dryRun, now: (deps.now ?? Date.now)() });
+    report = await migrateRegistry(target.table, {
+      dryRun,
+      now: (deps.now ?? Date.now)(),
+      hubs: hubAttachmentLimitsOf(config),
+    });
   } catch (error) {
     await target.finish(true);
     if (error instanceof RegistrySchemaError) throw error;
@@ -153,7 +201,9 @@ async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promis
 }
 
 /**
- * `spokelink migrate`: exit 0 when every record is (or, with --dry-run, would be) at the current schema; 1 when the
+ * `spokelink migrate`: exit 0 when every record is (or, with --dry-run, would be) at the current schema and every
+ * attached VPC holds its attachment slot (a TGW or an account over its quota or budget after the backfill is reported,
+ * not refused: those VPCs are connected already); 1 when the
  * registry holds a record of a newer schema (nothing written) or on anything unexpected; 2 on bad flags or a source
  * that cannot be read.
  */

@@ -1,4 +1,4 @@
-import type { HubConfig } from './config';
+import { type HubConfig, regionalConfig, servedRegions } from './config';
 import { RejectedError } from './errors';
 import { QUOTAS } from './quotas';
 import type { NoRoom } from './registry/attachments';
@@ -39,6 +39,31 @@ export const attachmentLimits = (config: AttachmentConfig) => ({
   free: spokeAttachmentRoom(config),
   budget: config.budgets.attachmentsPerAccount,
 });
+
+/** A served region's hub TGW and what its attachment slots are counted against (spokelink migrate's backfill). */
+export interface HubAttachmentLimits {
+  region: string;
+  transitGatewayId: string;
+  /** Spoke VPCs the TGW has room for (spokeAttachmentRoom). */
+  free: number;
+  /** `budgets.attachmentsPerAccount`. */
+  budget: number;
+  /** Its attachments the registry holds no slot for (unregisteredAttachmentsOf). */
+  unregistered: number;
+}
+
+/** Every served region's hub TGW with its limits, as each region's hub reads the configuration (regionalConfig). */
+export function hubAttachmentLimitsOf(config: HubConfig): HubAttachmentLimits[] {
+  return servedRegions(config).map((region) => {
+    const view = regionalConfig(config, region);
+    return {
+      region,
+      transitGatewayId: view.hub.transitGatewayId,
+      ...attachmentLimits(view),
+      unregistered: unregisteredAttachmentsOf(view),
+    };
+  });
+}
 
 /**
  * The rejection of a VPC for which the attachment slots have no room (registry/attachments.ts `NoRoom`): `capacity`

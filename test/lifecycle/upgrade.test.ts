@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLocalHub, type LocalHub } from '#local/hub';
+import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
 import { loadConfigFile, registryTableName } from '#shared/config';
 import { RegistrySchemaError } from '#shared/errors';
 import { getRecord, type RegistryTable } from '#shared/registry';
@@ -26,8 +27,11 @@ const SANDBOX = 'vpc-0b300000000000002';
 const SHARED_TABLE = 'tgw-rtb-0c000000000000003';
 const MEMBERS = [PAYMENTS, LEDGER, REPORTING, PARTNER];
 
+const CONFIG = 'config/example.hub.json';
+const HUBS = hubAttachmentLimitsOf(loadConfigFile(CONFIG));
+
 async function upgradedHub(): Promise<{ hub: LocalHub; table: RegistryTable }> {
-  const config = loadConfigFile('config/example.hub.json');
+  const config = loadConfigFile(CONFIG);
   const hub = await createLocalHub({ config, world: releaseWorld(), startTime: START });
   const table = { dynamo: DynamoDBDocumentClient.from(hub.dynamo.client()), tableName: registryTableName(config) };
   for (const item of releaseRegistry())
@@ -70,13 +74,14 @@ describe('Lifecycle: upgrading a hub from the release of 93dae39', () => {
     expect(before.filter((i) => i.sk === 'CURRENT').every((i) => i.schemaVersion === undefined)).toBe(true);
 
     // A dry run reports and writes nothing.
-    const dry = await migrateRegistry(table, { dryRun: true, now: START });
+    const dry = await migrateRegistry(table, { dryRun: true, now: START, hubs: HUBS });
     expect(dry.found).toEqual({ 1: 4 });
     expect(dry.migrated).toHaveLength(4);
     expect(dry.replans).toEqual([...MEMBERS].sort());
+    expect(dry.attachmentSlots.transitGateways.map((t) => t.added.map((a) => a.vpcId))).toEqual([[...MEMBERS].sort()]);
     expect(await hub.registry()).toEqual(before);
 
-    const migrated = await migrateRegistry(table, { dryRun: false, now: START });
+    const migrated = await migrateRegistry(table, { dryRun: false, now: START, hubs: HUBS });
     expect(migrated.migrated.map((m) => m.vpcId).sort()).toEqual([...MEMBERS].sort());
     for (const vpcId of MEMBERS) {
       expect((await registryOf(hub, vpcId)).CURRENT).toMatchObject({
@@ -87,8 +92,11 @@ describe('Lifecycle: upgrading a hub from the release of 93dae39', () => {
       });
     }
     // Idempotent: a second run finds everything current.
-    const again = await migrateRegistry(table, { dryRun: false, now: START });
+    const again = await migrateRegistry(table, { dryRun: false, now: START, hubs: HUBS });
     expect(again).toMatchObject({ migrated: [], alreadyCurrent: 4, found: { 2: 4 } });
+    // The release's connected VPCs hold their attachment slots, each added once.
+    expect(migrated.attachmentSlots.transitGateways).toMatchObject([{ spokeVpcs: 4, held: 0, overQuota: false }]);
+    expect(again.attachmentSlots.transitGateways).toMatchObject([{ added: [], held: 4, spokeVpcs: 4 }]);
 
     // The reconcile re-plans the migrated members: propagation replaced by static routes for the claimed CIDRs.
     const partnerAttachment = attachmentOf(hub, PARTNER)!;
@@ -150,7 +158,7 @@ describe('Lifecycle: upgrading a hub from the release of 93dae39', () => {
     const before = await hub.registry();
 
     await expect(getRecord(table, LEDGER)).rejects.toThrow(RegistrySchemaError);
-    await expect(migrateRegistry(table, { dryRun: false, now: START })).rejects.toThrow(
+    await expect(migrateRegistry(table, { dryRun: false, now: START, hubs: HUBS })).rejects.toThrow(
       /has registry schema 3, newer than this spokelink's \(2\): deploy the spokelink release that wrote it/,
     );
     expect(await hub.registry()).toEqual(before);

@@ -3,6 +3,7 @@ import {
   attachmentLimits,
   attachmentRefusal,
   holdsAttachment,
+  hubAttachmentLimitsOf,
   peeringAttachmentsOf,
   spokeAttachmentRoom,
   unregisteredAttachmentsOf,
@@ -31,6 +32,16 @@ describe('The TGW attachment quota as spokelink counts it', () => {
     expect(attachmentLimits(eu)).toEqual({ free: 4_998, budget: 100 });
     expect(peeringAttachmentsOf(single)).toBe(0);
     expect(spokeAttachmentRoom(single)).toBe(4_999);
+  });
+
+  it("gives migrate's backfill every served region's hub TGW with that region's limits", () => {
+    expect(hubAttachmentLimitsOf(twoRegions)).toEqual([
+      { region: 'us-east-1', transitGatewayId: 'tgw-0a1b2c3d4e5f60718', free: 4_998, budget: 100, unregistered: 2 },
+      { region: 'eu-west-1', transitGatewayId: 'tgw-0e1b2c3d4e5f60719', free: 4_998, budget: 100, unregistered: 2 },
+    ]);
+    expect(hubAttachmentLimitsOf(single)).toEqual([
+      { region: 'us-east-1', transitGatewayId: 'tgw-0a1b2c3d4e5f60718', free: 4_999, budget: 100, unregistered: 1 },
+    ]);
   });
 
   it('names the quota, the TGW and what fills it in a capacity rejection; the budget in a budget one', () => {

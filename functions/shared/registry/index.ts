@@ -13,7 +13,8 @@
  *   overlapping CIDRs necessarily share a bucket, so the second writer's condition fails, it re-reads, sees the
  *   first VPC's claim and is rejected. No transaction is needed (the local DynamoDB emulator has none);
  * - endpoint shard slots, `SHARD#<segment>#<shard>` / `MEMBERS` (shards.ts), and the hub TGW's attachment slots,
- *   `TGW#<transitGatewayId>` / `ATTACHMENTS` (attachments.ts): what counts a quota race-free.
+ *   `TGW#<transitGatewayId>` / `ATTACHMENTS` (attachments.ts): what counts a quota race-free; `spokelink migrate`
+ *   backfills the attachment slots of VPCs connected before they existed (backfill.ts).
  *
  * All writes use ExpressionAttributeNames because `status`, `owner`, `region`, `version` ... are reserved words.
  */

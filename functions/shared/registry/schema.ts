@@ -1,5 +1,7 @@
 import { PutCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { HubAttachmentLimits } from '../attachment-quota';
 import { isAwsError, RegistrySchemaError } from '../errors';
+import { backfillAttachmentSlots, type SlotBackfillReport } from './backfill';
 import type { RegistryTable } from './table';
 
 /**
@@ -90,18 +92,21 @@ export interface MigrationReport {
   alreadyCurrent: number;
   /** VPCs whose record is marked `upgradedFrom`: the reconcile re-plans them (`schema-upgrade`). */
   replans: string[];
+  /** The hub TGWs' attachment slots backfilled for the VPCs that held an attachment but no slot (backfill.ts). */
+  attachmentSlots: SlotBackfillReport;
 }
 
 /**
  * Brings every record of the registry to REGISTRY_SCHEMA_VERSION. Idempotent and resumable: each record is updated
  * on its own, conditioned on still having an older version (a record migrated meanwhile, by an interrupted run or by
  * the workflows of this release writing it, is left as it is), and it only adds attributes, so it runs beside live
- * workflows. Refuses (RegistrySchemaError, before writing anything) a registry holding a record newer than this code.
- * `dryRun`: reads and reports, writes nothing.
+ * workflows. Then backfills the attachment slots of `hubs` (hubAttachmentLimitsOf the configuration; backfill.ts),
+ * as idempotent and as safe beside live workflows. Refuses (RegistrySchemaError, before writing anything) a registry
+ * holding a record newer than this code. `dryRun`: reads and reports, writes nothing.
  */
 export async function migrateRegistry(
   table: RegistryTable,
-  options: { dryRun: boolean; now: number },
+  options: { dryRun: boolean; now: number; hubs: HubAttachmentLimits[] },
 ): Promise<MigrationReport> {
   const items: Record<string, unknown>[] = [];
   for await (const page of paginateScan({ client: table.dynamo }, { TableName: table.tableName })) {
@@ -116,6 +121,7 @@ export async function migrateRegistry(
     migrated: [],
     alreadyCurrent: 0,
     replans: [],
+    attachmentSlots: { transitGateways: [], skipped: [] },
   };
   for (const item of items) {
     const version = String(schemaVersionOf(item));
@@ -135,6 +141,7 @@ export async function migrateRegistry(
   }
   report.migrated.sort((a, b) => `${a.pk}${a.sk}`.localeCompare(`${b.pk}${b.sk}`));
   report.replans.sort();
+  report.attachmentSlots = await backfillAttachmentSlots(table, items, options);
   if (!options.dryRun) {
     await table.dynamo.send(
       new PutCommand({

@@ -96,9 +96,10 @@ describe('Function: lease', () => {
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: `TGW#${plan.transitGatewayId}`, sk: 'ATTACHMENTS' },
       ConditionExpression:
-        'attribute_not_exists(#members.#vpc) AND size(#members) < :free AND (attribute_not_exists(#accounts.#account) OR #accounts.#account < :budget)',
+        'attribute_not_exists(#m.#v0) AND size(#m) < :free AND (attribute_not_exists(#c.#a0) OR #c.#a0 < :budget)',
+      ExpressionAttributeNames: expect.objectContaining({ '#m': 'members', '#v0': plan.vpcId, '#a0': SPOKE }),
       ExpressionAttributeValues: expect.objectContaining({
-        ':member': { accountId: SPOKE, leaseToken: 4 },
+        ':m0': { accountId: SPOKE, leaseToken: 4 },
         ':free': 4_999,
         ':budget': 100,
       }),
