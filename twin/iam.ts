@@ -117,6 +117,7 @@ export class IamEvaluator {
   /** Policy sets (`policySetKey`) simulated whole without error: their statements are valid. */
   private readonly validSets = new Set<string>();
   private readonly reductions = new WeakMap<PolicyDocument, Map<string, PolicyDocument>>();
+  private readonly texts = new WeakMap<PolicyDocument, string>();
 
   constructor(readonly model: IamModel) {}
 
@@ -242,9 +243,19 @@ export class IamEvaluator {
   private policySetKey({ identity, session, trust }: Evaluation): string {
     return JSON.stringify([
       identity.map((p) => this.idOf(p)),
-      session === undefined ? null : JSON.stringify(session),
+      session === undefined ? null : this.textOf(session),
       this.idOf(trust),
     ]);
+  }
+
+  /** A session policy's text, once per policy object (a session keeps its parsed policy, unchanged). */
+  private textOf(policy: PolicyDocument): string {
+    let text = this.texts.get(policy);
+    if (text === undefined) {
+      text = JSON.stringify(policy);
+      this.texts.set(policy, text);
+    }
+    return text;
   }
 
   /** `statementsForAction` of a model's policy, computed once per policy object and action. */
