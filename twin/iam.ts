@@ -114,6 +114,10 @@ export class IamEvaluator {
   private readonly memo = new Map<string, Promise<Decision>>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
+  /** Policy sets (`policySetKey`) simulated whole without error: their statements are valid. */
+  private readonly validSets = new Set<string>();
+  private readonly reductions = new WeakMap<PolicyDocument, Map<string, PolicyDocument>>();
+  private readonly texts = new WeakMap<PolicyDocument, string>();
 
   constructor(readonly model: IamModel) {}
 
@@ -232,44 +236,74 @@ export class IamEvaluator {
     return id;
   }
 
-  private decide(evaluation: Evaluation): Promise<Decision> {
-    const { principal, identity, session, trust, request } = evaluation;
-    // Identity and trust policies are identified by object identity (the model returns the same objects for the same
-    // role); a session policy by its text (each session parses its own). The session name does not decide.
-    const key = JSON.stringify([
-      principal.replace(/\/[^/]+$/, ''),
+  /**
+   * The policies of an evaluation: identity and trust policies are identified by object identity (the model returns
+   * the same objects for the same role); a session policy by its text (each session parses its own).
+   */
+  private policySetKey({ identity, session, trust }: Evaluation): string {
+    return JSON.stringify([
       identity.map((p) => this.idOf(p)),
-      session === undefined ? null : JSON.stringify(session),
+      session === undefined ? null : this.textOf(session),
       this.idOf(trust),
-      request,
     ]);
+  }
+
+  /** A session policy's text, once per policy object (a session keeps its parsed policy, unchanged). */
+  private textOf(policy: PolicyDocument): string {
+    let text = this.texts.get(policy);
+    if (text === undefined) {
+      text = JSON.stringify(policy);
+      this.texts.set(policy, text);
+    }
+    return text;
+  }
+
+  /** `statementsForAction` of a model's policy, computed once per policy object and action. */
+  private reduced(policy: PolicyDocument, action: string): PolicyDocument {
+    let byAction = this.reductions.get(policy);
+    if (!byAction) {
+      byAction = new Map();
+      this.reductions.set(policy, byAction);
+    }
+    let out = byAction.get(action);
+    if (!out) {
+      out = statementsForAction(policy, action);
+      byAction.set(action, out);
+    }
+    return out;
+  }
+
+  private decide(evaluation: Evaluation): Promise<Decision> {
+    const { principal, request } = evaluation;
+    // The session name does not decide.
+    const set = this.policySetKey(evaluation);
+    const key = JSON.stringify([principal.replace(/\/[^/]+$/, ''), set, request]);
     let decision = this.memo.get(key);
     if (!decision) {
-      decision = this.simulate(evaluation);
+      decision = this.simulate(evaluation, set);
       this.memo.set(key, decision);
     }
     return decision;
   }
 
-  private async simulate({ principal, identity, session, trust, request }: Evaluation): Promise<Decision> {
+  private async simulate(evaluation: Evaluation, set: string): Promise<Decision> {
+    const { identity, session, trust, request } = evaluation;
     this.simulations += 1;
     const done = this.model.trackWork?.();
-    const result = await runSimulation(
-      {
-        request: {
-          principal,
-          action: request.action,
-          resource: { resource: request.resource, accountId: request.resourceAccount },
-          contextVariables: request.context,
-        },
-        identityPolicies: identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
-        sessionPolicy: session,
-        resourcePolicy: trust,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      {},
-    ).finally(() => done?.());
+    // The first simulation of a set of policies runs on them whole: the simulator validates every statement (a
+    // malformed one fails every request, whatever its action) and validation does not depend on the request, so once
+    // a set has been simulated without error, simulating its statements for the request's action alone decides the
+    // same (`statementsForAction`). Nothing is awaited here: a decision takes the same ticks either way.
+    const reduce = this.validSets.has(set);
+    const policies = reduce
+      ? {
+          identity: identity.map((policy) => this.reduced(policy, request.action)),
+          session: session && statementsForAction(session, request.action),
+          trust: trust && this.reduced(trust, request.action),
+        }
+      : { identity, session, trust };
+    const result = await simulateRequest(evaluation.principal, policies, request).finally(() => done?.());
+    if (!reduce && result.resultType !== 'error') this.validSets.add(set);
     if (result.resultType === 'error') {
       // A malformed policy or request is a bug of the model, never a silent allow.
       throw new Error(
@@ -278,6 +312,68 @@ export class IamEvaluator {
     }
     return result.overallResult as Decision;
   }
+}
+
+/** The policies one simulation reads. */
+export interface SimulatedPolicies {
+  identity: PolicyDocument[];
+  session: PolicyDocument | undefined;
+  trust: PolicyDocument | undefined;
+}
+
+/** `@cloud-copilot/iam-simulate`'s answer for one request of a principal under the given policies. */
+export function simulateRequest(principal: string, policies: SimulatedPolicies, request: IamRequest) {
+  return runSimulation(
+    {
+      request: {
+        principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount },
+        contextVariables: request.context,
+      },
+      identityPolicies: policies.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
+      sessionPolicy: policies.session,
+      resourcePolicy: policies.trust,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+}
+
+/**
+ * The statements of a policy that can apply to `action`: those whose Action names it (IAM's wildcards `*` and `?`,
+ * case-insensitive: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html) and
+ * every NotAction statement (and any statement whose Action this cannot read, kept as it is). A statement whose Action
+ * does not match the request's never applies to it, allow or deny, so a (valid) policy decides every request of the
+ * action as its reduction does, while the simulator matches resources and conditions for a few statements instead of
+ * all (`test/twin/iam-reduction.test.ts` compares both on every action of the generated policies).
+ */
+export function statementsForAction(policy: PolicyDocument, action: string): PolicyDocument {
+  if (!Array.isArray(policy.Statement)) return policy;
+  const statement = policy.Statement.filter((s) => {
+    const actions = (s as { Action?: unknown }).Action;
+    if (actions === undefined) return true;
+    const list = Array.isArray(actions) ? actions : [actions];
+    return list.some((pattern) => typeof pattern !== 'string' || actionPattern(pattern).test(action));
+  });
+  return statement.length === policy.Statement.length ? policy : { ...policy, Statement: statement };
+}
+
+const actionPatterns = new Map<string, RegExp>();
+
+/** An Action element's pattern as a regular expression over `service:Action` (case-insensitive). */
+function actionPattern(pattern: string): RegExp {
+  let out = actionPatterns.get(pattern);
+  if (!out) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\?/g, '.')
+      .replace(/\*/g, '.*');
+    out = new RegExp(`^${source}$`, 'is');
+    actionPatterns.set(pattern, out);
+  }
+  return out;
 }
 
 function orgOf(ctx: CallContext, accountId: string): string | undefined {

@@ -285,6 +285,24 @@ describe('Twin EC2: TGW attachment rules', () => {
     await expect(attach(spoke, SPOKE_VPC, [SA])).rejects.toMatchObject({ name: 'DuplicateTransitGatewayAttachment' });
   });
 
+  it("tells each VPC's attachments apart as they are made (the per-VPC index of attachments)", async () => {
+    const { spoke } = setup();
+    await attach(spoke, SPOKE2_VPC, ['subnet-0b00000000000000d']);
+    // Another VPC attaches: not a duplicate of the first.
+    await attach(spoke);
+    for (const [vpc, subnets] of [
+      [SPOKE_VPC, [SA]],
+      [SPOKE2_VPC, ['subnet-0b00000000000000d']],
+    ] as const) {
+      await expect(attach(spoke, vpc, [...subnets])).rejects.toMatchObject({
+        name: 'DuplicateTransitGatewayAttachment',
+      });
+      await expect(spoke.send(new DeleteVpcCommand({ VpcId: vpc }))).rejects.toMatchObject({
+        name: 'DependencyViolation',
+      });
+    }
+  });
+
   it('answers DuplicateSubnetsInSameZone for two subnets in one zone', async () => {
     const { spoke } = setup();
     await expect(attach(spoke, SPOKE_VPC, [SA, SA2])).rejects.toMatchObject({ name: 'DuplicateSubnetsInSameZone' });

@@ -265,6 +265,44 @@ export function ec2State(twin: Twin): Ec2State {
   return twin.stateOf<Ec2State>('ec2');
 }
 
+/**
+ * The attachments of each VPC, in the order they were made: an index beside `s.attachments`, which only grows (an
+ * attachment is never removed from it: `deleted` is a state), built on first use from the record and kept up by
+ * `addAttachment`, the one way attachments are added. A TGW's thousands of attachments are then not walked to find
+ * one VPC's (quota and duplicate checks, routes to a TGW, a VPC's deletion).
+ */
+const attachmentsByVpc = new WeakMap<Record<string, TgwAttachment>, Map<string, TgwAttachment[]>>();
+
+function vpcIndex(s: Ec2State): Map<string, TgwAttachment[]> {
+  let index = attachmentsByVpc.get(s.attachments);
+  if (!index) {
+    index = new Map();
+    for (const att of Object.values(s.attachments)) indexAttachment(index, att);
+    attachmentsByVpc.set(s.attachments, index);
+  }
+  return index;
+}
+
+function indexAttachment(index: Map<string, TgwAttachment[]>, att: TgwAttachment): void {
+  const list = index.get(att.vpcId);
+  if (list) list.push(att);
+  else index.set(att.vpcId, [att]);
+}
+
+/** Adds an attachment to the state (and to the index of `attachmentsOfVpc`). */
+export function addAttachment(s: Ec2State, att: TgwAttachment): void {
+  // An id given twice (a world's) replaces the first: the index is then rebuilt from the record.
+  if (Object.hasOwn(s.attachments, att.id)) attachmentsByVpc.delete(s.attachments);
+  s.attachments[att.id] = att;
+  const index = attachmentsByVpc.get(s.attachments);
+  if (index) indexAttachment(index, att);
+}
+
+/** Every attachment of a VPC (whatever its state), in the order they were made. */
+export function attachmentsOfVpc(s: Ec2State, vpcId: string): readonly TgwAttachment[] {
+  return vpcIndex(s).get(vpcId) ?? [];
+}
+
 // ---- quotas (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html,
 // https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html) ----------------------------------------
 
@@ -372,8 +410,10 @@ export function owned<C extends Collection>(ctx: CallContext, collection: C, id:
 
 /** Resources of a collection the caller owns in the call's region (visible ones only). */
 export function ownedList<C extends Collection>(ctx: CallContext, collection: C): Ec2State[C][string][] {
+  // The owner first: the cheap test that rules out nearly every resource of a large world for a spoke's describe.
+  const owner = ctx.caller.accountId;
   return Object.values(ec2State(ctx.twin)[collection]).filter(
-    (r) => isVisible(r, ctx) && r.ownerId === ctx.caller.accountId,
+    (r) => r.ownerId === owner && isVisible(r, ctx),
   ) as Ec2State[C][string][];
 }
 

@@ -9,6 +9,7 @@ import type {
 import { errors } from '../../errors';
 import type { CallContext, OperationHandler } from '../../types';
 import {
+  addAttachment,
   applyFilters,
   ec2State,
   emitCreationTags,
@@ -135,7 +136,7 @@ export const tgwPeeringOperations: Record<string, OperationHandler> = {
       { at: ctx.now, state: 'initiatingRequest' },
       { at: asked, state: peerFound ? 'pendingAcceptance' : 'failed' },
     ]);
-    s.attachments[att.id] = att;
+    addAttachment(s, att);
     emitCreationTags(ctx, att);
     return { TransitGatewayPeeringAttachment: peeringView(ctx, att) };
   },

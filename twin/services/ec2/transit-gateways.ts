@@ -31,7 +31,9 @@ import { errors } from '../../errors';
 import type { Twin } from '../../twin';
 import type { CallContext, OperationHandler } from '../../types';
 import {
+  addAttachment,
   applyFilters,
+  attachmentsOfVpc,
   canonicalCidr,
   canonicalIpv6Cidr,
   cidrContains,
@@ -342,8 +344,13 @@ function startPending(twin: Twin, s: Ec2State, att: TgwAttachment, now: number):
 }
 
 /** Non-deleted attachments (every state but `deleted` counts against quotas and duplicates). */
-export function nonDeleted(s: Ec2State, now: number, where: (a: TgwAttachment) => boolean): TgwAttachment[] {
-  return Object.values(s.attachments).filter((a) => where(a) && attachmentState(a, now) !== 'deleted');
+export function nonDeleted(
+  s: Ec2State,
+  now: number,
+  where: (a: TgwAttachment) => boolean,
+  pool: readonly TgwAttachment[] = Object.values(s.attachments),
+): TgwAttachment[] {
+  return pool.filter((a) => where(a) && attachmentState(a, now) !== 'deleted');
 }
 
 // ---- views -----------------------------------------------------------------------------------------------------------
@@ -851,7 +858,8 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       subnetIds.map((id) => ec2State(ctx.twin).subnets[id]!),
     );
     const s = ec2State(ctx.twin);
-    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id && a.transitGatewayId === tgw.id).length > 0) {
+    const ofVpc = attachmentsOfVpc(s, vpc.id);
+    if (nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id, ofVpc).length > 0) {
       throw err(
         'DuplicateTransitGatewayAttachment',
         `${tgw.id} has non-deleted Transit Gateway Attachments with same VPC ID.`,
@@ -859,7 +867,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     }
     // 5 TGW attachments per VPC; 5,000 per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html).
     // AWS documents no error code for these quotas: twin's choice, see docs/twin-ec2.md.
-    if (nonDeleted(s, ctx.now, (a) => a.vpcId === vpc.id).length >= quotas(ctx.twin).attachmentsPerVpc) {
+    if (nonDeleted(s, ctx.now, () => true, ofVpc).length >= quotas(ctx.twin).attachmentsPerVpc) {
       throw err(
         'TransitGatewayAttachmentLimitExceeded',
         `VPC ${vpc.id} has reached the maximum number of transit gateway attachments (${quotas(ctx.twin).attachmentsPerVpc}).`,
@@ -881,7 +889,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       subnetIds: [...subnetIds],
       ipv6Support,
     });
-    s.attachments[att.id] = att;
+    addAttachment(s, att);
     const crossAccount = tgw.ownerId !== vpc.ownerId;
     if (crossAccount && tgw.autoAcceptSharedAttachments === 'disable') {
       att.timeline.push({ at: ctx.now, state: 'pendingAcceptance' });

@@ -22,6 +22,7 @@ import { errors } from '../../errors';
 import type { CallContext, OperationHandler } from '../../types';
 import {
   applyFilters,
+  attachmentsOfVpc,
   azIdOf,
   canonicalCidr,
   canonicalIpv6Cidr,
@@ -118,11 +119,8 @@ function subnetView(subnet: Subnet): SdkSubnet {
 function routeView(ctx: CallContext, table: RouteTable, route: RouteTable['routes'][number]): SdkRoute {
   let state: 'active' | 'blackhole' = 'active';
   if (route.transitGatewayId) {
-    const attached = Object.values(ec2State(ctx.twin).attachments).some(
-      (a) =>
-        a.vpcId === table.vpcId &&
-        a.transitGatewayId === route.transitGatewayId &&
-        stateAt(a.timeline, ctx.now) === 'available',
+    const attached = attachmentsOfVpc(ec2State(ctx.twin), table.vpcId).some(
+      (a) => a.transitGatewayId === route.transitGatewayId && stateAt(a.timeline, ctx.now) === 'available',
     );
     state = attached ? 'active' : 'blackhole';
   }
@@ -323,7 +321,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
     if (Object.values(s.securityGroups).some((x) => x.vpcId === vpc.id && !x.isDefault)) {
       throw dependency('security groups');
     }
-    if (Object.values(s.attachments).some((a) => a.vpcId === vpc.id && stateAt(a.timeline, ctx.now) !== 'deleted')) {
+    if (attachmentsOfVpc(s, vpc.id).some((a) => stateAt(a.timeline, ctx.now) !== 'deleted')) {
       throw dependency('transit gateway attachments');
     }
     if (Object.values(s.endpoints).some((e) => e.vpcId === vpc.id && stateAt(e.timeline, ctx.now) !== 'deleted')) {
@@ -564,12 +562,8 @@ export const vpcOperations: Record<string, OperationHandler> = {
       // A route to a TGW needs an available attachment of this VPC to it; AWS answers
       // InvalidTransitGatewayID.NotFound "The transitGateway ID '...' does not exist." otherwise (reported in
       // https://github.com/hashicorp/terraform-provider-aws/issues/9222 and https://github.com/aws-ia/terraform-aws-vpc/issues/101).
-      const attached = Object.values(s.attachments).some(
-        (a) =>
-          a.vpcId === table.vpcId &&
-          a.transitGatewayId === tgwId &&
-          isVisible(a, ctx) &&
-          stateAt(a.timeline, ctx.now) === 'available',
+      const attached = attachmentsOfVpc(s, table.vpcId).some(
+        (a) => a.transitGatewayId === tgwId && isVisible(a, ctx) && stateAt(a.timeline, ctx.now) === 'available',
       );
       if (!visible || !attached) {
         throw err('InvalidTransitGatewayID.NotFound', `The transitGateway ID '${tgwId}' does not exist.`);

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { Twin } from '../../twin';
 import {
+  addAttachment,
+  attachmentsOfVpc,
   canonicalCidr,
   canonicalIpv6Cidr,
   cidrContains,
@@ -540,12 +542,12 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         fail(`${where}: IPv6 support needs an IPv6 CIDR in subnet ${subnetId}`);
       }
     }
-    const others = Object.values(s.attachments).filter((a) => a.vpcId === vpc.id);
+    const others = attachmentsOfVpc(s, vpc.id);
     if (others.some((a) => a.transitGatewayId === tgw.id))
       fail(`${where}: VPC ${vpc.id} is attached to ${tgw.id} twice`);
     if (others.length >= 5) fail(`${where}: VPC ${vpc.id} has more than 5 TGW attachments`);
     const timeline: Transition[] = [{ at: 0, state: att.state }];
-    s.attachments[att.id] = {
+    addAttachment(s, {
       ...base(att.id, vpc.ownerId, vpc.region, att.tags),
       transitGatewayId: tgw.id,
       vpcId: vpc.id,
@@ -553,7 +555,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       subnetIds: [...att.subnetIds],
       ipv6Support: att.ipv6Support,
       timeline,
-    };
+    });
     const link = (): TgwLink => ({ attachmentId: att.id, createdAt: 0, readyAt: 0 });
     const table = (id: string) => {
       const t = s.tgwRouteTables[id];
