@@ -349,7 +349,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         'ManageSpokeAttachments',
         [
           'ec2:AcceptTransitGatewayVpcAttachment',
-          'ec2:RejectTransitGatewayVpcAttachment',
           'ec2:DeleteTransitGatewayVpcAttachment',
         ],
         attachmentArns(ctx),
@@ -442,7 +441,6 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
           [
             'ec2:AuthorizeSecurityGroupIngress',
             'ec2:RevokeSecurityGroupIngress',
-            'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
           ],
           groups,
         );
@@ -551,7 +549,6 @@ export const RESOURCE_STAR_REASONS: Readonly<Record<string, string>> = {
   'ec2:DescribeSubnets': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeRouteTables': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:DescribeVpcAttribute': 'read-only VPC attribute lookup (enableDnsSupport/Hostnames) on VPCs chosen at run time',
-  'ec2:DescribeTags': 'EC2 Describe* actions do not support resource-level permissions',
   'ec2:GetTransitGatewayAttachmentPropagations':
     'GetTransitGatewayAttachmentPropagations supports no resource type (Service Authorization Reference, EC2)',
   'ram:GetResourceShares': 'RAM GetResourceShares has no resource type (Service Authorization Reference)',
@@ -675,7 +672,6 @@ export function spokeReadStatements(config?: HubConfig): PolicyStatement[] {
         'ec2:DescribeVpcAttribute',
         'ec2:DescribeTransitGatewayAttachments',
         'ec2:DescribeTransitGatewayVpcAttachments',
-        'ec2:DescribeTags',
         // Which VPC each endpoint to a hub endpoint service lives in (only the endpoint's owner can see it).
         'ec2:DescribeVpcEndpoints',
       ],

@@ -26,7 +26,6 @@ const STAR_RESOURCE_ALLOWLIST = [
   'ec2:DescribeRouteTables',
   'ec2:DescribeSecurityGroupRules',
   'ec2:DescribeSubnets',
-  'ec2:DescribeTags',
   'ec2:DescribeTransitGatewayAttachments',
   'ec2:DescribeTransitGateways',
   'ec2:DescribeTransitGatewayVpcAttachments',
@@ -262,7 +261,6 @@ describe('Permissions: hub functions', () => {
       'ec2:DisableTransitGatewayRouteTablePropagation',
       'ec2:DisassociateTransitGatewayRouteTable',
       'ec2:GetTransitGatewayAttachmentPropagations',
-      'ec2:RejectTransitGatewayVpcAttachment',
       'ec2:SearchTransitGatewayRoutes',
       'ram:AssociateResourceShare',
       'ram:CreateResourceShare',
@@ -337,7 +335,6 @@ describe('Permissions: hub functions', () => {
     ]);
     for (const action of [
       'ec2:AcceptTransitGatewayVpcAttachment',
-      'ec2:RejectTransitGatewayVpcAttachment',
       'ec2:DeleteTransitGatewayVpcAttachment',
     ]) {
       expect(resourcesOf(template, role, action)).toEqual(['arn:aws:ec2:us-east-1:*:transit-gateway-attachment/*']);
@@ -439,7 +436,6 @@ describe('Permissions: hub functions', () => {
       'ec2:ModifyVpcEndpointServicePermissions',
       'ec2:RejectVpcEndpointConnections',
       'ec2:RevokeSecurityGroupIngress',
-      'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
       'sts:AssumeRole',
     ]);
   });

@@ -103,7 +103,6 @@ describe('Spoke stack: execution role', () => {
     expect(actions).toEqual([
       'ec2:DescribeRouteTables',
       'ec2:DescribeSubnets',
-      'ec2:DescribeTags',
       'ec2:DescribeTransitGatewayAttachments',
       'ec2:DescribeTransitGatewayVpcAttachments',
       'ec2:DescribeVpcAttribute',
@@ -193,7 +192,6 @@ describe('Spoke stack: execution role', () => {
       'ec2:DeleteVpcEndpoints',
       'ec2:DescribeRouteTables',
       'ec2:DescribeSubnets',
-      'ec2:DescribeTags',
       'ec2:DescribeTransitGatewayAttachments',
       'ec2:DescribeTransitGatewayVpcAttachments',
       'ec2:DescribeVpcAttribute',
