@@ -5,6 +5,7 @@ import { perVpcRuleCidrs } from '#shared/aggregated-ingress';
 import { associatedCidrsOf, destinationsFor, routeDestinationOf } from '#shared/cidr';
 import type { HubConfig } from '#shared/config';
 import { isAwsError, RejectedError, SpokeAccessError } from '#shared/errors';
+import { TAG_CHANGE_DETAIL_TYPE, TAG_CHANGE_SOURCE } from '#shared/events';
 import { type HeadroomFigure, headroomOf, usageFromRecords } from '#shared/headroom';
 import { logger } from '#shared/logger';
 import { directZonesFor, profileAssociationsOfVpc } from '#shared/profiles';
@@ -91,8 +92,8 @@ export type ReconcileItem =
 export interface TriggerEvent {
   version: '0';
   id: string;
-  'detail-type': 'Tag Change on Resource';
-  source: 'aws.tag';
+  'detail-type': typeof TAG_CHANGE_DETAIL_TYPE;
+  source: typeof TAG_CHANGE_SOURCE;
   account: string;
   time: string;
   region: string;
@@ -196,8 +197,8 @@ function triggerEvent(ref: VpcRef, at: number, id: string, tags: Tags, reasons: 
   return {
     version: '0',
     id: `spokelink-reconcile-${id}`,
-    'detail-type': 'Tag Change on Resource',
-    source: 'aws.tag',
+    'detail-type': TAG_CHANGE_DETAIL_TYPE,
+    source: TAG_CHANGE_SOURCE,
     account: ref.accountId,
     time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: ref.region,

@@ -19,8 +19,8 @@ import { formatIssues } from './zod-issues';
  *   depends on it (only claimed CIDRs are ever routed or admitted; the reconcile finds changes whose event was lost).
  */
 
-export const TAG_CHANGE_SOURCE = 'aws.tag';
-export const TAG_CHANGE_DETAIL_TYPE = 'Tag Change on Resource';
+export const TAG_CHANGE_SOURCE = 'aws.tag' as const;
+export const TAG_CHANGE_DETAIL_TYPE = 'Tag Change on Resource' as const;
 export const CLOUDTRAIL_SOURCE = 'aws.ec2';
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
