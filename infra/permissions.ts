@@ -347,10 +347,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
       allow(
         role,
         'ManageSpokeAttachments',
-        [
-          'ec2:AcceptTransitGatewayVpcAttachment',
-          'ec2:DeleteTransitGatewayVpcAttachment',
-        ],
+        ['ec2:AcceptTransitGatewayVpcAttachment', 'ec2:DeleteTransitGatewayVpcAttachment'],
         attachmentArns(ctx),
       );
       allow(
@@ -438,10 +435,7 @@ export const FUNCTION_SPECS: Readonly<Record<string, FunctionSpec>> = {
         allow(
           role,
           'ManageEndpointIngress',
-          [
-            'ec2:AuthorizeSecurityGroupIngress',
-            'ec2:RevokeSecurityGroupIngress',
-          ],
+          ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
           groups,
         );
       }

@@ -333,10 +333,7 @@ describe('Permissions: hub functions', () => {
       'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0b000000000000002',
       'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
     ]);
-    for (const action of [
-      'ec2:AcceptTransitGatewayVpcAttachment',
-      'ec2:DeleteTransitGatewayVpcAttachment',
-    ]) {
+    for (const action of ['ec2:AcceptTransitGatewayVpcAttachment', 'ec2:DeleteTransitGatewayVpcAttachment']) {
       expect(resourcesOf(template, role, action)).toEqual(['arn:aws:ec2:us-east-1:*:transit-gateway-attachment/*']);
     }
     // No resource type: only "*" grants it (Service Authorization Reference, EC2).
