@@ -382,7 +382,14 @@ describe('the registry direct path into dynalite', () => {
     const client = direct.client();
     const documents = DynamoDBDocumentClient.from(client);
     useDynamoDirect(client.middlewareStack, { requestsFor: () => direct.requests, trackIo: (work) => work() });
-    await documents.send(new PutCommand({ TableName: TABLE, Item: { [PK]: 'ONE', [SK]: 'STORE', via: 'direct' } }));
+    const first = await documents.send(
+      new PutCommand({ TableName: TABLE, Item: { [PK]: 'ONE', [SK]: 'STORE', via: 'direct' } }),
+    );
+    const second = await documents.send(new GetCommand({ TableName: TABLE, Key: { [PK]: 'ONE', [SK]: 'STORE' } }));
+    // Request ids of dynalite's form, one per request.
+    expect(first.$metadata.requestId).toMatch(/^[A-Z0-9]{52}$/);
+    expect(second.$metadata.requestId).toMatch(/^[A-Z0-9]{52}$/);
+    expect(second.$metadata.requestId).not.toBe(first.$metadata.requestId);
     const overSocket = DynamoDBDocumentClient.from(direct.client());
     const { Item } = await overSocket.send(new GetCommand({ TableName: TABLE, Key: { [PK]: 'ONE', [SK]: 'STORE' } }));
     expect(Item).toEqual({ [PK]: 'ONE', [SK]: 'STORE', via: 'direct' });
