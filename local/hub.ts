@@ -105,7 +105,8 @@ export interface LocalHubOptions {
   /**
    * How the twin answers the SDK clients (`TwinTransport`, twin/plugin.ts): `sdk` (default) through the SDK's whole
    * client stack (serialized, signed); `direct` hands the twin the commands' input without serializing or signing
-   * (the bench's simulations: same answers and call records, less CPU).
+   * (the bench's simulations: same answers and call records, less CPU), and the registry's DynamoDB commands to
+   * dynalite's validations and actions without HTTP (local/dynamo-direct.ts).
    */
   sdkTransport?: TwinTransport;
 }
