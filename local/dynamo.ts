@@ -8,6 +8,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynaliteRequests, dynaliteRequests } from './dynamo-direct';
 import { registryTableDefinition } from './registry-table';
 
 /**
@@ -91,6 +92,8 @@ export class LocalDynamo {
   constructor(
     private readonly server: Server,
     readonly port: number,
+    /** dynalite's validations and actions on the server's own store (the registry's direct path). */
+    readonly requests: DynaliteRequests,
   ) {
     this.listener = server.listeners('request')[0] as RequestListener;
   }
@@ -245,10 +248,32 @@ export class LocalDynamo {
   }
 }
 
+/**
+ * dynalite's server and the store it serves. `dynalite()` creates its store inside (`db.create(options)`) and binds
+ * its HTTP handler to it; the store is taken from that call (dynalite's index.js calls `db.create` through the
+ * module object) so that the direct path (`dynaliteRequests`) and the server share one store.
+ */
+function dynaliteWithStore(options: Parameters<DynaliteFactory>[0]): { server: Server; store: unknown } {
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const db = require('dynalite/db') as { create: (options: object) => unknown };
+  const create = db.create;
+  let store: unknown;
+  db.create = (createOptions: object) => {
+    store = create(createOptions);
+    return store;
+  };
+  try {
+    const server = dynalite(options);
+    if (store === undefined) throw new Error('dynalite: its store was not created through db.create');
+    return { server, store };
+  } finally {
+    db.create = create;
+  }
+}
+
 /** Starts dynalite in this process on 127.0.0.1 and a free port; tables are ACTIVE as soon as created. */
 export async function startDynalite(options: StartDynamoOptions = {}): Promise<LocalDynamo> {
-  const dynalite = require('dynalite') as DynaliteFactory;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const { server, store } = dynaliteWithStore({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -257,7 +282,7 @@ export async function startDynalite(options: StartDynamoOptions = {}): Promise<L
     });
   });
   const { port } = server.address() as AddressInfo;
-  const dynamo = new LocalDynamo(server, port);
+  const dynamo = new LocalDynamo(server, port, dynaliteRequests(store));
   dynamo.track(options.onRequest);
   return dynamo;
 }

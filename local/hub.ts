@@ -42,6 +42,7 @@ import { appTeamEc2Client } from './app-team';
 import { type ClockMode, type RunOptions, type RunResult, SimClock } from './clock';
 import { writeConfigFile } from './config-file';
 import { type DynamoWireRequest, type LocalDynamo, startDynalite, unsignedRequest, unwrapUnsigned } from './dynamo';
+import { useDynamoDirect } from './dynamo-direct';
 import { type BusEvent, type DeliveryKnobs, LocalEventBridge } from './eventbridge';
 import type { LibEvent } from './history';
 import { hubDeployerRoleArn, localIamModel, multiRegionIamModel, operatorRoleArn } from './iam';
@@ -104,7 +105,8 @@ export interface LocalHubOptions {
   /**
    * How the twin answers the SDK clients (`TwinTransport`, twin/plugin.ts): `sdk` (default) through the SDK's whole
    * client stack (serialized, signed); `direct` hands the twin the commands' input without serializing or signing
-   * (the bench's simulations: same answers and call records, less CPU).
+   * (the bench's simulations: same answers and call records, less CPU), and the registry's DynamoDB commands to
+   * dynalite's validations and actions without HTTP (local/dynamo-direct.ts).
    */
   sdkTransport?: TwinTransport;
 }
@@ -1178,8 +1180,14 @@ export function localPlugin(
         // The innermost middleware: the SDK's deserializer reads this response as it reads the socket's.
         { step: 'deserialize', name: 'spokelinkInProcessDynamo', priority: 'low' },
       );
-      // The direct transport (bench) does not sign the in-process requests either (see `unsignedRequest`).
+      // The direct transport: the registry's commands go to dynalite's validations and actions without HTTP
+      // (local/dynamo-direct.ts); a send the direct path does not take (options, a callback) is not signed either
+      // (see `unsignedRequest`).
       if (transport === 'direct') {
+        useDynamoDirect(stack, {
+          requestsFor: (port) => dynamoFor({ port }).requests,
+          trackIo: (work) => clock.trackIo(work),
+        });
         stack.add(
           (next, context) => async (args) => {
             if (String(context.clientName ?? '') !== 'DynamoDBClient') return next(args);

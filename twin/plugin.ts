@@ -144,7 +144,7 @@ type SdkConfig = {
   credentials: () => Promise<AwsCredentialIdentity>;
   region: () => Promise<string>;
 } & Parameters<typeof getRetryPlugin>[0];
-type SdkCommand = {
+export type SdkCommand = {
   resolveMiddleware(stack: unknown, config: unknown, options: unknown): (c: unknown) => Promise<{ output: unknown }>;
 };
 type SdkClient = { config: SdkConfig; middlewareStack: object; constructor: { name: string } };
@@ -170,14 +170,22 @@ function installDirectSend(): void {
       stack = shortStack(twin, this.constructor.name, spec, this.config);
       shortStacks.set(this, stack);
     }
-    return command
-      .resolveMiddleware(
-        stack,
-        this.config,
-        undefined,
-      )(command)
-      .then((result) => result.output);
+    return sendThrough(command, stack, this.config);
   };
+}
+
+/**
+ * Sends `command` through `stack` (the short stack of a direct path) with the client's `config`, as the client's
+ * own `send` does through its full stack: the command adds its own middleware; the answer is the output.
+ */
+export function sendThrough(command: SdkCommand, stack: object, config: unknown): Promise<unknown> {
+  return command
+    .resolveMiddleware(
+      stack,
+      config,
+      undefined,
+    )(command)
+    .then((result) => result.output);
 }
 
 /**
