@@ -109,6 +109,12 @@ export interface LocalHubOptions {
    * dynalite's validations and actions without HTTP (local/dynamo-direct.ts).
    */
   sdkTransport?: TwinTransport;
+  /**
+   * Keep every execution's history and every Lambda invocation's record (default true). The bench's days of thousands
+   * of VPCs turn it off (`LocalStepFunctionsOptions.keepHistories`, `LambdaOptions.keepInvocations`): their figures are
+   * counts, and the histories grow with every retry and poll (a fifth of the heap after a 200-VPC day: 26 of 131 MB).
+   */
+  keepRecords?: boolean;
 }
 
 /** Something visible happened (for live progress); `region`: the regional hub it happened in, with several. */
@@ -401,6 +407,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         region: name,
         accountId: hubAccount,
         timeoutMs: (fn: string) => sizingOf(fn).timeoutSeconds * 1000,
+        ...(options.keepRecords === false ? { keepInvocations: false } : {}),
         ...options.lambdaOptions,
       });
       const sns = new LocalSns(twin, name);
@@ -416,6 +423,7 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
         roleArn: `arn:aws:iam::${hubAccount}:role/${prefix}-statemachine`,
         publish: async (args) => sns.publish(hubAccount, args),
         dynamodb: dynamoForTasks,
+        ...(options.keepRecords === false ? { keepHistories: false } : {}),
       });
       const env: Record<string, string> = Object.fromEntries(
         Object.entries({

@@ -125,6 +125,11 @@ export interface LambdaOptions {
    * environment is the functions' (one hub per process).
    */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * Keep a record of every invocation in `invocations` (default true). The bench's days of thousands of VPCs count
+   * them instead (`invocationCount`, `counts()`): a million records otherwise.
+   */
+  keepInvocations?: boolean;
 }
 
 /** One invocation, for reports and assertions. */
@@ -157,6 +162,8 @@ export interface InvokeMeta {
 /** The local Lambda service: the functions of one hub, invoked in process. */
 export class LocalLambdas {
   readonly invocations: InvocationRecord[] = [];
+  private readonly countsByFunction: Record<string, number> = {};
+  private invocationTotal = 0;
   private readonly handlers = new Map<string, LambdaHandler>();
   private readonly faults: ActiveFault[];
   private readonly functionsDir: string;
@@ -229,11 +236,14 @@ export class LocalLambdas {
     return !this.down;
   }
 
-  /** Invocations per function name. */
+  /** Invocations per function name (kept or not: `keepInvocations`). */
   counts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const record of this.invocations) out[record.function] = (out[record.function] ?? 0) + 1;
-    return out;
+    return { ...this.countsByFunction };
+  }
+
+  /** Invocations so far (kept or not: `keepInvocations`). */
+  get invocationCount(): number {
+    return this.invocationTotal;
   }
 
   private handlerOf(name: string): LambdaHandler {
@@ -297,7 +307,9 @@ export class LocalLambdas {
       requestId,
       startedAt: Date.now(),
     };
-    this.invocations.push(record);
+    if (this.options.keepInvocations !== false) this.invocations.push(record);
+    this.invocationTotal += 1;
+    this.countsByFunction[name] = (this.countsByFunction[name] ?? 0) + 1;
     const finish = (outcome: InvocationRecord['outcome'], error?: string) => {
       record.endedAt = Date.now();
       record.outcome = outcome;

@@ -72,6 +72,8 @@ export interface ExecutionRecord {
   /** For executions loaded from a saved run: their history as saved. */
   savedHistory?: HistoryEvent[];
   savedTransitions?: number;
+  /** Its events were dropped when it ended (`keepHistories: false`): `savedTransitions` counts them. */
+  historyDropped?: boolean;
   /** Resolves when the execution has finished and its events are all recorded. */
   done: Promise<void>;
   stop?: () => void;
@@ -98,6 +100,12 @@ export interface LocalStepFunctionsOptions {
   publish?: TaskRuntime['publish'];
   /** DynamoDB client for `dynamodb:*` tasks. */
   dynamodb?: DynamoDBClient;
+  /**
+   * Keep each finished execution's events for `history()` (default true). A day of thousands of VPCs (the bench's
+   * jobs) turns it off: an ended execution then keeps its status, output and state-transition count, and its history
+   * answers with an error. The events hold every state's input and output.
+   */
+  keepHistories?: boolean;
 }
 
 /** Something that happened in an execution (live progress). */
@@ -234,6 +242,7 @@ export class LocalStepFunctions {
     const execution = this.executionsByArn.get(executionArn);
     if (!execution) throw new Error(`no execution ${executionArn}`);
     if (execution.savedHistory) return execution.savedHistory;
+    if (execution.historyDropped) throw new Error(`the history of ${executionArn} was not kept (keepHistories: false)`);
     const machine = this.stateMachines.get(execution.stateMachineArn);
     return buildHistory(execution.lib, execution.attempts, {
       roleArn: machine?.roleArn ?? this.options.roleArn,
@@ -364,6 +373,12 @@ export class LocalStepFunctions {
     record.status = status;
     record.stopDate = Date.now();
     this.running.delete(record);
+    if (this.options.keepHistories === false) {
+      record.savedTransitions = countStateTransitions(record.lib);
+      record.historyDropped = true;
+      record.lib = [];
+      record.attempts = new Map();
+    }
   }
 
   /**
