@@ -24,6 +24,7 @@ import {
   servedRegions,
   spokeRoleName,
 } from '#shared/config';
+import { resetContainerCaches } from '#shared/container-cache';
 import { HANDLER_ENV_KEYS, handlerEnvironment } from '#shared/env';
 import { logger } from '#shared/logger';
 import { metrics } from '#shared/powertools';
@@ -465,7 +466,8 @@ export async function createLocalHub(options: LocalHubOptions): Promise<LocalHub
       other.lambdas.useEnvironment(own);
     }
     if (multiRegion) restoreProcessEnv = regionalProcessEnv();
-    resetConfigCache();
+    // A new hub is a new deployment: its functions start in cold containers (no other hub's cached names or ids).
+    resetContainerCaches();
     useClientPlugin(plugin);
 
     const down = new Set<string>();

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Pluggable } from '@smithy/types';
 import { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { type HubConfig, type SpokeAccess, spokeRoleName } from './config';
+import { containerCache } from './container-cache';
 import { isAwsError, SpokeAccessError } from './errors';
 
 /**
@@ -22,9 +23,9 @@ import { isAwsError, SpokeAccessError } from './errors';
 type AnyPluggable = Pluggable<any, any>;
 
 let plugins: AnyPluggable[] = [];
-const cache = new Map<string, unknown>();
+const cache = containerCache<string, unknown>();
 /** Spoke sessions being assumed (concurrent first uses share one AssumeRole). */
-const assuming = new Map<string, Promise<SpokeSession>>();
+const assuming = containerCache<string, Promise<SpokeSession>>();
 
 /** Local runs only: routes every client created from now on through `plugin` (the twin). Clears the caches. */
 export function useClientPlugin(plugin: AnyPluggable | undefined): void {

@@ -5,6 +5,7 @@ import { CROSS_REGION_AWS_SERVICES, CROSS_REGION_EXCLUDED_AZ_IDS, parseServiceNa
 import { configDigest } from './env';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
+import { containerCache } from './container-cache';
 
 /**
  * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time and bundles it,
@@ -1179,7 +1180,7 @@ export function loadConfigFile(path: string): HubConfig {
  * Parsed configurations by file, digest and region. In Lambda one entry; the local runner of several regions runs
  * each region's functions in one process, each reading its own region's view.
  */
-const cached = new Map<string, HubConfig>();
+const cached = containerCache<string, HubConfig>();
 
 /**
  * The Lambda's configuration: the file its package carries (`SPOKELINK_CONFIG_FILE`, written by the hub stack's

@@ -5,6 +5,7 @@ import {
   type Route53ProfilesClient,
 } from '../../sdk/client-route53profiles';
 import { type HubConfig, hubProfileName } from './config';
+import { containerCache } from './container-cache';
 import { HubProfileMissingError } from './errors';
 import type { ConsumerRecord } from './registry/model';
 
@@ -15,7 +16,7 @@ import type { ConsumerRecord } from './registry/model';
  * with a VPC" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_AssociateProfile.html).
  */
 
-const profileIds = new Map<string, string>();
+const profileIds = containerCache<string, string>();
 
 /** The id of the hub's Profile, found by its name among the hub account's own Profiles (cached per container). */
 export async function hubProfileId(

@@ -30,6 +30,7 @@ import {
   servedRegions,
   tgwShareName,
 } from '#shared/config';
+import { containerCache } from '#shared/container-cache';
 import { IgnoredEventError, isAwsError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { bareZoneId, bareZoneName } from '#shared/hosted-zones';
 import type {
@@ -762,7 +763,7 @@ async function planProfile(
 }
 
 /** Zone names never change: cached per container to spare Route 53's account-wide 5 requests/s. */
-const zoneNames = new Map<string, string>();
+const zoneNames = containerCache<string, string>();
 
 async function planZones(
   services: string[],
