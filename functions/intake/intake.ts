@@ -115,7 +115,9 @@ export async function intake(raw: unknown, deps: IntakeDeps): Promise<IntakeResu
           ? `another dispatch of account ${accountId} is under way: it takes this request`
           : (pass.runningByAccount[accountId] ?? 0) >= limit
             ? `account ${accountId} runs ${limit} executions, its limit (intake.maxConcurrentExecutionsPerAccount)`
-            : `another execution of ${vpcId} runs: this request follows it`;
+            : pass.hubLimited
+              ? `the hub runs ${pass.hubRunning} executions, its limit (intake.maxConcurrentExecutions): the request waits for a slot`
+              : `another execution of ${vpcId} runs: this request follows it`;
   return {
     queued: {
       workflow,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { canonicalCidr, cidrContains, cidrsOverlap, familyOf, parseCidr } from './cidr';
+import { containerCache } from './container-cache';
 import { CROSS_REGION_AWS_SERVICES, CROSS_REGION_EXCLUDED_AZ_IDS, parseServiceName, partitionOf } from './cross-region';
 import { configDigest } from './env';
 import { ConfigurationError } from './errors';
 import { invalidFile } from './zod-issues';
-import { containerCache } from './container-cache';
 
 /**
  * The hub configuration: one typed file that the platform team owns. CDK reads it at synth time and bundles it,
@@ -388,16 +388,25 @@ export const HubConfigSchema = z
     /**
      * Fairness at intake (functions/dispatch/dispatch.ts): requests wait in a durable queue (the registry table), one
      * per VPC (a later event replaces an earlier one's: the latest tags win); a VPC runs one execution at a time,
-     * each account at most `maxConcurrentExecutionsPerAccount`; the rest wait, oldest first. `debounceSeconds` holds
-     * every request that long first, so that a burst of tag changes becomes one execution (0: start at once; the
-     * changes made while it runs still become one more, not one each).
+     * each account at most `maxConcurrentExecutionsPerAccount` and the hub (this region's) at most
+     * `maxConcurrentExecutions`; the rest wait, oldest first. `debounceSeconds` holds every request that long first,
+     * so that a burst of tag changes becomes one execution (0: start at once; the changes made while it runs still
+     * become one more, not one each).
      */
     intake: z
       .strictObject({
         maxConcurrentExecutionsPerAccount: z.number().int().min(1).max(100).default(10),
+        /**
+         * Onboardings and offboardings started from the queue running at once in the hub, all accounts together. The
+         * hub's EC2 API buckets serve every onboarding (the hub account's accept, association and return route: 5
+         * mutating calls a second by default); executions past what they can serve only retry throttled calls. The
+         * default (1,000) never binds below 1,000 VPCs in flight; a migration day of thousands sizes it by Little's
+         * law (README, "Capacity planning").
+         */
+        maxConcurrentExecutions: z.number().int().min(1).max(10_000).default(1_000),
         debounceSeconds: z.number().int().min(0).max(900).default(0),
       })
-      .default({ maxConcurrentExecutionsPerAccount: 10, debounceSeconds: 0 }),
+      .default({ maxConcurrentExecutionsPerAccount: 10, maxConcurrentExecutions: 1_000, debounceSeconds: 0 }),
     /**
      * Running the hub over time (docs/deploy.md, "Pausing the hub"). `paused`: no new onboarding starts and the
      * reconcile starts no change (no configuration rollout, no repair); offboardings go on. Onboarding requests wait

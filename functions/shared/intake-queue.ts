@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { IntakeLockContentionError, isAwsError } from './errors';
 import type { WorkflowKind } from './events';
-import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './registry';
+import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition, updateIf } from './registry';
 
 /**
  * The intake queue, durable in the registry table: no request is lost between the tag event and its execution, and
@@ -14,6 +14,12 @@ import { deleteIfAttributeEquals, type RegistryTable, sendIfCondition } from './
  *   once, with its latest tags. `merged` counts the events it stands for.
  * - `INTAKE#RUNNING` / `<accountId>#<vpcId>`: the execution last started for the VPC from the queue, until the
  *   dispatcher sees it has ended. The live ones of an account are its running count.
+ *
+ * - `INTAKE#HUB` / `SLOTS`: the hub's slots (`intake.maxConcurrentExecutions`), a semaphore in one item: `running`
+ *   counts the holders, `holders` maps each holding VPC to the name of its execution. A slot is taken and given back
+ *   in one conditional update each, so the count is exact however many dispatch passes race (the DynamoDB semaphore
+ *   of AWS's "Controlling concurrency in distributed systems using AWS Step Functions"), and a holder that no running
+ *   item names (a pass that stopped between the two writes) is given back by the minute's pass.
  *
  * One partition each, so that one Query lists the queue (and its depth) or one account's part of it.
  */
@@ -151,6 +157,109 @@ export async function queuedRequests(table: RegistryTable, accountId?: string): 
 /** The executions started from the queue that the dispatcher has not yet seen end (of one account, or all). */
 export async function runningExecutions(table: RegistryTable, accountId?: string): Promise<RunningExecution[]> {
   return (await queryAll(table, RUNNING_PK, accountId)).map(toRunning);
+}
+
+/**
+ * The accounts with requests waiting whose account id comes after `accountId`, then those before it (a round in
+ * account order that starts after it), at most `limit`: whom a slot freed by `accountId`'s execution goes to when
+ * `accountId` has nothing left to start. Reads the queue in key order, a page at a time.
+ */
+export async function accountsWaitingAfter(table: RegistryTable, accountId: string, limit: number): Promise<string[]> {
+  const found: string[] = [];
+  const scan = async (condition: string, values: Record<string, string>) => {
+    const pages = paginateQuery(
+      { client: table.dynamo },
+      {
+        TableName: table.tableName,
+        KeyConditionExpression: `pk = :pk AND ${condition}`,
+        ExpressionAttributeValues: { ':pk': QUEUE_PK, ...values },
+        ProjectionExpression: 'accountId',
+        ConsistentRead: true,
+        // Small pages: the round stops at the first accounts it finds, in a queue of thousands.
+        Limit: 25,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const account = String(item.accountId);
+        if (account !== accountId && !found.includes(account)) found.push(account);
+        if (found.length >= limit) return;
+      }
+    }
+  };
+  // `~` sorts after every character of a VPC id: `<account>#~` is past every key of the account.
+  await scan('sk > :after', { ':after': `${accountId}#~` });
+  if (found.length < limit) await scan('sk < :before', { ':before': `${accountId}#` });
+  return found;
+}
+
+export const SLOTS_KEY = { pk: 'INTAKE#HUB', sk: 'SLOTS' } as const;
+
+/** The hub's slots as the item holds them (none taken yet: an empty item). */
+export async function hubSlots(table: RegistryTable): Promise<{ running: number; holders: Record<string, string> }> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({ TableName: table.tableName, Key: SLOTS_KEY, ConsistentRead: true }),
+  );
+  return { running: Number(Item?.running ?? 0), holders: (Item?.holders as Record<string, string>) ?? {} };
+}
+
+/**
+ * Takes a slot of the hub for the execution `name` of `vpcId`, unless `limit` are held. A VPC holds at most one slot:
+ * the VPC's earlier execution still holding it (it waits for an approval, so the VPC's next request may start) hands
+ * it to `name`. True when `name` holds a slot.
+ */
+export async function takeHubSlot(table: RegistryTable, vpcId: string, name: string, limit: number): Promise<boolean> {
+  const names = { '#holders': 'holders', '#vpc': vpcId };
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const taken = await updateIf(table, {
+        Key: SLOTS_KEY,
+        UpdateExpression: 'SET #holders.#vpc = :name ADD running :one',
+        ConditionExpression:
+          'attribute_not_exists(#holders.#vpc) AND (attribute_not_exists(running) OR running < :limit)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':name': name, ':one': 1, ':limit': limit },
+      });
+      if (taken) return true;
+      return await updateIf(table, {
+        Key: SLOTS_KEY,
+        UpdateExpression: 'SET #holders.#vpc = :name',
+        ConditionExpression: 'attribute_exists(#holders.#vpc)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':name': name },
+      });
+    } catch (error) {
+      // The first slot ever: the item (or its map) does not exist, and a path into it cannot be written.
+      if (!isAwsError(error, 'ValidationException') || attempt > 0) throw error;
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: SLOTS_KEY,
+          UpdateExpression: 'SET #holders = if_not_exists(#holders, :empty), running = if_not_exists(running, :zero)',
+          ExpressionAttributeNames: { '#holders': 'holders' },
+          ExpressionAttributeValues: { ':empty': {}, ':zero': 0 },
+        }),
+      );
+    }
+  }
+  return false;
+}
+
+/** Gives back the slot `vpcId`'s execution `name` holds (nothing if it holds none: given back already, or handed on). */
+export async function giveBackHubSlot(table: RegistryTable, vpcId: string, name: string): Promise<boolean> {
+  try {
+    return await updateIf(table, {
+      Key: SLOTS_KEY,
+      UpdateExpression: 'REMOVE #holders.#vpc ADD running :minusOne',
+      ConditionExpression: '#holders.#vpc = :name',
+      ExpressionAttributeNames: { '#holders': 'holders', '#vpc': vpcId },
+      ExpressionAttributeValues: { ':name': name, ':minusOne': -1 },
+    });
+  } catch (error) {
+    // No slot was ever taken (no item, or no map): nothing to give back.
+    if (isAwsError(error, 'ValidationException')) return false;
+    throw error;
+  }
 }
 
 /** Records a started execution as the VPC's running one. */

@@ -22,7 +22,7 @@
 export * from './approvals';
 export * from './attachments';
 export * from './claims';
-export { deleteIfAttributeEquals, sendIfCondition } from './conditional';
+export { deleteIfAttributeEquals, sendIfCondition, updateIf } from './conditional';
 export * from './lease';
 export * from './records';
 export * from './shards';
