@@ -32,7 +32,12 @@ export interface BulkRunOptions {
    * registry, or to go on: a retry once a quota is raised).
    */
   beforeClose?: (hub: LocalHub, result: Omit<BulkResult, 'cpuSeconds' | 'cpuSecondsPerVpc'>) => Promise<void> | void;
+  /** A line of progress every `PROGRESS_EVERY` state events (simulated time, VPCs connected, calls, CPU). */
+  progress?: (line: string) => void;
 }
+
+/** State events between two progress lines (a 5,000-VPC day has about 10 million). */
+const PROGRESS_EVERY = 250_000;
 
 export interface BulkResult {
   vpcs: number;
@@ -108,8 +113,18 @@ export async function runBulk(options: BulkRunOptions): Promise<BulkResult> {
     options.onHub?.(hub);
     const stateRetries: Record<string, number> = {};
     const lastError = new Map<string, string>();
+    let stateEvents = 0;
     hub.onProgress((p: HubProgress) => {
       if (p.kind !== 'state') return;
+      stateEvents += 1;
+      if (options.progress && stateEvents % PROGRESS_EVERY === 0) {
+        const done = hub.executions().filter((e) => e.status === 'SUCCEEDED').length;
+        const cpu = process.cpuUsage(cpuStart);
+        options.progress(
+          `  ${Math.round((hub.clock.now() - hub.startedAt) / 1000)} s simulated: ${done} of ${bulk.spokes.length} ` +
+            `executions succeeded, ${hub.twin.calls.length} AWS calls, ${Math.round((cpu.user + cpu.system) / 1e6)} CPU-s`,
+        );
+      }
       const key = `${p.execution} ${p.state}`;
       if (p.event === 'failed' && p.error) lastError.set(key, p.error);
       if (p.event === 'retried') {
@@ -244,7 +259,7 @@ async function summarize(
     throttledByOperation,
     stateRetries,
     stateTransitions,
-    lambdaInvocations: hub.lambdas.invocations.length,
+    lambdaInvocations: hub.lambdas.invocationCount,
     callsByOperation,
     wallSeconds,
     perVpc,

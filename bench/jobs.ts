@@ -31,14 +31,16 @@ export type JobResult = BulkResult & { next?: NextVpcOutcome };
  * call (docs/performance.md, "Simulation speed"). `transport: 'sdk'` runs the job on the full path.
  */
 export async function runJob(job: Job, transport: TwinTransport = 'direct'): Promise<JobResult> {
-  const sdkTransport = { sdkTransport: transport };
+  // Counts, not records: a day's histories and invocation records grow with every retry and poll.
+  const sdkTransport = { sdkTransport: transport, keepRecords: false };
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
   if (job.kind === 'bulk5000') {
     const bulk = fullTransitGatewayWorld({
       accounts: job.accounts,
       ...(job.vpcs === undefined ? {} : { vpcs: job.vpcs }),
       ...(job.fill ? { fillWithAttached: true } : {}),
     });
-    return runFullTransitGateway({ bulk, seed: job.seed, hubOptions: sdkTransport });
+    return runFullTransitGateway({ bulk, seed: job.seed, hubOptions: sdkTransport, progress });
   }
   const base = bulkWorld({ accounts: job.accounts, vpcsPerAccount: job.vpcsPerAccount });
   const bulk =
@@ -46,6 +48,7 @@ export async function runJob(job: Job, transport: TwinTransport = 'direct'): Pro
   return runBulk({
     bulk,
     seed: job.seed,
+    progress,
     hubOptions: {
       ...sdkTransport,
       ...(job.profileAssociationMs === undefined
@@ -63,7 +66,7 @@ function runInChild(job: Job): Promise<JobResult> {
   writeFileSync(input, JSON.stringify({ job, output }));
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
   return new Promise<JobResult>((resolve, reject) => {
-    execFile(tsx, [__filename, input], { maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
+    const child = execFile(tsx, [__filename, input], { maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
       try {
         if (error) reject(new Error(`bench job ${JSON.stringify(job)} failed: ${stderr || error.message}`));
         else resolve(JSON.parse(readFileSync(output, 'utf8')) as JobResult);
@@ -71,6 +74,8 @@ function runInChild(job: Job): Promise<JobResult> {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+    // A long job's progress lines, as they come (the bench's own log is stderr too).
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   });
 }
 

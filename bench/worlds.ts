@@ -233,6 +233,9 @@ const PROD_SUPERNETS = ['10.128.0.0/9'];
  * VPCs are /22s in it (10/8 cannot hold 5,000 /20s); nonprod accounts fill 10.16.0.0-10.127.255.255 and prod accounts
  * 10.128.0.0/9 (the hub VPC is 10.0.0.0/16).
  */
+/** The full day's `intake.maxConcurrentExecutions` (see fullTransitGatewayWorld). */
+export const FULL_DAY_HUB_EXECUTIONS = 500;
+
 export function fullTransitGatewayWorld(options: FullTransitGatewayWorldOptions = {}): FullTransitGatewayWorld {
   const accounts = options.accounts ?? 500;
   const prodEvery = options.prodEvery ?? 5;
@@ -254,6 +257,11 @@ export function fullTransitGatewayWorld(options: FullTransitGatewayWorldOptions 
       prod: withSupernets('prod', PROD_SUPERNETS),
       nonprod: withSupernets('nonprod', NONPROD_SUPERNETS),
     },
+    // The hub's EC2 mutating bucket (5 a second) serves 3 calls a VPC: 1.67 VPCs a second, and an onboarding takes
+    // about 240 s (the attachment's 60-300 s, then the rest): by Little's law about 400 in flight keep the bucket busy.
+    // 500 leave room; the 4,999 executions of the day at once would only retry throttled calls (README, "Capacity
+    // planning").
+    intake: { ...base.intake, maxConcurrentExecutions: FULL_DAY_HUB_EXECUTIONS },
   };
   const all: SpokeVpc[] = [];
   const index = { prod: 0, nonprod: 0 };
