@@ -7,7 +7,7 @@ const base = require('./jest.base.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.scale\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.scale\\.test\\.ts$', '<rootDir>/test/batches/'],
   // Jest's default is one worker fewer than the cores (a single worker on a 2-core machine): the suites are
   // independent processes of CPU-bound simulation, so every core runs one.
   maxWorkers: '100%',

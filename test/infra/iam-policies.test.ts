@@ -3,9 +3,6 @@ import { join } from 'node:path';
 import { generateIamPolicies, IAM_GENERATE_COMMAND, IAM_POLICIES_PATH } from '../../infra/iam-policies';
 import { APPROVER_POLICY_STATEMENTS } from '../../infra/permissions';
 
-// Two synths of the hub and spoke stacks.
-jest.setTimeout(120_000);
-
 describe('The IAM policies the twin evaluates', () => {
   it('are the synthesized policies of the CDK app (the committed file equals the generator output)', () => {
     const committed = readFileSync(IAM_POLICIES_PATH, 'utf8');

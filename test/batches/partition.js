@@ -1,0 +1,67 @@
+/**
+ * The default tier's test files in batches: `npm test` runs each batch as one jest test file
+ * (`test/batches/batch-<n>.test.ts`), which requires its share of the files, each inside a `describe` named after it.
+ *
+ * Why: jest gives every test file a fresh module registry, so each file loaded the SDK clients, the twin, the local
+ * hub, zod, aws-cdk-lib afresh: about 1.2 s of CPU per file, over half of `npm test`'s CPU (docs/testing.md). In a
+ * batch, the files of the batch load them once. Every file stays a jest test file of its own: `npx jest <path>` runs it
+ * alone (jest.config.js), as before.
+ *
+ * Every default-tier file belongs to exactly one batch, or runs alone when what it does at its top level would reach
+ * the other files of a batch (`ALONE`): test/shared/test-batches.test.ts checks it.
+ * The batches are balanced by the files' sizes (a new file joins the lightest batch), so nothing is listed by hand.
+ */
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join, sep } = require('node:path');
+
+/** Batches: jest runs them on its workers, the heaviest first. */
+const BATCHES = 10;
+
+const TEST_DIR = join(__dirname, '..');
+const REPO = join(TEST_DIR, '..');
+
+/**
+ * What a file does at its top level to modules the other files of a batch share (it would run while the batch's
+ * files are collected, before any test): it rearranges the module registry (`jest.mock` and the like), or stubs SDK
+ * clients' `send` with aws-sdk-client-mock (on the client classes' prototypes). Such a file runs as a test file of its own.
+ */
+const ALONE =
+  /\bjest\s*\.\s*(mock|unmock|doMock|dontMock|enableAutomock|disableAutomock|deepUnmock|resetModules|isolateModules)\s*\(|from 'aws-sdk-client-mock'/;
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? walk(path) : [path];
+  });
+}
+
+/** The default tier's test files (absolute paths, sorted): `*.test.ts` under test/, not the scale tier's or the batches. */
+function defaultTierFiles() {
+  return walk(TEST_DIR)
+    .filter((f) => f.endsWith('.test.ts') && !f.endsWith('.scale.test.ts'))
+    .filter((f) => !f.startsWith(`${__dirname}${sep}`))
+    .sort();
+}
+
+/** The files that run alone (absolute paths). */
+function standaloneFiles() {
+  return defaultTierFiles().filter((f) => ALONE.test(readFileSync(f, 'utf8')));
+}
+
+/** The batches: arrays of absolute paths, each file in exactly one (largest file first into the lightest batch). */
+function batches() {
+  const alone = new Set(standaloneFiles());
+  const files = defaultTierFiles()
+    .filter((f) => !alone.has(f))
+    .map((f) => ({ f, size: statSync(f).size }))
+    .sort((a, b) => b.size - a.size || a.f.localeCompare(b.f));
+  const out = Array.from({ length: BATCHES }, () => ({ files: [], size: 0 }));
+  for (const { f, size } of files) {
+    const lightest = out.reduce((min, b) => (b.size < min.size ? b : min));
+    lightest.files.push(f);
+    lightest.size += size;
+  }
+  return out.map((b) => b.files.sort());
+}
+
+module.exports = { BATCHES, REPO, defaultTierFiles, standaloneFiles, batches };
