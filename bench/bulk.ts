@@ -37,7 +37,7 @@ export interface BulkRunOptions {
 }
 
 /** State events between two progress lines (a 5,000-VPC day has about 10 million). */
-const PROGRESS_EVERY = 250_000;
+const PROGRESS_EVERY = 100_000;
 
 export interface BulkResult {
   vpcs: number;
