@@ -440,6 +440,19 @@ export function sortedById<T extends { id: string }>(items: Iterable<T>): T[] {
   return [...items].sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** A security group rule as a snapshot shows it (`description: null` where it has none). */
+export function ruleSnapshot(r: SecurityGroupRule) {
+  return {
+    id: r.id,
+    isEgress: r.isEgress,
+    protocol: r.protocol,
+    fromPort: r.fromPort,
+    toPort: r.toPort,
+    cidr: r.cidr,
+    description: r.description ?? null,
+  };
+}
+
 /** Those whose state (read by `stateOf`) is not `deleted`, sorted by id: a snapshot omits what is gone. */
 export function presentById<T extends { id: string }>(items: Iterable<T>, stateOf: (item: T) => string): T[] {
   return sortedById([...items].filter((item) => stateOf(item) !== 'deleted'));
