@@ -371,6 +371,12 @@ export function requireParam<T>(value: T | undefined | null, name: string): T {
   return value;
 }
 
+/** A loud error (never a silent success) when `input` sets any of `fields`, which the twin does not model. */
+export function refuseUnmodeled<T extends object>(operation: string, input: T, fields: readonly (keyof T & string)[]) {
+  const field = fields.find((k) => input[k] !== undefined);
+  if (field) throw new Error(`twin: ${operation} ${field} is not modeled`);
+}
+
 // ---- lookups -------------------------------------------------------------------------------------------------------
 
 type Collection =
