@@ -9,7 +9,7 @@ import type { RegistryTable } from '#shared/registry';
 import type { SlotBackfillReport } from '#shared/registry/backfill';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
 import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
-import { parseFlags, withExitCodes } from './command';
+import { helpPrinted, parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const MIGRATE_USAGE = `usage: spokelink migrate [--dry-run] [--json] [--config FILE] [--local [--run-dir DIR] | --region R --profile P]
@@ -31,7 +31,6 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** A registry to migrate: the table, what it is (for the output), and what to do once migrated. */
@@ -165,14 +164,8 @@ function renderSlots(slots: SlotBackfillReport, dryRun: boolean): string[] {
 
 async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  const flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean } = parseFlags(
-    rest,
-    OPTIONS,
-  ).values;
-  if (flags.help) {
-    io.stdout(MIGRATE_USAGE);
-    return 0;
-  }
+  const flags = parseFlags(rest, OPTIONS).values;
+  if (helpPrinted(flags, io, MIGRATE_USAGE)) return 0;
   const config = loadConfigFile(flags.config ?? DEFAULT_CONFIG);
   const tableName = registryTableName(config);
   const region = selection.region ?? config.hub.region;
