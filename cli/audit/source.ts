@@ -209,14 +209,20 @@ export function itemsRegistry(
   };
 }
 
-/** The registry of a saved simulate run (`<dir>/registry.json`). */
-export function savedRunRegistry(dir: string): RegistryReader {
+/** The items of a saved simulate run's registry (`<dir>/registry.json`), and that file's path. */
+export function savedRegistryItems(dir: string): { path: string; items: Record<string, unknown>[] } {
   const path = join(dir, 'registry.json');
   if (!existsSync(path)) {
     throw new SourceAccessError(`no saved registry at ${path}: run "spokelink simulate" (or "npm run demo") first`);
   }
   const items = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (!Array.isArray(items)) throw new SourceAccessError(`${path}: not a registry (a JSON array of items)`);
+  return { path, items: items as Record<string, unknown>[] };
+}
+
+/** The registry of a saved simulate run (`<dir>/registry.json`). */
+export function savedRunRegistry(dir: string): RegistryReader {
+  const { path, items } = savedRegistryItems(dir);
   const { savedRunRegions } = require('#local/last-run') as typeof import('#local/last-run');
   let regions: string[] | undefined;
   try {
@@ -226,7 +232,7 @@ export function savedRunRegistry(dir: string): RegistryReader {
   }
   // A run of one region (older saved runs too, whose records may not name it) holds that region's VPCs only.
   const only = regions?.length === 1 ? regions[0] : undefined;
-  const placed = (items as Record<string, unknown>[]).map((item) =>
+  const placed = items.map((item) =>
     only !== undefined && item.region === undefined && isConsumerItem(item, true) ? { ...item, region: only } : item,
   );
   return itemsRegistry(placed, `registry of the last simulate run (${path})`, regions);

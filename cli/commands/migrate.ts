@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
@@ -8,7 +7,7 @@ import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
 import type { SlotBackfillReport } from '#shared/registry/backfill';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
-import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
+import { DEFAULT_CONFIG, explainAwsError, savedRegistryItems, splitSourceFlags } from '../audit/source';
 import { helpPrinted, parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
@@ -56,17 +55,12 @@ export interface MigrateDeps {
  * table in AWS, then written back to the file.
  */
 async function localTarget(runDir: string, tableName: string): Promise<Target> {
-  const path = join(runDir, 'registry.json');
-  if (!existsSync(path)) {
-    throw new SourceAccessError(`no saved registry at ${path}: run "spokelink simulate" (or "npm run demo") first`);
-  }
-  const items = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!Array.isArray(items)) throw new SourceAccessError(`${path}: not a registry (a JSON array of items)`);
+  const { path, items } = savedRegistryItems(runDir);
   const { startDynalite } = require('../../local/dynamo') as typeof import('../../local/dynamo');
   const dynamo = await startDynalite();
   const client = DynamoDBDocumentClient.from(dynamo.client());
   await dynamo.createRegistryTable(tableName);
-  for (const item of items as Record<string, unknown>[]) {
+  for (const item of items) {
     await client.send(new PutCommand({ TableName: tableName, Item: item }));
   }
   return {
