@@ -247,6 +247,14 @@ export interface DynamoRegistryOptions {
   endpoint?: string;
 }
 
+/**
+ * The settings of an operator's SDK client in `region`: the named profile, or the default credential chain. Step
+ * Functions' and DynamoDB's read APIs have small token buckets: adaptive retries pace a long listing (`--all`, a scan).
+ */
+export function operatorClientSettings(region: string, profile?: string) {
+  return { region, maxAttempts: 8, retryMode: 'adaptive', ...(profile ? { profile } : {}) } as const;
+}
+
 /** The registry table in AWS, through `@aws-sdk/lib-dynamodb` (Query for one VPC, paginated Scan for all). */
 export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   // Loaded when used: `spokelink audit --local` does not pay for the DynamoDB client.
@@ -254,10 +262,7 @@ export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   const lib = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
   const client = lib.DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      region: options.region,
-      maxAttempts: 8,
-      retryMode: 'adaptive',
-      ...(options.profile ? { profile: options.profile } : {}),
+      ...operatorClientSettings(options.region, options.profile),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     }),
   );
@@ -443,13 +448,7 @@ export function openAuditSource(selection: SourceSelection, config: () => HubCon
   const hub = config();
   const region = selection.region ?? hub.hub.region;
   const { SFNClient: Client } = require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
-  const sfn = new Client({
-    region,
-    // Step Functions' read APIs have small token buckets: adaptive retries pace a long --all listing.
-    maxAttempts: 8,
-    retryMode: 'adaptive',
-    ...(selection.profile ? { profile: selection.profile } : {}),
-  });
+  const sfn = new Client(operatorClientSettings(region, selection.profile));
   return {
     kind: 'aws',
     label:

@@ -7,7 +7,13 @@ import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
 import type { SlotBackfillReport } from '#shared/registry/backfill';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
-import { DEFAULT_CONFIG, explainAwsError, savedRegistryItems, splitSourceFlags } from '../audit/source';
+import {
+  DEFAULT_CONFIG,
+  explainAwsError,
+  operatorClientSettings,
+  savedRegistryItems,
+  splitSourceFlags,
+} from '../audit/source';
 import { helpPrinted, parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
@@ -82,14 +88,7 @@ async function openTarget(
   region: string,
 ): Promise<Target> {
   if (selection.local) return localTarget(selection.runDir, tableName);
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region,
-      maxAttempts: 8,
-      retryMode: 'adaptive',
-      ...(selection.profile ? { profile: selection.profile } : {}),
-    }),
-  );
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(operatorClientSettings(region, selection.profile)));
   return {
     table: { dynamo: client, tableName },
     describe: `registry table ${tableName} in ${region}`,
