@@ -5,7 +5,7 @@
  * Computed from the twin's snapshot (what exists in AWS) and a scan of the registry table.
  */
 
-import { ec2State, type RouteTable, type SecurityGroup, stateAt } from '#twin/services/ec2/model';
+import { ec2State, type RouteTable, ruleSnapshot, type SecurityGroup, stateAt } from '#twin/services/ec2/model';
 import type { Twin } from '#twin/twin';
 
 export interface InvariantReport {
@@ -233,15 +233,7 @@ export function invariantSnapshot(twin: Twin, vpcIds: readonly string[], securit
         routeTables: (tablesByVpc.get(id) ?? []).map((t) => ({ id: t.id, routes: t.routes.map((r) => ({ ...r })) })),
         securityGroups: (groupsByVpc.get(id) ?? []).map((g) => ({
           id: g.id,
-          rules: g.rules.map((r) => ({
-            id: r.id,
-            isEgress: r.isEgress,
-            protocol: r.protocol,
-            fromPort: r.fromPort,
-            toPort: r.toPort,
-            cidr: r.cidr,
-            description: r.description ?? null,
-          })),
+          rules: g.rules.map(ruleSnapshot),
         })),
       };
     });

@@ -84,7 +84,7 @@ interface RawWorld {
   iam: { roles: { arn: string }[]; principals: string[] };
   ec2: {
     quotas?: { rulesPerSecurityGroup?: number; routesPerTransitGateway?: number };
-    vpcs: { id: string; ownerId: string }[];
+    vpcs: { id: string; ownerId: string; [key: string]: unknown }[];
     transitGateways: unknown[];
     transitGatewayAttachments: { vpcId: string }[];
     endpointServices: unknown[];
@@ -153,6 +153,20 @@ function addSpokeAccount(raw: RawWorld, config: HubConfig, k: number, prod: bool
   return accountId;
 }
 
+interface GeneratedVpc {
+  id: string;
+  ownerId: string;
+  cidr: string;
+  tags?: Record<string, string>;
+  subnets: { id: string; availabilityZone: string; cidrBlock: string }[];
+}
+
+/** Adds a VPC of the bench's region (us-east-1, the example hub's) with one IPv4 CIDR block. */
+function addVpc(raw: RawWorld, vpc: GeneratedVpc): void {
+  const { id, ownerId, cidr, tags, subnets } = vpc;
+  raw.ec2.vpcs.push({ id, ownerId, region: 'us-east-1', cidrBlocks: [cidr], ...(tags ? { tags } : {}), subnets });
+}
+
 /** Adds VPC `v` of account `k`: `cidr`, two /24 subnets (`subnetThirdOctets`) in two AZs. */
 function addSpokeVpc(
   raw: RawWorld,
@@ -165,17 +179,16 @@ function addSpokeVpc(
 ): SpokeVpc {
   const id = `${hex(k + 1, 4)}${hex(v, 4)}`;
   const vpcId = `vpc-0a${id}0000000`;
-  raw.ec2.vpcs.push({
+  addVpc(raw, {
     id: vpcId,
     ownerId: accountId,
-    region: 'us-east-1',
-    cidrBlocks: [cidr],
+    cidr,
     tags: { Name: `spoke-${k}-${v}` },
     subnets: [
       { id: `subnet-0a${id}00000a1`, availabilityZone: 'us-east-1a', cidrBlock: subnets[0] },
       { id: `subnet-0a${id}00000b1`, availabilityZone: 'us-east-1b', cidrBlock: subnets[1] },
     ],
-  } as { id: string; ownerId: string });
+  });
   const tags: Record<string, string> = prod
     ? { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' }
     : { 'spokelink:connect': 'true' };
@@ -323,13 +336,12 @@ function addAttachedVpcs(raw: RawWorld, count: number, transitGatewayId: string)
     const cidr = `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
     const vpcId = `vpc-0e${id}0000000`;
     const subnetId = `subnet-0e${id}0000000`;
-    raw.ec2.vpcs.push({
+    addVpc(raw, {
       id: vpcId,
       ownerId: accountId,
-      region: 'us-east-1',
-      cidrBlocks: [cidr],
+      cidr,
       subnets: [{ id: subnetId, availabilityZone: 'us-east-1a', cidrBlock: cidr }],
-    } as { id: string; ownerId: string });
+    });
     raw.ec2.transitGatewayAttachments.push({
       id: `tgw-attach-0e${id}0000000`,
       transitGatewayId,

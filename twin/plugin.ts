@@ -6,27 +6,25 @@ import { TwinError } from './errors';
 import type { Twin } from './twin';
 import type { ServiceName } from './types';
 
-/** SDK client name -> twin service, and the SDK module whose exception classes the service throws. */
-const CLIENTS: Record<string, { service: ServiceName; module: string; base: string }> = {
-  EC2Client: { service: 'ec2', module: '@aws-sdk/client-ec2', base: 'EC2ServiceException' },
-  Route53Client: { service: 'route53', module: '@aws-sdk/client-route-53', base: 'Route53ServiceException' },
+/**
+ * SDK client name -> twin service, and the SDK module whose exception classes the service throws (each module's base
+ * class is named after its client: `EC2Client` throws `EC2ServiceException`s, `exceptionBaseOf`).
+ */
+const CLIENTS: Record<string, { service: ServiceName; module: string }> = {
+  EC2Client: { service: 'ec2', module: '@aws-sdk/client-ec2' },
+  Route53Client: { service: 'route53', module: '@aws-sdk/client-route-53' },
   // The project's stand-in for @aws-sdk/client-route53profiles (sdk/client-route53profiles: same names).
-  Route53ProfilesClient: {
-    service: 'route53profiles',
-    module: '../sdk/client-route53profiles',
-    base: 'Route53ProfilesServiceException',
-  },
-  RAMClient: { service: 'ram', module: '@aws-sdk/client-ram', base: 'RAMServiceException' },
-  STSClient: { service: 'sts', module: '@aws-sdk/client-sts', base: 'STSServiceException' },
-  OrganizationsClient: {
-    service: 'organizations',
-    module: '@aws-sdk/client-organizations',
-    base: 'OrganizationsServiceException',
-  },
-  SFNClient: { service: 'sfn', module: '@aws-sdk/client-sfn', base: 'SFNServiceException' },
-  SNSClient: { service: 'sns', module: '@aws-sdk/client-sns', base: 'SNSServiceException' },
-  IAMClient: { service: 'iam', module: '@aws-sdk/client-iam', base: 'IAMServiceException' },
+  Route53ProfilesClient: { service: 'route53profiles', module: '../sdk/client-route53profiles' },
+  RAMClient: { service: 'ram', module: '@aws-sdk/client-ram' },
+  STSClient: { service: 'sts', module: '@aws-sdk/client-sts' },
+  OrganizationsClient: { service: 'organizations', module: '@aws-sdk/client-organizations' },
+  SFNClient: { service: 'sfn', module: '@aws-sdk/client-sfn' },
+  SNSClient: { service: 'sns', module: '@aws-sdk/client-sns' },
+  IAMClient: { service: 'iam', module: '@aws-sdk/client-iam' },
 };
+
+/** The base class of a client's exceptions: `EC2Client` -> `EC2ServiceException`. */
+const exceptionBaseOf = (client: string) => client.replace(/Client$/, 'ServiceException');
 
 /** Parses `AWS4-HMAC-SHA256 Credential=AKID/20261127/us-east-1/ec2/aws4_request, ...`. */
 export function parseCredentialScope(authorization: string | undefined): { accessKeyId: string; region: string } {
@@ -53,7 +51,7 @@ export function toSdkError(client: string, error: TwinError, requestId: string):
   const spec = CLIENTS[client];
   if (!spec) return error;
   const sdk = sdkModule(spec.module);
-  const Base = sdk[spec.base] as ExceptionCtor;
+  const Base = sdk[exceptionBaseOf(client)] as ExceptionCtor;
   const $metadata = { httpStatusCode: error.status, requestId, attempts: 1, totalRetryDelay: 0 };
   const Modeled = sdk[error.code];
   if (typeof Modeled === 'function' && Modeled.prototype instanceof Base) {

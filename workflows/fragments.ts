@@ -18,6 +18,7 @@ import {
   type CatchAll,
   carryOn,
   errorName,
+  failTo,
   lambdaTask,
   type Parameters,
   pass,
@@ -155,6 +156,21 @@ export function leaseTask(name: string, action: 'acquire' | 'release', options: 
     parameters: { 'event.$': '$.event', ...EXECUTION_ARN },
     resultPath: null,
     ...options,
+  });
+}
+
+/**
+ * The VPC lease taken (again) into `$.lease`: retried while another execution holds it (`TRANSIENT.leaseBusy`), any
+ * other error fails to the failure tail. The caller catches VpcBusyError (retries exhausted) and what it ignores.
+ */
+export function acquireLease(name: string, options: Pick<LinkOptions, 'comment' | 'catch' | 'next'>): Step {
+  return leaseTask(name, 'acquire', {
+    comment: options.comment,
+    resultPath: '$.lease',
+    retry: { first: [TRANSIENT.leaseBusy] },
+    catch: options.catch,
+    onError: failTo(FAILURE_TAIL),
+    next: options.next,
   });
 }
 

@@ -12,11 +12,11 @@ import {
   succeed,
 } from './builder';
 import {
+  acquireLease,
   deleteAttachment,
   FAILURE_TAIL,
   failureTail,
   giveUpBecauseVpcIsBusy,
-  leaseTask,
   recordTask,
   releaseLease,
   removeEndpointAccess,
@@ -40,13 +40,10 @@ const plan: Step[] = [
     also: { removed: {} },
     next: 'AcquireLease',
   }),
-  leaseTask('AcquireLease', 'acquire', {
+  acquireLease('AcquireLease', {
     comment:
       'The VPC lease alone (offboarding has no plan and claims nothing): an onboarding still running for the VPC finishes first.',
-    resultPath: '$.lease',
-    retry: { first: [TRANSIENT.leaseBusy] },
     catch: [on(IgnoredEventError, 'IgnoreUntrustedEvent'), on(VpcBusyError, 'GiveUpBecauseVpcIsBusy')],
-    onError,
     next: 'PlanOffboarding',
   }),
   lambdaTask('PlanOffboarding', 'rollback', {

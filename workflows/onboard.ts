@@ -37,6 +37,7 @@ import {
   succeed,
 } from './builder';
 import {
+  acquireLease,
   deleteAttachment,
   FAILURE_TAIL,
   failureTail,
@@ -191,13 +192,10 @@ const leaseAndPlan: Step[] = [
       'Keeps the raw EventBridge event under $.event, starts an empty failure map ($.failure.<Step> = caught error) and declares the fields not every path sets, empty until their step sets them (the steps read them by name).',
     next: 'AcquireLease',
   }),
-  leaseTask('AcquireLease', 'acquire', {
+  acquireLease('AcquireLease', {
     comment:
       'Per-VPC lease first (executions for one VPC never interleave): everything that decides reachability (ValidateAndPlan) reads the VPC under it. Each later step renews it; its token fences every registry write.',
-    resultPath: '$.lease',
-    retry: { first: [TRANSIENT.leaseBusy] },
     catch: [on(VpcBusyError, 'GiveUpBecauseVpcIsBusy'), on(IgnoredEventError, 'IgnoreWithdrawnRequest')],
-    onError: failTo(FAILURE_TAIL),
     next: 'ValidateAndPlan',
   }),
   validate('ValidateAndPlan', {
@@ -265,13 +263,10 @@ const approval: Step[] = [
     resultPath: '$.error',
     next: 'AcquireLeaseAfterDecision',
   }),
-  leaseTask('AcquireLeaseAfterDecision', 'acquire', {
+  acquireLease('AcquireLeaseAfterDecision', {
     comment:
       'After a decision (approve, deny) or none in time: the lease again, so that what happens next is decided on the VPC as it is now.',
-    resultPath: '$.lease',
-    retry: { first: [TRANSIENT.leaseBusy] },
     catch: [on(VpcBusyError, 'GiveUpBecauseVpcIsBusy', '$.busy')],
-    onError: failTo(FAILURE_TAIL),
     next: 'RevalidateAfterDecision',
   }),
   validate('RevalidateAfterDecision', {

@@ -209,14 +209,20 @@ export function itemsRegistry(
   };
 }
 
-/** The registry of a saved simulate run (`<dir>/registry.json`). */
-export function savedRunRegistry(dir: string): RegistryReader {
+/** The items of a saved simulate run's registry (`<dir>/registry.json`), and that file's path. */
+export function savedRegistryItems(dir: string): { path: string; items: Record<string, unknown>[] } {
   const path = join(dir, 'registry.json');
   if (!existsSync(path)) {
     throw new SourceAccessError(`no saved registry at ${path}: run "spokelink simulate" (or "npm run demo") first`);
   }
   const items = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (!Array.isArray(items)) throw new SourceAccessError(`${path}: not a registry (a JSON array of items)`);
+  return { path, items: items as Record<string, unknown>[] };
+}
+
+/** The registry of a saved simulate run (`<dir>/registry.json`). */
+export function savedRunRegistry(dir: string): RegistryReader {
+  const { path, items } = savedRegistryItems(dir);
   const { savedRunRegions } = require('#local/last-run') as typeof import('#local/last-run');
   let regions: string[] | undefined;
   try {
@@ -226,7 +232,7 @@ export function savedRunRegistry(dir: string): RegistryReader {
   }
   // A run of one region (older saved runs too, whose records may not name it) holds that region's VPCs only.
   const only = regions?.length === 1 ? regions[0] : undefined;
-  const placed = (items as Record<string, unknown>[]).map((item) =>
+  const placed = items.map((item) =>
     only !== undefined && item.region === undefined && isConsumerItem(item, true) ? { ...item, region: only } : item,
   );
   return itemsRegistry(placed, `registry of the last simulate run (${path})`, regions);
@@ -241,6 +247,14 @@ export interface DynamoRegistryOptions {
   endpoint?: string;
 }
 
+/**
+ * The settings of an operator's SDK client in `region`: the named profile, or the default credential chain. Step
+ * Functions' and DynamoDB's read APIs have small token buckets: adaptive retries pace a long listing (`--all`, a scan).
+ */
+export function operatorClientSettings(region: string, profile?: string) {
+  return { region, maxAttempts: 8, retryMode: 'adaptive', ...(profile ? { profile } : {}) } as const;
+}
+
 /** The registry table in AWS, through `@aws-sdk/lib-dynamodb` (Query for one VPC, paginated Scan for all). */
 export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   // Loaded when used: `spokelink audit --local` does not pay for the DynamoDB client.
@@ -248,10 +262,7 @@ export function dynamoRegistry(options: DynamoRegistryOptions): RegistryReader {
   const lib = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
   const client = lib.DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      region: options.region,
-      maxAttempts: 8,
-      retryMode: 'adaptive',
-      ...(options.profile ? { profile: options.profile } : {}),
+      ...operatorClientSettings(options.region, options.profile),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     }),
   );
@@ -437,13 +448,7 @@ export function openAuditSource(selection: SourceSelection, config: () => HubCon
   const hub = config();
   const region = selection.region ?? hub.hub.region;
   const { SFNClient: Client } = require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
-  const sfn = new Client({
-    region,
-    // Step Functions' read APIs have small token buckets: adaptive retries pace a long --all listing.
-    maxAttempts: 8,
-    retryMode: 'adaptive',
-    ...(selection.profile ? { profile: selection.profile } : {}),
-  });
+  const sfn = new Client(operatorClientSettings(region, selection.profile));
   return {
     kind: 'aws',
     label:

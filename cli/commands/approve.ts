@@ -7,7 +7,7 @@ import { type HubConfig, loadConfigFile } from '#shared/config';
 import { ConfigurationError } from '#shared/errors';
 import type { DecisionBody } from '../../functions/decision/decision';
 import { NodeSha256 } from '../../sdk/sha256';
-import { parseFlags } from './command';
+import { helpPrinted, parseFlags } from './command';
 import type { CommandIo } from './cost';
 
 /**
@@ -47,7 +47,6 @@ const OPTIONS = {
   config: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
@@ -126,10 +125,7 @@ const messageOf = (body: string): string => {
 
 async function execute(decision: Decision, argv: string[], io: CommandIo, deps: ApproveDeps): Promise<number> {
   const { values, positionals } = parse(argv);
-  if (values.help) {
-    io.stdout(usage(decision));
-    return 0;
-  }
+  if (helpPrinted(values, io, usage(decision))) return 0;
   const [vpcId, ...extra] = positionals;
   if (vpcId === undefined || !VPC_ID.test(vpcId) || extra.length > 0) {
     throw new ApproveUsageError(`give exactly one VPC id (vpc-...), got ${JSON.stringify(positionals)}`);

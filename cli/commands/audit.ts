@@ -13,7 +13,7 @@ import {
   SourceAccessError,
   validateSelection,
 } from '../audit/source';
-import { parseFlags, withExitCodes } from './command';
+import { helpPrinted, parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const AUDIT_USAGE = `usage: spokelink audit VPC_ID [options]
@@ -63,7 +63,6 @@ const OPTIONS = {
   region: { type: 'string' },
   profile: { type: 'string' },
   config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
@@ -216,10 +215,7 @@ async function auditAll(flags: Parsed['values'], source: AuditSource, window: Ti
 
 async function execute(argv: string[], io: CommandIo, deps: AuditDeps): Promise<number> {
   const { values: flags, positionals } = parse(argv);
-  if (flags.help) {
-    io.stdout(AUDIT_USAGE);
-    return 0;
-  }
+  if (helpPrinted(flags, io, AUDIT_USAGE)) return 0;
   if (positionals.length > 1) throw new AuditUsageError(`one VPC at a time, not ${positionals.join(' ')}`);
   const vpcId = positionals[0];
   if (flags.all && vpcId !== undefined)

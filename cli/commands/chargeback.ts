@@ -13,7 +13,7 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
-import { parseFlags, UsageError, withExitCodes } from './command';
+import { type FlagsOf, helpPrinted, parseFlags, UsageError, withExitCodes } from './command';
 import { type CommandIo, type LoadedRecords, readData } from './cost';
 
 /** What the integrator injects: the registry's membership history (current and history records, scanned). */
@@ -53,11 +53,9 @@ const OPTIONS = {
   regions: { type: 'boolean' },
   'inter-region': { type: 'string' },
   'region-prices': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
-type Flags = ReturnType<typeof flagsOf>;
+type Flags = FlagsOf<typeof OPTIONS>;
 
 async function membership(flags: Flags, deps: ChargebackDeps): Promise<MembershipInterval[]> {
   const file = flags['registry-file'];
@@ -77,11 +75,8 @@ function hubAzs(flags: Flags): number {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: ChargebackDeps): Promise<number> {
-  const flags = flagsOf(argv);
-  if (flags.help) {
-    io.stdout(CHARGEBACK_USAGE);
-    return 0;
-  }
+  const flags = parseFlags(argv, OPTIONS).values;
+  if (helpPrinted(flags, io, CHARGEBACK_USAGE)) return 0;
   if (flags.month === undefined) throw new UsageError('missing --month YYYY-MM');
   const month = flags.month;
   if (flags.csv === '-' && flags.json) throw new UsageError('--csv - and --json would both write to stdout');

@@ -7,11 +7,16 @@ import type { CommandIo } from './cost';
 /** Bad flags or inputs: the command prints the message and exits 2. */
 export class UsageError extends ConfigurationError {}
 
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The flag every command takes besides its own: `-h`/`--help`, its usage. */
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
 /**
- * The command's flags (`parseArgs`, strict): an unknown or malformed flag throws `usageError` (exit 2, with the
- * `--help` hint). Positionals only where `allowPositionals` (a VPC id, a decision).
+ * The command's flags (`parseArgs`, strict): its `options` and `--help`. An unknown or malformed flag throws
+ * `usageError` (exit 2, with the `--help` hint). Positionals only where `allowPositionals` (a VPC id, a decision).
  */
-export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>, P extends boolean = false>(
+export function parseFlags<O extends FlagOptions, P extends boolean = false>(
   args: string[],
   options: O,
   {
@@ -20,10 +25,24 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>, P 
   }: { usageError?: new (message: string) => Error; allowPositionals?: P } = {},
 ) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
+    return parseArgs({
+      args,
+      options: { ...options, ...HELP },
+      strict: true,
+      allowPositionals: (allowPositionals ?? false) as P,
+    });
   } catch (error) {
     throw new usageError((error as Error).message);
   }
+}
+
+/** The values `parseFlags` gives for a command's options (its flags and `help`). */
+export type FlagsOf<O extends FlagOptions> = ReturnType<typeof parseFlags<O>>['values'];
+
+/** True when the flags ask for `--help`, the command's usage then printed on stdout (the command exits 0). */
+export function helpPrinted(flags: { help?: boolean }, io: CommandIo, usage: string): boolean {
+  if (flags.help) io.stdout(usage);
+  return flags.help === true;
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   requireSeveralRegions,
   unreadRegionNote,
 } from '../cost/regions';
-import { parseFlags, UsageError, withExitCodes } from './command';
+import { type FlagsOf, helpPrinted, parseFlags, UsageError, withExitCodes } from './command';
 
 /** Where a command writes; the CLI passes process.stdout/stderr writers, tests capture the text. */
 export interface CommandIo {
@@ -98,11 +98,9 @@ const OPTIONS = {
   'inter-region': { type: 'string' },
   'replica-usd': { type: 'string' },
   'region-prices': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-const flagsOf = (argv: string[]) => parseFlags(argv, OPTIONS).values;
-type Flags = ReturnType<typeof flagsOf>;
+type Flags = FlagsOf<typeof OPTIONS>;
 
 /** `--dns-mode zones|profile` (the hub's `dns.mode`), or undefined. */
 function dnsModeFlag(flags: Flags): 'zones' | 'profile' | undefined {
@@ -249,11 +247,8 @@ function required<T>(value: T | undefined, flag: string): T {
 }
 
 async function execute(argv: string[], io: CommandIo, deps: CostDeps): Promise<number> {
-  const flags = flagsOf(argv);
-  if (flags.help) {
-    io.stdout(COST_USAGE);
-    return 0;
-  }
+  const flags = parseFlags(argv, OPTIONS).values;
+  if (helpPrinted(flags, io, COST_USAGE)) return 0;
   const scenario =
     flags.scenario === undefined ? undefined : parseScenario(readData(flags.scenario, '--scenario'), flags.scenario);
   if (flags.regions) return executeRegions(flags, scenario, io, deps);

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hubAttachmentLimitsOf } from '#shared/attachment-quota';
@@ -8,8 +7,14 @@ import { RegistrySchemaError } from '#shared/errors';
 import type { RegistryTable } from '#shared/registry';
 import type { SlotBackfillReport } from '#shared/registry/backfill';
 import { type MigrationReport, migrateRegistry } from '#shared/registry/schema';
-import { DEFAULT_CONFIG, explainAwsError, SourceAccessError, splitSourceFlags } from '../audit/source';
-import { parseFlags, withExitCodes } from './command';
+import {
+  DEFAULT_CONFIG,
+  explainAwsError,
+  operatorClientSettings,
+  savedRegistryItems,
+  splitSourceFlags,
+} from '../audit/source';
+import { helpPrinted, parseFlags, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const MIGRATE_USAGE = `usage: spokelink migrate [--dry-run] [--json] [--config FILE] [--local [--run-dir DIR] | --region R --profile P]
@@ -31,7 +36,6 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** A registry to migrate: the table, what it is (for the output), and what to do once migrated. */
@@ -57,17 +61,12 @@ export interface MigrateDeps {
  * table in AWS, then written back to the file.
  */
 async function localTarget(runDir: string, tableName: string): Promise<Target> {
-  const path = join(runDir, 'registry.json');
-  if (!existsSync(path)) {
-    throw new SourceAccessError(`no saved registry at ${path}: run "spokelink simulate" (or "npm run demo") first`);
-  }
-  const items = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!Array.isArray(items)) throw new SourceAccessError(`${path}: not a registry (a JSON array of items)`);
+  const { path, items } = savedRegistryItems(runDir);
   const { startDynalite } = require('../../local/dynamo') as typeof import('../../local/dynamo');
   const dynamo = await startDynalite();
   const client = DynamoDBDocumentClient.from(dynamo.client());
   await dynamo.createRegistryTable(tableName);
-  for (const item of items as Record<string, unknown>[]) {
+  for (const item of items) {
     await client.send(new PutCommand({ TableName: tableName, Item: item }));
   }
   return {
@@ -89,14 +88,7 @@ async function openTarget(
   region: string,
 ): Promise<Target> {
   if (selection.local) return localTarget(selection.runDir, tableName);
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region,
-      maxAttempts: 8,
-      retryMode: 'adaptive',
-      ...(selection.profile ? { profile: selection.profile } : {}),
-    }),
-  );
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(operatorClientSettings(region, selection.profile)));
   return {
     table: { dynamo: client, tableName },
     describe: `registry table ${tableName} in ${region}`,
@@ -165,14 +157,8 @@ function renderSlots(slots: SlotBackfillReport, dryRun: boolean): string[] {
 
 async function execute(argv: string[], io: CommandIo, deps: MigrateDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  const flags: { 'dry-run'?: boolean; json?: boolean; config?: string; help?: boolean } = parseFlags(
-    rest,
-    OPTIONS,
-  ).values;
-  if (flags.help) {
-    io.stdout(MIGRATE_USAGE);
-    return 0;
-  }
+  const flags = parseFlags(rest, OPTIONS).values;
+  if (helpPrinted(flags, io, MIGRATE_USAGE)) return 0;
   const config = loadConfigFile(flags.config ?? DEFAULT_CONFIG);
   const tableName = registryTableName(config);
   const region = selection.region ?? config.hub.region;

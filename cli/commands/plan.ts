@@ -7,7 +7,7 @@ import {
   planConfiguration,
 } from '../../functions/reconcile/plan-change';
 import { type RegistryReader, registryFor, splitSourceFlags } from '../audit/source';
-import { parseFlags, UsageError, withExitCodes } from './command';
+import { helpPrinted, parseFlags, UsageError, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const PLAN_USAGE = `usage: spokelink plan --config NEW (--from-registry | --local [--run-dir DIR]) [--current FILE] [--json]
@@ -27,7 +27,6 @@ const OPTIONS = {
   current: { type: 'string' },
   'from-registry': { type: 'boolean' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Dependencies of the command (tests: a registry of their own). */
@@ -67,12 +66,8 @@ function render(plan: ConfigPlan, source: string, config: string, canary: number
 
 async function execute(argv: string[], io: CommandIo, deps: PlanDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
-  const flags: { config?: string; current?: string; 'from-registry'?: boolean; json?: boolean; help?: boolean } =
-    parseFlags(rest, OPTIONS).values;
-  if (flags.help) {
-    io.stdout(PLAN_USAGE);
-    return 0;
-  }
+  const flags = parseFlags(rest, OPTIONS).values;
+  if (helpPrinted(flags, io, PLAN_USAGE)) return 0;
   if (flags.config === undefined) throw new UsageError('missing --config NEW (the configuration to plan)');
   if (selection.local === (flags['from-registry'] === true)) {
     throw new UsageError(

@@ -6,7 +6,7 @@ import type { World } from '#twin/world';
 import { DEFAULT_CONFIG, type SourceSelection, savedRunRegistry, splitSourceFlags } from '../audit/source';
 import { CAPACITY_CHECKS, firstLimit, usageFromWorld } from '../preflight/capacity';
 import { type Finding, HUB_CHECKS, type PreflightClients, runPreflight } from '../preflight/checks';
-import { parseFlags, UsageError, withExitCodes } from './command';
+import { type FlagsOf, helpPrinted, parseFlags, UsageError, withExitCodes } from './command';
 import type { CommandIo } from './cost';
 
 export const PREFLIGHT_USAGE = `usage: spokelink preflight --config FILE --aws [--json] [--region R] [--profile P]
@@ -39,10 +39,9 @@ const OPTIONS = {
   segment: { type: 'string' },
   accounts: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+type Flags = FlagsOf<typeof OPTIONS>;
 
 /** Dependencies of the command (tests: clients answered by the twin). */
 export interface PreflightDeps {
@@ -82,10 +81,7 @@ function render(findings: Finding[], header: string, failed = 'MISSING'): string
 async function execute(argv: string[], io: CommandIo, deps: PreflightDeps): Promise<number> {
   const { selection, rest } = splitSourceFlags(argv);
   const flags: Flags = parseFlags(rest, OPTIONS).values;
-  if (flags.help) {
-    io.stdout(PREFLIGHT_USAGE);
-    return 0;
-  }
+  if (helpPrinted(flags, io, PREFLIGHT_USAGE)) return 0;
   const path = flags.config ?? DEFAULT_CONFIG;
   if (!flags.aws) return capacity(path, flags, selection, io);
   const offline = (['world', 'add', 'segment', 'accounts'] as const).filter((f) => flags[f] !== undefined);

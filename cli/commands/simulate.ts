@@ -6,7 +6,7 @@ import { REQUEST_TAG_KEYS } from '#shared/tags';
 import { loadWorldFile, TwinWorldError, type World } from '#twin/world';
 import { ProgressPrinter } from '../render/progress';
 import { renderReport } from '../render/report';
-import { parseFlags } from './command';
+import { helpPrinted, parseFlags } from './command';
 import type { CommandIo } from './cost';
 import { hubOptionsOf } from './hub-options';
 
@@ -46,7 +46,6 @@ const OPTIONS = {
   seed: { type: 'string' },
   save: { type: 'string' },
   verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Where `simulate` saves its run by default (relative to the working directory). */
@@ -162,10 +161,7 @@ export function taggedVpcs(world: World): string[] {
 
 async function execute(argv: string[], io: CommandIo): Promise<number> {
   const flags = parse(argv);
-  if (flags.help) {
-    io.stdout(SIMULATE_USAGE);
-    return 0;
-  }
+  if (helpPrinted(flags, io, SIMULATE_USAGE)) return 0;
   const input = inputs(flags);
   if (flags.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   if (flags.scenario !== undefined) {

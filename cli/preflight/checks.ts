@@ -68,11 +68,17 @@ async function collect<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] 
   return items;
 }
 
-/** The configured ids the describe did not return. */
-const absent = (wanted: readonly string[], found: Iterable<string | undefined>) => {
-  const seen = new Set(found);
-  return wanted.filter((id) => !seen.has(id));
-};
+/** `N of M <what> exist`, of the configured ids `wanted`: missing, those the describe's pages (`idsOf` one) omit. */
+async function tallyListed<P>(
+  wanted: readonly string[],
+  pages: AsyncIterable<P>,
+  idsOf: (page: P) => (string | undefined)[] | undefined,
+  what: string,
+) {
+  const seen = new Set(await collect(pages, idsOf));
+  const missing = wanted.filter((id) => !seen.has(id));
+  return tally(wanted, missing, what);
+}
 
 const transitGateway: PreflightCheck = {
   id: 'transit-gateway',
@@ -99,15 +105,15 @@ const transitGateway: PreflightCheck = {
 const routeTables: PreflightCheck = {
   id: 'route-tables',
   async run({ config, clients }) {
-    const wanted = routeTableIds(config);
-    const found = await collect(
+    return tallyListed(
+      routeTableIds(config),
       paginateDescribeTransitGatewayRouteTables(
         { client: clients.ec2 },
         { Filters: [{ Name: 'transit-gateway-id', Values: [config.hub.transitGatewayId] }] },
       ),
       (page) => page.TransitGatewayRouteTables?.map((table) => table.TransitGatewayRouteTableId),
+      'configured TGW route tables',
     );
-    return tally(wanted, absent(wanted, found), 'configured TGW route tables');
   },
 };
 
@@ -133,11 +139,12 @@ const securityGroups: PreflightCheck = {
   id: 'security-groups',
   async run({ config, clients }) {
     const wanted = securityGroupIds(config);
-    const found = await collect(
+    return tallyListed(
+      wanted,
       paginateDescribeSecurityGroups({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: wanted }] }),
       (page) => page.SecurityGroups?.map((group) => group.GroupId),
+      'endpoint security groups',
     );
-    return tally(wanted, absent(wanted, found), 'endpoint security groups');
   },
 };
 
@@ -164,14 +171,15 @@ const endpointServices: PreflightCheck = {
   async run({ config, clients }) {
     const wanted = [...new Set(Object.values(config.endpointServices).map((s) => s.serviceId))].sort();
     if (wanted.length === 0) return result('no endpoint services configured');
-    const found = await collect(
+    return tallyListed(
+      wanted,
       paginateDescribeVpcEndpointServiceConfigurations(
         { client: clients.ec2 },
         { Filters: [{ Name: 'service-id', Values: wanted }] },
       ),
       (page) => page.ServiceConfigurations?.map((s) => s.ServiceId),
+      'endpoint services',
     );
-    return tally(wanted, absent(wanted, found), 'endpoint services');
   },
 };
 

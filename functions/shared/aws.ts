@@ -101,48 +101,30 @@ export const hubDynamo = (region: string): DynamoDBDocumentClient =>
     }),
   );
 
-export interface HubClients {
-  ec2: EC2Client;
-  route53: Route53Client;
-  ram: RAMClient;
-  sts: STSClient;
-  organizations: OrganizationsClient;
-  sfn: SFNClient;
-  sns: SNSClient;
-  dynamo: DynamoDBDocumentClient;
-}
+/** The factory of each hub client `hubClients` gives, by name. */
+const HUB_FACTORIES = {
+  ec2: hubEc2,
+  route53: hubRoute53,
+  ram: hubRam,
+  sts: hubSts,
+  organizations: hubOrganizations,
+  sfn: hubSfn,
+  sns: hubSns,
+  dynamo: hubDynamo,
+} as const;
+
+export type HubClients = { readonly [K in keyof typeof HUB_FACTORIES]: ReturnType<(typeof HUB_FACTORIES)[K]> };
 
 /**
- * Every hub client, each built on first use. Bundles every SDK client into the function that imports it: prefer
- * the per-service factories (`hubEc2`, `hubDynamo`, ...) in new code.
+ * Every hub client, each built on first use (a getter per client, calling its factory). Bundles every SDK client into
+ * the function that imports it: prefer the per-service factories (`hubEc2`, `hubDynamo`, ...) in new code.
  */
 export function hubClients(region: string): HubClients {
-  return {
-    get ec2() {
-      return hubEc2(region);
-    },
-    get route53() {
-      return hubRoute53(region);
-    },
-    get ram() {
-      return hubRam(region);
-    },
-    get sts() {
-      return hubSts(region);
-    },
-    get organizations() {
-      return hubOrganizations(region);
-    },
-    get sfn() {
-      return hubSfn(region);
-    },
-    get sns() {
-      return hubSns(region);
-    },
-    get dynamo() {
-      return hubDynamo(region);
-    },
-  };
+  const clients = {};
+  for (const [name, factory] of Object.entries(HUB_FACTORIES)) {
+    Object.defineProperty(clients, name, { get: () => factory(region), enumerable: true, configurable: true });
+  }
+  return clients as HubClients;
 }
 
 export interface SpokeClients {

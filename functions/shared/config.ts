@@ -224,6 +224,11 @@ export const PeerSchema = z.strictObject({
   associationRouteTableId: tgwRouteTableId,
 });
 
+/*
+ * A settings section left out of a file is read as `{}` (`.prefault({})`): its fields' own defaults apply, each
+ * default stated once, on the field.
+ */
+
 /** The parts of a hub that each region has its own of: segments, destinations, catalog and DNS mode. */
 const regionalShape = {
   segments: z.record(name, SegmentSchema).refine((s) => Object.keys(s).length > 0, 'at least one segment is needed'),
@@ -263,7 +268,7 @@ const regionalShape = {
        */
       existingProfile: z.enum(['refuse', 'associate-zones']).default('refuse'),
     })
-    .default({ mode: 'zones', existingProfile: 'refuse' }),
+    .prefault({}),
 };
 
 /** The hub of another served region (`regions.<region>`): its TGW, hub VPC, supernets, peers, segments and catalog. */
@@ -335,17 +340,17 @@ export const HubConfigSchema = z
         schedule: z.string().default('rate(1 hour)'),
         maxConcurrency: z.number().int().min(1).max(40).default(5),
       })
-      .default({ schedule: 'rate(1 hour)', maxConcurrency: 5 }),
+      .prefault({}),
     approvals: z
       .strictObject({ timeoutSeconds: z.number().int().min(60).max(31_536_000).default(86_400) })
-      .default({ timeoutSeconds: 86_400 }),
+      .prefault({}),
     notifications: z
       .strictObject({
         emails: z.array(z.email()).default([]),
         /** Failed executions are summed up per account: at most one message per account in this window. */
         failureWindowMinutes: z.number().int().min(1).max(1_440).default(15),
       })
-      .default({ emails: [], failureWindowMinutes: 15 }),
+      .prefault({}),
     /**
      * Per-account budgets on the hub's shared quotas (functions/validate/budgets.ts): a request that would take its
      * account over one is rejected (`budget-exceeded`), so that no tenant fills a quota every tenant shares.
@@ -362,7 +367,7 @@ export const HubConfigSchema = z
          */
         attachmentsPerAccount: z.number().int().min(1).max(5_000).default(100),
       })
-      .default({ securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50, attachmentsPerAccount: 100 }),
+      .prefault({}),
     /**
      * Capacity (README, "Capacity planning"): the reconcile publishes the hub's headroom on each quota a migration day
      * meets (`Headroom*` metrics, percent of the quota left; functions/shared/headroom.ts) and the hub stack alarms
@@ -384,7 +389,7 @@ export const HubConfigSchema = z
           })
           .default({}),
       })
-      .default({ headroomAlarmPercent: 10, otherAttachments: 1, raisedQuotas: {} }),
+      .prefault({}),
     /**
      * Fairness at intake (functions/dispatch/dispatch.ts): requests wait in a durable queue (the registry table), one
      * per VPC (a later event replaces an earlier one's: the latest tags win); a VPC runs one execution at a time,
@@ -406,7 +411,7 @@ export const HubConfigSchema = z
         maxConcurrentExecutions: z.number().int().min(1).max(10_000).default(1_000),
         debounceSeconds: z.number().int().min(0).max(900).default(0),
       })
-      .default({ maxConcurrentExecutionsPerAccount: 10, maxConcurrentExecutions: 1_000, debounceSeconds: 0 }),
+      .prefault({}),
     /**
      * Running the hub over time (docs/deploy.md, "Pausing the hub"). `paused`: no new onboarding starts and the
      * reconcile starts no change (no configuration rollout, no repair); offboardings go on. Onboarding requests wait
@@ -427,9 +432,9 @@ export const HubConfigSchema = z
             canaryVpcs: z.number().int().min(1).max(250).default(5),
             maxCanaryFailures: z.number().int().min(0).max(250).default(0),
           })
-          .default({ canaryVpcs: 5, maxCanaryFailures: 0 }),
+          .prefault({}),
       })
-      .default({ paused: false, rollout: { canaryVpcs: 5, maxCanaryFailures: 0 } }),
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.organization.shareTransitGateway && config.organization.managementAccountId === undefined) {

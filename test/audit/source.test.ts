@@ -1,6 +1,8 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   DEFAULT_RUN_DIR,
   explainAwsError,
+  operatorClientSettings,
   peekFlag,
   SourceAccessError,
   SourceUsageError,
@@ -80,5 +82,16 @@ describe('AWS errors, explained', () => {
     expect(explained(other)).toBe(other);
     const missingTable = named('ResourceNotFoundException', 'no');
     expect(explained(missingTable)).toBe(missingTable);
+  });
+});
+
+describe("An operator's SDK clients", () => {
+  it('pace their retries adaptively, 8 attempts, with the named profile or else the default chain', async () => {
+    const named = new SFNClient(operatorClientSettings('eu-west-1', 'ops'));
+    expect(await named.config.region()).toBe('eu-west-1');
+    expect(await named.config.maxAttempts()).toBe(8);
+    expect(await named.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    expect(named.config.profile).toBe('ops');
+    expect(operatorClientSettings('eu-west-1')).not.toHaveProperty('profile');
   });
 });

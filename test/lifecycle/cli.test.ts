@@ -101,6 +101,20 @@ describe('CLI: spokelink approve | deny', () => {
   });
 });
 
+describe('CLI: every command', () => {
+  it.each(['simulate', 'cost', 'chargeback', 'audit', 'approve', 'deny', 'plan', 'preflight', 'migrate'])(
+    '%s prints its usage for -h and --help, exit 0',
+    async (command) => {
+      for (const flag of ['-h', '--help']) {
+        const { out, io } = capture();
+        expect(await main([command, flag], io)).toBe(0);
+        expect(out.stdout.startsWith(`usage: spokelink ${command} `)).toBe(true);
+        expect(out.stderr).toBe('');
+      }
+    },
+  );
+});
+
 describe('CLI: spokelink simulate --scenario', () => {
   const simulate = (...args: string[]) => {
     const { out, io } = capture();

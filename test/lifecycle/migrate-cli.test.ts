@@ -112,6 +112,18 @@ describe('CLI: spokelink migrate', () => {
     expect(readFileSync(join(dir, 'registry.json'), 'utf8')).toBe(text);
   });
 
+  it('says to run simulate first without a saved registry, and refuses a file that is not one, exit 2', async () => {
+    rmSync(join(dir, 'registry.json'));
+    const none = await cli(['migrate', '--local', '--run-dir', dir]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no saved registry at .*registry\.json: run "spokelink simulate"/);
+    writeFileSync(join(dir, 'registry.json'), '{}\n');
+    const other = await cli(['migrate', '--local', '--run-dir', dir]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/registry\.json: not a registry \(a JSON array of items\)/);
+    expect(readFileSync(join(dir, 'registry.json'), 'utf8')).toBe('{}\n');
+  });
+
   it('refuses unknown flags with exit 2', async () => {
     const result = await cli(['migrate', '--local', '--run-dir', dir, '--force']);
     expect(result.code).toBe(2);

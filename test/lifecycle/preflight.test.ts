@@ -158,6 +158,27 @@ describe('CLI: spokelink preflight --aws', () => {
     }
   });
 
+  it('names a configured endpoint service the hub does not have, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spokelink-preflight-aws-'));
+    const raw = JSON.parse(readFileSync(CONFIG, 'utf8'));
+    raw.endpointServices['orders-api'] = {
+      ...raw.endpointServices['payments-api'],
+      serviceId: 'vpce-svc-0d0000000000000ff',
+    };
+    const configPath = join(dir, 'hub.json');
+    writeFileSync(configPath, JSON.stringify(raw));
+    try {
+      hub = await hubWith(undefined, configPath);
+      const result = await preflightOf(hub, configPath);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/MISSING {2}endpoint-services +1 of 2 endpoint services exist/);
+      expect(result.stdout).toContain('- vpce-svc-0d0000000000000ff');
+      expect(result.stdout).toMatch(/ok {7}security-groups /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the missing RAM share of the TGW with the organization, exit 1', async () => {
     hub = await hubWith();
     const ram = operatorClients(hub).ram;

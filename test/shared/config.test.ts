@@ -12,6 +12,30 @@ describe('Hub configuration', () => {
     expect(registryTableName(config)).toBe('spokelink-registry');
   });
 
+  it('reads a settings section left out, or given as {}, with its fields at their own defaults', () => {
+    const sections = ['reconcile', 'approvals', 'notifications', 'budgets', 'capacity', 'intake', 'operations'];
+    const without = Object.fromEntries(Object.entries(example).filter(([key]) => !sections.includes(key)));
+    const empty = { ...without, dns: {}, ...Object.fromEntries(sections.map((key) => [key, {}])) };
+    const defaults = {
+      reconcile: { schedule: 'rate(1 hour)', maxConcurrency: 5 },
+      approvals: { timeoutSeconds: 86_400 },
+      notifications: { emails: [], failureWindowMinutes: 15 },
+      budgets: { securityGroupRulesPerAccount: 20, zoneAssociationsPerAccount: 50, attachmentsPerAccount: 100 },
+      capacity: { headroomAlarmPercent: 10, otherAttachments: 1, raisedQuotas: {} },
+      intake: { maxConcurrentExecutionsPerAccount: 10, maxConcurrentExecutions: 1_000, debounceSeconds: 0 },
+      operations: { paused: false, rollout: { canaryVpcs: 5, maxCanaryFailures: 0 } },
+    };
+    for (const raw of [without, empty]) {
+      const config = parseConfig(raw);
+      expect(Object.fromEntries(sections.map((key) => [key, config[key as keyof typeof config]]))).toEqual(defaults);
+      expect(config.dns).toEqual({ mode: 'zones', existingProfile: 'refuse' });
+    }
+    expect(parseConfig({ ...without, operations: { paused: true, rollout: {} } }).operations).toEqual({
+      paused: true,
+      rollout: { canaryVpcs: 5, maxCanaryFailures: 0 },
+    });
+  });
+
   it('names every bad field in one error', () => {
     const bad = { ...example, defaultSegment: 'gold', hub: { ...example.hub, transitGatewayId: 'tgw-xyz' } };
     expect(() => parseConfig(bad)).toThrow(ConfigurationError);

@@ -263,6 +263,20 @@ describe('twin: cross-region interface endpoints', () => {
     expect(ServiceNames).not.toContain(SERVICE_NAME);
   });
 
+  it('is loud about a configuration change it does not model, and changes nothing', async () => {
+    const { hub, provider } = setup({ supportedRegions: [] });
+    await expect(
+      provider.send(
+        new ModifyVpcEndpointServiceConfigurationCommand({
+          ServiceId: SERVICE,
+          AddSupportedRegions: ['us-east-1'],
+          AcceptanceRequired: false,
+        }),
+      ),
+    ).rejects.toThrow('twin: ModifyVpcEndpointServiceConfiguration AcceptanceRequired is not modeled');
+    expect(await failure(hub.send(crossRegion()))).toMatchObject({ name: 'InvalidServiceName' });
+  });
+
   it('refuses removing the service’s own region, and a region of another partition', async () => {
     const { provider } = setup();
     expect(

@@ -338,6 +338,27 @@ describe('Twin EC2: TGW attachments and IPv6', () => {
     expect(await routes()).toEqual(['10.0.0.0/16', V6]);
   });
 
+  it('is loud about an attachment option it does not model, and changes nothing', async () => {
+    const { ec2 } = setup();
+    const id = (await attachment(ec2, [DUAL_A, DUAL_B])).TransitGatewayAttachmentId!;
+    advance(PENDING_MS);
+    await expect(
+      ec2.send(
+        new ModifyTransitGatewayVpcAttachmentCommand({
+          TransitGatewayAttachmentId: id,
+          Options: { Ipv6Support: 'enable', ApplianceModeSupport: 'enable' },
+        }),
+      ),
+    ).rejects.toThrow('twin: ModifyTransitGatewayVpcAttachment Options ApplianceModeSupport is not modeled');
+    const { TransitGatewayVpcAttachments } = await ec2.send(
+      new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [id] }),
+    );
+    expect(TransitGatewayVpcAttachments?.[0]).toMatchObject({
+      State: 'available',
+      Options: { Ipv6Support: 'disable' },
+    });
+  });
+
   it('takes IPv6 static routes in DestinationCidrBlock', async () => {
     const { ec2 } = setup();
     const id = (await attachment(ec2, [DUAL_A, DUAL_B], 'enable')).TransitGatewayAttachmentId!;

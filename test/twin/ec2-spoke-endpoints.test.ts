@@ -221,6 +221,17 @@ describe('Twin EC2: interface endpoints to AWS services in a spoke VPC', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameter' });
   });
 
+  it('is loud about a modification it does not model, and changes nothing', async () => {
+    const { spoke } = setup();
+    const { VpcEndpoint } = await create(spoke, { PrivateDnsEnabled: false });
+    const id = VpcEndpoint!.VpcEndpointId!;
+    await expect(
+      spoke.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PrivateDnsEnabled: true, AddSubnetIds: ['x'] })),
+    ).rejects.toThrow('twin: ModifyVpcEndpoint AddSubnetIds is not modeled');
+    const { VpcEndpoints } = await spoke.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+    expect(VpcEndpoints?.[0]?.PrivateDnsEnabled).toBe(false);
+  });
+
   it('holds the endpoints-per-VPC quota; an endpoint being deleted no longer counts', async () => {
     const { spoke } = setup({ endpointQuota: 50 });
     const ids: string[] = [];

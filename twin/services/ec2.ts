@@ -2,7 +2,16 @@ import { DEFAULT_BUCKETS } from '../throttle';
 import type { Twin } from '../twin';
 import type { OperationInput, ServiceModule } from '../types';
 import { endpointDnsNamesHeld, endpointDnsNamesOfVpc, endpointOperations, endpointSnapshot } from './ec2/endpoints';
-import { createEc2State, type Ec2Settings, type Ec2State, ec2State, sortedById, stateAt, tgwArn } from './ec2/model';
+import {
+  createEc2State,
+  type Ec2Settings,
+  type Ec2State,
+  ec2State,
+  ruleSnapshot,
+  sortedById,
+  stateAt,
+  tgwArn,
+} from './ec2/model';
 import { securityGroupOperations } from './ec2/security-groups';
 import { tagOperations } from './ec2/tags';
 import { tgwPeeringOperations } from './ec2/tgw-peering';
@@ -70,17 +79,7 @@ export function ec2Snapshot(s: Ec2State, now: number) {
     securityGroups: sortedById(Object.values(s.securityGroups).filter((g) => g.vpcId === vpc.id)).map((g) => ({
       id: g.id,
       name: g.name,
-      rules: g.rules
-        .map((r) => ({
-          id: r.id,
-          isEgress: r.isEgress,
-          protocol: r.protocol,
-          fromPort: r.fromPort,
-          toPort: r.toPort,
-          cidr: r.cidr,
-          description: r.description ?? null,
-        }))
-        .sort((a, b) => a.id.localeCompare(b.id)),
+      rules: sortedById(g.rules).map(ruleSnapshot),
       tags: g.tags,
     })),
   }));

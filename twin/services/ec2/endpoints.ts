@@ -36,6 +36,7 @@ import {
   paginate,
   presentById,
   quotas,
+  refuseUnmodeled,
   requireParam,
   selectIds,
   sortedById,
@@ -415,20 +416,17 @@ export const endpointOperations: Record<string, OperationHandler> = {
    */
   ModifyVpcEndpointServiceConfiguration(ctx, input: ModifyVpcEndpointServiceConfigurationRequest) {
     const svc = ownedService(ctx, input.ServiceId);
-    const unmodeled = (
-      [
-        'PrivateDnsName',
-        'RemovePrivateDnsName',
-        'AcceptanceRequired',
-        'AddNetworkLoadBalancerArns',
-        'RemoveNetworkLoadBalancerArns',
-        'AddGatewayLoadBalancerArns',
-        'RemoveGatewayLoadBalancerArns',
-        'AddSupportedIpAddressTypes',
-        'RemoveSupportedIpAddressTypes',
-      ] as const
-    ).find((k) => input[k] !== undefined);
-    if (unmodeled) throw new Error(`twin: ModifyVpcEndpointServiceConfiguration ${unmodeled} is not modeled`);
+    refuseUnmodeled('ModifyVpcEndpointServiceConfiguration', input, [
+      'PrivateDnsName',
+      'RemovePrivateDnsName',
+      'AcceptanceRequired',
+      'AddNetworkLoadBalancerArns',
+      'RemoveNetworkLoadBalancerArns',
+      'AddGatewayLoadBalancerArns',
+      'RemoveGatewayLoadBalancerArns',
+      'AddSupportedIpAddressTypes',
+      'RemoveSupportedIpAddressTypes',
+    ]);
     const add = (input.AddSupportedRegions ?? []).map((r) => requireRegion(ctx, r, 'AddSupportedRegions'));
     const remove = (input.RemoveSupportedRegions ?? []).map((r) => requireRegion(ctx, r, 'RemoveSupportedRegions'));
     if (remove.includes(svc.region)) {
@@ -723,17 +721,14 @@ export const endpointOperations: Record<string, OperationHandler> = {
     const e = owned(ctx, 'endpoints', input.VpcEndpointId, 'VpcEndpointId');
     const state = stateAt(e.timeline, ctx.now);
     if (['deleting', 'deleted'].includes(state)) throw notFound(e.id);
-    const unmodeled = (
-      [
-        'AddSubnetIds',
-        'RemoveSubnetIds',
-        'AddSecurityGroupIds',
-        'RemoveSecurityGroupIds',
-        'IpAddressType',
-        'DnsOptions',
-      ] as const
-    ).find((k) => input[k] !== undefined);
-    if (unmodeled) throw new Error(`twin: ModifyVpcEndpoint ${unmodeled} is not modeled`);
+    refuseUnmodeled('ModifyVpcEndpoint', input, [
+      'AddSubnetIds',
+      'RemoveSubnetIds',
+      'AddSecurityGroupIds',
+      'RemoveSecurityGroupIds',
+      'IpAddressType',
+      'DnsOptions',
+    ]);
     if (input.ResetPolicy && input.PolicyDocument !== undefined) {
       throw errors.invalidParameter('ResetPolicy and PolicyDocument cannot be combined');
     }

@@ -371,6 +371,12 @@ export function requireParam<T>(value: T | undefined | null, name: string): T {
   return value;
 }
 
+/** A loud error (never a silent success) when `input` sets any of `fields`, which the twin does not model. */
+export function refuseUnmodeled<T extends object>(operation: string, input: T, fields: readonly (keyof T & string)[]) {
+  const field = fields.find((k) => input[k] !== undefined);
+  if (field) throw new Error(`twin: ${operation} ${field} is not modeled`);
+}
+
 // ---- lookups -------------------------------------------------------------------------------------------------------
 
 type Collection =
@@ -438,6 +444,19 @@ export function selectIds<T extends { id: string }>(pool: T[], ids: string[] | u
 /** A copy sorted by id: the order of every list in a snapshot. */
 export function sortedById<T extends { id: string }>(items: Iterable<T>): T[] {
   return [...items].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** A security group rule as a snapshot shows it (`description: null` where it has none). */
+export function ruleSnapshot(r: SecurityGroupRule) {
+  return {
+    id: r.id,
+    isEgress: r.isEgress,
+    protocol: r.protocol,
+    fromPort: r.fromPort,
+    toPort: r.toPort,
+    cidr: r.cidr,
+    description: r.description ?? null,
+  };
 }
 
 /** Those whose state (read by `stateOf`) is not `deleted`, sorted by id: a snapshot omits what is gone. */

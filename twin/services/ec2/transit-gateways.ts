@@ -51,6 +51,7 @@ import {
   paginate,
   presentById,
   quotas,
+  refuseUnmodeled,
   requireParam,
   selectIds,
   sortedById,
@@ -910,13 +911,11 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       throw new Error('twin: ModifyTransitGatewayVpcAttachment AddSubnetIds/RemoveSubnetIds is not modeled');
     }
     const o = input.Options ?? {};
-    if (
-      o.DnsSupport !== undefined ||
-      o.ApplianceModeSupport !== undefined ||
-      o.SecurityGroupReferencingSupport !== undefined
-    ) {
-      throw new Error('twin: ModifyTransitGatewayVpcAttachment options other than Ipv6Support are not modeled');
-    }
+    refuseUnmodeled('ModifyTransitGatewayVpcAttachment Options', o, [
+      'DnsSupport',
+      'ApplianceModeSupport',
+      'SecurityGroupReferencingSupport',
+    ]);
     const state = attachmentState(att, ctx.now);
     if (state !== 'available') throw incorrectState(att.id, state);
     const s = ec2State(ctx.twin);
