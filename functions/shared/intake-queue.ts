@@ -235,9 +235,10 @@ export async function takeHubSlot(table: RegistryTable, vpcId: string, name: str
         new UpdateCommand({
           TableName: table.tableName,
           Key: SLOTS_KEY,
-          UpdateExpression: 'SET #holders = if_not_exists(#holders, :empty), running = if_not_exists(running, :zero)',
-          ExpressionAttributeNames: { '#holders': 'holders' },
-          ExpressionAttributeValues: { ':empty': {}, ':zero': 0 },
+          UpdateExpression:
+            'SET #kind = :kind, #holders = if_not_exists(#holders, :empty), running = if_not_exists(running, :zero)',
+          ExpressionAttributeNames: { '#kind': 'kind', '#holders': 'holders' },
+          ExpressionAttributeValues: { ':kind': 'intake-slots', ':empty': {}, ':zero': 0 },
         }),
       );
     }

@@ -75,8 +75,14 @@ export function tagEvent(overrides: Record<string, unknown> = {}, detail: Record
 
 /**
  * The registry as a refused request must leave it: every item but the bookkeeping an execution leaves behind even
- * when it changed nothing (a released lease, kept without owner for its token; `STATUS`, who wrote the status last).
+ * when it changed nothing (a released lease, kept without owner for its token; `STATUS`, who wrote the status last;
+ * the hub's slots with none held, made by the first execution that took one).
  */
 export async function registryState(hub: LocalHub): Promise<Record<string, unknown>[]> {
-  return (await hub.registry()).filter((i) => i.kind !== 'status' && !(i.kind === 'lease' && i.owner === undefined));
+  return (await hub.registry()).filter(
+    (i) =>
+      i.kind !== 'status' &&
+      !(i.kind === 'lease' && i.owner === undefined) &&
+      !(i.kind === 'intake-slots' && i.running === 0),
+  );
 }

@@ -51,7 +51,7 @@ describe('Local hub', () => {
     expect(await hub.registry()).toEqual([
       { pk: `VPC#${VPC}`, sk: 'CURRENT', vpcId: VPC, accountId: '333333333333', status: 'connected' },
       // The hub's slots (intake.maxConcurrentExecutions): the execution's slot given back when it ended.
-      { pk: 'INTAKE#HUB', sk: 'SLOTS', running: 0, holders: {} },
+      { pk: 'INTAKE#HUB', sk: 'SLOTS', kind: 'intake-slots', running: 0, holders: {} },
     ]);
     expect(report.vpcs).toEqual([
       expect.objectContaining({ vpcId: VPC, requested: { connect: 'true' }, status: 'connected' }),

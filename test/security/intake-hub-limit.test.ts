@@ -48,6 +48,6 @@ describe('Security: the hub-wide execution limit is shared in turns, never excee
     // Nothing left: the queue is empty and every slot was given back.
     expect((await hub.report()).intakeQueue.depth).toBe(0);
     const slots = (await hub.registry()).find((i) => i.pk === SLOTS_KEY.pk && i.sk === SLOTS_KEY.sk);
-    expect(slots).toEqual({ ...SLOTS_KEY, running: 0, holders: {} });
+    expect(slots).toEqual({ ...SLOTS_KEY, kind: 'intake-slots', running: 0, holders: {} });
   });
 });
