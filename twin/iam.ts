@@ -114,8 +114,14 @@ export class IamEvaluator {
   private readonly memo = new Map<string, Promise<Decision>>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
-  /** Policy sets (`policySetKey`) simulated whole without error: their statements are valid. */
-  private readonly validSets = new Set<string>();
+  /** Policy sets (by `setIdOf`) simulated whole without error: their statements are valid. */
+  private readonly validSets = new Set<number>();
+  /**
+   * Each policy set's key (`policySetKey`, with a session policy's whole text) as a number: the decision memo's keys
+   * name the set by it, not by its text (thousands of bytes a key otherwise, in a memo of a hundred thousand entries
+   * on a 5,000-VPC day).
+   */
+  private readonly setIds = new Map<string, number>();
   private readonly reductions = new WeakMap<PolicyDocument, Map<string, PolicyDocument>>();
   private readonly texts = new WeakMap<PolicyDocument, string>();
 
@@ -276,7 +282,7 @@ export class IamEvaluator {
   private decide(evaluation: Evaluation): Promise<Decision> {
     const { principal, request } = evaluation;
     // The session name does not decide.
-    const set = this.policySetKey(evaluation);
+    const set = this.setIdOf(this.policySetKey(evaluation));
     const key = JSON.stringify([principal.replace(/\/[^/]+$/, ''), set, request]);
     let decision = this.memo.get(key);
     if (!decision) {
@@ -286,7 +292,16 @@ export class IamEvaluator {
     return decision;
   }
 
-  private async simulate(evaluation: Evaluation, set: string): Promise<Decision> {
+  private setIdOf(setKey: string): number {
+    let id = this.setIds.get(setKey);
+    if (id === undefined) {
+      id = this.setIds.size;
+      this.setIds.set(setKey, id);
+    }
+    return id;
+  }
+
+  private async simulate(evaluation: Evaluation, set: number): Promise<Decision> {
     const { identity, session, trust, request } = evaluation;
     this.simulations += 1;
     const done = this.model.trackWork?.();
