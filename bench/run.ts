@@ -36,7 +36,7 @@ import { bulkWorld, exampleConfig, fullTransitGatewayWorld } from './worlds';
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
  * baseline, written to bench/results.json and printed as a table. docs/performance.md explains every figure.
  *
- *   npm run bench                      # everything, full sizes (estimated 50 minutes on 2 cores: docs/performance.md)
+ *   npm run bench                      # everything, full sizes (about an hour on 2 cores, set by bulk5000: docs/performance.md)
  *   npm run bench -- --only onboarding,bundles
  *   npm run bench -- --accounts 10 --vpcs-per-account 10 --fault-runs 20 --out /tmp/results.json
  */
