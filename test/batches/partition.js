@@ -9,10 +9,13 @@
  *
  * Every default-tier file belongs to exactly one batch, or runs alone when what it does at its top level would reach
  * the other files of a batch (`ALONE`): test/shared/test-batches.test.ts checks it.
- * The batches are balanced by the files' sizes (a new file joins the lightest batch), so nothing is listed by hand.
+ * The batches are balanced by the files' sizes, and a folder's files stay together where they can (the infra tests
+ * share aws-cdk-lib and its synthesized templates, the workflow tests the local hub): each folder of test/ is cut into
+ * as few runs of its files as the batch size allows, and the runs go largest first into the lightest batch. Nothing is
+ * listed by hand.
  */
 const { readdirSync, readFileSync, statSync } = require('node:fs');
-const { join, sep } = require('node:path');
+const { join, relative, sep } = require('node:path');
 
 /** Batches: jest runs them on its workers, the heaviest first. */
 const BATCHES = 10;
@@ -48,18 +51,36 @@ function standaloneFiles() {
   return defaultTierFiles().filter((f) => ALONE.test(readFileSync(f, 'utf8')));
 }
 
-/** The batches: arrays of absolute paths, each file in exactly one (largest file first into the lightest batch). */
+/** The batches: arrays of absolute paths, each file in exactly one (see the module comment). */
 function batches() {
   const alone = new Set(standaloneFiles());
   const files = defaultTierFiles()
     .filter((f) => !alone.has(f))
-    .map((f) => ({ f, size: statSync(f).size }))
-    .sort((a, b) => b.size - a.size || a.f.localeCompare(b.f));
+    .map((f) => ({ f, size: statSync(f).size, folder: relative(TEST_DIR, f).split(sep)[0] }));
+  const target = files.reduce((sum, x) => sum + x.size, 0) / BATCHES;
+  // Each folder in as few runs as the batch size allows, of about equal size, its files in name order.
+  const runs = [];
+  for (const folder of [...new Set(files.map((x) => x.folder))].sort()) {
+    const own = files.filter((x) => x.folder === folder);
+    const size = own.reduce((sum, x) => sum + x.size, 0);
+    const per = size / Math.ceil(size / target);
+    let run = { files: [], size: 0 };
+    for (const x of own) {
+      if (run.files.length > 0 && run.size + x.size / 2 > per) {
+        runs.push(run);
+        run = { files: [], size: 0 };
+      }
+      run.files.push(x.f);
+      run.size += x.size;
+    }
+    runs.push(run);
+  }
+  runs.sort((a, b) => b.size - a.size || a.files[0].localeCompare(b.files[0]));
   const out = Array.from({ length: BATCHES }, () => ({ files: [], size: 0 }));
-  for (const { f, size } of files) {
+  for (const run of runs) {
     const lightest = out.reduce((min, b) => (b.size < min.size ? b : min));
-    lightest.files.push(f);
-    lightest.size += size;
+    lightest.files.push(...run.files);
+    lightest.size += run.size;
   }
   return out.map((b) => b.files.sort());
 }

@@ -19,11 +19,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { LocalDynamo, startDynalite } from '#local/dynamo';
+import { type LocalDynamo, startDynalite } from '#local/dynamo';
 import { useDynamoDirect } from '#local/dynamo-direct';
 import { REGISTRY_TABLE_SHAPE } from '#shared/registry/table';
-import { type BulkResult, runBulk } from '../../bench/bulk';
-import { bulkWorld } from '../../bench/worlds';
 
 /**
  * The registry's direct path into dynalite (local/dynamo-direct.ts: the direct transport's DynamoDB commands go to
@@ -393,29 +391,5 @@ describe('the registry direct path into dynalite', () => {
     const overSocket = DynamoDBDocumentClient.from(direct.client());
     const { Item } = await overSocket.send(new GetCommand({ TableName: TABLE, Key: { [PK]: 'ONE', [SK]: 'STORE' } }));
     expect(Item).toEqual({ [PK]: 'ONE', [SK]: 'STORE', via: 'direct' });
-  });
-});
-
-describe('a migration day with the registry on the direct path', () => {
-  const figures = (r: BulkResult) => {
-    const { wallSeconds: _w, cpuSeconds: _c, cpuSecondsPerVpc: _p, ...rest } = r;
-    return rest;
-  };
-
-  afterEach(() => jest.restoreAllMocks());
-
-  it('gives the same figures as with the registry on the SDK path, and sends no registry request over HTTP', async () => {
-    const day = bulkWorld({ accounts: 1, vpcsPerAccount: 3 });
-    // The first day of a process fills the handlers' module-level caches (a warm container): compare warm days.
-    await runBulk({ bulk: day, seed: 3 });
-    const handle = jest.spyOn(LocalDynamo.prototype, 'handle');
-    const sdk = figures(await runBulk({ bulk: day, seed: 3, hubOptions: { sdkTransport: 'sdk' } }));
-    const overHttp = handle.mock.calls.length;
-    const direct = figures(await runBulk({ bulk: day, seed: 3, hubOptions: { sdkTransport: 'direct' } }));
-    expect(direct).toEqual(sdk);
-    expect(sdk.connected).toBe(3);
-    // On the SDK path every registry request goes to dynalite's HTTP handler; on the direct path none does.
-    expect(overHttp).toBeGreaterThan(50);
-    expect(handle.mock.calls.length).toBe(overHttp);
   });
 });

@@ -9,8 +9,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { HttpResponse } from '@smithy/protocol-http';
 import { type LocalDynamo, startDynalite } from '#local/dynamo';
-import { type BulkResult, runBulk } from '../../bench/bulk';
-import { bulkWorld } from '../../bench/worlds';
 
 /**
  * The in-process DynamoDB transport (`LocalDynamo.handle`, the default of `createLocalHub`) hands the SDK's signed
@@ -119,41 +117,5 @@ describe('in-process DynamoDB transport', () => {
     expect(direct[6]).toMatchObject({ error: 'ResourceNotFoundException' });
     expect(direct[7]).toMatchObject({ error: 'ValidationException' });
     expect(direct[3]).toMatchObject({ Attributes: { n: { N: '2' } } });
-  });
-});
-
-describe('a migration day on the in-process transport', () => {
-  const fingerprint = (r: BulkResult) => ({
-    connected: r.connected,
-    executions: r.executions,
-    invariants: r.invariants,
-    makespanSeconds: r.makespanSeconds,
-    awsCalls: r.awsCalls,
-    throttledCalls: r.throttledCalls,
-    stateTransitions: r.stateTransitions,
-    lambdaInvocations: r.lambdaInvocations,
-    callsByOperation: r.callsByOperation,
-    stateRetries: r.stateRetries,
-    perVpc: r.perVpc,
-  });
-
-  it('repeats exactly, and ends as the same day over HTTP does', async () => {
-    // Two VPCs whose executions overlap (concurrent registry requests) make the case; each of the three days costs a
-    // second or two.
-    const bulk = bulkWorld({ accounts: 1, vpcsPerAccount: 2 });
-    // Over the socket the OS may order concurrent responses differently (so the retries may differ), but the day
-    // ends the same: every VPC connected, nothing duplicated, lost or orphaned. It runs first, and so also warms the
-    // handlers' module-level caches (a warm Lambda container: validate's zone names), which outlive a hub in this
-    // process: the first day of a process makes a few more calls, so the exact repetition compares two warm days.
-    const http = fingerprint(await runBulk({ bulk, seed: 5, hubOptions: { dynamoTransport: 'http' } }));
-    const first = fingerprint(await runBulk({ bulk, seed: 5 }));
-    const second = fingerprint(await runBulk({ bulk, seed: 5 }));
-    expect(second).toEqual(first);
-    expect(first.connected).toBe(2);
-    expect({ connected: http.connected, executions: http.executions, invariants: http.invariants }).toEqual({
-      connected: first.connected,
-      executions: first.executions,
-      invariants: first.invariants,
-    });
   });
 });

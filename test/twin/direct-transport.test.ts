@@ -20,7 +20,6 @@ import { TwinError } from '#twin/errors';
 import { type TwinTransport, twinPlugin } from '#twin/plugin';
 import type { Twin } from '#twin/twin';
 import { createTwin } from '#twin/world';
-import { type BulkResult, runBulk } from '../../bench/bulk';
 import { bulkWorld } from '../../bench/worlds';
 
 /**
@@ -195,22 +194,5 @@ describe('the direct transport answers as the full SDK path', () => {
     });
     await expect(plain.send(new GetCallerIdentityCommand({}))).rejects.toThrow(/ECONNREFUSED/);
     expect(twin.calls).toEqual([]);
-  });
-});
-
-describe('a migration day on the direct transport', () => {
-  const figures = (r: BulkResult) => {
-    const { wallSeconds: _w, cpuSeconds: _c, cpuSecondsPerVpc: _p, ...rest } = r;
-    return rest;
-  };
-
-  it('gives the same figures as on the full SDK path', async () => {
-    const day = bulkWorld({ accounts: 1, vpcsPerAccount: 3 });
-    // The first day of a process fills the handlers' module-level caches (a warm container): compare warm days.
-    await runBulk({ bulk: day, seed: 5 });
-    const sdk = figures(await runBulk({ bulk: day, seed: 5, hubOptions: { sdkTransport: 'sdk' } }));
-    const direct = figures(await runBulk({ bulk: day, seed: 5, hubOptions: { sdkTransport: 'direct' } }));
-    expect(direct).toEqual(sdk);
-    expect(sdk.connected).toBe(3);
   });
 });
