@@ -10,6 +10,4 @@ module.exports = {
   ...base,
   testMatch: ['<rootDir>/test/batches/batch-*.test.ts', ...standaloneFiles()],
   testPathIgnorePatterns: ['/node_modules/'],
-  // Batches largest first, then the files that run alone (test/batches/sequencer.js).
-  testSequencer: '<rootDir>/test/batches/sequencer.js',
 };
