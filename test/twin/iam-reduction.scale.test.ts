@@ -1,7 +1,7 @@
 import { compareReductionSample } from './iam-reduction-sample';
 
 /*
- * Scale tier: the whole sample of iam-reduction.test.ts, every generated policy (the default tier takes every 15th):
+ * Scale tier: the whole sample of iam-reduction.test.ts, every generated policy (the default tier takes every 30th):
  * about 8,000 requests decided on the whole policies and on the statements that can apply to their action, every
  * answer compared.
  */
