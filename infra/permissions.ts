@@ -233,8 +233,9 @@ const TABLE_READ_WRITE = [
  * the recorded executions still run.
  */
 function dispatchIntakeQueue(role: IGrantable, ctx: PermissionContext): void {
-  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned. GetItem: a running
-  // execution's pending approval (it then holds no slot).
+  // UpdateItem: the account's dispatch lock (withAccountLock) is marked dirty or cleaned, and the hub's slots
+  // (INTAKE#HUB / SLOTS) taken and given back. GetItem: a running execution's pending approval (it then holds no
+  // slot of its account), the hub's slots.
   ctx.registry.grant(
     role,
     'dynamodb:GetItem',
