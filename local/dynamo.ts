@@ -248,12 +248,36 @@ export class LocalDynamo {
   }
 }
 
+const STRINGS = Symbol.for('spokelink.local.memoryLevelStrings');
+
+/**
+ * dynalite keeps its tables in a `memory-level` store, which it creates without options: keys and values are stored
+ * as Buffers, each a slice of Node's 8 KB allocation pool, and one live slice keeps its whole slab (a 5,000-VPC day held
+ * about 0.4 MB of such slabs per VPC: docs/performance.md, "bulk5000"). `memory-level`'s `storeEncoding: 'utf8'`
+ * stores strings instead; the order is the same, because dynalite's keys are hex text (its `createKey`), whose order
+ * as strings is their order as bytes. Set before dynalite's `db` module takes `MemoryLevel` (its first require).
+ */
+function storeStrings(): void {
+  type Ctor = new (location?: unknown, options?: Record<string, unknown>) => object;
+  const memoryLevel = require('memory-level') as { MemoryLevel: Ctor; [STRINGS]?: true };
+  if (memoryLevel[STRINGS]) return;
+  const Base = memoryLevel.MemoryLevel;
+  memoryLevel.MemoryLevel = class extends Base {
+    constructor(location?: unknown, options?: Record<string, unknown>) {
+      const given = typeof location === 'object' && location !== null ? (location as Record<string, unknown>) : options;
+      super({ storeEncoding: 'utf8', ...given });
+    }
+  };
+  memoryLevel[STRINGS] = true;
+}
+
 /**
  * dynalite's server and the store it serves. `dynalite()` creates its store inside (`db.create(options)`) and binds
  * its HTTP handler to it; the store is taken from that call (dynalite's index.js calls `db.create` through the
  * module object) so that the direct path (`dynaliteRequests`) and the server share one store.
  */
 function dynaliteWithStore(options: Parameters<DynaliteFactory>[0]): { server: Server; store: unknown } {
+  storeStrings();
   const dynalite = require('dynalite') as DynaliteFactory;
   const db = require('dynalite/db') as { create: (options: object) => unknown };
   const create = db.create;
