@@ -1,29 +1,11 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LocalDynamo, startDynalite } from '#local/dynamo';
 import { accountsWaitingAfter, enqueue, giveBackHubSlot, hubSlots, takeHubSlot } from '#shared/intake-queue';
-import type { RegistryTable } from '#shared/registry';
+import { dynaliteTables } from './dynalite-tables';
 
 // The hub's slots (intake.maxConcurrentExecutions) against a DynamoDB emulator: the count is exact because each slot
 // is taken and given back by one conditional update, which a mock could not show.
 
-let dynamo: LocalDynamo;
-let tables = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-
-afterAll(async () => {
-  await dynamo.stop();
-});
-
-async function freshTable(): Promise<RegistryTable> {
-  tables += 1;
-  const tableName = `slots-${tables}`;
-  const client = dynamo.client();
-  await dynamo.createRegistryTable(tableName, client);
-  return { tableName, dynamo: DynamoDBDocumentClient.from(client) };
-}
+const tables = dynaliteTables('slots');
+const freshTable = tables.fresh;
 
 const vpc = (n: number) => `vpc-0a${String(n).padStart(15, '0')}`;
 

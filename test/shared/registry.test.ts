@@ -1,5 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalDynamo, startDynalite } from '#local/dynamo';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseConfig } from '#shared/config';
 import { RejectedError, VpcBusyError } from '#shared/errors';
 import type { Plan } from '#shared/plan';
@@ -25,31 +24,13 @@ import {
 } from '#shared/registry';
 import type { ShardUse } from '#shared/shards';
 import { exampleConfig } from '../workflow/helpers';
+import { dynaliteTables } from './dynalite-tables';
 
 // The registry against a real DynamoDB emulator: conditional writes are what makes the lease and the CIDR claims
 // race-free, so they are tested with DynamoDB's own semantics rather than a mock's.
 
-let dynamo: LocalDynamo;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-
-afterAll(async () => {
-  await dynamo.stop();
-});
-
-async function freshTable(): Promise<RegistryTable> {
-  tableCounter += 1;
-  const tableName = `registry-${tableCounter}`;
-  const client = dynamo.client();
-  await dynamo.createRegistryTable(tableName, client);
-  return {
-    tableName,
-    dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-  };
-}
+const tables = dynaliteTables('registry');
+const freshTable = tables.fresh;
 
 const HUB_TGW = { transitGatewayId: 'tgw-0a1b2c3d4e5f60718' };
 const live = async () => true;

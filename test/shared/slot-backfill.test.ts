@@ -1,5 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalDynamo, startDynalite } from '#local/dynamo';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HubAttachmentLimits } from '#shared/attachment-quota';
 import {
   archiveMembership,
@@ -9,6 +8,7 @@ import {
   takeAttachmentSlot,
 } from '#shared/registry';
 import { backfillAttachmentSlots } from '#shared/registry/backfill';
+import { dynaliteTables } from './dynalite-tables';
 
 /**
  * `spokelink migrate`'s backfill of the hub TGW's attachment slots (functions/shared/registry/backfill.ts), against a
@@ -16,21 +16,8 @@ import { backfillAttachmentSlots } from '#shared/registry/backfill';
  * and offboardings, each interleaving forced at the write it depends on.
  */
 
-let dynamo: LocalDynamo;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.stop());
-
-async function freshTable(): Promise<RegistryTable> {
-  tableCounter += 1;
-  const tableName = `backfill-${tableCounter}`;
-  const client = dynamo.client();
-  await dynamo.createRegistryTable(tableName, client);
-  return { tableName, dynamo: DynamoDBDocumentClient.from(client) };
-}
+const tables = dynaliteTables('backfill');
+const freshTable = tables.fresh;
 
 const TGW = 'tgw-0a1b2c3d4e5f60718';
 const A = '222222222222';
@@ -170,7 +157,7 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
     expect(report.skipped).toEqual([
       { vpcId: vpc(3), reason: 'its region eu-west-1 is not served by the configuration' },
     ]);
-    expect(await dynamo.scan(table.tableName)).toHaveLength(items.length);
+    expect(await tables.scan(table.tableName)).toHaveLength(items.length);
   });
 
   it("counts each record on its own region's hub TGW (a saved multi-region run holds both regions' records)", async () => {
@@ -210,7 +197,7 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
   it('reports with dryRun what it would add, and writes nothing', async () => {
     const table = await freshTable();
     const items = await seed(table, [record(1), record(2, { accountId: B })]);
-    const before = await dynamo.scan(table.tableName);
+    const before = await tables.scan(table.tableName);
 
     const report = await backfillAttachmentSlots(table, items, { hubs: [hub(1, 1)], dryRun: true });
 
@@ -222,7 +209,7 @@ describe('Registry: backfilling the attachment slots of an upgraded hub', () => 
       spokeVpcs: 2,
       attachments: 3,
     });
-    expect(await dynamo.scan(table.tableName)).toEqual(before);
+    expect(await tables.scan(table.tableName)).toEqual(before);
   });
 
   it('reports a TGW over AWS quota and an account over its budget after the backfill, and still counts every VPC', async () => {
