@@ -36,7 +36,7 @@ export interface BulkRunOptions {
   progress?: (line: string) => void;
 }
 
-/** State events between two progress lines (a 5,000-VPC day has about 10 million). */
+/** State events between two progress lines (the full bulk5000 day has about a million: 170 a VPC). */
 const PROGRESS_EVERY = 100_000;
 
 export interface BulkResult {

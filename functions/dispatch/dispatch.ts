@@ -38,8 +38,8 @@ import { isExecutionRunning } from '../lease/lease';
  * It runs inline in the intake (the account of the event), when an execution ends (the Step Functions status-change
  * event: a slot is free) and every minute (the schedule: debounce windows that ended, and a missed status event).
  * Starting is idempotent (the execution's name comes from the event id), so two dispatchers racing start nothing
- * twice; they may briefly run one execution over an account's limit (or the hub's, by one per pass racing), never
- * lose a request.
+ * twice; they may briefly run one execution over an account's limit, never lose a request. The hub's limit holds
+ * exactly (a conditional update per slot).
  */
 
 export interface DispatchDeps {
@@ -105,7 +105,7 @@ async function liveExecutions(
   return live;
 }
 
-/** Accounts a freed slot of a full hub is offered to, in turn, when its own account has nothing to start. */
+/** Accounts a slot of a full hub freed by an execution's end is offered to, in turn, before its own account. */
 const HANDOVER_ACCOUNTS = 5;
 
 /** The hub's slots as this dispatch knows them: read at its start, then kept up by what it takes and gives back. */

@@ -161,8 +161,8 @@ export async function runningExecutions(table: RegistryTable, accountId?: string
 
 /**
  * The accounts with requests waiting whose account id comes after `accountId`, then those before it (a round in
- * account order that starts after it), at most `limit`: whom a slot freed by `accountId`'s execution goes to when
- * `accountId` has nothing left to start. Reads the queue in key order, a page at a time.
+ * account order that starts after it), at most `limit`: whom a slot of a full hub freed by `accountId`'s execution is
+ * offered to before `accountId` itself. Reads the queue in key order, a page at a time.
  */
 export async function accountsWaitingAfter(table: RegistryTable, accountId: string, limit: number): Promise<string[]> {
   const found: string[] = [];
@@ -210,40 +210,39 @@ export async function hubSlots(table: RegistryTable): Promise<{ running: number;
  */
 export async function takeHubSlot(table: RegistryTable, vpcId: string, name: string, limit: number): Promise<boolean> {
   const names = { '#holders': 'holders', '#vpc': vpcId };
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      const taken = await updateIf(table, {
-        Key: SLOTS_KEY,
-        UpdateExpression: 'SET #holders.#vpc = :name ADD running :one',
-        ConditionExpression:
-          'attribute_not_exists(#holders.#vpc) AND (attribute_not_exists(running) OR running < :limit)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':name': name, ':one': 1, ':limit': limit },
-      });
-      if (taken) return true;
-      return await updateIf(table, {
-        Key: SLOTS_KEY,
-        UpdateExpression: 'SET #holders.#vpc = :name',
-        ConditionExpression: 'attribute_exists(#holders.#vpc)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':name': name },
-      });
-    } catch (error) {
-      // The first slot ever: the item (or its map) does not exist, and a path into it cannot be written.
-      if (!isAwsError(error, 'ValidationException') || attempt > 0) throw error;
-      await table.dynamo.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key: SLOTS_KEY,
-          UpdateExpression:
-            'SET #kind = :kind, #holders = if_not_exists(#holders, :empty), running = if_not_exists(running, :zero)',
-          ExpressionAttributeNames: { '#kind': 'kind', '#holders': 'holders' },
-          ExpressionAttributeValues: { ':kind': 'intake-slots', ':empty': {}, ':zero': 0 },
-        }),
-      );
-    }
+  const takeOrInherit = async () =>
+    (await updateIf(table, {
+      Key: SLOTS_KEY,
+      UpdateExpression: 'SET #holders.#vpc = :name ADD running :one',
+      ConditionExpression:
+        'attribute_not_exists(#holders.#vpc) AND (attribute_not_exists(running) OR running < :limit)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':name': name, ':one': 1, ':limit': limit },
+    })) ||
+    updateIf(table, {
+      Key: SLOTS_KEY,
+      UpdateExpression: 'SET #holders.#vpc = :name',
+      ConditionExpression: 'attribute_exists(#holders.#vpc)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':name': name },
+    });
+  try {
+    return await takeOrInherit();
+  } catch (error) {
+    // The first slot ever: the item (or its map) does not exist, and a path into it cannot be written. Make it, once.
+    if (!isAwsError(error, 'ValidationException')) throw error;
   }
-  return false;
+  await table.dynamo.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: SLOTS_KEY,
+      UpdateExpression:
+        'SET #kind = :kind, #holders = if_not_exists(#holders, :empty), running = if_not_exists(running, :zero)',
+      ExpressionAttributeNames: { '#kind': 'kind', '#holders': 'holders' },
+      ExpressionAttributeValues: { ':kind': 'intake-slots', ':empty': {}, ':zero': 0 },
+    }),
+  );
+  return takeOrInherit();
 }
 
 /** Gives back the slot `vpcId`'s execution `name` holds (nothing if it holds none: given back already, or handed on). */
