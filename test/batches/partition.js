@@ -26,10 +26,12 @@ const REPO = join(TEST_DIR, '..');
 /**
  * What a file does at its top level to modules the other files of a batch share (it would run while the batch's
  * files are collected, before any test): it rearranges the module registry (`jest.mock` and the like), or stubs SDK
- * clients' `send` with aws-sdk-client-mock (on the client classes' prototypes). Such a file runs as a test file of its own.
+ * clients' `send` with aws-sdk-client-mock's `mockClient` (on a client class's prototype, or an instance a handler
+ * shares). Such a file runs as a test file of its own. A file stubbing clients through `mockClientForFile`
+ * (test/mock-client.ts: the stubs live from the file's first test to its last) shares a batch.
  */
 const ALONE =
-  /\bjest\s*\.\s*(mock|unmock|doMock|dontMock|enableAutomock|disableAutomock|deepUnmock|resetModules|isolateModules)\s*\(|from 'aws-sdk-client-mock'/;
+  /\bjest\s*\.\s*(mock|unmock|doMock|dontMock|enableAutomock|disableAutomock|deepUnmock|resetModules|isolateModules)\s*\(|\bmockClient\s*\(/;
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mockClientForFile } from '../mock-client';
 
 const partition = require('../batches/partition') as {
   BATCHES: number;
@@ -12,8 +14,8 @@ const batchedConfig = require('../../jest.batched.config') as { testMatch: strin
 
 const BATCHES_DIR = join(__dirname, '..', 'batches');
 const rel = (f: string) => relative(partition.REPO, f);
-/** An import of aws-sdk-client-mock (written in two parts, so that this file does not import it by partition.js's reading). */
-const IMPORTS_CLIENT_MOCK = ['from ', "'aws-sdk-client-mock'"].join('');
+/** A call of aws-sdk-client-mock's `mockClient` (written in two parts, so that this file does not call it by partition.js's reading). */
+const CALLS_MOCK_CLIENT = new RegExp(['\\bmockClient', '\\s*\\('].join(''));
 
 describe('npm test runs every default-tier test file once (test/batches/partition.js)', () => {
   it('puts each file in exactly one batch or runs it alone, and no other', () => {
@@ -42,11 +44,41 @@ describe('npm test runs every default-tier test file once (test/batches/partitio
   it('runs alone the files that stub SDK clients or rearrange the module registry, and they are in npm test', () => {
     const alone = partition.standaloneFiles().map(rel);
     expect(alone).toContain('test/infra/bundling.test.ts');
+    // A file stubbing clients for its own tests only (test/mock-client.ts) shares a batch.
+    expect(alone).not.toContain('test/functions/validate/validate.test.ts');
+    expect(readFileSync(join(partition.REPO, 'test/functions/validate/validate.test.ts'), 'utf8')).toContain(
+      'mockClientForFile(',
+    );
     for (const f of partition.defaultTierFiles()) {
       const text = readFileSync(f, 'utf8');
-      const mustRunAlone = /\bjest\s*\.\s*mock\s*\(/.test(text) || text.includes(IMPORTS_CLIENT_MOCK);
+      const mustRunAlone = /\bjest\s*\.\s*mock\s*\(/.test(text) || CALLS_MOCK_CLIENT.test(text);
       expect({ file: rel(f), alone: alone.includes(rel(f)) }).toEqual({ file: rel(f), alone: mustRunAlone });
     }
     for (const f of partition.standaloneFiles()) expect(batchedConfig.testMatch).toContain(f);
+  });
+});
+
+describe('mockClientForFile (test/mock-client.ts): a stub for the tests of its file only', () => {
+  const client = new STSClient({ region: 'us-east-1' });
+  const original = client.send;
+  describe('the file', () => {
+    const sts = mockClientForFile(client);
+    // While the batch collects its files, the client is untouched.
+    const stubbedAtCollection = client.send !== original;
+
+    it('stubs the client during its tests, and reset() stubs it anew', async () => {
+      expect(stubbedAtCollection).toBe(false);
+      expect(client.send).not.toBe(original);
+      sts.onAnyCommand().resolves({ Account: '111111111111' });
+      await expect(client.send({} as never)).resolves.toEqual({ Account: '111111111111' });
+      sts.reset();
+      expect(client.send({} as never)).toBeUndefined();
+      expect(client.send).not.toBe(original);
+      expect(sts.calls()).toHaveLength(1);
+    });
+  });
+
+  it('gives the client back after the last test of the file', () => {
+    expect(client.send).toBe(original);
   });
 });

@@ -12,18 +12,18 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { EndpointAcceptanceError, QuotaExceededError } from '#shared/errors';
 import { type ConsumerDeps, registerConsumer } from '../../../functions/consumer/consumer';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
 const spokeEc2 = new EC2Client({ region: 'us-east-1' });
-const spoke = mockClient(spokeEc2);
+const spoke = mockClientForFile(spokeEc2);
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-const ec2 = mockClient(hubEc2);
-const dynamo = mockClient(documents);
+const ec2 = mockClientForFile(hubEc2);
+const dynamo = mockClientForFile(documents);
 const SERVICE = 'vpce-svc-0d000000000000001';
 const DESCRIPTION = `spokelink ${VPC} ${SPOKE}`;
 

@@ -18,16 +18,16 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { SecurityGroupRuleRecord } from '#shared/registry/model';
 import { type ConsumerRemovalDeps, removeEndpointAccess } from '../../../functions/consumer/remove';
+import { mockClientForFile } from '../../mock-client';
 import { SPOKE, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-const ec2 = mockClient(hubEc2);
-const dynamo = mockClient(documents);
+const ec2 = mockClientForFile(hubEc2);
+const dynamo = mockClientForFile(documents);
 const SERVICE = 'vpce-svc-0d000000000000001';
 const PRINCIPAL = `arn:aws:iam::${SPOKE}:root`;
 const DESCRIPTION = `spokelink ${VPC} ${SPOKE}`;

@@ -12,13 +12,13 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '#shared/events';
 import { handler } from '../../../functions/intake/handler';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, loadEvent, useExampleConfig, VPC } from '../helpers';
 
-const sfn = mockClient(SFNClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
+const sfn = mockClientForFile(SFNClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
 
 /**
  * The registry's intake items, in memory: the queue item an UpdateItem writes (values as set, `dueAt` and

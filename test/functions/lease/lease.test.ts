@@ -2,15 +2,15 @@ import 'aws-sdk-client-mock-jest';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { LeaseLostError, VpcBusyError } from '#shared/errors';
 import { handler } from '../../../functions/lease/handler';
 import { isExecutionRunning } from '../../../functions/lease/lease';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, EXECUTION_ARN, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
-const dynamo = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
+const sfn = mockClientForFile(SFNClient);
 const OTHER = EXECUTION_ARN.replace('6a7e8febb491', '000000000000');
 
 const conditionFailed = () =>

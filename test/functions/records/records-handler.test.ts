@@ -1,11 +1,11 @@
 import 'aws-sdk-client-mock-jest';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/records/handler';
+import { mockClientForFile } from '../../mock-client';
 import { EXECUTION_ARN, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
-const dynamo = mockClient(DynamoDBDocumentClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
 
 function record(executions: string[], extra: Record<string, unknown> = {}) {
   return {

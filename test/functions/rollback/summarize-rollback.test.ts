@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { RollbackResultError } from '#shared/errors';
 import { keepPlan, summarizeRollback } from '../../../functions/rollback/rollback';
+import { mockClientForFile } from '../../mock-client';
 import { examplePlan } from '../plan-fixture';
 
 /**
@@ -10,7 +10,7 @@ import { examplePlan } from '../plan-fixture';
  * shape) must fail the summary by name: counted as "nothing rolled back" it would hide what remains.
  */
 
-const dynamo = mockClient(DynamoDBDocumentClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
 const registry = { dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: 'spokelink-registry' };
 const state = (rollback: unknown[]) => ({
   plan: examplePlan(),

@@ -2,14 +2,14 @@ import 'aws-sdk-client-mock-jest';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/status/handler';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, EXECUTION_ARN, loadEvent, useExampleConfig, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
-const ec2 = mockClient(EC2Client);
-const sts = mockClient(STSClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
+const ec2 = mockClientForFile(EC2Client);
+const sts = mockClientForFile(STSClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
 const NAME = `${VPC}-onboard-6a7e8febb491`;
 
 function tagsWritten(): Record<string, string> {

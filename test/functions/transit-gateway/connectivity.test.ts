@@ -7,10 +7,10 @@ import {
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { mockClient } from 'aws-sdk-client-mock';
 import { AssociationPendingError, ConnectivityPendingError } from '#shared/errors';
 import { type ConnectivityDeps, confirmConnectivity } from '../../../functions/transit-gateway/connectivity';
 import { GetProfileAssociationCommand, type Route53ProfilesClient } from '../../../sdk/client-route53profiles';
+import { mockClientForFile } from '../../mock-client';
 import { examplePlan } from '../plan-fixture';
 
 // WaitForConnectivity reads the spoke first and the hub only once nothing on the spoke's side is pending, then the
@@ -24,9 +24,9 @@ const plan = examplePlan();
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
 const spokeEc2 = new EC2Client({ region: 'us-east-1' });
 const spokeRoute53 = new Route53Client({ region: 'us-east-1' });
-const hubMock = mockClient(hubEc2);
-const spokeEc2Mock = mockClient(spokeEc2);
-const route53Mock = mockClient(spokeRoute53);
+const hubMock = mockClientForFile(hubEc2);
+const spokeEc2Mock = mockClientForFile(spokeEc2);
+const route53Mock = mockClientForFile(spokeRoute53);
 /** The Profiles client (sdk/client-route53profiles, not an AWS SDK package): answers GetProfileAssociation only. */
 let profileStatus = 'COMPLETE';
 const spokeProfiles = {

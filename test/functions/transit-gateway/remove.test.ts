@@ -9,15 +9,15 @@ import {
   RAMClient,
 } from '@aws-sdk/client-ram';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { type AttachmentRemovalDeps, unshareTransitGateway } from '../../../functions/transit-gateway/remove';
+import { mockClientForFile } from '../../mock-client';
 import { EXTERNAL, HUB, SPOKE, VPC } from '../helpers';
 
 const hubEc2 = new EC2Client({ region: 'us-east-1' });
 const hubRam = new RAMClient({ region: 'us-east-1' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-const hubRamMock = mockClient(hubRam);
-const dynamoMock = mockClient(documents);
+const hubRamMock = mockClientForFile(hubRam);
+const dynamoMock = mockClientForFile(documents);
 
 const SHARE_ARN = 'arn:aws:ram:us-east-1:111111111111:resource-share/7ab63972-b505-7e2a-420d-6f5d3EXAMPLE';
 const vpcOf = (accountId: string) => ({

@@ -28,7 +28,6 @@ import {
   RAMClient,
 } from '@aws-sdk/client-ram';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   AttachmentFailedError,
   AttachmentNotReadyError,
@@ -45,6 +44,7 @@ import {
   transitGatewayDefaults,
   waitForAttachment,
 } from '../../../functions/transit-gateway/transit-gateway';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, EXTERNAL, SPOKE, useExampleConfig, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
@@ -53,11 +53,11 @@ const hubRam = new RAMClient({ region: 'us-east-1' });
 const spokeEc2 = new EC2Client({ region: 'us-east-1' });
 const spokeRam = new RAMClient({ region: 'us-east-1' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-const hubEc2Mock = mockClient(hubEc2);
-const hubRamMock = mockClient(hubRam);
-const spokeEc2Mock = mockClient(spokeEc2);
-const spokeRamMock = mockClient(spokeRam);
-const dynamoMock = mockClient(documents);
+const hubEc2Mock = mockClientForFile(hubEc2);
+const hubRamMock = mockClientForFile(hubRam);
+const spokeEc2Mock = mockClientForFile(spokeEc2);
+const spokeRamMock = mockClientForFile(spokeRam);
+const dynamoMock = mockClientForFile(documents);
 
 const SHARE_ARN = 'arn:aws:ram:us-east-1:111111111111:resource-share/7ab63972-b505-7e2a-420d-6f5d3EXAMPLE';
 const ATTACHMENT = 'tgw-attach-0000000000000001';

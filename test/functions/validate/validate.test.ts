@@ -23,18 +23,19 @@ import {
 } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { IgnoredEventError, RejectedError, VpcNotFoundError } from '#shared/errors';
 import { requestDigest } from '#shared/plan';
 import { handler } from '../../../functions/validate/handler';
 import { resetZoneNameCache } from '../../../functions/validate/validate';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, EXTERNAL, loadEvent, SPOKE, useExampleConfig, VPC } from '../helpers';
 
-const ec2 = mockClient(EC2Client);
-const route53 = mockClient(Route53Client);
-const organizations = mockClient(OrganizationsClient);
-const sts = mockClient(STSClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
+const ec2 = mockClientForFile(EC2Client);
+const route53 = mockClientForFile(Route53Client);
+const organizations = mockClientForFile(OrganizationsClient);
+const sts = mockClientForFile(STSClient);
+const dynamo = mockClientForFile(DynamoDBDocumentClient);
 const ROOT = join(__dirname, '..', '..', '..');
 // biome-ignore lint/suspicious/noExplicitAny: the stubs of several SDK clients, inspected generically.
 const allMocks: AwsStub<any, any, any>[] = [ec2, route53, organizations, sts, dynamo];

@@ -9,18 +9,18 @@ import {
   type VPC as VpcRef,
 } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { ConflictError, QuotaExceededError, ZoneAuthorizationsFullError } from '#shared/errors';
 import { associateZones, type ZonesDeps, zoneOrder } from '../../../functions/zones/zones';
+import { mockClientForFile } from '../../mock-client';
 import { awsError, HUB, VPC } from '../helpers';
 import { examplePlan } from '../plan-fixture';
 
 const hub = new Route53Client({ region: 'us-east-1' });
 const spoke = new Route53Client({ region: 'us-east-1' });
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-const hubMock = mockClient(hub);
-const spokeMock = mockClient(spoke);
-const dynamo = mockClient(documents);
+const hubMock = mockClientForFile(hub);
+const spokeMock = mockClientForFile(spoke);
+const dynamo = mockClientForFile(documents);
 const SSM = 'Z0SSM00000000000000001';
 const STS = 'Z0STS00000000000000001';
 const VPC_REF: VpcRef = { VPCId: VPC, VPCRegion: 'us-east-1' };
