@@ -9,11 +9,6 @@ import { inlineSchemaKeys, sdkSchemaTreeShaking } from '../../infra/bundling/esb
 import { SpokelinkFunction } from '../../infra/constructs/spokelink-function';
 import { REPO } from './helpers';
 
-jest.mock('node:child_process', () => {
-  const actual = jest.requireActual<typeof import('node:child_process')>('node:child_process');
-  return { ...actual, execFileSync: jest.fn(actual.execFileSync) };
-});
-
 jest.setTimeout(120_000);
 
 let work: string;
@@ -107,9 +102,12 @@ describe('the SDK schema plugin', () => {
 
 describe('SpokelinkFunction', () => {
   it("bundles each function from its own handler, not the first function's bundle", () => {
-    const run = jest.mocked(execFileSync);
-    run.mockClear();
-    run.mockImplementation(((_file: string, args: readonly string[]) => {
+    // The module object itself (not an import's copy): the construct calls its execFileSync at call time.
+    const childProcess = require('node:child_process') as typeof import('node:child_process');
+    const run = jest.spyOn(childProcess, 'execFileSync').mockImplementation(((
+      _file: string,
+      args: readonly string[],
+    ) => {
       const [, , , entry, outDir] = args;
       mkdirSync(outDir!, { recursive: true });
       writeFileSync(join(outDir!, 'index.mjs'), `// bundle of ${entry}\n`);
@@ -149,9 +147,7 @@ describe('SpokelinkFunction', () => {
         ['--import', 'tsx', join(REPO, 'infra', 'bundling', 'cli.ts')],
       ]);
     } finally {
-      run.mockImplementation(
-        jest.requireActual<typeof import('node:child_process')>('node:child_process').execFileSync,
-      );
+      run.mockRestore();
     }
   });
 
