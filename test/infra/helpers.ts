@@ -22,7 +22,9 @@ const cdkJson = JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8')) as { co
 
 /**
  * A fresh App with cdk.json's context (the same feature flags as `cdk synth`), pointed at the fixtures, and with
- * bundling disabled (`aws:cdk:bundling-stacks: []`) so no test runs esbuild.
+ * bundling disabled (`aws:cdk:bundling-stacks: []`) so no test runs esbuild. Without the creation stack traces
+ * (`aws:cdk:creationStack` metadata, which no template holds): aws-cdk-lib captures one per CloudFormation element,
+ * and under jest each goes through its source maps, about a tenth of the infra tests' CPU.
  */
 export function newApp(context: Record<string, unknown> = {}): App {
   return new App({
@@ -31,6 +33,7 @@ export function newApp(context: Record<string, unknown> = {}): App {
       functionsDir: FIXTURE_FUNCTIONS,
       stateMachinesDir: FIXTURE_STATE_MACHINES,
       'aws:cdk:bundling-stacks': [],
+      'aws:cdk:disable-creation-stack-traces': true,
       ...context,
     },
   });
