@@ -17,12 +17,8 @@
 const { readdirSync, readFileSync, statSync } = require('node:fs');
 const { join, relative, sep } = require('node:path');
 
-/**
- * Batches: jest runs them on its workers, the heaviest first (by its timing cache). Each batch that starts a local hub
- * pays about 2.9 CPU-s of its own (the hub's modules, the first hub's start): six keep the two workers busy to the
- * end with fewer of those than ten did.
- */
-const BATCHES = 6;
+/** Batches: jest runs them on its workers, the heaviest first. */
+const BATCHES = 10;
 
 /**
  * How much larger than a batch's share a folder's run may grow before the folder is cut in two: each run of a folder
