@@ -13,7 +13,7 @@ import { twinPlugin } from '#twin/plugin';
 import { createTwin, parseWorld } from '#twin/world';
 import { crossRegionDeployStatements } from '../../infra/cross-region';
 import { LEDGER, ledgerEntry } from '../shared/cross-region-fixture';
-import { EXAMPLE_CONFIG_PATH, flat, newHubStack, violations } from './helpers';
+import { EXAMPLE_CONFIG_PATH, exampleHubTemplate, flat, newHubStack, violations } from './helpers';
 
 /**
  * The regional hub stack's cross-region endpoints (issue 21): a catalog entry of a service of another region becomes
@@ -32,10 +32,17 @@ function ledgerConfig(mode: 'zones' | 'profile' = 'zones'): HubConfig {
   return parseConfig({ ...raw, version: 3, dns: { mode } }, 'cross-region test configuration');
 }
 
+/** The hub template with the ledger entry (zones mode), synthesized once for the file: the tests only read it. */
+let ledgerHub: Template | undefined;
+const ledgerTemplate = (): Template => {
+  ledgerHub ??= Template.fromStack(newHubStack({ config: ledgerConfig() }));
+  return ledgerHub;
+};
+
 describe('Hub stack: cross-region endpoints', () => {
   it('creates one cross-region endpoint per entry of another region, in the hub VPC, with private DNS off', () => {
     const config = ledgerConfig();
-    const template = Template.fromStack(newHubStack({ config }));
+    const template = ledgerTemplate();
     // The same-region entries are the platform team's endpoints (the catalog names them): the stack creates none.
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
@@ -50,7 +57,7 @@ describe('Hub stack: cross-region endpoints', () => {
   });
 
   it("answers the record name in the entry's zone with the endpoint's Regional DNS name", () => {
-    const template = Template.fromStack(newHubStack({ config: ledgerConfig() }));
+    const template = ledgerTemplate();
     const [endpointId] = Object.keys(template.findResources('AWS::EC2::VPCEndpoint'));
     const records = Object.values(template.findResources('AWS::Route53::RecordSet'));
     expect(records).toHaveLength(1);
@@ -75,7 +82,7 @@ describe('Hub stack: cross-region endpoints', () => {
   });
 
   it('creates no endpoint nor record without cross-region entries', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     expect(
@@ -96,7 +103,7 @@ describe('Deploying a cross-region endpoint: the least the deploying principal n
   /** The endpoint as the template describes it, created in a twin by a deployer holding `statements`. */
   async function deployAs(statements: unknown[]): Promise<string> {
     const config = ledgerConfig();
-    const props = Template.fromStack(newHubStack({ config })).findResources('AWS::EC2::VPCEndpoint');
+    const props = ledgerTemplate().findResources('AWS::EC2::VPCEndpoint');
     const endpoint = Object.values(props)[0]!.Properties as Record<string, unknown>;
     const twin = createTwin(
       parseWorld({
