@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '#shared/config';
-import { exampleConfig, flat, newHubStack } from './helpers';
+import { exampleConfig, exampleHubTemplate, flat, newHubStack } from './helpers';
 
 /**
  * The hub stack's capacity dashboard and headroom alarms: the headroom the reconcile publishes (`Headroom*`,
@@ -16,7 +16,7 @@ function alarmsOf(template: Template) {
 
 describe('Hub stack: capacity dashboard and headroom alarms', () => {
   it('alarms on each headroom metric of zones mode below the default margin (10%), to the failure topic', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const alarms = alarmsOf(template);
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(
       ['HeadroomEndpointRules', 'HeadroomTgwAttachments', 'HeadroomTgwRoutes', 'HeadroomZoneAssociations'].sort(),
@@ -51,7 +51,7 @@ describe('Hub stack: capacity dashboard and headroom alarms', () => {
   });
 
   it('publishes one dashboard with the headroom, the onboarding step outcomes and the intake queue depth', () => {
-    const template = Template.fromStack(newHubStack());
+    const template = exampleHubTemplate();
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     expect(dashboards[0]!.Properties.DashboardName).toBe('spokelink-capacity');

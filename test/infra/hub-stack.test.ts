@@ -160,7 +160,7 @@ describe('Hub stack: functions', () => {
 
   it('gives every function the configuration and the names it needs in its environment', () => {
     const config = exampleConfig();
-    const template = Template.fromStack(newHubStack({ config }));
+    const template = exampleHubTemplate();
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
       const variables = fn.Properties.Environment.Variables;
       // The configuration travels in the package (bundling writes configText(config) there, bundling.test.ts): the
@@ -583,6 +583,6 @@ describe('Hub stack: aggregated ingress', () => {
   });
 
   it('has no ingress resource without supernets (the default: one rule per VPC block, made by onboarding)', () => {
-    Template.fromStack(newHubStack()).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    exampleHubTemplate().resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 });

@@ -318,7 +318,7 @@ describe('Permissions: hub functions', () => {
       'arn:aws:ec2:us-east-1:111111111111:transit-gateway-route-table/tgw-rtb-0c000000000000003',
     ]);
     // A hub without peers gets none of it.
-    const single = Template.fromStack(newHubStack());
+    const single = exampleHubTemplate();
     expect(
       actionsOfRole(single, 'spokelink-fn-reconcile').filter((a) => a.includes('Peering') || a.includes('Associate')),
     ).toEqual([]);
