@@ -213,7 +213,7 @@ describe('Spoke stack: execution role', () => {
   });
 
   it('lets the spoke role make interface endpoints only for placeable catalog services, tagged, and delete only tagged ones', () => {
-    const template = Template.fromStack(newSpokeStack());
+    const template = exampleSpokeTemplate();
     const statements = statementsOfRole(template, 'spokelink-spoke');
     const create = statements.find((s) => s.sid === 'CreateSpokeEndpointsForCatalogServices');
     expect(create).toMatchObject({
