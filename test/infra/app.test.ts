@@ -79,9 +79,16 @@ describe('CDK app', () => {
     }
   });
 
+  /** The app of the example configuration, built and synthesized once for the tests that only read it. */
+  let exampleApp: ReturnType<typeof buildSpokelinkApp> | undefined;
+  const exampleStacks = () => {
+    exampleApp ??= buildSpokelinkApp(newApp());
+    return exampleApp;
+  };
+
   it('points the spoke rules at the hub bus of the configuration', () => {
     const config = exampleConfig();
-    const { spoke } = buildSpokelinkApp(newApp());
+    const { spoke } = exampleStacks();
     expect(hubBusArn(config)).toBe('arn:aws:events:us-east-1:111111111111:event-bus/spokelink-hub');
     Template.fromStack(spoke).hasResourceProperties('AWS::Events::Rule', {
       Targets: [Match.objectLike({ Arn: hubBusArn(config) })],
@@ -95,7 +102,7 @@ describe('CDK app', () => {
   });
 
   it('uses the delegated administrator call when the StackSet stays in the hub account', () => {
-    const { stackSet } = buildSpokelinkApp(newApp());
+    const { stackSet } = exampleStacks();
     Template.fromStack(stackSet).hasResourceProperties('AWS::CloudFormation::StackSet', {
       CallAs: 'DELEGATED_ADMIN',
     });
