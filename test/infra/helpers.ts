@@ -93,6 +93,19 @@ export function exampleSpokeTemplate(): Template {
   return spokeOfExample;
 }
 
+let hubOfTwoRegions: Template | undefined;
+
+/** The two-region example configuration (config/example-two-regions.hub.json). */
+export function twoRegionsConfig(): HubConfig {
+  return loadConfigFile(join(REPO, 'config', 'example-two-regions.hub.json'));
+}
+
+/** The hub stack's template on the two-region example (a peered hub), synthesized once per test file. */
+export function twoRegionsHubTemplate(): Template {
+  hubOfTwoRegions ??= Template.fromStack(newHubStack({ config: twoRegionsConfig() }));
+  return hubOfTwoRegions;
+}
+
 /** Flattens CloudFormation references the way cdk-nag shows them (`arn:<AWS::Partition>:...`, `<Table.Arn>`). */
 export function flat(value: unknown): string {
   if (typeof value === 'string') return value;

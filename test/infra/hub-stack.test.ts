@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { registryTableDefinition } from '#local/registry-table';
-import { loadConfigFile, parseConfig, regionalConfig } from '#shared/config';
+import { parseConfig, regionalConfig } from '#shared/config';
 import { configDigest, configText, HANDLER_ENV_KEYS } from '#shared/env';
 import { FUNCTION_SPECS } from '../../infra/permissions';
 import { checkEnvironmentSize } from '../../infra/stacks/hub-stack';
@@ -15,6 +15,8 @@ import {
   newHubStack,
   profileConfig,
   REPO,
+  twoRegionsConfig,
+  twoRegionsHubTemplate,
   withSupernets,
 } from './helpers';
 
@@ -188,11 +190,15 @@ describe('Hub stack: functions', () => {
     const endpoints: Record<string, unknown> = {};
     for (let i = 0; i < 40; i++) endpoints[`svc${i}`] = { ...raw.endpoints.ssm, description: 'x'.repeat(100) };
     const large = parseConfig({ ...raw, endpoints });
-    const twoRegions = loadConfigFile(join(REPO, 'config', 'example-two-regions.hub.json'));
+    const twoRegions = twoRegionsConfig();
     // The two-region example alone is about 4 KB of JSON: what SPOKELINK_CONFIG once carried did not fit.
     expect(configText(twoRegions).length).toBeGreaterThan(3_500);
-    for (const config of [large, twoRegions, regionalConfig(twoRegions, 'eu-west-1')]) {
-      const template = Template.fromStack(newHubStack({ config }));
+    const templates = [
+      Template.fromStack(newHubStack({ config: large })),
+      twoRegionsHubTemplate(),
+      Template.fromStack(newHubStack({ config: regionalConfig(twoRegions, 'eu-west-1') })),
+    ];
+    for (const template of templates) {
       const sizes = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) =>
         // Lambda counts keys and values; an intrinsic (a Ref, an ARN) counted as the longest ARN it resolves to here.
         Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).reduce(

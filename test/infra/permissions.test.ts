@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfigFile } from '#shared/config';
 import { FUNCTION_SPECS, RESOURCE_STAR_REASONS } from '../../infra/permissions';
 import {
   actionsOfRole,
@@ -11,15 +9,8 @@ import {
   newHubStack,
   resourcesOf,
   statementsOfRole,
+  twoRegionsHubTemplate,
 } from './helpers';
-
-const twoRegions = () => loadConfigFile(join(__dirname, '..', '..', 'config', 'example-two-regions.hub.json'));
-/** The peered hub's template (the two-region example), synthesized once for the file: the tests only read it. */
-let peeredHub: Template | undefined;
-const peeredHubTemplate = (): Template => {
-  peeredHub ??= Template.fromStack(newHubStack({ config: twoRegions() }));
-  return peeredHub;
-};
 
 /**
  * Actions that may use `Resource: "*"`, each because the service offers no resource-level permission for it
@@ -90,7 +81,7 @@ describe('Permissions: every role', () => {
 
   it.each([
     ['hub', () => exampleHubTemplate()],
-    ['peered hub', () => peeredHubTemplate()],
+    ['peered hub', () => twoRegionsHubTemplate()],
     ['spoke', () => exampleSpokeTemplate()],
   ])('uses Resource "*" in the %s stack only for the allowlisted actions', (_stack, synth) => {
     for (const statement of identityStatements(synth())) {
@@ -305,7 +296,7 @@ describe('Permissions: hub functions', () => {
   });
 
   it('reconcile of a peered hub requests and accepts peerings of its TGW and routes only in the `peers` tables', () => {
-    const template = peeredHubTemplate();
+    const template = twoRegionsHubTemplate();
     const role = 'spokelink-fn-reconcile-use1';
     const attachments = 'arn:aws:ec2:us-east-1:111111111111:transit-gateway-attachment/*';
     expect(resourcesOf(template, role, 'ec2:CreateTransitGatewayPeeringAttachment')).toEqual([
