@@ -80,7 +80,12 @@ function runInChild(job: Job): Promise<JobResult> {
   writeFileSync(input, JSON.stringify({ job, output }));
   const tsx = join(__dirname, '..', 'node_modules', '.bin', 'tsx');
   return new Promise<JobResult>((resolve, reject) => {
-    const child = execFile(tsx, [__filename, input], { maxBuffer: 64 * 1024 * 1024 }, (error, _stdout, stderr) => {
+    // A young generation of 64 MB instead of V8's default 16 (https://nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib):
+    // a day allocates short-lived objects by the gigabyte (every call's input, output and context), and fewer of them
+    // survive into the old generation to be marked and compacted there (about 5% of a 1,000-VPC job's CPU).
+    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim() };
+    const options = { maxBuffer: 64 * 1024 * 1024, env };
+    const child = execFile(tsx, [__filename, input], options, (error, _stdout, stderr) => {
       try {
         if (error) reject(new Error(`bench job ${JSON.stringify(job)} failed: ${stderr || error.message}`));
         else resolve(JSON.parse(readFileSync(output, 'utf8')) as JobResult);
