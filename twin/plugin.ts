@@ -168,9 +168,27 @@ function installDirectSend(): void {
       stack = shortStack(twin, this.constructor.name, spec, this.config);
       shortStacks.set(this, stack);
     }
-    return sendThrough(command, stack, this.config);
+    // The resolved middleware of each command class, once per client, as the SDK's own `send` keeps it with the client
+    // setting `cacheMiddleware` (https://docs.aws.amazon.com/AWSJavaScriptSDK/v3/latest/Package/-smithy-smithy-client/):
+    // the command is the handler's argument, and nothing of a call is kept in the shared context (the caller's
+    // identity travels with the call's arguments).
+    let handlers = classHandlers.get(this);
+    if (!handlers) {
+      handlers = new WeakMap();
+      classHandlers.set(this, handlers);
+    }
+    const commandClass = (command as unknown as { constructor: object }).constructor;
+    let handler = handlers.get(commandClass);
+    if (!handler) {
+      handler = command.resolveMiddleware(stack, this.config, undefined);
+      handlers.set(commandClass, handler);
+    }
+    return handler(command).then((result) => result.output);
   };
 }
+
+/** Per client: each command class's resolved handler on the short stack (see `directSend`). */
+const classHandlers = new WeakMap<object, WeakMap<object, (c: unknown) => Promise<{ output: unknown }>>>();
 
 /**
  * Sends `command` through `stack` (the short stack of a direct path) with the client's `config`, as the client's
@@ -195,16 +213,16 @@ export function sendThrough(command: SdkCommand, stack: object, config: unknown)
 function shortStack(twin: Twin, clientName: string, spec: (typeof CLIENTS)[string], config: SdkConfig) {
   const stack: ShortStack = constructStack();
   stack.add(
-    (next, context) => async (args) => {
-      (context as Record<symbol, unknown>)[IDENTITY] = await config.credentials();
-      return next(args);
+    (next) => async (args) => {
+      const withIdentity = { ...args, [IDENTITY]: await config.credentials() };
+      return next(withIdentity as typeof args);
     },
     { step: 'serialize', name: 'serializerMiddleware' },
   );
   stack.use(getRetryPlugin(config));
   stack.add(
     (_next, context) => async (args) => {
-      const identity = (context as Record<symbol, AwsCredentialIdentity>)[IDENTITY];
+      const identity = (args as unknown as Record<symbol, AwsCredentialIdentity | undefined>)[IDENTITY];
       // The signing region: the endpoint's auth scheme's, else the client's (as SigV4 signing picks it).
       const region = (context as { signing_region?: string }).signing_region ?? (await config.region());
       const operation = String(context.commandName ?? '').replace(/Command$/, '');

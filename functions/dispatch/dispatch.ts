@@ -8,6 +8,7 @@ import {
   forgetRunning,
   giveBackHubSlot,
   hubSlots,
+  hubSlotsRunning,
   putRunning,
   type QueuedRequest,
   queuedRequests,
@@ -210,7 +211,7 @@ export async function dispatch(
           ]),
         ];
   const hubLimit = deps.config.intake.maxConcurrentExecutions;
-  const hub: HubSlots = { running: (await hubSlots(deps.registry)).running, limited: false };
+  const hub: HubSlots = { running: await hubSlotsRunning(deps.registry), limited: false };
   // The hub was at its limit: other accounts' requests may wait for the slot this pass frees.
   const hubWasFull = hub.running >= hubLimit;
   const free = () => hub.running < hubLimit;

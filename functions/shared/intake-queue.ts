@@ -204,6 +204,22 @@ export async function hubSlots(table: RegistryTable): Promise<{ running: number;
 }
 
 /**
+ * How many hub slots are taken, without their holders (one per running execution, ~70 bytes each): what a dispatch
+ * pass reads after every execution's end.
+ */
+export async function hubSlotsRunning(table: RegistryTable): Promise<number> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: SLOTS_KEY,
+      ConsistentRead: true,
+      ProjectionExpression: 'running',
+    }),
+  );
+  return Number(Item?.running ?? 0);
+}
+
+/**
  * Takes a slot of the hub for the execution `name` of `vpcId`, unless `limit` are held. A VPC holds at most one slot:
  * the VPC's earlier execution still holding it (it waits for an approval, so the VPC's next request may start) hands
  * it to `name`. True when `name` holds a slot.

@@ -1,5 +1,5 @@
 import { type AttachmentConfig, attachmentLimits, attachmentRefusal, holdsAttachment } from '#shared/attachment-quota';
-import { getRecord, noRoomFor, type RegistryTable, readAttachmentSlots } from '#shared/registry';
+import { getRecord, noRoomFor, type RegistryTable, readSlotOfVpc } from '#shared/registry';
 
 /**
  * Refuses (`capacity`, naming "Attachments per transit gateway") a VPC that would need an attachment the hub TGW no
@@ -16,9 +16,9 @@ export async function checkAttachmentSlot(
 ): Promise<void> {
   const [record, slots] = await Promise.all([
     getRecord(registry, vpcId),
-    readAttachmentSlots(registry, config.hub.transitGatewayId),
+    readSlotOfVpc(registry, config.hub.transitGatewayId, vpcId),
   ]);
-  if (slots.members[vpcId] || holdsAttachment(record)) return;
+  if (slots.member || holdsAttachment(record)) return;
   const noRoom = noRoomFor(slots, { accountId, ...attachmentLimits(config) });
   if (noRoom) throw attachmentRefusal(config, { vpcId, accountId }, noRoom);
 }

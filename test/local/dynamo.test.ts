@@ -83,3 +83,58 @@ describe('Local DynamoDB (dynalite in process)', () => {
     await expect(client.send(new ListTablesCommand({}))).rejects.toThrow(/ECONNREFUSED|socket hang up|connect/);
   });
 });
+
+describe("dynalite's store (memory-level, as the local runner sets it up)", () => {
+  // dynalite reads a Query's items through a stream over the store's iterator and ends it with `return()`, which
+  // abstract-level's iterators lack: the local runner's store closes them (local/dynamo.ts, `closing`). An open
+  // iterator stays attached to the store and keeps the version of the store it started on.
+  type Iterator = { next(): Promise<unknown>; close(): Promise<void>; return?: () => Promise<void> };
+  type Store = {
+    put(k: string, v: string): Promise<void>;
+    values(o?: object): Iterator;
+    keys(o?: object): Iterator;
+    attachResource(r: unknown): void;
+    detachResource(r: unknown): void;
+    close(): Promise<void>;
+  };
+
+  async function store() {
+    await (await startDynalite()).stop(); // sets the store up as the local runner does
+    const { MemoryLevel } = require('memory-level') as { MemoryLevel: new () => Store };
+    const db = new MemoryLevel();
+    const open = new Set<unknown>();
+    const attach = db.attachResource.bind(db);
+    const detach = db.detachResource.bind(db);
+    db.attachResource = (r) => {
+      open.add(r);
+      attach(r);
+    };
+    db.detachResource = (r) => {
+      open.delete(r);
+      detach(r);
+    };
+    for (const k of ['a', 'b', 'c']) await db.put(k, k.toUpperCase());
+    return { db, open };
+  }
+
+  it('closes an iterator read to its end, or to its limit', async () => {
+    const { db, open } = await store();
+    for (const iterator of [db.values(), db.keys(), db.values({ limit: 2 })]) {
+      const items = [];
+      for (let item = await iterator.next(); item !== undefined; item = await iterator.next()) items.push(item);
+      expect(items.length).toBeGreaterThan(0);
+    }
+    expect(open.size).toBe(0);
+    await db.close();
+  });
+
+  it('closes an iterator its reader ends early with return()', async () => {
+    const { db, open } = await store();
+    const iterator = db.values();
+    expect(await iterator.next()).toBe('A');
+    expect(open.size).toBe(1);
+    await iterator.return?.();
+    expect(open.size).toBe(0);
+    await db.close();
+  });
+});

@@ -1,4 +1,11 @@
-import { accountsWaitingAfter, enqueue, giveBackHubSlot, hubSlots, takeHubSlot } from '#shared/intake-queue';
+import {
+  accountsWaitingAfter,
+  enqueue,
+  giveBackHubSlot,
+  hubSlots,
+  hubSlotsRunning,
+  takeHubSlot,
+} from '#shared/intake-queue';
 import { dynaliteTables } from './dynalite-tables';
 
 // The hub's slots (intake.maxConcurrentExecutions) against a DynamoDB emulator: the count is exact because each slot
@@ -16,6 +23,8 @@ describe('The hub slots (intake.maxConcurrentExecutions)', () => {
     expect(taken.filter(Boolean)).toHaveLength(3);
     const slots = await hubSlots(table);
     expect(slots.running).toBe(3);
+    // What a dispatch pass reads: the count alone, the same.
+    expect(await hubSlotsRunning(table)).toBe(3);
     expect(Object.keys(slots.holders).sort()).toEqual(taken.flatMap((t, i) => (t ? [vpc(i)] : [])).sort());
   });
 
@@ -39,10 +48,12 @@ describe('The hub slots (intake.maxConcurrentExecutions)', () => {
     expect(await giveBackHubSlot(table, vpc(1), 'waiting-for-approval')).toBe(false);
     expect(await giveBackHubSlot(table, vpc(1), 'next')).toBe(true);
     expect((await hubSlots(table)).running).toBe(0);
+    expect(await hubSlotsRunning(table)).toBe(0);
   });
 
   it('gives back nothing, without an error, before any slot was ever taken', async () => {
     const table = await freshTable();
+    expect(await hubSlotsRunning(table)).toBe(0);
     expect(await giveBackHubSlot(table, vpc(1), 'never')).toBe(false);
     expect(await hubSlots(table)).toEqual({ running: 0, holders: {} });
   });

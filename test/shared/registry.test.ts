@@ -11,10 +11,12 @@ import {
   markConnected,
   markFailed,
   mergeIntoRecord,
+  noRoomFor,
   type RegistryTable,
   readAttachmentSlots,
   readClaimBucket,
   readShardCounter,
+  readSlotOfVpc,
   recordAttachment,
   releaseAttachmentSlot,
   releaseLease,
@@ -393,6 +395,38 @@ describe('Registry: attachment slots of the hub TGW', () => {
       }),
     ).resolves.toEqual({ taken: 'new' });
     await expect(take(table, 5_001, 5_000)).resolves.toEqual({ full: 5_000 });
+  });
+
+  it("reads one VPC's slot without the other members: its member, each account's count, their sum", async () => {
+    const table = await freshTable();
+    for (const i of [1, 2, 3]) await take(table, i, 10);
+    await takeAttachmentSlot(table, { ...HUB_TGW, vpcId: vpc(4), accountId: '333333333333', free: 10, budget: 3 });
+    const view = await readSlotOfVpc(table, HUB_TGW.transitGatewayId, vpc(2));
+    expect(view).toEqual({
+      ...HUB_TGW,
+      member: { accountId: '222222222222' },
+      accounts: { '222222222222': 3, '333333333333': 1 },
+      held: 4,
+      exists: true,
+    });
+    const whole = await readAttachmentSlots(table, HUB_TGW.transitGatewayId);
+    expect(view.held).toBe(Object.keys(whole.members).length);
+    expect((await readSlotOfVpc(table, HUB_TGW.transitGatewayId, vpc(9))).member).toBeUndefined();
+    expect(await readSlotOfVpc(table, 'tgw-0000000000000000f', vpc(1))).toMatchObject({ exists: false, held: 0 });
+  });
+
+  it('reads a slots item without account counts whole, and refuses the VPC past its members', async () => {
+    const table = await freshTable();
+    const members = { [vpc(1)]: { accountId: '222222222222' }, [vpc(2)]: { accountId: '333333333333' } };
+    await table.dynamo.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: `TGW#${HUB_TGW.transitGatewayId}`, sk: 'ATTACHMENTS', kind: 'attachments', members },
+      }),
+    );
+    const view = await readSlotOfVpc(table, HUB_TGW.transitGatewayId, vpc(3));
+    expect(view).toMatchObject({ member: undefined, held: 2, exists: true });
+    expect(noRoomFor(view, { accountId: '444444444444', free: 2, budget: 5 })).toEqual({ full: 2 });
   });
 
   it('gives a VPC that holds its attachment already its slot without the capacity condition (AWS counts it)', async () => {

@@ -1,13 +1,17 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AssociateRouteTableCommand,
   AssociateVpcCidrBlockCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteCommand,
+  CreateRouteTableCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
   DeleteRouteCommand,
+  DeleteSecurityGroupCommand,
   DeleteSubnetCommand,
   DeleteTagsCommand,
   DeleteVpcCommand,
@@ -774,5 +778,59 @@ describe('Twin EC2: world', () => {
     expect(() => parseWorld({ version: 1, ec2: { vpcs: [{ id: 'nope', ownerId: '1', cidrBlocks: [] }] } })).toThrow(
       /ec2\.vpcs\.0\.id[\s\S]*ec2\.vpcs\.0\.ownerId[\s\S]*ec2\.vpcs\.0\.cidrBlocks/,
     );
+  });
+});
+
+describe('Twin EC2: what each account owns (the owner index beside the records)', () => {
+  it('lists an account its own resources in creation order after creates and deletes, never those of another account', async () => {
+    const { hub, spoke } = setup();
+    const ids = async (client: EC2Client) => ({
+      vpcs: (await client.send(new DescribeVpcsCommand({}))).Vpcs?.map((v) => v.VpcId),
+      subnets: (await client.send(new DescribeSubnetsCommand({}))).Subnets?.map((x) => x.SubnetId),
+      tables: (await client.send(new DescribeRouteTablesCommand({}))).RouteTables?.map((x) => x.RouteTableId),
+      groups: (await client.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.map((x) => x.GroupId),
+    });
+    // Read first, so that the index exists before the writes below (it is built on first use).
+    const before = { hub: await ids(hub), spoke: await ids(spoke) };
+    expect(before.spoke.vpcs).toEqual([SPOKE_VPC]);
+    const { Vpc } = await spoke.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }));
+    const vpcId = Vpc!.VpcId!;
+    const { Subnet } = await spoke.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.8.1.0/24' }));
+    const { RouteTable } = await spoke.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+    const { GroupId } = await spoke.send(
+      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'extra', Description: 'extra' }),
+    );
+    const grown = await ids(spoke);
+    expect(grown.vpcs).toEqual([SPOKE_VPC, vpcId]);
+    expect(grown.subnets).toEqual([...before.spoke.subnets!, Subnet!.SubnetId]);
+    expect(grown.tables?.slice(0, -2)).toEqual(before.spoke.tables);
+    expect(grown.tables?.at(-1)).toBe(RouteTable!.RouteTableId);
+    expect(grown.groups?.at(-1)).toBe(GroupId);
+    // The hub sees none of it.
+    expect(await ids(hub)).toEqual(before.hub);
+
+    await spoke.send(new DeleteSecurityGroupCommand({ GroupId }));
+    await spoke.send(new DeleteSubnetCommand({ SubnetId: Subnet!.SubnetId }));
+    expect((await ids(spoke)).subnets).toEqual(before.spoke.subnets);
+    expect((await ids(spoke)).groups).not.toContain(GroupId);
+  });
+
+  it('is kept up because nothing in the twin writes or deletes an EC2 record but putResource and removeResource', () => {
+    const dir = join(__dirname, '..', '..', 'twin', 'services', 'ec2');
+    const direct =
+      /(\.(vpcs|subnets|routeTables|securityGroups|transitGateways|tgwRouteTables|attachments|endpointServices|endpoints)\[[^\]]+\]\s*=[^=])|delete\s+[\w.()]+\.(vpcs|subnets|routeTables|securityGroups|transitGateways|tgwRouteTables|attachments|endpointServices|endpoints)\[/;
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ where: `${f}:${i + 1}`, line }))
+          .filter(({ line }) => direct.test(line) && !/^\s*(\/\/|\*)/.test(line)),
+      )
+      .filter(({ where }) => !where.startsWith('model.ts:'));
+    expect(offenders).toEqual([]);
+    // The check itself finds a direct write.
+    expect(direct.test('    s.vpcs[vpc.id] = vpc;')).toBe(true);
+    expect(direct.test('    delete s.subnets[subnet.id];')).toBe(true);
   });
 });

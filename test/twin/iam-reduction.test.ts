@@ -1,4 +1,11 @@
-import { IamEvaluator, type IamRequest, type PolicyDocument, statementsForAction } from '#twin/iam';
+import {
+  IamEvaluator,
+  type IamRequest,
+  type PolicyDocument,
+  resourceTypeMemoInstalled,
+  simulateRequest,
+  statementsForAction,
+} from '#twin/iam';
 import { compareReductionSample, HANDWRITTEN, HUB, PRINCIPAL } from './iam-reduction-sample';
 
 /*
@@ -68,5 +75,41 @@ describe('IamEvaluator: a malformed statement fails every request, whatever its 
     }
     // iam:PassRole: the NotAction deny applies (aws:PrincipalAccount is absent, so StringNotEquals holds).
     expect(decisions).toEqual(['allowed', 'explicitDeny', 'allowed', 'explicitDeny']);
+  });
+});
+
+describe("the simulator's resource-type lookup, memoized", () => {
+  it('is installed over the module iam-simulate reads it from (an upgrade that moves it fails here)', () => {
+    expect(resourceTypeMemoInstalled).toBe(true);
+  });
+
+  it('decides a resource of each kind the same on first and repeated lookups', async () => {
+    const identity: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: `arn:aws:ec2:*:${HUB}:vpc/*` },
+        { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: `arn:aws:ec2:*:${HUB}:subnet/subnet-0a*` },
+      ],
+    };
+    const decide = async (resource: string) => {
+      const result = await simulateRequest(
+        PRINCIPAL,
+        { identity: [identity], session: undefined, trust: undefined },
+        { action: 'ec2:CreateTags', resource, resourceAccount: HUB, context: {} },
+      );
+      return result.resultType === 'error' ? result.errors : result.overallResult;
+    };
+    const resources = [
+      `arn:aws:ec2:us-east-1:${HUB}:vpc/vpc-0a1b2c3d4e5f60718`,
+      `arn:aws:ec2:us-east-1:${HUB}:subnet/subnet-0a1b2c3d4e5f60718`,
+      `arn:aws:ec2:us-east-1:${HUB}:subnet/subnet-0b1b2c3d4e5f60718`,
+      `arn:aws:ec2:us-east-1:${HUB}:route-table/rtb-0a1b2c3d4e5f60718`,
+    ];
+    const expected = ['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied'];
+    for (const round of [1, 2]) {
+      const answers = [];
+      for (const r of resources) answers.push(await decide(r));
+      expect({ round, answers }).toEqual({ round, answers: expected });
+    }
   });
 });

@@ -62,6 +62,58 @@ const slotsOf = (transitGatewayId: string, item: Record<string, unknown> | undef
   accounts: (item?.accounts as Record<string, number> | undefined) ?? {},
 });
 
+/** What one VPC's slot decisions read of the slots item: the VPC's own member and how many each account holds. */
+export interface VpcSlotView {
+  transitGatewayId: string;
+  /** The VPC's member, if it has one. */
+  member: Member | undefined;
+  /** Members per account. */
+  accounts: Record<string, number>;
+  /** Members in all (the sum of `accounts`: every write keeps both in the same update). */
+  held: number;
+  /** Whether the item exists (a TGW's first slot creates it). */
+  exists: boolean;
+}
+
+/**
+ * The slots item as one VPC's decisions need it (strongly consistent), without the other VPCs' members: a full TGW's
+ * item is ~300 KB, its `accounts` map ~30 bytes an account. The count of members is the sum of `accounts`, which every
+ * write keeps with `members` in the same update; an item without `accounts` (none is written so) is read whole.
+ * DynamoDB charges the read by the item's whole size either way
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html); the function no longer
+ * downloads and parses thousands of members per onboarding (two reads each: ValidateAndPlan and BeginOnboarding).
+ */
+export async function readSlotOfVpc(
+  table: RegistryTable,
+  transitGatewayId: string,
+  vpcId: string,
+): Promise<VpcSlotView> {
+  const { Item } = await table.dynamo.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: attachmentsKey(transitGatewayId),
+      ConsistentRead: true,
+      ProjectionExpression: '#pk, #members.#vpc, #accounts',
+      ExpressionAttributeNames: { '#pk': 'pk', '#members': 'members', '#vpc': vpcId, '#accounts': 'accounts' },
+    }),
+  );
+  if (Item && Item.accounts === undefined) return viewOf(readAttachmentSlots(table, transitGatewayId), vpcId, true);
+  const slots = slotsOf(transitGatewayId, Item);
+  const held = Object.values(slots.accounts).reduce((sum, n) => sum + n, 0);
+  return { transitGatewayId, member: slots.members[vpcId], accounts: slots.accounts, held, exists: Item !== undefined };
+}
+
+async function viewOf(whole: Promise<AttachmentSlots>, vpcId: string, exists: boolean): Promise<VpcSlotView> {
+  const slots = await whole;
+  return {
+    transitGatewayId: slots.transitGatewayId,
+    member: slots.members[vpcId],
+    accounts: slots.accounts,
+    held: Object.keys(slots.members).length,
+    exists,
+  };
+}
+
 const MAX_ATTEMPTS = 8;
 
 /** The condition and its names/values that no newer lease holder wrote the VPC's member (true without a fence). */
@@ -78,8 +130,8 @@ function memberFence(table: RegistryTable): {
   };
 }
 
-function newerLease(table: RegistryTable, vpcId: string, slots: AttachmentSlots): LeaseLostError | undefined {
-  const stamped = slots.members[vpcId]?.leaseToken;
+function newerLease(table: RegistryTable, vpcId: string, slots: VpcSlotView): LeaseLostError | undefined {
+  const stamped = slots.member?.leaseToken;
   if (!table.fence || stamped === undefined || stamped <= table.fence.token) return undefined;
   return new LeaseLostError(
     `${vpcId}: its attachment slot on ${slots.transitGatewayId} was written under a newer lease (token ${stamped} > ` +
@@ -100,10 +152,10 @@ export type AttachmentSlotOutcome = { taken: 'new' | 'held' } | NoRoom;
  * its `budget` (the conditions takeAttachmentSlot writes under). Undefined when there is room.
  */
 export function noRoomFor(
-  slots: AttachmentSlots,
+  slots: Pick<VpcSlotView, 'held' | 'accounts'>,
   args: { accountId: string; free: number; budget: number },
 ): NoRoom | undefined {
-  const held = Object.keys(slots.members).length;
+  const { held } = slots;
   if (held >= args.free) return { full: held };
   const ofAccount = slots.accounts[args.accountId] ?? 0;
   if (ofAccount >= args.budget) return { overBudget: ofAccount };
@@ -231,15 +283,14 @@ export async function takeAttachmentSlot(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // Read first: the item is large (~60 bytes per member), and every write, a refused conditional one included,
     // costs its whole size in write units; the conditions below, not this read, keep the count right.
-    const Item = await getSlotsItem(table, transitGatewayId);
-    if (!Item) {
+    const slots = await readSlotOfVpc(table, transitGatewayId, vpcId);
+    if (!slots.exists) {
       await createSlotsItem(table, transitGatewayId);
       continue;
     }
-    const slots = slotsOf(transitGatewayId, Item);
     const lost = newerLease(table, vpcId, slots);
     if (lost) throw lost;
-    const mine = slots.members[vpcId];
+    const mine = slots.member;
     if (mine) {
       // Held already: rewritten only to stamp a newer lease token (fenced: never over a newer one's).
       if (mine.leaseToken === member.leaseToken) return { taken: 'held' };
@@ -274,7 +325,7 @@ export async function releaseAttachmentSlot(
   const released = await removeMember(table, { transitGatewayId, vpcId, accountId }, memberFence(table));
   if (released) return;
   // Not a member (nothing to give back), or a newer lease holder's slot (never an older holder's to give back).
-  const lost = newerLease(table, vpcId, await readAttachmentSlots(table, transitGatewayId));
+  const lost = newerLease(table, vpcId, await readSlotOfVpc(table, transitGatewayId, vpcId));
   if (lost) throw lost;
 }
 

@@ -35,6 +35,7 @@ import {
   ownedList,
   paginate,
   presentById,
+  putResource,
   quotas,
   refuseUnmodeled,
   requireParam,
@@ -708,7 +709,7 @@ export const endpointOperations: Record<string, OperationHandler> = {
             { at: ctx.now + s.settings.endpointPendingMs, state: 'available' },
           ]),
     );
-    s.endpoints[e.id] = e;
+    putResource(s, 'endpoints', e);
     emitCreationTags(ctx, e);
     return { VpcEndpoint: endpointView(s, e, ctx.now) };
   },

@@ -293,9 +293,58 @@ function indexAttachment(index: Map<string, TgwAttachment[]>, att: TgwAttachment
 export function addAttachment(s: Ec2State, att: TgwAttachment): void {
   // An id given twice (a world's) replaces the first: the index is then rebuilt from the record.
   if (Object.hasOwn(s.attachments, att.id)) attachmentsByVpc.delete(s.attachments);
-  s.attachments[att.id] = att;
+  putResource(s, 'attachments', att);
   const index = attachmentsByVpc.get(s.attachments);
   if (index) indexAttachment(index, att);
+}
+
+/**
+ * Each collection's resources by owner account, in the record's order: an index beside the record, built on first use
+ * and kept up by `putResource` and `removeResource`, the only ways the twin adds or removes a resource
+ * (test/twin/ec2-vpc.test.ts checks that nothing writes a record directly). `ownedList` then reads a spoke's
+ * few resources instead of walking a world's thousands on every describe.
+ */
+const ownerIndexes = new WeakMap<Record<string, Owned>, Map<string, Map<string, Owned>>>();
+
+function ownerIndex(record: Record<string, Owned>): Map<string, Map<string, Owned>> {
+  let index = ownerIndexes.get(record);
+  if (!index) {
+    index = new Map();
+    for (const r of Object.values(record)) indexOwner(index, r);
+    ownerIndexes.set(record, index);
+  }
+  return index;
+}
+
+function indexOwner(index: Map<string, Map<string, Owned>>, r: Owned): void {
+  let mine = index.get(r.ownerId);
+  if (!mine) {
+    mine = new Map();
+    index.set(r.ownerId, mine);
+  }
+  // A Map keeps an existing key's place, as an object does: the index lists an owner's resources in the record's order.
+  mine.set(r.id, r);
+}
+
+/** Adds (or replaces) a resource of a collection. */
+export function putResource<C extends Collection>(s: Ec2State, collection: C, resource: Ec2State[C][string]): void {
+  const record = s[collection] as Record<string, Owned>;
+  const previous = Object.hasOwn(record, resource.id) ? record[resource.id] : undefined;
+  record[resource.id] = resource;
+  const index = ownerIndexes.get(record);
+  if (!index) return;
+  // Another owner for the same id (never made by the twin itself): rebuilt from the record on next use.
+  if (previous && previous.ownerId !== resource.ownerId) ownerIndexes.delete(record);
+  else indexOwner(index, resource);
+}
+
+/** Removes a resource of a collection (absent: nothing). */
+export function removeResource(s: Ec2State, collection: Collection, id: string): void {
+  const record = s[collection] as Record<string, Owned>;
+  if (!Object.hasOwn(record, id)) return;
+  const resource = record[id]!;
+  delete record[id];
+  ownerIndexes.get(record)?.get(resource.ownerId)?.delete(id);
 }
 
 /** Every attachment of a VPC (whatever its state), in the order they were made. */
@@ -416,11 +465,10 @@ export function owned<C extends Collection>(ctx: CallContext, collection: C, id:
 
 /** Resources of a collection the caller owns in the call's region (visible ones only). */
 export function ownedList<C extends Collection>(ctx: CallContext, collection: C): Ec2State[C][string][] {
-  // The owner first: the cheap test that rules out nearly every resource of a large world for a spoke's describe.
-  const owner = ctx.caller.accountId;
-  return Object.values(ec2State(ctx.twin)[collection]).filter(
-    (r) => r.ownerId === owner && isVisible(r, ctx),
-  ) as Ec2State[C][string][];
+  const mine = ownerIndex(ec2State(ctx.twin)[collection] as Record<string, Owned>).get(ctx.caller.accountId);
+  const out: Ec2State[C][string][] = [];
+  if (mine) for (const r of mine.values()) if (isVisible(r, ctx)) out.push(r as Ec2State[C][string]);
+  return out;
 }
 
 /**

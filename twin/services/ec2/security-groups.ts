@@ -25,7 +25,9 @@ import {
   owned,
   ownedList,
   paginate,
+  putResource,
   quotas,
+  removeResource,
   requireParam,
   type SecurityGroup,
   type SecurityGroupRule,
@@ -214,7 +216,7 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
         { id: ctx.twin.newId('sgr'), isEgress: true, protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' },
       ],
     };
-    s.securityGroups[g.id] = g;
+    putResource(s, 'securityGroups', g);
     emitCreationTags(ctx, g);
     return { GroupId: g.id, Tags: tagList(g.tags), SecurityGroupArn: groupView(g).SecurityGroupArn };
   },
@@ -235,7 +237,7 @@ export const securityGroupOperations: Record<string, OperationHandler> = {
       (e) => e.securityGroupIds.includes(g.id) && stateAt(e.timeline, ctx.now) !== 'deleted',
     );
     if (user) throw err('DependencyViolation', `resource ${g.id} has a dependent object`);
-    delete s.securityGroups[g.id];
+    removeResource(s, 'securityGroups', g.id);
     return { Return: true, GroupId: g.id };
   },
 

@@ -14,6 +14,7 @@ import type {
   DisableTransitGatewayRouteTablePropagationRequest,
   DisassociateTransitGatewayRouteTableRequest,
   EnableTransitGatewayRouteTablePropagationRequest,
+  Filter,
   GetTransitGatewayAttachmentPropagationsRequest,
   GetTransitGatewayRouteTableAssociationsRequest,
   GetTransitGatewayRouteTablePropagationsRequest,
@@ -50,6 +51,7 @@ import {
   owned,
   paginate,
   presentById,
+  putResource,
   quotas,
   refuseUnmodeled,
   requireParam,
@@ -156,6 +158,29 @@ function linkState(s: Ec2State, link: TgwLink, now: number, kind: 'association' 
   return kind === 'association' ? 'associating' : 'enabling';
 }
 
+/**
+ * A route table's links (associations or propagations) by attachment, in the list's order: an index beside each list,
+ * which only grows (a link is never removed from it: `goneAt` ends it), caught up with what was appended since its last
+ * use. One attachment's association or propagations are then found without walking a table's thousands of links.
+ */
+const linkIndexes = new WeakMap<TgwLink[], { indexed: number; byAttachment: Map<string, TgwLink[]> }>();
+
+function linksOf(table: TgwRouteTable, kind: 'association' | 'propagation', attachmentId: string): readonly TgwLink[] {
+  const links = kind === 'association' ? table.associations : table.propagations;
+  let index = linkIndexes.get(links);
+  if (!index || index.indexed > links.length) {
+    index = { indexed: 0, byAttachment: new Map() };
+    linkIndexes.set(links, index);
+  }
+  for (; index.indexed < links.length; index.indexed += 1) {
+    const link = links[index.indexed]!;
+    const list = index.byAttachment.get(link.attachmentId);
+    if (list) list.push(link);
+    else index.byAttachment.set(link.attachmentId, [link]);
+  }
+  return index.byAttachment.get(attachmentId) ?? [];
+}
+
 function liveLinks(s: Ec2State, table: TgwRouteTable, kind: 'association' | 'propagation', now: number) {
   const links = kind === 'association' ? table.associations : table.propagations;
   return links.flatMap((link) => {
@@ -210,8 +235,7 @@ function associationOf(s: Ec2State, att: TgwAttachment, now: number, tgwId = att
   for (const table of Object.values(s.tgwRouteTables)) {
     if (table.transitGatewayId !== tgwId) continue;
     // The first live association link of this attachment (liveLinks(...).find(...), without the table's others).
-    for (const link of table.associations) {
-      if (link.attachmentId !== att.id) continue;
+    for (const link of linksOf(table, 'association', att.id)) {
       const state = linkState(s, link, now, 'association');
       if (state) return { table, state, link };
     }
@@ -293,28 +317,44 @@ export interface TableRoute {
  * route: it stays, drops the traffic and counts against the quota until it is deleted
  * (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html).
  */
-export function tableRoutes(s: Ec2State, table: TgwRouteTable, now: number): TableRoute[] {
-  const statics: TableRoute[] = table.staticRoutes.map((r) => {
+export function tableRoutes(
+  s: Ec2State,
+  table: TgwRouteTable,
+  now: number,
+  /** Only routes this keeps (a search's own filters, read before any route is built; the same routes in the same order). */
+  keep?: (cidr: string, attachmentId: string | undefined) => boolean,
+): TableRoute[] {
+  const statics: TableRoute[] = [];
+  for (const r of table.staticRoutes) {
+    if (keep && !keep(r.cidr, r.attachmentId)) continue;
     const attachment = r.attachmentId ? s.attachments[r.attachmentId] : undefined;
     const live = attachment !== undefined && LIVE.has(attachmentState(attachment, now));
-    return {
+    statics.push({
       cidr: r.cidr,
       ...(attachment ? { attachment } : {}),
       type: 'static',
       state: live ? 'active' : 'blackhole',
-    };
-  });
+    });
+  }
   const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
   const propagated: TableRoute[] = propagatedRoutes(s, table, now)
-    .filter((p) => !staticCidrs.has(p.cidr))
+    .filter((p) => !staticCidrs.has(p.cidr) && (!keep || keep(p.cidr, p.attachment.id)))
     .map((p) => ({ cidr: p.cidr, attachment: p.attachment, type: 'propagated', state: 'active' }));
   return [...statics, ...propagated];
+}
+
+/** How many routes a table has (`tableRoutes(...).length`, without building them). */
+function routeCount(s: Ec2State, table: TgwRouteTable, now: number): number {
+  const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
+  let propagated = 0;
+  for (const p of propagatedRoutes(s, table, now)) if (!staticCidrs.has(p.cidr)) propagated += 1;
+  return table.staticRoutes.length + propagated;
 }
 
 function routesOfTgw(s: Ec2State, tgwId: string, now: number): number {
   return Object.values(s.tgwRouteTables)
     .filter((t) => t.transitGatewayId === tgwId)
-    .reduce((n, t) => n + tableRoutes(s, t, now).length, 0);
+    .reduce((n, t) => n + routeCount(s, t, now), 0);
 }
 
 /** RouteLimitExceeded past 10,000 routes per TGW (https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html). */
@@ -446,8 +486,9 @@ function attachmentView(ctx: CallContext, att: TgwAttachment): SdkAttachment {
   };
 }
 
-function visibleAttachments(ctx: CallContext, ids: string[] | undefined): TgwAttachment[] {
-  const all = ec2State(ctx.twin).attachments;
+function visibleAttachments(ctx: CallContext, ids: string[] | undefined, filters?: Filter[]): TgwAttachment[] {
+  const s = ec2State(ctx.twin);
+  const all = s.attachments;
   if (ids && ids.length > 0) {
     // The same answer as selectIds over every visible attachment (ids order, no repeats, NotFound for an id that is
     // absent or invisible to the caller), without walking a TGW's thousands of attachments per describe.
@@ -459,7 +500,15 @@ function visibleAttachments(ctx: CallContext, ids: string[] | undefined): TgwAtt
     }
     return out;
   }
-  return Object.values(all).filter((a) => attachmentVisible(ctx, a));
+  // A filter naming one VPC (`vpc-id`, or `resource-id` with a VPC id: a peering attachment's resource is a TGW) keeps
+  // that VPC's attachments alone: they are read from the VPC's index, in the record's order, the same ones the filter
+  // would keep of the whole record (applyFilters still applies it), without walking a TGW's thousands.
+  const vpcFilter = filters?.find(
+    (f) =>
+      (f.Name === 'vpc-id' || f.Name === 'resource-id') && f.Values?.length === 1 && f.Values[0]!.startsWith('vpc-'),
+  );
+  const pool = vpcFilter ? attachmentsOfVpc(s, vpcFilter.Values![0]!) : Object.values(all);
+  return pool.filter((a) => attachmentVisible(ctx, a));
 }
 
 const attachmentFilters = (ctx: CallContext) => ({
@@ -570,7 +619,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         { at: ctx.now + ctx.twin.draw(ctx.twin.timings.attachmentPendingMs), state: 'available' },
       ],
     };
-    s.transitGateways[tgw.id] = tgw;
+    putResource(s, 'transitGateways', tgw);
     if (tgw.defaultRouteTableAssociation === 'enable' || tgw.defaultRouteTablePropagation === 'enable') {
       const table: TgwRouteTable = {
         id: ctx.twin.newId('tgw-rtb'),
@@ -585,7 +634,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         propagations: [],
         staticRoutes: [],
       };
-      s.tgwRouteTables[table.id] = table;
+      putResource(s, 'tgwRouteTables', table);
       if (tgw.defaultRouteTableAssociation === 'enable') tgw.associationDefaultRouteTableId = table.id;
       if (tgw.defaultRouteTablePropagation === 'enable') tgw.propagationDefaultRouteTableId = table.id;
     }
@@ -634,7 +683,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
       propagations: [],
       staticRoutes: [],
     };
-    s.tgwRouteTables[table.id] = table;
+    putResource(s, 'tgwRouteTables', table);
     emitCreationTags(ctx, table);
     return { TransitGatewayRouteTable: { ...routeTableView(s, table), State: 'pending' } };
   },
@@ -716,9 +765,10 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const att = visibleAttachment(ctx, input.TransitGatewayAttachmentId);
     const s = ec2State(ctx.twin);
     const rows = Object.values(s.tgwRouteTables).flatMap((table) =>
-      liveLinks(s, table, 'propagation', ctx.now)
-        .filter((l) => l.att.id === att.id)
-        .map((l) => ({ TransitGatewayRouteTableId: table.id, State: l.state, tags: {} })),
+      linksOf(table, 'propagation', att.id).flatMap((link) => {
+        const state = linkState(s, link, ctx.now, 'propagation');
+        return state ? [{ TransitGatewayRouteTableId: table.id, State: state, tags: {} }] : [];
+      }),
     );
     const filtered = applyFilters(rows, input.Filters, {
       'transit-gateway-route-table-id': (r) => r.TransitGatewayRouteTableId,
@@ -748,7 +798,21 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     // Filters are required (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html).
     if (!input.Filters?.length) throw errors.missingParameter('Filters');
     const s = ec2State(ctx.twin);
-    const rows = tableRoutes(s, table, ctx.now).map((r) => ({ ...r, tags: {} }));
+    // The attachment and exact-match filters narrow the table's routes before they are built (applyFilters and the
+    // route-search filters below still decide): a search for one VPC's routes does not build a TGW's thousands.
+    const valuesOf = (name: string) => {
+      const f = input.Filters!.find((x) => x.Name === name);
+      return f ? new Set(f.Values ?? []) : undefined;
+    };
+    const attachmentIds = valuesOf('attachment.transit-gateway-attachment-id');
+    const exact = valuesOf('route-search.exact-match');
+    const keep =
+      attachmentIds || exact
+        ? (cidr: string, attachmentId: string | undefined) =>
+            (!attachmentIds || (attachmentId !== undefined && attachmentIds.has(attachmentId))) &&
+            (!exact || exact.has(cidr))
+        : undefined;
+    const rows = tableRoutes(s, table, ctx.now, keep).map((r) => ({ ...r, tags: {} }));
     const filtered = applyFilters(
       rows,
       input.Filters.filter((f) => !f.Name?.startsWith('route-search.')),
@@ -936,7 +1000,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   DescribeTransitGatewayVpcAttachments(ctx, input: DescribeTransitGatewayVpcAttachmentsRequest) {
     const atts = applyFilters(
-      visibleAttachments(ctx, input.TransitGatewayAttachmentIds).filter((a) => !a.peering),
+      visibleAttachments(ctx, input.TransitGatewayAttachmentIds, input.Filters).filter((a) => !a.peering),
       input.Filters,
       attachmentFilters(ctx),
     );
@@ -946,7 +1010,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
 
   DescribeTransitGatewayAttachments(ctx, input: DescribeTransitGatewayAttachmentsRequest) {
     const atts = applyFilters(
-      visibleAttachments(ctx, input.TransitGatewayAttachmentIds),
+      visibleAttachments(ctx, input.TransitGatewayAttachmentIds, input.Filters),
       input.Filters,
       attachmentFilters(ctx),
     );

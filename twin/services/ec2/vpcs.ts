@@ -42,8 +42,10 @@ import {
   paginate,
   parseCidr,
   parseIpv6Cidr,
+  putResource,
   quotas,
   type RouteTable,
+  removeResource,
   requireParam,
   type Subnet,
   selectIds,
@@ -286,11 +288,11 @@ export const vpcOperations: Record<string, OperationHandler> = {
     ) {
       throw new Error('twin: CreateVpc with an IPv6 pool is not modeled (use AssociateVpcCidrBlock)');
     }
-    s.vpcs[vpc.id] = vpc;
+    putResource(s, 'vpcs', vpc);
     const main = newRouteTable(ctx, vpc, true, {});
-    s.routeTables[main.id] = main;
+    putResource(s, 'routeTables', main);
     const sgId = ctx.twin.newId('sg');
-    s.securityGroups[sgId] = {
+    putResource(s, 'securityGroups', {
       id: sgId,
       ownerId: vpc.ownerId,
       region: vpc.region,
@@ -304,7 +306,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
       rules: [
         { id: ctx.twin.newId('sgr'), isEgress: true, protocol: '-1', fromPort: -1, toPort: -1, cidr: '0.0.0.0/0' },
       ],
-    };
+    });
     emitCreationTags(ctx, vpc);
     const view = vpcView(vpc);
     emitApiCall(ctx, 'CreateVpc', { cidrBlock: cidr }, { vpc: { vpcId: vpc.id, cidrBlock: cidr, state: 'pending' } });
@@ -327,9 +329,9 @@ export const vpcOperations: Record<string, OperationHandler> = {
     if (Object.values(s.endpoints).some((e) => e.vpcId === vpc.id && stateAt(e.timeline, ctx.now) !== 'deleted')) {
       throw dependency('VPC endpoints');
     }
-    for (const t of Object.values(s.routeTables)) if (t.vpcId === vpc.id) delete s.routeTables[t.id];
-    for (const g of Object.values(s.securityGroups)) if (g.vpcId === vpc.id) delete s.securityGroups[g.id];
-    delete s.vpcs[vpc.id];
+    for (const t of Object.values(s.routeTables)) if (t.vpcId === vpc.id) removeResource(s, 'routeTables', t.id);
+    for (const g of Object.values(s.securityGroups)) if (g.vpcId === vpc.id) removeResource(s, 'securityGroups', g.id);
+    removeResource(s, 'vpcs', vpc.id);
     emitApiCall(ctx, 'DeleteVpc', { vpcId: vpc.id }, { _return: true });
     return {};
   },
@@ -418,7 +420,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
       ...(ipv6 ? { ipv6CidrBlock: ipv6, ipv6AssociationId: ctx.twin.newId('subnet-cidr-assoc') } : {}),
       ...(native ? { ipv6Native: true } : {}),
     };
-    s.subnets[subnet.id] = subnet;
+    putResource(s, 'subnets', subnet);
     emitCreationTags(ctx, subnet);
     return { Subnet: { ...subnetView(subnet), State: 'pending' } };
   },
@@ -468,7 +470,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
     }
     for (const t of Object.values(s.routeTables))
       t.associations = t.associations.filter((a) => a.subnetId !== subnet.id);
-    delete s.subnets[subnet.id];
+    removeResource(s, 'subnets', subnet.id);
     return {};
   },
 
@@ -491,7 +493,7 @@ export const vpcOperations: Record<string, OperationHandler> = {
   CreateRouteTable(ctx, input: CreateRouteTableRequest) {
     const vpc = owned(ctx, 'vpcs', input.VpcId, 'VpcId');
     const table = newRouteTable(ctx, vpc, false, creationTags(input.TagSpecifications, 'route-table'));
-    ec2State(ctx.twin).routeTables[table.id] = table;
+    putResource(ec2State(ctx.twin), 'routeTables', table);
     emitCreationTags(ctx, table);
     return { RouteTable: routeTableView(ctx, table) };
   },

@@ -8,6 +8,7 @@ import {
   cidrContains,
   cidrOverlaps,
   ec2State,
+  putResource,
   type Route,
   type SecurityGroupRule,
   type TgwLink,
@@ -324,13 +325,13 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
           : secondaryCidrProblem(vpc.cidrBlocks.slice(0, i), c, [], s.quotas.cidrBlocksPerVpc)?.message;
       if (problem) fail(`${where}: CIDR ${c}: ${problem}`);
     });
-    s.vpcs[vpc.id] = {
+    putResource(s, 'vpcs', {
       ...base(vpc.id, vpc.ownerId, vpc.region, vpc.tags),
       cidrBlocks: [...vpc.cidrBlocks],
       cidrAssociationIds: vpc.cidrBlocks.map(() => twin.newId('vpc-cidr-assoc')),
       enableDnsSupport: vpc.enableDnsSupport,
       enableDnsHostnames: vpc.enableDnsHostnames,
-    };
+    });
     // IPv6 blocks as AWS would have handed them out (./vpc-cidrs.ts cites the rules).
     const ipv6Blocks: { cidr: string; associationId: string; pool: string }[] = [];
     for (const block of vpc.ipv6CidrBlocks) {
@@ -377,7 +378,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
           fail(`${where}: subnet ${subnet.id} IPv6 CIDR ${subnet.ipv6CidrBlock} is not /44 to /64 in steps of /4`);
         }
       }
-      s.subnets[subnet.id] = {
+      putResource(s, 'subnets', {
         ...base(subnet.id, vpc.ownerId, vpc.region, subnet.tags),
         vpcId: vpc.id,
         availabilityZone: subnet.availabilityZone,
@@ -386,7 +387,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
           ? { ipv6CidrBlock: subnet.ipv6CidrBlock, ipv6AssociationId: twin.newId('subnet-cidr-assoc') }
           : {}),
         ...(subnet.ipv6Native ? { ipv6Native: true } : {}),
-      };
+      });
     }
     const mains = vpc.routeTables.filter((t) => t.main);
     if (mains.length > 1) fail(`${where}: more than one main route table`);
@@ -419,14 +420,14 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         if (associated.has(subnetId)) fail(`${where}: subnet ${subnetId} is associated with two route tables`);
         associated.add(subnetId);
       }
-      s.routeTables[table.id] = {
+      putResource(s, 'routeTables', {
         ...base(table.id, vpc.ownerId, vpc.region, table.tags),
         vpcId: vpc.id,
         main: table.main === true,
         mainAssociationId: table.main ? twin.newId('rtbassoc') : undefined,
         associations: table.subnetIds.map((subnetId) => ({ id: twin.newId('rtbassoc'), subnetId })),
         routes,
-      };
+      });
     }
     const groups = [...vpc.securityGroups];
     if (!groups.some((g) => g.name === 'default')) {
@@ -468,14 +469,14 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
         toPort: -1,
         cidr: '0.0.0.0/0',
       });
-      s.securityGroups[group.id] = {
+      putResource(s, 'securityGroups', {
         ...base(group.id, vpc.ownerId, vpc.region, group.tags),
         vpcId: vpc.id,
         name: group.name,
         description: group.description,
         isDefault: group.name === 'default',
         rules,
-      };
+      });
     }
   }
   // Routes to a TGW must name a TGW of the world.
@@ -500,7 +501,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       tgw.options.defaultRouteTableAssociation === 'enable' || tgw.options.defaultRouteTablePropagation === 'enable';
     if (defaults.length === 0 && wantsDefault) tables.unshift({ id: twin.newId('tgw-rtb'), default: true, tags: {} });
     const defaultId = tables.find((t) => t.default)?.id;
-    s.transitGateways[tgw.id] = {
+    putResource(s, 'transitGateways', {
       ...base(tgw.id, tgw.ownerId, tgw.region, tgw.tags),
       description: tgw.description,
       amazonSideAsn: 64512,
@@ -510,17 +511,17 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       associationDefaultRouteTableId: tgw.options.defaultRouteTableAssociation === 'enable' ? defaultId : undefined,
       propagationDefaultRouteTableId: tgw.options.defaultRouteTablePropagation === 'enable' ? defaultId : undefined,
       timeline: [{ at: 0, state: 'available' }],
-    };
+    });
     for (const table of tables) {
       unique(table.id, where);
-      s.tgwRouteTables[table.id] = {
+      putResource(s, 'tgwRouteTables', {
         ...base(table.id, tgw.ownerId, tgw.region, table.tags),
         transitGatewayId: tgw.id,
         isDefault: table.default === true,
         associations: [],
         propagations: [],
         staticRoutes: [],
-      };
+      });
     }
   }
 
@@ -569,7 +570,7 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
 
   for (const svc of world.endpointServices) {
     unique(svc.id, `endpoint service ${svc.id}`);
-    s.endpointServices[svc.id] = {
+    putResource(s, 'endpointServices', {
       ...base(svc.id, svc.ownerId, svc.region, svc.tags),
       serviceName: svc.serviceName,
       acceptanceRequired: svc.acceptanceRequired,
@@ -580,6 +581,6 @@ export function seedEc2(twin: Twin, world: Ec2World | undefined): void {
       availabilityZones: svc.availabilityZones.length > 0 ? [...svc.availabilityZones] : [`${svc.region}a`],
       supportedIpAddressTypes: [...svc.supportedIpAddressTypes],
       supportedRegions: [...new Set([svc.region, ...svc.supportedRegions])],
-    };
+    });
   }
 }
