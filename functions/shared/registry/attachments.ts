@@ -97,21 +97,12 @@ export async function readSlotOfVpc(
       ExpressionAttributeNames: { '#pk': 'pk', '#members': 'members', '#vpc': vpcId, '#accounts': 'accounts' },
     }),
   );
-  if (Item && Item.accounts === undefined) return viewOf(readAttachmentSlots(table, transitGatewayId), vpcId, true);
-  const slots = slotsOf(transitGatewayId, Item);
-  const held = Object.values(slots.accounts).reduce((sum, n) => sum + n, 0);
+  const counted = Item === undefined || Item.accounts !== undefined;
+  const slots = counted ? slotsOf(transitGatewayId, Item) : await readAttachmentSlots(table, transitGatewayId);
+  const held = counted
+    ? Object.values(slots.accounts).reduce((sum, n) => sum + n, 0)
+    : Object.keys(slots.members).length;
   return { transitGatewayId, member: slots.members[vpcId], accounts: slots.accounts, held, exists: Item !== undefined };
-}
-
-async function viewOf(whole: Promise<AttachmentSlots>, vpcId: string, exists: boolean): Promise<VpcSlotView> {
-  const slots = await whole;
-  return {
-    transitGatewayId: slots.transitGatewayId,
-    member: slots.members[vpcId],
-    accounts: slots.accounts,
-    held: Object.keys(slots.members).length,
-    exists,
-  };
 }
 
 const MAX_ATTEMPTS = 8;
