@@ -250,19 +250,22 @@ export class LocalDynamo {
 
 const STRINGS = Symbol.for('spokelink.local.memoryLevelStrings');
 
+/** A store iterator as `closing` sees it (abstract-level 3's, with the `return()` dynalite calls). */
+type StoreIterator = { next(): Promise<unknown>; close(): Promise<void>; return?: () => Promise<void> };
+
 /**
  * dynalite keeps its tables in a `memory-level` store, which it creates without options: keys and values are stored
  * as Buffers, each a slice of Node's 8 KB allocation pool, and one live slice keeps its whole slab (a 5,000-VPC day held
  * about 0.4 MB of such slabs per VPC: docs/performance.md, "bulk5000"). `memory-level`'s `storeEncoding: 'utf8'`
  * stores strings instead; the order is the same, because dynalite's keys are hex text (its `createKey`), whose order
- * as strings is their order as bytes. Set before dynalite's `db` module takes `MemoryLevel` (its first require).
+ * as strings is their order as bytes; and its iterators close (`closing`). Set before dynalite's `db` module takes
+ * `MemoryLevel` (its first require).
  */
 function storeStrings(): void {
-  type Iterator = { next(): Promise<unknown>; close(): Promise<void>; return?: () => Promise<void> };
   type Ctor = new (
     location?: unknown,
     options?: Record<string, unknown>,
-  ) => { keys(options?: unknown): Iterator; values(options?: unknown): Iterator };
+  ) => { keys(options?: unknown): StoreIterator; values(options?: unknown): StoreIterator };
   const memoryLevel = require('memory-level') as { MemoryLevel: Ctor; [STRINGS]?: true };
   if (memoryLevel[STRINGS]) return;
   const Base = memoryLevel.MemoryLevel;
@@ -272,11 +275,11 @@ function storeStrings(): void {
       super({ storeEncoding: 'utf8', ...given });
     }
 
-    override keys(options?: unknown): Iterator {
+    override keys(options?: unknown): StoreIterator {
       return closing(super.keys(options));
     }
 
-    override values(options?: unknown): Iterator {
+    override values(options?: unknown): StoreIterator {
       return closing(super.values(options));
     }
   };
@@ -290,9 +293,7 @@ function storeStrings(): void {
  * 300-VPC day ended with 1,795 open iterators holding the old versions of the items rewritten since, such as every
  * renewal of every lease). Closed at its end, or by `return()`.
  */
-function closing<T extends { next(): Promise<unknown>; close(): Promise<void>; return?: () => Promise<void> }>(
-  iterator: T,
-): T {
+function closing<T extends StoreIterator>(iterator: T): T {
   const next = iterator.next.bind(iterator);
   iterator.next = async () => {
     const item = await next();

@@ -336,19 +336,21 @@ export function tableRoutes(
       state: live ? 'active' : 'blackhole',
     });
   }
-  const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
-  const propagated: TableRoute[] = propagatedRoutes(s, table, now)
-    .filter((p) => !staticCidrs.has(p.cidr) && (!keep || keep(p.cidr, p.attachment.id)))
+  const propagated: TableRoute[] = unshadowedPropagations(s, table, now)
+    .filter((p) => !keep || keep(p.cidr, p.attachment.id))
     .map((p) => ({ cidr: p.cidr, attachment: p.attachment, type: 'propagated', state: 'active' }));
   return [...statics, ...propagated];
 }
 
+/** The propagated routes a table shows: those whose CIDR no static route of the table has (static routes win). */
+function unshadowedPropagations(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
+  const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
+  return propagatedRoutes(s, table, now).filter((p) => !staticCidrs.has(p.cidr));
+}
+
 /** How many routes a table has (`tableRoutes(...).length`, without building them). */
 function routeCount(s: Ec2State, table: TgwRouteTable, now: number): number {
-  const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
-  let propagated = 0;
-  for (const p of propagatedRoutes(s, table, now)) if (!staticCidrs.has(p.cidr)) propagated += 1;
-  return table.staticRoutes.length + propagated;
+  return table.staticRoutes.length + unshadowedPropagations(s, table, now).length;
 }
 
 function routesOfTgw(s: Ec2State, tgwId: string, now: number): number {
