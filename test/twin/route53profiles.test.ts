@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { AssociateResourceShareCommand, CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
 import {
   AssociateVPCWithHostedZoneCommand,
@@ -305,6 +307,63 @@ describe('Twin Route 53 Profiles: VPC associations across accounts', () => {
     await expect(
       spoke.send(new AssociateProfileCommand({ Name: 'b', ProfileId: id, ResourceId: SPOKE_VPC_2 })),
     ).rejects.toBeInstanceOf(LimitExceededException);
+  });
+
+  it('frees a VPC and its Profile once a disassociation is over, and lists an account its own associations only', async () => {
+    const twin = newTwin();
+    const id = await sharedProfile(twin);
+    const spoke = profiles(twin, SPOKE);
+    const hub = profiles(twin, HUB);
+    const listed = async (client: Route53ProfilesClient, filter: { ResourceId?: string } = {}) =>
+      (await client.send(new ListProfileAssociationsCommand(filter))).ProfileAssociations?.map((a) => [
+        a.ResourceId,
+        a.Status,
+      ]);
+    // Read first, so that the index exists before the writes below (it is built on first use).
+    expect(await listed(spoke)).toEqual([]);
+    await spoke.send(new AssociateProfileCommand({ Name: 'a', ProfileId: id, ResourceId: SPOKE_VPC }));
+    await spoke.send(new AssociateProfileCommand({ Name: 'b', ProfileId: id, ResourceId: SPOKE_VPC_2 }));
+    expect(await listed(spoke)).toEqual([
+      [SPOKE_VPC, 'CREATING'],
+      [SPOKE_VPC_2, 'CREATING'],
+    ]);
+    expect(await listed(spoke, { ResourceId: SPOKE_VPC_2 })).toEqual([[SPOKE_VPC_2, 'CREATING']]);
+    // The Profile's owner does not see its consumers' associations.
+    expect(await listed(hub)).toEqual([]);
+    advance(ASSOC_MS);
+    await spoke.send(new DisassociateProfileCommand({ ProfileId: id, ResourceId: SPOKE_VPC }));
+    expect(await listed(spoke)).toEqual([
+      [SPOKE_VPC, 'DELETING'],
+      [SPOKE_VPC_2, 'COMPLETE'],
+    ]);
+    // DELETING still holds the VPC (ConflictException) and counts against the Profile (DeleteProfile refused).
+    await expect(
+      spoke.send(new AssociateProfileCommand({ Name: 'a', ProfileId: id, ResourceId: SPOKE_VPC })),
+    ).rejects.toBeInstanceOf(ConflictException);
+    advance(ASSOC_MS);
+    expect(await listed(spoke)).toEqual([[SPOKE_VPC_2, 'COMPLETE']]);
+    // Gone: the VPC can be associated again, and the Profile counts one VPC (the quota of 2 admits exactly one more).
+    (twin.state.route53profiles as { quotas: { vpcsPerProfile: number } }).quotas.vpcsPerProfile = 2;
+    await spoke.send(new AssociateProfileCommand({ Name: 'a', ProfileId: id, ResourceId: SPOKE_VPC }));
+    expect(await listed(spoke, { ResourceId: SPOKE_VPC })).toEqual([[SPOKE_VPC, 'CREATING']]);
+    advance(ASSOC_MS);
+    for (const vpc of [SPOKE_VPC, SPOKE_VPC_2]) {
+      await spoke.send(new DisassociateProfileCommand({ ProfileId: id, ResourceId: vpc }));
+    }
+    await expect(hub.send(new DeleteProfileCommand({ ProfileId: id }))).rejects.toBeInstanceOf(ConflictException);
+    advance(ASSOC_MS);
+    await expect(hub.send(new DeleteProfileCommand({ ProfileId: id }))).resolves.toMatchObject({
+      Profile: { Status: 'DELETED' },
+    });
+  });
+
+  it('keeps its association index up: nothing writes or deletes an association but its helpers', () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'twin', 'services', 'route53profiles.ts'), 'utf8');
+    const direct = /(\.associations\[[^\]]+\]\s*=[^=])|delete\s+[\w.()]+\.associations\[/;
+    const writes = source.split('\n').filter((line) => direct.test(line));
+    // addVpcAssociation and removeVpcAssociation, nothing else.
+    expect(writes.map((line) => line.trim())).toEqual(['s.associations[a.id] = a;', 'delete s.associations[id];']);
+    expect(direct.test('    s.associations[record.id] = record;')).toBe(true);
   });
 
   it('throttles an account past its bucket with ThrottlingException', async () => {

@@ -3,7 +3,12 @@ import type { HubConfig } from '#shared/config';
 import type { ConsumerRecord } from '#shared/registry/model';
 import { TwinError } from '#twin/errors';
 import type { RamState } from '#twin/services/ram';
-import { type Route53ProfilesState, resolvingZone } from '#twin/services/route53profiles';
+import {
+  addVpcAssociation,
+  type Route53ProfilesState,
+  removeVpcAssociation,
+  resolvingZone,
+} from '#twin/services/route53profiles';
 import { createTwin, parseWorld } from '#twin/world';
 import { loadTimelines } from '../../cli/audit/reader';
 import { DisassociateProfileCommand } from '../../sdk/client-route53profiles';
@@ -211,7 +216,7 @@ describe('Workflow: DNS mode profile', () => {
     await settle(hub);
     // The tenant disassociates the Profile out of band (it owns the VPC).
     const state = hub.twin.stateOf<Route53ProfilesState>('route53profiles');
-    for (const [id, a] of Object.entries(state.associations)) if (a.vpcId === PAYMENTS) delete state.associations[id];
+    for (const [id, a] of Object.entries(state.associations)) if (a.vpcId === PAYMENTS) removeVpcAssociation(state, id);
     expect(resolvingZone(hub.twin, NAMES.ssm, PAYMENTS, R)).toBeUndefined();
 
     const run = await runReconcile(hub);
@@ -271,7 +276,7 @@ describe('Workflow: DNS mode profile', () => {
     });
     hub = await lifecycleHub({ config, world: parseWorld(raw) });
     const state = hub.twin.stateOf<Route53ProfilesState>('route53profiles');
-    state.associations['rpassoc-0aaaaaaaaaaaaaaaa'] = {
+    addVpcAssociation(state, {
       id: 'rpassoc-0aaaaaaaaaaaaaaaa',
       profileId: 'rp-0aaaaaaaaaaaaaaaa',
       name: 'team',
@@ -280,7 +285,7 @@ describe('Workflow: DNS mode profile', () => {
       region: R,
       createdAt: 0,
       completeAt: 0,
-    };
+    });
     const before = hub.twin.snapshot();
     await hub.tagVpc(PAYMENTS, { 'spokelink:connect': 'true', 'spokelink:segment': 'prod' });
     await settle(hub);

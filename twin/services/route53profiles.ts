@@ -95,7 +95,7 @@ interface ResourceAssociation {
   goneAt?: number;
 }
 
-interface VpcAssociation {
+export interface VpcAssociation {
   id: string;
   profileId: string;
   name: string;
@@ -144,9 +144,88 @@ const live = (a: { goneAt?: number }, now: number) => a.goneAt === undefined || 
 const statusOf = (a: { completeAt: number; goneAt?: number }, now: number): Status =>
   a.goneAt !== undefined ? 'DELETING' : now < a.completeAt ? 'CREATING' : 'COMPLETE';
 
+/**
+ * The VPC associations by VPC, by owner account and counted per Profile, and the ones being deleted: an index beside
+ * `s.associations`, built on first use from the record and kept up by `addVpcAssociation`, `disassociating` and the
+ * sweep, the only ways the twin changes an association (tests use them too). A Profile holds up to 1,000 VPCs by
+ * default (thousands raised): every call would otherwise walk all of them.
+ */
+interface AssociationIndex {
+  byVpc: Map<string, VpcAssociation>;
+  byOwner: Map<string, Map<string, VpcAssociation>>;
+  perProfile: Map<string, number>;
+  going: Set<VpcAssociation>;
+}
+
+const associationIndexes = new WeakMap<Record<string, VpcAssociation>, AssociationIndex>();
+
+const vpcKey = (region: string, vpcId: string) => `${region} ${vpcId}`;
+
+function associationIndex(s: Route53ProfilesState): AssociationIndex {
+  let index = associationIndexes.get(s.associations);
+  if (!index) {
+    index = { byVpc: new Map(), byOwner: new Map(), perProfile: new Map(), going: new Set() };
+    for (const a of Object.values(s.associations)) indexAssociation(index, a);
+    associationIndexes.set(s.associations, index);
+  }
+  return index;
+}
+
+function indexAssociation(index: AssociationIndex, a: VpcAssociation): void {
+  // AWS holds one association per VPC; a world written out of band may hold more: the first in the record's order.
+  if (!index.byVpc.has(vpcKey(a.region, a.vpcId))) index.byVpc.set(vpcKey(a.region, a.vpcId), a);
+  let mine = index.byOwner.get(a.ownerId);
+  if (!mine) {
+    mine = new Map();
+    index.byOwner.set(a.ownerId, mine);
+  }
+  mine.set(a.id, a);
+  index.perProfile.set(a.profileId, (index.perProfile.get(a.profileId) ?? 0) + 1);
+  if (a.goneAt !== undefined) index.going.add(a);
+}
+
+/** Adds a VPC association (AssociateProfile; a test's association made out of band). */
+export function addVpcAssociation(s: Route53ProfilesState, a: VpcAssociation): void {
+  if (Object.hasOwn(s.associations, a.id)) removeVpcAssociation(s, a.id);
+  s.associations[a.id] = a;
+  const index = associationIndexes.get(s.associations);
+  if (index) indexAssociation(index, a);
+}
+
+/** Removes a VPC association at once (the sweep once its deletion is over; a test's removal out of band). */
+export function removeVpcAssociation(s: Route53ProfilesState, id: string): void {
+  const a = s.associations[id];
+  if (!a) return;
+  delete s.associations[id];
+  const index = associationIndexes.get(s.associations);
+  if (!index) return;
+  const mine = index.byOwner.get(a.ownerId);
+  mine?.delete(id);
+  const key = vpcKey(a.region, a.vpcId);
+  if (index.byVpc.get(key) === a) {
+    // The VPC's owner makes its associations: another of the same VPC, if any, is among the owner's.
+    const next = [...(mine?.values() ?? [])].find((b) => b.region === a.region && b.vpcId === a.vpcId);
+    if (next) index.byVpc.set(key, next);
+    else index.byVpc.delete(key);
+  }
+  index.perProfile.set(a.profileId, (index.perProfile.get(a.profileId) ?? 1) - 1);
+  index.going.delete(a);
+}
+
+/** Starts an association's deletion (DisassociateProfile): DELETING until `at`, then gone. */
+function disassociating(s: Route53ProfilesState, a: VpcAssociation, at: number): void {
+  a.goneAt ??= at;
+  associationIndexes.get(s.associations)?.going.add(a);
+}
+
+/** The association of a VPC (whatever its Profile and status), if any. */
+function associationOfVpc(s: Route53ProfilesState, region: string, vpcId: string): VpcAssociation | undefined {
+  return associationIndex(s).byVpc.get(vpcKey(region, vpcId));
+}
+
 /** Forgets associations whose deletion is over (AWS no longer shows them). */
 function sweep(s: Route53ProfilesState, now: number): void {
-  for (const [id, a] of Object.entries(s.associations)) if (!live(a, now)) delete s.associations[id];
+  for (const a of associationIndex(s).going) if (!live(a, now)) removeVpcAssociation(s, a.id);
   for (const [id, r] of Object.entries(s.resources)) if (!live(r, now)) delete s.resources[id];
 }
 
@@ -271,10 +350,8 @@ export function findProfile(
 /** The zones a VPC gets from its COMPLETE Profile association (their resource associations COMPLETE too). */
 export function profileZonesOfVpc(twin: Twin, vpcId: string, region: string, now = twin.now()): string[] {
   const s = state(twin);
-  const assoc = Object.values(s.associations).find(
-    (a) => a.vpcId === vpcId && a.region === region && statusOf(a, now) === 'COMPLETE',
-  );
-  if (!assoc) return [];
+  const assoc = associationOfVpc(s, region, vpcId);
+  if (!assoc || statusOf(assoc, now) !== 'COMPLETE') return [];
   return Object.values(s.resources)
     .filter((r) => r.profileId === assoc.profileId && statusOf(r, now) === 'COMPLETE')
     .map((r) => r.resourceArn.replace(/^arn:aws:route53:::hostedzone\//, ''));
@@ -437,7 +514,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       const profile = ownProfile(ctx, required(input.ProfileId, 'ProfileId'));
       const s = swept(ctx);
       // "Before you can delete a Profile, you must first disassociate it from all VPCs" (API reference, DeleteProfile).
-      if (Object.values(s.associations).some((a) => a.profileId === profile.id)) {
+      if ((associationIndex(s).perProfile.get(profile.id) ?? 0) > 0) {
         throw conflict(`Profile ${profile.id} is associated with VPCs: disassociate them first`);
       }
       for (const [id, r] of Object.entries(s.resources)) if (r.profileId === profile.id) delete s.resources[id];
@@ -518,7 +595,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       if (vpc.ownerId !== ctx.caller.accountId)
         throw denied(ctx, `arn:aws:ec2:${ctx.region}:${vpc.ownerId}:vpc/${vpcId}`);
       const s = swept(ctx);
-      const current = Object.values(s.associations).find((a) => a.vpcId === vpcId && a.region === ctx.region);
+      const current = associationOfVpc(s, ctx.region, vpcId);
       if (current?.profileId === profile.id && current.goneAt === undefined) {
         throw exists(`VPC ${vpcId} is already associated with Profile ${profile.id} (${current.id})`);
       }
@@ -529,7 +606,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
           `VPC ${vpcId} is already associated with Profile ${current.profileId} (${statusOf(current, ctx.now)})`,
         );
       }
-      const count = Object.values(s.associations).filter((a) => a.profileId === profile.id).length;
+      const count = associationIndex(s).perProfile.get(profile.id) ?? 0;
       if (count >= s.quotas.vpcsPerProfile) {
         throw limit(`Profile ${profile.id} is associated with the maximum of ${s.quotas.vpcsPerProfile} VPCs`);
       }
@@ -543,7 +620,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
         createdAt: ctx.now,
         completeAt: ctx.now + ctx.twin.draw(ctx.twin.timings.profileAssociationMs),
       };
-      s.associations[record.id] = record;
+      addVpcAssociation(s, record);
       return { ProfileAssociation: associationView(record, ctx.now) };
     },
 
@@ -551,16 +628,15 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       const profileId = required(input.ProfileId, 'ProfileId');
       const vpcId = required(input.ResourceId, 'ResourceId');
       const s = swept(ctx);
-      const record = Object.values(s.associations).find(
-        (a) => a.profileId === profileId && a.vpcId === vpcId && a.region === ctx.region,
-      );
+      const found = associationOfVpc(s, ctx.region, vpcId);
+      const record = found?.profileId === profileId ? found : undefined;
       if (!record || record.ownerId !== ctx.caller.accountId)
         throw notFound(`Profile association of ${vpcId} with ${profileId}`);
       // A Profile association that is still being created cannot be removed yet.
       if (statusOf(record, ctx.now) === 'CREATING') {
         throw conflict(`The association of ${vpcId} with ${profileId} is CREATING; try again when it is COMPLETE`);
       }
-      record.goneAt ??= ctx.now + ctx.twin.draw(ctx.twin.timings.profileAssociationMs);
+      disassociating(s, record, ctx.now + ctx.twin.draw(ctx.twin.timings.profileAssociationMs));
       return { ProfileAssociation: associationView(record, ctx.now) };
     },
 
@@ -576,9 +652,8 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
 
     ListProfileAssociations(ctx, input) {
       const s = swept(ctx);
-      const mine = Object.values(s.associations).filter(
+      const mine = [...(associationIndex(s).byOwner.get(ctx.caller.accountId)?.values() ?? [])].filter(
         (a) =>
-          a.ownerId === ctx.caller.accountId &&
           a.region === ctx.region &&
           (input.ProfileId === undefined || a.profileId === input.ProfileId) &&
           (input.ResourceId === undefined || a.vpcId === input.ResourceId),
