@@ -321,8 +321,14 @@ describe('Twin EC2: TGW attachment rules', () => {
   it('counts non-deleted attachments against the per-TGW quota', async () => {
     const { twin, hub, spoke } = setup();
     quotas(twin).attachmentsPerTransitGateway = 1;
-    await attach(hub, HUB_VPC, ['subnet-0f00000000000000a']);
+    const { TransitGatewayAttachmentId } = await attach(hub, HUB_VPC, ['subnet-0f00000000000000a']);
     await expect(attach(spoke)).rejects.toMatchObject({ name: 'TransitGatewayAttachmentLimitExceeded' });
+    // Deleting still counts; deleted does not.
+    advance(PENDING_MS);
+    await hub.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId }));
+    await expect(attach(spoke)).rejects.toMatchObject({ name: 'TransitGatewayAttachmentLimitExceeded' });
+    advance(DELETING_MS);
+    await expect(attach(spoke)).resolves.toMatchObject({ TransitGatewayAttachmentId: expect.any(String) });
   });
 
   it('does not let the hub attach a spoke VPC, nor a spoke accept its own attachment', async () => {
@@ -624,6 +630,56 @@ describe('Twin EC2: TGW route tables, associations and propagations', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'RouteLimitExceeded' });
+  });
+
+  it("finds a search's static routes by attachment and exact match in table order, through creates and deletes", async () => {
+    const { hub, spoke } = setup();
+    const first = await availableAttachment(hub, spoke);
+    const second = await availableAttachment(hub, spoke, SPOKE2_VPC, ['subnet-0b00000000000000d']);
+    const route = (cidr: string, attachmentId: string) =>
+      hub.send(
+        new CreateTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: SHARED,
+          DestinationCidrBlock: cidr,
+          TransitGatewayAttachmentId: attachmentId,
+        }),
+      );
+    const search = async (filters: { Name: string; Values: string[] }[]) =>
+      (
+        await hub.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: SHARED, Filters: filters }))
+      ).Routes?.map((r) => `${r.DestinationCidrBlock} ${r.TransitGatewayAttachments?.[0]?.TransitGatewayAttachmentId}`);
+    const byAttachment = (...ids: string[]) => [{ Name: 'attachment.transit-gateway-attachment-id', Values: ids }];
+    await route('10.1.0.0/24', first);
+    // Searched once, so that the index exists before the writes below (it is built on first use, then extended).
+    expect(await search(byAttachment(first))).toEqual([`10.1.0.0/24 ${first}`]);
+    await route('10.2.0.0/24', second);
+    await route('10.1.1.0/24', first);
+    await route('10.2.1.0/24', second);
+    expect(await search(byAttachment(first))).toEqual([`10.1.0.0/24 ${first}`, `10.1.1.0/24 ${first}`]);
+    expect(await search(byAttachment(second, first))).toEqual([
+      `10.1.0.0/24 ${first}`,
+      `10.2.0.0/24 ${second}`,
+      `10.1.1.0/24 ${first}`,
+      `10.2.1.0/24 ${second}`,
+    ]);
+    expect(
+      await search([
+        ...byAttachment(first),
+        { Name: 'route-search.exact-match', Values: ['10.2.0.0/24', '10.1.1.0/24'] },
+      ]),
+    ).toEqual([`10.1.1.0/24 ${first}`]);
+    // A delete replaces the table's list: the index follows, and the CIDR can be routed again.
+    await hub.send(
+      new DeleteTransitGatewayRouteCommand({ TransitGatewayRouteTableId: SHARED, DestinationCidrBlock: '10.1.0.0/24' }),
+    );
+    expect(await search(byAttachment(first))).toEqual([`10.1.1.0/24 ${first}`]);
+    await expect(route('10.1.1.0/24', second)).rejects.toMatchObject({ name: 'RouteAlreadyExists' });
+    await expect(route('10.1.0.0/24', second)).resolves.toMatchObject({
+      Route: { DestinationCidrBlock: '10.1.0.0/24' },
+    });
+    expect(await search([{ Name: 'route-search.exact-match', Values: ['10.1.0.0/24'] }])).toEqual([
+      `10.1.0.0/24 ${second}`,
+    ]);
   });
 
   it('refuses the 21st route table of a TGW', async () => {

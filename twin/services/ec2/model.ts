@@ -289,13 +289,40 @@ function indexAttachment(index: Map<string, TgwAttachment[]>, att: TgwAttachment
   else index.set(att.vpcId, [att]);
 }
 
-/** Adds an attachment to the state (and to the index of `attachmentsOfVpc`). */
+/** How many attachments each TGW has had (every state, `deleted` included): the same record, the same upkeep. */
+const attachmentsPerTgw = new WeakMap<Record<string, TgwAttachment>, Map<string, number>>();
+
+function tgwCounts(s: Ec2State): Map<string, number> {
+  let counts = attachmentsPerTgw.get(s.attachments);
+  if (!counts) {
+    counts = new Map();
+    for (const att of Object.values(s.attachments))
+      counts.set(att.transitGatewayId, (counts.get(att.transitGatewayId) ?? 0) + 1);
+    attachmentsPerTgw.set(s.attachments, counts);
+  }
+  return counts;
+}
+
+/** Adds an attachment to the state (and to the indexes of `attachmentsOfVpc` and `attachmentsEverMade`). */
 export function addAttachment(s: Ec2State, att: TgwAttachment): void {
-  // An id given twice (a world's) replaces the first: the index is then rebuilt from the record.
-  if (Object.hasOwn(s.attachments, att.id)) attachmentsByVpc.delete(s.attachments);
+  // An id given twice (a world's) replaces the first: the indexes are then rebuilt from the record.
+  if (Object.hasOwn(s.attachments, att.id)) {
+    attachmentsByVpc.delete(s.attachments);
+    attachmentsPerTgw.delete(s.attachments);
+  }
   putResource(s, 'attachments', att);
   const index = attachmentsByVpc.get(s.attachments);
   if (index) indexAttachment(index, att);
+  const counts = attachmentsPerTgw.get(s.attachments);
+  counts?.set(att.transitGatewayId, (counts.get(att.transitGatewayId) ?? 0) + 1);
+}
+
+/**
+ * How many attachments a TGW has had, whatever their state: an upper bound of its non-deleted ones (a quota check
+ * below the quota need not read each attachment's state).
+ */
+export function attachmentsEverMade(s: Ec2State, transitGatewayId: string): number {
+  return tgwCounts(s).get(transitGatewayId) ?? 0;
 }
 
 /**

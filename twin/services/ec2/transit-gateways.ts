@@ -34,6 +34,7 @@ import type { CallContext, OperationHandler } from '../../types';
 import {
   addAttachment,
   applyFilters,
+  attachmentsEverMade,
   attachmentsOfVpc,
   canonicalCidr,
   canonicalIpv6Cidr,
@@ -61,6 +62,7 @@ import {
   type TgwAttachment,
   type TgwLink,
   type TgwRouteTable,
+  type TgwStaticRoute,
   type TransitGateway,
   tagList,
   tgwArn,
@@ -323,9 +325,11 @@ export function tableRoutes(
   now: number,
   /** Only routes this keeps (a search's own filters, read before any route is built; the same routes in the same order). */
   keep?: (cidr: string, attachmentId: string | undefined) => boolean,
+  /** The static routes `keep` can keep are among these attachments' or these CIDRs' (`staticRoutesAmong`). */
+  among?: { attachmentIds?: ReadonlySet<string>; cidrs?: ReadonlySet<string> },
 ): TableRoute[] {
   const statics: TableRoute[] = [];
-  for (const r of table.staticRoutes) {
+  for (const r of among ? staticRoutesAmong(table, among) : table.staticRoutes) {
     if (keep && !keep(r.cidr, r.attachmentId)) continue;
     const attachment = r.attachmentId ? s.attachments[r.attachmentId] : undefined;
     const live = attachment !== undefined && LIVE.has(attachmentState(attachment, now));
@@ -342,10 +346,65 @@ export function tableRoutes(
   return [...statics, ...propagated];
 }
 
+/**
+ * Each table's static routes by attachment and by CIDR (positions in `table.staticRoutes`): an index beside the list,
+ * built on first use and extended when the list grows (CreateTransitGatewayRoute appends), rebuilt when it is
+ * replaced (DeleteTransitGatewayRoute filters it into a new list). A route search for one VPC's routes then reads its
+ * few routes, not a full TGW's thousands.
+ */
+const staticIndexes = new WeakMap<
+  TgwStaticRoute[],
+  { indexed: number; byAttachment: Map<string, number[]>; byCidr: Map<string, number[]> }
+>();
+
+function staticIndex(routes: TgwStaticRoute[]) {
+  let index = staticIndexes.get(routes);
+  if (!index) {
+    index = { indexed: 0, byAttachment: new Map(), byCidr: new Map() };
+    staticIndexes.set(routes, index);
+  }
+  const add = (map: Map<string, number[]>, key: string, at: number) => {
+    const list = map.get(key);
+    if (list) list.push(at);
+    else map.set(key, [at]);
+  };
+  for (; index.indexed < routes.length; index.indexed += 1) {
+    const r = routes[index.indexed]!;
+    if (r.attachmentId !== undefined) add(index.byAttachment, r.attachmentId, index.indexed);
+    add(index.byCidr, r.cidr, index.indexed);
+  }
+  return index;
+}
+
+/**
+ * The static routes of a table to these attachments or with these CIDRs (each set given narrows: both, routes in
+ * both), in the table's order.
+ */
+function staticRoutesAmong(
+  table: TgwRouteTable,
+  among: { attachmentIds?: ReadonlySet<string>; cidrs?: ReadonlySet<string> },
+): TgwStaticRoute[] {
+  const routes = table.staticRoutes;
+  const index = staticIndex(routes);
+  const positions = (map: Map<string, number[]>, keys: ReadonlySet<string>) =>
+    new Set([...keys].flatMap((k) => map.get(k) ?? []));
+  let picked: Set<number> | undefined;
+  if (among.attachmentIds) picked = positions(index.byAttachment, among.attachmentIds);
+  if (among.cidrs) {
+    const byCidr = positions(index.byCidr, among.cidrs);
+    picked = picked ? new Set([...picked].filter((i) => byCidr.has(i))) : byCidr;
+  }
+  if (!picked) return routes;
+  return [...picked].sort((a, b) => a - b).map((i) => routes[i]!);
+}
+
 /** The propagated routes a table shows: those whose CIDR no static route of the table has (static routes win). */
 function unshadowedPropagations(s: Ec2State, table: TgwRouteTable, now: number): PropagatedRoute[] {
+  const propagated = propagatedRoutes(s, table, now);
+  // A table without propagations (spokelink disables them) has nothing to compare with its thousands of static routes.
+  if (propagated.length === 0) return propagated;
   const staticCidrs = new Set(table.staticRoutes.map((r) => r.cidr));
-  return propagatedRoutes(s, table, now).filter((p) => !staticCidrs.has(p.cidr));
+  return propagated.filter((p) => !staticCidrs.has(p.cidr));
 }
 
 /** How many routes a table has (`tableRoutes(...).length`, without building them). */
@@ -814,7 +873,10 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
             (!attachmentIds || (attachmentId !== undefined && attachmentIds.has(attachmentId))) &&
             (!exact || exact.has(cidr))
         : undefined;
-    const rows = tableRoutes(s, table, ctx.now, keep).map((r) => ({ ...r, tags: {} }));
+    const among = keep
+      ? { ...(attachmentIds ? { attachmentIds } : {}), ...(exact ? { cidrs: exact } : {}) }
+      : undefined;
+    const rows = tableRoutes(s, table, ctx.now, keep, among).map((r) => ({ ...r, tags: {} }));
     const filtered = applyFilters(
       rows,
       input.Filters.filter((f) => !f.Name?.startsWith('route-search.')),
@@ -875,12 +937,14 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     }
     // One static route per destination and table; AWS answers RouteAlreadyExists
     // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
-    if (table.staticRoutes.some((r) => r.cidr === cidr)) {
+    if (staticRoutesAmong(table, { cidrs: new Set([cidr]) }).length > 0) {
       throw err('RouteAlreadyExists', `Route ${cidr} already exists in Transit Gateway Route Table ${table.id}.`);
     }
     checkRouteQuota(s, ctx.twin, table.transitGatewayId, 1, ctx.now);
     table.staticRoutes.push({ cidr, ...(attachmentId ? { attachmentId } : {}), createdAt: ctx.now });
-    const route = tableRoutes(s, table, ctx.now).find((r) => r.type === 'static' && r.cidr === cidr)!;
+    const route = tableRoutes(s, table, ctx.now, (c) => c === cidr, { cidrs: new Set([cidr]) }).find(
+      (r) => r.type === 'static',
+    )!;
     return { Route: staticRouteView(route) };
   },
 
@@ -889,7 +953,12 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const given = requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock');
     const cidr = canonicalCidr(given) ?? canonicalIpv6Cidr(given);
     const s = ec2State(ctx.twin);
-    const route = tableRoutes(s, table, ctx.now).find((r) => r.type === 'static' && r.cidr === cidr);
+    const route =
+      cidr === undefined
+        ? undefined
+        : tableRoutes(s, table, ctx.now, (c) => c === cidr, { cidrs: new Set([cidr]) }).find(
+            (r) => r.type === 'static',
+          );
     if (!route) {
       // AWS documents no code for a missing static route: twin's choice, see docs/twin-ec2.md.
       throw err(
@@ -940,9 +1009,10 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
         `VPC ${vpc.id} has reached the maximum number of transit gateway attachments (${quotas(ctx.twin).attachmentsPerVpc}).`,
       );
     }
+    const perTgw = quotas(ctx.twin).attachmentsPerTransitGateway;
     if (
-      nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id).length >=
-      quotas(ctx.twin).attachmentsPerTransitGateway
+      attachmentsEverMade(s, tgw.id) >= perTgw &&
+      nonDeleted(s, ctx.now, (a) => a.transitGatewayId === tgw.id).length >= perTgw
     ) {
       throw err(
         'TransitGatewayAttachmentLimitExceeded',
