@@ -94,13 +94,25 @@ export const handler = lambdaHandler('transit-gateway', async (input: unknown) =
     );
   }
   const hub = { ec2: hubEc2(config.hub.region), ram: hubRam(config.hub.region) };
+  const spoke = async () => ({
+    ec2: await spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+    ram: await spokeRam(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
+  });
+  if (request.action === 'wait') {
+    // The wait renews the lease when it is due, not at each poll (waitForAttachment).
+    return waitForAttachment(request.attachmentId, {
+      hub,
+      spoke,
+      now: () => Date.now(),
+      renewLease: async () => {
+        await heldRegistry(registryTable(config), plan.fence, Date.now());
+      },
+    });
+  }
   const deps: TgwDeps = {
     config,
     hub,
-    spoke: async () => ({
-      ec2: await spokeEc2(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
-      ram: await spokeRam(config, plan.accountId, plan.region, { access: 'write', vpcId: plan.vpcId }),
-    }),
+    spoke,
     registry: await heldRegistry(registryTable(config), plan.fence, Date.now()),
     now: () => Date.now(),
     defaults: () => cachedDefaults(hub.ec2, config.hub.transitGatewayId, Date.now()),
@@ -112,8 +124,6 @@ export const handler = lambdaHandler('transit-gateway', async (input: unknown) =
       return createAttachment(plan, deps);
     case 'accept':
       return acceptAttachment(request.attachmentId, deps);
-    case 'wait':
-      return waitForAttachment(request.attachmentId, deps);
     case 'associate':
       return associateAndPropagate(plan, request.attachmentId, deps, request.attachmentReused);
   }

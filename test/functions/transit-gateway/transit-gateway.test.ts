@@ -31,6 +31,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import {
   AttachmentFailedError,
   AttachmentNotReadyError,
+  LeaseLostError,
   OrganizationShareMissingError,
   QuotaExceededError,
   ShareInvitationPendingError,
@@ -42,6 +43,7 @@ import {
   shareTransitGateway,
   type TgwDeps,
   transitGatewayDefaults,
+  WAIT_WITHOUT_RENEWAL_MS,
   waitForAttachment,
 } from '../../../functions/transit-gateway/transit-gateway';
 import { mockClientForFile } from '../../mock-client';
@@ -64,6 +66,9 @@ const ATTACHMENT = 'tgw-attach-0000000000000001';
 const TGW = 'tgw-0a1b2c3d4e5f60718';
 
 let deps: TgwDeps;
+/** The lease renewals of the attachment wait. */
+let renewLease: jest.Mock<Promise<void>, []>;
+const waitDeps = () => ({ ...deps, renewLease });
 
 function attachment(state: string, extra: Partial<TransitGatewayAttachment> = {}): TransitGatewayAttachment {
   return {
@@ -88,6 +93,7 @@ describe('Function: transit-gateway', () => {
     };
     dynamoMock.on(GetCommand).resolves({ Item: { vpcId: VPC, executions: [] } });
     dynamoMock.on(UpdateCommand).resolves({});
+    renewLease = jest.fn(async () => undefined);
   });
 
   describe('ShareTransitGateway: the TGW shared with the organization (the example configuration)', () => {
@@ -513,7 +519,7 @@ describe('Function: transit-gateway', () => {
         .resolves({ TransitGatewayAttachments: [attachment('pending')] });
 
       await expect(acceptAttachment(ATTACHMENT, deps)).resolves.toMatchObject({ accepted: false });
-      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
 
       expect(spokeEc2Mock).toHaveReceivedCommandTimes(DescribeTransitGatewayAttachmentsCommand, 2);
       expect(hubEc2Mock).not.toHaveReceivedCommand(DescribeTransitGatewayAttachmentsCommand);
@@ -525,7 +531,7 @@ describe('Function: transit-gateway', () => {
         .resolves({ TransitGatewayAttachments: [attachment('pendingAcceptance')] });
       hubEc2Mock.on(AcceptTransitGatewayVpcAttachmentCommand).resolves({});
 
-      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
       expect(hubEc2Mock).toHaveReceivedCommandWith(AcceptTransitGatewayVpcAttachmentCommand, {
         TransitGatewayAttachmentId: ATTACHMENT,
       });
@@ -556,11 +562,42 @@ describe('Function: transit-gateway', () => {
         .resolvesOnce({ TransitGatewayAttachments: [attachment('pending')] })
         .resolves({ TransitGatewayAttachments: [attachment('available')] });
 
-      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentNotReadyError);
-      await expect(waitForAttachment(ATTACHMENT, deps)).resolves.toEqual({
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).resolves.toEqual({
         attachmentId: ATTACHMENT,
         state: 'available',
       });
+    });
+
+    it('renews the lease only when it is due: before accepting, past 5 minutes of the attachment, or its age unknown', async () => {
+      const now = deps.now();
+      const pending = (ageMs: number | undefined, state = 'pending') =>
+        spokeEc2Mock.on(DescribeTransitGatewayAttachmentsCommand).resolves({
+          TransitGatewayAttachments: [
+            attachment(state, ageMs === undefined ? {} : { CreationTime: new Date(now - ageMs) }),
+          ],
+        });
+      hubEc2Mock.on(AcceptTransitGatewayVpcAttachmentCommand).resolves({});
+      // A poll of a young attachment reads and writes nothing.
+      pending(WAIT_WITHOUT_RENEWAL_MS);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      pending(0, 'available');
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).resolves.toMatchObject({ state: 'available' });
+      expect(renewLease).not.toHaveBeenCalled();
+      // Older, or of unknown age (reused), it renews at each poll.
+      pending(WAIT_WITHOUT_RENEWAL_MS + 1);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      pending(undefined);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      expect(renewLease).toHaveBeenCalledTimes(2);
+      // Before it accepts, always; a lease lost is LeaseLostError and nothing is accepted.
+      pending(0, 'pendingAcceptance');
+      renewLease.mockRejectedValueOnce(new LeaseLostError(`${VPC}: taken over`));
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(LeaseLostError);
+      expect(hubEc2Mock).not.toHaveReceivedCommand(AcceptTransitGatewayVpcAttachmentCommand);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentNotReadyError);
+      expect(renewLease).toHaveBeenCalledTimes(4);
+      expect(hubEc2Mock).toHaveReceivedCommandTimes(AcceptTransitGatewayVpcAttachmentCommand, 1);
     });
 
     it.each(['failed', 'rejected', 'deleted'])('fails for good on an attachment that is %s', async (state) => {
@@ -568,7 +605,7 @@ describe('Function: transit-gateway', () => {
         .on(DescribeTransitGatewayAttachmentsCommand)
         .resolves({ TransitGatewayAttachments: [attachment(state)] });
 
-      await expect(waitForAttachment(ATTACHMENT, deps)).rejects.toBeInstanceOf(AttachmentFailedError);
+      await expect(waitForAttachment(ATTACHMENT, waitDeps())).rejects.toBeInstanceOf(AttachmentFailedError);
     });
   });
 
