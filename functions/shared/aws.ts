@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Pluggable } from '@smithy/types';
 import { Route53ProfilesClient } from '../../sdk/client-route53profiles';
 import { type HubConfig, type SpokeAccess, spokeRoleName } from './config';
-import { containerCache } from './container-cache';
+import { BoundedContainerCache, containerCache } from './container-cache';
 import { isAwsError, SpokeAccessError } from './errors';
 
 /**
@@ -24,6 +24,15 @@ type AnyPluggable = Pluggable<any, any>;
 
 let plugins: AnyPluggable[] = [];
 const cache = containerCache<string, unknown>();
+/**
+ * Spoke sessions (credentials and their clients) a container keeps: one per account for reads and one per VPC for
+ * writes, so a container that serves a migration day would otherwise keep thousands (each with its clients, a few
+ * hundred KB) for their hour. Kept: the 1,000 used last (the sessions of every execution in flight at the sizing
+ * README recommends, with room), each while it is used at least every 10 minutes (an execution's longest wait
+ * between two steps is a Retry back-off of at most 10 minutes); one forgotten is assumed again when needed.
+ */
+export const SPOKE_SESSIONS = { max: 1_000, idleMs: 10 * 60_000 } as const;
+const sessions = new BoundedContainerCache<string, SpokeSession>(SPOKE_SESSIONS.max, SPOKE_SESSIONS.idleMs);
 /** Spoke sessions being assumed (concurrent first uses share one AssumeRole). */
 const assuming = containerCache<string, Promise<SpokeSession>>();
 
@@ -31,12 +40,14 @@ const assuming = containerCache<string, Promise<SpokeSession>>();
 export function useClientPlugin(plugin: AnyPluggable | undefined): void {
   plugins = plugin ? [plugin] : [];
   cache.clear();
+  sessions.clear();
   assuming.clear();
 }
 
 /** Forgets cached clients and spoke credentials (tests, credential rotation). */
 export function resetClients(): void {
   cache.clear();
+  sessions.clear();
   assuming.clear();
 }
 
@@ -239,7 +250,7 @@ async function spokeSession(
   scope: SpokeScope,
 ): Promise<SpokeSession> {
   const key = `spoke/${accountId}/${region}/${scopeKey(scope)}`;
-  const hit = cache.get(key) as SpokeSession | undefined;
+  const hit = sessions.get(key, Date.now());
   if (hit && hit.expiresAt - RENEW_BEFORE_MS > Date.now()) return hit;
   // Concurrent first uses share one AssumeRole.
   const pending = assuming.get(key);
@@ -290,7 +301,7 @@ async function assumeSpokeRole(
     expiresAt: credentials.expiration?.getTime() ?? Date.now() + 3_600_000,
     clients: new Map(),
   };
-  cache.set(key, session);
+  sessions.set(key, session, Date.now());
   return session;
 }
 
