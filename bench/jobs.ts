@@ -20,6 +20,8 @@ export type Job =
       mode: 'zones' | 'profile';
       seed: number;
       profileAssociationMs?: number;
+      /** `intake.maxConcurrentExecutions` of the day (default: the configuration's). */
+      hubExecutions?: number;
     }
   | { kind: 'bulk5000'; accounts: number; vpcs?: number; fill?: boolean; seed: number }
   | { kind: 'limits'; limit: LimitRun; seed: number };
@@ -57,8 +59,15 @@ export async function runJob(job: Job, transport: TwinTransport = 'direct'): Pro
   }
   if (job.kind === 'limits') return runBulk({ bulk: limitWorld(job.limit), seed: job.seed, hubOptions: sdkTransport });
   const base = bulkWorld({ accounts: job.accounts, vpcsPerAccount: job.vpcsPerAccount });
-  const bulk =
-    job.mode === 'zones' ? base : { ...base, config: { ...base.config, dns: { ...base.config.dns, mode: job.mode } } };
+  const { config } = base;
+  const bulk = {
+    ...base,
+    config: {
+      ...config,
+      dns: { ...config.dns, mode: job.mode },
+      intake: { ...config.intake, maxConcurrentExecutions: job.hubExecutions ?? config.intake.maxConcurrentExecutions },
+    },
+  };
   return runBulk({
     bulk,
     seed: job.seed,

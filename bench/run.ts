@@ -30,7 +30,7 @@ import {
   WARMUP_VPC,
   withBaselineStateMachine,
 } from './onboarding';
-import { exampleConfig, fullTransitGatewayWorld } from './worlds';
+import { exampleConfig, fullTransitGatewayWorld, ZONES_DAY_HUB_EXECUTIONS } from './worlds';
 
 /**
  * `npm run bench`: the performance and reliability figures of spokelink, each measured in the same run as its
@@ -66,6 +66,8 @@ const { values: flags } = parseArgs({
      * VPCs each) by default, as the committed figures do; at --accounts they would take as long as the profile day each.
      */
     'sensitivity-accounts': { type: 'string', default: '10' },
+    /** Bulk: the zones day's `intake.maxConcurrentExecutions` (see ZONES_DAY_HUB_EXECUTIONS; the profile day's is the default). */
+    'zones-hub-executions': { type: 'string', default: String(ZONES_DAY_HUB_EXECUTIONS) },
     out: { type: 'string', default: join(__dirname, 'results.json') },
     /** Simulations (bulk, bulk5000) run in child processes, this many at once (default: the machine's cores). */
     jobs: { type: 'string' },
@@ -202,12 +204,19 @@ async function bulkSection(pool: JobPool) {
       `--sensitivity-accounts: a positive whole number of accounts, not ${flags['sensitivity-accounts']}`,
     );
   }
+  const zonesHubExecutions = Number(flags['zones-hub-executions']);
+  if (!Number.isInteger(zonesHubExecutions) || zonesHubExecutions < 1) {
+    throw new Error(
+      `--zones-hub-executions: a positive whole number of executions, not ${flags['zones-hub-executions']}`,
+    );
+  }
   const job = (mode: 'zones' | 'profile', profileAssociationMs?: number, jobAccounts = accounts): Job => ({
     kind: 'bulk',
     accounts: jobAccounts,
     vpcsPerAccount,
     mode,
     seed,
+    ...(mode === 'zones' ? { hubExecutions: zonesHubExecutions } : {}),
     ...(profileAssociationMs === undefined ? {} : { profileAssociationMs }),
   });
   const profileRun = (profileAssociationMs: number, jobAccounts = accounts) => {
@@ -252,6 +261,7 @@ async function bulkSection(pool: JobPool) {
       : undefined;
   return {
     accounts,
+    zonesHubExecutions,
     ...(zones ?? profile),
     ...(zones ? { zones: brief(zones) } : {}),
     profile: { ...brief(profile), ...(sensitivity ? { sensitivity } : {}) },
