@@ -15,8 +15,9 @@ export const leaseKey = (vpcId: string) => ({ pk: `VPC#${vpcId}`, sk: 'LEASE' })
 /**
  * How long a lease lasts after its holder last renewed it. Every Lambda step of the holder renews it when it starts
  * (heldRegistry; the attachment wait's polls when it is due, see waitForAttachment), so it only lapses when the holder
- * stops running steps: a stopped execution, or a gap between two of its steps longer than this. The longest such gap a live holder has is a Retry back-off (at most 300 s in the ASL)
- * plus a step's own run (Lambda timeouts are at most 900 s): 20 min is more. A wait for a person (RequestApproval)
+ * stops running steps: a stopped execution, or a gap between two of its steps longer than this. The longest such gap
+ * a live holder has is a Retry back-off (at most 300 s in the ASL) plus a step's own run (Lambda timeouts are at most
+ * 900 s): 20 min is more. A wait for a person (RequestApproval)
  * holds no lease. A lease whose holder no longer runs is taken over at once (DescribeExecution).
  */
 export const LEASE_TTL_SECONDS = 20 * 60;
