@@ -323,14 +323,11 @@ export function tableRoutes(
   s: Ec2State,
   table: TgwRouteTable,
   now: number,
-  /** Only routes this keeps (a search's own filters, read before any route is built; the same routes in the same order). */
-  keep?: (cidr: string, attachmentId: string | undefined) => boolean,
-  /** The static routes `keep` can keep are among these attachments' or these CIDRs' (`staticRoutesAmong`). */
-  among?: { attachmentIds?: ReadonlySet<string>; cidrs?: ReadonlySet<string> },
+  /** Only these routes (a search's own filters, read before any route is built; the same routes in the same order). */
+  among?: RoutesAmong,
 ): TableRoute[] {
   const statics: TableRoute[] = [];
   for (const r of among ? staticRoutesAmong(table, among) : table.staticRoutes) {
-    if (keep && !keep(r.cidr, r.attachmentId)) continue;
     const attachment = r.attachmentId ? s.attachments[r.attachmentId] : undefined;
     const live = attachment !== undefined && LIVE.has(attachmentState(attachment, now));
     statics.push({
@@ -341,7 +338,7 @@ export function tableRoutes(
     });
   }
   const propagated: TableRoute[] = unshadowedPropagations(s, table, now)
-    .filter((p) => !keep || keep(p.cidr, p.attachment.id))
+    .filter((p) => !among || isAmong(among, p.cidr, p.attachment.id))
     .map((p) => ({ cidr: p.cidr, attachment: p.attachment, type: 'propagated', state: 'active' }));
   return [...statics, ...propagated];
 }
@@ -376,14 +373,18 @@ function staticIndex(routes: TgwStaticRoute[]) {
   return index;
 }
 
-/**
- * The static routes of a table to these attachments or with these CIDRs (each set given narrows: both, routes in
- * both), in the table's order.
- */
-function staticRoutesAmong(
-  table: TgwRouteTable,
-  among: { attachmentIds?: ReadonlySet<string>; cidrs?: ReadonlySet<string> },
-): TgwStaticRoute[] {
+/** Routes to these attachments and with these CIDRs: each set given narrows (neither: every route). */
+interface RoutesAmong {
+  attachmentIds?: ReadonlySet<string>;
+  cidrs?: ReadonlySet<string>;
+}
+
+const isAmong = (among: RoutesAmong, cidr: string, attachmentId: string | undefined) =>
+  (!among.attachmentIds || (attachmentId !== undefined && among.attachmentIds.has(attachmentId))) &&
+  (!among.cidrs || among.cidrs.has(cidr));
+
+/** The static routes of a table `among` names (`isAmong`), in the table's order, read from the index. */
+function staticRoutesAmong(table: TgwRouteTable, among: RoutesAmong): TgwStaticRoute[] {
   const routes = table.staticRoutes;
   const index = staticIndex(routes);
   const positions = (map: Map<string, number[]>, keys: ReadonlySet<string>) =>
@@ -396,6 +397,11 @@ function staticRoutesAmong(
   }
   if (!picked) return routes;
   return [...picked].sort((a, b) => a - b).map((i) => routes[i]!);
+}
+
+/** A table's static route of `cidr` as `tableRoutes` shows it, if it has one. */
+function staticRouteOf(s: Ec2State, table: TgwRouteTable, cidr: string, now: number): TableRoute | undefined {
+  return tableRoutes(s, table, now, { cidrs: new Set([cidr]) }).find((r) => r.type === 'static');
 }
 
 /** The propagated routes a table shows: those whose CIDR no static route of the table has (static routes win). */
@@ -867,16 +873,8 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     };
     const attachmentIds = valuesOf('attachment.transit-gateway-attachment-id');
     const exact = valuesOf('route-search.exact-match');
-    const keep =
-      attachmentIds || exact
-        ? (cidr: string, attachmentId: string | undefined) =>
-            (!attachmentIds || (attachmentId !== undefined && attachmentIds.has(attachmentId))) &&
-            (!exact || exact.has(cidr))
-        : undefined;
-    const among = keep
-      ? { ...(attachmentIds ? { attachmentIds } : {}), ...(exact ? { cidrs: exact } : {}) }
-      : undefined;
-    const rows = tableRoutes(s, table, ctx.now, keep, among).map((r) => ({ ...r, tags: {} }));
+    const among = { ...(attachmentIds ? { attachmentIds } : {}), ...(exact ? { cidrs: exact } : {}) };
+    const rows = tableRoutes(s, table, ctx.now, among).map((r) => ({ ...r, tags: {} }));
     const filtered = applyFilters(
       rows,
       input.Filters.filter((f) => !f.Name?.startsWith('route-search.')),
@@ -937,14 +935,12 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     }
     // One static route per destination and table; AWS answers RouteAlreadyExists
     // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
-    if (staticRoutesAmong(table, { cidrs: new Set([cidr]) }).length > 0) {
+    if (staticRouteOf(s, table, cidr, ctx.now)) {
       throw err('RouteAlreadyExists', `Route ${cidr} already exists in Transit Gateway Route Table ${table.id}.`);
     }
     checkRouteQuota(s, ctx.twin, table.transitGatewayId, 1, ctx.now);
     table.staticRoutes.push({ cidr, ...(attachmentId ? { attachmentId } : {}), createdAt: ctx.now });
-    const route = tableRoutes(s, table, ctx.now, (c) => c === cidr, { cidrs: new Set([cidr]) }).find(
-      (r) => r.type === 'static',
-    )!;
+    const route = staticRouteOf(s, table, cidr, ctx.now)!;
     return { Route: staticRouteView(route) };
   },
 
@@ -953,12 +949,7 @@ export const transitGatewayOperations: Record<string, OperationHandler> = {
     const given = requireParam(input.DestinationCidrBlock, 'DestinationCidrBlock');
     const cidr = canonicalCidr(given) ?? canonicalIpv6Cidr(given);
     const s = ec2State(ctx.twin);
-    const route =
-      cidr === undefined
-        ? undefined
-        : tableRoutes(s, table, ctx.now, (c) => c === cidr, { cidrs: new Set([cidr]) }).find(
-            (r) => r.type === 'static',
-          );
+    const route = cidr === undefined ? undefined : staticRouteOf(s, table, cidr, ctx.now);
     if (!route) {
       // AWS documents no code for a missing static route: twin's choice, see docs/twin-ec2.md.
       throw err(
