@@ -212,10 +212,18 @@ export function removeVpcAssociation(s: Route53ProfilesState, id: string): void 
   index.going.delete(a);
 }
 
-/** Starts an association's deletion (DisassociateProfile): DELETING until `at`, then gone. */
-function disassociating(s: Route53ProfilesState, a: VpcAssociation, at: number): void {
-  a.goneAt ??= at;
+/**
+ * Starts an association's deletion (DisassociateProfile): DELETING until `at()`, then gone. Once started, nothing:
+ * `at` is not called (its timing draw would move the twin's random sequence).
+ */
+function disassociating(s: Route53ProfilesState, a: VpcAssociation, at: () => number): void {
+  a.goneAt ??= at();
   associationIndexes.get(s.associations)?.going.add(a);
+}
+
+/** How many VPCs are associated with a Profile, DELETING ones included (they hold it until they are gone). */
+function vpcsOfProfile(s: Route53ProfilesState, profileId: string): number {
+  return associationIndex(s).perProfile.get(profileId) ?? 0;
 }
 
 /** The association of a VPC (whatever its Profile and status), if any. */
@@ -514,7 +522,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       const profile = ownProfile(ctx, required(input.ProfileId, 'ProfileId'));
       const s = swept(ctx);
       // "Before you can delete a Profile, you must first disassociate it from all VPCs" (API reference, DeleteProfile).
-      if ((associationIndex(s).perProfile.get(profile.id) ?? 0) > 0) {
+      if (vpcsOfProfile(s, profile.id) > 0) {
         throw conflict(`Profile ${profile.id} is associated with VPCs: disassociate them first`);
       }
       for (const [id, r] of Object.entries(s.resources)) if (r.profileId === profile.id) delete s.resources[id];
@@ -606,7 +614,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
           `VPC ${vpcId} is already associated with Profile ${current.profileId} (${statusOf(current, ctx.now)})`,
         );
       }
-      const count = associationIndex(s).perProfile.get(profile.id) ?? 0;
+      const count = vpcsOfProfile(s, profile.id);
       if (count >= s.quotas.vpcsPerProfile) {
         throw limit(`Profile ${profile.id} is associated with the maximum of ${s.quotas.vpcsPerProfile} VPCs`);
       }
@@ -636,7 +644,7 @@ export const route53profiles: ServiceModule<Route53ProfilesState, { route53profi
       if (statusOf(record, ctx.now) === 'CREATING') {
         throw conflict(`The association of ${vpcId} with ${profileId} is CREATING; try again when it is COMPLETE`);
       }
-      disassociating(s, record, ctx.now + ctx.twin.draw(ctx.twin.timings.profileAssociationMs));
+      disassociating(s, record, () => ctx.now + ctx.twin.draw(ctx.twin.timings.profileAssociationMs));
       return { ProfileAssociation: associationView(record, ctx.now) };
     },
 
